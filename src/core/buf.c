@@ -1,0 +1,159 @@
+#include "core/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+
+void pl_buf_init(pl_buf *b, size_t cap_hint)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = 0;
+    b->err = 0;
+    if (cap_hint)
+        pl_buf_reserve(b, cap_hint);
+}
+
+void pl_buf_free(pl_buf *b)
+{
+    pl_free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void pl_buf_reset(pl_buf *b)
+{
+    b->len = 0;
+    b->err = 0;
+}
+
+bool pl_buf_reserve(pl_buf *b, size_t extra)
+{
+    if (b->err)
+        return false;
+    if (extra <= b->cap - b->len)
+        return true;
+    size_t need = b->len + extra + 1; /* room for a terminating NUL */
+    if (need < b->len || (b->max && need > b->max + 1)) {
+        b->err = PARLEY_E_LIMIT;
+        return false;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    if (b->max && cap > b->max + 1)
+        cap = b->max + 1;
+    char *d = pl_realloc(b->data, cap);
+    if (!d) {
+        b->err = PARLEY_E_NOMEM;
+        return false;
+    }
+    b->data = d;
+    b->cap = cap - 1;
+    return true;
+}
+
+void pl_buf_put(pl_buf *b, const void *p, size_t n)
+{
+    if (n == 0 || !pl_buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void pl_buf_puts(pl_buf *b, const char *s)
+{
+    pl_buf_put(b, s, strlen(s));
+}
+
+void pl_buf_putc(pl_buf *b, char c)
+{
+    if (!pl_buf_reserve(b, 1))
+        return;
+    b->data[b->len++] = c;
+}
+
+void pl_buf_put_str(pl_buf *b, pl_str s)
+{
+    pl_buf_put(b, s.p, s.len);
+}
+
+void pl_buf_put_u64(pl_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    pl_buf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void pl_buf_put_i64(pl_buf *b, int64_t v)
+{
+    if (v < 0) {
+        pl_buf_putc(b, '-');
+        pl_buf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        pl_buf_put_u64(b, (uint64_t)v);
+    }
+}
+
+void pl_buf_vprintf(pl_buf *b, const char *fmt, va_list ap)
+{
+    if (b->err)
+        return;
+    va_list ap2;
+    va_copy(ap2, ap);
+    char small[128];
+    int n = vsnprintf(small, sizeof(small), fmt, ap2);
+    va_end(ap2);
+    if (n < 0) {
+        b->err = PARLEY_E_INVAL;
+        return;
+    }
+    if ((size_t)n < sizeof(small)) {
+        pl_buf_put(b, small, (size_t)n);
+        return;
+    }
+    if (!pl_buf_reserve(b, (size_t)n))
+        return;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void pl_buf_printf(pl_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pl_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void pl_buf_terminate(pl_buf *b)
+{
+    if (pl_buf_reserve(b, 0) && b->data)
+        b->data[b->len] = '\0';
+    else if (!b->data && pl_buf_reserve(b, 1))
+        b->data[b->len] = '\0';
+}
+
+char *pl_buf_steal(pl_buf *b, size_t *len)
+{
+    if (b->err) {
+        pl_buf_free(b);
+        return NULL;
+    }
+    if (!b->data && !pl_buf_reserve(b, 1))
+        return NULL;
+    b->data[b->len] = '\0';
+    char *d = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return d;
+}

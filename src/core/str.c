@@ -1,0 +1,74 @@
+#include "core/str.h"
+
+#include "core/alloc.h"
+
+bool pl_str_eq(pl_str a, pl_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+bool pl_str_casecmp_eq(pl_str a, pl_str b)
+{
+    if (a.len != b.len)
+        return false;
+    for (size_t i = 0; i < a.len; i++)
+        if (pl_tolower(a.p[i]) != pl_tolower(b.p[i]))
+            return false;
+    return true;
+}
+
+bool pl_str_eq_lit(pl_str a, const char *lit)
+{
+    return pl_str_eq(a, pl_str_c(lit));
+}
+
+bool pl_str_caseeq_lit(pl_str a, const char *lit)
+{
+    return pl_str_casecmp_eq(a, pl_str_c(lit));
+}
+
+static bool is_trim_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+pl_str pl_str_trim(pl_str s)
+{
+    while (s.len && is_trim_space(s.p[0])) {
+        s.p++;
+        s.len--;
+    }
+    while (s.len && is_trim_space(s.p[s.len - 1]))
+        s.len--;
+    return s;
+}
+
+bool pl_str_to_u64(pl_str s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (s.len == 0)
+        return false;
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.p[i];
+        if (c < '0' || c > '9')
+            return false;
+        unsigned d = (unsigned)(c - '0');
+        if (v > (max - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+char *pl_str_dup(pl_str s)
+{
+    if (!s.p)
+        return NULL;
+    char *r = pl_malloc(s.len + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, s.p, s.len);
+    r[s.len] = '\0';
+    return r;
+}

@@ -1,0 +1,48 @@
+/* RFC 3261 §25 character classes, as one table lookup each. */
+#ifndef SIP_CHARS_H
+#define SIP_CHARS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+    SIP_C_ALNUM = 1u << 0,
+    SIP_C_TOKEN = 1u << 1,      /* token */
+    SIP_C_WORD = 1u << 2,       /* word (Call-ID) */
+    SIP_C_UNRESERVED = 1u << 3, /* alphanum / mark */
+    SIP_C_USER = 1u << 4,       /* unreserved / user-unreserved (escaped handled apart) */
+    SIP_C_PASSWORD = 1u << 5,   /* unreserved / & = + $ , */
+    SIP_C_PARAM = 1u << 6,      /* unreserved / param-unreserved */
+    SIP_C_HNV = 1u << 7,        /* unreserved / hnv-unreserved */
+    SIP_C_HOST = 1u << 8,       /* hostname characters (alnum - . and _ as a tolerance) */
+    SIP_C_HEX = 1u << 9,
+    SIP_C_DIGIT = 1u << 10,
+    SIP_C_RESERVED = 1u << 11,  /* ; / ? : @ & = + $ , */
+    SIP_C_URIC = 1u << 12,      /* reserved / unreserved (absoluteURI bodies, escaped apart) */
+    SIP_C_SCHEME = 1u << 13,    /* ALPHA DIGIT + - . */
+};
+
+extern const uint16_t sip_char_class[256];
+
+static inline bool sip_is(unsigned char c, unsigned cls)
+{
+    return (sip_char_class[c] & cls) != 0;
+}
+
+static inline bool sip_is_wsp(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static inline int sip_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+#endif

@@ -1,0 +1,168 @@
+/* Header names, compact forms and methods: lookup tables. */
+#include "sip/msg.h"
+
+#include "core/str.h"
+
+#define L SIP_HF_LIST
+#define S SIP_HF_SINGLE
+
+const sip_hdr_info sip_hdr_table[SIP_H_COUNT] = {
+    [SIP_H_OTHER] = {NULL, 0, 0},
+    [SIP_H_VIA] = {"Via", 'v', L},
+    [SIP_H_FROM] = {"From", 'f', S},
+    [SIP_H_TO] = {"To", 't', S},
+    [SIP_H_CALL_ID] = {"Call-ID", 'i', S},
+    [SIP_H_CSEQ] = {"CSeq", 0, S},
+    [SIP_H_MAX_FORWARDS] = {"Max-Forwards", 0, S},
+    [SIP_H_CONTACT] = {"Contact", 'm', L},
+    [SIP_H_ROUTE] = {"Route", 0, L},
+    [SIP_H_RECORD_ROUTE] = {"Record-Route", 0, L},
+    [SIP_H_CONTENT_TYPE] = {"Content-Type", 'c', S},
+    [SIP_H_CONTENT_LENGTH] = {"Content-Length", 'l', S},
+    [SIP_H_ACCEPT] = {"Accept", 0, L},
+    [SIP_H_ACCEPT_CONTACT] = {"Accept-Contact", 'a', L},
+    [SIP_H_ACCEPT_ENCODING] = {"Accept-Encoding", 0, L},
+    [SIP_H_ACCEPT_LANGUAGE] = {"Accept-Language", 0, L},
+    [SIP_H_ALERT_INFO] = {"Alert-Info", 0, L},
+    [SIP_H_ALLOW] = {"Allow", 0, L},
+    [SIP_H_ALLOW_EVENTS] = {"Allow-Events", 'u', L},
+    [SIP_H_AUTHENTICATION_INFO] = {"Authentication-Info", 0, 0},
+    [SIP_H_AUTHORIZATION] = {"Authorization", 0, 0},
+    [SIP_H_CALL_INFO] = {"Call-Info", 0, L},
+    [SIP_H_CONTENT_DISPOSITION] = {"Content-Disposition", 0, 0},
+    [SIP_H_CONTENT_ENCODING] = {"Content-Encoding", 'e', L},
+    [SIP_H_CONTENT_LANGUAGE] = {"Content-Language", 0, L},
+    [SIP_H_DATE] = {"Date", 0, 0},
+    [SIP_H_ERROR_INFO] = {"Error-Info", 0, L},
+    [SIP_H_EVENT] = {"Event", 'o', 0},
+    [SIP_H_EXPIRES] = {"Expires", 0, 0},
+    [SIP_H_IDENTITY] = {"Identity", 'y', 0},
+    [SIP_H_IDENTITY_INFO] = {"Identity-Info", 'n', 0},
+    [SIP_H_IN_REPLY_TO] = {"In-Reply-To", 0, L},
+    [SIP_H_MIME_VERSION] = {"MIME-Version", 0, 0},
+    [SIP_H_MIN_EXPIRES] = {"Min-Expires", 0, 0},
+    [SIP_H_MIN_SE] = {"Min-SE", 0, 0},
+    [SIP_H_ORGANIZATION] = {"Organization", 0, 0},
+    [SIP_H_PATH] = {"Path", 0, L},
+    [SIP_H_PRIORITY] = {"Priority", 0, 0},
+    [SIP_H_PROXY_AUTHENTICATE] = {"Proxy-Authenticate", 0, 0},
+    [SIP_H_PROXY_AUTHORIZATION] = {"Proxy-Authorization", 0, 0},
+    [SIP_H_PROXY_REQUIRE] = {"Proxy-Require", 0, L},
+    [SIP_H_RACK] = {"RAck", 0, 0},
+    [SIP_H_REASON] = {"Reason", 0, L},
+    [SIP_H_REFER_SUB] = {"Refer-Sub", 0, 0},
+    [SIP_H_REFER_TO] = {"Refer-To", 'r', 0},
+    [SIP_H_REFERRED_BY] = {"Referred-By", 'b', 0},
+    [SIP_H_REJECT_CONTACT] = {"Reject-Contact", 'j', L},
+    [SIP_H_REPLACES] = {"Replaces", 0, 0},
+    [SIP_H_REPLY_TO] = {"Reply-To", 0, 0},
+    [SIP_H_REQUEST_DISPOSITION] = {"Request-Disposition", 'd', L},
+    [SIP_H_REQUIRE] = {"Require", 0, L},
+    [SIP_H_RETRY_AFTER] = {"Retry-After", 0, 0},
+    [SIP_H_RSEQ] = {"RSeq", 0, 0},
+    [SIP_H_SERVER] = {"Server", 0, 0},
+    [SIP_H_SERVICE_ROUTE] = {"Service-Route", 0, L},
+    [SIP_H_SESSION_EXPIRES] = {"Session-Expires", 'x', 0},
+    [SIP_H_SIP_ETAG] = {"SIP-ETag", 0, 0},
+    [SIP_H_SIP_IF_MATCH] = {"SIP-If-Match", 0, 0},
+    [SIP_H_SUBJECT] = {"Subject", 's', 0},
+    [SIP_H_SUBSCRIPTION_STATE] = {"Subscription-State", 0, 0},
+    [SIP_H_SUPPORTED] = {"Supported", 'k', L},
+    [SIP_H_TIMESTAMP] = {"Timestamp", 0, 0},
+    [SIP_H_UNSUPPORTED] = {"Unsupported", 0, L},
+    [SIP_H_USER_AGENT] = {"User-Agent", 0, 0},
+    [SIP_H_WARNING] = {"Warning", 0, L},
+    [SIP_H_WWW_AUTHENTICATE] = {"WWW-Authenticate", 0, 0},
+};
+
+#undef L
+#undef S
+
+/* Open-addressed table from a hash of the lower-cased name to an id, built by a constructor
+ * before main() and read-only afterwards. */
+#define NAME_SLOTS 256u
+static uint8_t name_slots[NAME_SLOTS];
+static uint8_t compact_ids[128];
+
+static unsigned name_hash(const char *s, size_t n)
+{
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)pl_tolower(s[i])) * 16777619u;
+    return h;
+}
+
+__attribute__((constructor)) static void build_name_table(void)
+{
+    for (unsigned id = 1; id < SIP_H_COUNT; id++) {
+        const char *n = sip_hdr_table[id].name;
+        unsigned h = name_hash(n, strlen(n)) % NAME_SLOTS;
+        while (name_slots[h])
+            h = (h + 1) % NAME_SLOTS;
+        name_slots[h] = (uint8_t)id;
+        char c = sip_hdr_table[id].compact;
+        if (c) {
+            compact_ids[(unsigned char)c] = (uint8_t)id;
+            compact_ids[(unsigned char)(c - 32)] = (uint8_t)id;
+        }
+    }
+}
+
+sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
+{
+    if (len == 1)
+        return (unsigned char)name[0] < 128 ? (sip_hdr_id)compact_ids[(unsigned char)name[0]]
+                                            : SIP_H_OTHER;
+    unsigned h = name_hash(name, len) % NAME_SLOTS;
+    pl_str want = pl_str_make(name, len);
+    while (name_slots[h]) {
+        const char *n = sip_hdr_table[name_slots[h]].name;
+        if (pl_str_casecmp_eq(want, pl_str_c(n)))
+            return (sip_hdr_id)name_slots[h];
+        h = (h + 1) % NAME_SLOTS;
+    }
+    return SIP_H_OTHER;
+}
+
+static const char *const method_names[SIP_METHOD_COUNT] = {
+    [SIP_METHOD_OTHER] = NULL,       [SIP_METHOD_INVITE] = "INVITE",
+    [SIP_METHOD_ACK] = "ACK",        [SIP_METHOD_BYE] = "BYE",
+    [SIP_METHOD_CANCEL] = "CANCEL",  [SIP_METHOD_OPTIONS] = "OPTIONS",
+    [SIP_METHOD_REGISTER] = "REGISTER", [SIP_METHOD_MESSAGE] = "MESSAGE",
+    [SIP_METHOD_INFO] = "INFO",      [SIP_METHOD_REFER] = "REFER",
+    [SIP_METHOD_NOTIFY] = "NOTIFY",  [SIP_METHOD_SUBSCRIBE] = "SUBSCRIBE",
+    [SIP_METHOD_UPDATE] = "UPDATE",  [SIP_METHOD_PRACK] = "PRACK",
+    [SIP_METHOD_PUBLISH] = "PUBLISH", [SIP_METHOD_BENOTIFY] = "BENOTIFY",
+    [SIP_METHOD_SERVICE] = "SERVICE",
+};
+
+sip_method sip_method_from_str(pl_str s)
+{
+    /* methods are case-sensitive (RFC 3261 §7.1) */
+    for (unsigned m = 1; m < SIP_METHOD_COUNT; m++)
+        if (pl_str_eq_lit(s, method_names[m]))
+            return (sip_method)m;
+    return SIP_METHOD_OTHER;
+}
+
+const char *sip_method_name(sip_method m)
+{
+    return (unsigned)m < SIP_METHOD_COUNT ? method_names[m] : NULL;
+}
+
+const sip_hdr *sip_hdr_find(const sip_msg *m, pl_str name, size_t nth)
+{
+    sip_hdr_id id = sip_hdr_lookup(name.p, name.len);
+    if (id != SIP_H_OTHER) {
+        for (const sip_hdr *h = sip_hdr_first(m, id); h; h = sip_hdr_next(m, h))
+            if (nth-- == 0)
+                return h;
+        return NULL;
+    }
+    for (uint16_t i = 0; i < m->nhdrs; i++) {
+        const sip_hdr *h = &m->hdrs[i];
+        if (h->id == SIP_H_OTHER && pl_str_casecmp_eq(h->name, name) && nth-- == 0)
+            return h;
+    }
+    return NULL;
+}

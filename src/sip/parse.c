@@ -1,0 +1,504 @@
+/*
+ * Message parsing: start line, header fields, body, then the routing headers eagerly and the
+ * checks that make a well-formed message usable (RFC 3261 §7, §8.2, §18.3, §20).
+ *
+ * Tolerances (each is on purpose and tested):
+ *  - bare LF ends a line like CRLF (common in hand-written and some legacy traffic);
+ *  - CRLFs before the start line are skipped on datagrams too (RFC 3261 §7.5 asks it of streams);
+ *  - '_' is accepted in host names (seen in real deployments);
+ *  - a status line may lack the SP before an empty reason phrase;
+ *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5).
+ */
+#include <stdlib.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "sip/parse_int.h"
+#include "sip/uri.h"
+
+const sip_limits sip_default_limits = PARLEY_PARSE_LIMITS_INIT;
+
+static int severity(int code)
+{
+    switch (code) {
+    case PARLEY_E_LIMIT: return 3;
+    case PARLEY_E_PARSE: return 2;
+    case PARLEY_E_UNUSABLE: return 1;
+    default: return 0;
+    }
+}
+
+void sip_fault(sip_msg *m, int code, const char *at, int status, const char *what,
+               const char *reason)
+{
+    if (severity(code) <= severity(m->err.code))
+        return;
+    m->err.code = code;
+    m->err.offset = at ? (long)(at - m->data.p) : -1;
+    m->err.status = status;
+    m->err.what = what;
+    m->err.reason = reason;
+}
+
+/* ---- start line ---- */
+
+static bool parse_version(pl_str v)
+{
+    /* "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" case-insensitive */
+    if (v.len < 7 || !pl_str_caseeq_lit(pl_str_make(v.p, 4), "SIP/"))
+        return false;
+    size_t i = 4, d = 0;
+    while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
+        i++, d++;
+    if (!d || i >= v.len || v.p[i] != '.')
+        return false;
+    i++;
+    d = 0;
+    while (i < v.len && v.p[i] >= '0' && v.p[i] <= '9')
+        i++, d++;
+    return d && i == v.len;
+}
+
+static void check_version(sip_msg *m, pl_str v)
+{
+    if (!parse_version(v)) {
+        sip_fault(m, PARLEY_E_PARSE, v.p, 400, "Request-Line", "malformed SIP version");
+        return;
+    }
+    m->version = v;
+    if (!pl_str_eq_lit(pl_str_make(v.p + 4, v.len - 4), "2.0"))
+        sip_fault(m, PARLEY_E_UNUSABLE, v.p, 505, "SIP-Version", "unsupported SIP version");
+}
+
+static void parse_status_line(sip_msg *m, pl_str line)
+{
+    const char *what = "Status-Line";
+    const char *sp = memchr(line.p, ' ', line.len);
+    pl_str version = sp ? pl_str_span(line.p, sp) : line;
+    if (!parse_version(version)) {
+        sip_fault(m, PARLEY_E_PARSE, line.p, 400, what, "malformed SIP version");
+        return;
+    }
+    m->version = version;
+    if (!pl_str_eq_lit(pl_str_make(version.p + 4, version.len - 4), "2.0"))
+        sip_fault(m, PARLEY_E_UNUSABLE, version.p, 505, what, "unsupported SIP version");
+    if (!sp) {
+        sip_fault(m, PARLEY_E_PARSE, line.p + line.len, 400, what, "missing status code");
+        return;
+    }
+    const char *p = sp + 1, *end = line.p + line.len;
+    const char *cs = p;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    if (p - cs != 3 || (p < end && *p != ' ')) {
+        sip_fault(m, PARLEY_E_PARSE, cs, 400, what, "status code is not three digits");
+        return;
+    }
+    unsigned code = (unsigned)((cs[0] - '0') * 100 + (cs[1] - '0') * 10 + (cs[2] - '0'));
+    if (code < 100 || code > 699) {
+        sip_fault(m, PARLEY_E_PARSE, cs, 400, what, "status code out of range");
+        return;
+    }
+    m->status = (uint16_t)code;
+    m->reason = p < end ? pl_str_span(p + 1, end) : pl_str_make(end, 0);
+}
+
+static void parse_request_line(sip_msg *m, pl_str line)
+{
+    const char *what = "Request-Line";
+    const char *end = line.p + line.len;
+    const char *sp1 = memchr(line.p, ' ', line.len);
+    if (!sp1) {
+        sip_fault(m, PARLEY_E_PARSE, end, 400, what, "missing Request-URI and SIP version");
+        return;
+    }
+    pl_str method = pl_str_span(line.p, sp1);
+    for (size_t i = 0; i < method.len; i++) {
+        if (!sip_is((unsigned char)method.p[i], SIP_C_TOKEN)) {
+            sip_fault(m, PARLEY_E_PARSE, method.p + i, 400, what, "invalid character in method");
+            return;
+        }
+    }
+    if (!method.len) {
+        sip_fault(m, PARLEY_E_PARSE, line.p, 400, what, "empty method");
+        return;
+    }
+    m->method = method;
+    m->method_id = (uint8_t)sip_method_from_str(method);
+    if (end[-1] == ' ' || end[-1] == '\t') {
+        sip_fault(m, PARLEY_E_PARSE, end - 1, 400, what, "trailing whitespace in Request-Line");
+        return;
+    }
+    const char *sp2 = end - 1;
+    while (sp2 > sp1 && *sp2 != ' ')
+        sp2--;
+    if (sp2 == sp1) {
+        sip_fault(m, PARLEY_E_PARSE, end, 400, what, "missing SIP version");
+        return;
+    }
+    pl_str uri = pl_str_span(sp1 + 1, sp2);
+    for (size_t i = 0; i < uri.len; i++) {
+        if (uri.p[i] == ' ' || uri.p[i] == '\t') {
+            sip_fault(m, PARLEY_E_PARSE, uri.p + i, 400, "Request-URI",
+                      "whitespace in Request-URI");
+            return;
+        }
+    }
+    check_version(m, pl_str_span(sp2 + 1, end));
+    const char *at = NULL, *why = NULL;
+    if (sip_uri_parse(uri, &m->ruri, &at, &why) != 0) {
+        sip_fault(m, PARLEY_E_PARSE, at, 400, "Request-URI", why);
+        m->ruri.raw = uri;
+        return;
+    }
+    if (m->ruri.headers.len && m->ruri.kind != SIP_URI_OTHER)
+        sip_fault(m, PARLEY_E_UNUSABLE, m->ruri.headers.p - 1, 400, "Request-URI",
+                  "headers are not allowed in the Request-URI");
+}
+
+/* ---- header fields ---- */
+
+static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line,
+                       uint16_t *last)
+{
+    if (m->nhdrs == m->hdr_cap) {
+        uint16_t cap = (uint16_t)(m->hdr_cap * 2);
+        sip_hdr *n = pl_arena_alloc(&m->arena, sizeof(sip_hdr) * cap);
+        if (!n)
+            return false;
+        memcpy(n, m->hdrs, sizeof(sip_hdr) * m->nhdrs);
+        m->hdrs = n;
+        m->hdr_cap = cap;
+    }
+    sip_hdr_id id = sip_hdr_lookup(name.p, name.len);
+    uint16_t i = m->nhdrs++;
+    sip_hdr *h = &m->hdrs[i];
+    h->name = name;
+    h->value = value;
+    h->offset = (uint32_t)(line - m->data.p);
+    h->id = (uint16_t)id;
+    h->next = SIP_HDR_NONE;
+    if (id != SIP_H_OTHER) {
+        if (last[id] == SIP_HDR_NONE)
+            m->first[id] = i;
+        else
+            m->hdrs[last[id]].next = i;
+        last[id] = i;
+    }
+    return true;
+}
+
+/* Trims LWS (which may hold line breaks) at both ends. */
+static pl_str trim_value(const char *s, const char *e)
+{
+    while (s < e && sip_is_lws_char(*s))
+        s++;
+    while (e > s && sip_is_lws_char(e[-1]))
+        e--;
+    return pl_str_span(s, e);
+}
+
+/*
+ * Splits the header section starting at p into fields. Returns the start of the body, or NULL
+ * after recording a fault.
+ */
+static const char *split_headers(sip_msg *m, const char *p, const char *end,
+                                 const sip_limits *lim)
+{
+    uint16_t last[SIP_H_COUNT];
+    memset(last, 0xff, sizeof(last));
+    const char *field = NULL, *colon = NULL; /* the field being collected */
+    pl_str name = PL_STR_NULL;
+    for (;;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            sip_fault(m, PARLEY_E_PARSE, end, 400, "headers",
+                      "header section does not end with an empty line");
+            return NULL;
+        }
+        size_t ll = (size_t)(nl - p);
+        if (ll && p[ll - 1] == '\r')
+            ll--;
+        const char *le = p + ll;
+        const char *cr = memchr(p, '\r', ll);
+        if (cr) {
+            sip_fault(m, PARLEY_E_PARSE, cr, 400, "headers", "bare CR inside a line");
+            return NULL;
+        }
+        bool continuation = p < le && (*p == ' ' || *p == '\t');
+        if (field && !continuation) {
+            /* the collected field ends before this line */
+            const char *fe = p;
+            if ((size_t)(fe - field) > lim->max_line) {
+                sip_fault(m, PARLEY_E_LIMIT, field, 400, "headers", "header field too long");
+                return NULL;
+            }
+            if (m->nhdrs >= lim->max_headers) {
+                sip_fault(m, PARLEY_E_LIMIT, field, 400, "headers", "too many header fields");
+                return NULL;
+            }
+            if (!add_header(m, name, trim_value(colon + 1, fe), field, last)) {
+                sip_fault(m, PARLEY_E_LIMIT, field, 500, "headers", "out of memory");
+                return NULL;
+            }
+            field = NULL;
+        }
+        if (le == p) /* empty line: end of headers */
+            return nl + 1;
+        if (continuation) {
+            if (!field) {
+                sip_fault(m, PARLEY_E_PARSE, p, 400, "headers",
+                          "continuation line without a header field");
+                return NULL;
+            }
+        } else {
+            const char *q = p;
+            while (q < le && sip_is((unsigned char)*q, SIP_C_TOKEN))
+                q++;
+            name = pl_str_span(p, q);
+            while (q < le && (*q == ' ' || *q == '\t'))
+                q++;
+            if (!name.len || q == le || *q != ':') {
+                sip_fault(m, PARLEY_E_PARSE, name.len ? q : p, 400, "headers",
+                          name.len ? "missing ':' after header name" : "invalid header name");
+                return NULL;
+            }
+            field = p;
+            colon = q;
+        }
+        if ((size_t)(nl + 1 - (field ? field : p)) > lim->max_line) {
+            sip_fault(m, PARLEY_E_LIMIT, field ? field : p, 400, "headers",
+                      "header field too long");
+            return NULL;
+        }
+        p = nl + 1;
+    }
+}
+
+/* ---- typed fields and usability ---- */
+
+static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
+{
+    sip_via **via_tail = &m->via;
+    sip_naddr **contact_tail = &m->contact, **route_tail = &m->route,
+              **rr_tail = &m->record_route;
+    for (uint16_t i = 0; i < m->nhdrs; i++) {
+        const sip_hdr *h = &m->hdrs[i];
+        sip_hdr_id id = (sip_hdr_id)h->id;
+        if (id != SIP_H_OTHER && (sip_hdr_table[id].flags & SIP_HF_SINGLE) &&
+            m->first[id] != i) {
+            sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + h->offset, 400, sip_hdr_table[id].name,
+                      "header field appears more than once");
+            continue;
+        }
+        uint64_t v;
+        switch (id) {
+        case SIP_H_VIA:
+            sip_parse_via_field(m, h, lim, &via_tail);
+            break;
+        case SIP_H_FROM:
+        case SIP_H_TO: {
+            sip_naddr *one = NULL, **tail = &one;
+            if (sip_parse_naddr_field(m, h, lim, false, &tail)) {
+                if (id == SIP_H_FROM)
+                    m->from = one;
+                else
+                    m->to = one;
+            }
+            break;
+        }
+        case SIP_H_CONTACT:
+            sip_parse_naddr_field(m, h, lim, true, &contact_tail);
+            break;
+        case SIP_H_ROUTE:
+            sip_parse_naddr_field(m, h, lim, true, &route_tail);
+            break;
+        case SIP_H_RECORD_ROUTE:
+            sip_parse_naddr_field(m, h, lim, true, &rr_tail);
+            break;
+        case SIP_H_CALL_ID:
+            sip_check_call_id(m, h);
+            break;
+        case SIP_H_CSEQ:
+            sip_parse_cseq_field(m, h);
+            break;
+        case SIP_H_MAX_FORWARDS:
+            if (sip_parse_uint_field(m, h, 255, &v))
+                m->max_forwards = (int)v;
+            break;
+        case SIP_H_CONTENT_LENGTH:
+            if (sip_parse_uint_field(m, h, INT32_MAX, &v))
+                m->content_length = (int64_t)v;
+            break;
+        case SIP_H_CONTENT_TYPE:
+            sip_parse_ctype_field(m, h);
+            break;
+        case SIP_H_DATE:
+            sip_check_date(m, h);
+            break;
+        default:
+            break;
+        }
+        if (m->err.code == PARLEY_E_LIMIT)
+            return;
+    }
+}
+
+static void check_mandatory(sip_msg *m)
+{
+    static const struct {
+        sip_hdr_id id;
+        const char *name;
+    } need[] = {{SIP_H_VIA, "Via"},
+                {SIP_H_FROM, "From"},
+                {SIP_H_TO, "To"},
+                {SIP_H_CALL_ID, "Call-ID"},
+                {SIP_H_CSEQ, "CSeq"}};
+    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+        if (m->first[need[i].id] == SIP_HDR_NONE)
+            sip_fault(m, PARLEY_E_UNUSABLE, NULL, 400, need[i].name,
+                      "missing mandatory header field");
+    if (m->is_request && m->has_cseq && m->method.len && !pl_str_eq(m->cseq.method, m->method))
+        sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + m->hdrs[m->first[SIP_H_CSEQ]].offset, 400,
+                  "CSeq", "method does not match the request method");
+}
+
+static void take_body(sip_msg *m, const char *body, const char *end, unsigned flags)
+{
+    size_t avail = (size_t)(end - body);
+    if (m->content_length < 0) {
+        if (flags & PARLEY_PARSE_STREAM) {
+            sip_fault(m, PARLEY_E_UNUSABLE, NULL, 400, "Content-Length",
+                      "required on a stream");
+            m->body = pl_str_make(body, 0);
+            m->consumed = (size_t)(body - m->data.p);
+            return;
+        }
+        m->body = pl_str_make(body, avail);
+    } else if ((uint64_t)m->content_length > avail) {
+        const sip_hdr *h = &m->hdrs[m->first[SIP_H_CONTENT_LENGTH]];
+        sip_fault(m, PARLEY_E_UNUSABLE, h->value.p, 400, "Content-Length",
+                  "larger than the body");
+        m->body = pl_str_make(body, avail);
+    } else {
+        m->body = pl_str_make(body, (size_t)m->content_length);
+    }
+    m->consumed = (size_t)(m->body.p + m->body.len - m->data.p);
+}
+
+static size_t arena_hint(size_t len)
+{
+    size_t n = 2048 + 3 * len;
+    return n > 32768 ? 32768 : n;
+}
+
+static sip_limits merge_limits(const sip_limits *lim)
+{
+    sip_limits l = sip_default_limits;
+    if (lim) {
+        if (lim->max_size)
+            l.max_size = lim->max_size;
+        if (lim->max_headers)
+            l.max_headers = lim->max_headers > 0xfffe ? 0xfffe : lim->max_headers;
+        if (lim->max_line)
+            l.max_line = lim->max_line;
+        if (lim->max_list)
+            l.max_list = lim->max_list;
+        if (lim->max_nesting)
+            l.max_nesting = lim->max_nesting;
+    }
+    return l;
+}
+
+static sip_msg *msg_alloc(const char *data, size_t len)
+{
+    size_t hint = arena_hint(len);
+    size_t hdr_bytes = 24 * sizeof(sip_hdr);
+    char *block = pl_malloc(sizeof(sip_msg) + len + 1 + hdr_bytes + hint);
+    if (!block)
+        return NULL;
+    sip_msg *m = (sip_msg *)block;
+    memset(m, 0, sizeof(*m));
+    atomic_init(&m->refs, 1);
+    char *copy = block + sizeof(sip_msg);
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    m->data = pl_str_make(copy, len);
+    m->max_forwards = -1;
+    m->content_length = -1;
+    memset(m->first, 0xff, sizeof(m->first));
+    pl_arena_init(&m->arena, copy + len + 1, hdr_bytes + hint, 0);
+    m->hdrs = pl_arena_alloc(&m->arena, hdr_bytes);
+    m->hdr_cap = 24;
+    return m;
+}
+
+int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits *limits,
+                  sip_msg **out, sip_error *err)
+{
+    if (!out || (!data && len))
+        return PARLEY_E_INVAL;
+    *out = NULL;
+    sip_limits lim = merge_limits(limits);
+    bool too_big = len > lim.max_size;
+    sip_msg *m = msg_alloc(data, too_big ? 0 : len);
+    if (!m)
+        return PARLEY_E_NOMEM;
+    *out = m;
+    if (too_big) {
+        sip_fault(m, PARLEY_E_LIMIT, NULL, 513, "message", "message too large");
+        goto done;
+    }
+    const char *p = m->data.p, *end = p + len;
+    while (p < end && (*p == '\r' || *p == '\n'))
+        p++;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (p == end || !nl) {
+        sip_fault(m, PARLEY_E_PARSE, end, 400, "message", "no complete start line");
+        goto done;
+    }
+    size_t ll = (size_t)(nl - p);
+    if (ll && p[ll - 1] == '\r')
+        ll--;
+    const char *le = p + ll;
+    const char *cr = memchr(p, '\r', ll);
+    if (cr) {
+        sip_fault(m, PARLEY_E_PARSE, cr, 400, "message", "bare CR inside a line");
+        goto done;
+    }
+    pl_str line = pl_str_span(p, le);
+    if ((size_t)(le - p) > lim.max_line) {
+        sip_fault(m, PARLEY_E_LIMIT, p, 400, "message", "start line too long");
+        goto done;
+    }
+    m->is_request = !(line.len >= 4 && pl_str_caseeq_lit(pl_str_make(p, 4), "SIP/"));
+    if (m->is_request)
+        parse_request_line(m, line);
+    else
+        parse_status_line(m, line);
+    if (m->err.code == PARLEY_E_LIMIT)
+        goto done;
+    const char *body = split_headers(m, nl + 1, end, &lim);
+    if (!body) {
+        m->consumed = len;
+        parse_routing_headers(m, &lim);
+        goto done;
+    }
+    parse_routing_headers(m, &lim);
+    if (m->err.code == PARLEY_E_LIMIT)
+        goto done;
+    check_mandatory(m);
+    take_body(m, body, end, flags);
+done:
+    if (err)
+        *err = m->err;
+    return m->err.code;
+}
+
+void sip_msg_free(sip_msg *m)
+{
+    if (!m)
+        return;
+    pl_arena_release(&m->arena);
+    pl_free(m);
+}

@@ -1,0 +1,43 @@
+/* SIP, SIPS and tel URIs (RFC 3261 §19.1, RFC 3966), and other schemes as opaque text. */
+#ifndef SIP_URI_H
+#define SIP_URI_H
+
+#include "core/buf.h"
+#include "sip/msg.h"
+
+/*
+ * Parses the whole of `text` as a URI into *u (slices into text). Returns 0 or PARLEY_E_PARSE with
+ * *fault_at / *reason set (both may be NULL).
+ */
+int sip_uri_parse(pl_str text, sip_uri *u, const char **fault_at, const char **reason);
+
+/* RFC 3261 §19.1.4 comparison for sip/sips; RFC 3966 §4 for tel; exact text for others. */
+bool sip_uri_equal(const sip_uri *a, const sip_uri *b);
+
+/* True if text is an IPv6 address (RFC 4291 text form, no brackets). */
+bool sip_ipv6_valid(pl_str text);
+/* True if text is a dotted-quad IPv4 address. */
+bool sip_ipv4_valid(pl_str text);
+
+/*
+ * Iterates ;name[=value] parameters in a URI or header parameter slice (no leading ';').
+ * Returns false at the end. LWS around ';' and '=' is skipped. value is empty without '='.
+ */
+typedef struct sip_param_iter {
+    const char *p;
+    const char *end;
+    char sep; /* ';' for parameters, '&' for URI headers */
+} sip_param_iter;
+
+void sip_param_iter_init(sip_param_iter *it, pl_str params, char sep);
+bool sip_param_next(sip_param_iter *it, pl_str *name, pl_str *value);
+/* Finds parameter `name` (case-insensitive). Returns true and the value when present. */
+bool sip_param_find(pl_str params, const char *name, pl_str *value);
+
+/* Decodes %XX escapes of s into out (which must hold s.len bytes); returns the decoded length. */
+size_t sip_unescape(pl_str s, char *out);
+
+/* Appends the URI text. */
+void sip_print_uri(pl_buf *b, const sip_uri *u);
+
+#endif
