@@ -1,0 +1,46 @@
+/*
+ * Intrusive hash table with chaining: the caller embeds a pl_hnode and supplies the hash and
+ * the comparison. Buckets double when the load passes 1, so lookups stay O(1) on average
+ * whatever the number of entries.
+ */
+#ifndef PL_HASH_H
+#define PL_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/str.h"
+
+typedef struct pl_hnode {
+    struct pl_hnode *next;
+    uint64_t hash;
+} pl_hnode;
+
+typedef struct pl_hash {
+    pl_hnode **buckets;
+    size_t nbuckets; /* power of two */
+    size_t count;
+    uint64_t seed; /* random per table: hash with it so that peers cannot aim at one chain */
+} pl_hash;
+
+int pl_hash_init(pl_hash *h, size_t initial);
+void pl_hash_free(pl_hash *h);
+/* Inserts n with its precomputed hash (duplicates allowed; lookups find the newest first). */
+void pl_hash_insert(pl_hash *h, pl_hnode *n, uint64_t hash);
+void pl_hash_remove(pl_hash *h, pl_hnode *n);
+/* First node with this hash for which match(node, key) is true, or NULL. */
+pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash, bool (*match)(const pl_hnode *, const void *),
+                       const void *key);
+
+/* FNV-1a style 64-bit hashing of byte runs; pl_hash_mix to combine. Case-insensitive variant
+ * for tokens compared case-insensitively. */
+uint64_t pl_hash_bytes(uint64_t seed, const void *p, size_t n);
+uint64_t pl_hash_bytes_nocase(uint64_t seed, const void *p, size_t n);
+static inline uint64_t pl_hash_str(uint64_t seed, pl_str s)
+{
+    return pl_hash_bytes(seed, s.p, s.len);
+}
+#define PL_HASH_SEED 0xcbf29ce484222325ull
+
+#endif

@@ -1,0 +1,297 @@
+#include "core/loop.h"
+
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+
+typedef struct call {
+    struct call *next;
+    pl_call_fn fn;
+    void *arg;
+} call;
+
+struct pl_loop {
+    bool is_virtual;
+    bool owns_uv;
+    bool closing;
+    uv_loop_t *uv;
+    uv_loop_t own_uv;
+    uv_timer_t uv_timer; /* drives the wheel */
+    uv_async_t async;    /* wakes the loop for queued calls and stop */
+    bool handles_open;
+    pthread_t thread;
+    bool has_thread;
+    pthread_mutex_t mu;
+    call *head, *tail; /* queued calls */
+    bool stop_requested;
+    pl_wheel wheel;
+    uint64_t vnow; /* virtual clock */
+    uint64_t armed; /* deadline the uv timer is armed for, UINT64_MAX when idle */
+};
+
+static void rearm(pl_loop *l);
+
+static void on_uv_timer(uv_timer_t *h)
+{
+    pl_loop *l = h->data;
+    l->armed = UINT64_MAX;
+    pl_wheel_advance(&l->wheel, uv_now(l->uv));
+    rearm(l);
+}
+
+static void run_queue(pl_loop *l)
+{
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        call *c = l->head;
+        if (c) {
+            l->head = c->next;
+            if (!l->head)
+                l->tail = NULL;
+        }
+        pthread_mutex_unlock(&l->mu);
+        if (!c)
+            return;
+        c->fn(c->arg);
+        pl_free(c);
+    }
+}
+
+static void on_async(uv_async_t *h)
+{
+    pl_loop *l = h->data;
+    run_queue(l);
+    pthread_mutex_lock(&l->mu);
+    bool stop = l->stop_requested;
+    pthread_mutex_unlock(&l->mu);
+    if (stop)
+        uv_stop(l->uv);
+    rearm(l);
+}
+
+static void rearm(pl_loop *l)
+{
+    if (l->is_virtual || !l->handles_open)
+        return;
+    uint64_t next = pl_wheel_next(&l->wheel);
+    if (next == l->armed)
+        return;
+    l->armed = next;
+    if (next == UINT64_MAX) {
+        uv_timer_stop(&l->uv_timer);
+        return;
+    }
+    uint64_t now = uv_now(l->uv);
+    uv_timer_start(&l->uv_timer, on_uv_timer, next > now ? next - now : 0, 0);
+}
+
+static pl_loop *alloc_loop(void)
+{
+    pl_loop *l = pl_calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    pthread_mutex_init(&l->mu, NULL);
+    l->armed = UINT64_MAX;
+    return l;
+}
+
+int pl_loop_create(uv_loop_t *uv, pl_loop **out)
+{
+    pl_loop *l = alloc_loop();
+    if (!l)
+        return PARLEY_E_NOMEM;
+    if (!uv) {
+        if (uv_loop_init(&l->own_uv) != 0) {
+            pthread_mutex_destroy(&l->mu);
+            pl_free(l);
+            return PARLEY_E_IO;
+        }
+        uv = &l->own_uv;
+        l->owns_uv = true;
+    }
+    l->uv = uv;
+    uv_timer_init(uv, &l->uv_timer);
+    l->uv_timer.data = l;
+    uv_async_init(uv, &l->async, on_async);
+    l->async.data = l;
+    l->handles_open = true;
+    uv_update_time(uv);
+    pl_wheel_init(&l->wheel, uv_now(uv));
+    *out = l;
+    return 0;
+}
+
+int pl_loop_create_virtual(uint64_t now, pl_loop **out)
+{
+    pl_loop *l = alloc_loop();
+    if (!l)
+        return PARLEY_E_NOMEM;
+    l->is_virtual = true;
+    l->vnow = now;
+    l->thread = pthread_self();
+    l->has_thread = true;
+    pl_wheel_init(&l->wheel, now);
+    *out = l;
+    return 0;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void pl_loop_destroy(pl_loop *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->closing = true;
+    call *c = l->head;
+    l->head = l->tail = NULL;
+    pthread_mutex_unlock(&l->mu);
+    while (c) {
+        call *n = c->next;
+        pl_free(c);
+        c = n;
+    }
+    if (l->handles_open) {
+        uv_close((uv_handle_t *)&l->uv_timer, on_handle_closed);
+        uv_close((uv_handle_t *)&l->async, on_handle_closed);
+        l->handles_open = false;
+        /* let the close callbacks run */
+        uv_run(l->uv, UV_RUN_NOWAIT);
+        if (l->owns_uv) {
+            while (uv_loop_close(&l->own_uv) == UV_EBUSY)
+                uv_run(&l->own_uv, UV_RUN_ONCE);
+        }
+    }
+    pthread_mutex_destroy(&l->mu);
+    pl_free(l);
+}
+
+bool pl_loop_is_virtual(const pl_loop *l)
+{
+    return l->is_virtual;
+}
+
+uv_loop_t *pl_loop_uv(pl_loop *l)
+{
+    return l->is_virtual ? NULL : l->uv;
+}
+
+uint64_t pl_loop_now(pl_loop *l)
+{
+    return l->is_virtual ? l->vnow : uv_now(l->uv);
+}
+
+uint64_t pl_loop_wall_us(pl_loop *l)
+{
+    if (l->is_virtual)
+        return l->vnow * 1000;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+void pl_loop_timer_start(pl_loop *l, pl_timer *t, uint64_t delay_ms, pl_timer_fn fn, void *arg)
+{
+    pl_wheel_add(&l->wheel, t, pl_loop_now(l) + delay_ms, fn, arg);
+    if (!l->is_virtual && t->expires < l->armed)
+        rearm(l);
+}
+
+void pl_loop_timer_stop(pl_loop *l, pl_timer *t)
+{
+    pl_wheel_cancel(&l->wheel, t);
+}
+
+bool pl_loop_on_thread(pl_loop *l)
+{
+    return l->has_thread && pthread_equal(l->thread, pthread_self());
+}
+
+void pl_loop_set_thread(pl_loop *l)
+{
+    l->thread = pthread_self();
+    l->has_thread = true;
+}
+
+static int enqueue(pl_loop *l, pl_call_fn fn, void *arg)
+{
+    call *c = pl_malloc(sizeof(*c));
+    if (!c)
+        return PARLEY_E_NOMEM;
+    c->fn = fn;
+    c->arg = arg;
+    c->next = NULL;
+    pthread_mutex_lock(&l->mu);
+    if (l->closing) {
+        pthread_mutex_unlock(&l->mu);
+        pl_free(c);
+        return PARLEY_E_TERMINATED;
+    }
+    if (l->tail)
+        l->tail->next = c;
+    else
+        l->head = c;
+    l->tail = c;
+    pthread_mutex_unlock(&l->mu);
+    if (!l->is_virtual)
+        uv_async_send(&l->async);
+    return 0;
+}
+
+int pl_loop_call(pl_loop *l, pl_call_fn fn, void *arg)
+{
+    if (pl_loop_on_thread(l)) {
+        fn(arg);
+        return 0;
+    }
+    return enqueue(l, fn, arg);
+}
+
+int pl_loop_post(pl_loop *l, pl_call_fn fn, void *arg)
+{
+    return enqueue(l, fn, arg);
+}
+
+void pl_loop_run(pl_loop *l)
+{
+    pl_loop_set_thread(l);
+    rearm(l);
+    uv_run(l->uv, UV_RUN_DEFAULT);
+}
+
+void pl_loop_stop(pl_loop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->stop_requested = true;
+    pthread_mutex_unlock(&l->mu);
+    if (!l->is_virtual)
+        uv_async_send(&l->async);
+}
+
+void pl_loop_drain(pl_loop *l)
+{
+    /* posted calls may post more calls or start zero-delay timers: loop until quiet (bounded) */
+    for (int round = 0; round < 100000; round++) {
+        bool busy = l->head != NULL;
+        run_queue(l);
+        pl_wheel_advance(&l->wheel, l->vnow);
+        if (!busy && !l->head)
+            return;
+    }
+}
+
+void pl_loop_advance(pl_loop *l, uint64_t ms)
+{
+    uint64_t target = l->vnow + ms;
+    pl_loop_drain(l);
+    while (l->vnow < target) {
+        uint64_t next = pl_wheel_next(&l->wheel);
+        l->vnow = next < target ? next : target;
+        pl_loop_drain(l);
+    }
+}

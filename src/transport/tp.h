@@ -1,0 +1,156 @@
+/*
+ * The transport layer: listening points (UDP, TCP, TLS, or a test's virtual network), stream
+ * connections with framing and a cache, and sending to an address. Received bytes are parsed
+ * here and handed up as messages together with where they came from.
+ */
+#ifndef TP_TP_H
+#define TP_TP_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/list.h"
+#include "core/loop.h"
+#include "sip/msg.h"
+
+typedef enum tp_proto {
+    TP_NONE = 0,
+    TP_UDP = 1,
+    TP_TCP = 2,
+    TP_TLS = 3,
+} tp_proto;
+
+typedef struct tp_addr {
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+    } u;
+} tp_addr;
+
+/* "UDP", "TCP", "TLS" (as in Via) */
+const char *tp_proto_name(tp_proto p);
+/* Parses "udp", "tcp", "tls" (any case); TP_NONE when unknown. */
+tp_proto tp_proto_parse(pl_str s);
+static inline bool tp_proto_reliable(tp_proto p)
+{
+    return p == TP_TCP || p == TP_TLS;
+}
+static inline uint16_t tp_default_port(tp_proto p)
+{
+    return p == TP_TLS ? 5061 : 5060;
+}
+
+/* "[proto:]host:port" with a numeric host ("127.0.0.1", "[::1]"); proto defaults to UDP. */
+int tp_addr_parse(const char *text, tp_proto *proto, tp_addr *addr);
+/* Numeric host (IPv4, IPv6 with or without brackets) and port; PARLEY_E_NOTFOUND when the
+ * host is a name. */
+int tp_addr_from_host(pl_str host, uint16_t port, tp_addr *out);
+uint16_t tp_addr_port(const tp_addr *a);
+void tp_addr_set_port(tp_addr *a, uint16_t port);
+bool tp_addr_eq(const tp_addr *a, const tp_addr *b);
+uint64_t tp_addr_hash(uint64_t seed, const tp_addr *a);
+socklen_t tp_addr_len(const tp_addr *a);
+/* "192.0.2.1" / "2001:db8::1" (no brackets, no port) */
+void tp_addr_print_host(pl_buf *b, const tp_addr *a);
+/* "192.0.2.1:5060" / "[2001:db8::1]:5060" */
+void tp_addr_print(pl_buf *b, const tp_addr *a);
+/* Same into a fixed buffer (at least 64 bytes); returns out. */
+char *tp_addr_str(const tp_addr *a, char *out, size_t size);
+
+typedef struct tp_layer tp_layer;
+typedef struct tp_iface tp_iface;
+typedef struct tp_conn tp_conn;
+
+/* Where a message came from. conn_id is 0 for datagrams. */
+typedef struct tp_rx {
+    tp_proto proto;
+    tp_addr remote;
+    tp_addr local;
+    uint64_t conn_id;
+} tp_rx;
+
+/* Where to send. With conn_id set, that connection is used while it is open. */
+typedef struct tp_dest {
+    tp_proto proto;
+    tp_addr addr;
+    uint64_t conn_id;
+    char host[256]; /* the name the target was reached by: TLS SNI and certificate check */
+} tp_dest;
+
+typedef struct tp_handler {
+    /* A message arrived (the handler owns m; m->err says whether it parsed cleanly). */
+    void (*on_msg)(void *arg, sip_msg *m, const tp_rx *rx);
+    /* A connection closed or failed: everything waiting on it fails with err. */
+    void (*on_conn_down)(void *arg, uint64_t conn_id, int err);
+    /* Trace of every message sent and received. */
+    void (*on_trace)(void *arg, bool sent, tp_proto proto, const tp_addr *local,
+                     const tp_addr *remote, const char *data, size_t len);
+    void *arg;
+} tp_handler;
+
+typedef struct tp_tls_config {
+    const char *cert_file; /* server certificate chain (PEM) */
+    const char *key_file;  /* its private key (PEM) */
+    const char *ca_file;   /* CAs that client connections verify servers against */
+    bool verify_peer;      /* clients: verify the server (default on when a CA is given) */
+} tp_tls_config;
+
+typedef struct tp_config {
+    sip_limits limits;
+    unsigned idle_timeout_ms; /* stream connections with no traffic are closed after this */
+    tp_tls_config tls;
+} tp_config;
+
+int tp_layer_create(pl_loop *loop, const tp_config *cfg, const tp_handler *h, tp_layer **out);
+/* Closes every listening point and connection; the layer is freed once the handles closed. */
+void tp_layer_destroy(tp_layer *tp);
+
+/* Opens a listening point. Port 0 picks a free port; tp_iface_local tells which. */
+int tp_listen(tp_layer *tp, tp_proto proto, const tp_addr *addr, tp_iface **out);
+const tp_addr *tp_iface_local(const tp_iface *ifc);
+tp_proto tp_iface_proto(const tp_iface *ifc);
+/* The first listening point of this protocol and address family (NULL when none). */
+tp_iface *tp_find_iface(tp_layer *tp, tp_proto proto, int family);
+/* Iterates listening points: pass NULL to get the first. */
+tp_iface *tp_next_iface(tp_layer *tp, tp_iface *prev);
+
+/*
+ * Sends one message. Datagrams go out at once; stream messages are queued on the connection
+ * (opened if needed). *conn_id receives the connection used (0 for datagrams), so that a
+ * failure reported by on_conn_down can be matched. Errors known at once are returned.
+ */
+int tp_send(tp_layer *tp, const tp_dest *dst, const char *data, size_t len, uint64_t *conn_id);
+
+/* Whether the connection is still open. */
+bool tp_conn_alive(tp_layer *tp, uint64_t conn_id);
+/* Local address a message to dst would leave from (for Via and Contact). */
+int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local);
+
+/* ---- for transport drivers (udp.c, tcp.c, tls.c, and the tests' virtual network) ---- */
+
+typedef struct tp_iface_ops {
+    int (*send)(tp_iface *ifc, const tp_addr *dst, const char *data, size_t len);
+    void (*close)(tp_iface *ifc);
+} tp_iface_ops;
+
+struct tp_iface {
+    pl_list link;
+    tp_layer *tp;
+    const tp_iface_ops *ops;
+    tp_proto proto;
+    tp_addr local;
+    void *impl;
+};
+
+/* Registers a driver's listening point with the layer. */
+void tp_iface_attach(tp_layer *tp, tp_iface *ifc);
+/* A driver received a datagram on ifc. */
+void tp_iface_deliver(tp_iface *ifc, const tp_addr *src, const char *data, size_t len);
+pl_loop *tp_loop(tp_layer *tp);
+
+#endif

@@ -1,0 +1,81 @@
+/* Private to the transport layer. */
+#ifndef TP_INT_H
+#define TP_INT_H
+
+#include <uv.h>
+
+#include "core/timer.h"
+#include "transport/tp.h"
+
+typedef struct tp_tls_ctx tp_tls_ctx;
+typedef struct tp_tls tp_tls;
+
+struct tp_conn {
+    pl_hnode by_id;
+    pl_hnode by_addr;
+    pl_list link;
+    tp_layer *tp;
+    tp_iface *listener; /* accepting side: the listening point */
+    uint64_t id;
+    tp_proto proto;
+    tp_addr remote;
+    tp_addr local;
+    uv_tcp_t tcp;
+    uv_connect_t connect_req;
+    bool outgoing;
+    bool connected; /* TCP connected and, for TLS, handshake done */
+    bool closing;
+    pl_buf rbuf;    /* received plaintext not framed yet */
+    pl_buf pending; /* plaintext queued until the connection is up */
+    pl_timer idle;
+    uint64_t last_activity;
+    tp_tls *tls;
+    char host[256];
+};
+
+struct tp_layer {
+    pl_loop *loop;
+    tp_config cfg;
+    tp_handler h;
+    pl_list ifaces;
+    pl_list conns;
+    pl_hash conns_by_id;
+    pl_hash conns_by_addr;
+    uint64_t next_conn_id;
+    tp_tls_ctx *tls;
+    unsigned open_handles; /* uv handles still closing */
+    bool destroying;
+};
+
+/* tp.c */
+void tp_handle_closed(tp_layer *tp);
+void tp_trace(tp_layer *tp, bool sent, tp_proto proto, const tp_addr *local, const tp_addr *remote,
+              const char *data, size_t len);
+void tp_deliver(tp_layer *tp, const tp_rx *rx, const char *data, size_t len, unsigned flags);
+
+/* udp.c */
+int tp_udp_listen(tp_layer *tp, const tp_addr *addr, tp_iface **out);
+
+/* stream.c */
+int tp_stream_listen(tp_layer *tp, tp_proto proto, const tp_addr *addr, tp_iface **out);
+tp_conn *tp_conn_find(tp_layer *tp, uint64_t id);
+tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote);
+int tp_conn_open(tp_layer *tp, const tp_dest *dst, tp_conn **out);
+int tp_conn_send(tp_conn *c, const char *data, size_t len);
+void tp_conn_close(tp_conn *c, int err);
+/* called by tls.c: plaintext arrived / ciphertext must go out / handshake done */
+void tp_conn_on_plain(tp_conn *c, const char *data, size_t len);
+int tp_conn_write_raw(tp_conn *c, const char *data, size_t len);
+void tp_conn_up(tp_conn *c);
+
+/* tls.c */
+int tp_tls_ctx_create(const tp_tls_config *cfg, tp_tls_ctx **out);
+void tp_tls_ctx_free(tp_tls_ctx *ctx);
+int tp_tls_start(tp_conn *c, tp_tls_ctx *ctx, bool server);
+void tp_tls_free(tp_tls *t);
+/* ciphertext from the socket */
+int tp_tls_on_data(tp_conn *c, const char *data, size_t len);
+/* plaintext to send (only once the handshake is done) */
+int tp_tls_write(tp_conn *c, const char *data, size_t len);
+
+#endif
