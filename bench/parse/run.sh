@@ -39,8 +39,8 @@ instr_perf() {
     perf stat -x, -e instructions:u -o "$tmp/z" \
         "$bin" --corpus "$corpus" --instr "$1" --passes 0 >/dev/null
     msgs=$(sed -n 's/^instr-messages: //p' "$tmp/out")
-    n=$(grep instructions "$tmp/n" | cut -d, -f1)
-    z=$(grep instructions "$tmp/z" | cut -d, -f1)
+    n=$(grep -v "^#" "$tmp/n" | grep instructions | cut -d, -f1)
+    z=$(grep -v "^#" "$tmp/z" | grep instructions | cut -d, -f1)
     echo $(((n - z) / msgs))
 }
 
