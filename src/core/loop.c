@@ -146,16 +146,12 @@ void pl_loop_destroy(pl_loop *l)
 {
     if (!l)
         return;
+    /* calls queued while the loop was stopping still run, so that what they carry is
+     * released; their owners see the loop is gone (they check their own stopped state) */
     pthread_mutex_lock(&l->mu);
-    l->closing = true;
-    call *c = l->head;
-    l->head = l->tail = NULL;
+    l->closing = true; /* from now on pl_loop_call refuses: the caller keeps its data */
     pthread_mutex_unlock(&l->mu);
-    while (c) {
-        call *n = c->next;
-        pl_free(c);
-        c = n;
-    }
+    run_queue(l);
     if (l->handles_open) {
         uv_close((uv_handle_t *)&l->uv_timer, on_handle_closed);
         uv_close((uv_handle_t *)&l->async, on_handle_closed);

@@ -21,8 +21,8 @@ typedef void (*pl_call_fn)(void *arg);
 int pl_loop_create(uv_loop_t *uv, pl_loop **out);
 /* Creates a virtual loop whose clock starts at `now` ms. */
 int pl_loop_create_virtual(uint64_t now, pl_loop **out);
-/* Closes the loop's handles and frees it; on a real loop, call from the loop thread after the
- * loop stopped, or from any thread when the loop never ran. */
+/* Runs the calls still queued, closes the loop's handles and frees it; on a real loop, call
+ * after the loop stopped (or never ran). */
 void pl_loop_destroy(pl_loop *l);
 
 bool pl_loop_is_virtual(const pl_loop *l);

@@ -248,6 +248,7 @@ extern const sip_limits sip_default_limits;
 /* Parsing (parse.c). Flags are PARLEY_PARSE_*. See parley_msg_parse for the contract. */
 int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits *lim,
                   sip_msg **out, sip_error *err);
+/* Drops a reference (messages are reference-counted: see parley_msg_ref); the last one frees. */
 void sip_msg_free(sip_msg *m);
 
 /*

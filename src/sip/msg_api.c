@@ -19,8 +19,7 @@ parley_msg *parley_msg_ref(parley_msg *m)
 
 void parley_msg_unref(parley_msg *m)
 {
-    if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1)
-        sip_msg_free(m);
+    sip_msg_free(m);
 }
 
 int parley_msg_is_request(const parley_msg *m)

@@ -497,7 +497,7 @@ done:
 
 void sip_msg_free(sip_msg *m)
 {
-    if (!m)
+    if (!m || atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;
     pl_arena_release(&m->arena);
     pl_free(m);

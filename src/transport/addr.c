@@ -168,3 +168,12 @@ char *tp_addr_str(const tp_addr *a, char *out, size_t size)
     }
     return out;
 }
+
+char *tp_addr_host_str(const tp_addr *a, char *out, size_t size)
+{
+    const void *src = a->u.sa.sa_family == AF_INET6 ? (const void *)&a->u.in6.sin6_addr
+                                                    : (const void *)&a->u.in4.sin_addr;
+    if (!inet_ntop(a->u.sa.sa_family == AF_INET6 ? AF_INET6 : AF_INET, src, out, (socklen_t)size))
+        snprintf(out, size, "?");
+    return out;
+}

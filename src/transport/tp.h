@@ -61,6 +61,8 @@ void tp_addr_print_host(pl_buf *b, const tp_addr *a);
 void tp_addr_print(pl_buf *b, const tp_addr *a);
 /* Same into a fixed buffer (at least 64 bytes); returns out. */
 char *tp_addr_str(const tp_addr *a, char *out, size_t size);
+/* Host only ("192.0.2.1", "2001:db8::1") into a fixed buffer (at least 48 bytes). */
+char *tp_addr_host_str(const tp_addr *a, char *out, size_t size);
 
 typedef struct tp_layer tp_layer;
 typedef struct tp_iface tp_iface;

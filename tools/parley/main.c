@@ -10,6 +10,8 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"parse", cmd_parse, "parse FILE|-        parse one SIP message, print it as JSON"},
+    {"send", cmd_send, "send URI TEXT       send a page-mode MESSAGE, print the final status"},
+    {"listen", cmd_listen, "listen              receive and print requests as JSON lines"},
     {"demo", cmd_demo, "demo                show what parley does, end to end"},
 };
 

@@ -1,0 +1,126 @@
+/*
+ * parley: the endpoint (the spec's RealTimeEndpoint).
+ *
+ * An endpoint owns the transports (UDP, TCP, TLS listening points), the transactions, and the
+ * sessions; it answers what nobody else does (OPTIONS, unknown methods) and carries page-mode
+ * messages. All of its state belongs to one event-loop thread: either its own
+ * (parley_endpoint_start) or an application's libuv loop (config.loop). Every function here is
+ * safe from any thread; callbacks run on the loop thread; a blocking (_sync) call made on the
+ * loop thread fails at once with PARLEY_E_LOOP_THREAD.
+ */
+#ifndef PARLEY_ENDPOINT_H
+#define PARLEY_ENDPOINT_H
+
+#include "parley/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uv_loop_s;
+
+/* One SIP message crossing the wire, for traces. */
+typedef struct parley_trace_event {
+    int sent;              /* 1 sent, 0 received */
+    const char *transport; /* "UDP", "TCP", "TLS" */
+    const char *local;     /* "127.0.0.1:5060" */
+    const char *remote;
+    const char *data;      /* the bytes, not NUL-terminated */
+    size_t len;
+    uint64_t time_us;      /* wall clock, microseconds since the epoch */
+} parley_trace_event;
+
+typedef void (*parley_trace_cb)(void *user, const parley_trace_event *ev);
+
+/*
+ * A request received outside any session (page mode). Answer it with parley_request_respond
+ * from the callback or, after parley_request_defer, later from any thread. When the callback
+ * returns without doing either, parley answers 200 OK.
+ */
+typedef void (*parley_request_cb)(parley_endpoint *ep, parley_request *req, void *user);
+
+typedef struct parley_endpoint_config {
+    const char *uri;             /* own address of record, "sip:alice@example.com"; default
+                                    sip:parley@<first listening address> */
+    const char *display_name;    /* for From */
+    const char *endpoint_id;     /* the epid; generated once when NULL */
+    const char *const *listen;   /* NULL-terminated: "udp:127.0.0.1:5060", "tcp:[::1]:5060",
+                                    "tls:127.0.0.1:5061"; port 0 picks a free port */
+    const char *tls_cert;        /* PEM certificate chain for tls: listening points */
+    const char *tls_key;         /* its PEM private key */
+    const char *tls_ca;          /* PEM CAs that servers we connect to must chain to */
+    unsigned t1_ms, t2_ms, t4_ms; /* RFC 3261 timers; 0 = 500, 4000, 5000 */
+    unsigned idle_timeout_ms;    /* close idle TCP/TLS connections; 0 = 120000 */
+    parley_parse_limits limits;  /* zero fields take the defaults */
+    size_t max_message_body;     /* larger page-mode bodies get 413; 0 = 65536 */
+    const char *const *accept_types; /* NULL-terminated MIME types accepted in MESSAGE (415
+                                        otherwise); NULL = text/plain and message/cpim;
+                                        entries may use "*" for the type
+                                        or the subtype (star, slash, star: all) */
+    const char *user_agent;      /* User-Agent / Server value; NULL = "parley/<version>" */
+    const char *dns_servers;     /* "127.0.0.1:5353,..." instead of /etc/resolv.conf */
+    struct uv_loop_s *loop;      /* run on this libuv loop (create the endpoint on the thread
+                                    that runs it); NULL: parley_endpoint_start runs a thread */
+    parley_request_cb on_message; /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
+                                     NULL answers them 405 */
+    parley_trace_cb on_trace;    /* every SIP message sent and received */
+    void *user;                  /* passed to the callbacks */
+} parley_endpoint_config;
+
+#define PARLEY_ENDPOINT_CONFIG_INIT {0}
+
+/* Creates an endpoint and opens its listening points. */
+int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **out);
+/* Runs the endpoint's loop on a new thread (not with config.loop). */
+int parley_endpoint_start(parley_endpoint *ep);
+/*
+ * Stops the endpoint: every session and pending operation ends (PARLEY_E_TERMINATED), every
+ * listening point and connection closes. With its own thread it blocks until the thread ended;
+ * on an application loop it must be called on that loop's thread and returns at once (the loop
+ * then finishes closing the handles).
+ */
+int parley_endpoint_stop(parley_endpoint *ep);
+parley_endpoint *parley_endpoint_ref(parley_endpoint *ep);
+/* Drops a reference; the last one stops the endpoint if needed and frees it. */
+void parley_endpoint_unref(parley_endpoint *ep);
+
+/* Own address of record and endpoint id (valid for the endpoint's life). */
+const char *parley_endpoint_uri(const parley_endpoint *ep);
+const char *parley_endpoint_id(const parley_endpoint *ep);
+/* The i-th listening point as "udp:127.0.0.1:5060" (the real port when 0 was asked). */
+int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t size);
+
+/*
+ * Sends a message outside any session (RFC 3428 page mode for MESSAGE; OPTIONS, INFO,
+ * NOTIFY, SERVICE, BENOTIFY likewise). body may be NULL (no body) and its content type NULL
+ * (text/plain;charset=UTF-8). cb gets the final response: error 0 for 2xx,
+ * PARLEY_E_FAILURE_RESPONSE with the status otherwise, or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT,
+ * PARLEY_E_TLS, PARLEY_E_NOROUTE when no answer came.
+ */
+int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
+                                 const parley_address *to, const parley_content *body,
+                                 const parley_header *headers, size_t nheaders,
+                                 parley_done_cb cb, void *user);
+/* Blocking form; *out receives the result (free with parley_result_free). Returns r->error. */
+int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
+                                      const parley_address *to, const parley_content *body,
+                                      const parley_header *headers, size_t nheaders,
+                                      parley_result **out);
+
+/* ---- requests received (page mode, and in-session messages) ---- */
+
+const parley_msg *parley_request_msg(const parley_request *req);
+/* The session it arrived in, or NULL for page mode. */
+parley_session *parley_request_session(const parley_request *req);
+/* Answers the request (100-699; reason NULL for the standard phrase). Once only, except for
+ * provisional codes. After parley_request_defer, safe from any thread. */
+int parley_request_respond(parley_request *req, int code, const char *reason,
+                           const parley_content *body, const parley_header *headers,
+                           size_t nheaders);
+/* Keeps the request past the callback: the application must respond later. */
+int parley_request_defer(parley_request *req);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,194 @@
+/*
+ * The endpoint's UAS core for requests outside sessions (RFC 3261 §8.2): scheme and extension
+ * checks, OPTIONS, page-mode requests, and the answers to what nobody handles (481, 405, 501).
+ */
+#include <string.h>
+
+#include "endpoint/ep.h"
+#include "parley/error.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *reason,
+             pl_str extra_raw)
+{
+    char tag[EP_TAG_LEN + 1];
+    ep_new_tag(tag);
+    pl_buf b;
+    pl_buf_init(&b, 512 + extra_raw.len);
+    txn_server_print_head(t, &b, status, pl_str_c(reason), status > 100 ? pl_str_c(tag) : PL_STR_NULL);
+    pl_buf_puts(&b, "Server: ");
+    pl_buf_puts(&b, ep->user_agent);
+    pl_buf_puts(&b, "\r\n");
+    pl_buf_put_str(&b, extra_raw);
+    sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
+    int rc = pl_buf_ok(&b) ? txn_server_respond(t, status, b.data, b.len) : PARLEY_E_NOMEM;
+    pl_buf_free(&b);
+    return rc;
+}
+
+static void reply_with_allow(parley_endpoint *ep, txn_server *t, unsigned status)
+{
+    pl_buf x;
+    pl_buf_init(&x, 128);
+    ep_print_allow(ep, &x);
+    ep_reply(ep, t, status, NULL, pl_buf_str(&x));
+    pl_buf_free(&x);
+}
+
+/* Option tags this endpoint implements (RFC 3261 §8.2.2.3). */
+static bool supported_option(pl_str tag)
+{
+    return pl_str_caseeq_lit(tag, "ms-benotify");
+}
+
+/* Answers 420 when Require names an extension we lack; returns true when it did. */
+static bool check_require(parley_endpoint *ep, txn_server *t, const sip_msg *m)
+{
+    pl_buf bad;
+    pl_buf_init(&bad, 0);
+    for (const sip_hdr *h = sip_hdr_first(m, SIP_H_REQUIRE); h; h = sip_hdr_next(m, h)) {
+        pl_str v = h->value;
+        while (v.len) {
+            const char *comma = memchr(v.p, ',', v.len);
+            pl_str item = pl_str_trim(comma ? pl_str_span(v.p, comma) : v);
+            if (item.len && !supported_option(item)) {
+                pl_buf_puts(&bad, bad.len ? ", " : "Unsupported: ");
+                pl_buf_put_str(&bad, item);
+            }
+            if (!comma)
+                break;
+            v = pl_str_span(comma + 1, v.p + v.len);
+        }
+    }
+    if (!bad.len) {
+        pl_buf_free(&bad);
+        return false;
+    }
+    pl_buf_puts(&bad, "\r\n");
+    ep_reply(ep, t, 420, NULL, pl_buf_str(&bad));
+    pl_buf_free(&bad);
+    return true;
+}
+
+static void answer_options(parley_endpoint *ep, txn_server *t)
+{
+    pl_buf x;
+    pl_buf_init(&x, 256);
+    ep_print_allow(ep, &x);
+    pl_buf_puts(&x, "Accept: application/sdp");
+    for (size_t i = 0; ep->accept[i]; i++) {
+        pl_buf_puts(&x, ", ");
+        pl_buf_puts(&x, ep->accept[i]);
+    }
+    pl_buf_puts(&x, "\r\nAccept-Encoding: identity\r\nAccept-Language: en\r\n");
+    pl_buf_puts(&x, "Supported: ms-benotify\r\n");
+    ep_reply(ep, t, 200, NULL, pl_buf_str(&x));
+    pl_buf_free(&x);
+}
+
+static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
+{
+    if (!ep->cfg.on_message) {
+        reply_with_allow(ep, t, 405);
+        return;
+    }
+    if (m->body.len > ep->max_body) {
+        ep_reply(ep, t, 413, NULL, PL_STR_NULL);
+        return;
+    }
+    if (m->body.len && m->ctype.type.len && !ep_accepts_type(ep, m->ctype.type, m->ctype.subtype)) {
+        pl_buf x;
+        pl_buf_init(&x, 128);
+        pl_buf_puts(&x, "Accept: ");
+        for (size_t i = 0; ep->accept[i]; i++) {
+            if (i)
+                pl_buf_puts(&x, ", ");
+            pl_buf_puts(&x, ep->accept[i]);
+        }
+        pl_buf_puts(&x, "\r\n");
+        ep_reply(ep, t, 415, NULL, pl_buf_str(&x));
+        pl_buf_free(&x);
+        return;
+    }
+    parley_request *req = ep_request_new(ep, t, NULL);
+    if (!req) {
+        ep_reply(ep, t, 500, NULL, PL_STR_NULL);
+        return;
+    }
+    ep->cfg.on_message(ep, req, ep->cfg.user);
+    ep_request_finish(req, 200);
+}
+
+void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx)
+{
+    parley_endpoint *ep = arg;
+    if (ep->stopping) {
+        ep_reply(ep, t, 503, NULL, PL_STR_NULL);
+        return;
+    }
+    if (m->ruri.kind != SIP_URI_SIP && m->ruri.kind != SIP_URI_SIPS &&
+        m->ruri.kind != SIP_URI_TEL) {
+        ep_reply(ep, t, 416, NULL, PL_STR_NULL);
+        return;
+    }
+    if (m->method_id != SIP_METHOD_CANCEL && check_require(ep, t, m))
+        return;
+    bool in_dialog = m->to && pl_str_set(m->to->tag) && m->to->tag.len;
+    if (in_dialog) {
+        if (ep->dialog_request && ep->dialog_request(ep, t, m, rx))
+            return;
+        if (m->method_id == SIP_METHOD_BENOTIFY)
+            return; /* never answered (MS-SIP): the transaction ends by itself */
+        ep_reply(ep, t, 481, NULL, PL_STR_NULL);
+        return;
+    }
+    switch ((sip_method)m->method_id) {
+    case SIP_METHOD_OPTIONS:
+        answer_options(ep, t);
+        return;
+    case SIP_METHOD_MESSAGE:
+        page_request(ep, t, m);
+        return;
+    case SIP_METHOD_INVITE:
+        if (ep->invite_request) {
+            ep->invite_request(ep, t, m, rx);
+            return;
+        }
+        ep_reply(ep, t, 480, NULL, PL_STR_NULL);
+        return;
+    case SIP_METHOD_BENOTIFY:
+        return; /* best-effort NOTIFY is never answered */
+    case SIP_METHOD_BYE:
+    case SIP_METHOD_INFO:
+    case SIP_METHOD_PRACK:
+    case SIP_METHOD_UPDATE:
+    case SIP_METHOD_NOTIFY:
+        ep_reply(ep, t, 481, NULL, PL_STR_NULL); /* these need a dialog */
+        return;
+    case SIP_METHOD_REGISTER:
+    case SIP_METHOD_SUBSCRIBE:
+    case SIP_METHOD_PUBLISH:
+    case SIP_METHOD_REFER:
+    case SIP_METHOD_SERVICE:
+        reply_with_allow(ep, t, 405); /* known methods this user agent does not serve */
+        return;
+    default:
+        reply_with_allow(ep, t, 501);
+        return;
+    }
+}
+
+void ep_on_ack(void *arg, sip_msg *m, const tp_rx *rx)
+{
+    parley_endpoint *ep = arg;
+    if (ep->dialog_ack)
+        ep->dialog_ack(ep, m, rx);
+}
+
+void ep_on_stray_response(void *arg, sip_msg *m, const tp_rx *rx)
+{
+    parley_endpoint *ep = arg;
+    if (ep->dialog_stray)
+        ep->dialog_stray(ep, m, rx);
+}

@@ -1,0 +1,508 @@
+/* The endpoint: configuration, listening points, the loop thread, life cycle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "endpoint/ep.h"
+#include "parley/error.h"
+#include "sip/uri.h"
+
+#define PARLEY_VERSION_STRING "parley/0.1"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? pl_str_dup(pl_str_c(s)) : NULL;
+}
+
+static char **dup_list(const char *const *list)
+{
+    size_t n = 0;
+    while (list && list[n])
+        n++;
+    char **out = pl_calloc(n + 1, sizeof(char *));
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = pl_str_dup(pl_str_c(list[i]));
+        if (!out[i]) {
+            for (size_t j = 0; j < i; j++)
+                pl_free(out[j]);
+            pl_free(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static void free_list(char **list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        pl_free(list[i]);
+    pl_free(list);
+}
+
+/* ---- transport events ---- */
+
+static void on_msg(void *arg, sip_msg *m, const tp_rx *rx)
+{
+    parley_endpoint *ep = arg;
+    if (ep->stopping) {
+        sip_msg_free(m);
+        return;
+    }
+    txn_layer_recv(ep->txn, m, rx);
+}
+
+static void on_conn_down(void *arg, uint64_t conn_id, int err)
+{
+    parley_endpoint *ep = arg;
+    if (ep->txn)
+        txn_layer_conn_down(ep->txn, conn_id, err);
+}
+
+static void on_trace(void *arg, bool sent, tp_proto proto, const tp_addr *local,
+                     const tp_addr *remote, const char *data, size_t len)
+{
+    parley_endpoint *ep = arg;
+    if (!ep->cfg.on_trace)
+        return;
+    char l[64], r[64];
+    parley_trace_event ev = {
+        .sent = sent,
+        .transport = tp_proto_name(proto),
+        .local = tp_addr_str(local, l, sizeof(l)),
+        .remote = tp_addr_str(remote, r, sizeof(r)),
+        .data = data,
+        .len = len,
+        .time_us = pl_loop_wall_us(ep->loop),
+    };
+    ep->cfg.on_trace(ep->cfg.user, &ev);
+}
+
+/* ---- configuration ---- */
+
+static void free_config(parley_endpoint *ep)
+{
+    pl_free(ep->uri);
+    pl_free(ep->display);
+    pl_free(ep->epid);
+    pl_free(ep->user_agent);
+    pl_free(ep->user);
+    free_list(ep->accept);
+    for (size_t i = 0; i < ep->nlisten; i++)
+        pl_free(ep->listen[i]);
+    pl_free(ep->listen);
+    pl_free((char *)ep->cfg.tls_cert);
+    pl_free((char *)ep->cfg.tls_key);
+    pl_free((char *)ep->cfg.tls_ca);
+    pl_free((char *)ep->cfg.dns_servers);
+}
+
+void ep_refresh_addresses(parley_endpoint *ep)
+{
+    for (size_t i = 0; i < ep->nlisten; i++)
+        pl_free(ep->listen[i]);
+    pl_free(ep->listen);
+    ep->listen = NULL;
+    ep->nlisten = 0;
+    size_t n = 0;
+    for (tp_iface *i = tp_next_iface(ep->tp, NULL); i; i = tp_next_iface(ep->tp, i))
+        n++;
+    ep->listen = pl_calloc(n + 1, sizeof(char *));
+    if (!ep->listen)
+        return;
+    for (tp_iface *i = tp_next_iface(ep->tp, NULL); i; i = tp_next_iface(ep->tp, i)) {
+        char a[80], full[96];
+        tp_addr_str(tp_iface_local(i), a, sizeof(a));
+        const char *p = tp_proto_name(tp_iface_proto(i));
+        snprintf(full, sizeof(full), "%c%c%c:%s", p[0] + 32, p[1] + 32, p[2] + 32, a);
+        ep->listen[ep->nlisten] = pl_str_dup(pl_str_c(full));
+        if (ep->listen[ep->nlisten])
+            ep->nlisten++;
+    }
+    if (!ep->cfg.uri && ep->nlisten) {
+        /* sip:parley@<first address> */
+        const char *hp = strchr(ep->listen[0], ':') + 1;
+        char u[128];
+        snprintf(u, sizeof(u), "sip:%s@%s", ep->user ? ep->user : "parley", hp);
+        pl_free(ep->uri);
+        ep->uri = pl_str_dup(pl_str_c(u));
+    }
+}
+
+static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
+{
+    ep->cfg = *cfg;
+    ep->cfg.tls_cert = dup_or_null(cfg->tls_cert);
+    ep->cfg.tls_key = dup_or_null(cfg->tls_key);
+    ep->cfg.tls_ca = dup_or_null(cfg->tls_ca);
+    ep->cfg.dns_servers = dup_or_null(cfg->dns_servers);
+    ep->cfg.listen = NULL;
+    ep->cfg.accept_types = NULL;
+    ep->display = dup_or_null(cfg->display_name);
+    ep->user_agent = pl_str_dup(pl_str_c(cfg->user_agent ? cfg->user_agent : PARLEY_VERSION_STRING));
+    static const char *const default_accept[] = {"text/plain", "message/cpim", NULL};
+    ep->accept = dup_list(cfg->accept_types ? cfg->accept_types : default_accept);
+    ep->max_body = cfg->max_message_body ? cfg->max_message_body : 65536;
+    if (cfg->endpoint_id) {
+        ep->epid = pl_str_dup(pl_str_c(cfg->endpoint_id));
+    } else {
+        char id[11];
+        pl_rand_token(id, 10);
+        ep->epid = pl_str_dup(pl_str_c(id));
+    }
+    if (cfg->uri) {
+        sip_uri u;
+        if (sip_uri_parse(pl_str_c(cfg->uri), &u, NULL, NULL) != 0 ||
+            (u.kind != SIP_URI_SIP && u.kind != SIP_URI_SIPS))
+            return PARLEY_E_INVAL;
+        ep->uri = pl_str_dup(pl_str_c(cfg->uri));
+        if (u.user.len)
+            ep->user = pl_str_dup(u.user);
+    }
+    if (!ep->user_agent || !ep->accept || !ep->epid || (cfg->uri && !ep->uri))
+        return PARLEY_E_NOMEM;
+    return 0;
+}
+
+/* ---- life cycle ---- */
+
+static int open_listeners(parley_endpoint *ep, const char *const *listen)
+{
+    for (size_t i = 0; listen && listen[i]; i++) {
+        tp_proto proto;
+        tp_addr addr;
+        if (tp_addr_parse(listen[i], &proto, &addr) != 0)
+            return PARLEY_E_INVAL;
+        tp_iface *ifc;
+        int rc = tp_listen(ep->tp, proto, &addr, &ifc);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoint **out)
+{
+    parley_endpoint *ep = pl_calloc(1, sizeof(*ep));
+    if (!ep)
+        return PARLEY_E_NOMEM;
+    atomic_init(&ep->refs, 1);
+    ep->loop = loop;
+    pl_list_init(&ep->senders);
+    pl_list_init(&ep->requests);
+    pl_list_init(&ep->pages);
+    int rc = copy_config(ep, cfg);
+    tp_config tc = {
+        .limits = cfg->limits,
+        .idle_timeout_ms = cfg->idle_timeout_ms ? cfg->idle_timeout_ms : 120000,
+        .tls = {ep->cfg.tls_cert, ep->cfg.tls_key, ep->cfg.tls_ca, ep->cfg.tls_ca != NULL},
+    };
+    tp_handler th = {on_msg, on_conn_down, on_trace, ep};
+    if (!rc)
+        rc = tp_layer_create(loop, &tc, &th, &ep->tp);
+    txn_timers tt = {cfg->t1_ms, cfg->t2_ms, cfg->t4_ms, 0};
+    txn_handler xh = {ep_on_request, ep_on_ack, ep_on_stray_response, ep};
+    if (!rc)
+        rc = txn_layer_create(loop, ep->tp, &tt, &xh, &ep->txn);
+    if (!rc)
+        rc = tp_resolver_create(loop, ep->cfg.dns_servers, &ep->res);
+    if (!rc && !pl_loop_is_virtual(loop))
+        rc = open_listeners(ep, cfg->listen);
+    if (!rc)
+        ep_refresh_addresses(ep);
+    if (!rc && !ep->uri)
+        ep->uri = pl_str_dup(pl_str_c("sip:parley@localhost"));
+    if (rc) {
+        ep_shutdown(ep);
+        free_config(ep);
+        pl_free(ep);
+        return rc;
+    }
+    *out = ep;
+    return 0;
+}
+
+int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **out)
+{
+    if (!cfg || !out)
+        return PARLEY_E_INVAL;
+    *out = NULL;
+    pl_loop *loop;
+    int rc = pl_loop_create(cfg->loop, &loop);
+    if (rc)
+        return rc;
+    if (cfg->loop)
+        pl_loop_set_thread(loop); /* the application's loop runs on the creating thread */
+    rc = ep_create_on(cfg, loop, out);
+    if (rc) {
+        pl_loop_destroy(loop);
+        return rc;
+    }
+    (*out)->owns_loop = true;
+    if (cfg->loop)
+        (*out)->running = true;
+    return 0;
+}
+
+void ep_shutdown(parley_endpoint *ep)
+{
+    if (ep->stopped)
+        return;
+    ep->stopping = true;
+    if (ep->shutdown_sessions)
+        ep->shutdown_sessions(ep);
+    ep_pages_abort(ep);
+    ep_senders_abort(ep);
+    ep_requests_abort(ep);
+    tp_resolver_destroy(ep->res);
+    ep->res = NULL;
+    txn_layer_destroy(ep->txn);
+    ep->txn = NULL;
+    tp_layer_destroy(ep->tp);
+    ep->tp = NULL;
+    ep->stopped = true;
+}
+
+static void *loop_thread(void *arg)
+{
+    parley_endpoint *ep = arg;
+    pl_loop_run(ep->loop);
+    return NULL;
+}
+
+int parley_endpoint_start(parley_endpoint *ep)
+{
+    if (!ep)
+        return PARLEY_E_INVAL;
+    if (ep->running || ep->stopped || ep->cfg.loop || pl_loop_is_virtual(ep->loop))
+        return PARLEY_E_STATE;
+    ep->running = true;
+    ep->own_thread = true;
+    if (pthread_create(&ep->thread, NULL, loop_thread, ep) != 0) {
+        ep->running = false;
+        ep->own_thread = false;
+        return PARLEY_E_IO;
+    }
+    return 0;
+}
+
+static void shutdown_on_loop(void *arg)
+{
+    parley_endpoint *ep = arg;
+    ep_shutdown(ep);
+    if (ep->own_thread)
+        pl_loop_stop(ep->loop);
+}
+
+int parley_endpoint_stop(parley_endpoint *ep)
+{
+    if (!ep)
+        return PARLEY_E_INVAL;
+    if (ep->own_thread) {
+        if (pl_loop_on_thread(ep->loop))
+            return PARLEY_E_LOOP_THREAD;
+        if (pl_loop_post(ep->loop, shutdown_on_loop, ep) != 0)
+            return PARLEY_E_STATE;
+        pthread_join(ep->thread, NULL);
+        ep->own_thread = false;
+        ep->running = false;
+        return 0;
+    }
+    if (ep->cfg.loop && !pl_loop_on_thread(ep->loop))
+        return PARLEY_E_STATE; /* an application loop: stop it from its own thread */
+    ep_shutdown(ep);
+    ep->running = false;
+    return 0;
+}
+
+parley_endpoint *parley_endpoint_ref(parley_endpoint *ep)
+{
+    if (ep)
+        atomic_fetch_add(&ep->refs, 1);
+    return ep;
+}
+
+void parley_endpoint_unref(parley_endpoint *ep)
+{
+    if (!ep || atomic_fetch_sub(&ep->refs, 1) != 1)
+        return;
+    if (ep->own_thread)
+        parley_endpoint_stop(ep);
+    else if (!ep->stopped)
+        ep_shutdown(ep);
+    if (ep->owns_loop)
+        pl_loop_destroy(ep->loop);
+    free_config(ep);
+    pl_free(ep);
+}
+
+int ep_call(parley_endpoint *ep, pl_call_fn fn, void *arg)
+{
+    if (ep->stopping || ep->stopped)
+        return PARLEY_E_TERMINATED;
+    return pl_loop_call(ep->loop, fn, arg);
+}
+
+const char *parley_endpoint_uri(const parley_endpoint *ep)
+{
+    return ep->uri;
+}
+
+const char *parley_endpoint_id(const parley_endpoint *ep)
+{
+    return ep->epid;
+}
+
+int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t size)
+{
+    if (!ep || !buf || !size)
+        return PARLEY_E_INVAL;
+    if (i >= ep->nlisten)
+        return PARLEY_E_NOTFOUND;
+    snprintf(buf, size, "%s", ep->listen[i]);
+    return 0;
+}
+
+/* ---- helpers shared by the endpoint's modules and the session layer ---- */
+
+int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
+                      size_t size)
+{
+    tp_addr local;
+    int rc = tp_local_for(ep->tp, proto, dst, &local);
+    if (rc)
+        return rc;
+    tp_addr_str(&local, out, size);
+    return 0;
+}
+
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
+{
+    pl_buf_puts(b, proto == TP_TLS ? "<sips:" : "<sip:");
+    if (ep->user) {
+        pl_buf_puts(b, ep->user);
+        pl_buf_putc(b, '@');
+    }
+    pl_buf_puts(b, hostport);
+    if (proto == TP_TCP)
+        pl_buf_puts(b, ";transport=tcp");
+    else if (proto == TP_TLS)
+        pl_buf_puts(b, ";transport=tls");
+    pl_buf_puts(b, ">;epid=");
+    pl_buf_puts(b, ep->epid);
+}
+
+static void put_quoted(pl_buf *b, const char *s)
+{
+    pl_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            pl_buf_putc(b, '\\');
+        if (*s != '\r' && *s != '\n')
+            pl_buf_putc(b, *s);
+    }
+    pl_buf_putc(b, '"');
+}
+
+void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
+                   const char *tag)
+{
+    if (!display)
+        display = ep->display;
+    if (display && *display) {
+        put_quoted(b, display);
+        pl_buf_putc(b, ' ');
+    }
+    pl_buf_putc(b, '<');
+    pl_buf_puts(b, local_uri ? local_uri : ep->uri);
+    pl_buf_putc(b, '>');
+    if (tag) {
+        pl_buf_puts(b, ";tag=");
+        pl_buf_puts(b, tag);
+    }
+    pl_buf_puts(b, ";epid=");
+    pl_buf_puts(b, ep->epid);
+}
+
+void ep_new_tag(char *out)
+{
+    pl_rand_token(out, EP_TAG_LEN);
+}
+
+void ep_new_call_id(parley_endpoint *ep, char *out, size_t size)
+{
+    (void)ep;
+    char r[25];
+    pl_rand_token(r, 24);
+    snprintf(out, size, "%s", r);
+}
+
+int ep_check_headers(const parley_header *h, size_t n)
+{
+    if (n && !h)
+        return PARLEY_E_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        int rc = sip_header_check(h[i].name, h[i].value);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+sip_kv *ep_copy_headers(const parley_header *h, size_t n)
+{
+    size_t bytes = n * sizeof(sip_kv);
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(h[i].name) + strlen(h[i].value) + 2;
+    sip_kv *kv = pl_malloc(bytes ? bytes : 1);
+    if (!kv)
+        return NULL;
+    char *p = (char *)(kv + n);
+    for (size_t i = 0; i < n; i++) {
+        size_t a = strlen(h[i].name) + 1, v = strlen(h[i].value) + 1;
+        memcpy(p, h[i].name, a);
+        kv[i].name = p;
+        p += a;
+        memcpy(p, h[i].value, v);
+        kv[i].value = p;
+        p += v;
+    }
+    return kv;
+}
+
+void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pl_buf_puts(b, h[i].name);
+        pl_buf_put(b, ": ", 2);
+        pl_buf_puts(b, h[i].value);
+        pl_buf_put(b, "\r\n", 2);
+    }
+}
+
+bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype)
+{
+    for (size_t i = 0; ep->accept[i]; i++) {
+        const char *a = ep->accept[i];
+        const char *slash = strchr(a, '/');
+        if (!slash)
+            continue;
+        pl_str at = pl_str_span(a, slash), as = pl_str_c(slash + 1);
+        bool t_ok = pl_str_eq_lit(at, "*") || pl_str_casecmp_eq(at, type);
+        bool s_ok = pl_str_eq_lit(as, "*") || pl_str_casecmp_eq(as, subtype);
+        if (t_ok && s_ok)
+            return true;
+    }
+    return false;
+}
+
+void ep_print_allow(parley_endpoint *ep, pl_buf *b)
+{
+    pl_buf_puts(b, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER");
+    if (ep->cfg.on_message)
+        pl_buf_puts(b, ", MESSAGE");
+    pl_buf_puts(b, "\r\n");
+}

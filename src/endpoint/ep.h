@@ -1,0 +1,141 @@
+/* Private to the endpoint: its structure and the pieces the session layer builds on. */
+#ifndef EP_EP_H
+#define EP_EP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/loop.h"
+#include "parley/endpoint.h"
+#include "sip/build.h"
+#include "sip/msg.h"
+#include "transport/resolve.h"
+#include "transport/tp.h"
+#include "txn/txn.h"
+
+#define EP_TAG_LEN 12
+
+struct parley_endpoint {
+    atomic_uint refs;
+    pl_loop *loop;
+    bool owns_loop;  /* created its own pl_loop (not a test's virtual one) */
+    bool own_thread; /* started with parley_endpoint_start */
+    bool running;
+    bool stopping;
+    bool stopped;
+    pthread_t thread;
+    tp_layer *tp;
+    txn_layer *txn;
+    tp_resolver *res;
+
+    /* configuration, copied */
+    parley_endpoint_config cfg;
+    char *uri;
+    char *display;
+    char *epid;
+    char *user_agent;
+    char *user;        /* user part of uri, for Contact */
+    char **accept;     /* NULL-terminated */
+    size_t max_body;
+    char **listen;     /* resolved listening points, "udp:127.0.0.1:5060" */
+    size_t nlisten;
+
+    pl_list senders;   /* ep_sender in flight */
+    pl_list requests;  /* parley_request deferred by the application */
+    pl_list pages;     /* page-mode operations in flight */
+
+    /* hooks the session layer installs */
+    void *sessions;
+    /* in-dialog request (To tag present): true when a dialog took it */
+    bool (*dialog_request)(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
+    /* INVITE outside a dialog */
+    void (*invite_request)(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
+    void (*dialog_ack)(parley_endpoint *ep, sip_msg *m, const tp_rx *rx);
+    void (*dialog_stray)(parley_endpoint *ep, sip_msg *m, const tp_rx *rx);
+    void (*shutdown_sessions)(parley_endpoint *ep);
+};
+
+/* endpoint.c */
+int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoint **out);
+/* Tears everything down on the loop thread (idempotent). */
+void ep_shutdown(parley_endpoint *ep);
+/* Listening point bookkeeping after a driver attached (the tests' virtual network). */
+void ep_refresh_addresses(parley_endpoint *ep);
+/* Runs fn on the loop thread; PARLEY_E_TERMINATED once the endpoint stopped. */
+int ep_call(parley_endpoint *ep, pl_call_fn fn, void *arg);
+/* The local address requests to dst leave from, as "host:port" (IPv6 in brackets). */
+int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
+                      size_t size);
+/* "<sip:user@host:port;transport=tcp>;epid=..." */
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport);
+/* Our own From/To value: "Display" <uri>;tag=...;epid=... */
+void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
+                   const char *tag);
+void ep_new_tag(char *out); /* EP_TAG_LEN + 1 bytes */
+void ep_new_call_id(parley_endpoint *ep, char *out, size_t size);
+/* Checks an application's headers; returns 0 or PARLEY_E_HEADER_RESTRICTED / PARLEY_E_INVAL. */
+int ep_check_headers(const parley_header *h, size_t n);
+/* Copies headers into one allocation (sip_kv array followed by the strings). */
+sip_kv *ep_copy_headers(const parley_header *h, size_t n);
+/* Appends "Name: value\r\n" for each. */
+void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n);
+bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);
+void ep_print_allow(parley_endpoint *ep, pl_buf *b);
+
+/* core.c: incoming requests outside dialogs */
+void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx);
+void ep_on_ack(void *arg, sip_msg *m, const tp_rx *rx);
+void ep_on_stray_response(void *arg, sip_msg *m, const tp_rx *rx);
+/* Answers a server transaction with the standard headers (Server, To tag) and extra lines. */
+int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *reason,
+             pl_str extra_raw);
+
+/* request.c: parley_request */
+parley_request *ep_request_new(parley_endpoint *ep, txn_server *t, parley_session *s);
+/* After the callback: answer with `status` unless the application answered or deferred. */
+void ep_request_finish(parley_request *req, unsigned status);
+void ep_requests_abort(parley_endpoint *ep);
+
+/* result.c: blocking calls and copied results */
+typedef struct ep_waiter ep_waiter;
+ep_waiter *ep_waiter_new(void);
+void ep_waiter_done(void *waiter, const parley_result *r); /* a parley_done_cb */
+/* Waits for completion, hands the copied result over, and drops the waiter. */
+int ep_waiter_wait(ep_waiter *w, parley_result **out);
+void ep_waiter_cancel(ep_waiter *w, int err); /* when the operation never started */
+parley_result *ep_result_copy(const parley_result *r);
+/* Fills a result from a final response (or an error when m is NULL). */
+void ep_result_from(parley_result *r, int err, const sip_msg *m, char *reason_buf, size_t size);
+
+/* sender.c: an out-of-dialog request with RFC 3263 resolution and failover */
+typedef struct ep_sender ep_sender;
+typedef struct ep_attempt {
+    tp_dest dest;
+    char branch[32];
+    char hostport[80]; /* our address towards dest */
+    pl_str via;        /* "SIP/2.0/UDP hostport;branch=...;rport" */
+    char via_buf[160];
+} ep_attempt;
+
+typedef struct ep_send_ops {
+    /* Prints the request for one attempt into out (via and hostport are for this attempt). */
+    int (*build)(void *arg, const ep_attempt *a, sip_out *out);
+    /* Provisional responses, then the final one (also 2xx retransmissions for INVITE). */
+    void (*on_response)(void *arg, ep_sender *s, sip_msg *m);
+    /* No final response from any target. */
+    void (*on_fail)(void *arg, ep_sender *s, int err);
+} ep_send_ops;
+
+/* next_hop: the URI to resolve (first Route, or the Request-URI). */
+int ep_sender_start(parley_endpoint *ep, const char *next_hop, const ep_send_ops *ops, void *arg,
+                    ep_sender **out);
+/* Stops callbacks and frees the sender (its transaction lives on to absorb retransmissions). */
+void ep_sender_release(ep_sender *s);
+txn_client *ep_sender_txn(ep_sender *s);
+const ep_attempt *ep_sender_attempt(ep_sender *s);
+void ep_senders_abort(parley_endpoint *ep);
+
+/* page.c */
+void ep_pages_abort(parley_endpoint *ep);
+
+#endif

@@ -1,0 +1,266 @@
+/* Page-mode requests (RFC 3428 MESSAGE, and OPTIONS/INFO/NOTIFY/SERVICE/BENOTIFY) sent
+ * outside any session. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "endpoint/ep.h"
+#include "parley/error.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+typedef struct page_op {
+    pl_list link;
+    parley_endpoint *ep;
+    parley_msg_type type;
+    char *to_uri;
+    char *to_epid;
+    char *ctype;
+    void *body;
+    size_t len;
+    sip_kv *hdrs;
+    size_t nh;
+    parley_done_cb cb;
+    void *user;
+    ep_sender *sender;
+    char call_id[32];
+    char tag[EP_TAG_LEN + 1];
+    bool linked;
+} page_op;
+
+static void op_free(page_op *op)
+{
+    if (op->linked)
+        pl_list_remove(&op->link);
+    if (op->sender)
+        ep_sender_release(op->sender);
+    pl_free(op->to_uri);
+    pl_free(op->to_epid);
+    pl_free(op->ctype);
+    pl_free(op->body);
+    pl_free(op->hdrs);
+    pl_free(op);
+}
+
+static void complete(page_op *op, int err, const sip_msg *m)
+{
+    parley_result r;
+    char reason[128];
+    ep_result_from(&r, err, m, reason, sizeof(reason));
+    if (op->cb)
+        op->cb(op->user, &r);
+    op_free(op);
+}
+
+static int build(void *arg, const ep_attempt *a, sip_out *out)
+{
+    page_op *op = arg;
+    parley_endpoint *ep = op->ep;
+    pl_buf from, to, contact;
+    pl_buf_init(&from, 128);
+    pl_buf_init(&to, 128);
+    pl_buf_init(&contact, 128);
+    ep_print_self(ep, &from, NULL, NULL, op->tag);
+    pl_buf_putc(&to, '<');
+    pl_buf_puts(&to, op->to_uri);
+    pl_buf_putc(&to, '>');
+    if (op->to_epid) {
+        pl_buf_puts(&to, ";epid=");
+        pl_buf_puts(&to, op->to_epid);
+    }
+    ep_print_contact(ep, &contact, a->dest.proto, a->hostport);
+    pl_buf ua;
+    pl_buf_init(&ua, 64);
+    pl_buf_puts(&ua, "User-Agent: ");
+    pl_buf_puts(&ua, ep->user_agent);
+    pl_buf_puts(&ua, "\r\n");
+    const char *method = parley_msg_type_method(op->type);
+    sip_req_parts p = {
+        .method = pl_str_c(method),
+        .ruri = pl_str_c(op->to_uri),
+        .via = a->via,
+        .from = pl_buf_str(&from),
+        .to = pl_buf_str(&to),
+        .call_id = pl_str_c(op->call_id),
+        .cseq = 1,
+        .max_forwards = 70,
+        /* MESSAGE carries no Contact (RFC 3428 §4); the others may */
+        .contact = op->type == PARLEY_MSG_MESSAGE ? PL_STR_NULL : pl_buf_str(&contact),
+        .extra = op->hdrs,
+        .nextra = op->nh,
+        .extra_raw = pl_buf_str(&ua),
+        .content_type = op->len ? pl_str_c(op->ctype ? op->ctype : "text/plain;charset=UTF-8")
+                                : PL_STR_NULL,
+        .body = pl_str_make(op->body, op->len),
+    };
+    int rc = pl_buf_ok(&from) && pl_buf_ok(&to) && pl_buf_ok(&contact) && pl_buf_ok(&ua)
+                 ? sip_build_request(out, &p)
+                 : PARLEY_E_NOMEM;
+    pl_buf_free(&from);
+    pl_buf_free(&to);
+    pl_buf_free(&contact);
+    pl_buf_free(&ua);
+    return rc;
+}
+
+static void on_response(void *arg, ep_sender *s, sip_msg *m)
+{
+    (void)s;
+    if (m->status < 200)
+        return;
+    complete(arg, 0, m);
+}
+
+static void on_fail(void *arg, ep_sender *s, int err)
+{
+    (void)s;
+    complete(arg, err, NULL);
+}
+
+static const ep_send_ops page_ops = {build, on_response, on_fail};
+
+/* BENOTIFY is never answered: send it once, without a transaction, and complete. */
+static void send_benotify(page_op *op)
+{
+    parley_endpoint *ep = op->ep;
+    sip_uri u;
+    tp_addr addr;
+    int rc = sip_uri_parse(pl_str_c(op->to_uri), &u, NULL, NULL);
+    if (!rc && tp_addr_from_host(u.host, u.port ? u.port : 5060, &addr) != 0)
+        rc = PARLEY_E_NOROUTE;
+    if (rc) {
+        complete(op, rc == PARLEY_E_PARSE ? PARLEY_E_INVAL : rc, NULL);
+        return;
+    }
+    ep_attempt a;
+    memset(&a, 0, sizeof(a));
+    a.dest.proto = u.transport.len ? tp_proto_parse(u.transport) : TP_UDP;
+    if (a.dest.proto == TP_NONE)
+        a.dest.proto = TP_UDP;
+    a.dest.addr = addr;
+    txn_new_branch(a.branch);
+    ep_local_hostport(ep, a.dest.proto, &addr, a.hostport, sizeof(a.hostport));
+    int n = snprintf(a.via_buf, sizeof(a.via_buf), "SIP/2.0/%s %s;branch=%s;rport",
+                     tp_proto_name(a.dest.proto), a.hostport, a.branch);
+    a.via = pl_str_make(a.via_buf, (size_t)n);
+    sip_out out;
+    sip_out_init(&out);
+    rc = build(op, &a, &out);
+    if (!rc)
+        rc = tp_send(ep->tp, &a.dest, out.buf.data, out.buf.len, NULL);
+    sip_out_free(&out);
+    complete(op, rc, NULL);
+}
+
+static void start_on_loop(void *arg)
+{
+    page_op *op = arg;
+    parley_endpoint *ep = op->ep;
+    if (ep->stopped || ep->stopping) {
+        complete(op, PARLEY_E_TERMINATED, NULL);
+        return;
+    }
+    ep_new_call_id(ep, op->call_id, sizeof(op->call_id));
+    ep_new_tag(op->tag);
+    if (op->type == PARLEY_MSG_BENOTIFY) {
+        send_benotify(op);
+        return;
+    }
+    int rc = ep_sender_start(ep, op->to_uri, &page_ops, op, &op->sender);
+    if (rc) {
+        complete(op, rc, NULL);
+        return;
+    }
+    pl_list_insert_tail(&ep->pages, &op->link);
+    op->linked = true;
+}
+
+static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_address *to,
+                       const parley_content *body, const parley_header *h, size_t nh,
+                       parley_done_cb cb, void *user, int *err)
+{
+    *err = PARLEY_E_INVAL;
+    if (!ep || !to || !to->uri || !parley_msg_type_method(type))
+        return NULL;
+    if (body && body->len && !body->body)
+        return NULL;
+    if ((*err = ep_check_headers(h, nh)) != 0)
+        return NULL;
+    *err = PARLEY_E_NOMEM;
+    page_op *op = pl_calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->ep = ep;
+    op->type = type;
+    op->cb = cb;
+    op->user = user;
+    op->to_uri = pl_str_dup(pl_str_c(to->uri));
+    op->to_epid = to->epid ? pl_str_dup(pl_str_c(to->epid)) : NULL;
+    op->ctype = body && body->content_type ? pl_str_dup(pl_str_c(body->content_type)) : NULL;
+    op->len = body ? body->len : 0;
+    op->body = op->len ? pl_malloc(op->len) : NULL;
+    if (op->body)
+        memcpy(op->body, body->body, op->len);
+    op->hdrs = ep_copy_headers(h, nh);
+    op->nh = nh;
+    if (!op->to_uri || (to->epid && !op->to_epid) || (op->len && !op->body) || !op->hdrs ||
+        (body && body->content_type && !op->ctype)) {
+        op_free(op);
+        return NULL;
+    }
+    *err = 0;
+    return op;
+}
+
+int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
+                                 const parley_address *to, const parley_content *body,
+                                 const parley_header *headers, size_t nheaders,
+                                 parley_done_cb cb, void *user)
+{
+    int err;
+    page_op *op = op_new(ep, type, to, body, headers, nheaders, cb, user, &err);
+    if (!op)
+        return err;
+    sip_uri u;
+    if (sip_uri_parse(pl_str_c(op->to_uri), &u, NULL, NULL) != 0 ||
+        (u.kind != SIP_URI_SIP && u.kind != SIP_URI_SIPS)) {
+        op_free(op);
+        return PARLEY_E_INVAL;
+    }
+    err = ep_call(ep, start_on_loop, op);
+    if (err)
+        op_free(op);
+    return err;
+}
+
+int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
+                                      const parley_address *to, const parley_content *body,
+                                      const parley_header *headers, size_t nheaders,
+                                      parley_result **out)
+{
+    if (out)
+        *out = NULL;
+    if (!ep)
+        return PARLEY_E_INVAL;
+    if (pl_loop_on_thread(ep->loop))
+        return PARLEY_E_LOOP_THREAD;
+    ep_waiter *w = ep_waiter_new();
+    if (!w)
+        return PARLEY_E_NOMEM;
+    int rc = parley_endpoint_send_message(ep, type, to, body, headers, nheaders, ep_waiter_done, w);
+    if (rc) {
+        ep_waiter_cancel(w, rc);
+        ep_waiter_wait(w, NULL);
+        return rc;
+    }
+    return ep_waiter_wait(w, out);
+}
+
+void ep_pages_abort(parley_endpoint *ep)
+{
+    pl_list_each_safe(pos, tmp, &ep->pages)
+    {
+        page_op *op = pl_container_of(pos, page_op, link);
+        complete(op, PARLEY_E_TERMINATED, NULL);
+    }
+}

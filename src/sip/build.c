@@ -1,0 +1,226 @@
+#include "sip/build.h"
+
+#include "parley/error.h"
+#include "sip/chars.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+void sip_out_init(sip_out *o)
+{
+    memset(o, 0, sizeof(*o));
+    pl_buf_init(&o->buf, 0);
+}
+
+void sip_out_free(sip_out *o)
+{
+    pl_buf_free(&o->buf);
+}
+
+static sip_span put_span(pl_buf *b, pl_str s)
+{
+    sip_span sp = {(uint32_t)b->len, (uint32_t)s.len};
+    pl_buf_put_str(b, s);
+    return sp;
+}
+
+static void put_header_start(pl_buf *b, const char *name)
+{
+    pl_buf_puts(b, name);
+    pl_buf_put(b, ": ", 2);
+}
+
+int sip_build_request(sip_out *o, const sip_req_parts *p)
+{
+    pl_buf *b = &o->buf;
+    pl_buf_reset(b);
+    pl_buf_reserve(b, 512 + p->body.len + p->extra_raw.len);
+    o->method_id = (uint8_t)sip_method_from_str(p->method);
+    o->cseq = p->cseq;
+    o->method = put_span(b, p->method);
+    pl_buf_putc(b, ' ');
+    o->ruri = put_span(b, p->ruri);
+    pl_buf_put(b, " SIP/2.0\r\n", 10);
+    put_header_start(b, "Via");
+    o->via = put_span(b, p->via);
+    pl_buf_put(b, "\r\n", 2);
+    o->routes.off = (uint32_t)b->len;
+    for (size_t i = 0; i < p->nroutes; i++)
+        sip_print_header(b, PL_STR_LIT("Route"), p->routes[i]);
+    o->routes.len = (uint32_t)(b->len - o->routes.off);
+    pl_buf_puts(b, "Max-Forwards: ");
+    pl_buf_put_u64(b, p->max_forwards < 0 ? 70 : (uint64_t)p->max_forwards);
+    pl_buf_put(b, "\r\n", 2);
+    put_header_start(b, "From");
+    o->from = put_span(b, p->from);
+    pl_buf_put(b, "\r\n", 2);
+    put_header_start(b, "To");
+    o->to = put_span(b, p->to);
+    pl_buf_put(b, "\r\n", 2);
+    put_header_start(b, "Call-ID");
+    o->call_id = put_span(b, p->call_id);
+    pl_buf_put(b, "\r\n", 2);
+    pl_buf_puts(b, "CSeq: ");
+    pl_buf_put_u64(b, p->cseq);
+    pl_buf_putc(b, ' ');
+    pl_buf_put_str(b, p->method);
+    pl_buf_put(b, "\r\n", 2);
+    if (p->contact.len)
+        sip_print_header(b, PL_STR_LIT("Contact"), p->contact);
+    for (size_t i = 0; i < p->nextra; i++)
+        sip_print_header(b, pl_str_c(p->extra[i].name), pl_str_c(p->extra[i].value));
+    pl_buf_put_str(b, p->extra_raw);
+    sip_print_body(b, p->content_type, p->body);
+    return pl_buf_ok(b) ? 0 : PARLEY_E_NOMEM;
+}
+
+static void put_derived(const sip_out *o, pl_buf *b, const char *method, pl_str to)
+{
+    const pl_buf *src = &o->buf;
+    pl_buf_puts(b, method);
+    pl_buf_putc(b, ' ');
+    pl_buf_put_str(b, sip_span_str(src, o->ruri));
+    pl_buf_put(b, " SIP/2.0\r\nVia: ", 15);
+    pl_buf_put_str(b, sip_span_str(src, o->via));
+    pl_buf_put(b, "\r\n", 2);
+    pl_buf_put_str(b, sip_span_str(src, o->routes));
+    pl_buf_puts(b, "Max-Forwards: 70\r\nFrom: ");
+    pl_buf_put_str(b, sip_span_str(src, o->from));
+    pl_buf_puts(b, "\r\nTo: ");
+    pl_buf_put_str(b, to);
+    pl_buf_puts(b, "\r\nCall-ID: ");
+    pl_buf_put_str(b, sip_span_str(src, o->call_id));
+    pl_buf_puts(b, "\r\nCSeq: ");
+    pl_buf_put_u64(b, o->cseq);
+    pl_buf_putc(b, ' ');
+    pl_buf_puts(b, method);
+    pl_buf_put(b, "\r\n", 2);
+}
+
+int sip_build_cancel(const sip_out *o, pl_buf *b, const sip_kv *extra, size_t nextra)
+{
+    put_derived(o, b, "CANCEL", sip_span_str(&o->buf, o->to));
+    for (size_t i = 0; i < nextra; i++)
+        sip_print_header(b, pl_str_c(extra[i].name), pl_str_c(extra[i].value));
+    sip_print_body(b, PL_STR_NULL, PL_STR_NULL);
+    return pl_buf_ok(b) ? 0 : PARLEY_E_NOMEM;
+}
+
+int sip_build_ack_non2xx(const sip_out *o, const sip_msg *resp, pl_buf *b)
+{
+    const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
+    put_derived(o, b, "ACK", to ? to->value : sip_span_str(&o->buf, o->to));
+    sip_print_body(b, PL_STR_NULL, PL_STR_NULL);
+    return pl_buf_ok(b) ? 0 : PARLEY_E_NOMEM;
+}
+
+void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
+{
+    if (!stamp) {
+        pl_buf_put_str(b, v->raw);
+        return;
+    }
+    pl_buf_put_str(b, v->protocol);
+    pl_buf_putc(b, '/');
+    pl_buf_put_str(b, v->version);
+    pl_buf_putc(b, '/');
+    pl_buf_put_str(b, v->transport);
+    pl_buf_putc(b, ' ');
+    if (v->host_type == SIP_HOST_IPV6) {
+        pl_buf_putc(b, '[');
+        pl_buf_put_str(b, v->host);
+        pl_buf_putc(b, ']');
+    } else {
+        pl_buf_put_str(b, v->host);
+    }
+    if (v->port) {
+        pl_buf_putc(b, ':');
+        pl_buf_put_u64(b, v->port);
+    }
+    sip_param_iter it;
+    pl_str n, val;
+    sip_param_iter_init(&it, v->params, ';');
+    while (sip_param_next(&it, &n, &val)) {
+        if (pl_str_caseeq_lit(n, "received"))
+            continue;
+        pl_buf_putc(b, ';');
+        pl_buf_put_str(b, n);
+        if (pl_str_caseeq_lit(n, "rport") && stamp->rport && !val.len) {
+            pl_buf_putc(b, '=');
+            pl_buf_put_u64(b, stamp->rport);
+        } else if (val.len) {
+            pl_buf_putc(b, '=');
+            pl_buf_put_str(b, val);
+        }
+    }
+    /* RFC 3261 §18.2.1: received when the sent-by host differs; RFC 3581: always with rport */
+    if (stamp->received.len &&
+        (v->has_rport || !pl_str_casecmp_eq(v->host, stamp->received))) {
+        pl_buf_puts(b, ";received=");
+        pl_buf_put_str(b, stamp->received);
+    } else if (pl_str_set(v->received)) {
+        pl_buf_puts(b, ";received=");
+        pl_buf_put_str(b, v->received);
+    }
+}
+
+void sip_print_response_head(pl_buf *b, const sip_msg *req, unsigned status, pl_str reason,
+                             const sip_resp_opts *o)
+{
+    if (!reason.len)
+        reason = pl_str_c(sip_reason_phrase(status));
+    sip_print_status_line(b, status, reason);
+    for (const sip_via *v = req->via; v; v = v->next) {
+        pl_buf_put(b, "Via: ", 5);
+        sip_print_via(b, v, v == req->via ? o : NULL);
+        pl_buf_put(b, "\r\n", 2);
+    }
+    const sip_hdr *h = sip_hdr_first(req, SIP_H_FROM);
+    if (h)
+        sip_print_header(b, PL_STR_LIT("From"), h->value);
+    h = sip_hdr_first(req, SIP_H_TO);
+    if (h) {
+        sip_print_header(b, PL_STR_LIT("To"), h->value);
+        if (req->to && !pl_str_set(req->to->tag) && o && o->to_tag.len) {
+            b->len -= 2; /* before the CRLF */
+            pl_buf_puts(b, ";tag=");
+            pl_buf_put_str(b, o->to_tag);
+            pl_buf_put(b, "\r\n", 2);
+        }
+    }
+    h = sip_hdr_first(req, SIP_H_CALL_ID);
+    if (h)
+        sip_print_header(b, PL_STR_LIT("Call-ID"), h->value);
+    h = sip_hdr_first(req, SIP_H_CSEQ);
+    if (h)
+        sip_print_header(b, PL_STR_LIT("CSeq"), h->value);
+}
+
+bool sip_header_restricted(pl_str name)
+{
+    static const sip_hdr_id owned[] = {
+        SIP_H_VIA,          SIP_H_FROM,         SIP_H_TO,           SIP_H_CALL_ID,
+        SIP_H_CSEQ,         SIP_H_MAX_FORWARDS, SIP_H_CONTACT,      SIP_H_ROUTE,
+        SIP_H_RECORD_ROUTE, SIP_H_CONTENT_TYPE, SIP_H_CONTENT_LENGTH, SIP_H_RACK,
+        SIP_H_RSEQ,
+    };
+    sip_hdr_id id = sip_hdr_lookup(name.p, name.len);
+    for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+        if (id == owned[i])
+            return true;
+    return false;
+}
+
+int sip_header_check(const char *name, const char *value)
+{
+    if (!name || !value || !*name)
+        return PARLEY_E_INVAL;
+    for (const char *p = name; *p; p++)
+        if (!sip_is((unsigned char)*p, SIP_C_TOKEN))
+            return PARLEY_E_INVAL;
+    for (const char *p = value; *p; p++)
+        if (*p == '\r' || *p == '\n')
+            return PARLEY_E_INVAL;
+    if (sip_header_restricted(pl_str_c(name)))
+        return PARLEY_E_HEADER_RESTRICTED;
+    return 0;
+}

@@ -1,0 +1,332 @@
+/* Server transactions (RFC 3261 §17.2, RFC 6026 §7.1). */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "sip/print.h"
+#include "txn/txn_int.h"
+
+#define MAGIC "z9hG4bK"
+
+static bool rfc3261_branch(const sip_via *v)
+{
+    return v && v->branch.len > 7 && memcmp(v->branch.p, MAGIC, 7) == 0;
+}
+
+/* ACK belongs to the INVITE transaction; everything else to its own method. */
+static unsigned method_class(const sip_msg *m)
+{
+    return m->method_id == SIP_METHOD_ACK ? SIP_METHOD_INVITE : m->method_id;
+}
+
+static uint64_t server_hash(const txn_layer *l, const sip_msg *m, unsigned mclass)
+{
+    uint64_t h = l->servers.seed ^ ((uint64_t)mclass * 0x9e3779b97f4a7c15ull);
+    const sip_via *v = m->via;
+    if (rfc3261_branch(v)) {
+        h = pl_hash_str(h, v->branch);
+        h = pl_hash_bytes_nocase(h, v->host.p, v->host.len);
+        return pl_hash_bytes(h, &v->port, sizeof(v->port));
+    }
+    /* RFC 2543: Call-ID, CSeq number, From tag and the top Via identify the transaction */
+    h = pl_hash_str(h, m->call_id);
+    h = pl_hash_bytes(h, &m->cseq.num, sizeof(m->cseq.num));
+    if (m->from)
+        h = pl_hash_str(h, m->from->tag);
+    return v ? pl_hash_str(h, v->raw) : h;
+}
+
+typedef struct server_key {
+    const sip_msg *m;
+    unsigned mclass;
+} server_key;
+
+static bool same_method(const txn_server *t, const sip_msg *m, unsigned mclass)
+{
+    if (t->method_id != mclass)
+        return false;
+    return mclass != SIP_METHOD_OTHER || pl_str_eq(t->req->method, m->method);
+}
+
+static bool match_server(const pl_hnode *n, const void *key)
+{
+    const txn_server *t = pl_container_of(n, txn_server, node);
+    const server_key *k = key;
+    const sip_msg *m = k->m, *r = t->req;
+    if (t->state == TXN_TERMINATED || !same_method(t, m, k->mclass))
+        return false;
+    const sip_via *a = m->via, *b = r->via;
+    if (rfc3261_branch(a)) {
+        return pl_str_eq(a->branch, b->branch) && pl_str_casecmp_eq(a->host, b->host) &&
+               a->port == b->port;
+    }
+    if (t->rfc2543 == false)
+        return false;
+    bool ok = pl_str_eq(m->call_id, r->call_id) && m->cseq.num == r->cseq.num &&
+              pl_str_eq(a->raw, b->raw) && m->from && r->from &&
+              pl_str_eq(m->from->tag, r->from->tag);
+    if (ok && m->method_id != SIP_METHOD_ACK)
+        ok = pl_str_eq(m->ruri.raw, r->ruri.raw) && m->to && r->to &&
+             pl_str_eq(m->to->tag, r->to->tag);
+    return ok;
+}
+
+txn_server *txn_server_match(txn_layer *l, const sip_msg *m, bool for_cancel)
+{
+    if (!m->via)
+        return NULL;
+    unsigned mclass = for_cancel ? SIP_METHOD_INVITE : method_class(m);
+    server_key k = {m, mclass};
+    pl_hnode *n = pl_hash_find(&l->servers, server_hash(l, m, mclass), match_server, &k);
+    return n ? pl_container_of(n, txn_server, node) : NULL;
+}
+
+txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
+{
+    return txn_server_match(l, cancel->req, true);
+}
+
+static void free_server(txn_server *t)
+{
+    sip_msg_free(t->req);
+    pl_buf_free(&t->last);
+    pl_free(t);
+}
+
+void txn_server_unref(txn_server *t)
+{
+    if (--t->refs == 0)
+        free_server(t);
+}
+
+static void terminate(txn_server *t)
+{
+    if (t->state == TXN_TERMINATED)
+        return;
+    txn_layer *l = t->l;
+    t->state = TXN_TERMINATED;
+    pl_loop_timer_stop(l->loop, &t->retrans);
+    pl_loop_timer_stop(l->loop, &t->wait);
+    pl_hash_remove(&l->servers, &t->node);
+    pl_list_remove(&t->link);
+    l->stats.servers--;
+    txn_server_unref(t);
+}
+
+void txn_server_kill(txn_server *t)
+{
+    terminate(t);
+}
+
+static int send_last(txn_server *t)
+{
+    return tp_send(t->l->tp, &t->dest, t->last.data, t->last.len, NULL);
+}
+
+static void fail(txn_server *t, int err)
+{
+    t->refs++;
+    if (t->cb.on_fail)
+        t->cb.on_fail(t->tu, t, err);
+    terminate(t);
+    txn_server_unref(t);
+}
+
+static void on_wait(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    txn_server *t = arg;
+    if (t->state == TXN_COMPLETED && t->method_id == SIP_METHOD_INVITE)
+        fail(t, PARLEY_E_TIMEOUT); /* Timer H: the ACK never came */
+    else
+        terminate(t); /* Timer I, J, L, or the TU never answered a non-INVITE */
+}
+
+static void on_retrans(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    txn_server *t = arg;
+    txn_layer *l = t->l;
+    if (t->state == TXN_PROCEEDING && !t->last.len) {
+        txn_server_reply(t, 100, NULL, PL_STR_NULL, PL_STR_NULL); /* the TU is slow */
+        return;
+    }
+    if (t->state != TXN_COMPLETED)
+        return;
+    send_last(t); /* Timer G */
+    t->interval = t->interval * 2 < txn_t2(l) ? t->interval * 2 : (unsigned)txn_t2(l);
+    pl_loop_timer_start(l->loop, &t->retrans, t->interval, on_retrans, t);
+}
+
+txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
+{
+    txn_server *t = pl_calloc(1, sizeof(*t));
+    if (!t) {
+        sip_msg_free(m);
+        return NULL;
+    }
+    t->l = l;
+    t->refs = 1;
+    t->req = m;
+    t->rx = *rx;
+    t->method_id = m->method_id;
+    t->reliable = tp_proto_reliable(rx->proto);
+    t->rfc2543 = !rfc3261_branch(m->via);
+    t->state = m->method_id == SIP_METHOD_INVITE ? TXN_PROCEEDING : TXN_TRYING;
+    pl_buf_init(&t->last, 0);
+    pl_timer_init(&t->retrans);
+    pl_timer_init(&t->wait);
+    txn_response_dest(m, rx, &t->dest);
+    pl_hash_insert(&l->servers, &t->node, server_hash(l, m, method_class(m)));
+    pl_list_insert_tail(&l->all_servers, &t->link);
+    l->stats.servers++;
+    uint64_t t1 = txn_t1(l);
+    if (t->method_id == SIP_METHOD_INVITE)
+        pl_loop_timer_start(l->loop, &t->retrans, l->timers.trying_ms, on_retrans, t);
+    else
+        pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t);
+    return t;
+}
+
+void txn_server_recv_retransmit(txn_server *t, sip_msg *m, const tp_rx *rx)
+{
+    txn_layer *l = t->l;
+    (void)rx;
+    l->stats.retransmissions_absorbed++;
+    if (t->method_id == SIP_METHOD_INVITE && m->method_id == SIP_METHOD_ACK) {
+        if (t->state == TXN_COMPLETED) {
+            t->state = TXN_CONFIRMED;
+            pl_loop_timer_stop(l->loop, &t->retrans);
+            t->refs++;
+            if (t->cb.on_ack)
+                t->cb.on_ack(t->tu, t, m);
+            if (t->reliable)
+                terminate(t);
+            else
+                pl_loop_timer_start(l->loop, &t->wait, txn_t4(l), on_wait, t); /* Timer I */
+            txn_server_unref(t);
+        } else if (t->state == TXN_ACCEPTED && l->h.on_ack) {
+            l->h.on_ack(l->h.arg, m, rx); /* a 2xx ACK that reused the branch */
+        }
+        return;
+    }
+    switch (t->state) {
+    case TXN_PROCEEDING:
+    case TXN_COMPLETED:
+        if (t->last.len)
+            send_last(t);
+        break;
+    default:
+        break; /* Trying (nothing sent yet), Confirmed, Accepted: absorb */
+    }
+}
+
+int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t len)
+{
+    txn_layer *l = t->l;
+    if (t->state != TXN_TRYING && t->state != TXN_PROCEEDING)
+        return PARLEY_E_STATE;
+    if (status < 100 || status > 699)
+        return PARLEY_E_INVAL;
+    pl_buf_reset(&t->last);
+    pl_buf_put(&t->last, data, len);
+    if (!pl_buf_ok(&t->last))
+        return PARLEY_E_NOMEM;
+    t->last_status = status;
+    int rc = send_last(t);
+    uint64_t t1 = txn_t1(l);
+    if (status < 200) {
+        t->state = TXN_PROCEEDING;
+        if (t->method_id == SIP_METHOD_INVITE)
+            pl_loop_timer_stop(l->loop, &t->retrans); /* no 100 Trying needed any more */
+    } else if (t->method_id == SIP_METHOD_INVITE) {
+        pl_loop_timer_stop(l->loop, &t->retrans);
+        if (status < 300) {
+            t->state = TXN_ACCEPTED;
+            pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer L */
+        } else {
+            t->state = TXN_COMPLETED;
+            if (!t->reliable) {
+                t->interval = (unsigned)t1;
+                pl_loop_timer_start(l->loop, &t->retrans, t1, on_retrans, t); /* Timer G */
+            }
+            pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer H */
+        }
+    } else {
+        t->state = TXN_COMPLETED;
+        if (t->reliable)
+            terminate(t);
+        else
+            pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer J */
+    }
+    return rc == 0 ? 0 : rc;
+}
+
+void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str reason, pl_str to_tag)
+{
+    char host[64];
+    tp_addr_host_str(&t->rx.remote, host, sizeof(host));
+    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&t->rx.remote), to_tag};
+    sip_print_response_head(b, t->req, status, reason, &o);
+}
+
+int txn_server_reply(txn_server *t, unsigned status, const char *reason, pl_str to_tag,
+                     pl_str extra_raw)
+{
+    pl_buf b;
+    pl_buf_init(&b, 512 + extra_raw.len);
+    txn_server_print_head(t, &b, status, pl_str_c(reason), to_tag);
+    pl_buf_put_str(&b, extra_raw);
+    sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
+    int rc = pl_buf_ok(&b) ? txn_server_respond(t, status, b.data, b.len) : PARLEY_E_NOMEM;
+    pl_buf_free(&b);
+    return rc;
+}
+
+const sip_msg *txn_server_request(const txn_server *t)
+{
+    return t->req;
+}
+
+const tp_rx *txn_server_rx(const txn_server *t)
+{
+    return &t->rx;
+}
+
+txn_state txn_server_state(const txn_server *t)
+{
+    return t->state;
+}
+
+void txn_server_set_tu(txn_server *t, const txn_server_cb *cb, void *tu)
+{
+    if (cb)
+        t->cb = *cb;
+    else
+        memset(&t->cb, 0, sizeof(t->cb));
+    t->tu = cb ? tu : NULL;
+    if (cb && !t->has_tu) {
+        t->has_tu = true;
+        t->refs++;
+    } else if (!cb && t->has_tu) {
+        t->has_tu = false;
+        txn_server_unref(t);
+    }
+}
+
+void txn_response_dest(const sip_msg *req, const tp_rx *rx, tp_dest *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->proto = rx->proto;
+    out->conn_id = rx->conn_id;
+    out->addr = rx->remote;
+    const sip_via *v = req->via;
+    if (tp_proto_reliable(rx->proto)) {
+        /* the connection the request came on; if it is gone, a new one to the source
+         * address and the port of sent-by */
+        tp_addr_set_port(&out->addr, v && v->port ? v->port : tp_default_port(rx->proto));
+        return;
+    }
+    if (v && !v->has_rport)
+        tp_addr_set_port(&out->addr, v->port ? v->port : 5060);
+}

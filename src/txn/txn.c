@@ -1,0 +1,254 @@
+/* The transaction layer: creation, dispatch of received messages, stateless 400s. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "parley/error.h"
+#include "sip/print.h"
+#include "txn/txn_int.h"
+
+const char *txn_state_name(txn_state s)
+{
+    switch (s) {
+    case TXN_CALLING: return "Calling";
+    case TXN_TRYING: return "Trying";
+    case TXN_PROCEEDING: return "Proceeding";
+    case TXN_COMPLETED: return "Completed";
+    case TXN_CONFIRMED: return "Confirmed";
+    case TXN_ACCEPTED: return "Accepted";
+    case TXN_TERMINATED: return "Terminated";
+    default: return "?";
+    }
+}
+
+uint64_t txn_t1(const txn_layer *l)
+{
+    return l->timers.t1;
+}
+uint64_t txn_t2(const txn_layer *l)
+{
+    return l->timers.t2;
+}
+uint64_t txn_t4(const txn_layer *l)
+{
+    return l->timers.t4;
+}
+
+int txn_layer_create(pl_loop *loop, tp_layer *tp, const txn_timers *timers, const txn_handler *h,
+                     txn_layer **out)
+{
+    txn_layer *l = pl_calloc(1, sizeof(*l));
+    if (!l)
+        return PARLEY_E_NOMEM;
+    l->loop = loop;
+    l->tp = tp;
+    l->timers = timers ? *timers : (txn_timers){0};
+    if (!l->timers.t1)
+        l->timers.t1 = 500;
+    if (!l->timers.t2)
+        l->timers.t2 = 4000;
+    if (!l->timers.t4)
+        l->timers.t4 = 5000;
+    if (!l->timers.trying_ms)
+        l->timers.trying_ms = 200;
+    l->h = *h;
+    pl_list_init(&l->all_clients);
+    pl_list_init(&l->all_servers);
+    if (pl_hash_init(&l->clients, 64) || pl_hash_init(&l->servers, 64) ||
+        pl_hash_init(&l->watches, 16)) {
+        pl_hash_free(&l->clients);
+        pl_hash_free(&l->servers);
+        pl_free(l);
+        return PARLEY_E_NOMEM;
+    }
+    *out = l;
+    return 0;
+}
+
+void txn_layer_destroy(txn_layer *l)
+{
+    if (!l)
+        return;
+    l->destroying = true;
+    pl_list_each_safe(pos, tmp, &l->all_clients)
+    {
+        txn_client_kill(pl_container_of(pos, txn_client, link));
+    }
+    pl_list_each_safe(pos, tmp, &l->all_servers)
+    {
+        txn_server_kill(pl_container_of(pos, txn_server, link));
+    }
+    /* watches are freed with their last transaction */
+    pl_hash_free(&l->clients);
+    pl_hash_free(&l->servers);
+    pl_hash_free(&l->watches);
+    pl_free(l);
+}
+
+const txn_stats *txn_layer_stats(const txn_layer *l)
+{
+    return &l->stats;
+}
+
+const txn_timers *txn_layer_timers(const txn_layer *l)
+{
+    return &l->timers;
+}
+
+void txn_new_branch(char *out)
+{
+    memcpy(out, "z9hG4bK", 7);
+    pl_rand_token(out + 7, 20); /* ~103 bits */
+}
+
+/* ---- connection watches: O(1) failure of the transactions on a broken connection ---- */
+
+static bool match_watch(const pl_hnode *n, const void *key)
+{
+    return pl_container_of(n, conn_watch, node)->conn_id == *(const uint64_t *)key;
+}
+
+static uint64_t watch_hash(const txn_layer *l, uint64_t id)
+{
+    return pl_hash_bytes(l->watches.seed, &id, sizeof(id));
+}
+
+void txn_watch_add(txn_layer *l, txn_client *t)
+{
+    uint64_t h = watch_hash(l, t->conn_id);
+    pl_hnode *n = pl_hash_find(&l->watches, h, match_watch, &t->conn_id);
+    conn_watch *w;
+    if (n) {
+        w = pl_container_of(n, conn_watch, node);
+    } else {
+        w = pl_malloc(sizeof(*w));
+        if (!w)
+            return; /* the transaction then times out instead of failing at once */
+        w->conn_id = t->conn_id;
+        pl_list_init(&w->txns);
+        pl_hash_insert(&l->watches, &w->node, h);
+    }
+    pl_list_insert_tail(&w->txns, &t->conn_link);
+}
+
+void txn_watch_remove(txn_layer *l, txn_client *t)
+{
+    if (!pl_list_linked(&t->conn_link))
+        return;
+    pl_list *next = t->conn_link.next;
+    pl_list_remove(&t->conn_link);
+    if (next->next == next) {
+        /* the list became empty: next is the watch's list head */
+        conn_watch *w = pl_container_of(next, conn_watch, txns);
+        pl_hash_remove(&l->watches, &w->node);
+        pl_free(w);
+    }
+}
+
+void txn_layer_conn_down(txn_layer *l, uint64_t conn_id, int err)
+{
+    pl_hnode *n = pl_hash_find(&l->watches, watch_hash(l, conn_id), match_watch, &conn_id);
+    if (!n)
+        return;
+    conn_watch *w = pl_container_of(n, conn_watch, node);
+    /* detach the whole list first: failing a transaction may free the watch */
+    pl_list victims;
+    pl_list_init(&victims);
+    pl_list_splice_tail(&victims, &w->txns);
+    pl_hash_remove(&l->watches, &w->node);
+    pl_free(w);
+    while (!pl_list_empty(&victims)) {
+        txn_client *t = pl_container_of(victims.next, txn_client, conn_link);
+        pl_list_remove(&t->conn_link);
+        txn_client_conn_down(t, err);
+    }
+}
+
+/* ---- receiving ---- */
+
+static bool answerable(const sip_msg *m)
+{
+    return m->is_request && m->via && m->has_cseq && pl_str_set(m->call_id) &&
+           m->method_id != SIP_METHOD_ACK;
+}
+
+/* A 400 (or 505, 513...) for a request that failed to parse, without a transaction. */
+static void reply_stateless_error(txn_layer *l, sip_msg *m, const tp_rx *rx)
+{
+    char reason[160];
+    const char *phrase = sip_reason_phrase(m->err.status ? (unsigned)m->err.status : 400);
+    if (m->err.what)
+        snprintf(reason, sizeof(reason), "%s (%s: %s)", phrase, m->err.what,
+                 m->err.reason ? m->err.reason : "malformed");
+    else
+        snprintf(reason, sizeof(reason), "%s (%s)", phrase,
+                 m->err.reason ? m->err.reason : "malformed");
+    pl_buf b;
+    pl_buf_init(&b, 512);
+    char host[64];
+    tp_addr_host_str(&rx->remote, host, sizeof(host));
+    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&rx->remote), PL_STR_NULL};
+    sip_print_response_head(&b, m, m->err.status ? (unsigned)m->err.status : 400,
+                            pl_str_c(reason), &o);
+    sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
+    if (pl_buf_ok(&b)) {
+        tp_dest d;
+        txn_response_dest(m, rx, &d);
+        tp_send(l->tp, &d, b.data, b.len, NULL);
+    }
+    pl_buf_free(&b);
+}
+
+void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
+{
+    if (m->err.code) {
+        if (answerable(m)) {
+            l->stats.bad_requests++;
+            reply_stateless_error(l, m, rx);
+        } else {
+            l->stats.dropped++;
+        }
+        sip_msg_free(m);
+        return;
+    }
+    if (!m->is_request) {
+        txn_client *t = txn_client_match(l, m);
+        if (t)
+            txn_client_recv(l, t, m);
+        else if (l->h.on_stray_response)
+            l->h.on_stray_response(l->h.arg, m, rx);
+        sip_msg_free(m);
+        return;
+    }
+    txn_server *t = txn_server_match(l, m, false);
+    if (t) {
+        txn_server_recv_retransmit(t, m, rx);
+        sip_msg_free(m);
+        return;
+    }
+    if (m->method_id == SIP_METHOD_ACK) {
+        if (l->h.on_ack)
+            l->h.on_ack(l->h.arg, m, rx);
+        sip_msg_free(m);
+        return;
+    }
+    t = txn_server_new(l, m, rx); /* takes m */
+    if (!t)
+        return;
+    if (t->method_id == SIP_METHOD_CANCEL) {
+        txn_server *inv = txn_server_cancel_target(l, t);
+        if (!inv) {
+            txn_server_reply(t, 481, NULL, PL_STR_NULL, PL_STR_NULL);
+            return;
+        }
+        txn_server_reply(t, 200, NULL, PL_STR_NULL, PL_STR_NULL);
+        if (inv->state == TXN_PROCEEDING && inv->cb.on_cancel) {
+            inv->refs++;
+            inv->cb.on_cancel(inv->tu, inv, t->req);
+            txn_server_unref(inv);
+        }
+        return;
+    }
+    l->h.on_request(l->h.arg, t, t->req, &t->rx);
+}

@@ -1,0 +1,94 @@
+/* Private to the transaction layer. */
+#ifndef TXN_INT_H
+#define TXN_INT_H
+
+#include "core/hash.h"
+#include "core/timer.h"
+#include "txn/txn.h"
+
+struct txn_layer {
+    pl_loop *loop;
+    tp_layer *tp;
+    txn_timers timers;
+    txn_handler h;
+    pl_hash clients; /* by branch + method */
+    pl_hash servers; /* by branch + sent-by + method class, or the RFC 2543 key */
+    pl_hash watches; /* conn_id -> client transactions waiting on that connection */
+    txn_stats stats;
+    bool destroying;
+    pl_list all_clients, all_servers;
+};
+
+typedef struct conn_watch {
+    pl_hnode node;
+    uint64_t conn_id;
+    pl_list txns;
+} conn_watch;
+
+struct txn_client {
+    pl_hnode node;
+    pl_list link;      /* all_clients */
+    pl_list conn_link; /* in a conn_watch */
+    txn_layer *l;
+    unsigned refs;
+    uint8_t method_id;
+    txn_state state;
+    bool reliable;
+    char branch[48];
+    sip_out req;
+    tp_dest dest;
+    uint64_t conn_id;
+    pl_timer retrans; /* A or E */
+    pl_timer wait;    /* B or F, then D, K or M */
+    unsigned interval;
+    pl_buf ack; /* ACK for a non-2xx final, resent for its retransmissions */
+    txn_client_cb cb;
+    void *tu;
+    int fail_err; /* failure to report from a timer (errors known at start) */
+};
+
+struct txn_server {
+    pl_hnode node;
+    pl_list link; /* all_servers */
+    txn_layer *l;
+    unsigned refs;
+    uint8_t method_id;
+    txn_state state;
+    bool reliable;
+    bool rfc2543;
+    sip_msg *req;
+    tp_rx rx;
+    tp_dest dest;
+    unsigned last_status;
+    pl_buf last; /* last response sent, for retransmissions */
+    pl_timer retrans; /* G, or 100 Trying */
+    pl_timer wait;    /* H, I, J, L, or the TU silence limit */
+    unsigned interval;
+    txn_server_cb cb;
+    void *tu;
+    bool has_tu; /* the TU holds a reference */
+};
+
+/* client.c */
+void txn_client_recv(txn_layer *l, txn_client *t, sip_msg *m);
+txn_client *txn_client_match(txn_layer *l, const sip_msg *m);
+void txn_client_conn_down(txn_client *t, int err);
+/* Ends the transaction now (no callbacks) and drops the layer's reference. */
+void txn_client_kill(txn_client *t);
+
+/* server.c */
+txn_server *txn_server_match(txn_layer *l, const sip_msg *m, bool for_cancel);
+void txn_server_recv_retransmit(txn_server *t, sip_msg *m, const tp_rx *rx);
+txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx);
+/* Ends the transaction now (no callbacks) and drops the layer's reference. */
+void txn_server_kill(txn_server *t);
+void txn_server_unref(txn_server *t);
+
+/* txn.c */
+void txn_watch_add(txn_layer *l, txn_client *t);
+void txn_watch_remove(txn_layer *l, txn_client *t);
+uint64_t txn_t1(const txn_layer *l);
+uint64_t txn_t2(const txn_layer *l);
+uint64_t txn_t4(const txn_layer *l);
+
+#endif

@@ -1,0 +1,39 @@
+/* Helpers shared by the CLI's network commands. */
+#ifndef PARLEY_CLI_COMMON_H
+#define PARLEY_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "parley/endpoint.h"
+
+#define CLI_MAX_LIST 32
+
+/* A growable list of strings taken from repeated options. */
+typedef struct cli_list {
+    const char *items[CLI_MAX_LIST + 1];
+    size_t n;
+} cli_list;
+
+bool cli_list_add(cli_list *l, const char *s);
+
+/* Splits "Name: value" into a parley_header (pointing into storage it owns). */
+typedef struct cli_headers {
+    parley_header h[CLI_MAX_LIST];
+    char *storage[CLI_MAX_LIST];
+    size_t n;
+} cli_headers;
+
+int cli_headers_add(cli_headers *hs, const char *text);
+void cli_headers_free(cli_headers *hs);
+
+/* Trace printer for --trace (to standard error). */
+void cli_trace(void *user, const parley_trace_event *ev);
+
+/* The value of an option taking an argument; prints usage and returns NULL when missing. */
+const char *cli_arg(int argc, char **argv, int *i, const char *usage);
+
+/* Blocks SIGINT and SIGTERM in the calling thread (and threads it creates later). */
+void cli_block_signals(void);
+
+#endif
