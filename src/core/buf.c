@@ -1,5 +1,7 @@
 #include "core/buf.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,8 +38,13 @@ bool pl_buf_reserve(pl_buf *b, size_t extra)
         return false;
     if (extra <= b->cap - b->len)
         return true;
+    /* bounded so that neither the sum nor the doubling below can wrap around */
+    if (extra > (size_t)PTRDIFF_MAX - 1 - b->len) {
+        b->err = PARLEY_E_LIMIT;
+        return false;
+    }
     size_t need = b->len + extra + 1; /* room for a terminating NUL */
-    if (need < b->len || (b->max && need > b->max + 1)) {
+    if (b->max && need > b->max + 1) {
         b->err = PARLEY_E_LIMIT;
         return false;
     }
