@@ -27,6 +27,8 @@ void pl_arena_init(pl_arena *a, void *mem, size_t size, size_t limit)
 
 void *pl_arena_alloc(pl_arena *a, size_t n)
 {
+    if (n > SIZE_MAX / 2)
+        return NULL; /* rounding up or adding the chunk header would wrap around */
     n = (n + (ALIGN - 1)) & ~(size_t)(ALIGN - 1);
     if (a->limit && a->used + n > a->limit)
         return NULL;
