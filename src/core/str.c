@@ -53,7 +53,7 @@ bool pl_str_to_u64(pl_str s, uint64_t max, uint64_t *out)
         if (c < '0' || c > '9')
             return false;
         unsigned d = (unsigned)(c - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return false;
         v = v * 10 + d;
     }
