@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <cmocka.h>
@@ -90,7 +91,59 @@ static inline int tu_slice_eq(pl_str s, const char *lit)
     do {                                                                                           \
         pl_str s_ = (s);                                                                           \
         if (!tu_slice_eq(s_, lit))                                                                 \
-            fail_msg("slice '%.*s' != '%s'", (int)s_.len, s_.p ? s_.p : "", lit);                   \
+            fail_msg("slice '%.*s' != '%s'", (int)s_.len, s_.p ? s_.p : "", lit);                  \
     } while (0)
+
+/* Sorted names of the regular files in dir ending with suffix; NULL-terminated, free with
+ * tu_free_list(). */
+static inline int tu_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+static inline char **tu_list_dir(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t n = 0, cap = 16, sl = strlen(suffix);
+    char **v = malloc(cap * sizeof(*v));
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' || l < sl || strcmp(e->d_name + l - sl, suffix))
+            continue;
+        if (n + 2 > cap) {
+            cap *= 2;
+            char **nv = realloc(v, cap * sizeof(*v));
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (!v)
+        return NULL;
+    v[n] = NULL;
+    qsort(v, n, sizeof(*v), tu_cmp_names);
+    return v;
+}
+static inline void tu_free_list(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Reads PARLEY_TEST_DATA/sub/name; fails the test when it cannot. */
+static inline char *tu_read_data(const char *sub, const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s/%s", PARLEY_TEST_DATA, sub, name);
+    char *data = tu_read_file(path, len);
+    if (!data)
+        fail_msg("cannot read %s", path);
+    return data;
+}
 
 #endif
