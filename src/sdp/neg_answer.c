@@ -1,0 +1,310 @@
+/*
+ * Answering offers and checking answers (RFC 3264 §6, §7, §8).
+ *
+ * Answer rules: for each offered m= line in order, the stream bound to it (on a re-offer) or
+ * the first free local stream of the same media type and protocol that has a codec in common
+ * answers it; the answer lists the offered formats it supports in the offerer's order with the
+ * offerer's payload numbers; the direction mirrors the offer's, limited by ours. A stream whose
+ * only common formats carry no media (telephone-event, CN, RED, FEC, RTX) is rejected unless
+ * the offer had nothing else. Every other line is rejected with port 0, in place.
+ */
+#include "parley/error.h"
+#include "sdp/neg.h"
+
+/* packetization-mode of an H.264 fmtp (RFC 6184 §8.1), 0 when absent. */
+static int h264_mode(pl_str fmtp)
+{
+    static const char key[] = "packetization-mode=";
+    const size_t kl = sizeof(key) - 1;
+    for (size_t i = 0; fmtp.p && i + kl < fmtp.len; i++)
+        if ((i == 0 || fmtp.p[i - 1] == ';' || fmtp.p[i - 1] == ' ') &&
+            memcmp(fmtp.p + i, key, kl) == 0)
+            return fmtp.p[i + kl] - '0';
+    return 0;
+}
+
+static const neg_codec *find_codec(const neg_cap *c, const parley_sdp_format *f)
+{
+    if (f->pt < 0 || !f->encoding.len)
+        return NULL;
+    for (size_t k = 0; k < c->ncodecs; k++) {
+        const neg_codec *cc = &c->codecs[k];
+        if (!sdp_codec_match(f->encoding, f->rate, f->channels, pl_str_c(cc->name), cc->rate,
+                             cc->channels))
+            continue;
+        /* H.264 streams only interoperate with the same packetization mode. */
+        if (pl_str_caseeq_lit(f->encoding, "H264") &&
+            h264_mode(f->fmtp) != h264_mode(pl_str_c(cc->fmtp)))
+            continue;
+        return cc;
+    }
+    return NULL;
+}
+
+static bool in_list(const char *list, pl_str fmt)
+{
+    const char *p = list, *e = list + strlen(list);
+    for (;;) {
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        const char *s = p;
+        while (p < e && *p != ' ' && *p != '\t')
+            p++;
+        if (s == p)
+            return false;
+        if (pl_str_eq(pl_str_span(s, p), fmt))
+            return true;
+    }
+}
+
+static bool takes_format(const neg_cap *c, const parley_sdp_media *m, const parley_sdp_format *f)
+{
+    if (sdp_proto_is_rtp(m->proto))
+        return find_codec(c, f) != NULL;
+    return !c->ncodecs && c->formats && in_list(c->formats, f->fmt);
+}
+
+static bool cap_accepts(const neg_cap *c, const parley_sdp_media *m)
+{
+    if (c->removed || !c->port || !pl_str_caseeq_lit(m->media, c->media) ||
+        !pl_str_caseeq_lit(m->proto, c->proto))
+        return false;
+    bool rtp = sdp_proto_is_rtp(m->proto);
+    bool real_offered = false, real_taken = false, taken = false;
+    for (size_t i = 0; i < m->nfmts; i++) {
+        const parley_sdp_format *f = &m->fmts[i];
+        bool aux = rtp && sdp_codec_is_aux(f->encoding);
+        real_offered |= !aux;
+        if (takes_format(c, m, f)) {
+            taken = true;
+            real_taken |= !aux;
+        }
+    }
+    return taken && (real_taken || !real_offered);
+}
+
+typedef struct answer_plan {
+    const parley_sdp *offer;
+    int cap[PARLEY_SDP_MAX_STREAMS];
+} answer_plan;
+
+static bool cap_taken(const parley_sdp_neg *neg, const answer_plan *p, unsigned line, int k)
+{
+    for (unsigned i = 0; i < line; i++)
+        if (p->cap[i] == k)
+            return true;
+    /* bound to a later line that stays active */
+    for (unsigned j = line + 1; j < neg->cur.nslots && j < p->offer->nmedia; j++)
+        if (neg->cur.cap[j] == k && p->offer->media[j].port)
+            return true;
+    return false;
+}
+
+static int plan_answer(const parley_sdp_neg *neg, answer_plan *p)
+{
+    const parley_sdp *o = p->offer;
+    const neg_session *cur = &neg->cur;
+    if (o->nmedia > PARLEY_SDP_MAX_STREAMS)
+        return PARLEY_E_LIMIT;
+    if (cur->local && o->nmedia < cur->nslots)
+        return PARLEY_E_UNUSABLE; /* RFC 3264 §8: m= lines are never removed */
+    bool offered = false, accepted = false;
+    for (unsigned i = 0; i < o->nmedia; i++) {
+        const parley_sdp_media *m = &o->media[i];
+        p->cap[i] = -1;
+        if (cur->local && i < cur->nslots && m->port && cur->local->media[i].port &&
+            cur->remote->media[i].port && !pl_str_casecmp_eq(m->media, cur->remote->media[i].media))
+            return PARLEY_E_UNUSABLE; /* an active line cannot change its media type */
+        if (!m->port)
+            continue;
+        offered = true;
+        int prev = cur->local && i < cur->nslots ? cur->cap[i] : -1;
+        if (prev >= 0 && cap_accepts(&neg->caps[prev], m)) {
+            p->cap[i] = prev;
+        } else {
+            for (size_t k = 0; k < neg->ncaps; k++)
+                if (!cap_taken(neg, p, i, (int)k) && cap_accepts(&neg->caps[k], m)) {
+                    p->cap[i] = (int)k;
+                    break;
+                }
+        }
+        accepted |= p->cap[i] >= 0;
+    }
+    return offered && !accepted ? PARLEY_E_UNSUPPORTED : 0;
+}
+
+/* RFC 3264 §6.1: the answer mirrors the offer's direction, limited by what we want. */
+static parley_sdp_dir answer_dir(parley_sdp_dir offer, parley_sdp_dir want)
+{
+    bool send = neg_dir_recv(offer) && neg_dir_send(want);
+    bool recv = neg_dir_send(offer) && neg_dir_recv(want);
+    return send && recv ? PARLEY_SDP_SENDRECV
+           : send       ? PARLEY_SDP_SENDONLY
+           : recv       ? PARLEY_SDP_RECVONLY
+                        : PARLEY_SDP_INACTIVE;
+}
+
+static void write_accepted(const parley_sdp_neg *neg, const neg_cap *c, const parley_sdp_media *m,
+                           pl_buf *b)
+{
+    bool rtp = sdp_proto_is_rtp(m->proto);
+    sdp_w_mline(b, m->media, c->port, m->proto);
+    for (size_t i = 0; i < m->nfmts; i++)
+        if (takes_format(c, m, &m->fmts[i]))
+            sdp_w_fmt(b, m->fmts[i].fmt);
+    sdp_w_eol(b);
+    pl_str addr = neg_cap_addr(neg, c);
+    if (!pl_str_eq(addr, pl_str_c(neg->addr)))
+        sdp_w_conn(b, addr);
+    for (size_t i = 0; rtp && i < m->nfmts; i++) {
+        const parley_sdp_format *f = &m->fmts[i];
+        const neg_codec *cc = find_codec(c, f);
+        if (!cc)
+            continue;
+        sdp_w_rtpmap(b, f->fmt, f->encoding, f->rate, f->enc_params);
+        if (cc->fmtp)
+            sdp_w_fmtp(b, f->fmt, pl_str_c(cc->fmtp));
+    }
+    if (c->ptime) {
+        pl_buf_put(b, "a=ptime:", 8);
+        pl_buf_put_u64(b, c->ptime);
+        sdp_w_eol(b);
+    }
+    parley_sdp_dir d = answer_dir(m->dir, c->dir);
+    if (d != PARLEY_SDP_SENDRECV)
+        sdp_w_attr(b, pl_str_c(parley_sdp_dir_name(d)), PL_STR_NULL);
+    for (size_t i = 0; i < c->nattrs; i++)
+        sdp_w_attr_line(b, pl_str_c(c->attrs[i]));
+}
+
+static void answer_body(const parley_sdp_neg *neg, void *ctx, pl_buf *b)
+{
+    const answer_plan *p = ctx;
+    for (unsigned i = 0; i < p->offer->nmedia; i++) {
+        const parley_sdp_media *m = &p->offer->media[i];
+        if (p->cap[i] >= 0)
+            write_accepted(neg, &neg->caps[p->cap[i]], m, b);
+        else
+            neg_write_rejected(m, b);
+    }
+}
+
+static int parse_peer(const void *text, size_t len, parley_sdp **out)
+{
+    if (!text && len)
+        return PARLEY_E_INVAL;
+    return sdp_parse(text ? text : "", len, NULL, out, NULL);
+}
+
+int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, const uint8_t **body,
+                          size_t *outlen, parley_sdp_changes *changes)
+{
+    if (!neg)
+        return PARLEY_E_INVAL;
+    /* Glare or a re-offer after ours failed: our pending offer is moot either way. */
+    parley_sdp_free(neg->pending);
+    neg->pending = NULL;
+    answer_plan plan;
+    parley_sdp *o = NULL, *a = NULL;
+    int rc = parse_peer(offer, len, &o);
+    if (rc)
+        return rc;
+    plan.offer = o;
+    pl_buf text;
+    uint64_t version;
+    rc = plan_answer(neg, &plan);
+    if (!rc)
+        rc = neg_write(neg, answer_body, &plan, &text, &version, &a);
+    if (rc) {
+        parley_sdp_free(o);
+        return rc;
+    }
+    neg_session next = {.local = a, .remote = o, .local_offered = false, .nslots = o->nmedia};
+    for (unsigned i = 0; i < o->nmedia; i++) {
+        next.cap[i] = plan.cap[i];
+        if (plan.cap[i] >= 0)
+            neg->caps[plan.cap[i]].want_offer = false;
+    }
+    neg_commit(neg, &next, changes);
+    neg_hand_out(neg, &text, version, body, outlen);
+    return 0;
+}
+
+/* An answer's RTP format is one we offered: the same number for the same codec, or another
+ * number for an offered codec (RFC 4317 §2.3). */
+static bool answered_format_ok(const parley_sdp_media *o, const parley_sdp_format *fa)
+{
+    for (size_t i = 0; i < o->nfmts; i++) {
+        const parley_sdp_format *fo = &o->fmts[i];
+        if (fo->pt == fa->pt)
+            return !fa->has_rtpmap || !fo->encoding.len ||
+                   sdp_codec_match(fa->encoding, fa->rate, fa->channels, fo->encoding, fo->rate,
+                                   fo->channels);
+    }
+    if (!fa->has_rtpmap)
+        return false;
+    for (size_t i = 0; i < o->nfmts; i++) {
+        const parley_sdp_format *fo = &o->fmts[i];
+        if (sdp_codec_match(fa->encoding, fa->rate, fa->channels, fo->encoding, fo->rate,
+                            fo->channels))
+            return true;
+    }
+    return false;
+}
+
+static int check_answer(const parley_sdp *offer, const parley_sdp *answer)
+{
+    if (answer->nmedia != offer->nmedia)
+        return PARLEY_E_UNUSABLE;
+    for (size_t i = 0; i < offer->nmedia; i++) {
+        const parley_sdp_media *o = &offer->media[i], *a = &answer->media[i];
+        if (!pl_str_casecmp_eq(o->media, a->media))
+            return PARLEY_E_UNUSABLE;
+        if (!a->port)
+            continue;
+        if (!o->port || !pl_str_casecmp_eq(o->proto, a->proto))
+            return PARLEY_E_UNUSABLE;
+        bool rtp = sdp_proto_is_rtp(o->proto);
+        for (size_t k = 0; k < a->nfmts; k++) {
+            const parley_sdp_format *fa = &a->fmts[k];
+            bool ok = false;
+            if (rtp) {
+                ok = answered_format_ok(o, fa);
+            } else {
+                for (size_t j = 0; j < o->nfmts && !ok; j++)
+                    ok = pl_str_eq(o->fmts[j].fmt, fa->fmt);
+            }
+            if (!ok)
+                return PARLEY_E_UNUSABLE;
+        }
+    }
+    return 0;
+}
+
+int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t len,
+                              parley_sdp_changes *changes)
+{
+    if (!neg)
+        return PARLEY_E_INVAL;
+    if (!neg->pending)
+        return PARLEY_E_STATE;
+    parley_sdp *offer = neg->pending, *a = NULL;
+    neg->pending = NULL;
+    int rc = parse_peer(answer, len, &a);
+    if (!rc && (rc = check_answer(offer, a)) != 0)
+        parley_sdp_free(a);
+    if (rc) {
+        parley_sdp_free(offer);
+        return rc;
+    }
+    neg_session next = {
+        .local = offer, .remote = a, .local_offered = true, .nslots = offer->nmedia};
+    for (unsigned i = 0; i < offer->nmedia; i++) {
+        int k = neg->pending_cap[i];
+        next.cap[i] = offer->media[i].port && a->media[i].port ? k : -1;
+        if (k >= 0)
+            neg->caps[k].want_offer = false;
+    }
+    neg_commit(neg, &next, changes);
+    return 0;
+}
