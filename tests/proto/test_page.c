@@ -1,0 +1,452 @@
+/*
+ * Page-mode messaging and the endpoint's own answers, between endpoints on the virtual
+ * network: delivery exactly once under loss, duplication and reordering on each leg.
+ */
+#include "test_util.h"
+
+#include "parley/endpoint.h"
+#include "vnet.h"
+
+#define A "10.0.0.1:5060"
+#define B "10.0.0.2:5060"
+#define PEER "10.0.0.9:5060"
+
+typedef struct app {
+    int messages;
+    char last_body[256];
+    char last_header[128];
+    int defer;                /* defer the answer */
+    parley_request *deferred; /* the one kept */
+    int respond_code;         /* answer in the callback with this code (0: default) */
+} app;
+
+typedef struct done {
+    int calls;
+    int error;
+    int status;
+    char reason[64];
+    uint64_t at;
+    vnet *n;
+} done;
+
+static void on_message(parley_endpoint *ep, parley_request *req, void *user)
+{
+    (void)ep;
+    app *a = user;
+    a->messages++;
+    const parley_msg *m = parley_request_msg(req);
+    parley_slice body = parley_msg_body(m);
+    snprintf(a->last_body, sizeof(a->last_body), "%.*s", (int)body.len, body.p);
+    parley_slice v;
+    a->last_header[0] = '\0';
+    if (parley_msg_header(m, "X-Color", 0, &v) == 0)
+        snprintf(a->last_header, sizeof(a->last_header), "%.*s", (int)v.len, v.p);
+    if (a->defer) {
+        assert_int_equal(parley_request_defer(req), 0);
+        a->deferred = req;
+    } else if (a->respond_code) {
+        parley_header h = {"X-Reply", "yes"};
+        assert_int_equal(parley_request_respond(req, a->respond_code, NULL, NULL, &h, 1), 0);
+    }
+}
+
+static void on_done(void *user, const parley_result *r)
+{
+    done *d = user;
+    d->calls++;
+    d->error = r->error;
+    d->status = r->status;
+    snprintf(d->reason, sizeof(d->reason), "%s", r->reason);
+    d->at = vnet_now(d->n);
+}
+
+typedef struct world {
+    vnet *n;
+    parley_endpoint *a, *b;
+    app app_b;
+} world;
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof(*w));
+    w->n = vnet_new(1000);
+    w->a = vnet_endpoint(w->n, A, NULL);
+    parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
+    cb.on_message = on_message;
+    cb.user = &w->app_b;
+    cb.max_message_body = 100;
+    w->b = vnet_endpoint(w->n, B, &cb);
+    vnet_peer(w->n, PEER);
+    assert_non_null(w->a);
+    assert_non_null(w->b);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    vnet_free(w->n);
+    free(w);
+    return 0;
+}
+
+static void send_text(world *w, const char *text, done *d)
+{
+    d->n = w->n;
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    parley_content body = {NULL, text, strlen(text)};
+    parley_header h = {"X-Color", "blue"};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &body, &h, 1, on_done, d), 0);
+}
+
+static void test_message_delivered(void **state)
+{
+    world *w = *state;
+    done d = {0};
+    send_text(w, "hello", &d);
+    vnet_run(w->n, 100);
+    assert_int_equal(w->app_b.messages, 1);
+    assert_string_equal(w->app_b.last_body, "hello");
+    assert_string_equal(w->app_b.last_header, "blue");
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.error, 0);
+    assert_int_equal(d.status, 200);
+    const vnet_packet *req = vnet_find(w->n, B, "MESSAGE", 0);
+    assert_non_null(req);
+    assert_non_null(strstr(req->data, "Content-Type: text/plain;charset=UTF-8\r\n"));
+    assert_non_null(strstr(req->data, ";rport\r\n"));
+    assert_null(strstr(req->data, "\r\nContact:")); /* RFC 3428: no Contact in MESSAGE */
+    const vnet_packet *ok = vnet_find(w->n, A, "SIP/2.0 200", 0);
+    assert_non_null(ok);
+    assert_non_null(strstr(ok->data, ";rport=5060;received=10.0.0.1"));
+    assert_non_null(strstr(ok->data, "To: <sip:bob@10.0.0.2:5060>;tag="));
+}
+
+static vnet_action drop_first(void *arg, const vnet_packet *p, unsigned index)
+{
+    (void)index;
+    const char *prefix = arg;
+    static int dropped;
+    vnet_action act = {0};
+    if (!strncmp(p->first_line, prefix, strlen(prefix)) && dropped == 0) {
+        act.drop = true;
+        dropped = 1;
+    }
+    return act;
+}
+
+static void test_request_lost_once(void **state)
+{
+    world *w = *state;
+    vnet_set_rule(w->n, drop_first, "MESSAGE");
+    done d = {0};
+    uint64_t t0 = vnet_now(w->n);
+    send_text(w, "again", &d);
+    vnet_run(w->n, 2000);
+    assert_int_equal(w->app_b.messages, 1);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, 200);
+    assert_int_equal(vnet_count_match(w->n, A, "MESSAGE"), 2);
+    assert_true(d.at - t0 >= 500 && d.at - t0 < 600); /* retransmitted at T1 */
+}
+
+static vnet_action drop_first_200(void *arg, const vnet_packet *p, unsigned index)
+{
+    (void)arg;
+    (void)index;
+    static int dropped;
+    vnet_action act = {0};
+    if (!strncmp(p->first_line, "SIP/2.0 200", 11) && !dropped) {
+        act.drop = true;
+        dropped = 1;
+    }
+    return act;
+}
+
+static void test_response_lost_once(void **state)
+{
+    world *w = *state;
+    vnet_set_rule(w->n, drop_first_200, NULL);
+    done d = {0};
+    send_text(w, "answer lost", &d);
+    vnet_run(w->n, 2000);
+    assert_int_equal(w->app_b.messages, 1); /* the retransmission is absorbed */
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, 200);
+    assert_int_equal(vnet_count_match(w->n, B, "SIP/2.0 200"), 2);
+}
+
+static vnet_action duplicate_all(void *arg, const vnet_packet *p, unsigned index)
+{
+    (void)arg;
+    (void)p;
+    vnet_action act = {0};
+    act.duplicates = 2;
+    act.extra_delay = (index % 3) * 7; /* and reorder against neighbours */
+    return act;
+}
+
+static void test_duplicates_and_reordering(void **state)
+{
+    world *w = *state;
+    vnet_set_rule(w->n, duplicate_all, NULL);
+    done d[5] = {{0}};
+    for (int i = 0; i < 5; i++)
+        send_text(w, "dup", &d[i]);
+    vnet_run(w->n, 1000);
+    assert_int_equal(w->app_b.messages, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(d[i].calls, 1);
+        assert_int_equal(d[i].status, 200);
+    }
+}
+
+static void test_random_loss_each_leg(void **state)
+{
+    world *w = *state;
+    vnet_set_loss(w->n, 0.3, 42);
+    enum { N = 200 };
+    static done d[N];
+    memset(d, 0, sizeof(d));
+    for (int i = 0; i < N; i++)
+        send_text(w, "lossy", &d[i]);
+    vnet_run(w->n, 40000);
+    int ok = 0, failed = 0;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(d[i].calls, 1);
+        if (d[i].status == 200)
+            ok++;
+        else
+            failed++;
+    }
+    /* with 30% loss per packet, 11 tries make a lost transaction very unlikely */
+    assert_int_equal(ok, N);
+    assert_int_equal(w->app_b.messages, N);
+}
+
+static void test_timeout_when_nobody_answers(void **state)
+{
+    world *w = *state;
+    done d = {0};
+    d.n = w->n;
+    parley_address to = {"sip:nobody@10.0.0.77:5060", NULL};
+    uint64_t t0 = vnet_now(w->n);
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done, &d), 0);
+    vnet_run(w->n, 40000);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.error, PARLEY_E_TIMEOUT);
+    assert_int_equal(d.status, 0);
+    assert_int_equal(d.at - t0, 32000);
+}
+
+static void test_app_answers_and_defers(void **state)
+{
+    world *w = *state;
+    w->app_b.respond_code = 486;
+    done d1 = {0};
+    send_text(w, "busy?", &d1);
+    vnet_run(w->n, 100);
+    assert_int_equal(d1.status, 486);
+    assert_int_equal(d1.error, PARLEY_E_FAILURE_RESPONSE);
+    assert_non_null(strstr(vnet_find(w->n, A, "SIP/2.0 486", 0)->data, "X-Reply: yes\r\n"));
+
+    w->app_b.respond_code = 0;
+    w->app_b.defer = 1;
+    done d2 = {0};
+    send_text(w, "later", &d2);
+    vnet_run(w->n, 2000);
+    assert_int_equal(d2.calls, 0);
+    assert_non_null(w->app_b.deferred);
+    /* a second final answer is refused; a provisional first is fine */
+    assert_int_equal(parley_request_respond(w->app_b.deferred, 1, NULL, NULL, NULL, 0),
+                     PARLEY_E_INVAL);
+    parley_content body = {"text/plain", "done", 4};
+    assert_int_equal(parley_request_respond(w->app_b.deferred, 202, "Later", &body, NULL, 0), 0);
+    vnet_run(w->n, 100);
+    assert_int_equal(d2.calls, 1);
+    assert_int_equal(d2.status, 202);
+    assert_string_equal(d2.reason, "Later");
+}
+
+static void test_415_and_413(void **state)
+{
+    world *w = *state;
+    done d = {0};
+    d.n = w->n;
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    parley_content json = {"application/json", "{}", 2};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &json, NULL, 0, on_done, &d), 0);
+    vnet_run(w->n, 100);
+    assert_int_equal(d.status, 415);
+    assert_non_null(strstr(vnet_find(w->n, A, "SIP/2.0 415", 0)->data, "Accept: text/plain"));
+    char big[200];
+    memset(big, 'x', sizeof(big));
+    parley_content large = {"text/plain", big, sizeof(big)};
+    done d2 = {0};
+    d2.n = w->n;
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &large, NULL, 0, on_done, &d2),
+        0);
+    vnet_run(w->n, 100);
+    assert_int_equal(d2.status, 413);
+    assert_int_equal(w->app_b.messages, 0);
+}
+
+static void test_bad_headers_refused(void **state)
+{
+    world *w = *state;
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    parley_header owned = {"Call-ID", "mine"};
+    parley_header injected = {"X-Evil", "a\r\nVia: SIP/2.0/UDP evil"};
+    parley_header badname = {"Bad Name", "v"};
+    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &owned, 1,
+                                                  NULL, NULL),
+                     PARLEY_E_HEADER_RESTRICTED);
+    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &injected,
+                                                  1, NULL, NULL),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &badname, 1,
+                                                  NULL, NULL),
+                     PARLEY_E_INVAL);
+    parley_address bad = {"not a uri", NULL};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &bad, NULL, NULL, 0, NULL, NULL),
+        PARLEY_E_INVAL);
+    vnet_run(w->n, 100);
+    assert_int_equal(vnet_count(w->n), 0); /* nothing on the wire */
+}
+
+static const char raw_fmt[] = "%s sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+                              "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bK%s\r\n"
+                              "Max-Forwards: 70\r\n"
+                              "From: <sip:peer@10.0.0.9>;tag=p1\r\n"
+                              "To: <sip:bob@10.0.0.2>%s\r\n"
+                              "Call-ID: raw-%s\r\n"
+                              "CSeq: 1 %s\r\n%s"
+                              "Content-Length: 0\r\n\r\n";
+
+static const vnet_packet *raw_request(world *w, const char *method, const char *totag,
+                                      const char *extra)
+{
+    static int seq;
+    char text[1024], id[48];
+    snprintf(id, sizeof(id), "%s%d", method, ++seq); /* a new transaction each time */
+    snprintf(text, sizeof(text), raw_fmt, method, id, totag, id, method, extra);
+    vnet_inject(w->n, PEER, B, text);
+    vnet_run(w->n, 50);
+    return vnet_find(w->n, PEER, "SIP/2.0", vnet_count_match(w->n, B, "SIP/2.0") - 1);
+}
+
+static void test_endpoint_answers(void **state)
+{
+    world *w = *state;
+    const vnet_packet *r = raw_request(w, "OPTIONS", "", "");
+    assert_int_equal(r->status, 200);
+    assert_non_null(strstr(r->data, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS"));
+    assert_non_null(strstr(r->data, "MESSAGE"));
+    assert_non_null(strstr(r->data, "Accept: application/sdp"));
+    assert_non_null(strstr(r->data, "Supported:"));
+    assert_non_null(strstr(r->data, "To: <sip:bob@10.0.0.2>;tag="));
+    assert_int_equal(raw_request(w, "FOOBAR", "", "")->status, 501);
+    assert_int_equal(raw_request(w, "REGISTER", "", "")->status, 405);
+    assert_non_null(strstr(raw_request(w, "SUBSCRIBE", "", "")->data, "Allow: "));
+    assert_int_equal(raw_request(w, "BYE", "", "")->status, 481);
+    assert_int_equal(raw_request(w, "INFO", ";tag=nodialog", "")->status, 481);
+    const vnet_packet *ext = raw_request(w, "OPTIONS", "", "Require: foo, 100rel\r\n");
+    assert_int_equal(ext->status, 420);
+    assert_non_null(strstr(ext->data, "Unsupported: foo, 100rel\r\n"));
+    /* a BENOTIFY is never answered */
+    size_t before = vnet_count_match(w->n, B, "SIP/2.0");
+    vnet_inject(w->n, PEER, B,
+                "BENOTIFY sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKbn\r\n"
+                "From: <sip:p@10.0.0.9>;tag=1\r\nTo: <sip:bob@10.0.0.2>\r\nCall-ID: bn\r\n"
+                "CSeq: 1 BENOTIFY\r\nContent-Length: 0\r\n\r\n");
+    vnet_run(w->n, 40000);
+    assert_int_equal(vnet_count_match(w->n, B, "SIP/2.0"), before);
+    /* unknown URI scheme */
+    vnet_inject(w->n, PEER, B,
+                "OPTIONS foo:bar SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKsch\r\n"
+                "From: <sip:p@10.0.0.9>;tag=1\r\nTo: <sip:bob@10.0.0.2>\r\nCall-ID: sch\r\n"
+                "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+    vnet_run(w->n, 50);
+    assert_non_null(vnet_find(w->n, PEER, "SIP/2.0 416", 0));
+}
+
+static void test_no_handler_gets_405(void **state)
+{
+    world *w = *state;
+    /* A has no on_message: MESSAGE is not allowed there */
+    done d = {0};
+    d.n = w->n;
+    parley_address to = {"sip:alice@10.0.0.1:5060", NULL};
+    assert_int_equal(
+        parley_endpoint_send_message(w->b, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done, &d), 0);
+    vnet_run(w->n, 100);
+    assert_int_equal(d.status, 405);
+    const vnet_packet *r = vnet_find(w->n, B, "SIP/2.0 405", 0);
+    const char *allow = strstr(r->data, "Allow: ");
+    assert_non_null(allow);
+    const char *eol = strstr(allow, "\r\n");
+    assert_true(eol - allow < 100);
+    assert_false(memmem(allow, (size_t)(eol - allow), "MESSAGE", 7) != NULL);
+}
+
+static void test_options_page_mode(void **state)
+{
+    world *w = *state;
+    done d = {0};
+    d.n = w->n;
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_OPTIONS, &to, NULL, NULL, 0, on_done, &d), 0);
+    vnet_run(w->n, 100);
+    assert_int_equal(d.status, 200);
+    assert_int_equal(w->app_b.messages, 0);
+    /* BENOTIFY completes when sent, with nothing to wait for */
+    done b = {0};
+    b.n = w->n;
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, on_done, &b), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(b.calls, 1);
+    assert_int_equal(b.error, 0);
+    assert_int_equal(b.status, 0);
+}
+
+static void test_sync_from_loop_thread_fails(void **state)
+{
+    world *w = *state;
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    parley_result *r = (parley_result *)1;
+    /* the test thread is the virtual loop's thread */
+    assert_int_equal(parley_endpoint_send_message_sync(w->a, PARLEY_MSG_MESSAGE, &to, NULL, NULL,
+                                                       0, &r),
+                     PARLEY_E_LOOP_THREAD);
+    assert_null(r);
+    vnet_run(w->n, 100);
+    assert_int_equal(vnet_count(w->n), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_message_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_lost_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_response_lost_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_and_reordering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_loss_each_leg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_when_nobody_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app_answers_and_defers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_415_and_413, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_handler_gets_405, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_options_page_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_from_loop_thread_fails, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
