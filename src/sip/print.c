@@ -41,6 +41,34 @@ static void put_unfolded(pl_buf *b, pl_str v)
     }
 }
 
+void sip_print_display(pl_buf *b, pl_str d)
+{
+    bool quoted = d.len >= 2 && d.p[0] == '"' && d.p[d.len - 1] == '"';
+    size_t i = quoted ? 1 : 0, end = quoted ? d.len - 1 : d.len;
+    while (i < end) {
+        char c = d.p[i];
+        if (c == '\\' && quoted && i + 1 < end) {
+            pl_buf_putc(b, d.p[i + 1]);
+            i += 2;
+        } else if (sip_is_lws_char(c)) {
+            /* a run of LWS holding a line break is one SP; plain blanks stay as written */
+            size_t run = i;
+            bool brk = false;
+            while (i < end && sip_is_lws_char(d.p[i])) {
+                brk |= d.p[i] == '\r' || d.p[i] == '\n';
+                i++;
+            }
+            if (brk)
+                pl_buf_putc(b, ' ');
+            else
+                pl_buf_put(b, d.p + run, i - run);
+        } else {
+            pl_buf_putc(b, c);
+            i++;
+        }
+    }
+}
+
 void sip_print_header(pl_buf *b, pl_str name, pl_str value)
 {
     pl_buf_put_str(b, name);

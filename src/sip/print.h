@@ -12,6 +12,10 @@ void sip_print_header(pl_buf *b, pl_str name, pl_str value);
 /* Content-Type (only with a body), Content-Length, the empty line and the body. */
 void sip_print_body(pl_buf *b, pl_str content_type, pl_str body);
 
+/* A display name as a user sees it: quotes removed, quoted-pairs resolved, folded line breaks
+ * (LWS) turned into single spaces. */
+void sip_print_display(pl_buf *b, pl_str display);
+
 /* Canonical form of a parsed message: long header names, unfolded values, same body. */
 void sip_msg_print(pl_buf *b, const sip_msg *m);
 

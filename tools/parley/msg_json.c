@@ -1,19 +1,7 @@
 #include "msg_json.h"
 
 #include "json.h"
-
-void display_text(pl_buf *b, pl_str d)
-{
-    if (d.len >= 2 && d.p[0] == '"' && d.p[d.len - 1] == '"') {
-        for (size_t i = 1; i + 1 < d.len; i++) {
-            if (d.p[i] == '\\' && i + 2 < d.len)
-                i++;
-            pl_buf_putc(b, d.p[i]);
-        }
-    } else {
-        pl_buf_put_str(b, d);
-    }
-}
+#include "sip/print.h"
 
 static void naddr_json(pl_buf *b, const sip_naddr *na)
 {
@@ -22,7 +10,7 @@ static void naddr_json(pl_buf *b, const sip_naddr *na)
     if (na->display.len) {
         pl_buf tmp;
         pl_buf_init(&tmp, na->display.len + 1);
-        display_text(&tmp, na->display);
+        sip_print_display(&tmp, na->display);
         json_key(b, &first, "display");
         json_str(b, pl_buf_str(&tmp));
         pl_buf_free(&tmp);

@@ -8,7 +8,4 @@
 /* Appends one JSON object (no newline) describing m; rc is the parse result. */
 void msg_json(pl_buf *b, const sip_msg *m, int rc);
 
-/* A display name as the user sees it: quotes removed and quoted-pairs resolved. */
-void display_text(pl_buf *b, pl_str display);
-
 #endif
