@@ -416,6 +416,28 @@ static bool tel_char(char c)
            c == ')' || c == '+';
 }
 
+/*
+ * RFC 3966: global-number-digits = "+" *phonedigit DIGIT *phonedigit (decimal digits and visual
+ * separators only); local-number-digits = *phonedigit-hex (HEXDIG / "*" / "#") *phonedigit-hex.
+ * n holds tel_char()s only.
+ */
+static bool tel_number_valid(pl_str n)
+{
+    bool global = n.p[0] == '+';
+    size_t digits = 0;
+    for (size_t i = global ? 1 : 0; i < n.len; i++) {
+        char c = n.p[i];
+        if (c == '+')
+            return false;
+        if (c == '-' || c == '.' || c == '(' || c == ')')
+            continue;
+        if (global && (c < '0' || c > '9'))
+            return false;
+        digits++;
+    }
+    return digits > 0;
+}
+
 static int parse_tel(sip_uri *u, const char *p, const char *end, const char **fault_at,
                      const char **reason)
 {
@@ -424,7 +446,7 @@ static int parse_tel(sip_uri *u, const char *p, const char *end, const char **fa
         p++;
     if (p == s)
         FAIL(s, "empty telephone number");
-    if (*s == '+' && memchr(s + 1, '+', (size_t)(p - s - 1)))
+    if (!tel_number_valid(pl_str_span(s, p)))
         FAIL(s, "invalid telephone number");
     u->user = pl_str_span(s, p);
     if (p < end && *p == ';') {
@@ -448,8 +470,7 @@ static int parse_other(sip_uri *u, const char *p, const char *end, const char **
             if (!is_escape(p, end))
                 FAIL(p, "bad escape in URI");
             p += 3;
-        } else if (sip_is((unsigned char)*p, SIP_C_URIC) || *p == '[' || *p == ']' ||
-                   *p == '#') {
+        } else if (sip_is((unsigned char)*p, SIP_C_URIC) || *p == '[' || *p == ']' || *p == '#') {
             p++;
         } else {
             FAIL(p, "invalid character in URI");
