@@ -90,15 +90,29 @@ static bool params_one_way(pl_str a, pl_str b)
     return true;
 }
 
+/* Occurrences of the header name=value in a URI header list. */
+static size_t count_header(pl_str list, pl_str name, pl_str value)
+{
+    sip_param_iter it;
+    pl_str n, v;
+    size_t c = 0;
+    sip_param_iter_init(&it, list, '&');
+    while (sip_param_next(&it, &n, &v))
+        if (comp_eq(n, name, true) && comp_eq(v, value, false))
+            c++;
+    return c;
+}
+
+/* The same headers on both sides, as multisets: a header may repeat. */
 static bool headers_equal(pl_str a, pl_str b)
 {
     if (count_params(a, '&') != count_params(b, '&'))
         return false;
     sip_param_iter it;
-    pl_str n, v, w;
+    pl_str n, v;
     sip_param_iter_init(&it, a, '&');
     while (sip_param_next(&it, &n, &v)) {
-        if (!find_param(b, n, '&', &w) || !comp_eq(v, w, false))
+        if (count_header(a, n, v) != count_header(b, n, v))
             return false;
     }
     return true;
