@@ -163,7 +163,12 @@ static bool tel_params_equal(pl_str a, pl_str b)
     pl_str n, v, w;
     sip_param_iter_init(&it, a, ';');
     while (sip_param_next(&it, &n, &v)) {
-        if (!find_param(b, n, ';', &w) || !comp_eq(v, w, true))
+        if (!find_param(b, n, ';', &w))
+            return false;
+        /* a phone-context that is a global number compares without visual separators */
+        bool numbers = comp_eq(n, PL_STR_LIT("phone-context"), true) && v.len && w.len &&
+                       v.p[0] == '+' && w.p[0] == '+';
+        if (numbers ? !tel_number_equal(v, w) : !comp_eq(v, w, true))
             return false;
     }
     return true;
