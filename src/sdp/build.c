@@ -101,7 +101,7 @@ int parley_sdp_build(const parley_sdp_cfg *cfg, parley_sdp **out)
     pl_buf_init(&b, 512);
     pl_str addr = pl_str_c(cfg->addr);
     sdp_w_head(&b, pl_str_c(cfg->user ? cfg->user : "-"), cfg->sess_id, cfg->sess_version, addr,
-               pl_str_c(cfg->name ? cfg->name : "-"));
+               addr, pl_str_c(cfg->name ? cfg->name : "-"));
     for (size_t i = 0; i < cfg->nattrs; i++)
         sdp_w_attr_line(&b, pl_str_c(cfg->attrs[i]));
     for (size_t i = 0; i < cfg->nstreams; i++)

@@ -128,13 +128,14 @@ int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
         return PARLEY_E_NOMEM;
     neg->user = dupz(local->user ? local->user : "-");
     neg->addr = dupz(local->addr);
+    neg->oaddr = dupz(local->addr);
     neg->name = dupz(local->name ? local->name : "-");
     neg->attrs = dup_lines(local->attrs, local->nattrs);
     if (neg->attrs)
         neg->nattrs = local->nattrs;
     neg->sess_id = local->sess_id ? local->sess_id : clock_sess_id();
     neg->sent_version = local->sess_version;
-    rc = neg->user && neg->addr && neg->name && neg->attrs ? 0 : PARLEY_E_NOMEM;
+    rc = neg->user && neg->addr && neg->oaddr && neg->name && neg->attrs ? 0 : PARLEY_E_NOMEM;
     for (size_t i = 0; !rc && i < local->nstreams; i++) {
         rc = cap_copy(&neg->caps[i], &local->streams[i]);
         if (!rc)
@@ -156,6 +157,7 @@ void parley_sdp_neg_free(parley_sdp_neg *neg)
         cap_free(&neg->caps[i]);
     pl_free(neg->user);
     pl_free(neg->addr);
+    pl_free(neg->oaddr);
     pl_free(neg->name);
     for (size_t i = 0; neg->attrs && i < neg->nattrs; i++)
         pl_free(neg->attrs[i]);

@@ -43,7 +43,9 @@ typedef struct neg_session {
 } neg_session;
 
 struct parley_sdp_neg {
-    char *user, *addr, *name;
+    char *user, *name;
+    char *oaddr; /* o= address: fixed for the session (RFC 3264 §8) */
+    char *addr;  /* session c= address */
     char **attrs;
     size_t nattrs;
     uint64_t sess_id;

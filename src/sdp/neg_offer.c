@@ -13,7 +13,8 @@ static void write_all(const parley_sdp_neg *neg, neg_body_fn body, void *ctx, ui
                       pl_buf *b)
 {
     pl_buf_reset(b);
-    sdp_w_head(b, pl_str_c(neg->user), neg->sess_id, ver, pl_str_c(neg->addr), pl_str_c(neg->name));
+    sdp_w_head(b, pl_str_c(neg->user), neg->sess_id, ver, pl_str_c(neg->oaddr), pl_str_c(neg->addr),
+               pl_str_c(neg->name));
     for (size_t i = 0; i < neg->nattrs; i++)
         sdp_w_attr_line(b, pl_str_c(neg->attrs[i]));
     body(neg, ctx, b);

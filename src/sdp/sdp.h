@@ -70,7 +70,9 @@ bool sdp_codec_match(pl_str enc1, uint32_t rate1, unsigned ch1, pl_str enc2, uin
 bool sdp_codec_is_aux(pl_str enc);
 
 /* write.c: line writers shared by parley_sdp_build() and the negotiator. */
-void sdp_w_head(pl_buf *b, pl_str user, uint64_t id, uint64_t ver, pl_str addr, pl_str name);
+/* v=, o= (with origin address oaddr), s=, the session c= (addr), t=0 0 */
+void sdp_w_head(pl_buf *b, pl_str user, uint64_t id, uint64_t ver, pl_str oaddr, pl_str addr,
+                pl_str name);
 void sdp_w_mline(pl_buf *b, pl_str media, uint16_t port, pl_str proto);
 void sdp_w_fmt(pl_buf *b, pl_str fmt); /* " fmt" on the m= line */
 void sdp_w_conn(pl_buf *b, pl_str addr);

@@ -17,7 +17,8 @@ void sdp_w_conn(pl_buf *b, pl_str addr)
     sdp_w_eol(b);
 }
 
-void sdp_w_head(pl_buf *b, pl_str user, uint64_t id, uint64_t ver, pl_str addr, pl_str name)
+void sdp_w_head(pl_buf *b, pl_str user, uint64_t id, uint64_t ver, pl_str oaddr, pl_str addr,
+                pl_str name)
 {
     pl_buf_put(b, "v=0\r\no=", 7);
     pl_buf_put_str(b, user);
@@ -26,9 +27,9 @@ void sdp_w_head(pl_buf *b, pl_str user, uint64_t id, uint64_t ver, pl_str addr, 
     pl_buf_putc(b, ' ');
     pl_buf_put_u64(b, ver);
     pl_buf_put(b, " IN ", 4);
-    pl_buf_put_str(b, sdp_addrtype_of(addr));
+    pl_buf_put_str(b, sdp_addrtype_of(oaddr));
     pl_buf_putc(b, ' ');
-    pl_buf_put_str(b, addr);
+    pl_buf_put_str(b, oaddr);
     pl_buf_put(b, "\r\ns=", 4);
     pl_buf_put_str(b, name.len ? name : PL_STR_LIT(" "));
     sdp_w_eol(b);
