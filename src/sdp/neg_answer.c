@@ -193,7 +193,7 @@ static int parse_peer(const void *text, size_t len, parley_sdp **out)
 {
     if (!text && len)
         return PARLEY_E_INVAL;
-    return sdp_parse(text ? text : "", len, NULL, out, NULL);
+    return sdp_doc_parse(text ? text : "", len, NULL, out, NULL);
 }
 
 int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, const uint8_t **body,

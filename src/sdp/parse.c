@@ -335,8 +335,8 @@ static int fill(sdp_pstate *st, const char *p, const char *end)
     return 0;
 }
 
-int sdp_parse(const char *text, size_t len, const parley_sdp_limits *limits, parley_sdp **out,
-              parley_parse_error *err)
+int sdp_doc_parse(const char *text, size_t len, const parley_sdp_limits *limits, parley_sdp **out,
+                  parley_parse_error *err)
 {
     if (!out || (!text && len))
         return PARLEY_E_INVAL;
@@ -400,7 +400,7 @@ int sdp_parse(const char *text, size_t len, const parley_sdp_limits *limits, par
 int parley_sdp_parse(const void *text, size_t len, const parley_sdp_limits *limits,
                      parley_sdp **out, parley_parse_error *err)
 {
-    return sdp_parse(text, len, limits, out, err);
+    return sdp_doc_parse(text, len, limits, out, err);
 }
 
 void parley_sdp_free(parley_sdp *sdp)

@@ -124,7 +124,7 @@ static void put_media(pl_buf *b, const parley_sdp_media *m)
     put_others(b, m->others, m->nothers);
 }
 
-void sdp_print(pl_buf *b, const parley_sdp *s)
+void sdp_doc_print(pl_buf *b, const parley_sdp *s)
 {
     pl_buf_put(b, "v=0\r\n", 5);
     put_origin(b, &s->origin);
@@ -156,7 +156,7 @@ size_t parley_sdp_print(const parley_sdp *sdp, char *buf, size_t size)
         return 0;
     pl_buf b;
     pl_buf_init(&b, 1024);
-    sdp_print(&b, sdp);
+    sdp_doc_print(&b, sdp);
     size_t n = pl_buf_ok(&b) ? b.len : 0;
     if (size) {
         size_t c = n < size - 1 ? n : size - 1;

@@ -27,11 +27,11 @@ static inline sdp_doc *sdp_doc_of(const parley_sdp *s)
 extern const parley_sdp_limits sdp_default_limits;
 
 /* parse.c: see parley_sdp_parse(). */
-int sdp_parse(const char *text, size_t len, const parley_sdp_limits *lim, parley_sdp **out,
-              parley_parse_error *err);
+int sdp_doc_parse(const char *text, size_t len, const parley_sdp_limits *lim, parley_sdp **out,
+                  parley_parse_error *err);
 
 /* print.c: appends the description's text to b. */
-void sdp_print(pl_buf *b, const parley_sdp *s);
+void sdp_doc_print(pl_buf *b, const parley_sdp *s);
 
 /* equal.c: field-by-field equality; SDP_EQ_IGNORE_VERSION skips the o= version. */
 enum { SDP_EQ_IGNORE_VERSION = 1 };

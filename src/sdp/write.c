@@ -100,7 +100,7 @@ int sdp_parse_built(const pl_buf *b, parley_sdp **out)
     *out = NULL;
     if (!pl_buf_ok(b))
         return b->err == PARLEY_E_LIMIT ? PARLEY_E_INVAL : PARLEY_E_NOMEM;
-    int rc = sdp_parse(b->data, b->len, NULL, out, NULL);
+    int rc = sdp_doc_parse(b->data, b->len, NULL, out, NULL);
     if (rc == PARLEY_E_PARSE || rc == PARLEY_E_LIMIT)
         rc = PARLEY_E_INVAL;
     return rc;
