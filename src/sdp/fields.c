@@ -4,38 +4,23 @@
 #include "sdp/sdp.h"
 
 /* token-char = %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E */
-static bool is_token_char(unsigned char c)
-{
-    if (c <= 0x20 || c >= 0x7f)
-        return false;
-    switch (c) {
-    case '"':
-    case '(':
-    case ')':
-    case ',':
-    case '/':
-    case ':':
-    case ';':
-    case '<':
-    case '=':
-    case '>':
-    case '?':
-    case '@':
-    case '[':
-    case '\\':
-    case ']':
-        return false;
-    default:
-        return true;
-    }
-}
+const uint8_t sdp_token_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
 bool sdp_is_token(pl_str s)
 {
     if (!s.len)
         return false;
     for (size_t i = 0; i < s.len; i++)
-        if (!is_token_char((unsigned char)s.p[i]))
+        if (!sdp_token_chars[(unsigned char)s.p[i]])
             return false;
     return true;
 }
@@ -65,6 +50,19 @@ bool sdp_u64(pl_str s, uint64_t max, uint64_t *out)
 {
     if (s.len == 0 || s.len > 20)
         return false;
+    if (s.len < 19) { /* cannot overflow: the common case, without division */
+        uint64_t v = 0;
+        for (size_t i = 0; i < s.len; i++) {
+            unsigned d = (unsigned)(unsigned char)s.p[i] - '0';
+            if (d > 9)
+                return false;
+            v = v * 10 + d;
+        }
+        if (v > max)
+            return false;
+        *out = v;
+        return true;
+    }
     return pl_str_to_u64(s, max, out);
 }
 

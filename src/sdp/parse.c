@@ -13,6 +13,7 @@
  *  - a rejected stream (port 0) may have no format and no c=;
  *  - the other tolerances live with their fields (parse_line.c, parse_attr.c, fields.c).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
@@ -48,8 +49,13 @@ static const char *line_end(const char *p, const char *end, const char **next, c
     return le;
 }
 
+#define LINE_CACHE 256
+
 typedef struct counts {
     size_t media, fmts, attrs, bw, conns, times, reps, emails, phones, others;
+    /* [start, end) of the first non-empty lines, so that pass 2 need not split them again */
+    uint32_t line[LINE_CACHE][2];
+    unsigned nlines; /* non-empty lines */
 } counts;
 
 static unsigned count_fields(const char *p, const char *e)
@@ -80,6 +86,11 @@ static int count_lines(sdp_pstate *st, const char *p, const char *end, counts *c
         }
         if (le - p < 2 || p[1] != '=' || p[0] < 'a' || p[0] > 'z')
             return sdp_fail(st, PARLEY_E_PARSE, p, "SDP", "line is not <type>=<value>");
+        if (c->nlines < LINE_CACHE) {
+            c->line[c->nlines][0] = (uint32_t)(p - st->base);
+            c->line[c->nlines][1] = (uint32_t)(le - st->base);
+        }
+        c->nlines++;
         switch (p[0]) {
         case 'm': {
             unsigned f = count_fields(p + 2, le);
@@ -291,8 +302,16 @@ static int fill_line(sdp_pstate *st, const char *line, pl_str v)
     }
 }
 
+static int fill_one(sdp_pstate *st, const char *p, const char *le, bool *first)
+{
+    if (*first && p[0] != 'v')
+        return sdp_fail(st, PARLEY_E_PARSE, p, "v=", "the first line must be v=");
+    *first = false;
+    return fill_line(st, p, pl_str_span(p + 2, le));
+}
+
 /* Pass 2: fills the model. */
-static int fill(sdp_pstate *st, const char *p, const char *end)
+static int fill(sdp_pstate *st, const char *p, const char *end, const counts *c)
 {
     parley_sdp *s = st->s;
     bool first = true;
@@ -301,18 +320,23 @@ static int fill(sdp_pstate *st, const char *p, const char *end)
     s->others = st->others;
     s->times = st->times;
     s->media = st->media;
-    while (p < end) {
-        const char *next, *raw;
-        const char *le = line_end(p, end, &next, &raw);
-        if (le != p) {
-            if (first && p[0] != 'v')
-                return sdp_fail(st, PARLEY_E_PARSE, p, "v=", "the first line must be v=");
-            first = false;
-            int rc = fill_line(st, p, pl_str_span(p + 2, le));
+    if (c->nlines <= LINE_CACHE) {
+        for (unsigned i = 0; i < c->nlines; i++) {
+            int rc = fill_one(st, p + c->line[i][0], p + c->line[i][1], &first);
             if (rc)
                 return rc;
         }
-        p = next;
+    } else {
+        while (p < end) {
+            const char *next, *raw;
+            const char *le = line_end(p, end, &next, &raw);
+            if (le != p) {
+                int rc = fill_one(st, p, le, &first);
+                if (rc)
+                    return rc;
+            }
+            p = next;
+        }
     }
     if (first)
         return sdp_fail(st, PARLEY_E_PARSE, end, "v=", "empty description");
@@ -367,7 +391,8 @@ int sdp_doc_parse(const char *text, size_t len, const parley_sdp_limits *limits,
     if (nul)
         return sdp_fail(&st, PARLEY_E_PARSE, nul, "SDP", "NUL byte");
     counts c;
-    memset(&c, 0, sizeof(c));
+    memset(&c, 0, offsetof(counts, line));
+    c.nlines = 0;
     int rc = count_lines(&st, text, text + len, &c);
     if (rc)
         return rc;
@@ -387,7 +412,7 @@ int sdp_doc_parse(const char *text, size_t len, const parley_sdp_limits *limits,
     carve(&st, &d->arena, &c);
     st.s = &d->pub;
     st.base = copy;
-    rc = fill(&st, copy, copy + len);
+    rc = fill(&st, copy, copy + len, &c);
     if (rc) {
         pl_arena_release(&d->arena);
         pl_free(d);

@@ -13,7 +13,7 @@ static parley_sdp_format *find_format(sdp_pstate *st, pl_str fmt, const char *wh
 {
     parley_sdp_media *m = st->m;
     *rc = 0;
-    if (sdp_proto_is_rtp(m->proto)) {
+    if (st->m_rtp) {
         uint64_t pt;
         if (!sdp_u64(fmt, 127, &pt)) {
             *rc = sdp_fail(st, PARLEY_E_PARSE, fmt.p, what,
@@ -146,17 +146,29 @@ int sdp_parse_attr(sdp_pstate *st, pl_str v, parley_sdp_attr *a)
     pl_str n = a->name, val = a->value;
     if (!val.p) /* typed parsers report a missing value as an empty one, right after the name */
         val = pl_str_make(n.p + n.len, 0);
-    if (pl_str_eq_lit(n, "rtpmap"))
-        return parse_rtpmap(st, val);
-    if (pl_str_eq_lit(n, "fmtp"))
-        return parse_fmtp(st, val);
-    if (pl_str_eq_lit(n, "ptime"))
-        return parse_ms(st, val, "a=ptime", &m->ptime);
-    if (pl_str_eq_lit(n, "maxptime"))
-        return parse_ms(st, val, "a=maxptime", &m->maxptime);
-    if (pl_str_eq_lit(n, "rtcp"))
-        return parse_rtcp(st, val);
-    if (pl_str_eq_lit(n, "rtcp-mux"))
-        m->rtcp_mux = 1;
+    switch (n.len) {
+    case 4:
+        if (memcmp(n.p, "fmtp", 4) == 0)
+            return parse_fmtp(st, val);
+        if (memcmp(n.p, "rtcp", 4) == 0)
+            return parse_rtcp(st, val);
+        break;
+    case 5:
+        if (memcmp(n.p, "ptime", 5) == 0)
+            return parse_ms(st, val, "a=ptime", &m->ptime);
+        break;
+    case 6:
+        if (memcmp(n.p, "rtpmap", 6) == 0)
+            return parse_rtpmap(st, val);
+        break;
+    case 8:
+        if (memcmp(n.p, "maxptime", 8) == 0)
+            return parse_ms(st, val, "a=maxptime", &m->maxptime);
+        if (memcmp(n.p, "rtcp-mux", 8) == 0)
+            m->rtcp_mux = 1;
+        break;
+    default:
+        break;
+    }
     return 0;
 }

@@ -24,6 +24,7 @@ typedef struct sdp_pstate {
     size_t nfmts, nattrs, nbw, nconns, nreps, nothers;
     /* singletons seen at the current level (bit per line type letter) */
     uint32_t seen_session, seen_media;
+    bool m_rtp;             /* the current media carries RTP */
     uint16_t pt_index[128]; /* RTP payload type -> index in m->fmts, SDP_NO_FMT when absent */
 } sdp_pstate;
 

@@ -182,7 +182,7 @@ int sdp_parse_media(sdp_pstate *st, pl_str v, parley_sdp_media *m)
     }
     if (!is_proto(m->proto))
         return sdp_fail(st, PARLEY_E_PARSE, m->proto.p, "m=", "invalid protocol");
-    bool rtp = sdp_proto_is_rtp(m->proto);
+    bool rtp = st->m_rtp = sdp_proto_is_rtp(m->proto);
     memset(st->pt_index, 0xff, sizeof(st->pt_index));
     for (;;) {
         pl_str fmt = sdp_field(&p, e);

@@ -46,6 +46,7 @@ int sdp_check_addr(pl_str nettype, pl_str addrtype, pl_str addr);
 pl_str sdp_addrtype_of(pl_str addr);
 /* 1*DIGIT no larger than max. */
 bool sdp_u64(pl_str s, uint64_t max, uint64_t *out);
+extern const uint8_t sdp_token_chars[256];
 bool sdp_is_token(pl_str s);
 /* True when s holds none of NUL, CR, LF. */
 bool sdp_is_text(pl_str s);
