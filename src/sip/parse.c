@@ -421,7 +421,8 @@ static sip_msg *msg_alloc(const char *data, size_t len)
     memset(m, 0, sizeof(*m));
     atomic_init(&m->refs, 1);
     char *copy = block + sizeof(sip_msg);
-    memcpy(copy, data, len);
+    if (len) /* data may be NULL when len is 0 */
+        memcpy(copy, data, len);
     copy[len] = '\0';
     m->data = pl_str_make(copy, len);
     m->max_forwards = -1;
