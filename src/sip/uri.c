@@ -138,7 +138,7 @@ static bool name_eq_unescaped(pl_str raw, const char *lit)
 void sip_param_iter_init(sip_param_iter *it, pl_str params, char sep)
 {
     it->p = params.p;
-    it->end = params.p + params.len;
+    it->end = params.len ? params.p + params.len : params.p; /* absent slices are NULL */
     it->sep = sep;
 }
 
