@@ -21,16 +21,16 @@ typedef struct mb_parts {
     const char *extra;
     const char *cl;
     const char *body;
-    unsigned flags;          /* PARLEY_PARSE_* */
+    unsigned flags;           /* PARLEY_PARSE_* */
     const sip_limits *limits; /* NULL: defaults */
 } mb_parts;
 
-#define MB_START "INVITE sip:bob@example.com SIP/2.0"
-#define MB_VIA "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKdflt"
-#define MB_FROM "From: <sip:alice@example.com>;tag=a1"
-#define MB_TO "To: <sip:bob@example.com>"
-#define MB_CALL_ID "Call-ID: call-1@example.com"
-#define MB_CSEQ "CSeq: 1 INVITE"
+#define MB_START        "INVITE sip:bob@example.com SIP/2.0"
+#define MB_VIA          "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKdflt"
+#define MB_FROM         "From: <sip:alice@example.com>;tag=a1"
+#define MB_TO           "To: <sip:bob@example.com>"
+#define MB_CALL_ID      "Call-ID: call-1@example.com"
+#define MB_CSEQ         "CSeq: 1 INVITE"
 #define MB_MAX_FORWARDS "Max-Forwards: 70"
 
 static inline void mb_line(pl_buf *b, const char *v, const char *dflt)
@@ -140,8 +140,8 @@ static inline long mb_offset_of(const sip_msg *m, const char *at)
 }
 
 /* Asserts the recorded fault; at as for mb_offset_of, NULL for offset -1. */
-static inline void mb_assert_fault(const sip_msg *m, int rc, int code, int status,
-                                   const char *what, const char *reason, const char *at)
+static inline void mb_assert_fault(const sip_msg *m, int rc, int code, int status, const char *what,
+                                   const char *reason, const char *at)
 {
     if (rc != code)
         fail_msg("rc %d (%s: %s), expected %d (%s: %s)", rc, m->err.what ? m->err.what : "-",
