@@ -188,13 +188,16 @@ static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line,
     return true;
 }
 
-/* Trims LWS (which may hold line breaks) at both ends. */
+/*
+ * Trims LWS (which may hold line breaks) at both ends. The end goes first so that an empty value
+ * stays just after its colon, where a fault about it points, rather than on the next line.
+ */
 static pl_str trim_value(const char *s, const char *e)
 {
-    while (s < e && sip_is_lws_char(*s))
-        s++;
     while (e > s && sip_is_lws_char(e[-1]))
         e--;
+    while (s < e && sip_is_lws_char(*s))
+        s++;
     return pl_str_span(s, e);
 }
 
