@@ -162,7 +162,8 @@ static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line,
                        uint16_t *last)
 {
     if (m->nhdrs == m->hdr_cap) {
-        uint16_t cap = (uint16_t)(m->hdr_cap * 2);
+        /* nhdrs stays below 0xffff (max_headers is capped): so may the capacity */
+        uint16_t cap = m->hdr_cap > 0x7fff ? 0xffff : (uint16_t)(m->hdr_cap * 2);
         sip_hdr *n = pl_arena_alloc(&m->arena, sizeof(sip_hdr) * cap);
         if (!n)
             return false;
