@@ -325,8 +325,12 @@ bool sip_parse_via_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, si
             sip_fault(m, PARLEY_E_PARSE, at, 400, "Via", why);
             return false;
         }
-        if (++count > lim->max_list || m->nvia >= 1024) {
+        if (++count > lim->max_list) {
             sip_fault(m, PARLEY_E_LIMIT, v->raw.p, 400, "Via", "too many values in one field");
+            return false;
+        }
+        if (m->nvia >= 1024) { /* however they are spread over fields */
+            sip_fault(m, PARLEY_E_LIMIT, v->raw.p, 400, "Via", "too many Via values");
             return false;
         }
         v->next = NULL;
