@@ -257,7 +257,7 @@ typedef struct parley_sdp_cfg {
 /*
  * Makes a description from cfg: v=0, o=, s=, a session c=, t=0 0, session attributes, then for
  * each stream an m= line, its own c= when its address differs, a=rtpmap and a=fmtp per codec,
- * a=ptime, the direction attribute unless sendrecv/UNSET, and its extra attributes. Returns 0
+ * a=ptime, the direction attribute unless UNSET, and its extra attributes. Returns 0
  * and a new description in *out (free with parley_sdp_free); PARLEY_E_INVAL when a field is
  * missing or cannot be written (line breaks, spaces in a token, a bad address or payload type),
  * PARLEY_E_NOMEM. Nothing in cfg is kept.
@@ -314,7 +314,8 @@ typedef struct parley_sdp_stream {
     uint16_t local_port;
     parley_slice remote_addr; /* where we send RTP */
     uint16_t remote_port;
-    uint16_t remote_rtcp_port;       /* a=rtcp port, else remote_port + 1 (0 when inactive) */
+    uint16_t remote_rtcp_port;       /* a=rtcp port, else remote_port with rtcp-mux on both
+                                        sides, else remote_port + 1 (0 when inactive) */
     const parley_sdp_format *codecs; /* the negotiated codecs, in the answer's order of
                                         preference, numbered as the peer receives them */
     size_t ncodecs;
