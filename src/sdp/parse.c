@@ -385,7 +385,7 @@ int sdp_doc_parse(const char *text, size_t len, const parley_sdp_limits *limits,
     st.lim = &lim;
     if (err)
         memset(err, 0, sizeof(*err));
-    if (len > lim.max_size)
+    if (len > lim.max_size || len > UINT32_MAX) /* line bounds are kept as 32-bit offsets */
         return sdp_fail(&st, PARLEY_E_LIMIT, NULL, "SDP", "description too large");
     const char *nul = len ? memchr(text, '\0', len) : NULL;
     if (nul)
