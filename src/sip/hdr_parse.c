@@ -204,7 +204,7 @@ bool sip_parse_naddr_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, 
         const char *at = NULL, *why = NULL;
         sip_naddr *na = pl_arena_alloc(&m->arena, sizeof(*na));
         if (!na) {
-            sip_fault(m, PARLEY_E_LIMIT, h->value.p, 500, name, "out of memory");
+            sip_fault(m, PARLEY_E_NOMEM, h->value.p, 500, name, "out of memory");
             return false;
         }
         if (!sip_parse_naddr(&s, na, &at, &why)) {
@@ -318,7 +318,7 @@ bool sip_parse_via_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, si
         const char *at = NULL, *why = NULL;
         sip_via *v = pl_arena_alloc(&m->arena, sizeof(*v));
         if (!v) {
-            sip_fault(m, PARLEY_E_LIMIT, h->value.p, 500, "Via", "out of memory");
+            sip_fault(m, PARLEY_E_NOMEM, h->value.p, 500, "Via", "out of memory");
             return false;
         }
         if (!parse_via(&s, v, &at, &why)) {

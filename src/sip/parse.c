@@ -21,6 +21,7 @@ const sip_limits sip_default_limits = PARLEY_PARSE_LIMITS_INIT;
 static int severity(int code)
 {
     switch (code) {
+    case PARLEY_E_NOMEM: return 4;
     case PARLEY_E_LIMIT: return 3;
     case PARLEY_E_PARSE: return 2;
     case PARLEY_E_UNUSABLE: return 1;
@@ -242,7 +243,7 @@ static const char *split_headers(sip_msg *m, const char *p, const char *end,
                 return NULL;
             }
             if (!add_header(m, name, trim_value(colon + 1, fe), field, last)) {
-                sip_fault(m, PARLEY_E_LIMIT, field, 500, "headers", "out of memory");
+                sip_fault(m, PARLEY_E_NOMEM, field, 500, "headers", "out of memory");
                 return NULL;
             }
             field = NULL;
@@ -343,7 +344,7 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
         default:
             break;
         }
-        if (m->err.code == PARLEY_E_LIMIT)
+        if (severity(m->err.code) >= severity(PARLEY_E_LIMIT))
             return;
     }
 }
@@ -438,6 +439,8 @@ static sip_msg *msg_alloc(const char *data, size_t len)
     return m;
 }
 
+static const sip_error nomem_error = {PARLEY_E_NOMEM, -1, 500, "message", "out of memory"};
+
 int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits *limits,
                   sip_msg **out, sip_error *err)
 {
@@ -447,8 +450,11 @@ int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits
     sip_limits lim = merge_limits(limits);
     bool too_big = len > lim.max_size;
     sip_msg *m = msg_alloc(data, too_big ? 0 : len);
-    if (!m)
+    if (!m) {
+        if (err)
+            *err = nomem_error;
         return PARLEY_E_NOMEM;
+    }
     *out = m;
     if (too_big) {
         sip_fault(m, PARLEY_E_LIMIT, NULL, 513, "message", "message too large");
@@ -490,14 +496,20 @@ int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits
         goto done;
     }
     parse_routing_headers(m, &lim);
-    if (m->err.code == PARLEY_E_LIMIT)
+    if (severity(m->err.code) >= severity(PARLEY_E_LIMIT))
         goto done;
     check_mandatory(m);
     take_body(m, body, end, flags);
 done:
     if (err)
         *err = m->err;
-    return m->err.code;
+    int rc = m->err.code;
+    if (rc == PARLEY_E_NOMEM) {
+        /* a message missing some of its fields would mislead: none at all */
+        sip_msg_free(m);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void sip_msg_free(sip_msg *m)
