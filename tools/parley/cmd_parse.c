@@ -81,8 +81,13 @@ int cmd_parse(int argc, char **argv)
     pl_buf_init(&b, 1024);
     msg_json(&b, m, rc);
     pl_buf_putc(&b, '\n');
+    sip_msg_free(m);
+    if (!pl_buf_ok(&b)) { /* no line at all rather than a wrong one */
+        fprintf(stderr, "parley parse: %s\n", parley_strerror(b.err));
+        pl_buf_free(&b);
+        return CLI_ERROR;
+    }
     fwrite(b.data, 1, b.len, stdout);
     pl_buf_free(&b);
-    sip_msg_free(m);
     return rc == 0 ? CLI_OK : CLI_FAIL;
 }

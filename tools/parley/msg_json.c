@@ -3,6 +3,16 @@
 #include "json.h"
 #include "sip/print.h"
 
+/* Writes a text built in a temporary buffer as a JSON string and frees the temporary. If it
+ * could not be built, b fails too: a silently emptied value would be a wrong answer. */
+static void json_tmp(pl_buf *b, pl_buf *tmp)
+{
+    if (!pl_buf_ok(tmp) && pl_buf_ok(b))
+        b->err = tmp->err;
+    json_str(b, pl_buf_str(tmp));
+    pl_buf_free(tmp);
+}
+
 static void naddr_json(pl_buf *b, const sip_naddr *na)
 {
     bool first = true;
@@ -12,8 +22,7 @@ static void naddr_json(pl_buf *b, const sip_naddr *na)
         pl_buf_init(&tmp, na->display.len + 1);
         sip_print_display(&tmp, na->display);
         json_key(b, &first, "display");
-        json_str(b, pl_buf_str(&tmp));
-        pl_buf_free(&tmp);
+        json_tmp(b, &tmp);
     }
     json_key(b, &first, "uri");
     json_str(b, na->uri.raw);
@@ -60,8 +69,7 @@ static void error_text(pl_buf *b, const sip_error *e)
         pl_buf_puts(&t, ": ");
     }
     pl_buf_puts(&t, e->reason ? e->reason : "invalid message");
-    json_str(b, pl_buf_str(&t));
-    pl_buf_free(&t);
+    json_tmp(b, &t);
 }
 
 void msg_json(pl_buf *b, const sip_msg *m, int rc)
@@ -150,8 +158,7 @@ void msg_json(pl_buf *b, const sip_msg *m, int rc)
         pl_buf_put_str(&t, m->ctype.type);
         pl_buf_putc(&t, '/');
         pl_buf_put_str(&t, m->ctype.subtype);
-        json_str(b, pl_buf_str(&t));
-        pl_buf_free(&t);
+        json_tmp(b, &t);
     }
     if (m->content_length >= 0) {
         json_key(b, &first, "content_length");
