@@ -8,6 +8,7 @@
 #include "parley/error.h"
 #include "parley/msg.h"
 #include "parley/sdp.h"
+#include "parley/session.h"
 #include "parley/types.h"
 
 #endif

@@ -253,6 +253,14 @@ int pl_loop_post(pl_loop *l, pl_call_fn fn, void *arg)
     return enqueue(l, fn, arg);
 }
 
+void pl_loop_close_queue(pl_loop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->closing = true;
+    pthread_mutex_unlock(&l->mu);
+    run_queue(l);
+}
+
 void pl_loop_run(pl_loop *l)
 {
     pl_loop_set_thread(l);

@@ -49,6 +49,10 @@ int pl_loop_call(pl_loop *l, pl_call_fn fn, void *arg);
 /* Same, but always queued, even from the loop thread (runs after the current callback). */
 int pl_loop_post(pl_loop *l, pl_call_fn fn, void *arg);
 
+/* After the loop thread ended: refuse further calls and run the ones still queued on the
+ * calling thread (their owners see that the loop is gone). */
+void pl_loop_close_queue(pl_loop *l);
+
 /* Runs the uv loop on the calling thread until pl_loop_stop (real loops that own their uv). */
 void pl_loop_run(pl_loop *l);
 /* Asks a running loop to return from pl_loop_run (thread-safe). */

@@ -309,6 +309,7 @@ int parley_endpoint_stop(parley_endpoint *ep)
         pthread_join(ep->thread, NULL);
         ep->own_thread = false;
         ep->running = false;
+        pl_loop_close_queue(ep->loop); /* calls that raced with the stop run now, and fail */
         return 0;
     }
     if (ep->cfg.loop && !pl_loop_on_thread(ep->loop))

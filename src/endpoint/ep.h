@@ -92,7 +92,8 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
 
 /* request.c: parley_request */
 parley_request *ep_request_new(parley_endpoint *ep, txn_server *t, parley_session *s);
-/* After the callback: answer with `status` unless the application answered or deferred. */
+/* After the callback: answer with `status` (0: never answered) unless the application answered
+ * or deferred. */
 void ep_request_finish(parley_request *req, unsigned status);
 void ep_requests_abort(parley_endpoint *ep);
 

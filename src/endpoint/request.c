@@ -187,7 +187,7 @@ int parley_request_defer(parley_request *req)
 void ep_request_finish(parley_request *req, unsigned status)
 {
     req->in_callback = false;
-    if (!req->answered && !req->deferred && req->t)
+    if (status && !req->answered && !req->deferred && req->t)
         send_response(req, (int)status, NULL, NULL, NULL, 0, NULL, 0);
     unref(req);
 }

@@ -1,0 +1,274 @@
+#include "dialog/dlg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+static char *dup_str(pl_str s)
+{
+    return s.p ? pl_str_dup(s) : pl_str_dup(PL_STR_LIT(""));
+}
+
+static void free_routes(dlg *d)
+{
+    for (size_t i = 0; i < d->nroutes; i++)
+        pl_free(d->routes[i]);
+    pl_free(d->routes);
+    d->routes = NULL;
+    d->nroutes = 0;
+}
+
+/* Route set from Record-Route values: in order (UAS) or reversed (UAC). */
+static void set_routes(dlg *d, const sip_naddr *rr, bool reverse)
+{
+    free_routes(d);
+    size_t n = 0;
+    for (const sip_naddr *r = rr; r; r = r->next)
+        n++;
+    if (!n)
+        return;
+    d->routes = pl_calloc(n, sizeof(char *));
+    if (!d->routes)
+        return;
+    size_t i = 0;
+    for (const sip_naddr *r = rr; r; r = r->next, i++) {
+        size_t at = reverse ? n - 1 - i : i;
+        d->routes[at] = dup_str(r->raw);
+    }
+    d->nroutes = n;
+}
+
+static void set_target(dlg *d, const sip_msg *m)
+{
+    if (!m->contact)
+        return;
+    char *t = dup_str(m->contact->uri.raw);
+    if (!t)
+        return;
+    pl_free(d->remote_target);
+    d->remote_target = t;
+}
+
+dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag,
+                 uint32_t cseq, const sip_msg *resp)
+{
+    dlg *d = pl_calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    pl_list_init(&d->link);
+    d->uac = true;
+    d->early = resp->status < 200;
+    d->call_id = pl_str_dup(pl_str_c(call_id));
+    d->local_tag = pl_str_dup(pl_str_c(local_tag));
+    d->local_hdr = pl_str_dup(pl_str_c(local_hdr));
+    d->remote_tag = dup_str(resp->to->tag);
+    const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
+    d->remote_hdr = dup_str(to ? to->value : PL_STR_NULL);
+    d->local_cseq = cseq;
+    set_target(d, resp);
+    set_routes(d, resp->record_route, true);
+    if (!d->call_id || !d->local_tag || !d->local_hdr || !d->remote_tag || !d->remote_hdr) {
+        dlg_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
+{
+    dlg *d = pl_calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    pl_list_init(&d->link);
+    d->call_id = dup_str(req->call_id);
+    d->local_tag = pl_str_dup(pl_str_c(local_tag));
+    d->remote_tag = dup_str(req->from->tag);
+    const sip_hdr *from = sip_hdr_first(req, SIP_H_FROM), *to = sip_hdr_first(req, SIP_H_TO);
+    d->remote_hdr = dup_str(from ? from->value : PL_STR_NULL);
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    pl_buf_put_str(&b, to ? to->value : PL_STR_NULL);
+    pl_buf_puts(&b, ";tag=");
+    pl_buf_puts(&b, local_tag);
+    if (epid && !(req->to && pl_str_set(req->to->epid))) {
+        pl_buf_puts(&b, ";epid=");
+        pl_buf_puts(&b, epid);
+    }
+    d->local_hdr = pl_buf_steal(&b, NULL);
+    d->remote_cseq = req->cseq.num;
+    d->remote_cseq_set = true;
+    d->local_cseq = 0;
+    d->secure = req->ruri.kind == SIP_URI_SIPS;
+    set_target(d, req);
+    set_routes(d, req->record_route, false);
+    if (!d->call_id || !d->local_tag || !d->remote_tag || !d->remote_hdr || !d->local_hdr) {
+        dlg_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void dlg_free(dlg *d)
+{
+    if (!d)
+        return;
+    pl_free(d->call_id);
+    pl_free(d->local_tag);
+    pl_free(d->remote_tag);
+    pl_free(d->local_hdr);
+    pl_free(d->remote_hdr);
+    pl_free(d->remote_target);
+    free_routes(d);
+    pl_free(d);
+}
+
+void dlg_update_from_response(dlg *d, const sip_msg *resp, bool final_2xx)
+{
+    set_target(d, resp);
+    if (final_2xx && d->uac) {
+        /* the 2xx's Record-Route is the route set of the confirmed dialog */
+        set_routes(d, resp->record_route, true);
+        const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
+        if (to) {
+            char *h = dup_str(to->value);
+            if (h) {
+                pl_free(d->remote_hdr);
+                d->remote_hdr = h;
+            }
+        }
+        d->early = false;
+    }
+}
+
+void dlg_refresh_target(dlg *d, const sip_msg *m)
+{
+    set_target(d, m);
+}
+
+bool dlg_accept_cseq(dlg *d, const sip_msg *req)
+{
+    if (req->method_id == SIP_METHOD_ACK || req->method_id == SIP_METHOD_CANCEL)
+        return true;
+    if (d->remote_cseq_set && req->cseq.num < d->remote_cseq)
+        return false;
+    d->remote_cseq = req->cseq.num;
+    d->remote_cseq_set = true;
+    return true;
+}
+
+/* The URI inside a route value "<sip:...;lr>" (or the value itself). */
+static pl_str route_uri(const char *route)
+{
+    const char *lt = strchr(route, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    return lt && gt ? pl_str_span(lt + 1, gt) : pl_str_c(route);
+}
+
+static bool route_is_loose(const char *route)
+{
+    sip_uri u;
+    return sip_uri_parse(route_uri(route), &u, NULL, NULL) == 0 && u.lr;
+}
+
+void dlg_next_hop(const dlg *d, char *out, size_t size)
+{
+    if (d->nroutes) {
+        pl_str u = route_uri(d->routes[0]);
+        snprintf(out, size, "%.*s", (int)u.len, u.p);
+    } else {
+        snprintf(out, size, "%s", d->remote_target ? d->remote_target : "");
+    }
+}
+
+int dlg_build_request(dlg *d, const dlg_req *r, sip_out *out)
+{
+    uint32_t cseq = r->cseq ? r->cseq : ++d->local_cseq;
+    /* RFC 3261 §12.2.1.1: loose routing sends to the target with the whole route set; strict
+     * routing puts the first route in the Request-URI and the target last */
+    pl_str routes_buf[32];
+    size_t n = 0;
+    pl_str ruri = pl_str_c(d->remote_target ? d->remote_target : "");
+    bool strict = d->nroutes && !route_is_loose(d->routes[0]);
+    if (strict) {
+        ruri = route_uri(d->routes[0]);
+        for (size_t i = 1; i < d->nroutes && n < 31; i++)
+            routes_buf[n++] = pl_str_c(d->routes[i]);
+    } else {
+        for (size_t i = 0; i < d->nroutes && n < 32; i++)
+            routes_buf[n++] = pl_str_c(d->routes[i]);
+    }
+    char strict_target[520];
+    if (strict && d->remote_target && n < 32) {
+        snprintf(strict_target, sizeof(strict_target), "<%s>", d->remote_target);
+        routes_buf[n++] = pl_str_c(strict_target);
+    }
+    sip_req_parts p = {
+        .method = pl_str_c(r->method),
+        .ruri = ruri,
+        .via = r->via,
+        .from = pl_str_c(d->local_hdr),
+        .to = pl_str_c(d->remote_hdr),
+        .call_id = pl_str_c(d->call_id),
+        .cseq = cseq,
+        .max_forwards = 70,
+        .routes = routes_buf,
+        .nroutes = n,
+        .contact = r->contact,
+        .extra = r->extra,
+        .nextra = r->nextra,
+        .extra_raw = r->extra_raw,
+        .content_type = r->content_type,
+        .body = r->body,
+    };
+    return sip_build_request(out, &p);
+}
+
+/* ---- table ---- */
+
+typedef struct dlg_key {
+    pl_str call_id, local_tag, remote_tag;
+} dlg_key;
+
+static uint64_t key_hash(const pl_hash *t, pl_str call_id, pl_str local_tag, pl_str remote_tag)
+{
+    uint64_t h = pl_hash_str(t->seed, call_id);
+    h = pl_hash_str(h ^ 0x9e37, local_tag);
+    return pl_hash_str(h ^ 0x79b9, remote_tag);
+}
+
+static bool match(const pl_hnode *n, const void *key)
+{
+    const dlg *d = pl_container_of(n, dlg, node);
+    const dlg_key *k = key;
+    return pl_str_eq(pl_str_c(d->call_id), k->call_id) &&
+           pl_str_eq(pl_str_c(d->local_tag), k->local_tag) &&
+           pl_str_eq(pl_str_c(d->remote_tag), k->remote_tag);
+}
+
+void dlg_table_insert(pl_hash *t, dlg *d)
+{
+    if (d->in_table)
+        return;
+    pl_hash_insert(t, &d->node,
+                   key_hash(t, pl_str_c(d->call_id), pl_str_c(d->local_tag),
+                            pl_str_c(d->remote_tag)));
+    d->in_table = true;
+}
+
+void dlg_table_remove(pl_hash *t, dlg *d)
+{
+    if (!d->in_table)
+        return;
+    pl_hash_remove(t, &d->node);
+    d->in_table = false;
+}
+
+dlg *dlg_table_find(pl_hash *t, pl_str call_id, pl_str local_tag, pl_str remote_tag)
+{
+    dlg_key k = {call_id, local_tag, remote_tag};
+    pl_hnode *n = pl_hash_find(t, key_hash(t, call_id, local_tag, remote_tag), match, &k);
+    return n ? pl_container_of(n, dlg, node) : NULL;
+}

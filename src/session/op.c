@@ -1,0 +1,142 @@
+/* Pending operations of a session, and running calls on the loop thread. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "session/sess.h"
+
+sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, void *user)
+{
+    sess_op *op = pl_calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->s = s;
+    op->kind = kind;
+    op->cb = cb;
+    op->user = user;
+    pl_list_insert_tail(&s->ops, &op->link);
+    return op;
+}
+
+static void forget(parley_session *s, sess_op *op)
+{
+    if (s->participate == op)
+        s->participate = NULL;
+    if (s->reinv == op)
+        s->reinv = NULL;
+    if (s->terminate == op)
+        s->terminate = NULL;
+    if (s->ok_op == op)
+        s->ok_op = NULL;
+}
+
+void sess_op_complete(sess_op *op, int err, const sip_msg *m)
+{
+    if (!op || op->done)
+        return;
+    parley_session *s = op->s;
+    op->done = true;
+    pl_list_remove(&op->link);
+    forget(s, op);
+    if (op->sender) {
+        ep_sender_release(op->sender);
+        op->sender = NULL;
+    }
+    parley_result r;
+    char reason[128];
+    ep_result_from(&r, err, m, reason, sizeof(reason));
+    if (op->cb) {
+        parley_session_ref(s);
+        op->cb(op->user, &r);
+        parley_session_unref(s);
+    }
+    pl_free(op->ctype);
+    pl_free(op->body);
+    pl_free(op->hdrs);
+    pl_free(op);
+}
+
+void sess_op_fail_all(parley_session *s, int err)
+{
+    /* a terminate whose BYE is in flight completes with the BYE's answer, not here;
+     * completions may end other operations, so look again from the start after each */
+    for (;;) {
+        sess_op *victim = NULL;
+        pl_list_each(pos, &s->ops)
+        {
+            sess_op *op = pl_container_of(pos, sess_op, link);
+            if (!(op->kind == OP_TERMINATE && op->sender)) {
+                victim = op;
+                break;
+            }
+        }
+        if (!victim)
+            return;
+        sess_op_complete(victim, err, NULL);
+    }
+}
+
+typedef struct run_wait {
+    sess_call *c;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+} run_wait;
+
+static void runner(void *arg)
+{
+    run_wait *w = arg;
+    parley_endpoint *ep = w->c->s->ep;
+    if (ep->stopped)
+        w->c->rc = PARLEY_E_TERMINATED;
+    else
+        w->c->fn(w->c);
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int sess_run(parley_session *s, sess_call *c)
+{
+    c->s = s;
+    parley_endpoint *ep = s->ep;
+    if (pl_loop_on_thread(ep->loop)) {
+        if (ep->stopped)
+            return c->rc = PARLEY_E_TERMINATED;
+        c->fn(c);
+        return c->rc;
+    }
+    run_wait w = {c, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    int rc = ep_call(ep, runner, &w);
+    if (rc)
+        return c->rc = rc;
+    pthread_mutex_lock(&w.mu);
+    while (!w.done)
+        pthread_cond_wait(&w.cv, &w.mu); /* the loop takes queued calls in order */
+    pthread_mutex_unlock(&w.mu);
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    return c->rc;
+}
+
+int sess_sync(parley_session *s, int (*start)(parley_session *, void *, parley_done_cb, void *),
+              void *args, parley_result **out)
+{
+    if (out)
+        *out = NULL;
+    if (!s)
+        return PARLEY_E_INVAL;
+    if (pl_loop_on_thread(s->ep->loop))
+        return PARLEY_E_LOOP_THREAD;
+    ep_waiter *w = ep_waiter_new();
+    if (!w)
+        return PARLEY_E_NOMEM;
+    int rc = start(s, args, ep_waiter_done, w);
+    if (rc) {
+        ep_waiter_cancel(w, rc);
+        ep_waiter_wait(w, NULL);
+        return rc;
+    }
+    return ep_waiter_wait(w, out);
+}

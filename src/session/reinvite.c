@@ -1,0 +1,435 @@
+/*
+ * Renegotiation (RFC 3261 §14, RFC 3264 §8): our re-INVITE with its 491 glare retry, and the
+ * peer's re-INVITE handed to the application through the offer/answer contract (accept,
+ * decline, provisional, cancelled). One re-INVITE at a time in each direction; a crossing one
+ * gets 491, one arriving while our 2xx waits for its ACK gets 500 with Retry-After.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "parley/error.h"
+#include "session/sess.h"
+#include "sip/print.h"
+
+/* ---- ours ---- */
+
+static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out);
+static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m);
+static void on_reinvite_fail(void *arg, ep_sender *snd, int err);
+static const ep_send_ops reinvite_ops = {build_reinvite, on_reinvite_response, on_reinvite_fail};
+
+static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
+{
+    sess_op *op = arg;
+    parley_session *s = op->s;
+    pl_buf contact, extra;
+    pl_buf_init(&contact, 128);
+    pl_buf_init(&extra, 256);
+    ep_print_contact(s->ep, &contact, a->dest.proto, a->hostport);
+    sess_print_common(s, &extra);
+    pl_buf_puts(&extra, "User-Agent: ");
+    pl_buf_puts(&extra, s->ep->user_agent);
+    pl_buf_puts(&extra, "\r\n");
+    dlg_req r = {
+        .method = "INVITE",
+        .cseq = s->reinv_cseq,
+        .via = a->via,
+        .contact = pl_buf_str(&contact),
+        .extra = op->hdrs,
+        .nextra = op->nh,
+        .extra_raw = pl_buf_str(&extra),
+        .content_type = pl_str_c(op->ctype),
+        .body = pl_str_make(op->body, op->len),
+    };
+    int rc = pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(s->dlg, &r, out)
+                                                      : PARLEY_E_NOMEM;
+    pl_buf_free(&contact);
+    pl_buf_free(&extra);
+    return rc;
+}
+
+static int send_reinvite(parley_session *s, sess_op *op)
+{
+    if (op->sender) {
+        ep_sender_release(op->sender);
+        op->sender = NULL;
+    }
+    s->reinv_cseq = ++s->dlg->local_cseq;
+    char hop[512];
+    dlg_next_hop(s->dlg, hop, sizeof(hop));
+    return ep_sender_start(s->ep, hop, &reinvite_ops, op, &op->sender);
+}
+
+static void on_glare_timer(pl_timer *t, void *arg)
+{
+    (void)t;
+    parley_session *s = arg;
+    s->glare_waiting = false;
+    sess_op *op = s->reinv;
+    if (!op || s->state != PARLEY_STATE_CONNECTED)
+        return;
+    int rc = send_reinvite(s, op);
+    if (rc)
+        sess_op_complete(op, rc, NULL);
+}
+
+static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
+{
+    sess_op *op = arg;
+    parley_session *s = op->s;
+    (void)snd;
+    if (m->status < 200)
+        return;
+    parley_session_ref(s);
+    if (m->status < 300) {
+        if (s->reinv != op) {
+            /* a 2xx retransmission after we finished: ACK it again */
+            if (s->reack.len)
+                tp_send(s->ep->tp, &s->reack_dest, s->reack.data, s->reack.len, NULL);
+            parley_session_unref(s);
+            return;
+        }
+        dlg_refresh_target(s->dlg, m);
+        sess_set_answer(s, m);
+        sess_ack_for(s, s->reinv_cseq, NULL, &s->reack, &s->reack_dest);
+        sess_op_complete(op, 0, m);
+    } else if (m->status == 491 && !s->reinv_retried) {
+        /* glare: try once more after RFC 3261 §14.1's wait; the owner of the Call-ID (the
+         * caller) waits 2.1-4 s, the other side 0-2 s, in units of 10 ms */
+        s->reinv_retried = true;
+        s->glare_waiting = true;
+        uint64_t wait = s->incoming ? pl_rand_below(201) * 10 : 2100 + pl_rand_below(191) * 10;
+        pl_loop_timer_start(s->ep->loop, &s->glare_timer, wait, on_glare_timer, s);
+    } else {
+        sess_op_complete(op, 0, m); /* the old description stays */
+        if (m->status == 481) {
+            sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
+        } else if (m->status == 408) {
+            sess_send_bye(s, NULL, 0, NULL);
+            sess_end(s, PARLEY_REASON_TIMEOUT, m);
+        }
+    }
+    parley_session_unref(s);
+}
+
+static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
+{
+    sess_op *op = arg;
+    parley_session *s = op->s;
+    (void)snd;
+    parley_session_ref(s);
+    sess_op_complete(op, err, NULL);
+    if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
+        sess_send_bye(s, NULL, 0, NULL);
+        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
+    }
+    parley_session_unref(s);
+}
+
+int sess_reinvite_start(parley_session *s, sess_op *op)
+{
+    if (s->reinv || s->rin || s->ok_pending)
+        return PARLEY_E_AGAIN;
+    sess_body offer;
+    int rc = sess_get_offer(s, &offer);
+    if (rc)
+        return PARLEY_E_ABORTED;
+    if (!offer.data && s->has_oa)
+        return PARLEY_E_STATE; /* a re-INVITE must carry an offer */
+    op->method = "INVITE";
+    op->ctype = offer.ctype;
+    op->body = offer.data;
+    op->len = offer.len;
+    s->reinv = op;
+    s->reinv_retried = false;
+    rc = send_reinvite(s, op);
+    if (rc)
+        s->reinv = NULL;
+    return rc;
+}
+
+/* ---- theirs ---- */
+
+static void free_rin(parley_session *s)
+{
+    parley_reinvite *r = s->rin;
+    if (!r)
+        return;
+    s->rin = NULL;
+    if (r->t)
+        txn_server_set_tu(r->t, NULL, NULL);
+    sip_msg_free(r->req);
+    pl_free(r);
+}
+
+static void respond(parley_session *s, txn_server *t, int code, const char *reason,
+                    pl_str extra, const sess_body *body, bool contact, pl_buf *out)
+{
+    txn_server_print_head(t, out, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
+    pl_buf_puts(out, "Server: ");
+    pl_buf_puts(out, s->ep->user_agent);
+    pl_buf_puts(out, "\r\n");
+    if (contact) {
+        const tp_rx *rx = txn_server_rx(t);
+        char hostport[80];
+        if (ep_local_hostport(s->ep, rx->proto, &rx->remote, hostport, sizeof(hostport)) == 0) {
+            pl_buf_puts(out, "Contact: ");
+            ep_print_contact(s->ep, out, rx->proto, hostport);
+            pl_buf_puts(out, "\r\n");
+        }
+        sess_print_common(s, out);
+    }
+    pl_buf_put_str(out, extra);
+    if (body && body->data)
+        sip_print_body(out, pl_str_c(body->ctype), pl_str_make(body->data, body->len));
+    else
+        sip_print_body(out, PL_STR_NULL, PL_STR_NULL);
+}
+
+static void send_simple(parley_session *s, txn_server *t, int code, pl_str extra)
+{
+    pl_buf b;
+    pl_buf_init(&b, 512);
+    respond(s, t, code, NULL, extra, NULL, false, &b);
+    if (pl_buf_ok(&b))
+        txn_server_respond(t, (unsigned)code, b.data, b.len);
+    pl_buf_free(&b);
+}
+
+static void on_rin_cancel(void *tu, txn_server *t, sip_msg *cancel)
+{
+    parley_session *s = tu;
+    (void)cancel;
+    parley_reinvite *r = s->rin;
+    if (!r || r->answered)
+        return;
+    r->answered = true;
+    send_simple(s, t, 487, PL_STR_NULL);
+    if (s->has_oa && s->oa.reinvite_cancelled)
+        s->oa.reinvite_cancelled(s, r, s->oa_user);
+    free_rin(s);
+}
+
+static const txn_server_cb rin_txn_cb = {NULL, on_rin_cancel, NULL};
+
+void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
+{
+    if (s->reinv && !s->glare_waiting) {
+        send_simple(s, t, 491, PL_STR_NULL); /* ours is pending: glare (RFC 3261 §14.2) */
+        return;
+    }
+    if (s->ok_pending || s->rin || s->state != PARLEY_STATE_CONNECTED) {
+        char ra[40];
+        snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", (unsigned)pl_rand_below(11));
+        send_simple(s, t, 500, pl_str_c(ra)); /* §14.2: an ACK or a re-INVITE is pending */
+        return;
+    }
+    parley_reinvite *r = pl_calloc(1, sizeof(*r));
+    if (!r) {
+        send_simple(s, t, 500, PL_STR_NULL);
+        return;
+    }
+    r->s = s;
+    r->t = t;
+    r->req = parley_msg_ref(m);
+    r->had_offer = sess_msg_has_body(m);
+    s->rin = r;
+    txn_server_set_tu(t, &rin_txn_cb, s);
+    parley_session_ref(s);
+    if (s->has_oa && s->oa.offer_in_reinvite) {
+        char ctype[256];
+        parley_content offer;
+        if (r->had_offer)
+            sess_content_of(m, &offer, ctype, sizeof(ctype));
+        r->in_callback = true;
+        s->oa.offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
+        if (s->rin == r)
+            r->in_callback = false;
+    } else {
+        parley_reinvite_accept(r, NULL, 0, NULL, NULL);
+    }
+    parley_session_unref(s);
+}
+
+void sess_reinvite_abort(parley_session *s)
+{
+    parley_reinvite *r = s->rin;
+    if (r && !r->answered && r->t)
+        send_simple(s, r->t, 487, PL_STR_NULL);
+    free_rin(s);
+    s->glare_waiting = false;
+}
+
+/* ---- the application's answers to their re-INVITE ---- */
+
+typedef struct rin_args {
+    parley_reinvite *r;
+    int code;
+    const char *reason;
+    const parley_header *h;
+    size_t nh;
+    const parley_content *body;
+    parley_done_cb cb;
+    void *user;
+} rin_args;
+
+static void accept_on_loop(sess_call *c)
+{
+    rin_args *a = c->args;
+    parley_reinvite *r = a->r;
+    parley_session *s = c->s;
+    if (s->rin != r || r->answered || s->state != PARLEY_STATE_CONNECTED) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    sess_body body = {0};
+    int refused = r->had_offer ? sess_get_answer(s, r->req, &body) : sess_get_offer(s, &body);
+    r->answered = true;
+    txn_server *t = r->t;
+    if (refused) {
+        /* the offer cannot be answered: 488, the dialog and the old description survive */
+        send_simple(s, t, 488, PL_STR_NULL);
+        pl_free(kv);
+        free_rin(s);
+        c->rc = PARLEY_E_ABORTED;
+        return;
+    }
+    sess_op *op = sess_op_new(s, OP_REINVITE_ACCEPT, a->cb, a->user);
+    pl_buf b;
+    pl_buf_init(&b, 1024 + body.len);
+    pl_buf extra;
+    pl_buf_init(&extra, 128);
+    ep_print_headers(&extra, kv, a->nh);
+    respond(s, t, 200, NULL, pl_buf_str(&extra), &body, true, &b);
+    pl_buf_free(&extra);
+    pl_free(kv);
+    bool offered = !r->had_offer && body.data;
+    sess_body_free(&body);
+    if (!op || !pl_buf_ok(&b)) {
+        pl_buf_free(&b);
+        sess_op_complete(op, PARLEY_E_NOMEM, NULL);
+        send_simple(s, t, 500, PL_STR_NULL);
+        free_rin(s);
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    dlg_refresh_target(s->dlg, r->req); /* a successful target refresh (RFC 3261 §12.2.2) */
+    sess_send_2xx(s, t, &b, offered, op);
+    pl_buf_free(&b);
+    free_rin(s);
+    c->rc = 0;
+}
+
+int parley_reinvite_accept(parley_reinvite *r, const parley_header *headers, size_t nheaders,
+                           parley_done_cb cb, void *user)
+{
+    if (!r)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    rin_args a = {r, 200, NULL, headers, nheaders, NULL, cb, user};
+    sess_call c = {r->s, accept_on_loop, 0, &a};
+    return sess_run(r->s, &c);
+}
+
+static void decline_on_loop(sess_call *c)
+{
+    rin_args *a = c->args;
+    parley_reinvite *r = a->r;
+    parley_session *s = c->s;
+    if (s->rin != r || r->answered) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    sess_body body = {0};
+    if (a->body && a->body->body) {
+        body.ctype = (char *)(a->body->content_type ? a->body->content_type : "text/plain");
+        body.data = (void *)a->body->body;
+        body.len = a->body->len;
+    }
+    pl_buf extra, b;
+    pl_buf_init(&extra, 128);
+    pl_buf_init(&b, 512);
+    ep_print_headers(&extra, kv, a->nh);
+    respond(s, r->t, a->code, a->reason, pl_buf_str(&extra), &body, false, &b);
+    int rc = pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len)
+                           : PARLEY_E_NOMEM;
+    pl_buf_free(&extra);
+    pl_buf_free(&b);
+    pl_free(kv);
+    r->answered = true;
+    free_rin(s);
+    c->rc = rc;
+    if (!rc && a->cb) {
+        parley_result res = {0, a->code, "", NULL};
+        a->cb(a->user, &res);
+    }
+}
+
+int parley_reinvite_decline(parley_reinvite *r, int code, const char *reason,
+                            const parley_header *headers, size_t nheaders,
+                            const parley_content *body, parley_done_cb cb, void *user)
+{
+    if (!r || (code && (code < 300 || code > 699)) || (body && body->len && !body->body))
+        return PARLEY_E_INVAL;
+    if (reason && (strchr(reason, '\r') || strchr(reason, '\n')))
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    rin_args a = {r, code ? code : 488, reason, headers, nheaders, body, cb, user};
+    sess_call c = {r->s, decline_on_loop, 0, &a};
+    return sess_run(r->s, &c);
+}
+
+static void provisional_on_loop(sess_call *c)
+{
+    rin_args *a = c->args;
+    parley_reinvite *r = a->r;
+    parley_session *s = c->s;
+    if (s->rin != r || r->answered) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    pl_buf extra, b;
+    pl_buf_init(&extra, 128);
+    pl_buf_init(&b, 512);
+    ep_print_headers(&extra, kv, a->nh);
+    respond(s, r->t, a->code, NULL, pl_buf_str(&extra), NULL, false, &b);
+    c->rc = pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len)
+                          : PARLEY_E_NOMEM;
+    pl_buf_free(&extra);
+    pl_buf_free(&b);
+    pl_free(kv);
+}
+
+int parley_reinvite_provisional(parley_reinvite *r, int code, const parley_header *headers,
+                                size_t nheaders)
+{
+    if (!r || code < 101 || code > 199)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    rin_args a = {r, code, NULL, headers, nheaders, NULL, NULL, NULL};
+    sess_call c = {r->s, provisional_on_loop, 0, &a};
+    return sess_run(r->s, &c);
+}

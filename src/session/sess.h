@@ -1,0 +1,263 @@
+/* Private to the session layer. */
+#ifndef SESS_SESS_H
+#define SESS_SESS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/timer.h"
+#include "dialog/dlg.h"
+#include "endpoint/ep.h"
+#include "parley/session.h"
+
+struct parley_participant {
+    char *uri;
+    char *epid;
+    char *name;
+    char *contact;
+};
+
+typedef enum sess_op_kind {
+    OP_PARTICIPATE = 1,
+    OP_TERMINATE,
+    OP_REINVITE,
+    OP_MESSAGE,
+    OP_REFER,
+    OP_REINVITE_ACCEPT,
+} sess_op_kind;
+
+/* One pending operation with its completion. */
+typedef struct sess_op {
+    pl_list link; /* in s->ops */
+    parley_session *s;
+    sess_op_kind kind;
+    parley_done_cb cb;
+    void *user;
+    ep_sender *sender; /* the request it sent, if any */
+    /* message / refer: what to send */
+    const char *method;
+    char *ctype;
+    void *body;
+    size_t len;
+    sip_kv *hdrs;
+    size_t nh;
+    bool done;
+} sess_op;
+
+struct parley_ack {
+    parley_session *s;
+    bool delayed;
+    bool sent;
+    bool in_callback;
+};
+
+struct parley_pending_answer {
+    parley_session *s;
+    bool active;    /* waiting for ready */
+    sip_msg *offer; /* the 2xx that carried the offer (a reference) */
+};
+
+struct parley_reinvite {
+    parley_session *s;
+    txn_server *t;
+    sip_msg *req;
+    bool had_offer;
+    bool answered;
+    bool in_callback;
+};
+
+struct parley_refer_in {
+    pl_list link; /* in s->refers, freed with the session */
+    parley_session *s;
+    txn_server *t;
+    bool answered;
+    bool accepted;
+    bool ended;
+    char *target;
+    char *method;
+    char *epid;
+};
+
+/* A body the application gave (copied). */
+typedef struct sess_body {
+    char *ctype;
+    void *data;
+    size_t len;
+} sess_body;
+
+/* Per endpoint: the dialogs and sessions. */
+typedef struct sess_registry {
+    pl_hash dialogs;
+    pl_list sessions;
+    parley_session_cb on_session;
+    void *on_session_user;
+} sess_registry;
+
+struct parley_session {
+    atomic_uint refs;
+    pl_list link; /* in the registry's sessions while not Disconnected */
+    bool registered;
+    parley_endpoint *ep;
+    sess_registry *reg;
+    pthread_mutex_t mu; /* guards the strings the getters return */
+    pl_list graveyard;  /* replaced strings, freed with the session */
+    _Atomic(parley_state) state; /* written on the loop thread, read anywhere */
+    bool incoming;
+    bool forked;
+    char *call_id;
+    char *local_tag;
+    char *remote_tag;
+    bool to_tag_known; /* incoming: our tag went out */
+    parley_participant local, remote;
+    char *target_uri;
+    char *target_epid;
+    char *request_uri;
+    parley_session_cbs cbs;
+    void *cbs_user;
+    parley_oa_ops oa;
+    void *oa_user;
+    bool has_oa;
+    void *app_user;
+    tp_rx last_rx;
+    bool has_rx;
+    pl_list ops;
+    pl_list refers; /* REFERs received (parley_refer_in) */
+
+    dlg *dlg;        /* the dialog (confirmed; for an incoming session, from the start) */
+    pl_list early;   /* outgoing: early dialogs, one per To tag */
+
+    /* outgoing INVITE */
+    sess_op *participate;
+    ep_sender *inv;
+    uint32_t inv_cseq;
+    char *inv_local_hdr;
+    char *inv_extra;   /* custom header lines of participate, for redirected INVITEs */
+    sess_body inv_body; /* the INVITE's offer, for redirected attempts */
+    bool inv_offer;
+    bool inv_provisional;
+    bool cancel_wanted;
+    bool cancel_sent;
+    bool answer_seen;
+    bool acked;
+    pl_buf ack;       /* the ACK for the 2xx, resent on retransmissions */
+    tp_dest ack_dest;
+    bool ack_dest_ok;
+    struct parley_ack ack_ctl;
+    struct parley_pending_answer pend;
+    char **targets; /* redirection targets */
+    size_t ntargets, next_target;
+
+    /* incoming INVITE */
+    txn_server *inv_txn;
+    sip_msg *inv_req;
+    bool early_answered;
+    pl_buf early_answer;
+    char *early_ctype;
+
+    /* our 2xx to an INVITE or re-INVITE, retransmitted until the ACK (RFC 3261 §13.3.1.4) */
+    pl_buf ok;
+    tp_dest ok_dest;
+    pl_timer ok_timer;
+    unsigned ok_interval;
+    uint64_t ok_deadline;
+    uint32_t ok_cseq;
+    bool ok_pending;
+    bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
+    sess_op *ok_op;  /* completes on the ACK */
+
+    /* our re-INVITE */
+    sess_op *reinv;
+    pl_buf reack; /* its ACK, resent for 2xx retransmissions */
+    tp_dest reack_dest;
+    uint32_t reinv_cseq;
+    bool reinv_retried;
+    pl_timer glare_timer;
+    bool glare_waiting;
+
+    /* the peer's re-INVITE */
+    struct parley_reinvite *rin;
+
+    /* ending */
+    sess_op *terminate;
+    bool bye_sent;
+    parley_reason end_reason;
+};
+
+/* session.c */
+sess_registry *sess_registry_get(parley_endpoint *ep);
+void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
+/* Disconnects: fails pending operations, stops timers, leaves the registry. */
+void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger);
+void sess_attach_dialog(parley_session *s, dlg *d);
+void sess_keep_string(parley_session *s, char *old);
+void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify);
+void sess_note_rx(parley_session *s, const tp_rx *rx);
+void sess_set_local_contact(parley_session *s, const char *contact);
+void sess_set_remote_tag(parley_session *s, pl_str tag);
+void sess_set_local_tag(parley_session *s, const char *tag);
+parley_session *sess_from_dialog(dlg *d);
+int sess_header_check(const parley_header *h, size_t n);
+
+/* op.c */
+sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, void *user);
+void sess_op_complete(sess_op *op, int err, const sip_msg *m);
+void sess_op_fail_all(parley_session *s, int err);
+/* Runs fn(arg) on the loop thread and waits until it ran; returns what fn stored in *rc. */
+typedef struct sess_call {
+    parley_session *s;
+    void (*fn)(struct sess_call *c);
+    int rc;
+    void *args;
+} sess_call;
+int sess_run(parley_session *s, sess_call *c);
+/* Blocking helper for the _sync forms. */
+int sess_sync(parley_session *s, int (*start)(parley_session *, void *args, parley_done_cb,
+                                              void *), void *args, parley_result **out);
+
+/* content.c: offer/answer helpers */
+void sess_body_free(sess_body *b);
+/* Calls get_offer / get_answer and copies the result; *had says whether a body came back.
+ * Returns 0, or non-zero when the application refused. */
+int sess_get_offer(parley_session *s, sess_body *out);
+int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out);
+void sess_set_answer(parley_session *s, const sip_msg *m);
+bool sess_msg_has_body(const sip_msg *m);
+void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size);
+void sess_print_common(parley_session *s, pl_buf *b);
+
+/* uac.c */
+parley_reason sess_reason_for_status(int status);
+int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_t nh);
+void sess_uac_terminate(parley_session *s);
+void sess_uac_stray(parley_session *s, sip_msg *m);
+void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_body *body);
+/* Builds and sends an ACK for the 2xx to the INVITE with this CSeq; keeps it in out. */
+int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf *out,
+                 tp_dest *dest);
+
+/* uas.c */
+void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
+int sess_uas_accept(parley_session *s, sess_op *op, const parley_header *h, size_t nh);
+int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
+                         size_t nh, unsigned flags);
+int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv *h, size_t nh,
+                   pl_str extra_raw);
+/* Sends (and then retransmits) a 2xx until the ACK; op completes on the ACK. */
+void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered, sess_op *op);
+void sess_on_ack(parley_session *s, sip_msg *ack);
+void sess_stop_2xx(parley_session *s);
+
+/* indialog.c */
+bool sess_on_dialog_request(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
+/* Sends an in-dialog request for op (method and body in op); completes op on the final
+ * response. */
+int sess_send_in_dialog(parley_session *s, sess_op *op);
+void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op);
+void sess_refer_in_free(struct parley_refer_in *in);
+
+/* reinvite.c */
+int sess_reinvite_start(parley_session *s, sess_op *op);
+void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m);
+void sess_reinvite_abort(parley_session *s);
+
+#endif

@@ -1,0 +1,638 @@
+/* Sessions: creation, properties, states, the registry of dialogs, the endpoint's hooks. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "session/sess.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+typedef struct grave {
+    pl_list link;
+    char *s;
+} grave;
+
+const char *parley_state_name(parley_state s)
+{
+    static const char *const names[] = {"Idle",         "Connecting", "Alerted",    "Connected",
+                                        "Disconnected", "Incoming",   "Redirecting"};
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+const char *parley_reason_name(parley_reason r)
+{
+    static const char *const names[] = {"None",
+                                        "Declined",
+                                        "Canceled",
+                                        "TerminatedLocally",
+                                        "TerminatedRemotely",
+                                        "Busy",
+                                        "TemporarilyUnavailable",
+                                        "NotAcceptable",
+                                        "NotAcceptableMedia",
+                                        "Timeout",
+                                        "Unreachable",
+                                        "SessionTimerExpired",
+                                        "ProvisionResponseReceived",
+                                        "SessionDoesNotExist"};
+    return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+/* ---- hooks the endpoint calls ---- */
+
+static void on_ack_hook(parley_endpoint *ep, sip_msg *m, const tp_rx *rx)
+{
+    sess_registry *reg = ep->sessions;
+    if (!reg || !m->to || !m->from)
+        return;
+    dlg *d = dlg_table_find(&reg->dialogs, m->call_id, m->to->tag, m->from->tag);
+    parley_session *s = d ? sess_from_dialog(d) : NULL;
+    if (!s)
+        return;
+    sess_note_rx(s, rx);
+    sess_on_ack(s, m);
+}
+
+static void on_stray_hook(parley_endpoint *ep, sip_msg *m, const tp_rx *rx)
+{
+    sess_registry *reg = ep->sessions;
+    if (!reg || m->status < 200 || m->status >= 300 || m->cseq.method_id != SIP_METHOD_INVITE ||
+        !m->from || !m->to)
+        return;
+    /* a 2xx retransmission after the INVITE transaction ended, or a 2xx from another fork */
+    pl_list_each(pos, &reg->sessions)
+    {
+        parley_session *s = pl_container_of(pos, parley_session, link);
+        if (!s->incoming && pl_str_eq(pl_str_c(s->call_id), m->call_id) && s->local_tag &&
+            pl_str_eq(pl_str_c(s->local_tag), m->from->tag)) {
+            sess_note_rx(s, rx);
+            sess_uac_stray(s, m);
+            return;
+        }
+    }
+}
+
+static void shutdown_hook(parley_endpoint *ep)
+{
+    sess_registry *reg = ep->sessions;
+    if (!reg)
+        return;
+    while (!pl_list_empty(&reg->sessions)) {
+        parley_session *s = pl_container_of(reg->sessions.next, parley_session, link);
+        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+    }
+    pl_hash_free(&reg->dialogs);
+    pl_free(reg);
+    ep->sessions = NULL;
+}
+
+sess_registry *sess_registry_get(parley_endpoint *ep)
+{
+    if (ep->sessions)
+        return ep->sessions;
+    sess_registry *reg = pl_calloc(1, sizeof(*reg));
+    if (!reg)
+        return NULL;
+    if (pl_hash_init(&reg->dialogs, 64) != 0) {
+        pl_free(reg);
+        return NULL;
+    }
+    pl_list_init(&reg->sessions);
+    ep->sessions = reg;
+    ep->invite_request = sess_on_invite;
+    ep->dialog_request = sess_on_dialog_request;
+    ep->dialog_ack = on_ack_hook;
+    ep->dialog_stray = on_stray_hook;
+    ep->shutdown_sessions = shutdown_hook;
+    return reg;
+}
+
+/* ---- life cycle ---- */
+
+static void participant_free(parley_participant *p)
+{
+    pl_free(p->uri);
+    pl_free(p->epid);
+    pl_free(p->name);
+    pl_free(p->contact);
+}
+
+static void free_session(parley_session *s)
+{
+    sess_op_fail_all(s, PARLEY_E_TERMINATED);
+    dlg_free(s->dlg);
+    pl_list_each_safe(pos, tmp, &s->early)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        pl_list_remove(&d->link);
+        dlg_free(d);
+    }
+    pl_list_each_safe(pos, tmp, &s->graveyard)
+    {
+        grave *g = pl_container_of(pos, grave, link);
+        pl_free(g->s);
+        pl_free(g);
+    }
+    while (!pl_list_empty(&s->refers))
+        sess_refer_in_free(pl_container_of(s->refers.next, parley_refer_in, link));
+    participant_free(&s->local);
+    participant_free(&s->remote);
+    for (size_t i = 0; i < s->ntargets; i++)
+        pl_free(s->targets[i]);
+    pl_free(s->targets);
+    pl_free(s->call_id);
+    pl_free(s->local_tag);
+    pl_free(s->remote_tag);
+    pl_free(s->target_uri);
+    pl_free(s->target_epid);
+    pl_free(s->request_uri);
+    pl_free(s->inv_local_hdr);
+    pl_free(s->inv_extra);
+    sess_body_free(&s->inv_body);
+    pl_free(s->early_ctype);
+    pl_buf_free(&s->ack);
+    pl_buf_free(&s->ok);
+    pl_buf_free(&s->reack);
+    pl_buf_free(&s->early_answer);
+    sip_msg_free(s->inv_req);
+    pthread_mutex_destroy(&s->mu);
+    parley_endpoint_unref(s->ep);
+    pl_free(s);
+}
+
+parley_session *parley_session_ref(parley_session *s)
+{
+    if (s)
+        atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
+void parley_session_unref(parley_session *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        free_session(s);
+}
+
+static parley_session *session_alloc(parley_endpoint *ep)
+{
+    parley_session *s = pl_calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    atomic_init(&s->refs, 1);
+    s->ep = parley_endpoint_ref(ep);
+    pthread_mutex_init(&s->mu, NULL);
+    pl_list_init(&s->graveyard);
+    pl_list_init(&s->ops);
+    pl_list_init(&s->refers);
+    pl_list_init(&s->early);
+    pl_list_init(&s->link);
+    pl_buf_init(&s->ack, 0);
+    pl_buf_init(&s->ok, 0);
+    pl_buf_init(&s->reack, 0);
+    pl_buf_init(&s->early_answer, 0);
+    pl_timer_init(&s->ok_timer);
+    pl_timer_init(&s->glare_timer);
+    return s;
+}
+
+static void registry_add(parley_session *s)
+{
+    pl_list_insert_tail(&s->reg->sessions, &s->link);
+    s->registered = true;
+    parley_session_ref(s); /* the registry's reference, until Disconnected */
+}
+
+void sess_keep_string(parley_session *s, char *old)
+{
+    if (!old)
+        return;
+    grave *g = pl_malloc(sizeof(*g));
+    if (!g) {
+        return; /* leaks one string rather than free what a getter may still hold */
+    }
+    g->s = old;
+    pl_list_insert_tail(&s->graveyard, &g->link);
+}
+
+/* Replaces *slot with a copy of v under the property lock; returns whether it changed. */
+static bool set_prop(parley_session *s, char **slot, pl_str v)
+{
+    if (*slot && v.p && pl_str_eq(pl_str_c(*slot), v))
+        return false;
+    if (!*slot && !v.p)
+        return false;
+    char *n = v.p ? pl_str_dup(v) : NULL;
+    if (v.p && !n)
+        return false;
+    pthread_mutex_lock(&s->mu);
+    char *old = *slot;
+    *slot = n;
+    pthread_mutex_unlock(&s->mu);
+    sess_keep_string(s, old);
+    return true;
+}
+
+static bool set_prop_c(parley_session *s, char **slot, const char *v)
+{
+    return set_prop(s, slot, v ? pl_str_c(v) : PL_STR_NULL);
+}
+
+void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify)
+{
+    if (!na)
+        return;
+    unsigned changed = 0;
+    pl_buf name;
+    pl_buf_init(&name, 64);
+    sip_print_display(&name, na->display);
+    pl_buf_terminate(&name);
+    set_prop(s, &s->remote.uri, na->uri.raw);
+    if (set_prop(s, &s->remote.name, na->display.len ? pl_buf_str(&name) : PL_STR_NULL))
+        changed |= PARLEY_PCHG_NAME;
+    if (pl_str_set(na->epid) && set_prop(s, &s->remote.epid, na->epid))
+        changed |= PARLEY_PCHG_EPID;
+    pl_buf_free(&name);
+    if (m && m->contact)
+        set_prop(s, &s->remote.contact, m->contact->uri.raw);
+    if (notify && changed && s->cbs.on_participant_changed)
+        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+}
+
+void sess_note_rx(parley_session *s, const tp_rx *rx)
+{
+    s->last_rx = *rx;
+    s->has_rx = true;
+}
+
+parley_session *sess_from_dialog(dlg *d)
+{
+    return d ? d->owner : NULL;
+}
+
+void sess_attach_dialog(parley_session *s, dlg *d)
+{
+    d->owner = s;
+    dlg_table_insert(&s->reg->dialogs, d);
+}
+
+static void detach_dialogs(parley_session *s)
+{
+    if (s->dlg)
+        dlg_table_remove(&s->reg->dialogs, s->dlg);
+    pl_list_each(pos, &s->early)
+    {
+        dlg_table_remove(&s->reg->dialogs, pl_container_of(pos, dlg, link));
+    }
+}
+
+void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger)
+{
+    parley_state prev = s->state;
+    if (prev == st)
+        return;
+    s->state = st;
+    if (s->cbs.on_state)
+        s->cbs.on_state(s, prev, st, why, trigger, s->cbs_user);
+}
+
+void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger)
+{
+    if (s->state == PARLEY_STATE_DISCONNECTED && !s->registered)
+        return;
+    parley_session_ref(s);
+    pl_loop *loop = s->ep->loop;
+    pl_loop_timer_stop(loop, &s->ok_timer);
+    pl_loop_timer_stop(loop, &s->glare_timer);
+    s->ok_pending = false;
+    if (s->inv) {
+        ep_sender_release(s->inv);
+        s->inv = NULL;
+    }
+    if (s->inv_txn) {
+        txn_server_set_tu(s->inv_txn, NULL, NULL);
+        s->inv_txn = NULL;
+    }
+    sess_reinvite_abort(s);
+    s->end_reason = why;
+    sess_set_state(s, PARLEY_STATE_DISCONNECTED, why, trigger);
+    sess_op_fail_all(s, PARLEY_E_TERMINATED);
+    if (s->registered && s->reg) {
+        detach_dialogs(s);
+        pl_list_remove(&s->link);
+        s->registered = false;
+        parley_session_unref(s); /* the registry's reference */
+    }
+    parley_session_unref(s);
+}
+
+/* ---- creation ---- */
+
+typedef struct create_args {
+    parley_endpoint *ep;
+    const parley_address *target;
+    const parley_session_opts *opts;
+    parley_session *out;
+} create_args;
+
+static void create_on_loop(sess_call *c)
+{
+    create_args *a = c->args;
+    parley_endpoint *ep = a->ep;
+    if (ep->stopping || ep->stopped) {
+        c->rc = PARLEY_E_TERMINATED;
+        return;
+    }
+    sess_registry *reg = sess_registry_get(ep);
+    parley_session *s = reg ? session_alloc(ep) : NULL;
+    if (!s) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    s->reg = reg;
+    s->state = PARLEY_STATE_IDLE;
+    const parley_session_opts *o = a->opts;
+    char cid[40];
+    if (!o || !o->call_id)
+        ep_new_call_id(ep, cid, sizeof(cid));
+    s->call_id = pl_str_dup(pl_str_c(o && o->call_id ? o->call_id : cid));
+    s->target_uri = pl_str_dup(pl_str_c(a->target->uri));
+    s->target_epid = a->target->epid ? pl_str_dup(pl_str_c(a->target->epid)) : NULL;
+    s->request_uri = pl_str_dup(pl_str_c(o && o->request_uri ? o->request_uri : a->target->uri));
+    s->local.uri = pl_str_dup(pl_str_c(o && o->local_uri ? o->local_uri : ep->uri));
+    const char *name = o && o->local_name ? o->local_name : ep->display;
+    s->local.name = name ? pl_str_dup(pl_str_c(name)) : NULL;
+    s->local.epid = pl_str_dup(pl_str_c(ep->epid));
+    s->remote.uri = pl_str_dup(pl_str_c(a->target->uri));
+    s->remote.epid = a->target->epid ? pl_str_dup(pl_str_c(a->target->epid)) : NULL;
+    if (!s->call_id || !s->target_uri || !s->request_uri || !s->local.uri || !s->local.epid ||
+        !s->remote.uri) {
+        free_session(s);
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    registry_add(s);
+    a->out = s; /* the caller's reference is the one from session_alloc */
+    c->rc = 0;
+}
+
+static bool valid_target_uri(const char *uri, bool allow_tel)
+{
+    sip_uri u;
+    if (!uri || sip_uri_parse(pl_str_c(uri), &u, NULL, NULL) != 0)
+        return false;
+    return u.kind == SIP_URI_SIP || u.kind == SIP_URI_SIPS || (allow_tel && u.kind == SIP_URI_TEL);
+}
+
+int parley_session_create(parley_endpoint *ep, const parley_address *target,
+                          const parley_session_opts *opts, parley_session **out)
+{
+    if (out)
+        *out = NULL;
+    if (!ep || !target || !out || !valid_target_uri(target->uri, false))
+        return PARLEY_E_INVAL;
+    if (opts && opts->request_uri && !valid_target_uri(opts->request_uri, true))
+        return PARLEY_E_INVAL;
+    if (opts && opts->local_uri && !valid_target_uri(opts->local_uri, false))
+        return PARLEY_E_INVAL;
+    create_args a = {ep, target, opts, NULL};
+    sess_call c = {NULL, create_on_loop, 0, &a};
+    /* no session yet: run on the endpoint's loop directly */
+    if (pl_loop_on_thread(ep->loop)) {
+        create_on_loop(&c);
+    } else {
+        parley_session tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        tmp.ep = ep;
+        c.s = &tmp;
+        int rc = sess_run(&tmp, &c);
+        if (rc && !c.rc)
+            return rc;
+    }
+    if (c.rc)
+        return c.rc;
+    *out = a.out;
+    return 0;
+}
+
+typedef struct cb_args {
+    parley_endpoint *ep;
+    parley_session_cb cb;
+    void *user;
+} cb_args;
+
+static void set_session_cb_on_loop(sess_call *c)
+{
+    cb_args *a = c->args;
+    if (a->ep->stopping || a->ep->stopped) {
+        c->rc = PARLEY_E_TERMINATED;
+        return;
+    }
+    sess_registry *reg = sess_registry_get(a->ep);
+    if (!reg) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    reg->on_session = a->cb;
+    reg->on_session_user = a->user;
+    c->rc = 0;
+}
+
+int parley_endpoint_set_session_cb(parley_endpoint *ep, parley_session_cb cb, void *user)
+{
+    if (!ep)
+        return PARLEY_E_INVAL;
+    cb_args a = {ep, cb, user};
+    sess_call c = {NULL, set_session_cb_on_loop, 0, &a};
+    if (pl_loop_on_thread(ep->loop)) {
+        set_session_cb_on_loop(&c);
+        return c.rc;
+    }
+    parley_session tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    tmp.ep = ep;
+    int rc = sess_run(&tmp, &c);
+    return rc ? rc : c.rc;
+}
+
+/* ---- settings ---- */
+
+typedef struct set_args {
+    const void *ops;
+    void *user;
+} set_args;
+
+static void set_cbs_on_loop(sess_call *c)
+{
+    set_args *a = c->args;
+    parley_session *s = c->s;
+    if (a->ops)
+        s->cbs = *(const parley_session_cbs *)a->ops;
+    else
+        memset(&s->cbs, 0, sizeof(s->cbs));
+    s->cbs_user = a->user;
+    c->rc = 0;
+}
+
+int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cbs, void *user)
+{
+    if (!s)
+        return PARLEY_E_INVAL;
+    set_args a = {cbs, user};
+    sess_call c = {s, set_cbs_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+static void set_oa_on_loop(sess_call *c)
+{
+    set_args *a = c->args;
+    parley_session *s = c->s;
+    s->has_oa = a->ops != NULL;
+    if (a->ops)
+        s->oa = *(const parley_oa_ops *)a->ops;
+    else
+        memset(&s->oa, 0, sizeof(s->oa));
+    s->oa_user = a->user;
+    c->rc = 0;
+}
+
+int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user)
+{
+    if (!s)
+        return PARLEY_E_INVAL;
+    set_args a = {ops, user};
+    sess_call c = {s, set_oa_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+void parley_session_set_user(parley_session *s, void *user)
+{
+    if (s)
+        s->app_user = user;
+}
+
+void *parley_session_get_user(const parley_session *s)
+{
+    return s ? s->app_user : NULL;
+}
+
+/* ---- getters ---- */
+
+static const char *get_prop(const parley_session *s, char *const *slot)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&s->mu);
+    const char *v = *slot;
+    pthread_mutex_unlock((pthread_mutex_t *)&s->mu);
+    return v;
+}
+
+const char *parley_session_call_id(const parley_session *s)
+{
+    return s ? s->call_id : NULL;
+}
+
+const char *parley_session_local_tag(const parley_session *s)
+{
+    if (!s)
+        return NULL;
+    if (s->incoming && !s->to_tag_known)
+        return NULL;
+    return get_prop(s, &s->local_tag);
+}
+
+const char *parley_session_remote_tag(const parley_session *s)
+{
+    return s ? get_prop(s, &s->remote_tag) : NULL;
+}
+
+const char *parley_session_from_tag(const parley_session *s)
+{
+    if (!s)
+        return NULL;
+    return s->incoming ? parley_session_remote_tag(s) : parley_session_local_tag(s);
+}
+
+const char *parley_session_to_tag(const parley_session *s)
+{
+    if (!s)
+        return NULL;
+    return s->incoming ? parley_session_local_tag(s) : parley_session_remote_tag(s);
+}
+
+parley_state parley_session_state(const parley_session *s)
+{
+    return s ? s->state : PARLEY_STATE_DISCONNECTED;
+}
+
+int parley_session_is_incoming(const parley_session *s)
+{
+    return s && s->incoming;
+}
+
+const parley_participant *parley_session_local(const parley_session *s)
+{
+    return s ? &s->local : NULL;
+}
+
+const parley_participant *parley_session_remote(const parley_session *s)
+{
+    return s ? &s->remote : NULL;
+}
+
+parley_endpoint *parley_session_endpoint(const parley_session *s)
+{
+    return s ? s->ep : NULL;
+}
+
+const char *parley_participant_uri(const parley_participant *p)
+{
+    return p ? p->uri : NULL;
+}
+
+const char *parley_participant_epid(const parley_participant *p)
+{
+    return p ? p->epid : NULL;
+}
+
+const char *parley_participant_name(const parley_participant *p)
+{
+    return p ? p->name : NULL;
+}
+
+const char *parley_participant_contact(const parley_participant *p)
+{
+    return p ? p->contact : NULL;
+}
+
+int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
+                             const char **transport)
+{
+    if (!s || !buf || !size)
+        return PARLEY_E_INVAL;
+    if (!s->has_rx)
+        return PARLEY_E_NOTFOUND;
+    tp_addr_str(&s->last_rx.remote, buf, size);
+    if (transport)
+        *transport = tp_proto_name(s->last_rx.proto);
+    return 0;
+}
+
+int sess_header_check(const parley_header *h, size_t n)
+{
+    return ep_check_headers(h, n);
+}
+
+void sess_set_local_contact(parley_session *s, const char *contact)
+{
+    set_prop_c(s, &s->local.contact, contact);
+}
+
+void sess_set_remote_tag(parley_session *s, pl_str tag)
+{
+    set_prop(s, &s->remote_tag, tag);
+}
+
+void sess_set_local_tag(parley_session *s, const char *tag)
+{
+    set_prop_c(s, &s->local_tag, tag);
+}

@@ -1,0 +1,671 @@
+/*
+ * The outgoing INVITE (RFC 3261 §13.2): early dialogs per To tag, the 2xx and its ACK (the UAC
+ * core's, resent for every 2xx retransmission), forks answering after the first 2xx (ACK then
+ * BYE), CANCEL once a provisional arrived, 3xx redirection, failures mapped to reasons.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "session/sess.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+#define MAX_REDIRECTS 8
+
+parley_reason sess_reason_for_status(int status)
+{
+    switch (status) {
+    case 486:
+    case 600: return PARLEY_REASON_BUSY;
+    case 480: return PARLEY_REASON_TEMPORARILY_UNAVAILABLE;
+    case 603: return PARLEY_REASON_DECLINED;
+    case 406: return PARLEY_REASON_NOT_ACCEPTABLE;
+    case 488:
+    case 606: return PARLEY_REASON_NOT_ACCEPTABLE_MEDIA;
+    case 404:
+    case 604: return PARLEY_REASON_UNREACHABLE;
+    case 481: return PARLEY_REASON_SESSION_DOES_NOT_EXIST;
+    case 408: return PARLEY_REASON_TIMEOUT;
+    case 487: return PARLEY_REASON_CANCELED;
+    default: return PARLEY_REASON_NONE;
+    }
+}
+
+static parley_reason reason_for_error(int err)
+{
+    return err == PARLEY_E_TIMEOUT ? PARLEY_REASON_TIMEOUT : PARLEY_REASON_UNREACHABLE;
+}
+
+/* ---- building the INVITE ---- */
+
+static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
+{
+    parley_session *s = arg;
+    pl_buf to, contact, extra;
+    pl_buf_init(&to, 128);
+    pl_buf_init(&contact, 128);
+    pl_buf_init(&extra, 256);
+    pl_buf_putc(&to, '<');
+    pl_buf_puts(&to, s->target_uri);
+    pl_buf_putc(&to, '>');
+    if (s->target_epid) {
+        pl_buf_puts(&to, ";epid=");
+        pl_buf_puts(&to, s->target_epid);
+    }
+    ep_print_contact(s->ep, &contact, a->dest.proto, a->hostport);
+    pl_buf_terminate(&contact);
+    if (contact.data)
+        sess_set_local_contact(s, contact.data);
+    sess_print_common(s, &extra);
+    pl_buf_puts(&extra, "User-Agent: ");
+    pl_buf_puts(&extra, s->ep->user_agent);
+    pl_buf_puts(&extra, "\r\n");
+    if (s->inv_extra)
+        pl_buf_puts(&extra, s->inv_extra);
+    sip_req_parts p = {
+        .method = PL_STR_LIT("INVITE"),
+        .ruri = pl_str_c(s->request_uri),
+        .via = a->via,
+        .from = pl_str_c(s->inv_local_hdr),
+        .to = pl_buf_str(&to),
+        .call_id = pl_str_c(s->call_id),
+        .cseq = s->inv_cseq,
+        .max_forwards = 70,
+        .contact = pl_buf_str(&contact),
+        .extra_raw = pl_buf_str(&extra),
+        .content_type = s->inv_body.data ? pl_str_c(s->inv_body.ctype) : PL_STR_NULL,
+        .body = pl_str_make(s->inv_body.data, s->inv_body.len),
+    };
+    int rc = pl_buf_ok(&to) && pl_buf_ok(&contact) && pl_buf_ok(&extra) ? sip_build_request(out, &p)
+                                                                         : PARLEY_E_NOMEM;
+    pl_buf_free(&to);
+    pl_buf_free(&contact);
+    pl_buf_free(&extra);
+    return rc;
+}
+
+/* ---- the ACK for a 2xx (RFC 3261 §13.2.2.4) ---- */
+
+/* Where in-dialog messages without a transaction (ACK) go: the next hop when it is numeric,
+ * else where the INVITE went. */
+static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
+{
+    char hop[512];
+    dlg_next_hop(d, hop, sizeof(hop));
+    sip_uri u;
+    memset(out, 0, sizeof(*out));
+    const ep_attempt *inv = s->inv ? ep_sender_attempt(s->inv) : NULL;
+    if (inv)
+        *out = inv->dest;
+    if (sip_uri_parse(pl_str_c(hop), &u, NULL, NULL) == 0) {
+        tp_proto p = u.transport.len ? tp_proto_parse(u.transport)
+                                     : (u.kind == SIP_URI_SIPS ? TP_TLS
+                                                               : (inv ? inv->dest.proto : TP_UDP));
+        if (p == TP_NONE)
+            p = TP_UDP;
+        tp_addr a;
+        if (tp_addr_from_host(u.host, u.port ? u.port : tp_default_port(p), &a) == 0) {
+            if (!inv || !tp_addr_eq(&a, &inv->dest.addr) || p != inv->dest.proto)
+                out->conn_id = 0;
+            out->proto = p;
+            out->addr = a;
+            snprintf(out->host, sizeof(out->host), "%.*s", (int)u.host.len, u.host.p);
+        }
+    }
+}
+
+static int build_ack(parley_session *s, dlg *d, uint32_t cseq, const sip_kv *h, size_t nh,
+                     const sess_body *body, const tp_dest *dest, pl_buf *out)
+{
+    char branch[32], hostport[80], via[160];
+    txn_new_branch(branch);
+    if (ep_local_hostport(s->ep, dest->proto, &dest->addr, hostport, sizeof(hostport)) != 0)
+        snprintf(hostport, sizeof(hostport), "invalid.invalid");
+    int n = snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", tp_proto_name(dest->proto),
+                     hostport, branch);
+    sip_out o;
+    sip_out_init(&o);
+    dlg_req r = {
+        .method = "ACK",
+        .cseq = cseq,
+        .via = pl_str_make(via, (size_t)n),
+        .extra = h,
+        .nextra = nh,
+        .content_type = body && body->data ? pl_str_c(body->ctype) : PL_STR_NULL,
+        .body = body && body->data ? pl_str_make(body->data, body->len) : PL_STR_NULL,
+    };
+    int rc = dlg_build_request(d, &r, &o);
+    if (!rc) {
+        pl_buf_reset(out);
+        pl_buf_put(out, o.buf.data, o.buf.len);
+        rc = pl_buf_ok(out) ? 0 : PARLEY_E_NOMEM;
+    }
+    sip_out_free(&o);
+    return rc;
+}
+
+int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf *out,
+                 tp_dest *dest)
+{
+    if (!s->dlg)
+        return PARLEY_E_STATE;
+    dialog_dest(s, s->dlg, dest);
+    int rc = build_ack(s, s->dlg, cseq, NULL, 0, body, dest, out);
+    if (!rc)
+        tp_send(s->ep->tp, dest, out->data, out->len, NULL);
+    return rc;
+}
+
+void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_body *body)
+{
+    if (!s->dlg)
+        return;
+    dialog_dest(s, s->dlg, &s->ack_dest);
+    s->ack_dest_ok = true;
+    if (build_ack(s, s->dlg, s->inv_cseq, h, nh, body, &s->ack_dest, &s->ack) == 0) {
+        tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL);
+        s->acked = true;
+    }
+}
+
+/* Another fork answered after the session was established: ACK its 2xx, then BYE it. */
+static void send_bye_to_fork(parley_session *s, dlg *d)
+{
+    tp_dest dest;
+    dialog_dest(s, d, &dest);
+    pl_buf ack;
+    pl_buf_init(&ack, 512);
+    if (build_ack(s, d, s->inv_cseq, NULL, 0, NULL, &dest, &ack) == 0)
+        tp_send(s->ep->tp, &dest, ack.data, ack.len, NULL);
+    /* the BYE: a plain request; its answer does not matter to anyone */
+    char branch[32], hostport[80], via[160];
+    txn_new_branch(branch);
+    ep_local_hostport(s->ep, dest.proto, &dest.addr, hostport, sizeof(hostport));
+    int n = snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", tp_proto_name(dest.proto),
+                     hostport, branch);
+    sip_out o;
+    sip_out_init(&o);
+    dlg_req r = {.method = "BYE", .via = pl_str_make(via, (size_t)n)};
+    if (dlg_build_request(d, &r, &o) == 0)
+        txn_client_start(s->ep->txn, &o, branch, &dest, NULL, NULL, NULL);
+    sip_out_free(&o);
+    pl_buf_free(&ack);
+}
+
+static void kill_fork(parley_session *s, const sip_msg *m)
+{
+    dlg *d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+    if (!d)
+        return;
+    dlg_update_from_response(d, m, true);
+    send_bye_to_fork(s, d);
+    dlg_free(d);
+}
+
+/* ---- ACK control handed to on_accepted ---- */
+
+int parley_ack_delay(parley_ack *a)
+{
+    if (!a || !a->in_callback || a->sent || a->s->pend.active)
+        return PARLEY_E_STATE;
+    a->delayed = true;
+    return 0;
+}
+
+typedef struct ack_args {
+    parley_ack *a;
+    const parley_header *h;
+    size_t nh;
+} ack_args;
+
+static void ack_send_on_loop(sess_call *c)
+{
+    ack_args *x = c->args;
+    parley_ack *a = x->a;
+    parley_session *s = a->s;
+    if (a->sent || s->pend.active || !s->dlg || s->state == PARLEY_STATE_DISCONNECTED) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(x->h, x->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    sess_send_ack(s, kv, x->nh, NULL);
+    pl_free(kv);
+    a->sent = true;
+    c->rc = 0;
+}
+
+int parley_ack_send(parley_ack *a, const parley_header *headers, size_t nheaders)
+{
+    if (!a)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    ack_args x = {a, headers, nheaders};
+    sess_call c = {a->s, ack_send_on_loop, 0, &x};
+    return sess_run(a->s, &c);
+}
+
+/* ---- the null-offer flow: the answer goes in the ACK ---- */
+
+typedef struct ready_args {
+    parley_pending_answer *p;
+    const parley_header *h;
+    size_t nh;
+} ready_args;
+
+static void ready_on_loop(sess_call *c)
+{
+    ready_args *x = c->args;
+    parley_pending_answer *p = x->p;
+    parley_session *s = p->s;
+    if (!p->active || !p->offer || s->state == PARLEY_STATE_DISCONNECTED) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(x->h, x->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    p->active = false;
+    sess_body ans;
+    int refused = sess_get_answer(s, p->offer, &ans);
+    sess_send_ack(s, kv, x->nh, refused ? NULL : &ans);
+    if (!refused)
+        sess_body_free(&ans);
+    pl_free(kv);
+    sip_msg_free(p->offer);
+    p->offer = NULL;
+    c->rc = 0;
+    if (refused) {
+        /* an offer the application cannot answer: the session cannot stand (RFC 3264 §6) */
+        sess_send_bye(s, NULL, 0, NULL);
+        sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL);
+    }
+}
+
+int parley_pending_answer_ready(parley_pending_answer *p, const parley_header *headers,
+                                size_t nheaders)
+{
+    if (!p)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    ready_args x = {p, headers, nheaders};
+    sess_call c = {p->s, ready_on_loop, 0, &x};
+    return sess_run(p->s, &c);
+}
+
+/* ---- responses to the INVITE ---- */
+
+static void on_inv_response(void *arg, ep_sender *snd, sip_msg *m);
+static void on_inv_fail(void *arg, ep_sender *snd, int err);
+static const ep_send_ops invite_ops = {build_invite, on_inv_response, on_inv_fail};
+
+static dlg *find_early(parley_session *s, pl_str tag)
+{
+    pl_list_each(pos, &s->early)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        if (pl_str_eq(pl_str_c(d->remote_tag), tag))
+            return d;
+    }
+    return NULL;
+}
+
+/* The early dialog for this response's To tag, made on first sight. */
+static dlg *early_dialog(parley_session *s, const sip_msg *m)
+{
+    if (!m->to || !m->to->tag.len)
+        return NULL;
+    dlg *d = find_early(s, m->to->tag);
+    if (d) {
+        dlg_update_from_response(d, m, false);
+        return d;
+    }
+    d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+    if (!d)
+        return NULL;
+    pl_list_insert_tail(&s->early, &d->link);
+    sess_attach_dialog(s, d);
+    return d;
+}
+
+static void drop_early_dialogs(parley_session *s)
+{
+    pl_list_each_safe(pos, tmp, &s->early)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        pl_list_remove(&d->link);
+        dlg_table_remove(&s->reg->dialogs, d);
+        dlg_free(d);
+    }
+}
+
+static void send_cancel(parley_session *s)
+{
+    txn_client *t = s->inv ? ep_sender_txn(s->inv) : NULL;
+    if (!t || s->cancel_sent)
+        return;
+    const sip_kv *h = s->terminate ? s->terminate->hdrs : NULL;
+    size_t nh = s->terminate ? s->terminate->nh : 0;
+    if (txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0)
+        s->cancel_sent = true;
+}
+
+static void on_provisional(parley_session *s, sip_msg *m)
+{
+    s->inv_provisional = true;
+    if (s->cancel_wanted) {
+        send_cancel(s);
+        return;
+    }
+    if (m->status == 100)
+        return; /* hop by hop: no dialog, no event */
+    dlg *d = early_dialog(s, m);
+    (void)d;
+    sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
+    if (s->state == PARLEY_STATE_CONNECTING)
+        sess_set_state(s, PARLEY_STATE_ALERTED, PARLEY_REASON_PROVISIONAL_RESPONSE_RECEIVED, m);
+    if (s->inv_offer && sess_msg_has_body(m) && !s->answer_seen) {
+        s->answer_seen = true; /* early media: the answer came in the 1xx */
+        sess_set_answer(s, m);
+    }
+    if (s->cbs.on_provisional)
+        s->cbs.on_provisional(s, m, s->cbs_user);
+}
+
+static void on_2xx(parley_session *s, sip_msg *m)
+{
+    pl_str tag = m->to ? m->to->tag : PL_STR_NULL;
+    if (s->dlg) {
+        if (pl_str_eq(pl_str_c(s->dlg->remote_tag), tag)) {
+            if (s->acked)
+                tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL); /* again */
+            return;
+        }
+        kill_fork(s, m); /* a second fork answered: only one establishes the session */
+        return;
+    }
+    if (!tag.len) {
+        sess_end(s, PARLEY_REASON_NONE, m); /* a 2xx without To tag cannot make a dialog */
+        return;
+    }
+    dlg *d = find_early(s, tag);
+    if (d) {
+        pl_list_remove(&d->link);
+    } else {
+        d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+        if (!d) {
+            sess_end(s, PARLEY_REASON_NONE, m);
+            return;
+        }
+        sess_attach_dialog(s, d);
+    }
+    dlg_update_from_response(d, m, true);
+    s->dlg = d;
+    drop_early_dialogs(s);
+    sess_set_remote_tag(s, tag);
+    sess_set_remote_from(s, m->to, m, true);
+
+    if (s->cancel_wanted) {
+        /* the 2xx crossed our CANCEL: ACK it, then BYE (RFC 3261 §9.1) */
+        sess_send_ack(s, NULL, 0, NULL);
+        sess_send_bye(s, NULL, 0, NULL);
+        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, m);
+        return;
+    }
+    parley_session_ref(s);
+    bool null_offer = !s->inv_offer;
+    s->ack_ctl = (struct parley_ack){s, false, false, true};
+    if (!null_offer && !s->answer_seen) {
+        s->answer_seen = true;
+        sess_set_answer(s, m);
+    }
+    if (null_offer && sess_msg_has_body(m) && s->has_oa) {
+        s->pend.s = s;
+        s->pend.active = true;
+        s->pend.offer = parley_msg_ref(m);
+    }
+    if (s->cbs.on_accepted)
+        s->cbs.on_accepted(s, m, &s->ack_ctl, s->cbs_user);
+    s->ack_ctl.in_callback = false;
+    if (s->pend.active) {
+        if (s->oa.offer_in_response) {
+            char ctype[256];
+            parley_content offer;
+            sess_content_of(m, &offer, ctype, sizeof(ctype));
+            s->oa.offer_in_response(s, &s->pend, &offer, s->oa_user);
+        } else {
+            parley_pending_answer_ready(&s->pend, NULL, 0);
+        }
+    } else if (!s->ack_ctl.delayed && !s->ack_ctl.sent && s->state != PARLEY_STATE_DISCONNECTED) {
+        sess_send_ack(s, NULL, 0, NULL);
+        s->ack_ctl.sent = true;
+    }
+    if (s->state != PARLEY_STATE_DISCONNECTED) {
+        sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, m);
+        sess_op_complete(s->participate, 0, m);
+    }
+    parley_session_unref(s);
+}
+
+/* Contacts of a 3xx, highest q first (RFC 3261 §8.1.3.4), without loops back to us. */
+static void collect_targets(parley_session *s, const sip_msg *m)
+{
+    for (size_t i = 0; i < s->ntargets; i++)
+        pl_free(s->targets[i]);
+    pl_free(s->targets);
+    s->targets = NULL;
+    s->ntargets = s->next_target = 0;
+    size_t n = 0;
+    for (const sip_naddr *c = m->contact; c; c = c->next)
+        n++;
+    if (!n)
+        return;
+    s->targets = pl_calloc(n, sizeof(char *));
+    double *q = pl_calloc(n, sizeof(double));
+    if (!s->targets || !q) {
+        pl_free(q);
+        return;
+    }
+    for (const sip_naddr *c = m->contact; c; c = c->next) {
+        if (c->uri.kind != SIP_URI_SIP && c->uri.kind != SIP_URI_SIPS)
+            continue;
+        double qv = 1.0;
+        if (c->q.len) {
+            char tmp[16];
+            snprintf(tmp, sizeof(tmp), "%.*s", (int)c->q.len, c->q.p);
+            qv = atof(tmp);
+        }
+        size_t at = s->ntargets++;
+        while (at > 0 && q[at - 1] < qv) {
+            s->targets[at] = s->targets[at - 1];
+            q[at] = q[at - 1];
+            at--;
+        }
+        s->targets[at] = pl_str_dup(c->uri.raw);
+        q[at] = qv;
+    }
+    pl_free(q);
+}
+
+/* Starts the INVITE towards the current Request-URI (again, after a redirection). */
+static int send_invite(parley_session *s)
+{
+    if (s->inv) {
+        ep_sender_release(s->inv);
+        s->inv = NULL;
+    }
+    s->inv_provisional = false;
+    return ep_sender_start(s->ep, s->request_uri, &invite_ops, s, &s->inv);
+}
+
+static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m)
+{
+    parley_session_ref(s);
+    if (s->terminate) {
+        why = PARLEY_REASON_TERMINATED_LOCALLY;
+        sess_op_complete(s->participate, PARLEY_E_TERMINATED, m);
+        sess_op_complete(s->terminate, 0, m);
+    } else {
+        sess_op_complete(s->participate, err, m);
+    }
+    sess_end(s, why, m);
+    parley_session_unref(s);
+}
+
+/* Tries the next redirection target; false when none is left or wanted. */
+static bool follow_redirect(parley_session *s, const sip_msg *m)
+{
+    while (s->next_target < s->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
+        size_t cur = s->next_target;
+        parley_redirect_action act = PARLEY_REDIRECT_TRY_ALL;
+        if (s->cbs.on_redirecting) {
+            parley_address *addrs = pl_calloc(s->ntargets, sizeof(*addrs));
+            if (!addrs)
+                return false;
+            for (size_t i = 0; i < s->ntargets; i++)
+                addrs[i].uri = s->targets[i];
+            act = s->cbs.on_redirecting(s, addrs, s->ntargets, cur, s->cbs_user);
+            pl_free(addrs);
+            if (s->state == PARLEY_STATE_DISCONNECTED || s->cancel_wanted)
+                return false;
+        }
+        if (act == PARLEY_REDIRECT_TRY_NONE)
+            return false;
+        s->next_target++;
+        if (act == PARLEY_REDIRECT_SKIP_THIS)
+            continue;
+        char *old = s->request_uri;
+        s->request_uri = pl_str_dup(pl_str_c(s->targets[cur]));
+        if (!s->request_uri) {
+            s->request_uri = old;
+            return false;
+        }
+        sess_keep_string(s, old);
+        s->inv_cseq++; /* RFC 3261 §8.1.3.4: same Call-ID, From and To, new CSeq */
+        sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, m);
+        if (send_invite(s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void on_final_failure(parley_session *s, sip_msg *m)
+{
+    drop_early_dialogs(s);
+    if (m->status < 400 && !s->cancel_wanted) {
+        collect_targets(s, m);
+        sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
+        if (follow_redirect(s, m))
+            return;
+    } else if (!s->cancel_wanted && s->next_target < s->ntargets && s->next_target > 0) {
+        /* a redirection target failed: the next one (TRY_ALL) */
+        sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
+        if (follow_redirect(s, m))
+            return;
+    }
+    fail_invite(s, PARLEY_E_FAILURE_RESPONSE, sess_reason_for_status(m->status), m);
+}
+
+static void on_inv_response(void *arg, ep_sender *snd, sip_msg *m)
+{
+    parley_session *s = arg;
+    (void)snd;
+    const ep_attempt *a = ep_sender_attempt(snd);
+    tp_rx rx = {a->dest.proto, a->dest.addr, a->dest.addr, 0};
+    sess_note_rx(s, &rx);
+    if (m->status < 200)
+        on_provisional(s, m);
+    else if (m->status < 300)
+        on_2xx(s, m);
+    else if (!s->dlg)
+        on_final_failure(s, m);
+}
+
+static void on_inv_fail(void *arg, ep_sender *snd, int err)
+{
+    parley_session *s = arg;
+    (void)snd;
+    if (s->dlg)
+        return; /* the session stands; a late transport error on the INVITE changes nothing */
+    if (!s->cancel_wanted && s->next_target > 0 && s->next_target < s->ntargets) {
+        sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, NULL);
+        if (follow_redirect(s, NULL))
+            return;
+    }
+    fail_invite(s, err, reason_for_error(err), NULL);
+}
+
+/* ---- starting and ending ---- */
+
+int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_t nh)
+{
+    char tag[EP_TAG_LEN + 1];
+    ep_new_tag(tag);
+    sess_set_local_tag(s, tag);
+    pl_buf self;
+    pl_buf_init(&self, 128);
+    ep_print_self(s->ep, &self, s->local.uri, s->local.name, tag);
+    s->inv_local_hdr = pl_buf_steal(&self, NULL);
+    pl_buf extra;
+    pl_buf_init(&extra, 128);
+    sip_kv *kv = ep_copy_headers(h, nh);
+    if (kv)
+        ep_print_headers(&extra, kv, nh);
+    pl_free(kv);
+    s->inv_extra = pl_buf_steal(&extra, NULL);
+    if (!s->inv_local_hdr || !s->inv_extra || (nh && !kv))
+        return PARLEY_E_NOMEM;
+    int rc = sess_get_offer(s, &s->inv_body);
+    if (rc)
+        return PARLEY_E_ABORTED; /* the application gave no offer */
+    s->inv_offer = s->inv_body.data != NULL;
+    s->inv_cseq = 1;
+    s->participate = op;
+    rc = send_invite(s);
+    if (rc) {
+        s->participate = NULL;
+        return rc;
+    }
+    sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
+    return 0;
+}
+
+void sess_uac_terminate(parley_session *s)
+{
+    switch ((parley_state)s->state) {
+    case PARLEY_STATE_CONNECTING:
+    case PARLEY_STATE_ALERTED:
+        s->cancel_wanted = true;
+        if (s->inv_provisional)
+            send_cancel(s); /* else once a provisional arrives (RFC 3261 §9.1) */
+        break;
+    case PARLEY_STATE_REDIRECTING:
+        fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+        break;
+    default:
+        break;
+    }
+}
+
+void sess_uac_stray(parley_session *s, sip_msg *m)
+{
+    if (s->dlg && m->to && pl_str_eq(pl_str_c(s->dlg->remote_tag), m->to->tag)) {
+        if (s->acked)
+            tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL);
+        return;
+    }
+    if (s->dlg || s->state == PARLEY_STATE_DISCONNECTED)
+        kill_fork(s, m);
+}

@@ -1,0 +1,516 @@
+/*
+ * The incoming INVITE (RFC 3261 §13.3): the session handed to the application in state
+ * Incoming, provisional responses (with early media), the 200 retransmitted by the UAS core
+ * until the ACK (T1 doubling to T2, given up after 64*T1 with a BYE), rejection, redirection,
+ * and the caller's CANCEL.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "parley/error.h"
+#include "session/sess.h"
+#include "sip/print.h"
+#include "sip/uri.h"
+
+/* ---- responses to the INVITE ---- */
+
+static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code,
+                           const char *reason, bool contact)
+{
+    txn_server_print_head(t, b, (unsigned)code, pl_str_c(reason),
+                          code > 100 ? pl_str_c(s->dlg->local_tag) : PL_STR_NULL);
+    pl_buf_puts(b, "Server: ");
+    pl_buf_puts(b, s->ep->user_agent);
+    pl_buf_puts(b, "\r\n");
+    if (contact) {
+        const tp_rx *rx = txn_server_rx(t);
+        char hostport[80];
+        if (ep_local_hostport(s->ep, rx->proto, &rx->remote, hostport, sizeof(hostport)) == 0) {
+            pl_buf c;
+            pl_buf_init(&c, 128);
+            ep_print_contact(s->ep, &c, rx->proto, hostport);
+            pl_buf_terminate(&c);
+            if (c.data)
+                sess_set_local_contact(s, c.data);
+            pl_buf_puts(b, "Contact: ");
+            pl_buf_put_str(b, pl_buf_str(&c));
+            pl_buf_puts(b, "\r\n");
+            pl_buf_free(&c);
+        }
+        sess_print_common(s, b);
+    }
+    if (code > 100)
+        s->to_tag_known = true;
+}
+
+static void print_body(pl_buf *b, const sess_body *body)
+{
+    if (body && body->data)
+        sip_print_body(b, pl_str_c(body->ctype), pl_str_make(body->data, body->len));
+    else
+        sip_print_body(b, PL_STR_NULL, PL_STR_NULL);
+}
+
+int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv *h, size_t nh,
+                   pl_str extra_raw)
+{
+    txn_server *t = s->inv_txn;
+    if (!t)
+        return PARLEY_E_STATE;
+    pl_buf b;
+    pl_buf_init(&b, 512);
+    print_response(s, t, &b, code, reason, code < 400);
+    pl_buf_put_str(&b, extra_raw);
+    ep_print_headers(&b, h, nh);
+    print_body(&b, NULL);
+    int rc = pl_buf_ok(&b) ? txn_server_respond(t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
+    pl_buf_free(&b);
+    txn_server_set_tu(t, NULL, NULL);
+    s->inv_txn = NULL;
+    return rc;
+}
+
+int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
+                         size_t nh, unsigned flags)
+{
+    txn_server *t = s->inv_txn;
+    if (!t)
+        return PARLEY_E_STATE;
+    sess_body ans = {0};
+    bool media = (flags & PARLEY_PROV_EARLY_MEDIA) && s->has_oa;
+    if (media) {
+        if (!sess_msg_has_body(s->inv_req))
+            return PARLEY_E_UNSUPPORTED; /* an offer in an unreliable 1xx needs 100rel */
+        if (!s->early_answered) {
+            if (sess_get_answer(s, s->inv_req, &ans) != 0)
+                return PARLEY_E_ABORTED;
+            if (ans.data) {
+                pl_buf_put(&s->early_answer, ans.data, ans.len);
+                s->early_ctype = pl_str_dup(pl_str_c(ans.ctype));
+                s->early_answered = true;
+            }
+        } else {
+            ans.ctype = s->early_ctype;
+            ans.data = s->early_answer.data;
+            ans.len = s->early_answer.len;
+        }
+    }
+    pl_buf b;
+    pl_buf_init(&b, 512);
+    print_response(s, t, &b, code, reason, true);
+    ep_print_headers(&b, h, nh);
+    print_body(&b, media ? &ans : NULL);
+    int rc = pl_buf_ok(&b) ? txn_server_respond(t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
+    pl_buf_free(&b);
+    if (media && ans.data != s->early_answer.data)
+        sess_body_free(&ans);
+    return rc;
+}
+
+/* ---- the 2xx and its retransmission until the ACK ---- */
+
+static void on_ok_timer(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    parley_session *s = arg;
+    if (!s->ok_pending)
+        return;
+    pl_loop *loop = s->ep->loop;
+    if (pl_loop_now(loop) >= s->ok_deadline) {
+        /* no ACK for 64*T1: the dialog is confirmed but the session ends (§13.3.1.4) */
+        s->ok_pending = false;
+        sess_op_complete(s->ok_op, PARLEY_E_TIMEOUT, NULL);
+        sess_send_bye(s, NULL, 0, NULL);
+        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
+        return;
+    }
+    tp_send(s->ep->tp, &s->ok_dest, s->ok.data, s->ok.len, NULL);
+    const txn_timers *tt = txn_layer_timers(s->ep->txn);
+    s->ok_interval = s->ok_interval * 2 < tt->t2 ? s->ok_interval * 2 : tt->t2;
+    uint64_t left = s->ok_deadline - pl_loop_now(loop);
+    pl_loop_timer_start(loop, &s->ok_timer, s->ok_interval < left ? s->ok_interval : left,
+                        on_ok_timer, s);
+}
+
+void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered, sess_op *op)
+{
+    const txn_timers *tt = txn_layer_timers(s->ep->txn);
+    txn_server_respond(t, 200, resp->data, resp->len);
+    pl_buf_reset(&s->ok);
+    pl_buf_put(&s->ok, resp->data, resp->len);
+    txn_response_dest(txn_server_request(t), txn_server_rx(t), &s->ok_dest);
+    s->ok_cseq = txn_server_request(t)->cseq.num;
+    s->ok_interval = tt->t1;
+    s->ok_deadline = pl_loop_now(s->ep->loop) + 64ull * tt->t1;
+    s->ok_pending = true;
+    s->ok_offered = offered;
+    s->ok_op = op;
+    pl_loop_timer_start(s->ep->loop, &s->ok_timer, tt->t1, on_ok_timer, s);
+}
+
+void sess_stop_2xx(parley_session *s)
+{
+    s->ok_pending = false;
+    pl_loop_timer_stop(s->ep->loop, &s->ok_timer);
+}
+
+void sess_on_ack(parley_session *s, sip_msg *ack)
+{
+    if (!s->ok_pending || ack->cseq.num != s->ok_cseq)
+        return; /* a retransmitted ACK, or one for an older 2xx */
+    sess_stop_2xx(s);
+    parley_session_ref(s);
+    sess_op *op = s->ok_op;
+    bool initial = s->state == PARLEY_STATE_CONNECTING;
+    if (s->ok_offered) {
+        if (!sess_msg_has_body(ack) && s->has_oa && s->oa.set_answer) {
+            /* we offered in the 2xx and the ACK brought no answer: the session cannot stand */
+            sess_op_complete(op, PARLEY_E_FAILURE_RESPONSE, ack);
+            sess_send_bye(s, NULL, 0, NULL);
+            sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, ack);
+            parley_session_unref(s);
+            return;
+        }
+        sess_set_answer(s, ack);
+    }
+    if (initial)
+        sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, ack);
+    if (s->cbs.on_completed)
+        s->cbs.on_completed(s, ack, s->cbs_user);
+    if (!initial && s->cbs.on_reinvite && s->rin == NULL)
+        s->cbs.on_reinvite(s, ack, s->cbs_user);
+    sess_op_complete(op, 0, ack);
+    if (s->terminate && s->state == PARLEY_STATE_CONNECTED) {
+        /* terminate was called while our 200 waited for this ACK */
+        sess_op *t = s->terminate;
+        sess_send_bye(s, t->hdrs, t->nh, t);
+        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+    }
+    parley_session_unref(s);
+}
+
+/* ---- accepting ---- */
+
+int sess_uas_accept(parley_session *s, sess_op *op, const parley_header *h, size_t nh)
+{
+    txn_server *t = s->inv_txn;
+    if (!t)
+        return PARLEY_E_STATE;
+    sip_kv *kv = ep_copy_headers(h, nh);
+    if (!kv)
+        return PARLEY_E_NOMEM;
+    sess_body body = {0};
+    bool offered = false;
+    int refused = 0;
+    if (sess_msg_has_body(s->inv_req)) {
+        if (s->early_answered) {
+            body.ctype = pl_str_dup(pl_str_c(s->early_ctype));
+            body.data = pl_malloc(s->early_answer.len);
+            if (body.data)
+                memcpy(body.data, s->early_answer.data, s->early_answer.len);
+            body.len = s->early_answer.len;
+        } else {
+            refused = sess_get_answer(s, s->inv_req, &body);
+        }
+    } else {
+        refused = sess_get_offer(s, &body);
+        offered = body.data != NULL;
+    }
+    if (refused) {
+        /* an offer the application cannot answer: 488 Not Acceptable Here */
+        pl_free(kv);
+        sess_uas_final(s, 488, NULL, NULL, 0, PL_STR_NULL);
+        s->participate = op;
+        sess_op_complete(op, PARLEY_E_ABORTED, NULL);
+        sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL);
+        return 0;
+    }
+    pl_buf b;
+    pl_buf_init(&b, 1024 + body.len);
+    print_response(s, t, &b, 200, NULL, true);
+    ep_print_headers(&b, kv, nh);
+    print_body(&b, &body);
+    pl_free(kv);
+    sess_body_free(&body);
+    if (!pl_buf_ok(&b)) {
+        pl_buf_free(&b);
+        return PARLEY_E_NOMEM;
+    }
+    s->participate = op;
+    txn_server_set_tu(t, NULL, NULL);
+    s->inv_txn = NULL;
+    sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
+    sess_send_2xx(s, t, &b, offered, op);
+    pl_buf_free(&b);
+    return 0;
+}
+
+/* ---- the caller's CANCEL and the transaction's failures ---- */
+
+static void on_inv_cancel(void *tu, txn_server *t, sip_msg *cancel)
+{
+    parley_session *s = tu;
+    (void)t;
+    if (s->state != PARLEY_STATE_INCOMING)
+        return;
+    parley_session_ref(s);
+    sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
+    if (s->cbs.on_remote_end)
+        s->cbs.on_remote_end(s, cancel, s->cbs_user);
+    sess_end(s, PARLEY_REASON_CANCELED, cancel);
+    parley_session_unref(s);
+}
+
+static void on_inv_fail(void *tu, txn_server *t, int err)
+{
+    parley_session *s = tu;
+    (void)t;
+    (void)err;
+    s->inv_txn = NULL;
+}
+
+static const txn_server_cb inv_txn_cb = {on_inv_fail, on_inv_cancel, NULL};
+
+/* ---- a new incoming INVITE ---- */
+
+static bool merged_request(sess_registry *reg, const sip_msg *m)
+{
+    /* RFC 3261 §8.2.2.2: the same From tag, Call-ID and CSeq on another branch */
+    pl_list_each(pos, &reg->sessions)
+    {
+        parley_session *s = pl_container_of(pos, parley_session, link);
+        if (s->incoming && s->inv_req && pl_str_eq(pl_str_c(s->call_id), m->call_id) &&
+            s->remote_tag && pl_str_eq(pl_str_c(s->remote_tag), m->from->tag) &&
+            s->inv_req->cseq.num == m->cseq.num)
+            return true;
+    }
+    return false;
+}
+
+void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx)
+{
+    sess_registry *reg = ep->sessions;
+    if (!reg || !reg->on_session) {
+        ep_reply(ep, t, 480, NULL, PL_STR_NULL);
+        return;
+    }
+    if (merged_request(reg, m)) {
+        ep_reply(ep, t, 482, NULL, PL_STR_NULL);
+        return;
+    }
+    parley_session *s = pl_calloc(1, sizeof(*s));
+    if (!s) {
+        ep_reply(ep, t, 500, NULL, PL_STR_NULL);
+        return;
+    }
+    atomic_init(&s->refs, 1); /* the registry's */
+    s->ep = parley_endpoint_ref(ep);
+    s->reg = reg;
+    pthread_mutex_init(&s->mu, NULL);
+    pl_list_init(&s->graveyard);
+    pl_list_init(&s->ops);
+    pl_list_init(&s->refers);
+    pl_list_init(&s->early);
+    pl_buf_init(&s->ack, 0);
+    pl_buf_init(&s->ok, 0);
+    pl_buf_init(&s->reack, 0);
+    pl_buf_init(&s->early_answer, 0);
+    pl_timer_init(&s->ok_timer);
+    pl_timer_init(&s->glare_timer);
+    s->incoming = true;
+    s->state = PARLEY_STATE_INCOMING;
+    char tag[EP_TAG_LEN + 1];
+    ep_new_tag(tag);
+    s->call_id = pl_str_dup(m->call_id);
+    s->local_tag = pl_str_dup(pl_str_c(tag));
+    s->remote_tag = pl_str_dup(m->from->tag);
+    s->local.uri = pl_str_dup(m->to->uri.raw);
+    s->local.epid = pl_str_dup(pl_str_c(ep->epid));
+    s->local.name = ep->display ? pl_str_dup(pl_str_c(ep->display)) : NULL;
+    s->target_uri = pl_str_dup(m->ruri.raw);
+    s->request_uri = pl_str_dup(m->ruri.raw);
+    s->dlg = dlg_new_uas(m, tag, ep->epid);
+    s->inv_req = parley_msg_ref(m);
+    if (!s->call_id || !s->local_tag || !s->remote_tag || !s->local.uri || !s->local.epid ||
+        !s->dlg || !s->target_uri || !s->request_uri) {
+        ep_reply(ep, t, 500, NULL, PL_STR_NULL);
+        parley_session_unref(s);
+        return;
+    }
+    sess_set_remote_from(s, m->from, m, false);
+    sess_note_rx(s, rx);
+    pl_list_insert_tail(&reg->sessions, &s->link);
+    s->registered = true;
+    sess_attach_dialog(s, s->dlg);
+    s->inv_txn = t;
+    txn_server_set_tu(t, &inv_txn_cb, s);
+
+    char ctype[256];
+    parley_content offer;
+    bool has_offer = sess_msg_has_body(m);
+    if (has_offer)
+        sess_content_of(m, &offer, ctype, sizeof(ctype));
+    parley_incoming_info info = {m, has_offer ? &offer : NULL, s->forked};
+    parley_session_ref(s);
+    reg->on_session(ep, s, &info, reg->on_session_user);
+    parley_session_unref(s);
+}
+
+/* ---- public operations on an incoming session ---- */
+
+typedef struct resp_args {
+    int code;
+    const char *reason;
+    const parley_header *h;
+    size_t nh;
+    unsigned flags;
+    const parley_address *targets;
+    size_t n;
+} resp_args;
+
+static void provisional_on_loop(sess_call *c)
+{
+    resp_args *a = c->args;
+    parley_session *s = c->s;
+    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    c->rc = sess_uas_provisional(s, a->code, a->reason, kv, a->nh, a->flags);
+    pl_free(kv);
+}
+
+int parley_session_provisional(parley_session *s, int code, const char *reason,
+                               const parley_header *headers, size_t nheaders, unsigned flags)
+{
+    if (!s || code < 101 || code > 199)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    resp_args a = {code, reason, headers, nheaders, flags, NULL, 0};
+    sess_call c = {s, provisional_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+static void reject_on_loop(sess_call *c)
+{
+    resp_args *a = c->args;
+    parley_session *s = c->s;
+    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    c->rc = sess_uas_final(s, a->code, a->reason, kv, a->nh, PL_STR_NULL);
+    pl_free(kv);
+    sess_end(s, PARLEY_REASON_DECLINED, NULL);
+}
+
+int parley_session_reject(parley_session *s, int code, const char *reason,
+                          const parley_header *headers, size_t nheaders)
+{
+    if (!s || code < 400 || code > 699)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    resp_args a = {code, reason, headers, nheaders, 0, NULL, 0};
+    sess_call c = {s, reject_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+/* A redirection target must not be this endpoint or the inviter (the epid counts). */
+static bool loops_back(parley_session *s, const parley_address *t)
+{
+    sip_uri a, b;
+    if (sip_uri_parse(pl_str_c(t->uri), &a, NULL, NULL) != 0)
+        return true;
+    if (s->remote.uri && sip_uri_parse(pl_str_c(s->remote.uri), &b, NULL, NULL) == 0 &&
+        sip_uri_equal(&a, &b) &&
+        (!t->epid || !s->remote.epid || !strcmp(t->epid, s->remote.epid)))
+        return true;
+    if (s->local.uri && sip_uri_parse(pl_str_c(s->local.uri), &b, NULL, NULL) == 0 &&
+        sip_uri_equal(&a, &b) && (!t->epid || !strcmp(t->epid, s->ep->epid)))
+        return true;
+    for (size_t i = 0; i < s->ep->nlisten; i++) {
+        /* the endpoint's own addresses */
+        const char *hp = strchr(s->ep->listen[i], ':') + 1;
+        char u[160];
+        snprintf(u, sizeof(u), "sip:x@%s", hp);
+        if (sip_uri_parse(pl_str_c(u), &b, NULL, NULL) == 0 &&
+            pl_str_casecmp_eq(a.host, b.host) && (a.port ? a.port : 5060) == b.port)
+            return true;
+    }
+    return false;
+}
+
+static void redirect_on_loop(sess_call *c)
+{
+    resp_args *a = c->args;
+    parley_session *s = c->s;
+    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        if (!a->targets[i].uri || loops_back(s, &a->targets[i])) {
+            c->rc = PARLEY_E_INVAL;
+            return;
+        }
+    }
+    pl_buf contacts;
+    pl_buf_init(&contacts, 256);
+    for (size_t i = 0; i < a->n; i++) {
+        pl_buf_puts(&contacts, "Contact: <");
+        pl_buf_puts(&contacts, a->targets[i].uri);
+        pl_buf_putc(&contacts, '>');
+        if (a->targets[i].epid) {
+            pl_buf_puts(&contacts, ";epid=");
+            pl_buf_puts(&contacts, a->targets[i].epid);
+        }
+        pl_buf_puts(&contacts, "\r\n");
+    }
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv || !pl_buf_ok(&contacts)) {
+        pl_free(kv);
+        pl_buf_free(&contacts);
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    c->rc = sess_uas_final(s, a->code, NULL, kv, a->nh, pl_buf_str(&contacts));
+    pl_free(kv);
+    pl_buf_free(&contacts);
+    sess_end(s, PARLEY_REASON_DECLINED, NULL);
+}
+
+int parley_session_redirect(parley_session *s, int code, const parley_address *targets, size_t n,
+                            const parley_header *headers, size_t nheaders)
+{
+    if (!s || !targets || !n || (code && (code < 300 || code > 399)))
+        return PARLEY_E_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        sip_uri u;
+        if (!targets[i].uri || sip_uri_parse(pl_str_c(targets[i].uri), &u, NULL, NULL) != 0)
+            return PARLEY_E_INVAL;
+        for (const char *p = targets[i].uri; *p; p++)
+            if (*p == '\r' || *p == '\n' || *p == '>')
+                return PARLEY_E_INVAL;
+    }
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    resp_args a = {code ? code : 302, NULL, headers, nheaders, 0, targets, n};
+    sess_call c = {s, redirect_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
