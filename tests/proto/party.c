@@ -1,29 +1,87 @@
 #include "party.h"
 
+#include <ctype.h>
 #include <stdarg.h>
+#include <strings.h>
 
 void party_log(party *p, const char *fmt, ...)
 {
     if (p->nlog >= PARTY_LOG)
         return;
+    int i = p->nlog++;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->log[p->nlog++], sizeof(p->log[0]), fmt, ap);
+    vsnprintf(p->log[i], sizeof(p->log[0]), fmt, ap);
     va_end(ap);
+    p->log_at[i] = p->n ? vnet_now(p->n) : 0;
+    if (p->hook)
+        p->hook(p, p->log[i]);
+}
+
+int party_index(const party *p, const char *what, int from)
+{
+    for (int i = from < 0 ? 0 : from; i < p->nlog; i++)
+        if (!strcmp(p->log[i], what))
+            return i;
+    return -1;
 }
 
 int party_saw(const party *p, const char *what)
 {
-    for (int i = 0; i < p->nlog; i++)
-        if (!strcmp(p->log[i], what))
-            return 1;
-    return 0;
+    return party_index(p, what, 0) >= 0;
 }
 
 void party_dump(const party *p)
 {
     for (int i = 0; i < p->nlog; i++)
-        fprintf(stderr, "%s[%d] %s\n", p->name, i, p->log[i]);
+        fprintf(stderr, "%s[%d] t=%llu %s\n", p->name, i, (unsigned long long)p->log_at[i],
+                p->log[i]);
+    for (int i = 0; i < p->ntrans; i++)
+        fprintf(stderr, "%s trans[%d] %s\n", p->name, i, p->trans[i]);
+    for (int i = 0; i < p->nhlog; i++)
+        fprintf(stderr, "%s hlog[%d] %s\n", p->name, i, p->hlog[i]);
+}
+
+static const char *join(char (*items)[96], int n, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "|" : "", items[i]);
+    return buf;
+}
+
+const char *party_log_str(const party *p, char *buf, size_t size)
+{
+    return join((char(*)[96])p->log, p->nlog, buf, size);
+}
+
+const char *party_trans_str(const party *p, char *buf, size_t size)
+{
+    return join((char(*)[96])p->trans, p->ntrans, buf, size);
+}
+
+const char *party_hlog_str(const party *p, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < p->nhlog && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "|" : "", p->hlog[i]);
+    return buf;
+}
+
+void party_clear(party *p)
+{
+    p->nlog = p->ntrans = p->nhlog = p->nstates = 0;
+}
+
+/* Records "event:value" when m carries X-Test. */
+static void note_hdr(party *p, const char *event, const parley_msg *m)
+{
+    parley_slice v;
+    if (!m || p->nhlog >= PARTY_TRANS || parley_msg_header(m, "X-Test", 0, &v) != 0)
+        return;
+    snprintf(p->hlog[p->nhlog++], sizeof(p->hlog[0]), "%s:%.*s", event, (int)v.len, v.p);
 }
 
 void outcome_cb(void *user, const parley_result *r)
@@ -33,6 +91,16 @@ void outcome_cb(void *user, const parley_result *r)
     o->error = r->error;
     o->status = r->status;
     snprintf(o->reason, sizeof(o->reason), "%s", r->reason ? r->reason : "");
+    o->hdr[0] = o->method[0] = '\0';
+    parley_slice v;
+    if (r->msg && parley_msg_header(r->msg, "X-Test", 0, &v) == 0)
+        snprintf(o->hdr, sizeof(o->hdr), "%.*s", (int)v.len, v.p);
+    if (r->msg && parley_msg_is_request(r->msg)) {
+        v = parley_msg_method(r->msg);
+        snprintf(o->method, sizeof(o->method), "%.*s", (int)v.len, v.p);
+    }
+    if (o->n)
+        o->at = vnet_now(o->n);
 }
 
 /* ---- offer/answer ---- */
@@ -41,6 +109,9 @@ static int get_offer(parley_session *s, parley_content *out, void *user)
 {
     (void)s;
     party *p = user;
+    party_log(p, "get_offer");
+    if (p->refuse_get_offer)
+        return -1;
     if (p->null_offer) {
         out->body = NULL;
         return 0;
@@ -49,7 +120,6 @@ static int get_offer(parley_session *s, parley_content *out, void *user)
     out->content_type = "application/x-test";
     out->body = p->offer_buf;
     out->len = strlen(p->offer_buf);
-    party_log(p, "get_offer");
     return 0;
 }
 
@@ -91,7 +161,7 @@ static void offer_in_response(parley_session *s, parley_pending_answer *pa,
     if (p->defer_ready)
         p->pending_answer = pa;
     else
-        parley_pending_answer_ready(pa, NULL, 0);
+        p->rc_ready = parley_pending_answer_ready(pa, p->hdrs, p->nhdrs);
 }
 
 static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parley_content *offer,
@@ -100,16 +170,17 @@ static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parle
     (void)s;
     party *p = user;
     p->reinvites++;
-    party_log(p, offer ? "offer_in_reinvite" : "offer_in_reinvite:null");
     if (offer)
         snprintf(p->last_offer_seen, sizeof(p->last_offer_seen), "%.*s", (int)offer->len,
                  (const char *)offer->body);
+    party_log(p, offer ? "offer_in_reinvite" : "offer_in_reinvite:null");
     if (p->defer_reinvite)
         p->pending_reinvite = r;
     else if (p->decline_reinvite)
-        parley_reinvite_decline(r, 488, NULL, NULL, 0, NULL, NULL, NULL);
+        p->rc_accept = parley_reinvite_decline(r, p->decline_reinvite, NULL, p->hdrs, p->nhdrs,
+                                               NULL, NULL, NULL);
     else
-        parley_reinvite_accept(r, NULL, 0, NULL, NULL);
+        p->rc_accept = parley_reinvite_accept(r, p->hdrs, p->nhdrs, NULL, NULL);
 }
 
 static void reinvite_cancelled(parley_session *s, parley_reinvite *r, void *user)
@@ -126,18 +197,38 @@ static const parley_oa_ops oa_ops = {get_offer,         get_answer,        set_a
 
 /* ---- events ---- */
 
+static void describe_msg(const parley_msg *m, char *out, size_t size)
+{
+    if (!m) {
+        snprintf(out, size, "-");
+    } else if (parley_msg_is_request(m)) {
+        parley_slice meth = parley_msg_method(m);
+        snprintf(out, size, "%.*s", (int)meth.len, meth.p);
+    } else {
+        snprintf(out, size, "%d", parley_msg_status(m));
+    }
+}
+
 static void on_state(parley_session *s, parley_state prev, parley_state now, parley_reason why,
                      const parley_msg *trigger, void *user)
 {
-    (void)s;
-    (void)prev;
-    (void)trigger;
     party *p = user;
+    /* the property already says the new state */
+    if (parley_session_state(s) != now)
+        party_log(p, "BAD: state property %d during change to %d", parley_session_state(s), now);
     if (p->nstates < 16) {
         p->states[p->nstates] = now;
         p->reasons[p->nstates] = why;
         p->nstates++;
     }
+    char trig[32];
+    describe_msg(trigger, trig, sizeof(trig));
+    if (p->ntrans < PARTY_TRANS)
+        snprintf(p->trans[p->ntrans++], sizeof(p->trans[0]), "%s>%s:%s:%s", parley_state_name(prev),
+                 parley_state_name(now), parley_reason_name(why), trig);
+    char ev[48];
+    snprintf(ev, sizeof(ev), "state:%s", parley_state_name(now));
+    note_hdr(p, ev, trigger);
     party_log(p, "state:%s:%s", parley_state_name(now), parley_reason_name(why));
 }
 
@@ -153,28 +244,40 @@ static void on_message(parley_session *s, parley_request *req, void *user)
     if (parley_msg_header(m, "X-Test", 0, &v) == 0)
         snprintf(p->last_header, sizeof(p->last_header), "%.*s", (int)v.len, v.p);
     p->messages++;
+    char ev[48];
+    snprintf(ev, sizeof(ev), "message:%s", p->last_message_type);
+    note_hdr(p, ev, m);
     party_log(p, "message:%s", p->last_message_type);
+    if (p->defer_message) {
+        if (parley_request_defer(req) == 0)
+            p->deferred = req;
+    } else if (p->msg_code) {
+        parley_content body = {"text/plain", p->msg_reply, p->msg_reply ? strlen(p->msg_reply) : 0};
+        parley_request_respond(req, p->msg_code, NULL, p->msg_reply ? &body : NULL, p->hdrs,
+                               p->nhdrs);
+    }
 }
 
 static void on_accepted(parley_session *s, const parley_msg *resp, parley_ack *ack, void *user)
 {
     (void)s;
-    (void)resp;
     party *p = user;
     p->accepted++;
+    note_hdr(p, "accepted", resp);
     party_log(p, "accepted");
-    if (p->delay_ack) {
+    p->ack = ack;
+    if (p->delay_ack)
         parley_ack_delay(ack);
-        p->ack = ack;
-    }
+    else if (p->ack_in_callback)
+        p->rc_ack_send = parley_ack_send(ack, p->hdrs, p->nhdrs);
 }
 
 static void on_completed(parley_session *s, const parley_msg *ack, void *user)
 {
     (void)s;
-    (void)ack;
     party *p = user;
     p->completed++;
+    note_hdr(p, "completed", ack);
     party_log(p, "completed");
 }
 
@@ -184,6 +287,9 @@ static void on_remote_end(parley_session *s, const parley_msg *req, void *user)
     party *p = user;
     parley_slice m = parley_msg_method(req);
     p->remote_ends++;
+    char ev[48];
+    snprintf(ev, sizeof(ev), "remote_end:%.*s", (int)m.len, m.p);
+    note_hdr(p, ev, req);
     party_log(p, "remote_end:%.*s", (int)m.len, m.p);
 }
 
@@ -192,6 +298,9 @@ static void on_provisional(parley_session *s, const parley_msg *resp, void *user
     (void)s;
     party *p = user;
     p->provisionals++;
+    char ev[48];
+    snprintf(ev, sizeof(ev), "provisional:%d", parley_msg_status(resp));
+    note_hdr(p, ev, resp);
     party_log(p, "provisional:%d", parley_msg_status(resp));
 }
 
@@ -199,9 +308,12 @@ static void on_participant(parley_session *s, const parley_participant *pp, unsi
                            void *user)
 {
     (void)s;
-    (void)pp;
     party *p = user;
     p->participant_changes++;
+    p->last_pchg = mask;
+    const char *name = parley_participant_name(pp), *epid = parley_participant_epid(pp);
+    snprintf(p->pchg_name, sizeof(p->pchg_name), "%s", name ? name : "");
+    snprintf(p->pchg_epid, sizeof(p->pchg_epid), "%s", epid ? epid : "");
     party_log(p, "participant:%u", mask);
 }
 
@@ -220,12 +332,34 @@ static void on_refer(parley_session *s, parley_refer_in *in, const parley_addres
 static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
 {
     (void)s;
-    (void)m;
-    party_log(user, "reinvite_done");
+    party *p = user;
+    char ev[48], what[32];
+    describe_msg(m, what, sizeof(what));
+    snprintf(ev, sizeof(ev), "reinvite_done:%s", what);
+    note_hdr(p, ev, m);
+    party_log(p, "reinvite_done:%s", what);
+}
+
+static parley_redirect_action on_redirecting(parley_session *s, const parley_address *targets,
+                                             size_t n, size_t current, void *user)
+{
+    (void)s;
+    party *p = user;
+    int i = p->redirecting_calls++;
+    if (i < 8) {
+        size_t at = 0;
+        for (size_t k = 0; k < n && at < sizeof(p->redirect_seen[0]); k++)
+            at += (size_t)snprintf(p->redirect_seen[i] + at, sizeof(p->redirect_seen[0]) - at,
+                                   "%s%s", k ? "," : "", targets[k].uri);
+    }
+    parley_redirect_action act =
+        i < p->nredirect_actions ? p->redirect_actions[i] : PARLEY_REDIRECT_TRY_ALL;
+    party_log(p, "redirecting:%zu/%zu:%d", current, n, (int)act);
+    return act;
 }
 
 static const parley_session_cbs cbs = {
-    on_state,    on_message,     on_refer,       NULL,       on_accepted,
+    on_state,     on_message,    on_refer,       on_redirecting, on_accepted,
     on_completed, on_remote_end, on_provisional, on_participant, on_reinvite,
 };
 
@@ -245,39 +379,59 @@ static void on_session(parley_endpoint *ep, parley_session *s, const parley_inco
         parley_session_unref(p->s);
     p->s = parley_session_ref(s);
     party_attach(p, s);
-    party_log(p, info->offer ? "incoming" : "incoming:null");
+    p->is_forked = info->is_forked;
+    note_hdr(p, "incoming", info->request);
+    if (parley_session_state(s) != PARLEY_STATE_INCOMING)
+        party_log(p, "BAD: incoming session in state %d", parley_session_state(s));
     if (info->offer)
         snprintf(p->last_offer_seen, sizeof(p->last_offer_seen), "%.*s", (int)info->offer->len,
                  (const char *)info->offer->body);
+    party_log(p, info->offer ? "incoming" : "incoming:null");
     switch (p->on_incoming) {
-    case 1:
-        parley_session_participate(s, NULL, 0, NULL, NULL);
+    case PARTY_ACCEPT:
+        p->rc_accept = parley_session_participate(s, p->hdrs, p->nhdrs, NULL, NULL);
         break;
-    case 2:
-        parley_session_reject(s, p->reject_code, NULL, NULL, 0);
+    case PARTY_REJECT:
+        parley_session_reject(s, p->reject_code, NULL, p->hdrs, p->nhdrs);
         break;
-    case 3:
-        parley_session_provisional(s, 180, NULL, NULL, 0, 0);
+    case PARTY_RING:
+        parley_session_provisional(s, 180, NULL, p->hdrs, p->nhdrs, 0);
+        break;
+    case PARTY_RING_EARLY:
+        parley_session_provisional(s, 183, NULL, p->hdrs, p->nhdrs, PARLEY_PROV_EARLY_MEDIA);
+        break;
+    case PARTY_REDIRECT:
+        parley_session_redirect(s, p->redirect_code, p->redirect_targets, p->nredirect_targets,
+                                p->hdrs, p->nhdrs);
+        break;
+    case PARTY_DECLINE:
+        parley_session_terminate(s, p->hdrs, p->nhdrs, NULL, NULL);
         break;
     default:
         break;
     }
 }
 
-void party_init(party *p, vnet *n, const char *name, const char *addr)
+void party_init_cfg(party *p, vnet *n, const char *name, const char *addr,
+                    const parley_endpoint_config *cfg)
 {
     memset(p, 0, sizeof(*p));
     p->name = name;
     p->n = n;
-    p->ep = vnet_endpoint(n, addr, NULL);
+    snprintf(p->addr, sizeof(p->addr), "%s", addr);
+    p->ep = vnet_endpoint(n, addr, cfg);
     parley_endpoint_set_session_cb(p->ep, on_session, p);
 }
 
-parley_session *party_call(party *p, const char *uri)
+void party_init(party *p, vnet *n, const char *name, const char *addr)
 {
-    parley_address to = {uri, NULL};
+    party_init_cfg(p, n, name, addr, NULL);
+}
+
+parley_session *party_call_to(party *p, const parley_address *to, const parley_session_opts *o)
+{
     parley_session *s = NULL;
-    if (parley_session_create(p->ep, &to, NULL, &s) != 0)
+    if (parley_session_create(p->ep, to, o, &s) != 0)
         return NULL;
     if (p->s)
         parley_session_unref(p->s);
@@ -286,9 +440,143 @@ parley_session *party_call(party *p, const char *uri)
     return s;
 }
 
+parley_session *party_call(party *p, const char *uri)
+{
+    parley_address to = {uri, NULL};
+    return party_call_to(p, &to, NULL);
+}
+
 void party_release(party *p)
 {
     if (p->s)
         parley_session_unref(p->s);
     p->s = NULL;
+}
+
+/* ---- scripted peers ---- */
+
+/* The start of the value of the nth line whose header name is `name`, or NULL. */
+static const char *find_header(const char *text, const char *name, size_t nth, size_t *len)
+{
+    size_t nl = strlen(name);
+    const char *line = strstr(text, "\r\n");
+    while (line) {
+        line += 2;
+        if (line[0] == '\r' && line[1] == '\n')
+            return NULL; /* end of the headers */
+        const char *end = strstr(line, "\r\n");
+        if (!end)
+            return NULL;
+        if (!strncasecmp(line, name, nl) && (line[nl] == ':' || line[nl] == ' ') && nth-- == 0) {
+            const char *v = line + nl;
+            while (*v == ' ' || *v == ':')
+                v++;
+            *len = (size_t)(end - v);
+            return v;
+        }
+        line = end;
+    }
+    return NULL;
+}
+
+const char *sp_header(const vnet_packet *p, const char *name, char *out, size_t size)
+{
+    size_t len = 0;
+    const char *v = p ? find_header(p->data, name, 0, &len) : NULL;
+    snprintf(out, size, "%.*s", v ? (int)len : 0, v ? v : "");
+    return out;
+}
+
+const char *sp_tag(const vnet_packet *p, const char *name, char *out, size_t size)
+{
+    char v[512];
+    sp_header(p, name, v, sizeof(v));
+    const char *t = strstr(v, ";tag=");
+    size_t len = 0;
+    if (t) {
+        t += 5;
+        while (t[len] && t[len] != ';' && t[len] != '>' && !isspace((unsigned char)t[len]))
+            len++;
+    }
+    snprintf(out, size, "%.*s", (int)len, t ? t : "");
+    return out;
+}
+
+const char *sp_body(const vnet_packet *p)
+{
+    const char *b = p ? strstr(p->data, "\r\n\r\n") : NULL;
+    return b ? b + 4 : "";
+}
+
+void sp_send(vnet *n, const char *src, const char *dst, const char *head, const char *body)
+{
+    size_t hl = strlen(head), bl = body ? strlen(body) : 0;
+    char *text = malloc(hl + bl + 64);
+    snprintf(text, hl + bl + 64, "%sContent-Length: %zu\r\n\r\n%s", head, bl, body ? body : "");
+    vnet_inject(n, src, dst, text);
+    free(text);
+}
+
+void sp_reply(vnet *n, const char *from, const vnet_packet *req, int code, const char *reason,
+              const char *to_tag, const char *extra, const char *body)
+{
+    char *head = malloc(8192);
+    size_t at = (size_t)snprintf(head, 8192, "SIP/2.0 %d %s\r\n", code, reason ? reason : "X");
+    size_t len;
+    const char *v;
+    for (size_t i = 0; (v = find_header(req->data, "Via", i, &len)) != NULL; i++)
+        at += (size_t)snprintf(head + at, 8192 - at, "Via: %.*s\r\n", (int)len, v);
+    static const char *const copy[] = {"From", "To", "Call-ID", "CSeq"};
+    for (size_t i = 0; i < 4; i++) {
+        v = find_header(req->data, copy[i], 0, &len);
+        if (!v)
+            continue;
+        at += (size_t)snprintf(head + at, 8192 - at, "%s: %.*s", copy[i], (int)len, v);
+        char val[512];
+        snprintf(val, sizeof(val), "%.*s", (int)len, v);
+        if (i == 1 && to_tag && !strstr(val, ";tag="))
+            at += (size_t)snprintf(head + at, 8192 - at, ";tag=%s", to_tag);
+        at += (size_t)snprintf(head + at, 8192 - at, "\r\n");
+    }
+    if (extra)
+        at += (size_t)snprintf(head + at, 8192 - at, "%s", extra);
+    sp_send(n, from, req->src, head, body);
+    free(head);
+}
+
+const vnet_packet *sp_last(vnet *n, const char *dst, const char *prefix)
+{
+    const vnet_packet *last = NULL;
+    for (size_t i = 0; i < vnet_count(n); i++) {
+        const vnet_packet *p = vnet_get(n, i);
+        if (p->dropped || !p->deliver_at)
+            continue;
+        if ((!dst || !strcmp(p->dst, dst)) && !strncmp(p->first_line, prefix, strlen(prefix)))
+            last = p;
+    }
+    return last;
+}
+
+size_t sp_count(vnet *n, const char *dst, const char *prefix)
+{
+    size_t c = 0;
+    while (vnet_find(n, dst, prefix, c))
+        c++;
+    return c;
+}
+
+size_t sp_count_since(vnet *n, size_t from, const char *src, const char *prefix)
+{
+    size_t c = 0;
+    for (size_t i = from; i < vnet_count(n); i++) {
+        const vnet_packet *p = vnet_get(n, i);
+        if ((!src || !strcmp(p->src, src)) && !strncmp(p->first_line, prefix, strlen(prefix)))
+            c++;
+    }
+    return c;
+}
+
+int sp_has(const vnet_packet *p, const char *s)
+{
+    return p && strstr(p->data, s) != NULL;
 }
