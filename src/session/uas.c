@@ -60,7 +60,8 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
         return PARLEY_E_STATE;
     pl_buf b;
     pl_buf_init(&b, 512);
-    print_response(s, t, &b, code, reason, code < 400);
+    /* a 3xx lists the alternatives as its Contacts (extra_raw), never this endpoint */
+    print_response(s, t, &b, code, reason, code < 300);
     pl_buf_put_str(&b, extra_raw);
     ep_print_headers(&b, h, nh);
     print_body(&b, NULL);
