@@ -177,7 +177,8 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
             return;
     }
     op->method = "BYE";
-    if (h && nh) {
+    if (h && nh && h != op->hdrs) { /* a terminate's op already holds its own copy */
+        pl_free(op->hdrs);
         op->hdrs = ep_copy_headers((const parley_header *)h, nh);
         op->nh = op->hdrs ? nh : 0;
     }
