@@ -58,7 +58,8 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
 
 void sess_op_fail_all(parley_session *s, int err)
 {
-    /* a terminate whose BYE is in flight completes with the BYE's answer, not here;
+    /* a terminate whose BYE is in flight completes with the BYE's answer, not here; any other
+     * terminate got what it asked for (the session is Disconnected) and succeeds;
      * completions may end other operations, so look again from the start after each */
     for (;;) {
         sess_op *victim = NULL;
@@ -72,7 +73,7 @@ void sess_op_fail_all(parley_session *s, int err)
         }
         if (!victim)
             return;
-        sess_op_complete(victim, err, NULL);
+        sess_op_complete(victim, victim->kind == OP_TERMINATE ? 0 : err, NULL);
     }
 }
 

@@ -516,7 +516,7 @@ static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *
     if (s->terminate) {
         why = PARLEY_REASON_TERMINATED_LOCALLY;
         sess_op_complete(s->participate, PARLEY_E_TERMINATED, m);
-        sess_op_complete(s->terminate, 0, m);
+        sess_op_complete(s->terminate, 0, NULL); /* done: m (the 487) is no failure of it */
     } else {
         sess_op_complete(s->participate, err, m);
     }
