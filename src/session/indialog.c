@@ -52,16 +52,17 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     return rc;
 }
 
-/* After a final response or failure: RFC 3261 §12.2.1.2. */
-static bool dialog_gone(parley_session *s, int status, int err)
+/* After a final response m (NULL: a failure err): RFC 3261 §12.2.1.2. */
+static bool dialog_gone(parley_session *s, const sip_msg *m, int err)
 {
+    int status = m ? m->status : 0;
     if (status == 481) {
-        sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, NULL);
+        sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
         return true;
     }
     if (status == 408 || err == PARLEY_E_TIMEOUT) {
         sess_send_bye(s, NULL, 0, NULL);
-        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
+        sess_end(s, PARLEY_REASON_TIMEOUT, m);
         return true;
     }
     return false;
@@ -79,7 +80,7 @@ static void on_response(void *arg, ep_sender *snd, sip_msg *m)
         dlg_refresh_target(s->dlg, m);
     sess_op_complete(op, 0, m);
     if (s->state == PARLEY_STATE_CONNECTED)
-        dialog_gone(s, m->status, 0);
+        dialog_gone(s, m, 0);
     parley_session_unref(s);
 }
 
@@ -91,7 +92,7 @@ static void on_fail(void *arg, ep_sender *snd, int err)
     parley_session_ref(s);
     sess_op_complete(op, err, NULL);
     if (s->state == PARLEY_STATE_CONNECTED)
-        dialog_gone(s, 0, err);
+        dialog_gone(s, NULL, err);
     parley_session_unref(s);
 }
 
