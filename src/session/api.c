@@ -94,18 +94,19 @@ static void terminate_on_loop(sess_call *c)
     case PARLEY_STATE_IDLE:
     case PARLEY_STATE_REDIRECTING:
     case PARLEY_STATE_DISCONNECTED:
-        if (s->state == PARLEY_STATE_REDIRECTING) {
-            s->terminate = op;
+        s->terminate = op;
+        if (s->state == PARLEY_STATE_REDIRECTING)
             sess_uac_terminate(s);
-        }
         sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
-        sess_op_complete(op, 0, NULL);
+        /* ending the session may have completed (and freed) op already: then it is NULL */
+        sess_op_complete(s->terminate, 0, NULL);
         break;
     case PARLEY_STATE_INCOMING:
         /* declining: 486 when the INVITE was forked (a 603 would end every fork) */
+        s->terminate = op;
         sess_uas_final(s, s->forked ? 486 : 603, NULL, op->hdrs, op->nh, PL_STR_NULL);
         sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
-        sess_op_complete(op, 0, NULL);
+        sess_op_complete(s->terminate, 0, NULL);
         break;
     case PARLEY_STATE_CONNECTING:
     case PARLEY_STATE_ALERTED:
