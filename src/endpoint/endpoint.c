@@ -190,6 +190,7 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
     if (!ep)
         return PARLEY_E_NOMEM;
     atomic_init(&ep->refs, 1);
+    atomic_init(&ep->holds, 1);
     ep->loop = loop;
     pl_list_init(&ep->senders);
     pl_list_init(&ep->requests);
@@ -334,6 +335,19 @@ void parley_endpoint_unref(parley_endpoint *ep)
         parley_endpoint_stop(ep);
     else if (!ep->stopped)
         ep_shutdown(ep);
+    ep_release(ep); /* the hold of the public references */
+}
+
+parley_endpoint *ep_hold(parley_endpoint *ep)
+{
+    atomic_fetch_add(&ep->holds, 1);
+    return ep;
+}
+
+void ep_release(parley_endpoint *ep)
+{
+    if (!ep || atomic_fetch_sub(&ep->holds, 1) != 1)
+        return;
     if (ep->owns_loop)
         pl_loop_destroy(ep->loop);
     free_config(ep);

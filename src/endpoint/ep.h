@@ -16,7 +16,8 @@
 #define EP_TAG_LEN 12
 
 struct parley_endpoint {
-    atomic_uint refs;
+    atomic_uint refs;  /* public references: the last one stops the endpoint */
+    atomic_uint holds; /* internal ones (sessions), plus one while refs > 0: the memory */
     pl_loop *loop;
     bool owns_loop;  /* created its own pl_loop (not a test's virtual one) */
     bool own_thread; /* started with parley_endpoint_start */
@@ -56,6 +57,10 @@ struct parley_endpoint {
 };
 
 /* endpoint.c */
+/* Sessions hold their endpoint's memory without keeping it running: the endpoint owns its live
+ * sessions, so a session holding a public reference would keep it alive forever. */
+parley_endpoint *ep_hold(parley_endpoint *ep);
+void ep_release(parley_endpoint *ep);
 int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoint **out);
 /* Tears everything down on the loop thread (idempotent). */
 void ep_shutdown(parley_endpoint *ep);

@@ -157,7 +157,7 @@ static void free_session(parley_session *s)
     pl_buf_free(&s->early_answer);
     sip_msg_free(s->inv_req);
     pthread_mutex_destroy(&s->mu);
-    parley_endpoint_unref(s->ep);
+    ep_release(s->ep);
     pl_free(s);
 }
 
@@ -180,7 +180,7 @@ static parley_session *session_alloc(parley_endpoint *ep)
     if (!s)
         return NULL;
     atomic_init(&s->refs, 1);
-    s->ep = parley_endpoint_ref(ep);
+    s->ep = ep_hold(ep);
     pthread_mutex_init(&s->mu, NULL);
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);

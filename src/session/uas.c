@@ -306,7 +306,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         return;
     }
     atomic_init(&s->refs, 1); /* the registry's */
-    s->ep = parley_endpoint_ref(ep);
+    s->ep = ep_hold(ep);
     s->reg = reg;
     pthread_mutex_init(&s->mu, NULL);
     pl_list_init(&s->graveyard);
