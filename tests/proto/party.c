@@ -73,6 +73,8 @@ const char *party_hlog_str(const party *p, char *buf, size_t size)
 void party_clear(party *p)
 {
     p->nlog = p->ntrans = p->nhlog = p->nstates = 0;
+    p->messages = p->provisionals = p->accepted = p->completed = p->remote_ends = 0;
+    p->reinvites = p->refers = p->participant_changes = p->redirecting_calls = 0;
 }
 
 /* Records "event:value" when m carries X-Test. */
@@ -579,4 +581,21 @@ size_t sp_count_since(vnet *n, size_t from, const char *src, const char *prefix)
 int sp_has(const vnet_packet *p, const char *s)
 {
     return p && strstr(p->data, s) != NULL;
+}
+
+vnet_action drop_rule(void *arg, const vnet_packet *p, unsigned index)
+{
+    (void)index;
+    vnet_action act = {0};
+    for (drop_spec *d = arg; d->prefix; d++) {
+        if ((d->src && strcmp(d->src, p->src)) ||
+            strncmp(p->first_line, d->prefix, strlen(d->prefix)))
+            continue;
+        unsigned i = d->seen++;
+        if (i >= d->first && (!d->count || i < d->first + d->count)) {
+            d->dropped++;
+            act.drop = true;
+        }
+    }
+    return act;
 }

@@ -145,7 +145,7 @@ void party_release(party *p);
 const char *party_log_str(const party *p, char *buf, size_t size);
 const char *party_trans_str(const party *p, char *buf, size_t size);
 const char *party_hlog_str(const party *p, char *buf, size_t size);
-/* Forgets what was logged so far (behaviour stays). */
+/* Forgets what was logged and counted so far (behaviour stays). */
 void party_clear(party *p);
 
 /* ---- scripted peers ---- */
@@ -173,6 +173,17 @@ size_t sp_count(vnet *n, const char *dst, const char *prefix);
 size_t sp_count_since(vnet *n, size_t from, const char *src, const char *prefix);
 /* True when the packet text contains s. */
 int sp_has(const vnet_packet *p, const char *s);
+
+/* A vnet rule dropping packets: arg is an array of drop_spec ending with one whose prefix is
+ * NULL. A packet from src (NULL: any) whose first line starts with prefix is dropped when it
+ * is the first..first+count-1 th such packet (count 0: all from first on). */
+typedef struct drop_spec {
+    const char *src;
+    const char *prefix;
+    unsigned first, count;
+    unsigned seen, dropped;
+} drop_spec;
+vnet_action drop_rule(void *arg, const vnet_packet *p, unsigned index);
 
 /* cmocka helpers: compare a joined log, dumping everything on mismatch. */
 #define PARTY_ASSERT_STR(getter, p, expected)                                                      \
