@@ -93,8 +93,8 @@ int parley_msg_header_at(const parley_msg *m, size_t i, parley_slice *name, parl
 int parley_msg_header(const parley_msg *m, const char *name, size_t nth, parley_slice *value);
 
 /*
- * Prints the message in canonical form (long header names, unfolded values, Content-Length from
- * the body) into buf. Returns the length the full text needs; writes at most size bytes and
+ * Prints the message in canonical form (long header names, unfolded values, the header fields
+ * in their order, the body) into buf. Parsing the text again gives the same fields. Returns the length the full text needs; writes at most size bytes and
  * NUL-terminates when size > 0 (snprintf-like).
  */
 size_t parley_msg_print(const parley_msg *m, char *buf, size_t size);

@@ -140,6 +140,16 @@ typedef struct parley_oa_ops {
 
 int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user);
 
+typedef struct parley_sdp_neg parley_sdp_neg;
+/*
+ * The ready implementation of the contract: plugs an SDP negotiator (parley/sdp.h) into the
+ * session, so that INVITEs, null-offer INVITEs and re-INVITEs from either side negotiate SDP
+ * with no SDP code in the application (offers in 2xx are answered at once, re-INVITEs
+ * accepted, offers without a common codec refused with 488). The negotiator must outlive the
+ * session's use of it; parley calls it on the loop thread only.
+ */
+int parley_session_use_sdp(parley_session *s, parley_sdp_neg *neg);
+
 /* Sends the ACK with the answer (GetAnswer is called now). Once only. */
 int parley_pending_answer_ready(parley_pending_answer *p, const parley_header *headers,
                                 size_t nheaders);
@@ -267,6 +277,9 @@ int parley_session_redirect(parley_session *s, int code, const parley_address *t
 int parley_session_refer(parley_session *s, const parley_address *target,
                          const parley_header *headers, size_t nheaders, parley_done_cb cb,
                          void *user);
+int parley_session_refer_sync(parley_session *s, const parley_address *target,
+                              const parley_header *headers, size_t nheaders,
+                              parley_result **out);
 
 /* In on_refer: accept (202, then NOTIFYs with parley_refer_in_notify) or decline (code 0 =
  * 603). */

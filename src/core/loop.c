@@ -205,13 +205,23 @@ void pl_loop_timer_stop(pl_loop *l, pl_timer *t)
 
 bool pl_loop_on_thread(pl_loop *l)
 {
-    return l->has_thread && pthread_equal(l->thread, pthread_self());
+    pthread_mutex_lock(&l->mu);
+    bool on = l->has_thread && pthread_equal(l->thread, pthread_self());
+    pthread_mutex_unlock(&l->mu);
+    return on;
+}
+
+void pl_loop_set_thread_id(pl_loop *l, pthread_t t)
+{
+    pthread_mutex_lock(&l->mu);
+    l->thread = t;
+    l->has_thread = true;
+    pthread_mutex_unlock(&l->mu);
 }
 
 void pl_loop_set_thread(pl_loop *l)
 {
-    l->thread = pthread_self();
-    l->has_thread = true;
+    pl_loop_set_thread_id(l, pthread_self());
 }
 
 static int enqueue(pl_loop *l, pl_call_fn fn, void *arg)

@@ -39,6 +39,7 @@ void pl_loop_timer_stop(pl_loop *l, pl_timer *t);
 /* The thread that runs the loop (set by pl_loop_run or pl_loop_set_thread). */
 bool pl_loop_on_thread(pl_loop *l);
 void pl_loop_set_thread(pl_loop *l);
+void pl_loop_set_thread_id(pl_loop *l, pthread_t t);
 
 /*
  * Runs fn(arg) on the loop thread: at once when called on it, else queued (thread-safe) and run

@@ -235,8 +235,9 @@ int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **
     int rc = pl_loop_create(cfg->loop, &loop);
     if (rc)
         return rc;
-    if (cfg->loop)
-        pl_loop_set_thread(loop); /* the application's loop runs on the creating thread */
+    /* until a loop thread runs, the creating thread owns the endpoint (so that it can set
+     * callbacks before starting); an application's loop runs on the creating thread */
+    pl_loop_set_thread(loop);
     rc = ep_create_on(cfg, loop, out);
     if (rc) {
         pl_loop_destroy(loop);
@@ -287,6 +288,7 @@ int parley_endpoint_start(parley_endpoint *ep)
         ep->own_thread = false;
         return PARLEY_E_IO;
     }
+    pl_loop_set_thread_id(ep->loop, ep->thread); /* from now on calls go to that thread */
     return 0;
 }
 

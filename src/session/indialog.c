@@ -600,20 +600,48 @@ static void refer_on_loop(sess_call *c)
     c->rc = rc;
 }
 
-int parley_session_refer(parley_session *s, const parley_address *target,
-                         const parley_header *headers, size_t nheaders, parley_done_cb cb,
-                         void *user)
+static int check_refer_target(const parley_address *target)
 {
-    if (!s || !target || !target->uri)
+    if (!target || !target->uri)
         return PARLEY_E_INVAL;
     sip_uri u;
     if (sip_uri_parse(pl_str_c(target->uri), &u, NULL, NULL) != 0 || strlen(target->uri) > 500 ||
-        (target->epid && (strlen(target->epid) > 60 || strpbrk(target->epid, "\r\n;,<>\"")))) 
+        (target->epid && (strlen(target->epid) > 60 || strpbrk(target->epid, "\r\n;,<>\""))))
+        return PARLEY_E_INVAL;
+    return 0;
+}
+
+static int start_refer(parley_session *s, void *args, parley_done_cb cb, void *user)
+{
+    msg_args *a = args;
+    a->cb = cb;
+    a->user = user;
+    sess_call c = {s, refer_on_loop, 0, a};
+    return sess_run(s, &c);
+}
+
+int parley_session_refer_sync(parley_session *s, const parley_address *target,
+                              const parley_header *headers, size_t nheaders,
+                              parley_result **out)
+{
+    if (!s || check_refer_target(target))
         return PARLEY_E_INVAL;
     int rc = sess_header_check(headers, nheaders);
     if (rc)
         return rc;
-    msg_args a = {0, NULL, headers, nheaders, cb, user, target};
-    sess_call c = {s, refer_on_loop, 0, &a};
-    return sess_run(s, &c);
+    msg_args a = {0, NULL, headers, nheaders, NULL, NULL, target};
+    return sess_sync(s, start_refer, &a, out);
+}
+
+int parley_session_refer(parley_session *s, const parley_address *target,
+                         const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                         void *user)
+{
+    if (!s || check_refer_target(target))
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    msg_args a = {0, NULL, headers, nheaders, NULL, NULL, target};
+    return start_refer(s, &a, cb, user);
 }

@@ -1,12 +1,12 @@
 /*
- * parley listen [--bind ADDR]... [--user NAME] [--trace] [--cert FILE --key FILE] [--ca FILE]
+ * parley listen [--bind ADDR]... [--user NAME]
+ *               [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]
+ *               [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]
  *               [--accept TYPE]...
- * Receives requests and prints one JSON line per event on standard output until SIGINT or
- * SIGTERM, then exits 0. The first line says where it listens:
- *   {"event":"listening","addresses":["udp:127.0.0.1:5070"]}
- * Each page-mode MESSAGE:
- *   {"event":"message","type":"MESSAGE","from":"sip:a@h","content_type":"text/plain",
- *    "body":"hi","headers":{"X-Custom":"v"}}
+ * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
+ * event, and reads commands on standard input, one a line, applied to the newest session:
+ *   message TEXT | info TEXT | header NAME: VALUE | reinvite | hold | resume | refer URI | bye
+ * SIGINT or SIGTERM end it cleanly (exit 0).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -19,11 +19,13 @@
 #include "core/buf.h"
 #include "json.h"
 #include "listen_json.h"
-#include "parley/endpoint.h"
+#include "session_cli.h"
 
 static const char usage[] =
-    "usage: parley listen [--bind ADDR]... [--user NAME] [--trace] [--cert FILE --key FILE]\n"
-    "                     [--ca FILE] [--accept TYPE]...\n";
+    "usage: parley listen [--bind ADDR]... [--user NAME]\n"
+    "         [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]\n"
+    "         [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]\n"
+    "         [--accept TYPE]...\n";
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -39,12 +41,119 @@ void listen_emit(pl_buf *line)
 static void on_message(parley_endpoint *ep, parley_request *req, void *user)
 {
     (void)ep;
-    (void)user;
+    cli_app *app = user;
     pl_buf b;
     pl_buf_init(&b, 512);
     listen_message_json(&b, parley_request_msg(req));
-    listen_emit(&b);
+    cli_emit(app, &b);
     pl_buf_free(&b);
+}
+
+static int parse_answer(cli_app *app, const char *v)
+{
+    if (!strcmp(v, "auto")) {
+        app->answer = ANSWER_AUTO;
+    } else if (!strcmp(v, "null-offer")) {
+        app->answer = ANSWER_NULL_OFFER;
+    } else if (!strncmp(v, "ring:", 5)) {
+        char *end;
+        long secs = strtol(v + 5, &end, 10);
+        if (!v[5] || *end || secs < 0 || secs > 86400)
+            return -1;
+        app->answer = ANSWER_RING;
+        app->ring_secs = (unsigned)secs;
+    } else if (!strncmp(v, "reject:", 7)) {
+        char *end;
+        long code = strtol(v + 7, &end, 10);
+        if (!v[7] || *end || code < 400 || code > 699)
+            return -1;
+        app->answer = ANSWER_REJECT;
+        app->reject_code = (int)code;
+    } else if (!strncmp(v, "redirect:", 9) && v[9]) {
+        app->answer = ANSWER_REDIRECT;
+        static char list[4096];
+        snprintf(list, sizeof(list), "%s", v + 9);
+        for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (!cli_list_add(&app->redirects, t))
+                return -1;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- commands on standard input ---- */
+
+static void command(cli_app *app, char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    char *arg = strchr(line, ' ');
+    if (arg)
+        *arg++ = '\0';
+    const char *cmd = line;
+    if (!*cmd)
+        return;
+    if (!strcmp(cmd, "header")) {
+        if (!arg || cli_headers_add(&app->pending, arg) != 0)
+            fprintf(stderr, "parley listen: header wants \"NAME: VALUE\"\n");
+        return;
+    }
+    cli_call *c = cli_newest_call(app);
+    if (!c) {
+        parley_result r = {PARLEY_E_STATE, 0, "", NULL};
+        cli_emit_result(app, cmd, NULL, &r);
+        return;
+    }
+    cli_result_ctx *x = cli_result_ctx_new(app, cmd, c->call_id);
+    const parley_header *h = app->pending.h;
+    size_t nh = app->pending.n;
+    int rc;
+    if (!strcmp(cmd, "message") || !strcmp(cmd, "info")) {
+        parley_content body = {NULL, arg ? arg : "", arg ? strlen(arg) : 0};
+        rc = parley_session_send_message(c->s, cmd[0] == 'm' ? PARLEY_MSG_MESSAGE : PARLEY_MSG_INFO,
+                                         &body, h, nh, cli_result_cb, x);
+    } else if (!strcmp(cmd, "reinvite") || !strcmp(cmd, "hold") || !strcmp(cmd, "resume")) {
+        if (c->neg && strcmp(cmd, "reinvite"))
+            parley_sdp_neg_set_dir(c->neg, -1,
+                                   cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+        rc = parley_session_renegotiate(c->s, h, nh, cli_result_cb, x);
+    } else if (!strcmp(cmd, "refer")) {
+        parley_address to = {arg ? arg : "", NULL};
+        rc = parley_session_refer(c->s, &to, h, nh, cli_result_cb, x);
+    } else if (!strcmp(cmd, "bye")) {
+        rc = parley_session_terminate(c->s, h, nh, cli_result_cb, x);
+    } else {
+        fprintf(stderr, "parley listen: unknown command '%s'\n", cmd);
+        free(x);
+        return;
+    }
+    if (rc) {
+        parley_result r = {rc, 0, "", NULL};
+        cli_emit_result(app, cmd, c->call_id, &r);
+        free(x);
+    }
+    cli_headers_free(&app->pending); /* used by this request only */
+}
+
+static pthread_mutex_t cmd_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool closing;
+
+static void *stdin_thread(void *arg)
+{
+    cli_app *app = arg;
+    char line[4096];
+    while (fgets(line, sizeof(line), stdin)) {
+        pthread_mutex_lock(&cmd_mu);
+        if (closing) {
+            pthread_mutex_unlock(&cmd_mu);
+            break;
+        }
+        command(app, line);
+        pthread_mutex_unlock(&cmd_mu);
+    }
+    return NULL;
 }
 
 int cmd_listen(int argc, char **argv)
@@ -52,6 +161,8 @@ int cmd_listen(int argc, char **argv)
     cli_list binds = {0}, accept = {0};
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
     bool trace = false;
+    static cli_app app;
+    cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strcmp(a, "--bind") || !strcmp(a, "--accept")) {
@@ -64,6 +175,21 @@ int cmd_listen(int argc, char **argv)
         } else if (!strcmp(a, "--user")) {
             if (!(user = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
+        } else if (!strcmp(a, "--answer")) {
+            if (!(v = cli_arg(argc, argv, &i, usage)))
+                return CLI_ERROR;
+            if (parse_answer(&app, v) != 0) {
+                fprintf(stderr, "parley listen: bad --answer '%s'\n%s", v, usage);
+                return CLI_ERROR;
+            }
+        } else if (!strcmp(a, "--refer")) {
+            if (!(v = cli_arg(argc, argv, &i, usage)))
+                return CLI_ERROR;
+            if (strcmp(v, "accept") && strcmp(v, "reject")) {
+                fprintf(stderr, "parley listen: bad --refer '%s'\n%s", v, usage);
+                return CLI_ERROR;
+            }
+            app.refer_accept = v[0] == 'a';
         } else if (!strcmp(a, "--cert")) {
             if (!(cert = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
@@ -75,6 +201,8 @@ int cmd_listen(int argc, char **argv)
                 return CLI_ERROR;
         } else if (!strcmp(a, "--trace")) {
             trace = true;
+        } else if (!strcmp(a, "--quiet")) {
+            app.quiet = true;
         } else {
             fprintf(stderr, "parley listen: unknown argument '%s'\n%s", a, usage);
             return CLI_ERROR;
@@ -82,14 +210,12 @@ int cmd_listen(int argc, char **argv)
     }
     if (!binds.n)
         cli_list_add(&binds, "udp:127.0.0.1:5070");
+    cli_bind_ip(binds.items[0], app.local_ip, sizeof(app.local_ip));
     char uri[160] = "";
     if (user) {
-        /* sip:user@<first bind's host and port> */
-        const char *hp = strchr(binds.items[0], ':');
-        hp = hp && (!strncmp(binds.items[0], "udp:", 4) || !strncmp(binds.items[0], "tcp:", 4) ||
-                    !strncmp(binds.items[0], "tls:", 4))
-                 ? hp + 1
-                 : binds.items[0];
+        char hp[128];
+        const char *b0 = binds.items[0];
+        snprintf(hp, sizeof(hp), "%s", strchr(b0, ':') && b0[3] == ':' ? b0 + 4 : b0);
         snprintf(uri, sizeof(uri), "sip:%s@%s", user, hp);
     }
     cli_block_signals();
@@ -102,29 +228,36 @@ int cmd_listen(int argc, char **argv)
     cfg.accept_types = accept.n ? accept.items : NULL;
     cfg.on_message = on_message;
     cfg.on_trace = trace ? cli_trace : NULL;
-    parley_endpoint *ep = NULL;
-    int err = parley_endpoint_create(&cfg, &ep);
+    cfg.user = &app;
+    int err = parley_endpoint_create(&cfg, &app.ep);
     if (!err)
-        err = parley_endpoint_start(ep);
+        err = parley_endpoint_set_session_cb(app.ep, cli_on_session, &app);
+    if (!err)
+        err = parley_endpoint_start(app.ep);
     if (err) {
         fprintf(stderr, "parley listen: cannot listen: %s\n", parley_strerror(err));
-        parley_endpoint_unref(ep);
+        parley_endpoint_unref(app.ep);
         return CLI_ERROR;
     }
     pl_buf b;
     pl_buf_init(&b, 256);
     pl_buf_puts(&b, "{\"event\":\"listening\",\"uri\":");
-    json_cstr(&b, parley_endpoint_uri(ep));
+    json_cstr(&b, parley_endpoint_uri(app.ep));
     pl_buf_puts(&b, ",\"addresses\":[");
     char addr[96];
-    for (size_t i = 0; parley_endpoint_local_addr(ep, i, addr, sizeof(addr)) == 0; i++) {
+    for (size_t i = 0; parley_endpoint_local_addr(app.ep, i, addr, sizeof(addr)) == 0; i++) {
         if (i)
             pl_buf_putc(&b, ',');
         json_cstr(&b, addr);
     }
     pl_buf_puts(&b, "]}");
-    listen_emit(&b);
+    cli_emit(&app, &b);
     pl_buf_free(&b);
+
+    pthread_t reader;
+    bool have_reader = pthread_create(&reader, NULL, stdin_thread, &app) == 0;
+    if (have_reader)
+        pthread_detach(reader); /* it may sit in a read until the process exits */
 
     sigset_t set;
     sigemptyset(&set);
@@ -132,7 +265,11 @@ int cmd_listen(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     int sig = 0;
     sigwait(&set, &sig);
-    parley_endpoint_stop(ep);
-    parley_endpoint_unref(ep);
+    pthread_mutex_lock(&cmd_mu); /* no command runs past this point */
+    closing = true;
+    pthread_mutex_unlock(&cmd_mu);
+    parley_endpoint_stop(app.ep);
+    cli_app_free(&app);
+    parley_endpoint_unref(app.ep);
     return CLI_OK;
 }

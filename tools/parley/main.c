@@ -11,7 +11,8 @@ static const struct {
 } commands[] = {
     {"parse", cmd_parse, "parse FILE|-        parse one SIP message, print it as JSON"},
     {"send", cmd_send, "send URI TEXT       send a page-mode MESSAGE, print the final status"},
-    {"listen", cmd_listen, "listen              receive and print requests as JSON lines"},
+    {"listen", cmd_listen, "listen              answer sessions and messages, print JSON lines"},
+    {"call", cmd_call, "call URI            place a call, run the steps asked, hang up"},
     {"demo", cmd_demo, "demo                show what parley does, end to end"},
 };
 

@@ -1,0 +1,266 @@
+/*
+ * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
+ *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
+ *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
+ *                 [--ca FILE] [--trace] [--quiet]
+ * Places a call (custom headers go on every request it sends), follows redirections, then does
+ * what the flags say in their order on the command line, hangs up and prints the same JSON
+ * lines as parley listen. Exit 0 when every step succeeded; 1 when a step got a failure
+ * response (the last line holds its status); 2 for a local error (usage, no route, timeout).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli_common.h"
+#include "session_cli.h"
+
+static const char usage[] =
+    "usage: parley call URI [--from URI] [--bind ADDR] [--transport udp|tcp|tls] [--no-offer]\n"
+    "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
+    "                   [--info TEXT] [--reinvite] [--refer URI] [--wait SECONDS]\n"
+    "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--trace]\n"
+    "                   [--quiet]\n";
+
+enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_REFER, STEP_WAIT };
+
+typedef struct step {
+    int kind;
+    const char *arg;
+    double secs;
+} step;
+
+#define MAX_STEPS 64
+
+static bool ended(cli_call *c)
+{
+    return c->ended;
+}
+
+static double parse_secs(const char *v)
+{
+    char *end;
+    double d = strtod(v, &end);
+    return (!*v || *end || d < 0 || d > 86400) ? -1 : d;
+}
+
+/* Exit code for an operation's outcome: 0 success, 1 failure response, 2 local error. */
+static int exit_code(const parley_result *r)
+{
+    if (r->error == 0)
+        return CLI_OK;
+    return r->error == PARLEY_E_FAILURE_RESPONSE ? CLI_FAIL : CLI_ERROR;
+}
+
+/* Prints the result line of an operation and returns its exit code. */
+static int report(cli_app *app, cli_call *c, const char *op, int rc, parley_result *r)
+{
+    parley_result local = {rc, 0, "", NULL};
+    const parley_result *res = r ? r : &local;
+    cli_emit_result(app, op, c->call_id, res);
+    int code = exit_code(res);
+    parley_result_free(r);
+    return code;
+}
+
+static int run_step(cli_app *app, cli_call *c, const step *st)
+{
+    parley_result *r = NULL;
+    int rc;
+    switch (st->kind) {
+    case STEP_MESSAGE:
+    case STEP_INFO: {
+        parley_content body = {NULL, st->arg, strlen(st->arg)};
+        parley_msg_type t = st->kind == STEP_MESSAGE ? PARLEY_MSG_MESSAGE : PARLEY_MSG_INFO;
+        rc = parley_session_send_message_sync(c->s, t, &body, app->every, app->nevery, &r);
+        return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
+    }
+    case STEP_REINVITE:
+        rc = parley_session_renegotiate_sync(c->s, app->every, app->nevery, &r);
+        return report(app, c, "reinvite", rc, r);
+    case STEP_REFER: {
+        parley_address to = {st->arg, NULL};
+        rc = parley_session_refer_sync(c->s, &to, app->every, app->nevery, &r);
+        return report(app, c, "refer", rc, r);
+    }
+    default:
+        /* events keep printing meanwhile; the wait ends early if the peer hangs up */
+        cli_wait(app, ended, c, (long)(st->secs * 1000));
+        return CLI_OK;
+    }
+}
+
+/* The target with ;transport= as asked (before any ?headers). */
+static char *with_transport(const char *uri, const char *transport)
+{
+    size_t n = strlen(uri) + 32;
+    char *out = malloc(n);
+    if (!out)
+        return NULL;
+    const char *q = strchr(uri, '?');
+    size_t head = q ? (size_t)(q - uri) : strlen(uri);
+    if (transport)
+        snprintf(out, n, "%.*s;transport=%s%s", (int)head, uri, transport, q ? q : "");
+    else
+        snprintf(out, n, "%s", uri);
+    return out;
+}
+
+int cmd_call(int argc, char **argv)
+{
+    const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
+    const char *epid = NULL, *ca = NULL;
+    bool no_offer = false, trace = false;
+    double hangup_after = -1;
+    step steps[MAX_STEPS];
+    size_t nsteps = 0;
+    cli_headers hs = {0};
+    static cli_app app;
+    cli_app_init(&app);
+    int rc = CLI_ERROR;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (!strcmp(a, "--no-offer")) {
+            no_offer = true;
+        } else if (!strcmp(a, "--reinvite")) {
+            if (nsteps == MAX_STEPS)
+                goto usage;
+            steps[nsteps++] = (step){STEP_REINVITE, NULL, 0};
+        } else if (!strcmp(a, "--trace")) {
+            trace = true;
+        } else if (!strcmp(a, "--quiet")) {
+            app.quiet = true;
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (!(v = cli_arg(argc, argv, &i, usage)))
+                goto out;
+            if (!strcmp(a, "--from")) {
+                from = v;
+            } else if (!strcmp(a, "--bind")) {
+                bind = v;
+            } else if (!strcmp(a, "--transport")) {
+                transport = v;
+                if (strcmp(v, "udp") && strcmp(v, "tcp") && strcmp(v, "tls"))
+                    goto usage;
+            } else if (!strcmp(a, "--sdp")) {
+                sdp_file = v;
+            } else if (!strcmp(a, "--endpoint-id")) {
+                epid = v;
+            } else if (!strcmp(a, "--ca")) {
+                ca = v;
+            } else if (!strcmp(a, "--header")) {
+                if (cli_headers_add(&hs, v) != 0) {
+                    fprintf(stderr, "parley call: bad header '%s' (want \"Name: value\")\n", v);
+                    goto out;
+                }
+            } else if (!strcmp(a, "--message") || !strcmp(a, "--info") || !strcmp(a, "--refer")) {
+                if (nsteps == MAX_STEPS)
+                    goto usage;
+                int kind = a[2] == 'm' ? STEP_MESSAGE : a[2] == 'i' ? STEP_INFO : STEP_REFER;
+                steps[nsteps++] = (step){kind, v, 0};
+            } else if (!strcmp(a, "--wait") || !strcmp(a, "--hangup-after")) {
+                double secs = parse_secs(v);
+                if (secs < 0)
+                    goto usage;
+                if (a[2] == 'w') {
+                    if (nsteps == MAX_STEPS)
+                        goto usage;
+                    steps[nsteps++] = (step){STEP_WAIT, NULL, secs};
+                } else {
+                    hangup_after = secs;
+                }
+            } else {
+                goto usage;
+            }
+        } else if (!uri) {
+            uri = a;
+        } else {
+            goto usage;
+        }
+    }
+    if (!uri)
+        goto usage;
+
+    char *target = with_transport(uri, transport);
+    const char *listen[2] = {bind ? bind : (strchr(uri, '[') ? "udp:[::1]:0" : "udp:127.0.0.1:0"),
+                             NULL};
+    cli_bind_ip(listen[0], app.local_ip, sizeof(app.local_ip));
+    app.every = hs.h;
+    app.nevery = hs.n;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.uri = from;
+    cfg.listen = listen;
+    cfg.endpoint_id = epid;
+    cfg.tls_ca = ca;
+    cfg.on_trace = trace ? cli_trace : NULL;
+    int err = target ? parley_endpoint_create(&cfg, &app.ep) : PARLEY_E_NOMEM;
+    if (!err)
+        err = parley_endpoint_start(app.ep);
+    parley_session *s = NULL;
+    if (!err) {
+        parley_address to = {target, NULL};
+        err = parley_session_create(app.ep, &to, NULL, &s);
+    }
+    if (err) {
+        fprintf(stderr, "parley call: %s\n", parley_strerror(err));
+        free(target);
+        goto stop;
+    }
+    cli_call *c = cli_call_new(&app, s, true);
+    parley_session_unref(s);
+    if (!c) {
+        free(target);
+        goto stop;
+    }
+    if (sdp_file) {
+        c->sdp = cli_read_file(sdp_file, 1 << 16, &c->sdp_len);
+        if (!c->sdp) {
+            fprintf(stderr, "parley call: cannot read %s\n", sdp_file);
+            free(target);
+            goto stop;
+        }
+    }
+    c->null_offer_once = no_offer;
+    cli_call_attach(c);
+
+    parley_result *r = NULL;
+    err = parley_session_participate_sync(c->s, app.every, app.nevery, &r);
+    rc = report(&app, c, "call", err, r);
+    free(target);
+    if (rc != CLI_OK)
+        goto stop;
+    struct timespec connected_at;
+    clock_gettime(CLOCK_MONOTONIC, &connected_at);
+    for (size_t i = 0; i < nsteps && rc == CLI_OK && !c->ended; i++)
+        rc = run_step(&app, c, &steps[i]);
+    if (rc == CLI_OK && hangup_after > 0 && !c->ended) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double spent = (double)(now.tv_sec - connected_at.tv_sec) +
+                       (double)(now.tv_nsec - connected_at.tv_nsec) / 1e9;
+        if (spent < hangup_after)
+            cli_wait(&app, ended, c, (long)((hangup_after - spent) * 1000));
+    }
+    if (!c->ended) {
+        err = parley_session_terminate_sync(c->s, app.every, app.nevery, &r);
+        int bye = report(&app, c, "bye", err, r);
+        if (rc == CLI_OK)
+            rc = bye;
+    }
+    goto stop;
+
+usage:
+    fprintf(stderr, "%s", usage);
+    rc = CLI_ERROR;
+    goto out;
+stop:
+    if (app.ep) {
+        parley_endpoint_stop(app.ep);
+        cli_app_free(&app);
+        parley_endpoint_unref(app.ep);
+    }
+out:
+    cli_headers_free(&hs);
+    return rc;
+}

@@ -1,0 +1,89 @@
+/*
+ * Sessions in the CLI: per-call state (an SDP negotiator from parley/sdp.h), the session
+ * callbacks that print one JSON line per event, and the offer/answer glue with the custom
+ * headers the user asked for.
+ */
+#ifndef PARLEY_CLI_SESSION_H
+#define PARLEY_CLI_SESSION_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "cli_common.h"
+#include "core/buf.h"
+#include "parley/parley.h"
+
+typedef struct cli_app cli_app;
+
+typedef struct cli_call {
+    cli_app *app;
+    parley_session *s;
+    parley_sdp_neg *neg;   /* NULL: no offer/answer at all (no bodies) */
+    char call_id[160];
+    bool null_offer_once;  /* the next offer is a null offer (parley call --no-offer) */
+    char *sdp;             /* parley call --sdp FILE: this offer instead of the negotiator's */
+    size_t sdp_len;
+    bool ended;
+    bool connected;
+    parley_refer_in *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
+    struct cli_call *next;
+} cli_call;
+
+enum { ANSWER_AUTO, ANSWER_RING, ANSWER_REJECT, ANSWER_REDIRECT, ANSWER_NULL_OFFER };
+
+struct cli_app {
+    parley_endpoint *ep;
+    bool quiet;
+    char local_ip[64];
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled on every session event */
+    cli_call *calls;   /* newest first */
+    bool stopping;
+    int helpers; /* ring threads still running (cli_app_free waits for them) */
+    /* parley listen */
+    int answer;
+    unsigned ring_secs;
+    int reject_code;
+    cli_list redirects;
+    bool refer_accept;
+    cli_headers pending; /* `header N: V` lines for the next request */
+    /* parley call: headers on every request */
+    const parley_header *every;
+    size_t nevery;
+};
+
+void cli_app_init(cli_app *app);
+void cli_app_free(cli_app *app);
+/* Prints a JSON line unless quiet (the buffer holds the object, without newline). */
+void cli_emit(cli_app *app, pl_buf *line);
+
+/* A call for session s (takes a reference); its negotiator offers audio on local_ip. */
+cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp);
+/* Installs the callbacks and the offer/answer contract on the call's session. */
+void cli_call_attach(cli_call *c);
+/* The newest call that is not over, or NULL (caller holds app->mu or not: it locks). */
+cli_call *cli_newest_call(cli_app *app);
+
+/* The endpoint's incoming-session callback for parley listen. */
+void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
+                    void *user);
+
+/* {"event":"result","op":op,"call_id":..,"status":..,"reason":..,"error":..} */
+void cli_emit_result(cli_app *app, const char *op, const char *call_id, const parley_result *r);
+
+/* Waits until cond(c) or timeout_ms (< 0: forever); returns cond's final value. */
+bool cli_wait(cli_app *app, bool (*cond)(cli_call *), cli_call *c, long timeout_ms);
+
+/* Completion that prints a result line: user is a heap cli_result_ctx. */
+typedef struct cli_result_ctx {
+    cli_app *app;
+    char op[16];
+    char call_id[160];
+} cli_result_ctx;
+void cli_result_cb(void *user, const parley_result *r);
+cli_result_ctx *cli_result_ctx_new(cli_app *app, const char *op, const char *call_id);
+
+/* The first IP address of a bind string ("udp:127.0.0.1:5060" -> "127.0.0.1"). */
+void cli_bind_ip(const char *bind, char *out, size_t size);
+
+#endif
