@@ -22,8 +22,10 @@ static const ep_send_ops reinvite_ops = {build_reinvite, on_reinvite_response, o
 
 static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
 {
-    sess_op *op = arg;
-    parley_session *s = op->s;
+    parley_session *s = arg;
+    sess_op *op = s->reinv;
+    if (!op)
+        return PARLEY_E_STATE;
     pl_buf contact, extra;
     pl_buf_init(&contact, 128);
     pl_buf_init(&extra, 256);
@@ -50,16 +52,31 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
     return rc;
 }
 
-static int send_reinvite(parley_session *s, sess_op *op)
+static void release_sender(ep_sender **snd)
 {
-    if (op->sender) {
-        ep_sender_release(op->sender);
-        op->sender = NULL;
+    if (*snd) {
+        ep_sender_release(*snd);
+        *snd = NULL;
     }
+}
+
+/* The sender reports to the session, not to the operation: once a 2xx came it stays (as
+ * reack_snd) after the operation completed, so that 2xx retransmissions are ACKed again
+ * (RFC 3261 §13.2.2.4), until a newer re-INVITE got its 2xx (the peer then had the ACK: it
+ * answers 500 to a re-INVITE while it waits for one). */
+static int send_reinvite(parley_session *s)
+{
+    release_sender(&s->reinv_snd);
     s->reinv_cseq = ++s->dlg->local_cseq;
     char hop[512];
     dlg_next_hop(s->dlg, hop, sizeof(hop));
-    return ep_sender_start(s->ep, hop, &reinvite_ops, op, &op->sender);
+    return ep_sender_start(s->ep, hop, &reinvite_ops, s, &s->reinv_snd);
+}
+
+void sess_reinvite_release(parley_session *s)
+{
+    release_sender(&s->reinv_snd);
+    release_sender(&s->reack_snd);
 }
 
 static void on_glare_timer(pl_timer *t, void *arg)
@@ -70,30 +87,31 @@ static void on_glare_timer(pl_timer *t, void *arg)
     sess_op *op = s->reinv;
     if (!op || s->state != PARLEY_STATE_CONNECTED)
         return;
-    int rc = send_reinvite(s, op);
+    int rc = send_reinvite(s);
     if (rc)
         sess_op_complete(op, rc, NULL);
 }
 
 static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
 {
-    sess_op *op = arg;
-    parley_session *s = op->s;
-    (void)snd;
+    parley_session *s = arg;
+    sess_op *op = s->reinv;
     if (m->status < 200)
         return;
+    if (snd != s->reinv_snd || !op) {
+        /* a 2xx retransmission after we finished: ACK it again */
+        if (snd == s->reack_snd && m->status < 300 && s->reack.len)
+            tp_send(s->ep->tp, &s->reack_dest, s->reack.data, s->reack.len, NULL);
+        return;
+    }
     parley_session_ref(s);
     if (m->status < 300) {
-        if (s->reinv != op) {
-            /* a 2xx retransmission after we finished: ACK it again */
-            if (s->reack.len)
-                tp_send(s->ep->tp, &s->reack_dest, s->reack.data, s->reack.len, NULL);
-            parley_session_unref(s);
-            return;
-        }
         dlg_refresh_target(s->dlg, m);
         sess_set_answer(s, m);
         sess_ack_for(s, s->reinv_cseq, NULL, &s->reack, &s->reack_dest);
+        release_sender(&s->reack_snd);
+        s->reack_snd = s->reinv_snd;
+        s->reinv_snd = NULL;
         sess_op_complete(op, 0, m);
     } else if (m->status == 491 && !s->reinv_retried) {
         /* glare: try once more after RFC 3261 §14.1's wait; the owner of the Call-ID (the
@@ -116,9 +134,10 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
 
 static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
 {
-    sess_op *op = arg;
-    parley_session *s = op->s;
-    (void)snd;
+    parley_session *s = arg;
+    sess_op *op = s->reinv;
+    if (snd != s->reinv_snd || !op)
+        return;
     parley_session_ref(s);
     sess_op_complete(op, err, NULL);
     if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
@@ -144,7 +163,7 @@ int sess_reinvite_start(parley_session *s, sess_op *op)
     op->len = offer.len;
     s->reinv = op;
     s->reinv_retried = false;
-    rc = send_reinvite(s, op);
+    rc = send_reinvite(s);
     if (rc)
         s->reinv = NULL;
     return rc;

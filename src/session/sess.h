@@ -167,6 +167,8 @@ struct parley_session {
 
     /* our re-INVITE */
     sess_op *reinv;
+    ep_sender *reinv_snd; /* the pending one's */
+    ep_sender *reack_snd; /* the last one answered 2xx: its retransmissions are ACKed again */
     pl_buf reack; /* its ACK, resent for 2xx retransmissions */
     tp_dest reack_dest;
     uint32_t reinv_cseq;
@@ -259,5 +261,7 @@ void sess_refer_in_free(struct parley_refer_in *in);
 int sess_reinvite_start(parley_session *s, sess_op *op);
 void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m);
 void sess_reinvite_abort(parley_session *s);
+/* Stops listening to our last re-INVITE's transaction. */
+void sess_reinvite_release(parley_session *s);
 
 #endif

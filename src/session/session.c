@@ -309,6 +309,7 @@ void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger)
         ep_sender_release(s->inv);
         s->inv = NULL;
     }
+    sess_reinvite_release(s);
     if (s->inv_txn) {
         txn_server_set_tu(s->inv_txn, NULL, NULL);
         s->inv_txn = NULL;
