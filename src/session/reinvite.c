@@ -171,16 +171,33 @@ int sess_reinvite_start(parley_session *s, sess_op *op)
 
 /* ---- theirs ---- */
 
-static void free_rin(parley_session *s)
+/* The peer's re-INVITE got its answer: the handle stays valid (answered) until the session is
+ * freed, so that a late accept or decline (after a CANCEL, or a second one) is refused. */
+static void retire_rin(parley_session *s)
 {
     parley_reinvite *r = s->rin;
     if (!r)
         return;
     s->rin = NULL;
+    r->answered = true;
     if (r->t)
         txn_server_set_tu(r->t, NULL, NULL);
+    r->t = NULL;
     sip_msg_free(r->req);
-    pl_free(r);
+    r->req = NULL;
+}
+
+void sess_reinvite_free_all(parley_session *s)
+{
+    while (!pl_list_empty(&s->rins)) {
+        parley_reinvite *r = pl_container_of(s->rins.next, parley_reinvite, link);
+        pl_list_remove(&r->link);
+        if (r->t)
+            txn_server_set_tu(r->t, NULL, NULL);
+        sip_msg_free(r->req);
+        pl_free(r);
+    }
+    s->rin = NULL;
 }
 
 static void respond(parley_session *s, txn_server *t, int code, const char *reason,
@@ -228,7 +245,7 @@ static void on_rin_cancel(void *tu, txn_server *t, sip_msg *cancel)
     send_simple(s, t, 487, PL_STR_NULL);
     if (s->has_oa && s->oa.reinvite_cancelled)
         s->oa.reinvite_cancelled(s, r, s->oa_user);
-    free_rin(s);
+    retire_rin(s);
 }
 
 static const txn_server_cb rin_txn_cb = {NULL, on_rin_cancel, NULL};
@@ -254,6 +271,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     r->t = t;
     r->req = parley_msg_ref(m);
     r->had_offer = sess_msg_has_body(m);
+    pl_list_insert_tail(&s->rins, &r->link);
     s->rin = r;
     txn_server_set_tu(t, &rin_txn_cb, s);
     parley_session_ref(s);
@@ -264,8 +282,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
             sess_content_of(m, &offer, ctype, sizeof(ctype));
         r->in_callback = true;
         s->oa.offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
-        if (s->rin == r)
-            r->in_callback = false;
+        r->in_callback = false;
     } else {
         parley_reinvite_accept(r, NULL, 0, NULL, NULL);
     }
@@ -277,7 +294,7 @@ void sess_reinvite_abort(parley_session *s)
     parley_reinvite *r = s->rin;
     if (r && !r->answered && r->t)
         send_simple(s, r->t, 487, PL_STR_NULL);
-    free_rin(s);
+    retire_rin(s);
     s->glare_waiting = false;
 }
 
@@ -316,7 +333,7 @@ static void accept_on_loop(sess_call *c)
         /* the offer cannot be answered: 488, the dialog and the old description survive */
         send_simple(s, t, 488, PL_STR_NULL);
         pl_free(kv);
-        free_rin(s);
+        retire_rin(s);
         c->rc = PARLEY_E_ABORTED;
         return;
     }
@@ -335,14 +352,14 @@ static void accept_on_loop(sess_call *c)
         pl_buf_free(&b);
         sess_op_complete(op, PARLEY_E_NOMEM, NULL);
         send_simple(s, t, 500, PL_STR_NULL);
-        free_rin(s);
+        retire_rin(s);
         c->rc = PARLEY_E_NOMEM;
         return;
     }
     dlg_refresh_target(s->dlg, r->req); /* a successful target refresh (RFC 3261 §12.2.2) */
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
-    free_rin(s);
+    retire_rin(s);
     c->rc = 0;
 }
 
@@ -390,7 +407,7 @@ static void decline_on_loop(sess_call *c)
     pl_buf_free(&b);
     pl_free(kv);
     r->answered = true;
-    free_rin(s);
+    retire_rin(s);
     c->rc = rc;
     if (!rc && a->cb) {
         parley_result res = {0, a->code, "", NULL};

@@ -58,6 +58,7 @@ struct parley_pending_answer {
 };
 
 struct parley_reinvite {
+    pl_list link; /* in s->rins, freed with the session */
     parley_session *s;
     txn_server *t;
     sip_msg *req;
@@ -177,7 +178,8 @@ struct parley_session {
     bool glare_waiting;
 
     /* the peer's re-INVITE */
-    struct parley_reinvite *rin;
+    struct parley_reinvite *rin; /* unanswered */
+    pl_list rins;                /* every handle given to the application */
 
     /* ending */
     sess_op *terminate;
@@ -263,5 +265,6 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m);
 void sess_reinvite_abort(parley_session *s);
 /* Stops listening to our last re-INVITE's transaction. */
 void sess_reinvite_release(parley_session *s);
+void sess_reinvite_free_all(parley_session *s);
 
 #endif

@@ -136,6 +136,7 @@ static void free_session(parley_session *s)
     }
     while (!pl_list_empty(&s->refers))
         sess_refer_in_free(pl_container_of(s->refers.next, parley_refer_in, link));
+    sess_reinvite_free_all(s);
     participant_free(&s->local);
     participant_free(&s->remote);
     for (size_t i = 0; i < s->ntargets; i++)
@@ -185,6 +186,7 @@ static parley_session *session_alloc(parley_endpoint *ep)
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
     pl_list_init(&s->refers);
+    pl_list_init(&s->rins);
     pl_list_init(&s->early);
     pl_list_init(&s->link);
     pl_buf_init(&s->ack, 0);
