@@ -359,6 +359,8 @@ static void accept_on_loop(sess_call *c)
     dlg_refresh_target(s->dlg, r->req); /* a successful target refresh (RFC 3261 §12.2.2) */
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
+    sip_msg_free(s->ok_req);
+    s->ok_req = parley_msg_ref(r->req); /* for on_reinvite once the ACK came */
     retire_rin(s);
     c->rc = 0;
 }

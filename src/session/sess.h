@@ -180,6 +180,7 @@ struct parley_session {
     /* the peer's re-INVITE */
     struct parley_reinvite *rin; /* unanswered */
     pl_list rins;                /* every handle given to the application */
+    sip_msg *ok_req;             /* the re-INVITE our pending 2xx answers */
 
     /* ending */
     sess_op *terminate;

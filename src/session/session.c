@@ -137,6 +137,7 @@ static void free_session(parley_session *s)
     while (!pl_list_empty(&s->refers))
         sess_refer_in_free(pl_container_of(s->refers.next, parley_refer_in, link));
     sess_reinvite_free_all(s);
+    sip_msg_free(s->ok_req);
     participant_free(&s->local);
     participant_free(&s->remote);
     for (size_t i = 0; i < s->ntargets; i++)

@@ -179,8 +179,10 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, ack);
     if (s->cbs.on_completed)
         s->cbs.on_completed(s, ack, s->cbs_user);
-    if (!initial && s->cbs.on_reinvite && s->rin == NULL)
-        s->cbs.on_reinvite(s, ack, s->cbs_user);
+    if (!initial && s->cbs.on_reinvite && s->ok_req)
+        s->cbs.on_reinvite(s, s->ok_req, s->cbs_user); /* the re-INVITE, handled */
+    sip_msg_free(s->ok_req);
+    s->ok_req = NULL;
     sess_op_complete(op, 0, ack);
     if (s->terminate && s->state == PARLEY_STATE_CONNECTED) {
         /* terminate was called while our 200 waited for this ACK */
