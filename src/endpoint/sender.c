@@ -186,11 +186,15 @@ const ep_attempt *ep_sender_attempt(ep_sender *s)
 
 void ep_senders_abort(parley_endpoint *ep)
 {
-    /* owners release their senders when told (their own abort runs first); what is left is
-     * released quietly */
-    pl_list_each_safe(pos, tmp, &ep->senders)
-    {
-        ep_sender *s = pl_container_of(pos, ep_sender, link);
-        ep_sender_release(s);
+    /* owners release their senders when told (their own abort runs first); what is left (the
+     * BYE of a session that ended already...) fails with PARLEY_E_TERMINATED so that its owner
+     * completes, and the owner releases it as after any failure */
+    while (!pl_list_empty(&ep->senders)) {
+        ep_sender *s = pl_container_of(ep->senders.next, ep_sender, link);
+        pl_list_remove(&s->link); /* out of the list whatever the owner does */
+        if (s->ops.on_fail)
+            fail(s, PARLEY_E_TERMINATED);
+        else
+            ep_sender_release(s);
     }
 }

@@ -185,12 +185,13 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
     }
     char hop[512];
     dlg_next_hop(s->dlg, hop, sizeof(hop));
-    parley_session_ref(s); /* until the BYE is answered */
     op->kind = OP_TERMINATE;
+    /* the session outlives the application's reference until the BYE is answered */
+    op->holds_session = true;
+    parley_session_ref(s);
     int rc = ep_sender_start(s->ep, hop, &bye_ops, op, &op->sender);
     if (rc)
         sess_op_complete(op, rc, NULL);
-    parley_session_unref(s);
 }
 
 /* ---- receiving ---- */

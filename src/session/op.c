@@ -50,10 +50,13 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
         op->cb(op->user, &r);
         parley_session_unref(s);
     }
+    bool held = op->holds_session;
     pl_free(op->ctype);
     pl_free(op->body);
     pl_free(op->hdrs);
     pl_free(op);
+    if (held)
+        parley_session_unref(s);
 }
 
 void sess_op_fail_all(parley_session *s, int err)

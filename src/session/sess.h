@@ -42,6 +42,7 @@ typedef struct sess_op {
     sip_kv *hdrs;
     size_t nh;
     bool done;
+    bool holds_session; /* a reference on s, dropped on completion */
 } sess_op;
 
 struct parley_ack {
