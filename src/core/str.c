@@ -2,31 +2,6 @@
 
 #include "core/alloc.h"
 
-bool pl_str_eq(pl_str a, pl_str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
-}
-
-bool pl_str_casecmp_eq(pl_str a, pl_str b)
-{
-    if (a.len != b.len)
-        return false;
-    for (size_t i = 0; i < a.len; i++)
-        if (pl_tolower(a.p[i]) != pl_tolower(b.p[i]))
-            return false;
-    return true;
-}
-
-bool pl_str_eq_lit(pl_str a, const char *lit)
-{
-    return pl_str_eq(a, pl_str_c(lit));
-}
-
-bool pl_str_caseeq_lit(pl_str a, const char *lit)
-{
-    return pl_str_casecmp_eq(a, pl_str_c(lit));
-}
-
 static bool is_trim_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -40,21 +40,45 @@ static inline bool pl_str_set(pl_str s)
     return s.p != NULL;
 }
 
-bool pl_str_eq(pl_str a, pl_str b);
-bool pl_str_casecmp_eq(pl_str a, pl_str b);
-bool pl_str_eq_lit(pl_str a, const char *lit);      /* case-sensitive */
-bool pl_str_caseeq_lit(pl_str a, const char *lit);  /* case-insensitive (ASCII) */
-pl_str pl_str_trim(pl_str s);                       /* strips SP, HT, CR, LF both ends */
+static inline char pl_tolower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* Inline so that comparisons with literals fold strlen and reject on length first. */
+static inline bool pl_str_eq(pl_str a, pl_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+static inline bool pl_str_casecmp_eq(pl_str a, pl_str b)
+{
+    if (a.len != b.len)
+        return false;
+    for (size_t i = 0; i < a.len; i++)
+        if (pl_tolower(a.p[i]) != pl_tolower(b.p[i]))
+            return false;
+    return true;
+}
+
+/* case-sensitive */
+static inline bool pl_str_eq_lit(pl_str a, const char *lit)
+{
+    return pl_str_eq(a, pl_str_c(lit));
+}
+
+/* case-insensitive (ASCII) */
+static inline bool pl_str_caseeq_lit(pl_str a, const char *lit)
+{
+    return pl_str_casecmp_eq(a, pl_str_c(lit));
+}
+
+pl_str pl_str_trim(pl_str s); /* strips SP, HT, CR, LF both ends */
 
 /* Parses 1*DIGIT covering the whole slice into *out; fails on overflow past max. */
 bool pl_str_to_u64(pl_str s, uint64_t max, uint64_t *out);
 
 /* Copies s into a NUL-terminated malloc'd string (NULL on failure or absent s). */
 char *pl_str_dup(pl_str s);
-
-static inline char pl_tolower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
 
 #endif

@@ -82,13 +82,16 @@ const sip_hdr_info sip_hdr_table[SIP_H_COUNT] = {
  * before main() and read-only afterwards. */
 #define NAME_SLOTS 256u
 static uint8_t name_slots[NAME_SLOTS];
+static uint8_t name_len[SIP_H_COUNT];
 static uint8_t compact_ids[128];
 
+/* c | 0x20 folds letters to lower case (and leaves the other token characters alike enough:
+ * a collision only costs the comparison that follows). */
 static unsigned name_hash(const char *s, size_t n)
 {
     unsigned h = 2166136261u;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)pl_tolower(s[i])) * 16777619u;
+        h = (h ^ ((unsigned char)s[i] | 0x20u)) * 16777619u;
     return h;
 }
 
@@ -96,7 +99,8 @@ __attribute__((constructor)) static void build_name_table(void)
 {
     for (unsigned id = 1; id < SIP_H_COUNT; id++) {
         const char *n = sip_hdr_table[id].name;
-        unsigned h = name_hash(n, strlen(n)) % NAME_SLOTS;
+        name_len[id] = (uint8_t)strlen(n);
+        unsigned h = name_hash(n, name_len[id]) % NAME_SLOTS;
         while (name_slots[h])
             h = (h + 1) % NAME_SLOTS;
         name_slots[h] = (uint8_t)id;
@@ -116,9 +120,10 @@ sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
     unsigned h = name_hash(name, len) % NAME_SLOTS;
     pl_str want = pl_str_make(name, len);
     while (name_slots[h]) {
-        const char *n = sip_hdr_table[name_slots[h]].name;
-        if (pl_str_casecmp_eq(want, pl_str_c(n)))
-            return (sip_hdr_id)name_slots[h];
+        unsigned id = name_slots[h];
+        if (name_len[id] == len &&
+            pl_str_casecmp_eq(want, pl_str_make(sip_hdr_table[id].name, len)))
+            return (sip_hdr_id)id;
         h = (h + 1) % NAME_SLOTS;
     }
     return SIP_H_OTHER;
@@ -138,10 +143,14 @@ static const char *const method_names[SIP_METHOD_COUNT] = {
 
 sip_method sip_method_from_str(pl_str s)
 {
-    /* methods are case-sensitive (RFC 3261 §7.1) */
-    for (unsigned m = 1; m < SIP_METHOD_COUNT; m++)
-        if (pl_str_eq_lit(s, method_names[m]))
+    /* methods are case-sensitive (RFC 3261 §7.1); length and first letter pick the candidates */
+    if (s.len < 3 || s.len > 9)
+        return SIP_METHOD_OTHER;
+    for (unsigned m = 1; m < SIP_METHOD_COUNT; m++) {
+        const char *n = method_names[m];
+        if (n[0] == s.p[0] && strlen(n) == s.len && memcmp(n, s.p, s.len) == 0)
             return (sip_method)m;
+    }
     return SIP_METHOD_OTHER;
 }
 

@@ -153,14 +153,11 @@ bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const ch
             return false;
         }
         pl_str text = pl_str_span(open + 1, close);
-        if (has_lws(text)) {
-            *fault_at = open + 1;
-            *reason = "whitespace inside <URI>";
-            return false;
-        }
         if (sip_uri_parse(text, &na->uri, &uri_fault, &uri_reason) != 0) {
-            *fault_at = uri_fault;
-            *reason = uri_reason;
+            /* the URI parser refuses whitespace anyway: say so plainly when that was it */
+            bool ws = has_lws(text);
+            *fault_at = ws ? open + 1 : uri_fault;
+            *reason = ws ? "whitespace inside <URI>" : uri_reason;
             return false;
         }
         na->bracketed = true;

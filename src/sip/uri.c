@@ -14,6 +14,8 @@
 
 bool sip_ipv4_valid(pl_str t)
 {
+    if (!t.len || t.p[0] < '0' || t.p[0] > '9')
+        return false; /* most hosts are names: leave at once */
     int parts = 0;
     size_t i = 0;
     while (i < t.len) {
