@@ -282,6 +282,30 @@ static const char *split_headers(sip_msg *m, const char *p, const char *end,
 
 /* ---- typed fields and usability ---- */
 
+/* Comments ("(...)", RFC 3261 §25.1) nest; a hostile peer could nest them without end. Only the
+ * depth is checked here (the values are read on demand). */
+static void check_comment_nesting(sip_msg *m, const sip_hdr *h, unsigned max)
+{
+    unsigned depth = 0;
+    bool quoted = false;
+    for (size_t i = 0; i < h->value.len; i++) {
+        char c = h->value.p[i];
+        if (c == '\\') {
+            i++; /* quoted-pair: the next character is taken as it is */
+        } else if (c == '"' && depth == 0) {
+            quoted = !quoted;
+        } else if (!quoted && c == '(') {
+            if (++depth > max) {
+                sip_fault(m, PARLEY_E_LIMIT, h->value.p + i, 400, sip_hdr_table[h->id].name,
+                          "comments nested too deeply");
+                return;
+            }
+        } else if (!quoted && c == ')' && depth) {
+            depth--;
+        }
+    }
+}
+
 static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
 {
     sip_via **via_tail = &m->via;
@@ -340,6 +364,10 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
             break;
         case SIP_H_DATE:
             sip_check_date(m, h);
+            break;
+        case SIP_H_USER_AGENT:
+        case SIP_H_SERVER:
+            check_comment_nesting(m, h, lim->max_nesting);
             break;
         default:
             break;
