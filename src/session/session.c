@@ -628,7 +628,9 @@ int sess_header_check(const parley_header *h, size_t n)
 
 void sess_set_local_contact(parley_session *s, const char *contact)
 {
-    set_prop_c(s, &s->local.contact, contact);
+    /* the URI of our Contact value ("<uri>;epid=..."), as for the remote participant */
+    const char *lt = strchr(contact, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    set_prop(s, &s->local.contact, lt && gt ? pl_str_span(lt + 1, gt) : pl_str_c(contact));
 }
 
 void sess_set_remote_tag(parley_session *s, pl_str tag)
