@@ -20,6 +20,13 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
 {
     txn_server_print_head(t, b, (unsigned)code, pl_str_c(reason),
                           code > 100 ? pl_str_c(s->dlg->local_tag) : PL_STR_NULL);
+    if (code > 100 && code < 300) {
+        /* a response that makes a dialog copies the Record-Route (RFC 3261 §12.1.1) */
+        const sip_msg *req = txn_server_request(t);
+        for (const sip_hdr *h = sip_hdr_first(req, SIP_H_RECORD_ROUTE); h;
+             h = sip_hdr_next(req, h))
+            sip_print_header(b, PL_STR_LIT("Record-Route"), h->value);
+    }
     pl_buf_puts(b, "Server: ");
     pl_buf_puts(b, s->ep->user_agent);
     pl_buf_puts(b, "\r\n");
