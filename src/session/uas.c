@@ -18,11 +18,16 @@
 static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code,
                            const char *reason, bool contact)
 {
+    /* our tag, and our epid beside it (MS-SIPRE), as in the dialog's local To value */
+    const sip_msg *req = txn_server_request(t);
+    char tag[160];
+    snprintf(tag, sizeof(tag), "%s%s%s", s->dlg->local_tag,
+             req->to && pl_str_set(req->to->epid) ? "" : ";epid=",
+             req->to && pl_str_set(req->to->epid) ? "" : s->ep->epid);
     txn_server_print_head(t, b, (unsigned)code, pl_str_c(reason),
-                          code > 100 ? pl_str_c(s->dlg->local_tag) : PL_STR_NULL);
+                          code > 100 ? pl_str_c(tag) : PL_STR_NULL);
     if (code > 100 && code < 300) {
         /* a response that makes a dialog copies the Record-Route (RFC 3261 §12.1.1) */
-        const sip_msg *req = txn_server_request(t);
         for (const sip_hdr *h = sip_hdr_first(req, SIP_H_RECORD_ROUTE); h;
              h = sip_hdr_next(req, h))
             sip_print_header(b, PL_STR_LIT("Record-Route"), h->value);
