@@ -415,7 +415,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
     s->dlg = d;
     drop_early_dialogs(s);
     sess_set_remote_tag(s, tag);
-    sess_set_remote_from(s, m->to, m, true);
+    /* as for provisionals: the first response that names the remote is no change of it */
+    sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
 
     if (s->cancel_wanted) {
         /* the 2xx crossed our CANCEL: ACK it, then BYE (RFC 3261 §9.1) */
