@@ -42,8 +42,8 @@ static void bob_on_message(parley_session *s, parley_request *req, void *user)
     parley_session_send_message(s, PARLEY_MSG_MESSAGE, &reply, NULL, 0, NULL, NULL);
 }
 
-static void bob_on_session(parley_endpoint *ep, parley_session *s,
-                           const parley_incoming_info *info, void *user)
+static void bob_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
+                           void *user)
 {
     (void)ep;
     (void)user;
@@ -115,8 +115,8 @@ int main(void)
     bob_neg = make_negotiator();
     if (!alice_neg || !bob_neg || parley_endpoint_create(&bc, &bob) ||
         parley_endpoint_create(&ac, &alice) ||
-        parley_endpoint_set_session_cb(bob, bob_on_session, NULL) ||
-        parley_endpoint_start(bob) || parley_endpoint_start(alice))
+        parley_endpoint_set_session_cb(bob, bob_on_session, NULL) || parley_endpoint_start(bob) ||
+        parley_endpoint_start(alice))
         goto out;
 
     /* where Bob listens ("udp:127.0.0.1:PORT") */
@@ -135,8 +135,7 @@ int main(void)
 
     parley_result *r = NULL;
     int err = parley_session_participate_sync(call, NULL, 0, &r); /* INVITE ... 200, ACK */
-    printf("alice call: %s, %d %s\n", parley_strerror(err), r ? r->status : 0,
-           r ? r->reason : "");
+    printf("alice call: %s, %d %s\n", parley_strerror(err), r ? r->status : 0, r ? r->reason : "");
     parley_result_free(r);
     if (err)
         goto out;

@@ -25,9 +25,9 @@ typedef struct parley_trace_event {
     const char *transport; /* "UDP", "TCP", "TLS" */
     const char *local;     /* "127.0.0.1:5060" */
     const char *remote;
-    const char *data;      /* the bytes, not NUL-terminated */
+    const char *data; /* the bytes, not NUL-terminated */
     size_t len;
-    uint64_t time_us;      /* wall clock, microseconds since the epoch */
+    uint64_t time_us; /* wall clock, microseconds since the epoch */
 } parley_trace_event;
 
 typedef void (*parley_trace_cb)(void *user, const parley_trace_event *ev);
@@ -40,34 +40,37 @@ typedef void (*parley_trace_cb)(void *user, const parley_trace_event *ev);
 typedef void (*parley_request_cb)(parley_endpoint *ep, parley_request *req, void *user);
 
 typedef struct parley_endpoint_config {
-    const char *uri;             /* own address of record, "sip:alice@example.com"; default
-                                    sip:parley@<first listening address> */
-    const char *display_name;    /* for From */
-    const char *endpoint_id;     /* the epid; generated once when NULL */
-    const char *const *listen;   /* NULL-terminated: "udp:127.0.0.1:5060", "tcp:[::1]:5060",
-                                    "tls:127.0.0.1:5061"; port 0 picks a free port */
-    const char *tls_cert;        /* PEM certificate chain for tls: listening points */
-    const char *tls_key;         /* its PEM private key */
-    const char *tls_ca;          /* PEM CAs that servers we connect to must chain to */
-    unsigned t1_ms, t2_ms, t4_ms; /* RFC 3261 timers; 0 = 500, 4000, 5000 */
-    unsigned idle_timeout_ms;    /* close idle TCP/TLS connections; 0 = 120000 */
-    parley_parse_limits limits;  /* zero fields take the defaults */
-    size_t max_message_body;     /* larger page-mode bodies get 413; 0 = 65536 */
+    const char *uri;                 /* own address of record, "sip:alice@example.com"; default
+                                        sip:parley@<first listening address> */
+    const char *display_name;        /* for From */
+    const char *endpoint_id;         /* the epid; generated once when NULL */
+    const char *const *listen;       /* NULL-terminated: "udp:127.0.0.1:5060", "tcp:[::1]:5060",
+                                        "tls:127.0.0.1:5061"; port 0 picks a free port */
+    const char *tls_cert;            /* PEM certificate chain for tls: listening points */
+    const char *tls_key;             /* its PEM private key */
+    const char *tls_ca;              /* PEM CAs that servers we connect to must chain to */
+    unsigned t1_ms, t2_ms, t4_ms;    /* RFC 3261 timers; 0 = 500, 4000, 5000 */
+    unsigned idle_timeout_ms;        /* close idle TCP/TLS connections; 0 = 120000 */
+    parley_parse_limits limits;      /* zero fields take the defaults */
+    size_t max_message_body;         /* larger page-mode bodies get 413; 0 = 65536 */
     const char *const *accept_types; /* NULL-terminated MIME types accepted in MESSAGE (415
                                         otherwise); NULL = text/plain and message/cpim;
                                         entries may use "*" for the type
                                         or the subtype (star, slash, star: all) */
-    const char *user_agent;      /* User-Agent / Server value; NULL = "parley/<version>" */
-    const char *dns_servers;     /* "127.0.0.1:5353,..." instead of /etc/resolv.conf */
-    struct uv_loop_s *loop;      /* run on this libuv loop (create the endpoint on the thread
-                                    that runs it); NULL: parley_endpoint_start runs a thread */
-    parley_request_cb on_message; /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
-                                     NULL answers them 405 */
-    parley_trace_cb on_trace;    /* every SIP message sent and received */
-    void *user;                  /* passed to the callbacks */
+    const char *user_agent;          /* User-Agent / Server value; NULL = "parley/<version>" */
+    const char *dns_servers;         /* "127.0.0.1:5353,..." instead of /etc/resolv.conf */
+    struct uv_loop_s *loop;          /* run on this libuv loop (create the endpoint on the thread
+                                        that runs it); NULL: parley_endpoint_start runs a thread */
+    parley_request_cb on_message;    /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
+                                        NULL answers them 405 */
+    parley_trace_cb on_trace;        /* every SIP message sent and received */
+    void *user;                      /* passed to the callbacks */
 } parley_endpoint_config;
 
-#define PARLEY_ENDPOINT_CONFIG_INIT {0}
+#define PARLEY_ENDPOINT_CONFIG_INIT                                                                \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 /* Creates an endpoint and opens its listening points. */
 int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **out);
@@ -99,8 +102,8 @@ int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t 
  */
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,
-                                 const parley_header *headers, size_t nheaders,
-                                 parley_done_cb cb, void *user);
+                                 const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                                 void *user);
 /* Blocking form; *out receives the result (free with parley_result_free). Returns r->error. */
 int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
                                       const parley_address *to, const parley_content *body,

@@ -37,13 +37,16 @@ typedef struct parley_parse_error {
 
 /* Limits against hostile input. Zero fields take the default shown. */
 typedef struct parley_parse_limits {
-    size_t max_size;         /* whole message, default 65536 */
-    unsigned max_headers;    /* header fields, default 256 */
-    size_t max_line;         /* one header field including folded lines, default 8192 */
-    unsigned max_list;       /* values in one list header (Via, Contact...), default 64 */
-    unsigned max_nesting;    /* parenthesised comment depth, default 8 */
+    size_t max_size;      /* whole message, default 65536 */
+    unsigned max_headers; /* header fields, default 256 */
+    size_t max_line;      /* one header field including folded lines, default 8192 */
+    unsigned max_list;    /* values in one list header (Via, Contact...), default 64 */
+    unsigned max_nesting; /* parenthesised comment depth, default 8 */
 } parley_parse_limits;
-#define PARLEY_PARSE_LIMITS_INIT {65536, 256, 8192, 64, 8}
+#define PARLEY_PARSE_LIMITS_INIT                                                                   \
+    {                                                                                              \
+        65536, 256, 8192, 64, 8                                                                    \
+    }
 
 /* parley_msg_parse flags */
 enum {
@@ -59,8 +62,7 @@ enum {
  * limits may be NULL for the defaults.
  */
 int parley_msg_parse(const void *data, size_t len, unsigned flags,
-                     const parley_parse_limits *limits, parley_msg **out,
-                     parley_parse_error *err);
+                     const parley_parse_limits *limits, parley_msg **out, parley_parse_error *err);
 
 /* Takes a reference. Safe from any thread. Returns m. */
 parley_msg *parley_msg_ref(parley_msg *m);
@@ -94,8 +96,9 @@ int parley_msg_header(const parley_msg *m, const char *name, size_t nth, parley_
 
 /*
  * Prints the message in canonical form (long header names, unfolded values, the header fields
- * in their order, the body) into buf. Parsing the text again gives the same fields. Returns the length the full text needs; writes at most size bytes and
- * NUL-terminates when size > 0 (snprintf-like).
+ * in their order, the body) into buf. Parsing the text again gives the same fields. Returns the
+ * length the full text needs; writes at most size bytes and NUL-terminates when size > 0
+ * (snprintf-like).
  */
 size_t parley_msg_print(const parley_msg *m, char *buf, size_t size);
 

@@ -87,7 +87,10 @@ typedef struct parley_session_opts {
     const char *local_name;  /* our display name; default: the endpoint's */
     const char *request_uri; /* Request-URI when it differs from the target */
 } parley_session_opts;
-#define PARLEY_SESSION_OPTS_INIT {0}
+#define PARLEY_SESSION_OPTS_INIT                                                                   \
+    {                                                                                              \
+        0                                                                                          \
+    }
 
 /* An outgoing session to target, in state Idle. */
 int parley_session_create(parley_endpoint *ep, const parley_address *target,
@@ -196,8 +199,7 @@ typedef struct parley_session_cbs {
     parley_redirect_action (*on_redirecting)(parley_session *s, const parley_address *targets,
                                              size_t n, size_t current, void *user);
     /* The INVITE got its 2xx: ack is there to delay the ACK or add headers to it. */
-    void (*on_accepted)(parley_session *s, const parley_msg *response, parley_ack *ack,
-                        void *user);
+    void (*on_accepted)(parley_session *s, const parley_msg *response, parley_ack *ack, void *user);
     /* The ACK for our 2xx arrived (the INVITE transaction is complete). */
     void (*on_completed)(parley_session *s, const parley_msg *ack, void *user);
     /* The peer sent BYE or CANCEL. */
@@ -205,8 +207,8 @@ typedef struct parley_session_cbs {
     /* A 101-199 response to our INVITE (one per early dialog / fork). */
     void (*on_provisional)(parley_session *s, const parley_msg *response, void *user);
     /* The remote participant's display name or endpoint id changed. */
-    void (*on_participant_changed)(parley_session *s, const parley_participant *p,
-                                   unsigned changed, void *user);
+    void (*on_participant_changed)(parley_session *s, const parley_participant *p, unsigned changed,
+                                   void *user);
     /* The peer's re-INVITE was handled (headers of the request; after the ACK). */
     void (*on_reinvite)(parley_session *s, const parley_msg *request, void *user);
 } parley_session_cbs;
@@ -237,9 +239,9 @@ int parley_session_provisional(parley_session *s, int code, const char *reason,
 
 /* Connected: MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE, or BENOTIFY (completes when sent).
  * body NULL: no body; content type NULL: text/plain;charset=UTF-8. */
-int parley_session_send_message(parley_session *s, parley_msg_type type,
-                                const parley_content *body, const parley_header *headers,
-                                size_t nheaders, parley_done_cb cb, void *user);
+int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
+                                const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                                void *user);
 int parley_session_send_message_sync(parley_session *s, parley_msg_type type,
                                      const parley_content *body, const parley_header *headers,
                                      size_t nheaders, parley_result **out);
@@ -261,8 +263,8 @@ int parley_session_renegotiate_sync(parley_session *s, const parley_header *head
  */
 int parley_session_terminate(parley_session *s, const parley_header *headers, size_t nheaders,
                              parley_done_cb cb, void *user);
-int parley_session_terminate_sync(parley_session *s, const parley_header *headers,
-                                  size_t nheaders, parley_result **out);
+int parley_session_terminate_sync(parley_session *s, const parley_header *headers, size_t nheaders,
+                                  parley_result **out);
 
 /* Incoming, not answered yet: a final failure response (400-699, else PARLEY_E_INVAL). */
 int parley_session_reject(parley_session *s, int code, const char *reason,
@@ -278,8 +280,7 @@ int parley_session_refer(parley_session *s, const parley_address *target,
                          const parley_header *headers, size_t nheaders, parley_done_cb cb,
                          void *user);
 int parley_session_refer_sync(parley_session *s, const parley_address *target,
-                              const parley_header *headers, size_t nheaders,
-                              parley_result **out);
+                              const parley_header *headers, size_t nheaders, parley_result **out);
 
 /* In on_refer: accept (202, then NOTIFYs with parley_refer_in_notify) or decline (code 0 =
  * 603). */

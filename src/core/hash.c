@@ -71,8 +71,8 @@ void pl_hash_remove(pl_hash *h, pl_hnode *n)
     }
 }
 
-pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash, bool (*match)(const pl_hnode *, const void *),
-                       const void *key)
+pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash,
+                       bool (*match)(const pl_hnode *, const void *), const void *key)
 {
     for (pl_hnode *e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
         if (e->hash == hash && match(e, key))

@@ -30,8 +30,8 @@ void pl_hash_free(pl_hash *h);
 void pl_hash_insert(pl_hash *h, pl_hnode *n, uint64_t hash);
 void pl_hash_remove(pl_hash *h, pl_hnode *n);
 /* First node with this hash for which match(node, key) is true, or NULL. */
-pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash, bool (*match)(const pl_hnode *, const void *),
-                       const void *key);
+pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash,
+                       bool (*match)(const pl_hnode *, const void *), const void *key);
 
 /* FNV-1a style 64-bit hashing of byte runs; pl_hash_mix to combine. Case-insensitive variant
  * for tokens compared case-insensitively. */

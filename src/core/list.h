@@ -9,7 +9,7 @@ typedef struct pl_list {
     struct pl_list *prev, *next;
 } pl_list;
 
-#define pl_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define pl_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void pl_list_init(pl_list *l)
 {

@@ -27,7 +27,7 @@ struct pl_loop {
     call *head, *tail; /* queued calls */
     bool stop_requested;
     pl_wheel wheel;
-    uint64_t vnow; /* virtual clock */
+    uint64_t vnow;  /* virtual clock */
     uint64_t armed; /* deadline the uv timer is armed for, UINT64_MAX when idle */
 };
 

@@ -11,7 +11,7 @@
 
 typedef parley_slice pl_str;
 
-#define PL_STR_NULL ((pl_str){NULL, 0})
+#define PL_STR_NULL   ((pl_str){NULL, 0})
 #define PL_STR_LIT(s) ((pl_str){(s), sizeof(s) - 1})
 
 static inline pl_str pl_str_make(const char *p, size_t len)

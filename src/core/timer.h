@@ -22,8 +22,8 @@ struct pl_timer {
 };
 
 #define PL_WHEEL_LEVELS 4
-#define PL_WHEEL_BITS 6
-#define PL_WHEEL_SLOTS (1u << PL_WHEEL_BITS)
+#define PL_WHEEL_BITS   6
+#define PL_WHEEL_SLOTS  (1u << PL_WHEEL_BITS)
 
 typedef struct pl_wheel {
     uint64_t cur; /* next tick to process: every timer with expires < cur has fired */

@@ -16,7 +16,8 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
     ep_new_tag(tag);
     pl_buf b;
     pl_buf_init(&b, 512 + extra_raw.len);
-    txn_server_print_head(t, &b, status, pl_str_c(reason), status > 100 ? pl_str_c(tag) : PL_STR_NULL);
+    txn_server_print_head(t, &b, status, pl_str_c(reason),
+                          status > 100 ? pl_str_c(tag) : PL_STR_NULL);
     pl_buf_puts(&b, "Server: ");
     pl_buf_puts(&b, ep->user_agent);
     pl_buf_puts(&b, "\r\n");

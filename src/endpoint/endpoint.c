@@ -142,7 +142,8 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     ep->cfg.listen = NULL;
     ep->cfg.accept_types = NULL;
     ep->display = dup_or_null(cfg->display_name);
-    ep->user_agent = pl_str_dup(pl_str_c(cfg->user_agent ? cfg->user_agent : PARLEY_VERSION_STRING));
+    ep->user_agent =
+        pl_str_dup(pl_str_c(cfg->user_agent ? cfg->user_agent : PARLEY_VERSION_STRING));
     static const char *const default_accept[] = {"text/plain", "message/cpim", NULL};
     ep->accept = dup_list(cfg->accept_types ? cfg->accept_types : default_accept);
     ep->max_body = cfg->max_message_body ? cfg->max_message_body : 65536;

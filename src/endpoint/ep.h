@@ -35,15 +35,15 @@ struct parley_endpoint {
     char *display;
     char *epid;
     char *user_agent;
-    char *user;        /* user part of uri, for Contact */
-    char **accept;     /* NULL-terminated */
+    char *user;    /* user part of uri, for Contact */
+    char **accept; /* NULL-terminated */
     size_t max_body;
-    char **listen;     /* resolved listening points, "udp:127.0.0.1:5060" */
+    char **listen; /* resolved listening points, "udp:127.0.0.1:5060" */
     size_t nlisten;
 
-    pl_list senders;   /* ep_sender in flight */
-    pl_list requests;  /* parley_request deferred by the application */
-    pl_list pages;     /* page-mode operations in flight */
+    pl_list senders;  /* ep_sender in flight */
+    pl_list requests; /* parley_request deferred by the application */
+    pl_list pages;    /* page-mode operations in flight */
 
     /* hooks the session layer installs */
     void *sessions;

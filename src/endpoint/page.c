@@ -89,8 +89,8 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
         .extra = op->hdrs,
         .nextra = op->nh,
         .extra_raw = pl_buf_str(&ua),
-        .content_type = op->len ? pl_str_c(op->ctype ? op->ctype : "text/plain;charset=UTF-8")
-                                : PL_STR_NULL,
+        .content_type =
+            op->len ? pl_str_c(op->ctype ? op->ctype : "text/plain;charset=UTF-8") : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
     };
     int rc = pl_buf_ok(&from) && pl_buf_ok(&to) && pl_buf_ok(&contact) && pl_buf_ok(&ua)
@@ -214,8 +214,8 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
 
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,
-                                 const parley_header *headers, size_t nheaders,
-                                 parley_done_cb cb, void *user)
+                                 const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                                 void *user)
 {
     int err;
     page_op *op = op_new(ep, type, to, body, headers, nheaders, cb, user, &err);

@@ -88,8 +88,8 @@ static int send_response(parley_request *r, int code, const char *reason, const 
     ep_print_headers(&b, h, nh);
     sip_print_body(&b, pl_str_c(len ? (ctype ? ctype : "text/plain;charset=UTF-8") : NULL),
                    pl_str_make(body, len));
-    int rc = pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)code, b.data, b.len)
-                           : PARLEY_E_NOMEM;
+    int rc =
+        pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
     pl_buf_free(&b);
     if (code >= 200) {
         r->answered = true;

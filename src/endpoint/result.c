@@ -50,13 +50,20 @@ void ep_result_from(parley_result *r, int err, const sip_msg *m, char *reason_bu
 const char *parley_msg_type_method(parley_msg_type t)
 {
     switch (t) {
-    case PARLEY_MSG_MESSAGE: return "MESSAGE";
-    case PARLEY_MSG_INFO: return "INFO";
-    case PARLEY_MSG_OPTIONS: return "OPTIONS";
-    case PARLEY_MSG_BENOTIFY: return "BENOTIFY";
-    case PARLEY_MSG_SERVICE: return "SERVICE";
-    case PARLEY_MSG_NOTIFY: return "NOTIFY";
-    default: return NULL;
+    case PARLEY_MSG_MESSAGE:
+        return "MESSAGE";
+    case PARLEY_MSG_INFO:
+        return "INFO";
+    case PARLEY_MSG_OPTIONS:
+        return "OPTIONS";
+    case PARLEY_MSG_BENOTIFY:
+        return "BENOTIFY";
+    case PARLEY_MSG_SERVICE:
+        return "SERVICE";
+    case PARLEY_MSG_NOTIFY:
+        return "NOTIFY";
+    default:
+        return NULL;
     }
 }
 

@@ -153,8 +153,7 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
         }
     }
     /* RFC 3261 §18.2.1: received when the sent-by host differs; RFC 3581: always with rport */
-    if (stamp->received.len &&
-        (v->has_rport || !pl_str_casecmp_eq(v->host, stamp->received))) {
+    if (stamp->received.len && (v->has_rport || !pl_str_casecmp_eq(v->host, stamp->received))) {
         pl_buf_puts(b, ";received=");
         pl_buf_put_str(b, stamp->received);
     } else if (pl_str_set(v->received)) {
@@ -198,9 +197,10 @@ void sip_print_response_head(pl_buf *b, const sip_msg *req, unsigned status, pl_
 bool sip_header_restricted(pl_str name)
 {
     static const sip_hdr_id owned[] = {
-        SIP_H_VIA,          SIP_H_FROM,         SIP_H_TO,           SIP_H_CALL_ID,
-        SIP_H_CSEQ,         SIP_H_MAX_FORWARDS, SIP_H_CONTACT,      SIP_H_ROUTE,
-        SIP_H_RECORD_ROUTE, SIP_H_CONTENT_TYPE, SIP_H_CONTENT_LENGTH, SIP_H_RACK,
+        SIP_H_VIA,          SIP_H_FROM,           SIP_H_TO,
+        SIP_H_CALL_ID,      SIP_H_CSEQ,           SIP_H_MAX_FORWARDS,
+        SIP_H_CONTACT,      SIP_H_ROUTE,          SIP_H_RECORD_ROUTE,
+        SIP_H_CONTENT_TYPE, SIP_H_CONTENT_LENGTH, SIP_H_RACK,
         SIP_H_RSEQ,
     };
     sip_hdr_id id = sip_hdr_lookup(name.p, name.len);

@@ -36,17 +36,17 @@ typedef struct sip_out {
 typedef struct sip_req_parts {
     pl_str method;
     pl_str ruri;
-    pl_str via;           /* the top Via value: "SIP/2.0/UDP host:port;branch=...;rport" */
-    pl_str from, to;      /* full header values, tags included */
+    pl_str via;      /* the top Via value: "SIP/2.0/UDP host:port;branch=...;rport" */
+    pl_str from, to; /* full header values, tags included */
     pl_str call_id;
     uint32_t cseq;
     int max_forwards;     /* < 0: 70 */
     const pl_str *routes; /* Route values, in order */
     size_t nroutes;
-    pl_str contact;       /* Contact value, or empty */
-    const sip_kv *extra;  /* more headers, printed as given */
+    pl_str contact;      /* Contact value, or empty */
+    const sip_kv *extra; /* more headers, printed as given */
     size_t nextra;
-    pl_str extra_raw;     /* preformatted header lines ("Name: v\r\n"...) */
+    pl_str extra_raw; /* preformatted header lines ("Name: v\r\n"...) */
     pl_str content_type;
     pl_str body;
 } sip_req_parts;

@@ -17,9 +17,9 @@ enum {
     SIP_C_HOST = 1u << 8,       /* hostname characters (alnum - . and _ as a tolerance) */
     SIP_C_HEX = 1u << 9,
     SIP_C_DIGIT = 1u << 10,
-    SIP_C_RESERVED = 1u << 11,  /* ; / ? : @ & = + $ , */
-    SIP_C_URIC = 1u << 12,      /* reserved / unreserved (absoluteURI bodies, escaped apart) */
-    SIP_C_SCHEME = 1u << 13,    /* ALPHA DIGIT + - . */
+    SIP_C_RESERVED = 1u << 11, /* ; / ? : @ & = + $ , */
+    SIP_C_URIC = 1u << 12,     /* reserved / unreserved (absoluteURI bodies, escaped apart) */
+    SIP_C_SCHEME = 1u << 13,   /* ALPHA DIGIT + - . */
 };
 
 extern const uint16_t sip_char_class[256];

@@ -50,8 +50,7 @@ static int content_length(const char *p, const char *end, uint64_t *out)
                         ve = n2 ? n2 : end;
                     }
                     uint64_t v;
-                    if (found || !pl_str_to_u64(pl_str_trim(pl_str_span(c + 1, ve)),
-                                                INT32_MAX, &v))
+                    if (found || !pl_str_to_u64(pl_str_trim(pl_str_span(c + 1, ve)), INT32_MAX, &v))
                         return -1;
                     *out = v;
                     found = 1;
@@ -63,8 +62,7 @@ static int content_length(const char *p, const char *end, uint64_t *out)
     return found;
 }
 
-int sip_frame(const char *data, size_t len, const sip_limits *lim, size_t *skip,
-              size_t *msg_len)
+int sip_frame(const char *data, size_t len, const sip_limits *lim, size_t *skip, size_t *msg_len)
 {
     const sip_limits *l = lim ? lim : &sip_default_limits;
     size_t max = l->max_size ? l->max_size : sip_default_limits.max_size;

@@ -156,16 +156,16 @@ typedef enum sip_host_type {
 } sip_host_type;
 
 typedef struct sip_uri {
-    pl_str raw;      /* the whole URI */
+    pl_str raw; /* the whole URI */
     pl_str scheme;
-    pl_str user;     /* sip/sips userinfo user, tel number */
+    pl_str user; /* sip/sips userinfo user, tel number */
     pl_str password;
-    pl_str host;     /* IPv6 references without the brackets */
-    pl_str params;   /* text after the first ';' up to '?' (no leading ';') */
-    pl_str headers;  /* text after '?' */
+    pl_str host;    /* IPv6 references without the brackets */
+    pl_str params;  /* text after the first ';' up to '?' (no leading ';') */
+    pl_str headers; /* text after '?' */
     pl_str transport, maddr, user_param, method, ttl; /* well-known parameters (raw) */
-    uint16_t port;   /* 0 when absent */
-    uint8_t kind;    /* sip_uri_kind */
+    uint16_t port;                                    /* 0 when absent */
+    uint8_t kind;                                     /* sip_uri_kind */
     uint8_t host_type;
     bool lr;
 } sip_uri;
@@ -175,7 +175,7 @@ typedef struct sip_naddr {
     pl_str raw;     /* the whole value element */
     pl_str display; /* as written: quoted string with its quotes, or tokens; empty if none */
     sip_uri uri;
-    pl_str params;  /* header parameters after the URI, no leading ';' */
+    pl_str params;                /* header parameters after the URI, no leading ';' */
     pl_str tag, epid, expires, q; /* well-known parameters (raw values) */
     struct sip_naddr *next;
     bool bracketed; /* written as <uri> */
@@ -183,9 +183,9 @@ typedef struct sip_naddr {
 
 typedef struct sip_via {
     pl_str raw;
-    pl_str protocol, version, transport; /* "SIP", "2.0", "UDP" */
-    pl_str host;                         /* IPv6 without brackets */
-    pl_str params;                       /* no leading ';' */
+    pl_str protocol, version, transport;        /* "SIP", "2.0", "UDP" */
+    pl_str host;                                /* IPv6 without brackets */
+    pl_str params;                              /* no leading ';' */
     pl_str branch, received, rport, maddr, ttl; /* raw values; rport empty when bare */
     struct sip_via *next;
     uint16_t port; /* 0 when absent */
@@ -218,7 +218,7 @@ struct parley_msg {
     uint16_t hdr_cap;
     uint16_t first[SIP_H_COUNT]; /* first field index per id, SIP_HDR_NONE when absent */
 
-    sip_via *via;    /* topmost first */
+    sip_via *via; /* topmost first */
     unsigned nvia;
     sip_naddr *from; /* NULL when absent */
     sip_naddr *to;
@@ -257,8 +257,7 @@ void sip_msg_free(sip_msg *m);
  * message after the skipped bytes; PARLEY_E_INCOMPLETE when more bytes are needed;
  * PARLEY_E_PARSE or PARLEY_E_LIMIT when the stream cannot be framed (close it).
  */
-int sip_frame(const char *data, size_t len, const sip_limits *lim, size_t *skip,
-              size_t *msg_len);
+int sip_frame(const char *data, size_t len, const sip_limits *lim, size_t *skip, size_t *msg_len);
 
 /* Header access. */
 static inline const sip_hdr *sip_hdr_first(const sip_msg *m, sip_hdr_id id)

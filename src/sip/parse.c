@@ -21,11 +21,16 @@ const sip_limits sip_default_limits = PARLEY_PARSE_LIMITS_INIT;
 static int severity(int code)
 {
     switch (code) {
-    case PARLEY_E_NOMEM: return 4;
-    case PARLEY_E_LIMIT: return 3;
-    case PARLEY_E_PARSE: return 2;
-    case PARLEY_E_UNUSABLE: return 1;
-    default: return 0;
+    case PARLEY_E_NOMEM:
+        return 4;
+    case PARLEY_E_LIMIT:
+        return 3;
+    case PARLEY_E_PARSE:
+        return 2;
+    case PARLEY_E_UNUSABLE:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -159,8 +164,7 @@ static void parse_request_line(sip_msg *m, pl_str line)
 
 /* ---- header fields ---- */
 
-static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line,
-                       uint16_t *last)
+static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line, uint16_t *last)
 {
     if (m->nhdrs == m->hdr_cap) {
         /* nhdrs stays below 0xffff (max_headers is capped): so may the capacity */
@@ -207,8 +211,7 @@ static pl_str trim_value(const char *s, const char *e)
  * Splits the header section starting at p into fields. Returns the start of the body, or NULL
  * after recording a fault.
  */
-static const char *split_headers(sip_msg *m, const char *p, const char *end,
-                                 const sip_limits *lim)
+static const char *split_headers(sip_msg *m, const char *p, const char *end, const sip_limits *lim)
 {
     uint16_t last[SIP_H_COUNT];
     memset(last, 0xff, sizeof(last));
@@ -309,13 +312,11 @@ static void check_comment_nesting(sip_msg *m, const sip_hdr *h, unsigned max)
 static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
 {
     sip_via **via_tail = &m->via;
-    sip_naddr **contact_tail = &m->contact, **route_tail = &m->route,
-              **rr_tail = &m->record_route;
+    sip_naddr **contact_tail = &m->contact, **route_tail = &m->route, **rr_tail = &m->record_route;
     for (uint16_t i = 0; i < m->nhdrs; i++) {
         const sip_hdr *h = &m->hdrs[i];
         sip_hdr_id id = (sip_hdr_id)h->id;
-        if (id != SIP_H_OTHER && (sip_hdr_table[id].flags & SIP_HF_SINGLE) &&
-            m->first[id] != i) {
+        if (id != SIP_H_OTHER && (sip_hdr_table[id].flags & SIP_HF_SINGLE) && m->first[id] != i) {
             sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + h->offset, 400, sip_hdr_table[id].name,
                       "header field appears more than once");
             continue;
@@ -401,8 +402,7 @@ static void take_body(sip_msg *m, const char *body, const char *end, unsigned fl
     size_t avail = (size_t)(end - body);
     if (m->content_length < 0) {
         if (flags & PARLEY_PARSE_STREAM) {
-            sip_fault(m, PARLEY_E_UNUSABLE, NULL, 400, "Content-Length",
-                      "required on a stream");
+            sip_fault(m, PARLEY_E_UNUSABLE, NULL, 400, "Content-Length", "required on a stream");
             m->body = pl_str_make(body, 0);
             m->consumed = (size_t)(body - m->data.p);
             return;
@@ -410,8 +410,7 @@ static void take_body(sip_msg *m, const char *body, const char *end, unsigned fl
         m->body = pl_str_make(body, avail);
     } else if ((uint64_t)m->content_length > avail) {
         const sip_hdr *h = &m->hdrs[m->first[SIP_H_CONTENT_LENGTH]];
-        sip_fault(m, PARLEY_E_UNUSABLE, h->value.p, 400, "Content-Length",
-                  "larger than the body");
+        sip_fault(m, PARLEY_E_UNUSABLE, h->value.p, 400, "Content-Length", "larger than the body");
         m->body = pl_str_make(body, avail);
     } else {
         m->body = pl_str_make(body, (size_t)m->content_length);

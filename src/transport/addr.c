@@ -10,10 +10,14 @@
 const char *tp_proto_name(tp_proto p)
 {
     switch (p) {
-    case TP_UDP: return "UDP";
-    case TP_TCP: return "TCP";
-    case TP_TLS: return "TLS";
-    default: return "?";
+    case TP_UDP:
+        return "UDP";
+    case TP_TCP:
+        return "TCP";
+    case TP_TLS:
+        return "TLS";
+    default:
+        return "?";
     }
 }
 
@@ -107,8 +111,7 @@ void tp_addr_set_port(tp_addr *a, uint16_t port)
 
 socklen_t tp_addr_len(const tp_addr *a)
 {
-    return a->u.sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                         : sizeof(struct sockaddr_in);
+    return a->u.sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
 bool tp_addr_eq(const tp_addr *a, const tp_addr *b)

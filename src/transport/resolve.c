@@ -12,7 +12,7 @@
 #include "core/rand.h"
 #include "parley/error.h"
 
-#define MAX_SRV 16
+#define MAX_SRV        16
 #define ADDRS_PER_NAME 4
 
 typedef struct poll_entry {
@@ -407,7 +407,8 @@ static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int
     srv_query *sq = arg;
     tp_resolve_req *q = sq->q;
     struct ares_srv_reply *srv = NULL;
-    if (status == ARES_SUCCESS && !q->cancelled && ares_parse_srv_reply(abuf, alen, &srv) == ARES_SUCCESS) {
+    if (status == ARES_SUCCESS && !q->cancelled &&
+        ares_parse_srv_reply(abuf, alen, &srv) == ARES_SUCCESS) {
         for (struct ares_srv_reply *s = srv; s && q->nitems < MAX_SRV; s = s->next) {
             if (!strcmp(s->host, "."))
                 continue; /* "service not available here" */
@@ -510,8 +511,9 @@ static void on_naptr(void *arg, int status, int timeouts, unsigned char *abuf, i
         if (strcasecmp((const char *)r->flags, "s") != 0)
             continue;
         int j = n++;
-        while (j > 0 && (use[j - 1]->order > r->order ||
-                         (use[j - 1]->order == r->order && use[j - 1]->preference > r->preference))) {
+        while (j > 0 &&
+               (use[j - 1]->order > r->order ||
+                (use[j - 1]->order == r->order && use[j - 1]->preference > r->preference))) {
             use[j] = use[j - 1];
             j--;
         }
@@ -525,8 +527,7 @@ static void on_naptr(void *arg, int status, int timeouts, unsigned char *abuf, i
     q->stage = STAGE_SRV;
     q->pending++;
     for (int i = 0; i < n; i++)
-        query_srv(q, use[i]->replacement, naptr_service((const char *)use[i]->service, q->sips),
-                  i);
+        query_srv(q, use[i]->replacement, naptr_service((const char *)use[i]->service, q->sips), i);
     ares_free_data(naptr);
     q->pending--;
     arm_timeout(q->r);
@@ -543,8 +544,8 @@ tp_proto tp_uri_transport(const sip_uri *uri)
     return uri->kind == SIP_URI_SIPS ? TP_TLS : TP_UDP;
 }
 
-int tp_resolve(tp_resolver *r, const sip_uri *uri, unsigned supported, tp_resolve_cb cb,
-               void *arg, tp_resolve_req **req)
+int tp_resolve(tp_resolver *r, const sip_uri *uri, unsigned supported, tp_resolve_cb cb, void *arg,
+               tp_resolve_req **req)
 {
     if (req)
         *req = NULL;

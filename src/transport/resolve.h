@@ -31,8 +31,8 @@ void tp_resolver_destroy(tp_resolver *r);
  * caller can use. cb runs exactly once, never from inside this call; *req (may be NULL) lets the
  * caller cancel, after which cb does not run.
  */
-int tp_resolve(tp_resolver *r, const sip_uri *uri, unsigned supported, tp_resolve_cb cb,
-               void *arg, tp_resolve_req **req);
+int tp_resolve(tp_resolver *r, const sip_uri *uri, unsigned supported, tp_resolve_cb cb, void *arg,
+               tp_resolve_req **req);
 void tp_resolve_cancel(tp_resolve_req *req);
 
 /* The transport and port RFC 3263 picks without DNS, when it can (numeric host, explicit port

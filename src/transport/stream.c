@@ -45,15 +45,16 @@ static bool match_addr(const pl_hnode *n, const void *key)
 
 tp_conn *tp_conn_find(tp_layer *tp, uint64_t id)
 {
-    pl_hnode *n = pl_hash_find(&tp->conns_by_id, pl_hash_bytes(tp->conns_by_id.seed, &id, 8),
-                               match_id, &id);
+    pl_hnode *n =
+        pl_hash_find(&tp->conns_by_id, pl_hash_bytes(tp->conns_by_id.seed, &id, 8), match_id, &id);
     return n ? pl_container_of(n, tp_conn, by_id) : NULL;
 }
 
 tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote)
 {
     addr_key k = {proto, remote};
-    pl_hnode *n = pl_hash_find(&tp->conns_by_addr, conn_addr_hash(tp, proto, remote), match_addr, &k);
+    pl_hnode *n =
+        pl_hash_find(&tp->conns_by_addr, conn_addr_hash(tp, proto, remote), match_addr, &k);
     return n ? pl_container_of(n, tp_conn, by_addr) : NULL;
 }
 

@@ -218,8 +218,8 @@ static void route_source(const tp_addr *dst, tp_addr *local)
         return;
     tp_addr src;
     socklen_t len = sizeof(src.u);
-    if (connect(fd, &dst->u.sa, tp_addr_len(dst)) == 0 &&
-        getsockname(fd, &src.u.sa, &len) == 0 && src.u.sa.sa_family == local->u.sa.sa_family) {
+    if (connect(fd, &dst->u.sa, tp_addr_len(dst)) == 0 && getsockname(fd, &src.u.sa, &len) == 0 &&
+        src.u.sa.sa_family == local->u.sa.sa_family) {
         tp_addr_set_port(&src, tp_addr_port(local));
         *local = src;
     }

@@ -5,7 +5,7 @@
 #include "parley/error.h"
 #include "transport/tp_int.h"
 
-#define UDP_BATCH 16
+#define UDP_BATCH     16
 #define UDP_DGRAM_MAX 65536
 
 typedef struct udp_iface {
@@ -33,8 +33,8 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
         return; /* truncated: larger than any SIP message we accept */
     tp_addr src;
     memset(&src, 0, sizeof(src));
-    memcpy(&src.u, addr, addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                     : sizeof(struct sockaddr_in));
+    memcpy(&src.u, addr,
+           addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     tp_iface_deliver(&u->base, &src, buf->base, (size_t)nread);
 }
 

@@ -11,14 +11,22 @@
 const char *txn_state_name(txn_state s)
 {
     switch (s) {
-    case TXN_CALLING: return "Calling";
-    case TXN_TRYING: return "Trying";
-    case TXN_PROCEEDING: return "Proceeding";
-    case TXN_COMPLETED: return "Completed";
-    case TXN_CONFIRMED: return "Confirmed";
-    case TXN_ACCEPTED: return "Accepted";
-    case TXN_TERMINATED: return "Terminated";
-    default: return "?";
+    case TXN_CALLING:
+        return "Calling";
+    case TXN_TRYING:
+        return "Trying";
+    case TXN_PROCEEDING:
+        return "Proceeding";
+    case TXN_COMPLETED:
+        return "Completed";
+    case TXN_CONFIRMED:
+        return "Confirmed";
+    case TXN_ACCEPTED:
+        return "Accepted";
+    case TXN_TERMINATED:
+        return "Terminated";
+    default:
+        return "?";
     }
 }
 
@@ -189,8 +197,8 @@ static void reply_stateless_error(txn_layer *l, sip_msg *m, const tp_rx *rx)
     char host[64];
     tp_addr_host_str(&rx->remote, host, sizeof(host));
     sip_resp_opts o = {pl_str_c(host), tp_addr_port(&rx->remote), PL_STR_NULL};
-    sip_print_response_head(&b, m, m->err.status ? (unsigned)m->err.status : 400,
-                            pl_str_c(reason), &o);
+    sip_print_response_head(&b, m, m->err.status ? (unsigned)m->err.status : 400, pl_str_c(reason),
+                            &o);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
     if (pl_buf_ok(&b)) {
         tp_dest d;

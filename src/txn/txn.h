@@ -30,8 +30,8 @@ typedef enum txn_state {
     TXN_TRYING,      /* non-INVITE client and server */
     TXN_PROCEEDING,
     TXN_COMPLETED,
-    TXN_CONFIRMED,   /* INVITE server */
-    TXN_ACCEPTED,    /* RFC 6026 INVITE client and server */
+    TXN_CONFIRMED, /* INVITE server */
+    TXN_ACCEPTED,  /* RFC 6026 INVITE client and server */
     TXN_TERMINATED,
 } txn_state;
 
@@ -63,7 +63,7 @@ typedef struct txn_stats {
     unsigned long dropped;      /* unanswerable malformed messages */
     unsigned long bad_requests; /* malformed requests answered 400 */
     unsigned long retransmissions_absorbed;
-    unsigned clients, servers;  /* live transactions */
+    unsigned clients, servers; /* live transactions */
 } txn_stats;
 
 int txn_layer_create(pl_loop *loop, tp_layer *tp, const txn_timers *timers, const txn_handler *h,
@@ -111,8 +111,7 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
 int txn_server_reply(txn_server *t, unsigned status, const char *reason, pl_str to_tag,
                      pl_str extra_raw);
 /* Prints the response head for this transaction's request (Via stamped for the source). */
-void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str reason,
-                           pl_str to_tag);
+void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str reason, pl_str to_tag);
 const sip_msg *txn_server_request(const txn_server *t);
 const tp_rx *txn_server_rx(const txn_server *t);
 txn_state txn_server_state(const txn_server *t);

@@ -60,7 +60,7 @@ struct txn_server {
     tp_rx rx;
     tp_dest dest;
     unsigned last_status;
-    pl_buf last; /* last response sent, for retransmissions */
+    pl_buf last;      /* last response sent, for retransmissions */
     pl_timer retrans; /* G, or 100 Trying */
     pl_timer wait;    /* H, I, J, L, or the TU silence limit */
     unsigned interval;

@@ -205,14 +205,17 @@ static void make_certs(void)
     FILE *f = fopen(ext, "w");
     fprintf(f, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     fclose(f);
-    char *a1[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                  "-subj", "/CN=parley test CA", "-keyout", ca_key, "-out", ca_crt, NULL};
-    char *a2[] = {"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                  "-keyout", key, "-out", csr, NULL};
-    char *a3[] = {"openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
-                  "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", crt, NULL};
-    char *a4[] = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                  "-subj", "/CN=someone else", "-keyout", other_key, "-out", other, NULL};
+    char *a1[] = {"openssl", "req",   "-x509", "-newkey", "rsa:2048",
+                  "-nodes",  "-days", "2",     "-subj",   "/CN=parley test CA",
+                  "-keyout", ca_key,  "-out",  ca_crt,    NULL};
+    char *a2[] = {"openssl",       "req",     "-newkey", "rsa:2048", "-nodes", "-subj",
+                  "/CN=localhost", "-keyout", key,       "-out",     csr,      NULL};
+    char *a3[] = {
+        "openssl",         "x509",  "-req", "-in",      csr, "-CA",  ca_crt, "-CAkey", ca_key,
+        "-CAcreateserial", "-days", "2",    "-extfile", ext, "-out", crt,    NULL};
+    char *a4[] = {"openssl", "req",     "-x509", "-newkey", "rsa:2048",
+                  "-nodes",  "-days",   "2",     "-subj",   "/CN=someone else",
+                  "-keyout", other_key, "-out",  other,     NULL};
     assert_int_equal(nu_run(a1), 0);
     assert_int_equal(nu_run(a2), 0);
     assert_int_equal(nu_run(a3), 0);
@@ -293,12 +296,24 @@ static void test_dns_srv_failover(void **state)
     /* busy.test: no NAPTR; SRV for TCP: c (503) first, then b */
     snprintf(srv3, sizeof(srv3), "--srv-host=_sip._tcp.busy.test,c.test,%d,10,10", pc);
     snprintf(srv4, sizeof(srv4), "--srv-host=_sip._tcp.busy.test,b.test,%d,20,10", pb);
-    char *argv[] = {"/usr/sbin/dnsmasq", "-k", "--conf-file=/dev/null", port_opt,
-                    "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
-                    "--log-facility=-", "--host-record=b.test,127.0.0.1",
-                    "--host-record=c.test,127.0.0.1", "--host-record=dead.test,127.0.0.1",
-                    "--naptr-record=refused.test,10,10,s,SIP+D2T,,_sip._tcp.refused.test", srv1,
-                    srv2, srv3, srv4, NULL};
+    char *argv[] = {"/usr/sbin/dnsmasq",
+                    "-k",
+                    "--conf-file=/dev/null",
+                    port_opt,
+                    "--listen-address=127.0.0.1",
+                    "--bind-interfaces",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--log-facility=-",
+                    "--host-record=b.test,127.0.0.1",
+                    "--host-record=c.test,127.0.0.1",
+                    "--host-record=dead.test,127.0.0.1",
+                    "--naptr-record=refused.test,10,10,s,SIP+D2T,,_sip._tcp.refused.test",
+                    srv1,
+                    srv2,
+                    srv3,
+                    srv4,
+                    NULL};
     int out = -1;
     pid_t pid = nu_spawn(argv, &out);
     assert_true(pid > 0);
@@ -396,16 +411,16 @@ static void test_stop_fails_pending_operations(void **state)
     snprintf(uri, sizeof(uri), "sip:b@127.0.0.1:%d", nu_free_port(SOCK_DGRAM));
     int err = 1;
     parley_address to = {uri, NULL};
-    assert_int_equal(
-        parley_endpoint_send_message(a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done_event, &err),
-        0);
+    assert_int_equal(parley_endpoint_send_message(a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0,
+                                                  on_done_event, &err),
+                     0);
     /* nobody answers: stopping ends the operation at once (the stop joins the loop thread,
      * so the completion has run when it returns) */
     assert_int_equal(parley_endpoint_stop(a), 0);
     assert_int_equal(err, PARLEY_E_TERMINATED);
-    assert_int_equal(
-        parley_endpoint_send_message(a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done_event, &err),
-        PARLEY_E_TERMINATED);
+    assert_int_equal(parley_endpoint_send_message(a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0,
+                                                  on_done_event, &err),
+                     PARLEY_E_TERMINATED);
     parley_endpoint_unref(a);
 }
 

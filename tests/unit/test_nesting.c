@@ -6,11 +6,12 @@
 static const char *msg_with(const char *ua_header)
 {
     static char buf[1024];
-    snprintf(buf, sizeof(buf),
-             "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
-             "From: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: n1\r\n"
-             "CSeq: 1 OPTIONS\r\n%s\r\nContent-Length: 0\r\n\r\n",
-             ua_header);
+    snprintf(
+        buf, sizeof(buf),
+        "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+        "From: <sip:a@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: n1\r\n"
+        "CSeq: 1 OPTIONS\r\n%s\r\nContent-Length: 0\r\n\r\n",
+        ua_header);
     return buf;
 }
 
