@@ -127,6 +127,7 @@ struct parley_session {
 
     dlg *dlg;        /* the dialog (confirmed; for an incoming session, from the start) */
     pl_list early;   /* outgoing: early dialogs, one per To tag */
+    pl_list forks;   /* outgoing: other forks' dialogs whose 2xx we ACKed and BYEd */
 
     /* outgoing INVITE */
     sess_op *participate;

@@ -128,6 +128,12 @@ static void free_session(parley_session *s)
         pl_list_remove(&d->link);
         dlg_free(d);
     }
+    pl_list_each_safe(pos, tmp, &s->forks)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        pl_list_remove(&d->link);
+        dlg_free(d);
+    }
     pl_list_each_safe(pos, tmp, &s->graveyard)
     {
         grave *g = pl_container_of(pos, grave, link);
@@ -189,6 +195,7 @@ static parley_session *session_alloc(parley_endpoint *ep)
     pl_list_init(&s->refers);
     pl_list_init(&s->rins);
     pl_list_init(&s->early);
+    pl_list_init(&s->forks);
     pl_list_init(&s->link);
     pl_buf_init(&s->ack, 0);
     pl_buf_init(&s->ok, 0);

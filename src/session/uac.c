@@ -171,15 +171,22 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
     }
 }
 
-/* Another fork answered after the session was established: ACK its 2xx, then BYE it. */
+/* Another fork answered after the session was established: ACK its 2xx (each time it comes),
+ * then BYE it (once). */
+static void ack_fork(parley_session *s, dlg *d, tp_dest *dest)
+{
+    dialog_dest(s, d, dest);
+    pl_buf ack;
+    pl_buf_init(&ack, 512);
+    if (build_ack(s, d, s->inv_cseq, NULL, 0, NULL, dest, &ack) == 0)
+        tp_send(s->ep->tp, dest, ack.data, ack.len, NULL);
+    pl_buf_free(&ack);
+}
+
 static void send_bye_to_fork(parley_session *s, dlg *d)
 {
     tp_dest dest;
-    dialog_dest(s, d, &dest);
-    pl_buf ack;
-    pl_buf_init(&ack, 512);
-    if (build_ack(s, d, s->inv_cseq, NULL, 0, NULL, &dest, &ack) == 0)
-        tp_send(s->ep->tp, &dest, ack.data, ack.len, NULL);
+    ack_fork(s, d, &dest);
     /* the BYE: a plain request; its answer does not matter to anyone */
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
@@ -192,17 +199,32 @@ static void send_bye_to_fork(parley_session *s, dlg *d)
     if (dlg_build_request(d, &r, &o) == 0)
         txn_client_start(s->ep->txn, &o, branch, &dest, NULL, NULL, NULL);
     sip_out_free(&o);
-    pl_buf_free(&ack);
 }
+
+#define MAX_FORKS 16 /* forks remembered so that their 2xx retransmissions are not BYEd again */
 
 static void kill_fork(parley_session *s, const sip_msg *m)
 {
+    size_t n = 0;
+    pl_list_each(pos, &s->forks)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        if (m->to && pl_str_eq(pl_str_c(d->remote_tag), m->to->tag)) {
+            tp_dest dest;
+            ack_fork(s, d, &dest); /* a retransmission: its BYE went already */
+            return;
+        }
+        n++;
+    }
     dlg *d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
     if (!d)
         return;
     dlg_update_from_response(d, m, true);
     send_bye_to_fork(s, d);
-    dlg_free(d);
+    if (n < MAX_FORKS)
+        pl_list_insert_tail(&s->forks, &d->link);
+    else
+        dlg_free(d);
 }
 
 /* ---- ACK control handed to on_accepted ---- */

@@ -328,6 +328,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     pl_list_init(&s->refers);
     pl_list_init(&s->rins);
     pl_list_init(&s->early);
+    pl_list_init(&s->forks);
     pl_buf_init(&s->ack, 0);
     pl_buf_init(&s->ok, 0);
     pl_buf_init(&s->reack, 0);
