@@ -1,0 +1,522 @@
+/*
+ * Dialogs (RFC 3261 §12) against scripted peers: early dialogs per To tag and forked 2xx
+ * responses (the extra one ACKed and BYEd), participants and their changes, route sets from
+ * Record-Route (loose and strict), remote target refresh, CSeq in both directions, and 481 for
+ * requests that match no dialog.
+ */
+#include "test_util.h"
+
+#include "party.h"
+
+#define A_ADDR  "10.0.0.1:5060"
+#define B_ADDR  "10.0.0.2:5060"
+#define P_ADDR  "10.0.0.9:5060"
+#define P_URI   "sip:bob@10.0.0.9:5060"
+#define F1_ADDR "10.0.0.21:5060"
+#define F2_ADDR "10.0.0.22:5060"
+#define F3_ADDR "10.0.0.23:5060"
+#define R1_ADDR "10.0.0.31:5060"
+#define R2_ADDR "10.0.0.32:5060"
+
+typedef struct world {
+    vnet *n;
+    party a, b;
+} world;
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof(*w));
+    w->n = vnet_new(1000);
+    parley_endpoint_config ca = PARLEY_ENDPOINT_CONFIG_INIT, cb = PARLEY_ENDPOINT_CONFIG_INIT;
+    ca.uri = "sip:alice@10.0.0.1:5060";
+    ca.display_name = "Alice";
+    ca.endpoint_id = "epida";
+    cb.uri = "sip:bob@10.0.0.2:5060";
+    cb.display_name = "Bob";
+    cb.endpoint_id = "epidb";
+    party_init_cfg(&w->a, w->n, "a", A_ADDR, &ca);
+    party_init_cfg(&w->b, w->n, "b", B_ADDR, &cb);
+    const char *peers[] = {P_ADDR, F1_ADDR, F2_ADDR, F3_ADDR, R1_ADDR, R2_ADDR};
+    for (size_t i = 0; i < 6; i++)
+        vnet_peer(w->n, peers[i]);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    party_release(&w->a);
+    party_release(&w->b);
+    vnet_free(w->n);
+    free(w);
+    return 0;
+}
+
+/* A calls the scripted peer P; returns the INVITE P received. */
+static const vnet_packet *call_peer(world *w, outcome *o)
+{
+    parley_session *s = party_call(&w->a, P_URI);
+    assert_non_null(s);
+    o->n = w->n;
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    assert_non_null(inv);
+    return inv;
+}
+
+static const char *hdr(const vnet_packet *p, const char *name)
+{
+    static char buf[4][512];
+    static int i;
+    i = (i + 1) % 4;
+    return sp_header(p, name, buf[i], sizeof(buf[i]));
+}
+
+/* A forked INVITE: two endpoints ring (two early dialogs), the second answers first and the
+ * first answers too: the second 2xx is ACKed and BYEd, the session stays with the first
+ * answerer; the remote participant follows the endpoint that spoke last, with events. */
+static void test_forked_2xx(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    party_clear(&w->a);
+    char head[2048];
+    const char *forks[2][4] = {{"t1", "Bob Desk", "e1", F1_ADDR},
+                               {"t2", "Bob Mobile", "e2", F2_ADDR}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(head, sizeof(head),
+                 "SIP/2.0 180 Ringing\r\nVia: %s\r\nFrom: %s\r\n"
+                 "To: \"%s\" <" P_URI ">;tag=%s;epid=%s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+                 "Contact: <sip:bob@%s>\r\n",
+                 hdr(inv, "Via"), hdr(inv, "From"), forks[i][1], forks[i][0], forks[i][2],
+                 hdr(inv, "Call-ID"), forks[i][3]);
+        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+        vnet_run(w->n, 5);
+    }
+    /* two early dialogs; the first 180 alerted and named who rings (no event: nothing was
+     * known), the second fork changed the remote participant's name and epid */
+    assert_log(&w->a, "state:Alerted:ProvisionResponseReceived|provisional:180|participant:3|"
+                      "provisional:180");
+    assert_string_equal(w->a.pchg_name, "Bob Mobile");
+    assert_string_equal(w->a.pchg_epid, "e2");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_ALERTED);
+    /* the second fork answers first */
+    snprintf(head, sizeof(head),
+             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: \"Bob Mobile\" <" P_URI ">;tag=t2;epid=e2\r\nCall-ID: %s\r\n"
+             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F2_ADDR ">\r\n"
+             "Content-Type: application/x-test\r\n",
+             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.status, 200);
+    assert_log(&w->a, "state:Alerted:ProvisionResponseReceived|provisional:180|participant:3|"
+                      "provisional:180|set_answer|accepted|state:Connected:None");
+    assert_string_equal(parley_session_to_tag(w->a.s), "t2");
+    const parley_participant *r = parley_session_remote(w->a.s);
+    assert_string_equal(parley_participant_name(r), "Bob Mobile");
+    assert_string_equal(parley_participant_epid(r), "e2");
+    assert_string_equal(parley_participant_contact(r), "sip:bob@" F2_ADDR);
+    const vnet_packet *ack2 = vnet_find(w->n, F2_ADDR, "ACK", 0);
+    assert_non_null(ack2);
+    assert_string_equal(ack2->first_line, "ACK sip:bob@" F2_ADDR " SIP/2.0");
+    assert_true(strstr(hdr(ack2, "To"), ";tag=t2") != NULL);
+
+    /* the first fork answers too: ACK, then BYE, on its own dialog */
+    snprintf(head, sizeof(head),
+             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: \"Bob Desk\" <" P_URI ">;tag=t1;epid=e1\r\nCall-ID: %s\r\n"
+             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F1_ADDR ">\r\n"
+             "Content-Type: application/x-test\r\n",
+             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f1");
+    vnet_run(w->n, 5);
+    const vnet_packet *ack1 = vnet_find(w->n, F1_ADDR, "ACK", 0);
+    const vnet_packet *bye1 = vnet_find(w->n, F1_ADDR, "BYE", 0);
+    assert_non_null(ack1);
+    assert_non_null(bye1);
+    assert_true(ack1 < bye1);
+    assert_true(strstr(hdr(ack1, "To"), ";tag=t1") != NULL);
+    assert_string_equal(hdr(ack1, "CSeq"), "1 ACK");
+    assert_string_equal(bye1->first_line, "BYE sip:bob@" F1_ADDR " SIP/2.0");
+    assert_true(strstr(hdr(bye1, "To"), ";tag=t1") != NULL);
+    assert_string_equal(hdr(bye1, "CSeq"), "2 BYE");
+    assert_string_equal(hdr(bye1, "Call-ID"), hdr(inv, "Call-ID"));
+    /* nothing changed for the session */
+    assert_int_equal(w->a.accepted, 1);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_string_equal(parley_session_to_tag(w->a.s), "t2");
+    assert_string_equal(parley_participant_epid(parley_session_remote(w->a.s)), "e2");
+    assert_null(vnet_find(w->n, F2_ADDR, "BYE", 0));
+
+    /* retransmissions: each 2xx is ACKed again; the killed fork is not BYEd twice */
+    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f1");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, F1_ADDR, "ACK"), 2);
+    assert_int_equal(sp_count(w->n, F1_ADDR, "BYE"), 1);
+    snprintf(head, sizeof(head),
+             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: \"Bob Mobile\" <" P_URI ">;tag=t2;epid=e2\r\nCall-ID: %s\r\n"
+             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F2_ADDR ">\r\n"
+             "Content-Type: application/x-test\r\n",
+             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, F2_ADDR, "ACK"), 2);
+    assert_string_equal(sp_last(w->n, F2_ADDR, "ACK")->data, ack2->data);
+    assert_int_equal(w->a.accepted, 1);
+    assert_int_equal(o.calls, 1);
+}
+
+/* The endpoint that answers is not the one that rang: participant-changed on the 2xx. */
+static void test_answer_from_other_endpoint(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "SIP/2.0 180 Ringing\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: \"Bob Desk\" <" P_URI ">;tag=t1;epid=e1\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
+             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    /* the first 180 names who rings: no event (nothing was known) */
+    assert_int_equal(w->a.participant_changes, 0);
+    assert_string_equal(parley_participant_name(parley_session_remote(w->a.s)), "Bob Desk");
+    snprintf(head, sizeof(head),
+             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: \"Bob Desk\" <" P_URI ">;tag=t2;epid=e2\r\nCall-ID: %s\r\n"
+             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F2_ADDR ">\r\n",
+             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
+                      "provisional:180|participant:2|accepted|state:Connected:None");
+    assert_int_equal(w->a.last_pchg, PARLEY_PCHG_EPID);
+    assert_string_equal(w->a.pchg_epid, "e2");
+    assert_int_equal(o.status, 200);
+}
+
+/* Early dialogs of a failed INVITE go away with it. */
+static void test_early_dialogs_then_failure(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "t1", NULL, NULL);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "t2", NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(w->a.provisionals, 2);
+    sp_reply(w->n, P_ADDR, inv, 486, "Busy Here", "t3", NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_trans(&w->a, "Idle>Connecting:None:-|"
+                        "Connecting>Alerted:ProvisionResponseReceived:180|"
+                        "Alerted>Disconnected:Busy:486");
+    /* a request on one of the dead early dialogs matches nothing */
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "BYE sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKdead\r\n"
+             "From: <" P_URI ">;tag=t1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 BYE\r\n"
+             "Max-Forwards: 70\r\n",
+             hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_last(w->n, P_ADDR, "SIP/2.0 ")->status, 481);
+}
+
+/* Participants on both sides of a call between two endpoints: URIs, display names, endpoint
+ * ids (ours on From as UAC, on To as UAS) and contacts. */
+static void test_participants(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    parley_session *s = party_call(&w->a, "sip:bob@10.0.0.2:5060");
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    const parley_participant *al = parley_session_local(s), *ar = parley_session_remote(s);
+    const parley_participant *bl = parley_session_local(w->b.s),
+                             *br = parley_session_remote(w->b.s);
+    assert_string_equal(parley_participant_uri(al), "sip:alice@10.0.0.1:5060");
+    assert_string_equal(parley_participant_epid(al), "epida");
+    assert_string_equal(parley_participant_name(al), "Alice");
+    assert_string_equal(parley_participant_contact(al), "sip:alice@10.0.0.1:5060");
+    assert_string_equal(parley_participant_uri(br), "sip:alice@10.0.0.1:5060");
+    assert_string_equal(parley_participant_epid(br), "epida");
+    assert_string_equal(parley_participant_name(br), "Alice");
+    assert_string_equal(parley_participant_contact(br), "sip:alice@10.0.0.1:5060");
+    assert_string_equal(parley_participant_uri(bl), "sip:bob@10.0.0.2:5060");
+    assert_string_equal(parley_participant_epid(bl), "epidb");
+    assert_string_equal(parley_participant_contact(bl), "sip:bob@10.0.0.2:5060");
+    assert_string_equal(parley_participant_uri(ar), "sip:bob@10.0.0.2:5060");
+    assert_string_equal(parley_participant_epid(ar), "epidb");
+    assert_string_equal(parley_participant_contact(ar), "sip:bob@10.0.0.2:5060");
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    assert_true(strstr(hdr(inv, "From"), ";epid=epida") != NULL);
+    assert_true(strstr(hdr(ok, "To"), ";epid=epidb") != NULL);
+    assert_int_equal(w->a.participant_changes, 0);
+    assert_int_equal(w->b.participant_changes, 0);
+    /* a target with an epid: it goes on To */
+    party_clear(&w->a);
+    parley_address to = {"sip:bob@10.0.0.2:5060", "epidb"};
+    parley_session *s2 = party_call_to(&w->a, &to, NULL);
+    assert_int_equal(parley_session_participate(s2, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    inv = sp_last(w->n, B_ADDR, "INVITE");
+    assert_string_equal(hdr(inv, "To"), "<sip:bob@10.0.0.2:5060>;epid=epidb");
+    assert_true(strstr(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 200"), "To"), ";epid=epidb") != NULL);
+}
+
+/* Route set from Record-Route (UAC: reversed; loose routing): the ACK and the BYE go to the
+ * first route with the whole set, Request-URI = the remote target. */
+static void test_route_set_uac(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "rt",
+             "Record-Route: <sip:p2@" R2_ADDR ";lr>, <sip:p1@" R1_ADDR ";lr>\r\n"
+             "Contact: <sip:bob@" F1_ADDR ">\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ack = vnet_find(w->n, R1_ADDR, "ACK", 0);
+    assert_non_null(ack);
+    assert_string_equal(ack->first_line, "ACK sip:bob@" F1_ADDR " SIP/2.0");
+    assert_true(
+        sp_has(ack, "\r\nRoute: <sip:p1@" R1_ADDR ";lr>\r\nRoute: <sip:p2@" R2_ADDR ";lr>\r\n"));
+    outcome m = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *info = vnet_find(w->n, R1_ADDR, "INFO", 0);
+    assert_non_null(info);
+    sp_reply(w->n, R1_ADDR, info, 200, "OK", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(m.status, 200);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    info = vnet_find(w->n, R1_ADDR, "INFO", 0);
+    const vnet_packet *bye = vnet_find(w->n, R1_ADDR, "BYE", 0);
+    assert_non_null(info);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:bob@" F1_ADDR " SIP/2.0");
+    assert_true(
+        sp_has(bye, "\r\nRoute: <sip:p1@" R1_ADDR ";lr>\r\nRoute: <sip:p2@" R2_ADDR ";lr>\r\n"));
+    assert_null(vnet_find(w->n, F1_ADDR, "BYE", 0));
+}
+
+/* A strict router (no lr): it goes in the Request-URI, the remote target last in Route. */
+static void test_route_set_strict(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "rt",
+             "Record-Route: <sip:p1@" R1_ADDR ">\r\nContact: <sip:bob@" F1_ADDR ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *bye = vnet_find(w->n, R1_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:p1@" R1_ADDR " SIP/2.0");
+    assert_string_equal(hdr(bye, "Route"), "<sip:bob@" F1_ADDR ">");
+}
+
+/* UAS side: the route set is the INVITE's Record-Route in order; the remote target is the
+ * INVITE's Contact, refreshed by an accepted re-INVITE. */
+static void test_route_set_and_target_uas(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    sp_send(w->n, P_ADDR, B_ADDR,
+            "INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKu1\r\n"
+            "Record-Route: <sip:p1@" R1_ADDR ";lr>, <sip:p2@" R2_ADDR ";lr>\r\n"
+            "From: <sip:carol@10.0.0.9>;tag=pc\r\nTo: <sip:bob@10.0.0.2:5060>\r\n"
+            "Call-ID: uas-routes\r\nCSeq: 7 INVITE\r\nContact: <sip:carol@" F1_ADDR ">\r\n"
+            "Max-Forwards: 70\r\nContent-Type: application/x-test\r\n",
+            "offer-c");
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = vnet_find(w->n, P_ADDR, "SIP/2.0 200", 0);
+    assert_non_null(ok);
+    /* the 200 echoes the Record-Route */
+    assert_true(sp_has(ok, "Record-Route: <sip:p1@" R1_ADDR ";lr>, <sip:p2@" R2_ADDR ";lr>\r\n"));
+    char tag[64], head[2048];
+    sp_tag(ok, "To", tag, sizeof(tag));
+    snprintf(head, sizeof(head),
+             "ACK sip:bob@10.0.0.2:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKu2\r\n"
+             "From: <sip:carol@10.0.0.9>;tag=pc\r\nTo: <sip:bob@10.0.0.2:5060>;tag=%s\r\n"
+             "Call-ID: uas-routes\r\nCSeq: 7 ACK\r\nMax-Forwards: 70\r\n",
+             tag);
+    sp_send(w->n, P_ADDR, B_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    outcome m = {0};
+    assert_int_equal(
+        parley_session_send_message(w->b.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *info = vnet_find(w->n, R1_ADDR, "INFO", 0);
+    assert_non_null(info);
+    assert_string_equal(info->first_line, "INFO sip:carol@" F1_ADDR " SIP/2.0");
+    assert_true(
+        sp_has(info, "\r\nRoute: <sip:p1@" R1_ADDR ";lr>\r\nRoute: <sip:p2@" R2_ADDR ";lr>\r\n"));
+    assert_string_equal(hdr(info, "CSeq"), "1 INFO");
+    sp_reply(w->n, R1_ADDR, info, 200, "OK", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(m.status, 200);
+    /* a re-INVITE with a new Contact refreshes the target */
+    snprintf(head, sizeof(head),
+             "INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKu3\r\n"
+             "From: <sip:carol@10.0.0.9>;tag=pc\r\nTo: <sip:bob@10.0.0.2:5060>;tag=%s\r\n"
+             "Call-ID: uas-routes\r\nCSeq: 8 INVITE\r\nContact: <sip:carol@" F3_ADDR ">\r\n"
+             "Max-Forwards: 70\r\n",
+             tag);
+    sp_send(w->n, P_ADDR, B_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 200"));
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *bye = vnet_find(w->n, R1_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:carol@" F3_ADDR " SIP/2.0");
+    assert_string_equal(hdr(bye, "CSeq"), "2 BYE");
+}
+
+/* UAC side: the remote target is the 2xx's Contact (not the 1xx's), refreshed by the peer's
+ * re-INVITE; the ACK goes to the 2xx's Contact. */
+static void test_target_refresh_uac(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "tr", "Contact: <sip:bob@" F1_ADDR ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tr", "Contact: <sip:bob@" F2_ADDR ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    assert_non_null(vnet_find(w->n, F2_ADDR, "ACK", 0));
+    assert_null(vnet_find(w->n, F1_ADDR, "ACK", 0));
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "INVITE sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " F2_ADDR
+             ";branch=z9hG4bKr1\r\n"
+             "From: <" P_URI ">;tag=tr\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+             "Contact: <sip:bob@" F3_ADDR ">\r\nMax-Forwards: 70\r\n",
+             hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, F2_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = sp_last(w->n, F2_ADDR, "SIP/2.0 200");
+    assert_non_null(ok);
+    /* no offer in the re-INVITE: A offered in the 200 */
+    assert_string_equal(sp_body(ok), "offer-a-2");
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *bye = vnet_find(w->n, F3_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:bob@" F3_ADDR " SIP/2.0");
+}
+
+/* CSeq: ours counts up from the INVITE's; the peer's must not go down (500). */
+static void test_cseq_both_ways(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tc", "Contact: <" P_URI ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    outcome m1 = {0}, m2 = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m1), 0);
+    vnet_run(w->n, 5);
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_OPTIONS, NULL, NULL, 0, outcome_cb, &m2), 0);
+    vnet_run(w->n, 5);
+    assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "MESSAGE", 0), "CSeq"), "2 MESSAGE");
+    assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "OPTIONS", 0), "CSeq"), "3 OPTIONS");
+    sp_reply(w->n, P_ADDR, vnet_find(w->n, P_ADDR, "MESSAGE", 0), 200, "OK", NULL, NULL, NULL);
+    sp_reply(w->n, P_ADDR, vnet_find(w->n, P_ADDR, "OPTIONS", 0), 200, "OK", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(m1.status, 200);
+    assert_int_equal(m2.status, 200);
+    char head[2048];
+    unsigned seqs[3] = {10, 11, 4};
+    for (int i = 0; i < 3; i++) {
+        snprintf(head, sizeof(head),
+                 "INFO sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKc%d\r\n"
+                 "From: <" P_URI ">;tag=tc\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u INFO\r\n"
+                 "Max-Forwards: 70\r\n",
+                 i, hdr(inv, "From"), hdr(inv, "Call-ID"), seqs[i]);
+        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+        vnet_run(w->n, 5);
+    }
+    assert_int_equal(w->a.messages, 2);
+    const vnet_packet *last = sp_last(w->n, P_ADDR, "SIP/2.0 ");
+    assert_int_equal(last->status, 500);
+    assert_string_equal(hdr(last, "CSeq"), "4 INFO");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+}
+
+/* Requests that match no dialog get 481: unknown tags, and a dialog that ended. */
+static void test_481_no_dialog(void **state)
+{
+    world *w = *state;
+    const char *methods[] = {"BYE", "INFO", "INVITE", "MESSAGE", "NOTIFY"};
+    for (int i = 0; i < 5; i++) {
+        char head[1024];
+        snprintf(head, sizeof(head),
+                 "%s sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKn%d\r\n"
+                 "From: <" P_URI ">;tag=x\r\nTo: <sip:alice@10.0.0.1:5060>;tag=nope\r\n"
+                 "Call-ID: no-such-call\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n",
+                 methods[i], i, methods[i]);
+        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+        vnet_run(w->n, 5);
+        const vnet_packet *r = sp_last(w->n, P_ADDR, "SIP/2.0 ");
+        assert_int_equal(r->status, 481);
+        assert_string_equal(r->method, methods[i]);
+    }
+    /* after the end of a session */
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "te", "Contact: <" P_URI ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "INFO sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKafter\r\n"
+             "From: <" P_URI ">;tag=te\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 9 INFO\r\n"
+             "Max-Forwards: 70\r\n",
+             hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_last(w->n, P_ADDR, "SIP/2.0 ")->status, 481);
+    assert_int_equal(w->a.messages, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_forked_2xx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_from_other_endpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_early_dialogs_then_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_participants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_set_uac, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_set_strict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_route_set_and_target_uas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_refresh_uac, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cseq_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_481_no_dialog, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
