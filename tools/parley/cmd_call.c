@@ -5,9 +5,13 @@
  *                 [--ca FILE] [--trace] [--quiet]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
- * lines as parley listen. Exit 0 when every step succeeded; 1 when a step got a failure
+ * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
+ * nobody answered by then); SIGINT/SIGTERM hang up (CANCEL or BYE). Exit 0 when every step succeeded; 1 when a step got a failure
  * response (the last line holds its status); 2 for a local error (usage, no route, timeout).
  */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +55,8 @@ static int exit_code(const parley_result *r)
 {
     if (r->error == 0)
         return CLI_OK;
-    return r->error == PARLEY_E_FAILURE_RESPONSE ? CLI_FAIL : CLI_ERROR;
+    /* a final failure response (also the 487 after our own CANCEL) is a failed step */
+    return r->error == PARLEY_E_FAILURE_RESPONSE || r->status >= 300 ? CLI_FAIL : CLI_ERROR;
 }
 
 /* Prints the result line of an operation and returns its exit code. */
@@ -90,6 +95,94 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         cli_wait(app, ended, c, (long)(st->secs * 1000));
         return CLI_OK;
     }
+}
+
+/* ---- the INVITE: --hangup-after also bounds the ringing; SIGINT/SIGTERM hang up ---- */
+
+typedef struct call_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    parley_result *r;
+} call_wait;
+
+static call_wait invite_wait = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL};
+static volatile sig_atomic_t interrupted;
+
+static void on_invite_done(void *user, const parley_result *r)
+{
+    call_wait *w = user;
+    parley_result *copy = NULL;
+    /* keep what the result says after the callback (the message itself is not needed) */
+    copy = calloc(1, sizeof(*copy) + 128);
+    if (copy) {
+        char *reason = (char *)(copy + 1);
+        snprintf(reason, 128, "%s", r->reason ? r->reason : "");
+        *copy = (parley_result){r->error, r->status, reason, NULL};
+    }
+    pthread_mutex_lock(&w->mu);
+    w->r = copy;
+    w->done = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *signal_thread(void *arg)
+{
+    cli_call *c = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig;
+    if (sigwait(&set, &sig) == 0) {
+        interrupted = 1;
+        parley_session_terminate(c->s, c->app->every, c->app->nevery, NULL, NULL);
+    }
+    return NULL;
+}
+
+/* Sends the INVITE and waits for its outcome; after hangup_after seconds without an answer the
+ * call is CANCELled (the INVITE then ends with 487). Returns the exit code so far. */
+static int place_call(cli_app *app, cli_call *c, double hangup_after)
+{
+    int err = parley_session_participate(c->s, app->every, app->nevery, on_invite_done,
+                                         &invite_wait);
+    if (err) {
+        parley_result local = {err, 0, "", NULL};
+        cli_emit_result(app, "call", c->call_id, &local);
+        return CLI_ERROR;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    if (hangup_after > 0) {
+        long ms = (long)(hangup_after * 1000);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&invite_wait.mu);
+    bool cancelled = false;
+    while (!invite_wait.done) {
+        if (hangup_after > 0 && !cancelled) {
+            if (pthread_cond_timedwait(&invite_wait.cv, &invite_wait.mu, &until) == ETIMEDOUT) {
+                /* nobody answered in time: CANCEL; the INVITE's final answer comes next */
+                cancelled = true;
+                pthread_mutex_unlock(&invite_wait.mu);
+                parley_session_terminate(c->s, app->every, app->nevery, NULL, NULL);
+                pthread_mutex_lock(&invite_wait.mu);
+            }
+        } else {
+            pthread_cond_wait(&invite_wait.cv, &invite_wait.mu); /* bounded by Timer B */
+        }
+    }
+    parley_result *r = invite_wait.r;
+    invite_wait.r = NULL;
+    pthread_mutex_unlock(&invite_wait.mu);
+    return report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
 }
 
 /* The target with ;transport= as asked (before any ?headers). */
@@ -182,6 +275,7 @@ int cmd_call(int argc, char **argv)
     if (!uri)
         goto usage;
 
+    cli_block_signals(); /* before any thread: SIGINT/SIGTERM go to the signal thread */
     char *target = with_transport(uri, transport);
     const char *listen[2] = {bind ? bind : (strchr(uri, '[') ? "udp:[::1]:0" : "udp:127.0.0.1:0"),
                              NULL};
@@ -223,11 +317,12 @@ int cmd_call(int argc, char **argv)
     }
     c->null_offer_once = no_offer;
     cli_call_attach(c);
+    pthread_t sigth;
+    if (pthread_create(&sigth, NULL, signal_thread, c) == 0)
+        pthread_detach(sigth); /* it stays in sigwait until a signal or the process ends */
 
-    parley_result *r = NULL;
-    err = parley_session_participate_sync(c->s, app.every, app.nevery, &r);
-    rc = report(&app, c, "call", err, r);
     free(target);
+    rc = place_call(&app, c, hangup_after);
     if (rc != CLI_OK)
         goto stop;
     struct timespec connected_at;
@@ -243,6 +338,7 @@ int cmd_call(int argc, char **argv)
             cli_wait(&app, ended, c, (long)((hangup_after - spent) * 1000));
     }
     if (!c->ended) {
+        parley_result *r = NULL;
         err = parley_session_terminate_sync(c->s, app.every, app.nevery, &r);
         int bye = report(&app, c, "bye", err, r);
         if (rc == CLI_OK)
