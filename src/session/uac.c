@@ -634,6 +634,11 @@ static void on_inv_fail(void *arg, ep_sender *snd, int err)
 
 int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_t nh)
 {
+    /* what an attempt that failed here left (participate may be called again) */
+    pl_free(s->inv_local_hdr);
+    pl_free(s->inv_extra);
+    s->inv_local_hdr = s->inv_extra = NULL;
+    sess_body_free(&s->inv_body);
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
     sess_set_local_tag(s, tag);
