@@ -1,0 +1,480 @@
+/*
+ * The offer/answer contract (ucma-api.md §4): every flow with the callbacks in order on both
+ * sides and the bodies on the wire: offer in INVITE, null offer (offer in the 200, answer in
+ * the ACK), early media, renegotiation without an offer, no handler at all, refused offers, and
+ * bodies of any content type.
+ */
+#include "test_util.h"
+
+#include "party.h"
+
+#define A_ADDR "10.0.0.1:5060"
+#define B_ADDR "10.0.0.2:5060"
+#define P_ADDR "10.0.0.9:5060"
+#define B_URI  "sip:bob@10.0.0.2:5060"
+#define P_URI  "sip:peer@10.0.0.9:5060"
+
+typedef struct world {
+    vnet *n;
+    party a, b;
+} world;
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof(*w));
+    w->n = vnet_new(1000);
+    party_init(&w->a, w->n, "a", A_ADDR);
+    party_init(&w->b, w->n, "b", B_ADDR);
+    vnet_peer(w->n, P_ADDR);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    party_release(&w->a);
+    party_release(&w->b);
+    vnet_free(w->n);
+    free(w);
+    return 0;
+}
+
+static parley_session *call(world *w, const char *uri, outcome *o)
+{
+    parley_session *s = party_call(&w->a, uri);
+    assert_non_null(s);
+    o->n = w->n;
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    return s;
+}
+
+static const char *hdr(const vnet_packet *p, const char *name)
+{
+    static char buf[4][512];
+    static int i;
+    i = (i + 1) % 4;
+    return sp_header(p, name, buf[i], sizeof(buf[i]));
+}
+
+/* Flow 1: offer in the INVITE, answer in the 200. */
+static void test_offer_in_invite(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    assert_log(&w->a, "get_offer|state:Connecting:None|set_answer|accepted|state:Connected:None");
+    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_string_equal(w->b.last_offer_seen, "offer-a-1");
+    assert_string_equal(w->a.last_answer_seen, "answer-to:offer-a-1");
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    assert_string_equal(sp_body(inv), "offer-a-1");
+    assert_string_equal(hdr(inv, "Content-Type"), "application/x-test");
+    assert_string_equal(sp_body(ok), "answer-to:offer-a-1");
+    assert_string_equal(hdr(ok, "Content-Type"), "application/x-test");
+    assert_string_equal(sp_body(ack), "");
+    assert_string_equal(hdr(ack, "Content-Length"), "0");
+    assert_string_equal(hdr(ack, "Content-Type"), "");
+}
+
+/* Flow 2: null offer: the callee offers in the 200, the caller answers in the ACK (after
+ * offer_in_response and parley_pending_answer_ready); the ACK cannot be delayed or sent by
+ * parley_ack_send. */
+static void test_null_offer(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    w->a.ack_in_callback = 1;
+    w->a.rc_ack_send = 1;
+    outcome o = {0}, ob = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    assert_log(&w->b, "incoming:null");
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    assert_string_equal(sp_body(inv), "");
+    assert_string_equal(hdr(inv, "Content-Type"), "");
+    ob.n = w->n;
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(w->a.rc_ack_send, PARLEY_E_STATE);
+    assert_int_equal(parley_ack_delay(w->a.ack), PARLEY_E_STATE);
+    assert_log(&w->a, "get_offer|state:Connecting:None|accepted|offer_in_response|get_answer|"
+                      "state:Connected:None");
+    assert_string_equal(w->a.last_offer_seen, "offer-b-1");
+    assert_log(&w->b, "incoming:null|get_offer|state:Connecting:None|set_answer|"
+                      "state:Connected:None|completed");
+    assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
+    assert_string_equal(sp_body(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)), "offer-b-1");
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    assert_string_equal(sp_body(ack), "answer-to:offer-b-1");
+    assert_string_equal(hdr(ack, "Content-Type"), "application/x-test");
+    assert_int_equal(w->a.rc_ready, 0);
+    assert_int_equal(ob.calls, 1);
+    assert_string_equal(ob.method, "ACK");
+}
+
+/* Null offer with the answer prepared later: the caller is Connected at the 2xx, the ACK (with
+ * the answer and custom headers) goes when the application is ready; once only. */
+static void test_null_offer_ready_later(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    w->a.defer_ready = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 300);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTING);
+    assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    assert_non_null(w->a.pending_answer);
+    vnet_run(w->n, 1000); /* the 200 comes again meanwhile: no ACK without the answer */
+    assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 200"), 2);
+    assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    parley_header h = {"X-Test", "ready"};
+    assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, &h, 1), 0);
+    assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, &h, 1), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    assert_string_equal(sp_body(ack), "answer-to:offer-b-1");
+    assert_true(sp_has(ack, "\r\nX-Test: ready\r\n"));
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
+    assert_hlog(&w->b, "state:Connected:ready|completed:ready");
+    /* a later retransmission of the 200 gets the same ACK */
+    size_t acks = sp_count(w->n, B_ADDR, "ACK");
+    assert_int_equal(acks, 1);
+}
+
+/* Null offer and a refused offer in the 2xx: the ACK (without answer) then a BYE (RFC 3261
+ * §13.2.2.4); the caller ends NotAcceptableMedia; the callee, whose offer got no answer, ends
+ * NotAcceptableMedia too. */
+static void test_null_offer_refused(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    w->a.refuse_offer = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 100);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Disconnected:NotAcceptableMedia:-");
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    assert_non_null(ack);
+    assert_string_equal(sp_body(ack), "");
+    assert_non_null(vnet_find(w->n, B_ADDR, "BYE", 0));
+    assert_trans(&w->b, "Incoming>Connecting:None:-|"
+                        "Connecting>Disconnected:NotAcceptableMedia:ACK");
+}
+
+/* Flow 5: early media: the answer rides in the 183 and again (the same) in the 200;
+ * get_answer and set_answer run once. */
+static void test_early_media(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
+    assert_non_null(p183);
+    assert_string_equal(sp_body(p183), "answer-to:offer-a-1");
+    assert_log(&w->a, "get_offer|state:Connecting:None|"
+                      "state:Alerted:ProvisionResponseReceived|set_answer|provisional:183");
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_string_equal(sp_body(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)), "answer-to:offer-a-1");
+    assert_log(&w->a, "get_offer|state:Connecting:None|"
+                      "state:Alerted:ProvisionResponseReceived|set_answer|provisional:183|"
+                      "accepted|state:Connected:None");
+    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    /* a second 18x with early media repeats the same answer without asking again */
+    party_clear(&w->b);
+}
+
+/* Early media needs an offer in the INVITE (an offer in an unreliable 1xx needs 100rel), and a
+ * refused offer sends nothing. */
+static void test_early_media_refusals(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    size_t before = vnet_count(w->n);
+    assert_int_equal(
+        parley_session_provisional(w->b.s, 183, NULL, NULL, 0, PARLEY_PROV_EARLY_MEDIA),
+        PARLEY_E_UNSUPPORTED);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 300);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 183"), 0);
+
+    party_clear(&w->a);
+    party_clear(&w->b);
+    w->a.null_offer = 0;
+    w->b.refuse_offer = 1;
+    outcome o2 = {0};
+    call(w, B_URI, &o2);
+    vnet_run(w->n, 10);
+    before = vnet_count(w->n);
+    assert_int_equal(
+        parley_session_provisional(w->b.s, 183, NULL, NULL, 0, PARLEY_PROV_EARLY_MEDIA),
+        PARLEY_E_ABORTED);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 18"), 0);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_INCOMING);
+    /* still Incoming: it can be rejected */
+    assert_int_equal(parley_session_reject(w->b.s, 488, NULL, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o2.status, 488);
+}
+
+/* The callee refuses the INVITE's offer: 488, Disconnected NotAcceptableMedia on both sides,
+ * its participate completes with PARLEY_E_ABORTED. */
+static void test_refused_offer_488(void **state)
+{
+    world *w = *state;
+    w->b.refuse_offer = 1;
+    outcome o = {0}, ob = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    assert_int_equal(ob.calls, 1);
+    assert_int_equal(ob.error, PARLEY_E_ABORTED);
+    vnet_run(w->n, 10);
+    assert_trans(&w->b, "Incoming>Disconnected:NotAcceptableMedia:-");
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Disconnected:NotAcceptableMedia:488");
+    assert_int_equal(o.status, 488);
+    assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0));
+}
+
+/* The caller's application gives no offer (get_offer refuses): participate fails with
+ * PARLEY_E_ABORTED, nothing is sent, the session stays Idle and can try again. */
+static void test_get_offer_refused(void **state)
+{
+    world *w = *state;
+    w->a.refuse_get_offer = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    parley_session *s = party_call(&w->a, B_URI);
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), PARLEY_E_ABORTED);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), 0);
+    assert_int_equal(o.calls, 0);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+    assert_int_equal(w->a.ntrans, 0);
+    w->a.refuse_get_offer = 0;
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+}
+
+/* Flow 4 without an offer: the peer's re-INVITE has no body; we offer in the 200 and take the
+ * answer from the ACK. */
+static void test_reinvite_without_offer(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    call(w, P_URI, &o);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "pt",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-1");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    party_clear(&w->a);
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKnoo\r\n"
+             "From: <" P_URI ">;tag=pt\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nX-Test: reinv\r\n",
+             hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
+    assert_string_equal(sp_body(ok), "offer-a-2");
+    assert_log(&w->a, "offer_in_reinvite:null|get_offer");
+    char to[512];
+    snprintf(to, sizeof(to), "%s", hdr(ok, "To"));
+    snprintf(head, sizeof(head),
+             "ACK sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKnooa\r\n"
+             "From: <" P_URI ">;tag=pt\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\n"
+             "Max-Forwards: 70\r\nContent-Type: application/x-test\r\n",
+             to, hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-p-2");
+    vnet_run(w->n, 5);
+    assert_log(&w->a, "offer_in_reinvite:null|get_offer|set_answer|completed|"
+                      "reinvite_done:INVITE");
+    assert_hlog(&w->a, "reinvite_done:INVITE:reinv");
+    assert_string_equal(w->a.last_answer_seen, "answer-p-2");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+}
+
+/* Flow 6: no offer/answer handler on either side: no bodies anywhere, re-INVITEs included. */
+static void test_no_handler(void **state)
+{
+    world *w = *state;
+    w->a.no_oa = 1;
+    w->b.no_oa = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0}, r1 = {0}, r2 = {0};
+    parley_session *s = call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r1), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r1.status, 200);
+    assert_int_equal(r2.status, 200);
+    for (size_t i = 0; i < vnet_count(w->n); i++) {
+        const vnet_packet *p = vnet_get(w->n, i);
+        assert_string_equal(sp_body(p), "");
+        assert_string_equal(hdr(p, "Content-Type"), "");
+    }
+    assert_log(&w->a, "state:Connecting:None|accepted|state:Connected:None|completed|"
+                      "reinvite_done:INVITE");
+    assert_log(&w->b, "incoming:null|state:Connecting:None|state:Connected:None|completed|"
+                      "completed|reinvite_done:INVITE");
+}
+
+/* A caller without handler meets a callee with one: the callee offers in its 200, the ACK
+ * brings no answer, and the callee ends the session (BYE, NotAcceptableMedia). */
+static void test_no_handler_meets_handler(void **state)
+{
+    world *w = *state;
+    w->a.no_oa = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    assert_string_equal(sp_body(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)), "offer-b-1");
+    assert_string_equal(sp_body(vnet_find(w->n, B_ADDR, "ACK", 0)), "");
+    assert_trans(&w->b, "Incoming>Connecting:None:-|"
+                        "Connecting>Disconnected:NotAcceptableMedia:ACK");
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+}
+
+/* Bodies of any content type, binary included (NUL and 0xFF bytes), through INVITE, 200 and
+ * MESSAGE; a body without a type goes as application/sdp (offer/answer) or
+ * text/plain;charset=UTF-8 (messages). */
+static const unsigned char bin[6] = {0x00, 0xff, 'a', 0x00, '\r', '\n'};
+
+static int bin_offer(parley_session *s, parley_content *out, void *user)
+{
+    (void)s;
+    (void)user;
+    out->content_type = "application/octet-stream";
+    out->body = bin;
+    out->len = sizeof(bin);
+    return 0;
+}
+
+static int untyped_answer(parley_session *s, const parley_content *offer, parley_content *out,
+                          void *user)
+{
+    (void)s;
+    party *p = user;
+    assert_int_equal(offer->len, sizeof(bin));
+    assert_memory_equal(offer->body, bin, sizeof(bin));
+    assert_string_equal(offer->content_type, "application/octet-stream");
+    party_log(p, "get_answer:binary");
+    out->content_type = NULL;
+    out->body = "v=0";
+    out->len = 3;
+    return 0;
+}
+
+static void test_bodies_of_any_type(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_oa_ops ops = {bin_offer, NULL, NULL, NULL, NULL, NULL};
+    assert_int_equal(parley_session_set_offer_answer(s, &ops, &w->a), 0);
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 1);
+    /* the INVITE on the wire: exact bytes */
+    const vnet_packet *inv = vnet_get(w->n, 0);
+    assert_string_equal(hdr(inv, "Content-Type"), "application/octet-stream");
+    assert_string_equal(hdr(inv, "Content-Length"), "6");
+    assert_memory_equal(inv->data + inv->len - 6, bin, 6);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+
+    /* MESSAGE with a binary body and one without a type */
+    outcome m1 = {0}, m2 = {0};
+    parley_content c1 = {"application/octet-stream", bin, sizeof(bin)};
+    parley_content c2 = {NULL, "plain", 5};
+    assert_int_equal(
+        parley_session_send_message(s, PARLEY_MSG_MESSAGE, &c1, NULL, 0, outcome_cb, &m1), 0);
+    vnet_run(w->n, 10);
+    const vnet_packet *msg = sp_last(w->n, B_ADDR, "MESSAGE");
+    assert_string_equal(hdr(msg, "Content-Type"), "application/octet-stream");
+    assert_memory_equal(msg->data + msg->len - 6, bin, 6);
+    assert_int_equal(parley_session_send_message(s, PARLEY_MSG_INFO, &c2, NULL, 0, outcome_cb, &m2),
+                     0);
+    vnet_run(w->n, 10);
+    assert_string_equal(hdr(sp_last(w->n, B_ADDR, "INFO"), "Content-Type"),
+                        "text/plain;charset=UTF-8");
+    assert_int_equal(m1.status, 200);
+    assert_int_equal(m2.status, 200);
+}
+
+/* An answer without a content type goes as application/sdp; the offer reaches get_answer with
+ * its exact bytes and type. */
+static void on_b_session(party *p, const char *event)
+{
+    if (strcmp(event, "incoming"))
+        return;
+    static const parley_oa_ops ops = {NULL, untyped_answer, NULL, NULL, NULL, NULL};
+    parley_session_set_offer_answer(p->s, &ops, p);
+    parley_session_participate(p->s, NULL, 0, NULL, NULL);
+}
+
+static void test_binary_offer_untyped_answer(void **state)
+{
+    world *w = *state;
+    w->b.hook = on_b_session;
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_oa_ops ops = {bin_offer, NULL, NULL, NULL, NULL, NULL};
+    assert_int_equal(parley_session_set_offer_answer(s, &ops, &w->a), 0);
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    assert_true(party_saw(&w->b, "get_answer:binary"));
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    assert_string_equal(hdr(ok, "Content-Type"), "application/sdp");
+    assert_string_equal(sp_body(ok), "v=0");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_offer_in_invite, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_offer_ready_later, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_offer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_early_media, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_early_media_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_offer_488, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_offer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reinvite_without_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_handler_meets_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bodies_of_any_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_binary_offer_untyped_answer, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
