@@ -31,12 +31,9 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
     pl_buf_puts(&extra, "\r\n");
-    uint32_t cseq = 0;
-    if (op->kind == OP_REINVITE)
-        cseq = s->reinv_cseq;
     dlg_req r = {
         .method = op->method,
-        .cseq = cseq,
+        .cseq = op->cseq,
         .via = a->via,
         .contact = pl_buf_str(&contact),
         .extra = op->hdrs,
@@ -138,6 +135,9 @@ int sess_send_in_dialog(parley_session *s, sess_op *op)
 {
     if (!s->dlg)
         return PARLEY_E_STATE;
+    /* the number is taken now, in the order of the calls, not when the next hop is resolved:
+     * a re-INVITE started after this request must not carry a lower one (RFC 3261 §12.2.1.1) */
+    op->cseq = ++s->dlg->local_cseq;
     if (!strcmp(op->method, "BENOTIFY"))
         return send_unanswered(s, op);
     char hop[512];
@@ -186,6 +186,7 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
     char hop[512];
     dlg_next_hop(s->dlg, hop, sizeof(hop));
     op->kind = OP_TERMINATE;
+    op->cseq = ++s->dlg->local_cseq;
     /* the session outlives the application's reference until the BYE is answered */
     op->holds_session = true;
     parley_session_ref(s);

@@ -41,6 +41,7 @@ typedef struct sess_op {
     size_t len;
     sip_kv *hdrs;
     size_t nh;
+    uint32_t cseq; /* in-dialog requests: taken when the operation starts */
     bool done;
     bool holds_session; /* a reference on s, dropped on completion */
 } sess_op;
