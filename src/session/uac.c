@@ -441,9 +441,11 @@ static void on_2xx(parley_session *s, sip_msg *m)
     sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
 
     if (s->cancel_wanted) {
-        /* the 2xx crossed our CANCEL: ACK it, then BYE (RFC 3261 §9.1) */
+        /* the 2xx crossed our CANCEL: ACK it, then BYE (RFC 3261 §9.1); the terminate
+         * completes with the BYE's answer, as for a Connected session */
+        sess_op *t = s->terminate;
         sess_send_ack(s, NULL, 0, NULL);
-        sess_send_bye(s, NULL, 0, NULL);
+        sess_send_bye(s, t ? t->hdrs : NULL, t ? t->nh : 0, t);
         sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, m);
         return;
     }
