@@ -1,0 +1,337 @@
+/*
+ * The session operations and their refusals: participate (twice, after a CANCEL),
+ * provisional, terminate in every state (CANCEL only after a provisional, CANCEL crossing a
+ * 200, BYE, decline), pending operations failed by terminate, reject.
+ */
+#include "test_util.h"
+
+#include "party.h"
+
+#define A_ADDR "10.0.0.1:5060"
+#define B_ADDR "10.0.0.2:5060"
+#define B_URI  "sip:bob@10.0.0.2:5060"
+
+typedef struct world {
+    vnet *n;
+    party a, b;
+} world;
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof(*w));
+    w->n = vnet_new(1000);
+    party_init(&w->a, w->n, "a", A_ADDR);
+    party_init(&w->b, w->n, "b", B_ADDR);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    party_release(&w->a);
+    party_release(&w->b);
+    vnet_free(w->n);
+    free(w);
+    return 0;
+}
+
+static parley_session *call(world *w, outcome *o)
+{
+    parley_session *s = party_call(&w->a, B_URI);
+    assert_non_null(s);
+    o->n = w->n;
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    return s;
+}
+
+/* A second participate fails with PARLEY_E_STATE and sends nothing, on both sides. */
+static void test_participate_twice(void **state)
+{
+    world *w = *state;
+    outcome o = {0}, o2 = {0}, ob = {0}, ob2 = {0};
+    parley_session *s = call(w, &o);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o2), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob2), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 1);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o2), PARLEY_E_STATE);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob2), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(ob.calls, 1);
+    assert_int_equal(o2.calls + ob2.calls, 0);
+    assert_int_equal(vnet_count(w->n), 3);
+}
+
+/* Provisional responses: 101-199 only, on an Incoming session only, reason phrases as given;
+ * each one reaches the caller. */
+static void test_provisional(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    parley_session *b = w->b.s;
+    assert_int_equal(parley_session_provisional(b, 100, NULL, NULL, 0, 0), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_provisional(b, 200, NULL, NULL, 0, 0), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_provisional(s, 180, NULL, NULL, 0, 0), PARLEY_E_STATE);
+    assert_int_equal(parley_session_provisional(b, 101, NULL, NULL, 0, 0), 0);
+    assert_int_equal(parley_session_provisional(b, 181, "Call Is Being Forwarded", NULL, 0, 0), 0);
+    assert_int_equal(parley_session_provisional(b, 199, "Early Dialog Terminated", NULL, 0, 0), 0);
+    vnet_run(w->n, 10);
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
+                      "provisional:101|provisional:181|provisional:199");
+    assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 181 Call Is Being Forwarded", 0));
+    assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 101 ", 0));
+    /* all with the same To tag: one early dialog */
+    char t1[64], t2[64];
+    sp_tag(vnet_find(w->n, A_ADDR, "SIP/2.0 101", 0), "To", t1, sizeof(t1));
+    sp_tag(vnet_find(w->n, A_ADDR, "SIP/2.0 199", 0), "To", t2, sizeof(t2));
+    assert_string_equal(t1, t2);
+    assert_string_equal(t1, parley_session_to_tag(b));
+    assert_int_equal(parley_session_participate(b, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_session_provisional(b, 180, NULL, NULL, 0, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+}
+
+/* Terminate before any provisional: no CANCEL yet; the callee answers 200 straight away:
+ * the 2xx is ACKed and BYEd; participate fails with PARLEY_E_TERMINATED, terminate completes
+ * with the BYE's answer. */
+static void test_terminate_before_provisional_then_200(void **state)
+{
+    world *w = *state;
+    outcome o = {0}, t = {0};
+    parley_session *s = call(w, &o);
+    t.n = w->n;
+    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
+    vnet_run(w->n, 1);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_null(vnet_find(w->n, B_ADDR, "CANCEL", 0));
+    assert_non_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    assert_non_null(vnet_find(w->n, B_ADDR, "BYE", 0));
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Disconnected:TerminatedLocally:200");
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.error, 0);
+    assert_int_equal(t.status, 200);
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+}
+
+/* CANCEL and 200 cross: the callee answers while the caller cancels. The callee's transaction
+ * answers the CANCEL 200 without a 487 (the INVITE was answered); the caller ACKs the 2xx and
+ * sends BYE; both end. */
+static void test_cancel_200_crossing(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING;
+    outcome o = {0}, t = {0}, ob = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    ob.n = t.n = w->n;
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
+    vnet_run(w->n, 100);
+    const vnet_packet *cancel = vnet_find(w->n, B_ADDR, "CANCEL", 0);
+    assert_non_null(cancel);
+    /* the 200s A got: the INVITE's, the CANCEL's, the BYE's */
+    assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 200"), 3);
+    assert_string_equal(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)->method, "INVITE");
+    assert_string_equal(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 1)->method, "CANCEL");
+    assert_string_equal(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 2)->method, "BYE");
+    assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 487", 0));
+    assert_non_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    assert_non_null(vnet_find(w->n, B_ADDR, "BYE", 0));
+    assert_trans(&w->a, "Idle>Connecting:None:-|"
+                        "Connecting>Alerted:ProvisionResponseReceived:180|"
+                        "Alerted>Disconnected:TerminatedLocally:200");
+    assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.error, 0);
+    assert_int_equal(t.status, 200);
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+    assert_int_equal(ob.calls, 1);
+    assert_int_equal(ob.error, 0);
+    assert_int_equal(w->b.remote_ends, 1); /* the BYE; the CANCEL came too late to count */
+    vnet_run(w->n, 40000);
+    assert_int_equal(sp_count(w->n, B_ADDR, "BYE"), 1);
+}
+
+/* Terminate of a Connected session, then the application drops its reference at once: the
+ * BYE still goes and is answered, the completion runs. */
+static void test_terminate_then_release(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0}, t = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
+    party_release(&w->a);
+    vnet_run(w->n, 10);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.status, 200);
+    assert_int_equal(w->b.remote_ends, 1);
+}
+
+/* Terminate on an Incoming session of a callee that released it: declined with 603. */
+static void test_terminate_incoming_and_again(void **state)
+{
+    world *w = *state;
+    outcome o = {0}, t1 = {0}, t2 = {0};
+    call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t1), 0);
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t2), 0);
+    assert_int_equal(t1.calls, 1);
+    assert_int_equal(t1.error, 0);
+    assert_int_equal(t2.calls, 1);
+    assert_int_equal(t2.error, 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 603);
+    assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 603"), 1);
+    assert_trans(&w->b, "Incoming>Disconnected:TerminatedLocally:-");
+}
+
+/* Terminate fails every pending operation with PARLEY_E_TERMINATED: a message and a
+ * renegotiation waiting for the peer's answers. */
+static void test_terminate_fails_pending(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    w->b.defer_message = 1;
+    w->b.defer_reinvite = 1;
+    outcome o = {0}, m = {0}, r = {0}, t = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(
+        parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m), 0);
+    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 10);
+    assert_non_null(w->b.deferred);
+    assert_non_null(w->b.pending_reinvite);
+    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
+    assert_int_equal(m.calls, 1);
+    assert_int_equal(m.error, PARLEY_E_TERMINATED);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.error, PARLEY_E_TERMINATED);
+    vnet_run(w->n, 10);
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.status, 200);
+    /* the callee's unanswered re-INVITE got 487 when the BYE came; the application's late
+     * answers are refused */
+    assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 487", 0));
+    assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, NULL, NULL),
+                     PARLEY_E_STATE);
+    assert_int_equal(parley_request_respond(w->b.deferred, 200, NULL, NULL, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(m.calls, 1);
+}
+
+/* Reject: 400-699 only, Incoming only; the reason phrase goes on the wire. */
+static void test_reject(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_reject(w->b.s, 399, NULL, NULL, 0), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_reject(w->b.s, 700, NULL, NULL, 0), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_reject(w->b.s, 200, NULL, NULL, 0), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_reject(s, 486, NULL, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), 1);
+    assert_int_equal(parley_session_reject(w->b.s, 480, "Gone Fishing", NULL, 0), 0);
+    assert_int_equal(parley_session_reject(w->b.s, 486, NULL, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 480 Gone Fishing", 0));
+    assert_int_equal(o.status, 480);
+    assert_string_equal(o.reason, "Gone Fishing");
+    assert_trans(&w->a, "Idle>Connecting:None:-|"
+                        "Connecting>Disconnected:TemporarilyUnavailable:480");
+    /* after participating: too late to reject */
+    party_clear(&w->b);
+    outcome o2 = {0};
+    call(w, &o2);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_session_reject(w->b.s, 486, NULL, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(o2.status, 200);
+}
+
+/* The callee's on_remote_end and state for a CANCEL, and a BYE from the callee while its 200
+ * waits for the ACK: the BYE follows the ACK. */
+static void test_callee_terminate_waits_for_ack(void **state)
+{
+    world *w = *state;
+    w->a.delay_ack = 1;
+    outcome o = {0}, t = {0};
+    call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    t.n = w->n;
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t), 0);
+    vnet_run(w->n, 100);
+    assert_null(vnet_find(w->n, A_ADDR, "BYE", 0));
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTING);
+    assert_int_equal(t.calls, 0);
+    assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    assert_non_null(vnet_find(w->n, A_ADDR, "BYE", 0));
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
+                        "Connected>Disconnected:TerminatedLocally:-");
+    assert_int_equal(t.calls, 1);
+    assert_int_equal(t.status, 200);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+}
+
+/* The delayed ACK (InvitationAccepted.DelayAck): the 2xx comes again meanwhile and is not
+ * ACKed; the ACK goes when the application sends it, once. */
+static void test_delayed_ack(void **state)
+{
+    world *w = *state;
+    w->a.delay_ack = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    call(w, &o);
+    vnet_run(w->n, 1000);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 200"), 2);
+    assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    assert_int_equal(parley_ack_delay(w->a.ack), PARLEY_E_STATE); /* only in on_accepted */
+    assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), 0);
+    assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count(w->n, B_ADDR, "ACK"), 1);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(w->a.accepted, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_participate_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provisional, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_before_provisional_then_200, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_200_crossing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_then_release, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_incoming_and_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_fails_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callee_terminate_waits_for_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
