@@ -457,8 +457,10 @@ static bool loops_back(parley_session *s, const parley_address *t)
         sip_uri_equal(&a, &b) &&
         (!t->epid || !s->remote.epid || !strcmp(t->epid, s->remote.epid)))
         return true;
-    if (s->local.uri && sip_uri_parse(pl_str_c(s->local.uri), &b, NULL, NULL) == 0 &&
-        sip_uri_equal(&a, &b) && (!t->epid || !strcmp(t->epid, s->ep->epid)))
+    /* this endpoint's own URI (not the INVITE's To: after a retargeting it names someone
+     * else, who may well be the right target) */
+    if (sip_uri_parse(pl_str_c(s->ep->uri), &b, NULL, NULL) == 0 && sip_uri_equal(&a, &b) &&
+        (!t->epid || !strcmp(t->epid, s->ep->epid)))
         return true;
     for (size_t i = 0; i < s->ep->nlisten; i++) {
         /* the endpoint's own addresses */
