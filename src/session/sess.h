@@ -150,6 +150,7 @@ struct parley_session {
     struct parley_pending_answer pend;
     char **targets; /* redirection targets */
     size_t ntargets, next_target;
+    bool redirect_all; /* the application said TRY_ALL for this list */
 
     /* incoming INVITE */
     txn_server *inv_txn;

@@ -492,6 +492,7 @@ static void collect_targets(parley_session *s, const sip_msg *m)
     pl_free(s->targets);
     s->targets = NULL;
     s->ntargets = s->next_target = 0;
+    s->redirect_all = false;
     size_t n = 0;
     for (const sip_naddr *c = m->contact; c; c = c->next)
         n++;
@@ -555,7 +556,7 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
     while (s->next_target < s->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
         size_t cur = s->next_target;
         parley_redirect_action act = PARLEY_REDIRECT_TRY_ALL;
-        if (s->cbs.on_redirecting) {
+        if (s->cbs.on_redirecting && !s->redirect_all) {
             parley_address *addrs = pl_calloc(s->ntargets, sizeof(*addrs));
             if (!addrs)
                 return false;
@@ -568,6 +569,8 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
         }
         if (act == PARLEY_REDIRECT_TRY_NONE)
             return false;
+        if (act == PARLEY_REDIRECT_TRY_ALL)
+            s->redirect_all = true; /* every target of this list, without asking again */
         s->next_target++;
         if (act == PARLEY_REDIRECT_SKIP_THIS)
             continue;
