@@ -277,8 +277,14 @@ int cmd_call(int argc, char **argv)
 
     cli_block_signals(); /* before any thread: SIGINT/SIGTERM go to the signal thread */
     char *target = with_transport(uri, transport);
-    const char *listen[2] = {bind ? bind : (strchr(uri, '[') ? "udp:[::1]:0" : "udp:127.0.0.1:0"),
-                             NULL};
+    /* Without --bind, listen on UDP and, for --transport tcp, on TCP too: the Via and Contact
+     * of a request sent over TCP name a TCP port of ours that answers (RFC 3261 §18.2.2). */
+    bool v6 = strchr(uri, '[') != NULL;
+    const char *listen[3] = {bind ? bind : v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0", NULL, NULL};
+    if (!bind && transport && !strcmp(transport, "tcp")) {
+        listen[0] = v6 ? "tcp:[::1]:0" : "tcp:127.0.0.1:0";
+        listen[1] = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
+    }
     cli_bind_ip(listen[0], app.local_ip, sizeof(app.local_ip));
     app.every = hs.h;
     app.nevery = hs.n;
