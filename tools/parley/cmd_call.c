@@ -182,6 +182,10 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
     parley_result *r = invite_wait.r;
     invite_wait.r = NULL;
     pthread_mutex_unlock(&invite_wait.mu);
+    /* a failed INVITE completes before the session is Disconnected: let that state line come
+     * out first, so that the result (with the failing status) is the last line */
+    if (!r || r->error)
+        cli_wait(app, ended, c, 2000);
     return report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
 }
 
