@@ -154,8 +154,11 @@ static uint64_t level_next(const pl_wheel *w, int l)
             return base + (uint64_t)__builtin_ctzll(ahead);
         return (base + PL_WHEEL_SLOTS + (uint64_t)__builtin_ctzll(occ));
     }
-    /* slot j cascades when the tick reaches its start; slots at or before pos wrap around */
-    uint64_t ahead = pos + 1 < PL_WHEEL_SLOTS ? occ & (~(uint64_t)0 << (pos + 1)) : 0;
+    /* slot j cascades when the tick reaches its start; slots before pos wrap around, and so
+     * does pos itself unless the tick sits on its start: between two advances the cascade of
+     * the tick `cur` has not run yet (pl_wheel_advance runs it first thing) */
+    unsigned from = (w->cur & (((uint64_t)1 << shift) - 1)) == 0 ? pos : pos + 1;
+    uint64_t ahead = from < PL_WHEEL_SLOTS ? occ & (~(uint64_t)0 << from) : 0;
     uint64_t slot = ahead ? base + (uint64_t)__builtin_ctzll(ahead)
                           : base + PL_WHEEL_SLOTS + (uint64_t)__builtin_ctzll(occ);
     return slot << shift;
@@ -171,7 +174,9 @@ uint64_t pl_wheel_next(const pl_wheel *w)
     }
     if (!pl_list_empty(&w->overflow)) {
         unsigned shift = (unsigned)(PL_WHEEL_BITS * PL_WHEEL_LEVELS);
-        uint64_t wrap = ((w->cur >> shift) + 1) << shift;
+        uint64_t wrap = (w->cur & (((uint64_t)1 << shift) - 1)) == 0
+                            ? w->cur /* its cascade is still to run */
+                            : ((w->cur >> shift) + 1) << shift;
         if (wrap < best)
             best = wrap;
     }
