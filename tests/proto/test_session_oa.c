@@ -136,7 +136,10 @@ static void test_null_offer_ready_later(void **state)
     vnet_run(w->n, 1000); /* the 200 comes again meanwhile: no ACK without the answer */
     assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 200"), 2);
     assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
-    parley_header h = {"X-Test", "ready"};
+    parley_header h = {"X-Test", "ready"}, bad = {"Content-Type", "x/y"}, crlf = {"X", "a\r\n"};
+    assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, &bad, 1),
+                     PARLEY_E_HEADER_RESTRICTED);
+    assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, &crlf, 1), PARLEY_E_INVAL);
     assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, &h, 1), 0);
     assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, &h, 1), PARLEY_E_STATE);
     vnet_run(w->n, 10);

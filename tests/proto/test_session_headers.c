@@ -1,0 +1,341 @@
+/*
+ * Custom headers: on every request and response the application causes (INVITE, 1xx, 200,
+ * ACK, MESSAGE and its answer, re-INVITE and its answers, REFER, BYE, CANCEL, rejections,
+ * redirections, declines), read back on every message received; the stack's own headers
+ * refused with PARLEY_E_HEADER_RESTRICTED and malformed ones with PARLEY_E_INVAL, with nothing
+ * sent.
+ */
+#include "test_util.h"
+
+#include "party.h"
+
+#define A_ADDR "10.0.0.1:5060"
+#define B_ADDR "10.0.0.2:5060"
+#define C_ADDR "10.0.0.3:5060"
+#define B_URI  "sip:bob@10.0.0.2:5060"
+#define C_URI  "sip:carol@10.0.0.3:5060"
+
+typedef struct world {
+    vnet *n;
+    party a, b, c;
+} world;
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof(*w));
+    w->n = vnet_new(1000);
+    party_init(&w->a, w->n, "a", A_ADDR);
+    party_init(&w->b, w->n, "b", B_ADDR);
+    party_init(&w->c, w->n, "c", C_ADDR);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world *w = *state;
+    party_release(&w->a);
+    party_release(&w->b);
+    party_release(&w->c);
+    vnet_free(w->n);
+    free(w);
+    return 0;
+}
+
+#define XT(v) ((parley_header){"X-Test", v})
+
+static void has_xtest(world *w, const char *dst, const char *prefix, const char *value)
+{
+    const vnet_packet *p = sp_last(w->n, dst, prefix);
+    char want[128];
+    snprintf(want, sizeof(want), "\r\nX-Test: %s\r\n", value);
+    if (!p || !sp_has(p, want))
+        vnet_dump(w->n);
+    assert_non_null(p);
+    assert_true(sp_has(p, want));
+}
+
+/* One call through every request and response with headers of the application's. */
+static void test_headers_everywhere_in_a_call(void **state)
+{
+    world *w = *state;
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_header inv[2] = {XT("inv"), {"Subject", "hello there"}};
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, inv, 2, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "INVITE", "inv");
+    assert_true(sp_has(sp_last(w->n, B_ADDR, "INVITE"), "\r\nSubject: hello there\r\n"));
+    /* 1xx */
+    parley_header ring = XT("ring");
+    assert_int_equal(parley_session_provisional(w->b.s, 180, NULL, &ring, 1, 0), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, A_ADDR, "SIP/2.0 180", "ring");
+    /* 200, and the ACK sent from on_accepted */
+    parley_header ack = XT("ack");
+    w->a.ack_in_callback = 1;
+    w->a.hdrs = &ack;
+    w->a.nhdrs = 1;
+    parley_header ok = XT("ok");
+    assert_int_equal(parley_session_participate(w->b.s, &ok, 1, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, A_ADDR, "SIP/2.0 200", "ok");
+    has_xtest(w, B_ADDR, "ACK", "ack");
+    assert_int_equal(w->a.rc_ack_send, 0);
+    assert_string_equal(o.hdr, "ok");
+    w->a.hdrs = NULL;
+    w->a.nhdrs = 0;
+    /* MESSAGE and its answer */
+    parley_header msg = XT("msg"), msgok = XT("msgok");
+    w->b.msg_code = 200;
+    w->b.hdrs = &msgok;
+    w->b.nhdrs = 1;
+    outcome m = {0};
+    assert_int_equal(
+        parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, &msg, 1, outcome_cb, &m), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "MESSAGE", "msg");
+    has_xtest(w, A_ADDR, "SIP/2.0 200", "msgok");
+    assert_string_equal(m.hdr, "msgok");
+    /* re-INVITE and the acceptance (B's party answers with its hdrs) */
+    parley_header reinv = XT("reinv"), reok = XT("reok");
+    w->b.hdrs = &reok;
+    outcome r = {0};
+    assert_int_equal(parley_session_renegotiate(s, &reinv, 1, outcome_cb, &r), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "INVITE", "reinv");
+    has_xtest(w, A_ADDR, "SIP/2.0 200", "reok");
+    assert_string_equal(r.hdr, "reok");
+    /* the callee's re-INVITE declined with headers */
+    parley_header decl = XT("redecl");
+    w->a.decline_reinvite = 488;
+    w->a.hdrs = &decl;
+    w->a.nhdrs = 1;
+    outcome r2 = {0};
+    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "SIP/2.0 488", "redecl");
+    assert_string_equal(r2.hdr, "redecl");
+    /* REFER */
+    parley_header ref = XT("refer");
+    parley_address target = {C_URI, NULL};
+    outcome rf = {0};
+    assert_int_equal(parley_session_refer(s, &target, &ref, 1, outcome_cb, &rf), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "REFER", "refer");
+    assert_int_equal(rf.status, 202);
+    /* BYE */
+    parley_header bye = XT("bye");
+    assert_int_equal(parley_session_terminate(s, &bye, 1, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "BYE", "bye");
+    /* and the receivers read them all */
+    assert_hlog(&w->b, "incoming:inv|state:Connected:ack|completed:ack|message:MESSAGE:msg|"
+                       "reinvite_done:INVITE:reinv|remote_end:BYE:bye|state:Disconnected:bye");
+    assert_hlog(&w->a, "state:Alerted:ring|provisional:180:ring|accepted:ok|state:Connected:ok");
+}
+
+/* CANCEL (terminate's headers), rejection, redirection and decline. */
+static void test_headers_on_endings(void **state)
+{
+    world *w = *state;
+    /* CANCEL */
+    w->b.on_incoming = PARTY_RING;
+    parley_session *s = party_call(&w->a, B_URI);
+    assert_int_equal(parley_session_participate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    parley_header cancel = XT("cancel");
+    assert_int_equal(parley_session_terminate(s, &cancel, 1, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "CANCEL", "cancel");
+    assert_hlog(&w->b, "remote_end:CANCEL:cancel|state:Disconnected:cancel");
+
+    /* rejection */
+    party_clear(&w->a);
+    party_clear(&w->b);
+    parley_header rej = XT("rej");
+    w->b.on_incoming = PARTY_REJECT;
+    w->b.reject_code = 486;
+    w->b.hdrs = &rej;
+    w->b.nhdrs = 1;
+    outcome o = {0};
+    s = party_call(&w->a, B_URI);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, A_ADDR, "SIP/2.0 486", "rej");
+    assert_string_equal(o.hdr, "rej");
+    assert_hlog(&w->a, "state:Disconnected:rej");
+
+    /* redirection: the 3xx carries the callee's headers; the redirected INVITE the caller's */
+    party_clear(&w->a);
+    parley_header redir = XT("redir");
+    parley_address to_c = {C_URI, NULL};
+    w->b.on_incoming = PARTY_REDIRECT;
+    w->b.redirect_targets = &to_c;
+    w->b.nredirect_targets = 1;
+    w->b.hdrs = &redir;
+    w->c.on_incoming = PARTY_ACCEPT;
+    parley_header inv = XT("inv2");
+    s = party_call(&w->a, B_URI);
+    assert_int_equal(parley_session_participate(s, &inv, 1, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    has_xtest(w, A_ADDR, "SIP/2.0 302", "redir");
+    has_xtest(w, C_ADDR, "INVITE", "inv2");
+    assert_hlog(&w->a, "state:Redirecting:redir|state:Connecting:redir");
+    assert_hlog(&w->c, "incoming:inv2");
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
+
+    /* decline of an incoming session by terminate */
+    party_clear(&w->a);
+    parley_header decl = XT("decl");
+    w->b.on_incoming = PARTY_DECLINE;
+    w->b.hdrs = &decl;
+    s = party_call(&w->a, B_URI);
+    assert_int_equal(parley_session_participate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, A_ADDR, "SIP/2.0 603", "decl");
+}
+
+/* Headers the stack owns, names that are not tokens, values with CR or LF: refused by every
+ * call that takes headers, with nothing sent and nothing changed. */
+typedef struct bad {
+    parley_header h;
+    int rc;
+} bad;
+
+static const bad bads[] = {
+    {{"Via", "SIP/2.0/UDP x"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"v", "SIP/2.0/UDP x"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"From", "<sip:x@y>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"f", "<sip:x@y>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"TO", "<sip:x@y>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"call-id", "x"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"i", "x"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"CSeq", "1 INVITE"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"Max-Forwards", "1"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"Contact", "<sip:x@y>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"m", "<sip:x@y>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"Route", "<sip:x@y;lr>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"Record-Route", "<sip:x@y;lr>"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"Content-Type", "text/plain"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"c", "text/plain"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"Content-Length", "0"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"l", "0"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"RAck", "1 1 INVITE"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"RSeq", "1"}, PARLEY_E_HEADER_RESTRICTED},
+    {{"X-Ok", "a\r\nVia: injected"}, PARLEY_E_INVAL},
+    {{"X-Ok", "a\rb"}, PARLEY_E_INVAL},
+    {{"X-Ok", "a\nb"}, PARLEY_E_INVAL},
+    {{"X Bad", "v"}, PARLEY_E_INVAL},
+    {{"X-Bad:", "v"}, PARLEY_E_INVAL},
+    {{"", "v"}, PARLEY_E_INVAL},
+    {{"X-Bad\r\n", "v"}, PARLEY_E_INVAL},
+};
+
+static void check_all_refused(world *w, party *p, parley_session *s, int phase)
+{
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        /* a good header first: the bad one must still be found */
+        parley_header hs[2] = {XT("fine"), bads[i].h};
+        int want = bads[i].rc;
+        switch (phase) {
+        case 0: /* outgoing Idle */
+            assert_int_equal(parley_session_participate(s, hs, 2, NULL, NULL), want);
+            assert_int_equal(parley_session_terminate(s, hs, 2, NULL, NULL), want);
+            break;
+        case 1: /* incoming */
+            assert_int_equal(parley_session_provisional(s, 180, NULL, hs, 2, 0), want);
+            assert_int_equal(parley_session_participate(s, hs, 2, NULL, NULL), want);
+            assert_int_equal(parley_session_reject(s, 486, NULL, hs, 2), want);
+            {
+                parley_address t = {C_URI, NULL};
+                assert_int_equal(parley_session_redirect(s, 0, &t, 1, hs, 2), want);
+            }
+            assert_int_equal(parley_session_terminate(s, hs, 2, NULL, NULL), want);
+            break;
+        case 2: /* connected */
+            assert_int_equal(
+                parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, hs, 2, NULL, NULL), want);
+            assert_int_equal(parley_session_renegotiate(s, hs, 2, NULL, NULL), want);
+            {
+                parley_address t = {C_URI, NULL};
+                assert_int_equal(parley_session_refer(s, &t, hs, 2, NULL, NULL), want);
+            }
+            assert_int_equal(parley_session_terminate(s, hs, 2, NULL, NULL), want);
+            break;
+        case 3: /* handles given to the application */
+            assert_int_equal(parley_reinvite_accept(p->pending_reinvite, hs, 2, NULL, NULL), want);
+            assert_int_equal(
+                parley_reinvite_decline(p->pending_reinvite, 488, NULL, hs, 2, NULL, NULL, NULL),
+                want);
+            assert_int_equal(parley_reinvite_provisional(p->pending_reinvite, 180, hs, 2), want);
+            assert_int_equal(parley_request_respond(p->deferred, 200, NULL, NULL, hs, 2), want);
+            break;
+        case 4:
+            assert_int_equal(parley_ack_send(p->ack, hs, 2), want);
+            break;
+        default:
+            break;
+        }
+    }
+    (void)w;
+}
+
+static void test_bad_headers_refused(void **state)
+{
+    world *w = *state;
+    parley_session *s = party_call(&w->a, B_URI);
+    size_t before = vnet_count(w->n);
+    check_all_refused(w, &w->a, s, 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), before);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+
+    w->a.delay_ack = 1;
+    assert_int_equal(parley_session_participate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    before = vnet_count(w->n);
+    check_all_refused(w, &w->b, w->b.s, 1);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), before);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_INCOMING);
+
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    check_all_refused(w, &w->a, NULL, 4);
+    assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    before = vnet_count(w->n);
+    check_all_refused(w, &w->a, s, 2);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), before);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
+
+    w->b.defer_reinvite = 1;
+    w->b.defer_message = 1;
+    outcome r = {0}, m = {0};
+    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_send_message(s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m),
+                     0);
+    vnet_run(w->n, 10);
+    before = vnet_count(w->n);
+    check_all_refused(w, &w->b, w->b.s, 3);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), before);
+    /* the handles still work */
+    assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_request_respond(w->b.deferred, 200, NULL, NULL, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(m.status, 200);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_headers_everywhere_in_a_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headers_on_endings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
