@@ -202,6 +202,32 @@ static void test_answer_from_other_endpoint(void **state)
     assert_int_equal(o.status, 200);
 }
 
+/* The same endpoint changes its display name between provisionals: PARLEY_PCHG_NAME only. */
+static void test_display_name_change(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    const char *names[3] = {"Bob", "Robert", "Robert"};
+    for (int i = 0; i < 3; i++) {
+        char head[2048];
+        snprintf(head, sizeof(head),
+                 "SIP/2.0 18%d X\r\nVia: %s\r\nFrom: %s\r\n"
+                 "To: \"%s\" <" P_URI ">;tag=tn;epid=e1\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
+                 i, hdr(inv, "Via"), hdr(inv, "From"), names[i], hdr(inv, "Call-ID"));
+        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+        vnet_run(w->n, 5);
+    }
+    assert_int_equal(w->a.participant_changes, 1);
+    assert_int_equal(w->a.last_pchg, PARLEY_PCHG_NAME);
+    assert_string_equal(w->a.pchg_name, "Robert");
+    assert_string_equal(w->a.pchg_epid, "e1");
+    assert_int_equal(w->a.provisionals, 3);
+    sp_reply(w->n, P_ADDR, inv, 486, "Busy Here", "tn", NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 486);
+}
+
 /* Early dialogs of a failed INVITE go away with it. */
 static void test_early_dialogs_then_failure(void **state)
 {
@@ -509,6 +535,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_forked_2xx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_from_other_endpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_display_name_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_early_dialogs_then_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_participants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_set_uac, setup, teardown),

@@ -90,7 +90,7 @@ static void test_lost_ringing(void **state)
     outcome o = {0};
     call(w, &o);
     vnet_run(w->n, 100);
-    assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1); /* the 180 stopped Timer A */
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1); /* Timer A: not yet */
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 100);
     assert_connected_once(w);

@@ -318,6 +318,95 @@ static void test_delayed_ack(void **state)
     assert_int_equal(w->a.accepted, 1);
 }
 
+/* Blocking forms refuse the loop thread (the test runs the virtual loop on its own thread). */
+static void test_sync_forms_on_loop_thread(void **state)
+{
+    world *w = *state;
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_result *r = (parley_result *)1;
+    assert_int_equal(parley_session_participate_sync(s, NULL, 0, &r), PARLEY_E_LOOP_THREAD);
+    assert_null(r);
+    r = (parley_result *)1;
+    assert_int_equal(parley_session_send_message_sync(s, PARLEY_MSG_INFO, NULL, NULL, 0, &r),
+                     PARLEY_E_LOOP_THREAD);
+    assert_null(r);
+    assert_int_equal(parley_session_renegotiate_sync(s, NULL, 0, &r), PARLEY_E_LOOP_THREAD);
+    assert_int_equal(parley_session_terminate_sync(s, NULL, 0, &r), PARLEY_E_LOOP_THREAD);
+    parley_header bad = {"Via", "x"};
+    assert_int_equal(parley_session_participate_sync(s, &bad, 1, &r), PARLEY_E_HEADER_RESTRICTED);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), 0);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+}
+
+/* Stopping an endpoint ends its sessions (Disconnected, TerminatedLocally, no BYE) and fails
+ * their pending operations with PARLEY_E_TERMINATED. */
+static void test_endpoint_stop(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    w->b.defer_message = 1;
+    w->a.defer_message = 1;
+    outcome o = {0}, m = {0}, m2 = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_send_message(s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m),
+                     0);
+    assert_int_equal(
+        parley_session_send_message(w->b.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m2), 0);
+    vnet_run(w->n, 10); /* both deferred by their receivers */
+    assert_int_equal(m.calls + m2.calls, 0);
+    size_t before = vnet_count(w->n);
+    assert_int_equal(parley_endpoint_stop(w->b.ep), 0);
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
+                        "Connected>Disconnected:TerminatedLocally:-");
+    assert_int_equal(m2.calls, 1);
+    assert_int_equal(m2.error, PARLEY_E_TERMINATED);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "BYE"), 0);
+    /* a call on the stopped endpoint's session is refused */
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, NULL, NULL), PARLEY_E_TERMINATED);
+    /* the caller's deferred INFO got 503 from the stopping endpoint; its session stays */
+    assert_int_equal(m.calls, 1);
+    assert_int_equal(m.status, 503);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_request_respond(w->a.deferred, 200, NULL, NULL, NULL, 0), 0);
+}
+
+/* An INVITE to an endpoint that takes no sessions is answered 480; the same INVITE arriving
+ * twice on different branches (a proxy forked it to us twice) gets 482 the second time. */
+static void test_no_session_handler_and_merged(void **state)
+{
+    world *w = *state;
+    assert_int_equal(parley_endpoint_set_session_cb(w->b.ep, NULL, NULL), 0);
+    outcome o = {0};
+    call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 480);
+    assert_trans(&w->a, "Idle>Connecting:None:-|"
+                        "Connecting>Disconnected:TemporarilyUnavailable:480");
+
+    party_init(&w->b, w->n, "b2", "10.0.0.5:5060");
+    vnet_peer(w->n, "10.0.0.9:5060");
+    for (int i = 0; i < 2; i++) {
+        char head[1024];
+        snprintf(head, sizeof(head),
+                 "INVITE sip:bob@10.0.0.5:5060 SIP/2.0\r\n"
+                 "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKfork%d\r\n"
+                 "From: <sip:p@10.0.0.9>;tag=ft\r\nTo: <sip:bob@10.0.0.5:5060>\r\n"
+                 "Call-ID: merged\r\nCSeq: 1 INVITE\r\nContact: <sip:p@10.0.0.9:5060>\r\n"
+                 "Max-Forwards: 70\r\n",
+                 i);
+        sp_send(w->n, "10.0.0.9:5060", "10.0.0.5:5060", head, NULL);
+        vnet_run(w->n, 5);
+    }
+    const vnet_packet *r = sp_last(w->n, "10.0.0.9:5060", "SIP/2.0 482");
+    assert_non_null(r);
+    assert_true(sp_has(r, "branch=z9hG4bKfork1"));
+    assert_log(&w->b, "incoming:null");
+    party_release(&w->b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +421,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callee_terminate_waits_for_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_forms_on_loop_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_session_handler_and_merged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
