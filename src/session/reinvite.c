@@ -79,17 +79,26 @@ void sess_reinvite_release(parley_session *s)
     release_sender(&s->reack_snd);
 }
 
+/* Our retry after a 491, once its wait ran out and no INVITE transaction is in progress
+ * either way (RFC 3261 §14.1): the peer's re-INVITE, answered or not, must be done. */
+void sess_reinvite_resume(parley_session *s)
+{
+    sess_op *op = s->reinv;
+    if (!s->glare_due || !op || s->rin || s->ok_pending || s->state != PARLEY_STATE_CONNECTED)
+        return;
+    s->glare_due = false;
+    s->glare_waiting = false;
+    int rc = send_reinvite(s);
+    if (rc)
+        sess_op_complete(op, rc, NULL);
+}
+
 static void on_glare_timer(pl_timer *t, void *arg)
 {
     (void)t;
     parley_session *s = arg;
-    s->glare_waiting = false;
-    sess_op *op = s->reinv;
-    if (!op || s->state != PARLEY_STATE_CONNECTED)
-        return;
-    int rc = send_reinvite(s);
-    if (rc)
-        sess_op_complete(op, rc, NULL);
+    s->glare_due = true;
+    sess_reinvite_resume(s);
 }
 
 static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
@@ -185,6 +194,7 @@ static void retire_rin(parley_session *s)
     r->t = NULL;
     sip_msg_free(r->req);
     r->req = NULL;
+    sess_reinvite_resume(s); /* ours may have waited for it */
 }
 
 void sess_reinvite_free_all(parley_session *s)
@@ -292,10 +302,10 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
 void sess_reinvite_abort(parley_session *s)
 {
     parley_reinvite *r = s->rin;
+    s->glare_due = s->glare_waiting = false;
     if (r && !r->answered && r->t)
         send_simple(s, r->t, 487, PL_STR_NULL);
     retire_rin(s);
-    s->glare_waiting = false;
 }
 
 /* ---- the application's answers to their re-INVITE ---- */

@@ -179,7 +179,8 @@ struct parley_session {
     uint32_t reinv_cseq;
     bool reinv_retried;
     pl_timer glare_timer;
-    bool glare_waiting;
+    bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
+    bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
 
     /* the peer's re-INVITE */
     struct parley_reinvite *rin; /* unanswered */
@@ -271,5 +272,7 @@ void sess_reinvite_abort(parley_session *s);
 /* Stops listening to our last re-INVITE's transaction. */
 void sess_reinvite_release(parley_session *s);
 void sess_reinvite_free_all(parley_session *s);
+/* Sends our re-INVITE that waited for the end of an INVITE transaction, if any. */
+void sess_reinvite_resume(parley_session *s);
 
 #endif

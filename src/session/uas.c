@@ -202,6 +202,7 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
         sess_send_bye(s, t->hdrs, t->nh, t);
         sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
     }
+    sess_reinvite_resume(s); /* our re-INVITE may have waited for this INVITE to finish */
     parley_session_unref(s);
 }
 
