@@ -430,6 +430,37 @@ static void test_glare_both_sides(void **state)
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
 }
 
+/* Glare, and the peer's retry comes first and waits for our application: our own retry waits
+ * until that re-INVITE is done (RFC 3261 §14.1: no re-INVITE while another INVITE transaction
+ * is in progress in either direction), then goes. */
+static void test_glare_retry_waits_for_pending_reinvite(void **state)
+{
+    world *w = *state;
+    connect_ab(w);
+    outcome ra = {0}, rb = {0};
+    ra.n = rb.n = w->n;
+    w->a.defer_reinvite = 1;
+    uint64_t t0 = vnet_now(w->n);
+    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &ra), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &rb), 0);
+    vnet_run(w->n, 4500); /* B's retry (after 0-2 s) waits in A's application; A's wait ran out */
+    assert_non_null(w->a.pending_reinvite);
+    assert_int_equal(ra.calls + rb.calls, 0);
+    assert_int_equal(sp_count(w->n, B_ADDR, "INVITE"), 2); /* the initial one and A's first */
+    assert_int_equal(sp_count(w->n, NULL, "SIP/2.0 491"), 2);
+    assert_int_equal(parley_reinvite_accept(w->a.pending_reinvite, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 100);
+    assert_int_equal(rb.calls, 1);
+    assert_int_equal(rb.status, 200);
+    assert_int_equal(ra.calls, 1);
+    assert_int_equal(ra.status, 200);
+    assert_int_equal(sp_count(w->n, NULL, "SIP/2.0 491"), 2);
+    /* A's retry went once B's re-INVITE was done: after the ACK for A's 200 */
+    const vnet_packet *retry = vnet_find(w->n, B_ADDR, "INVITE", 2);
+    assert_non_null(retry);
+    assert_true(retry->sent_at > t0 + 4500);
+}
+
 /* A re-INVITE arriving while our 2xx waits for its ACK gets 500 with Retry-After 0-10; the
  * lost ACK is repaired by the 2xx retransmission, and the dialog goes on. */
 static void test_500_while_ack_pending(void **state)
@@ -587,6 +618,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_glare_491_to_crossing_reinvite, setup, teardown),
         cmocka_unit_test_setup_teardown(test_491_retried_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_glare_both_sides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_glare_retry_waits_for_pending_reinvite, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_500_while_ack_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_500_while_initial_ack_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reinvite_481_and_408_end, setup, teardown),
