@@ -89,6 +89,12 @@ static void terminate_on_loop(sess_call *c)
         return;
     }
     c->rc = 0;
+    if (s->remote_ending && s->state != PARLEY_STATE_DISCONNECTED) {
+        /* from on_remote_end: the peer's BYE or CANCEL ends the session right after, with its
+         * reason; nothing to send (sess_end completes op) */
+        s->terminate = op;
+        return;
+    }
     parley_session_ref(s);
     switch ((parley_state)s->state) {
     case PARLEY_STATE_IDLE:

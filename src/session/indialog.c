@@ -222,6 +222,7 @@ static void on_bye(parley_session *s, txn_server *t, sip_msg *m)
     /* RFC 3261 §15.1.2: pending requests of the dialog get 487 */
     if (s->inv_txn)
         sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
+    s->remote_ending = true;
     if (s->cbs.on_remote_end)
         s->cbs.on_remote_end(s, m, s->cbs_user);
     sess_end(s, PARLEY_REASON_TERMINATED_REMOTELY, m);

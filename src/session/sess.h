@@ -190,6 +190,7 @@ struct parley_session {
     /* ending */
     sess_op *terminate;
     bool bye_sent;
+    bool remote_ending; /* the peer's BYE or CANCEL is being handled */
     parley_reason end_reason;
 };
 

@@ -272,6 +272,7 @@ static void on_inv_cancel(void *tu, txn_server *t, sip_msg *cancel)
         return;
     parley_session_ref(s);
     sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
+    s->remote_ending = true;
     if (s->cbs.on_remote_end)
         s->cbs.on_remote_end(s, cancel, s->cbs_user);
     sess_end(s, PARLEY_REASON_CANCELED, cancel);
