@@ -126,6 +126,7 @@ static void terminate_on_loop(sess_call *c)
         break;
     case PARLEY_STATE_CONNECTED:
         s->terminate = op;
+        sess_uac_ack_pending(s);
         sess_send_bye(s, op->hdrs, op->nh, op);
         sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
         break;

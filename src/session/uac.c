@@ -171,6 +171,20 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
     }
 }
 
+void sess_uac_ack_pending(parley_session *s)
+{
+    if (s->incoming || !s->dlg || s->acked)
+        return;
+    if (s->pend.active) {
+        /* the answer will not come now: the ACK goes without it */
+        s->pend.active = false;
+        sip_msg_free(s->pend.offer);
+        s->pend.offer = NULL;
+    }
+    sess_send_ack(s, NULL, 0, NULL);
+    s->ack_ctl.sent = true;
+}
+
 /* Another fork answered after the session was established: ACK its 2xx (each time it comes),
  * then BYE it (once). */
 static void ack_fork(parley_session *s, dlg *d, tp_dest *dest)
@@ -476,6 +490,13 @@ static void on_2xx(parley_session *s, sip_msg *m)
     } else if (!s->ack_ctl.delayed && !s->ack_ctl.sent && s->state != PARLEY_STATE_DISCONNECTED) {
         sess_send_ack(s, NULL, 0, NULL);
         s->ack_ctl.sent = true;
+    }
+    if (s->cancel_wanted && s->state != PARLEY_STATE_DISCONNECTED) {
+        /* terminate was called from on_accepted or offer_in_response: ACK, then BYE */
+        sess_op *t = s->terminate;
+        sess_uac_ack_pending(s);
+        sess_send_bye(s, t ? t->hdrs : NULL, t ? t->nh : 0, t);
+        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, m);
     }
     if (s->state != PARLEY_STATE_DISCONNECTED) {
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, m);
