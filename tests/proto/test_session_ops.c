@@ -407,6 +407,109 @@ static void test_no_session_handler_and_merged(void **state)
     party_release(&w->b);
 }
 
+/* Terminate from inside a callback. */
+static void terminate_on(party *p, const char *event)
+{
+    if (!strcmp(event, (const char *)p->hook_arg)) {
+        p->hook = NULL;
+        parley_session_terminate(p->s, NULL, 0, NULL, NULL);
+    }
+}
+
+/* From on_accepted (the 2xx is there, the ACK not yet): the ACK goes, then the BYE. */
+static void test_terminate_in_on_accepted(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    w->a.hook = terminate_on;
+    w->a.hook_arg = "accepted";
+    outcome o = {0};
+    call(w, &o);
+    vnet_run(w->n, 100);
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    const vnet_packet *bye = vnet_find(w->n, B_ADDR, "BYE", 0);
+    assert_non_null(ack);
+    assert_non_null(bye);
+    assert_true(ack < bye);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+    assert_int_equal(w->a.reasons[w->a.nstates - 1], PARLEY_REASON_TERMINATED_LOCALLY);
+    assert_int_equal(o.calls, 1);
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+}
+
+/* With the ACK delayed by the application (or the answer of a null offer not ready), a
+ * terminate of the Connected session ACKs the 2xx first, then sends the BYE. */
+static void test_terminate_with_ack_pending(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    w->a.delay_ack = 1;
+    outcome o = {0};
+    parley_session *s = call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
+    assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    const vnet_packet *bye = vnet_find(w->n, B_ADDR, "BYE", 0);
+    assert_non_null(ack);
+    assert_non_null(bye);
+    assert_true(ack < bye);
+    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+
+    party_clear(&w->a);
+    party_clear(&w->b);
+    w->a.delay_ack = 0;
+    w->a.null_offer = 1;
+    w->a.defer_ready = 1;
+    parley_session *s2 = call(w, &o);
+    vnet_run(w->n, 10);
+    assert_non_null(w->a.pending_answer);
+    size_t before = vnet_count(w->n);
+    assert_int_equal(parley_session_terminate(s2, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_pending_answer_ready(w->a.pending_answer, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "ACK"), 1);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "BYE"), 1);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_DISCONNECTED);
+}
+
+/* From on_remote_end (the peer's BYE or CANCEL): nothing more is sent, the reason stays the
+ * peer's. */
+static void test_terminate_in_on_remote_end(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    w->a.hook = terminate_on;
+    w->a.hook_arg = "remote_end:BYE";
+    outcome o = {0};
+    call(w, &o);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 100);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "BYE"), 0);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
+                        "Connected>Disconnected:TerminatedRemotely:BYE");
+
+    party_clear(&w->a);
+    party_clear(&w->b);
+    w->b.on_incoming = PARTY_RING;
+    w->b.hook = terminate_on;
+    w->b.hook_arg = "remote_end:CANCEL";
+    outcome o2 = {0};
+    parley_session *s = call(w, &o2);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 100);
+    assert_trans(&w->b, "Incoming>Disconnected:Canceled:CANCEL");
+    assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 603"), 0);
+    assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 487"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +527,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sync_forms_on_loop_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_session_handler_and_merged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_in_on_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_in_on_remote_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_terminate_with_ack_pending, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
