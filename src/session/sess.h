@@ -142,6 +142,7 @@ struct parley_session {
     bool cancel_wanted;
     bool cancel_sent;
     bool answer_seen;
+    char *answer_tag; /* the To tag of the 1xx that brought the answer (early media) */
     bool acked;
     pl_buf ack;       /* the ACK for the 2xx, resent on retransmissions */
     tp_dest ack_dest;

@@ -157,6 +157,7 @@ static void free_session(parley_session *s)
     pl_free(s->request_uri);
     pl_free(s->inv_local_hdr);
     pl_free(s->inv_extra);
+    pl_free(s->answer_tag);
     sess_body_free(&s->inv_body);
     pl_free(s->early_ctype);
     pl_buf_free(&s->ack);

@@ -414,6 +414,7 @@ static void on_provisional(parley_session *s, sip_msg *m)
         sess_set_state(s, PARLEY_STATE_ALERTED, PARLEY_REASON_PROVISIONAL_RESPONSE_RECEIVED, m);
     if (s->inv_offer && sess_msg_has_body(m) && !s->answer_seen) {
         s->answer_seen = true; /* early media: the answer came in the 1xx */
+        s->answer_tag = pl_str_dup(m->to->tag);
         sess_set_answer(s, m);
     }
     if (s->cbs.on_provisional)
@@ -466,7 +467,9 @@ static void on_2xx(parley_session *s, sip_msg *m)
     parley_session_ref(s);
     bool null_offer = !s->inv_offer;
     s->ack_ctl = (struct parley_ack){s, false, false, true};
-    if (!null_offer && !s->answer_seen) {
+    /* the answer in force is this dialog's: again when early media came from another fork */
+    if (!null_offer && (!s->answer_seen || !s->answer_tag ||
+                        !pl_str_eq(pl_str_c(s->answer_tag), tag))) {
         s->answer_seen = true;
         sess_set_answer(s, m);
     }
@@ -554,6 +557,9 @@ static int send_invite(parley_session *s)
         s->inv = NULL;
     }
     s->inv_provisional = false;
+    s->answer_seen = false; /* a redirection target's early media is its own */
+    pl_free(s->answer_tag);
+    s->answer_tag = NULL;
     return ep_sender_start(s->ep, s->request_uri, &invite_ops, s, &s->inv);
 }
 
