@@ -197,6 +197,11 @@ static void reinvite_cancelled(parley_session *s, parley_reinvite *r, void *user
 static const parley_oa_ops oa_ops = {get_offer,         get_answer,        set_answer,
                                      offer_in_response, offer_in_reinvite, reinvite_cancelled};
 
+const parley_oa_ops *party_oa_ops(void)
+{
+    return &oa_ops;
+}
+
 /* ---- events ---- */
 
 static void describe_msg(const parley_msg *m, char *out, size_t size)

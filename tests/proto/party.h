@@ -139,6 +139,8 @@ int party_index(const party *p, const char *what, int from);
 void party_dump(const party *p);
 void outcome_cb(void *user, const parley_result *r);
 void party_attach(party *p, parley_session *s);
+/* The party's offer/answer contract (user data: the party). */
+const parley_oa_ops *party_oa_ops(void);
 /* Drops the party's session reference (before vnet_free). */
 void party_release(party *p);
 /* The logs joined with '|'. */

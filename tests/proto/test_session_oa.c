@@ -201,6 +201,90 @@ static void test_early_media(void **state)
     party_clear(&w->b);
 }
 
+/* Early media from one fork, the 2xx from another: the answer in force is the 2xx's (its
+ * dialog won), so set_answer runs again with it; from the same fork it does not. */
+static void test_early_media_other_fork_answers(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    call(w, P_URI, &o);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    const char *ct = "Content-Type: application/x-test\r\n";
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1", ct, "early-f1");
+    vnet_run(w->n, 5);
+    assert_string_equal(w->a.last_answer_seen, "early-f1");
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2",
+             "Contact: <sip:x@10.0.0.9:5060>\r\n"
+             "Content-Type: application/x-test\r\n",
+             "final-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(w->a.last_answer_seen, "final-f2");
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
+                      "set_answer|provisional:183|set_answer|accepted|state:Connected:None");
+
+    /* the same fork: its 2xx repeats the early answer, set_answer is not called again */
+    party_clear(&w->a);
+    outcome o2 = {0};
+    call(w, P_URI, &o2);
+    vnet_run(w->n, 5);
+    inv = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "g1", ct, "early-g1");
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "g1",
+             "Contact: <sip:x@10.0.0.9:5060>\r\n"
+             "Content-Type: application/x-test\r\n",
+             "early-g1");
+    vnet_run(w->n, 5);
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
+                      "set_answer|provisional:183|accepted|state:Connected:None");
+}
+
+/* Early media, then a redirection: the target's early answer is reported in its turn. */
+static void test_early_media_then_redirect(void **state)
+{
+    world *w = *state;
+    party c;
+    party_init(&c, w->n, "c", "10.0.0.3:5060");
+    c.on_incoming = PARTY_RING_EARLY;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    outcome o = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    parley_address to_c = {"sip:carol@10.0.0.3:5060", NULL};
+    assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_participate(c.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
+                      "set_answer|provisional:183|state:Redirecting:None|redirecting:0/1:0|"
+                      "state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
+                      "set_answer|provisional:183|accepted|state:Connected:None");
+    party_release(&c);
+}
+
+/* With an offer/answer contract but no offer_in_reinvite, a re-INVITE is accepted by itself. */
+static void test_reinvite_without_callback_accepted(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0}, r = {0};
+    call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    /* the party's contract without offer_in_reinvite */
+    parley_oa_ops ops = *party_oa_ops();
+    ops.offer_in_reinvite = NULL;
+    assert_int_equal(parley_session_set_offer_answer(w->a.s, &ops, &w->a), 0);
+    party_clear(&w->a);
+    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r.status, 200);
+    assert_log(&w->a, "get_answer|completed|reinvite_done:INVITE");
+    assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
+}
+
 /* Early media needs an offer in the INVITE (an offer in an unreliable 1xx needs 100rel), and a
  * refused offer sends nothing. */
 static void test_early_media_refusals(void **state)
@@ -470,6 +554,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_null_offer_ready_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_null_offer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_early_media, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_early_media_other_fork_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reinvite_without_callback_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_early_media_then_redirect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_early_media_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_offer_488, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_offer_refused, setup, teardown),
