@@ -158,8 +158,8 @@ static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
 
 int sess_reinvite_start(parley_session *s, sess_op *op)
 {
-    if (s->reinv || s->rin || s->ok_pending)
-        return PARLEY_E_AGAIN;
+    if (s->reinv || s->rin || s->ok_pending || (!s->incoming && !s->acked))
+        return PARLEY_E_AGAIN; /* an INVITE transaction is in progress (RFC 3261 §14.1) */
     sess_body offer;
     int rc = sess_get_offer(s, &offer);
     if (rc)
@@ -266,7 +266,10 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
         send_simple(s, t, 491, PL_STR_NULL); /* ours is pending: glare (RFC 3261 §14.2) */
         return;
     }
-    if (s->ok_pending || s->rin || s->state != PARLEY_STATE_CONNECTED) {
+    /* §14.2: an INVITE transaction is not over: ours waits for our ACK (UAS), or our ACK for
+     * their 2xx has not gone (UAC: delayed, or the answer it carries not ready) */
+    bool unacked = !s->incoming && !s->acked;
+    if (s->ok_pending || s->rin || unacked || s->state != PARLEY_STATE_CONNECTED) {
         char ra[40];
         snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", (unsigned)pl_rand_below(11));
         send_simple(s, t, 500, pl_str_c(ra)); /* §14.2: an ACK or a re-INVITE is pending */
