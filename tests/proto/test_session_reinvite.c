@@ -515,6 +515,50 @@ static void test_500_while_initial_ack_pending(void **state)
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
 }
 
+/* The other way round: our ACK for the peer's 2xx has not gone yet (the application delays
+ * it, or the answer it must carry is not ready) and the peer sends a re-INVITE: 500 with
+ * Retry-After too (its INVITE transaction is not over); after the ACK it is handled. */
+static void test_500_while_our_ack_pending(void **state)
+{
+    world *w = *state;
+    w->a.delay_ack = 1;
+    outcome o = {0};
+    parley_session *s = party_call(&w->a, P_URI);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "pt",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-1");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    char from[256], cid[128], head[2048];
+    sp_header(inv, "From", from, sizeof(from));
+    sp_header(inv, "Call-ID", cid, sizeof(cid));
+    for (int i = 0; i < 2; i++) {
+        snprintf(head, sizeof(head),
+                 "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKap%d\r\n"
+                 "From: <" P_URI ">;tag=pt\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n"
+                 "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
+                 "Content-Type: application/x-test\r\n",
+                 i, from, cid, i + 1);
+        sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-2");
+        vnet_run(w->n, 5);
+        if (i == 0) {
+            const vnet_packet *e = sp_last(w->n, P_ADDR, "SIP/2.0 ");
+            assert_int_equal(e->status, 500);
+            assert_true(sp_has(e, "\r\nRetry-After: "));
+            assert_int_equal(w->a.reinvites, 0);
+            /* nor may we start one before our ACK went */
+            assert_int_equal(parley_session_renegotiate(s, NULL, 0, NULL, NULL), PARLEY_E_AGAIN);
+            assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), 0);
+            vnet_run(w->n, 5);
+        }
+    }
+    assert_int_equal(sp_last(w->n, P_ADDR, "SIP/2.0 ")->status, 200);
+    assert_int_equal(w->a.reinvites, 1);
+}
+
 /* A 481 to a re-INVITE ends the session (SessionDoesNotExist, no BYE); a 408 ends it with a
  * BYE (Timeout); both keep the old description. */
 static void test_reinvite_481_and_408_end(void **state)
@@ -622,6 +666,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_500_while_ack_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_500_while_initial_ack_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_500_while_our_ack_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reinvite_481_and_408_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reinvite_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bye_reinvite_crossing, setup, teardown),
