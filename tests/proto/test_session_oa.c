@@ -405,6 +405,42 @@ static void test_reinvite_without_offer(void **state)
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
 }
 
+/* The peer's re-INVITE had no offer, we offered in the 200 and its ACK brings no answer: the
+ * session cannot stand (as for the initial INVITE): BYE, NotAcceptableMedia. */
+static void test_reinvite_offer_unanswered(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    call(w, P_URI, &o);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "pu",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-1");
+    vnet_run(w->n, 5);
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKun\r\n"
+             "From: <" P_URI ">;tag=pu\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n",
+             hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    char to[512];
+    snprintf(to, sizeof(to), "%s", hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "To"));
+    snprintf(head, sizeof(head),
+             "ACK sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKuna\r\n"
+             "From: <" P_URI ">;tag=pu\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\n"
+             "Max-Forwards: 70\r\n",
+             to, hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
+                        "Connected>Disconnected:NotAcceptableMedia:ACK");
+    assert_non_null(sp_last(w->n, P_ADDR, "BYE"));
+}
+
 /* Flow 6: no offer/answer handler on either side: no bodies anywhere, re-INVITEs included. */
 static void test_no_handler(void **state)
 {
@@ -561,6 +597,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_offer_488, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_offer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reinvite_without_offer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reinvite_offer_unanswered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_handler, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_handler_meets_handler, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bodies_of_any_type, setup, teardown),
