@@ -1,0 +1,561 @@
+#!/usr/bin/env bash
+# Interop with SIPp (Debian sip-tester) on loopback: signaling sessions, both directions, each
+# flow over UDP and over TCP.
+#
+#  SIPp (UAC) -> parley listen                    scenarios/uac_call_*.xml
+#    basic call with SDP, SIPp hangs up                                uac_call_basic
+#    null offer (offer in parley's 200, answer in SIPp's ACK)          uac_call_null_offer
+#    re-INVITE from SIPp (hold: parley answers recvonly)               uac_call_reinvite
+#    MESSAGE and INFO from SIPp with a custom header                   uac_call_message_info
+#    CANCEL while parley rings (--answer ring:5): 200 + 487            uac_call_cancel
+#    486 (--answer reject:486)                                         uac_call_486
+#    BYE from parley (`bye` on its standard input)                     uac_call_parley_bye
+#    re-INVITE, MESSAGE and INFO from parley (`reinvite`, `header`, `message`, `info`)
+#                                                                      uac_call_parley_requests
+#  parley call -> SIPp (UAS)                      scenarios/uas_call_*.xml
+#    basic call, parley hangs up (--hangup-after)                      uas_call_basic
+#    null offer (--no-offer: SIPp's 200 offers, parley's ACK answers)  uas_call_null_offer
+#    re-INVITE from parley (--reinvite)                                uas_call_reinvite_in
+#    re-INVITE from SIPp (hold)                                        uas_call_reinvite_out
+#    MESSAGE and INFO, --header on every request                       uas_call_message_info
+#    486: parley call exits 1, its last line holds the status          uas_call_486
+#    CANCEL while SIPp rings (--hangup-after runs out, or SIGTERM)     uas_call_cancel
+#    BYE from SIPp: parley call reports it and exits 0 at once         uas_call_bye_in
+#  Over TCP, the Contact of parley call's INVITE must name a TCP port it listens on.
+#
+# SIPp checks the wire (ereg/strcmp/test with check_it: SDP where it must be and nowhere else,
+# tags, CSeq numbers, Request-URIs, o= lines, custom headers); this script checks parley's JSON
+# lines and exit codes. Every wait is bounded (SIPp -timeout and -recv_timeout, read -t on
+# FIFOs, timeout(1) around SIPp and parley call); processes are stopped by PID; ports are
+# random.
+set -u
+PARLEY=$1
+here=$(cd "$(dirname "$0")" && pwd)
+scen=$here/scenarios
+if ! command -v sipp >/dev/null 2>&1; then
+    echo "SKIP: sipp not found (Debian package sip-tester; make test installs it)"
+    exit 77
+fi
+started=$(date +%s%N)
+
+work=$(mktemp -d /tmp/parley-sipp-session-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
+LPID=   # parley listen
+BGPIDS= # SIPp and parley call processes in the background
+RUN=    # the directory of the current SIPp run (its logs)
+WHAT=   # the flow under test, for messages
+
+# A failed check ends its section (each section runs in a subshell); wrong() records one and
+# lets the flow go on, for a wrong line after a flow that went right on the wire.
+fail() {
+    echo "not ok - $WHAT: $*"
+    echo "$WHAT: ${1%%$'\n'*}" >>"$work/failed"
+    if [ -n "$LPID" ] && ! kill -0 "$LPID" 2>/dev/null; then
+        wait "$LPID"
+        echo "--- parley listen is gone (exit status $?; 128+N is signal N)"
+        LPID=
+    fi
+    if [ -n "$RUN" ] && [ -d "$RUN" ]; then
+        echo "--- SIPp ($(basename "$RUN")):"
+        grep -a "Last Error" "$RUN"/sipp.out 2>/dev/null | tail -n 1
+        cat "$RUN"/*_errors.log 2>/dev/null | tail -n 20
+        tail -n 40 "$RUN"/*_messages.log 2>/dev/null
+        tail -n 5 "$RUN"/sipp.out "$RUN"/call.err 2>/dev/null
+    fi
+    for f in "$work"/listen-*.err; do
+        [ -s "$f" ] && { echo "--- $(basename "$f"):"; tail -n 10 "$f"; }
+    done
+    exit 1
+}
+FLOW_BAD=
+wrong() {
+    echo "not ok - $WHAT: $*"
+    echo "$WHAT: ${1%%$'\n'*}" >>"$work/failed"
+    FLOW_BAD=1
+}
+ok() {
+    [ -n "$FLOW_BAD" ] && return
+    echo "ok - $WHAT"
+    echo "$WHAT" >>"$work/passed"
+}
+
+# Ports, all below the kernel's ephemeral range: section k (0-7) has parley listen on base+k (UDP
+# and TCP), SIP ports from base+10+20k and media ports from base+200+100k for its SIPp runs.
+base=$((20000 + RANDOM % 11000))
+nextp=
+nextm=
+section_ports() { # k
+    nextp=$((base + 10 + 20 * $1))
+    nextm=$((base + 200 + 100 * $1))
+}
+alloc_ports() {
+    SP=$nextp
+    MP=$nextm
+    nextp=$((nextp + 1))
+    nextm=$((nextm + 10))
+}
+
+listening() { # port udp|tcp: a socket of this host is bound to the port (TCP: listening)
+    local hex
+    hex=$(printf '%04X' "$1")
+    if [ "$2" = udp ]; then
+        awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' /proc/net/udp
+    else
+        awk -v p=":$hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
+            /proc/net/tcp
+    fi
+}
+
+# ---- the lines parley prints ----
+FLOW= # the lines of the current flow, one per line
+CID=  # the call id of the current flow
+
+# Patterns for the lines about the current call.
+p_state() { # state previous reason [status]
+    local end='}'
+    [ $# -ge 4 ] && end=',"status":'$4'}'
+    echo '*"event":"state","call_id":"'"$CID"'","state":"'"$1"'","previous":"'"$2"'","reason":"'"$3"'"'"$end"
+}
+p_event() { # event, then the rest of the line after the call id (a pattern)
+    echo '*"event":"'"$1"'","call_id":"'"$CID"'"'"$2"
+}
+p_result() { # op status reason ok(true|false)
+    echo '*"event":"result","op":"'"$1"'","call_id":"'"$CID"'","status":'"$2"',"reason":"'"$3"'",*"ok":'"$4"'}'
+}
+
+# The flow's lines hold one matching the pattern (or none).
+saw() { # pattern
+    local l
+    while IFS= read -r l; do
+        case "$l" in $1) return 0 ;; esac
+    done <<<"$FLOW"
+    fail "no line like $1 in:
+$FLOW"
+}
+never() { # pattern
+    local l
+    while IFS= read -r l; do
+        case "$l" in $1) fail "unexpected line $l" ;; esac
+    done <<<"$FLOW"
+}
+last_is() { # pattern: the flow's last line matches it
+    local l=${FLOW%$'\n'}
+    l=${l##*$'\n'}
+    case "$l" in $1) ;; *) fail "the last line is $l, not like $1" ;; esac
+}
+
+# A BYE that reaches the application with an empty method is a library bug (over TCP the 200
+# terminates the BYE's server transaction and frees the BYE before on_remote_end runs, in
+# src/session/indialog.c on_bye): say so when it shows.
+terminated_by_bye() {
+    case "$FLOW" in *'"event":"terminated","call_id":"'"$CID"'","by":""'*)
+        wrong "on_remote_end got a BYE without method (library: the BYE is freed with its server transaction by the 200 sent over TCP before on_remote_end reads it)"
+        return ;;
+    esac
+    saw "$(p_event terminated ',"by":"BYE"}')"
+}
+
+# ---- parley listen: standard input and output through FIFOs ----
+LP=
+start_listen() { # port, then listen options
+    LP=$1
+    shift
+    rm -f "$work/lin" "$work/lout"
+    mkfifo "$work/lin" "$work/lout"
+    "$PARLEY" listen --bind "udp:127.0.0.1:$LP" --bind "tcp:127.0.0.1:$LP" "$@" \
+        <"$work/lin" >"$work/lout" 2>"$work/listen-$LP.err" &
+    LPID=$!
+    exec 4>"$work/lin" 3<"$work/lout"
+    WHAT="parley listen $*"
+    read -t 10 -r line <&3 || fail "did not start: $(cat "$work/listen-$LP.err")"
+    case "$line" in *'"event":"listening"'*"udp:127.0.0.1:$LP"*"tcp:127.0.0.1:$LP"*) ;;
+    *) fail "unexpected first line: $line" ;;
+    esac
+}
+stop_listen() { # SIGTERM must end it cleanly (exit 0) within 5 s
+    WHAT="parley listen on SIGTERM"
+    exec 4>&-
+    kill -TERM "$LPID"
+    while read -t 5 -r line <&3; do :; done
+    for _ in $(seq 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$LPID" 2>/dev/null; then
+        kill -KILL "$LPID"
+        fail "still running 5 s after SIGTERM"
+    fi
+    wait "$LPID"
+    local rc=$?
+    LPID=
+    exec 3<&-
+    [ "$rc" -eq 0 ] || fail "exit $rc"
+}
+say() { # a command on parley listen's standard input
+    echo "$1" >&4
+}
+# Reads listen lines (10 s each at most) into FLOW until one matches the pattern.
+wait_for() { # pattern
+    while :; do
+        read -t 10 -r line <&3 || fail "parley listen printed nothing like $1 (in 10 s, or before its output ended); it printed:
+$FLOW"
+        FLOW="$FLOW$line
+"
+        case "$line" in $1) return 0 ;; esac
+    done
+}
+# Reads listen lines up to the incoming session of flow label; sets CID.
+incoming() { # label offer(true|false)
+    wait_for '*"event":"incoming"*'
+    CID=${line#*\"call_id\":\"}
+    CID=${CID%%\"*}
+    case "$CID" in "$1"-*) ;; *) fail "the incoming session has call id $CID" ;; esac
+    case "$line" in *'"from":"sip:sipp@127.0.0.1:'"$SP"'"'*'"offer":'"$2"*) ;;
+    *) fail "incoming line: $line" ;;
+    esac
+}
+wait_disconnected() {
+    wait_for '*"event":"state","call_id":"'"$CID"'","state":"disconnected"*'
+}
+
+# ---- SIPp ----
+SIPP_COMMON=(-i 127.0.0.1 -m 1 -nostdin -timeout 20s -timeout_error -recv_timeout 5000
+    -trace_msg -trace_err)
+flow() { # label what: a new flow and its SIPp run directory
+    WHAT=$2
+    FLOW=
+    FLOW_BAD=
+    CID=
+    alloc_ports
+    RUN=$work/$1
+    mkdir -p "$RUN"
+}
+
+# SIPp as UAC towards parley listen, in the foreground: its exit code is the verdict.
+sipp_uac() { # label scenario transport(u1|t1)
+    (cd "$RUN" && timeout 30 sipp -sf "$scen/$2.xml" -t "$3" -p "$SP" -mp "$MP" \
+        "${SIPP_COMMON[@]}" -cid_str "$1-%u-%p@%s" "127.0.0.1:$LP" </dev/null >sipp.out 2>&1) ||
+        fail "SIPp exit $?"
+}
+# The same in the background, for flows driven through parley's standard input.
+SIPP_PID=
+sipp_uac_start() { # label scenario transport
+    (cd "$RUN" && exec timeout 30 sipp -sf "$scen/$2.xml" -t "$3" -p "$SP" -mp "$MP" \
+        "${SIPP_COMMON[@]}" -cid_str "$1-%u-%p@%s" "127.0.0.1:$LP" </dev/null >sipp.out 2>&1) &
+    SIPP_PID=$!
+    BGPIDS="$BGPIDS $SIPP_PID"
+}
+reaped() { # pid: waited for, not to be stopped any more
+    BGPIDS=${BGPIDS/ $1/}
+}
+sipp_wait() { # SIPp ends (bounded by timeout(1) and -timeout) and exits 0
+    wait "$SIPP_PID"
+    local rc=$?
+    reaped "$SIPP_PID"
+    SIPP_PID=
+    [ "$rc" -eq 0 ] || fail "SIPp exit $rc"
+}
+
+# SIPp as UAS for parley call, in the background once its socket is bound. Not with -bg: a
+# SIPp in -bg mode takes one to two seconds to quit after its last call, and its exit code is
+# lost; as a child of this script its exit code is the verdict, at once.
+sipp_uas_start() { # scenario transport
+    (cd "$RUN" && exec timeout 30 sipp -sf "$scen/$1.xml" -t "$2" -p "$SP" -mp "$MP" \
+        "${SIPP_COMMON[@]}" </dev/null >sipp.out 2>&1) &
+    SIPP_PID=$!
+    BGPIDS="$BGPIDS $SIPP_PID"
+    local proto
+    proto=$([ "$2" = u1 ] && echo udp || echo tcp)
+    for _ in $(seq 100); do
+        listening "$SP" "$proto" && return 0
+        kill -0 "$SIPP_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    fail "SIPp did not bind $proto port $SP within 5 s"
+}
+
+# ---- parley call towards the SIPp UAS (bounded by timeout(1), which passes SIGTERM on) ----
+CALL_RC=
+CALL_PID=
+parley_call_start() { # transport, then call options
+    local tr=$1
+    shift
+    (exec timeout 20 "$PARLEY" call "sip:sipp@127.0.0.1:$SP" --transport "$tr" "$@" \
+        >"$RUN/call.out" 2>"$RUN/call.err") &
+    CALL_PID=$!
+    BGPIDS="$BGPIDS $CALL_PID"
+}
+parley_call_end() { # its lines go to FLOW, its exit code to CALL_RC
+    wait "$CALL_PID"
+    CALL_RC=$?
+    reaped "$CALL_PID"
+    CALL_PID=
+    FLOW="$(cat "$RUN/call.out")
+"
+    CID=${FLOW#*\"call_id\":\"}
+    CID=${CID%%\"*}
+    if [ -z "$CID" ] || [ "$CID" = "$FLOW" ]; then
+        fail "parley call printed no call id: $FLOW"
+    fi
+}
+parley_call() { # transport, then call options
+    parley_call_start "$@"
+    parley_call_end
+}
+call_exit() { # code
+    [ "$CALL_RC" -eq "$1" ] || fail "parley call exit $CALL_RC, not $1: $FLOW"
+}
+# Waits (5 s at most) until parley call printed a line matching the pattern.
+call_printed() { # pattern
+    local l
+    for _ in $(seq 100); do
+        if [ -f "$RUN/call.out" ]; then
+            while IFS= read -r l; do
+                case "$l" in $1) return 0 ;; esac
+            done <"$RUN/call.out"
+        fi
+        sleep 0.05
+    done
+    fail "parley call printed nothing like $1 within 5 s: $(cat "$RUN/call.out")"
+}
+
+# ======================= the sections =======================
+# SIPp -> parley listen (answers at once)
+listen_auto() { # u1|t1
+    local t=$1 T
+    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    start_listen "$LP"
+    flow "basic-$T" "SIPp -> listen over $T: basic call (180, 200 with SDP answer, ACK, BYE from SIPp)"
+    sipp_uac "basic-$T" uac_call_basic "$t"
+    incoming "basic-$T" true
+    wait_disconnected
+    saw "$(p_state connecting incoming None)"
+    saw "$(p_state connected connecting None)"
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    terminated_by_bye
+    ok
+
+    flow "nulloffer-$T" "SIPp -> listen over $T: null offer (SDP offer in the 200, answer in the ACK)"
+    sipp_uac "nulloffer-$T" uac_call_null_offer "$t"
+    incoming "nulloffer-$T" false
+    wait_disconnected
+    saw "$(p_state connected connecting None)"
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    ok
+
+    flow "reinvite-$T" "SIPp -> listen over $T: re-INVITE from SIPp (hold, answered recvonly)"
+    sipp_uac "reinvite-$T" uac_call_reinvite "$t"
+    incoming "reinvite-$T" true
+    wait_disconnected
+    saw "$(p_event reinvite ',"held":true,*')"
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    ok
+
+    flow "msginfo-$T" "SIPp -> listen over $T: MESSAGE and INFO in the call, custom headers reported"
+    sipp_uac "msginfo-$T" uac_call_message_info "$t"
+    incoming "msginfo-$T" true
+    wait_disconnected
+    saw "$(p_event message ',"type":"MESSAGE","content_type":"text/plain","body":"hello in session*,"headers":{"X-Interop":"sipp-message"}}')"
+    saw "$(p_event message ',"type":"INFO","content_type":"text/plain","body":"info from sipp*,"headers":{"X-Interop":"sipp-info"}}')"
+    ok
+
+    flow "pbye-$T" "SIPp -> listen over $T: BYE from parley (stdin: bye)"
+    sipp_uac_start "pbye-$T" uac_call_parley_bye "$t"
+    incoming "pbye-$T" true
+    wait_for "$(p_state connected connecting None)"
+    say bye
+    wait_for '*"event":"result","op":"bye"*'
+    case "$line" in $(p_result bye 200 OK true)) ;; *) fail "$line" ;; esac
+    saw "$(p_state disconnected connected TerminatedLocally)"
+    sipp_wait
+    ok
+
+    flow "preq-$T" "SIPp -> listen over $T: re-INVITE, MESSAGE and INFO from parley (stdin), each with its header"
+    sipp_uac_start "preq-$T" uac_call_parley_requests "$t"
+    incoming "preq-$T" true
+    wait_for "$(p_state connected connecting None)"
+    say reinvite
+    wait_for '*"event":"result","op":"reinvite"*'
+    case "$line" in $(p_result reinvite 200 OK true)) ;; *) fail "$line" ;; esac
+    say "header X-Parley: message-header"
+    say "message hello sipp"
+    wait_for '*"event":"result","op":"message"*'
+    case "$line" in $(p_result message 200 OK true)) ;; *) fail "$line" ;; esac
+    say "header X-Parley: info-header"
+    say "info info for sipp"
+    wait_for '*"event":"result","op":"info"*'
+    case "$line" in $(p_result info 200 OK true)) ;; *) fail "$line" ;; esac
+    wait_disconnected
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    terminated_by_bye
+    sipp_wait
+    ok
+    stop_listen
+}
+
+# SIPp -> parley listen --answer ring:5
+listen_ring() { # u1|t1
+    local t=$1 T
+    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    start_listen "$LP" --answer ring:5
+    flow "cancel-$T" "SIPp -> listen over $T: CANCEL while parley rings (200 for the CANCEL, 487, ACK)"
+    sipp_uac "cancel-$T" uac_call_cancel "$t"
+    incoming "cancel-$T" true
+    wait_disconnected
+    case "$line" in $(p_state disconnected incoming Canceled)) ;; *) fail "$line" ;; esac
+    saw "$(p_event terminated ',"by":"CANCEL"}')"
+    never "$(p_event state ',"state":"connect*')"
+    ok
+    stop_listen
+}
+
+# SIPp -> parley listen --answer reject:486
+listen_busy() { # u1|t1
+    local t=$1 T
+    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    start_listen "$LP" --answer reject:486
+    flow "busy-$T" "SIPp -> listen over $T: 486 Busy Here (--answer reject:486), ACKed"
+    sipp_uac "busy-$T" uac_call_486 "$t"
+    incoming "busy-$T" true
+    wait_disconnected
+    case "$line" in $(p_state disconnected incoming Declined)) ;; *) fail "$line" ;; esac
+    ok
+    stop_listen
+}
+
+# parley call -> SIPp
+calls() { # u1|t1
+    local t=$1 T
+    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    flow "call-basic-$T" "parley call -> SIPp over $T: basic call (SDP offer, 180, 200, ACK, BYE from parley)"
+    sipp_uas_start uas_call_basic "$t"
+    parley_call_start "$T" --hangup-after 0.5
+    if [ "$T" = tcp ]; then # the INVITE's Contact names a TCP port parley call listens on
+        call_printed '*"state":"connected"*'
+        port=$(sed -n 's/^Contact: <sip:127\.0\.0\.1:\([0-9]*\);transport=tcp>.*/\1/p' \
+            "$RUN"/*_messages.log | head -n 1)
+        [ -n "$port" ] || fail "no Contact with transport=tcp in the INVITE"
+        listening "$port" tcp || fail "the INVITE's Contact names TCP port $port: nothing listens there"
+    fi
+    parley_call_end
+    call_exit 0
+    saw "$(p_state connecting idle None)"
+    saw "$(p_event provisional ',"status":180,"reason":"Ringing"}')"
+    saw "$(p_state alerted connecting ProvisionResponseReceived 180)"
+    saw "$(p_state connected alerted None 200)"
+    saw "$(p_result call 200 OK true)"
+    saw "$(p_state disconnected connected TerminatedLocally)"
+    last_is "$(p_result bye 200 OK true)"
+    sipp_wait
+    ok
+
+    flow "call-nulloffer-$T" "parley call -> SIPp over $T: null offer (--no-offer: offer in SIPp's 200, answer in parley's ACK)"
+    sipp_uas_start uas_call_null_offer "$t"
+    parley_call "$T" --no-offer --hangup-after 0.2
+    call_exit 0
+    saw "$(p_result call 200 OK true)"
+    last_is "$(p_result bye 200 OK true)"
+    sipp_wait
+    ok
+
+    flow "call-reinvite-$T" "parley call -> SIPp over $T: re-INVITE from parley (--reinvite)"
+    sipp_uas_start uas_call_reinvite_in "$t"
+    parley_call "$T" --reinvite
+    call_exit 0
+    saw "$(p_result reinvite 200 OK true)"
+    last_is "$(p_result bye 200 OK true)"
+    sipp_wait
+    ok
+
+    flow "call-sippreinvite-$T" "parley call -> SIPp over $T: re-INVITE from SIPp (hold, answered recvonly)"
+    sipp_uas_start uas_call_reinvite_out "$t"
+    parley_call "$T" --hangup-after 1
+    call_exit 0
+    saw "$(p_event reinvite ',"held":true,*')"
+    last_is "$(p_result bye 200 OK true)"
+    sipp_wait
+    ok
+
+    flow "call-msginfo-$T" "parley call -> SIPp over $T: MESSAGE and INFO, --header on INVITE, ACK, MESSAGE, INFO and BYE"
+    sipp_uas_start uas_call_message_info "$t"
+    parley_call "$T" --header "X-Parley: on-every-request" --message "hello sipp" --info "info for sipp"
+    call_exit 0
+    saw "$(p_result message 200 OK true)"
+    saw "$(p_result info 200 OK true)"
+    last_is "$(p_result bye 200 OK true)"
+    sipp_wait
+    ok
+
+    flow "call-busy-$T" "parley call -> SIPp over $T: 486 (ACKed in the INVITE transaction, exit 1, status in the last line)"
+    sipp_uas_start uas_call_486 "$t"
+    parley_call "$T"
+    call_exit 1
+    saw "$(p_state disconnected connecting Busy 486)"
+    last_is "$(p_result call 486 "Busy Here" false)"
+    sipp_wait
+    ok
+
+    flow "call-cancel-$T" "parley call -> SIPp over $T: CANCEL when --hangup-after ends the ringing (200, 487 ACKed, exit 1)"
+    sipp_uas_start uas_call_cancel "$t"
+    parley_call "$T" --hangup-after 0.3
+    call_exit 1
+    saw "$(p_event provisional ',"status":180,"reason":"Ringing"}')"
+    saw "$(p_state disconnected alerted TerminatedLocally 487)"
+    last_is "$(p_result call 487 "Request Terminated" false)"
+    sipp_wait
+    ok
+
+    flow "call-sigterm-$T" "parley call -> SIPp over $T: CANCEL on SIGTERM while ringing (exit 1)"
+    sipp_uas_start uas_call_cancel "$t"
+    parley_call_start "$T"
+    call_printed '*"event":"provisional"*'
+    kill -TERM "$CALL_PID"
+    parley_call_end
+    call_exit 1
+    saw "$(p_state disconnected alerted TerminatedLocally 487)"
+    last_is "$(p_result call 487 "Request Terminated" false)"
+    sipp_wait
+    ok
+
+    flow "call-byein-$T" "parley call -> SIPp over $T: BYE from SIPp (terminated line, exit 0 at once)"
+    sipp_uas_start uas_call_bye_in "$t"
+    t0=$(date +%s)
+    parley_call "$T" --hangup-after 15
+    t1=$(date +%s)
+    call_exit 0
+    [ $((t1 - t0)) -lt 5 ] || fail "parley call took $((t1 - t0)) s: it waited for --hangup-after"
+    terminated_by_bye
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    never '*"op":"bye"*'
+    sipp_wait
+    ok
+}
+
+# Each section in a subshell: a failed check ends its section only.
+section_cleanup() {
+    exec 3<&- 4>&- 2>/dev/null
+    [ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null
+    for p in $BGPIDS; do kill -TERM "$p" 2>/dev/null; done
+}
+k=0
+for section in "listen_auto u1" "listen_auto t1" "listen_ring u1" "listen_ring t1" \
+    "listen_busy u1" "listen_busy t1" "calls u1" "calls t1"; do
+    (
+        trap section_cleanup EXIT
+        trap 'exit 1' INT TERM
+        section_ports $k
+        LP=$((base + k))
+        $section
+    )
+    k=$((k + 1))
+done
+
+ms=$((($(date +%s%N) - started) / 1000000))
+took="$((ms / 1000)).$(printf %03d $((ms % 1000))) s"
+passed=0
+[ -f "$work/passed" ] && passed=$(wc -l <"$work/passed")
+if [ -s "$work/failed" ]; then
+    echo "FAIL: $(wc -l <"$work/failed") check(s) failed, $passed flows passed, in $took:"
+    sed 's/^/  /' "$work/failed"
+    exit 1
+fi
+echo "all $passed flows passed in $took"
+exit 0
