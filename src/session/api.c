@@ -155,8 +155,8 @@ int parley_session_terminate(parley_session *s, const parley_header *headers, si
     return start_terminate(s, &a, cb, user);
 }
 
-int parley_session_terminate_sync(parley_session *s, const parley_header *headers,
-                                  size_t nheaders, parley_result **out)
+int parley_session_terminate_sync(parley_session *s, const parley_header *headers, size_t nheaders,
+                                  parley_result **out)
 {
     if (!s)
         return PARLEY_E_INVAL;

@@ -199,8 +199,7 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
 
 static int refer_notify(parley_refer_in *in, int code, const char *text, bool final);
 
-static void answer(parley_session *s, txn_server *t, int code, const char *reason,
-                   pl_str extra)
+static void answer(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra)
 {
     pl_buf b;
     pl_buf_init(&b, 512);
@@ -535,9 +534,9 @@ static int start_message(parley_session *s, void *args, parley_done_cb cb, void 
     return sess_run(s, &c);
 }
 
-int parley_session_send_message(parley_session *s, parley_msg_type type,
-                                const parley_content *body, const parley_header *headers,
-                                size_t nheaders, parley_done_cb cb, void *user)
+int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
+                                const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                                void *user)
 {
     if (!s || !parley_msg_type_method(type) || (body && body->len && !body->body))
         return PARLEY_E_INVAL;
@@ -624,8 +623,7 @@ static int start_refer(parley_session *s, void *args, parley_done_cb cb, void *u
 }
 
 int parley_session_refer_sync(parley_session *s, const parley_address *target,
-                              const parley_header *headers, size_t nheaders,
-                              parley_result **out)
+                              const parley_header *headers, size_t nheaders, parley_result **out)
 {
     if (!s || check_refer_target(target))
         return PARLEY_E_INVAL;

@@ -210,8 +210,8 @@ void sess_reinvite_free_all(parley_session *s)
     s->rin = NULL;
 }
 
-static void respond(parley_session *s, txn_server *t, int code, const char *reason,
-                    pl_str extra, const sess_body *body, bool contact, pl_buf *out)
+static void respond(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra,
+                    const sess_body *body, bool contact, pl_buf *out)
 {
     txn_server_print_head(t, out, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
     pl_buf_puts(out, "Server: ");
@@ -416,8 +416,8 @@ static void decline_on_loop(sess_call *c)
     pl_buf_init(&b, 512);
     ep_print_headers(&extra, kv, a->nh);
     respond(s, r->t, a->code, a->reason, pl_buf_str(&extra), &body, false, &b);
-    int rc = pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len)
-                           : PARLEY_E_NOMEM;
+    int rc =
+        pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len) : PARLEY_E_NOMEM;
     pl_buf_free(&extra);
     pl_buf_free(&b);
     pl_free(kv);
@@ -465,8 +465,8 @@ static void provisional_on_loop(sess_call *c)
     pl_buf_init(&b, 512);
     ep_print_headers(&extra, kv, a->nh);
     respond(s, r->t, a->code, NULL, pl_buf_str(&extra), NULL, false, &b);
-    c->rc = pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len)
-                          : PARLEY_E_NOMEM;
+    c->rc =
+        pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len) : PARLEY_E_NOMEM;
     pl_buf_free(&extra);
     pl_buf_free(&b);
     pl_free(kv);

@@ -102,8 +102,8 @@ struct parley_session {
     bool registered;
     parley_endpoint *ep;
     sess_registry *reg;
-    pthread_mutex_t mu; /* guards the strings the getters return */
-    pl_list graveyard;  /* replaced strings, freed with the session */
+    pthread_mutex_t mu;          /* guards the strings the getters return */
+    pl_list graveyard;           /* replaced strings, freed with the session */
     _Atomic(parley_state) state; /* written on the loop thread, read anywhere */
     bool incoming;
     bool forked;
@@ -126,16 +126,16 @@ struct parley_session {
     pl_list ops;
     pl_list refers; /* REFERs received (parley_refer_in) */
 
-    dlg *dlg;        /* the dialog (confirmed; for an incoming session, from the start) */
-    pl_list early;   /* outgoing: early dialogs, one per To tag */
-    pl_list forks;   /* outgoing: other forks' dialogs whose 2xx we ACKed and BYEd */
+    dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
+    pl_list early; /* outgoing: early dialogs, one per To tag */
+    pl_list forks; /* outgoing: other forks' dialogs whose 2xx we ACKed and BYEd */
 
     /* outgoing INVITE */
     sess_op *participate;
     ep_sender *inv;
     uint32_t inv_cseq;
     char *inv_local_hdr;
-    char *inv_extra;   /* custom header lines of participate, for redirected INVITEs */
+    char *inv_extra;    /* custom header lines of participate, for redirected INVITEs */
     sess_body inv_body; /* the INVITE's offer, for redirected attempts */
     bool inv_offer;
     bool inv_provisional;
@@ -144,7 +144,7 @@ struct parley_session {
     bool answer_seen;
     char *answer_tag; /* the To tag of the 1xx that brought the answer (early media) */
     bool acked;
-    pl_buf ack;       /* the ACK for the 2xx, resent on retransmissions */
+    pl_buf ack; /* the ACK for the 2xx, resent on retransmissions */
     tp_dest ack_dest;
     bool ack_dest_ok;
     struct parley_ack ack_ctl;
@@ -175,7 +175,7 @@ struct parley_session {
     sess_op *reinv;
     ep_sender *reinv_snd; /* the pending one's */
     ep_sender *reack_snd; /* the last one answered 2xx: its retransmissions are ACKed again */
-    pl_buf reack; /* its ACK, resent for 2xx retransmissions */
+    pl_buf reack;         /* its ACK, resent for 2xx retransmissions */
     tp_dest reack_dest;
     uint32_t reinv_cseq;
     bool reinv_retried;
@@ -223,8 +223,8 @@ typedef struct sess_call {
 } sess_call;
 int sess_run(parley_session *s, sess_call *c);
 /* Blocking helper for the _sync forms. */
-int sess_sync(parley_session *s, int (*start)(parley_session *, void *args, parley_done_cb,
-                                              void *), void *args, parley_result **out);
+int sess_sync(parley_session *s, int (*start)(parley_session *, void *args, parley_done_cb, void *),
+              void *args, parley_result **out);
 
 /* content.c: offer/answer helpers */
 void sess_body_free(sess_body *b);

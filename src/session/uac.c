@@ -19,18 +19,28 @@ parley_reason sess_reason_for_status(int status)
 {
     switch (status) {
     case 486:
-    case 600: return PARLEY_REASON_BUSY;
-    case 480: return PARLEY_REASON_TEMPORARILY_UNAVAILABLE;
-    case 603: return PARLEY_REASON_DECLINED;
-    case 406: return PARLEY_REASON_NOT_ACCEPTABLE;
+    case 600:
+        return PARLEY_REASON_BUSY;
+    case 480:
+        return PARLEY_REASON_TEMPORARILY_UNAVAILABLE;
+    case 603:
+        return PARLEY_REASON_DECLINED;
+    case 406:
+        return PARLEY_REASON_NOT_ACCEPTABLE;
     case 488:
-    case 606: return PARLEY_REASON_NOT_ACCEPTABLE_MEDIA;
+    case 606:
+        return PARLEY_REASON_NOT_ACCEPTABLE_MEDIA;
     case 404:
-    case 604: return PARLEY_REASON_UNREACHABLE;
-    case 481: return PARLEY_REASON_SESSION_DOES_NOT_EXIST;
-    case 408: return PARLEY_REASON_TIMEOUT;
-    case 487: return PARLEY_REASON_CANCELED;
-    default: return PARLEY_REASON_NONE;
+    case 604:
+        return PARLEY_REASON_UNREACHABLE;
+    case 481:
+        return PARLEY_REASON_SESSION_DOES_NOT_EXIST;
+    case 408:
+        return PARLEY_REASON_TIMEOUT;
+    case 487:
+        return PARLEY_REASON_CANCELED;
+    default:
+        return PARLEY_REASON_NONE;
     }
 }
 
@@ -80,7 +90,7 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
         .body = pl_str_make(s->inv_body.data, s->inv_body.len),
     };
     int rc = pl_buf_ok(&to) && pl_buf_ok(&contact) && pl_buf_ok(&extra) ? sip_build_request(out, &p)
-                                                                         : PARLEY_E_NOMEM;
+                                                                        : PARLEY_E_NOMEM;
     pl_buf_free(&to);
     pl_buf_free(&contact);
     pl_buf_free(&extra);
@@ -101,9 +111,9 @@ static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
     if (inv)
         *out = inv->dest;
     if (sip_uri_parse(pl_str_c(hop), &u, NULL, NULL) == 0) {
-        tp_proto p = u.transport.len ? tp_proto_parse(u.transport)
-                                     : (u.kind == SIP_URI_SIPS ? TP_TLS
-                                                               : (inv ? inv->dest.proto : TP_UDP));
+        tp_proto p = u.transport.len
+                         ? tp_proto_parse(u.transport)
+                         : (u.kind == SIP_URI_SIPS ? TP_TLS : (inv ? inv->dest.proto : TP_UDP));
         if (p == TP_NONE)
             p = TP_UDP;
         tp_addr a;
@@ -468,8 +478,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
     bool null_offer = !s->inv_offer;
     s->ack_ctl = (struct parley_ack){s, false, false, true};
     /* the answer in force is this dialog's: again when early media came from another fork */
-    if (!null_offer && (!s->answer_seen || !s->answer_tag ||
-                        !pl_str_eq(pl_str_c(s->answer_tag), tag))) {
+    if (!null_offer &&
+        (!s->answer_seen || !s->answer_tag || !pl_str_eq(pl_str_c(s->answer_tag), tag))) {
         s->answer_seen = true;
         sess_set_answer(s, m);
     }

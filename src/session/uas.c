@@ -28,8 +28,7 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
                           code > 100 ? pl_str_c(tag) : PL_STR_NULL);
     if (code > 100 && code < 300) {
         /* a response that makes a dialog copies the Record-Route (RFC 3261 §12.1.1) */
-        for (const sip_hdr *h = sip_hdr_first(req, SIP_H_RECORD_ROUTE); h;
-             h = sip_hdr_next(req, h))
+        for (const sip_hdr *h = sip_hdr_first(req, SIP_H_RECORD_ROUTE); h; h = sip_hdr_next(req, h))
             sip_print_header(b, PL_STR_LIT("Record-Route"), h->value);
     }
     pl_buf_puts(b, "Server: ");
@@ -456,8 +455,7 @@ static bool loops_back(parley_session *s, const parley_address *t)
     if (sip_uri_parse(pl_str_c(t->uri), &a, NULL, NULL) != 0)
         return true;
     if (s->remote.uri && sip_uri_parse(pl_str_c(s->remote.uri), &b, NULL, NULL) == 0 &&
-        sip_uri_equal(&a, &b) &&
-        (!t->epid || !s->remote.epid || !strcmp(t->epid, s->remote.epid)))
+        sip_uri_equal(&a, &b) && (!t->epid || !s->remote.epid || !strcmp(t->epid, s->remote.epid)))
         return true;
     /* this endpoint's own URI (not the INVITE's To: after a retargeting it names someone
      * else, who may well be the right target) */
@@ -469,8 +467,8 @@ static bool loops_back(parley_session *s, const parley_address *t)
         const char *hp = strchr(s->ep->listen[i], ':') + 1;
         char u[160];
         snprintf(u, sizeof(u), "sip:x@%s", hp);
-        if (sip_uri_parse(pl_str_c(u), &b, NULL, NULL) == 0 &&
-            pl_str_casecmp_eq(a.host, b.host) && (a.port ? a.port : 5060) == b.port)
+        if (sip_uri_parse(pl_str_c(u), &b, NULL, NULL) == 0 && pl_str_casecmp_eq(a.host, b.host) &&
+            (a.port ? a.port : 5060) == b.port)
             return true;
     }
     return false;
