@@ -13,6 +13,8 @@ int pl_hash_init(pl_hash *h, size_t initial)
     if (!h->buckets)
         return PARLEY_E_NOMEM;
     h->nbuckets = n;
+    h->old = NULL;
+    h->nold = h->moved = 0;
     h->count = 0;
     h->seed = pl_rand_u64() | 1;
     return 0;
@@ -21,45 +23,74 @@ int pl_hash_init(pl_hash *h, size_t initial)
 void pl_hash_free(pl_hash *h)
 {
     pl_free(h->buckets);
-    h->buckets = NULL;
-    h->nbuckets = h->count = 0;
+    pl_free(h->old);
+    h->buckets = h->old = NULL;
+    h->nbuckets = h->nold = h->moved = h->count = 0;
+}
+
+/* Moves up to `n` buckets of the old array into the current one. */
+static void migrate(pl_hash *h, size_t n)
+{
+    while (h->old && n--) {
+        pl_hnode *e = h->old[h->moved];
+        while (e) {
+            pl_hnode *next = e->next;
+            size_t j = e->hash & (h->nbuckets - 1);
+            e->next = h->buckets[j];
+            h->buckets[j] = e;
+            e = next;
+        }
+        h->old[h->moved] = NULL;
+        if (++h->moved == h->nold) {
+            pl_free(h->old);
+            h->old = NULL;
+            h->nold = h->moved = 0;
+        }
+    }
 }
 
 static void grow(pl_hash *h)
 {
+    if (h->old)
+        migrate(h, h->nold); /* cannot happen with 2 moves per insert, kept for safety */
     size_t n = h->nbuckets * 2;
     pl_hnode **b = pl_calloc(n, sizeof(*b));
     if (!b)
         return; /* keep working with longer chains */
-    for (size_t i = 0; i < h->nbuckets; i++) {
-        pl_hnode *e = h->buckets[i];
-        while (e) {
-            pl_hnode *next = e->next;
-            size_t j = e->hash & (n - 1);
-            e->next = b[j];
-            b[j] = e;
-            e = next;
-        }
-    }
-    pl_free(h->buckets);
+    h->old = h->buckets;
+    h->nold = h->nbuckets;
+    h->moved = 0;
     h->buckets = b;
     h->nbuckets = n;
 }
 
+/* The chain holding hash: in the old array when its bucket there has not moved yet. */
+static pl_hnode **chain(const pl_hash *h, uint64_t hash)
+{
+    if (h->old) {
+        size_t i = hash & (h->nold - 1);
+        if (i >= h->moved)
+            return &h->old[i];
+    }
+    return &h->buckets[hash & (h->nbuckets - 1)];
+}
+
 void pl_hash_insert(pl_hash *h, pl_hnode *n, uint64_t hash)
 {
-    if (h->count >= h->nbuckets)
+    migrate(h, 2);
+    if (h->count >= h->nbuckets && !h->old)
         grow(h);
     n->hash = hash;
-    size_t i = hash & (h->nbuckets - 1);
-    n->next = h->buckets[i];
-    h->buckets[i] = n;
+    pl_hnode **pp = chain(h, hash);
+    n->next = *pp;
+    *pp = n;
     h->count++;
 }
 
 void pl_hash_remove(pl_hash *h, pl_hnode *n)
 {
-    pl_hnode **pp = &h->buckets[n->hash & (h->nbuckets - 1)];
+    migrate(h, 2);
+    pl_hnode **pp = chain(h, n->hash);
     while (*pp) {
         if (*pp == n) {
             *pp = n->next;
@@ -74,7 +105,7 @@ void pl_hash_remove(pl_hash *h, pl_hnode *n)
 pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash,
                        bool (*match)(const pl_hnode *, const void *), const void *key)
 {
-    for (pl_hnode *e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
+    for (pl_hnode *e = *chain(h, hash); e; e = e->next)
         if (e->hash == hash && match(e, key))
             return e;
     return NULL;

@@ -1,7 +1,9 @@
 /*
  * Intrusive hash table with chaining: the caller embeds a pl_hnode and supplies the hash and
  * the comparison. Buckets double when the load passes 1, so lookups stay O(1) on average
- * whatever the number of entries.
+ * whatever the number of entries; the doubling is incremental (every insert and remove moves
+ * two buckets of the old array, lookups search both meanwhile), so no single operation pays
+ * for rehashing the whole table.
  */
 #ifndef PL_HASH_H
 #define PL_HASH_H
@@ -20,6 +22,9 @@ typedef struct pl_hnode {
 typedef struct pl_hash {
     pl_hnode **buckets;
     size_t nbuckets; /* power of two */
+    pl_hnode **old;  /* the previous array while its entries move over, or NULL */
+    size_t nold;
+    size_t moved; /* buckets of old already moved */
     size_t count;
     uint64_t seed; /* random per table: hash with it so that peers cannot aim at one chain */
 } pl_hash;
