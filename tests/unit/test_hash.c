@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include "core/hash.h"
+#include "core/list.h"
 
 typedef struct item {
     pl_hnode node;
