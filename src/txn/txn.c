@@ -244,19 +244,23 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
     t = txn_server_new(l, m, rx); /* takes m */
     if (!t)
         return;
+    /* Hold t across the dispatch: a final response over a reliable transport
+     * terminates (and would free) it while the TU still reads t->req. */
+    t->refs++;
     if (t->method_id == SIP_METHOD_CANCEL) {
         txn_server *inv = txn_server_cancel_target(l, t);
         if (!inv) {
             txn_server_reply(t, 481, NULL, PL_STR_NULL, PL_STR_NULL);
-            return;
+        } else {
+            txn_server_reply(t, 200, NULL, PL_STR_NULL, PL_STR_NULL);
+            if (inv->state == TXN_PROCEEDING && inv->cb.on_cancel) {
+                inv->refs++;
+                inv->cb.on_cancel(inv->tu, inv, t->req);
+                txn_server_unref(inv);
+            }
         }
-        txn_server_reply(t, 200, NULL, PL_STR_NULL, PL_STR_NULL);
-        if (inv->state == TXN_PROCEEDING && inv->cb.on_cancel) {
-            inv->refs++;
-            inv->cb.on_cancel(inv->tu, inv, t->req);
-            txn_server_unref(inv);
-        }
-        return;
+    } else {
+        l->h.on_request(l->h.arg, t, t->req, &t->rx);
     }
-    l->h.on_request(l->h.arg, t, t->req, &t->rx);
+    txn_server_unref(t);
 }
