@@ -193,3 +193,10 @@ void ep_on_stray_response(void *arg, sip_msg *m, const tp_rx *rx)
     if (ep->dialog_stray)
         ep->dialog_stray(ep, m, rx);
 }
+
+void ep_on_orphan_2xx(void *arg, const sip_msg *m, const tp_dest *inv)
+{
+    parley_endpoint *ep = arg;
+    if (ep->dialog_orphan_2xx)
+        ep->dialog_orphan_2xx(ep, m, inv);
+}

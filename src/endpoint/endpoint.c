@@ -206,7 +206,7 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
     if (!rc)
         rc = tp_layer_create(loop, &tc, &th, &ep->tp);
     txn_timers tt = {cfg->t1_ms, cfg->t2_ms, cfg->t4_ms, 0};
-    txn_handler xh = {ep_on_request, ep_on_ack, ep_on_stray_response, ep};
+    txn_handler xh = {ep_on_request, ep_on_ack, ep_on_stray_response, ep, ep_on_orphan_2xx};
     if (!rc)
         rc = txn_layer_create(loop, ep->tp, &tt, &xh, &ep->txn);
     if (!rc)

@@ -53,6 +53,7 @@ struct parley_endpoint {
     void (*invite_request)(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
     void (*dialog_ack)(parley_endpoint *ep, sip_msg *m, const tp_rx *rx);
     void (*dialog_stray)(parley_endpoint *ep, sip_msg *m, const tp_rx *rx);
+    void (*dialog_orphan_2xx)(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv);
     void (*shutdown_sessions)(parley_endpoint *ep);
 };
 
@@ -91,6 +92,7 @@ void ep_print_allow(parley_endpoint *ep, pl_buf *b);
 void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx);
 void ep_on_ack(void *arg, sip_msg *m, const tp_rx *rx);
 void ep_on_stray_response(void *arg, sip_msg *m, const tp_rx *rx);
+void ep_on_orphan_2xx(void *arg, const sip_msg *m, const tp_dest *inv);
 /* Answers a server transaction with the standard headers (Server, To tag) and extra lines. */
 int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *reason,
              pl_str extra_raw);

@@ -200,6 +200,15 @@ sess_registry *sess_registry_get(parley_endpoint *ep);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
 /* Disconnects: fails pending operations, stops timers, leaves the registry. */
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger);
+/* An operation to complete with a result of its own when the session ends (op may be NULL). */
+typedef struct sess_final {
+    sess_op *op;
+    int err;
+    const sip_msg *m;
+} sess_final;
+/* sess_end, completing fin[] (after the state change) before failing the rest. */
+void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
+                   const sess_final *fin, size_t nfin);
 void sess_attach_dialog(parley_session *s, dlg *d);
 void sess_keep_string(parley_session *s, char *old);
 void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify);
@@ -214,6 +223,8 @@ int sess_header_check(const parley_header *h, size_t n);
 sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, void *user);
 void sess_op_complete(sess_op *op, int err, const sip_msg *m);
 void sess_op_fail_all(parley_session *s, int err);
+/* Whether op is still pending on s. */
+bool sess_op_live(parley_session *s, const sess_op *op);
 /* Runs fn(arg) on the loop thread and waits until it ran; returns what fn stored in *rc. */
 typedef struct sess_call {
     parley_session *s;
@@ -242,6 +253,8 @@ parley_reason sess_reason_for_status(int status);
 int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_t nh);
 void sess_uac_terminate(parley_session *s);
 void sess_uac_stray(parley_session *s, sip_msg *m);
+/* A 2xx to an INVITE of a session that has ended: ACK and BYE it without a session. */
+void sess_orphan_2xx(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv);
 void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_body *body);
 /* The 2xx got no ACK yet (the application delayed it, or the answer it must carry is not
  * ready): sends it now, before a BYE (RFC 3261 §13.2.2.4: every 2xx is ACKed). */

@@ -104,6 +104,7 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
     ep->dialog_request = sess_on_dialog_request;
     ep->dialog_ack = on_ack_hook;
     ep->dialog_stray = on_stray_hook;
+    ep->dialog_orphan_2xx = sess_orphan_2xx;
     ep->shutdown_sessions = shutdown_hook;
     return reg;
 }
@@ -309,6 +310,12 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
 
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger)
 {
+    sess_end_with(s, why, trigger, NULL, 0);
+}
+
+void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
+                   const sess_final *fin, size_t nfin)
+{
     if (s->state == PARLEY_STATE_DISCONNECTED && !s->registered)
         return;
     parley_session_ref(s);
@@ -328,6 +335,11 @@ void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger)
     sess_reinvite_abort(s);
     s->end_reason = why;
     sess_set_state(s, PARLEY_STATE_DISCONNECTED, why, trigger);
+    /* operations that end with the session complete after the state change, like those that
+     * succeed with it; ops completed meanwhile (from on_state) are skipped */
+    for (size_t i = 0; i < nfin; i++)
+        if (sess_op_live(s, fin[i].op))
+            sess_op_complete(fin[i].op, fin[i].err, fin[i].m);
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
     if (s->registered && s->reg) {
         detach_dialogs(s);

@@ -101,24 +101,25 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
 
 /* Where in-dialog messages without a transaction (ACK) go: the next hop when it is numeric,
  * else where the INVITE went. */
-static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
+/* Where a request in dialog d goes; inv is where the INVITE went (its connection is reused when
+ * the next hop is the same). */
+static void next_hop_dest(const dlg *d, const tp_dest *inv, tp_dest *out)
 {
     char hop[512];
     dlg_next_hop(d, hop, sizeof(hop));
     sip_uri u;
     memset(out, 0, sizeof(*out));
-    const ep_attempt *inv = s->inv ? ep_sender_attempt(s->inv) : NULL;
     if (inv)
-        *out = inv->dest;
+        *out = *inv;
     if (sip_uri_parse(pl_str_c(hop), &u, NULL, NULL) == 0) {
         tp_proto p = u.transport.len
                          ? tp_proto_parse(u.transport)
-                         : (u.kind == SIP_URI_SIPS ? TP_TLS : (inv ? inv->dest.proto : TP_UDP));
+                         : (u.kind == SIP_URI_SIPS ? TP_TLS : (inv ? inv->proto : TP_UDP));
         if (p == TP_NONE)
             p = TP_UDP;
         tp_addr a;
         if (tp_addr_from_host(u.host, u.port ? u.port : tp_default_port(p), &a) == 0) {
-            if (!inv || !tp_addr_eq(&a, &inv->dest.addr) || p != inv->dest.proto)
+            if (!inv || !tp_addr_eq(&a, &inv->addr) || p != inv->proto)
                 out->conn_id = 0;
             out->proto = p;
             out->addr = a;
@@ -127,12 +128,22 @@ static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
     }
 }
 
-static int build_ack(parley_session *s, dlg *d, uint32_t cseq, const sip_kv *h, size_t nh,
+static const tp_dest *inv_dest(parley_session *s)
+{
+    return s->inv ? &ep_sender_attempt(s->inv)->dest : NULL;
+}
+
+static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
+{
+    next_hop_dest(d, inv_dest(s), out);
+}
+
+static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h, size_t nh,
                      const sess_body *body, const tp_dest *dest, pl_buf *out)
 {
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
-    if (ep_local_hostport(s->ep, dest->proto, &dest->addr, hostport, sizeof(hostport)) != 0)
+    if (ep_local_hostport(ep, dest->proto, &dest->addr, hostport, sizeof(hostport)) != 0)
         snprintf(hostport, sizeof(hostport), "invalid.invalid");
     int n = snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", tp_proto_name(dest->proto),
                      hostport, branch);
@@ -163,7 +174,7 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf
     if (!s->dlg)
         return PARLEY_E_STATE;
     dialog_dest(s, s->dlg, dest);
-    int rc = build_ack(s, s->dlg, cseq, NULL, 0, body, dest, out);
+    int rc = build_ack(s->ep, s->dlg, cseq, NULL, 0, body, dest, out);
     if (!rc)
         tp_send(s->ep->tp, dest, out->data, out->len, NULL);
     return rc;
@@ -175,7 +186,7 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
         return;
     dialog_dest(s, s->dlg, &s->ack_dest);
     s->ack_dest_ok = true;
-    if (build_ack(s, s->dlg, s->inv_cseq, h, nh, body, &s->ack_dest, &s->ack) == 0) {
+    if (build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &s->ack_dest, &s->ack) == 0) {
         tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL);
         s->acked = true;
     }
@@ -197,32 +208,54 @@ void sess_uac_ack_pending(parley_session *s)
 
 /* Another fork answered after the session was established: ACK its 2xx (each time it comes),
  * then BYE it (once). */
-static void ack_fork(parley_session *s, dlg *d, tp_dest *dest)
+static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv,
+                     tp_dest *dest)
 {
-    dialog_dest(s, d, dest);
+    next_hop_dest(d, inv, dest);
     pl_buf ack;
     pl_buf_init(&ack, 512);
-    if (build_ack(s, d, s->inv_cseq, NULL, 0, NULL, dest, &ack) == 0)
-        tp_send(s->ep->tp, dest, ack.data, ack.len, NULL);
+    if (build_ack(ep, d, cseq, NULL, 0, NULL, dest, &ack) == 0)
+        tp_send(ep->tp, dest, ack.data, ack.len, NULL);
     pl_buf_free(&ack);
 }
 
-static void send_bye_to_fork(parley_session *s, dlg *d)
+static void ack_and_bye(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv)
 {
     tp_dest dest;
-    ack_fork(s, d, &dest);
+    ack_fork(ep, d, cseq, inv, &dest);
     /* the BYE: a plain request; its answer does not matter to anyone */
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
-    ep_local_hostport(s->ep, dest.proto, &dest.addr, hostport, sizeof(hostport));
+    ep_local_hostport(ep, dest.proto, &dest.addr, hostport, sizeof(hostport));
     int n = snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", tp_proto_name(dest.proto),
                      hostport, branch);
     sip_out o;
     sip_out_init(&o);
     dlg_req r = {.method = "BYE", .via = pl_str_make(via, (size_t)n)};
     if (dlg_build_request(d, &r, &o) == 0)
-        txn_client_start(s->ep->txn, &o, branch, &dest, NULL, NULL, NULL);
+        txn_client_start(ep->txn, &o, branch, &dest, NULL, NULL, NULL);
     sip_out_free(&o);
+}
+
+void sess_orphan_2xx(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv)
+{
+    /* Our session for this INVITE has ended; the 2xx (a fork's, or a retransmission whose ACK
+     * was lost) still gets its ACK and, as a dialog nobody wants, a BYE (RFC 3261 §13.2.2.4).
+     * Our From comes back unchanged in the response. */
+    const sip_hdr *from = sip_hdr_first(m, SIP_H_FROM);
+    if (!from || !m->from || !m->from->tag.len || !m->to || !m->to->tag.len || !m->call_id.len)
+        return;
+    char *call_id = pl_str_dup(m->call_id), *tag = pl_str_dup(m->from->tag),
+         *hdr = pl_str_dup(from->value);
+    dlg *d = call_id && tag && hdr ? dlg_new_uac(call_id, hdr, tag, m->cseq.num, m) : NULL;
+    if (d) {
+        dlg_update_from_response(d, m, true);
+        ack_and_bye(ep, d, m->cseq.num, inv);
+        dlg_free(d);
+    }
+    pl_free(call_id);
+    pl_free(tag);
+    pl_free(hdr);
 }
 
 #define MAX_FORKS 16 /* forks remembered so that their 2xx retransmissions are not BYEd again */
@@ -235,7 +268,7 @@ static void kill_fork(parley_session *s, const sip_msg *m)
         dlg *d = pl_container_of(pos, dlg, link);
         if (m->to && pl_str_eq(pl_str_c(d->remote_tag), m->to->tag)) {
             tp_dest dest;
-            ack_fork(s, d, &dest); /* a retransmission: its BYE went already */
+            ack_fork(s->ep, d, s->inv_cseq, inv_dest(s), &dest); /* its BYE went already */
             return;
         }
         n++;
@@ -244,7 +277,7 @@ static void kill_fork(parley_session *s, const sip_msg *m)
     if (!d)
         return;
     dlg_update_from_response(d, m, true);
-    send_bye_to_fork(s, d);
+    ack_and_bye(s->ep, d, s->inv_cseq, inv_dest(s));
     if (n < MAX_FORKS)
         pl_list_insert_tail(&s->forks, &d->link);
     else
@@ -576,14 +609,12 @@ static int send_invite(parley_session *s)
 static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m)
 {
     parley_session_ref(s);
+    sess_final fin[2] = {{s->participate, err, m}, {s->terminate, 0, NULL}};
     if (s->terminate) {
         why = PARLEY_REASON_TERMINATED_LOCALLY;
-        sess_op_complete(s->participate, PARLEY_E_TERMINATED, m);
-        sess_op_complete(s->terminate, 0, NULL); /* done: m (the 487) is no failure of it */
-    } else {
-        sess_op_complete(s->participate, err, m);
+        fin[0].err = PARLEY_E_TERMINATED; /* and terminate is done: the 487 is no failure of it */
     }
-    sess_end(s, why, m);
+    sess_end_with(s, why, m, fin, 2);
     parley_session_unref(s);
 }
 

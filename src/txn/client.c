@@ -145,6 +145,15 @@ static void send_ack(txn_client *t, const sip_msg *resp)
     tp_send(t->l->tp, &t->dest, t->ack.data, t->ack.len, NULL);
 }
 
+/* A 2xx goes to the TU; when the TU has gone, to the layer (it is still owed an ACK). */
+static void deliver_2xx(txn_client *t, sip_msg *m)
+{
+    if (t->cb.on_response)
+        deliver(t, m);
+    else if (t->l->h.on_orphan_2xx)
+        t->l->h.on_orphan_2xx(t->l->h.arg, m, &t->dest);
+}
+
 static void recv_invite(txn_layer *l, txn_client *t, sip_msg *m)
 {
     unsigned s = m->status;
@@ -160,7 +169,7 @@ static void recv_invite(txn_layer *l, txn_client *t, sip_msg *m)
             t->state = TXN_ACCEPTED;
             pl_loop_timer_stop(l->loop, &t->retrans);
             pl_loop_timer_start(l->loop, &t->wait, 64 * txn_t1(l), on_wait, t); /* Timer M */
-            deliver(t, m);
+            deliver_2xx(t, m);
         } else {
             send_ack(t, m);
             deliver(t, m);
@@ -175,7 +184,7 @@ static void recv_invite(txn_layer *l, txn_client *t, sip_msg *m)
         break;
     case TXN_ACCEPTED:
         if (s >= 200 && s < 300)
-            deliver(t, m); /* the TU ACKs each 2xx retransmission */
+            deliver_2xx(t, m); /* the TU ACKs each 2xx retransmission */
         break;
     default:
         break;

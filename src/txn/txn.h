@@ -57,6 +57,10 @@ typedef struct txn_handler {
     void (*on_stray_response)(void *arg, sip_msg *m, const tp_rx *rx);
     /* A request that could not be parsed well enough to answer is dropped; counted here. */
     void *arg;
+    /* A 2xx matching one of our INVITE client transactions (Accepted, Timer M running) whose TU
+     * has gone: it is still owed an ACK, and a BYE for the dialog nobody wants. inv_dest is
+     * where the INVITE went. Borrowed. May be NULL. */
+    void (*on_orphan_2xx)(void *arg, const sip_msg *m, const tp_dest *inv_dest);
 } txn_handler;
 
 typedef struct txn_stats {

@@ -103,6 +103,8 @@ void outcome_cb(void *user, const parley_result *r)
     }
     if (o->n)
         o->at = vnet_now(o->n);
+    if (o->s)
+        o->state = parley_session_state(o->s);
 }
 
 /* ---- offer/answer ---- */

@@ -122,6 +122,8 @@ typedef struct outcome {
     char method[16]; /* its method (requests) */
     uint64_t at;
     vnet *n; /* set it to get `at` */
+    parley_session *s; /* set it to get `state` */
+    parley_state state; /* the session's state when the operation completed */
 } outcome;
 
 void party_init(party *p, vnet *n, const char *name, const char *addr);

@@ -172,6 +172,62 @@ static void test_forked_2xx(void **state)
     assert_int_equal(o.calls, 1);
 }
 
+/* A fork answers after the session has ended and been released: the INVITE transaction still
+ * matches its 2xx (Timer M), which gets an ACK and a BYE on its own dialog, built from the 2xx
+ * alone; each retransmission is ACKed again. After Timer M nothing answers it any more. */
+static void test_fork_2xx_after_end(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = call_peer(w, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "t1", "Contact: <sip:bob@" F1_ADDR ">\r\n", "ans");
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *bye = vnet_find(w->n, F1_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    sp_reply(w->n, F1_ADDR, bye, 200, "OK", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+    party_release(&w->a);
+
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: <" P_URI ">;tag=t2\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+             "Record-Route: <sip:" R1_ADDR ";lr>\r\nContact: <sip:bob@" F2_ADDR ">\r\n",
+             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, "late");
+    vnet_run(w->n, 5);
+    /* through the route set taken from the 2xx */
+    const vnet_packet *ack = vnet_find(w->n, R1_ADDR, "ACK", 0);
+    const vnet_packet *bye2 = vnet_find(w->n, R1_ADDR, "BYE", 0);
+    assert_non_null(ack);
+    assert_non_null(bye2);
+    assert_true(ack < bye2);
+    assert_string_equal(ack->first_line, "ACK sip:bob@" F2_ADDR " SIP/2.0");
+    assert_string_equal(hdr(ack, "CSeq"), "1 ACK");
+    assert_string_equal(hdr(ack, "From"), hdr(inv, "From"));
+    assert_true(strstr(hdr(ack, "To"), ";tag=t2") != NULL);
+    assert_string_equal(hdr(ack, "Route"), "<sip:" R1_ADDR ";lr>");
+    assert_string_equal(bye2->first_line, "BYE sip:bob@" F2_ADDR " SIP/2.0");
+    assert_string_equal(hdr(bye2, "CSeq"), "2 BYE");
+    assert_string_equal(hdr(bye2, "Call-ID"), hdr(inv, "Call-ID"));
+    assert_true(strstr(hdr(bye2, "To"), ";tag=t2") != NULL);
+
+    /* a retransmission within Timer M is ACKed again */
+    sp_send(w->n, P_ADDR, A_ADDR, head, "late");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, R1_ADDR, "ACK"), 2);
+    /* after Timer M (64*T1) the transaction is gone: a 2xx matching nothing is not answered */
+    vnet_run(w->n, 64 * 500);
+    size_t acks = sp_count(w->n, R1_ADDR, "ACK");
+    sp_send(w->n, P_ADDR, A_ADDR, head, "late");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, R1_ADDR, "ACK"), acks);
+}
+
 /* The endpoint that answers is not the one that rang: participant-changed on the 2xx. */
 static void test_answer_from_other_endpoint(void **state)
 {
@@ -534,6 +590,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_forked_2xx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fork_2xx_after_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_from_other_endpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_display_name_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_early_dialogs_then_failure, setup, teardown),

@@ -49,6 +49,7 @@ static parley_session *call(world *w, const char *uri, outcome *o)
     assert_non_null(s);
     assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
     o->n = w->n;
+    o->s = s;
     assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
     return s;
 }
@@ -138,6 +139,7 @@ static void test_connecting_to_connected(void **state)
     assert_int_equal(o.error, 0);
     assert_int_equal(o.status, 200);
     assert_int_equal(o.at, 1002);
+    assert_int_equal(o.state, PARLEY_STATE_CONNECTED); /* the state changes first */
     /* UAS: Incoming -> Connecting (200 sent) -> Connected (ACK) */
     assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
     assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
@@ -328,6 +330,8 @@ static void test_failure_codes_to_reasons(void **state)
             assert_int_equal(o.calls, 1);
             assert_int_equal(o.error, PARLEY_E_FAILURE_RESPONSE);
             assert_int_equal(o.status, failure_map[i].code);
+            /* as on success, the state changes before participate completes */
+            assert_int_equal(o.state, PARLEY_STATE_DISCONNECTED);
             assert_trans(&w->b, "Incoming>Disconnected:Declined:-");
             const vnet_packet *resp = sp_last(w->n, A_ADDR, "SIP/2.0 ");
             assert_int_equal(resp->status, failure_map[i].code);
