@@ -390,15 +390,23 @@ int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, c
                       size_t size)
 {
     tp_addr local;
-    int rc = tp_local_for(ep->tp, proto, dst, &local);
+    int rc = tp_local_for(ep->tp, proto, dst, &local, NULL);
     if (rc)
         return rc;
     tp_addr_str(&local, out, size);
     return 0;
 }
 
-void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst)
 {
+    /* where we accept requests: a listener of the request's transport, else the one we have
+     * (a Contact naming a TCP port nobody listens on would strand the peer's requests) */
+    tp_addr local;
+    char hostport[80];
+    if (tp_local_for(ep->tp, proto, dst, &local, &proto) == 0)
+        tp_addr_str(&local, hostport, sizeof(hostport));
+    else
+        snprintf(hostport, sizeof(hostport), "invalid.invalid");
     pl_buf_puts(b, proto == TP_TLS ? "<sips:" : "<sip:");
     if (ep->user) {
         pl_buf_puts(b, ep->user);

@@ -72,8 +72,9 @@ int ep_call(parley_endpoint *ep, pl_call_fn fn, void *arg);
 /* The local address requests to dst leave from, as "host:port" (IPv6 in brackets). */
 int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
                       size_t size);
-/* "<sip:user@host:port;transport=tcp>;epid=..." */
-void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport);
+/* Our Contact for a message to dst over proto: "<sip:user@host:port;transport=tcp>;epid=...",
+ * naming a listener of proto, or of the transport we do listen on when proto has none. */
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst);
 /* Our own From/To value: "Display" <uri>;tag=...;epid=... */
 void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
                    const char *tag);

@@ -68,7 +68,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
         pl_buf_puts(&to, ";epid=");
         pl_buf_puts(&to, op->to_epid);
     }
-    ep_print_contact(ep, &contact, a->dest.proto, a->hostport);
+    ep_print_contact(ep, &contact, a->dest.proto, &a->dest.addr);
     pl_buf ua;
     pl_buf_init(&ua, 64);
     pl_buf_puts(&ua, "User-Agent: ");

@@ -25,7 +25,7 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     bool target_refresh = !strcmp(op->method, "INVITE") || !strcmp(op->method, "REFER") ||
                           !strcmp(op->method, "NOTIFY");
     if (target_refresh)
-        ep_print_contact(s->ep, &contact, a->dest.proto, a->hostport);
+        ep_print_contact(s->ep, &contact, a->dest.proto, &a->dest.addr);
     if (!strcmp(op->method, "INVITE"))
         sess_print_common(s, &extra);
     pl_buf_puts(&extra, "User-Agent: ");

@@ -36,19 +36,16 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
     pl_buf_puts(b, "\r\n");
     if (contact) {
         const tp_rx *rx = txn_server_rx(t);
-        char hostport[80];
-        if (ep_local_hostport(s->ep, rx->proto, &rx->remote, hostport, sizeof(hostport)) == 0) {
-            pl_buf c;
-            pl_buf_init(&c, 128);
-            ep_print_contact(s->ep, &c, rx->proto, hostport);
-            pl_buf_terminate(&c);
-            if (c.data)
-                sess_set_local_contact(s, c.data);
-            pl_buf_puts(b, "Contact: ");
-            pl_buf_put_str(b, pl_buf_str(&c));
-            pl_buf_puts(b, "\r\n");
-            pl_buf_free(&c);
-        }
+        pl_buf c;
+        pl_buf_init(&c, 128);
+        ep_print_contact(s->ep, &c, rx->proto, &rx->remote);
+        pl_buf_terminate(&c);
+        if (c.data)
+            sess_set_local_contact(s, c.data);
+        pl_buf_puts(b, "Contact: ");
+        pl_buf_put_str(b, pl_buf_str(&c));
+        pl_buf_puts(b, "\r\n");
+        pl_buf_free(&c);
         sess_print_common(s, b);
     }
     if (code > 100)

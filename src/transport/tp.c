@@ -226,7 +226,8 @@ static void route_source(const tp_addr *dst, tp_addr *local)
     close(fd);
 }
 
-int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local)
+int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local,
+                 tp_proto *listener)
 {
     tp_iface *ifc = pick_iface(tp, proto, dst);
     if (!ifc && proto == TP_TLS)
@@ -238,6 +239,8 @@ int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *loca
     if (!ifc)
         return PARLEY_E_NOROUTE;
     *local = ifc->local;
+    if (listener)
+        *listener = ifc->proto;
     if (is_wildcard(local))
         route_source(dst, local);
     return 0;

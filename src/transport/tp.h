@@ -130,8 +130,11 @@ int tp_send(tp_layer *tp, const tp_dest *dst, const char *data, size_t len, uint
 
 /* Whether the connection is still open. */
 bool tp_conn_alive(tp_layer *tp, uint64_t conn_id);
-/* Local address a message to dst would leave from (for Via and Contact). */
-int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local);
+/* Local address a message to dst would leave from (for Via and Contact): a listener of proto,
+ * else of another transport (TLS falls back on TCP, anything on UDP, then TCP). *listener (may
+ * be NULL) is the transport of the listener taken: where we accept requests. */
+int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local,
+                 tp_proto *listener);
 
 /* ---- for transport drivers (udp.c, tcp.c, tls.c, and the tests' virtual network) ---- */
 

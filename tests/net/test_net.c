@@ -22,6 +22,7 @@ typedef struct peer {
     int messages;
     char last_body[4096];
     char last_transport[8];
+    char last_contact[128]; /* Contact of the last request received that had one */
     char remotes[8][64]; /* remote address of each received MESSAGE */
     int nremotes;
     int respond; /* answer with this code (0: default 200) */
@@ -44,7 +45,17 @@ static void on_message(parley_endpoint *ep, parley_request *req, void *user)
 static void on_trace(void *user, const parley_trace_event *ev)
 {
     peer *p = user;
-    if (ev->sent || ev->len < 7 || memcmp(ev->data, "MESSAGE", 7) != 0)
+    if (ev->sent)
+        return;
+    const char *c = memmem(ev->data, ev->len, "\r\nContact: ", 11);
+    if (c) {
+        const char *e = memmem(c + 2, ev->len - (size_t)(c + 2 - ev->data), "\r\n", 2);
+        pthread_mutex_lock(&p->mu);
+        snprintf(p->last_contact, sizeof(p->last_contact), "%.*s", e ? (int)(e - c - 11) : 0,
+                 c + 11);
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (ev->len < 7 || memcmp(ev->data, "MESSAGE", 7) != 0)
         return;
     pthread_mutex_lock(&p->mu);
     snprintf(p->last_transport, sizeof(p->last_transport), "%s", ev->transport);
@@ -83,15 +94,21 @@ static void stop(parley_endpoint *ep)
     parley_endpoint_unref(ep);
 }
 
-static int send_to(parley_endpoint *ep, const char *uri, const char *text, int *status)
+static int send_type(parley_endpoint *ep, parley_msg_type type, const char *uri,
+                     const char *text, int *status)
 {
     parley_address to = {uri, NULL};
     parley_content body = {NULL, text, strlen(text)};
     parley_result *r = NULL;
-    int rc = parley_endpoint_send_message_sync(ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0, &r);
+    int rc = parley_endpoint_send_message_sync(ep, type, &to, &body, NULL, 0, &r);
     *status = r ? r->status : 0;
     parley_result_free(r);
     return rc;
+}
+
+static int send_to(parley_endpoint *ep, const char *uri, const char *text, int *status)
+{
+    return send_type(ep, PARLEY_MSG_MESSAGE, uri, text, status);
 }
 
 static void test_udp_and_tcp_roundtrip(void **state)
@@ -121,6 +138,16 @@ static void test_udp_and_tcp_roundtrip(void **state)
     assert_int_equal(b.nremotes, 4);
     assert_string_equal(b.remotes[1], b.remotes[2]);
     assert_string_equal(b.remotes[2], b.remotes[3]);
+    /* a listens on UDP only: its Contact names that listener over TCP too, not a TCP port
+     * nobody listens on */
+    snprintf(uri, sizeof(uri), "sip:b@127.0.0.1:%d", port);
+    assert_int_equal(send_type(a, PARLEY_MSG_OPTIONS, uri, "", &status), 0);
+    char over_udp[128];
+    snprintf(over_udp, sizeof(over_udp), "%s", b.last_contact);
+    assert_non_null(strstr(over_udp, "<sip:127.0.0.1:"));
+    snprintf(uri, sizeof(uri), "sip:b@127.0.0.1:%d;transport=tcp", port);
+    assert_int_equal(send_type(a, PARLEY_MSG_OPTIONS, uri, "", &status), 0);
+    assert_string_equal(b.last_contact, over_udp);
     /* a large request leaves UDP for TCP (RFC 3261 §18.1.1) */
     char big[2001];
     memset(big, 'z', 2000);
