@@ -53,8 +53,8 @@ static void set_target(dlg *d, const sip_msg *m)
     d->remote_target = t;
 }
 
-dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag,
-                 uint32_t cseq, const sip_msg *resp)
+dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,
+                 const sip_msg *resp)
 {
     dlg *d = pl_calloc(1, sizeof(*d));
     if (!d)
@@ -252,9 +252,9 @@ void dlg_table_insert(pl_hash *t, dlg *d)
 {
     if (d->in_table)
         return;
-    pl_hash_insert(t, &d->node,
-                   key_hash(t, pl_str_c(d->call_id), pl_str_c(d->local_tag),
-                            pl_str_c(d->remote_tag)));
+    pl_hash_insert(
+        t, &d->node,
+        key_hash(t, pl_str_c(d->call_id), pl_str_c(d->local_tag), pl_str_c(d->remote_tag)));
     d->in_table = true;
 }
 

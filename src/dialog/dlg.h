@@ -34,8 +34,8 @@ typedef struct dlg {
 } dlg;
 
 /* UAC side: from the request we sent (From, Call-ID, CSeq) and a 1xx/2xx with a To tag. */
-dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag,
-                 uint32_t cseq, const sip_msg *resp);
+dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,
+                 const sip_msg *resp);
 /* UAS side: from the INVITE received and our tag. */
 dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid);
 void dlg_free(dlg *d);

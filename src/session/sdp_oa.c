@@ -73,8 +73,8 @@ static void neg_offer_in_reinvite(parley_session *s, parley_reinvite *r,
 }
 
 static const parley_oa_ops sdp_ops = {
-    neg_get_offer, neg_get_answer, neg_set_answer, neg_offer_in_response, neg_offer_in_reinvite,
-    NULL,
+    neg_get_offer,         neg_get_answer,        neg_set_answer,
+    neg_offer_in_response, neg_offer_in_reinvite, NULL,
 };
 
 int parley_session_use_sdp(parley_session *s, parley_sdp_neg *neg)

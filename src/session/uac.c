@@ -208,8 +208,7 @@ void sess_uac_ack_pending(parley_session *s)
 
 /* Another fork answered after the session was established: ACK its 2xx (each time it comes),
  * then BYE it (once). */
-static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv,
-                     tp_dest *dest)
+static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv, tp_dest *dest)
 {
     next_hop_dest(d, inv, dest);
     pl_buf ack;

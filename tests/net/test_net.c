@@ -23,7 +23,7 @@ typedef struct peer {
     char last_body[4096];
     char last_transport[8];
     char last_contact[128]; /* Contact of the last request received that had one */
-    char remotes[8][64]; /* remote address of each received MESSAGE */
+    char remotes[8][64];    /* remote address of each received MESSAGE */
     int nremotes;
     int respond; /* answer with this code (0: default 200) */
 } peer;
@@ -94,8 +94,8 @@ static void stop(parley_endpoint *ep)
     parley_endpoint_unref(ep);
 }
 
-static int send_type(parley_endpoint *ep, parley_msg_type type, const char *uri,
-                     const char *text, int *status)
+static int send_type(parley_endpoint *ep, parley_msg_type type, const char *uri, const char *text,
+                     int *status)
 {
     parley_address to = {uri, NULL};
     parley_content body = {NULL, text, strlen(text)};

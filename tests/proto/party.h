@@ -121,8 +121,8 @@ typedef struct outcome {
     char hdr[64];    /* X-Test of the message that completed it */
     char method[16]; /* its method (requests) */
     uint64_t at;
-    vnet *n; /* set it to get `at` */
-    parley_session *s; /* set it to get `state` */
+    vnet *n;            /* set it to get `at` */
+    parley_session *s;  /* set it to get `state` */
     parley_state state; /* the session's state when the operation completed */
 } outcome;
 

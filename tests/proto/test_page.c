@@ -7,8 +7,8 @@
 #include "parley/endpoint.h"
 #include "vnet.h"
 
-#define A "10.0.0.1:5060"
-#define B "10.0.0.2:5060"
+#define A    "10.0.0.1:5060"
+#define B    "10.0.0.2:5060"
 #define PEER "10.0.0.9:5060"
 
 typedef struct app {
@@ -279,7 +279,8 @@ static void test_415_and_413(void **state)
     parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
     parley_content json = {"application/json", "{}", 2};
     assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &json, NULL, 0, on_done, &d), 0);
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &json, NULL, 0, on_done, &d),
+        0);
     vnet_run(w->n, 100);
     assert_int_equal(d.status, 415);
     assert_non_null(strstr(vnet_find(w->n, A, "SIP/2.0 415", 0)->data, "Accept: text/plain"));
@@ -303,15 +304,15 @@ static void test_bad_headers_refused(void **state)
     parley_header owned = {"Call-ID", "mine"};
     parley_header injected = {"X-Evil", "a\r\nVia: SIP/2.0/UDP evil"};
     parley_header badname = {"Bad Name", "v"};
-    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &owned, 1,
-                                                  NULL, NULL),
-                     PARLEY_E_HEADER_RESTRICTED);
-    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &injected,
-                                                  1, NULL, NULL),
-                     PARLEY_E_INVAL);
-    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &badname, 1,
-                                                  NULL, NULL),
-                     PARLEY_E_INVAL);
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &owned, 1, NULL, NULL),
+        PARLEY_E_HEADER_RESTRICTED);
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &injected, 1, NULL, NULL),
+        PARLEY_E_INVAL);
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, &badname, 1, NULL, NULL),
+        PARLEY_E_INVAL);
     parley_address bad = {"not a uri", NULL};
     assert_int_equal(
         parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &bad, NULL, NULL, 0, NULL, NULL),
@@ -361,10 +362,11 @@ static void test_endpoint_answers(void **state)
     assert_non_null(strstr(ext->data, "Unsupported: foo, 100rel\r\n"));
     /* a BENOTIFY is never answered */
     size_t before = vnet_count_match(w->n, B, "SIP/2.0");
-    vnet_inject(w->n, PEER, B,
-                "BENOTIFY sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKbn\r\n"
-                "From: <sip:p@10.0.0.9>;tag=1\r\nTo: <sip:bob@10.0.0.2>\r\nCall-ID: bn\r\n"
-                "CSeq: 1 BENOTIFY\r\nContent-Length: 0\r\n\r\n");
+    vnet_inject(
+        w->n, PEER, B,
+        "BENOTIFY sip:bob@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKbn\r\n"
+        "From: <sip:p@10.0.0.9>;tag=1\r\nTo: <sip:bob@10.0.0.2>\r\nCall-ID: bn\r\n"
+        "CSeq: 1 BENOTIFY\r\nContent-Length: 0\r\n\r\n");
     vnet_run(w->n, 40000);
     assert_int_equal(vnet_count_match(w->n, B, "SIP/2.0"), before);
     /* unknown URI scheme */
@@ -410,7 +412,8 @@ static void test_options_page_mode(void **state)
     done b = {0};
     b.n = w->n;
     assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, on_done, &b), 0);
+        parley_endpoint_send_message(w->a, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, on_done, &b),
+        0);
     vnet_run(w->n, 10);
     assert_int_equal(b.calls, 1);
     assert_int_equal(b.error, 0);
@@ -423,9 +426,9 @@ static void test_sync_from_loop_thread_fails(void **state)
     parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
     parley_result *r = (parley_result *)1;
     /* the test thread is the virtual loop's thread */
-    assert_int_equal(parley_endpoint_send_message_sync(w->a, PARLEY_MSG_MESSAGE, &to, NULL, NULL,
-                                                       0, &r),
-                     PARLEY_E_LOOP_THREAD);
+    assert_int_equal(
+        parley_endpoint_send_message_sync(w->a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, &r),
+        PARLEY_E_LOOP_THREAD);
     assert_null(r);
     vnet_run(w->n, 100);
     assert_int_equal(vnet_count(w->n), 0);

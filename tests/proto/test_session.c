@@ -8,7 +8,7 @@
 
 #define A_ADDR "10.0.0.1:5060"
 #define B_ADDR "10.0.0.2:5060"
-#define B_URI "sip:bob@10.0.0.2:5060"
+#define B_URI  "sip:bob@10.0.0.2:5060"
 
 typedef struct world {
     vnet *n;
@@ -79,9 +79,8 @@ static void test_basic_call_message_bye(void **state)
     outcome m1 = {0}, m2 = {0};
     parley_content body = {NULL, "hi bob", 6};
     parley_header h = {"X-Test", "one"};
-    assert_int_equal(parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, &body, &h, 1,
-                                                 outcome_cb, &m1),
-                     0);
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, &body, &h, 1, outcome_cb, &m1), 0);
     parley_content info = {"application/json", "{\"k\":1}", 7};
     assert_int_equal(
         parley_session_send_message(w->b.s, PARLEY_MSG_INFO, &info, NULL, 0, outcome_cb, &m2), 0);

@@ -8,7 +8,7 @@
 #include "txn/txn.h"
 #include "vnet.h"
 
-#define ME "10.0.0.1:5060"
+#define ME   "10.0.0.1:5060"
 #define PEER "10.0.0.9:5060"
 
 typedef struct fixture {
@@ -123,9 +123,8 @@ static size_t times_from_me(fixture *f, const char *prefix, uint64_t *out, size_
 static void reply(fixture *f, unsigned status)
 {
     assert_non_null(f->last_server);
-    assert_int_equal(txn_server_reply(f->last_server, status, NULL, PL_STR_LIT("srv1"),
-                                      PL_STR_NULL),
-                     0);
+    assert_int_equal(
+        txn_server_reply(f->last_server, status, NULL, PL_STR_LIT("srv1"), PL_STR_NULL), 0);
 }
 
 static void on_server_fail(void *tu, txn_server *t, int err)
@@ -583,11 +582,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_invite_server_100_trying_after_200ms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_server_no_100_when_tu_answers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invite_server_timer_g_until_ack_then_i, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invite_server_timer_g_until_ack_then_i, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_invite_server_timer_h, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_server_accepted_timer_l, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_non_invite_server_absorbs_and_timer_j, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_non_invite_server_absorbs_and_timer_j, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rfc2543_matching, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_client_timer_a_and_b, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_client_non2xx_ack, setup, teardown),

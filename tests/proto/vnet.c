@@ -138,7 +138,8 @@ static void on_deliver(pl_timer *t, void *arg)
     }
 }
 
-static void vsend_from(vnet *n, const tp_addr *src, const tp_addr *dst, const char *data, size_t len)
+static void vsend_from(vnet *n, const tp_addr *src, const tp_addr *dst, const char *data,
+                       size_t len)
 {
     if (n->nlog == n->caplog) {
         n->caplog = n->caplog ? n->caplog * 2 : 256;

@@ -54,9 +54,9 @@ void cli_trace(void *user, const parley_trace_event *ev)
     struct tm tm;
     gmtime_r(&sec, &tm);
     flockfile(stderr);
-    fprintf(stderr, "--- %02d:%02d:%02d.%06u %s %s %s %s %s (%zu bytes)\n", tm.tm_hour,
-            tm.tm_min, tm.tm_sec, (unsigned)(ev->time_us % 1000000), ev->sent ? "sent" : "recv",
-            ev->transport, ev->sent ? ev->local : ev->remote, ev->sent ? "->" : "->",
+    fprintf(stderr, "--- %02d:%02d:%02d.%06u %s %s %s %s %s (%zu bytes)\n", tm.tm_hour, tm.tm_min,
+            tm.tm_sec, (unsigned)(ev->time_us % 1000000), ev->sent ? "sent" : "recv", ev->transport,
+            ev->sent ? ev->local : ev->remote, ev->sent ? "->" : "->",
             ev->sent ? ev->remote : ev->local, ev->len);
     fwrite(ev->data, 1, ev->len, stderr);
     if (ev->len && ev->data[ev->len - 1] != '\n')

@@ -6,8 +6,9 @@
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
  * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
- * nobody answered by then); SIGINT/SIGTERM hang up (CANCEL or BYE). Exit 0 when every step succeeded; 1 when a step got a failure
- * response (the last line holds its status); 2 for a local error (usage, no route, timeout).
+ * nobody answered by then); SIGINT/SIGTERM hang up (CANCEL or BYE). Exit 0 when every step
+ * succeeded; 1 when a step got a failure response (the last line holds its status); 2 for a local
+ * error (usage, no route, timeout).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -146,8 +147,8 @@ static void *signal_thread(void *arg)
  * call is CANCELled (the INVITE then ends with 487). Returns the exit code so far. */
 static int place_call(cli_app *app, cli_call *c, double hangup_after)
 {
-    int err = parley_session_participate(c->s, app->every, app->nevery, on_invite_done,
-                                         &invite_wait);
+    int err =
+        parley_session_participate(c->s, app->every, app->nevery, on_invite_done, &invite_wait);
     if (err) {
         parley_result local = {err, 0, "", NULL};
         cli_emit_result(app, "call", c->call_id, &local);

@@ -93,8 +93,9 @@ static void bob_message(parley_session *s, parley_request *req, void *user)
     int n = snprintf(t, sizeof(t), "%.*s \"", (int)method.len, method.p);
     for (size_t i = 0; i < body.len && n < 120; i++) /* line breaks shown as \r\n */
         n += snprintf(t + n, sizeof(t) - (size_t)n, "%s",
-                      body.p[i] == '\r' ? "\\r" : body.p[i] == '\n' ? "\\n"
-                                                                  : (char[2]){body.p[i], 0});
+                      body.p[i] == '\r'   ? "\\r"
+                      : body.p[i] == '\n' ? "\\n"
+                                          : (char[2]){body.p[i], 0});
     snprintf(t + n, sizeof(t) - (size_t)n, "\"%s%.*s", hdr.len ? ", X-Demo: " : "", (int)hdr.len,
              hdr.p);
     note("bob", t);

@@ -14,7 +14,8 @@
 
 static const char usage[] =
     "usage: parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]\n"
-    "                   [--header \"Name: value\"]... [--content-type TYPE] [--trace] [--ca FILE]\n";
+    "                   [--header \"Name: value\"]... [--content-type TYPE] [--trace] [--ca "
+    "FILE]\n";
 
 /* The target with ;transport= set as asked (replacing any there). */
 static char *target_uri(const char *uri, const char *transport)

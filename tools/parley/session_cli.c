@@ -357,8 +357,8 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
 }
 
 static const parley_session_cbs cli_cbs = {
-    on_state,     on_message, on_refer,       on_redirecting, on_accepted,
-    NULL,         on_remote_end, on_provisional, on_participant, on_reinvite,
+    on_state, on_message,    on_refer,       on_redirecting, on_accepted,
+    NULL,     on_remote_end, on_provisional, on_participant, on_reinvite,
 };
 
 /* ---- offer/answer through the negotiator, with the CLI's options ---- */
@@ -504,8 +504,7 @@ static void *ring_thread(void *arg)
 {
     ring_job *j = arg;
     /* answer after the ring time unless the caller gave up first */
-    if (!cli_wait(j->app, not_incoming, j->c, (long)j->app->ring_secs * 1000) &&
-        !j->app->stopping)
+    if (!cli_wait(j->app, not_incoming, j->c, (long)j->app->ring_secs * 1000) && !j->app->stopping)
         parley_session_participate(j->c->s, NULL, 0, NULL, NULL);
     pthread_mutex_lock(&j->app->mu);
     j->app->helpers--;
@@ -581,4 +580,3 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
         break;
     }
 }
-

@@ -18,10 +18,10 @@ typedef struct cli_app cli_app;
 typedef struct cli_call {
     cli_app *app;
     parley_session *s;
-    parley_sdp_neg *neg;   /* NULL: no offer/answer at all (no bodies) */
+    parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies) */
     char call_id[160];
-    bool null_offer_once;  /* the next offer is a null offer (parley call --no-offer) */
-    char *sdp;             /* parley call --sdp FILE: this offer instead of the negotiator's */
+    bool null_offer_once; /* the next offer is a null offer (parley call --no-offer) */
+    char *sdp;            /* parley call --sdp FILE: this offer instead of the negotiator's */
     size_t sdp_len;
     bool ended;
     bool connected;
