@@ -291,10 +291,10 @@ void pl_loop_drain(pl_loop *l)
 {
     /* posted calls may post more calls or start zero-delay timers: loop until quiet (bounded) */
     for (int round = 0; round < 100000; round++) {
-        bool busy = l->head != NULL;
+        bool busy = l->head != NULL || pl_wheel_has_due(&l->wheel);
         run_queue(l);
         pl_wheel_advance(&l->wheel, l->vnow);
-        if (!busy && !l->head)
+        if (!busy && !l->head && !pl_wheel_has_due(&l->wheel))
             return;
     }
 }

@@ -12,6 +12,7 @@ void pl_wheel_init(pl_wheel *w, uint64_t now)
             pl_list_init(&w->slots[l][s]);
     }
     pl_list_init(&w->overflow);
+    pl_list_init(&w->due);
 }
 
 void pl_timer_init(pl_timer *t)
@@ -24,7 +25,11 @@ void pl_timer_init(pl_timer *t)
 
 static void place(pl_wheel *w, pl_timer *t)
 {
-    uint64_t idx = t->expires < w->cur ? w->cur : t->expires;
+    if (t->expires < w->cur) {
+        pl_list_insert_tail(&w->due, &t->link);
+        return;
+    }
+    uint64_t idx = t->expires;
     uint64_t delta = idx - w->cur;
     for (int l = 0; l < PL_WHEEL_LEVELS; l++) {
         unsigned shift = (unsigned)(PL_WHEEL_BITS * l);
@@ -111,8 +116,24 @@ static void fire_slot(pl_wheel *w, unsigned s)
     }
 }
 
+/* Fires the timers that were due when this advance began; those their callbacks start with a
+ * zero delay wait for the next advance (a timer restarting itself cannot spin here). */
+static void fire_due(pl_wheel *w)
+{
+    pl_list batch;
+    pl_list_init(&batch);
+    pl_list_splice_tail(&batch, &w->due);
+    while (!pl_list_empty(&batch)) {
+        pl_timer *t = pl_container_of(batch.next, pl_timer, link);
+        unlink_timer(w, t);
+        t->fn(t, t->arg);
+    }
+}
+
 void pl_wheel_advance(pl_wheel *w, uint64_t now)
 {
+    if (!pl_list_empty(&w->due))
+        fire_due(w);
     while (w->cur <= now) {
         if ((w->cur & MASK) == 0)
             cascade_at_boundary(w);
@@ -127,8 +148,7 @@ void pl_wheel_advance(pl_wheel *w, uint64_t now)
             w->cur = next;
             fire_slot(w, (unsigned)(next & MASK));
             w->cur = next + 1;
-            /* a callback may have added a timer for `next` (already past): it was placed at
-             * cur, so it fires on the next iteration */
+            /* a timer a callback added for `next` (past now) waits in due for the next advance */
         } else {
             uint64_t boundary = (w->cur | MASK) + 1;
             if (boundary > now) {
@@ -180,5 +200,7 @@ uint64_t pl_wheel_next(const pl_wheel *w)
         if (wrap < best)
             best = wrap;
     }
+    if (!pl_list_empty(&w->due))
+        return w->cur - 1; /* due already; cur > 0 whenever something is due */
     return best < w->cur ? w->cur : best;
 }

@@ -30,6 +30,7 @@ typedef struct pl_wheel {
     uint64_t occupied[PL_WHEEL_LEVELS];
     pl_list slots[PL_WHEEL_LEVELS][PL_WHEEL_SLOTS];
     pl_list overflow;
+    pl_list due; /* started for a tick already processed (a zero delay): fire at the next advance */
     unsigned count;
 } pl_wheel;
 
@@ -44,7 +45,13 @@ static inline int pl_timer_active(const pl_timer *t)
 }
 /* Fires, in time order, every timer due at or before `now`. Callbacks may add or cancel timers. */
 void pl_wheel_advance(pl_wheel *w, uint64_t now);
-/* Earliest time at which advancing can do something (fire or cascade); UINT64_MAX when empty. */
+/* Earliest time at which advancing can do something (fire or cascade); UINT64_MAX when empty.
+ * With timers due already, a time before the current tick: advance at once. */
 uint64_t pl_wheel_next(const pl_wheel *w);
+/* Whether timers wait that the next advance fires whatever its time. */
+static inline int pl_wheel_has_due(const pl_wheel *w)
+{
+    return !pl_list_empty(&w->due);
+}
 
 #endif

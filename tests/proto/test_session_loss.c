@@ -194,10 +194,10 @@ static void test_lost_bye(void **state)
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
     vnet_run(w->n, 3000);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "BYE"), 2);
-    assert_int_equal(vnet_find(w->n, B_ADDR, "BYE", 0)->sent_at, 1511);
+    assert_int_equal(vnet_find(w->n, B_ADDR, "BYE", 0)->sent_at, 1510);
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.status, 200);
-    assert_int_equal(t.at, 1513);
+    assert_int_equal(t.at, 1512);
     assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
                         "Connected>Disconnected:TerminatedRemotely:BYE");
 }
@@ -217,7 +217,7 @@ static void test_lost_bye_answer(void **state)
     vnet_run(w->n, 3000);
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 3);
     assert_int_equal(t.status, 200);
-    assert_int_equal(t.at, 1513);
+    assert_int_equal(t.at, 1512);
     assert_int_equal(w->b.remote_ends, 1);
 }
 

@@ -581,7 +581,7 @@ static void test_connected_bye_both_sides(void **state)
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);
     assert_int_equal(t.status, 200);
-    assert_int_equal(t.at, 1013); /* BYE at 1011 (its next hop resolved in the next tick) */
+    assert_int_equal(t.at, 1012); /* BYE at 1010, its 200 back 2 ms later */
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
                         "Connected>Disconnected:TerminatedLocally:-");
     assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"

@@ -49,6 +49,64 @@ static void test_due_cascade_at_the_stop(void **state)
     }
 }
 
+/* A zero delay fires at the next advance, at the same virtual time, from any point of the
+ * clock; a timer restarting itself with a zero delay does not hang the loop (a wheel advance
+ * fires only what was due when it began, and the virtual loop's drain is bounded). */
+typedef struct again {
+    pl_loop *loop;
+    pl_timer t;
+    int calls;
+} again;
+
+static void on_again(pl_timer *t, void *arg)
+{
+    again *a = arg;
+    a->calls++;
+    pl_loop_timer_start(a->loop, t, 0, on_again, a);
+}
+
+static void test_zero_delay_fires_now(void **state)
+{
+    (void)state;
+    pl_loop *l = NULL;
+    assert_int_equal(pl_loop_create_virtual(1000, &l), 0);
+    static const uint64_t steps[] = {0, 1, 62, 1, 4033, 262144};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        pl_loop_advance(l, steps[i]);
+        fired f = {l, 0, 0};
+        pl_timer t;
+        pl_timer_init(&t);
+        uint64_t t0 = pl_loop_now(l);
+        pl_loop_timer_start(l, &t, 0, on_fire, &f);
+        pl_loop_advance(l, 0);
+        assert_int_equal(f.calls, 1);
+        assert_int_equal(f.at, t0);
+    }
+    /* the wheel's raw interface: a past deadline fires at the next advance, whatever its time */
+    pl_wheel w;
+    pl_wheel_init(&w, 500);
+    pl_wheel_advance(&w, 700);
+    fired f = {l, 0, 0};
+    pl_timer t;
+    pl_timer_init(&t);
+    pl_wheel_add(&w, &t, 650, on_fire, &f);
+    assert_true(pl_wheel_next(&w) <= 700);
+    pl_wheel_advance(&w, 700);
+    assert_int_equal(f.calls, 1);
+    assert_int_equal(pl_wheel_next(&w), UINT64_MAX);
+
+    again a = {l, {{0}}, 0};
+    pl_timer_init(&a.t);
+    pl_loop_timer_start(l, &a.t, 0, on_again, &a);
+    pl_loop_advance(l, 0);
+    assert_true(a.calls >= 1);
+    int before = a.calls;
+    pl_loop_timer_stop(l, &a.t);
+    pl_loop_advance(l, 10);
+    assert_int_equal(a.calls, before);
+    pl_loop_destroy(l);
+}
+
 /* Many timers at random deadlines, the clock moved in random steps: each fires once, on time. */
 static void test_random_deadlines(void **state)
 {
@@ -84,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_due_cascade_at_the_stop),
         cmocka_unit_test(test_random_deadlines),
+        cmocka_unit_test(test_zero_delay_fires_now),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
