@@ -94,6 +94,7 @@ void sess_op_fail_all(parley_session *s, int err)
 
 typedef struct run_wait {
     sess_call *c;
+    parley_endpoint *ep;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool done;
@@ -102,8 +103,7 @@ typedef struct run_wait {
 static void runner(void *arg)
 {
     run_wait *w = arg;
-    parley_endpoint *ep = w->c->s->ep;
-    if (ep->stopped)
+    if (w->ep->stopped)
         w->c->rc = PARLEY_E_TERMINATED;
     else
         w->c->fn(w->c);
@@ -116,14 +116,18 @@ static void runner(void *arg)
 int sess_run(parley_session *s, sess_call *c)
 {
     c->s = s;
-    parley_endpoint *ep = s->ep;
+    return sess_run_ep(s->ep, c);
+}
+
+int sess_run_ep(parley_endpoint *ep, sess_call *c)
+{
     if (pl_loop_on_thread(ep->loop)) {
         if (ep->stopped)
             return c->rc = PARLEY_E_TERMINATED;
         c->fn(c);
         return c->rc;
     }
-    run_wait w = {c, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+    run_wait w = {c, ep, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
     int rc = ep_call(ep, runner, &w);
     if (rc)
         return c->rc = rc;

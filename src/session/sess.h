@@ -233,6 +233,8 @@ typedef struct sess_call {
     void *args;
 } sess_call;
 int sess_run(parley_session *s, sess_call *c);
+/* The same for work of the endpoint's with no session yet (c->s stays NULL). */
+int sess_run_ep(parley_endpoint *ep, sess_call *c);
 /* Blocking helper for the _sync forms. */
 int sess_sync(parley_session *s, int (*start)(parley_session *, void *args, parley_done_cb, void *),
               void *args, parley_result **out);

@@ -421,20 +421,9 @@ int parley_session_create(parley_endpoint *ep, const parley_address *target,
         return PARLEY_E_INVAL;
     create_args a = {ep, target, opts, NULL};
     sess_call c = {NULL, create_on_loop, 0, &a};
-    /* no session yet: run on the endpoint's loop directly */
-    if (pl_loop_on_thread(ep->loop)) {
-        create_on_loop(&c);
-    } else {
-        parley_session tmp;
-        memset(&tmp, 0, sizeof(tmp));
-        tmp.ep = ep;
-        c.s = &tmp;
-        int rc = sess_run(&tmp, &c);
-        if (rc && !c.rc)
-            return rc;
-    }
-    if (c.rc)
-        return c.rc;
+    int rc = sess_run_ep(ep, &c);
+    if (rc)
+        return rc;
     *out = a.out;
     return 0;
 }
@@ -468,15 +457,7 @@ int parley_endpoint_set_session_cb(parley_endpoint *ep, parley_session_cb cb, vo
         return PARLEY_E_INVAL;
     cb_args a = {ep, cb, user};
     sess_call c = {NULL, set_session_cb_on_loop, 0, &a};
-    if (pl_loop_on_thread(ep->loop)) {
-        set_session_cb_on_loop(&c);
-        return c.rc;
-    }
-    parley_session tmp;
-    memset(&tmp, 0, sizeof(tmp));
-    tmp.ep = ep;
-    int rc = sess_run(&tmp, &c);
-    return rc ? rc : c.rc;
+    return sess_run_ep(ep, &c);
 }
 
 /* ---- settings ---- */
