@@ -10,6 +10,7 @@ typedef struct op_args {
     size_t nh;
     parley_done_cb cb;
     void *user;
+    void (*on_loop)(sess_call *c);
 } op_args;
 
 /* Removes an operation that never started (its callback is not called). */
@@ -37,39 +38,6 @@ static void participate_on_loop(sess_call *c)
     c->rc = outgoing ? sess_uac_start(s, op, a->h, a->nh) : sess_uas_accept(s, op, a->h, a->nh);
     if (c->rc)
         drop(op);
-}
-
-static int start_participate(parley_session *s, void *args, parley_done_cb cb, void *user)
-{
-    op_args *a = args;
-    a->cb = cb;
-    a->user = user;
-    sess_call c = {s, participate_on_loop, 0, a};
-    return sess_run(s, &c);
-}
-
-int parley_session_participate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_done_cb cb, void *user)
-{
-    if (!s)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    op_args a = {headers, nheaders, NULL, NULL};
-    return start_participate(s, &a, cb, user);
-}
-
-int parley_session_participate_sync(parley_session *s, const parley_header *headers,
-                                    size_t nheaders, parley_result **out)
-{
-    if (!s)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    op_args a = {headers, nheaders, NULL, NULL};
-    return sess_sync(s, start_participate, &a, out);
 }
 
 static void terminate_on_loop(sess_call *c)
@@ -134,39 +102,6 @@ static void terminate_on_loop(sess_call *c)
     parley_session_unref(s);
 }
 
-static int start_terminate(parley_session *s, void *args, parley_done_cb cb, void *user)
-{
-    op_args *a = args;
-    a->cb = cb;
-    a->user = user;
-    sess_call c = {s, terminate_on_loop, 0, a};
-    return sess_run(s, &c);
-}
-
-int parley_session_terminate(parley_session *s, const parley_header *headers, size_t nheaders,
-                             parley_done_cb cb, void *user)
-{
-    if (!s)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    op_args a = {headers, nheaders, NULL, NULL};
-    return start_terminate(s, &a, cb, user);
-}
-
-int parley_session_terminate_sync(parley_session *s, const parley_header *headers, size_t nheaders,
-                                  parley_result **out)
-{
-    if (!s)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    op_args a = {headers, nheaders, NULL, NULL};
-    return sess_sync(s, start_terminate, &a, out);
-}
-
 static void renegotiate_on_loop(sess_call *c)
 {
     op_args *a = c->args;
@@ -187,35 +122,61 @@ static void renegotiate_on_loop(sess_call *c)
         drop(op);
 }
 
-static int start_renegotiate(parley_session *s, void *args, parley_done_cb cb, void *user)
+/* ---- the public forms: arguments checked here, the work done on the loop ---- */
+
+static int start_op(parley_session *s, void *args, parley_done_cb cb, void *user)
 {
     op_args *a = args;
     a->cb = cb;
     a->user = user;
-    sess_call c = {s, renegotiate_on_loop, 0, a};
+    sess_call c = {s, a->on_loop, 0, a};
     return sess_run(s, &c);
+}
+
+static int run_op(parley_session *s, void (*on_loop)(sess_call *c), const parley_header *h,
+                  size_t nh, parley_done_cb cb, void *user, bool sync, parley_result **out)
+{
+    if (!s)
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(h, nh);
+    if (rc)
+        return rc;
+    op_args a = {h, nh, NULL, NULL, on_loop};
+    return sync ? sess_sync(s, start_op, &a, out) : start_op(s, &a, cb, user);
+}
+
+int parley_session_participate(parley_session *s, const parley_header *headers, size_t nheaders,
+                               parley_done_cb cb, void *user)
+{
+    return run_op(s, participate_on_loop, headers, nheaders, cb, user, false, NULL);
+}
+
+int parley_session_participate_sync(parley_session *s, const parley_header *headers,
+                                    size_t nheaders, parley_result **out)
+{
+    return run_op(s, participate_on_loop, headers, nheaders, NULL, NULL, true, out);
+}
+
+int parley_session_terminate(parley_session *s, const parley_header *headers, size_t nheaders,
+                             parley_done_cb cb, void *user)
+{
+    return run_op(s, terminate_on_loop, headers, nheaders, cb, user, false, NULL);
+}
+
+int parley_session_terminate_sync(parley_session *s, const parley_header *headers, size_t nheaders,
+                                  parley_result **out)
+{
+    return run_op(s, terminate_on_loop, headers, nheaders, NULL, NULL, true, out);
 }
 
 int parley_session_renegotiate(parley_session *s, const parley_header *headers, size_t nheaders,
                                parley_done_cb cb, void *user)
 {
-    if (!s)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    op_args a = {headers, nheaders, NULL, NULL};
-    return start_renegotiate(s, &a, cb, user);
+    return run_op(s, renegotiate_on_loop, headers, nheaders, cb, user, false, NULL);
 }
 
 int parley_session_renegotiate_sync(parley_session *s, const parley_header *headers,
                                     size_t nheaders, parley_result **out)
 {
-    if (!s)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    op_args a = {headers, nheaders, NULL, NULL};
-    return sess_sync(s, start_renegotiate, &a, out);
+    return run_op(s, renegotiate_on_loop, headers, nheaders, NULL, NULL, true, out);
 }

@@ -485,6 +485,7 @@ typedef struct msg_args {
     parley_done_cb cb;
     void *user;
     const parley_address *target;
+    void (*on_loop)(sess_call *c);
 } msg_args;
 
 static void message_on_loop(sess_call *c)
@@ -523,41 +524,6 @@ static void message_on_loop(sess_call *c)
         sess_op_complete(op, rc, NULL);
     }
     c->rc = rc;
-}
-
-static int start_message(parley_session *s, void *args, parley_done_cb cb, void *user)
-{
-    msg_args *a = args;
-    a->cb = cb;
-    a->user = user;
-    sess_call c = {s, message_on_loop, 0, a};
-    return sess_run(s, &c);
-}
-
-int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
-                                const parley_header *headers, size_t nheaders, parley_done_cb cb,
-                                void *user)
-{
-    if (!s || !parley_msg_type_method(type) || (body && body->len && !body->body))
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    msg_args a = {type, body, headers, nheaders, NULL, NULL, NULL};
-    return start_message(s, &a, cb, user);
-}
-
-int parley_session_send_message_sync(parley_session *s, parley_msg_type type,
-                                     const parley_content *body, const parley_header *headers,
-                                     size_t nheaders, parley_result **out)
-{
-    if (!s || !parley_msg_type_method(type) || (body && body->len && !body->body))
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    msg_args a = {type, body, headers, nheaders, NULL, NULL, NULL};
-    return sess_sync(s, start_message, &a, out);
 }
 
 static void refer_on_loop(sess_call *c)
@@ -613,25 +579,49 @@ static int check_refer_target(const parley_address *target)
     return 0;
 }
 
-static int start_refer(parley_session *s, void *args, parley_done_cb cb, void *user)
+/* ---- the public forms: arguments checked here, the work done on the loop ---- */
+
+static int start_msg(parley_session *s, void *args, parley_done_cb cb, void *user)
 {
     msg_args *a = args;
     a->cb = cb;
     a->user = user;
-    sess_call c = {s, refer_on_loop, 0, a};
+    sess_call c = {s, a->on_loop, 0, a};
     return sess_run(s, &c);
 }
 
-int parley_session_refer_sync(parley_session *s, const parley_address *target,
-                              const parley_header *headers, size_t nheaders, parley_result **out)
+static int run_msg(parley_session *s, msg_args *a, parley_done_cb cb, void *user, bool sync,
+                   parley_result **out)
 {
-    if (!s || check_refer_target(target))
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
+    int rc = sess_header_check(a->h, a->nh);
     if (rc)
         return rc;
-    msg_args a = {0, NULL, headers, nheaders, NULL, NULL, target};
-    return sess_sync(s, start_refer, &a, out);
+    return sync ? sess_sync(s, start_msg, a, out) : start_msg(s, a, cb, user);
+}
+
+static bool bad_message(parley_session *s, parley_msg_type type, const parley_content *body)
+{
+    return !s || !parley_msg_type_method(type) || (body && body->len && !body->body);
+}
+
+int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
+                                const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                                void *user)
+{
+    if (bad_message(s, type, body))
+        return PARLEY_E_INVAL;
+    msg_args a = {type, body, headers, nheaders, NULL, NULL, NULL, message_on_loop};
+    return run_msg(s, &a, cb, user, false, NULL);
+}
+
+int parley_session_send_message_sync(parley_session *s, parley_msg_type type,
+                                     const parley_content *body, const parley_header *headers,
+                                     size_t nheaders, parley_result **out)
+{
+    if (bad_message(s, type, body))
+        return PARLEY_E_INVAL;
+    msg_args a = {type, body, headers, nheaders, NULL, NULL, NULL, message_on_loop};
+    return run_msg(s, &a, NULL, NULL, true, out);
 }
 
 int parley_session_refer(parley_session *s, const parley_address *target,
@@ -640,9 +630,15 @@ int parley_session_refer(parley_session *s, const parley_address *target,
 {
     if (!s || check_refer_target(target))
         return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    msg_args a = {0, NULL, headers, nheaders, NULL, NULL, target};
-    return start_refer(s, &a, cb, user);
+    msg_args a = {0, NULL, headers, nheaders, NULL, NULL, target, refer_on_loop};
+    return run_msg(s, &a, cb, user, false, NULL);
+}
+
+int parley_session_refer_sync(parley_session *s, const parley_address *target,
+                              const parley_header *headers, size_t nheaders, parley_result **out)
+{
+    if (!s || check_refer_target(target))
+        return PARLEY_E_INVAL;
+    msg_args a = {0, NULL, headers, nheaders, NULL, NULL, target, refer_on_loop};
+    return run_msg(s, &a, NULL, NULL, true, out);
 }

@@ -388,6 +388,25 @@ int parley_reinvite_accept(parley_reinvite *r, const parley_header *headers, siz
     return sess_run(r->s, &c);
 }
 
+/* A non-2xx answer to the re-INVITE with the application's headers (and body). */
+static int answer_with(parley_session *s, const rin_args *a, const sess_body *body)
+{
+    sip_kv *kv = ep_copy_headers(a->h, a->nh);
+    if (!kv)
+        return PARLEY_E_NOMEM;
+    pl_buf extra, b;
+    pl_buf_init(&extra, 128);
+    pl_buf_init(&b, 512);
+    ep_print_headers(&extra, kv, a->nh);
+    respond(s, a->r->t, a->code, a->reason, pl_buf_str(&extra), body, false, &b);
+    int rc = pl_buf_ok(&b) ? txn_server_respond(a->r->t, (unsigned)a->code, b.data, b.len)
+                           : PARLEY_E_NOMEM;
+    pl_buf_free(&extra);
+    pl_buf_free(&b);
+    pl_free(kv);
+    return rc;
+}
+
 static void decline_on_loop(sess_call *c)
 {
     rin_args *a = c->args;
@@ -397,27 +416,17 @@ static void decline_on_loop(sess_call *c)
         c->rc = PARLEY_E_STATE;
         return;
     }
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
     sess_body body = {0};
     if (a->body && a->body->body) {
         body.ctype = (char *)(a->body->content_type ? a->body->content_type : "text/plain");
         body.data = (void *)a->body->body;
         body.len = a->body->len;
     }
-    pl_buf extra, b;
-    pl_buf_init(&extra, 128);
-    pl_buf_init(&b, 512);
-    ep_print_headers(&extra, kv, a->nh);
-    respond(s, r->t, a->code, a->reason, pl_buf_str(&extra), &body, false, &b);
-    int rc =
-        pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len) : PARLEY_E_NOMEM;
-    pl_buf_free(&extra);
-    pl_buf_free(&b);
-    pl_free(kv);
+    int rc = answer_with(s, a, &body);
+    if (rc == PARLEY_E_NOMEM) { /* nothing sent: the application may try again */
+        c->rc = rc;
+        return;
+    }
     r->answered = true;
     retire_rin(s);
     c->rc = rc;
@@ -452,21 +461,7 @@ static void provisional_on_loop(sess_call *c)
         c->rc = PARLEY_E_STATE;
         return;
     }
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
-    pl_buf extra, b;
-    pl_buf_init(&extra, 128);
-    pl_buf_init(&b, 512);
-    ep_print_headers(&extra, kv, a->nh);
-    respond(s, r->t, a->code, NULL, pl_buf_str(&extra), NULL, false, &b);
-    c->rc =
-        pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)a->code, b.data, b.len) : PARLEY_E_NOMEM;
-    pl_buf_free(&extra);
-    pl_buf_free(&b);
-    pl_free(kv);
+    c->rc = answer_with(s, a, NULL);
 }
 
 int parley_reinvite_provisional(parley_reinvite *r, int code, const parley_header *headers,

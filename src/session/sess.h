@@ -197,6 +197,8 @@ struct parley_session {
 
 /* session.c */
 sess_registry *sess_registry_get(parley_endpoint *ep);
+/* A new session with one reference and its lists, buffers and timers initialised. */
+parley_session *sess_alloc(parley_endpoint *ep);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
 /* Disconnects: fails pending operations, stops timers, leaves the registry. */
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger);

@@ -184,7 +184,7 @@ void parley_session_unref(parley_session *s)
         free_session(s);
 }
 
-static parley_session *session_alloc(parley_endpoint *ep)
+parley_session *sess_alloc(parley_endpoint *ep)
 {
     parley_session *s = pl_calloc(1, sizeof(*s));
     if (!s)
@@ -368,7 +368,7 @@ static void create_on_loop(sess_call *c)
         return;
     }
     sess_registry *reg = sess_registry_get(ep);
-    parley_session *s = reg ? session_alloc(ep) : NULL;
+    parley_session *s = reg ? sess_alloc(ep) : NULL;
     if (!s) {
         c->rc = PARLEY_E_NOMEM;
         return;
@@ -396,7 +396,7 @@ static void create_on_loop(sess_call *c)
         return;
     }
     registry_add(s);
-    a->out = s; /* the caller's reference is the one from session_alloc */
+    a->out = s; /* the caller's reference is the one from sess_alloc */
     c->rc = 0;
 }
 

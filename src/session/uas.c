@@ -312,27 +312,12 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         ep_reply(ep, t, 482, NULL, PL_STR_NULL);
         return;
     }
-    parley_session *s = pl_calloc(1, sizeof(*s));
+    parley_session *s = sess_alloc(ep); /* its reference is the registry's */
     if (!s) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);
         return;
     }
-    atomic_init(&s->refs, 1); /* the registry's */
-    s->ep = ep_hold(ep);
     s->reg = reg;
-    pthread_mutex_init(&s->mu, NULL);
-    pl_list_init(&s->graveyard);
-    pl_list_init(&s->ops);
-    pl_list_init(&s->refers);
-    pl_list_init(&s->rins);
-    pl_list_init(&s->early);
-    pl_list_init(&s->forks);
-    pl_buf_init(&s->ack, 0);
-    pl_buf_init(&s->ok, 0);
-    pl_buf_init(&s->reack, 0);
-    pl_buf_init(&s->early_answer, 0);
-    pl_timer_init(&s->ok_timer);
-    pl_timer_init(&s->glare_timer);
     s->incoming = true;
     s->state = PARLEY_STATE_INCOMING;
     char tag[EP_TAG_LEN + 1];
