@@ -488,12 +488,31 @@ static const char *find_header(const char *text, const char *name, size_t nth, s
     return NULL;
 }
 
-const char *sp_header(const vnet_packet *p, const char *name, char *out, size_t size)
+const char *sp_header_nth(const vnet_packet *p, const char *name, size_t nth, char *out,
+                          size_t size)
 {
     size_t len = 0;
-    const char *v = p ? find_header(p->data, name, 0, &len) : NULL;
+    const char *v = p ? find_header(p->data, name, nth, &len) : NULL;
     snprintf(out, size, "%.*s", v ? (int)len : 0, v ? v : "");
     return out;
+}
+
+const char *sp_header(const vnet_packet *p, const char *name, char *out, size_t size)
+{
+    return sp_header_nth(p, name, 0, out, size);
+}
+
+const char *hdr_nth(const vnet_packet *p, const char *name, size_t nth)
+{
+    static char buf[4][512];
+    static int i;
+    i = (i + 1) % 4;
+    return sp_header_nth(p, name, nth, buf[i], sizeof(buf[i]));
+}
+
+const char *hdr(const vnet_packet *p, const char *name)
+{
+    return hdr_nth(p, name, 0);
 }
 
 const char *sp_tag(const vnet_packet *p, const char *name, char *out, size_t size)

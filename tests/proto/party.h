@@ -157,6 +157,13 @@ void party_clear(party *p);
 /* The value of the first header `name` (case-insensitive, long form) of a packet, into out
  * ("" when absent). Returns out. */
 const char *sp_header(const vnet_packet *p, const char *name, char *out, size_t size);
+/* The same for the nth (from 0) header `name` of the packet. */
+const char *sp_header_nth(const vnet_packet *p, const char *name, size_t nth, char *out,
+                          size_t size);
+/* sp_header and sp_header_nth into one of four rotating static buffers, so that a few values can
+ * be used in one expression. */
+const char *hdr(const vnet_packet *p, const char *name);
+const char *hdr_nth(const vnet_packet *p, const char *name, size_t nth);
 /* The tag parameter of a header ("" when absent). */
 const char *sp_tag(const vnet_packet *p, const char *name, char *out, size_t size);
 /* The body of a packet (after the blank line). */

@@ -4,36 +4,7 @@
  */
 #include "test_util.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b;
-} world;
-
-static int setup(void **state)
-{
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
+#include "world.h"
 
 static void connect_call(world *w, outcome *o)
 {
@@ -109,7 +80,7 @@ static void test_basic_call_message_bye(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_basic_call_message_bye, setup, teardown),
+        WORLD_TEST(test_basic_call_message_bye, world_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

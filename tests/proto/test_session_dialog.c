@@ -6,27 +6,19 @@
  */
 #include "test_util.h"
 
-#include "party.h"
+#include "world.h"
 
-#define A_ADDR  "10.0.0.1:5060"
-#define B_ADDR  "10.0.0.2:5060"
-#define P_ADDR  "10.0.0.9:5060"
-#define P_URI   "sip:bob@10.0.0.9:5060"
-#define F1_ADDR "10.0.0.21:5060"
-#define F2_ADDR "10.0.0.22:5060"
-#define F3_ADDR "10.0.0.23:5060"
-#define R1_ADDR "10.0.0.31:5060"
-#define R2_ADDR "10.0.0.32:5060"
+#define P_BOB_URI "sip:bob@10.0.0.9:5060" /* the scripted peer P answers as Bob */
+#define F1_ADDR   "10.0.0.21:5060"
+#define F2_ADDR   "10.0.0.22:5060"
+#define F3_ADDR   "10.0.0.23:5060"
+#define R1_ADDR   "10.0.0.31:5060"
+#define R2_ADDR   "10.0.0.32:5060"
 
-typedef struct world {
-    vnet *n;
-    party a, b;
-} world;
-
+/* Alice and Bob (URIs, display names and endpoint ids), and scripted peers: P, the forks F1-F3
+ * and the routers R1, R2 */
 static int setup(void **state)
 {
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
     parley_endpoint_config ca = PARLEY_ENDPOINT_CONFIG_INIT, cb = PARLEY_ENDPOINT_CONFIG_INIT;
     ca.uri = "sip:alice@10.0.0.1:5060";
     ca.display_name = "Alice";
@@ -34,44 +26,45 @@ static int setup(void **state)
     cb.uri = "sip:bob@10.0.0.2:5060";
     cb.display_name = "Bob";
     cb.endpoint_id = "epidb";
-    party_init_cfg(&w->a, w->n, "a", A_ADDR, &ca);
-    party_init_cfg(&w->b, w->n, "b", B_ADDR, &cb);
-    const char *peers[] = {P_ADDR, F1_ADDR, F2_ADDR, F3_ADDR, R1_ADDR, R2_ADDR};
-    for (size_t i = 0; i < 6; i++)
-        vnet_peer(w->n, peers[i]);
-    *state = w;
+    const parley_endpoint_config *cfg[2] = {&ca, &cb};
+    static const char *const peers[] = {P_ADDR, F1_ADDR, F2_ADDR, F3_ADDR, R1_ADDR, R2_ADDR, NULL};
+    *state = world_new(2, cfg, peers);
     return 0;
 }
 
-static int teardown(void **state)
+/* A response from P to A's INVITE inv ("SIP/2.0 <status>") from the endpoint `name` with To tag
+ * and epid; with Contact <sip:bob@contact> when contact is set, and a body of type
+ * application/x-test when body is set. 5 ms later. */
+static void fork_reply(world *w, const vnet_packet *inv, const char *status, const char *name,
+                       const char *tag, const char *epid, const char *contact, const char *body)
 {
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-/* A calls the scripted peer P; returns the INVITE P received. */
-static const vnet_packet *call_peer(world *w, outcome *o)
-{
-    parley_session *s = party_call(&w->a, P_URI);
-    assert_non_null(s);
-    o->n = w->n;
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    char head[2048], ct[128] = "";
+    if (contact)
+        snprintf(ct, sizeof(ct), "Contact: <sip:bob@%s>\r\n", contact);
+    snprintf(head, sizeof(head),
+             "SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\n"
+             "To: \"%s\" <" P_BOB_URI ">;tag=%s;epid=%s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n%s%s",
+             status, hdr(inv, "Via"), hdr(inv, "From"), name, tag, epid, hdr(inv, "Call-ID"), ct,
+             body ? "Content-Type: application/x-test\r\n" : "");
+    sp_send(w->n, P_ADDR, A_ADDR, head, body);
     vnet_run(w->n, 5);
-    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
-    assert_non_null(inv);
-    return inv;
 }
 
-static const char *hdr(const vnet_packet *p, const char *name)
+/* A request from src to A in the dialog of A's INVITE inv: From P_BOB_URI with tag, To and
+ * Call-ID from inv, CSeq cseq, then `contact` (a header line, or "") before Max-Forwards. 5 ms
+ * later. */
+static void peer_request(world *w, const char *src, const vnet_packet *inv, const char *method,
+                         const char *branch, const char *tag, unsigned cseq, const char *contact)
 {
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    return sp_header(p, name, buf[i], sizeof(buf[i]));
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "%s sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=%s\r\n"
+             "From: <" P_BOB_URI ">;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+             "%sMax-Forwards: 70\r\n",
+             method, src, branch, tag, hdr(inv, "From"), hdr(inv, "Call-ID"), cseq, method,
+             contact);
+    sp_send(w->n, src, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
 }
 
 /* A forked INVITE: two endpoints ring (two early dialogs), the second answers first and the
@@ -81,21 +74,10 @@ static void test_forked_2xx(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     party_clear(&w->a);
-    char head[2048];
-    const char *forks[2][4] = {{"t1", "Bob Desk", "e1", F1_ADDR},
-                               {"t2", "Bob Mobile", "e2", F2_ADDR}};
-    for (int i = 0; i < 2; i++) {
-        snprintf(head, sizeof(head),
-                 "SIP/2.0 180 Ringing\r\nVia: %s\r\nFrom: %s\r\n"
-                 "To: \"%s\" <" P_URI ">;tag=%s;epid=%s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
-                 "Contact: <sip:bob@%s>\r\n",
-                 hdr(inv, "Via"), hdr(inv, "From"), forks[i][1], forks[i][0], forks[i][2],
-                 hdr(inv, "Call-ID"), forks[i][3]);
-        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-        vnet_run(w->n, 5);
-    }
+    fork_reply(w, inv, "180 Ringing", "Bob Desk", "t1", "e1", F1_ADDR, NULL);
+    fork_reply(w, inv, "180 Ringing", "Bob Mobile", "t2", "e2", F2_ADDR, NULL);
     /* two early dialogs; the first 180 alerted and named who rings (no event: nothing was
      * known), the second fork changed the remote participant's name and epid */
     assert_log(&w->a, "state:Alerted:ProvisionResponseReceived|provisional:180|participant:3|"
@@ -104,14 +86,7 @@ static void test_forked_2xx(void **state)
     assert_string_equal(w->a.pchg_epid, "e2");
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_ALERTED);
     /* the second fork answers first */
-    snprintf(head, sizeof(head),
-             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
-             "To: \"Bob Mobile\" <" P_URI ">;tag=t2;epid=e2\r\nCall-ID: %s\r\n"
-             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F2_ADDR ">\r\n"
-             "Content-Type: application/x-test\r\n",
-             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f2");
-    vnet_run(w->n, 5);
+    fork_reply(w, inv, "200 OK", "Bob Mobile", "t2", "e2", F2_ADDR, "answer-f2");
     assert_int_equal(o.calls, 1);
     assert_int_equal(o.status, 200);
     assert_log(&w->a, "state:Alerted:ProvisionResponseReceived|provisional:180|participant:3|"
@@ -127,14 +102,7 @@ static void test_forked_2xx(void **state)
     assert_true(strstr(hdr(ack2, "To"), ";tag=t2") != NULL);
 
     /* the first fork answers too: ACK, then BYE, on its own dialog */
-    snprintf(head, sizeof(head),
-             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
-             "To: \"Bob Desk\" <" P_URI ">;tag=t1;epid=e1\r\nCall-ID: %s\r\n"
-             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F1_ADDR ">\r\n"
-             "Content-Type: application/x-test\r\n",
-             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f1");
-    vnet_run(w->n, 5);
+    fork_reply(w, inv, "200 OK", "Bob Desk", "t1", "e1", F1_ADDR, "answer-f1");
     const vnet_packet *ack1 = vnet_find(w->n, F1_ADDR, "ACK", 0);
     const vnet_packet *bye1 = vnet_find(w->n, F1_ADDR, "BYE", 0);
     assert_non_null(ack1);
@@ -154,18 +122,10 @@ static void test_forked_2xx(void **state)
     assert_null(vnet_find(w->n, F2_ADDR, "BYE", 0));
 
     /* retransmissions: each 2xx is ACKed again; the killed fork is not BYEd twice */
-    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f1");
-    vnet_run(w->n, 5);
+    fork_reply(w, inv, "200 OK", "Bob Desk", "t1", "e1", F1_ADDR, "answer-f1");
     assert_int_equal(sp_count(w->n, F1_ADDR, "ACK"), 2);
     assert_int_equal(sp_count(w->n, F1_ADDR, "BYE"), 1);
-    snprintf(head, sizeof(head),
-             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
-             "To: \"Bob Mobile\" <" P_URI ">;tag=t2;epid=e2\r\nCall-ID: %s\r\n"
-             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F2_ADDR ">\r\n"
-             "Content-Type: application/x-test\r\n",
-             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-f2");
-    vnet_run(w->n, 5);
+    fork_reply(w, inv, "200 OK", "Bob Mobile", "t2", "e2", F2_ADDR, "answer-f2");
     assert_int_equal(sp_count(w->n, F2_ADDR, "ACK"), 2);
     assert_string_equal(sp_last(w->n, F2_ADDR, "ACK")->data, ack2->data);
     assert_int_equal(w->a.accepted, 1);
@@ -179,7 +139,7 @@ static void test_fork_2xx_after_end(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "t1", "Contact: <sip:bob@" F1_ADDR ">\r\n", "ans");
     vnet_run(w->n, 5);
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
@@ -195,7 +155,7 @@ static void test_fork_2xx_after_end(void **state)
     char head[2048];
     snprintf(head, sizeof(head),
              "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
-             "To: <" P_URI ">;tag=t2\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+             "To: <" P_BOB_URI ">;tag=t2\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
              "Record-Route: <sip:" R1_ADDR ";lr>\r\nContact: <sip:bob@" F2_ADDR ">\r\n",
              hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
     sp_send(w->n, P_ADDR, A_ADDR, head, "late");
@@ -233,24 +193,12 @@ static void test_answer_from_other_endpoint(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
-    char head[2048];
-    snprintf(head, sizeof(head),
-             "SIP/2.0 180 Ringing\r\nVia: %s\r\nFrom: %s\r\n"
-             "To: \"Bob Desk\" <" P_URI ">;tag=t1;epid=e1\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
-             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    fork_reply(w, inv, "180 Ringing", "Bob Desk", "t1", "e1", NULL, NULL);
     /* the first 180 names who rings: no event (nothing was known) */
     assert_int_equal(w->a.participant_changes, 0);
     assert_string_equal(parley_participant_name(parley_session_remote(w->a.s)), "Bob Desk");
-    snprintf(head, sizeof(head),
-             "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\n"
-             "To: \"Bob Desk\" <" P_URI ">;tag=t2;epid=e2\r\nCall-ID: %s\r\n"
-             "CSeq: 1 INVITE\r\nContact: <sip:bob@" F2_ADDR ">\r\n",
-             hdr(inv, "Via"), hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    fork_reply(w, inv, "200 OK", "Bob Desk", "t2", "e2", F2_ADDR, NULL);
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
                       "provisional:180|participant:2|accepted|state:Connected:None");
     assert_int_equal(w->a.last_pchg, PARLEY_PCHG_EPID);
@@ -263,16 +211,12 @@ static void test_display_name_change(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     const char *names[3] = {"Bob", "Robert", "Robert"};
     for (int i = 0; i < 3; i++) {
-        char head[2048];
-        snprintf(head, sizeof(head),
-                 "SIP/2.0 18%d X\r\nVia: %s\r\nFrom: %s\r\n"
-                 "To: \"%s\" <" P_URI ">;tag=tn;epid=e1\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n",
-                 i, hdr(inv, "Via"), hdr(inv, "From"), names[i], hdr(inv, "Call-ID"));
-        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-        vnet_run(w->n, 5);
+        char status[16];
+        snprintf(status, sizeof(status), "18%d X", i);
+        fork_reply(w, inv, status, names[i], "tn", "e1", NULL, NULL);
     }
     assert_int_equal(w->a.participant_changes, 1);
     assert_int_equal(w->a.last_pchg, PARLEY_PCHG_NAME);
@@ -289,7 +233,7 @@ static void test_early_dialogs_then_failure(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "t1", NULL, NULL);
     sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "t2", NULL, NULL);
     vnet_run(w->n, 5);
@@ -300,15 +244,7 @@ static void test_early_dialogs_then_failure(void **state)
                         "Connecting>Alerted:ProvisionResponseReceived:180|"
                         "Alerted>Disconnected:Busy:486");
     /* a request on one of the dead early dialogs matches nothing */
-    char head[1024];
-    snprintf(head, sizeof(head),
-             "BYE sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKdead\r\n"
-             "From: <" P_URI ">;tag=t1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 BYE\r\n"
-             "Max-Forwards: 70\r\n",
-             hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    peer_request(w, P_ADDR, inv, "BYE", "z9hG4bKdead", "t1", 1, "");
     assert_int_equal(sp_last(w->n, P_ADDR, "SIP/2.0 ")->status, 481);
 }
 
@@ -362,7 +298,7 @@ static void test_route_set_uac(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "rt",
              "Record-Route: <sip:p2@" R2_ADDR ";lr>, <sip:p1@" R1_ADDR ";lr>\r\n"
              "Contact: <sip:bob@" F1_ADDR ">\r\n",
@@ -400,7 +336,7 @@ static void test_route_set_strict(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "rt",
              "Record-Route: <sip:p1@" R1_ADDR ">\r\nContact: <sip:bob@" F1_ADDR ">\r\n", NULL);
     vnet_run(w->n, 5);
@@ -479,22 +415,15 @@ static void test_target_refresh_uac(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "tr", "Contact: <sip:bob@" F1_ADDR ">\r\n", NULL);
     vnet_run(w->n, 5);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "tr", "Contact: <sip:bob@" F2_ADDR ">\r\n", NULL);
     vnet_run(w->n, 5);
     assert_non_null(vnet_find(w->n, F2_ADDR, "ACK", 0));
     assert_null(vnet_find(w->n, F1_ADDR, "ACK", 0));
-    char head[2048];
-    snprintf(head, sizeof(head),
-             "INVITE sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " F2_ADDR
-             ";branch=z9hG4bKr1\r\n"
-             "From: <" P_URI ">;tag=tr\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
-             "Contact: <sip:bob@" F3_ADDR ">\r\nMax-Forwards: 70\r\n",
-             hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, F2_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    peer_request(w, F2_ADDR, inv, "INVITE", "z9hG4bKr1", "tr", 1,
+                 "Contact: <sip:bob@" F3_ADDR ">\r\n");
     const vnet_packet *ok = sp_last(w->n, F2_ADDR, "SIP/2.0 200");
     assert_non_null(ok);
     /* no offer in the re-INVITE: A offered in the 200 */
@@ -511,8 +440,8 @@ static void test_cseq_both_ways(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tc", "Contact: <" P_URI ">\r\n", NULL);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tc", "Contact: <" P_BOB_URI ">\r\n", NULL);
     vnet_run(w->n, 5);
     outcome m1 = {0}, m2 = {0};
     assert_int_equal(
@@ -528,17 +457,11 @@ static void test_cseq_both_ways(void **state)
     vnet_run(w->n, 5);
     assert_int_equal(m1.status, 200);
     assert_int_equal(m2.status, 200);
-    char head[2048];
     unsigned seqs[3] = {10, 11, 4};
     for (int i = 0; i < 3; i++) {
-        snprintf(head, sizeof(head),
-                 "INFO sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-                 ";branch=z9hG4bKc%d\r\n"
-                 "From: <" P_URI ">;tag=tc\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u INFO\r\n"
-                 "Max-Forwards: 70\r\n",
-                 i, hdr(inv, "From"), hdr(inv, "Call-ID"), seqs[i]);
-        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-        vnet_run(w->n, 5);
+        char branch[32];
+        snprintf(branch, sizeof(branch), "z9hG4bKc%d", i);
+        peer_request(w, P_ADDR, inv, "INFO", branch, "tc", seqs[i], "");
     }
     assert_int_equal(w->a.messages, 2);
     const vnet_packet *last = sp_last(w->n, P_ADDR, "SIP/2.0 ");
@@ -557,7 +480,7 @@ static void test_481_no_dialog(void **state)
         snprintf(head, sizeof(head),
                  "%s sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
                  ";branch=z9hG4bKn%d\r\n"
-                 "From: <" P_URI ">;tag=x\r\nTo: <sip:alice@10.0.0.1:5060>;tag=nope\r\n"
+                 "From: <" P_BOB_URI ">;tag=x\r\nTo: <sip:alice@10.0.0.1:5060>;tag=nope\r\n"
                  "Call-ID: no-such-call\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n",
                  methods[i], i, methods[i]);
         sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
@@ -568,20 +491,12 @@ static void test_481_no_dialog(void **state)
     }
     /* after the end of a session */
     outcome o = {0};
-    const vnet_packet *inv = call_peer(w, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "te", "Contact: <" P_URI ">\r\n", NULL);
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "te", "Contact: <" P_BOB_URI ">\r\n", NULL);
     vnet_run(w->n, 5);
     assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 5);
-    char head[1024];
-    snprintf(head, sizeof(head),
-             "INFO sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKafter\r\n"
-             "From: <" P_URI ">;tag=te\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 9 INFO\r\n"
-             "Max-Forwards: 70\r\n",
-             hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    peer_request(w, P_ADDR, inv, "INFO", "z9hG4bKafter", "te", 9, "");
     assert_int_equal(sp_last(w->n, P_ADDR, "SIP/2.0 ")->status, 481);
     assert_int_equal(w->a.messages, 0);
 }
@@ -589,18 +504,18 @@ static void test_481_no_dialog(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_forked_2xx, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fork_2xx_after_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_answer_from_other_endpoint, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_display_name_change, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_early_dialogs_then_failure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_participants, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_route_set_uac, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_route_set_strict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_route_set_and_target_uas, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_target_refresh_uac, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cseq_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_481_no_dialog, setup, teardown),
+        WORLD_TEST(test_forked_2xx, setup),
+        WORLD_TEST(test_fork_2xx_after_end, setup),
+        WORLD_TEST(test_answer_from_other_endpoint, setup),
+        WORLD_TEST(test_display_name_change, setup),
+        WORLD_TEST(test_early_dialogs_then_failure, setup),
+        WORLD_TEST(test_participants, setup),
+        WORLD_TEST(test_route_set_uac, setup),
+        WORLD_TEST(test_route_set_strict, setup),
+        WORLD_TEST(test_route_set_and_target_uas, setup),
+        WORLD_TEST(test_target_refresh_uac, setup),
+        WORLD_TEST(test_cseq_both_ways, setup),
+        WORLD_TEST(test_481_no_dialog, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,38 +7,12 @@
  */
 #include "test_util.h"
 
-#include "party.h"
+#include "world.h"
 
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define C_ADDR "10.0.0.3:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-#define C_URI  "sip:carol@10.0.0.3:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b, c;
-} world;
-
+/* a, b and c */
 static int setup(void **state)
 {
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    party_init(&w->c, w->n, "c", C_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    party_release(&w->c);
-    vnet_free(w->n);
-    free(w);
+    *state = world_new(3, NULL, NULL);
     return 0;
 }
 
@@ -333,9 +307,9 @@ static void test_bad_headers_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_headers_everywhere_in_a_call, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_headers_on_endings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
+        WORLD_TEST(test_headers_everywhere_in_a_call, setup),
+        WORLD_TEST(test_headers_on_endings, setup),
+        WORLD_TEST(test_bad_headers_refused, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

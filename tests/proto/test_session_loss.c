@@ -5,55 +5,7 @@
  */
 #include "test_util.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b;
-    drop_spec drops[4];
-} world;
-
-static int setup(void **state)
-{
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-static void drop(world *w, const char *src, const char *prefix, unsigned first, unsigned count)
-{
-    size_t i = 0;
-    while (w->drops[i].prefix)
-        i++;
-    w->drops[i] = (drop_spec){src, prefix, first, count, 0, 0};
-    vnet_set_rule(w->n, drop_rule, w->drops);
-}
-
-static parley_session *call(world *w, outcome *o)
-{
-    parley_session *s = party_call(&w->a, B_URI);
-    assert_non_null(s);
-    o->n = w->n;
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
-    return s;
-}
+#include "world.h"
 
 static void assert_connected_once(world *w)
 {
@@ -67,10 +19,10 @@ static void assert_connected_once(world *w)
 static void test_lost_invite(void **state)
 {
     world *w = *state;
-    drop(w, A_ADDR, "INVITE", 0, 1);
+    world_drop(w, A_ADDR, "INVITE", 0, 1);
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 3000);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 2);
     assert_int_equal(vnet_get(w->n, 1)->sent_at, 1500);
@@ -85,10 +37,10 @@ static void test_lost_invite(void **state)
 static void test_lost_ringing(void **state)
 {
     world *w = *state;
-    drop(w, B_ADDR, "SIP/2.0 180", 0, 1);
+    world_drop(w, B_ADDR, "SIP/2.0 180", 0, 1);
     w->b.on_incoming = PARTY_RING;
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 100);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1); /* Timer A: not yet */
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
@@ -103,10 +55,10 @@ static void test_lost_ringing(void **state)
 static void test_lost_200(void **state)
 {
     world *w = *state;
-    drop(w, B_ADDR, "SIP/2.0 200", 0, 1);
+    world_drop(w, B_ADDR, "SIP/2.0 200", 0, 1);
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 3000);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 2); /* Timer A at 1500 */
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 2);
@@ -124,10 +76,10 @@ static void test_lost_200(void **state)
 static void test_lost_ack(void **state)
 {
     world *w = *state;
-    drop(w, A_ADDR, "ACK", 0, 1);
+    world_drop(w, A_ADDR, "ACK", 0, 1);
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0}, ob = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 3000);
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 2);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "ACK"), 2);
@@ -147,9 +99,9 @@ static void test_lost_ack(void **state)
 static void test_2xx_never_acked(void **state)
 {
     world *w = *state;
-    drop(w, A_ADDR, "ACK", 0, 0);
+    world_drop(w, A_ADDR, "ACK", 0, 0);
     outcome o = {0}, ob = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     ob.n = w->n;
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
@@ -181,18 +133,25 @@ static void test_2xx_never_acked(void **state)
     assert_int_equal(w->a.accepted, 1);
 }
 
+/* A calls B, which does what on_incoming says; 10 ms later A terminates (t gets the outcome and
+ * its time) and 3 s pass. */
+static void call_then_terminate(world *w, int on_incoming, outcome *o, outcome *t)
+{
+    w->b.on_incoming = on_incoming;
+    parley_session *s = world_call(w, B_URI, o);
+    vnet_run(w->n, 10);
+    t->n = w->n;
+    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, t), 0);
+    vnet_run(w->n, 3000);
+}
+
 /* The BYE is lost: retransmitted at T1; the terminate completes with its 200. */
 static void test_lost_bye(void **state)
 {
     world *w = *state;
-    drop(w, A_ADDR, "BYE", 0, 1);
-    w->b.on_incoming = PARTY_ACCEPT;
+    world_drop(w, A_ADDR, "BYE", 0, 1);
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, &o);
-    vnet_run(w->n, 10);
-    t.n = w->n;
-    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
-    vnet_run(w->n, 3000);
+    call_then_terminate(w, PARTY_ACCEPT, &o, &t);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "BYE"), 2);
     assert_int_equal(vnet_find(w->n, B_ADDR, "BYE", 0)->sent_at, 1510);
     assert_int_equal(t.calls, 1);
@@ -207,14 +166,9 @@ static void test_lost_bye(void **state)
 static void test_lost_bye_answer(void **state)
 {
     world *w = *state;
-    drop(w, B_ADDR, "SIP/2.0 200", 1, 1); /* the first 200 is the INVITE's */
-    w->b.on_incoming = PARTY_ACCEPT;
+    world_drop(w, B_ADDR, "SIP/2.0 200", 1, 1); /* the first 200 is the INVITE's */
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, &o);
-    vnet_run(w->n, 10);
-    t.n = w->n;
-    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
-    vnet_run(w->n, 3000);
+    call_then_terminate(w, PARTY_ACCEPT, &o, &t);
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 3);
     assert_int_equal(t.status, 200);
     assert_int_equal(t.at, 1512);
@@ -225,14 +179,9 @@ static void test_lost_bye_answer(void **state)
 static void test_lost_cancel(void **state)
 {
     world *w = *state;
-    drop(w, A_ADDR, "CANCEL", 0, 1);
-    w->b.on_incoming = PARTY_RING;
+    world_drop(w, A_ADDR, "CANCEL", 0, 1);
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, &o);
-    vnet_run(w->n, 10);
-    t.n = w->n;
-    assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
-    vnet_run(w->n, 3000);
+    call_then_terminate(w, PARTY_RING, &o, &t);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "CANCEL"), 2);
     assert_int_equal(vnet_find(w->n, B_ADDR, "CANCEL", 0)->sent_at, 1510);
     assert_int_equal(t.calls, 1);
@@ -255,7 +204,7 @@ static void test_random_loss(void **state)
         party_clear(&w->a);
         party_clear(&w->b);
         outcome o = {0}, m = {0}, t = {0};
-        parley_session *s = call(w, &o);
+        parley_session *s = world_call(w, B_URI, &o);
         vnet_run(w->n, 40000);
         assert_int_equal(o.calls, 1);
         assert_int_equal(o.status, 200);
@@ -281,15 +230,11 @@ static void test_random_loss(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_lost_invite, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_ringing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_200, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_2xx_never_acked, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_bye, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_bye_answer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_random_loss, setup, teardown),
+        WORLD_TEST(test_lost_invite, world_setup),     WORLD_TEST(test_lost_ringing, world_setup),
+        WORLD_TEST(test_lost_200, world_setup),        WORLD_TEST(test_lost_ack, world_setup),
+        WORLD_TEST(test_2xx_never_acked, world_setup), WORLD_TEST(test_lost_bye, world_setup),
+        WORLD_TEST(test_lost_bye_answer, world_setup), WORLD_TEST(test_lost_cancel, world_setup),
+        WORLD_TEST(test_random_loss, world_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,64 +5,14 @@
  */
 #include "test_util.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b;
-    drop_spec drops[2];
-} world;
-
-static int setup(void **state)
-{
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-static void connect_ab(world *w)
-{
-    w->b.on_incoming = PARTY_ACCEPT;
-    outcome o = {0};
-    parley_session *s = party_call(&w->a, B_URI);
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(o.status, 200);
-    party_clear(&w->a);
-    party_clear(&w->b);
-}
-
-static const char *hdr(const vnet_packet *p, const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    return sp_header(p, name, buf[i], sizeof(buf[i]));
-}
+#include "world.h"
 
 /* MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE both ways: received with their type and body,
  * answered 200 by default. */
 static void test_every_type_both_ways(void **state)
 {
     world *w = *state;
-    connect_ab(w);
+    world_connect(w);
     static const parley_msg_type types[] = {PARLEY_MSG_MESSAGE, PARLEY_MSG_INFO, PARLEY_MSG_OPTIONS,
                                             PARLEY_MSG_NOTIFY, PARLEY_MSG_SERVICE};
     for (int dir = 0; dir < 2; dir++) {
@@ -101,7 +51,7 @@ static void test_every_type_both_ways(void **state)
 static void test_benotify(void **state)
 {
     world *w = *state;
-    connect_ab(w);
+    world_connect(w);
     outcome m = {0};
     parley_content body = {"application/xml", "<x/>", 4};
     size_t before = vnet_count(w->n);
@@ -165,7 +115,7 @@ static void test_needs_connected(void **state)
 static void test_receiver_answers(void **state)
 {
     world *w = *state;
-    connect_ab(w);
+    world_connect(w);
     parley_header h = {"X-Test", "busy"};
     w->b.msg_code = 486;
     w->b.msg_reply = "call later";
@@ -201,7 +151,7 @@ static void test_receiver_answers(void **state)
 static void test_receiver_defers(void **state)
 {
     world *w = *state;
-    connect_ab(w);
+    world_connect(w);
     w->b.defer_message = 1;
     outcome m = {0};
     m.n = w->n;
@@ -228,7 +178,7 @@ static void test_receiver_defers(void **state)
 static void test_408_and_timeout_end(void **state)
 {
     world *w = *state;
-    connect_ab(w);
+    world_connect(w);
     w->b.msg_code = 408;
     outcome m = {0};
     assert_int_equal(
@@ -242,9 +192,8 @@ static void test_408_and_timeout_end(void **state)
     party_clear(&w->a);
     party_clear(&w->b);
     w->b.msg_code = 0;
-    connect_ab(w);
-    w->drops[0] = (drop_spec){A_ADDR, "", 0, 0, 0, 0};
-    vnet_set_rule(w->n, drop_rule, w->drops);
+    world_connect(w);
+    world_drop(w, A_ADDR, "", 0, 0);
     outcome m2 = {0};
     m2.n = w->n;
     uint64_t t0 = vnet_now(w->n);
@@ -272,7 +221,7 @@ static void test_408_and_timeout_end(void **state)
 static void test_refer(void **state)
 {
     world *w = *state;
-    connect_ab(w);
+    world_connect(w);
     outcome r = {0};
     parley_address target = {"sip:carol@10.0.0.3:5060", "epidc"};
     assert_int_equal(parley_session_refer(w->a.s, &target, NULL, 0, outcome_cb, &r), 0);
@@ -307,13 +256,13 @@ static void test_refer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_every_type_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_benotify, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_needs_connected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_receiver_answers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_receiver_defers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_408_and_timeout_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refer, setup, teardown),
+        WORLD_TEST(test_every_type_both_ways, world_setup),
+        WORLD_TEST(test_benotify, world_setup),
+        WORLD_TEST(test_needs_connected, world_setup),
+        WORLD_TEST(test_receiver_answers, world_setup),
+        WORLD_TEST(test_receiver_defers, world_setup),
+        WORLD_TEST(test_408_and_timeout_end, world_setup),
+        WORLD_TEST(test_refer, world_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

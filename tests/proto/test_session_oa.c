@@ -6,56 +6,7 @@
  */
 #include "test_util.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define P_ADDR "10.0.0.9:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-#define P_URI  "sip:peer@10.0.0.9:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b;
-} world;
-
-static int setup(void **state)
-{
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    vnet_peer(w->n, P_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-static parley_session *call(world *w, const char *uri, outcome *o)
-{
-    parley_session *s = party_call(&w->a, uri);
-    assert_non_null(s);
-    o->n = w->n;
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
-    return s;
-}
-
-static const char *hdr(const vnet_packet *p, const char *name)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    return sp_header(p, name, buf[i], sizeof(buf[i]));
-}
+#include "world.h"
 
 /* Flow 1: offer in the INVITE, answer in the 200. */
 static void test_offer_in_invite(void **state)
@@ -63,7 +14,7 @@ static void test_offer_in_invite(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_log(&w->a, "get_offer|state:Connecting:None|set_answer|accepted|state:Connected:None");
     assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
@@ -91,7 +42,7 @@ static void test_null_offer(void **state)
     w->a.ack_in_callback = 1;
     w->a.rc_ack_send = 1;
     outcome o = {0}, ob = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_log(&w->b, "incoming:null");
     const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
@@ -126,7 +77,7 @@ static void test_null_offer_ready_later(void **state)
     w->a.defer_ready = 1;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 300);
     assert_int_equal(o.status, 200);
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
@@ -163,7 +114,7 @@ static void test_null_offer_refused(void **state)
     w->a.refuse_offer = 1;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 100);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Disconnected:NotAcceptableMedia:-");
     assert_int_equal(o.calls, 1);
@@ -183,7 +134,7 @@ static void test_early_media(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
     assert_non_null(p183);
@@ -207,9 +158,7 @@ static void test_early_media_other_fork_answers(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    call(w, P_URI, &o);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
     const char *ct = "Content-Type: application/x-test\r\n";
     sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1", ct, "early-f1");
     vnet_run(w->n, 5);
@@ -227,9 +176,7 @@ static void test_early_media_other_fork_answers(void **state)
     /* the same fork: its 2xx repeats the early answer, set_answer is not called again */
     party_clear(&w->a);
     outcome o2 = {0};
-    call(w, P_URI, &o2);
-    vnet_run(w->n, 5);
-    inv = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    inv = world_call_peer(w, P_URI, &o2);
     sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "g1", ct, "early-g1");
     vnet_run(w->n, 5);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "g1",
@@ -246,13 +193,13 @@ static void test_early_media_then_redirect(void **state)
 {
     world *w = *state;
     party c;
-    party_init(&c, w->n, "c", "10.0.0.3:5060");
+    party_init(&c, w->n, "c", C_ADDR);
     c.on_incoming = PARTY_RING_EARLY;
     w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
-    parley_address to_c = {"sip:carol@10.0.0.3:5060", NULL};
+    parley_address to_c = {C_URI, NULL};
     assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_participate(c.s, NULL, 0, NULL, NULL), 0);
@@ -271,7 +218,7 @@ static void test_reinvite_without_callback_accepted(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0}, r = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     /* the party's contract without offer_in_reinvite */
     parley_oa_ops ops = *party_oa_ops();
@@ -292,7 +239,7 @@ static void test_early_media_refusals(void **state)
     world *w = *state;
     w->a.null_offer = 1;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     size_t before = vnet_count(w->n);
     assert_int_equal(
@@ -307,7 +254,7 @@ static void test_early_media_refusals(void **state)
     w->a.null_offer = 0;
     w->b.refuse_offer = 1;
     outcome o2 = {0};
-    call(w, B_URI, &o2);
+    world_call(w, B_URI, &o2);
     vnet_run(w->n, 10);
     before = vnet_count(w->n);
     assert_int_equal(
@@ -329,7 +276,7 @@ static void test_refused_offer_488(void **state)
     world *w = *state;
     w->b.refuse_offer = 1;
     outcome o = {0}, ob = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
     assert_int_equal(ob.calls, 1);
@@ -362,42 +309,38 @@ static void test_get_offer_refused(void **state)
     assert_int_equal(o.status, 200);
 }
 
+/* The scripted peer's request to A (CSeq 1) in the call of A's INVITE inv, From P_URI with tag,
+ * To `to`; an INVITE with Contact <P_URI>; extra header lines after Max-Forwards, then body.
+ * 5 ms later. */
+static void peer_to_a(world *w, const vnet_packet *inv, const char *method, const char *branch,
+                      const char *tag, const char *to, const char *extra, const char *body)
+{
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "%s sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=%s\r\n"
+             "From: <" P_URI ">;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 %s\r\n"
+             "%sMax-Forwards: 70\r\n%s",
+             method, branch, tag, to, hdr(inv, "Call-ID"), method,
+             strcmp(method, "INVITE") ? "" : "Contact: <" P_URI ">\r\n", extra ? extra : "");
+    sp_send(w->n, P_ADDR, A_ADDR, head, body);
+    vnet_run(w->n, 5);
+}
+
 /* Flow 4 without an offer: the peer's re-INVITE has no body; we offer in the 200 and take the
  * answer from the ACK. */
 static void test_reinvite_without_offer(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    call(w, P_URI, &o);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "pt",
-             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-1");
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = world_connect_peer(w, "pt", &o);
     assert_int_equal(o.status, 200);
     party_clear(&w->a);
-    char head[2048];
-    snprintf(head, sizeof(head),
-             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKnoo\r\n"
-             "From: <" P_URI ">;tag=pt\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
-             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nX-Test: reinv\r\n",
-             hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    peer_to_a(w, inv, "INVITE", "z9hG4bKnoo", "pt", hdr(inv, "From"), "X-Test: reinv\r\n", NULL);
     const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
     assert_string_equal(sp_body(ok), "offer-a-2");
     assert_log(&w->a, "offer_in_reinvite:null|get_offer");
-    char to[512];
-    snprintf(to, sizeof(to), "%s", hdr(ok, "To"));
-    snprintf(head, sizeof(head),
-             "ACK sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKnooa\r\n"
-             "From: <" P_URI ">;tag=pt\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\n"
-             "Max-Forwards: 70\r\nContent-Type: application/x-test\r\n",
-             to, hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, "answer-p-2");
-    vnet_run(w->n, 5);
+    peer_to_a(w, inv, "ACK", "z9hG4bKnooa", "pt", hdr(ok, "To"),
+              "Content-Type: application/x-test\r\n", "answer-p-2");
     assert_log(&w->a, "offer_in_reinvite:null|get_offer|set_answer|completed|"
                       "reinvite_done:INVITE");
     assert_hlog(&w->a, "reinvite_done:INVITE:reinv");
@@ -411,31 +354,10 @@ static void test_reinvite_offer_unanswered(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    call(w, P_URI, &o);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "pu",
-             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-1");
-    vnet_run(w->n, 5);
-    char head[2048];
-    snprintf(head, sizeof(head),
-             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKun\r\n"
-             "From: <" P_URI ">;tag=pu\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
-             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n",
-             hdr(inv, "From"), hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
-    char to[512];
-    snprintf(to, sizeof(to), "%s", hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "To"));
-    snprintf(head, sizeof(head),
-             "ACK sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKuna\r\n"
-             "From: <" P_URI ">;tag=pu\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\n"
-             "Max-Forwards: 70\r\n",
-             to, hdr(inv, "Call-ID"));
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = world_connect_peer(w, "pu", &o);
+    peer_to_a(w, inv, "INVITE", "z9hG4bKun", "pu", hdr(inv, "From"), NULL, NULL);
+    peer_to_a(w, inv, "ACK", "z9hG4bKuna", "pu", hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "To"),
+              NULL, NULL);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
                         "Connected>Disconnected:NotAcceptableMedia:ACK");
     assert_non_null(sp_last(w->n, P_ADDR, "BYE"));
@@ -449,7 +371,7 @@ static void test_no_handler(void **state)
     w->b.no_oa = 1;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0}, r1 = {0}, r2 = {0};
-    parley_session *s = call(w, B_URI, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(o.status, 200);
     assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r1), 0);
@@ -477,7 +399,7 @@ static void test_no_handler_meets_handler(void **state)
     w->a.no_oa = 1;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_string_equal(sp_body(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)), "offer-b-1");
     assert_string_equal(sp_body(vnet_find(w->n, B_ADDR, "ACK", 0)), "");
@@ -585,23 +507,23 @@ static void test_binary_offer_untyped_answer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_offer_in_invite, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_null_offer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_null_offer_ready_later, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_null_offer_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_early_media, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_early_media_other_fork_answers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_without_callback_accepted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_early_media_then_redirect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_early_media_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_offer_488, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_get_offer_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_without_offer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_offer_unanswered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_handler, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_handler_meets_handler, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bodies_of_any_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binary_offer_untyped_answer, setup, teardown),
+        WORLD_TEST(test_offer_in_invite, world_setup_peer),
+        WORLD_TEST(test_null_offer, world_setup_peer),
+        WORLD_TEST(test_null_offer_ready_later, world_setup_peer),
+        WORLD_TEST(test_null_offer_refused, world_setup_peer),
+        WORLD_TEST(test_early_media, world_setup_peer),
+        WORLD_TEST(test_early_media_other_fork_answers, world_setup_peer),
+        WORLD_TEST(test_reinvite_without_callback_accepted, world_setup_peer),
+        WORLD_TEST(test_early_media_then_redirect, world_setup_peer),
+        WORLD_TEST(test_early_media_refusals, world_setup_peer),
+        WORLD_TEST(test_refused_offer_488, world_setup_peer),
+        WORLD_TEST(test_get_offer_refused, world_setup_peer),
+        WORLD_TEST(test_reinvite_without_offer, world_setup_peer),
+        WORLD_TEST(test_reinvite_offer_unanswered, world_setup_peer),
+        WORLD_TEST(test_no_handler, world_setup_peer),
+        WORLD_TEST(test_no_handler_meets_handler, world_setup_peer),
+        WORLD_TEST(test_bodies_of_any_type, world_setup_peer),
+        WORLD_TEST(test_binary_offer_untyped_answer, world_setup_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

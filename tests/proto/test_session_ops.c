@@ -5,52 +5,14 @@
  */
 #include "test_util.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b;
-} world;
-
-static int setup(void **state)
-{
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-static parley_session *call(world *w, outcome *o)
-{
-    parley_session *s = party_call(&w->a, B_URI);
-    assert_non_null(s);
-    o->n = w->n;
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
-    return s;
-}
+#include "world.h"
 
 /* A second participate fails with PARLEY_E_STATE and sends nothing, on both sides. */
 static void test_participate_twice(void **state)
 {
     world *w = *state;
     outcome o = {0}, o2 = {0}, ob = {0}, ob2 = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o2), PARLEY_E_STATE);
     vnet_run(w->n, 10);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1);
@@ -73,7 +35,7 @@ static void test_provisional(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     parley_session *b = w->b.s;
     assert_int_equal(parley_session_provisional(b, 100, NULL, NULL, 0, 0), PARLEY_E_INVAL);
@@ -106,7 +68,7 @@ static void test_terminate_before_provisional_then_200(void **state)
 {
     world *w = *state;
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     t.n = w->n;
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
     vnet_run(w->n, 1);
@@ -133,7 +95,7 @@ static void test_cancel_200_crossing(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_RING;
     outcome o = {0}, t = {0}, ob = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     ob.n = t.n = w->n;
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
@@ -172,7 +134,7 @@ static void test_terminate_then_release(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
     party_release(&w->a);
@@ -187,7 +149,7 @@ static void test_terminate_incoming_and_again(void **state)
 {
     world *w = *state;
     outcome o = {0}, t1 = {0}, t2 = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t1), 0);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t2), 0);
@@ -210,7 +172,7 @@ static void test_terminate_fails_pending(void **state)
     w->b.defer_message = 1;
     w->b.defer_reinvite = 1;
     outcome o = {0}, m = {0}, r = {0}, t = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(
         parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m), 0);
@@ -241,7 +203,7 @@ static void test_reject(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_reject(w->b.s, 399, NULL, NULL, 0), PARLEY_E_INVAL);
     assert_int_equal(parley_session_reject(w->b.s, 700, NULL, NULL, 0), PARLEY_E_INVAL);
@@ -260,7 +222,7 @@ static void test_reject(void **state)
     /* after participating: too late to reject */
     party_clear(&w->b);
     outcome o2 = {0};
-    call(w, &o2);
+    world_call(w, B_URI, &o2);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
     assert_int_equal(parley_session_reject(w->b.s, 486, NULL, NULL, 0), PARLEY_E_STATE);
@@ -275,7 +237,7 @@ static void test_callee_terminate_waits_for_ack(void **state)
     world *w = *state;
     w->a.delay_ack = 1;
     outcome o = {0}, t = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 10);
@@ -304,7 +266,7 @@ static void test_delayed_ack(void **state)
     w->a.delay_ack = 1;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 1000);
     assert_int_equal(o.status, 200);
     assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 200"), 2);
@@ -348,7 +310,7 @@ static void test_endpoint_stop(void **state)
     w->b.defer_message = 1;
     w->a.defer_message = 1;
     outcome o = {0}, m = {0}, m2 = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_send_message(s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m),
                      0);
@@ -380,7 +342,7 @@ static void test_no_session_handler_and_merged(void **state)
     world *w = *state;
     assert_int_equal(parley_endpoint_set_session_cb(w->b.ep, NULL, NULL), 0);
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(o.status, 480);
     assert_trans(&w->a, "Idle>Connecting:None:-|"
@@ -424,7 +386,7 @@ static void test_terminate_in_on_accepted(void **state)
     w->a.hook = terminate_on;
     w->a.hook_arg = "accepted";
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 100);
     const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
     const vnet_packet *bye = vnet_find(w->n, B_ADDR, "BYE", 0);
@@ -446,7 +408,7 @@ static void test_terminate_with_ack_pending(void **state)
     w->b.on_incoming = PARTY_ACCEPT;
     w->a.delay_ack = 1;
     outcome o = {0};
-    parley_session *s = call(w, &o);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
     assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
@@ -466,7 +428,7 @@ static void test_terminate_with_ack_pending(void **state)
     w->a.delay_ack = 0;
     w->a.null_offer = 1;
     w->a.defer_ready = 1;
-    parley_session *s2 = call(w, &o);
+    parley_session *s2 = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_non_null(w->a.pending_answer);
     size_t before = vnet_count(w->n);
@@ -487,7 +449,7 @@ static void test_terminate_in_on_remote_end(void **state)
     w->a.hook = terminate_on;
     w->a.hook_arg = "remote_end:BYE";
     outcome o = {0};
-    call(w, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 100);
@@ -501,7 +463,7 @@ static void test_terminate_in_on_remote_end(void **state)
     w->b.hook = terminate_on;
     w->b.hook_arg = "remote_end:CANCEL";
     outcome o2 = {0};
-    parley_session *s = call(w, &o2);
+    parley_session *s = world_call(w, B_URI, &o2);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 100);
@@ -513,23 +475,22 @@ static void test_terminate_in_on_remote_end(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_participate_twice, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_provisional, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_before_provisional_then_200, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_200_crossing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_then_release, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_incoming_and_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_fails_pending, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reject, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_callee_terminate_waits_for_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sync_forms_on_loop_thread, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_endpoint_stop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_session_handler_and_merged, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_in_on_accepted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_in_on_remote_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_with_ack_pending, setup, teardown),
+        WORLD_TEST(test_participate_twice, world_setup),
+        WORLD_TEST(test_provisional, world_setup),
+        WORLD_TEST(test_terminate_before_provisional_then_200, world_setup),
+        WORLD_TEST(test_cancel_200_crossing, world_setup),
+        WORLD_TEST(test_terminate_then_release, world_setup),
+        WORLD_TEST(test_terminate_incoming_and_again, world_setup),
+        WORLD_TEST(test_terminate_fails_pending, world_setup),
+        WORLD_TEST(test_reject, world_setup),
+        WORLD_TEST(test_callee_terminate_waits_for_ack, world_setup),
+        WORLD_TEST(test_delayed_ack, world_setup),
+        WORLD_TEST(test_sync_forms_on_loop_thread, world_setup),
+        WORLD_TEST(test_endpoint_stop, world_setup),
+        WORLD_TEST(test_no_session_handler_and_merged, world_setup),
+        WORLD_TEST(test_terminate_in_on_accepted, world_setup),
+        WORLD_TEST(test_terminate_in_on_remote_end, world_setup),
+        WORLD_TEST(test_terminate_with_ack_pending, world_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,80 +5,17 @@
  */
 #include "test_util.h"
 
-#include <strings.h>
+#include "world.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define C_ADDR "10.0.0.3:5060"
-#define D_ADDR "10.0.0.4:5060"
-#define P_ADDR "10.0.0.9:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-#define C_URI  "sip:carol@10.0.0.3:5060"
-#define D_URI  "sip:dave@10.0.0.4:5060"
-#define P_URI  "sip:peer@10.0.0.9:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b, c, d;
-} world;
-
+/* a, b (its URI B_URI), c, d and the scripted peer P */
 static int setup(void **state)
 {
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
+    static const char *const peers[] = {P_ADDR, NULL};
     parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
     cb.uri = B_URI;
-    party_init_cfg(&w->b, w->n, "b", B_ADDR, &cb);
-    party_init(&w->c, w->n, "c", C_ADDR);
-    party_init(&w->d, w->n, "d", D_ADDR);
-    vnet_peer(w->n, P_ADDR);
-    *state = w;
+    const parley_endpoint_config *cfg[4] = {NULL, &cb, NULL, NULL};
+    *state = world_new(4, cfg, peers);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    party_release(&w->c);
-    party_release(&w->d);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-static parley_session *call(world *w, const char *uri, outcome *o)
-{
-    parley_session *s = party_call(&w->a, uri);
-    assert_non_null(s);
-    o->n = w->n;
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
-    return s;
-}
-
-static const char *hdr(const vnet_packet *p, const char *name, size_t nth)
-{
-    static char buf[4][512];
-    static int i;
-    i = (i + 1) % 4;
-    /* the nth occurrence */
-    const char *t = p->data;
-    buf[i][0] = '\0';
-    size_t nl = strlen(name);
-    for (const char *l = strstr(t, "\r\n"); l && l[2] != '\r'; l = strstr(l + 2, "\r\n")) {
-        if (!strncasecmp(l + 2, name, nl) && l[2 + nl] == ':' && nth-- == 0) {
-            const char *v = l + 2 + nl + 1, *e = strstr(v, "\r\n");
-            while (*v == ' ')
-                v++;
-            snprintf(buf[i], sizeof(buf[i]), "%.*s", (int)(e - v), v);
-            break;
-        }
-    }
-    return buf[i];
 }
 
 /* The callee's redirect: validation, and what goes on the wire. */
@@ -88,7 +25,7 @@ static void test_redirect_refusals_and_wire(void **state)
     outcome o = {0};
     w->a.redirect_actions[0] = PARLEY_REDIRECT_TRY_NONE;
     w->a.nredirect_actions = 1;
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     parley_session *b = w->b.s;
     parley_address ok[2] = {{C_URI, NULL}, {D_URI, "epidd"}};
@@ -122,17 +59,17 @@ static void test_redirect_refusals_and_wire(void **state)
     vnet_run(w->n, 10);
     const vnet_packet *r = vnet_find(w->n, A_ADDR, "SIP/2.0 302 Moved Temporarily", 0);
     assert_non_null(r);
-    assert_string_equal(hdr(r, "Contact", 0), "<" C_URI ">");
-    assert_string_equal(hdr(r, "Contact", 1), "<" D_URI ">;epid=epidd");
-    assert_string_equal(hdr(r, "Contact", 2), "<sip:node@10.0.0.1:5060>;epid=someoneelse");
-    assert_string_equal(hdr(r, "Contact", 3), "");
+    assert_string_equal(hdr_nth(r, "Contact", 0), "<" C_URI ">");
+    assert_string_equal(hdr_nth(r, "Contact", 1), "<" D_URI ">;epid=epidd");
+    assert_string_equal(hdr_nth(r, "Contact", 2), "<sip:node@10.0.0.1:5060>;epid=someoneelse");
+    assert_string_equal(hdr_nth(r, "Contact", 3), "");
     assert_string_equal(w->a.redirect_seen[0], C_URI "," D_URI ",sip:node@10.0.0.1:5060");
     assert_int_equal(o.status, 302);
 
     /* another 3xx code */
     party_clear(&w->a);
     outcome o2 = {0};
-    call(w, B_URI, &o2);
+    world_call(w, B_URI, &o2);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_redirect(w->b.s, 380, ok, 1, NULL, 0), 0);
     vnet_run(w->n, 10);
@@ -140,16 +77,27 @@ static void test_redirect_refusals_and_wire(void **state)
     /* too late once answered */
     outcome o3 = {0};
     w->b.on_incoming = PARTY_ACCEPT;
-    call(w, B_URI, &o3);
+    world_call(w, B_URI, &o3);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_redirect(w->b.s, 0, ok, 1, NULL, 0), PARLEY_E_STATE);
 }
 
-static void redirect_b_to(world *w, parley_address *t, size_t n)
+static void redirect_b_to(world *w, const parley_address *t, size_t n)
 {
     w->b.on_incoming = PARTY_REDIRECT;
     w->b.redirect_targets = t;
     w->b.nredirect_targets = n;
+}
+
+/* B redirects to C then D; C does what c_incoming says (rejecting with reject_code), D
+ * accepts. */
+static void redirect_b_to_c_and_d(world *w, int c_incoming, int reject_code)
+{
+    static const parley_address t[2] = {{C_URI, NULL}, {D_URI, NULL}};
+    redirect_b_to(w, t, 2);
+    w->c.on_incoming = c_incoming;
+    w->c.reject_code = reject_code;
+    w->d.on_incoming = PARTY_ACCEPT;
 }
 
 /* TRY_ALL (the default): the targets are tried in turn until one answers; the application is
@@ -157,13 +105,9 @@ static void redirect_b_to(world *w, parley_address *t, size_t n)
 static void test_try_all(void **state)
 {
     world *w = *state;
-    parley_address t[2] = {{C_URI, NULL}, {D_URI, NULL}};
-    redirect_b_to(w, t, 2);
-    w->c.on_incoming = PARTY_REJECT;
-    w->c.reject_code = 486;
-    w->d.on_incoming = PARTY_ACCEPT;
+    redirect_b_to_c_and_d(w, PARTY_REJECT, 486);
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 50);
     assert_int_equal(o.status, 200);
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Redirecting:None|redirecting:0/2:0|"
@@ -172,8 +116,8 @@ static void test_try_all(void **state)
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
                         "Redirecting>Connecting:None:302|Connecting>Redirecting:None:486|"
                         "Redirecting>Connecting:None:486|Connecting>Connected:None:200");
-    assert_string_equal(hdr(vnet_find(w->n, C_ADDR, "INVITE", 0), "CSeq", 0), "2 INVITE");
-    assert_string_equal(hdr(vnet_find(w->n, D_ADDR, "INVITE", 0), "CSeq", 0), "3 INVITE");
+    assert_string_equal(hdr_nth(vnet_find(w->n, C_ADDR, "INVITE", 0), "CSeq", 0), "2 INVITE");
+    assert_string_equal(hdr_nth(vnet_find(w->n, D_ADDR, "INVITE", 0), "CSeq", 0), "3 INVITE");
     assert_int_equal(parley_session_state(w->d.s), PARLEY_STATE_CONNECTED);
 }
 
@@ -181,11 +125,7 @@ static void test_try_all(void **state)
 static void test_no_callback_tries_all(void **state)
 {
     world *w = *state;
-    parley_address t[2] = {{C_URI, NULL}, {D_URI, NULL}};
-    redirect_b_to(w, t, 2);
-    w->c.on_incoming = PARTY_REJECT;
-    w->c.reject_code = 480;
-    w->d.on_incoming = PARTY_ACCEPT;
+    redirect_b_to_c_and_d(w, PARTY_REJECT, 480);
     parley_session *s = party_call(&w->a, B_URI);
     parley_session_cbs none = {0};
     assert_int_equal(parley_session_set_callbacks(s, &none, NULL), 0);
@@ -201,15 +141,12 @@ static void test_no_callback_tries_all(void **state)
 static void test_skip_this_try_this(void **state)
 {
     world *w = *state;
-    parley_address t[2] = {{C_URI, NULL}, {D_URI, NULL}};
-    redirect_b_to(w, t, 2);
-    w->c.on_incoming = PARTY_ACCEPT;
-    w->d.on_incoming = PARTY_ACCEPT;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
     w->a.redirect_actions[0] = PARLEY_REDIRECT_SKIP_THIS;
     w->a.redirect_actions[1] = PARLEY_REDIRECT_TRY_THIS;
     w->a.nredirect_actions = 2;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 50);
     assert_int_equal(o.status, 200);
     assert_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
@@ -217,23 +154,19 @@ static void test_skip_this_try_this(void **state)
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Redirecting:None|redirecting:0/2:3|"
                       "redirecting:1/2:2|state:Connecting:None|set_answer|accepted|"
                       "state:Connected:None");
-    assert_string_equal(hdr(vnet_find(w->n, D_ADDR, "INVITE", 0), "CSeq", 0), "2 INVITE");
+    assert_string_equal(hdr_nth(vnet_find(w->n, D_ADDR, "INVITE", 0), "CSeq", 0), "2 INVITE");
 }
 
 /* TRY_THIS asks again after a failure; TRY_NONE then ends with the last failure's reason. */
 static void test_try_this_then_none(void **state)
 {
     world *w = *state;
-    parley_address t[2] = {{C_URI, NULL}, {D_URI, NULL}};
-    redirect_b_to(w, t, 2);
-    w->c.on_incoming = PARTY_REJECT;
-    w->c.reject_code = 486;
-    w->d.on_incoming = PARTY_ACCEPT;
+    redirect_b_to_c_and_d(w, PARTY_REJECT, 486);
     w->a.redirect_actions[0] = PARLEY_REDIRECT_TRY_THIS;
     w->a.redirect_actions[1] = PARLEY_REDIRECT_TRY_NONE;
     w->a.nredirect_actions = 2;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 50);
     assert_int_equal(o.status, 486);
     assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
@@ -247,9 +180,8 @@ static void test_q_order_and_empty(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    call(w, P_URI, &o);
-    vnet_run(w->n, 5);
-    sp_reply(w->n, P_ADDR, vnet_find(w->n, P_ADDR, "INVITE", 0), 302, "Moved", "r1",
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 302, "Moved", "r1",
              "Contact: <" C_URI ">;q=0.5, <" D_URI ">;q=1.0\r\nContact: <sip:x@10.0.0.5>;q=0.7\r\n",
              NULL);
     vnet_run(w->n, 5);
@@ -262,9 +194,8 @@ static void test_q_order_and_empty(void **state)
 
     party_clear(&w->a);
     outcome o2 = {0};
-    call(w, P_URI, &o2);
-    vnet_run(w->n, 5);
-    sp_reply(w->n, P_ADDR, vnet_find(w->n, P_ADDR, "INVITE", 1), 302, "Moved", "r2", NULL, NULL);
+    inv = world_call_peer(w, P_URI, &o2);
+    sp_reply(w->n, P_ADDR, inv, 302, "Moved", "r2", NULL, NULL);
     vnet_run(w->n, 5);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
                         "Redirecting>Disconnected:None:302");
@@ -283,7 +214,7 @@ static void test_redirect_limit(void **state)
     w->c.redirect_targets = &to_b;
     w->c.nredirect_targets = 1;
     outcome o = {0};
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 100);
     if (o.calls != 1) {
         vnet_dump(w->n);
@@ -312,7 +243,7 @@ static void test_terminate_while_redirecting(void **state)
     outcome o = {0}, term = {0};
     w->a.hook = terminate_on_redirecting;
     w->a.hook_arg = &term;
-    call(w, B_URI, &o);
+    world_call(w, B_URI, &o);
     vnet_run(w->n, 50);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
                         "Redirecting>Disconnected:TerminatedLocally:-");
@@ -326,14 +257,14 @@ static void test_terminate_while_redirecting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_redirect_refusals_and_wire, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_try_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_callback_tries_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_skip_this_try_this, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_try_this_then_none, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_q_order_and_empty, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redirect_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terminate_while_redirecting, setup, teardown),
+        WORLD_TEST(test_redirect_refusals_and_wire, setup),
+        WORLD_TEST(test_try_all, setup),
+        WORLD_TEST(test_no_callback_tries_all, setup),
+        WORLD_TEST(test_skip_this_try_this, setup),
+        WORLD_TEST(test_try_this_then_none, setup),
+        WORLD_TEST(test_q_order_and_empty, setup),
+        WORLD_TEST(test_redirect_limit, setup),
+        WORLD_TEST(test_terminate_while_redirecting, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

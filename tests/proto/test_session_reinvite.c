@@ -6,62 +6,13 @@
  */
 #include "test_util.h"
 
-#include "party.h"
-
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define P_ADDR "10.0.0.9:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-#define P_URI  "sip:peer@10.0.0.9:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b;
-    drop_spec drops[4];
-} world;
-
-static int setup(void **state)
-{
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    vnet_peer(w->n, P_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    vnet_free(w->n);
-    free(w);
-    return 0;
-}
-
-static void drop(world *w, const char *src, const char *prefix, unsigned first, unsigned count)
-{
-    size_t i = 0;
-    while (w->drops[i].prefix)
-        i++;
-    w->drops[i] = (drop_spec){src, prefix, first, count, 0, 0};
-    vnet_set_rule(w->n, drop_rule, w->drops);
-}
+#include "world.h"
 
 /* A calls B, B accepts; both Connected at 1003; logs cleared. */
 static void connect_ab(world *w)
 {
-    w->b.on_incoming = PARTY_ACCEPT;
-    outcome o = {0};
-    parley_session *s = party_call(&w->a, B_URI);
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(o.status, 200);
+    world_connect(w);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
-    party_clear(&w->a);
-    party_clear(&w->b);
 }
 
 static const vnet_packet *reinvite_to(world *w, const char *dst, size_t nth)
@@ -149,7 +100,7 @@ static void test_one_at_a_time(void **state)
     assert_int_equal(sp_count_since(w->n, before, NULL, "INVITE"), 0);
     assert_int_equal(r2.calls + r3.calls, 0);
     /* B accepts; until A's ACK arrives B may not start one either */
-    drop(w, A_ADDR, "ACK", 0, 1);
+    world_drop(w, A_ADDR, "ACK", 0, 1);
     assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, NULL, NULL), 0);
     assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
     vnet_run(w->n, 3000);
@@ -467,7 +418,7 @@ static void test_500_while_ack_pending(void **state)
 {
     world *w = *state;
     connect_ab(w);
-    drop(w, A_ADDR, "ACK", 0, 1); /* the re-INVITE's ACK (the rule counts from now) */
+    world_drop(w, A_ADDR, "ACK", 0, 1); /* the re-INVITE's ACK (the rule counts from now) */
     outcome r1 = {0}, r2 = {0};
     assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r1), 0);
     vnet_run(w->n, 10);
@@ -499,11 +450,10 @@ static void test_500_while_ack_pending(void **state)
 static void test_500_while_initial_ack_pending(void **state)
 {
     world *w = *state;
-    drop(w, A_ADDR, "ACK", 0, 1);
+    world_drop(w, A_ADDR, "ACK", 0, 1);
     w->b.on_incoming = PARTY_ACCEPT;
-    parley_session *s = party_call(&w->a, B_URI);
     outcome o = {0}, r = {0};
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTING);
@@ -523,13 +473,8 @@ static void test_500_while_our_ack_pending(void **state)
     world *w = *state;
     w->a.delay_ack = 1;
     outcome o = {0};
-    parley_session *s = party_call(&w->a, P_URI);
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "pt",
-             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-1");
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = world_connect_peer(w, "pt", &o);
+    parley_session *s = w->a.s;
     assert_int_equal(o.status, 200);
     char from[256], cid[128], head[2048];
     sp_header(inv, "From", from, sizeof(from));
@@ -593,7 +538,7 @@ static void test_reinvite_timeout(void **state)
 {
     world *w = *state;
     connect_ab(w);
-    drop(w, A_ADDR, "INVITE", 0, 0);
+    world_drop(w, A_ADDR, "INVITE", 0, 0);
     outcome r = {0};
     r.n = w->n;
     uint64_t t0 = vnet_now(w->n);
@@ -633,7 +578,7 @@ static void test_lost_reinvite_ack(void **state)
 {
     world *w = *state;
     connect_ab(w);
-    drop(w, A_ADDR, "ACK", 0, 1);
+    world_drop(w, A_ADDR, "ACK", 0, 1);
     outcome r = {0};
     assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 3000);
@@ -652,25 +597,24 @@ static void test_lost_reinvite_ack(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_reinvite_from_caller, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_from_callee, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_one_at_a_time, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_decline_keeps_dialog, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_offer_488, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_provisional_then_accept, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_cancelled, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_glare_491_to_crossing_reinvite, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_491_retried_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_glare_both_sides, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_glare_retry_waits_for_pending_reinvite, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_500_while_ack_pending, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_500_while_initial_ack_pending, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_500_while_our_ack_pending, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_481_and_408_end, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reinvite_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bye_reinvite_crossing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lost_reinvite_ack, setup, teardown),
+        WORLD_TEST(test_reinvite_from_caller, world_setup_peer),
+        WORLD_TEST(test_reinvite_from_callee, world_setup_peer),
+        WORLD_TEST(test_one_at_a_time, world_setup_peer),
+        WORLD_TEST(test_decline_keeps_dialog, world_setup_peer),
+        WORLD_TEST(test_refused_offer_488, world_setup_peer),
+        WORLD_TEST(test_provisional_then_accept, world_setup_peer),
+        WORLD_TEST(test_reinvite_cancelled, world_setup_peer),
+        WORLD_TEST(test_glare_491_to_crossing_reinvite, world_setup_peer),
+        WORLD_TEST(test_491_retried_once, world_setup_peer),
+        WORLD_TEST(test_glare_both_sides, world_setup_peer),
+        WORLD_TEST(test_glare_retry_waits_for_pending_reinvite, world_setup_peer),
+        WORLD_TEST(test_500_while_ack_pending, world_setup_peer),
+        WORLD_TEST(test_500_while_initial_ack_pending, world_setup_peer),
+        WORLD_TEST(test_500_while_our_ack_pending, world_setup_peer),
+        WORLD_TEST(test_reinvite_481_and_408_end, world_setup_peer),
+        WORLD_TEST(test_reinvite_timeout, world_setup_peer),
+        WORLD_TEST(test_bye_reinvite_crossing, world_setup_peer),
+        WORLD_TEST(test_lost_reinvite_ack, world_setup_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,41 +4,13 @@
  */
 #include "test_util.h"
 
-#include "party.h"
+#include "world.h"
 
-#define A_ADDR "10.0.0.1:5060"
-#define B_ADDR "10.0.0.2:5060"
-#define C_ADDR "10.0.0.3:5060"
-#define P_ADDR "10.0.0.9:5060"
-#define B_URI  "sip:bob@10.0.0.2:5060"
-#define C_URI  "sip:carol@10.0.0.3:5060"
-#define P_URI  "sip:peer@10.0.0.9:5060"
-
-typedef struct world {
-    vnet *n;
-    party a, b, c;
-} world;
-
+/* a, b, c and the scripted peer P */
 static int setup(void **state)
 {
-    world *w = calloc(1, sizeof(*w));
-    w->n = vnet_new(1000);
-    party_init(&w->a, w->n, "a", A_ADDR);
-    party_init(&w->b, w->n, "b", B_ADDR);
-    party_init(&w->c, w->n, "c", C_ADDR);
-    vnet_peer(w->n, P_ADDR);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world *w = *state;
-    party_release(&w->a);
-    party_release(&w->b);
-    party_release(&w->c);
-    vnet_free(w->n);
-    free(w);
+    static const char *const peers[] = {P_ADDR, NULL};
+    *state = world_new(3, NULL, peers);
     return 0;
 }
 
@@ -652,28 +624,27 @@ static void test_connected_reinvite_no_change(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_idle_to_connecting_and_incoming, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_idle_terminate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connecting_to_alerted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connecting_to_connected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alerted_to_connected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connecting_to_redirecting_to_connecting, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_alerted_to_redirecting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redirecting_try_none, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redirecting_no_target_left, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failure_codes_to_reasons, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transport_failure_unreachable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_answer_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connecting_terminate_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alerted_terminate_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incoming_participate_then_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_uas_no_ack_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_uas_connecting_cancel_too_late, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_incoming_reject_terminate_redirect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connected_bye_both_sides, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connected_481, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connected_reinvite_no_change, setup, teardown),
+        WORLD_TEST(test_idle_to_connecting_and_incoming, setup),
+        WORLD_TEST(test_idle_terminate, setup),
+        WORLD_TEST(test_connecting_to_alerted, setup),
+        WORLD_TEST(test_connecting_to_connected, setup),
+        WORLD_TEST(test_alerted_to_connected, setup),
+        WORLD_TEST(test_connecting_to_redirecting_to_connecting, setup),
+        WORLD_TEST(test_alerted_to_redirecting, setup),
+        WORLD_TEST(test_redirecting_try_none, setup),
+        WORLD_TEST(test_redirecting_no_target_left, setup),
+        WORLD_TEST(test_failure_codes_to_reasons, setup),
+        WORLD_TEST(test_transport_failure_unreachable, setup),
+        WORLD_TEST(test_no_answer_timeout, setup),
+        WORLD_TEST(test_connecting_terminate_cancel, setup),
+        WORLD_TEST(test_alerted_terminate_cancel, setup),
+        WORLD_TEST(test_incoming_participate_then_ack, setup),
+        WORLD_TEST(test_uas_no_ack_timeout, setup),
+        WORLD_TEST(test_uas_connecting_cancel_too_late, setup),
+        WORLD_TEST(test_incoming_reject_terminate_redirect, setup),
+        WORLD_TEST(test_connected_bye_both_sides, setup),
+        WORLD_TEST(test_connected_481, setup),
+        WORLD_TEST(test_connected_reinvite_no_change, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
