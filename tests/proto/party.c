@@ -334,8 +334,15 @@ static void on_refer(parley_session *s, parley_refer_in *in, const parley_addres
     party *p = user;
     p->refers++;
     party_log(p, "refer:%s", target->uri);
-    parley_refer_in_accept(in, NULL, 0);
-    parley_refer_in_notify(in, 200, "OK", 1);
+    parley_header h = {p->refer_hname ? p->refer_hname : "X-Test", p->refer_x_test};
+    size_t nh = p->refer_x_test ? 1 : 0;
+    p->refer_rc = p->refer_decline
+                      ? parley_refer_in_decline(in, p->refer_decline, "Not Now", &h, nh)
+                      : parley_refer_in_accept(in, &h, nh);
+    if (p->refer_rc)
+        parley_refer_in_decline(in, 0, NULL, NULL, 0);
+    else if (!p->refer_decline)
+        parley_refer_in_notify(in, 200, "OK", 1);
 }
 
 static void on_reinvite(parley_session *s, const parley_msg *m, void *user)

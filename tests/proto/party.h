@@ -100,6 +100,10 @@ struct party {
     int remote_ends;
     int reinvites;
     int refers;
+    int refer_decline;        /* on_refer declines with this code (0: accepts) */
+    const char *refer_x_test; /* X-Test header on the accept or decline (NULL: none) */
+    const char *refer_hname;  /* its name instead of X-Test */
+    int refer_rc; /* what the accept or decline returned; when non-zero, declined plainly */
     int participant_changes;
     unsigned last_pchg;
     char pchg_name[64];

@@ -253,6 +253,50 @@ static void test_refer(void **state)
     assert_int_equal(r2.error, PARLEY_E_FAILURE_RESPONSE);
 }
 
+/* The REFER's receiver puts its own headers on the 202 and on a decline (with its code and
+ * reason); stack-owned headers are refused there too. */
+static void test_refer_answer_headers(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    parley_address target = {"sip:carol@10.0.0.3:5060", NULL};
+    w->b.refer_x_test = "accepted-here";
+    outcome r = {0};
+    assert_int_equal(parley_session_refer(w->a.s, &target, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(w->b.refer_rc, 0);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(r.hdr, "accepted-here");
+    assert_string_equal(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 202"), "X-Test"), "accepted-here");
+
+    w->b.refer_decline = 480;
+    w->b.refer_x_test = "declined-here";
+    outcome r2 = {0};
+    assert_int_equal(parley_session_refer(w->a.s, &target, NULL, 0, outcome_cb, &r2), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(w->b.refer_rc, 0);
+    assert_int_equal(r2.error, PARLEY_E_FAILURE_RESPONSE);
+    assert_int_equal(r2.status, 480);
+    assert_string_equal(r2.reason, "Not Now");
+    assert_string_equal(r2.hdr, "declined-here");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+
+    /* a header the stack owns is refused by accept and decline alike, nothing sent; a plain
+     * decline (603) still answers */
+    const char *owned[] = {"Call-ID", "CSeq", "Via"};
+    for (int i = 0; i < 3; i++) {
+        w->b.refer_hname = owned[i];
+        w->b.refer_x_test = "x";
+        w->b.refer_decline = i == 2 ? 486 : 0;
+        outcome r3 = {0};
+        assert_int_equal(parley_session_refer(w->a.s, &target, NULL, 0, outcome_cb, &r3), 0);
+        vnet_run(w->n, 10);
+        assert_int_equal(w->b.refer_rc, PARLEY_E_HEADER_RESTRICTED);
+        assert_int_equal(r3.status, 603);
+    }
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +307,7 @@ int main(void)
         WORLD_TEST(test_receiver_defers, world_setup),
         WORLD_TEST(test_408_and_timeout_end, world_setup),
         WORLD_TEST(test_refer, world_setup),
+        WORLD_TEST(test_refer_answer_headers, world_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
