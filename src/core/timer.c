@@ -186,6 +186,8 @@ static uint64_t level_next(const pl_wheel *w, int l)
 
 uint64_t pl_wheel_next(const pl_wheel *w)
 {
+    if (!pl_list_empty(&w->due))
+        return w->cur - 1; /* due already; cur > 0 whenever something is due */
     uint64_t best = UINT64_MAX;
     for (int l = 0; l < PL_WHEEL_LEVELS; l++) {
         uint64_t t = level_next(w, l);
@@ -200,7 +202,5 @@ uint64_t pl_wheel_next(const pl_wheel *w)
         if (wrap < best)
             best = wrap;
     }
-    if (!pl_list_empty(&w->due))
-        return w->cur - 1; /* due already; cur > 0 whenever something is due */
     return best < w->cur ? w->cur : best;
 }
