@@ -59,18 +59,6 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
         parley_session_unref(s);
 }
 
-bool sess_op_live(parley_session *s, const sess_op *op)
-{
-    if (!op)
-        return false;
-    pl_list_each(pos, &s->ops)
-    {
-        if (pl_container_of(pos, sess_op, link) == op)
-            return true;
-    }
-    return false;
-}
-
 void sess_op_fail_all(parley_session *s, int err)
 {
     /* a terminate whose BYE is in flight completes with the BYE's answer, not here; any other

@@ -202,9 +202,10 @@ parley_session *sess_alloc(parley_endpoint *ep);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
 /* Disconnects: fails pending operations, stops timers, leaves the registry. */
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger);
-/* An operation to complete with a result of its own when the session ends (op may be NULL). */
+/* An operation to complete with a result of its own when the session ends: the session's slot
+ * that holds it (s->participate, s->terminate; NULL there once it completed). */
 typedef struct sess_final {
-    sess_op *op;
+    sess_op **slot;
     int err;
     const sip_msg *m;
 } sess_final;
@@ -225,8 +226,6 @@ int sess_header_check(const parley_header *h, size_t n);
 sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, void *user);
 void sess_op_complete(sess_op *op, int err, const sip_msg *m);
 void sess_op_fail_all(parley_session *s, int err);
-/* Whether op is still pending on s. */
-bool sess_op_live(parley_session *s, const sess_op *op);
 /* Runs fn(arg) on the loop thread and waits until it ran; returns what fn stored in *rc. */
 typedef struct sess_call {
     parley_session *s;

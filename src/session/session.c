@@ -336,10 +336,9 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
     s->end_reason = why;
     sess_set_state(s, PARLEY_STATE_DISCONNECTED, why, trigger);
     /* operations that end with the session complete after the state change, like those that
-     * succeed with it; ops completed meanwhile (from on_state) are skipped */
+     * succeed with it; a slot that on_state emptied is skipped */
     for (size_t i = 0; i < nfin; i++)
-        if (sess_op_live(s, fin[i].op))
-            sess_op_complete(fin[i].op, fin[i].err, fin[i].m);
+        sess_op_complete(*fin[i].slot, fin[i].err, fin[i].m);
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
     if (s->registered && s->reg) {
         detach_dialogs(s);

@@ -608,7 +608,7 @@ static int send_invite(parley_session *s)
 static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m)
 {
     parley_session_ref(s);
-    sess_final fin[2] = {{s->participate, err, m}, {s->terminate, 0, NULL}};
+    sess_final fin[2] = {{&s->participate, err, m}, {&s->terminate, 0, NULL}};
     if (s->terminate) {
         why = PARLEY_REASON_TERMINATED_LOCALLY;
         fin[0].err = PARLEY_E_TERMINATED; /* and terminate is done: the 487 is no failure of it */
