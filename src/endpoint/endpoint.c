@@ -387,26 +387,42 @@ int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t 
 /* ---- helpers shared by the endpoint's modules and the session layer ---- */
 
 int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
-                      size_t size)
+                      size_t size, tp_proto *listener)
 {
     tp_addr local;
-    int rc = tp_local_for(ep->tp, proto, dst, &local, NULL);
+    int rc = tp_local_for(ep->tp, proto, dst, &local, listener);
     if (rc)
         return rc;
     tp_addr_str(&local, out, size);
     return 0;
 }
 
-void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst)
+void ep_attempt_init(parley_endpoint *ep, ep_attempt *a, const tp_dest *dest)
 {
-    /* where we accept requests: a listener of the request's transport, else the one we have
-     * (a Contact naming a TCP port nobody listens on would strand the peer's requests) */
-    tp_addr local;
+    a->dest = *dest;
+    txn_new_branch(a->branch);
+    a->listener = dest->proto;
+    if (ep_local_hostport(ep, dest->proto, &dest->addr, a->hostport, sizeof(a->hostport),
+                          &a->listener) != 0)
+        snprintf(a->hostport, sizeof(a->hostport), "invalid.invalid");
+    int n = snprintf(a->via_buf, sizeof(a->via_buf), "SIP/2.0/%s %s;branch=%s;rport",
+                     tp_proto_name(dest->proto), a->hostport, a->branch);
+    a->via = pl_str_make(a->via_buf, (size_t)n);
+}
+
+void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst)
+{
     char hostport[80];
-    if (tp_local_for(ep->tp, proto, dst, &local, &proto) == 0)
-        tp_addr_str(&local, hostport, sizeof(hostport));
-    else
+    tp_proto listener = proto;
+    if (ep_local_hostport(ep, proto, dst, hostport, sizeof(hostport), &listener) != 0)
         snprintf(hostport, sizeof(hostport), "invalid.invalid");
+    ep_print_contact(ep, b, listener, hostport);
+}
+
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
+{
+    /* proto is where we accept requests: a listener of the request's transport, else the one
+     * we have (a Contact naming a TCP port nobody listens on would strand the peer's requests) */
     pl_buf_puts(b, proto == TP_TLS ? "<sips:" : "<sip:");
     if (ep->user) {
         pl_buf_puts(b, ep->user);

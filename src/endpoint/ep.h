@@ -69,12 +69,16 @@ void ep_shutdown(parley_endpoint *ep);
 void ep_refresh_addresses(parley_endpoint *ep);
 /* Runs fn on the loop thread; PARLEY_E_TERMINATED once the endpoint stopped. */
 int ep_call(parley_endpoint *ep, pl_call_fn fn, void *arg);
-/* The local address requests to dst leave from, as "host:port" (IPv6 in brackets). */
+/* The local address requests to dst leave from, as "host:port" (IPv6 in brackets): a listener
+ * of proto, or of the transport we do listen on when proto has none; *listener (may be NULL) is
+ * that listener's transport. */
 int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
-                      size_t size);
-/* Our Contact for a message to dst over proto: "<sip:user@host:port;transport=tcp>;epid=...",
- * naming a listener of proto, or of the transport we do listen on when proto has none. */
-void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst);
+                      size_t size, tp_proto *listener);
+/* Our Contact naming the listener (transport, "host:port") from ep_local_hostport:
+ * "<sip:user@host:port;transport=tcp>;epid=..." */
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto listener, const char *hostport);
+/* The same for a message to dst over proto (a response: no attempt at hand). */
+void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst);
 /* Our own From/To value: "Display" <uri>;tag=...;epid=... */
 void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
                    const char *tag);
@@ -122,9 +126,12 @@ typedef struct ep_attempt {
     tp_dest dest;
     char branch[32];
     char hostport[80]; /* our address towards dest */
+    tp_proto listener; /* the transport of the listener at hostport (what Contact names) */
     pl_str via;        /* "SIP/2.0/UDP hostport;branch=...;rport" */
     char via_buf[160];
 } ep_attempt;
+/* An attempt towards dest: a new branch, our address towards it and the Via. */
+void ep_attempt_init(parley_endpoint *ep, ep_attempt *a, const tp_dest *dest);
 
 typedef struct ep_send_ops {
     /* Prints the request for one attempt into out (via and hostport are for this attempt). */

@@ -68,7 +68,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
         pl_buf_puts(&to, ";epid=");
         pl_buf_puts(&to, op->to_epid);
     }
-    ep_print_contact(ep, &contact, a->dest.proto, &a->dest.addr);
+    ep_print_contact(ep, &contact, a->listener, a->hostport);
     pl_buf ua;
     pl_buf_init(&ua, 64);
     pl_buf_puts(&ua, "User-Agent: ");
@@ -132,17 +132,14 @@ static void send_benotify(page_op *op)
         complete(op, rc == PARLEY_E_PARSE ? PARLEY_E_INVAL : rc, NULL);
         return;
     }
+    tp_dest d;
+    memset(&d, 0, sizeof(d));
+    d.proto = u.transport.len ? tp_proto_parse(u.transport) : TP_UDP;
+    if (d.proto == TP_NONE)
+        d.proto = TP_UDP;
+    d.addr = addr;
     ep_attempt a;
-    memset(&a, 0, sizeof(a));
-    a.dest.proto = u.transport.len ? tp_proto_parse(u.transport) : TP_UDP;
-    if (a.dest.proto == TP_NONE)
-        a.dest.proto = TP_UDP;
-    a.dest.addr = addr;
-    txn_new_branch(a.branch);
-    ep_local_hostport(ep, a.dest.proto, &addr, a.hostport, sizeof(a.hostport));
-    int n = snprintf(a.via_buf, sizeof(a.via_buf), "SIP/2.0/%s %s;branch=%s;rport",
-                     tp_proto_name(a.dest.proto), a.hostport, a.branch);
-    a.via = pl_str_make(a.via_buf, (size_t)n);
+    ep_attempt_init(ep, &a, &d);
     sip_out out;
     sip_out_init(&out);
     rc = build(op, &a, &out);

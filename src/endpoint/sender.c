@@ -81,17 +81,12 @@ static const txn_client_cb sender_txn_cb = {on_txn_response, on_txn_fail};
 
 static void prepare_attempt(ep_sender *s, const tp_target *tg, tp_proto proto)
 {
-    ep_attempt *a = &s->attempt;
-    memset(&a->dest, 0, sizeof(a->dest));
-    a->dest.proto = proto;
-    a->dest.addr = tg->addr;
-    snprintf(a->dest.host, sizeof(a->dest.host), "%s", tg->host);
-    txn_new_branch(a->branch);
-    if (ep_local_hostport(s->ep, proto, &tg->addr, a->hostport, sizeof(a->hostport)) != 0)
-        snprintf(a->hostport, sizeof(a->hostport), "invalid.invalid");
-    int n = snprintf(a->via_buf, sizeof(a->via_buf), "SIP/2.0/%s %s;branch=%s;rport",
-                     tp_proto_name(proto), a->hostport, a->branch);
-    a->via = pl_str_make(a->via_buf, (size_t)n);
+    tp_dest d;
+    memset(&d, 0, sizeof(d));
+    d.proto = proto;
+    d.addr = tg->addr;
+    snprintf(d.host, sizeof(d.host), "%s", tg->host);
+    ep_attempt_init(s->ep, &s->attempt, &d);
 }
 
 static void try_next(ep_sender *s)

@@ -25,7 +25,7 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     bool target_refresh = !strcmp(op->method, "INVITE") || !strcmp(op->method, "REFER") ||
                           !strcmp(op->method, "NOTIFY");
     if (target_refresh)
-        ep_print_contact(s->ep, &contact, a->dest.proto, &a->dest.addr);
+        ep_print_contact(s->ep, &contact, a->listener, a->hostport);
     if (!strcmp(op->method, "INVITE"))
         sess_print_common(s, &extra);
     pl_buf_puts(&extra, "User-Agent: ");
@@ -114,13 +114,7 @@ static int send_unanswered(parley_session *s, sess_op *op)
         d.addr = s->last_rx.remote; /* a name: use where the peer spoke from */
     }
     ep_attempt a;
-    memset(&a, 0, sizeof(a));
-    a.dest = d;
-    txn_new_branch(a.branch);
-    ep_local_hostport(s->ep, d.proto, &d.addr, a.hostport, sizeof(a.hostport));
-    int n = snprintf(a.via_buf, sizeof(a.via_buf), "SIP/2.0/%s %s;branch=%s;rport",
-                     tp_proto_name(d.proto), a.hostport, a.branch);
-    a.via = pl_str_make(a.via_buf, (size_t)n);
+    ep_attempt_init(s->ep, &a, &d);
     sip_out out;
     sip_out_init(&out);
     int rc = build_in_dialog(op, &a, &out);

@@ -29,7 +29,7 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf contact, extra;
     pl_buf_init(&contact, 128);
     pl_buf_init(&extra, 256);
-    ep_print_contact(s->ep, &contact, a->dest.proto, &a->dest.addr);
+    ep_print_contact(s->ep, &contact, a->listener, a->hostport);
     sess_print_common(s, &extra);
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
@@ -220,7 +220,7 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
     if (contact) {
         const tp_rx *rx = txn_server_rx(t);
         pl_buf_puts(out, "Contact: ");
-        ep_print_contact(s->ep, out, rx->proto, &rx->remote);
+        ep_print_contact_for(s->ep, out, rx->proto, &rx->remote);
         pl_buf_puts(out, "\r\n");
         sess_print_common(s, out);
     }

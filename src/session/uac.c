@@ -65,7 +65,7 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
         pl_buf_puts(&to, ";epid=");
         pl_buf_puts(&to, s->target_epid);
     }
-    ep_print_contact(s->ep, &contact, a->dest.proto, &a->dest.addr);
+    ep_print_contact(s->ep, &contact, a->listener, a->hostport);
     pl_buf_terminate(&contact);
     if (contact.data)
         sess_set_local_contact(s, contact.data);
@@ -143,7 +143,7 @@ static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h
 {
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
-    if (ep_local_hostport(ep, dest->proto, &dest->addr, hostport, sizeof(hostport)) != 0)
+    if (ep_local_hostport(ep, dest->proto, &dest->addr, hostport, sizeof(hostport), NULL) != 0)
         snprintf(hostport, sizeof(hostport), "invalid.invalid");
     int n = snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", tp_proto_name(dest->proto),
                      hostport, branch);
@@ -225,7 +225,7 @@ static void ack_and_bye(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_des
     /* the BYE: a plain request; its answer does not matter to anyone */
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
-    ep_local_hostport(ep, dest.proto, &dest.addr, hostport, sizeof(hostport));
+    ep_local_hostport(ep, dest.proto, &dest.addr, hostport, sizeof(hostport), NULL);
     int n = snprintf(via, sizeof(via), "SIP/2.0/%s %s;branch=%s;rport", tp_proto_name(dest.proto),
                      hostport, branch);
     sip_out o;

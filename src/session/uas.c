@@ -38,7 +38,7 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
         const tp_rx *rx = txn_server_rx(t);
         pl_buf c;
         pl_buf_init(&c, 128);
-        ep_print_contact(s->ep, &c, rx->proto, &rx->remote);
+        ep_print_contact_for(s->ep, &c, rx->proto, &rx->remote);
         pl_buf_terminate(&c);
         if (c.data)
             sess_set_local_contact(s, c.data);
