@@ -19,23 +19,26 @@ extern "C" {
 
 struct uv_loop_s;
 
-/* One SIP message crossing the wire, for traces. */
+/* One SIP message crossing the wire, for traces. Borrowed for the callback. */
 typedef struct parley_trace_event {
     int sent;              /* 1 sent, 0 received */
     const char *transport; /* "UDP", "TCP", "TLS" */
-    const char *local;     /* "127.0.0.1:5060" */
+    const char *local;     /* "127.0.0.1:5060": the real local address, also of a new
+                              connection */
     const char *remote;
     const char *data; /* the bytes, not NUL-terminated */
     size_t len;
     uint64_t time_us; /* wall clock, microseconds since the epoch */
 } parley_trace_event;
 
-typedef void (*parley_trace_cb)(void *user, const parley_trace_event *ev);
+/* Every SIP message sent or received (may be NULL: no trace). Runs on the loop thread. */
+typedef void (*parley_trace_cb)(parley_endpoint *ep, const parley_trace_event *ev, void *user);
 
 /*
  * A request received outside any session (page mode). Answer it with parley_request_respond
  * from the callback or, after parley_request_defer, later from any thread. When the callback
- * returns without doing either, parley answers 200 OK.
+ * returns without doing either, parley answers 200 OK. req is valid until it is answered (or,
+ * when neither answered nor deferred, until the callback returns).
  */
 typedef void (*parley_request_cb)(parley_endpoint *ep, parley_request *req, void *user);
 
@@ -43,7 +46,7 @@ typedef struct parley_endpoint_config {
     const char *uri;                 /* own address of record, "sip:alice@example.com"; default
                                         sip:parley@<first listening address> */
     const char *display_name;        /* for From */
-    const char *endpoint_id;         /* the epid; generated once when NULL */
+    const char *epid;                /* the endpoint id; generated once when NULL */
     const char *const *listen;       /* NULL-terminated: "udp:127.0.0.1:5060", "tcp:[::1]:5060",
                                         "tls:127.0.0.1:5061"; port 0 picks a free port */
     const char *tls_cert;            /* PEM certificate chain for tls: listening points */
@@ -62,15 +65,12 @@ typedef struct parley_endpoint_config {
     struct uv_loop_s *loop;          /* run on this libuv loop (create the endpoint on the thread
                                         that runs it); NULL: parley_endpoint_start runs a thread */
     parley_request_cb on_message;    /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
-                                        NULL answers them 405 */
-    parley_trace_cb on_trace;        /* every SIP message sent and received */
-    void *user;                      /* passed to the callbacks */
+                                        may be NULL: they are answered 405 */
+    parley_trace_cb on_trace;        /* every SIP message sent and received; may be NULL */
+    void *user;                      /* passed to on_message and on_trace */
 } parley_endpoint_config;
 
-#define PARLEY_ENDPOINT_CONFIG_INIT                                                                \
-    {                                                                                              \
-        0                                                                                          \
-    }
+#define PARLEY_ENDPOINT_CONFIG_INIT PARLEY_ZERO_INIT
 
 /* Creates an endpoint and opens its listening points. */
 int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **out);
@@ -87,10 +87,11 @@ parley_endpoint *parley_endpoint_ref(parley_endpoint *ep);
 /* Drops a reference; the last one stops the endpoint if needed and frees it. */
 void parley_endpoint_unref(parley_endpoint *ep);
 
-/* Own address of record and endpoint id (valid for the endpoint's life). */
+/* Own address of record and endpoint id (valid until the endpoint is freed; any thread). */
 const char *parley_endpoint_uri(const parley_endpoint *ep);
-const char *parley_endpoint_id(const parley_endpoint *ep);
-/* The i-th listening point as "udp:127.0.0.1:5060" (the real port when 0 was asked). */
+const char *parley_endpoint_epid(const parley_endpoint *ep);
+/* The i-th listening point as "udp:127.0.0.1:5060" (the real port when 0 was asked); any
+ * thread; PARLEY_E_NOTFOUND past the last one. */
 int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t size);
 
 /*
@@ -102,8 +103,8 @@ int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t 
  */
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,
-                                 const parley_header *headers, size_t nheaders, parley_done_cb cb,
-                                 void *user);
+                                 const parley_header *headers, size_t nheaders,
+                                 parley_endpoint_done_cb cb, void *user);
 /* Blocking form; *out receives the result (free with parley_result_free). Returns r->error. */
 int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
                                       const parley_address *to, const parley_content *body,
@@ -112,15 +113,27 @@ int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
 
 /* ---- requests received (page mode, and in-session messages) ---- */
 
+/*
+ * A parley_request is handed to on_message (the endpoint's or a session's) and needs an answer:
+ * answer it in the callback (parley_request_respond), or parley_request_defer() there and answer
+ * later from any thread. Returning from the callback without either answers 200 (BENOTIFY: no
+ * answer). The handle stays valid until its final answer is sent (or the callback returned,
+ * when it was not deferred); the endpoint's stop answers deferred ones 503.
+ */
+
+/* The request (borrowed: valid as long as req is). Any thread. */
 const parley_msg *parley_request_msg(const parley_request *req);
-/* The session it arrived in, or NULL for page mode. */
+/* Which method it came with (PARLEY_MSG_MESSAGE, _INFO...). Any thread. */
+parley_msg_type parley_request_type(const parley_request *req);
+/* The session it arrived in, or NULL for page mode. Any thread. */
 parley_session *parley_request_session(const parley_request *req);
 /* Answers the request (100-699; reason NULL for the standard phrase). Once only, except for
  * provisional codes. After parley_request_defer, safe from any thread. */
 int parley_request_respond(parley_request *req, int code, const char *reason,
                            const parley_content *body, const parley_header *headers,
                            size_t nheaders);
-/* Keeps the request past the callback: the application must respond later. */
+/* Keeps the request past the callback: the application must respond later (from any thread).
+ * Only inside the callback; PARLEY_E_STATE otherwise. */
 int parley_request_defer(parley_request *req);
 
 #ifdef __cplusplus

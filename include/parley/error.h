@@ -38,8 +38,11 @@ enum parley_error {
     PARLEY_E_EXISTS = -23,            /* already exists / already done */
 };
 
-/* Returns a short, static, human-readable name for an error code (never NULL). */
+/* A short, static, human-readable description of an error code (never NULL). Any thread. */
 const char *parley_strerror(int err);
+/* The code's symbolic name, "PARLEY_E_INVAL", "PARLEY_OK"... ("PARLEY_E_UNKNOWN" for a value
+ * that is no code); static, never NULL. Any thread. */
+const char *parley_err_name(int err);
 
 #ifdef __cplusplus
 }

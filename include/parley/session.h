@@ -4,18 +4,43 @@
  * A session is one INVITE dialog between a local and a remote participant: it is created for a
  * target (outgoing) or handed over by the endpoint's on_session callback (incoming), moves
  * through the states below, carries media descriptions through the offer/answer contract, and
- * exchanges in-session messages. See docs/SESSION.md for every flow and the choices made where
+ * exchanges in-session messages. docs/SESSION.md describes every flow and the choices made where
  * the model is silent.
  *
- * Ownership: parley_session_create returns a reference the application owns. An incoming
- * session is lent to on_session; the endpoint keeps it alive until it is Disconnected, so take a
- * reference (parley_session_ref) to use it after that. Strings returned by the getters stay
- * valid until the session is freed.
+ * ---- The contract ----
  *
- * Threads: every function is safe from any thread. An operation called off the loop thread
- * waits until the loop thread has taken it (not for the network): so a state error is always
- * returned by the call itself, and once a call returned 0 its callback runs exactly once, on
- * the loop thread. Blocking (_sync) forms fail with PARLEY_E_LOOP_THREAD on the loop thread.
+ * Threads. Every function here is safe from any thread. An operation checks its arguments and
+ * the session's state where it is called (off the loop thread it waits until the loop has taken
+ * it, never for the network), so PARLEY_E_STATE, PARLEY_E_AGAIN and PARLEY_E_INVAL come back
+ * from the call itself. Its work then runs from the loop after the call returned: a call never
+ * runs a callback before it returns, on any thread (libuv's rule). So the state changes an
+ * operation causes are seen in on_state (and parley_session_state) after the call, never inside
+ * it. Blocking (_sync) forms fail with PARLEY_E_LOOP_THREAD on the loop thread.
+ *
+ * Completions. An operation that returned 0 runs its completion exactly once, on the loop
+ * thread: (session, result, user). A completion that comes with a state change runs after the
+ * state-changed event (a successful participate after Connected, a failed one after
+ * Disconnected).
+ *
+ * End of life. Every session ends with one on_released event: it fires once, after the
+ * Disconnected state change and after every completion of the session's operations, and
+ * nothing fires for the session after it. An application frees what it attached to the session
+ * there. After on_released, operations return PARLEY_E_STATE; getters keep working while a
+ * reference is held.
+ *
+ * Ownership. parley_session_create returns a reference the application owns (release it with
+ * parley_session_unref). An incoming session is lent to on_session: the endpoint keeps it alive
+ * until on_released has run; take a reference (parley_session_ref) to use it after that. An Idle
+ * session that never participated is freed with its last reference (it is not registered
+ * anywhere). Strings returned by the getters stay valid until the session is freed.
+ *
+ * Answers. Whatever an event hands over that needs an answer follows one pattern: answer inside
+ * the callback, or call the object's _defer function there and answer later from any thread.
+ * When the callback returns with neither, parley gives the default answer written beside each
+ * object (parley_request: 200; parley_reinvite: accept; parley_pending_answer: ready;
+ * parley_refer_request: reject 603; parley_ack: sent). A deferred object stays valid until it
+ * is answered or the session is released (then it is answered with the default, or 481/487 as
+ * the RFCs want, and its functions return PARLEY_E_STATE).
  */
 #ifndef PARLEY_SESSION_H
 #define PARLEY_SESSION_H
@@ -56,7 +81,7 @@ typedef enum parley_reason {
     PARLEY_REASON_SESSION_DOES_NOT_EXIST = 13,
 } parley_reason;
 
-/* "Idle", "Connecting"... and "None", "Declined"... (the model's names). */
+/* "Idle", "Connecting"... and "None", "Declined"... (the model's names); static. */
 const char *parley_state_name(parley_state s);
 const char *parley_reason_name(parley_reason r);
 
@@ -64,7 +89,8 @@ const char *parley_reason_name(parley_reason r);
 
 typedef struct parley_participant parley_participant;
 
-/* URI, endpoint id, display name and contact; NULL when unknown. */
+/* URI, endpoint id (epid), display name and contact URI; NULL when unknown. Safe from any
+ * thread; a string stays valid until the session is freed (a newer value does not free it). */
 const char *parley_participant_uri(const parley_participant *p);
 const char *parley_participant_epid(const parley_participant *p);
 const char *parley_participant_name(const parley_participant *p);
@@ -87,15 +113,15 @@ typedef struct parley_session_opts {
     const char *local_name;  /* our display name; default: the endpoint's */
     const char *request_uri; /* Request-URI when it differs from the target */
 } parley_session_opts;
-#define PARLEY_SESSION_OPTS_INIT                                                                   \
-    {                                                                                              \
-        0                                                                                          \
-    }
+#define PARLEY_SESSION_OPTS_INIT PARLEY_ZERO_INIT
 
-/* An outgoing session to target, in state Idle. */
+/* An outgoing session to target, in state Idle; *out is the caller's reference. */
 int parley_session_create(parley_endpoint *ep, const parley_address *target,
                           const parley_session_opts *opts, parley_session **out);
+/* Takes a reference; returns s. Any thread. */
 parley_session *parley_session_ref(parley_session *s);
+/* Drops a reference (NULL is ignored); the last one frees the session. Any thread, callbacks
+ * included (parley holds its own reference while it runs a callback of the session). */
 void parley_session_unref(parley_session *s);
 
 /* What on_session hands over with an incoming session (borrowed for the callback). */
@@ -105,6 +131,8 @@ typedef struct parley_incoming_info {
     int is_forked;               /* the INVITE was forked by a proxy (see docs/SESSION.md) */
 } parley_incoming_info;
 
+/* A new incoming session, in state Incoming: set its callbacks and offer/answer contract here,
+ * then participate, reject, redirect or terminate it (now or later). */
 typedef void (*parley_session_cb)(parley_endpoint *ep, parley_session *s,
                                   const parley_incoming_info *info, void *user);
 /* Sets the endpoint's incoming-session callback (NULL: INVITEs are answered 480). */
@@ -117,8 +145,8 @@ typedef struct parley_reinvite parley_reinvite;
 
 /*
  * All optional; a NULL ops pointer means "no media negotiation": no bodies at all. Contents the
- * application fills (out) must stay valid until the callback's session call returns to the
- * loop (parley copies them before it sends).
+ * application fills (out) must stay valid until the callback returns (parley copies them). An
+ * INVITE or re-INVITE that carries an offer on a session with no get_answer is refused with 488.
  */
 typedef struct parley_oa_ops {
     /* An offer must go out (initial INVITE, 200 to an INVITE without offer, our re-INVITE).
@@ -129,55 +157,89 @@ typedef struct parley_oa_ops {
                       void *user);
     /* An answer came in (2xx, 1xx early media, or the ACK after our offer in a 200). */
     void (*set_answer)(parley_session *s, const parley_content *answer, void *user);
-    /* Our INVITE had no offer and the 2xx carries one: prepare, then parley_pending_answer_ready
-     * (now or later); parley then calls get_answer and puts the answer in the ACK. */
+    /* Our INVITE had no offer and the 2xx carries one: answer with parley_pending_answer_ready
+     * (parley then calls get_answer and puts the answer in the ACK), now or after
+     * parley_pending_answer_defer. Default (NULL, or no answer): ready at once. */
     void (*offer_in_response)(parley_session *s, parley_pending_answer *p,
                               const parley_content *offer, void *user);
-    /* The peer sent a re-INVITE (offer may be NULL): parley_reinvite_accept or _decline.
-     * When NULL, re-INVITEs are accepted. */
+    /* The peer sent a re-INVITE (offer may be NULL): parley_reinvite_accept or _reject, now or
+     * after parley_reinvite_defer. Default (NULL, or no answer): accept. */
     void (*offer_in_reinvite)(parley_session *s, parley_reinvite *r, const parley_content *offer,
                               void *user);
-    /* The peer CANCELled a re-INVITE we had not answered yet (parley sends the 487). */
+    /* The peer CANCELled a re-INVITE we had not answered yet (parley sent the 487). May be NULL. */
     void (*reinvite_cancelled)(parley_session *s, parley_reinvite *r, void *user);
 } parley_oa_ops;
 
+/* Sets the contract (copied) before participating or in on_session; PARLEY_E_STATE later. */
 int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user);
 
-typedef struct parley_sdp_neg parley_sdp_neg;
 /*
- * The ready implementation of the contract: plugs an SDP negotiator (parley/sdp.h) into the
- * session, so that INVITEs, null-offer INVITEs and re-INVITEs from either side negotiate SDP
- * with no SDP code in the application (offers in 2xx are answered at once, re-INVITEs
- * accepted, offers without a common codec refused with 488). The negotiator must outlive the
- * session's use of it; parley calls it on the loop thread only.
+ * The ready implementation of the contract: the session gets its own SDP negotiator
+ * (parley/sdp.h) made from cfg (copied: one cfg may serve every session; sess_id 0 lets each
+ * session pick its own o= id), so that INVITEs, null-offer INVITEs and re-INVITEs from either
+ * side negotiate SDP with no SDP code in the application (offers in 2xx are answered at once,
+ * re-INVITEs accepted, offers without a common codec refused with 488). Before participating.
  */
-int parley_session_use_sdp(parley_session *s, parley_sdp_neg *neg);
+struct parley_sdp_cfg;
+struct parley_sdp_neg;
+int parley_session_use_sdp(parley_session *s, const struct parley_sdp_cfg *cfg);
+/* The session's negotiator from parley_session_use_sdp (NULL without): to change direction or
+ * address before a renegotiation. Valid until the session is freed; use it on the loop thread
+ * (in a callback) or before participating. */
+struct parley_sdp_neg *parley_session_sdp(parley_session *s);
 
-/* Sends the ACK with the answer (GetAnswer is called now). Once only. */
+/* parley_pending_answer (handed to offer_in_response): valid until answered or released. */
+/* Keeps it past the callback (then answer from any thread). Only inside the callback. */
+int parley_pending_answer_defer(parley_pending_answer *p);
+/* Sends the ACK with the answer (get_answer is called, on the loop). Once only. */
 int parley_pending_answer_ready(parley_pending_answer *p, const parley_header *headers,
                                 size_t nheaders);
-/* Accepts the peer's re-INVITE: 200 with our answer (or our offer when it had none); cb gets
- * the ACK. */
+
+/* parley_reinvite (handed to offer_in_reinvite): valid until the session is freed; its
+ * functions return PARLEY_E_STATE once it is answered. */
+/* Keeps it past the callback (then answer from any thread). Only inside the callback. */
+int parley_reinvite_defer(parley_reinvite *r);
+/* The re-INVITE (borrowed: valid until the re-INVITE is answered). */
+const parley_msg *parley_reinvite_msg(const parley_reinvite *r);
+/* Accepts: 200 with our answer (or our offer when it had none); cb (may be NULL) gets the ACK. */
 int parley_reinvite_accept(parley_reinvite *r, const parley_header *headers, size_t nheaders,
-                           parley_done_cb cb, void *user);
-/* Declines it with code (300-699, 0 = 488); the dialog survives. cb runs when it is sent. */
-int parley_reinvite_decline(parley_reinvite *r, int code, const char *reason,
-                            const parley_header *headers, size_t nheaders,
-                            const parley_content *body, parley_done_cb cb, void *user);
-/* A provisional response (101-199) to the re-INVITE. */
+                           parley_session_done_cb cb, void *user);
+/* Rejects it with code (300-699, 0 = 488); the dialog and the old description survive. */
+int parley_reinvite_reject(parley_reinvite *r, int code, const char *reason,
+                           const parley_header *headers, size_t nheaders,
+                           const parley_content *body);
+/* A provisional response (101-199) to the re-INVITE, before the answer. */
 int parley_reinvite_provisional(parley_reinvite *r, int code, const parley_header *headers,
                                 size_t nheaders);
 
 /* ---- events ---- */
 
+/* parley_ack (handed to on_accepted): the ACK of our INVITE's 2xx. Default: sent when the
+ * callback returns. After a null-offer INVITE the ACK carries the answer: use the pending
+ * answer instead (these return PARLEY_E_STATE). */
 typedef struct parley_ack parley_ack;
-/* In on_accepted: keep the ACK; send it later with parley_ack_send. */
-int parley_ack_delay(parley_ack *a);
-/* Sends the ACK (with custom headers). PARLEY_E_STATE after a null-offer INVITE (the ACK then
- * carries the answer: use parley_pending_answer_ready). */
+/* Keeps the ACK past the callback (then parley_ack_send from any thread). Only inside. */
+int parley_ack_defer(parley_ack *a);
+/* Sends the ACK with custom headers. Once only. */
 int parley_ack_send(parley_ack *a, const parley_header *headers, size_t nheaders);
 
-typedef struct parley_refer_in parley_refer_in;
+/* An incoming REFER (RFC 3515), handed to on_refer. Default: rejected 603. Valid until the
+ * session is freed. */
+typedef struct parley_refer_request parley_refer_request;
+/* Keeps it past the callback (then accept or reject from any thread). Only inside. */
+int parley_refer_request_defer(parley_refer_request *r);
+/* The REFER (borrowed: valid until it is answered). */
+const parley_msg *parley_refer_request_msg(const parley_refer_request *r);
+/* Accepts: 202, then the first NOTIFY ("100 Trying") of the implicit subscription. */
+int parley_refer_request_accept(parley_refer_request *r, const parley_header *headers,
+                                size_t nheaders);
+/* Rejects with code (400-699, 0 = 603). */
+int parley_refer_request_reject(parley_refer_request *r, int code, const char *reason,
+                                const parley_header *headers, size_t nheaders);
+/* After accepting: reports the referred request's progress as a message/sipfrag NOTIFY
+ * ("SIP/2.0 <code> <text>", text NULL: the standard phrase); final = 1 ends the subscription. */
+int parley_refer_request_notify(parley_refer_request *r, int sipfrag_code, const char *text,
+                                int final);
 
 typedef enum parley_redirect_action {
     PARLEY_REDIRECT_TRY_ALL = 0,
@@ -186,34 +248,80 @@ typedef enum parley_redirect_action {
     PARLEY_REDIRECT_SKIP_THIS = 3,
 } parley_redirect_action;
 
+/* What on_redirecting sees (borrowed for the callback) and may fill. */
+typedef struct parley_redirect {
+    const parley_msg *response;    /* the 3xx */
+    const parley_address *targets; /* its Contacts, highest q first (RFC 3261 §8.1.3.4) */
+    size_t ntargets;
+    size_t current; /* the target the action applies to */
+    /* out: headers for the INVITE sent to the next target (copied when the callback returns) */
+    const parley_header *headers;
+    size_t nheaders;
+} parley_redirect;
+
+/* The Reason header (RFC 3326) of the request that ended a session. */
+typedef struct parley_sip_reason {
+    const char *protocol; /* "SIP", "Q.850" */
+    int cause;            /* the cause parameter, 0 when absent */
+    const char *text;     /* the text parameter unquoted, NULL when absent */
+} parley_sip_reason;
+
+/* The state-changed event (borrowed for the callback). */
+typedef struct parley_state_change {
+    parley_state prev;
+    parley_state state;
+    parley_reason reason;
+    const parley_msg *trigger; /* the message that caused it (response, ACK, BYE, CANCEL), or NULL
+                                  for local causes */
+    const parley_sip_reason *sip_reason; /* the Reason header of the BYE or CANCEL that ended the
+                                            session, NULL when none */
+} parley_state_change;
+
+/* Progress of a REFER we sent (the model's ReferState), from the NOTIFYs of its implicit
+ * subscription (borrowed for the callback). */
+typedef struct parley_refer_progress {
+    uint32_t id;          /* the REFER's CSeq number (the NOTIFYs' Event id) */
+    void *op_user;        /* the user pointer given to parley_session_refer */
+    int status;           /* the sipfrag status: 100, 180, 200, 486...; 0 when the subscription
+                             ended without one (expired, or the session ended) */
+    const char *reason;   /* its reason phrase ("" when none) */
+    int final;            /* the subscription has ended: no more events for this REFER */
+    const parley_msg *notify; /* the NOTIFY, or NULL */
+} parley_refer_progress;
+
+/* Event callbacks: every one may be NULL. Everything they receive is borrowed for the call. */
 typedef struct parley_session_cbs {
-    void (*on_state)(parley_session *s, parley_state prev, parley_state now, parley_reason why,
-                     const parley_msg *trigger, void *user);
-    /* MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE, BENOTIFY inside the session: answer with
-     * parley_request_respond or defer; otherwise parley answers 200 (BENOTIFY: nothing). */
+    void (*on_state)(parley_session *s, const parley_state_change *ev, void *user);
+    /* MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE, BENOTIFY inside the session (see parley_request:
+     * answer, defer, or 200 by default; BENOTIFY is never answered). */
     void (*on_message)(parley_session *s, parley_request *req, void *user);
-    /* A REFER: parley_refer_in_accept or _decline; when NULL, REFER is declined (603). */
-    void (*on_refer)(parley_session *s, parley_refer_in *in, const parley_address *target,
+    /* A REFER to target (method: the Refer-To's method, NULL for INVITE). When NULL, REFERs are
+     * rejected 603. */
+    void (*on_refer)(parley_session *s, parley_refer_request *r, const parley_address *target,
                      const char *method, void *user);
-    /* A 3xx came for our INVITE. Return what to do; the default (no callback) is TRY_ALL. */
-    parley_redirect_action (*on_redirecting)(parley_session *s, const parley_address *targets,
-                                             size_t n, size_t current, void *user);
-    /* The INVITE got its 2xx: ack is there to delay the ACK or add headers to it. */
+    /* A NOTIFY about a REFER we sent, or the end of its subscription. */
+    void (*on_refer_progress)(parley_session *s, const parley_refer_progress *p, void *user);
+    /* A 3xx came for our INVITE. Return what to do (without the callback: TRY_ALL). */
+    parley_redirect_action (*on_redirecting)(parley_session *s, parley_redirect *r, void *user);
+    /* The INVITE got its 2xx: ack is there to defer the ACK or add headers to it. */
     void (*on_accepted)(parley_session *s, const parley_msg *response, parley_ack *ack, void *user);
     /* The ACK for our 2xx arrived (the INVITE transaction is complete). */
     void (*on_completed)(parley_session *s, const parley_msg *ack, void *user);
-    /* The peer sent BYE or CANCEL. */
+    /* The peer sent BYE or CANCEL (before the Disconnected state change). */
     void (*on_remote_end)(parley_session *s, const parley_msg *request, void *user);
     /* A 101-199 response to our INVITE (one per early dialog / fork). */
     void (*on_provisional)(parley_session *s, const parley_msg *response, void *user);
-    /* The remote participant's display name or endpoint id changed. */
+    /* The remote participant's display name or endpoint id changed (PARLEY_PCHG_* bits). */
     void (*on_participant_changed)(parley_session *s, const parley_participant *p, unsigned changed,
                                    void *user);
-    /* The peer's re-INVITE was handled (headers of the request; after the ACK). */
+    /* The peer's re-INVITE was handled (the request; after the ACK). */
     void (*on_reinvite)(parley_session *s, const parley_msg *request, void *user);
+    /* The last event: see "End of life" above. */
+    void (*on_released)(parley_session *s, void *user);
 } parley_session_cbs;
 
-/* Set before participating. */
+/* Sets the callbacks (copied): on an outgoing session before participating, on an incoming one
+ * before answering it (in on_session); PARLEY_E_STATE later. */
 int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cbs, void *user);
 
 /* ---- operations ---- */
@@ -222,47 +330,50 @@ int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cb
  * Outgoing (Idle): sends the INVITE (offer from get_offer, or none); cb gets the 2xx (error 0),
  * a failure response (PARLEY_E_FAILURE_RESPONSE), PARLEY_E_TIMEOUT, PARLEY_E_CONNECT...
  * Incoming (Incoming): sends the 200 (answer, or an offer when the INVITE had none); cb gets the
- * ACK. PARLEY_E_STATE in any other state (including after the caller CANCELled), with nothing
- * sent.
+ * ACK. PARLEY_E_STATE in any other state, or after terminate was called, with nothing sent. If
+ * the caller CANCELs before the loop ran the operation, cb gets PARLEY_E_TERMINATED.
  */
 int parley_session_participate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_done_cb cb, void *user);
+                               parley_session_done_cb cb, void *user);
 int parley_session_participate_sync(parley_session *s, const parley_header *headers,
                                     size_t nheaders, parley_result **out);
 
 enum {
     PARLEY_PROV_EARLY_MEDIA = 1, /* the answer to the INVITE's offer rides in the 1xx */
 };
-/* Incoming only, before participating: a 101-199 response. */
+/* Incoming only, before participating: a 101-199 response. With PARLEY_PROV_EARLY_MEDIA,
+ * get_answer is called; a refusal answers the INVITE 488 and ends the session. */
 int parley_session_provisional(parley_session *s, int code, const char *reason,
                                const parley_header *headers, size_t nheaders, unsigned flags);
 
 /* Connected: MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE, or BENOTIFY (completes when sent).
  * body NULL: no body; content type NULL: text/plain;charset=UTF-8. */
 int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
-                                const parley_header *headers, size_t nheaders, parley_done_cb cb,
-                                void *user);
+                                const parley_header *headers, size_t nheaders,
+                                parley_session_done_cb cb, void *user);
 int parley_session_send_message_sync(parley_session *s, parley_msg_type type,
                                      const parley_content *body, const parley_header *headers,
                                      size_t nheaders, parley_result **out);
 
-/* Connected: a re-INVITE with a new offer (get_offer must give one). One at a time
- * (PARLEY_E_AGAIN while another is pending either way). A 491 is retried once by itself after
- * the RFC 3261 §14.1 wait; cb runs once with the outcome. A failure keeps the old description;
- * 481 or 408 ends the session. */
+/* Connected: a re-INVITE with a new offer (get_offer must give one; a refusal completes with
+ * PARLEY_E_ABORTED). One at a time (PARLEY_E_AGAIN while another is pending either way). A 491
+ * is retried once by itself after the RFC 3261 §14.1 wait; cb runs once with the outcome. A
+ * failure keeps the old description; 481 or 408 ends the session. */
 int parley_session_renegotiate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_done_cb cb, void *user);
+                               parley_session_done_cb cb, void *user);
 int parley_session_renegotiate_sync(parley_session *s, const parley_header *headers,
                                     size_t nheaders, parley_result **out);
 
 /*
  * Ends the session whatever its state: Idle -> Disconnected; Connecting/Alerted -> CANCEL (sent
- * once a provisional arrived; a 2xx that crosses it is ACKed and BYEd); Connected -> BYE;
- * Incoming -> declined (603, or 486 when the INVITE was forked). Every pending operation fails
- * with PARLEY_E_TERMINATED. cb runs when the session is Disconnected.
+ * once a provisional arrived; a 2xx that crosses it is ACKed and BYEd; a CANCEL whose INVITE
+ * never gets its final answer ends the session after 64*T1); Connected -> BYE; Incoming ->
+ * rejected (603, or 486 when the INVITE was forked). Every pending operation fails with
+ * PARLEY_E_TERMINATED. cb runs when the session is Disconnected (with the BYE's answer when one
+ * was sent). PARLEY_E_STATE after on_released.
  */
 int parley_session_terminate(parley_session *s, const parley_header *headers, size_t nheaders,
-                             parley_done_cb cb, void *user);
+                             parley_session_done_cb cb, void *user);
 int parley_session_terminate_sync(parley_session *s, const parley_header *headers, size_t nheaders,
                                   parley_result **out);
 
@@ -274,24 +385,20 @@ int parley_session_reject(parley_session *s, int code, const char *reason,
 int parley_session_redirect(parley_session *s, int code, const parley_address *targets, size_t n,
                             const parley_header *headers, size_t nheaders);
 
-/* Connected: REFER the peer to target (RFC 3515). cb gets the REFER's final response (202
- * accepted); progress comes in NOTIFYs, reported through on_message. */
+/* Connected: REFER the peer to target (RFC 3515, with Referred-By of RFC 3892). cb gets the
+ * REFER's final response (202: accepted); then on_refer_progress reports each NOTIFY, with
+ * op_user = user, until one is final. */
 int parley_session_refer(parley_session *s, const parley_address *target,
-                         const parley_header *headers, size_t nheaders, parley_done_cb cb,
+                         const parley_header *headers, size_t nheaders, parley_session_done_cb cb,
                          void *user);
 int parley_session_refer_sync(parley_session *s, const parley_address *target,
                               const parley_header *headers, size_t nheaders, parley_result **out);
+/* Ends the subscription of the REFER with CSeq id from our side: its later NOTIFYs are answered
+ * 481 and on_refer_progress reports it once more, final, with status 0.
+ * PARLEY_E_NOTFOUND when no such subscription is active. */
+int parley_session_refer_end(parley_session *s, uint32_t id);
 
-/* In on_refer: accept (202, then NOTIFYs with parley_refer_in_notify) or decline (code 0 =
- * 603). */
-int parley_refer_in_accept(parley_refer_in *in, const parley_header *headers, size_t nheaders);
-int parley_refer_in_decline(parley_refer_in *in, int code, const char *reason,
-                            const parley_header *headers, size_t nheaders);
-/* Reports the referred request's progress as a message/sipfrag NOTIFY ("SIP/2.0 <code>
- * <text>"); final = 1 ends the implicit subscription. */
-int parley_refer_in_notify(parley_refer_in *in, int sipfrag_code, const char *text, int final);
-
-/* ---- properties ---- */
+/* ---- properties (any thread) ---- */
 
 const char *parley_session_call_id(const parley_session *s);
 const char *parley_session_from_tag(const parley_session *s); /* NULL until known */
@@ -303,12 +410,13 @@ int parley_session_is_incoming(const parley_session *s);
 const parley_participant *parley_session_local(const parley_session *s);
 const parley_participant *parley_session_remote(const parley_session *s);
 parley_endpoint *parley_session_endpoint(const parley_session *s);
-/* The peer's address ("127.0.0.1:5060") and transport ("UDP"...) of the last message. */
+/* The peer's address ("127.0.0.1:5060") and transport ("UDP"...) of the last message;
+ * PARLEY_E_NOTFOUND before any. */
 int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
                              const char **transport);
-/* Application data slot. */
+/* The application's data slot. */
 void parley_session_set_user(parley_session *s, void *user);
-void *parley_session_get_user(const parley_session *s);
+void *parley_session_user(const parley_session *s);
 
 #ifdef __cplusplus
 }

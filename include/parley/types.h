@@ -2,8 +2,18 @@
  * parley: the small value types every part of the API shares.
  *
  * Conventions: functions return 0 or a negative PARLEY_E_* code; strings are NUL-terminated
- * UTF-8; what parley hands to a callback is borrowed for the duration of the callback; what an
- * application hands to parley is copied before the call returns.
+ * UTF-8; what parley hands to a callback is borrowed for the duration of the callback (unless
+ * its header says otherwise); what an application hands to parley is copied before the call
+ * returns.
+ *
+ * Callbacks (the rules every header follows):
+ * - A callback never runs inside the public call that caused it, on any thread: an operation
+ *   checks its arguments and the state, returns, and its work (and every event it causes) runs
+ *   later from the endpoint's loop. An application is never re-entered while it holds its own
+ *   state across a parley call.
+ * - Callbacks run on the endpoint's loop thread, with no parley lock held.
+ * - Callback types take the object first and `void *user` last; a completion receives the
+ *   object it completed for.
  */
 #ifndef PARLEY_TYPES_H
 #define PARLEY_TYPES_H
@@ -18,6 +28,18 @@
 extern "C" {
 #endif
 
+/* The initialiser of a zeroed config struct: {0} in C, {} in C++ (no missing-field warning). */
+#ifdef __cplusplus
+#define PARLEY_ZERO_INIT                                                                           \
+    {                                                                                              \
+    }
+#else
+#define PARLEY_ZERO_INIT                                                                           \
+    {                                                                                              \
+        0                                                                                          \
+    }
+#endif
+
 typedef struct parley_endpoint parley_endpoint;
 typedef struct parley_session parley_session;
 typedef struct parley_request parley_request;
@@ -25,7 +47,8 @@ typedef struct parley_request parley_request;
 /* A custom header. Names the stack owns (Via, From, To, Call-ID, CSeq, Max-Forwards, Contact,
  * Route, Record-Route, Content-Type, Content-Length, RAck, RSeq) are refused with
  * PARLEY_E_HEADER_RESTRICTED; a name that is not a token or a value holding CR or LF with
- * PARLEY_E_INVAL. */
+ * PARLEY_E_INVAL. Supported, Allow and Require are merged with the stack's own values (one
+ * header field each on the wire, no value twice). */
 typedef struct parley_header {
     const char *name;
     const char *value;
@@ -38,8 +61,9 @@ typedef struct parley_content {
     size_t len;
 } parley_content;
 
-/* Where to send: a sip, sips or tel URI, and optionally one endpoint of that user (its epid,
- * sent as the epid parameter of To). The spec's RealTimeAddress. */
+/* Where to send: a sip, sips or tel URI, and optionally one endpoint of that user (its endpoint
+ * id, "epid" everywhere in parley: sent as the epid parameter of To). The spec's
+ * RealTimeAddress. */
 typedef struct parley_address {
     const char *uri;
     const char *epid;
@@ -63,8 +87,12 @@ typedef struct parley_result {
     const parley_msg *msg; /* the message that completed it (a response, or the ACK), or NULL */
 } parley_result;
 
-/* Completion of an asynchronous operation; runs on the endpoint's loop thread. */
-typedef void (*parley_done_cb)(void *user, const parley_result *r);
+/* Completion of a session operation: the session, how it ended (borrowed for the callback:
+ * parley_msg_ref() r->msg to keep it), the user pointer given to the operation. Runs once, on
+ * the loop thread, after the call that started the operation returned. May be NULL. */
+typedef void (*parley_session_done_cb)(parley_session *s, const parley_result *r, void *user);
+/* Completion of an endpoint operation; the same rules. May be NULL. */
+typedef void (*parley_endpoint_done_cb)(parley_endpoint *ep, const parley_result *r, void *user);
 
 /* Frees a result returned by a blocking (_sync) call. NULL is ignored. */
 void parley_result_free(parley_result *r);

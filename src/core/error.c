@@ -1,57 +1,52 @@
 #include "parley/error.h"
 
+/* One row per code: its number, symbolic name and description. */
+static const struct {
+    int code;
+    const char *name;
+    const char *text;
+} codes[] = {
+    {PARLEY_OK, "PARLEY_OK", "success"},
+    {PARLEY_E_INVAL, "PARLEY_E_INVAL", "invalid argument"},
+    {PARLEY_E_NOMEM, "PARLEY_E_NOMEM", "out of memory"},
+    {PARLEY_E_PARSE, "PARLEY_E_PARSE", "malformed input"},
+    {PARLEY_E_UNUSABLE, "PARLEY_E_UNUSABLE", "unusable message"},
+    {PARLEY_E_LIMIT, "PARLEY_E_LIMIT", "limit exceeded"},
+    {PARLEY_E_INCOMPLETE, "PARLEY_E_INCOMPLETE", "incomplete input"},
+    {PARLEY_E_STATE, "PARLEY_E_STATE", "not allowed in this state"},
+    {PARLEY_E_LOOP_THREAD, "PARLEY_E_LOOP_THREAD", "blocking call on the loop thread"},
+    {PARLEY_E_TIMEOUT, "PARLEY_E_TIMEOUT", "timed out"},
+    {PARLEY_E_CONNECT, "PARLEY_E_CONNECT", "connection failure"},
+    {PARLEY_E_TLS, "PARLEY_E_TLS", "TLS failure"},
+    {PARLEY_E_FAILURE_RESPONSE, "PARLEY_E_FAILURE_RESPONSE", "failure response"},
+    {PARLEY_E_TERMINATED, "PARLEY_E_TERMINATED", "terminated"},
+    {PARLEY_E_ABORTED, "PARLEY_E_ABORTED", "aborted"},
+    {PARLEY_E_AGAIN, "PARLEY_E_AGAIN", "try again"},
+    {PARLEY_E_HEADER_RESTRICTED, "PARLEY_E_HEADER_RESTRICTED", "header owned by the stack"},
+    {PARLEY_E_AUTH, "PARLEY_E_AUTH", "authentication failed"},
+    {PARLEY_E_POLICY, "PARLEY_E_POLICY", "refused by policy"},
+    {PARLEY_E_NOROUTE, "PARLEY_E_NOROUTE", "no route to target"},
+    {PARLEY_E_IO, "PARLEY_E_IO", "I/O error"},
+    {PARLEY_E_NOTFOUND, "PARLEY_E_NOTFOUND", "not found"},
+    {PARLEY_E_UNSUPPORTED, "PARLEY_E_UNSUPPORTED", "not supported"},
+    {PARLEY_E_EXISTS, "PARLEY_E_EXISTS", "already exists"},
+};
+
+/* The codes are 0, -1, -2...: the row of a code is its negation. */
+static int row(int err)
+{
+    int i = -err;
+    return i >= 0 && i < (int)(sizeof(codes) / sizeof(codes[0])) && codes[i].code == err ? i : -1;
+}
+
 const char *parley_strerror(int err)
 {
-    switch (err) {
-    case PARLEY_OK:
-        return "success";
-    case PARLEY_E_INVAL:
-        return "invalid argument";
-    case PARLEY_E_NOMEM:
-        return "out of memory";
-    case PARLEY_E_PARSE:
-        return "malformed input";
-    case PARLEY_E_UNUSABLE:
-        return "unusable message";
-    case PARLEY_E_LIMIT:
-        return "limit exceeded";
-    case PARLEY_E_INCOMPLETE:
-        return "incomplete input";
-    case PARLEY_E_STATE:
-        return "not allowed in this state";
-    case PARLEY_E_LOOP_THREAD:
-        return "blocking call on the loop thread";
-    case PARLEY_E_TIMEOUT:
-        return "timed out";
-    case PARLEY_E_CONNECT:
-        return "connection failure";
-    case PARLEY_E_TLS:
-        return "TLS failure";
-    case PARLEY_E_FAILURE_RESPONSE:
-        return "failure response";
-    case PARLEY_E_TERMINATED:
-        return "terminated";
-    case PARLEY_E_ABORTED:
-        return "aborted";
-    case PARLEY_E_AGAIN:
-        return "try again";
-    case PARLEY_E_HEADER_RESTRICTED:
-        return "header owned by the stack";
-    case PARLEY_E_AUTH:
-        return "authentication failed";
-    case PARLEY_E_POLICY:
-        return "refused by policy";
-    case PARLEY_E_NOROUTE:
-        return "no route to target";
-    case PARLEY_E_IO:
-        return "I/O error";
-    case PARLEY_E_NOTFOUND:
-        return "not found";
-    case PARLEY_E_UNSUPPORTED:
-        return "not supported";
-    case PARLEY_E_EXISTS:
-        return "already exists";
-    default:
-        return "unknown error";
-    }
+    int i = row(err);
+    return i < 0 ? "unknown error" : codes[i].text;
+}
+
+const char *parley_err_name(int err)
+{
+    int i = row(err);
+    return i < 0 ? "PARLEY_E_UNKNOWN" : codes[i].name;
 }

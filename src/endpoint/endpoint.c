@@ -78,7 +78,7 @@ static void on_trace(void *arg, bool sent, tp_proto proto, const tp_addr *local,
         .len = len,
         .time_us = pl_loop_wall_us(ep->loop),
     };
-    ep->cfg.on_trace(ep->cfg.user, &ev);
+    ep->cfg.on_trace(ep, &ev, ep->cfg.user);
 }
 
 /* ---- configuration ---- */
@@ -147,8 +147,8 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     static const char *const default_accept[] = {"text/plain", "message/cpim", NULL};
     ep->accept = dup_list(cfg->accept_types ? cfg->accept_types : default_accept);
     ep->max_body = cfg->max_message_body ? cfg->max_message_body : 65536;
-    if (cfg->endpoint_id) {
-        ep->epid = pl_str_dup(pl_str_c(cfg->endpoint_id));
+    if (cfg->epid) {
+        ep->epid = pl_str_dup(pl_str_c(cfg->epid));
     } else {
         char id[11];
         pl_rand_token(id, 10);
@@ -369,7 +369,7 @@ const char *parley_endpoint_uri(const parley_endpoint *ep)
     return ep->uri;
 }
 
-const char *parley_endpoint_id(const parley_endpoint *ep)
+const char *parley_endpoint_epid(const parley_endpoint *ep)
 {
     return ep->epid;
 }
@@ -543,8 +543,7 @@ bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype)
 
 void ep_print_allow(parley_endpoint *ep, pl_buf *b)
 {
-    pl_buf_puts(b, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER");
-    if (ep->cfg.on_message)
-        pl_buf_puts(b, ", MESSAGE");
-    pl_buf_puts(b, "\r\n");
+    /* the same list whatever the application set: in-session MESSAGE is always taken */
+    (void)ep;
+    pl_buf_puts(b, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE\r\n");
 }

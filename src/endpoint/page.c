@@ -20,9 +20,10 @@ typedef struct page_op {
     size_t len;
     sip_kv *hdrs;
     size_t nh;
-    parley_done_cb cb;
+    parley_endpoint_done_cb cb;
     void *user;
     ep_sender *sender;
+    pl_timer start; /* called on the loop thread: the start waits for the call to return */
     char call_id[32];
     char tag[EP_TAG_LEN + 1];
     bool linked;
@@ -30,6 +31,7 @@ typedef struct page_op {
 
 static void op_free(page_op *op)
 {
+    pl_loop_timer_stop(op->ep->loop, &op->start);
     if (op->linked)
         pl_list_remove(&op->link);
     if (op->sender)
@@ -48,7 +50,7 @@ static void complete(page_op *op, int err, const sip_msg *m)
     char reason[128];
     ep_result_from(&r, err, m, reason, sizeof(reason));
     if (op->cb)
-        op->cb(op->user, &r);
+        op->cb(op->ep, &r, op->user);
     op_free(op);
 }
 
@@ -152,6 +154,7 @@ static void send_benotify(page_op *op)
 static void start_on_loop(void *arg)
 {
     page_op *op = arg;
+    pl_loop_timer_stop(op->ep->loop, &op->start);
     parley_endpoint *ep = op->ep;
     if (ep->stopped || ep->stopping) {
         complete(op, PARLEY_E_TERMINATED, NULL);
@@ -168,13 +171,21 @@ static void start_on_loop(void *arg)
         complete(op, rc, NULL);
         return;
     }
-    pl_list_insert_tail(&ep->pages, &op->link);
-    op->linked = true;
+    if (!op->linked) {
+        pl_list_insert_tail(&ep->pages, &op->link);
+        op->linked = true;
+    }
+}
+
+static void start_timer(pl_timer *t, void *arg)
+{
+    (void)t;
+    start_on_loop(arg);
 }
 
 static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_address *to,
                        const parley_content *body, const parley_header *h, size_t nh,
-                       parley_done_cb cb, void *user, int *err)
+                       parley_endpoint_done_cb cb, void *user, int *err)
 {
     *err = PARLEY_E_INVAL;
     if (!ep || !to || !to->uri || !parley_msg_type_method(type))
@@ -188,6 +199,7 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
     if (!op)
         return NULL;
     op->ep = ep;
+    pl_timer_init(&op->start);
     op->type = type;
     op->cb = cb;
     op->user = user;
@@ -211,8 +223,8 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
 
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,
-                                 const parley_header *headers, size_t nheaders, parley_done_cb cb,
-                                 void *user)
+                                 const parley_header *headers, size_t nheaders,
+                                 parley_endpoint_done_cb cb, void *user)
 {
     int err;
     page_op *op = op_new(ep, type, to, body, headers, nheaders, cb, user, &err);
@@ -224,10 +236,27 @@ int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
         op_free(op);
         return PARLEY_E_INVAL;
     }
-    err = ep_call(ep, start_on_loop, op);
+    if (pl_loop_on_thread(ep->loop)) {
+        /* no completion inside the call: the start runs once the call returned */
+        if (ep->stopped)
+            err = PARLEY_E_TERMINATED;
+        else {
+            pl_loop_timer_start(ep->loop, &op->start, 0, start_timer, op);
+            pl_list_insert_tail(&ep->pages, &op->link); /* the endpoint's stop finds it */
+            op->linked = true;
+        }
+    } else {
+        err = ep_call(ep, start_on_loop, op);
+    }
     if (err)
         op_free(op);
     return err;
+}
+
+static void sync_done(parley_endpoint *ep, const parley_result *r, void *user)
+{
+    (void)ep;
+    ep_waiter_done(user, r);
 }
 
 int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
@@ -244,7 +273,7 @@ int parley_endpoint_send_message_sync(parley_endpoint *ep, parley_msg_type type,
     ep_waiter *w = ep_waiter_new();
     if (!w)
         return PARLEY_E_NOMEM;
-    int rc = parley_endpoint_send_message(ep, type, to, body, headers, nheaders, ep_waiter_done, w);
+    int rc = parley_endpoint_send_message(ep, type, to, body, headers, nheaders, sync_done, w);
     if (rc) {
         ep_waiter_cancel(w, rc);
         ep_waiter_wait(w, NULL);

@@ -57,6 +57,25 @@ const parley_msg *parley_request_msg(const parley_request *req)
     return req && req->t ? txn_server_request(req->t) : NULL;
 }
 
+parley_msg_type parley_request_type(const parley_request *req)
+{
+    const sip_msg *m = req && req->t ? txn_server_request(req->t) : NULL;
+    switch (m ? (sip_method)m->method_id : SIP_METHOD_MESSAGE) {
+    case SIP_METHOD_INFO:
+        return PARLEY_MSG_INFO;
+    case SIP_METHOD_OPTIONS:
+        return PARLEY_MSG_OPTIONS;
+    case SIP_METHOD_BENOTIFY:
+        return PARLEY_MSG_BENOTIFY;
+    case SIP_METHOD_SERVICE:
+        return PARLEY_MSG_SERVICE;
+    case SIP_METHOD_NOTIFY:
+        return PARLEY_MSG_NOTIFY;
+    default:
+        return PARLEY_MSG_MESSAGE;
+    }
+}
+
 parley_session *parley_request_session(const parley_request *req)
 {
     return req ? req->session : NULL;

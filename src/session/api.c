@@ -1,4 +1,8 @@
-/* The session operations: participate, terminate, renegotiate, and their blocking forms. */
+/*
+ * The session operations: participate, terminate, renegotiate, and their blocking forms. Each
+ * checks the state where it is called (on the loop: sess_run) and queues its work, which runs
+ * from the loop once the call returned (sess_op_queue): so no callback runs inside the call.
+ */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -8,7 +12,7 @@
 typedef struct op_args {
     const parley_header *h;
     size_t nh;
-    parley_done_cb cb;
+    parley_session_done_cb cb;
     void *user;
     void (*on_loop)(sess_call *c);
 } op_args;
@@ -20,54 +24,85 @@ static void drop(sess_op *op)
     sess_op_complete(op, 0, NULL);
 }
 
-static void participate_on_loop(sess_call *c)
+/* A new operation holding a copy of the call's headers, or NULL (c->rc says why). */
+static sess_op *new_op(sess_call *c, sess_op_kind kind)
 {
     op_args *a = c->args;
+    sess_op *op = sess_op_new(c->s, kind, a->cb, a->user);
+    if (op) {
+        op->hdrs = ep_copy_headers(a->h, a->nh);
+        op->nh = a->nh;
+        if (op->hdrs)
+            return op;
+        drop(op);
+    }
+    c->rc = PARLEY_E_NOMEM;
+    return NULL;
+}
+
+/* ---- participate ---- */
+
+static bool can_participate(const parley_session *s)
+{
+    if (s->participate || s->ending || s->answer_queued || s->released)
+        return false;
+    if (!s->incoming)
+        return s->state == PARLEY_STATE_IDLE;
+    return s->state == PARLEY_STATE_INCOMING && s->inv_txn;
+}
+
+static void participate_start(sess_op *op)
+{
+    parley_session *s = op->s;
+    s->participate = NULL; /* the slot held the queued operation; the flows set it again */
+    if (s->state == PARLEY_STATE_DISCONNECTED || s->ending) {
+        sess_op_complete(op, PARLEY_E_TERMINATED, NULL);
+        return;
+    }
+    int rc = s->incoming ? sess_uas_accept(s, op, op->hdrs, op->nh)
+                         : sess_uac_start(s, op, op->hdrs, op->nh);
+    if (rc)
+        sess_op_complete(op, rc, NULL);
+}
+
+static void participate_on_loop(sess_call *c)
+{
     parley_session *s = c->s;
-    bool outgoing = !s->incoming && s->state == PARLEY_STATE_IDLE;
-    bool incoming = s->incoming && s->state == PARLEY_STATE_INCOMING && s->inv_txn;
-    if ((!outgoing && !incoming) || s->participate) {
+    if (!can_participate(s)) {
         c->rc = PARLEY_E_STATE;
         return;
     }
-    sess_op *op = sess_op_new(s, OP_PARTICIPATE, a->cb, a->user);
-    if (!op) {
-        c->rc = PARLEY_E_NOMEM;
+    sess_op *op = new_op(c, OP_PARTICIPATE);
+    if (!op)
         return;
-    }
-    c->rc = outgoing ? sess_uac_start(s, op, a->h, a->nh) : sess_uas_accept(s, op, a->h, a->nh);
-    if (c->rc)
-        drop(op);
+    s->participate = op; /* a second participate is refused at once */
+    if (!s->incoming)
+        sess_register(s);
+    sess_op_queue(op, participate_start);
+    c->rc = 0;
 }
 
-static void terminate_on_loop(sess_call *c)
+/* ---- terminate ---- */
+
+static void terminate_start(sess_op *op)
 {
-    op_args *a = c->args;
-    parley_session *s = c->s;
-    sess_op *op = sess_op_new(s, OP_TERMINATE, a->cb, a->user);
-    if (!op) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
-    op->hdrs = ep_copy_headers(a->h, a->nh);
-    op->nh = a->nh;
-    if (!op->hdrs) {
-        drop(op);
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
-    c->rc = 0;
-    if (s->remote_ending && s->state != PARLEY_STATE_DISCONNECTED) {
-        /* from on_remote_end: the peer's BYE or CANCEL ends the session right after, with its
-         * reason; nothing to send (sess_end completes op) */
-        s->terminate = op;
-        return;
-    }
+    parley_session *s = op->s;
     parley_session_ref(s);
+    if (s->remote_ending && s->state != PARLEY_STATE_DISCONNECTED) {
+        /* the peer's BYE or CANCEL is ending the session with its reason: nothing to send
+         * (sess_end completes op) */
+        s->terminate = op;
+        parley_session_unref(s);
+        return;
+    }
     switch ((parley_state)s->state) {
     case PARLEY_STATE_IDLE:
     case PARLEY_STATE_REDIRECTING:
     case PARLEY_STATE_DISCONNECTED:
+        if (s->terminate) {
+            sess_op_complete(op, 0, NULL); /* one before it ends the session */
+            break;
+        }
         s->terminate = op;
         if (s->state == PARLEY_STATE_REDIRECTING)
             sess_uac_terminate(s);
@@ -76,7 +111,7 @@ static void terminate_on_loop(sess_call *c)
         sess_op_complete(s->terminate, 0, NULL);
         break;
     case PARLEY_STATE_INCOMING:
-        /* declining: 486 when the INVITE was forked (a 603 would end every fork) */
+        /* rejecting: 486 when the INVITE was forked (a 603 would end every fork) */
         s->terminate = op;
         sess_uas_final(s, s->forked ? 486 : 603, NULL, op->hdrs, op->nh, PL_STR_NULL);
         sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
@@ -84,15 +119,18 @@ static void terminate_on_loop(sess_call *c)
         break;
     case PARLEY_STATE_CONNECTING:
     case PARLEY_STATE_ALERTED:
-        if (s->incoming) {
-            /* our 200 waits for its ACK: the BYE may only follow the ACK (RFC 3261 §15) */
-            s->terminate = op;
+        if (s->terminate) {
+            /* a CANCEL is under way already: this one completes with the session */
             break;
         }
         s->terminate = op;
-        sess_uac_terminate(s);
+        if (!s->incoming)
+            sess_uac_terminate(s);
+        /* incoming: our 200 waits for its ACK; the BYE may only follow it (RFC 3261 §15) */
         break;
     case PARLEY_STATE_CONNECTED:
+        if (s->terminate && s->bye_sent)
+            break; /* the BYE is out: this one completes with the session */
         s->terminate = op;
         sess_uac_ack_pending(s);
         sess_send_bye(s, op->hdrs, op->nh, op);
@@ -102,29 +140,59 @@ static void terminate_on_loop(sess_call *c)
     parley_session_unref(s);
 }
 
-static void renegotiate_on_loop(sess_call *c)
+static void terminate_on_loop(sess_call *c)
 {
-    op_args *a = c->args;
     parley_session *s = c->s;
-    if (s->state != PARLEY_STATE_CONNECTED || !s->dlg) {
+    if (s->released) {
         c->rc = PARLEY_E_STATE;
         return;
     }
-    sess_op *op = sess_op_new(s, OP_REINVITE, a->cb, a->user);
-    if (!op) {
-        c->rc = PARLEY_E_NOMEM;
+    sess_op *op = new_op(c, OP_TERMINATE);
+    if (!op)
         return;
-    }
-    op->hdrs = ep_copy_headers(a->h, a->nh);
-    op->nh = a->nh;
-    c->rc = op->hdrs ? sess_reinvite_start(s, op) : PARLEY_E_NOMEM;
+    s->ending = true;
+    sess_op_queue(op, terminate_start);
+    c->rc = 0;
+}
+
+/* ---- renegotiate ---- */
+
+static int reinvite_blocked(const parley_session *s)
+{
+    if (s->state != PARLEY_STATE_CONNECTED || !s->dlg || s->ending)
+        return PARLEY_E_STATE;
+    if (s->reinv || s->reinv_queued || s->rin || s->ok_pending || (!s->incoming && !s->acked))
+        return PARLEY_E_AGAIN; /* an INVITE transaction is in progress (RFC 3261 §14.1) */
+    return 0;
+}
+
+static void renegotiate_start(sess_op *op)
+{
+    parley_session *s = op->s;
+    s->reinv_queued = false;
+    int rc = reinvite_blocked(s);
+    if (!rc)
+        rc = sess_reinvite_start(s, op);
+    if (rc)
+        sess_op_complete(op, rc, NULL);
+}
+
+static void renegotiate_on_loop(sess_call *c)
+{
+    parley_session *s = c->s;
+    c->rc = reinvite_blocked(s);
     if (c->rc)
-        drop(op);
+        return;
+    sess_op *op = new_op(c, OP_REINVITE);
+    if (!op)
+        return;
+    s->reinv_queued = true;
+    sess_op_queue(op, renegotiate_start);
 }
 
 /* ---- the public forms: arguments checked here, the work done on the loop ---- */
 
-static int start_op(parley_session *s, void *args, parley_done_cb cb, void *user)
+static int start_op(parley_session *s, void *args, parley_session_done_cb cb, void *user)
 {
     op_args *a = args;
     a->cb = cb;
@@ -134,7 +202,8 @@ static int start_op(parley_session *s, void *args, parley_done_cb cb, void *user
 }
 
 static int run_op(parley_session *s, void (*on_loop)(sess_call *c), const parley_header *h,
-                  size_t nh, parley_done_cb cb, void *user, bool sync, parley_result **out)
+                  size_t nh, parley_session_done_cb cb, void *user, bool sync,
+                  parley_result **out)
 {
     if (!s)
         return PARLEY_E_INVAL;
@@ -146,7 +215,7 @@ static int run_op(parley_session *s, void (*on_loop)(sess_call *c), const parley
 }
 
 int parley_session_participate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_done_cb cb, void *user)
+                               parley_session_done_cb cb, void *user)
 {
     return run_op(s, participate_on_loop, headers, nheaders, cb, user, false, NULL);
 }
@@ -158,7 +227,7 @@ int parley_session_participate_sync(parley_session *s, const parley_header *head
 }
 
 int parley_session_terminate(parley_session *s, const parley_header *headers, size_t nheaders,
-                             parley_done_cb cb, void *user)
+                             parley_session_done_cb cb, void *user)
 {
     return run_op(s, terminate_on_loop, headers, nheaders, cb, user, false, NULL);
 }
@@ -170,7 +239,7 @@ int parley_session_terminate_sync(parley_session *s, const parley_header *header
 }
 
 int parley_session_renegotiate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_done_cb cb, void *user)
+                               parley_session_done_cb cb, void *user)
 {
     return run_op(s, renegotiate_on_loop, headers, nheaders, cb, user, false, NULL);
 }

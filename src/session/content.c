@@ -37,7 +37,9 @@ int sess_get_offer(parley_session *s, sess_body *out)
     if (!s->has_oa || !s->oa.get_offer)
         return 0;
     parley_content c = {0};
+    parley_session_ref(s);
     int rc = s->oa.get_offer(s, &c, s->oa_user);
+    parley_session_unref(s);
     if (rc)
         return rc;
     return copy_content(&c, out);
@@ -61,11 +63,13 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
     if (!s->has_oa || !s->oa.get_answer)
-        return 0;
+        return PARLEY_E_UNSUPPORTED; /* an offer nobody can answer: 488 (RFC 3261 §13.2.1) */
     char ctype[256];
     parley_content offer, ans = {0};
     sess_content_of(offer_msg, &offer, ctype, sizeof(ctype));
+    parley_session_ref(s);
     int rc = s->oa.get_answer(s, &offer, &ans, s->oa_user);
+    parley_session_unref(s);
     if (rc)
         return rc;
     return copy_content(&ans, out);
@@ -78,11 +82,74 @@ void sess_set_answer(parley_session *s, const sip_msg *m)
     char ctype[256];
     parley_content ans;
     sess_content_of(m, &ans, ctype, sizeof(ctype));
+    parley_session_ref(s);
     s->oa.set_answer(s, &ans, s->oa_user);
+    parley_session_unref(s);
 }
 
-void sess_print_common(parley_session *s, pl_buf *b)
+/* Appends the comma-separated items of v not yet in line (case-insensitive) to line. */
+static void merge_items(pl_buf *line, const char *v)
 {
-    ep_print_allow(s->ep, b);
-    pl_buf_puts(b, "Supported: ms-benotify\r\n");
+    while (*v) {
+        while (*v == ' ' || *v == '\t' || *v == ',')
+            v++;
+        const char *e = v;
+        while (*e && *e != ',')
+            e++;
+        pl_str item = pl_str_trim(pl_str_span(v, e));
+        v = e;
+        if (!item.len)
+            continue;
+        bool have = false;
+        pl_str cur = pl_buf_str(line);
+        const char *colon = memchr(cur.p, ':', cur.len);
+        pl_str rest = colon ? pl_str_span(colon + 1, cur.p + cur.len) : cur;
+        while (rest.len && !have) {
+            const char *c = memchr(rest.p, ',', rest.len);
+            pl_str x = pl_str_trim(c ? pl_str_span(rest.p, c) : rest);
+            have = pl_str_casecmp_eq(x, item);
+            rest = c ? pl_str_span(c + 1, rest.p + rest.len) : PL_STR_NULL;
+        }
+        if (!have) {
+            pl_buf_puts(line, ", ");
+            pl_buf_put_str(line, item);
+        }
+    }
+}
+
+static bool is_named(const char *name, const char *want)
+{
+    return pl_str_casecmp_eq(pl_str_c(name), pl_str_c(want));
+}
+
+void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
+{
+    /* the stack's Allow and Supported, with what the application added merged in: one header
+     * field each, no value twice */
+    pl_buf allow, sup;
+    pl_buf_init(&allow, 128);
+    pl_buf_init(&sup, 64);
+    ep_print_allow(s->ep, &allow);
+    if (allow.len >= 2)
+        allow.len -= 2; /* its CRLF, put back below */
+    pl_buf_puts(&sup, "Supported: ms-benotify");
+    for (size_t i = 0; i < nh; i++) {
+        if (is_named(h[i].name, "Allow"))
+            merge_items(&allow, h[i].value);
+        else if (is_named(h[i].name, "Supported") || is_named(h[i].name, "k"))
+            merge_items(&sup, h[i].value);
+    }
+    pl_buf_put_str(b, pl_buf_str(&allow));
+    pl_buf_puts(b, "\r\n");
+    pl_buf_put_str(b, pl_buf_str(&sup));
+    pl_buf_puts(b, "\r\n");
+    pl_buf_free(&allow);
+    pl_buf_free(&sup);
+    /* the application's other headers */
+    for (size_t i = 0; i < nh; i++) {
+        if (is_named(h[i].name, "Allow") || is_named(h[i].name, "Supported") ||
+            is_named(h[i].name, "k"))
+            continue;
+        ep_print_headers(b, &h[i], 1);
+    }
 }

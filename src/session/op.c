@@ -5,7 +5,7 @@
 #include "parley/error.h"
 #include "session/sess.h"
 
-sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, void *user)
+sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_session_done_cb cb, void *user)
 {
     sess_op *op = pl_calloc(1, sizeof(*op));
     if (!op)
@@ -14,8 +14,21 @@ sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, vo
     op->kind = kind;
     op->cb = cb;
     op->user = user;
+    pl_list_init(&op->task.link);
     pl_list_insert_tail(&s->ops, &op->link);
     return op;
+}
+
+static void op_task_run(sess_task *t)
+{
+    sess_op *op = pl_container_of(t, sess_op, task);
+    op->start(op);
+}
+
+void sess_op_queue(sess_op *op, void (*start)(sess_op *op))
+{
+    op->start = start;
+    sess_task_queue(op->s, &op->task, op_task_run, NULL);
 }
 
 static void forget(parley_session *s, sess_op *op)
@@ -36,6 +49,7 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
         return;
     parley_session *s = op->s;
     op->done = true;
+    sess_task_cancel(&op->task); /* completed before it started (the session ended) */
     pl_list_remove(&op->link);
     forget(s, op);
     if (op->sender) {
@@ -45,11 +59,11 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
     parley_result r;
     char reason[128];
     ep_result_from(&r, err, m, reason, sizeof(reason));
-    if (op->cb) {
-        parley_session_ref(s);
-        op->cb(op->user, &r);
-        parley_session_unref(s);
-    }
+    if (op->kind == OP_TERMINATE && r.status == 481)
+        r.error = 0; /* our BYE crossed theirs (RFC 5407 §3.6): the session is over all the same */
+    parley_session_ref(s);
+    if (op->cb)
+        op->cb(s, &r, op->user);
     bool held = op->holds_session;
     pl_free(op->ctype);
     pl_free(op->body);
@@ -57,6 +71,8 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
     pl_free(op);
     if (held)
         parley_session_unref(s);
+    sess_maybe_release(s);
+    parley_session_unref(s);
 }
 
 void sess_op_fail_all(parley_session *s, int err)
@@ -128,8 +144,15 @@ int sess_run_ep(parley_endpoint *ep, sess_call *c)
     return c->rc;
 }
 
-int sess_sync(parley_session *s, int (*start)(parley_session *, void *, parley_done_cb, void *),
-              void *args, parley_result **out)
+static void sync_done(parley_session *s, const parley_result *r, void *user)
+{
+    (void)s;
+    ep_waiter_done(user, r);
+}
+
+int sess_sync(parley_session *s,
+              int (*start)(parley_session *, void *, parley_session_done_cb, void *), void *args,
+              parley_result **out)
 {
     if (out)
         *out = NULL;
@@ -140,7 +163,7 @@ int sess_sync(parley_session *s, int (*start)(parley_session *, void *, parley_d
     ep_waiter *w = ep_waiter_new();
     if (!w)
         return PARLEY_E_NOMEM;
-    int rc = start(s, args, ep_waiter_done, w);
+    int rc = start(s, args, sync_done, w);
     if (rc) {
         ep_waiter_cancel(w, rc);
         ep_waiter_wait(w, NULL);

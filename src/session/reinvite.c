@@ -30,7 +30,7 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_init(&contact, 128);
     pl_buf_init(&extra, 256);
     ep_print_contact(s->ep, &contact, a->listener, a->hostport);
-    sess_print_common(s, &extra);
+    sess_print_common(s, &extra, op->hdrs, op->nh);
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
     pl_buf_puts(&extra, "\r\n");
@@ -39,8 +39,6 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
         .cseq = s->reinv_cseq,
         .via = a->via,
         .contact = pl_buf_str(&contact),
-        .extra = op->hdrs,
-        .nextra = op->nh,
         .extra_raw = pl_buf_str(&extra),
         .content_type = pl_str_c(op->ctype),
         .body = pl_str_make(op->body, op->len),
@@ -158,8 +156,6 @@ static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
 
 int sess_reinvite_start(parley_session *s, sess_op *op)
 {
-    if (s->reinv || s->rin || s->ok_pending || (!s->incoming && !s->acked))
-        return PARLEY_E_AGAIN; /* an INVITE transaction is in progress (RFC 3261 §14.1) */
     sess_body offer;
     int rc = sess_get_offer(s, &offer);
     if (rc)
@@ -210,8 +206,11 @@ void sess_reinvite_free_all(parley_session *s)
     s->rin = NULL;
 }
 
-static void respond(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra,
-                    const sess_body *body, bool contact, pl_buf *out)
+/* A response to their re-INVITE: h (the application's headers) merged with our capabilities
+ * when it carries our Contact (2xx). */
+static void respond(parley_session *s, txn_server *t, int code, const char *reason,
+                    const sip_kv *h, size_t nh, pl_str extra, const sess_body *body, bool contact,
+                    pl_buf *out)
 {
     txn_server_print_head(t, out, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
     pl_buf_puts(out, "Server: ");
@@ -222,7 +221,9 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
         pl_buf_puts(out, "Contact: ");
         ep_print_contact_for(s->ep, out, rx->proto, &rx->remote);
         pl_buf_puts(out, "\r\n");
-        sess_print_common(s, out);
+        sess_print_common(s, out, h, nh);
+    } else {
+        ep_print_headers(out, h, nh);
     }
     pl_buf_put_str(out, extra);
     if (body && body->data)
@@ -235,7 +236,7 @@ static void send_simple(parley_session *s, txn_server *t, int code, pl_str extra
 {
     pl_buf b;
     pl_buf_init(&b, 512);
-    respond(s, t, code, NULL, extra, NULL, false, &b);
+    respond(s, t, code, NULL, NULL, 0, extra, NULL, false, &b);
     if (pl_buf_ok(&b))
         txn_server_respond(t, (unsigned)code, b.data, b.len);
     pl_buf_free(&b);
@@ -250,12 +251,15 @@ static void on_rin_cancel(void *tu, txn_server *t, sip_msg *cancel)
         return;
     r->answered = true;
     send_simple(s, t, 487, PL_STR_NULL);
-    if (s->has_oa && s->oa.reinvite_cancelled)
+    if (s->has_oa && s->oa.reinvite_cancelled && !s->released)
         s->oa.reinvite_cancelled(s, r, s->oa_user);
     retire_rin(s);
 }
 
 static const txn_server_cb rin_txn_cb = {NULL, on_rin_cancel, NULL};
+
+static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, size_t nh,
+                       sess_op *op);
 
 void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
 {
@@ -264,7 +268,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
         return;
     }
     /* §14.2: an INVITE transaction is not over: ours waits for our ACK (UAS), or our ACK for
-     * their 2xx has not gone (UAC: delayed, or the answer it carries not ready) */
+     * their 2xx has not gone (UAC: deferred, or the answer it carries not ready) */
     bool unacked = !s->incoming && !s->acked;
     if (s->ok_pending || s->rin || unacked || s->state != PARLEY_STATE_CONNECTED) {
         char ra[40];
@@ -285,7 +289,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     s->rin = r;
     txn_server_set_tu(t, &rin_txn_cb, s);
     parley_session_ref(s);
-    if (s->has_oa && s->oa.offer_in_reinvite) {
+    if (s->has_oa && s->oa.offer_in_reinvite && !s->released) {
         char ctype[256];
         parley_content offer;
         if (r->had_offer)
@@ -293,9 +297,10 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
         r->in_callback = true;
         s->oa.offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
         r->in_callback = false;
-    } else {
-        parley_reinvite_accept(r, NULL, 0, NULL, NULL);
     }
+    /* the default: accept */
+    if (s->rin == r && !r->answered && !r->answering && !r->deferred)
+        accept_now(s, r, NULL, 0, NULL);
     parley_session_unref(s);
 }
 
@@ -310,60 +315,31 @@ void sess_reinvite_abort(parley_session *s)
 
 /* ---- the application's answers to their re-INVITE ---- */
 
-typedef struct rin_args {
-    parley_reinvite *r;
-    int code;
-    const char *reason;
-    const parley_header *h;
-    size_t nh;
-    const parley_content *body;
-    parley_done_cb cb;
-    void *user;
-} rin_args;
-
-static void accept_on_loop(sess_call *c)
+/* 200 with our answer (or offer); op (may be NULL) completes on the ACK. */
+static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, size_t nh,
+                       sess_op *op)
 {
-    rin_args *a = c->args;
-    parley_reinvite *r = a->r;
-    parley_session *s = c->s;
-    if (s->rin != r || r->answered || s->state != PARLEY_STATE_CONNECTED) {
-        c->rc = PARLEY_E_STATE;
-        return;
-    }
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
+    txn_server *t = r->t;
     sess_body body = {0};
     int refused = r->had_offer ? sess_get_answer(s, r->req, &body) : sess_get_offer(s, &body);
     r->answered = true;
-    txn_server *t = r->t;
     if (refused) {
         /* the offer cannot be answered: 488, the dialog and the old description survive */
         send_simple(s, t, 488, PL_STR_NULL);
-        pl_free(kv);
         retire_rin(s);
-        c->rc = PARLEY_E_ABORTED;
+        sess_op_complete(op, PARLEY_E_ABORTED, NULL);
         return;
     }
-    sess_op *op = sess_op_new(s, OP_REINVITE_ACCEPT, a->cb, a->user);
     pl_buf b;
     pl_buf_init(&b, 1024 + body.len);
-    pl_buf extra;
-    pl_buf_init(&extra, 128);
-    ep_print_headers(&extra, kv, a->nh);
-    respond(s, t, 200, NULL, pl_buf_str(&extra), &body, true, &b);
-    pl_buf_free(&extra);
-    pl_free(kv);
+    respond(s, t, 200, NULL, h, nh, PL_STR_NULL, &body, true, &b);
     bool offered = !r->had_offer && body.data;
     sess_body_free(&body);
-    if (!op || !pl_buf_ok(&b)) {
+    if (!pl_buf_ok(&b)) {
         pl_buf_free(&b);
-        sess_op_complete(op, PARLEY_E_NOMEM, NULL);
         send_simple(s, t, 500, PL_STR_NULL);
         retire_rin(s);
-        c->rc = PARLEY_E_NOMEM;
+        sess_op_complete(op, PARLEY_E_NOMEM, NULL);
         return;
     }
     dlg_refresh_target(s->dlg, r->req); /* a successful target refresh (RFC 3261 §12.2.2) */
@@ -372,11 +348,82 @@ static void accept_on_loop(sess_call *c)
     sip_msg_free(s->ok_req);
     s->ok_req = parley_msg_ref(r->req); /* for on_reinvite once the ACK came */
     retire_rin(s);
-    c->rc = 0;
+}
+
+/* The handle may be answered: it is the pending one, not answered or about to be, and the call
+ * comes in the callback or after the deferral. */
+static int answerable(parley_reinvite *r)
+{
+    parley_session *s = r->s;
+    if (s->rin != r || r->answered || r->answering || s->released ||
+        (!r->in_callback && !r->deferred))
+        return PARLEY_E_STATE;
+    return 0;
+}
+
+int parley_reinvite_defer(parley_reinvite *r)
+{
+    if (!r)
+        return PARLEY_E_INVAL;
+    if (!r->in_callback || r->deferred || r->answered || r->answering)
+        return PARLEY_E_STATE;
+    r->deferred = true;
+    return 0;
+}
+
+const parley_msg *parley_reinvite_msg(const parley_reinvite *r)
+{
+    return r ? r->req : NULL;
+}
+
+static void accept_start(sess_op *op)
+{
+    parley_session *s = op->s;
+    parley_reinvite *r = op->arg;
+    if (s->rin != r || r->answered || s->state != PARLEY_STATE_CONNECTED) {
+        sess_op_complete(op, PARLEY_E_STATE, NULL);
+        return;
+    }
+    accept_now(s, r, op->hdrs, op->nh, op);
+}
+
+typedef struct rin_args {
+    parley_reinvite *r;
+    int code;
+    const char *reason;
+    const parley_header *h;
+    size_t nh;
+    const parley_content *body;
+    parley_session_done_cb cb;
+    void *user;
+} rin_args;
+
+static void accept_on_loop(sess_call *c)
+{
+    rin_args *a = c->args;
+    parley_reinvite *r = a->r;
+    c->rc = answerable(r);
+    if (c->rc)
+        return;
+    sess_op *op = sess_op_new(c->s, OP_REINVITE_ACCEPT, a->cb, a->user);
+    if (op)
+        op->hdrs = ep_copy_headers(a->h, a->nh);
+    if (!op || !op->hdrs) {
+        if (op) {
+            op->cb = NULL;
+            sess_op_complete(op, 0, NULL);
+        }
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    op->nh = a->nh;
+    op->arg = r;
+    r->answering = true;
+    sess_op_queue(op, accept_start);
 }
 
 int parley_reinvite_accept(parley_reinvite *r, const parley_header *headers, size_t nheaders,
-                           parley_done_cb cb, void *user)
+                           parley_session_done_cb cb, void *user)
 {
     if (!r)
         return PARLEY_E_INVAL;
@@ -388,57 +435,61 @@ int parley_reinvite_accept(parley_reinvite *r, const parley_header *headers, siz
     return sess_run(r->s, &c);
 }
 
-/* A non-2xx answer to the re-INVITE with the application's headers (and body). */
-static int answer_with(parley_session *s, const rin_args *a, const sess_body *body)
+/* A non-2xx answer to the re-INVITE (a rejection or a provisional) from a work item. */
+static void answer_work(sess_work *w)
 {
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv)
-        return PARLEY_E_NOMEM;
-    pl_buf extra, b;
-    pl_buf_init(&extra, 128);
+    parley_session *s = w->task.s;
+    parley_reinvite *r = w->obj;
+    if (s->rin != r || r->answered || !r->t)
+        return;
+    pl_buf b;
     pl_buf_init(&b, 512);
-    ep_print_headers(&extra, kv, a->nh);
-    respond(s, a->r->t, a->code, a->reason, pl_buf_str(&extra), body, false, &b);
-    int rc = pl_buf_ok(&b) ? txn_server_respond(a->r->t, (unsigned)a->code, b.data, b.len)
-                           : PARLEY_E_NOMEM;
-    pl_buf_free(&extra);
+    respond(s, r->t, w->code, w->reason, w->hdrs, w->nh, PL_STR_NULL, &w->body, false, &b);
+    if (pl_buf_ok(&b))
+        txn_server_respond(r->t, (unsigned)w->code, b.data, b.len);
     pl_buf_free(&b);
-    pl_free(kv);
-    return rc;
+    if (w->code >= 200) {
+        r->answered = true;
+        retire_rin(s);
+    }
 }
 
-static void decline_on_loop(sess_call *c)
+static void answer_on_loop(sess_call *c)
 {
     rin_args *a = c->args;
     parley_reinvite *r = a->r;
-    parley_session *s = c->s;
-    if (s->rin != r || r->answered) {
-        c->rc = PARLEY_E_STATE;
+    c->rc = answerable(r);
+    if (c->rc)
+        return;
+    sess_work *w = sess_work_new(c->s, answer_work, a->h, a->nh);
+    if (w) {
+        w->obj = r;
+        w->code = a->code;
+        w->reason = a->reason ? pl_str_dup(pl_str_c(a->reason)) : NULL;
+        if (a->body && a->body->body) {
+            parley_content bc = *a->body;
+            if (!bc.content_type)
+                bc.content_type = "text/plain";
+            w->body.ctype = pl_str_dup(pl_str_c(bc.content_type));
+            w->body.data = pl_malloc(bc.len ? bc.len : 1);
+            if (w->body.data)
+                memcpy(w->body.data, bc.body, bc.len);
+            w->body.len = bc.len;
+        }
+    }
+    if (!w || (a->reason && !w->reason) || (a->body && a->body->body && !w->body.data)) {
+        sess_work_free(w);
+        c->rc = PARLEY_E_NOMEM;
         return;
     }
-    sess_body body = {0};
-    if (a->body && a->body->body) {
-        body.ctype = (char *)(a->body->content_type ? a->body->content_type : "text/plain");
-        body.data = (void *)a->body->body;
-        body.len = a->body->len;
-    }
-    int rc = answer_with(s, a, &body);
-    if (rc == PARLEY_E_NOMEM) { /* nothing sent: the application may try again */
-        c->rc = rc;
-        return;
-    }
-    r->answered = true;
-    retire_rin(s);
-    c->rc = rc;
-    if (!rc && a->cb) {
-        parley_result res = {0, a->code, "", NULL};
-        a->cb(a->user, &res);
-    }
+    if (a->code >= 200)
+        r->answering = true;
+    sess_work_queue(c->s, w);
 }
 
-int parley_reinvite_decline(parley_reinvite *r, int code, const char *reason,
-                            const parley_header *headers, size_t nheaders,
-                            const parley_content *body, parley_done_cb cb, void *user)
+int parley_reinvite_reject(parley_reinvite *r, int code, const char *reason,
+                           const parley_header *headers, size_t nheaders,
+                           const parley_content *body)
 {
     if (!r || (code && (code < 300 || code > 699)) || (body && body->len && !body->body))
         return PARLEY_E_INVAL;
@@ -447,21 +498,9 @@ int parley_reinvite_decline(parley_reinvite *r, int code, const char *reason,
     int rc = sess_header_check(headers, nheaders);
     if (rc)
         return rc;
-    rin_args a = {r, code ? code : 488, reason, headers, nheaders, body, cb, user};
-    sess_call c = {r->s, decline_on_loop, 0, &a};
+    rin_args a = {r, code ? code : 488, reason, headers, nheaders, body, NULL, NULL};
+    sess_call c = {r->s, answer_on_loop, 0, &a};
     return sess_run(r->s, &c);
-}
-
-static void provisional_on_loop(sess_call *c)
-{
-    rin_args *a = c->args;
-    parley_reinvite *r = a->r;
-    parley_session *s = c->s;
-    if (s->rin != r || r->answered) {
-        c->rc = PARLEY_E_STATE;
-        return;
-    }
-    c->rc = answer_with(s, a, NULL);
 }
 
 int parley_reinvite_provisional(parley_reinvite *r, int code, const parley_header *headers,
@@ -473,6 +512,6 @@ int parley_reinvite_provisional(parley_reinvite *r, int code, const parley_heade
     if (rc)
         return rc;
     rin_args a = {r, code, NULL, headers, nheaders, NULL, NULL, NULL};
-    sess_call c = {r->s, provisional_on_loop, 0, &a};
+    sess_call c = {r->s, answer_on_loop, 0, &a};
     return sess_run(r->s, &c);
 }

@@ -54,32 +54,48 @@ static void neg_set_answer(parley_session *s, const parley_content *answer, void
         parley_sdp_neg_rollback(user);
 }
 
-static void neg_offer_in_response(parley_session *s, parley_pending_answer *p,
-                                  const parley_content *offer, void *user)
-{
-    (void)s;
-    (void)offer;
-    (void)user;
-    parley_pending_answer_ready(p, NULL, 0);
-}
-
-static void neg_offer_in_reinvite(parley_session *s, parley_reinvite *r,
-                                  const parley_content *offer, void *user)
-{
-    (void)s;
-    (void)offer;
-    (void)user;
-    parley_reinvite_accept(r, NULL, 0, NULL, NULL);
-}
-
+/* offer_in_response and offer_in_reinvite are left out: their defaults (answer at once,
+ * accept) are what a negotiator wants */
 static const parley_oa_ops sdp_ops = {
-    neg_get_offer,         neg_get_answer,        neg_set_answer,
-    neg_offer_in_response, neg_offer_in_reinvite, NULL,
+    neg_get_offer, neg_get_answer, neg_set_answer, NULL, NULL, NULL,
 };
 
-int parley_session_use_sdp(parley_session *s, parley_sdp_neg *neg)
+typedef struct use_args {
+    const parley_sdp_cfg *cfg;
+} use_args;
+
+static void use_sdp_on_loop(sess_call *c)
 {
-    if (!s || !neg)
+    use_args *a = c->args;
+    parley_session *s = c->s;
+    bool incoming_ok = s->incoming && s->state == PARLEY_STATE_INCOMING;
+    bool outgoing_ok = !s->incoming && s->state == PARLEY_STATE_IDLE;
+    if ((!incoming_ok && !outgoing_ok) || s->participate || s->ending || s->released) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    /* a negotiator of the session's own: its o= id and version belong to this session only */
+    parley_sdp_neg *neg = NULL;
+    c->rc = parley_sdp_neg_create(a->cfg, &neg);
+    if (c->rc)
+        return;
+    parley_sdp_neg_free(s->neg);
+    s->neg = neg;
+    s->oa = sdp_ops;
+    s->oa_user = neg;
+    s->has_oa = true;
+}
+
+int parley_session_use_sdp(parley_session *s, const parley_sdp_cfg *cfg)
+{
+    if (!s || !cfg)
         return PARLEY_E_INVAL;
-    return parley_session_set_offer_answer(s, &sdp_ops, neg);
+    use_args a = {cfg};
+    sess_call c = {s, use_sdp_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+parley_sdp_neg *parley_session_sdp(parley_session *s)
+{
+    return s ? s->neg : NULL;
 }

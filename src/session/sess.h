@@ -11,6 +11,7 @@
 #include "parley/session.h"
 
 struct parley_participant {
+    parley_session *owner; /* its lock guards the strings */
     char *uri;
     char *epid;
     char *name;
@@ -26,13 +27,28 @@ typedef enum sess_op_kind {
     OP_REINVITE_ACCEPT,
 } sess_op_kind;
 
+/*
+ * Work of a public call, run from the loop after the call returned (the API contract: no
+ * callback inside the call that caused it). Tasks of an endpoint run in the order they were
+ * queued, from a zero-delay timer; each holds a reference on its session while queued.
+ */
+typedef struct sess_task {
+    pl_list link; /* in the registry's tasks while queued */
+    parley_session *s;
+    void (*run)(struct sess_task *t);
+    void (*free)(struct sess_task *t); /* after run (NULL: nothing to free) */
+} sess_task;
+
 /* One pending operation with its completion. */
 typedef struct sess_op {
     pl_list link; /* in s->ops */
     parley_session *s;
     sess_op_kind kind;
-    parley_done_cb cb;
+    parley_session_done_cb cb;
     void *user;
+    sess_task task;                /* its start, while queued */
+    void (*start)(struct sess_op *op); /* what the task runs */
+    void *arg;                     /* the start's own data (a reinvite, a refer target...) */
     ep_sender *sender; /* the request it sent, if any */
     /* message / refer: what to send */
     const char *method;
@@ -48,14 +64,17 @@ typedef struct sess_op {
 
 struct parley_ack {
     parley_session *s;
-    bool delayed;
-    bool sent;
+    bool deferred;
+    bool sent;    /* or queued to be sent */
     bool in_callback;
 };
 
 struct parley_pending_answer {
     parley_session *s;
     bool active;    /* waiting for ready */
+    bool deferred;
+    bool answering; /* ready was called: its task will send the ACK */
+    bool in_callback;
     sip_msg *offer; /* the 2xx that carried the offer (a reference) */
 };
 
@@ -66,20 +85,39 @@ struct parley_reinvite {
     sip_msg *req;
     bool had_offer;
     bool answered;
+    bool answering; /* an answer was called for: its task sends it */
+    bool deferred;
     bool in_callback;
 };
 
-struct parley_refer_in {
+struct parley_refer_request {
     pl_list link; /* in s->refers, freed with the session */
     parley_session *s;
     txn_server *t;
+    sip_msg *req;
     bool answered;
+    bool answering;
+    bool deferred;
+    bool in_callback;
+    bool accepting;    /* the answer queued is an acceptance */
+    bool notify_final; /* the final NOTIFY is queued: no more */
     bool accepted;
     bool ended;
     char *target;
     char *method;
     char *epid;
 };
+
+/* A REFER we sent whose implicit subscription is active (RFC 3515 §2.4.4). */
+typedef struct sess_refer_sub {
+    pl_list link; /* in s->refer_subs */
+    parley_session *s;
+    uint32_t id; /* the REFER's CSeq */
+    void *op_user;
+    bool accepted; /* its 2xx came */
+    bool ending;   /* parley_session_refer_end was called */
+    pl_timer expiry;
+} sess_refer_sub;
 
 /* A body the application gave (copied). */
 typedef struct sess_body {
@@ -88,18 +126,28 @@ typedef struct sess_body {
     size_t len;
 } sess_body;
 
-/* Per endpoint: the dialogs and sessions. */
+/* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
 typedef struct sess_registry {
+    parley_endpoint *ep;
     pl_hash dialogs;
-    pl_list sessions;
+    pl_list sessions; /* not yet Disconnected */
+    pl_list ended;    /* Disconnected, on_released still to come */
     parley_session_cb on_session;
     void *on_session_user;
+    pl_list tasks;
+    pl_timer task_timer;
 } sess_registry;
 
 struct parley_session {
     atomic_uint refs;
-    pl_list link; /* in the registry's sessions while not Disconnected */
-    bool registered;
+    pl_list link;     /* in the registry's sessions while not Disconnected, then in ended */
+    bool registered;  /* in sessions */
+    bool reg_ref;     /* the registry holds a reference, until on_released */
+    bool released;    /* on_released has run */
+    bool ending;      /* terminate was called */
+    bool answer_queued; /* incoming: reject or redirect was called; its work is queued */
+    bool reinv_queued; /* renegotiate was called; its task has not run yet */
+    sess_task release_task;
     parley_endpoint *ep;
     sess_registry *reg;
     pthread_mutex_t mu;          /* guards the strings the getters return */
@@ -124,7 +172,10 @@ struct parley_session {
     tp_rx last_rx;
     bool has_rx;
     pl_list ops;
-    pl_list refers; /* REFERs received (parley_refer_in) */
+    pl_list refers;     /* REFERs received (parley_refer_request) */
+    pl_list refer_subs; /* subscriptions of REFERs we sent (sess_refer_sub) */
+    struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
+    sip_msg *end_msg;   /* the BYE or CANCEL that ended the session (for its Reason) */
 
     dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
     pl_list early; /* outgoing: early dialogs, one per To tag */
@@ -135,7 +186,9 @@ struct parley_session {
     ep_sender *inv;
     uint32_t inv_cseq;
     char *inv_local_hdr;
-    char *inv_extra;    /* custom header lines of participate, for redirected INVITEs */
+    char *inv_extra;    /* the INVITE's capabilities and custom header lines */
+    sip_kv *inv_hdrs;   /* participate's headers (and those on_redirecting added) */
+    size_t inv_nh;
     sess_body inv_body; /* the INVITE's offer, for redirected attempts */
     bool inv_offer;
     bool inv_provisional;
@@ -151,7 +204,9 @@ struct parley_session {
     struct parley_pending_answer pend;
     char **targets; /* redirection targets */
     size_t ntargets, next_target;
-    bool redirect_all; /* the application said TRY_ALL for this list */
+    bool redirect_all;  /* the application said TRY_ALL for this list */
+    sip_msg *redirect_msg; /* the 3xx the targets came from */
+    pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
 
     /* incoming INVITE */
     txn_server *inv_txn;
@@ -191,12 +246,17 @@ struct parley_session {
     /* ending */
     sess_op *terminate;
     bool bye_sent;
+    bool bye_pending;   /* our BYE awaits its answer: the dialog still takes a crossing BYE */
     bool remote_ending; /* the peer's BYE or CANCEL is being handled */
     parley_reason end_reason;
 };
 
 /* session.c */
 sess_registry *sess_registry_get(parley_endpoint *ep);
+/* Queues on_released once the session is Disconnected and every operation completed. */
+void sess_maybe_release(parley_session *s);
+/* The registry takes the session (and a reference until on_released). */
+void sess_register(parley_session *s);
 /* A new session with one reference and its lists, buffers and timers initialised. */
 parley_session *sess_alloc(parley_endpoint *ep);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
@@ -222,8 +282,38 @@ void sess_set_local_tag(parley_session *s, const char *tag);
 parley_session *sess_from_dialog(dlg *d);
 int sess_header_check(const parley_header *h, size_t n);
 
+/* task.c: the work of public calls, run from the loop after the calls returned */
+/* Queues t (run then free, in order with every other task of the endpoint). */
+void sess_task_queue(parley_session *s, sess_task *t, void (*run)(sess_task *),
+                     void (*free_fn)(sess_task *));
+/* Takes t out of the queue without running it (its free is not called). */
+void sess_task_cancel(sess_task *t);
+/* Runs every queued task now (endpoint shutdown), bounded. */
+void sess_tasks_drain(sess_registry *reg);
+
+/* The work of a public call without a completion of its own (answers, responses). */
+typedef struct sess_work {
+    sess_task task;
+    void (*fn)(struct sess_work *w);
+    void *obj; /* the handle it is about (reinvite, refer request, ack, pending answer) */
+    int code;
+    unsigned flags;
+    char *reason;
+    sip_kv *hdrs;
+    size_t nh;
+    sess_body body;
+    char *extra; /* header lines printed already (a redirection's Contacts) */
+} sess_work;
+/* A work item for s with a copy of the headers; NULL when out of memory. */
+sess_work *sess_work_new(parley_session *s, void (*fn)(sess_work *w), const parley_header *h,
+                         size_t nh);
+void sess_work_queue(parley_session *s, sess_work *w);
+void sess_work_free(sess_work *w); /* one that was not queued */
+
 /* op.c */
-sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_done_cb cb, void *user);
+sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_session_done_cb cb, void *user);
+/* Starts op from the loop once the public call returned. */
+void sess_op_queue(sess_op *op, void (*start)(sess_op *op));
 void sess_op_complete(sess_op *op, int err, const sip_msg *m);
 void sess_op_fail_all(parley_session *s, int err);
 /* Runs fn(arg) on the loop thread and waits until it ran; returns what fn stored in *rc. */
@@ -237,7 +327,8 @@ int sess_run(parley_session *s, sess_call *c);
 /* The same for work of the endpoint's with no session yet (c->s stays NULL). */
 int sess_run_ep(parley_endpoint *ep, sess_call *c);
 /* Blocking helper for the _sync forms. */
-int sess_sync(parley_session *s, int (*start)(parley_session *, void *args, parley_done_cb, void *),
+int sess_sync(parley_session *s,
+              int (*start)(parley_session *, void *args, parley_session_done_cb, void *),
               void *args, parley_result **out);
 
 /* content.c: offer/answer helpers */
@@ -249,11 +340,13 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size);
-void sess_print_common(parley_session *s, pl_buf *b);
+/* Allow and Supported (the stack's, merged with the application's h), then h's other
+ * headers: for the messages that carry the stack's capabilities. */
+void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
 
 /* uac.c */
 parley_reason sess_reason_for_status(int status);
-int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_t nh);
+int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
 void sess_uac_terminate(parley_session *s);
 void sess_uac_stray(parley_session *s, sip_msg *m);
 /* A 2xx to an INVITE of a session that has ended: ACK and BYE it without a session. */
@@ -268,7 +361,7 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf
 
 /* uas.c */
 void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
-int sess_uas_accept(parley_session *s, sess_op *op, const parley_header *h, size_t nh);
+int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
 int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
                          size_t nh, unsigned flags);
 int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv *h, size_t nh,
@@ -279,12 +372,39 @@ void sess_on_ack(parley_session *s, sip_msg *ack);
 void sess_stop_2xx(parley_session *s);
 
 /* indialog.c */
+/* A public in-dialog request call (a message, a REFER): checked where it is called, prepared
+ * (prepare fills the operation: method, body, headers), then started from the loop. */
+typedef struct sess_req_args {
+    parley_msg_type type;
+    const parley_content *body;
+    const parley_header *h;
+    size_t nh;
+    parley_session_done_cb cb;
+    void *user;
+    const parley_address *target;
+    sess_op_kind kind;
+    int (*prepare)(sess_op *op, const struct sess_req_args *a);
+    void (*start)(sess_op *op); /* NULL: sess_request_start */
+} sess_req_args;
+int sess_request_call(parley_session *s, sess_req_args *a, parley_session_done_cb cb, void *user,
+                      bool sync, parley_result **out);
+void sess_request_start(sess_op *op);
+/* A response in the dialog (our tag, Server) with extra header lines and no body. */
+void sess_answer(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra);
+/* refer.c */
+void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m);
 bool sess_on_dialog_request(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
 /* Sends an in-dialog request for op (method and body in op); completes op on the final
  * response. */
 int sess_send_in_dialog(parley_session *s, sess_op *op);
 void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op);
-void sess_refer_in_free(struct parley_refer_in *in);
+void sess_refer_request_free(struct parley_refer_request *in);
+/* A NOTIFY for a REFER we sent (true when it was one). */
+bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m);
+/* Ends every subscription of REFERs we sent (the session ends). */
+void sess_refer_subs_end(parley_session *s);
+/* Our REFER got its final response. */
+void sess_refer_sub_answered(parley_session *s, sess_op *op, const sip_msg *m);
 
 /* reinvite.c */
 int sess_reinvite_start(parley_session *s, sess_op *op);

@@ -4,8 +4,10 @@
 
 #include "core/alloc.h"
 #include "parley/error.h"
+#include "parley/sdp.h"
 #include "session/sess.h"
 #include "sip/print.h"
+#include "sip/reason.h"
 #include "sip/uri.h"
 
 typedef struct grave {
@@ -78,10 +80,27 @@ static void shutdown_hook(parley_endpoint *ep)
     sess_registry *reg = ep->sessions;
     if (!reg)
         return;
-    while (!pl_list_empty(&reg->sessions)) {
-        parley_session *s = pl_container_of(reg->sessions.next, parley_session, link);
-        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+    /* every session ends, every operation completes (a BYE in flight too: the endpoint will not
+     * hear its answer), the queued work runs, and each session gets its on_released */
+    for (int round = 0; round < 100; round++) {
+        while (!pl_list_empty(&reg->sessions)) {
+            parley_session *s = pl_container_of(reg->sessions.next, parley_session, link);
+            sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+        }
+        pl_list_each_safe(pos, tmp, &reg->ended)
+        {
+            parley_session *s = pl_container_of(pos, parley_session, link);
+            parley_session_ref(s);
+            while (!pl_list_empty(&s->ops))
+                sess_op_complete(pl_container_of(s->ops.next, sess_op, link), 0, NULL);
+            sess_maybe_release(s);
+            parley_session_unref(s);
+        }
+        sess_tasks_drain(reg);
+        if (pl_list_empty(&reg->sessions) && pl_list_empty(&reg->ended))
+            break;
     }
+    pl_loop_timer_stop(ep->loop, &reg->task_timer);
     pl_hash_free(&reg->dialogs);
     pl_free(reg);
     ep->sessions = NULL;
@@ -98,7 +117,11 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
         pl_free(reg);
         return NULL;
     }
+    reg->ep = ep;
     pl_list_init(&reg->sessions);
+    pl_list_init(&reg->ended);
+    pl_list_init(&reg->tasks);
+    pl_timer_init(&reg->task_timer);
     ep->sessions = reg;
     ep->invite_request = sess_on_invite;
     ep->dialog_request = sess_on_dialog_request;
@@ -122,6 +145,9 @@ static void participant_free(parley_participant *p)
 static void free_session(parley_session *s)
 {
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
+    parley_sdp_neg_free(s->neg);
+    sip_msg_free(s->end_msg);
+    sip_msg_free(s->redirect_msg);
     dlg_free(s->dlg);
     pl_list_each_safe(pos, tmp, &s->early)
     {
@@ -142,7 +168,12 @@ static void free_session(parley_session *s)
         pl_free(g);
     }
     while (!pl_list_empty(&s->refers))
-        sess_refer_in_free(pl_container_of(s->refers.next, parley_refer_in, link));
+        sess_refer_request_free(pl_container_of(s->refers.next, parley_refer_request, link));
+    while (!pl_list_empty(&s->refer_subs)) {
+        sess_refer_sub *sub = pl_container_of(s->refer_subs.next, sess_refer_sub, link);
+        pl_list_remove(&sub->link);
+        pl_free(sub);
+    }
     sess_reinvite_free_all(s);
     sip_msg_free(s->ok_req);
     participant_free(&s->local);
@@ -158,6 +189,7 @@ static void free_session(parley_session *s)
     pl_free(s->request_uri);
     pl_free(s->inv_local_hdr);
     pl_free(s->inv_extra);
+    pl_free(s->inv_hdrs);
     pl_free(s->answer_tag);
     sess_body_free(&s->inv_body);
     pl_free(s->early_ctype);
@@ -195,6 +227,10 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
     pl_list_init(&s->refers);
+    pl_list_init(&s->refer_subs);
+    pl_list_init(&s->release_task.link);
+    s->local.owner = s;
+    s->remote.owner = s;
     pl_list_init(&s->rins);
     pl_list_init(&s->early);
     pl_list_init(&s->forks);
@@ -205,14 +241,44 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_buf_init(&s->early_answer, 0);
     pl_timer_init(&s->ok_timer);
     pl_timer_init(&s->glare_timer);
+    pl_timer_init(&s->cancel_timer);
     return s;
 }
 
-static void registry_add(parley_session *s)
+void sess_register(parley_session *s)
 {
+    if (s->registered || s->reg_ref)
+        return;
     pl_list_insert_tail(&s->reg->sessions, &s->link);
     s->registered = true;
-    parley_session_ref(s); /* the registry's reference, until Disconnected */
+    s->reg_ref = true;
+    parley_session_ref(s); /* the registry's reference, until on_released */
+}
+
+static void release_run(sess_task *t)
+{
+    parley_session *s = t->s;
+    if (s->released || !pl_list_empty(&s->ops) || s->state != PARLEY_STATE_DISCONNECTED)
+        return; /* an operation came meanwhile: its completion queues this again */
+    s->released = true;
+    if (s->dlg)
+        dlg_table_remove(&s->reg->dialogs, s->dlg);
+    if (s->cbs.on_released)
+        s->cbs.on_released(s, s->cbs_user);
+    if (s->reg_ref) {
+        if (pl_list_linked(&s->link))
+            pl_list_remove(&s->link);
+        s->reg_ref = false;
+        parley_session_unref(s); /* the registry's (the task holds one more) */
+    }
+}
+
+void sess_maybe_release(parley_session *s)
+{
+    if (s->released || s->state != PARLEY_STATE_DISCONNECTED || !pl_list_empty(&s->ops) ||
+        pl_list_linked(&s->release_task.link) || !s->reg)
+        return;
+    sess_task_queue(s, &s->release_task, release_run, NULL);
 }
 
 void sess_keep_string(parley_session *s, char *old)
@@ -267,7 +333,7 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
     pl_buf_free(&name);
     if (m && m->contact)
         set_prop(s, &s->remote.contact, m->contact->uri.raw);
-    if (notify && changed && s->cbs.on_participant_changed)
+    if (notify && changed && s->cbs.on_participant_changed && !s->released)
         s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 
@@ -290,7 +356,8 @@ void sess_attach_dialog(parley_session *s, dlg *d)
 
 static void detach_dialogs(parley_session *s)
 {
-    if (s->dlg)
+    /* while our BYE is out the dialog still answers a crossing BYE (indialog.c) */
+    if (s->dlg && !s->bye_pending)
         dlg_table_remove(&s->reg->dialogs, s->dlg);
     pl_list_each(pos, &s->early)
     {
@@ -304,8 +371,22 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
     if (prev == st)
         return;
     s->state = st;
-    if (s->cbs.on_state)
-        s->cbs.on_state(s, prev, st, why, trigger, s->cbs_user);
+    if (!s->cbs.on_state || s->released)
+        return;
+    parley_state_change ev = {prev, st, why, trigger, NULL};
+    /* the Reason header (RFC 3326) of the BYE or CANCEL that ended the session */
+    sip_reason r;
+    parley_sip_reason sr;
+    char proto[32];
+    const sip_msg *ending = st == PARLEY_STATE_DISCONNECTED ? s->end_msg : NULL;
+    if (ending && sip_reason_get(ending, &r) == 0) {
+        snprintf(proto, sizeof(proto), "%.*s", (int)r.protocol.len, r.protocol.p);
+        sr = (parley_sip_reason){proto, r.cause, r.has_text ? r.text : NULL};
+        ev.sip_reason = &sr;
+    }
+    parley_session_ref(s);
+    s->cbs.on_state(s, &ev, s->cbs_user);
+    parley_session_unref(s);
 }
 
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger)
@@ -333,19 +414,27 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
         s->inv_txn = NULL;
     }
     sess_reinvite_abort(s);
+    pl_loop_timer_stop(loop, &s->cancel_timer);
     s->end_reason = why;
+    if (trigger && trigger->is_request &&
+        (trigger->method_id == SIP_METHOD_BYE || trigger->method_id == SIP_METHOD_CANCEL) &&
+        !s->end_msg)
+        s->end_msg = parley_msg_ref((sip_msg *)trigger);
+    if (s->registered && s->reg) {
+        /* no message reaches the session any more; it waits in ended for on_released */
+        detach_dialogs(s);
+        pl_list_remove(&s->link);
+        pl_list_insert_tail(&s->reg->ended, &s->link);
+        s->registered = false;
+    }
+    sess_refer_subs_end(s);
     sess_set_state(s, PARLEY_STATE_DISCONNECTED, why, trigger);
     /* operations that end with the session complete after the state change, like those that
      * succeed with it; a slot that on_state emptied is skipped */
     for (size_t i = 0; i < nfin; i++)
         sess_op_complete(*fin[i].slot, fin[i].err, fin[i].m);
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
-    if (s->registered && s->reg) {
-        detach_dialogs(s);
-        pl_list_remove(&s->link);
-        s->registered = false;
-        parley_session_unref(s); /* the registry's reference */
-    }
+    sess_maybe_release(s);
     parley_session_unref(s);
 }
 
@@ -394,8 +483,8 @@ static void create_on_loop(sess_call *c)
         c->rc = PARLEY_E_NOMEM;
         return;
     }
-    registry_add(s);
-    a->out = s; /* the caller's reference is the one from sess_alloc */
+    /* registered when it participates: until then the caller's reference is the only one */
+    a->out = s;
     c->rc = 0;
 }
 
@@ -466,10 +555,22 @@ typedef struct set_args {
     void *user;
 } set_args;
 
+/* Callbacks and the contract are set before the session does anything. */
+static bool settable(const parley_session *s)
+{
+    if (s->participate || s->ending || s->released)
+        return false;
+    return s->incoming ? s->state == PARLEY_STATE_INCOMING : s->state == PARLEY_STATE_IDLE;
+}
+
 static void set_cbs_on_loop(sess_call *c)
 {
     set_args *a = c->args;
     parley_session *s = c->s;
+    if (!settable(s)) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
     if (a->ops)
         s->cbs = *(const parley_session_cbs *)a->ops;
     else
@@ -491,6 +592,10 @@ static void set_oa_on_loop(sess_call *c)
 {
     set_args *a = c->args;
     parley_session *s = c->s;
+    if (!settable(s)) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
     s->has_oa = a->ops != NULL;
     if (a->ops)
         s->oa = *(const parley_oa_ops *)a->ops;
@@ -515,7 +620,7 @@ void parley_session_set_user(parley_session *s, void *user)
         s->app_user = user;
 }
 
-void *parley_session_get_user(const parley_session *s)
+void *parley_session_user(const parley_session *s)
 {
     return s ? s->app_user : NULL;
 }
@@ -588,24 +693,26 @@ parley_endpoint *parley_session_endpoint(const parley_session *s)
     return s ? s->ep : NULL;
 }
 
+/* Participants' strings are replaced on the loop thread (the old ones stay alive): reading the
+ * slot under the session's lock is enough for any thread. */
 const char *parley_participant_uri(const parley_participant *p)
 {
-    return p ? p->uri : NULL;
+    return p ? get_prop(p->owner, &p->uri) : NULL;
 }
 
 const char *parley_participant_epid(const parley_participant *p)
 {
-    return p ? p->epid : NULL;
+    return p ? get_prop(p->owner, &p->epid) : NULL;
 }
 
 const char *parley_participant_name(const parley_participant *p)
 {
-    return p ? p->name : NULL;
+    return p ? get_prop(p->owner, &p->name) : NULL;
 }
 
 const char *parley_participant_contact(const parley_participant *p)
 {
-    return p ? p->contact : NULL;
+    return p ? get_prop(p->owner, &p->contact) : NULL;
 }
 
 int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,

@@ -69,12 +69,11 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_terminate(&contact);
     if (contact.data)
         sess_set_local_contact(s, contact.data);
-    sess_print_common(s, &extra);
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
     pl_buf_puts(&extra, "\r\n");
     if (s->inv_extra)
-        pl_buf_puts(&extra, s->inv_extra);
+        pl_buf_puts(&extra, s->inv_extra); /* capabilities and the application's headers */
     sip_req_parts p = {
         .method = PL_STR_LIT("INVITE"),
         .ruri = pl_str_c(s->request_uri),
@@ -285,84 +284,102 @@ static void kill_fork(parley_session *s, const sip_msg *m)
 
 /* ---- ACK control handed to on_accepted ---- */
 
-int parley_ack_delay(parley_ack *a)
-{
-    if (!a || !a->in_callback || a->sent || a->s->pend.active)
-        return PARLEY_E_STATE;
-    a->delayed = true;
-    return 0;
-}
-
-typedef struct ack_args {
-    parley_ack *a;
-    const parley_header *h;
+typedef struct handle_args {
+    void *h; /* the handle */
+    const parley_header *hdrs;
     size_t nh;
-} ack_args;
+    void (*check)(sess_call *c); /* sets c->rc; 0 marks the handle as answering */
+    void (*fn)(sess_work *w);
+} handle_args;
 
-static void ack_send_on_loop(sess_call *c)
+/* Checks the handle where the call is made, then queues its work. */
+static void handle_on_loop(sess_call *c)
 {
-    ack_args *x = c->args;
-    parley_ack *a = x->a;
-    parley_session *s = a->s;
-    if (a->sent || s->pend.active || !s->dlg || s->state == PARLEY_STATE_DISCONNECTED) {
-        c->rc = PARLEY_E_STATE;
+    handle_args *a = c->args;
+    a->check(c);
+    if (c->rc)
         return;
-    }
-    sip_kv *kv = ep_copy_headers(x->h, x->nh);
-    if (!kv) {
+    sess_work *w = sess_work_new(c->s, a->fn, a->hdrs, a->nh);
+    if (!w) {
         c->rc = PARLEY_E_NOMEM;
         return;
     }
-    sess_send_ack(s, kv, x->nh, NULL);
-    pl_free(kv);
-    a->sent = true;
-    c->rc = 0;
+    w->obj = a->h;
+    sess_work_queue(c->s, w);
+}
+
+static int run_handle(parley_session *s, handle_args *a)
+{
+    int rc = sess_header_check(a->hdrs, a->nh);
+    if (rc)
+        return rc;
+    sess_call c = {s, handle_on_loop, 0, a};
+    return sess_run(s, &c);
+}
+
+int parley_ack_defer(parley_ack *a)
+{
+    if (!a)
+        return PARLEY_E_INVAL;
+    if (!a->in_callback || a->sent || a->deferred || a->s->pend.active)
+        return PARLEY_E_STATE;
+    a->deferred = true;
+    return 0;
+}
+
+static void ack_check(sess_call *c)
+{
+    parley_ack *a = ((handle_args *)c->args)->h;
+    parley_session *s = a->s;
+    bool ok = !a->sent && !s->pend.active && s->dlg && s->state != PARLEY_STATE_DISCONNECTED &&
+              (a->in_callback || a->deferred);
+    c->rc = ok ? 0 : PARLEY_E_STATE;
+    if (ok)
+        a->sent = true;
+}
+
+static void ack_work(sess_work *w)
+{
+    parley_session *s = w->task.s;
+    if (!s->dlg || s->acked || s->state == PARLEY_STATE_DISCONNECTED)
+        return;
+    sess_send_ack(s, w->hdrs, w->nh, NULL);
 }
 
 int parley_ack_send(parley_ack *a, const parley_header *headers, size_t nheaders)
 {
     if (!a)
         return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    ack_args x = {a, headers, nheaders};
-    sess_call c = {a->s, ack_send_on_loop, 0, &x};
-    return sess_run(a->s, &c);
+    handle_args x = {a, headers, nheaders, ack_check, ack_work};
+    return run_handle(a->s, &x);
 }
 
 /* ---- the null-offer flow: the answer goes in the ACK ---- */
 
-typedef struct ready_args {
-    parley_pending_answer *p;
-    const parley_header *h;
-    size_t nh;
-} ready_args;
-
-static void ready_on_loop(sess_call *c)
+int parley_pending_answer_defer(parley_pending_answer *p)
 {
-    ready_args *x = c->args;
-    parley_pending_answer *p = x->p;
-    parley_session *s = p->s;
-    if (!p->active || !p->offer || s->state == PARLEY_STATE_DISCONNECTED) {
-        c->rc = PARLEY_E_STATE;
+    if (!p)
+        return PARLEY_E_INVAL;
+    if (!p->in_callback || !p->active || p->answering || p->deferred)
+        return PARLEY_E_STATE;
+    p->deferred = true;
+    return 0;
+}
+
+/* Sends the ACK with the answer to the offer in the 2xx (h: the application's headers). */
+static void pending_answer_send(parley_session *s, const sip_kv *h, size_t nh)
+{
+    parley_pending_answer *p = &s->pend;
+    if (!p->active || !p->offer || s->state == PARLEY_STATE_DISCONNECTED)
         return;
-    }
-    sip_kv *kv = ep_copy_headers(x->h, x->nh);
-    if (!kv) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
     p->active = false;
     sess_body ans;
     int refused = sess_get_answer(s, p->offer, &ans);
-    sess_send_ack(s, kv, x->nh, refused ? NULL : &ans);
+    sess_send_ack(s, h, nh, refused ? NULL : &ans);
     if (!refused)
         sess_body_free(&ans);
-    pl_free(kv);
     sip_msg_free(p->offer);
     p->offer = NULL;
-    c->rc = 0;
     if (refused) {
         /* an offer the application cannot answer: the session cannot stand (RFC 3264 §6) */
         sess_send_bye(s, NULL, 0, NULL);
@@ -370,17 +387,28 @@ static void ready_on_loop(sess_call *c)
     }
 }
 
+static void ready_check(sess_call *c)
+{
+    parley_pending_answer *p = ((handle_args *)c->args)->h;
+    bool ok = p->active && p->offer && !p->answering &&
+              p->s->state != PARLEY_STATE_DISCONNECTED && (p->in_callback || p->deferred);
+    c->rc = ok ? 0 : PARLEY_E_STATE;
+    if (ok)
+        p->answering = true;
+}
+
+static void ready_work(sess_work *w)
+{
+    pending_answer_send(w->task.s, w->hdrs, w->nh);
+}
+
 int parley_pending_answer_ready(parley_pending_answer *p, const parley_header *headers,
                                 size_t nheaders)
 {
     if (!p)
         return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    ready_args x = {p, headers, nheaders};
-    sess_call c = {p->s, ready_on_loop, 0, &x};
-    return sess_run(p->s, &c);
+    handle_args x = {p, headers, nheaders, ready_check, ready_work};
+    return run_handle(p->s, &x);
 }
 
 /* ---- responses to the INVITE ---- */
@@ -429,6 +457,23 @@ static void drop_early_dialogs(parley_session *s)
     }
 }
 
+static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m);
+
+/* Our CANCEL was sent 64*T1 ago and the INVITE still has no final response: RFC 3261 §9.1 says
+ * to consider the INVITE transaction cancelled. */
+static void on_cancel_timer(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    parley_session *s = arg;
+    if (s->dlg || (s->state != PARLEY_STATE_CONNECTING && s->state != PARLEY_STATE_ALERTED))
+        return;
+    if (s->inv) {
+        ep_sender_release(s->inv);
+        s->inv = NULL;
+    }
+    fail_invite(s, PARLEY_E_TIMEOUT, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+}
+
 static void send_cancel(parley_session *s)
 {
     txn_client *t = s->inv ? ep_sender_txn(s->inv) : NULL;
@@ -436,8 +481,11 @@ static void send_cancel(parley_session *s)
         return;
     const sip_kv *h = s->terminate ? s->terminate->hdrs : NULL;
     size_t nh = s->terminate ? s->terminate->nh : 0;
-    if (txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0)
+    if (txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0) {
         s->cancel_sent = true;
+        const txn_timers *tt = txn_layer_timers(s->ep->txn);
+        pl_loop_timer_start(s->ep->loop, &s->cancel_timer, 64ull * tt->t1, on_cancel_timer, s);
+    }
 }
 
 static void on_provisional(parley_session *s, sip_msg *m)
@@ -459,7 +507,7 @@ static void on_provisional(parley_session *s, sip_msg *m)
         s->answer_tag = pl_str_dup(m->to->tag);
         sess_set_answer(s, m);
     }
-    if (s->cbs.on_provisional)
+    if (s->cbs.on_provisional && !s->released)
         s->cbs.on_provisional(s, m, s->cbs_user);
 }
 
@@ -509,6 +557,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
     parley_session_ref(s);
     bool null_offer = !s->inv_offer;
     s->ack_ctl = (struct parley_ack){s, false, false, true};
+    pl_loop_timer_stop(s->ep->loop, &s->cancel_timer);
     /* the answer in force is this dialog's: again when early media came from another fork */
     if (!null_offer &&
         (!s->answer_seen || !s->answer_tag || !pl_str_eq(pl_str_c(s->answer_tag), tag))) {
@@ -516,11 +565,9 @@ static void on_2xx(parley_session *s, sip_msg *m)
         sess_set_answer(s, m);
     }
     if (null_offer && sess_msg_has_body(m) && s->has_oa) {
-        s->pend.s = s;
-        s->pend.active = true;
-        s->pend.offer = parley_msg_ref(m);
+        s->pend = (struct parley_pending_answer){s, true, false, false, false, parley_msg_ref(m)};
     }
-    if (s->cbs.on_accepted)
+    if (s->cbs.on_accepted && !s->released)
         s->cbs.on_accepted(s, m, &s->ack_ctl, s->cbs_user);
     s->ack_ctl.in_callback = false;
     if (s->pend.active) {
@@ -528,11 +575,14 @@ static void on_2xx(parley_session *s, sip_msg *m)
             char ctype[256];
             parley_content offer;
             sess_content_of(m, &offer, ctype, sizeof(ctype));
+            s->pend.in_callback = true;
             s->oa.offer_in_response(s, &s->pend, &offer, s->oa_user);
-        } else {
-            parley_pending_answer_ready(&s->pend, NULL, 0);
+            s->pend.in_callback = false;
         }
-    } else if (!s->ack_ctl.delayed && !s->ack_ctl.sent && s->state != PARLEY_STATE_DISCONNECTED) {
+        /* the default: the answer goes now */
+        if (!s->pend.answering && !s->pend.deferred)
+            pending_answer_send(s, NULL, 0);
+    } else if (!s->ack_ctl.deferred && !s->ack_ctl.sent && s->state != PARLEY_STATE_DISCONNECTED) {
         sess_send_ack(s, NULL, 0, NULL);
         s->ack_ctl.sent = true;
     }
@@ -553,6 +603,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
 /* Contacts of a 3xx, highest q first (RFC 3261 §8.1.3.4), without loops back to us. */
 static void collect_targets(parley_session *s, const sip_msg *m)
 {
+    sip_msg_free(s->redirect_msg);
+    s->redirect_msg = parley_msg_ref((sip_msg *)m);
     for (size_t i = 0; i < s->ntargets; i++)
         pl_free(s->targets[i]);
     pl_free(s->targets);
@@ -617,21 +669,61 @@ static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *
     parley_session_unref(s);
 }
 
+/* The INVITE's header lines: the capabilities merged with participate's headers, then the
+ * headers on_redirecting added for the next INVITEs (extra may be NULL). */
+static int print_invite_headers(parley_session *s, const parley_header *extra, size_t nextra)
+{
+    size_t n = s->inv_nh + nextra;
+    parley_header *all = pl_calloc(n ? n : 1, sizeof(*all));
+    if (!all)
+        return PARLEY_E_NOMEM;
+    for (size_t i = 0; i < s->inv_nh; i++)
+        all[i] = (parley_header){s->inv_hdrs[i].name, s->inv_hdrs[i].value};
+    for (size_t i = 0; i < nextra; i++)
+        all[s->inv_nh + i] = extra[i];
+    sip_kv *kv = ep_copy_headers(all, n);
+    pl_free(all);
+    if (!kv)
+        return PARLEY_E_NOMEM;
+    pl_buf lines;
+    pl_buf_init(&lines, 256);
+    sess_print_common(s, &lines, kv, n);
+    char *text = pl_buf_steal(&lines, NULL);
+    if (!text) {
+        pl_free(kv);
+        return PARLEY_E_NOMEM;
+    }
+    pl_free(s->inv_extra);
+    s->inv_extra = text;
+    if (nextra) {
+        /* later redirections keep what was added */
+        pl_free(s->inv_hdrs);
+        s->inv_hdrs = kv;
+        s->inv_nh = n;
+    } else {
+        pl_free(kv);
+    }
+    return 0;
+}
+
 /* Tries the next redirection target; false when none is left or wanted. */
 static bool follow_redirect(parley_session *s, const sip_msg *m)
 {
     while (s->next_target < s->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
         size_t cur = s->next_target;
         parley_redirect_action act = PARLEY_REDIRECT_TRY_ALL;
-        if (s->cbs.on_redirecting && !s->redirect_all) {
+        if (s->cbs.on_redirecting && !s->redirect_all && !s->released) {
             parley_address *addrs = pl_calloc(s->ntargets, sizeof(*addrs));
             if (!addrs)
                 return false;
             for (size_t i = 0; i < s->ntargets; i++)
                 addrs[i].uri = s->targets[i];
-            act = s->cbs.on_redirecting(s, addrs, s->ntargets, cur, s->cbs_user);
+            parley_redirect r = {s->redirect_msg, addrs, s->ntargets, cur, NULL, 0};
+            act = s->cbs.on_redirecting(s, &r, s->cbs_user);
             pl_free(addrs);
-            if (s->state == PARLEY_STATE_DISCONNECTED || s->cancel_wanted)
+            if (r.nheaders && ep_check_headers(r.headers, r.nheaders) == 0)
+                print_invite_headers(s, r.headers, r.nheaders);
+            if (s->state == PARLEY_STATE_DISCONNECTED || s->cancel_wanted || s->ending)
                 return false;
         }
         if (act == PARLEY_REDIRECT_TRY_NONE)
@@ -704,12 +796,15 @@ static void on_inv_fail(void *arg, ep_sender *snd, int err)
 
 /* ---- starting and ending ---- */
 
-int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_t nh)
+int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
 {
     /* what an attempt that failed here left (participate may be called again) */
     pl_free(s->inv_local_hdr);
     pl_free(s->inv_extra);
+    pl_free(s->inv_hdrs);
     s->inv_local_hdr = s->inv_extra = NULL;
+    s->inv_hdrs = NULL;
+    s->inv_nh = 0;
     sess_body_free(&s->inv_body);
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
@@ -718,14 +813,15 @@ int sess_uac_start(parley_session *s, sess_op *op, const parley_header *h, size_
     pl_buf_init(&self, 128);
     ep_print_self(s->ep, &self, s->local.uri, s->local.name, tag);
     s->inv_local_hdr = pl_buf_steal(&self, NULL);
-    pl_buf extra;
-    pl_buf_init(&extra, 128);
-    sip_kv *kv = ep_copy_headers(h, nh);
-    if (kv)
-        ep_print_headers(&extra, kv, nh);
-    pl_free(kv);
-    s->inv_extra = pl_buf_steal(&extra, NULL);
-    if (!s->inv_local_hdr || !s->inv_extra || (nh && !kv))
+    parley_header *ph = pl_calloc(nh ? nh : 1, sizeof(*ph));
+    for (size_t i = 0; ph && i < nh; i++)
+        ph[i] = (parley_header){h[i].name, h[i].value};
+    s->inv_hdrs = ph ? ep_copy_headers(ph, nh) : NULL;
+    pl_free(ph);
+    if (!s->inv_local_hdr || !s->inv_hdrs)
+        return PARLEY_E_NOMEM;
+    s->inv_nh = nh;
+    if (print_invite_headers(s, NULL, 0) != 0)
         return PARLEY_E_NOMEM;
     int rc = sess_get_offer(s, &s->inv_body);
     if (rc)

@@ -15,8 +15,10 @@
 
 /* ---- responses to the INVITE ---- */
 
+/* The head of a response to the INVITE; with contact (1xx, 2xx): our Contact, capabilities and
+ * the application's headers h; without: h as they are. */
 static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code,
-                           const char *reason, bool contact)
+                           const char *reason, bool contact, const sip_kv *h, size_t nh)
 {
     /* our tag, and our epid beside it (MS-SIPRE), as in the dialog's local To value */
     const sip_msg *req = txn_server_request(t);
@@ -28,8 +30,9 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
                           code > 100 ? pl_str_c(tag) : PL_STR_NULL);
     if (code > 100 && code < 300) {
         /* a response that makes a dialog copies the Record-Route (RFC 3261 §12.1.1) */
-        for (const sip_hdr *h = sip_hdr_first(req, SIP_H_RECORD_ROUTE); h; h = sip_hdr_next(req, h))
-            sip_print_header(b, PL_STR_LIT("Record-Route"), h->value);
+        for (const sip_hdr *rr = sip_hdr_first(req, SIP_H_RECORD_ROUTE); rr;
+             rr = sip_hdr_next(req, rr))
+            sip_print_header(b, PL_STR_LIT("Record-Route"), rr->value);
     }
     pl_buf_puts(b, "Server: ");
     pl_buf_puts(b, s->ep->user_agent);
@@ -46,7 +49,9 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
         pl_buf_put_str(b, pl_buf_str(&c));
         pl_buf_puts(b, "\r\n");
         pl_buf_free(&c);
-        sess_print_common(s, b);
+        sess_print_common(s, b, h, nh);
+    } else {
+        ep_print_headers(b, h, nh);
     }
     if (code > 100)
         s->to_tag_known = true;
@@ -69,9 +74,8 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
     pl_buf b;
     pl_buf_init(&b, 512);
     /* a 3xx lists the alternatives as its Contacts (extra_raw), never this endpoint */
-    print_response(s, t, &b, code, reason, code < 300);
+    print_response(s, t, &b, code, reason, code < 300, h, nh);
     pl_buf_put_str(&b, extra_raw);
-    ep_print_headers(&b, h, nh);
     print_body(&b, NULL);
     int rc = pl_buf_ok(&b) ? txn_server_respond(t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
     pl_buf_free(&b);
@@ -107,8 +111,7 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
     }
     pl_buf b;
     pl_buf_init(&b, 512);
-    print_response(s, t, &b, code, reason, true);
-    ep_print_headers(&b, h, nh);
+    print_response(s, t, &b, code, reason, true, h, nh);
     print_body(&b, media ? &ans : NULL);
     int rc = pl_buf_ok(&b) ? txn_server_respond(t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
     pl_buf_free(&b);
@@ -129,9 +132,9 @@ static void on_ok_timer(pl_timer *tm, void *arg)
     if (pl_loop_now(loop) >= s->ok_deadline) {
         /* no ACK for 64*T1: the dialog is confirmed but the session ends (§13.3.1.4) */
         s->ok_pending = false;
-        sess_op_complete(s->ok_op, PARLEY_E_TIMEOUT, NULL);
         sess_send_bye(s, NULL, 0, NULL);
-        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
+        sess_final fin = {&s->ok_op, PARLEY_E_TIMEOUT, NULL};
+        sess_end_with(s, PARLEY_REASON_TIMEOUT, NULL, &fin, 1);
         return;
     }
     tp_send(s->ep->tp, &s->ok_dest, s->ok.data, s->ok.len, NULL);
@@ -175,9 +178,9 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
     if (s->ok_offered) {
         if (!sess_msg_has_body(ack) && s->has_oa && s->oa.set_answer) {
             /* we offered in the 2xx and the ACK brought no answer: the session cannot stand */
-            sess_op_complete(op, PARLEY_E_FAILURE_RESPONSE, ack);
             sess_send_bye(s, NULL, 0, NULL);
-            sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, ack);
+            sess_final fin = {&s->ok_op, PARLEY_E_FAILURE_RESPONSE, ack};
+            sess_end_with(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, ack, &fin, 1);
             parley_session_unref(s);
             return;
         }
@@ -185,9 +188,9 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
     }
     if (initial)
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, ack);
-    if (s->cbs.on_completed)
+    if (s->cbs.on_completed && !s->released)
         s->cbs.on_completed(s, ack, s->cbs_user);
-    if (!initial && s->cbs.on_reinvite && s->ok_req)
+    if (!initial && s->cbs.on_reinvite && s->ok_req && !s->released)
         s->cbs.on_reinvite(s, s->ok_req, s->cbs_user); /* the re-INVITE, handled */
     sip_msg_free(s->ok_req);
     s->ok_req = NULL;
@@ -204,14 +207,20 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
 
 /* ---- accepting ---- */
 
-int sess_uas_accept(parley_session *s, sess_op *op, const parley_header *h, size_t nh)
+/* The offer of the INVITE cannot be answered: 488 Not Acceptable Here, and the session ends. */
+static void refuse_offer(parley_session *s, sess_op *op)
+{
+    sess_uas_final(s, 488, NULL, NULL, 0, PL_STR_NULL);
+    s->participate = op;
+    sess_final fin = {&s->participate, PARLEY_E_ABORTED, NULL};
+    sess_end_with(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL, &fin, 1);
+}
+
+int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
 {
     txn_server *t = s->inv_txn;
     if (!t)
         return PARLEY_E_STATE;
-    sip_kv *kv = ep_copy_headers(h, nh);
-    if (!kv)
-        return PARLEY_E_NOMEM;
     sess_body body = {0};
     bool offered = false;
     int refused = 0;
@@ -230,20 +239,13 @@ int sess_uas_accept(parley_session *s, sess_op *op, const parley_header *h, size
         offered = body.data != NULL;
     }
     if (refused) {
-        /* an offer the application cannot answer: 488 Not Acceptable Here */
-        pl_free(kv);
-        sess_uas_final(s, 488, NULL, NULL, 0, PL_STR_NULL);
-        s->participate = op;
-        sess_op_complete(op, PARLEY_E_ABORTED, NULL);
-        sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL);
+        refuse_offer(s, op);
         return 0;
     }
     pl_buf b;
     pl_buf_init(&b, 1024 + body.len);
-    print_response(s, t, &b, 200, NULL, true);
-    ep_print_headers(&b, kv, nh);
+    print_response(s, t, &b, 200, NULL, true, kv, nh);
     print_body(&b, &body);
-    pl_free(kv);
     sess_body_free(&body);
     if (!pl_buf_ok(&b)) {
         pl_buf_free(&b);
@@ -269,7 +271,7 @@ static void on_inv_cancel(void *tu, txn_server *t, sip_msg *cancel)
     parley_session_ref(s);
     sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
     s->remote_ending = true;
-    if (s->cbs.on_remote_end)
+    if (s->cbs.on_remote_end && !s->released)
         s->cbs.on_remote_end(s, cancel, s->cbs_user);
     sess_end(s, PARLEY_REASON_CANCELED, cancel);
     parley_session_unref(s);
@@ -342,6 +344,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     sess_note_rx(s, rx);
     pl_list_insert_tail(&reg->sessions, &s->link);
     s->registered = true;
+    s->reg_ref = true; /* sess_alloc's reference is the registry's, until on_released */
     sess_attach_dialog(s, s->dlg);
     s->inv_txn = t;
     txn_server_set_tu(t, &inv_txn_cb, s);
@@ -359,6 +362,22 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
 
 /* ---- public operations on an incoming session ---- */
 
+/* Each checks the state where it is called and queues its work (sess_work), which runs from the
+ * loop after the call returned and checks again: the caller may have CANCELled meanwhile. */
+
+/* Where the call is made: nothing answered the INVITE, nor is queued to. */
+static bool unanswered(const parley_session *s)
+{
+    return s->state == PARLEY_STATE_INCOMING && s->inv_txn && !s->participate && !s->ending &&
+           !s->answer_queued && !s->released;
+}
+
+/* Where the work runs: the INVITE still waits for its answer. */
+static bool still_incoming(const parley_session *s)
+{
+    return s->state == PARLEY_STATE_INCOMING && s->inv_txn;
+}
+
 typedef struct resp_args {
     int code;
     const char *reason;
@@ -367,67 +386,29 @@ typedef struct resp_args {
     unsigned flags;
     const parley_address *targets;
     size_t n;
+    void (*fn)(sess_work *w);
 } resp_args;
 
-static void provisional_on_loop(sess_call *c)
+static void provisional_work(sess_work *w)
 {
-    resp_args *a = c->args;
-    parley_session *s = c->s;
-    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn) {
-        c->rc = PARLEY_E_STATE;
+    parley_session *s = w->task.s;
+    if (!still_incoming(s) || s->participate)
         return;
+    int rc = sess_uas_provisional(s, w->code, w->reason, w->hdrs, w->nh, w->flags);
+    if (rc == PARLEY_E_ABORTED && s->state == PARLEY_STATE_INCOMING) {
+        /* the application cannot answer the offer for early media: nor for the 200 */
+        sess_uas_final(s, 488, NULL, NULL, 0, PL_STR_NULL);
+        sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL);
     }
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
-    c->rc = sess_uas_provisional(s, a->code, a->reason, kv, a->nh, a->flags);
-    pl_free(kv);
 }
 
-int parley_session_provisional(parley_session *s, int code, const char *reason,
-                               const parley_header *headers, size_t nheaders, unsigned flags)
+static void reject_work(sess_work *w)
 {
-    if (!s || code < 101 || code > 199)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    resp_args a = {code, reason, headers, nheaders, flags, NULL, 0};
-    sess_call c = {s, provisional_on_loop, 0, &a};
-    return sess_run(s, &c);
-}
-
-static void reject_on_loop(sess_call *c)
-{
-    resp_args *a = c->args;
-    parley_session *s = c->s;
-    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn) {
-        c->rc = PARLEY_E_STATE;
+    parley_session *s = w->task.s;
+    if (!still_incoming(s))
         return;
-    }
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
-    c->rc = sess_uas_final(s, a->code, a->reason, kv, a->nh, PL_STR_NULL);
-    pl_free(kv);
+    sess_uas_final(s, w->code, w->reason, w->hdrs, w->nh, w->extra ? pl_str_c(w->extra) : PL_STR_NULL);
     sess_end(s, PARLEY_REASON_DECLINED, NULL);
-}
-
-int parley_session_reject(parley_session *s, int code, const char *reason,
-                          const parley_header *headers, size_t nheaders)
-{
-    if (!s || code < 400 || code > 699)
-        return PARLEY_E_INVAL;
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    resp_args a = {code, reason, headers, nheaders, 0, NULL, 0};
-    sess_call c = {s, reject_on_loop, 0, &a};
-    return sess_run(s, &c);
 }
 
 /* A redirection target must not be this endpoint or the inviter (the epid counts). */
@@ -456,18 +437,13 @@ static bool loops_back(parley_session *s, const parley_address *t)
     return false;
 }
 
-static void redirect_on_loop(sess_call *c)
+/* The Contact lines of a redirection, or NULL (c->rc says why). */
+static char *redirect_contacts(sess_call *c, const resp_args *a)
 {
-    resp_args *a = c->args;
-    parley_session *s = c->s;
-    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn) {
-        c->rc = PARLEY_E_STATE;
-        return;
-    }
     for (size_t i = 0; i < a->n; i++) {
-        if (!a->targets[i].uri || loops_back(s, &a->targets[i])) {
+        if (!a->targets[i].uri || loops_back(c->s, &a->targets[i])) {
             c->rc = PARLEY_E_INVAL;
-            return;
+            return NULL;
         }
     }
     pl_buf contacts;
@@ -482,17 +458,74 @@ static void redirect_on_loop(sess_call *c)
         }
         pl_buf_puts(&contacts, "\r\n");
     }
-    sip_kv *kv = ep_copy_headers(a->h, a->nh);
-    if (!kv || !pl_buf_ok(&contacts)) {
-        pl_free(kv);
-        pl_buf_free(&contacts);
+    char *lines = pl_buf_steal(&contacts, NULL);
+    if (!lines)
+        c->rc = PARLEY_E_NOMEM;
+    return lines;
+}
+
+static void response_on_loop(sess_call *c)
+{
+    resp_args *a = c->args;
+    parley_session *s = c->s;
+    if (!unanswered(s)) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    if (a->fn == provisional_work && (a->flags & PARLEY_PROV_EARLY_MEDIA) && s->has_oa &&
+        !sess_msg_has_body(s->inv_req)) {
+        c->rc = PARLEY_E_UNSUPPORTED; /* an offer in an unreliable 1xx needs 100rel */
+        return;
+    }
+    c->rc = 0;
+    char *extra = a->targets ? redirect_contacts(c, a) : NULL;
+    if (c->rc)
+        return;
+    sess_work *w = sess_work_new(s, a->fn, a->h, a->nh);
+    if (w) {
+        w->code = a->code;
+        w->flags = a->flags;
+        w->reason = a->reason ? pl_str_dup(pl_str_c(a->reason)) : NULL;
+    }
+    if (!w || (a->reason && !w->reason)) {
+        sess_work_free(w);
+        pl_free(extra);
         c->rc = PARLEY_E_NOMEM;
         return;
     }
-    c->rc = sess_uas_final(s, a->code, NULL, kv, a->nh, pl_buf_str(&contacts));
-    pl_free(kv);
-    pl_buf_free(&contacts);
-    sess_end(s, PARLEY_REASON_DECLINED, NULL);
+    w->extra = extra;
+    if (a->fn != provisional_work)
+        s->answer_queued = true; /* the final answer is on its way: nothing else may answer */
+    sess_work_queue(s, w);
+}
+
+static int run_response(parley_session *s, resp_args *a)
+{
+    if (a->reason && (strchr(a->reason, '\r') || strchr(a->reason, '\n')))
+        return PARLEY_E_INVAL;
+    int rc = sess_header_check(a->h, a->nh);
+    if (rc)
+        return rc;
+    sess_call c = {s, response_on_loop, 0, a};
+    return sess_run(s, &c);
+}
+
+int parley_session_provisional(parley_session *s, int code, const char *reason,
+                               const parley_header *headers, size_t nheaders, unsigned flags)
+{
+    if (!s || code < 101 || code > 199)
+        return PARLEY_E_INVAL;
+    resp_args a = {code, reason, headers, nheaders, flags, NULL, 0, provisional_work};
+    return run_response(s, &a);
+}
+
+int parley_session_reject(parley_session *s, int code, const char *reason,
+                          const parley_header *headers, size_t nheaders)
+{
+    if (!s || code < 400 || code > 699)
+        return PARLEY_E_INVAL;
+    resp_args a = {code, reason, headers, nheaders, 0, NULL, 0, reject_work};
+    return run_response(s, &a);
 }
 
 int parley_session_redirect(parley_session *s, int code, const parley_address *targets, size_t n,
@@ -507,11 +540,9 @@ int parley_session_redirect(parley_session *s, int code, const parley_address *t
         for (const char *p = targets[i].uri; *p; p++)
             if (*p == '\r' || *p == '\n' || *p == '>')
                 return PARLEY_E_INVAL;
+        if (targets[i].epid && strpbrk(targets[i].epid, "\r\n;,<>\" "))
+            return PARLEY_E_INVAL;
     }
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    resp_args a = {code ? code : 302, NULL, headers, nheaders, 0, targets, n};
-    sess_call c = {s, redirect_on_loop, 0, &a};
-    return sess_run(s, &c);
+    resp_args a = {code ? code : 302, NULL, headers, nheaders, 0, targets, n, reject_work};
+    return run_response(s, &a);
 }

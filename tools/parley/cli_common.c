@@ -1,9 +1,11 @@
 #include "cli_common.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 bool cli_list_add(cli_list *l, const char *s)
@@ -47,8 +49,9 @@ void cli_headers_free(cli_headers *hs)
     hs->n = 0;
 }
 
-void cli_trace(void *user, const parley_trace_event *ev)
+void cli_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
+    (void)ep;
     (void)user;
     time_t sec = (time_t)(ev->time_us / 1000000);
     struct tm tm;
@@ -80,4 +83,44 @@ void cli_block_signals(void)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+bool cli_uri_transport(const char *uri, char *out, size_t size)
+{
+    if (!size)
+        return false;
+    out[0] = '\0';
+    /* parameters sit between the host part and any ?headers */
+    const char *q = strchr(uri, '?');
+    size_t end = q ? (size_t)(q - uri) : strlen(uri);
+    for (size_t i = 0; i + 11 <= end; i++) {
+        if (uri[i] == ';' && !strncasecmp(uri + i + 1, "transport=", 10)) {
+            const char *v = uri + i + 11;
+            size_t n = 0;
+            while (v + n < uri + end && v[n] != ';' && n + 1 < size) {
+                out[n] = (char)tolower((unsigned char)v[n]);
+                n++;
+            }
+            out[n] = '\0';
+            return n > 0;
+        }
+    }
+    if (!strncasecmp(uri, "sips:", 5)) {
+        snprintf(out, size, "tls");
+        return true;
+    }
+    return false;
+}
+
+void cli_default_listen(const char *uri, const char *transport, const char *bind,
+                        const char *listen[3])
+{
+    bool v6 = strchr(uri, '[') != NULL;
+    const char *udp = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
+    listen[0] = bind ? bind : udp;
+    listen[1] = listen[2] = NULL;
+    if (!bind && transport && !strcasecmp(transport, "tcp")) {
+        listen[0] = v6 ? "tcp:[::1]:0" : "tcp:127.0.0.1:0";
+        listen[1] = udp;
+    }
 }

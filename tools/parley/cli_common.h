@@ -28,7 +28,16 @@ int cli_headers_add(cli_headers *hs, const char *text);
 void cli_headers_free(cli_headers *hs);
 
 /* Trace printer for --trace (to standard error). */
-void cli_trace(void *user, const parley_trace_event *ev);
+void cli_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user);
+
+/* The transport= parameter of a SIP URI, lower-cased into out; false when it has none. A sips
+ * URI without one says "tls". */
+bool cli_uri_transport(const char *uri, char *out, size_t size);
+/* The listening points a command that sends to uri needs when the user gave none (bind NULL):
+ * UDP, and TCP (first, so that Via and Contact name it) when the transport is tcp. listen gets
+ * up to two entries and a NULL. */
+void cli_default_listen(const char *uri, const char *transport, const char *bind,
+                        const char *listen[3]);
 
 /* The value of an option taking an argument; prints usage and returns NULL when missing. */
 const char *cli_arg(int argc, char **argv, int *i, const char *usage);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli.h"
@@ -42,6 +43,13 @@ typedef struct step {
 static bool ended(cli_call *c)
 {
     return c->ended;
+}
+
+#define REFER_WAIT_MS 300000 /* a referred call may ring for a while */
+
+static bool refer_done(cli_call *c)
+{
+    return c->refer_final || c->ended;
 }
 
 static double parse_secs(const char *v)
@@ -88,8 +96,22 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         return report(app, c, "reinvite", rc, r);
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
+        pthread_mutex_lock(&app->mu);
+        c->refer_status = 0;
+        c->refer_final = false;
+        pthread_mutex_unlock(&app->mu);
         rc = parley_session_refer_sync(c->s, &to, app->every, app->nevery, &r);
-        return report(app, c, "refer", rc, r);
+        int code = report(app, c, "refer", rc, r);
+        if (code != CLI_OK)
+            return code;
+        /* the transfer's outcome comes in the NOTIFYs: success only for a final 2xx (the
+         * subscription ends by itself at the latest when it expires) */
+        cli_wait(app, refer_done, c, REFER_WAIT_MS);
+        pthread_mutex_lock(&app->mu);
+        int status = c->refer_status;
+        bool final = c->refer_final;
+        pthread_mutex_unlock(&app->mu);
+        return final && status >= 200 && status < 300 ? CLI_OK : CLI_FAIL;
     }
     default:
         /* events keep printing meanwhile; the wait ends early if the peer hangs up */
@@ -110,8 +132,9 @@ typedef struct call_wait {
 static call_wait invite_wait = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL};
 static volatile sig_atomic_t interrupted;
 
-static void on_invite_done(void *user, const parley_result *r)
+static void on_invite_done(parley_session *s, const parley_result *r, void *user)
 {
+    (void)s;
     call_wait *w = user;
     parley_result *copy = NULL;
     /* keep what the result says after the callback (the message itself is not needed) */
@@ -138,7 +161,7 @@ static void *signal_thread(void *arg)
     int sig;
     if (sigwait(&set, &sig) == 0) {
         interrupted = 1;
-        parley_session_terminate(c->s, c->app->every, c->app->nevery, NULL, NULL);
+        cli_call_hangup(c, c->app->every, c->app->nevery, NULL, NULL);
     }
     return NULL;
 }
@@ -173,7 +196,7 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
                 /* nobody answered in time: CANCEL; the INVITE's final answer comes next */
                 cancelled = true;
                 pthread_mutex_unlock(&invite_wait.mu);
-                parley_session_terminate(c->s, app->every, app->nevery, NULL, NULL);
+                cli_call_hangup(c, app->every, app->nevery, NULL, NULL);
                 pthread_mutex_lock(&invite_wait.mu);
             }
         } else {
@@ -190,7 +213,8 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
     return report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
 }
 
-/* The target with ;transport= as asked (before any ?headers). */
+/* The target with ;transport= as asked (before any ?headers), unless the URI names it
+ * already (a parameter is never printed twice: RFC 3261 §19.1.1). */
 static char *with_transport(const char *uri, const char *transport)
 {
     size_t n = strlen(uri) + 32;
@@ -199,7 +223,8 @@ static char *with_transport(const char *uri, const char *transport)
         return NULL;
     const char *q = strchr(uri, '?');
     size_t head = q ? (size_t)(q - uri) : strlen(uri);
-    if (transport)
+    char named[8];
+    if (transport && !cli_uri_transport(uri, named, sizeof(named)))
         snprintf(out, n, "%.*s;transport=%s%s", (int)head, uri, transport, q ? q : "");
     else
         snprintf(out, n, "%s", uri);
@@ -215,6 +240,7 @@ int cmd_call(int argc, char **argv)
     step steps[MAX_STEPS];
     size_t nsteps = 0;
     cli_headers hs = {0};
+    cli_call *call = NULL;
     static cli_app app;
     cli_app_init(&app);
     int rc = CLI_ERROR;
@@ -280,23 +306,28 @@ int cmd_call(int argc, char **argv)
     if (!uri)
         goto usage;
 
+    char named[8];
+    if (cli_uri_transport(uri, named, sizeof(named))) {
+        if (transport && strcasecmp(transport, named)) {
+            fprintf(stderr, "parley call: --transport %s but the URI says transport=%s\n",
+                    transport, named);
+            goto usage;
+        }
+        transport = named;
+    }
     cli_block_signals(); /* before any thread: SIGINT/SIGTERM go to the signal thread */
     char *target = with_transport(uri, transport);
-    /* Without --bind, listen on UDP and, for --transport tcp, on TCP too: the Via and Contact
-     * of a request sent over TCP name a TCP port of ours that answers (RFC 3261 §18.2.2). */
-    bool v6 = strchr(uri, '[') != NULL;
-    const char *listen[3] = {bind ? bind : v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0", NULL, NULL};
-    if (!bind && transport && !strcmp(transport, "tcp")) {
-        listen[0] = v6 ? "tcp:[::1]:0" : "tcp:127.0.0.1:0";
-        listen[1] = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
-    }
+    /* Without --bind, listen on UDP and, for TCP, on TCP too: the Via and Contact of a request
+     * sent over TCP name a TCP port of ours that answers (RFC 3261 §18.2.2). */
+    const char *listen[3];
+    cli_default_listen(uri, transport, bind, listen);
     cli_bind_ip(listen[0], app.local_ip, sizeof(app.local_ip));
     app.every = hs.h;
     app.nevery = hs.n;
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = from;
     cfg.listen = listen;
-    cfg.endpoint_id = epid;
+    cfg.epid = epid;
     cfg.tls_ca = ca;
     cfg.on_trace = trace ? cli_trace : NULL;
     int err = target ? parley_endpoint_create(&cfg, &app.ep) : PARLEY_E_NOMEM;
@@ -318,6 +349,7 @@ int cmd_call(int argc, char **argv)
         free(target);
         goto stop;
     }
+    call = cli_call_ref(c); /* ours: the call leaves app.calls when its session is released */
     if (sdp_file) {
         c->sdp = cli_read_file(sdp_file, 1 << 16, &c->sdp_len);
         if (!c->sdp) {
@@ -350,6 +382,9 @@ int cmd_call(int argc, char **argv)
     }
     if (!c->ended) {
         parley_result *r = NULL;
+        pthread_mutex_lock(&app.mu);
+        c->hangup_local = true;
+        pthread_mutex_unlock(&app.mu);
         err = parley_session_terminate_sync(c->s, app.every, app.nevery, &r);
         int bye = report(&app, c, "bye", err, r);
         if (rc == CLI_OK)
@@ -364,6 +399,7 @@ usage:
 stop:
     if (app.ep) {
         parley_endpoint_stop(app.ep);
+        cli_call_unref(call);
         cli_app_free(&app);
         parley_endpoint_unref(app.ep);
     }

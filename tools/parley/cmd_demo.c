@@ -22,8 +22,9 @@ static char alice_addr[64], bob_addr[64];
 /* ---- the ladder: one line per SIP message, printed when it is received (the receiver prints
  * before it answers, so the lines come in causal order across the two loop threads) ---- */
 
-static void ladder(void *user, const parley_trace_event *ev)
+static void ladder(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
+    (void)ep;
     const char *who = user;
     if (ev->sent)
         return;
@@ -48,7 +49,8 @@ static void note(const char *who, const char *what)
     pthread_mutex_unlock(&mu);
 }
 
-static parley_sdp_neg *negotiator(unsigned port)
+/* Each session gets its own negotiator from this (parley_session_use_sdp copies it). */
+static int use_sdp(parley_session *s, unsigned port)
 {
     static const parley_sdp_codec codecs[] = {{0, "PCMU", 8000, 0, NULL},
                                               {8, "PCMA", 8000, 0, NULL},
@@ -63,23 +65,18 @@ static parley_sdp_neg *negotiator(unsigned port)
     cfg.addr = "127.0.0.1";
     cfg.streams = &audio;
     cfg.nstreams = 1;
-    parley_sdp_neg *neg = NULL;
-    return parley_sdp_neg_create(&cfg, &neg) == 0 ? neg : NULL;
+    return parley_session_use_sdp(s, &cfg);
 }
 
 /* ---- Bob ---- */
 
-static parley_sdp_neg *bob_neg;
-
-static void bob_state(parley_session *s, parley_state prev, parley_state now, parley_reason why,
-                      const parley_msg *trigger, void *user)
+static void bob_state(parley_session *s, const parley_state_change *ev, void *user)
 {
     (void)s;
-    (void)prev;
-    (void)trigger;
     (void)user;
     char t[96];
-    snprintf(t, sizeof(t), "state %s (%s)", parley_state_name(now), parley_reason_name(why));
+    snprintf(t, sizeof(t), "state %s (%s)", parley_state_name(ev->state),
+             parley_reason_name(ev->reason));
     note("bob", t);
 }
 
@@ -114,7 +111,7 @@ static void bob_reinvite(parley_session *s, const parley_msg *m, void *user)
     (void)s;
     (void)m;
     (void)user;
-    unsigned hold = parley_sdp_neg_hold(bob_neg);
+    unsigned hold = parley_sdp_neg_hold(parley_session_sdp(s));
     note("bob", hold & PARLEY_SDP_HOLD_REMOTE ? "re-INVITE: Alice put me on hold"
                                               : "re-INVITE: media flowing both ways");
 }
@@ -135,7 +132,7 @@ static void bob_session(parley_endpoint *ep, parley_session *s, const parley_inc
     cbs.on_message = bob_message;
     cbs.on_reinvite = bob_reinvite;
     parley_session_set_callbacks(s, &cbs, NULL);
-    parley_session_use_sdp(s, bob_neg);
+    use_sdp(s, 41000);
     parley_session_provisional(s, 180, NULL, NULL, 0, 0);
     parley_header h = {"X-Demo", "answered by parley"};
     parley_session_participate(s, &h, 1, NULL, NULL);
@@ -143,15 +140,13 @@ static void bob_session(parley_endpoint *ep, parley_session *s, const parley_inc
 
 /* ---- Alice ---- */
 
-static void alice_state(parley_session *s, parley_state prev, parley_state now, parley_reason why,
-                        const parley_msg *trigger, void *user)
+static void alice_state(parley_session *s, const parley_state_change *ev, void *user)
 {
     (void)s;
-    (void)prev;
-    (void)trigger;
     (void)user;
     char t[96];
-    snprintf(t, sizeof(t), "state %s (%s)", parley_state_name(now), parley_reason_name(why));
+    snprintf(t, sizeof(t), "state %s (%s)", parley_state_name(ev->state),
+             parley_reason_name(ev->reason));
     note("alice", t);
 }
 
@@ -216,11 +211,7 @@ int cmd_demo(int argc, char **argv)
     bc.user = "bob";
     parley_endpoint *alice = NULL, *bob = NULL;
     parley_session *call = NULL;
-    parley_sdp_neg *alice_neg = negotiator(40000);
-    bob_neg = negotiator(41000);
-    int err = !alice_neg || !bob_neg ? PARLEY_E_NOMEM : 0;
-    if (!err)
-        err = parley_endpoint_create(&ac, &alice);
+    int err = parley_endpoint_create(&ac, &alice);
     if (!err)
         err = parley_endpoint_create(&bc, &bob);
     if (!err)
@@ -247,7 +238,8 @@ int cmd_demo(int argc, char **argv)
     cbs.on_state = alice_state;
     cbs.on_message = alice_message;
     parley_session_set_callbacks(call, &cbs, NULL);
-    parley_session_use_sdp(call, alice_neg);
+    use_sdp(call, 40000);
+    parley_sdp_neg *alice_neg = parley_session_sdp(call);
 
     parley_result *r = NULL;
     parley_header h = {"X-Demo", "hello from parley"};
@@ -284,8 +276,6 @@ out:
         parley_endpoint_stop(bob);
     parley_endpoint_unref(alice);
     parley_endpoint_unref(bob);
-    parley_sdp_neg_free(alice_neg);
-    parley_sdp_neg_free(bob_neg);
     printf("\n%s\n", err ? "demo: something went wrong (see above)"
                          : "demo: done. Next: `parley listen` and `parley call` do the same "
                            "between processes; see README.md.");

@@ -84,6 +84,8 @@ static int parse_answer(cli_app *app, const char *v)
 
 /* ---- commands on standard input ---- */
 
+static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg);
+
 static void command(cli_app *app, char *line)
 {
     size_t n = strlen(line);
@@ -106,6 +108,13 @@ static void command(cli_app *app, char *line)
         cli_emit_result(app, cmd, NULL, &r);
         return;
     }
+    run_command(app, c, cmd, arg);
+    cli_call_unref(c);
+}
+
+/* A command for call c (held by the caller). */
+static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg)
+{
     cli_result_ctx *x = cli_result_ctx_new(app, cmd, c->call_id);
     const parley_header *h = app->pending.h;
     size_t nh = app->pending.n;
@@ -123,7 +132,7 @@ static void command(cli_app *app, char *line)
         parley_address to = {arg ? arg : "", NULL};
         rc = parley_session_refer(c->s, &to, h, nh, cli_result_cb, x);
     } else if (!strcmp(cmd, "bye")) {
-        rc = parley_session_terminate(c->s, h, nh, cli_result_cb, x);
+        rc = cli_call_hangup(c, h, nh, cli_result_cb, x);
     } else {
         fprintf(stderr, "parley listen: unknown command '%s'\n", cmd);
         free(x);

@@ -17,14 +17,16 @@ static const char usage[] =
     "                   [--header \"Name: value\"]... [--content-type TYPE] [--trace] [--ca "
     "FILE]\n";
 
-/* The target with ;transport= set as asked (replacing any there). */
+/* The target with ;transport= set as asked, unless the URI names it already (a parameter is
+ * never printed twice). */
 static char *target_uri(const char *uri, const char *transport)
 {
     size_t n = strlen(uri) + 32;
     char *out = malloc(n);
     if (!out)
         return NULL;
-    if (!transport) {
+    char named[8];
+    if (!transport || cli_uri_transport(uri, named, sizeof(named))) {
         snprintf(out, n, "%s", uri);
         return out;
     }
@@ -88,9 +90,18 @@ int cmd_send(int argc, char **argv)
         fprintf(stderr, "%s", usage);
         goto out;
     }
+    char named[8];
+    if (cli_uri_transport(uri, named, sizeof(named))) {
+        if (transport && strcmp(transport, named)) {
+            fprintf(stderr, "parley send: --transport %s but the URI says transport=%s\n",
+                    transport, named);
+            goto out;
+        }
+        transport = named;
+    }
     char *target = target_uri(uri, transport);
-    const char *listen[2] = {bind ? bind : (strchr(uri, '[') ? "udp:[::1]:0" : "udp:127.0.0.1:0"),
-                             NULL};
+    const char *listen[3];
+    cli_default_listen(uri, transport, bind, listen);
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = from;
     cfg.listen = listen;

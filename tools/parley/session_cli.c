@@ -18,6 +18,33 @@ void cli_app_init(cli_app *app)
     snprintf(app->local_ip, sizeof(app->local_ip), "127.0.0.1");
 }
 
+static void call_free(cli_call *c)
+{
+    parley_session_unref(c->s);
+    parley_sdp_neg_free(c->neg);
+    free(c->sdp);
+    free(c);
+}
+
+cli_call *cli_call_ref(cli_call *c)
+{
+    pthread_mutex_lock(&c->app->mu);
+    c->refs++;
+    pthread_mutex_unlock(&c->app->mu);
+    return c;
+}
+
+void cli_call_unref(cli_call *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->app->mu);
+    bool last = --c->refs == 0;
+    pthread_mutex_unlock(&c->app->mu);
+    if (last)
+        call_free(c);
+}
+
 void cli_app_free(cli_app *app)
 {
     pthread_mutex_lock(&app->mu);
@@ -25,17 +52,16 @@ void cli_app_free(cli_app *app)
     pthread_cond_broadcast(&app->cv);
     while (app->helpers > 0)
         pthread_cond_wait(&app->cv, &app->mu); /* each wakes on `stopping` and leaves */
-    pthread_mutex_unlock(&app->mu);
     cli_call *c = app->calls;
+    app->calls = NULL;
+    pthread_mutex_unlock(&app->mu);
+    /* calls whose sessions were never released (the endpoint released every session it ran
+     * when it stopped; these never participated) */
     while (c) {
         cli_call *n = c->next;
-        parley_session_unref(c->s);
-        parley_sdp_neg_free(c->neg);
-        free(c->sdp);
-        free(c);
+        cli_call_unref(c);
         c = n;
     }
-    app->calls = NULL;
     cli_headers_free(&app->pending);
 }
 
@@ -143,8 +169,9 @@ cli_result_ctx *cli_result_ctx_new(cli_app *app, const char *op, const char *cal
     return x;
 }
 
-void cli_result_cb(void *user, const parley_result *r)
+void cli_result_cb(parley_session *s, const parley_result *r, void *user)
 {
+    (void)s;
     cli_result_ctx *x = user;
     cli_emit_result(x->app, x->op, x->call_id, r);
     free(x);
@@ -152,14 +179,45 @@ void cli_result_cb(void *user, const parley_result *r)
 
 /* ---- session events ---- */
 
-static void on_state(parley_session *s, parley_state prev, parley_state now, parley_reason why,
-                     const parley_msg *trigger, void *user)
+/* Nothing is formatted that will not be printed. */
+static bool quiet(const cli_call *c)
 {
-    (void)s;
-    cli_call *c = user;
+    return c->app->quiet;
+}
+
+/* Who ended the session, for the terminated line: the peer's BYE or CANCEL by its method, our
+ * own hangup, rejection or timeout "local", a failure response "remote". */
+static const char *ended_by(const cli_call *c, const parley_state_change *ev)
+{
+    if (ev->trigger && parley_msg_is_request(ev->trigger)) {
+        parley_slice m = parley_msg_method(ev->trigger);
+        if (m.len == 3 && !memcmp(m.p, "BYE", 3))
+            return "BYE";
+        if (m.len == 6 && !memcmp(m.p, "CANCEL", 6))
+            return "CANCEL";
+    }
+    if (c->hangup_local || ev->reason == PARLEY_REASON_TERMINATED_LOCALLY || !ev->trigger)
+        return "local";
+    return "remote";
+}
+
+static void emit_terminated(cli_call *c, const parley_state_change *ev)
+{
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    start_event(&b, "terminated", c);
+    pl_buf_puts(&b, ",\"by\":");
+    json_cstr(&b, ended_by(c, ev));
+    pl_buf_putc(&b, '}');
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
+static void emit_state(cli_call *c, const parley_state_change *ev)
+{
     char st[32], pv[32];
-    lower(st, sizeof(st), parley_state_name(now));
-    lower(pv, sizeof(pv), parley_state_name(prev));
+    lower(st, sizeof(st), parley_state_name(ev->state));
+    lower(pv, sizeof(pv), parley_state_name(ev->prev));
     pl_buf b;
     pl_buf_init(&b, 256);
     start_event(&b, "state", c);
@@ -168,39 +226,91 @@ static void on_state(parley_session *s, parley_state prev, parley_state now, par
     pl_buf_puts(&b, ",\"previous\":");
     json_cstr(&b, pv);
     pl_buf_puts(&b, ",\"reason\":");
-    json_cstr(&b, parley_reason_name(why));
-    if (trigger && parley_msg_status(trigger))
-        pl_buf_printf(&b, ",\"status\":%d", parley_msg_status(trigger));
+    json_cstr(&b, parley_reason_name(ev->reason));
+    if (ev->trigger && parley_msg_status(ev->trigger))
+        pl_buf_printf(&b, ",\"status\":%d", parley_msg_status(ev->trigger));
+    if (ev->sip_reason) {
+        pl_buf_puts(&b, ",\"sip_reason\":{\"protocol\":");
+        json_cstr(&b, ev->sip_reason->protocol);
+        pl_buf_printf(&b, ",\"cause\":%d", ev->sip_reason->cause);
+        if (ev->sip_reason->text) {
+            pl_buf_puts(&b, ",\"text\":");
+            json_cstr(&b, ev->sip_reason->text);
+        }
+        pl_buf_putc(&b, '}');
+    }
     pl_buf_putc(&b, '}');
     cli_emit(c->app, &b);
     pl_buf_free(&b);
+}
+
+/* A transfer made for a REFER: its progress goes back in NOTIFYs (final ends the subscription). */
+static void refer_report(cli_call *c, int code, parley_slice reason, bool final)
+{
+    if (!c->refer_from)
+        return;
+    char text[64];
+    snprintf(text, sizeof(text), "%.*s", (int)reason.len, reason.p ? reason.p : "");
+    parley_refer_request_notify(c->refer_from, code, text[0] ? text : NULL, final);
+    if (final)
+        c->refer_from = NULL;
+}
+
+static void on_state(parley_session *s, const parley_state_change *ev, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (!quiet(c)) {
+        emit_state(c, ev);
+        if (ev->state == PARLEY_STATE_DISCONNECTED)
+            emit_terminated(c, ev);
+    }
     pthread_mutex_lock(&c->app->mu);
-    if (now == PARLEY_STATE_CONNECTED)
+    if (ev->state == PARLEY_STATE_CONNECTED)
         c->connected = true;
-    if (now == PARLEY_STATE_DISCONNECTED)
+    if (ev->state == PARLEY_STATE_DISCONNECTED)
         c->ended = true;
     pthread_cond_broadcast(&c->app->cv);
     pthread_mutex_unlock(&c->app->mu);
-    if (c->refer_from && (now == PARLEY_STATE_CONNECTED || now == PARLEY_STATE_DISCONNECTED) &&
-        trigger) {
-        /* a transfer we made for a REFER: its outcome ends the implicit subscription */
-        int code = now == PARLEY_STATE_CONNECTED ? 200 : parley_msg_status(trigger);
-        parley_slice r = parley_msg_reason(trigger);
-        char text[64];
-        snprintf(text, sizeof(text), "%.*s", (int)r.len, r.p);
-        if (code >= 200)
-            parley_refer_in_notify(c->refer_from, code, text, 1);
-        c->refer_from = NULL;
-    } else if (c->refer_from && now == PARLEY_STATE_DISCONNECTED) {
-        parley_refer_in_notify(c->refer_from, 503, "Service Unavailable", 1);
-        c->refer_from = NULL;
+    if (ev->state == PARLEY_STATE_CONNECTED) {
+        refer_report(c, 200, (parley_slice){"OK", 2}, true);
+    } else if (ev->state == PARLEY_STATE_DISCONNECTED) {
+        int code = ev->trigger ? parley_msg_status(ev->trigger) : 0;
+        if (code >= 300)
+            refer_report(c, code, parley_msg_reason(ev->trigger), true);
+        else
+            refer_report(c, 503, (parley_slice){"Service Unavailable", 19}, true);
     }
+}
+
+static void on_released(parley_session *s, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    cli_app *app = c->app;
+    /* nothing of an ended call stays: it leaves the list and goes with its last reference */
+    pthread_mutex_lock(&app->mu);
+    bool listed = false;
+    for (cli_call **pp = &app->calls; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            listed = true;
+            break;
+        }
+    }
+    c->ended = true;
+    pthread_cond_broadcast(&app->cv);
+    pthread_mutex_unlock(&app->mu);
+    if (listed)
+        cli_call_unref(c);
 }
 
 static void on_message(parley_session *s, parley_request *req, void *user)
 {
     (void)s;
     cli_call *c = user;
+    if (quiet(c))
+        return;
     const parley_msg *m = parley_request_msg(req);
     pl_buf b;
     pl_buf_init(&b, 512);
@@ -219,45 +329,68 @@ static void on_message(parley_session *s, parley_request *req, void *user)
     pl_buf_free(&b);
 }
 
-static void on_refer(parley_session *s, parley_refer_in *in, const parley_address *target,
+static void on_refer(parley_session *s, parley_refer_request *in, const parley_address *target,
                      const char *method, void *user)
 {
     (void)s;
     (void)method;
     cli_call *c = user;
     cli_app *app = c->app;
-    pl_buf b;
-    pl_buf_init(&b, 256);
-    start_event(&b, "refer", c);
-    pl_buf_puts(&b, ",\"target\":");
-    json_cstr(&b, target->uri);
-    pl_buf_printf(&b, ",\"accepted\":%s}", app->refer_accept ? "true" : "false");
-    cli_emit(app, &b);
-    pl_buf_free(&b);
+    if (!quiet(c)) {
+        pl_buf b;
+        pl_buf_init(&b, 256);
+        start_event(&b, "refer", c);
+        pl_buf_puts(&b, ",\"target\":");
+        json_cstr(&b, target->uri);
+        pl_buf_printf(&b, ",\"accepted\":%s}", app->refer_accept ? "true" : "false");
+        cli_emit(app, &b);
+        pl_buf_free(&b);
+    }
     if (!app->refer_accept) {
-        parley_refer_in_decline(in, 603, NULL, NULL, 0);
+        parley_refer_request_reject(in, 603, NULL, NULL, 0);
         return;
     }
-    if (parley_refer_in_accept(in, NULL, 0) != 0)
+    if (parley_refer_request_accept(in, NULL, 0) != 0)
         return;
     /* act on it: call the target and report the outcome in NOTIFYs */
     parley_session *t = NULL;
     if (parley_session_create(app->ep, target, NULL, &t) != 0) {
-        parley_refer_in_notify(in, 503, "Service Unavailable", 1);
+        parley_refer_request_notify(in, 503, "Service Unavailable", 1);
         return;
     }
     cli_call *nc = cli_call_new(app, t, true);
     parley_session_unref(t);
     if (!nc) {
-        parley_refer_in_notify(in, 503, "Service Unavailable", 1);
+        parley_refer_request_notify(in, 503, "Service Unavailable", 1);
         return;
     }
     nc->refer_from = in;
     cli_call_attach(nc);
     if (parley_session_participate(nc->s, NULL, 0, NULL, NULL) != 0) {
-        parley_refer_in_notify(in, 503, "Service Unavailable", 1);
+        parley_refer_request_notify(in, 503, "Service Unavailable", 1);
         nc->refer_from = NULL;
     }
+}
+
+static void on_refer_progress(parley_session *s, const parley_refer_progress *p, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    pthread_mutex_lock(&c->app->mu);
+    if (p->status)
+        c->refer_status = p->status;
+    if (p->final)
+        c->refer_final = true;
+    pthread_cond_broadcast(&c->app->cv);
+    pthread_mutex_unlock(&c->app->mu);
+    if (quiet(c))
+        return;
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    start_event(&b, "refer_progress", c);
+    pl_buf_printf(&b, ",\"status\":%d,\"final\":%s}", p->status, p->final ? "true" : "false");
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
 }
 
 static void on_accepted(parley_session *s, const parley_msg *resp, parley_ack *ack, void *user)
@@ -269,57 +402,41 @@ static void on_accepted(parley_session *s, const parley_msg *resp, parley_ack *a
         parley_ack_send(ack, c->app->every, c->app->nevery); /* custom headers on the ACK */
 }
 
-static void on_remote_end(parley_session *s, const parley_msg *req, void *user)
-{
-    (void)s;
-    cli_call *c = user;
-    pl_buf b;
-    pl_buf_init(&b, 128);
-    start_event(&b, "terminated", c);
-    pl_buf_puts(&b, ",\"by\":");
-    json_str(&b, parley_msg_method(req));
-    pl_buf_putc(&b, '}');
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
-}
-
 static void on_provisional(parley_session *s, const parley_msg *resp, void *user)
 {
     (void)s;
     cli_call *c = user;
-    pl_buf b;
-    pl_buf_init(&b, 128);
-    start_event(&b, "provisional", c);
-    pl_buf_printf(&b, ",\"status\":%d,\"reason\":", parley_msg_status(resp));
-    json_str(&b, parley_msg_reason(resp));
-    pl_buf_putc(&b, '}');
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
-    if (c->refer_from) {
-        parley_slice r = parley_msg_reason(resp);
-        char text[64];
-        snprintf(text, sizeof(text), "%.*s", (int)r.len, r.p);
-        parley_refer_in_notify(c->refer_from, parley_msg_status(resp), text, 0);
+    if (!quiet(c)) {
+        pl_buf b;
+        pl_buf_init(&b, 128);
+        start_event(&b, "provisional", c);
+        pl_buf_printf(&b, ",\"status\":%d,\"reason\":", parley_msg_status(resp));
+        json_str(&b, parley_msg_reason(resp));
+        pl_buf_putc(&b, '}');
+        cli_emit(c->app, &b);
+        pl_buf_free(&b);
     }
+    refer_report(c, parley_msg_status(resp), parley_msg_reason(resp), false);
 }
 
-static parley_redirect_action on_redirecting(parley_session *s, const parley_address *targets,
-                                             size_t n, size_t current, void *user)
+static parley_redirect_action on_redirecting(parley_session *s, parley_redirect *r, void *user)
 {
     (void)s;
     cli_call *c = user;
-    pl_buf b;
-    pl_buf_init(&b, 256);
-    start_event(&b, "redirecting", c);
-    pl_buf_puts(&b, ",\"targets\":[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            pl_buf_putc(&b, ',');
-        json_cstr(&b, targets[i].uri);
+    if (!quiet(c)) {
+        pl_buf b;
+        pl_buf_init(&b, 256);
+        start_event(&b, "redirecting", c);
+        pl_buf_printf(&b, ",\"status\":%d,\"targets\":[", parley_msg_status(r->response));
+        for (size_t i = 0; i < r->ntargets; i++) {
+            if (i)
+                pl_buf_putc(&b, ',');
+            json_cstr(&b, r->targets[i].uri);
+        }
+        pl_buf_printf(&b, "],\"current\":%zu}", r->current);
+        cli_emit(c->app, &b);
+        pl_buf_free(&b);
     }
-    pl_buf_printf(&b, "],\"current\":%zu}", current);
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
     return PARLEY_REDIRECT_TRY_ALL;
 }
 
@@ -328,6 +445,8 @@ static void on_participant(parley_session *s, const parley_participant *p, unsig
 {
     (void)s;
     cli_call *c = user;
+    if (quiet(c))
+        return;
     pl_buf b;
     pl_buf_init(&b, 256);
     start_event(&b, "participant", c);
@@ -345,6 +464,8 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
     (void)s;
     (void)m;
     cli_call *c = user;
+    if (quiet(c))
+        return;
     pl_buf b;
     pl_buf_init(&b, 128);
     start_event(&b, "reinvite", c);
@@ -357,8 +478,16 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
 }
 
 static const parley_session_cbs cli_cbs = {
-    on_state, on_message,    on_refer,       on_redirecting, on_accepted,
-    NULL,     on_remote_end, on_provisional, on_participant, on_reinvite,
+    .on_state = on_state,
+    .on_message = on_message,
+    .on_refer = on_refer,
+    .on_refer_progress = on_refer_progress,
+    .on_redirecting = on_redirecting,
+    .on_accepted = on_accepted,
+    .on_provisional = on_provisional,
+    .on_participant_changed = on_participant,
+    .on_reinvite = on_reinvite,
+    .on_released = on_released,
 };
 
 /* ---- offer/answer through the negotiator, with the CLI's options ---- */
@@ -422,23 +551,15 @@ static void offer_in_response(parley_session *s, parley_pending_answer *p,
     parley_pending_answer_ready(p, c->app->every, c->app->nevery);
 }
 
-static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parley_content *offer,
-                              void *user)
-{
-    (void)s;
-    (void)offer;
-    (void)user;
-    parley_reinvite_accept(r, NULL, 0, NULL, NULL);
-}
-
-static const parley_oa_ops cli_oa = {get_offer,         get_answer,        set_answer,
-                                     offer_in_response, offer_in_reinvite, NULL};
+static const parley_oa_ops cli_oa = {get_offer, get_answer, set_answer, offer_in_response, NULL,
+                                     NULL};
 
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
 {
     cli_call *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
+    c->refs = 1; /* app->calls' */
     c->app = app;
     c->s = parley_session_ref(s);
     snprintf(c->call_id, sizeof(c->call_id), "%s", parley_session_call_id(s));
@@ -484,8 +605,19 @@ cli_call *cli_newest_call(cli_app *app)
     cli_call *c = app->calls;
     while (c && c->ended)
         c = c->next;
+    if (c)
+        c->refs++;
     pthread_mutex_unlock(&app->mu);
     return c;
+}
+
+int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_session_done_cb cb,
+                    void *user)
+{
+    pthread_mutex_lock(&c->app->mu);
+    c->hangup_local = true;
+    pthread_mutex_unlock(&c->app->mu);
+    return parley_session_terminate(c->s, h, nh, cb, user);
 }
 
 /* ---- parley listen: answering ---- */
@@ -506,6 +638,7 @@ static void *ring_thread(void *arg)
     /* answer after the ring time unless the caller gave up first */
     if (!cli_wait(j->app, not_incoming, j->c, (long)j->app->ring_secs * 1000) && !j->app->stopping)
         parley_session_participate(j->c->s, NULL, 0, NULL, NULL);
+    cli_call_unref(j->c);
     pthread_mutex_lock(&j->app->mu);
     j->app->helpers--;
     pthread_cond_broadcast(&j->app->cv);
@@ -525,21 +658,23 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
         return;
     }
     cli_call_attach(c);
-    const parley_participant *rp = parley_session_remote(s);
-    pl_buf b;
-    pl_buf_init(&b, 256);
-    start_event(&b, "incoming", c);
-    pl_buf_puts(&b, ",\"from\":");
-    json_cstr(&b, parley_participant_uri(rp) ? parley_participant_uri(rp) : "");
-    if (parley_participant_name(rp)) {
-        pl_buf_puts(&b, ",\"display\":");
-        json_cstr(&b, parley_participant_name(rp));
+    if (!app->quiet) {
+        const parley_participant *rp = parley_session_remote(s);
+        pl_buf b;
+        pl_buf_init(&b, 256);
+        start_event(&b, "incoming", c);
+        pl_buf_puts(&b, ",\"from\":");
+        json_cstr(&b, parley_participant_uri(rp) ? parley_participant_uri(rp) : "");
+        if (parley_participant_name(rp)) {
+            pl_buf_puts(&b, ",\"display\":");
+            json_cstr(&b, parley_participant_name(rp));
+        }
+        pl_buf_printf(&b, ",\"offer\":%s", info->offer ? "true" : "false");
+        listen_custom_headers_json(&b, info->request);
+        pl_buf_putc(&b, '}');
+        cli_emit(app, &b);
+        pl_buf_free(&b);
     }
-    pl_buf_printf(&b, ",\"offer\":%s", info->offer ? "true" : "false");
-    listen_custom_headers_json(&b, info->request);
-    pl_buf_putc(&b, '}');
-    cli_emit(app, &b);
-    pl_buf_free(&b);
     notify(app);
     switch (app->answer) {
     case ANSWER_REJECT:
@@ -559,7 +694,7 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
         pthread_t th;
         if (j) {
             j->app = app;
-            j->c = c;
+            j->c = cli_call_ref(c);
             pthread_mutex_lock(&app->mu);
             app->helpers++;
             pthread_mutex_unlock(&app->mu);
@@ -569,6 +704,7 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
                 pthread_mutex_lock(&app->mu);
                 app->helpers--;
                 pthread_mutex_unlock(&app->mu);
+                cli_call_unref(j->c);
                 free(j);
             }
         }

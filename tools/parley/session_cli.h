@@ -16,6 +16,7 @@
 typedef struct cli_app cli_app;
 
 typedef struct cli_call {
+    int refs;   /* app->calls' own, plus one per thread using it (under app->mu) */
     cli_app *app;
     parley_session *s;
     parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies) */
@@ -25,7 +26,10 @@ typedef struct cli_call {
     size_t sdp_len;
     bool ended;
     bool connected;
-    parley_refer_in *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
+    bool hangup_local; /* terminate was called (for the "by" of the terminated line) */
+    parley_refer_request *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
+    int refer_status;                 /* parley call --refer: the last progress status */
+    bool refer_final;                 /* its subscription ended */
     struct cli_call *next;
 } cli_call;
 
@@ -57,12 +61,18 @@ void cli_app_free(cli_app *app);
 /* Prints a JSON line unless quiet (the buffer holds the object, without newline). */
 void cli_emit(cli_app *app, pl_buf *line);
 
-/* A call for session s (takes a reference); its negotiator offers audio on local_ip. */
+/* A call for session s (takes a reference); its negotiator offers audio on local_ip. The call
+ * leaves app->calls (and is freed) once its session is released. */
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp);
 /* Installs the callbacks and the offer/answer contract on the call's session. */
 void cli_call_attach(cli_call *c);
-/* The newest call that is not over, or NULL (caller holds app->mu or not: it locks). */
+/* The newest call that is not over (a reference: cli_call_unref it), or NULL. */
 cli_call *cli_newest_call(cli_app *app);
+cli_call *cli_call_ref(cli_call *c);
+void cli_call_unref(cli_call *c);
+/* Terminates the call's session, noting the hangup is ours. */
+int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_session_done_cb cb,
+                    void *user);
 
 /* The endpoint's incoming-session callback for parley listen. */
 void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
@@ -80,7 +90,7 @@ typedef struct cli_result_ctx {
     char op[16];
     char call_id[160];
 } cli_result_ctx;
-void cli_result_cb(void *user, const parley_result *r);
+void cli_result_cb(parley_session *s, const parley_result *r, void *user);
 cli_result_ctx *cli_result_ctx_new(cli_app *app, const char *op, const char *call_id);
 
 /* The first IP address of a bind string ("udp:127.0.0.1:5060" -> "127.0.0.1"). */
