@@ -10,27 +10,25 @@
 #include <string.h>
 #include <time.h>
 
-/* Local media capabilities: one audio stream, PCMU and PCMA. */
-static parley_sdp_neg *make_negotiator(void)
+/* Local media capabilities: one audio stream, PCMU and PCMA, on its own port per session.
+ * parley_session_use_sdp copies it into a negotiator of the session's own. */
+static int use_sdp(parley_session *s, uint16_t port)
 {
     static const parley_sdp_codec codecs[] = {{0, "PCMU", 8000, 0, NULL},
                                               {8, "PCMA", 8000, 0, NULL}};
     parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
     audio.media = "audio";
-    audio.port = 40000;
+    audio.port = port;
     audio.codecs = codecs;
     audio.ncodecs = 2;
     parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
     cfg.addr = "127.0.0.1";
     cfg.streams = &audio;
     cfg.nstreams = 1;
-    parley_sdp_neg *neg = NULL;
-    return parley_sdp_neg_create(&cfg, &neg) == 0 ? neg : NULL;
+    return parley_session_use_sdp(s, &cfg);
 }
 
 /* ---- Bob: answers every call and replies to every message ---- */
-
-static parley_sdp_neg *bob_neg;
 
 static void bob_on_message(parley_session *s, parley_request *req, void *user)
 {
@@ -51,7 +49,7 @@ static void bob_on_session(parley_endpoint *ep, parley_session *s, const parley_
     parley_session_cbs cbs = {0};
     cbs.on_message = bob_on_message;
     parley_session_set_callbacks(s, &cbs, NULL);
-    parley_session_use_sdp(s, bob_neg);
+    use_sdp(s, 41000);
     parley_session_participate(s, NULL, 0, NULL, NULL); /* 200 OK with the SDP answer */
 }
 
@@ -88,14 +86,12 @@ static int wait_for_reply(void)
     return got;
 }
 
-static void alice_on_state(parley_session *s, parley_state prev, parley_state now,
-                           parley_reason why, const parley_msg *trigger, void *user)
+static void alice_on_state(parley_session *s, const parley_state_change *ev, void *user)
 {
     (void)s;
-    (void)trigger;
     (void)user;
-    printf("alice %s -> %s (%s)\n", parley_state_name(prev), parley_state_name(now),
-           parley_reason_name(why));
+    printf("alice %s -> %s (%s)\n", parley_state_name(ev->prev), parley_state_name(ev->state),
+           parley_reason_name(ev->reason));
 }
 
 int main(void)
@@ -111,9 +107,7 @@ int main(void)
     ac.listen = alice_listen;
     parley_endpoint *bob = NULL, *alice = NULL;
     parley_session *call = NULL;
-    parley_sdp_neg *alice_neg = make_negotiator();
-    bob_neg = make_negotiator();
-    if (!alice_neg || !bob_neg || parley_endpoint_create(&bc, &bob) ||
+    if (parley_endpoint_create(&bc, &bob) ||
         parley_endpoint_create(&ac, &alice) ||
         parley_endpoint_set_session_cb(bob, bob_on_session, NULL) || parley_endpoint_start(bob) ||
         parley_endpoint_start(alice))
@@ -131,7 +125,7 @@ int main(void)
     cbs.on_state = alice_on_state;
     cbs.on_message = alice_on_message;
     parley_session_set_callbacks(call, &cbs, NULL);
-    parley_session_use_sdp(call, alice_neg);
+    use_sdp(call, 40000);
 
     parley_result *r = NULL;
     int err = parley_session_participate_sync(call, NULL, 0, &r); /* INVITE ... 200, ACK */
@@ -151,6 +145,7 @@ int main(void)
         goto out;
     parley_session_terminate_sync(call, NULL, 0, &r); /* BYE */
     parley_result_free(r);
+    /* the session ends when the loop has run the BYE: terminate_sync waited for that */
     failed = parley_session_state(call) != PARLEY_STATE_DISCONNECTED;
 out:
     parley_session_unref(call);
@@ -160,7 +155,5 @@ out:
         parley_endpoint_stop(bob);
     parley_endpoint_unref(alice);
     parley_endpoint_unref(bob);
-    parley_sdp_neg_free(alice_neg);
-    parley_sdp_neg_free(bob_neg);
     return failed;
 }

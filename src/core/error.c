@@ -35,8 +35,10 @@ static const struct {
 /* The codes are 0, -1, -2...: the row of a code is its negation. */
 static int row(int err)
 {
+    if (err > 0 || err <= -(int)(sizeof(codes) / sizeof(codes[0])))
+        return -1;
     int i = -err;
-    return i >= 0 && i < (int)(sizeof(codes) / sizeof(codes[0])) && codes[i].code == err ? i : -1;
+    return codes[i].code == err ? i : -1;
 }
 
 const char *parley_strerror(int err)

@@ -543,7 +543,10 @@ bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype)
 
 void ep_print_allow(parley_endpoint *ep, pl_buf *b)
 {
-    /* the same list whatever the application set: in-session MESSAGE is always taken */
-    (void)ep;
-    pl_buf_puts(b, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE\r\n");
+    /* outside a dialog MESSAGE is only taken with a page-mode handler (a 405 to a MESSAGE must
+     * not list it); dialogs list it always (session/content.c) */
+    pl_buf_puts(b, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER");
+    if (ep->cfg.on_message)
+        pl_buf_puts(b, ", MESSAGE");
+    pl_buf_puts(b, "\r\n");
 }

@@ -55,7 +55,8 @@ static void participate_start(sess_op *op)
 {
     parley_session *s = op->s;
     s->participate = NULL; /* the slot held the queued operation; the flows set it again */
-    if (s->state == PARLEY_STATE_DISCONNECTED || s->ending) {
+    /* (a terminate called after it runs after it: it CANCELs or BYEs what this starts) */
+    if (s->state == PARLEY_STATE_DISCONNECTED) {
         sess_op_complete(op, PARLEY_E_TERMINATED, NULL);
         return;
     }
@@ -157,9 +158,9 @@ static void terminate_on_loop(sess_call *c)
 
 /* ---- renegotiate ---- */
 
-static int reinvite_blocked(const parley_session *s)
+static int reinvite_blocked(const parley_session *s, bool queued)
 {
-    if (s->state != PARLEY_STATE_CONNECTED || !s->dlg || s->ending)
+    if (s->state != PARLEY_STATE_CONNECTED || !s->dlg || (s->ending && !queued))
         return PARLEY_E_STATE;
     if (s->reinv || s->reinv_queued || s->rin || s->ok_pending || (!s->incoming && !s->acked))
         return PARLEY_E_AGAIN; /* an INVITE transaction is in progress (RFC 3261 §14.1) */
@@ -170,7 +171,7 @@ static void renegotiate_start(sess_op *op)
 {
     parley_session *s = op->s;
     s->reinv_queued = false;
-    int rc = reinvite_blocked(s);
+    int rc = reinvite_blocked(s, true);
     if (!rc)
         rc = sess_reinvite_start(s, op);
     if (rc)
@@ -180,7 +181,7 @@ static void renegotiate_start(sess_op *op)
 static void renegotiate_on_loop(sess_call *c)
 {
     parley_session *s = c->s;
-    c->rc = reinvite_blocked(s);
+    c->rc = reinvite_blocked(s, false);
     if (c->rc)
         return;
     sess_op *op = new_op(c, OP_REINVITE);

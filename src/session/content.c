@@ -124,14 +124,15 @@ static bool is_named(const char *name, const char *want)
 
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
 {
+    (void)s;
     /* the stack's Allow and Supported, with what the application added merged in: one header
      * field each, no value twice */
     pl_buf allow, sup;
     pl_buf_init(&allow, 128);
     pl_buf_init(&sup, 64);
-    ep_print_allow(s->ep, &allow);
-    if (allow.len >= 2)
-        allow.len -= 2; /* its CRLF, put back below */
+    /* what a session takes, the same whatever the application set (in-session MESSAGE is
+     * always taken) */
+    pl_buf_puts(&allow, SESS_ALLOW);
     pl_buf_puts(&sup, "Supported: ms-benotify");
     for (size_t i = 0; i < nh; i++) {
         if (is_named(h[i].name, "Allow"))

@@ -303,22 +303,12 @@ bool sess_on_dialog_request(parley_endpoint *ep, txn_server *t, sip_msg *m, cons
     case SIP_METHOD_UPDATE:
     case SIP_METHOD_SUBSCRIBE:
     case SIP_METHOD_PUBLISH:
-    case SIP_METHOD_REGISTER: {
-        pl_buf allow;
-        pl_buf_init(&allow, 128);
-        ep_print_allow(ep, &allow);
-        sess_answer(s, t, 405, NULL, pl_buf_str(&allow));
-        pl_buf_free(&allow);
+    case SIP_METHOD_REGISTER:
+        sess_answer(s, t, 405, NULL, PL_STR_LIT(SESS_ALLOW "\r\n"));
         return true;
-    }
-    default: {
-        pl_buf allow;
-        pl_buf_init(&allow, 128);
-        ep_print_allow(ep, &allow);
-        sess_answer(s, t, 501, NULL, pl_buf_str(&allow));
-        pl_buf_free(&allow);
+    default:
+        sess_answer(s, t, 501, NULL, PL_STR_LIT(SESS_ALLOW "\r\n"));
         return true;
-    }
     }
 }
 

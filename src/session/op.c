@@ -31,6 +31,12 @@ void sess_op_queue(sess_op *op, void (*start)(sess_op *op))
     sess_task_queue(op->s, &op->task, op_task_run, NULL);
 }
 
+void sess_op_hold(sess_op *op, pl_list *held, void (*start)(sess_op *op))
+{
+    op->start = start;
+    sess_task_hold(op->s, held, &op->task, op_task_run, NULL);
+}
+
 static void forget(parley_session *s, sess_op *op)
 {
     if (s->participate == op)

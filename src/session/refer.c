@@ -119,6 +119,7 @@ void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m)
     }
     in->s = s;
     in->t = t;
+    pl_list_init(&in->held);
     in->req = parley_msg_ref(m);
     in->target = pl_str_dup(target.uri.raw);
     in->method = target.uri.method.len ? pl_str_dup(target.uri.method) : NULL;
@@ -130,6 +131,7 @@ void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m)
     in->in_callback = true;
     s->cbs.on_refer(s, in, &addr, in->method, s->cbs_user);
     in->in_callback = false;
+    sess_tasks_run_held(&in->held);
     /* the default: rejected */
     if (!in->answered && !in->answering && !in->deferred)
         refer_answer(in, 603, NULL, NULL, 0);
@@ -214,7 +216,8 @@ static void refer_on_loop(sess_call *c)
         in->answering = true;
         in->accepting = a->code < 300;
     }
-    sess_work_queue(c->s, w);
+    /* inside on_refer the answer goes as soon as the callback returned */
+    sess_work_queue(c->s, w, in->in_callback ? &in->held : NULL);
 }
 
 static int run_refer(parley_refer_request *in, refer_args *a)
@@ -444,7 +447,7 @@ static void end_on_loop(sess_call *c)
     w->code = (int)a->id;
     sub->ending = true;
     c->rc = 0;
-    sess_work_queue(s, w);
+    sess_work_queue(s, w, NULL);
 }
 
 int parley_session_refer_end(parley_session *s, uint32_t id)

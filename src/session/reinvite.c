@@ -283,6 +283,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     }
     r->s = s;
     r->t = t;
+    pl_list_init(&r->held);
     r->req = parley_msg_ref(m);
     r->had_offer = sess_msg_has_body(m);
     pl_list_insert_tail(&s->rins, &r->link);
@@ -297,6 +298,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
         r->in_callback = true;
         s->oa.offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
         r->in_callback = false;
+        sess_tasks_run_held(&r->held);
     }
     /* the default: accept */
     if (s->rin == r && !r->answered && !r->answering && !r->deferred)
@@ -419,7 +421,10 @@ static void accept_on_loop(sess_call *c)
     op->nh = a->nh;
     op->arg = r;
     r->answering = true;
-    sess_op_queue(op, accept_start);
+    if (r->in_callback)
+        sess_op_hold(op, &r->held, accept_start); /* goes as soon as the callback returned */
+    else
+        sess_op_queue(op, accept_start);
 }
 
 int parley_reinvite_accept(parley_reinvite *r, const parley_header *headers, size_t nheaders,
@@ -484,7 +489,7 @@ static void answer_on_loop(sess_call *c)
     }
     if (a->code >= 200)
         r->answering = true;
-    sess_work_queue(c->s, w);
+    sess_work_queue(c->s, w, r->in_callback ? &r->held : NULL);
 }
 
 int parley_reinvite_reject(parley_reinvite *r, int code, const char *reason,

@@ -64,6 +64,7 @@ typedef struct sess_op {
 
 struct parley_ack {
     parley_session *s;
+    pl_list held; /* answers given inside on_accepted */
     bool deferred;
     bool sent;    /* or queued to be sent */
     bool in_callback;
@@ -71,6 +72,7 @@ struct parley_ack {
 
 struct parley_pending_answer {
     parley_session *s;
+    pl_list held;   /* answers given inside offer_in_response */
     bool active;    /* waiting for ready */
     bool deferred;
     bool answering; /* ready was called: its task will send the ACK */
@@ -80,6 +82,7 @@ struct parley_pending_answer {
 
 struct parley_reinvite {
     pl_list link; /* in s->rins, freed with the session */
+    pl_list held; /* answers given inside offer_in_reinvite */
     parley_session *s;
     txn_server *t;
     sip_msg *req;
@@ -92,6 +95,7 @@ struct parley_reinvite {
 
 struct parley_refer_request {
     pl_list link; /* in s->refers, freed with the session */
+    pl_list held; /* answers given inside on_refer */
     parley_session *s;
     txn_server *t;
     sip_msg *req;
@@ -286,6 +290,11 @@ int sess_header_check(const parley_header *h, size_t n);
 /* Queues t (run then free, in order with every other task of the endpoint). */
 void sess_task_queue(parley_session *s, sess_task *t, void (*run)(sess_task *),
                      void (*free_fn)(sess_task *));
+/* The same into a list its owner runs itself (sess_tasks_run_held): an answer given inside the
+ * callback that handed over its object runs as soon as that callback returned. */
+void sess_task_hold(parley_session *s, pl_list *held, sess_task *t, void (*run)(sess_task *),
+                    void (*free_fn)(sess_task *));
+void sess_tasks_run_held(pl_list *held);
 /* Takes t out of the queue without running it (its free is not called). */
 void sess_task_cancel(sess_task *t);
 /* Runs every queued task now (endpoint shutdown), bounded. */
@@ -307,13 +316,15 @@ typedef struct sess_work {
 /* A work item for s with a copy of the headers; NULL when out of memory. */
 sess_work *sess_work_new(parley_session *s, void (*fn)(sess_work *w), const parley_header *h,
                          size_t nh);
-void sess_work_queue(parley_session *s, sess_work *w);
+/* Queues w (held: into that list instead, see sess_task_hold). */
+void sess_work_queue(parley_session *s, sess_work *w, pl_list *held);
 void sess_work_free(sess_work *w); /* one that was not queued */
 
 /* op.c */
 sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_session_done_cb cb, void *user);
-/* Starts op from the loop once the public call returned. */
+/* Starts op from the loop once the public call returned (held: see sess_task_hold). */
 void sess_op_queue(sess_op *op, void (*start)(sess_op *op));
+void sess_op_hold(sess_op *op, pl_list *held, void (*start)(sess_op *op));
 void sess_op_complete(sess_op *op, int err, const sip_msg *m);
 void sess_op_fail_all(parley_session *s, int err);
 /* Runs fn(arg) on the loop thread and waits until it ran; returns what fn stored in *rc. */
@@ -340,6 +351,8 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size);
+/* The methods a session takes (its Allow). */
+#define SESS_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE"
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);

@@ -24,6 +24,15 @@ void sess_task_queue(parley_session *s, sess_task *t, void (*run)(sess_task *),
         pl_loop_timer_start(reg->ep->loop, &reg->task_timer, 0, run_tasks, reg);
 }
 
+void sess_task_hold(parley_session *s, pl_list *held, sess_task *t, void (*run)(sess_task *),
+                    void (*free_fn)(sess_task *))
+{
+    t->s = parley_session_ref(s);
+    t->run = run;
+    t->free = free_fn;
+    pl_list_insert_tail(held, &t->link);
+}
+
 void sess_task_cancel(sess_task *t)
 {
     if (!pl_list_linked(&t->link))
@@ -34,12 +43,12 @@ void sess_task_cancel(sess_task *t)
     parley_session_unref(s);
 }
 
-/* Runs the tasks queued before this call (those they queue wait for the next round). */
-static void run_batch(sess_registry *reg)
+/* Runs the tasks in list queued before this call (those they queue wait for the next round). */
+static void run_list(pl_list *list)
 {
     pl_list batch;
     pl_list_init(&batch);
-    pl_list_splice_tail(&batch, &reg->tasks);
+    pl_list_splice_tail(&batch, list);
     while (!pl_list_empty(&batch)) {
         sess_task *t = pl_container_of(batch.next, sess_task, link);
         pl_list_remove(&t->link);
@@ -55,14 +64,20 @@ static void run_batch(sess_registry *reg)
 static void run_tasks(pl_timer *tm, void *arg)
 {
     (void)tm;
-    run_batch(arg);
+    sess_registry *reg = arg;
+    run_list(&reg->tasks);
+}
+
+void sess_tasks_run_held(pl_list *held)
+{
+    run_list(held);
 }
 
 void sess_tasks_drain(sess_registry *reg)
 {
     pl_loop_timer_stop(reg->ep->loop, &reg->task_timer);
     for (int round = 0; round < 10000 && !pl_list_empty(&reg->tasks); round++)
-        run_batch(reg);
+        run_list(&reg->tasks);
     pl_loop_timer_stop(reg->ep->loop, &reg->task_timer);
 }
 
@@ -108,7 +123,10 @@ sess_work *sess_work_new(parley_session *s, void (*fn)(sess_work *w), const parl
     return w;
 }
 
-void sess_work_queue(parley_session *s, sess_work *w)
+void sess_work_queue(parley_session *s, sess_work *w, pl_list *held)
 {
-    sess_task_queue(s, &w->task, work_run, work_free);
+    if (held)
+        sess_task_hold(s, held, &w->task, work_run, work_free);
+    else
+        sess_task_queue(s, &w->task, work_run, work_free);
 }

@@ -285,7 +285,9 @@ static void kill_fork(parley_session *s, const sip_msg *m)
 /* ---- ACK control handed to on_accepted ---- */
 
 typedef struct handle_args {
-    void *h; /* the handle */
+    void *h;       /* the handle */
+    pl_list *held; /* its list of answers given inside its callback */
+    bool *in_callback;
     const parley_header *hdrs;
     size_t nh;
     void (*check)(sess_call *c); /* sets c->rc; 0 marks the handle as answering */
@@ -305,7 +307,7 @@ static void handle_on_loop(sess_call *c)
         return;
     }
     w->obj = a->h;
-    sess_work_queue(c->s, w);
+    sess_work_queue(c->s, w, *a->in_callback ? a->held : NULL);
 }
 
 static int run_handle(parley_session *s, handle_args *a)
@@ -331,8 +333,9 @@ static void ack_check(sess_call *c)
 {
     parley_ack *a = ((handle_args *)c->args)->h;
     parley_session *s = a->s;
+    /* (after terminate was called, its BYE goes after an ACK of its own) */
     bool ok = !a->sent && !s->pend.active && s->dlg && s->state != PARLEY_STATE_DISCONNECTED &&
-              (a->in_callback || a->deferred);
+              !s->ending && (a->in_callback || a->deferred);
     c->rc = ok ? 0 : PARLEY_E_STATE;
     if (ok)
         a->sent = true;
@@ -350,7 +353,7 @@ int parley_ack_send(parley_ack *a, const parley_header *headers, size_t nheaders
 {
     if (!a)
         return PARLEY_E_INVAL;
-    handle_args x = {a, headers, nheaders, ack_check, ack_work};
+    handle_args x = {a, &a->held, &a->in_callback, headers, nheaders, ack_check, ack_work};
     return run_handle(a->s, &x);
 }
 
@@ -390,7 +393,7 @@ static void pending_answer_send(parley_session *s, const sip_kv *h, size_t nh)
 static void ready_check(sess_call *c)
 {
     parley_pending_answer *p = ((handle_args *)c->args)->h;
-    bool ok = p->active && p->offer && !p->answering &&
+    bool ok = p->active && p->offer && !p->answering && !p->s->ending &&
               p->s->state != PARLEY_STATE_DISCONNECTED && (p->in_callback || p->deferred);
     c->rc = ok ? 0 : PARLEY_E_STATE;
     if (ok)
@@ -407,7 +410,7 @@ int parley_pending_answer_ready(parley_pending_answer *p, const parley_header *h
 {
     if (!p)
         return PARLEY_E_INVAL;
-    handle_args x = {p, headers, nheaders, ready_check, ready_work};
+    handle_args x = {p, &p->held, &p->in_callback, headers, nheaders, ready_check, ready_work};
     return run_handle(p->s, &x);
 }
 
@@ -556,7 +559,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
     }
     parley_session_ref(s);
     bool null_offer = !s->inv_offer;
-    s->ack_ctl = (struct parley_ack){s, false, false, true};
+    s->ack_ctl = (struct parley_ack){.s = s, .in_callback = true};
+    pl_list_init(&s->ack_ctl.held);
     pl_loop_timer_stop(s->ep->loop, &s->cancel_timer);
     /* the answer in force is this dialog's: again when early media came from another fork */
     if (!null_offer &&
@@ -565,11 +569,13 @@ static void on_2xx(parley_session *s, sip_msg *m)
         sess_set_answer(s, m);
     }
     if (null_offer && sess_msg_has_body(m) && s->has_oa) {
-        s->pend = (struct parley_pending_answer){s, true, false, false, false, parley_msg_ref(m)};
+        s->pend = (struct parley_pending_answer){.s = s, .active = true, .offer = parley_msg_ref(m)};
+        pl_list_init(&s->pend.held);
     }
     if (s->cbs.on_accepted && !s->released)
         s->cbs.on_accepted(s, m, &s->ack_ctl, s->cbs_user);
     s->ack_ctl.in_callback = false;
+    sess_tasks_run_held(&s->ack_ctl.held);
     if (s->pend.active) {
         if (s->oa.offer_in_response) {
             char ctype[256];
@@ -578,6 +584,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
             s->pend.in_callback = true;
             s->oa.offer_in_response(s, &s->pend, &offer, s->oa_user);
             s->pend.in_callback = false;
+            sess_tasks_run_held(&s->pend.held);
         }
         /* the default: the answer goes now */
         if (!s->pend.answering && !s->pend.deferred)
@@ -723,7 +730,12 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
             pl_free(addrs);
             if (r.nheaders && ep_check_headers(r.headers, r.nheaders) == 0)
                 print_invite_headers(s, r.headers, r.nheaders);
-            if (s->state == PARLEY_STATE_DISCONNECTED || s->cancel_wanted || s->ending)
+            if (s->ending && s->state != PARLEY_STATE_DISCONNECTED) {
+                /* terminate was called from the callback: the call ends here */
+                fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+                return true;
+            }
+            if (s->state == PARLEY_STATE_DISCONNECTED || s->cancel_wanted)
                 return false;
         }
         if (act == PARLEY_REDIRECT_TRY_NONE)

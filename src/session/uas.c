@@ -392,8 +392,8 @@ typedef struct resp_args {
 static void provisional_work(sess_work *w)
 {
     parley_session *s = w->task.s;
-    if (!still_incoming(s) || s->participate)
-        return;
+    if (!still_incoming(s))
+        return; /* (queued before a participate, it goes before the 200) */
     int rc = sess_uas_provisional(s, w->code, w->reason, w->hdrs, w->nh, w->flags);
     if (rc == PARLEY_E_ABORTED && s->state == PARLEY_STATE_INCOMING) {
         /* the application cannot answer the offer for early media: nor for the 200 */
@@ -496,7 +496,7 @@ static void response_on_loop(sess_call *c)
     w->extra = extra;
     if (a->fn != provisional_work)
         s->answer_queued = true; /* the final answer is on its way: nothing else may answer */
-    sess_work_queue(s, w);
+    sess_work_queue(s, w, NULL);
 }
 
 static int run_response(parley_session *s, resp_args *a)

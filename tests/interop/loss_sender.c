@@ -15,8 +15,9 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int done, ok;
 
-static void on_done(void *user, const parley_result *r)
+static void on_done(parley_endpoint *ep, const parley_result *r, void *user)
 {
+    (void)ep;
     (void)user;
     pthread_mutex_lock(&mu);
     done++;

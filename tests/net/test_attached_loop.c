@@ -26,8 +26,9 @@ static void on_message(parley_endpoint *ep, parley_request *req, void *user)
     ((app *)user)->got_message++;
 }
 
-static void on_done(void *user, const parley_result *r)
+static void on_done(parley_endpoint *ep, const parley_result *r, void *user)
 {
+    (void)ep;
     app *a = user;
     a->done_calls++;
     a->done_status = r->status;

@@ -42,8 +42,9 @@ static void on_message(parley_endpoint *ep, parley_request *req, void *user)
     nu_event_signal(&p->got);
 }
 
-static void on_trace(void *user, const parley_trace_event *ev)
+static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
+    (void)ep;
     peer *p = user;
     if (ev->sent)
         return;
@@ -423,8 +424,9 @@ static void test_calls_from_many_threads(void **state)
     stop(b.ep);
 }
 
-static void on_done_event(void *user, const parley_result *r)
+static void on_done_event(parley_endpoint *ep, const parley_result *r, void *user)
 {
+    (void)ep;
     int *err = user;
     *err = r->error;
 }

@@ -86,9 +86,10 @@ static void note_hdr(party *p, const char *event, const parley_msg *m)
     snprintf(p->hlog[p->nhlog++], sizeof(p->hlog[0]), "%s:%.*s", event, (int)v.len, v.p);
 }
 
-void outcome_cb(void *user, const parley_result *r)
+void outcome_cb(parley_session *s, const parley_result *r, void *user)
 {
     outcome *o = user;
+    o->session = s;
     o->calls++;
     o->error = r->error;
     o->status = r->status;
@@ -162,10 +163,12 @@ static void offer_in_response(parley_session *s, parley_pending_answer *pa,
     snprintf(p->last_offer_seen, sizeof(p->last_offer_seen), "%.*s", (int)offer->len,
              (const char *)offer->body);
     party_log(p, "offer_in_response");
-    if (p->defer_ready)
+    if (p->defer_ready) {
+        p->rc_ready = parley_pending_answer_defer(pa);
         p->pending_answer = pa;
-    else
+    } else {
         p->rc_ready = parley_pending_answer_ready(pa, p->hdrs, p->nhdrs);
+    }
 }
 
 static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parley_content *offer,
@@ -178,13 +181,15 @@ static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parle
         snprintf(p->last_offer_seen, sizeof(p->last_offer_seen), "%.*s", (int)offer->len,
                  (const char *)offer->body);
     party_log(p, offer ? "offer_in_reinvite" : "offer_in_reinvite:null");
-    if (p->defer_reinvite)
+    if (p->defer_reinvite) {
+        p->rc_accept = parley_reinvite_defer(r);
         p->pending_reinvite = r;
-    else if (p->decline_reinvite)
-        p->rc_accept = parley_reinvite_decline(r, p->decline_reinvite, NULL, p->hdrs, p->nhdrs,
-                                               NULL, NULL, NULL);
-    else
+    } else if (p->decline_reinvite) {
+        p->rc_accept =
+            parley_reinvite_reject(r, p->decline_reinvite, NULL, p->hdrs, p->nhdrs, NULL);
+    } else {
         p->rc_accept = parley_reinvite_accept(r, p->hdrs, p->nhdrs, NULL, NULL);
+    }
 }
 
 static void reinvite_cancelled(parley_session *s, parley_reinvite *r, void *user)
@@ -218,10 +223,26 @@ static void describe_msg(const parley_msg *m, char *out, size_t size)
     }
 }
 
-static void on_state(parley_session *s, parley_state prev, parley_state now, parley_reason why,
-                     const parley_msg *trigger, void *user)
+/* Marks a released session (its user slot): an event after on_released is a bug. */
+static char released_mark;
+
+static void check_alive(party *p, parley_session *s, const char *event)
+{
+    if (parley_session_user(s) == &released_mark)
+        party_log(p, "BAD: %s after released", event);
+}
+
+static void on_state(parley_session *s, const parley_state_change *ev, void *user)
 {
     party *p = user;
+    parley_state prev = ev->prev, now = ev->state;
+    parley_reason why = ev->reason;
+    const parley_msg *trigger = ev->trigger;
+    check_alive(p, s, "state");
+    if (ev->sip_reason)
+        snprintf(p->sip_reason, sizeof(p->sip_reason), "%s;cause=%d;text=%s",
+                 ev->sip_reason->protocol, ev->sip_reason->cause,
+                 ev->sip_reason->text ? ev->sip_reason->text : "(none)");
     /* the property already says the new state */
     if (parley_session_state(s) != now)
         party_log(p, "BAD: state property %d during change to %d", parley_session_state(s), now);
@@ -235,16 +256,16 @@ static void on_state(parley_session *s, parley_state prev, parley_state now, par
     if (p->ntrans < PARTY_TRANS)
         snprintf(p->trans[p->ntrans++], sizeof(p->trans[0]), "%s>%s:%s:%s", parley_state_name(prev),
                  parley_state_name(now), parley_reason_name(why), trig);
-    char ev[48];
-    snprintf(ev, sizeof(ev), "state:%s", parley_state_name(now));
-    note_hdr(p, ev, trigger);
+    char what[48];
+    snprintf(what, sizeof(what), "state:%s", parley_state_name(now));
+    note_hdr(p, what, trigger);
     party_log(p, "state:%s:%s", parley_state_name(now), parley_reason_name(why));
 }
 
 static void on_message(parley_session *s, parley_request *req, void *user)
 {
-    (void)s;
     party *p = user;
+    check_alive(p, s, "message");
     const parley_msg *m = parley_request_msg(req);
     parley_slice b = parley_msg_body(m), meth = parley_msg_method(m), v;
     snprintf(p->last_message, sizeof(p->last_message), "%.*s", (int)b.len, b.p);
@@ -276,7 +297,7 @@ static void on_accepted(parley_session *s, const parley_msg *resp, parley_ack *a
     party_log(p, "accepted");
     p->ack = ack;
     if (p->delay_ack)
-        parley_ack_delay(ack);
+        p->rc_ack_send = parley_ack_defer(ack);
     else if (p->ack_in_callback)
         p->rc_ack_send = parley_ack_send(ack, p->hdrs, p->nhdrs);
 }
@@ -326,23 +347,45 @@ static void on_participant(parley_session *s, const parley_participant *pp, unsi
     party_log(p, "participant:%u", mask);
 }
 
-static void on_refer(parley_session *s, parley_refer_in *in, const parley_address *target,
+static void on_refer(parley_session *s, parley_refer_request *in, const parley_address *target,
                      const char *method, void *user)
 {
-    (void)s;
     (void)method;
     party *p = user;
+    check_alive(p, s, "refer");
     p->refers++;
     party_log(p, "refer:%s", target->uri);
+    p->refer_req = in;
+    if (p->refer_defer) {
+        p->refer_rc = parley_refer_request_defer(in);
+        return;
+    }
     parley_header h = {p->refer_hname ? p->refer_hname : "X-Test", p->refer_x_test};
     size_t nh = p->refer_x_test ? 1 : 0;
     p->refer_rc = p->refer_decline
-                      ? parley_refer_in_decline(in, p->refer_decline, "Not Now", &h, nh)
-                      : parley_refer_in_accept(in, &h, nh);
+                      ? parley_refer_request_reject(in, p->refer_decline, "Not Now", &h, nh)
+                      : parley_refer_request_accept(in, &h, nh);
     if (p->refer_rc)
-        parley_refer_in_decline(in, 0, NULL, NULL, 0);
-    else if (!p->refer_decline)
-        parley_refer_in_notify(in, 200, "OK", 1);
+        parley_refer_request_reject(in, 0, NULL, NULL, 0);
+    else if (!p->refer_decline && !p->refer_no_notify)
+        parley_refer_request_notify(in, 200, "OK", 1);
+}
+
+static void on_refer_progress(parley_session *s, const parley_refer_progress *rp, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "refer_progress");
+    party_log(p, "refer_progress:%d%s", rp->status, rp->final ? ":final" : "");
+}
+
+static void on_released(parley_session *s, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "released");
+    if (parley_session_state(s) != PARLEY_STATE_DISCONNECTED)
+        party_log(p, "BAD: released in state %d", parley_session_state(s));
+    p->released++;
+    parley_session_set_user(s, &released_mark);
 }
 
 static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
@@ -356,11 +399,17 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
     party_log(p, "reinvite_done:%s", what);
 }
 
-static parley_redirect_action on_redirecting(parley_session *s, const parley_address *targets,
-                                             size_t n, size_t current, void *user)
+static parley_redirect_action on_redirecting(parley_session *s, parley_redirect *r, void *user)
 {
     (void)s;
     party *p = user;
+    const parley_address *targets = r->targets;
+    size_t n = r->ntargets, current = r->current;
+    p->redirect_status = parley_msg_status(r->response);
+    if (p->redirect_hdrs) {
+        r->headers = p->redirect_hdrs;
+        r->nheaders = p->nredirect_hdrs;
+    }
     int i = p->redirecting_calls++;
     if (i < 8) {
         size_t at = 0;
@@ -375,13 +424,26 @@ static parley_redirect_action on_redirecting(parley_session *s, const parley_add
 }
 
 static const parley_session_cbs cbs = {
-    on_state,     on_message,    on_refer,       on_redirecting, on_accepted,
-    on_completed, on_remote_end, on_provisional, on_participant, on_reinvite,
+    .on_state = on_state,
+    .on_message = on_message,
+    .on_refer = on_refer,
+    .on_refer_progress = on_refer_progress,
+    .on_redirecting = on_redirecting,
+    .on_accepted = on_accepted,
+    .on_completed = on_completed,
+    .on_remote_end = on_remote_end,
+    .on_provisional = on_provisional,
+    .on_participant_changed = on_participant,
+    .on_reinvite = on_reinvite,
+    .on_released = on_released,
 };
 
 void party_attach(party *p, parley_session *s)
 {
-    parley_session_set_callbacks(s, &cbs, p);
+    parley_session_cbs mine = cbs;
+    if (p->no_on_refer)
+        mine.on_refer = NULL;
+    parley_session_set_callbacks(s, &mine, p);
     if (!p->no_oa)
         parley_session_set_offer_answer(s, &oa_ops, p);
 }

@@ -101,6 +101,15 @@ struct party {
     int reinvites;
     int refers;
     int refer_decline;        /* on_refer declines with this code (0: accepts) */
+    int refer_defer;          /* on_refer defers (refer_req keeps it) */
+    int no_on_refer;          /* sessions get no on_refer callback */
+    int refer_no_notify;      /* accept without the final NOTIFY */
+    parley_refer_request *refer_req;
+    const parley_header *redirect_hdrs; /* on_redirecting adds these to the next INVITE */
+    size_t nredirect_hdrs;
+    int redirect_status;                /* the 3xx on_redirecting saw */
+    int released;                       /* on_released calls */
+    char sip_reason[128];               /* the last state change's Reason header */
     const char *refer_x_test; /* X-Test header on the accept or decline (NULL: none) */
     const char *refer_hname;  /* its name instead of X-Test */
     int refer_rc; /* what the accept or decline returned; when non-zero, declined plainly */
@@ -126,6 +135,7 @@ typedef struct outcome {
     char method[16]; /* its method (requests) */
     uint64_t at;
     vnet *n;            /* set it to get `at` */
+    parley_session *session; /* what the completion said it completed for */
     parley_session *s;  /* set it to get `state` */
     parley_state state; /* the session's state when the operation completed */
 } outcome;
@@ -143,7 +153,7 @@ int party_saw(const party *p, const char *what);
 /* The log's index of `what` (from `from`), or -1. */
 int party_index(const party *p, const char *what, int from);
 void party_dump(const party *p);
-void outcome_cb(void *user, const parley_result *r);
+void outcome_cb(parley_session *s, const parley_result *r, void *user);
 void party_attach(party *p, parley_session *s);
 /* The party's offer/answer contract (user data: the party). */
 const parley_oa_ops *party_oa_ops(void);

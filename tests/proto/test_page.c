@@ -50,8 +50,9 @@ static void on_message(parley_endpoint *ep, parley_request *req, void *user)
     }
 }
 
-static void on_done(void *user, const parley_result *r)
+static void on_done(parley_endpoint *ep, const parley_result *r, void *user)
 {
+    (void)ep;
     done *d = user;
     d->calls++;
     d->error = r->error;

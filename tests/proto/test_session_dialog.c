@@ -22,10 +22,10 @@ static int setup(void **state)
     parley_endpoint_config ca = PARLEY_ENDPOINT_CONFIG_INIT, cb = PARLEY_ENDPOINT_CONFIG_INIT;
     ca.uri = "sip:alice@10.0.0.1:5060";
     ca.display_name = "Alice";
-    ca.endpoint_id = "epida";
+    ca.epid = "epida";
     cb.uri = "sip:bob@10.0.0.2:5060";
     cb.display_name = "Bob";
-    cb.endpoint_id = "epidb";
+    cb.epid = "epidb";
     const parley_endpoint_config *cfg[2] = {&ca, &cb};
     static const char *const peers[] = {P_ADDR, F1_ADDR, F2_ADDR, F3_ADDR, R1_ADDR, R2_ADDR, NULL};
     *state = world_new(2, cfg, peers);

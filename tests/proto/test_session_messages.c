@@ -58,9 +58,12 @@ static void test_benotify(void **state)
     assert_int_equal(
         parley_session_send_message(w->a.s, PARLEY_MSG_BENOTIFY, &body, NULL, 0, outcome_cb, &m),
         0);
+    assert_int_equal(m.calls, 0); /* never inside the call */
+    vnet_run(w->n, 0);
     assert_int_equal(m.calls, 1);
     assert_int_equal(m.error, 0);
     assert_int_equal(m.status, 0);
+    assert_ptr_equal(m.session, w->a.s); /* the completion names its session */
     vnet_run(w->n, 40000);
     assert_int_equal(w->b.messages, 1);
     assert_string_equal(w->b.last_message_type, "BENOTIFY");
@@ -216,8 +219,9 @@ static void test_408_and_timeout_end(void **state)
     assert_int_equal(sp_count_since(w->n, before, A_ADDR, "BYE"), 5);
 }
 
-/* REFER: the peer accepts (202), a first NOTIFY "100 Trying", then the final one; without
- * on_refer the REFER is declined with 603. */
+/* REFER: the peer accepts (202), a first NOTIFY "100 Trying", then the final one; the
+ * referrer sees them as progress events, not as messages; without on_refer the REFER is
+ * declined with 603. */
 static void test_refer(void **state)
 {
     world *w = *state;
@@ -232,20 +236,29 @@ static void test_refer(void **state)
     assert_string_equal(hdr(refer, "Refer-To"), "<sip:carol@10.0.0.3:5060>;epid=epidc");
     assert_string_equal(hdr(refer, "Referred-By"), "<sip:node@10.0.0.1:5060>");
     assert_log(&w->b, "refer:sip:carol@10.0.0.3:5060");
-    assert_log(&w->a, "message:NOTIFY|message:NOTIFY");
+    assert_log(&w->a, "refer_progress:100|refer_progress:200:final");
     const vnet_packet *n1 = vnet_find(w->n, A_ADDR, "NOTIFY", 0);
     const vnet_packet *n2 = vnet_find(w->n, A_ADDR, "NOTIFY", 1);
     assert_string_equal(sp_body(n1), "SIP/2.0 100 Trying\r\n");
-    assert_string_equal(hdr(n1, "Event"), "refer");
+    /* the Event id is the REFER's CSeq (RFC 3515 §2.4.6) */
+    char ev[32];
+    snprintf(ev, sizeof(ev), "refer;id=%u", (unsigned)atoi(hdr(refer, "CSeq")));
+    assert_string_equal(hdr(n1, "Event"), ev);
     assert_string_equal(hdr(n1, "Subscription-State"), "active;expires=60");
     assert_string_equal(hdr(n1, "Content-Type"), "message/sipfrag;version=2.0");
     assert_string_equal(sp_body(n2), "SIP/2.0 200 OK\r\n");
     assert_string_equal(hdr(n2, "Subscription-State"), "terminated;reason=noresource");
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
 
-    /* no on_refer: 603 */
+    /* callbacks are set before a session does anything */
     parley_session_cbs none = {0};
-    assert_int_equal(parley_session_set_callbacks(w->b.s, &none, NULL), 0);
+    assert_int_equal(parley_session_set_callbacks(w->b.s, &none, NULL), PARLEY_E_STATE);
+
+    /* no on_refer: 603 (a new call to a B without one) */
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    w->b.no_on_refer = 1;
+    world_connect(w);
     outcome r2 = {0};
     assert_int_equal(parley_session_refer(w->a.s, &target, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 10);

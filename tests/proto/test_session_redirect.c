@@ -34,7 +34,7 @@ static void test_redirect_refusals_and_wire(void **state)
                    self_port = {"sip:someone@10.0.0.2", NULL};
     parley_address inviter = {"sip:node@10.0.0.1:5060", NULL};
     parley_address inviter_epid = {"sip:node@10.0.0.1:5060", NULL};
-    inviter_epid.epid = parley_endpoint_id(w->a.ep);
+    inviter_epid.epid = parley_endpoint_epid(w->a.ep);
     assert_int_equal(parley_session_redirect(b, 299, ok, 1, NULL, 0), PARLEY_E_INVAL);
     assert_int_equal(parley_session_redirect(b, 400, ok, 1, NULL, 0), PARLEY_E_INVAL);
     assert_int_equal(parley_session_redirect(b, 0, ok, 0, NULL, 0), PARLEY_E_INVAL);

@@ -33,7 +33,12 @@ static void test_idle_to_connecting_and_incoming(void **state)
     world *w = *state;
     outcome o = {0};
     parley_session *s = call(w, B_URI, &o);
-    /* the change is reported at once, before anything reached the network */
+    /* no callback inside the call: nothing has run yet, not even get_offer */
+    assert_int_equal(w->a.ntrans + w->a.nlog, 0);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+    /* the loop runs the operation (at the same millisecond): the change is reported before
+     * anything reached the network */
+    vnet_run(w->n, 0);
     assert_trans(&w->a, "Idle>Connecting:None:-");
     assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTING);
     assert_non_null(parley_session_from_tag(s));
@@ -60,8 +65,11 @@ static void test_idle_terminate(void **state)
     parley_session *s = party_call(&w->a, B_URI);
     outcome t = {0};
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
+    assert_int_equal(w->a.ntrans + t.calls, 0);
+    vnet_run(w->n, 0);
     assert_trans(&w->a, "Idle>Disconnected:TerminatedLocally:-");
     assert_int_equal(t.calls, 1);
+    assert_int_equal(w->a.released, 1); /* the last event */
     assert_int_equal(t.error, 0);
     vnet_run(w->n, 1000);
     assert_int_equal(vnet_count(w->n), 0);
@@ -412,6 +420,8 @@ static void test_incoming_participate_then_ack(void **state)
     vnet_run(w->n, 10);
     ob.n = w->n;
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    assert_int_equal(w->b.ntrans, 0);
+    vnet_run(w->n, 0);
     assert_trans(&w->b, "Incoming>Connecting:None:-");
     assert_non_null(parley_session_to_tag(w->b.s));
     vnet_run(w->n, 10);
@@ -504,6 +514,11 @@ static void test_incoming_reject_terminate_redirect(void **state)
     call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_reject(w->b.s, 486, "Busy Here", NULL, 0), 0);
+    assert_int_equal(w->b.ntrans, 0);
+    /* one final answer: nothing else may answer once it is on its way */
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), PARLEY_E_STATE);
+    assert_int_equal(parley_session_reject(w->b.s, 480, NULL, NULL, 0), PARLEY_E_STATE);
+    vnet_run(w->n, 0);
     assert_trans(&w->b, "Incoming>Disconnected:Declined:-");
     vnet_run(w->n, 10);
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 486 Busy Here", 0));
@@ -515,6 +530,7 @@ static void test_incoming_reject_terminate_redirect(void **state)
     vnet_run(w->n, 10);
     assert_int_equal(w->b.is_forked, 0);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t), 0);
+    vnet_run(w->n, 0);
     assert_trans(&w->b, "Incoming>Disconnected:TerminatedLocally:-");
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);
@@ -531,6 +547,7 @@ static void test_incoming_reject_terminate_redirect(void **state)
     call(w, B_URI, &o3);
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
+    vnet_run(w->n, 0);
     assert_trans(&w->b, "Incoming>Disconnected:Declined:-");
     vnet_run(w->n, 10);
     assert_int_equal(o3.status, 302);
@@ -546,9 +563,11 @@ static void test_connected_bye_both_sides(void **state)
     vnet_run(w->n, 10);
     t.n = w->n;
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
-    /* Disconnected at once; the callback waits for the BYE's answer */
+    /* Disconnected once the loop ran it; the callback waits for the BYE's answer */
+    vnet_run(w->n, 0);
     assert_int_equal(parley_session_state(s), PARLEY_STATE_DISCONNECTED);
     assert_int_equal(t.calls, 0);
+    assert_int_equal(w->a.released, 0); /* released after the terminate's completion */
     vnet_run(w->n, 10);
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);

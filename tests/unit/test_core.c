@@ -658,6 +658,19 @@ static void test_strerror_every_code(void **state)
     assert_string_equal(parley_strerror(400), "unknown error");
     assert_string_equal(parley_strerror(INT_MIN), "unknown error");
     assert_string_equal(parley_strerror(INT_MAX), "unknown error");
+    /* the symbolic names: the enum's own spelling, one per code */
+    assert_string_equal(parley_err_name(PARLEY_OK), "PARLEY_OK");
+    assert_string_equal(parley_err_name(PARLEY_E_INVAL), "PARLEY_E_INVAL");
+    assert_string_equal(parley_err_name(PARLEY_E_HEADER_RESTRICTED), "PARLEY_E_HEADER_RESTRICTED");
+    assert_string_equal(parley_err_name(PARLEY_E_EXISTS), "PARLEY_E_EXISTS");
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(strncmp(parley_err_name(codes[i].code), "PARLEY_", 7), 0);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(parley_err_name(codes[i].code), parley_err_name(codes[j].code));
+    }
+    assert_string_equal(parley_err_name(-(int)n), "PARLEY_E_UNKNOWN");
+    assert_string_equal(parley_err_name(INT_MIN), "PARLEY_E_UNKNOWN");
+    assert_string_equal(parley_err_name(7), "PARLEY_E_UNKNOWN");
 }
 
 int main(void)

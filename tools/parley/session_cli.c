@@ -261,9 +261,10 @@ static void on_state(parley_session *s, const parley_state_change *ev, void *use
     (void)s;
     cli_call *c = user;
     if (!quiet(c)) {
-        emit_state(c, ev);
+        /* who ended it, then the state line (the order parley has always printed them in) */
         if (ev->state == PARLEY_STATE_DISCONNECTED)
             emit_terminated(c, ev);
+        emit_state(c, ev);
     }
     pthread_mutex_lock(&c->app->mu);
     if (ev->state == PARLEY_STATE_CONNECTED)
