@@ -26,6 +26,8 @@ struct ep_sender {
     txn_client *txn;
     ep_attempt attempt;
     bool provisional; /* a 1xx came: no failover any more */
+    bool upgraded;    /* this attempt went over TCP only because it is too large for UDP */
+    bool no_upgrade;  /* its TCP connection was refused: UDP after all (RFC 3261 §18.1.1) */
     bool released;
     int last_err;
 };
@@ -70,6 +72,14 @@ static void on_txn_fail(void *tu, txn_client *t, int err)
     txn_client_detach(s->txn);
     s->txn = NULL;
     s->last_err = err;
+    if (s->upgraded && err == PARLEY_E_CONNECT && !s->provisional) {
+        /* "if the attempt to establish the connection generates ... a TCP reset, the element
+         * SHOULD retry the request, using UDP" (RFC 3261 §18.1.1): the same target again */
+        s->no_upgrade = true;
+        s->next--;
+        try_next(s);
+        return;
+    }
     if (!s->provisional && s->next < s->ntargets) {
         try_next(s);
         return;
@@ -97,10 +107,17 @@ static void try_next(ep_sender *s)
         sip_out out;
         sip_out_init(&out);
         int rc = s->ops.build(s->arg, &s->attempt, &out);
-        if (!rc && tg->proto == TP_UDP && out.buf.len > UDP_MAX && !s->uri.transport.len) {
+        bool upgrade = !rc && tg->proto == TP_UDP && out.buf.len > UDP_MAX &&
+                       !s->uri.transport.len && !s->no_upgrade;
+        s->no_upgrade = false;
+        s->upgraded = false;
+        if (upgrade) {
             /* too large for UDP without congestion control: TCP to the same address */
             prepare_attempt(s, tg, TP_TCP);
+            sip_out_free(&out);
+            sip_out_init(&out);
             rc = s->ops.build(s->arg, &s->attempt, &out);
+            s->upgraded = true;
         }
         if (!rc)
             rc = txn_client_start(s->ep->txn, &out, s->attempt.branch, &s->attempt.dest,
@@ -109,6 +126,10 @@ static void try_next(ep_sender *s)
         if (!rc)
             return;
         s->last_err = rc;
+        if (rc == PARLEY_E_CONNECT && s->upgraded) {
+            s->no_upgrade = true; /* refused at once: UDP after all (RFC 3261 §18.1.1) */
+            s->next--;
+        }
     }
     fail(s, s->last_err ? s->last_err : PARLEY_E_NOROUTE);
 }

@@ -96,6 +96,7 @@ static tp_conn *conn_new(tp_layer *tp, tp_proto proto, const tp_addr *remote)
     c->remote = *remote;
     pl_buf_init(&c->rbuf, 0);
     pl_buf_init(&c->pending, 0);
+    pl_buf_init(&c->pending_lens, 0);
     c->rbuf.max = tp->cfg.limits.max_size ? tp->cfg.limits.max_size * 2 : 131072;
     pl_timer_init(&c->idle);
     uv_tcp_init(pl_loop_uv(tp->loop), &c->tcp);
@@ -115,6 +116,7 @@ static void on_conn_closed(uv_handle_t *h)
     tp_layer *tp = c->tp;
     pl_buf_free(&c->rbuf);
     pl_buf_free(&c->pending);
+    pl_buf_free(&c->pending_lens);
     tp_tls_free(c->tls);
     pl_free(c);
     tp_handle_closed(tp);
@@ -173,9 +175,10 @@ int tp_conn_send(tp_conn *c, const char *data, size_t len)
         return PARLEY_E_CONNECT;
     touch(c);
     if (!c->connected) {
+        /* traced when it really leaves, with the connection's own local address */
         pl_buf_put(&c->pending, data, len);
-        tp_trace(c->tp, true, c->proto, &c->local, &c->remote, data, len);
-        return pl_buf_ok(&c->pending) ? 0 : PARLEY_E_NOMEM;
+        pl_buf_put(&c->pending_lens, &len, sizeof(len));
+        return pl_buf_ok(&c->pending) && pl_buf_ok(&c->pending_lens) ? 0 : PARLEY_E_NOMEM;
     }
     int rc = write_plain(c, data, len);
     if (rc == 0)
@@ -187,10 +190,22 @@ void tp_conn_up(tp_conn *c)
 {
     c->connected = true;
     if (c->pending.len) {
-        pl_buf p = c->pending;
+        pl_buf p = c->pending, lens = c->pending_lens;
         pl_buf_init(&c->pending, 0);
-        write_plain(c, p.data, p.len);
+        pl_buf_init(&c->pending_lens, 0);
+        if (write_plain(c, p.data, p.len) == 0) {
+            size_t off = 0;
+            for (size_t i = 0; i + sizeof(size_t) <= lens.len; i += sizeof(size_t)) {
+                size_t n;
+                memcpy(&n, lens.data + i, sizeof(n));
+                if (off + n > p.len)
+                    break;
+                tp_trace(c->tp, true, c->proto, &c->local, &c->remote, p.data + off, n);
+                off += n;
+            }
+        }
         pl_buf_free(&p);
+        pl_buf_free(&lens);
     }
 }
 

@@ -27,6 +27,7 @@ struct tp_conn {
     bool closing;
     pl_buf rbuf;    /* received plaintext not framed yet */
     pl_buf pending; /* plaintext queued until the connection is up */
+    pl_buf pending_lens; /* the length (size_t) of each message in pending, traced when sent */
     pl_timer idle;
     uint64_t last_activity;
     tp_tls *tls;

@@ -24,6 +24,8 @@ typedef struct peer {
     char last_transport[8];
     char last_contact[128]; /* Contact of the last request received that had one */
     char remotes[8][64];    /* remote address of each received MESSAGE */
+    char sent_local[64];    /* local address of the last MESSAGE it sent */
+    char sent_transport[8];
     int nremotes;
     int respond; /* answer with this code (0: default 200) */
 } peer;
@@ -46,8 +48,15 @@ static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *us
 {
     (void)ep;
     peer *p = user;
-    if (ev->sent)
+    if (ev->sent) {
+        if (ev->len >= 7 && !memcmp(ev->data, "MESSAGE", 7)) {
+            pthread_mutex_lock(&p->mu);
+            snprintf(p->sent_local, sizeof(p->sent_local), "%s", ev->local);
+            snprintf(p->sent_transport, sizeof(p->sent_transport), "%s", ev->transport);
+            pthread_mutex_unlock(&p->mu);
+        }
         return;
+    }
     const char *c = memmem(ev->data, ev->len, "\r\nContact: ", 11);
     if (c) {
         const char *e = memmem(c + 2, ev->len - (size_t)(c + 2 - ev->data), "\r\n", 2);
@@ -160,6 +169,47 @@ static void test_udp_and_tcp_roundtrip(void **state)
     assert_int_equal(strlen(b.last_body), 2000);
     stop(a);
     stop(b.ep);
+}
+
+/* A large request moves to TCP; when the peer has no TCP listener it goes over UDP after all
+ * (RFC 3261 §18.1.1), and the trace of a new connection names its real local address. */
+static void test_large_request_falls_back_to_udp(void **state)
+{
+    (void)state;
+    int port = nu_free_port(SOCK_DGRAM);
+    char u[64], uri[96];
+    snprintf(u, sizeof(u), "udp:127.0.0.1:%d", port);
+    const char *lb[] = {u, NULL};
+    peer b, a;
+    start(lb, &b, NULL);
+    const char *la[] = {"udp:127.0.0.1:0", NULL};
+    start(la, &a, NULL);
+    char big[2001];
+    memset(big, 'y', 2000);
+    big[2000] = '\0';
+    snprintf(uri, sizeof(uri), "sip:b@127.0.0.1:%d", port);
+    int status;
+    assert_int_equal(send_to(a.ep, uri, big, &status), 0);
+    assert_int_equal(status, 200);
+    assert_string_equal(b.last_transport, "UDP");
+    assert_int_equal(strlen(b.last_body), 2000);
+
+    /* over a new TCP connection the trace says where it left from */
+    int tport = nu_free_port(SOCK_STREAM);
+    char t[64];
+    snprintf(t, sizeof(t), "tcp:127.0.0.1:%d", tport);
+    const char *lc[] = {t, NULL};
+    peer c;
+    start(lc, &c, NULL);
+    snprintf(uri, sizeof(uri), "sip:c@127.0.0.1:%d;transport=tcp", tport);
+    assert_int_equal(send_to(a.ep, uri, "hello", &status), 0);
+    assert_int_equal(status, 200);
+    assert_string_equal(a.sent_transport, "TCP");
+    assert_int_equal(strncmp(a.sent_local, "127.0.0.1:", 10), 0);
+    assert_string_not_equal(a.sent_local, "127.0.0.1:0");
+    stop(a.ep);
+    stop(b.ep);
+    stop(c.ep);
 }
 
 static void test_tcp_refused_fails_at_once(void **state)
@@ -457,6 +507,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_and_tcp_roundtrip),
+        cmocka_unit_test(test_large_request_falls_back_to_udp),
         cmocka_unit_test(test_tcp_refused_fails_at_once),
         cmocka_unit_test(test_tcp_broken_connection_fails_transaction),
         cmocka_unit_test(test_tls),
