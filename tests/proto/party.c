@@ -6,6 +6,8 @@
 
 void party_log(party *p, const char *fmt, ...)
 {
+    if (!strncmp(fmt, "BAD", 3))
+        p->bad++; /* kept past party_clear: world_teardown fails the test */
     if (p->nlog >= PARTY_LOG)
         return;
     int i = p->nlog++;
@@ -274,6 +276,7 @@ static void on_message(parley_session *s, parley_request *req, void *user)
     if (parley_msg_header(m, "X-Test", 0, &v) == 0)
         snprintf(p->last_header, sizeof(p->last_header), "%.*s", (int)v.len, v.p);
     p->messages++;
+    p->last_type = parley_request_type(req);
     char ev[48];
     snprintf(ev, sizeof(ev), "message:%s", p->last_message_type);
     note_hdr(p, ev, m);
@@ -444,8 +447,21 @@ void party_attach(party *p, parley_session *s)
     if (p->no_on_refer)
         mine.on_refer = NULL;
     parley_session_set_callbacks(s, &mine, p);
-    if (!p->no_oa)
+    if (p->use_sdp) {
+        static const parley_sdp_codec pcmu[] = {{0, "PCMU", 8000, 0, NULL}};
+        parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
+        audio.media = "audio";
+        audio.port = (uint16_t)p->use_sdp;
+        audio.codecs = pcmu;
+        audio.ncodecs = 1;
+        parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
+        cfg.addr = "10.0.0.99";
+        cfg.streams = &audio;
+        cfg.nstreams = 1;
+        parley_session_use_sdp(s, &cfg);
+    } else if (!p->no_oa) {
         parley_session_set_offer_answer(s, &oa_ops, p);
+    }
 }
 
 static void on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,

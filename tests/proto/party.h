@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parley/sdp.h"
 #include "parley/session.h"
 #include "vnet.h"
 
@@ -59,6 +60,7 @@ struct party {
     int ack_in_callback;   /* in on_accepted: parley_ack_send with hdrs */
     int defer_ready;       /* in offer_in_response: keep the pending answer */
     int no_oa;             /* no offer/answer contract at all */
+    int use_sdp;           /* parley_session_use_sdp (audio on port use_sdp) instead */
     int msg_code;          /* answer in-session requests with this code (0: leave it to parley) */
     const char *msg_reply; /* body of that answer */
     int defer_message;     /* keep in-session requests unanswered */
@@ -91,6 +93,7 @@ struct party {
     char last_answer_seen[128];
     char last_message[256];
     char last_message_type[32];
+    parley_msg_type last_type; /* parley_request_type of the last one */
     char last_header[128];
     char redirect_seen[8][256];
     int messages;
@@ -109,6 +112,7 @@ struct party {
     size_t nredirect_hdrs;
     int redirect_status;                /* the 3xx on_redirecting saw */
     int released;                       /* on_released calls */
+    int bad;                            /* contract violations seen (BAD log entries) */
     char sip_reason[128];               /* the last state change's Reason header */
     const char *refer_x_test; /* X-Test header on the accept or decline (NULL: none) */
     const char *refer_hname;  /* its name instead of X-Test */

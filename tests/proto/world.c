@@ -28,7 +28,14 @@ void world_free(world *w)
     party_release(&w->c);
     party_release(&w->d);
     vnet_free(w->n);
+    /* the API contract held all along (nothing after on_released...), shutdown included */
+    int bad = w->a.bad + w->b.bad + w->c.bad + w->d.bad;
+    if (bad) {
+        party_dump(&w->a);
+        party_dump(&w->b);
+    }
     free(w);
+    assert_int_equal(bad, 0);
 }
 
 int world_setup(void **state)
