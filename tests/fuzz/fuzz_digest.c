@@ -82,6 +82,7 @@ static sip_digest_server *the_server(void)
     return s;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pl_str in = {(const char *)data, size};

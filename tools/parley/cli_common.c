@@ -81,3 +81,8 @@ void cli_block_signals(void)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
+
+void cli_warn_insecure(void)
+{
+    fprintf(stderr, "parley: warning: TLS certificate verification is off (--insecure)\n");
+}
