@@ -74,7 +74,8 @@ typedef struct sip_digest_challenge {
  * case-insensitive, parameters may be tokens or quoted strings with escapes, unknown ones are
  * skipped). Returns 0; PARLEY_E_UNSUPPORTED for another scheme, an unknown algorithm, or a qop
  * list without auth or auth-int (or a -sess algorithm without qop, which cannot be answered);
- * PARLEY_E_PARSE for bad syntax, a duplicated parameter, or no realm or nonce; PARLEY_E_LIMIT
+ * PARLEY_E_PARSE for bad syntax, a duplicated parameter, a control character in a value
+ * (escaped or not; a tab is fine), or no realm or nonce; PARLEY_E_LIMIT
  * for a value over SIP_DIGEST_MAX_VALUE. proxy is copied into out->proxy.
  */
 int sip_digest_challenge_parse(pl_str value, bool proxy, sip_digest_challenge *out);

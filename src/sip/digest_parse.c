@@ -3,8 +3,8 @@
  * §3.3 and §3.4): "Digest" then comma-separated name=value parameters, values as tokens or
  * quoted strings. Tolerant where peers differ harmlessly (empty list elements, quoted values
  * where a token is due, any case for the scheme and tokens); strict where a mistake could be
- * exploited: a parameter given twice, a value too long to keep, a CR or LF inside a value
- * (it would be echoed into our own header) make the whole value unusable.
+ * exploited: a parameter given twice, a value too long to keep, a control character inside a
+ * value (CR and LF would be echoed into our own header) make the whole value unusable.
  */
 #include <string.h>
 
@@ -85,7 +85,9 @@ static int copy_value(const auth_param *p, char *dst, size_t cap)
         char c = v.p[i];
         if (p->quoted && c == '\\')
             c = v.p[++i]; /* sip_scan_quoted checked that a character follows */
-        if (c == '\r' || c == '\n' || c == '\0')
+        /* control characters (CR, LF, NUL, and those only an escape lets in) would not
+         * survive being echoed in a quoted-string of our own */
+        if (((unsigned char)c < 0x20 && c != '\t') || c == 0x7f)
             return PARLEY_E_PARSE;
         if (n + 1 >= cap)
             return PARLEY_E_LIMIT;

@@ -132,7 +132,7 @@ static void test_rfc7616_sha256_and_md5(void **state)
         assert_contains(h, "opaque=\"" RFC7616_OPAQUE "\"");
         sip_msg_free(m);
     }
-    sip_digest_challenge md5 = CH(RFC7616_MD5 + strlen("WWW-Authenticate: "));
+    sip_digest_challenge md5 = CH(&RFC7616_MD5[strlen("WWW-Authenticate: ")]);
     const char *h =
         answer(&md5, "Mufasa", "Circle of Life", "GET", "/dir/index.html", RFC7616_CNONCE, 1);
     assert_contains(h, "response=\"8ca523f5e9506fed4657c9700eebdbec\"");
@@ -344,6 +344,9 @@ static void test_challenge_refused(void **state)
     assert_int_equal(ch_rc("Digest realm=\"r\", realm=\"s\", nonce=\"n\""), PARLEY_E_PARSE);
     assert_int_equal(ch_rc("Digest realm=\"r\", nonce=\"n\", nonce=\"m\""), PARLEY_E_PARSE);
     assert_int_equal(ch_rc("Digest realm=\"r\r\n x\", nonce=\"n\""), PARLEY_E_PARSE);
+    assert_int_equal(ch_rc("Digest realm=\"r\", nonce=\"a\\\x1c\""), PARLEY_E_PARSE);
+    assert_int_equal(ch_rc("Digest realm=\"r\", nonce=\"a\\\x7f\""), PARLEY_E_PARSE);
+    assert_int_equal(ch_rc("Digest realm=\"r\tq\", nonce=\"n\""), 0); /* a tab is text */
     assert_int_equal(ch_rc("Digest realm=\"r\", nonce=\"n\", algorithm=SHA3-256"),
                      PARLEY_E_UNSUPPORTED);
     assert_int_equal(ch_rc("Digest realm=\"r\", nonce=\"n\", algorithm=AKAv1-MD5"),
