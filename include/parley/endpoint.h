@@ -86,7 +86,9 @@ typedef struct parley_endpoint_config {
         0                                                                                          \
     }
 
-/* Creates an endpoint and opens its listening points. */
+/* Creates an endpoint and opens its listening points. Fails with PARLEY_E_TLS when a TLS
+ * file of the configuration (tls_cert, tls_key, tls_ca, tls_client_cert, tls_client_key)
+ * cannot be loaded or a key does not match its certificate. */
 int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **out);
 /* Runs the endpoint's loop on a new thread (not with config.loop). */
 int parley_endpoint_start(parley_endpoint *ep);

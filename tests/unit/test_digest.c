@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "parley/error.h"
 #include "sip/digest.h"
 
@@ -990,6 +991,44 @@ static void test_server_verify_message(void **state)
     sip_digest_server_free(s);
 }
 
+/* Every allocation of the server and the cache failed in turn: a clean PARLEY_E_NOMEM, no
+ * leak (LeakSanitizer in the sanitizer build), and success once allocations suffice. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    bool created = false;
+    for (long n = 0; !created && n < 64; n++) {
+        sip_digest_server *s = NULL;
+        sip_digest_server_config cfg = {.realm = "parley.test"};
+        pl_alloc_fail_after(n);
+        int rc = sip_digest_server_create(&cfg, &s);
+        if (rc == 0) {
+            sip_digest_challenge c;
+            sip_digest_result r;
+            pl_alloc_fail_after(-1);
+            c = challenge_of(s, false, false, 0, NULL);
+            const char *h = answer(&c, "alice", "wonderland", "INVITE", "sip:x", NULL, 1);
+            pl_alloc_fail_after(0); /* the check's own allocation */
+            rc = sip_digest_server_check(s, pl_str_c(h), PL_STR_LIT("INVITE"), PL_STR_NULL, secret,
+                                         the_users, 1, &r);
+            pl_alloc_fail_after(-1);
+            assert_int_equal(rc, PARLEY_E_NOMEM);
+            created = true;
+        } else {
+            assert_int_equal(rc, PARLEY_E_NOMEM);
+            assert_null(s);
+        }
+        sip_digest_server_free(s);
+    }
+    pl_alloc_fail_after(-1);
+    assert_true(created);
+    sip_digest_cache *c = NULL;
+    pl_alloc_fail_after(0);
+    assert_int_equal(sip_digest_cache_create(4, &c), PARLEY_E_NOMEM);
+    pl_alloc_fail_after(-1);
+    assert_null(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1017,6 +1056,7 @@ int main(void)
         cmocka_unit_test(test_server_ha1_secret),
         cmocka_unit_test(test_server_failures_then_forbidden),
         cmocka_unit_test(test_server_verify_message),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
