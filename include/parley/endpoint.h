@@ -51,7 +51,21 @@ typedef struct parley_endpoint_config {
                                         "tls:127.0.0.1:5061"; port 0 picks a free port */
     const char *tls_cert;            /* PEM certificate chain for tls: listening points */
     const char *tls_key;             /* its PEM private key */
-    const char *tls_ca;              /* PEM CAs that servers we connect to must chain to */
+    const char *tls_ca;              /* PEM CAs that TLS peers must chain to; NULL: the
+                                        system's store (OpenSSL's default paths, which honour
+                                        SSL_CERT_FILE and SSL_CERT_DIR) */
+    int tls_insecure;                /* nonzero: do not verify the servers we connect to over
+                                        TLS (any certificate, any name). Off by default: a
+                                        server must chain to tls_ca (or the system's store)
+                                        and name the target's SIP domain (RFC 5922: a DNS or
+                                        sip: URI subjectAltName, no wildcards; an IP address
+                                        entry for a numeric host), else the operation fails
+                                        with PARLEY_E_TLS */
+    const char *tls_client_cert;     /* PEM certificate chain presented when we connect out
+                                        (mutual TLS); needs tls_client_key */
+    const char *tls_client_key;      /* its PEM private key */
+    int tls_verify_client;           /* nonzero: tls: listening points require a client
+                                        certificate chaining to tls_ca (or the system's store) */
     unsigned t1_ms, t2_ms, t4_ms;    /* RFC 3261 timers; 0 = 500, 4000, 5000 */
     unsigned idle_timeout_ms;        /* close idle TCP/TLS connections; 0 = 120000 */
     parley_parse_limits limits;      /* zero fields take the defaults */
@@ -72,7 +86,9 @@ typedef struct parley_endpoint_config {
 
 #define PARLEY_ENDPOINT_CONFIG_INIT PARLEY_ZERO_INIT
 
-/* Creates an endpoint and opens its listening points. */
+/* Creates an endpoint and opens its listening points. Fails with PARLEY_E_TLS when a TLS
+ * file of the configuration (tls_cert, tls_key, tls_ca, tls_client_cert, tls_client_key)
+ * cannot be loaded or a key does not match its certificate. */
 int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **out);
 /* Runs the endpoint's loop on a new thread (not with config.loop). */
 int parley_endpoint_start(parley_endpoint *ep);

@@ -97,6 +97,8 @@ static void free_config(parley_endpoint *ep)
     pl_free((char *)ep->cfg.tls_cert);
     pl_free((char *)ep->cfg.tls_key);
     pl_free((char *)ep->cfg.tls_ca);
+    pl_free((char *)ep->cfg.tls_client_cert);
+    pl_free((char *)ep->cfg.tls_client_key);
     pl_free((char *)ep->cfg.dns_servers);
 }
 
@@ -138,6 +140,8 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     ep->cfg.tls_cert = dup_or_null(cfg->tls_cert);
     ep->cfg.tls_key = dup_or_null(cfg->tls_key);
     ep->cfg.tls_ca = dup_or_null(cfg->tls_ca);
+    ep->cfg.tls_client_cert = dup_or_null(cfg->tls_client_cert);
+    ep->cfg.tls_client_key = dup_or_null(cfg->tls_client_key);
     ep->cfg.dns_servers = dup_or_null(cfg->dns_servers);
     ep->cfg.listen = NULL;
     ep->cfg.accept_types = NULL;
@@ -200,7 +204,13 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
     tp_config tc = {
         .limits = cfg->limits,
         .idle_timeout_ms = cfg->idle_timeout_ms ? cfg->idle_timeout_ms : 120000,
-        .tls = {ep->cfg.tls_cert, ep->cfg.tls_key, ep->cfg.tls_ca, ep->cfg.tls_ca != NULL},
+        .tls = {.cert_file = ep->cfg.tls_cert,
+                .key_file = ep->cfg.tls_key,
+                .ca_file = ep->cfg.tls_ca,
+                .client_cert = ep->cfg.tls_client_cert,
+                .client_key = ep->cfg.tls_client_key,
+                .insecure = cfg->tls_insecure != 0,
+                .verify_client = cfg->tls_verify_client != 0},
     };
     tp_handler th = {on_msg, on_conn_down, on_trace, ep};
     if (!rc)

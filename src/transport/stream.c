@@ -34,13 +34,20 @@ static bool match_id(const pl_hnode *n, const void *key)
 typedef struct addr_key {
     tp_proto proto;
     const tp_addr *addr;
+    const char *host;
 } addr_key;
 
 static bool match_addr(const pl_hnode *n, const void *key)
 {
     const tp_conn *c = pl_container_of(n, tp_conn, by_addr);
     const addr_key *k = key;
-    return !c->closing && c->proto == k->proto && tp_addr_eq(&c->remote, k->addr);
+    if (c->closing || c->proto != k->proto || !tp_addr_eq(&c->remote, k->addr))
+        return false;
+    /* a server proved one domain on this connection: another domain behind the same address
+     * gets its own connection and its own check */
+    if (c->proto == TP_TLS && c->outgoing && k->host && k->host[0])
+        return pl_str_casecmp_eq(pl_str_c(c->host), pl_str_c(k->host));
+    return true;
 }
 
 tp_conn *tp_conn_find(tp_layer *tp, uint64_t id)
@@ -50,9 +57,9 @@ tp_conn *tp_conn_find(tp_layer *tp, uint64_t id)
     return n ? pl_container_of(n, tp_conn, by_id) : NULL;
 }
 
-tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote)
+tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote, const char *host)
 {
-    addr_key k = {proto, remote};
+    addr_key k = {proto, remote, host};
     pl_hnode *n =
         pl_hash_find(&tp->conns_by_addr, conn_addr_hash(tp, proto, remote), match_addr, &k);
     return n ? pl_container_of(n, tp_conn, by_addr) : NULL;

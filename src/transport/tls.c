@@ -1,7 +1,13 @@
 /*
  * TLS over the stream connections with OpenSSL 3 and memory BIOs: the socket stays with libuv,
- * OpenSSL only turns ciphertext into plaintext and back. Clients verify the server against the
- * configured CA file, by host name or IP address, and send SNI.
+ * OpenSSL only turns ciphertext into plaintext and back.
+ *
+ * Clients verify the server unless the configuration says `insecure`: its chain against the
+ * configured CA file or, without one, OpenSSL's default store (which honours SSL_CERT_FILE and
+ * SSL_CERT_DIR), and its identity against the SIP domain we meant to reach (RFC 5922, see
+ * tls_ident.c): the host the sender resolved, or the peer's address when no name is known.
+ * They send SNI with that name, and a client certificate when one is configured. A listening
+ * point may require client certificates (verify_client), checked against the same store.
  */
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -33,34 +39,93 @@ void tp_tls_ctx_free(tp_tls_ctx *ctx)
     pl_free(ctx);
 }
 
+/* The CAs peers must chain to: the configured file, else the system's store. */
+static bool load_trust(SSL_CTX *sctx, const tp_tls_config *cfg)
+{
+    if (cfg->ca_file)
+        return SSL_CTX_load_verify_locations(sctx, cfg->ca_file, NULL) == 1;
+    return SSL_CTX_set_default_verify_paths(sctx) == 1;
+}
+
+static bool use_cert(SSL_CTX *sctx, const char *cert, const char *key)
+{
+    return SSL_CTX_use_certificate_chain_file(sctx, cert) == 1 &&
+           SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) == 1 &&
+           SSL_CTX_check_private_key(sctx) == 1;
+}
+
+/* Depth 0 of a verified chain: the server must be the one we meant (RFC 5922). Numeric hosts
+ * are checked by OpenSSL itself (X509_VERIFY_PARAM_set1_ip_asc in tp_tls_start). */
+static int verify_server(int ok, X509_STORE_CTX *store)
+{
+    if (!ok || X509_STORE_CTX_get_error_depth(store) != 0)
+        return ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    const tp_conn *c = ssl ? SSL_get_app_data(ssl) : NULL;
+    if (!c)
+        return 0;
+    tp_addr probe;
+    if (tp_addr_from_host(pl_str_c(c->host), 0, &probe) == 0)
+        return ok;
+    if (!tp_tls_identity_ok(X509_STORE_CTX_get_current_cert(store), c->host)) {
+        X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+        return 0;
+    }
+    return ok;
+}
+
+static bool client_ctx(tp_tls_ctx *ctx, const tp_tls_config *cfg)
+{
+    ctx->client = SSL_CTX_new(TLS_client_method());
+    if (!ctx->client)
+        return false;
+    SSL_CTX_set_min_proto_version(ctx->client, TLS1_2_VERSION);
+    if (cfg->insecure) {
+        SSL_CTX_set_verify(ctx->client, SSL_VERIFY_NONE, NULL);
+    } else {
+        if (!load_trust(ctx->client, cfg))
+            return false;
+        SSL_CTX_set_verify(ctx->client, SSL_VERIFY_PEER, verify_server);
+    }
+    if (cfg->client_cert || cfg->client_key) {
+        if (!cfg->client_cert || !cfg->client_key ||
+            !use_cert(ctx->client, cfg->client_cert, cfg->client_key))
+            return false;
+    }
+    return true;
+}
+
+static bool server_ctx(tp_tls_ctx *ctx, const tp_tls_config *cfg)
+{
+    ctx->server = SSL_CTX_new(TLS_server_method());
+    if (!ctx->server)
+        return false;
+    SSL_CTX_set_min_proto_version(ctx->server, TLS1_2_VERSION);
+    if (!use_cert(ctx->server, cfg->cert_file, cfg->key_file))
+        return false;
+    if (cfg->verify_client) {
+        if (!load_trust(ctx->server, cfg))
+            return false;
+        if (cfg->ca_file) {
+            /* tell clients which CAs we accept, so that one with several certificates picks */
+            STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->ca_file);
+            if (names)
+                SSL_CTX_set_client_CA_list(ctx->server, names);
+        }
+        SSL_CTX_set_verify(ctx->server, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
+    return true;
+}
+
 int tp_tls_ctx_create(const tp_tls_config *cfg, tp_tls_ctx **out)
 {
     tp_tls_ctx *ctx = pl_calloc(1, sizeof(*ctx));
     if (!ctx)
         return PARLEY_E_NOMEM;
-    ctx->client = SSL_CTX_new(TLS_client_method());
-    if (!ctx->client)
+    if (!client_ctx(ctx, cfg))
         goto fail;
-    SSL_CTX_set_min_proto_version(ctx->client, TLS1_2_VERSION);
-    if (cfg->ca_file) {
-        if (SSL_CTX_load_verify_locations(ctx->client, cfg->ca_file, NULL) != 1)
-            goto fail;
-        SSL_CTX_set_verify(ctx->client, SSL_VERIFY_PEER, NULL);
-    } else if (cfg->verify_peer) {
-        if (SSL_CTX_set_default_verify_paths(ctx->client) != 1)
-            goto fail;
-        SSL_CTX_set_verify(ctx->client, SSL_VERIFY_PEER, NULL);
-    }
-    if (cfg->cert_file && cfg->key_file) {
-        ctx->server = SSL_CTX_new(TLS_server_method());
-        if (!ctx->server)
-            goto fail;
-        SSL_CTX_set_min_proto_version(ctx->server, TLS1_2_VERSION);
-        if (SSL_CTX_use_certificate_chain_file(ctx->server, cfg->cert_file) != 1 ||
-            SSL_CTX_use_PrivateKey_file(ctx->server, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(ctx->server) != 1)
-            goto fail;
-    }
+    if (cfg->cert_file && cfg->key_file && !server_ctx(ctx, cfg))
+        goto fail;
     *out = ctx;
     return 0;
 fail:
@@ -149,22 +214,23 @@ int tp_tls_start(tp_conn *c, tp_tls_ctx *ctx, bool server)
         return PARLEY_E_NOMEM;
     }
     SSL_set_bio(t->ssl, t->in, t->out);
+    SSL_set_app_data(t->ssl, c);
     c->tls = t;
     if (server) {
         SSL_set_accept_state(t->ssl);
-    } else {
-        SSL_set_connect_state(t->ssl);
-        if (c->host[0]) {
-            tp_addr probe;
-            bool numeric = tp_addr_from_host(pl_str_c(c->host), 0, &probe) == 0;
-            if (!numeric)
-                SSL_set_tlsext_host_name(t->ssl, c->host);
-            X509_VERIFY_PARAM *vp = SSL_get0_param(t->ssl);
-            if (numeric)
-                X509_VERIFY_PARAM_set1_ip_asc(vp, c->host);
-            else
-                X509_VERIFY_PARAM_set1_host(vp, c->host, 0);
-        }
+        return pump(c);
+    }
+    SSL_set_connect_state(t->ssl);
+    /* without a name (a response over a new connection, a request to an address), the
+     * server must prove the address we connect to: never no identity at all */
+    if (!c->host[0])
+        tp_addr_host_str(&c->remote, c->host, sizeof(c->host));
+    tp_addr probe;
+    if (tp_addr_from_host(pl_str_c(c->host), 0, &probe) == 0) {
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), c->host) != 1)
+            return PARLEY_E_TLS;
+    } else if (SSL_set_tlsext_host_name(t->ssl, c->host) != 1) {
+        return PARLEY_E_TLS;
     }
     return pump(c);
 }

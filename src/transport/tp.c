@@ -22,6 +22,19 @@ int tp_layer_create(pl_loop *loop, const tp_config *cfg, const tp_handler *h, tp
         pl_free(tp);
         return PARLEY_E_NOMEM;
     }
+    /* TLS files named in the configuration are loaded now, so that a wrong path fails here
+     * and not at the first connection; without any, the context (and the system's store) is
+     * only loaded when TLS is first used */
+    const tp_tls_config *t = &cfg->tls;
+    if (t->cert_file || t->key_file || t->ca_file || t->client_cert || t->client_key) {
+        int rc = tp_tls_ctx_create(t, &tp->tls);
+        if (rc) {
+            pl_hash_free(&tp->conns_by_id);
+            pl_hash_free(&tp->conns_by_addr);
+            pl_free(tp);
+            return rc;
+        }
+    }
     *out = tp;
     return 0;
 }
@@ -185,7 +198,7 @@ int tp_send(tp_layer *tp, const tp_dest *dst, const char *data, size_t len, uint
     if (dst->conn_id)
         c = tp_conn_find(tp, dst->conn_id);
     if (!c)
-        c = tp_conn_find_addr(tp, dst->proto, &dst->addr);
+        c = tp_conn_find_addr(tp, dst->proto, &dst->addr, dst->host);
     if (!c) {
         int rc = tp_conn_open(tp, dst, &c);
         if (rc)

@@ -81,7 +81,9 @@ typedef struct tp_dest {
     tp_proto proto;
     tp_addr addr;
     uint64_t conn_id;
-    char host[256]; /* the name the target was reached by: TLS SNI and certificate check */
+    /* the SIP domain of the target (not the address it resolved to): TLS sends it as SNI and
+     * checks the certificate against it (RFC 5922); empty: the address is checked */
+    char host[256];
 } tp_dest;
 
 typedef struct tp_handler {
@@ -96,10 +98,13 @@ typedef struct tp_handler {
 } tp_handler;
 
 typedef struct tp_tls_config {
-    const char *cert_file; /* server certificate chain (PEM) */
-    const char *key_file;  /* its private key (PEM) */
-    const char *ca_file;   /* CAs that client connections verify servers against */
-    bool verify_peer;      /* clients: verify the server (default on when a CA is given) */
+    const char *cert_file;   /* server certificate chain (PEM) for TLS listening points */
+    const char *key_file;    /* its private key (PEM) */
+    const char *ca_file;     /* CAs peers must chain to; NULL: OpenSSL's default store */
+    const char *client_cert; /* certificate chain (PEM) presented when we connect out */
+    const char *client_key;  /* its private key (PEM) */
+    bool insecure;           /* clients: accept any server certificate (no verification) */
+    bool verify_client;      /* listening points: require a client certificate */
 } tp_tls_config;
 
 typedef struct tp_config {

@@ -31,7 +31,7 @@ struct tp_conn {
     pl_timer idle;
     uint64_t last_activity;
     tp_tls *tls;
-    char host[256];
+    char host[256]; /* outgoing: the identity the server must prove (tp_dest.host) */
 };
 
 struct tp_layer {
@@ -60,7 +60,9 @@ int tp_udp_listen(tp_layer *tp, const tp_addr *addr, tp_iface **out);
 /* stream.c */
 int tp_stream_listen(tp_layer *tp, tp_proto proto, const tp_addr *addr, tp_iface **out);
 tp_conn *tp_conn_find(tp_layer *tp, uint64_t id);
-tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote);
+/* An open connection to remote. An outgoing TLS connection is only reused for the same host
+ * (the identity it verified); NULL or "" matches any. */
+tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote, const char *host);
 int tp_conn_open(tp_layer *tp, const tp_dest *dst, tp_conn **out);
 int tp_conn_send(tp_conn *c, const char *data, size_t len);
 void tp_conn_close(tp_conn *c, int err);
@@ -78,5 +80,9 @@ void tp_tls_free(tp_tls *t);
 int tp_tls_on_data(tp_conn *c, const char *data, size_t len);
 /* plaintext to send (only once the handshake is done) */
 int tp_tls_write(tp_conn *c, const char *data, size_t len);
+
+/* tls_ident.c: whether cert names host (a SIP domain or an IP address) as RFC 5922 asks */
+typedef struct x509_st X509;
+bool tp_tls_identity_ok(X509 *cert, const char *host);
 
 #endif

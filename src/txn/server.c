@@ -323,8 +323,10 @@ void txn_response_dest(const sip_msg *req, const tp_rx *rx, tp_dest *out)
     const sip_via *v = req->via;
     if (tp_proto_reliable(rx->proto)) {
         /* the connection the request came on; if it is gone, a new one to the source
-         * address and the port of sent-by */
+         * address and the port of sent-by, whose TLS server must prove the sent-by host */
         tp_addr_set_port(&out->addr, v && v->port ? v->port : tp_default_port(rx->proto));
+        if (v && v->host.len < sizeof(out->host))
+            memcpy(out->host, v->host.p, v->host.len);
         return;
     }
     if (v && !v->has_rport)

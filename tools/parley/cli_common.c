@@ -124,3 +124,8 @@ void cli_default_listen(const char *uri, const char *transport, const char *bind
         listen[1] = udp;
     }
 }
+
+void cli_warn_insecure(void)
+{
+    fprintf(stderr, "parley: warning: TLS certificate verification is off (--insecure)\n");
+}

@@ -27,6 +27,9 @@ typedef struct cli_headers {
 int cli_headers_add(cli_headers *hs, const char *text);
 void cli_headers_free(cli_headers *hs);
 
+/* --insecure: the line on standard error that says TLS servers are not verified. */
+void cli_warn_insecure(void);
+
 /* Trace printer for --trace (to standard error). */
 void cli_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user);
 

@@ -2,7 +2,7 @@
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
  *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
- *                 [--ca FILE] [--trace] [--quiet]
+ *                 [--ca FILE] [--insecure] [--trace] [--quiet]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
  * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
@@ -27,8 +27,8 @@ static const char usage[] =
     "usage: parley call URI [--from URI] [--bind ADDR] [--transport udp|tcp|tls] [--no-offer]\n"
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
     "                   [--info TEXT] [--reinvite] [--refer URI] [--wait SECONDS]\n"
-    "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--trace]\n"
-    "                   [--quiet]\n";
+    "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
+    "                   [--trace] [--quiet]\n";
 
 enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_REFER, STEP_WAIT };
 
@@ -235,7 +235,7 @@ int cmd_call(int argc, char **argv)
 {
     const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
     const char *epid = NULL, *ca = NULL;
-    bool no_offer = false, trace = false;
+    bool no_offer = false, trace = false, insecure = false;
     double hangup_after = -1;
     step steps[MAX_STEPS];
     size_t nsteps = 0;
@@ -254,6 +254,8 @@ int cmd_call(int argc, char **argv)
             steps[nsteps++] = (step){STEP_REINVITE, NULL, 0};
         } else if (!strcmp(a, "--trace")) {
             trace = true;
+        } else if (!strcmp(a, "--insecure")) {
+            insecure = true;
         } else if (!strcmp(a, "--quiet")) {
             app.quiet = true;
         } else if (a[0] == '-' && a[1] == '-') {
@@ -329,6 +331,9 @@ int cmd_call(int argc, char **argv)
     cfg.listen = listen;
     cfg.epid = epid;
     cfg.tls_ca = ca;
+    cfg.tls_insecure = insecure;
+    if (insecure)
+        cli_warn_insecure();
     cfg.on_trace = trace ? cli_trace : NULL;
     int err = target ? parley_endpoint_create(&cfg, &app.ep) : PARLEY_E_NOMEM;
     if (!err)

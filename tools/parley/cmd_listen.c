@@ -2,7 +2,7 @@
  * parley listen [--bind ADDR]... [--user NAME]
  *               [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]
  *               [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]
- *               [--accept TYPE]...
+ *               [--insecure] [--accept TYPE]...
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | hold | resume | refer URI | bye
@@ -25,7 +25,7 @@ static const char usage[] =
     "usage: parley listen [--bind ADDR]... [--user NAME]\n"
     "         [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]\n"
-    "         [--accept TYPE]...\n";
+    "         [--insecure] [--accept TYPE]...\n";
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -169,7 +169,7 @@ int cmd_listen(int argc, char **argv)
 {
     cli_list binds = {0}, accept = {0};
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
-    bool trace = false;
+    bool trace = false, insecure = false;
     static cli_app app;
     cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
@@ -210,6 +210,8 @@ int cmd_listen(int argc, char **argv)
                 return CLI_ERROR;
         } else if (!strcmp(a, "--trace")) {
             trace = true;
+        } else if (!strcmp(a, "--insecure")) {
+            insecure = true;
         } else if (!strcmp(a, "--quiet")) {
             app.quiet = true;
         } else {
@@ -234,6 +236,9 @@ int cmd_listen(int argc, char **argv)
     cfg.tls_cert = cert;
     cfg.tls_key = key;
     cfg.tls_ca = ca;
+    cfg.tls_insecure = insecure;
+    if (insecure)
+        cli_warn_insecure();
     cfg.accept_types = accept.n ? accept.items : NULL;
     cfg.on_message = on_message;
     cfg.on_trace = trace ? cli_trace : NULL;

@@ -1,6 +1,7 @@
 /*
  * parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]
  *                      [--header "Name: value"]... [--content-type TYPE] [--trace] [--ca FILE]
+ *                      [--insecure]
  * Sends a page-mode MESSAGE and prints the final status line. Exit 0 on 2xx, 1 on another
  * final response, 2 on a local error (usage, no route, timeout).
  */
@@ -15,7 +16,8 @@
 static const char usage[] =
     "usage: parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]\n"
     "                   [--header \"Name: value\"]... [--content-type TYPE] [--trace] [--ca "
-    "FILE]\n";
+    "FILE]\n"
+    "                   [--insecure]\n";
 
 /* The target with ;transport= set as asked, unless the URI names it already (a parameter is
  * never printed twice). */
@@ -40,7 +42,7 @@ int cmd_send(int argc, char **argv)
 {
     const char *uri = NULL, *text = NULL, *from = NULL, *bind = NULL, *transport = NULL;
     const char *ctype = NULL, *ca = NULL;
-    bool trace = false;
+    bool trace = false, insecure = false;
     cli_headers hs = {0};
     int rc = CLI_ERROR;
     for (int i = 1; i < argc; i++) {
@@ -74,6 +76,8 @@ int cmd_send(int argc, char **argv)
                 goto out;
         } else if (!strcmp(a, "--trace")) {
             trace = true;
+        } else if (!strcmp(a, "--insecure")) {
+            insecure = true;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "parley send: unknown option '%s'\n%s", a, usage);
             goto out;
@@ -106,6 +110,9 @@ int cmd_send(int argc, char **argv)
     cfg.uri = from;
     cfg.listen = listen;
     cfg.tls_ca = ca;
+    cfg.tls_insecure = insecure;
+    if (insecure)
+        cli_warn_insecure();
     cfg.on_trace = trace ? cli_trace : NULL;
     parley_endpoint *ep = NULL;
     int err = target ? parley_endpoint_create(&cfg, &ep) : PARLEY_E_NOMEM;
