@@ -107,8 +107,7 @@ int main(void)
     ac.listen = alice_listen;
     parley_endpoint *bob = NULL, *alice = NULL;
     parley_session *call = NULL;
-    if (parley_endpoint_create(&bc, &bob) ||
-        parley_endpoint_create(&ac, &alice) ||
+    if (parley_endpoint_create(&bc, &bob) || parley_endpoint_create(&ac, &alice) ||
         parley_endpoint_set_session_cb(bob, bob_on_session, NULL) || parley_endpoint_start(bob) ||
         parley_endpoint_start(alice))
         goto out;

@@ -280,12 +280,12 @@ typedef struct parley_state_change {
 /* Progress of a REFER we sent (the model's ReferState), from the NOTIFYs of its implicit
  * subscription (borrowed for the callback). */
 typedef struct parley_refer_progress {
-    uint32_t id;          /* the REFER's CSeq number (the NOTIFYs' Event id) */
-    void *op_user;        /* the user pointer given to parley_session_refer */
-    int status;           /* the sipfrag status: 100, 180, 200, 486...; 0 when the subscription
-                             ended without one (expired, or the session ended) */
-    const char *reason;   /* its reason phrase ("" when none) */
-    int final;            /* the subscription has ended: no more events for this REFER */
+    uint32_t id;              /* the REFER's CSeq number (the NOTIFYs' Event id) */
+    void *op_user;            /* the user pointer given to parley_session_refer */
+    int status;               /* the sipfrag status: 100, 180, 200, 486...; 0 when the subscription
+                                 ended without one (expired, or the session ended) */
+    const char *reason;       /* its reason phrase ("" when none) */
+    int final;                /* the subscription has ended: no more events for this REFER */
     const parley_msg *notify; /* the NOTIFY, or NULL */
 } parley_refer_progress;
 

@@ -203,8 +203,7 @@ static int start_op(parley_session *s, void *args, parley_session_done_cb cb, vo
 }
 
 static int run_op(parley_session *s, void (*on_loop)(sess_call *c), const parley_header *h,
-                  size_t nh, parley_session_done_cb cb, void *user, bool sync,
-                  parley_result **out)
+                  size_t nh, parley_session_done_cb cb, void *user, bool sync, parley_result **out)
 {
     if (!s)
         return PARLEY_E_INVAL;

@@ -394,8 +394,8 @@ int parley_session_send_message(parley_session *s, parley_msg_type type, const p
 {
     if (bad_message(s, type, body))
         return PARLEY_E_INVAL;
-    sess_req_args a = {type, body, headers, nheaders, NULL, NULL, NULL, OP_MESSAGE,
-                       prepare_message, NULL};
+    sess_req_args a = {type, body, headers,    nheaders,        NULL,
+                       NULL, NULL, OP_MESSAGE, prepare_message, NULL};
     return sess_request_call(s, &a, cb, user, false, NULL);
 }
 
@@ -405,7 +405,7 @@ int parley_session_send_message_sync(parley_session *s, parley_msg_type type,
 {
     if (bad_message(s, type, body))
         return PARLEY_E_INVAL;
-    sess_req_args a = {type, body, headers, nheaders, NULL, NULL, NULL, OP_MESSAGE,
-                       prepare_message, NULL};
+    sess_req_args a = {type, body, headers,    nheaders,        NULL,
+                       NULL, NULL, OP_MESSAGE, prepare_message, NULL};
     return sess_request_call(s, &a, NULL, NULL, true, out);
 }

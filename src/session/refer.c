@@ -18,9 +18,9 @@
 #include "sip/print.h"
 #include "sip/uri.h"
 
-#define SUB_GRACE_MS 32000u      /* past the expiry a NOTIFY may still be on its way */
-#define SUB_FIRST_MS 64000u      /* the first NOTIFY must come soon after the 202 (§2.4.4) */
-#define SUB_MAX_EXPIRES 3600u    /* a peer's expires beyond this is taken as this */
+#define SUB_GRACE_MS    32000u /* past the expiry a NOTIFY may still be on its way */
+#define SUB_FIRST_MS    64000u /* the first NOTIFY must come soon after the 202 (§2.4.4) */
+#define SUB_MAX_EXPIRES 3600u  /* a peer's expires beyond this is taken as this */
 
 /* ---- received ---- */
 
@@ -378,8 +378,8 @@ bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m)
     sess_answer(s, t, 200, NULL, PL_STR_NULL);
     const sip_hdr *st = sip_hdr_first(m, SIP_H_SUBSCRIPTION_STATE);
     pl_str state = st ? pl_str_trim(st->value) : PL_STR_NULL;
-    bool terminated = state.len >= 10 && pl_str_casecmp_eq(pl_str_make(state.p, 10),
-                                                          PL_STR_LIT("terminated"));
+    bool terminated =
+        state.len >= 10 && pl_str_casecmp_eq(pl_str_make(state.p, 10), PL_STR_LIT("terminated"));
     bool final = terminated || status >= 200;
     if (!final) {
         pl_str ex = param_of(state, "expires");
@@ -529,8 +529,8 @@ int parley_session_refer(parley_session *s, const parley_address *target,
 {
     if (!s || check_refer_target(target))
         return PARLEY_E_INVAL;
-    sess_req_args a = {0,        NULL, headers,       nheaders,   NULL, NULL, target,
-                       OP_REFER, prepare_refer, refer_start};
+    sess_req_args a = {0,    NULL,   headers,  nheaders,      NULL,
+                       NULL, target, OP_REFER, prepare_refer, refer_start};
     return sess_request_call(s, &a, cb, user, false, NULL);
 }
 
@@ -539,7 +539,7 @@ int parley_session_refer_sync(parley_session *s, const parley_address *target,
 {
     if (!s || check_refer_target(target))
         return PARLEY_E_INVAL;
-    sess_req_args a = {0,        NULL, headers,       nheaders,   NULL, NULL, target,
-                       OP_REFER, prepare_refer, refer_start};
+    sess_req_args a = {0,    NULL,   headers,  nheaders,      NULL,
+                       NULL, target, OP_REFER, prepare_refer, refer_start};
     return sess_request_call(s, &a, NULL, NULL, true, out);
 }

@@ -208,9 +208,8 @@ void sess_reinvite_free_all(parley_session *s)
 
 /* A response to their re-INVITE: h (the application's headers) merged with our capabilities
  * when it carries our Contact (2xx). */
-static void respond(parley_session *s, txn_server *t, int code, const char *reason,
-                    const sip_kv *h, size_t nh, pl_str extra, const sess_body *body, bool contact,
-                    pl_buf *out)
+static void respond(parley_session *s, txn_server *t, int code, const char *reason, const sip_kv *h,
+                    size_t nh, pl_str extra, const sess_body *body, bool contact, pl_buf *out)
 {
     txn_server_print_head(t, out, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
     pl_buf_puts(out, "Server: ");

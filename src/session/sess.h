@@ -46,10 +46,10 @@ typedef struct sess_op {
     sess_op_kind kind;
     parley_session_done_cb cb;
     void *user;
-    sess_task task;                /* its start, while queued */
+    sess_task task;                    /* its start, while queued */
     void (*start)(struct sess_op *op); /* what the task runs */
-    void *arg;                     /* the start's own data (a reinvite, a refer target...) */
-    ep_sender *sender; /* the request it sent, if any */
+    void *arg;                         /* the start's own data (a reinvite, a refer target...) */
+    ep_sender *sender;                 /* the request it sent, if any */
     /* message / refer: what to send */
     const char *method;
     char *ctype;
@@ -66,14 +66,14 @@ struct parley_ack {
     parley_session *s;
     pl_list held; /* answers given inside on_accepted */
     bool deferred;
-    bool sent;    /* or queued to be sent */
+    bool sent; /* or queued to be sent */
     bool in_callback;
 };
 
 struct parley_pending_answer {
     parley_session *s;
-    pl_list held;   /* answers given inside offer_in_response */
-    bool active;    /* waiting for ready */
+    pl_list held; /* answers given inside offer_in_response */
+    bool active;  /* waiting for ready */
     bool deferred;
     bool answering; /* ready was called: its task will send the ACK */
     bool in_callback;
@@ -144,13 +144,13 @@ typedef struct sess_registry {
 
 struct parley_session {
     atomic_uint refs;
-    pl_list link;     /* in the registry's sessions while not Disconnected, then in ended */
-    bool registered;  /* in sessions */
-    bool reg_ref;     /* the registry holds a reference, until on_released */
-    bool released;    /* on_released has run */
-    bool ending;      /* terminate was called */
+    pl_list link;       /* in the registry's sessions while not Disconnected, then in ended */
+    bool registered;    /* in sessions */
+    bool reg_ref;       /* the registry holds a reference, until on_released */
+    bool released;      /* on_released has run */
+    bool ending;        /* terminate was called */
     bool answer_queued; /* incoming: reject or redirect was called; its work is queued */
-    bool reinv_queued; /* renegotiate was called; its task has not run yet */
+    bool reinv_queued;  /* renegotiate was called; its task has not run yet */
     sess_task release_task;
     parley_endpoint *ep;
     sess_registry *reg;
@@ -176,10 +176,10 @@ struct parley_session {
     tp_rx last_rx;
     bool has_rx;
     pl_list ops;
-    pl_list refers;     /* REFERs received (parley_refer_request) */
-    pl_list refer_subs; /* subscriptions of REFERs we sent (sess_refer_sub) */
+    pl_list refers;             /* REFERs received (parley_refer_request) */
+    pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
     struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
-    sip_msg *end_msg;   /* the BYE or CANCEL that ended the session (for its Reason) */
+    sip_msg *end_msg;           /* the BYE or CANCEL that ended the session (for its Reason) */
 
     dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
     pl_list early; /* outgoing: early dialogs, one per To tag */
@@ -190,8 +190,8 @@ struct parley_session {
     ep_sender *inv;
     uint32_t inv_cseq;
     char *inv_local_hdr;
-    char *inv_extra;    /* the INVITE's capabilities and custom header lines */
-    sip_kv *inv_hdrs;   /* participate's headers (and those on_redirecting added) */
+    char *inv_extra;  /* the INVITE's capabilities and custom header lines */
+    sip_kv *inv_hdrs; /* participate's headers (and those on_redirecting added) */
     size_t inv_nh;
     sess_body inv_body; /* the INVITE's offer, for redirected attempts */
     bool inv_offer;
@@ -208,7 +208,7 @@ struct parley_session {
     struct parley_pending_answer pend;
     char **targets; /* redirection targets */
     size_t ntargets, next_target;
-    bool redirect_all;  /* the application said TRY_ALL for this list */
+    bool redirect_all;     /* the application said TRY_ALL for this list */
     sip_msg *redirect_msg; /* the 3xx the targets came from */
     pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
 

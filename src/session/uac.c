@@ -569,7 +569,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
         sess_set_answer(s, m);
     }
     if (null_offer && sess_msg_has_body(m) && s->has_oa) {
-        s->pend = (struct parley_pending_answer){.s = s, .active = true, .offer = parley_msg_ref(m)};
+        s->pend =
+            (struct parley_pending_answer){.s = s, .active = true, .offer = parley_msg_ref(m)};
         pl_list_init(&s->pend.held);
     }
     if (s->cbs.on_accepted && !s->released)

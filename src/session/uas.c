@@ -407,7 +407,8 @@ static void reject_work(sess_work *w)
     parley_session *s = w->task.s;
     if (!still_incoming(s))
         return;
-    sess_uas_final(s, w->code, w->reason, w->hdrs, w->nh, w->extra ? pl_str_c(w->extra) : PL_STR_NULL);
+    sess_uas_final(s, w->code, w->reason, w->hdrs, w->nh,
+                   w->extra ? pl_str_c(w->extra) : PL_STR_NULL);
     sess_end(s, PARLEY_REASON_DECLINED, NULL);
 }
 

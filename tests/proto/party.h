@@ -103,17 +103,17 @@ struct party {
     int remote_ends;
     int reinvites;
     int refers;
-    int refer_decline;        /* on_refer declines with this code (0: accepts) */
-    int refer_defer;          /* on_refer defers (refer_req keeps it) */
-    int no_on_refer;          /* sessions get no on_refer callback */
-    int refer_no_notify;      /* accept without the final NOTIFY */
+    int refer_decline;   /* on_refer declines with this code (0: accepts) */
+    int refer_defer;     /* on_refer defers (refer_req keeps it) */
+    int no_on_refer;     /* sessions get no on_refer callback */
+    int refer_no_notify; /* accept without the final NOTIFY */
     parley_refer_request *refer_req;
     const parley_header *redirect_hdrs; /* on_redirecting adds these to the next INVITE */
     size_t nredirect_hdrs;
-    int redirect_status;                /* the 3xx on_redirecting saw */
-    int released;                       /* on_released calls */
-    int bad;                            /* contract violations seen (BAD log entries) */
-    char sip_reason[128];               /* the last state change's Reason header */
+    int redirect_status;      /* the 3xx on_redirecting saw */
+    int released;             /* on_released calls */
+    int bad;                  /* contract violations seen (BAD log entries) */
+    char sip_reason[128];     /* the last state change's Reason header */
     const char *refer_x_test; /* X-Test header on the accept or decline (NULL: none) */
     const char *refer_hname;  /* its name instead of X-Test */
     int refer_rc; /* what the accept or decline returned; when non-zero, declined plainly */
@@ -138,10 +138,10 @@ typedef struct outcome {
     char hdr[64];    /* X-Test of the message that completed it */
     char method[16]; /* its method (requests) */
     uint64_t at;
-    vnet *n;            /* set it to get `at` */
+    vnet *n;                 /* set it to get `at` */
     parley_session *session; /* what the completion said it completed for */
-    parley_session *s;  /* set it to get `state` */
-    parley_state state; /* the session's state when the operation completed */
+    parley_session *s;       /* set it to get `state` */
+    parley_state state;      /* the session's state when the operation completed */
 } outcome;
 
 void party_init(party *p, vnet *n, const char *name, const char *addr);

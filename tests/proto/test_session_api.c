@@ -75,8 +75,8 @@ static char released_seq[512];
 
 static void add(app_state *a, const char *what)
 {
-    a->len += (size_t)snprintf(a->seq + a->len, sizeof(a->seq) - a->len, "%s%s",
-                               a->len ? "|" : "", what);
+    a->len +=
+        (size_t)snprintf(a->seq + a->len, sizeof(a->seq) - a->len, "%s%s", a->len ? "|" : "", what);
 }
 
 static void app_on_state(parley_session *s, const parley_state_change *ev, void *user)
@@ -310,12 +310,11 @@ static void test_request_type(void **state)
 {
     world *w = *state;
     world_connect(w);
-    static const parley_msg_type types[] = {PARLEY_MSG_MESSAGE, PARLEY_MSG_INFO,
-                                            PARLEY_MSG_OPTIONS, PARLEY_MSG_NOTIFY,
-                                            PARLEY_MSG_SERVICE};
+    static const parley_msg_type types[] = {PARLEY_MSG_MESSAGE, PARLEY_MSG_INFO, PARLEY_MSG_OPTIONS,
+                                            PARLEY_MSG_NOTIFY, PARLEY_MSG_SERVICE};
     for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(
-            parley_session_send_message(w->a.s, types[i], NULL, NULL, 0, NULL, NULL), 0);
+        assert_int_equal(parley_session_send_message(w->a.s, types[i], NULL, NULL, 0, NULL, NULL),
+                         0);
         vnet_run(w->n, 10);
         assert_int_equal(w->b.last_type, types[i]);
     }

@@ -552,8 +552,8 @@ static void offer_in_response(parley_session *s, parley_pending_answer *p,
     parley_pending_answer_ready(p, c->app->every, c->app->nevery);
 }
 
-static const parley_oa_ops cli_oa = {get_offer, get_answer, set_answer, offer_in_response, NULL,
-                                     NULL};
+static const parley_oa_ops cli_oa = {get_offer,         get_answer, set_answer,
+                                     offer_in_response, NULL,       NULL};
 
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
 {
