@@ -27,9 +27,6 @@ typedef struct cli_headers {
 int cli_headers_add(cli_headers *hs, const char *text);
 void cli_headers_free(cli_headers *hs);
 
-/* Trace printer for --trace (to standard error). */
-void cli_trace(void *user, const parley_trace_event *ev);
-
 /* The value of an option taking an argument; prints usage and returns NULL when missing. */
 const char *cli_arg(int argc, char **argv, int *i, const char *usage);
 
