@@ -140,7 +140,8 @@ static void put_packet(pcap_writer *w, uint64_t time_us, const wire_addr *src, c
     } else {
         put16(l4 + 4, (unsigned)l4len);
     }
-    memcpy(l4 + l4h, data, len);
+    if (len)
+        memcpy(l4 + l4h, data, len);
     /* checksum over the pseudo-header, the transport header and the payload */
     uint32_t acc = sum16(0, p + (v6 ? 8 : 12), 2 * alen);
     acc += (uint32_t)proto + (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
