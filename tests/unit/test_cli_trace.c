@@ -155,6 +155,85 @@ static void test_pcap_round_trip(void **state)
     free(six);
 }
 
+/* Writes a one-packet libpcap file: link type lt, the link header hdr, then the IP packet. */
+static void write_linked(const char *path, uint32_t lt, const uint8_t *hdr, size_t hlen,
+                         const uint8_t *ip, size_t iplen, int swap)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    uint32_t fh[6] = {0xa1b2c3d4, 2 | 4u << 16, 0, 0, 65535, lt};
+    uint32_t rec[4] = {7, 8, (uint32_t)(hlen + iplen), (uint32_t)(hlen + iplen)};
+    if (swap) { /* a file written on a host of the other byte order */
+        for (size_t i = 0; i < 6; i++)
+            fh[i] = __builtin_bswap32(fh[i]);
+        fh[1] = __builtin_bswap16(2) | (uint32_t)__builtin_bswap16(4) << 16;
+        for (size_t i = 0; i < 4; i++)
+            rec[i] = __builtin_bswap32(rec[i]);
+    }
+    fwrite(fh, 4, 6, f);
+    fwrite(rec, 4, 4, f);
+    fwrite(hdr, 1, hlen, f);
+    fwrite(ip, 1, iplen, f);
+    fclose(f);
+}
+
+static void test_link_layers(void **state)
+{
+    (void)state;
+    /* one UDP datagram as LINKTYPE_RAW, from the writer; its IP packet is after the 40 bytes
+     * of file and record headers */
+    char *path = temp_path(".pcap");
+    pcap_writer *w;
+    assert_int_equal(pcap_writer_open(path, &w), 0);
+    char *inv = request("INVITE", "c1", 0);
+    parley_trace_event e = ev(1, "UDP", "192.0.2.1:5060", "192.0.2.2:5070", inv, 5);
+    pcap_writer_event(w, &e);
+    assert_int_equal(pcap_writer_close(w), 0);
+    size_t len = 0;
+    char *bytes = tu_read_file(path, &len);
+    assert_non_null(bytes);
+    const uint8_t *ip = (const uint8_t *)bytes + 40;
+    size_t iplen = len - 40;
+
+    static const uint8_t ether_vlan[] = {0, 1,  2,  3,    4, 5, 6,  7,    8,
+                                         9, 10, 11, 0x81, 0, 0, 42, 0x08, 0x00};
+    uint8_t sll[16] = {0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00};
+    uint8_t sll2[20] = {0x08, 0x00};
+    uint8_t null_hdr[4] = {2, 0, 0, 0};
+    struct {
+        uint32_t lt;
+        const uint8_t *hdr;
+        size_t hlen;
+        int swap;
+    } cases[] = {{1, ether_vlan, sizeof(ether_vlan), 0},
+                 {113, sll, sizeof(sll), 0},
+                 {276, sll2, sizeof(sll2), 1},
+                 {0, null_hdr, 4, 0},
+                 {228, NULL, 0, 1},
+                 {101, NULL, 0, 0}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        write_linked(path, cases[i].lt, cases[i].hdr, cases[i].hlen, ip, iplen, cases[i].swap);
+        got g = {0};
+        char err[128];
+        assert_int_equal(pcap_read_file(path, collect, &g, err, sizeof(err)), 0);
+        assert_int_equal(g.n, 1);
+        assert_string_equal(g.src[0], "192.0.2.1:5060");
+        assert_string_equal(g.dst[0], "192.0.2.2:5070");
+        assert_int_equal(g.len[0], strlen(inv));
+        assert_int_equal(g.time[0], 7000008);
+    }
+    /* an unknown link type: no message, no error */
+    write_linked(path, 147, NULL, 0, ip, iplen, 0);
+    got g = {0};
+    char err[128];
+    assert_int_equal(pcap_read_file(path, collect, &g, err, sizeof(err)), 0);
+    assert_int_equal(g.n, 0);
+    unlink(path);
+    free(path);
+    free(bytes);
+    free(inv);
+}
+
 static void test_tracer_keeps_one_copy(void **state)
 {
     (void)state;
@@ -252,9 +331,8 @@ static void test_ladder_bounds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pcap_round_trip),
-        cmocka_unit_test(test_tracer_keeps_one_copy),
-        cmocka_unit_test(test_ladder_render),
+        cmocka_unit_test(test_pcap_round_trip),       cmocka_unit_test(test_link_layers),
+        cmocka_unit_test(test_tracer_keeps_one_copy), cmocka_unit_test(test_ladder_render),
         cmocka_unit_test(test_ladder_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,7 +16,7 @@
 static const char usage[] =
     "usage: parley ladder FILE.pcap [-o FILE.html]\n"
     "Draws the call flow of the SIP messages (over UDP or TCP) in a capture file (pcap or\n"
-    "pcapng; - reads a pcap from standard input): a text ladder on standard output, or with\n"
+    "pcapng; - reads standard input): a text ladder on standard output, or with\n"
     "-o (--output) a self-contained HTML page (click an arrow to see the message). Exit 0 when\n"
     "it drew a message, 1 when the capture holds no SIP message, 2 on a usage or read error.\n";
 

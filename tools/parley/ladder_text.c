@@ -65,9 +65,11 @@ static void arrow(const ladder_msg *m, const layout *lay, char *line)
     char label[80];
     ladder_label(m, label, sizeof(label));
     int a = lay->pos[m->src], b = lay->pos[m->dst];
-    if (a == b) { /* to itself */
-        snprintf(line + a + 1, lay->width - (size_t)a, "<- %s (to itself)", label);
-        line[strlen(line)] = ' ';
+    if (a == b) { /* to itself: after the bar, as far as the line goes */
+        char text[120];
+        int n = snprintf(text, sizeof(text), "<- %s (to itself)", label);
+        size_t room = lay->width - (size_t)a - 1;
+        memcpy(line + a + 1, text, (size_t)n < room ? (size_t)n : room);
         return;
     }
     int lo = a < b ? a : b, hi = a < b ? b : a;

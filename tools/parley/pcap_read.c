@@ -168,40 +168,43 @@ static int read_pcapng(reader *r)
     }
 }
 
-int pcap_read_file(const char *path, pcap_read_cb cb, void *user, char *err, size_t errsize)
+int pcap_read_stream(FILE *f, pcap_read_cb cb, void *user, char *err, size_t errsize)
 {
     pcap_decoder d = {cb, user, pcap_tcp_new(), 0};
-    reader r = {NULL, &d, err, errsize, NULL, 0, false};
+    reader r = {f, &d, err, errsize, NULL, 0, false};
     int rc = -1;
-    if (!d.tcp) {
-        fail(&r, "out of memory");
-        return -1;
-    }
-    r.f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!r.f) {
-        fail(&r, "%s", strerror(errno));
-        goto out;
-    }
+    if (!d.tcp)
+        return fail(&r, "out of memory");
     if (read_at(&r, 0, 12, false) <= 0) {
         fail(&r, "not a capture file (too short)");
-        goto out;
-    }
-    uint32_t magic;
-    memcpy(&magic, r.buf, 4);
-    if (magic == 0x0a0d0d0a) {
-        rc = read_pcapng(&r);
-    } else if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d || magic == 0xd4c3b2a1 ||
-               magic == 0x4d3cb2a1) {
-        r.swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
-        if (read_at(&r, 12, 12, false) > 0)
-            rc = read_pcap(&r);
     } else {
-        fail(&r, "not a pcap or pcapng file");
+        uint32_t magic;
+        memcpy(&magic, r.buf, 4);
+        if (magic == 0x0a0d0d0a) {
+            rc = read_pcapng(&r);
+        } else if (magic == 0xa1b2c3d4 || magic == 0xa1b23c4d || magic == 0xd4c3b2a1 ||
+                   magic == 0x4d3cb2a1) {
+            r.swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+            if (read_at(&r, 12, 12, false) > 0)
+                rc = read_pcap(&r);
+        } else {
+            fail(&r, "not a pcap or pcapng file");
+        }
     }
-out:
-    if (r.f && r.f != stdin)
-        fclose(r.f);
     free(r.buf);
     pcap_tcp_free(d.tcp);
+    return rc;
+}
+
+int pcap_read_file(const char *path, pcap_read_cb cb, void *user, char *err, size_t errsize)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) {
+        snprintf(err, errsize, "%s", strerror(errno));
+        return -1;
+    }
+    int rc = pcap_read_stream(f, cb, user, err, errsize);
+    if (f != stdin)
+        fclose(f);
     return rc;
 }

@@ -15,6 +15,7 @@
 #define PARLEY_CLI_PCAP_READ_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "parley/endpoint.h"
@@ -24,8 +25,10 @@
  * destination, transport "UDP" or "TCP", time_us the packet's time. */
 typedef void (*pcap_read_cb)(void *user, const parley_trace_event *ev);
 
-/* Reads the file at path. Returns 0, or -1 with a message in err. */
+/* Reads the file at path ("-": standard input). Returns 0, or -1 with a message in err. */
 int pcap_read_file(const char *path, pcap_read_cb cb, void *user, char *err, size_t errsize);
+/* The same from an open stream (read sequentially; not closed). */
+int pcap_read_stream(FILE *f, pcap_read_cb cb, void *user, char *err, size_t errsize);
 
 /* ---- internal to the three files ---- */
 
