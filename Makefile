@@ -33,7 +33,7 @@ build: configure
 # only the CLI: the demo does not wait for the tests to compile
 demo: configure
 	@cmake --build $(BUILD) -j$(JOBS) --target parley_tool
-	./$(BUILD)/parley demo --pcap $(BUILD)/demo.pcap --ladder $(BUILD)/demo.html
+	$(BUILD)/parley demo --pcap $(BUILD)/demo.pcap --ladder $(BUILD)/demo.html
 
 # make install PREFIX=DIR: the library (shared and static), headers, the CLI and parley.pc.
 install: build
