@@ -48,7 +48,10 @@ static int help(int argc, char **argv)
     }
     int i = find(argv[2]);
     if (i < 0 || argc > 3) {
-        fprintf(stderr, "parley help: unknown command '%s'\n", argv[2]);
+        if (i < 0)
+            fprintf(stderr, "parley help: unknown command '%s'\n", argv[2]);
+        else
+            fprintf(stderr, "parley help: one command at a time\n");
         usage(stderr);
         return CLI_ERROR;
     }
