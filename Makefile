@@ -1,32 +1,53 @@
 # parley: the two commands are `make demo` and `make test`. Both install missing Debian
-# packages first (scripts/deps.sh).
+# packages first (scripts/deps.sh): `make build`, `make demo` and `make install` only the build
+# profile (compiler, CMake, pkg-config, libuv, OpenSSL, c-ares), `make test` the test profile.
 
 BUILD    ?= build
 SAN      ?= build-san
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
+PREFIX   ?= /usr/local
 
-.PHONY: all deps build demo test test-build test-san fuzz fuzz-smoke bench format clean
+.PHONY: all deps deps-build configure build demo install test test-build test-san san-build fuzz fuzz-smoke \
+	bench format clean
 
 all: build
 
 deps:
 	@scripts/deps.sh test
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+deps-build:
+	@scripts/deps.sh build
+
+# Without the test profile (no cmocka) the tests are left out of the build; `make test`
+# installs it and configures them back in.
+configure: deps-build
+	@if pkg-config --exists cmocka; then tests=ON; else tests=OFF; fi; \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=$$tests \
+	  $(CMAKE_FLAGS) >/dev/null
+
+build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
-	./$(BUILD)/parley demo
+# only the CLI: the demo does not wait for the tests to compile
+demo: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target parley_tool
+	$(BUILD)/parley demo --pcap $(BUILD)/demo.pcap --ladder $(BUILD)/demo.html
+
+# make install PREFIX=DIR: the library (shared and static), headers, the CLI and parley.pc.
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Every test: the normal build, then the sanitizer build (clang, ASan+UBSan) with the
 # fuzz targets run over their seed corpora for a bounded time.
 test: deps test-build test-san fuzz-smoke
 	@echo "make test: all passed"
 
-test-build: build
+test-build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_TESTS=ON \
+	  $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 san-build: deps

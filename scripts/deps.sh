@@ -5,7 +5,10 @@ set -eu
 
 profile=${1:-test}
 build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
+# tshark dissects the CLI's pcap files and captures SIPp on loopback; chromium renders the
+# HTML ladders (tests/cli/test_pcap.sh, test_ladder.sh); g++ compiles the public headers as C++
 test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables"
+test="$test tshark chromium"
 bench="$build libsofia-sip-ua-dev libre-dev valgrind"
 
 case "$profile" in
@@ -34,6 +37,14 @@ else
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
+case "$missing" in
+*tshark*) # dumpcap stays root-only: no question, no setuid binary
+    echo "wireshark-common wireshark-common/install-setuid boolean false" |
+        $sudo debconf-set-selections ;;
+esac
+# other apt-get runs on the machine: wait for the dpkg lock rather than fail
+lock="-o DPkg::Lock::Timeout=600"
 # shellcheck disable=SC2086
-$sudo apt-get install -y -q --no-install-recommends $missing
+$sudo apt-get $lock update -q
+# shellcheck disable=SC2086
+$sudo apt-get $lock install -y -q --no-install-recommends $missing

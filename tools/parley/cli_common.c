@@ -1,12 +1,13 @@
 #include "cli_common.h"
 
 #include <ctype.h>
+#include "cli.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 bool cli_list_add(cli_list *l, const char *s)
 {
@@ -47,24 +48,6 @@ void cli_headers_free(cli_headers *hs)
     for (size_t i = 0; i < hs->n; i++)
         free(hs->storage[i]);
     hs->n = 0;
-}
-
-void cli_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
-{
-    (void)ep;
-    (void)user;
-    time_t sec = (time_t)(ev->time_us / 1000000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    flockfile(stderr);
-    fprintf(stderr, "--- %02d:%02d:%02d.%06u %s %s %s %s %s (%zu bytes)\n", tm.tm_hour, tm.tm_min,
-            tm.tm_sec, (unsigned)(ev->time_us % 1000000), ev->sent ? "sent" : "recv", ev->transport,
-            ev->sent ? ev->local : ev->remote, ev->sent ? "->" : "->",
-            ev->sent ? ev->remote : ev->local, ev->len);
-    fwrite(ev->data, 1, ev->len, stderr);
-    if (ev->len && ev->data[ev->len - 1] != '\n')
-        fputc('\n', stderr);
-    funlockfile(stderr);
 }
 
 const char *cli_arg(int argc, char **argv, int *i, const char *usage)
@@ -128,4 +111,18 @@ void cli_default_listen(const char *uri, const char *transport, const char *bind
 void cli_warn_insecure(void)
 {
     fprintf(stderr, "parley: warning: TLS certificate verification is off (--insecure)\n");
+}
+
+bool cli_is_help(const char *arg)
+{
+    return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int cli_usage_error(const char *cmd, const char *what, const char *arg, const char *usage)
+{
+    if (arg)
+        fprintf(stderr, "parley %s: %s '%s'\n%s", cmd, what, arg, usage);
+    else
+        fprintf(stderr, "parley %s: %s\n%s", cmd, what, usage);
+    return CLI_ERROR;
 }

@@ -30,9 +30,6 @@ void cli_headers_free(cli_headers *hs);
 /* --insecure: the line on standard error that says TLS servers are not verified. */
 void cli_warn_insecure(void);
 
-/* Trace printer for --trace (to standard error). */
-void cli_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user);
-
 /* The transport= parameter of a SIP URI, lower-cased into out; false when it has none. A sips
  * URI without one says "tls". */
 bool cli_uri_transport(const char *uri, char *out, size_t size);

@@ -2,7 +2,7 @@
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
  *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
- *                 [--ca FILE] [--insecure] [--trace] [--quiet]
+ *                 [--ca FILE] [--insecure] [--quiet] [--trace] [--pcap FILE] [--ladder FILE.html]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
  * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
@@ -26,9 +26,19 @@
 static const char usage[] =
     "usage: parley call URI [--from URI] [--bind ADDR] [--transport udp|tcp|tls] [--no-offer]\n"
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
-    "                   [--info TEXT] [--reinvite] [--refer URI] [--wait SECONDS]\n"
+    "                   [--info TEXT]... [--reinvite]... [--refer URI]... [--wait SECONDS]...\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
-    "                   [--trace] [--quiet]\n";
+    "                   [--quiet]\n"
+    "                   " CLI_TRACE_USAGE "\n"
+    "Places a call, runs the steps (--message, --info, --reinvite, --refer, --wait) in their\n"
+    "order, hangs up, and prints one JSON line per event. Exit 0 when every step succeeded, 1\n"
+    "when one got a failure response, 2 on a local error.\n";
+
+static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
+{
+    (void)ep;
+    cli_tracer_event(&((cli_app *)user)->tracer, ev);
+}
 
 enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_REFER, STEP_WAIT };
 
@@ -231,11 +241,23 @@ static char *with_transport(const char *uri, const char *transport)
     return out;
 }
 
+/* The options followed by a value (an unknown option is refused before its "value" is read). */
+static bool takes_value(const char *a)
+{
+    static const char *const with_value[] = {
+        "--from",    "--bind", "--transport", "--sdp",  "--endpoint-id",  "--ca", "--header",
+        "--message", "--info", "--refer",     "--wait", "--hangup-after", NULL};
+    for (size_t i = 0; with_value[i]; i++)
+        if (!strcmp(a, with_value[i]))
+            return true;
+    return false;
+}
+
 int cmd_call(int argc, char **argv)
 {
     const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
     const char *epid = NULL, *ca = NULL;
-    bool no_offer = false, trace = false, insecure = false;
+    bool no_offer = false, insecure = false;
     double hangup_after = -1;
     step steps[MAX_STEPS];
     size_t nsteps = 0;
@@ -246,19 +268,29 @@ int cmd_call(int argc, char **argv)
     int rc = CLI_ERROR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
-        if (!strcmp(a, "--no-offer")) {
+        int t;
+        if (cli_is_help(a)) {
+            fputs(usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "call", usage)) != 0) {
+            if (t < 0)
+                goto out;
+        } else if (!strcmp(a, "--no-offer")) {
             no_offer = true;
         } else if (!strcmp(a, "--reinvite")) {
             if (nsteps == MAX_STEPS)
-                goto usage;
+                goto too_many;
             steps[nsteps++] = (step){STEP_REINVITE, NULL, 0};
-        } else if (!strcmp(a, "--trace")) {
-            trace = true;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
             app.quiet = true;
-        } else if (a[0] == '-' && a[1] == '-') {
+        } else if (a[0] == '-' && a[1]) {
+            if (!takes_value(a)) {
+                rc = cli_usage_error("call", "unknown option", a, usage);
+                goto out;
+            }
             if (!(v = cli_arg(argc, argv, &i, usage)))
                 goto out;
             if (!strcmp(a, "--from")) {
@@ -267,8 +299,10 @@ int cmd_call(int argc, char **argv)
                 bind = v;
             } else if (!strcmp(a, "--transport")) {
                 transport = v;
-                if (strcmp(v, "udp") && strcmp(v, "tcp") && strcmp(v, "tls"))
-                    goto usage;
+                if (strcmp(v, "udp") && strcmp(v, "tcp") && strcmp(v, "tls")) {
+                    rc = cli_usage_error("call", "unknown transport", v, usage);
+                    goto out;
+                }
             } else if (!strcmp(a, "--sdp")) {
                 sdp_file = v;
             } else if (!strcmp(a, "--endpoint-id")) {
@@ -282,38 +316,46 @@ int cmd_call(int argc, char **argv)
                 }
             } else if (!strcmp(a, "--message") || !strcmp(a, "--info") || !strcmp(a, "--refer")) {
                 if (nsteps == MAX_STEPS)
-                    goto usage;
+                    goto too_many;
                 int kind = a[2] == 'm' ? STEP_MESSAGE : a[2] == 'i' ? STEP_INFO : STEP_REFER;
                 steps[nsteps++] = (step){kind, v, 0};
             } else if (!strcmp(a, "--wait") || !strcmp(a, "--hangup-after")) {
                 double secs = parse_secs(v);
-                if (secs < 0)
-                    goto usage;
+                if (secs < 0) {
+                    rc = cli_usage_error("call", "bad number of seconds (0 to 86400)", v, usage);
+                    goto out;
+                }
                 if (a[2] == 'w') {
                     if (nsteps == MAX_STEPS)
-                        goto usage;
+                        goto too_many;
                     steps[nsteps++] = (step){STEP_WAIT, NULL, secs};
                 } else {
                     hangup_after = secs;
                 }
             } else {
-                goto usage;
+                rc = cli_usage_error("call", "unknown option", a, usage);
+                goto out;
             }
         } else if (!uri) {
             uri = a;
         } else {
-            goto usage;
+            rc = cli_usage_error("call", "unexpected argument", a, usage);
+            goto out;
         }
     }
-    if (!uri)
-        goto usage;
+    if (!uri) {
+        rc = cli_usage_error("call", "missing the URI", NULL, usage);
+        goto out;
+    }
+    if (cli_tracer_open(&app.tracer, "call") != 0)
+        goto out;
 
     char named[8];
     if (cli_uri_transport(uri, named, sizeof(named))) {
         if (transport && strcasecmp(transport, named)) {
-            fprintf(stderr, "parley call: --transport %s but the URI says transport=%s\n",
-                    transport, named);
-            goto usage;
+            rc = cli_usage_error("call", "--transport differs from the URI's transport=", named,
+                                 usage);
+            goto out;
         }
         transport = named;
     }
@@ -334,7 +376,8 @@ int cmd_call(int argc, char **argv)
     cfg.tls_insecure = insecure;
     if (insecure)
         cli_warn_insecure();
-    cfg.on_trace = trace ? cli_trace : NULL;
+    cfg.on_trace = cli_tracer_wanted(&app.tracer) ? on_trace : NULL;
+    cfg.user = &app;
     int err = target ? parley_endpoint_create(&cfg, &app.ep) : PARLEY_E_NOMEM;
     if (!err)
         err = parley_endpoint_start(app.ep);
@@ -397,9 +440,8 @@ int cmd_call(int argc, char **argv)
     }
     goto stop;
 
-usage:
-    fprintf(stderr, "%s", usage);
-    rc = CLI_ERROR;
+too_many:
+    rc = cli_usage_error("call", "too many steps (at most 64)", NULL, usage);
     goto out;
 stop:
     if (app.ep) {
@@ -408,7 +450,10 @@ stop:
         cli_app_free(&app);
         parley_endpoint_unref(app.ep);
     }
+    if (cli_tracer_finish(&app.tracer, "call", "parley call") != 0 && rc == CLI_OK)
+        rc = CLI_ERROR;
 out:
+    cli_tracer_free(&app.tracer);
     cli_headers_free(&hs);
     return rc;
 }

@@ -3,14 +3,26 @@
  * on loopback: INVITE with an SDP offer, ringing, answer, a MESSAGE each way with a custom
  * header, an INFO, hold and resume by re-INVITE, BYE. Prints the call flow as a ladder of
  * the SIP messages on the wire and the events each side saw. Exit 0 when it all went right.
+ * parley demo [--pcap FILE] [--ladder FILE.html]: at the end, the first session's ladder and
+ * the HTML page (default $TMPDIR/parley-demo.html) and capture written.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "parley/parley.h"
+#include "trace_out.h"
+
+static const char usage[] =
+    "usage: parley demo [--pcap FILE] [--ladder FILE.html]\n"
+    "Runs a whole signaling session between endpoints in this process over loopback and\n"
+    "narrates it; ends with the first session's call flow and the HTML page written\n"
+    "(--ladder, default $TMPDIR/parley-demo.html). Exit 0 when every step behaved.\n";
+
+static cli_tracer tracer; /* the demo's --pcap and --ladder: both endpoints trace into it */
 
 #define STEP_WAIT_MS 5000
 
@@ -25,6 +37,7 @@ static char alice_addr[64], bob_addr[64];
 static void ladder(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
     (void)ep;
+    cli_tracer_event(&tracer, ev);
     const char *who = user;
     if (ev->sent)
         return;
@@ -190,10 +203,41 @@ static int step(const char *what, int err, parley_result *r)
     return err;
 }
 
+/* --pcap, --ladder, --help; 1 to run, else the exit code. */
+static int demo_options(int argc, char **argv, int *rc)
+{
+    static char html[512];
+    cli_tracer_init(&tracer);
+    tracer.keep_ladder = true;
+    for (int i = 1; i < argc; i++) {
+        int t =
+            cli_is_help(argv[i]) ? 0 : cli_tracer_option(&tracer, argc, argv, &i, "demo", usage);
+        if (t < 0 || (t == 0 && !cli_is_help(argv[i])) || tracer.text) {
+            *rc = t < 0 ? CLI_ERROR : cli_usage_error("demo", "unknown option", argv[i], usage);
+            return 0;
+        }
+        if (t == 0) {
+            fputs(usage, stdout);
+            *rc = CLI_OK;
+            return 0;
+        }
+    }
+    if (!tracer.ladder_path) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(html, sizeof(html), "%s/parley-demo.html", tmp && *tmp ? tmp : "/tmp");
+        tracer.ladder_path = html;
+    }
+    *rc = cli_tracer_open(&tracer, "demo") == 0 ? CLI_OK : CLI_ERROR;
+    return *rc == CLI_OK;
+}
+
 int cmd_demo(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    int rc;
+    if (!demo_options(argc, argv, &rc)) {
+        cli_tracer_free(&tracer);
+        return rc;
+    }
     printf("parley demo: a signaling session between Alice and Bob, two endpoints in this\n"
            "process talking SIP over UDP on 127.0.0.1 (the ladder shows each message as it\n"
            "leaves its sender; [brackets] are what each side's application saw).\n\n");
@@ -276,6 +320,10 @@ out:
         parley_endpoint_stop(bob);
     parley_endpoint_unref(alice);
     parley_endpoint_unref(bob);
+    if (cli_tracer_finish(&tracer, "demo", "parley demo") != 0 && !err)
+        err = PARLEY_E_INVAL;
+    cli_tracer_demo_summary(&tracer);
+    cli_tracer_free(&tracer);
     printf("\n%s\n", err ? "demo: something went wrong (see above)"
                          : "demo: done. Next: `parley listen` and `parley call` do the same "
                            "between processes; see README.md.");

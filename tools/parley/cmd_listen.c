@@ -1,12 +1,12 @@
 /*
  * parley listen [--bind ADDR]... [--user NAME]
  *               [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]
- *               [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]
- *               [--insecure] [--accept TYPE]...
+ *               [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]
+ *               [--insecure] [--accept TYPE]... [--trace] [--pcap FILE] [--ladder FILE.html]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | hold | resume | refer URI | bye
- * SIGINT or SIGTERM end it cleanly (exit 0).
+ * SIGINT or SIGTERM end it cleanly (exit 0), after writing the --pcap and --ladder files.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -24,8 +24,18 @@
 static const char usage[] =
     "usage: parley listen [--bind ADDR]... [--user NAME]\n"
     "         [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]\n"
-    "         [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]\n"
-    "         [--insecure] [--accept TYPE]...\n";
+    "         [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]\n"
+    "         [--insecure] [--accept TYPE]... " CLI_TRACE_USAGE "\n"
+    "Answers sessions and page-mode messages, prints one JSON line per event, and reads\n"
+    "commands on standard input (message TEXT, info TEXT, header NAME: VALUE, reinvite, hold,\n"
+    "resume, refer URI, bye). ADDR is udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (default\n"
+    "udp:127.0.0.1:5070). Runs until SIGINT or SIGTERM (exit 0).\n";
+
+static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
+{
+    (void)ep;
+    cli_tracer_event(&((cli_app *)user)->tracer, ev);
+}
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -169,12 +179,19 @@ int cmd_listen(int argc, char **argv)
 {
     cli_list binds = {0}, accept = {0};
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
-    bool trace = false, insecure = false;
+    bool insecure = false;
     static cli_app app;
     cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
-        if (!strcmp(a, "--bind") || !strcmp(a, "--accept")) {
+        int t;
+        if (cli_is_help(a)) {
+            fputs(usage, stdout);
+            return CLI_OK;
+        } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "listen", usage)) != 0) {
+            if (t < 0)
+                return CLI_ERROR;
+        } else if (!strcmp(a, "--bind") || !strcmp(a, "--accept")) {
             if (!(v = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
             if (!cli_list_add(a[2] == 'b' ? &binds : &accept, v)) {
@@ -208,8 +225,6 @@ int cmd_listen(int argc, char **argv)
         } else if (!strcmp(a, "--ca")) {
             if (!(ca = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
-        } else if (!strcmp(a, "--trace")) {
-            trace = true;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -229,6 +244,8 @@ int cmd_listen(int argc, char **argv)
         snprintf(hp, sizeof(hp), "%s", strchr(b0, ':') && b0[3] == ':' ? b0 + 4 : b0);
         snprintf(uri, sizeof(uri), "sip:%s@%s", user, hp);
     }
+    if (cli_tracer_open(&app.tracer, "listen") != 0)
+        return CLI_ERROR;
     cli_block_signals();
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = user ? uri : NULL;
@@ -241,7 +258,7 @@ int cmd_listen(int argc, char **argv)
         cli_warn_insecure();
     cfg.accept_types = accept.n ? accept.items : NULL;
     cfg.on_message = on_message;
-    cfg.on_trace = trace ? cli_trace : NULL;
+    cfg.on_trace = cli_tracer_wanted(&app.tracer) ? on_trace : NULL;
     cfg.user = &app;
     int err = parley_endpoint_create(&cfg, &app.ep);
     if (!err)
@@ -251,6 +268,7 @@ int cmd_listen(int argc, char **argv)
     if (err) {
         fprintf(stderr, "parley listen: cannot listen: %s\n", parley_strerror(err));
         parley_endpoint_unref(app.ep);
+        cli_tracer_free(&app.tracer);
         return CLI_ERROR;
     }
     pl_buf b;
@@ -285,5 +303,7 @@ int cmd_listen(int argc, char **argv)
     parley_endpoint_stop(app.ep);
     cli_app_free(&app);
     parley_endpoint_unref(app.ep);
-    return CLI_OK;
+    int rc = cli_tracer_finish(&app.tracer, "listen", "parley listen") == 0 ? CLI_OK : CLI_ERROR;
+    cli_tracer_free(&app.tracer);
+    return rc;
 }

@@ -46,24 +46,32 @@ char *cli_read_file(const char *path, size_t max, size_t *len)
     return buf;
 }
 
+static const char usage[] =
+    "usage: parley parse FILE|- [--stream]\n"
+    "Parses one SIP message (FILE, or - for standard input) and prints it as one JSON line.\n"
+    "--stream: as if the bytes came from TCP (Content-Length required). Exit 0 for a valid\n"
+    "message, 1 for an invalid one, 2 for a usage or I/O error.\n";
+
 int cmd_parse(int argc, char **argv)
 {
     const char *path = NULL;
     unsigned flags = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--stream"))
+        if (cli_is_help(argv[i])) {
+            fputs(usage, stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--stream")) {
             flags |= PARLEY_PARSE_STREAM;
-        else if (!path && (argv[i][0] != '-' || !strcmp(argv[i], "-")))
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage_error("parse", "unknown option", argv[i], usage);
+        } else if (!path) {
             path = argv[i];
-        else {
-            fprintf(stderr, "usage: parley parse FILE|- [--stream]\n");
-            return CLI_ERROR;
+        } else {
+            return cli_usage_error("parse", "unexpected argument", argv[i], usage);
         }
     }
-    if (!path) {
-        fprintf(stderr, "usage: parley parse FILE|- [--stream]\n");
-        return CLI_ERROR;
-    }
+    if (!path)
+        return cli_usage_error("parse", "missing the FILE", NULL, usage);
     size_t len = 0;
     char *data = cli_read_file(path, 1u << 20, &len);
     if (!data) {

@@ -1,7 +1,7 @@
 /*
  * parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]
- *                      [--header "Name: value"]... [--content-type TYPE] [--trace] [--ca FILE]
- *                      [--insecure]
+ *                      [--header "Name: value"]... [--content-type TYPE] [--ca FILE] [--insecure]
+ *                      [--trace] [--pcap FILE] [--ladder FILE.html]
  * Sends a page-mode MESSAGE and prints the final status line. Exit 0 on 2xx, 1 on another
  * final response, 2 on a local error (usage, no route, timeout).
  */
@@ -12,12 +12,21 @@
 #include "cli.h"
 #include "cli_common.h"
 #include "parley/endpoint.h"
+#include "trace_out.h"
 
 static const char usage[] =
     "usage: parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]\n"
-    "                   [--header \"Name: value\"]... [--content-type TYPE] [--trace] [--ca "
-    "FILE]\n"
-    "                   [--insecure]\n";
+    "                   [--header \"Name: value\"]... [--content-type TYPE] [--ca FILE]\n"
+    "                   [--insecure]\n"
+    "                   " CLI_TRACE_USAGE "\n"
+    "Sends a page-mode MESSAGE with TEXT as its body and prints the final response's status\n"
+    "line. Exit 0 on 2xx, 1 on another final response, 2 on a local error.\n";
+
+static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
+{
+    (void)ep;
+    cli_tracer_event(user, ev);
+}
 
 /* The target with ;transport= set as asked, unless the URI names it already (a parameter is
  * never printed twice). */
@@ -42,12 +51,21 @@ int cmd_send(int argc, char **argv)
 {
     const char *uri = NULL, *text = NULL, *from = NULL, *bind = NULL, *transport = NULL;
     const char *ctype = NULL, *ca = NULL;
-    bool trace = false, insecure = false;
+    bool insecure = false;
     cli_headers hs = {0};
-    int rc = CLI_ERROR;
+    cli_tracer tracer;
+    cli_tracer_init(&tracer);
+    int rc = CLI_ERROR, t;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--from")) {
+        if (cli_is_help(a)) {
+            fputs(usage, stdout);
+            rc = CLI_OK;
+            goto out;
+        } else if ((t = cli_tracer_option(&tracer, argc, argv, &i, "send", usage)) != 0) {
+            if (t < 0)
+                goto out;
+        } else if (!strcmp(a, "--from")) {
             if (!(from = cli_arg(argc, argv, &i, usage)))
                 goto out;
         } else if (!strcmp(a, "--bind")) {
@@ -74,8 +92,6 @@ int cmd_send(int argc, char **argv)
         } else if (!strcmp(a, "--ca")) {
             if (!(ca = cli_arg(argc, argv, &i, usage)))
                 goto out;
-        } else if (!strcmp(a, "--trace")) {
-            trace = true;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (a[0] == '-' && a[1]) {
@@ -91,7 +107,7 @@ int cmd_send(int argc, char **argv)
         }
     }
     if (!uri || !text) {
-        fprintf(stderr, "%s", usage);
+        cli_usage_error("send", !uri ? "missing the URI" : "missing the TEXT", NULL, usage);
         goto out;
     }
     char named[8];
@@ -113,8 +129,13 @@ int cmd_send(int argc, char **argv)
     cfg.tls_insecure = insecure;
     if (insecure)
         cli_warn_insecure();
-    cfg.on_trace = trace ? cli_trace : NULL;
+    cfg.on_trace = cli_tracer_wanted(&tracer) ? on_trace : NULL;
+    cfg.user = &tracer;
     parley_endpoint *ep = NULL;
+    if (cli_tracer_open(&tracer, "send") != 0) {
+        free(target);
+        goto out;
+    }
     int err = target ? parley_endpoint_create(&cfg, &ep) : PARLEY_E_NOMEM;
     if (!err)
         err = parley_endpoint_start(ep);
@@ -140,7 +161,10 @@ int cmd_send(int argc, char **argv)
     parley_endpoint_stop(ep);
     parley_endpoint_unref(ep);
     free(target);
+    if (cli_tracer_finish(&tracer, "send", "parley send") != 0 && rc == CLI_OK)
+        rc = CLI_ERROR;
 out:
+    cli_tracer_free(&tracer);
     cli_headers_free(&hs);
     return rc;
 }

@@ -4,23 +4,59 @@
 
 #include "cli.h"
 
+#ifndef PARLEY_CLI_VERSION
+#define PARLEY_CLI_VERSION "unknown"
+#endif
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"parse", cmd_parse, "parse FILE|-        parse one SIP message, print it as JSON"},
-    {"send", cmd_send, "send URI TEXT       send a page-mode MESSAGE, print the final status"},
-    {"listen", cmd_listen, "listen              answer sessions and messages, print JSON lines"},
-    {"call", cmd_call, "call URI            place a call, run the steps asked, hang up"},
-    {"demo", cmd_demo, "demo                show what parley does, end to end"},
+    {"parse", cmd_parse, "parse FILE|-         parse one SIP message, print it as JSON"},
+    {"send", cmd_send, "send URI TEXT        send a page-mode MESSAGE, print the final status"},
+    {"listen", cmd_listen, "listen               answer sessions and messages, print JSON lines"},
+    {"call", cmd_call, "call URI             place a call, run the steps asked, hang up"},
+    {"demo", cmd_demo, "demo                 show what parley does, end to end"},
+    {"ladder", cmd_ladder, "ladder FILE.pcap     draw the call flow of a capture (text or HTML)"},
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: parley COMMAND [ARGS]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(f, "usage: parley COMMAND [ARGS]\n"
+               "       parley help COMMAND | parley COMMAND --help\n"
+               "       parley --version\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %s\n", commands[i].summary);
+}
+
+static int find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(name, commands[i].name))
+            return (int)i;
+    return -1;
+}
+
+/* parley help [COMMAND]: a command prints its own usage when asked --help */
+static int help(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    int i = find(argv[2]);
+    if (i < 0 || argc > 3) {
+        if (i < 0)
+            fprintf(stderr, "parley help: unknown command '%s'\n", argv[2]);
+        else
+            fprintf(stderr, "parley help: one command at a time\n");
+        usage(stderr);
+        return CLI_ERROR;
+    }
+    char *args[] = {argv[2], "--help", NULL};
+    return commands[i].run(2, args);
 }
 
 int main(int argc, char **argv)
@@ -29,14 +65,19 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_ERROR;
     }
-    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        usage(stdout);
+    if (cli_is_help(argv[1]) || !strcmp(argv[1], "help"))
+        return help(argc, argv);
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("parley %s\n", PARLEY_CLI_VERSION);
         return CLI_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "parley: unknown command '%s'\n", argv[1]);
+    int i = find(argv[1]);
+    if (i >= 0)
+        return commands[i].run(argc - 1, argv + 1);
+    if (argv[1][0] == '-')
+        fprintf(stderr, "parley: unknown option '%s'\n", argv[1]);
+    else
+        fprintf(stderr, "parley: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return CLI_ERROR;
 }

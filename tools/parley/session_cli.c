@@ -16,6 +16,7 @@ void cli_app_init(cli_app *app)
     pthread_mutex_init(&app->mu, NULL);
     pthread_cond_init(&app->cv, NULL);
     snprintf(app->local_ip, sizeof(app->local_ip), "127.0.0.1");
+    cli_tracer_init(&app->tracer);
 }
 
 static void call_free(cli_call *c)

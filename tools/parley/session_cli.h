@@ -12,6 +12,7 @@
 #include "cli_common.h"
 #include "core/buf.h"
 #include "parley/parley.h"
+#include "trace_out.h"
 
 typedef struct cli_app cli_app;
 
@@ -51,6 +52,7 @@ struct cli_app {
     cli_list redirects;
     bool refer_accept;
     cli_headers pending; /* `header N: V` lines for the next request */
+    cli_tracer tracer;   /* --trace, --pcap, --ladder (the command frees it) */
     /* parley call: headers on every request */
     const parley_header *every;
     size_t nevery;

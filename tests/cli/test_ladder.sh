@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Call-flow ladders:
+#  - `parley ladder FILE.pcap` reads a capture parley did not make: tshark records a SIPp UAC
+#    calling a SIPp UAS on loopback; the text ladder has one arrow per SIP message and the HTML
+#    page (-o) one arrow element per message in Chromium's DOM, as many as tshark dissects;
+#  - `parley demo --pcap --ladder` and `parley call --pcap --ladder`: the page has one arrow per
+#    message of the capture written alongside; the demo prints the first session's ladder;
+#  - the pages render in headless Chromium (Debian chromium) to a screenshot that is not blank,
+#    with nothing fetched from the network.
+# Usage: test_ladder.sh PATH_TO_PARLEY
+set -u
+PARLEY=${1:?usage: test_ladder.sh PATH_TO_PARLEY}
+here=$(cd "$(dirname "$0")" && pwd)
+export PARLEY_SOURCE_DIR=${PARLEY_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+. "$here/lib.sh"
+need tshark tshark
+need chromium chromium
+need sipp sip-tester
+command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the screenshots"
+
+work=$(mktemp -d /tmp/parley-ladder-XXXXXX)
+LPID= TPID= UPID=
+failures=0
+cleanup() {
+    for p in $LPID $TPID $UPID; do kill -KILL "$p" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- a SIPp run captured by tshark on loopback ----
+port=$((21000 + RANDOM % 20000))
+mkfifo "$work/tshark.out"
+tshark -n -l -i lo -f "udp port $port" -w "$work/sipp.pcapng" -P >"$work/tshark.out" \
+    2>"$work/tshark.err" &
+TPID=$!
+exec 3<"$work/tshark.out"
+# mark SEQ: a datagram tshark shows as "Len=SEQ-length" (not SIP: the ladder must skip it);
+# waits (bounded) until tshark has shown it, so that everything sent before is in the file
+mark() {
+    local text="parley-capture-mark-$1" line
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 "$TPID" 2>/dev/null ||
+            skip "tshark cannot capture on lo here (root or the wireshark group is needed): $(
+                grep -v '^Running as' "$work/tshark.err" | head -2)"
+        echo -n "$text" >/dev/udp/127.0.0.1/$port
+        while read -t 1 -r line <&3; do
+            case "$line" in *"Len=${#text}"*) return 0 ;; esac
+        done
+    done
+    die "tshark did not capture on lo within 10 s: $(cat "$work/tshark.err")"
+}
+mark start # capturing from here on
+sipp -sn uas -i 127.0.0.1 -p "$port" -m 3 -nostdin >"$work/uas.out" 2>&1 </dev/null &
+UPID=$!
+timeout 60 sipp -sn uac -i 127.0.0.1 -p $((port + 1)) -m 3 -r 10 -nostdin -timeout 30s \
+    -timeout_error "127.0.0.1:$port" >"$work/uac.out" 2>&1 </dev/null ||
+    die "SIPp UAC failed: $(grep -a 'Last Error\|Failed' "$work/uac.out" | tail -2)"
+timeout 30 tail --pid="$UPID" -f /dev/null # the UAS ends after its 3 calls
+UPID=
+mark end # the last SIPp packet is in the file
+kill -INT "$TPID"
+timeout 10 tail --pid="$TPID" -f /dev/null
+TPID=
+exec 3<&-
+
+sip=$(tshark_q -r "$work/sipp.pcapng" -Y sip | wc -l)
+calls=$(tshark_q -r "$work/sipp.pcapng" -Y sip -T fields -e sip.Call-ID | sort -u | wc -l)
+[ "$sip" -ge 18 ] || die "the capture holds $sip SIP messages, expected 3 calls of 6 or more"
+[ "$calls" -eq 3 ] || fail "the capture holds $calls calls, expected 3"
+
+"$PARLEY" ladder "$work/sipp.pcapng" >"$work/sipp.txt" 2>"$work/err"
+rc=$?
+[ $rc -eq 0 ] || fail "parley ladder (text) exited $rc: $(cat "$work/err")"
+arrows=$(grep -cE -- '->\||\|<-|\(to itself\)' "$work/sipp.txt")
+[ "$arrows" -eq "$sip" ] || fail "text ladder: $arrows arrows for $sip SIP messages"
+grep -q "call 3: Call-ID" "$work/sipp.txt" || fail "text ladder: no legend for 3 calls"
+invites=$(grep -c -- "--INVITE" "$work/sipp.txt")
+[ "$invites" -eq 3 ] || fail "text ladder: $invites INVITE arrows, expected 3"
+echo "ok - parley ladder: text of a SIPp capture ($sip messages, $calls calls)"
+
+"$PARLEY" ladder "$work/sipp.pcapng" -o "$work/sipp.html" || fail "parley ladder -o exited $?"
+
+# ---- parley's own captures: the demo and a call over TCP ----
+"$PARLEY" demo --pcap "$work/demo.pcap" --ladder "$work/demo.html" >"$work/demo.out" 2>&1 ||
+    fail "parley demo exited $?: $(tail -5 "$work/demo.out")"
+grep -q "The first session's call flow" "$work/demo.out" || fail "demo: no terminal ladder"
+grep -q "$work/demo.html" "$work/demo.out" || fail "demo: does not print the HTML path"
+demo_text=$(sed -n "/The first session's call flow/,/Call-flow diagram/p" "$work/demo.out" |
+    grep -cE -- '->\||\|<-')
+[ "$demo_text" -gt 5 ] || fail "demo: the terminal ladder shows $demo_text arrows"
+
+start_listen "$work/listen.json" --bind "udp:127.0.0.1:$port" --bind "tcp:127.0.0.1:$port" \
+    --answer auto
+timeout 60 "$PARLEY" call "sip:bob@127.0.0.1:$port" --transport tcp --message hi --reinvite \
+    --pcap "$work/call.pcap" --ladder "$work/call.html" >"$work/call.json" 2>&1 ||
+    fail "parley call exited $?: $(tail -3 "$work/call.json")"
+stop_listen
+# the ladder read back from parley's TCP capture has every message too
+call_sip=$(tshark_q -r "$work/call.pcap" -Y sip | wc -l)
+"$PARLEY" ladder "$work/call.pcap" >"$work/call.txt" || fail "parley ladder call.pcap exited $?"
+n=$(grep -cE -- '->\||\|<-' "$work/call.txt")
+[ "$n" -eq "$call_sip" ] || fail "ladder of a TCP capture: $n arrows for $call_sip messages"
+
+# ---- the pages in headless Chromium ----
+chrome() { # OUT_KIND OUT_FILE PAGE
+    local profile
+    profile=$(mktemp -d "$work/chrome-XXXXXX")
+    local args=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+        --disable-background-networking --disable-component-update --disable-sync
+        --disable-extensions --user-data-dir="$profile" --window-size=1000,700)
+    if [ "$1" = dom ]; then
+        timeout 60 chromium "${args[@]}" --dump-dom "file://$3" >"$2" 2>>"$work/chrome.err"
+    else
+        timeout 60 chromium "${args[@]}" --screenshot="$2" "file://$3" >>"$work/chrome.err" 2>&1
+    fi
+}
+for page in sipp:sipp.pcapng demo:demo.pcap call:call.pcap; do
+    name=${page%%:*}
+    pcap=$work/${page#*:}
+    want=$(tshark_q -r "$pcap" -Y sip | wc -l)
+    chrome dom "$work/$name.dom" "$work/$name.html" || fail "$name: chromium --dump-dom failed"
+    got=$(grep -o 'class="arrow"' "$work/$name.dom" | wc -l)
+    [ "$got" -eq "$want" ] || fail "$name.html: $got arrows in the DOM, $want SIP messages in $pcap"
+    grep -q 'class="msg sel"' "$work/$name.dom" || fail "$name.html: the script did not run"
+    chrome png "$work/$name.png" "$work/$name.html" || fail "$name: chromium --screenshot failed"
+    [ -s "$work/$name.png" ] || { fail "$name: no screenshot"; continue; }
+    colours=$(python3 "$here/png_check.py" "$work/$name.png") || fail "$name: unreadable PNG"
+    [ "${colours:-0}" -ge 8 ] || fail "$name: the screenshot looks blank ($colours colours)"
+    echo "ok - $name.html: $got arrows for $want SIP messages, rendered ($colours colours)"
+done
+if grep -Eqi 'ERR_(NAME|CONNECTION|INTERNET)|net::ERR' "$work/chrome.err"; then
+    fail "a page tried the network: $(grep -Ei 'net::ERR' "$work/chrome.err" | head -3)"
+fi
+
+[ $failures -eq 0 ] || exit 1
+echo "ok - ladders: text and HTML, from parley's captures and a SIPp capture"

@@ -1,0 +1,57 @@
+/*
+ * Reading SIP messages out of capture files, for `parley ladder FILE.pcap`: any capture of SIP
+ * over UDP (and over TCP, reassembled), not only those parley wrote.
+ * - pcap_read.c: the file formats: libpcap (either byte order, micro- or nanosecond stamps) and
+ *   pcapng (section, interface description, enhanced and simple packet blocks; several
+ *   interfaces with their own link types and time resolutions);
+ * - pcap_decode.c: link layers (Ethernet with VLAN tags, Linux cooked SLL and SLL2, raw IP,
+ *   IPv4, IPv6, BSD loopback), IPv4 and IPv6 (extension headers skipped; fragments left out),
+ *   UDP and TCP;
+ * - pcap_tcp.c: TCP streams put back in order and cut into SIP messages by Content-Length.
+ * Every size read from the file is checked against the bytes present: a truncated or hostile
+ * file gives an error or fewer messages, never a read out of bounds.
+ */
+#ifndef PARLEY_CLI_PCAP_READ_H
+#define PARLEY_CLI_PCAP_READ_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "parley/endpoint.h"
+#include "wire_addr.h"
+
+/* One message found: a trace event with sent = 1, local = the source address, remote = the
+ * destination, transport "UDP" or "TCP", time_us the packet's time. */
+typedef void (*pcap_read_cb)(void *user, const parley_trace_event *ev);
+
+/* Reads the file at path ("-": standard input). Returns 0, or -1 with a message in err. */
+int pcap_read_file(const char *path, pcap_read_cb cb, void *user, char *err, size_t errsize);
+/* The same from an open stream (read sequentially; not closed). */
+int pcap_read_stream(FILE *f, pcap_read_cb cb, void *user, char *err, size_t errsize);
+
+/* ---- internal to the three files ---- */
+
+typedef struct pcap_tcp pcap_tcp;
+
+typedef struct pcap_decoder {
+    pcap_read_cb cb;
+    void *user;
+    pcap_tcp *tcp;
+    size_t skipped; /* IP fragments and unknown link types */
+} pcap_decoder;
+
+/* Decodes one captured frame of the given link type. */
+void pcap_decode_frame(pcap_decoder *d, uint32_t linktype, uint64_t time_us, const uint8_t *p,
+                       size_t len);
+/* Hands a message (UDP payload, or a message cut from a TCP stream) to the callback. */
+void pcap_decode_emit(pcap_decoder *d, const char *transport, const wire_addr *src,
+                      const wire_addr *dst, uint64_t time_us, const uint8_t *p, size_t len);
+
+pcap_tcp *pcap_tcp_new(void);
+void pcap_tcp_free(pcap_tcp *t);
+/* One TCP segment: flags as in the header (SYN 2, FIN 1, RST 4). */
+void pcap_tcp_segment(pcap_decoder *d, const wire_addr *src, const wire_addr *dst, uint32_t seq,
+                      unsigned flags, uint64_t time_us, const uint8_t *p, size_t len);
+
+#endif
