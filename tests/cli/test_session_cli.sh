@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# `parley listen` and `parley call` against each other on loopback: the session lines the
+# issues fix (one terminated line per ended session, local hangups included; the Reason header
+# of a CANCEL in the state line; REFER progress on both commands and `call --refer`'s exit
+# code), a URI's transport parameter (Via, Contact, never twice), Allow, and BYEs that cross.
+# Every wait is bounded (read -t on FIFOs, timeout(1)); processes are stopped by PID.
+set -u
+PARLEY=$1
+work=$(mktemp -d /tmp/parley-session-cli-XXXXXX)
+PIDS=
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+mkfifo "$work/pause" # nobody writes it: reading it with a timeout is a bounded pause
+pause() { read -t "$1" -r _ <>"$work/pause"; }
+fails=0
+WHAT=
+fail() {
+    echo "not ok - $WHAT: $*"
+    fails=$((fails + 1))
+}
+ok() { echo "ok - $WHAT"; }
+
+# ---- parley listen with its standard input and output on FIFOs ----
+# start_listen NAME ARGS...: sets ${NAME}_PORT (UDP and TCP), ${NAME}_PID; output in $work/NAME.out
+start_listen() {
+    local name=$1
+    shift
+    mkfifo "$work/$name.in"
+    "$PARLEY" listen --bind udp:127.0.0.1:0 "$@" <"$work/$name.in" >"$work/$name.out" \
+        2>"$work/$name.err" &
+    local pid=$!
+    PIDS="$PIDS $pid"
+    eval "exec {fd}>\"$work/$name.in\""
+    eval "${name}_IN=$fd"
+    eval "${name}_PID=$pid"
+    local line=
+    for _ in $(seq 100); do
+        line=$(head -n 1 "$work/$name.out" 2>/dev/null)
+        [ -n "$line" ] && break
+        pause 0.05
+    done
+    case "$line" in *'"event":"listening"'*) ;; *)
+        echo "listen $name did not start: $(cat "$work/$name.err")"
+        exit 1
+        ;;
+    esac
+    local port=${line##*udp:127.0.0.1:}
+    port=${port%%\"*}
+    eval "${name}_PORT=$port"
+}
+# wait_line NAME PATTERN: waits (10 s at most) until NAME's output has a line like PATTERN.
+wait_line() {
+    local f=$work/$1.out
+    for _ in $(seq 200); do
+        grep -q -- "$2" "$f" 2>/dev/null && return 0
+        pause 0.05
+    done
+    return 1
+}
+say() { # NAME LINE: a command on NAME's standard input
+    local fdv=${1}_IN
+    echo "$2" >&"${!fdv}"
+}
+stop_listen() {
+    local pidv=${1}_PID
+    kill -TERM "${!pidv}" 2>/dev/null
+    wait "${!pidv}" 2>/dev/null
+}
+
+# ---- 1: every ended session prints one terminated line; local hangups say "local" ----
+WHAT="terminated lines on both sides, by BYE and by local"
+start_listen b
+out=$(timeout 30 "$PARLEY" call "sip:b@127.0.0.1:$b_PORT" --message hi 2>"$work/call1.err")
+rc=$?
+[ $rc -eq 0 ] || fail "call exit $rc: $(tail -n 3 "$work/call1.err")"
+n=$(grep -c '"event":"terminated"' <<<"$out")
+[ "$n" -eq 1 ] || fail "call printed $n terminated lines"
+grep -q '"event":"terminated","call_id":"[^"]*","by":"local"}' <<<"$out" ||
+    fail "no terminated line with by local: $out"
+grep -q '"state":"disconnected","previous":"connected","reason":"TerminatedLocally"' <<<"$out" ||
+    fail "no disconnected state line"
+wait_line b '"by":"BYE"' || fail "listen: no terminated line by BYE"
+[ "$(grep -c '"event":"terminated"' "$work/b.out")" -eq 1 ] || fail "listen: not one terminated line"
+# Allow is the same whatever the command: parley call's INVITE lists MESSAGE
+out=$(timeout 30 "$PARLEY" call "sip:b@127.0.0.1:$b_PORT" --trace 2>&1 >/dev/null)
+allow=$(awk '/^INVITE /{f=1} f && /^Allow:/{print; exit}' <<<"$out")
+case "$allow" in *MESSAGE*) ;; *) fail "the INVITE's Allow: $allow" ;; esac
+[ $fails -eq 0 ] && ok
+stop_listen b
+
+# ---- 2: the Reason of a CANCEL in the state line ----
+WHAT="sip_reason of a CANCEL"
+f0=$fails
+start_listen r --answer ring:30
+timeout 30 "$PARLEY" call "sip:r@127.0.0.1:$r_PORT" --hangup-after 1 \
+    --header 'Reason: SIP ;cause=200 ;text="Call completed elsewhere"' >"$work/call2.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "call exit $rc (a CANCELled call ends 487: 1)"
+wait_line r '"by":"CANCEL"' || fail "no terminated line by CANCEL"
+want='"reason":"Canceled","sip_reason":{"protocol":"SIP","cause":200,"text":"Call completed elsewhere"}'
+grep -qF "$want" "$work/r.out" || fail "no state line with $want in: $(cat "$work/r.out")"
+[ $fails -eq $f0 ] && ok
+stop_listen r
+
+# ---- 3: REFER progress: parley call --refer and parley listen's refer command ----
+WHAT="call --refer: refer_progress lines, exit 0 on a final 2xx"
+f0=$fails
+start_listen c
+start_listen t --refer accept
+out=$(timeout 60 "$PARLEY" call "sip:t@127.0.0.1:$t_PORT" --refer "sip:c@127.0.0.1:$c_PORT" \
+    2>"$work/call3.err")
+rc=$?
+[ $rc -eq 0 ] || fail "exit $rc: $out"
+grep -q '"event":"refer_progress","call_id":"[^"]*","status":100,"final":false}' <<<"$out" ||
+    fail "no 100 progress line: $out"
+grep -q '"event":"refer_progress","call_id":"[^"]*","status":200,"final":true}' <<<"$out" ||
+    fail "no final 200 progress line: $out"
+wait_line c '"event":"incoming"' || fail "the transfer target got no call"
+[ $fails -eq $f0 ] && ok
+stop_listen c
+
+WHAT="call --refer: exit 1 when the transfer fails"
+f0=$fails
+start_listen x --answer reject:486
+out=$(timeout 60 "$PARLEY" call "sip:t@127.0.0.1:$t_PORT" --refer "sip:x@127.0.0.1:$x_PORT" \
+    2>"$work/call4.err")
+rc=$?
+[ $rc -eq 1 ] || fail "exit $rc: $out"
+grep -q '"status":486,"final":true}' <<<"$out" || fail "no final 486 progress line: $out"
+[ $fails -eq $f0 ] && ok
+stop_listen x
+
+WHAT="listen's refer command: refer_progress lines"
+f0=$fails
+# a call refers t (it accepts REFERs) to l: t calls l; then l, from its standard input, refers t
+# to c2: t calls c2 and l sees the progress
+start_listen c2
+start_listen l
+out=$(timeout 60 "$PARLEY" call "sip:t@127.0.0.1:$t_PORT" --refer "sip:l@127.0.0.1:$l_PORT" \
+    2>"$work/call5.err")
+[ $? -eq 0 ] || fail "the first transfer: $out"
+wait_line l '"state":"connected"' || fail "t's call did not reach l"
+say l "refer sip:c2@127.0.0.1:$c2_PORT"
+wait_line l '"event":"refer_progress","call_id":"[^"]*","status":200,"final":true}' ||
+    fail "no final progress line in: $(cat "$work/l.out")"
+grep -q '"event":"refer_progress","call_id":"[^"]*","status":100,"final":false}' "$work/l.out" ||
+    fail "no 100 progress line"
+grep -q '"event":"message","call_id":"[^"]*","type":"NOTIFY"' "$work/l.out" &&
+    fail "the NOTIFYs came out as messages"
+wait_line c2 '"event":"incoming"' || fail "c2 got no call"
+[ $fails -eq $f0 ] && ok
+stop_listen l
+stop_listen c2
+stop_listen t
+
+# ---- 4: a transport in the URI: Via and Contact name that transport's listener ----
+WHAT="transport=tcp in the URI: Via, Contact, no parameter twice, BYE back over TCP"
+f0=$fails
+mkfifo "$work/u.in"
+"$PARLEY" listen --bind udp:127.0.0.1:0 --bind tcp:127.0.0.1:0 --trace <"$work/u.in" \
+    >"$work/u.out" 2>"$work/u.err" &
+upid=$!
+PIDS="$PIDS $upid"
+exec {ufd}>"$work/u.in"
+u_IN=$ufd
+for _ in $(seq 100); do
+    line=$(head -n 1 "$work/u.out" 2>/dev/null)
+    [ -n "$line" ] && break
+    pause 0.05
+done
+tport=${line##*tcp:127.0.0.1:}
+tport=${tport%%\"*}
+(timeout 30 "$PARLEY" call "sip:u@127.0.0.1:$tport;transport=tcp" --transport tcp --wait 10 \
+    --trace >"$work/call6.out" 2>"$work/call6.err") &
+cpid=$!
+PIDS="$PIDS $cpid"
+wait_line u '"state":"connected"' || fail "no call"
+say u bye
+wait "$cpid"
+rc=$?
+[ $rc -eq 0 ] || fail "call exit $rc"
+inv=$(awk '/^INVITE /{print; exit}' "$work/call6.err")
+case "$inv" in *transport=tcp*transport=tcp*) fail "a parameter twice: $inv" ;; esac
+via=$(awk '/^INVITE /{f=1} f && /^Via:/{print; exit}' "$work/call6.err")
+case "$via" in *"SIP/2.0/TCP "*) ;; *) fail "Via: $via" ;; esac
+contact=$(awk '/^INVITE /{f=1} f && /^Contact:/{print; exit}' "$work/call6.err")
+case "$contact" in *transport=tcp*) ;; *) fail "Contact: $contact" ;; esac
+byehdr=$(awk '/^--- /{hdr=$0; next} /^BYE /{if (hdr ~ / sent /) {print hdr; exit}}' "$work/u.err")
+case "$byehdr" in *" sent TCP "*) ;; *) fail "listen's BYE went: $byehdr" ;; esac
+[ $fails -eq $f0 ] && ok
+kill -TERM "$upid" 2>/dev/null
+wait "$upid" 2>/dev/null
+
+# ---- 5: BYEs that cross (RFC 5407): both sides hang up at once, nobody gets 481 ----
+WHAT="crossing BYEs: parley call exits 0, no 481"
+f0=$fails
+start_listen y
+for i in 1 2 3; do
+    before=$(grep -c '"event":"message"' "$work/y.out")
+    (timeout 30 "$PARLEY" call "sip:y@127.0.0.1:$y_PORT" --message "m$i" --wait 0.2 --trace \
+        >"$work/call7.out" 2>"$work/call7.err") &
+    cpid=$!
+    PIDS="$PIDS $cpid"
+    for _ in $(seq 200); do
+        [ "$(grep -c '"event":"message"' "$work/y.out")" -gt "$before" ] && break
+        pause 0.01
+    done
+    say y bye # while parley call hangs up after its --wait
+    wait "$cpid"
+    rc=$?
+    [ $rc -eq 0 ] || fail "round $i: call exit $rc: $(tail -n 2 "$work/call7.out")"
+    grep -q '^SIP/2.0 481' "$work/call7.err" && fail "round $i: a 481 on the wire"
+done
+[ $fails -eq $f0 ] && ok
+stop_listen y
+
+[ $fails -eq 0 ] || exit 1
+echo "all session CLI checks passed"
