@@ -67,6 +67,11 @@ typedef struct parley_endpoint_config {
     int tls_verify_client;           /* nonzero: tls: listening points require a client
                                         certificate chaining to tls_ca (or the system's store) */
     unsigned t1_ms, t2_ms, t4_ms;    /* RFC 3261 timers; 0 = 500, 4000, 5000 */
+    unsigned session_expires;        /* RFC 4028 session timer (seconds) sessions ask for; 0:
+                                        none (a peer's Session-Expires is honoured all the
+                                        same) */
+    unsigned min_se;                 /* the smallest session interval we accept; 0 = 90 */
+    parley_100rel rel100;            /* reliable provisional responses; DEFAULT = SUPPORTED */
     unsigned idle_timeout_ms;        /* close idle TCP/TLS connections; 0 = 120000 */
     parley_parse_limits limits;      /* zero fields take the defaults */
     size_t max_message_body;         /* larger page-mode bodies get 413; 0 = 65536 */

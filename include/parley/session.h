@@ -104,6 +104,19 @@ enum {
     PARLEY_PCHG_FEATURES = 8,
 };
 
+/* ---- settings (the spec's session timer and 100rel properties) ---- */
+
+/* No session timer for this session, whatever the endpoint's. */
+#define PARLEY_SESSION_TIMER_OFF 0xffffffffu
+
+/* Zero fields take the endpoint's value (parley_endpoint_config). */
+typedef struct parley_session_settings {
+    unsigned session_expires; /* desired Session-Expires (s), or PARLEY_SESSION_TIMER_OFF */
+    unsigned min_se;          /* smallest interval accepted (s); at least 90 */
+    parley_100rel rel100;     /* reliable provisional responses */
+} parley_session_settings;
+#define PARLEY_SESSION_SETTINGS_INIT PARLEY_ZERO_INIT
+
 /* ---- creation ---- */
 
 /* The spec's SignalingSessionSettings. Every field may be NULL. */
@@ -169,6 +182,10 @@ typedef struct parley_oa_ops {
     /* The peer CANCELled a re-INVITE we had not answered yet (parley sent the 487). May be NULL. */
     void (*reinvite_cancelled)(parley_session *s, parley_reinvite *r, void *user);
 } parley_oa_ops;
+
+/* Settings (copied): before participating, or in on_session; PARLEY_E_STATE later,
+ * PARLEY_E_INVAL for a session_expires below 90 or below min_se. */
+int parley_session_set_settings(parley_session *s, const parley_session_settings *settings);
 
 /* Sets the contract (copied) before participating or in on_session; PARLEY_E_STATE later. */
 int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user);
@@ -277,6 +294,16 @@ typedef struct parley_state_change {
                                             session, NULL when none */
 } parley_state_change;
 
+/* An SDP (or other) description in a 1xx: early media, per early dialog (borrowed). */
+typedef struct parley_early_media {
+    const char *to_tag;           /* the early dialog (fork) it belongs to */
+    int status;                   /* 183, 180... */
+    int reliable;                 /* came in a reliable provisional response (RFC 3262) */
+    int is_offer;                 /* an offer (our INVITE had none; answered in the PRACK) */
+    const parley_content *content;
+    const parley_msg *response;
+} parley_early_media;
+
 /* Progress of a REFER we sent (the model's ReferState), from the NOTIFYs of its implicit
  * subscription (borrowed for the callback). */
 typedef struct parley_refer_progress {
@@ -318,6 +345,18 @@ typedef struct parley_session_cbs {
     void (*on_reinvite)(parley_session *s, const parley_msg *request, void *user);
     /* The last event: see "End of life" above. */
     void (*on_released)(parley_session *s, void *user);
+    /* A 1xx to our INVITE carried a description (early media), for one early dialog. The
+     * answer to our offer also goes to set_answer (the first one; at the 2xx the answering
+     * fork's counts); an offer is answered in the PRACK (get_answer). */
+    void (*on_early_media)(parley_session *s, const parley_early_media *em, void *user);
+    /* A PRACK acknowledged our reliable provisional response with this RSeq. */
+    void (*on_prack)(parley_session *s, const parley_msg *prack, uint32_t rseq, void *user);
+    /* The peer's UPDATE (RFC 3311) was answered (offer: it carried one). */
+    void (*on_update)(parley_session *s, const parley_msg *request, int offer, void *user);
+    /* A session refresh (RFC 4028) was sent (remote 0) or received (remote 1), by method
+     * ("UPDATE" or "INVITE"). A refresh repeats the current description: the offer/answer
+     * contract is not asked. */
+    void (*on_refresh)(parley_session *s, const char *method, int remote, void *user);
 } parley_session_cbs;
 
 /* Sets the callbacks (copied): on an outgoing session before participating, on an incoming one
@@ -339,10 +378,17 @@ int parley_session_participate_sync(parley_session *s, const parley_header *head
                                     size_t nheaders, parley_result **out);
 
 enum {
-    PARLEY_PROV_EARLY_MEDIA = 1, /* the answer to the INVITE's offer rides in the 1xx */
+    PARLEY_PROV_EARLY_MEDIA = 1, /* the answer to the INVITE's offer rides in the 1xx (with an
+                                    INVITE without offer: our offer, reliable only) */
+    PARLEY_PROV_RELIABLE = 2,    /* send it reliably (RFC 3262); PARLEY_E_UNSUPPORTED when the
+                                    caller does not support 100rel */
 };
 /* Incoming only, before participating: a 101-199 response. With PARLEY_PROV_EARLY_MEDIA,
- * get_answer is called; a refusal answers the INVITE 488 and ends the session. */
+ * get_answer is called (get_offer for an INVITE without offer); a refusal answers the INVITE
+ * 488 and ends the session. Early media goes reliably when the caller supports 100rel and
+ * the policy allows it. A reliable response is retransmitted until its PRACK; the next
+ * reliable one and the 200 wait for it (RFC 3262 §3); without a PRACK for 64*T1 the INVITE
+ * is answered 504 and the session ends. */
 int parley_session_provisional(parley_session *s, int code, const char *reason,
                                const parley_header *headers, size_t nheaders, unsigned flags);
 
@@ -355,14 +401,19 @@ int parley_session_send_message_sync(parley_session *s, parley_msg_type type,
                                      const parley_content *body, const parley_header *headers,
                                      size_t nheaders, parley_result **out);
 
-/* Connected: a re-INVITE with a new offer (get_offer must give one; a refusal completes with
- * PARLEY_E_ABORTED). One at a time (PARLEY_E_AGAIN while another is pending either way). A 491
- * is retried once by itself after the RFC 3261 §14.1 wait; cb runs once with the outcome. A
- * failure keeps the old description; 481 or 408 ends the session. */
-int parley_session_renegotiate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_session_done_cb cb, void *user);
-int parley_session_renegotiate_sync(parley_session *s, const parley_header *headers,
-                                    size_t nheaders, parley_result **out);
+enum {
+    PARLEY_RENEGOTIATE_UPDATE = 1, /* by UPDATE (RFC 3311) instead of re-INVITE; also in an
+                                      early dialog whose offer/answer is done */
+};
+/* Connected: a re-INVITE (or UPDATE) with a new offer (get_offer must give one; a refusal
+ * completes with PARLEY_E_ABORTED). One at a time (PARLEY_E_AGAIN while another offer is
+ * pending either way). A 491 is retried once by itself after the RFC 3261 §14.1 wait; cb runs
+ * once with the outcome. A failure keeps the old description; 481 or 408 ends the session. */
+int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_header *headers,
+                               size_t nheaders, parley_session_done_cb cb, void *user);
+int parley_session_renegotiate_sync(parley_session *s, unsigned flags,
+                                    const parley_header *headers, size_t nheaders,
+                                    parley_result **out);
 
 /*
  * Ends the session whatever its state: Idle -> Disconnected; Connecting/Alerted -> CANCEL (sent
@@ -414,6 +465,11 @@ parley_endpoint *parley_session_endpoint(const parley_session *s);
  * PARLEY_E_NOTFOUND before any. */
 int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
                              const char **transport);
+/* The session timer in force (RFC 4028): its interval (s) and whether this side refreshes;
+ * PARLEY_E_NOTFOUND without one. */
+int parley_session_timer(const parley_session *s, unsigned *interval, int *we_refresh);
+/* Whether the remote participant allows UPDATE (its Allow header), 0 when unknown. */
+int parley_session_update_allowed(const parley_session *s);
 /* The application's data slot. */
 void parley_session_set_user(parley_session *s, void *user);
 void *parley_session_user(const parley_session *s);

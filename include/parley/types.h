@@ -69,6 +69,16 @@ typedef struct parley_address {
     const char *epid;
 } parley_address;
 
+/* The spec's ExtensionFeatureSupport, for reliable provisional responses (100rel, RFC 3262).
+ * DEFAULT takes the endpoint's setting (whose own default is SUPPORTED). */
+typedef enum parley_100rel {
+    PARLEY_100REL_DEFAULT = 0,
+    PARLEY_100REL_UNSUPPORTED = 1, /* never reliable; an INVITE requiring it gets 420 */
+    PARLEY_100REL_SUPPORTED = 2,   /* Supported: 100rel; reliable when asked or for early media */
+    PARLEY_100REL_REQUIRED = 3,    /* Require: 100rel (peers without it answer 420; INVITEs
+                                      without it get 421) */
+} parley_100rel;
+
 /* The spec's MessageType: the request method a message is sent with. */
 typedef enum parley_msg_type {
     PARLEY_MSG_MESSAGE = 0,

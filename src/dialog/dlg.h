@@ -30,6 +30,8 @@ typedef struct dlg {
     uint32_t local_cseq;
     uint32_t remote_cseq;
     bool remote_cseq_set;
+    uint32_t rseq;     /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
+    bool rseq_set;
     bool secure;
 } dlg;
 

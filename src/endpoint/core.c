@@ -40,7 +40,8 @@ static void reply_with_allow(parley_endpoint *ep, txn_server *t, unsigned status
 /* Option tags this endpoint implements (RFC 3261 §8.2.2.3). */
 static bool supported_option(pl_str tag)
 {
-    return pl_str_caseeq_lit(tag, "ms-benotify");
+    return pl_str_caseeq_lit(tag, "ms-benotify") || pl_str_caseeq_lit(tag, "100rel") ||
+           pl_str_caseeq_lit(tag, "timer");
 }
 
 /* Answers 420 when Require names an extension we lack; returns true when it did. */

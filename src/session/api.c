@@ -12,6 +12,7 @@
 typedef struct op_args {
     const parley_header *h;
     size_t nh;
+    unsigned flags;
     parley_session_done_cb cb;
     void *user;
     void (*on_loop)(sess_call *c);
@@ -158,12 +159,25 @@ static void terminate_on_loop(sess_call *c)
 
 /* ---- renegotiate ---- */
 
-static int reinvite_blocked(const parley_session *s, bool queued)
+/* UPDATE may also go in an early dialog whose offer/answer is done (RFC 3311 §5.1). */
+static bool early_update_ok(const parley_session *s)
 {
-    if (s->state != PARLEY_STATE_CONNECTED || !s->dlg || (s->ending && !queued))
+    if (s->incoming)
+        return s->state == PARLEY_STATE_INCOMING &&
+               (s->early_reliable || s->early_offered_done) && !sess_rel_busy(s);
+    return s->state == PARLEY_STATE_ALERTED && s->answer_seen && s->answer_tag && s->peer_100rel;
+}
+
+static int reinvite_blocked(const parley_session *s, bool update, bool queued)
+{
+    bool connected = s->state == PARLEY_STATE_CONNECTED && s->dlg;
+    if ((!connected && !(update && early_update_ok(s))) || (s->ending && !queued))
         return PARLEY_E_STATE;
-    if (s->reinv || s->reinv_queued || s->rin || s->ok_pending || (!s->incoming && !s->acked))
-        return PARLEY_E_AGAIN; /* an INVITE transaction is in progress (RFC 3261 §14.1) */
+    /* one offer at a time either way (RFC 3261 §14.1, RFC 3311 §5.1) */
+    if (s->reinv || s->upd || s->rin || s->our_offer_pending || (s->reinv_queued && !queued))
+        return PARLEY_E_AGAIN;
+    if (!update && (s->ok_pending || (!s->incoming && !s->acked)))
+        return PARLEY_E_AGAIN; /* an INVITE transaction is in progress */
     return 0;
 }
 
@@ -171,9 +185,10 @@ static void renegotiate_start(sess_op *op)
 {
     parley_session *s = op->s;
     s->reinv_queued = false;
-    int rc = reinvite_blocked(s, true);
+    bool update = op->kind == OP_UPDATE;
+    int rc = reinvite_blocked(s, update, true);
     if (!rc)
-        rc = sess_reinvite_start(s, op);
+        rc = update ? sess_update_start(s, op) : sess_reinvite_start(s, op);
     if (rc)
         sess_op_complete(op, rc, NULL);
 }
@@ -181,10 +196,12 @@ static void renegotiate_start(sess_op *op)
 static void renegotiate_on_loop(sess_call *c)
 {
     parley_session *s = c->s;
-    c->rc = reinvite_blocked(s, false);
+    op_args *a = c->args;
+    bool update = a->flags & PARLEY_RENEGOTIATE_UPDATE;
+    c->rc = reinvite_blocked(s, update, false);
     if (c->rc)
         return;
-    sess_op *op = new_op(c, OP_REINVITE);
+    sess_op *op = new_op(c, update ? OP_UPDATE : OP_REINVITE);
     if (!op)
         return;
     s->reinv_queued = true;
@@ -202,50 +219,56 @@ static int start_op(parley_session *s, void *args, parley_session_done_cb cb, vo
     return sess_run(s, &c);
 }
 
-static int run_op(parley_session *s, void (*on_loop)(sess_call *c), const parley_header *h,
-                  size_t nh, parley_session_done_cb cb, void *user, bool sync, parley_result **out)
+static int run_op(parley_session *s, void (*on_loop)(sess_call *c), unsigned flags,
+                  const parley_header *h, size_t nh, parley_session_done_cb cb, void *user,
+                  bool sync, parley_result **out)
 {
     if (!s)
         return PARLEY_E_INVAL;
     int rc = sess_header_check(h, nh);
     if (rc)
         return rc;
-    op_args a = {h, nh, NULL, NULL, on_loop};
+    op_args a = {h, nh, flags, NULL, NULL, on_loop};
     return sync ? sess_sync(s, start_op, &a, out) : start_op(s, &a, cb, user);
 }
 
 int parley_session_participate(parley_session *s, const parley_header *headers, size_t nheaders,
                                parley_session_done_cb cb, void *user)
 {
-    return run_op(s, participate_on_loop, headers, nheaders, cb, user, false, NULL);
+    return run_op(s, participate_on_loop, 0, headers, nheaders, cb, user, false, NULL);
 }
 
 int parley_session_participate_sync(parley_session *s, const parley_header *headers,
                                     size_t nheaders, parley_result **out)
 {
-    return run_op(s, participate_on_loop, headers, nheaders, NULL, NULL, true, out);
+    return run_op(s, participate_on_loop, 0, headers, nheaders, NULL, NULL, true, out);
 }
 
 int parley_session_terminate(parley_session *s, const parley_header *headers, size_t nheaders,
                              parley_session_done_cb cb, void *user)
 {
-    return run_op(s, terminate_on_loop, headers, nheaders, cb, user, false, NULL);
+    return run_op(s, terminate_on_loop, 0, headers, nheaders, cb, user, false, NULL);
 }
 
 int parley_session_terminate_sync(parley_session *s, const parley_header *headers, size_t nheaders,
                                   parley_result **out)
 {
-    return run_op(s, terminate_on_loop, headers, nheaders, NULL, NULL, true, out);
+    return run_op(s, terminate_on_loop, 0, headers, nheaders, NULL, NULL, true, out);
 }
 
-int parley_session_renegotiate(parley_session *s, const parley_header *headers, size_t nheaders,
-                               parley_session_done_cb cb, void *user)
+int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_header *headers,
+                               size_t nheaders, parley_session_done_cb cb, void *user)
 {
-    return run_op(s, renegotiate_on_loop, headers, nheaders, cb, user, false, NULL);
+    if (flags & ~(unsigned)PARLEY_RENEGOTIATE_UPDATE)
+        return PARLEY_E_INVAL;
+    return run_op(s, renegotiate_on_loop, flags, headers, nheaders, cb, user, false, NULL);
 }
 
-int parley_session_renegotiate_sync(parley_session *s, const parley_header *headers,
-                                    size_t nheaders, parley_result **out)
+int parley_session_renegotiate_sync(parley_session *s, unsigned flags,
+                                    const parley_header *headers, size_t nheaders,
+                                    parley_result **out)
 {
-    return run_op(s, renegotiate_on_loop, headers, nheaders, NULL, NULL, true, out);
+    if (flags & ~(unsigned)PARLEY_RENEGOTIATE_UPDATE)
+        return PARLEY_E_INVAL;
+    return run_op(s, renegotiate_on_loop, flags, headers, nheaders, NULL, NULL, true, out);
 }

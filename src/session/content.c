@@ -31,6 +31,17 @@ static int copy_content(const parley_content *c, sess_body *out)
     return 0;
 }
 
+/* Keeps a copy of a description in force (a refresh repeats ours; theirs tells a refresh from
+ * a new offer). */
+static void keep(sess_body *slot, const char *ctype, const void *data, size_t len)
+{
+    sess_body_free(slot);
+    if (!data)
+        return;
+    parley_content c = {ctype, data, len};
+    copy_content(&c, slot);
+}
+
 int sess_get_offer(parley_session *s, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
@@ -42,7 +53,10 @@ int sess_get_offer(parley_session *s, sess_body *out)
     parley_session_unref(s);
     if (rc)
         return rc;
-    return copy_content(&c, out);
+    rc = copy_content(&c, out);
+    if (!rc && out->data)
+        keep(&s->local_desc, out->ctype, out->data, out->len);
+    return rc;
 }
 
 bool sess_msg_has_body(const sip_msg *m)
@@ -72,7 +86,13 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
     parley_session_unref(s);
     if (rc)
         return rc;
-    return copy_content(&ans, out);
+    rc = copy_content(&ans, out);
+    if (!rc) {
+        keep(&s->remote_desc, offer.content_type, offer.body, offer.len);
+        if (out->data)
+            keep(&s->local_desc, out->ctype, out->data, out->len);
+    }
+    return rc;
 }
 
 void sess_set_answer(parley_session *s, const sip_msg *m)
@@ -82,6 +102,8 @@ void sess_set_answer(parley_session *s, const sip_msg *m)
     char ctype[256];
     parley_content ans;
     sess_content_of(m, &ans, ctype, sizeof(ctype));
+    keep(&s->remote_desc, ans.content_type, ans.body, ans.len);
+    s->our_offer_pending = false;
     parley_session_ref(s);
     s->oa.set_answer(s, &ans, s->oa_user);
     parley_session_unref(s);
@@ -122,9 +144,13 @@ static bool is_named(const char *name, const char *want)
     return pl_str_casecmp_eq(pl_str_c(name), pl_str_c(want));
 }
 
+bool sess_same_desc(const sess_body *d, const sip_msg *m)
+{
+    return d->data && m && m->body.len == d->len && !memcmp(m->body.p, d->data, d->len);
+}
+
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
 {
-    (void)s;
     /* the stack's Allow and Supported, with what the application added merged in: one header
      * field each, no value twice */
     pl_buf allow, sup;
@@ -133,7 +159,10 @@ void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
     /* what a session takes, the same whatever the application set (in-session MESSAGE is
      * always taken) */
     pl_buf_puts(&allow, SESS_ALLOW);
-    pl_buf_puts(&sup, "Supported: ms-benotify");
+    pl_buf_puts(&sup, "Supported: ");
+    if (s->rel100 != PARLEY_100REL_UNSUPPORTED)
+        pl_buf_puts(&sup, "100rel, ");
+    pl_buf_puts(&sup, "timer, ms-benotify");
     for (size_t i = 0; i < nh; i++) {
         if (is_named(h[i].name, "Allow"))
             merge_items(&allow, h[i].value);

@@ -272,8 +272,12 @@ bool sess_on_dialog_request(parley_endpoint *ep, txn_server *t, sip_msg *m, cons
     }
     sess_note_rx(s, rx);
     if (d != s->dlg) {
-        /* an early dialog of ours (UAC): only the peer's BYE/INFO would come here */
-        return false;
+        /* an early dialog of ours (UAC): its UPDATE is taken (RFC 3311 allows one in an early
+         * dialog); anything else gets 481 */
+        if (m->method_id != SIP_METHOD_UPDATE || !dlg_accept_cseq(d, m))
+            return false;
+        sess_on_update(s, d, t, m);
+        return true;
     }
     if (!dlg_accept_cseq(d, m)) {
         sess_answer(s, t, 500, "Out of order CSeq", PL_STR_NULL);
@@ -298,9 +302,11 @@ bool sess_on_dialog_request(parley_endpoint *ep, txn_server *t, sip_msg *m, cons
         sess_on_refer(s, t, m);
         return true;
     case SIP_METHOD_PRACK:
-        sess_answer(s, t, 481, NULL, PL_STR_NULL); /* no reliable provisional was sent */
+        sess_on_prack(s, t, m); /* 481 when it matches no reliable 1xx of ours */
         return true;
     case SIP_METHOD_UPDATE:
+        sess_on_update(s, d, t, m);
+        return true;
     case SIP_METHOD_SUBSCRIBE:
     case SIP_METHOD_PUBLISH:
     case SIP_METHOD_REGISTER:

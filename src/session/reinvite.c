@@ -31,6 +31,7 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_init(&extra, 256);
     ep_print_contact(s->ep, &contact, a->listener, a->hostport);
     sess_print_common(s, &extra, op->hdrs, op->nh);
+    sess_timer_print_request(s, &extra, false);
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
     pl_buf_puts(&extra, "\r\n");
@@ -40,7 +41,7 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
         .via = a->via,
         .contact = pl_buf_str(&contact),
         .extra_raw = pl_buf_str(&extra),
-        .content_type = pl_str_c(op->ctype),
+        .content_type = op->body ? pl_str_c(op->ctype) : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
     };
     int rc = pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(s->dlg, &r, out)
@@ -112,14 +113,29 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         return;
     }
     parley_session_ref(s);
+    bool refresh = op->kind == OP_REFRESH;
+    sess_note_peer(s, m);
     if (m->status < 300) {
         dlg_refresh_target(s->dlg, m);
-        sess_set_answer(s, m);
+        if (!refresh)
+            sess_set_answer(s, m); /* a refresh repeated the description: nothing changed */
+        s->our_offer_pending = false;
         sess_ack_for(s, s->reinv_cseq, NULL, &s->reack, &s->reack_dest);
         release_sender(&s->reack_snd);
         s->reack_snd = s->reinv_snd;
         s->reinv_snd = NULL;
+        sess_timer_on_response(s, m, false);
         sess_op_complete(op, 0, m);
+        if (refresh)
+            sess_timer_refresh_done(s, true);
+    } else if (m->status == 422 && sess_timer_on_422(s, m)) {
+        int rc = send_reinvite(s); /* a larger interval (RFC 4028 §7.4) */
+        if (rc) {
+            s->our_offer_pending = false;
+            sess_op_complete(op, rc, NULL);
+            if (refresh)
+                sess_timer_refresh_done(s, false);
+        }
     } else if (m->status == 491 && !s->reinv_retried) {
         /* glare: try once more after RFC 3261 §14.1's wait; the owner of the Call-ID (the
          * caller) waits 2.1-4 s, the other side 0-2 s, in units of 10 ms */
@@ -128,12 +144,15 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         uint64_t wait = s->incoming ? pl_rand_below(201) * 10 : 2100 + pl_rand_below(191) * 10;
         pl_loop_timer_start(s->ep->loop, &s->glare_timer, wait, on_glare_timer, s);
     } else {
+        s->our_offer_pending = false;
         sess_op_complete(op, 0, m); /* the old description stays */
         if (m->status == 481) {
             sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
         } else if (m->status == 408) {
             sess_send_bye(s, NULL, 0, NULL);
             sess_end(s, PARLEY_REASON_TIMEOUT, m);
+        } else if (refresh) {
+            sess_timer_refresh_done(s, false);
         }
     }
     parley_session_unref(s);
@@ -146,8 +165,12 @@ static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
     if (snd != s->reinv_snd || !op)
         return;
     parley_session_ref(s);
+    bool refresh = op->kind == OP_REFRESH;
+    s->our_offer_pending = false;
     sess_op_complete(op, err, NULL);
-    if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
+    if (refresh) {
+        sess_timer_refresh_done(s, false); /* the refresh got no answer: the session is gone */
+    } else if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
         sess_send_bye(s, NULL, 0, NULL);
         sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
     }
@@ -156,12 +179,31 @@ static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
 
 int sess_reinvite_start(parley_session *s, sess_op *op)
 {
-    sess_body offer;
-    int rc = sess_get_offer(s, &offer);
-    if (rc)
-        return PARLEY_E_ABORTED;
-    if (!offer.data && s->has_oa)
-        return PARLEY_E_STATE; /* a re-INVITE must carry an offer */
+    sess_body offer = {0};
+    if (op->kind == OP_REFRESH) {
+        /* a session refresh repeats the description in force, unchanged (RFC 4028 §7.4): the
+         * application is not asked */
+        if (s->local_desc.data) {
+            parley_content c = {s->local_desc.ctype, s->local_desc.data, s->local_desc.len};
+            offer.ctype = pl_str_dup(pl_str_c(c.content_type));
+            offer.data = pl_malloc(c.len ? c.len : 1);
+            if (!offer.ctype || !offer.data) {
+                sess_body_free(&offer);
+                return PARLEY_E_NOMEM;
+            }
+            memcpy(offer.data, c.body, c.len);
+            offer.len = c.len;
+        }
+    } else {
+        int rc = sess_get_offer(s, &offer);
+        if (rc)
+            return PARLEY_E_ABORTED;
+        if (!offer.data && s->has_oa)
+            return PARLEY_E_STATE; /* a re-INVITE must carry an offer */
+    }
+    int rc;
+    if (offer.data)
+        s->our_offer_pending = true;
     op->method = "INVITE";
     op->ctype = offer.ctype;
     op->body = offer.data;
@@ -169,8 +211,10 @@ int sess_reinvite_start(parley_session *s, sess_op *op)
     s->reinv = op;
     s->reinv_retried = false;
     rc = send_reinvite(s);
-    if (rc)
+    if (rc) {
         s->reinv = NULL;
+        s->our_offer_pending = false;
+    }
     return rc;
 }
 
@@ -221,6 +265,8 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
         ep_print_contact_for(s->ep, out, rx->proto, &rx->remote);
         pl_buf_puts(out, "\r\n");
         sess_print_common(s, out, h, nh);
+        /* the 2xx carries the session timer (RFC 4028 §9) */
+        sess_timer_print_response(s, txn_server_request(t), out);
     } else {
         ep_print_headers(out, h, nh);
     }
@@ -262,8 +308,18 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
 
 void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
 {
-    if (s->reinv && !s->glare_waiting) {
-        send_simple(s, t, 491, PL_STR_NULL); /* ours is pending: glare (RFC 3261 §14.2) */
+    sess_note_peer(s, m);
+    if ((s->reinv && !s->glare_waiting) || s->upd) {
+        /* ours is pending (a re-INVITE, or an UPDATE: RFC 3311 §5.2): glare (RFC 3261 §14.2) */
+        send_simple(s, t, 491, PL_STR_NULL);
+        return;
+    }
+    if (sess_timer_check_request(s, m) == 422) {
+        pl_buf x;
+        pl_buf_init(&x, 32);
+        sess_timer_print_min_se(s, &x);
+        send_simple(s, t, 422, pl_buf_str(&x));
+        pl_buf_free(&x);
         return;
     }
     /* §14.2: an INVITE transaction is not over: ours waits for our ACK (UAS), or our ACK for
@@ -285,11 +341,18 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     pl_list_init(&r->held);
     r->req = parley_msg_ref(m);
     r->had_offer = sess_msg_has_body(m);
+    /* a session refresh (RFC 4028) repeats the description in force: answered with ours,
+     * the application is not asked */
+    unsigned se;
+    sess_refresher who;
+    r->refresh = (s->st_interval || sess_session_expires(m, &se, &who)) &&
+                 ((r->had_offer && sess_same_desc(&s->remote_desc, m) && s->local_desc.data) ||
+                  (!r->had_offer && !s->has_oa));
     pl_list_insert_tail(&s->rins, &r->link);
     s->rin = r;
     txn_server_set_tu(t, &rin_txn_cb, s);
     parley_session_ref(s);
-    if (s->has_oa && s->oa.offer_in_reinvite && !s->released) {
+    if (s->has_oa && s->oa.offer_in_reinvite && !s->released && !r->refresh) {
         char ctype[256];
         parley_content offer;
         if (r->had_offer)
@@ -322,7 +385,18 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
 {
     txn_server *t = r->t;
     sess_body body = {0};
-    int refused = r->had_offer ? sess_get_answer(s, r->req, &body) : sess_get_offer(s, &body);
+    int refused = 0;
+    if (r->refresh) {
+        if (s->local_desc.data) {
+            body.ctype = pl_str_dup(pl_str_c(s->local_desc.ctype));
+            body.data = pl_malloc(s->local_desc.len ? s->local_desc.len : 1);
+            if (body.data)
+                memcpy(body.data, s->local_desc.data, s->local_desc.len);
+            body.len = s->local_desc.len;
+        }
+    } else {
+        refused = r->had_offer ? sess_get_answer(s, r->req, &body) : sess_get_offer(s, &body);
+    }
     r->answered = true;
     if (refused) {
         /* the offer cannot be answered: 488, the dialog and the old description survive */
@@ -346,9 +420,14 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     dlg_refresh_target(s->dlg, r->req); /* a successful target refresh (RFC 3261 §12.2.2) */
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
+    sess_timer_start_uas(s, r->req);
     sip_msg_free(s->ok_req);
     s->ok_req = parley_msg_ref(r->req); /* for on_reinvite once the ACK came */
+    s->ok_refresh = r->refresh;
+    bool refresh = r->refresh;
     retire_rin(s);
+    if (refresh && s->cbs.on_refresh && !s->released)
+        s->cbs.on_refresh(s, "INVITE", 1, s->cbs_user);
 }
 
 /* The handle may be answered: it is the pending one, not answered or about to be, and the call

@@ -25,7 +25,27 @@ typedef enum sess_op_kind {
     OP_MESSAGE,
     OP_REFER,
     OP_REINVITE_ACCEPT,
+    OP_REFRESH, /* a session refresh (RFC 4028): repeats the description, asks nobody */
+    OP_UPDATE,  /* renegotiation by UPDATE */
+    OP_PRACK,   /* our PRACK for a reliable 1xx */
 } sess_op_kind;
+
+/* Who refreshes, as the refresher parameter says it (relative to the request's sender). */
+typedef enum sess_refresher {
+    SESS_REFRESHER_NONE = 0,
+    SESS_REFRESHER_UAC,
+    SESS_REFRESHER_UAS,
+} sess_refresher;
+
+/* A reliable provisional response of ours (RFC 3262), queued or waiting for its PRACK. */
+typedef struct sess_rel {
+    pl_list link;
+    int code;
+    uint32_t rseq;
+    bool offered; /* it carries our offer: its PRACK brings the answer */
+    bool answered; /* it carries our answer to the INVITE's offer */
+    pl_buf resp;
+} sess_rel;
 
 /*
  * Work of a public call, run from the loop after the call returned (the API contract: no
@@ -87,6 +107,7 @@ struct parley_reinvite {
     txn_server *t;
     sip_msg *req;
     bool had_offer;
+    bool refresh; /* a session refresh: answered with our description, nobody asked */
     bool answered;
     bool answering; /* an answer was called for: its task sends it */
     bool deferred;
@@ -179,6 +200,43 @@ struct parley_session {
     pl_list refers;             /* REFERs received (parley_refer_request) */
     pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
     struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
+
+    /* settings (RFC 4028, RFC 3262), resolved from the endpoint's and the session's */
+    unsigned se_want;     /* Session-Expires to ask for, 0: none */
+    unsigned min_se;      /* the smallest interval we accept */
+    parley_100rel rel100; /* UNSUPPORTED, SUPPORTED or REQUIRED */
+    bool peer_100rel;     /* the peer supports 100rel */
+    bool peer_timer;      /* the peer supports the session timer (Supported: timer) */
+    bool peer_update;     /* the peer's Allow lists UPDATE */
+    /* the session timer in force (timer.c) */
+    unsigned st_interval; /* 0: none */
+    bool st_refresher;    /* this side refreshes */
+    unsigned st_min_se;   /* the negotiated Min-SE */
+    bool st_retried;      /* a 422 was answered by a retry */
+    unsigned st_last;     /* the interval asked for in our last request */
+    bool refresh_due;     /* our refresh is out: its answer re-arms the timer */
+    unsigned refresh_retries; /* seconds waited for an exchange under way to end */
+    pl_timer st_timer;
+    /* the descriptions in force, for refreshes that repeat them (content.c) */
+    sess_body local_desc, remote_desc;
+    bool our_offer_pending; /* we sent an offer and wait for its answer */
+    /* our reliable provisional responses (prack.c) */
+    pl_list rel_queue; /* sess_rel waiting for the one before them */
+    sess_rel *rel_out; /* sent, waiting for its PRACK */
+    pl_timer rel_timer;
+    unsigned rel_interval;
+    uint64_t rel_deadline;
+    uint32_t rseq_next;
+    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
+    bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
+    bool early_offer_answered; /* UAC: the offer came in a reliable 1xx, we answered it */
+    bool early_reliable;       /* UAS: our answer went in a reliable 1xx */
+    bool early_offered_done;   /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
+    /* our UPDATE (update.c) */
+    sess_op *upd;
+    ep_sender *upd_snd;
+    bool upd_retried;
+    pl_timer upd_glare;
     sip_msg *end_msg;           /* the BYE or CANCEL that ended the session (for its Reason) */
 
     dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
@@ -246,6 +304,7 @@ struct parley_session {
     struct parley_reinvite *rin; /* unanswered */
     pl_list rins;                /* every handle given to the application */
     sip_msg *ok_req;             /* the re-INVITE our pending 2xx answers */
+    bool ok_refresh;             /* it was a session refresh: no on_reinvite */
 
     /* ending */
     sess_op *terminate;
@@ -352,10 +411,13 @@ void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size);
 /* The methods a session takes (its Allow). */
-#define SESS_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE"
+#define SESS_ALLOW                                                                                 \
+    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE, PRACK, UPDATE"
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
+/* Whether m's body is description d, byte for byte (a refresh repeats it). */
+bool sess_same_desc(const sess_body *d, const sip_msg *m);
 
 /* uac.c */
 parley_reason sess_reason_for_status(int status);
@@ -377,6 +439,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
 int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
 int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
                          size_t nh, unsigned flags);
+bool sess_uas_reliable(const parley_session *s, unsigned flags);
 int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv *h, size_t nh,
                    pl_str extra_raw);
 /* Sends (and then retransmits) a 2xx until the ACK; op completes on the ACK. */
@@ -418,6 +481,59 @@ bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m);
 void sess_refer_subs_end(parley_session *s);
 /* Our REFER got its final response. */
 void sess_refer_sub_answered(parley_session *s, sess_op *op, const sip_msg *m);
+
+/* ext.c: extension headers */
+bool sess_has_option(const sip_msg *m, sip_hdr_id id, const char *tag);
+bool sess_msg_allows(const sip_msg *m, const char *method);
+bool sess_msg_has_allow(const sip_msg *m);
+bool sess_session_expires(const sip_msg *m, unsigned *delta, sess_refresher *who);
+unsigned sess_min_se(const sip_msg *m);
+bool sess_rseq(const sip_msg *m, uint32_t *rseq);
+bool sess_rack(const sip_msg *m, uint32_t *rseq, uint32_t *cseq, pl_str *method);
+/* Notes what a message from the peer says about it (Allow: UPDATE, Supported). */
+void sess_note_peer(parley_session *s, const sip_msg *m);
+
+/* timer.c: the session timer (RFC 4028) */
+void sess_timer_init(parley_session *s); /* settings from the endpoint */
+/* Session-Expires/Min-SE for a request of ours (initial INVITE, or a re-INVITE/UPDATE). */
+void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial);
+/* The 2xx to a request of ours that could set the timer (INVITE, re-INVITE, UPDATE). */
+void sess_timer_on_response(parley_session *s, const sip_msg *m, bool initial);
+/* A 422 to our request: the interval to ask for next, 0 when no retry is due. */
+unsigned sess_timer_on_422(parley_session *s, const sip_msg *m);
+/* A request of the peer's (INVITE, re-INVITE, UPDATE): 0, or 422 when its interval is too
+ * small (print the Min-SE with sess_timer_print_min_se). */
+int sess_timer_check_request(parley_session *s, const sip_msg *m);
+void sess_timer_print_min_se(parley_session *s, pl_buf *b);
+/* Our 2xx to that request: Session-Expires (and Require: timer) as decided for it; the timer
+ * starts (again) with sess_timer_start_uas once the 2xx is sent. */
+void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b);
+void sess_timer_start_uas(parley_session *s, const sip_msg *req);
+void sess_timer_stop(parley_session *s);
+/* A refresh of ours ended (ok: answered 2xx). */
+void sess_timer_refresh_done(parley_session *s, bool ok);
+
+/* prack.c: reliable provisional responses (RFC 3262) */
+/* UAS: sends (or queues) a reliable 1xx; resp is the response without RSeq/Require lines. */
+int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *body, bool offered,
+                  bool answered);
+/* UAS: whether the 200 must wait for PRACKs. */
+bool sess_rel_busy(const parley_session *s);
+void sess_rel_stop(parley_session *s);
+/* UAS: a PRACK arrived. */
+void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m);
+/* UAC: a reliable 1xx on early dialog d: true when it is the next one (its RSeq is taken);
+ * false for a retransmission or one out of order (ignore it). */
+bool sess_uac_reliable(dlg *d, const sip_msg *m);
+/* UAC: PRACKs the reliable 1xx just taken on d (answer: to an offer in it, or NULL). */
+void sess_uac_prack(parley_session *s, dlg *d, const sess_body *answer);
+/* UAC: early dialog d goes away: its PRACKs in flight are dropped. */
+void sess_uac_drop_pracks(parley_session *s, dlg *d);
+
+/* update.c: UPDATE (RFC 3311) */
+int sess_update_start(parley_session *s, sess_op *op);
+void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m);
+void sess_update_abort(parley_session *s);
 
 /* reinvite.c */
 int sess_reinvite_start(parley_session *s, sess_op *op);

@@ -145,6 +145,9 @@ static void participant_free(parley_participant *p)
 static void free_session(parley_session *s)
 {
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
+    sess_rel_stop(s);
+    sess_body_free(&s->local_desc);
+    sess_body_free(&s->remote_desc);
     parley_sdp_neg_free(s->neg);
     sip_msg_free(s->end_msg);
     sip_msg_free(s->redirect_msg);
@@ -242,6 +245,10 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_timer_init(&s->ok_timer);
     pl_timer_init(&s->glare_timer);
     pl_timer_init(&s->cancel_timer);
+    pl_timer_init(&s->rel_timer);
+    pl_timer_init(&s->upd_glare);
+    pl_list_init(&s->rel_queue);
+    sess_timer_init(s);
     return s;
 }
 
@@ -414,6 +421,9 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
         s->inv_txn = NULL;
     }
     sess_reinvite_abort(s);
+    sess_update_abort(s);
+    sess_timer_stop(s);
+    sess_rel_stop(s);
     pl_loop_timer_stop(loop, &s->cancel_timer);
     s->end_reason = why;
     if (trigger && trigger->is_request &&
@@ -585,6 +595,38 @@ int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cb
         return PARLEY_E_INVAL;
     set_args a = {cbs, user};
     sess_call c = {s, set_cbs_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+static void set_settings_on_loop(sess_call *c)
+{
+    const parley_session_settings *st = ((set_args *)c->args)->ops;
+    parley_session *s = c->s;
+    if (!settable(s)) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    unsigned min_se = st->min_se ? st->min_se : s->min_se;
+    unsigned se = st->session_expires == PARLEY_SESSION_TIMER_OFF ? 0
+                  : st->session_expires                          ? st->session_expires
+                                                                 : s->se_want;
+    if (min_se < 90 || (se && se < min_se) || (unsigned)st->rel100 > PARLEY_100REL_REQUIRED) {
+        c->rc = PARLEY_E_INVAL;
+        return;
+    }
+    s->min_se = min_se;
+    s->se_want = se;
+    if (st->rel100 != PARLEY_100REL_DEFAULT)
+        s->rel100 = st->rel100;
+    c->rc = 0;
+}
+
+int parley_session_set_settings(parley_session *s, const parley_session_settings *settings)
+{
+    if (!s || !settings)
+        return PARLEY_E_INVAL;
+    set_args a = {settings, NULL};
+    sess_call c = {s, set_settings_on_loop, 0, &a};
     return sess_run(s, &c);
 }
 

@@ -74,6 +74,9 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_puts(&extra, "\r\n");
     if (s->inv_extra)
         pl_buf_puts(&extra, s->inv_extra); /* capabilities and the application's headers */
+    if (s->rel100 == PARLEY_100REL_REQUIRED)
+        pl_buf_puts(&extra, "Require: 100rel\r\n");
+    sess_timer_print_request(s, &extra, true);
     sip_req_parts p = {
         .method = PL_STR_LIT("INVITE"),
         .ruri = pl_str_c(s->request_uri),
@@ -454,6 +457,7 @@ static void drop_early_dialogs(parley_session *s)
     pl_list_each_safe(pos, tmp, &s->early)
     {
         dlg *d = pl_container_of(pos, dlg, link);
+        sess_uac_drop_pracks(s, d);
         pl_list_remove(&d->link);
         dlg_table_remove(&s->reg->dialogs, d);
         dlg_free(d);
@@ -491,6 +495,18 @@ static void send_cancel(parley_session *s)
     }
 }
 
+static void early_media_event(parley_session *s, const sip_msg *m, bool reliable, bool is_offer)
+{
+    if (!s->cbs.on_early_media || s->released)
+        return;
+    char ctype[256], tag[128];
+    parley_content c;
+    sess_content_of(m, &c, ctype, sizeof(ctype));
+    snprintf(tag, sizeof(tag), "%.*s", (int)m->to->tag.len, m->to->tag.p);
+    parley_early_media em = {tag, m->status, reliable, is_offer, &c, m};
+    s->cbs.on_early_media(s, &em, s->cbs_user);
+}
+
 static void on_provisional(parley_session *s, sip_msg *m)
 {
     s->inv_provisional = true;
@@ -501,15 +517,42 @@ static void on_provisional(parley_session *s, sip_msg *m)
     if (m->status == 100)
         return; /* hop by hop: no dialog, no event */
     dlg *d = early_dialog(s, m);
-    (void)d;
+    /* a reliable 1xx (RFC 3262) is taken once, in RSeq order, and PRACKed */
+    bool reliable = s->rel100 != PARLEY_100REL_UNSUPPORTED &&
+                    sess_has_option(m, SIP_H_REQUIRE, "100rel") && sess_rseq(m, &(uint32_t){0});
+    if (reliable && !sess_uac_reliable(d, m))
+        return;
+    sess_note_peer(s, m);
+    if (reliable)
+        s->peer_100rel = true;
     sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
     if (s->state == PARLEY_STATE_CONNECTING)
         sess_set_state(s, PARLEY_STATE_ALERTED, PARLEY_REASON_PROVISIONAL_RESPONSE_RECEIVED, m);
-    if (s->inv_offer && sess_msg_has_body(m) && !s->answer_seen) {
-        s->answer_seen = true; /* early media: the answer came in the 1xx */
-        s->answer_tag = pl_str_dup(m->to->tag);
-        sess_set_answer(s, m);
+    sess_body answer = {0};
+    if (sess_msg_has_body(m)) {
+        if (s->inv_offer) {
+            /* early media: the answer to our offer; the first one is the application's until
+             * a 2xx says which fork answered */
+            if (!s->answer_seen) {
+                s->answer_seen = true;
+                s->answer_tag = pl_str_dup(m->to->tag);
+                sess_set_answer(s, m);
+            }
+            early_media_event(s, m, reliable, false);
+        } else if (reliable && !s->early_offer_answered) {
+            /* our INVITE had no offer: this is the offer, its answer rides in the PRACK */
+            early_media_event(s, m, true, true);
+            if (sess_get_answer(s, m, &answer) == 0 && answer.data) {
+                s->early_offer_answered = true;
+                s->answer_seen = true;
+                pl_free(s->answer_tag);
+                s->answer_tag = pl_str_dup(m->to->tag);
+            }
+        }
     }
+    if (reliable && s->state != PARLEY_STATE_DISCONNECTED)
+        sess_uac_prack(s, d, answer.data ? &answer : NULL);
+    sess_body_free(&answer);
     if (s->cbs.on_provisional && !s->released)
         s->cbs.on_provisional(s, m, s->cbs_user);
 }
@@ -545,6 +588,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
     s->dlg = d;
     drop_early_dialogs(s);
     sess_set_remote_tag(s, tag);
+    sess_note_peer(s, m);
     /* as for provisionals: the first response that names the remote is no change of it */
     sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
 
@@ -568,6 +612,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
         s->answer_seen = true;
         sess_set_answer(s, m);
     }
+    if (null_offer && s->early_offer_answered)
+        null_offer = false; /* the offer came in a reliable 1xx and was answered in the PRACK */
     if (null_offer && sess_msg_has_body(m) && s->has_oa) {
         s->pend =
             (struct parley_pending_answer){.s = s, .active = true, .offer = parley_msg_ref(m)};
@@ -603,6 +649,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
     }
     if (s->state != PARLEY_STATE_DISCONNECTED) {
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, m);
+        sess_timer_on_response(s, m, true);
         sess_op_complete(s->participate, 0, m);
     }
     parley_session_unref(s);
@@ -764,6 +811,12 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
 static void on_final_failure(parley_session *s, sip_msg *m)
 {
     drop_early_dialogs(s);
+    if (m->status == 422 && !s->cancel_wanted && !s->ending && sess_timer_on_422(s, m)) {
+        /* Session Interval Too Small: once more with the Min-SE it wants (RFC 4028 §7.4) */
+        s->inv_cseq++;
+        if (send_invite(s) == 0)
+            return;
+    }
     if (m->status < 400 && !s->cancel_wanted) {
         collect_targets(s, m);
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);

@@ -81,7 +81,18 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
     pl_buf_free(&b);
     txn_server_set_tu(t, NULL, NULL);
     s->inv_txn = NULL;
+    sess_rel_stop(s); /* a final answer ends the reliable provisionals too */
     return rc;
+}
+
+/* Whether a 1xx with these flags goes reliably (RFC 3262): when asked, for early media to a
+ * caller that supports it, and always under a REQUIRED policy. */
+bool sess_uas_reliable(const parley_session *s, unsigned flags)
+{
+    if (s->rel100 == PARLEY_100REL_UNSUPPORTED || !s->peer_100rel)
+        return false;
+    return (flags & (PARLEY_PROV_RELIABLE | PARLEY_PROV_EARLY_MEDIA)) ||
+           s->rel100 == PARLEY_100REL_REQUIRED;
 }
 
 int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
@@ -92,9 +103,19 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
         return PARLEY_E_STATE;
     sess_body ans = {0};
     bool media = (flags & PARLEY_PROV_EARLY_MEDIA) && s->has_oa;
-    if (media) {
-        if (!sess_msg_has_body(s->inv_req))
-            return PARLEY_E_UNSUPPORTED; /* an offer in an unreliable 1xx needs 100rel */
+    bool reliable = sess_uas_reliable(s, flags);
+    bool offered = false;
+    if (media && !sess_msg_has_body(s->inv_req)) {
+        /* our offer in the 1xx: only reliably, and only once (RFC 3262 §5) */
+        if (!reliable)
+            return PARLEY_E_UNSUPPORTED;
+        if (s->early_offered || s->early_answered)
+            media = false;
+        else if (sess_get_offer(s, &ans) != 0)
+            return PARLEY_E_ABORTED;
+        offered = media && ans.data;
+        media = offered;
+    } else if (media) {
         if (!s->early_answered) {
             if (sess_get_answer(s, s->inv_req, &ans) != 0)
                 return PARLEY_E_ABORTED;
@@ -112,8 +133,17 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
     pl_buf b;
     pl_buf_init(&b, 512);
     print_response(s, t, &b, code, reason, true, h, nh);
-    print_body(&b, media ? &ans : NULL);
-    int rc = pl_buf_ok(&b) ? txn_server_respond(t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
+    int rc;
+    if (reliable) {
+        rc = pl_buf_ok(&b) ? sess_rel_send(s, code, &b, media ? &ans : NULL, offered,
+                                           media && !offered)
+                           : PARLEY_E_NOMEM;
+        if (!rc && media && !offered)
+            s->early_reliable = true; /* the answer went reliably: the 200 repeats nothing */
+    } else {
+        print_body(&b, media ? &ans : NULL);
+        rc = pl_buf_ok(&b) ? txn_server_respond(t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;
+    }
     pl_buf_free(&b);
     if (media && ans.data != s->early_answer.data)
         sess_body_free(&ans);
@@ -190,7 +220,7 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, ack);
     if (s->cbs.on_completed && !s->released)
         s->cbs.on_completed(s, ack, s->cbs_user);
-    if (!initial && s->cbs.on_reinvite && s->ok_req && !s->released)
+    if (!initial && s->cbs.on_reinvite && s->ok_req && !s->ok_refresh && !s->released)
         s->cbs.on_reinvite(s, s->ok_req, s->cbs_user); /* the re-INVITE, handled */
     sip_msg_free(s->ok_req);
     s->ok_req = NULL;
@@ -221,10 +251,18 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     txn_server *t = s->inv_txn;
     if (!t)
         return PARLEY_E_STATE;
+    if (sess_rel_busy(s)) {
+        /* the 200 waits until every reliable 1xx is PRACKed (RFC 3262 §3) */
+        s->participate = op;
+        s->accept_waiting = op;
+        return 0;
+    }
     sess_body body = {0};
     bool offered = false;
     int refused = 0;
-    if (sess_msg_has_body(s->inv_req)) {
+    if (s->early_reliable || s->early_offered_done) {
+        /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
+    } else if (sess_msg_has_body(s->inv_req)) {
         if (s->early_answered) {
             body.ctype = pl_str_dup(pl_str_c(s->early_ctype));
             body.data = pl_malloc(s->early_answer.len);
@@ -245,6 +283,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     pl_buf b;
     pl_buf_init(&b, 1024 + body.len);
     print_response(s, t, &b, 200, NULL, true, kv, nh);
+    sess_timer_print_response(s, s->inv_req, &b);
     print_body(&b, &body);
     sess_body_free(&body);
     if (!pl_buf_ok(&b)) {
@@ -257,6 +296,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
+    sess_timer_start_uas(s, s->inv_req); /* the 2xx sets the session timer (RFC 4028 §9) */
     return 0;
 }
 
@@ -314,6 +354,18 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         ep_reply(ep, t, 482, NULL, PL_STR_NULL);
         return;
     }
+    /* the endpoint's extension policy, before any session exists (RFC 3262, RFC 4028) */
+    const parley_endpoint_config *cfg = &ep->cfg;
+    bool caller_100rel = sess_has_option(m, SIP_H_SUPPORTED, "100rel") ||
+                         sess_has_option(m, SIP_H_REQUIRE, "100rel");
+    if (cfg->rel100 == PARLEY_100REL_UNSUPPORTED && sess_has_option(m, SIP_H_REQUIRE, "100rel")) {
+        ep_reply(ep, t, 420, NULL, PL_STR_LIT("Unsupported: 100rel\r\n"));
+        return;
+    }
+    if (cfg->rel100 == PARLEY_100REL_REQUIRED && !caller_100rel) {
+        ep_reply(ep, t, 421, NULL, PL_STR_LIT("Require: 100rel\r\n"));
+        return;
+    }
     parley_session *s = sess_alloc(ep); /* its reference is the registry's */
     if (!s) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);
@@ -342,6 +394,17 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     }
     sess_set_remote_from(s, m->from, m, false);
     sess_note_rx(s, rx);
+    sess_note_peer(s, m);
+    if (sess_timer_check_request(s, m) == 422) {
+        /* Session Interval Too Small (RFC 4028 §9): our Min-SE in the 422 */
+        pl_buf x;
+        pl_buf_init(&x, 32);
+        sess_timer_print_min_se(s, &x);
+        ep_reply(ep, t, 422, NULL, pl_buf_str(&x));
+        pl_buf_free(&x);
+        parley_session_unref(s);
+        return;
+    }
     pl_list_insert_tail(&reg->sessions, &s->link);
     s->registered = true;
     s->reg_ref = true; /* sess_alloc's reference is the registry's, until on_released */

@@ -447,6 +447,10 @@ void party_attach(party *p, parley_session *s)
     if (p->no_on_refer)
         mine.on_refer = NULL;
     parley_session_set_callbacks(s, &mine, p);
+    if (p->rel100 || p->session_expires || p->min_se) {
+        parley_session_settings st = {p->session_expires, p->min_se, p->rel100};
+        parley_session_set_settings(s, &st);
+    }
     if (p->use_sdp) {
         static const parley_sdp_codec pcmu[] = {{0, "PCMU", 8000, 0, NULL}};
         parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;

@@ -61,6 +61,8 @@ struct party {
     int defer_ready;       /* in offer_in_response: keep the pending answer */
     int no_oa;             /* no offer/answer contract at all */
     int use_sdp;           /* parley_session_use_sdp (audio on port use_sdp) instead */
+    parley_100rel rel100;  /* the sessions' 100rel policy (DEFAULT: the endpoint's) */
+    unsigned session_expires, min_se; /* their session timer settings (0: the endpoint's) */
     int msg_code;          /* answer in-session requests with this code (0: leave it to parley) */
     const char *msg_reply; /* body of that answer */
     int defer_message;     /* keep in-session requests unanswered */

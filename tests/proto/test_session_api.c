@@ -418,10 +418,10 @@ static void test_sdp_negotiator_per_session(void **state)
     assert_string_not_equal(a1, a2);
     /* a new description of session 1 (hold): its version +1, whatever session 2 did */
     parley_sdp_neg_set_dir(parley_session_sdp(s2), -1, PARLEY_SDP_SENDONLY);
-    assert_int_equal(parley_session_renegotiate(s2, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_session_renegotiate(s2, 0, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 20);
     parley_sdp_neg_set_dir(parley_session_sdp(s1), -1, PARLEY_SDP_SENDONLY);
-    assert_int_equal(parley_session_renegotiate(s1, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_session_renegotiate(s1, 0, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 20);
     char id3[64];
     unsigned long long v3;
@@ -455,7 +455,7 @@ static void test_offer_without_contract_488(void **state)
     vnet_run(w->n, 20);
     assert_int_equal(o2.status, 200);
     w->a.null_offer = 0;
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 20);
     assert_int_equal(r.status, 488);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
@@ -478,10 +478,10 @@ static void test_capabilities_merged(void **state)
     assert_int_equal(parley_session_participate(s, caps, 4, outcome_cb, &o), 0);
     vnet_run(w->n, 20);
     const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
-    assert_string_equal(hdr(inv, "Supported"), "ms-benotify, timer");
+    assert_string_equal(hdr(inv, "Supported"), "100rel, timer, ms-benotify");
     assert_string_equal(hdr_nth(inv, "Supported", 1), "");
-    assert_string_equal(hdr(inv, "Allow"),
-                        "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE, PRACK");
+    assert_string_equal(hdr(inv, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, "
+                                           "REFER, MESSAGE, PRACK, UPDATE");
     assert_string_equal(hdr_nth(inv, "Allow", 1), "");
     assert_string_equal(hdr(inv, "Require"), "foo");
     assert_string_equal(hdr_nth(inv, "Require", 1), "");

@@ -75,7 +75,7 @@ static void test_headers_everywhere_in_a_call(void **state)
     parley_header reinv = XT("reinv"), reok = XT("reok");
     w->b.hdrs = &reok;
     outcome r = {0};
-    assert_int_equal(parley_session_renegotiate(s, &reinv, 1, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(s, 0, &reinv, 1, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     has_xtest(w, B_ADDR, "INVITE", "reinv");
     has_xtest(w, A_ADDR, "SIP/2.0 200", "reok");
@@ -86,7 +86,7 @@ static void test_headers_everywhere_in_a_call(void **state)
     w->a.hdrs = &decl;
     w->a.nhdrs = 1;
     outcome r2 = {0};
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 10);
     has_xtest(w, B_ADDR, "SIP/2.0 488", "redecl");
     assert_string_equal(r2.hdr, "redecl");
@@ -230,7 +230,7 @@ static void check_all_refused(world *w, party *p, parley_session *s, int phase)
         case 2: /* connected */
             assert_int_equal(
                 parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, hs, 2, NULL, NULL), want);
-            assert_int_equal(parley_session_renegotiate(s, hs, 2, NULL, NULL), want);
+            assert_int_equal(parley_session_renegotiate(s, 0, hs, 2, NULL, NULL), want);
             {
                 parley_address t = {C_URI, NULL};
                 assert_int_equal(parley_session_refer(s, &t, hs, 2, NULL, NULL), want);
@@ -288,7 +288,7 @@ static void test_bad_headers_refused(void **state)
     w->b.defer_reinvite = 1;
     w->b.defer_message = 1;
     outcome r = {0}, m = {0};
-    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r), 0);
     assert_int_equal(parley_session_send_message(s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m),
                      0);
     vnet_run(w->n, 10);

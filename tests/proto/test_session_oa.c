@@ -127,11 +127,12 @@ static void test_null_offer_refused(void **state)
                         "Connecting>Disconnected:NotAcceptableMedia:ACK");
 }
 
-/* Flow 5: early media: the answer rides in the 183 and again (the same) in the 200;
- * get_answer and set_answer run once. */
+/* Flow 5: early media without 100rel: the answer rides in an unreliable 183 and again (the
+ * same) in the 200; get_answer and set_answer run once. */
 static void test_early_media(void **state)
 {
     world *w = *state;
+    w->b.rel100 = PARLEY_100REL_UNSUPPORTED;
     w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
     world_call(w, B_URI, &o);
@@ -229,7 +230,7 @@ static void test_reinvite_without_callback_accepted(void **state)
     /* once the session runs, the contract stays what it was */
     assert_int_equal(parley_session_set_offer_answer(s, party_oa_ops(), &w->a), PARLEY_E_STATE);
     party_clear(&w->a);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r.status, 200);
     assert_log(&w->a, "get_answer|completed|reinvite_done:INVITE");
@@ -380,9 +381,9 @@ static void test_no_handler(void **state)
     parley_session *s = world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
     assert_int_equal(o.status, 200);
-    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r1), 0);
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
     vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r1.status, 200);
     assert_int_equal(r2.status, 200);

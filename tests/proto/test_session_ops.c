@@ -178,7 +178,7 @@ static void test_terminate_fails_pending(void **state)
     vnet_run(w->n, 10);
     assert_int_equal(
         parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m), 0);
-    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_non_null(w->b.deferred);
     assert_non_null(w->b.pending_reinvite);
@@ -296,7 +296,7 @@ static void test_sync_forms_on_loop_thread(void **state)
     assert_int_equal(parley_session_send_message_sync(s, PARLEY_MSG_INFO, NULL, NULL, 0, &r),
                      PARLEY_E_LOOP_THREAD);
     assert_null(r);
-    assert_int_equal(parley_session_renegotiate_sync(s, NULL, 0, &r), PARLEY_E_LOOP_THREAD);
+    assert_int_equal(parley_session_renegotiate_sync(s, 0, NULL, 0, &r), PARLEY_E_LOOP_THREAD);
     assert_int_equal(parley_session_terminate_sync(s, NULL, 0, &r), PARLEY_E_LOOP_THREAD);
     parley_header bad = {"Via", "x"};
     assert_int_equal(parley_session_participate_sync(s, &bad, 1, &r), PARLEY_E_HEADER_RESTRICTED);

@@ -29,7 +29,7 @@ static void test_reinvite_from_caller(void **state)
     outcome r = {0};
     r.n = w->n;
     parley_header h = {"X-Test", "reinv"};
-    assert_int_equal(parley_session_renegotiate(w->a.s, &h, 1, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, &h, 1, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.error, 0);
@@ -63,7 +63,7 @@ static void test_reinvite_from_callee(void **state)
     world *w = *state;
     connect_ab(w);
     outcome r = {0};
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r.status, 200);
     assert_log(&w->b, "get_offer|set_answer");
@@ -89,23 +89,23 @@ static void test_one_at_a_time(void **state)
     connect_ab(w);
     w->b.defer_reinvite = 1;
     outcome r1 = {0}, r2 = {0}, r3 = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r1), 0);
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r2), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r1), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2), PARLEY_E_AGAIN);
     vnet_run(w->n, 10);
     assert_non_null(w->b.pending_reinvite);
     size_t before = vnet_count(w->n);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r2), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2), PARLEY_E_AGAIN);
     vnet_run(w->n, 10);
     assert_int_equal(sp_count_since(w->n, before, NULL, "INVITE"), 0);
     assert_int_equal(r2.calls + r3.calls, 0);
     /* B accepts; until A's ACK arrives B may not start one either */
     world_drop(w, A_ADDR, "ACK", 0, 1);
     assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, NULL, NULL), 0);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
     vnet_run(w->n, 3000);
     assert_int_equal(r1.status, 200);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r3), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r3.status, 200);
 }
@@ -118,7 +118,7 @@ static void test_decline_keeps_dialog(void **state)
     connect_ab(w);
     w->b.defer_reinvite = 1;
     outcome r = {0}, d = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     parley_header h = {"X-Test", "no"};
     parley_content body = {"text/plain", "not now", 7};
@@ -147,14 +147,14 @@ static void test_decline_keeps_dialog(void **state)
     outcome m = {0}, r2 = {0};
     assert_int_equal(
         parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 10);
     assert_int_equal(m.status, 200);
     assert_int_equal(r2.status, 200);
     /* 0 is 488; codes outside 300-699 are refused */
     w->b.defer_reinvite = 1;
     outcome r3 = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r3), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r3), 0);
     vnet_run(w->n, 10);
     assert_int_equal(
         parley_reinvite_reject(w->b.pending_reinvite, 299, NULL, NULL, 0, NULL),
@@ -175,7 +175,7 @@ static void test_refused_offer_488(void **state)
     connect_ab(w);
     w->b.refuse_offer = 1;
     outcome r = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_int_equal(w->b.rc_accept, 0); /* accepted; the refusal comes from get_answer */
     assert_int_equal(r.status, 488);
@@ -192,7 +192,7 @@ static void test_provisional_then_accept(void **state)
     connect_ab(w);
     w->b.defer_reinvite = 1;
     outcome r = {0}, acc = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     parley_header h = {"X-Test", "wait"};
     assert_int_equal(parley_reinvite_provisional(w->b.pending_reinvite, 100, &h, 1),
@@ -289,7 +289,7 @@ static void test_glare_491_to_crossing_reinvite(void **state)
     char tag[64];
     peer_call_b(w, tag, sizeof(tag));
     outcome r = {0};
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_non_null(sp_last(w->n, P_ADDR, "INVITE"));
     peer_request(w, "INVITE", 2, "z9hG4bKgl1", tag,
@@ -317,7 +317,7 @@ static void test_491_retried_once(void **state)
     outcome r = {0};
     r.n = w->n;
     uint64_t t0 = vnet_now(w->n);
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r.calls, 0);
     w->b.decline_reinvite = 0;
@@ -340,7 +340,7 @@ static void test_491_retried_once(void **state)
     w->a.decline_reinvite = 491;
     outcome r2 = {0};
     uint64_t t1 = vnet_now(w->n);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 5000);
     assert_int_equal(r2.calls, 1);
     assert_int_equal(r2.error, PARLEY_E_FAILURE_RESPONSE);
@@ -362,8 +362,8 @@ static void test_glare_both_sides(void **state)
     connect_ab(w);
     outcome ra = {0}, rb = {0};
     ra.n = rb.n = w->n;
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &ra), 0);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &rb), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &ra), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &rb), 0);
     vnet_run(w->n, 10);
     assert_int_equal(sp_count(w->n, NULL, "SIP/2.0 491"), 2);
     vnet_run(w->n, 5000);
@@ -392,8 +392,8 @@ static void test_glare_retry_waits_for_pending_reinvite(void **state)
     ra.n = rb.n = w->n;
     w->a.defer_reinvite = 1;
     uint64_t t0 = vnet_now(w->n);
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &ra), 0);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &rb), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &ra), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &rb), 0);
     vnet_run(w->n, 4500); /* B's retry (after 0-2 s) waits in A's application; A's wait ran out */
     assert_non_null(w->a.pending_reinvite);
     assert_int_equal(ra.calls + rb.calls, 0);
@@ -420,11 +420,11 @@ static void test_500_while_ack_pending(void **state)
     connect_ab(w);
     world_drop(w, A_ADDR, "ACK", 0, 1); /* the re-INVITE's ACK (the rule counts from now) */
     outcome r1 = {0}, r2 = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r1), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r1), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r1.status, 200);
     assert_int_equal(w->b.completed, 0);
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r2.calls, 1);
     assert_int_equal(r2.error, PARLEY_E_FAILURE_RESPONSE);
@@ -457,7 +457,7 @@ static void test_500_while_initial_ack_pending(void **state)
     vnet_run(w->n, 10);
     assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTED);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTING);
-    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r.status, 500);
     assert_true(sp_has(sp_last(w->n, A_ADDR, "SIP/2.0 500"), "\r\nRetry-After: "));
@@ -495,7 +495,7 @@ static void test_500_while_our_ack_pending(void **state)
             assert_true(sp_has(e, "\r\nRetry-After: "));
             assert_int_equal(w->a.reinvites, 0);
             /* nor may we start one before our ACK went */
-            assert_int_equal(parley_session_renegotiate(s, NULL, 0, NULL, NULL), PARLEY_E_AGAIN);
+            assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, NULL, NULL), PARLEY_E_AGAIN);
             assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), 0);
             vnet_run(w->n, 5);
         }
@@ -512,7 +512,7 @@ static void test_reinvite_481_and_408_end(void **state)
     connect_ab(w);
     w->b.decline_reinvite = 481;
     outcome r = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 100);
     assert_int_equal(r.status, 481);
     assert_trans(&w->a, "Connected>Disconnected:SessionDoesNotExist:481");
@@ -525,7 +525,7 @@ static void test_reinvite_481_and_408_end(void **state)
     connect_ab(w);
     w->b.decline_reinvite = 408;
     outcome r2 = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 100);
     assert_int_equal(r2.status, 408);
     assert_trans(&w->a, "Connected>Disconnected:Timeout:408");
@@ -542,7 +542,7 @@ static void test_reinvite_timeout(void **state)
     outcome r = {0};
     r.n = w->n;
     uint64_t t0 = vnet_now(w->n);
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 40000);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.error, PARLEY_E_TIMEOUT);
@@ -559,7 +559,7 @@ static void test_bye_reinvite_crossing(void **state)
     world *w = *state;
     connect_ab(w);
     outcome r = {0}, t = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t), 0);
     vnet_run(w->n, 100);
     assert_int_equal(r.calls, 1);
@@ -580,7 +580,7 @@ static void test_lost_reinvite_ack(void **state)
     connect_ab(w);
     world_drop(w, A_ADDR, "ACK", 0, 1);
     outcome r = {0};
-    assert_int_equal(parley_session_renegotiate(w->a.s, NULL, 0, outcome_cb, &r), 0);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
     vnet_run(w->n, 3000);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.status, 200);

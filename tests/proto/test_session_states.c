@@ -630,9 +630,9 @@ static void test_connected_reinvite_no_change(void **state)
     outcome o = {0}, r1 = {0}, r2 = {0};
     parley_session *s = call(w, B_URI, &o);
     vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(s, NULL, 0, outcome_cb, &r1), 0);
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
     vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(w->b.s, NULL, 0, outcome_cb, &r2), 0);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r1.status, 200);
     assert_int_equal(r2.status, 200);

@@ -102,7 +102,7 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
     }
     case STEP_REINVITE:
-        rc = parley_session_renegotiate_sync(c->s, app->every, app->nevery, &r);
+        rc = parley_session_renegotiate_sync(c->s, 0, app->every, app->nevery, &r);
         return report(app, c, "reinvite", rc, r);
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};

@@ -303,11 +303,11 @@ int cmd_demo(int argc, char **argv)
     if ((err = step("INFO", err, r)))
         goto out;
     parley_sdp_neg_set_dir(alice_neg, -1, PARLEY_SDP_SENDONLY);
-    err = parley_session_renegotiate_sync(call, NULL, 0, &r);
+    err = parley_session_renegotiate_sync(call, 0, NULL, 0, &r);
     if ((err = step("hold (re-INVITE)", err, r)))
         goto out;
     parley_sdp_neg_set_dir(alice_neg, -1, PARLEY_SDP_SENDRECV);
-    err = parley_session_renegotiate_sync(call, NULL, 0, &r);
+    err = parley_session_renegotiate_sync(call, 0, NULL, 0, &r);
     if ((err = step("resume (re-INVITE)", err, r)))
         goto out;
     err = parley_session_terminate_sync(call, NULL, 0, &r);

@@ -137,7 +137,7 @@ static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg)
         if (c->neg && strcmp(cmd, "reinvite"))
             parley_sdp_neg_set_dir(c->neg, -1,
                                    cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
-        rc = parley_session_renegotiate(c->s, h, nh, cli_result_cb, x);
+        rc = parley_session_renegotiate(c->s, 0, h, nh, cli_result_cb, x);
     } else if (!strcmp(cmd, "refer")) {
         parley_address to = {arg ? arg : "", NULL};
         rc = parley_session_refer(c->s, &to, h, nh, cli_result_cb, x);

@@ -1,0 +1,254 @@
+/*
+ * UPDATE (RFC 3311): renegotiation without touching the INVITE state, in early and confirmed
+ * dialogs, and the session refresh of RFC 4028 when the peer allows it.
+ *
+ * Ours: an offer from get_offer (a refresh carries none), a 2xx brings the answer (set_answer),
+ * a 491 is retried once after the RFC 3261 §14.1 wait, 481 and 408 end the session.
+ * Theirs: an offer while ours is outstanding gets 491; while their re-INVITE's offer waits for
+ * our answer, 500 with Retry-After (§5.2); otherwise get_answer answers it in the 200 (488 on
+ * refusal); without a body it is a refresh.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/rand.h"
+#include "parley/error.h"
+#include "session/sess.h"
+#include "sip/print.h"
+
+/* The dialog an UPDATE goes in: the confirmed one, else (early) the one our offer/answer was
+ * done with. */
+static dlg *update_dialog(parley_session *s)
+{
+    if (s->dlg)
+        return s->dlg;
+    pl_list_each(pos, &s->early)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        if (s->answer_tag && !strcmp(d->remote_tag, s->answer_tag))
+            return d;
+    }
+    return NULL;
+}
+
+static int build_update(void *arg, const ep_attempt *a, sip_out *out)
+{
+    sess_op *op = arg;
+    parley_session *s = op->s;
+    dlg *d = update_dialog(s);
+    if (!d)
+        return PARLEY_E_STATE;
+    pl_buf contact, extra;
+    pl_buf_init(&contact, 128);
+    pl_buf_init(&extra, 256);
+    ep_print_contact(s->ep, &contact, a->listener, a->hostport); /* a target refresh */
+    sess_print_common(s, &extra, op->hdrs, op->nh);
+    sess_timer_print_request(s, &extra, false);
+    pl_buf_puts(&extra, "User-Agent: ");
+    pl_buf_puts(&extra, s->ep->user_agent);
+    pl_buf_puts(&extra, "\r\n");
+    dlg_req r = {
+        .method = "UPDATE",
+        .cseq = op->cseq,
+        .via = a->via,
+        .contact = pl_buf_str(&contact),
+        .extra_raw = pl_buf_str(&extra),
+        .content_type = op->body ? pl_str_c(op->ctype) : PL_STR_NULL,
+        .body = pl_str_make(op->body, op->len),
+    };
+    int rc = pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(d, &r, out)
+                                                      : PARLEY_E_NOMEM;
+    pl_buf_free(&contact);
+    pl_buf_free(&extra);
+    return rc;
+}
+
+static void on_update_response(void *arg, ep_sender *snd, sip_msg *m);
+static void on_update_fail(void *arg, ep_sender *snd, int err);
+static const ep_send_ops update_ops = {build_update, on_update_response, on_update_fail};
+
+static int send_update(parley_session *s, sess_op *op)
+{
+    dlg *d = update_dialog(s);
+    if (!d)
+        return PARLEY_E_STATE;
+    if (op->sender) {
+        ep_sender_release(op->sender);
+        op->sender = NULL;
+    }
+    op->cseq = ++d->local_cseq;
+    char hop[512];
+    dlg_next_hop(d, hop, sizeof(hop));
+    return ep_sender_start(s->ep, hop, &update_ops, op, &op->sender);
+}
+
+int sess_update_start(parley_session *s, sess_op *op)
+{
+    if (op->kind != OP_REFRESH) {
+        sess_body offer;
+        if (sess_get_offer(s, &offer) != 0)
+            return PARLEY_E_ABORTED;
+        if (!offer.data)
+            return PARLEY_E_STATE; /* an UPDATE for renegotiation carries an offer */
+        op->ctype = offer.ctype;
+        op->body = offer.data;
+        op->len = offer.len;
+        s->our_offer_pending = true;
+    }
+    op->method = "UPDATE";
+    s->upd = op;
+    s->upd_retried = false;
+    int rc = send_update(s, op);
+    if (rc) {
+        s->upd = NULL;
+        s->our_offer_pending = false;
+    }
+    return rc;
+}
+
+static void on_glare_timer(pl_timer *t, void *arg)
+{
+    (void)t;
+    parley_session *s = arg;
+    sess_op *op = s->upd;
+    if (!op)
+        return;
+    int rc = send_update(s, op);
+    if (rc)
+        sess_op_complete(op, rc, NULL);
+}
+
+static void update_done(parley_session *s, sess_op *op, int err, const sip_msg *m)
+{
+    bool refresh = op->kind == OP_REFRESH;
+    s->upd = NULL;
+    if (!refresh)
+        s->our_offer_pending = false;
+    sess_op_complete(op, err, m);
+    if (refresh)
+        sess_timer_refresh_done(s, !err && m && m->status < 300);
+}
+
+static void on_update_response(void *arg, ep_sender *snd, sip_msg *m)
+{
+    sess_op *op = arg;
+    parley_session *s = op->s;
+    (void)snd;
+    if (m->status < 200)
+        return;
+    parley_session_ref(s);
+    sess_note_peer(s, m);
+    if (m->status < 300) {
+        dlg *d = update_dialog(s);
+        if (d)
+            dlg_refresh_target(d, m);
+        if (op->kind != OP_REFRESH)
+            sess_set_answer(s, m);
+        sess_timer_on_response(s, m, false);
+        update_done(s, op, 0, m);
+    } else if (m->status == 491 && !s->upd_retried) {
+        /* glare (RFC 3311 §5.2): again after RFC 3261 §14.1's wait */
+        s->upd_retried = true;
+        uint64_t wait = s->incoming ? pl_rand_below(201) * 10 : 2100 + pl_rand_below(191) * 10;
+        pl_loop_timer_start(s->ep->loop, &s->upd_glare, wait, on_glare_timer, s);
+    } else if (m->status == 422 && sess_timer_on_422(s, m)) {
+        int rc = send_update(s, op); /* a larger interval (RFC 4028 §7.4) */
+        if (rc)
+            update_done(s, op, rc, NULL);
+    } else {
+        update_done(s, op, 0, m);
+        if (m->status == 481 && s->state != PARLEY_STATE_DISCONNECTED) {
+            sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
+        } else if (m->status == 408 && s->state == PARLEY_STATE_CONNECTED) {
+            sess_send_bye(s, NULL, 0, NULL);
+            sess_end(s, PARLEY_REASON_TIMEOUT, m);
+        }
+    }
+    parley_session_unref(s);
+}
+
+static void on_update_fail(void *arg, ep_sender *snd, int err)
+{
+    sess_op *op = arg;
+    parley_session *s = op->s;
+    (void)snd;
+    parley_session_ref(s);
+    update_done(s, op, err, NULL);
+    if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
+        sess_send_bye(s, NULL, 0, NULL);
+        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
+    }
+    parley_session_unref(s);
+}
+
+void sess_update_abort(parley_session *s)
+{
+    pl_loop_timer_stop(s->ep->loop, &s->upd_glare);
+}
+
+/* ---- theirs ---- */
+
+static void respond(parley_session *s, dlg *d, txn_server *t, int code, const sip_msg *req,
+                    pl_str extra, const sess_body *body)
+{
+    pl_buf b;
+    pl_buf_init(&b, 768 + (body ? body->len : 0));
+    txn_server_print_head(t, &b, (unsigned)code, PL_STR_NULL, pl_str_c(d->local_tag));
+    pl_buf_puts(&b, "Server: ");
+    pl_buf_puts(&b, s->ep->user_agent);
+    pl_buf_puts(&b, "\r\n");
+    if (code >= 200 && code < 300) {
+        const tp_rx *rx = txn_server_rx(t);
+        pl_buf_puts(&b, "Contact: ");
+        ep_print_contact_for(s->ep, &b, rx->proto, &rx->remote);
+        pl_buf_puts(&b, "\r\n");
+        sess_print_common(s, &b, NULL, 0);
+        sess_timer_print_response(s, req, &b);
+    }
+    pl_buf_put_str(&b, extra);
+    if (body && body->data)
+        sip_print_body(&b, pl_str_c(body->ctype), pl_str_make(body->data, body->len));
+    else
+        sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
+    if (pl_buf_ok(&b))
+        txn_server_respond(t, (unsigned)code, b.data, b.len);
+    pl_buf_free(&b);
+}
+
+void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
+{
+    parley_session_ref(s);
+    sess_note_peer(s, m);
+    bool offer = sess_msg_has_body(m);
+    if (sess_timer_check_request(s, m) == 422) {
+        pl_buf x;
+        pl_buf_init(&x, 32);
+        sess_timer_print_min_se(s, &x);
+        respond(s, d, t, 422, m, pl_buf_str(&x), NULL);
+        pl_buf_free(&x);
+    } else if (offer && s->our_offer_pending) {
+        respond(s, d, t, 491, m, PL_STR_NULL, NULL); /* offers crossed (§5.2) */
+    } else if (offer && s->rin && s->rin->had_offer && !s->rin->answered) {
+        char ra[40];
+        snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", (unsigned)pl_rand_below(11));
+        respond(s, d, t, 500, m, pl_str_c(ra), NULL); /* their re-INVITE's offer waits */
+    } else {
+        sess_body ans = {0};
+        int refused = offer ? sess_get_answer(s, m, &ans) : 0;
+        if (refused) {
+            respond(s, d, t, 488, m, PL_STR_NULL, NULL);
+        } else {
+            dlg_refresh_target(d, m); /* a target refresh (RFC 3311 §5.2) */
+            respond(s, d, t, 200, m, PL_STR_NULL, &ans);
+            if (s->state == PARLEY_STATE_CONNECTED)
+                sess_timer_start_uas(s, m);
+            sess_body_free(&ans);
+            if (s->cbs.on_update && !s->released)
+                s->cbs.on_update(s, m, offer, s->cbs_user);
+            if (s->st_interval && s->cbs.on_refresh && !s->released)
+                s->cbs.on_refresh(s, "UPDATE", 1, s->cbs_user);
+        }
+    }
+    parley_session_unref(s);
+}
