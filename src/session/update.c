@@ -221,6 +221,8 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
     parley_session_ref(s);
     sess_note_peer(s, m);
     bool offer = sess_msg_has_body(m);
+    /* one without a new offer is a session refresh (RFC 4028 §7) */
+    bool same = !offer || sess_same_desc(&s->remote_desc, m);
     if (sess_timer_check_request(s, m) == 422) {
         pl_buf x;
         pl_buf_init(&x, 32);
@@ -246,7 +248,7 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
             sess_body_free(&ans);
             if (s->cbs.on_update && !s->released)
                 s->cbs.on_update(s, m, offer, s->cbs_user);
-            if (s->st_interval && s->cbs.on_refresh && !s->released)
+            if (same && s->st_interval && s->cbs.on_refresh && !s->released)
                 s->cbs.on_refresh(s, "UPDATE", 1, s->cbs_user);
         }
     }

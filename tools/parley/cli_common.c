@@ -126,3 +126,48 @@ int cli_usage_error(const char *cmd, const char *what, const char *arg, const ch
         fprintf(stderr, "parley %s: %s\n%s", cmd, what, usage);
     return CLI_ERROR;
 }
+
+int cli_ext_option(cli_ext *x, int argc, char **argv, int *i, const char *cmd, const char *usage)
+{
+    const char *a = argv[*i];
+    bool rel = !strcmp(a, "--100rel"), st = !strcmp(a, "--session-timer"),
+         min = !strcmp(a, "--min-se");
+    if (!rel && !st && !min)
+        return 0;
+    const char *v = cli_arg(argc, argv, i, usage);
+    if (!v)
+        return -1;
+    if (rel) {
+        if (!strcmp(v, "none"))
+            x->rel100 = PARLEY_100REL_UNSUPPORTED;
+        else if (!strcmp(v, "supported"))
+            x->rel100 = PARLEY_100REL_SUPPORTED;
+        else if (!strcmp(v, "required"))
+            x->rel100 = PARLEY_100REL_REQUIRED;
+        else
+            return cli_usage_error(cmd, "--100rel takes none, supported or required", v,
+                                   usage) ? -1 : -1;
+        return 1;
+    }
+    char *end;
+    long n = strtol(v, &end, 10);
+    /* a session interval below 90 s is not allowed (RFC 4028 §4); 0 turns the timer off */
+    if (!*v || *end || n < 0 || n > 86400 || (n && n < 90)) {
+        cli_usage_error(cmd, "bad number of seconds (0, or 90 to 86400)", v, usage);
+        return -1;
+    }
+    if (st)
+        x->session_timer = (unsigned)n;
+    else
+        x->min_se = (unsigned)n;
+    return 1;
+}
+
+void cli_ext_apply(const cli_ext *x, parley_endpoint_config *cfg)
+{
+    cfg->rel100 = x->rel100 ? x->rel100 : PARLEY_100REL_SUPPORTED;
+    cfg->session_expires = x->session_timer;
+    cfg->min_se = x->min_se;
+    if (cfg->session_expires && cfg->min_se > cfg->session_expires)
+        cfg->session_expires = cfg->min_se;
+}

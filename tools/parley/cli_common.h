@@ -39,6 +39,19 @@ bool cli_uri_transport(const char *uri, char *out, size_t size);
 void cli_default_listen(const char *uri, const char *transport, const char *bind,
                         const char *listen[3]);
 
+/* --100rel none|supported|required, --session-timer SECONDS, --min-se SECONDS (listen, call) */
+typedef struct cli_ext {
+    parley_100rel rel100;
+    unsigned session_timer, min_se;
+} cli_ext;
+#define CLI_EXT_USAGE                                                                              \
+    "[--100rel none|supported|required] [--session-timer SECONDS] [--min-se SECONDS]"
+/* Takes argv[*i] when it is one of them (advancing past its value): 1 when taken, 0 when it is
+ * another option, -1 after printing the error and the usage. */
+int cli_ext_option(cli_ext *x, int argc, char **argv, int *i, const char *cmd, const char *usage);
+/* Puts them in the endpoint's configuration. */
+void cli_ext_apply(const cli_ext *x, parley_endpoint_config *cfg);
+
 /* The value of an option taking an argument; prints usage and returns NULL when missing. */
 const char *cli_arg(int argc, char **argv, int *i, const char *usage);
 

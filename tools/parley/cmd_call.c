@@ -2,7 +2,9 @@
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
  *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
- *                 [--ca FILE] [--insecure] [--quiet] [--trace] [--pcap FILE] [--ladder FILE.html]
+ *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
+ *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
+ *                 [--pcap FILE] [--ladder FILE.html]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
  * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
@@ -28,7 +30,8 @@ static const char usage[] =
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
     "                   [--info TEXT]... [--reinvite]... [--refer URI]... [--wait SECONDS]...\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
-    "                   [--quiet]\n"
+    "                   [--update] [--quiet]\n"
+    "                   " CLI_EXT_USAGE "\n"
     "                   " CLI_TRACE_USAGE "\n"
     "Places a call, runs the steps (--message, --info, --reinvite, --refer, --wait) in their\n"
     "order, hangs up, and prints one JSON line per event. Exit 0 when every step succeeded, 1\n"
@@ -102,7 +105,8 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
     }
     case STEP_REINVITE:
-        rc = parley_session_renegotiate_sync(c->s, 0, app->every, app->nevery, &r);
+        rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
+                                             app->every, app->nevery, &r);
         return report(app, c, "reinvite", rc, r);
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
@@ -263,6 +267,7 @@ int cmd_call(int argc, char **argv)
     size_t nsteps = 0;
     cli_headers hs = {0};
     cli_call *call = NULL;
+    cli_ext ext = {0};
     static cli_app app;
     cli_app_init(&app);
     int rc = CLI_ERROR;
@@ -273,9 +278,12 @@ int cmd_call(int argc, char **argv)
             fputs(usage, stdout);
             rc = CLI_OK;
             goto out;
-        } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "call", usage)) != 0) {
+        } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "call", usage)) != 0 ||
+                   (t = cli_ext_option(&ext, argc, argv, &i, "call", usage)) != 0) {
             if (t < 0)
                 goto out;
+        } else if (!strcmp(a, "--update")) {
+            app.use_update = true;
         } else if (!strcmp(a, "--no-offer")) {
             no_offer = true;
         } else if (!strcmp(a, "--reinvite")) {
@@ -377,6 +385,7 @@ int cmd_call(int argc, char **argv)
     if (insecure)
         cli_warn_insecure();
     cfg.on_trace = cli_tracer_wanted(&app.tracer) ? on_trace : NULL;
+    cli_ext_apply(&ext, &cfg);
     cfg.user = &app;
     int err = target ? parley_endpoint_create(&cfg, &app.ep) : PARLEY_E_NOMEM;
     if (!err)

@@ -1,11 +1,15 @@
 /*
  * parley listen [--bind ADDR]... [--user NAME]
- *               [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]
+ *               [--answer auto|ring:SECONDS|early:SECONDS|reject:CODE|redirect:URI[,URI...]|
+ *                         null-offer]
  *               [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]
- *               [--insecure] [--accept TYPE]... [--trace] [--pcap FILE] [--ladder FILE.html]
+ *               [--insecure] [--accept TYPE]... [--100rel none|supported|required]
+ *               [--session-timer SECONDS] [--min-se SECONDS] [--trace] [--pcap FILE]
+ *               [--ladder FILE.html]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
- *   message TEXT | info TEXT | header NAME: VALUE | reinvite | hold | resume | refer URI | bye
+ *   message TEXT | info TEXT | header NAME: VALUE | reinvite | update | hold | resume |
+ *   refer URI | bye
  * SIGINT or SIGTERM end it cleanly (exit 0), after writing the --pcap and --ladder files.
  */
 #include <pthread.h>
@@ -23,13 +27,18 @@
 
 static const char usage[] =
     "usage: parley listen [--bind ADDR]... [--user NAME]\n"
-    "         [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]\n"
+    "         [--answer auto|ring:SECONDS|early:SECONDS|reject:CODE|redirect:URI[,URI...]|\n"
+    "                   null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]\n"
-    "         [--insecure] [--accept TYPE]... " CLI_TRACE_USAGE "\n"
+    "         [--insecure] [--accept TYPE]...\n"
+    "         " CLI_EXT_USAGE "\n"
+    "         " CLI_TRACE_USAGE "\n"
     "Answers sessions and page-mode messages, prints one JSON line per event, and reads\n"
-    "commands on standard input (message TEXT, info TEXT, header NAME: VALUE, reinvite, hold,\n"
-    "resume, refer URI, bye). ADDR is udp:HOST:PORT, tcp:HOST:PORT or tls:HOST:PORT (default\n"
-    "udp:127.0.0.1:5070). Runs until SIGINT or SIGTERM (exit 0).\n";
+    "commands on standard input (message TEXT, info TEXT, header NAME: VALUE, reinvite,\n"
+    "update, hold, resume, refer URI, bye). ADDR is udp:HOST:PORT, tcp:HOST:PORT or\n"
+    "tls:HOST:PORT (default udp:127.0.0.1:5070). --answer early:S sends 183 with the SDP\n"
+    "answer (reliably when the caller supports 100rel), then 200 after S seconds. Runs until\n"
+    "SIGINT or SIGTERM (exit 0).\n";
 
 static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
@@ -65,12 +74,14 @@ static int parse_answer(cli_app *app, const char *v)
         app->answer = ANSWER_AUTO;
     } else if (!strcmp(v, "null-offer")) {
         app->answer = ANSWER_NULL_OFFER;
-    } else if (!strncmp(v, "ring:", 5)) {
+    } else if (!strncmp(v, "ring:", 5) || !strncmp(v, "early:", 6)) {
+        bool early = v[0] == 'e';
+        const char *n = v + (early ? 6 : 5);
         char *end;
-        long secs = strtol(v + 5, &end, 10);
-        if (!v[5] || *end || secs < 0 || secs > 86400)
+        long secs = strtol(n, &end, 10);
+        if (!*n || *end || secs < 0 || secs > 86400)
             return -1;
-        app->answer = ANSWER_RING;
+        app->answer = early ? ANSWER_EARLY : ANSWER_RING;
         app->ring_secs = (unsigned)secs;
     } else if (!strncmp(v, "reject:", 7)) {
         char *end;
@@ -133,11 +144,13 @@ static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg)
         parley_content body = {NULL, arg ? arg : "", arg ? strlen(arg) : 0};
         rc = parley_session_send_message(c->s, cmd[0] == 'm' ? PARLEY_MSG_MESSAGE : PARLEY_MSG_INFO,
                                          &body, h, nh, cli_result_cb, x);
-    } else if (!strcmp(cmd, "reinvite") || !strcmp(cmd, "hold") || !strcmp(cmd, "resume")) {
-        if (c->neg && strcmp(cmd, "reinvite"))
+    } else if (!strcmp(cmd, "reinvite") || !strcmp(cmd, "hold") || !strcmp(cmd, "resume") ||
+               !strcmp(cmd, "update")) {
+        if (c->neg && (cmd[0] == 'h' || !strcmp(cmd, "resume")))
             parley_sdp_neg_set_dir(c->neg, -1,
                                    cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
-        rc = parley_session_renegotiate(c->s, 0, h, nh, cli_result_cb, x);
+        unsigned flags = cmd[0] == 'u' ? PARLEY_RENEGOTIATE_UPDATE : 0;
+        rc = parley_session_renegotiate(c->s, flags, h, nh, cli_result_cb, x);
     } else if (!strcmp(cmd, "refer")) {
         parley_address to = {arg ? arg : "", NULL};
         rc = parley_session_refer(c->s, &to, h, nh, cli_result_cb, x);
@@ -180,6 +193,7 @@ int cmd_listen(int argc, char **argv)
     cli_list binds = {0}, accept = {0};
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
     bool insecure = false;
+    cli_ext ext = {0};
     static cli_app app;
     cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
@@ -188,7 +202,8 @@ int cmd_listen(int argc, char **argv)
         if (cli_is_help(a)) {
             fputs(usage, stdout);
             return CLI_OK;
-        } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "listen", usage)) != 0) {
+        } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "listen", usage)) != 0 ||
+                   (t = cli_ext_option(&ext, argc, argv, &i, "listen", usage)) != 0) {
             if (t < 0)
                 return CLI_ERROR;
         } else if (!strcmp(a, "--bind") || !strcmp(a, "--accept")) {
@@ -259,6 +274,7 @@ int cmd_listen(int argc, char **argv)
     cfg.accept_types = accept.n ? accept.items : NULL;
     cfg.on_message = on_message;
     cfg.on_trace = cli_tracer_wanted(&app.tracer) ? on_trace : NULL;
+    cli_ext_apply(&ext, &cfg);
     cfg.user = &app;
     int err = parley_endpoint_create(&cfg, &app.ep);
     if (!err)

@@ -20,6 +20,10 @@ static bool protocol_header(const sip_hdr *h)
     case SIP_H_CONTENT_ENCODING:
     case SIP_H_DATE:
     case SIP_H_TIMESTAMP:
+    case SIP_H_SESSION_EXPIRES:
+    case SIP_H_MIN_SE:
+    case SIP_H_RSEQ:
+    case SIP_H_RACK:
         return true;
     default:
         return sip_header_restricted(h->name);

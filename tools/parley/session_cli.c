@@ -479,6 +479,67 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
     pl_buf_free(&b);
 }
 
+static void on_early_media(parley_session *s, const parley_early_media *em, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (quiet(c))
+        return;
+    pl_buf b;
+    pl_buf_init(&b, 192);
+    start_event(&b, "early_media", c);
+    pl_buf_puts(&b, ",\"to_tag\":");
+    json_cstr(&b, em->to_tag);
+    pl_buf_printf(&b, ",\"status\":%d,\"reliable\":%s}", em->status,
+                  em->reliable ? "true" : "false");
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
+static void on_prack(parley_session *s, const parley_msg *prack, uint32_t rseq, void *user)
+{
+    (void)s, (void)prack;
+    cli_call *c = user;
+    if (quiet(c))
+        return;
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    start_event(&b, "prack", c);
+    pl_buf_printf(&b, ",\"rseq\":%u}", (unsigned)rseq);
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
+static void on_update(parley_session *s, const parley_msg *req, int offer, void *user)
+{
+    (void)s, (void)req;
+    cli_call *c = user;
+    if (quiet(c))
+        return;
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    start_event(&b, "update", c);
+    pl_buf_printf(&b, ",\"offer\":%s}", offer ? "true" : "false");
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
+static void on_refresh(parley_session *s, const char *method, int remote, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (quiet(c))
+        return;
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    start_event(&b, "refresh", c);
+    pl_buf_puts(&b, ",\"method\":");
+    json_cstr(&b, method);
+    pl_buf_printf(&b, ",\"by\":\"%s\"}", remote ? "remote" : "local");
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
 static const parley_session_cbs cli_cbs = {
     .on_state = on_state,
     .on_message = on_message,
@@ -490,6 +551,10 @@ static const parley_session_cbs cli_cbs = {
     .on_participant_changed = on_participant,
     .on_reinvite = on_reinvite,
     .on_released = on_released,
+    .on_early_media = on_early_media,
+    .on_prack = on_prack,
+    .on_update = on_update,
+    .on_refresh = on_refresh,
 };
 
 /* ---- offer/answer through the negotiator, with the CLI's options ---- */
@@ -637,6 +702,7 @@ static bool not_incoming(cli_call *c)
 static void *ring_thread(void *arg)
 {
     ring_job *j = arg;
+    /* (--answer early: the 183 with early media went first; ring:S a 180) */
     /* answer after the ring time unless the caller gave up first */
     if (!cli_wait(j->app, not_incoming, j->c, (long)j->app->ring_secs * 1000) && !j->app->stopping)
         parley_session_participate(j->c->s, NULL, 0, NULL, NULL);
@@ -690,8 +756,13 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
             parley_session_reject(s, 500, NULL, NULL, 0);
         break;
     }
+    case ANSWER_EARLY:
     case ANSWER_RING: {
-        parley_session_provisional(s, 180, NULL, NULL, 0, 0);
+        if (app->answer == ANSWER_EARLY)
+            parley_session_provisional(s, 183, "Session Progress", NULL, 0,
+                                       PARLEY_PROV_EARLY_MEDIA);
+        else
+            parley_session_provisional(s, 180, NULL, NULL, 0, 0);
         ring_job *j = calloc(1, sizeof(*j));
         pthread_t th;
         if (j) {

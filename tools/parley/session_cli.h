@@ -34,7 +34,7 @@ typedef struct cli_call {
     struct cli_call *next;
 } cli_call;
 
-enum { ANSWER_AUTO, ANSWER_RING, ANSWER_REJECT, ANSWER_REDIRECT, ANSWER_NULL_OFFER };
+enum { ANSWER_AUTO, ANSWER_RING, ANSWER_REJECT, ANSWER_REDIRECT, ANSWER_NULL_OFFER, ANSWER_EARLY };
 
 struct cli_app {
     parley_endpoint *ep;
@@ -56,6 +56,8 @@ struct cli_app {
     /* parley call: headers on every request */
     const parley_header *every;
     size_t nevery;
+    /* both: renegotiate by UPDATE (parley call --update) */
+    bool use_update;
 };
 
 void cli_app_init(cli_app *app);
