@@ -537,8 +537,13 @@ static void response_on_loop(sess_call *c)
         return;
     }
     if (a->fn == provisional_work && (a->flags & PARLEY_PROV_EARLY_MEDIA) && s->has_oa &&
-        !sess_msg_has_body(s->inv_req)) {
-        c->rc = PARLEY_E_UNSUPPORTED; /* an offer in an unreliable 1xx needs 100rel */
+        !sess_msg_has_body(s->inv_req) && !sess_uas_reliable(s, a->flags)) {
+        c->rc = PARLEY_E_UNSUPPORTED; /* an offer in a 1xx needs 100rel (RFC 3262 §5) */
+        return;
+    }
+    if (a->fn == provisional_work && (a->flags & PARLEY_PROV_RELIABLE) &&
+        !sess_uas_reliable(s, a->flags)) {
+        c->rc = PARLEY_E_UNSUPPORTED; /* the caller does not support 100rel, or we do not */
         return;
     }
     c->rc = 0;

@@ -72,9 +72,25 @@ const char *party_hlog_str(const party *p, char *buf, size_t size)
     return buf;
 }
 
+const char *party_xlog_str(const party *p, char *buf, size_t size)
+{
+    return join((char(*)[96])p->xlog, p->nxlog, buf, size);
+}
+
+static void xlog(party *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void xlog(party *p, const char *fmt, ...)
+{
+    if (p->nxlog >= PARTY_TRANS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->xlog[p->nxlog++], sizeof(p->xlog[0]), fmt, ap);
+    va_end(ap);
+}
+
 void party_clear(party *p)
 {
-    p->nlog = p->ntrans = p->nhlog = p->nstates = 0;
+    p->nlog = p->ntrans = p->nhlog = p->nstates = p->nxlog = 0;
     p->messages = p->provisionals = p->accepted = p->completed = p->remote_ends = 0;
     p->reinvites = p->refers = p->participant_changes = p->redirecting_calls = 0;
 }
@@ -426,6 +442,39 @@ static parley_redirect_action on_redirecting(parley_session *s, parley_redirect 
     return act;
 }
 
+static void on_early_media(parley_session *s, const parley_early_media *em, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "early_media");
+    snprintf(p->last_early, sizeof(p->last_early), "%.*s", (int)em->content->len,
+             (const char *)em->content->body);
+    xlog(p, "early_media:%d:%s:%s:%s", em->status, em->to_tag, em->reliable ? "rel" : "unrel",
+         em->is_offer ? "offer" : "answer");
+}
+
+static void on_prack(parley_session *s, const parley_msg *prack, uint32_t rseq, void *user)
+{
+    (void)prack, (void)rseq;
+    party *p = user;
+    check_alive(p, s, "prack");
+    xlog(p, "prack");
+}
+
+static void on_update(parley_session *s, const parley_msg *req, int offer, void *user)
+{
+    (void)req;
+    party *p = user;
+    check_alive(p, s, "update");
+    xlog(p, "update:%s", offer ? "offer" : "nooffer");
+}
+
+static void on_refresh(parley_session *s, const char *method, int remote, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "refresh");
+    xlog(p, "refresh:%s:%s", method, remote ? "remote" : "local");
+}
+
 static const parley_session_cbs cbs = {
     .on_state = on_state,
     .on_message = on_message,
@@ -439,6 +488,10 @@ static const parley_session_cbs cbs = {
     .on_participant_changed = on_participant,
     .on_reinvite = on_reinvite,
     .on_released = on_released,
+    .on_early_media = on_early_media,
+    .on_prack = on_prack,
+    .on_update = on_update,
+    .on_refresh = on_refresh,
 };
 
 void party_attach(party *p, parley_session *s)

@@ -3,11 +3,13 @@
  * offer/answer implementation (text bodies "offer-<name>-N" / "answer-to:<offer>"), so that
  * protocol tests can assert what each side saw, in order.
  *
- * Three logs, each in the order things happened:
+ * Four logs, each in the order things happened:
  *   log    every callback ("get_offer", "state:Connecting:None", "accepted", ...)
  *   trans  every state change as "Prev>Now:Reason:trigger", the trigger being the method of the
  *          request or the status of the response that caused it, or "-" for none
  *   hlog   "event:value" for every message handed to a callback that carried an X-Test header
+ *   xlog   the extension events: "early_media:183:TAG:rel|unrel:offer|answer", "prack",
+ *          "update:offer|nooffer", "refresh:METHOD:local|remote"
  *
  * Also helpers for scripted peers (sp_*): read headers from logged packets, answer a request,
  * inject a message with its Content-Length computed.
@@ -86,6 +88,8 @@ struct party {
     int ntrans;
     char hlog[PARTY_TRANS][128];
     int nhlog;
+    char xlog[PARTY_TRANS][96];
+    int nxlog;
     parley_state states[16];
     parley_reason reasons[16];
     int nstates;
@@ -93,6 +97,7 @@ struct party {
     int rc_ack_send, rc_ready, rc_accept;
     char last_offer_seen[128];
     char last_answer_seen[128];
+    char last_early[128]; /* the body of the last early media event */
     char last_message[256];
     char last_message_type[32];
     parley_msg_type last_type; /* parley_request_type of the last one */
@@ -169,6 +174,7 @@ void party_release(party *p);
 const char *party_log_str(const party *p, char *buf, size_t size);
 const char *party_trans_str(const party *p, char *buf, size_t size);
 const char *party_hlog_str(const party *p, char *buf, size_t size);
+const char *party_xlog_str(const party *p, char *buf, size_t size);
 /* Forgets what was logged and counted so far (behaviour stays). */
 void party_clear(party *p);
 
@@ -230,5 +236,6 @@ vnet_action drop_rule(void *arg, const vnet_packet *p, unsigned index);
 #define assert_log(p, expected)   PARTY_ASSERT_STR(party_log_str, p, expected)
 #define assert_trans(p, expected) PARTY_ASSERT_STR(party_trans_str, p, expected)
 #define assert_hlog(p, expected)  PARTY_ASSERT_STR(party_hlog_str, p, expected)
+#define assert_xlog(p, expected)  PARTY_ASSERT_STR(party_xlog_str, p, expected)
 
 #endif

@@ -237,12 +237,14 @@ static void test_reinvite_without_callback_accepted(void **state)
     assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
 }
 
-/* Early media needs an offer in the INVITE (an offer in an unreliable 1xx needs 100rel); an
- * offer the callee refuses for early media cannot be answered by a 200 either: 488. */
+/* Early media without an offer in the INVITE needs 100rel (an offer in an unreliable 1xx is
+ * not allowed); an offer the callee refuses for early media cannot be answered by a 200
+ * either: 488. */
 static void test_early_media_refusals(void **state)
 {
     world *w = *state;
     w->a.null_offer = 1;
+    w->a.rel100 = PARLEY_100REL_UNSUPPORTED;
     outcome o = {0};
     world_call(w, B_URI, &o);
     vnet_run(w->n, 10);

@@ -1,0 +1,607 @@
+/*
+ * Session timers (RFC 4028), reliable provisional responses (RFC 3262), UPDATE (RFC 3311) and
+ * early media per fork, on the virtual network and clock: an 1800 s session timer runs in
+ * milliseconds of test time.
+ */
+#include "test_util.h"
+
+#include "world.h"
+
+/* a, b, c and the scripted peer P */
+static int setup(void **state)
+{
+    static const char *const peers[] = {P_ADDR, NULL};
+    *state = world_new(3, NULL, peers);
+    return 0;
+}
+
+/* B's endpoint without 100rel, then one that requires it */
+static int setup_b_no_100rel(void **state)
+{
+    static const char *const peers[] = {P_ADDR, NULL};
+    parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
+    cb.rel100 = PARLEY_100REL_UNSUPPORTED;
+    const parley_endpoint_config *cfg[3] = {NULL, &cb, NULL};
+    *state = world_new(3, cfg, peers);
+    return 0;
+}
+
+static int setup_b_requires_100rel(void **state)
+{
+    static const char *const peers[] = {P_ADDR, NULL};
+    parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
+    cb.rel100 = PARLEY_100REL_REQUIRED;
+    const parley_endpoint_config *cfg[3] = {NULL, &cb, NULL};
+    *state = world_new(3, cfg, peers);
+    return 0;
+}
+
+/* ---- session timers ---- */
+
+/* A asks for 1800 s; B takes it and leaves the refreshes to A (refresher=uac, Require:
+ * timer); A refreshes every 900 s by UPDATE (B allows it), without asking its application. */
+static void test_timer_refresh_by_update(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 1800;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    assert_string_equal(hdr(inv, "Session-Expires"), "1800");
+    assert_string_equal(hdr(inv, "Min-SE"), "90");
+    assert_non_null(strstr(hdr(inv, "Supported"), "timer"));
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    assert_string_equal(hdr(ok, "Session-Expires"), "1800;refresher=uac");
+    assert_string_equal(hdr(ok, "Require"), "timer");
+    unsigned iv = 0;
+    int we = -1;
+    assert_int_equal(parley_session_timer(w->a.s, &iv, &we), 0);
+    assert_int_equal(iv, 1800);
+    assert_int_equal(we, 1);
+    assert_int_equal(parley_session_timer(w->b.s, &iv, &we), 0);
+    assert_int_equal(we, 0);
+    assert_true(parley_session_update_allowed(w->a.s));
+    party_clear(&w->a);
+    party_clear(&w->b);
+    size_t before = vnet_count(w->n);
+    vnet_run(w->n, 899000);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "UPDATE"), 0);
+    vnet_run(w->n, 2000);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "UPDATE"), 1);
+    const vnet_packet *upd = sp_last(w->n, B_ADDR, "UPDATE");
+    assert_string_equal(hdr(upd, "Session-Expires"), "1800;refresher=uac");
+    assert_string_equal(sp_body(upd), ""); /* a refresh carries no offer */
+    assert_string_equal(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 200"), "Session-Expires"),
+                        "1800;refresher=uac");
+    /* three hours on: refreshed every 900 s, the session stands, nobody asked the apps */
+    vnet_run(w->n, 3 * 3600 * 1000);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "UPDATE"), 13);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    assert_log(&w->a, "");
+    assert_log(&w->b, "");
+    assert_int_equal(w->a.nxlog, 13);
+    assert_string_equal(w->a.xlog[0], "refresh:UPDATE:local");
+    assert_string_equal(w->b.xlog[0], "update:nooffer");
+    assert_string_equal(w->b.xlog[1], "refresh:UPDATE:remote");
+}
+
+/* A peer without UPDATE: the refresh is a re-INVITE repeating our description unchanged; the
+ * application is asked for nothing (no get_offer, no set_answer). */
+static void test_timer_refresh_by_reinvite(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 90;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
+             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
+             "Session-Expires: 90;refresher=uac\r\n",
+             "answer-p-1");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    assert_false(parley_session_update_allowed(w->a.s));
+    party_clear(&w->a);
+    size_t before = vnet_count(w->n);
+    vnet_run(w->n, 45000);
+    const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    assert_non_null(re);
+    assert_string_equal(sp_body(re), "offer-a-1"); /* the description in force, again */
+    assert_string_equal(hdr(re, "Session-Expires"), "90;refresher=uac");
+    sp_reply(w->n, P_ADDR, re, 200, "OK", NULL,
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n"
+             "Session-Expires: 90;refresher=uac\r\n",
+             "answer-p-1");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "ACK"), 1);
+    assert_log(&w->a, "");
+    assert_xlog(&w->a, "refresh:INVITE:local");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+}
+
+/* The callee adds a session timer the caller did not ask for (it supports it) and refreshes
+ * itself (refresher=uas); the caller, not refreshing, keeps the session while refreshes come. */
+static void test_timer_uas_refresher(void **state)
+{
+    world *w = *state;
+    w->b.session_expires = 600;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Session-Expires"), "");
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    assert_string_equal(hdr(ok, "Session-Expires"), "600;refresher=uas");
+    assert_string_equal(hdr(ok, "Require"), "");
+    int we = -1;
+    assert_int_equal(parley_session_timer(w->b.s, NULL, &we), 0);
+    assert_int_equal(we, 1);
+    assert_int_equal(parley_session_timer(w->a.s, NULL, &we), 0);
+    assert_int_equal(we, 0);
+    vnet_run(w->n, 3600 * 1000 + 100);
+    assert_int_equal(sp_count(w->n, A_ADDR, "UPDATE"), 12); /* every 300 s, from B */
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+}
+
+/* 422 Session Interval Too Small (B's endpoint wants at least 1000 s: an INVITE is checked
+ * before any session exists): one retry with the Min-SE it asks for. */
+static int setup_b_min_se(void **state)
+{
+    static const char *const peers[] = {P_ADDR, NULL};
+    parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
+    cb.min_se = 1000;
+    const parley_endpoint_config *cfg[3] = {NULL, &cb, NULL};
+    *state = world_new(3, cfg, peers);
+    return 0;
+}
+
+static void test_timer_422_retry(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 300;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 30);
+    const vnet_packet *r422 = vnet_find(w->n, A_ADDR, "SIP/2.0 422", 0);
+    assert_non_null(r422);
+    assert_string_equal(hdr(r422, "Min-SE"), "1000");
+    const vnet_packet *inv2 = vnet_find(w->n, B_ADDR, "INVITE", 1);
+    assert_non_null(inv2);
+    assert_string_equal(hdr(inv2, "Session-Expires"), "1000");
+    assert_string_equal(hdr(inv2, "Min-SE"), "1000");
+    assert_string_equal(hdr(inv2, "CSeq"), "2 INVITE");
+    assert_int_equal(o.status, 200);
+    unsigned iv = 0;
+    assert_int_equal(parley_session_timer(w->a.s, &iv, NULL), 0);
+    assert_int_equal(iv, 1000);
+}
+
+/* The refresher stops refreshing: the other side sends BYE at interval - min(32, interval/3)
+ * and the session ends SessionTimerExpired. */
+static void test_timer_expires(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 120;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n"
+             "Session-Expires: 120;refresher=uas\r\n",
+             "answer-p-1");
+    vnet_run(w->n, 5);
+    uint64_t at = vnet_now(w->n);
+    vnet_run(w->n, 87000);
+    assert_null(sp_last(w->n, P_ADDR, "BYE"));
+    vnet_run(w->n, 2000);
+    const vnet_packet *bye = vnet_find(w->n, P_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    if (!(bye->sent_at - at >= 87990 && bye->sent_at - at <= 88010))
+        fail_msg("BYE %llu ms after the 200", (unsigned long long)(bye->sent_at - at));
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+    assert_int_equal(w->a.reasons[w->a.nstates - 1], PARLEY_REASON_SESSION_TIMER_EXPIRED);
+}
+
+/* A refresh re-INVITE that meets 491 waits and tries again (RFC 3261 §14.1); one that meets
+ * 481 ends the session. */
+static void test_timer_refresh_491_then_481(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 90;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
+             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
+             "Session-Expires: 90;refresher=uac\r\n",
+             "answer-p-1");
+    vnet_run(w->n, 45005);
+    const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    assert_non_null(re);
+    sp_reply(w->n, P_ADDR, re, 491, "Request Pending", NULL, NULL, NULL);
+    vnet_run(w->n, 5000);
+    const vnet_packet *again = vnet_find(w->n, P_ADDR, "INVITE", 2);
+    assert_non_null(again);
+    assert_string_equal(sp_body(again), "offer-a-1");
+    sp_reply(w->n, P_ADDR, again, 481, "Call/Transaction Does Not Exist", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+}
+
+/* The first refresh UPDATE is lost: its transaction sends it again; nothing else changes. */
+static void test_timer_refresh_lost_once(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 90;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    world_drop(w, A_ADDR, "UPDATE", 0, 1);
+    vnet_run(w->n, 46000);
+    assert_int_equal(sp_count(w->n, B_ADDR, "UPDATE"), 1);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "UPDATE"), 2);
+    vnet_run(w->n, 600000);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+}
+
+/* ---- reliable provisional responses ---- */
+
+/* Offer in the INVITE, answer in a reliable 183 (Require: 100rel, RSeq), PRACK (RAck), its
+ * 200; the callee's 200 waits for the PRACK and repeats no SDP. */
+static void test_100rel_answer_in_183(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
+    assert_non_null(p183);
+    assert_string_equal(hdr(p183, "Require"), "100rel");
+    assert_string_not_equal(hdr(p183, "RSeq"), "");
+    assert_string_equal(sp_body(p183), "answer-to:offer-a-1");
+    const vnet_packet *prack = vnet_find(w->n, B_ADDR, "PRACK", 0);
+    assert_non_null(prack);
+    char rack[64];
+    snprintf(rack, sizeof(rack), "%s 1 INVITE", hdr(p183, "RSeq"));
+    assert_string_equal(hdr(prack, "RAck"), rack);
+    assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)); /* the PRACK's */
+    assert_int_equal(w->a.nxlog, 1);
+    assert_int_equal(strncmp(w->a.xlog[0], "early_media:183:", 16), 0);
+    assert_non_null(strstr(w->a.xlog[0], ":rel:answer"));
+    assert_xlog(&w->b, "prack");
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_string_equal(hdr(ok, "CSeq"), "1 INVITE");
+    assert_string_equal(sp_body(ok), ""); /* the answer went reliably: not repeated */
+    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+}
+
+/* No offer in the INVITE: the callee's offer rides in a reliable 183, the answer in the
+ * PRACK; the 200 and the ACK carry nothing. */
+static void test_100rel_offer_in_183(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
+    assert_string_equal(sp_body(p183), "offer-b-1");
+    const vnet_packet *prack = vnet_find(w->n, B_ADDR, "PRACK", 0);
+    assert_string_equal(sp_body(prack), "answer-to:offer-b-1");
+    assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "");
+    assert_string_equal(sp_body(vnet_find(w->n, B_ADDR, "ACK", 0)), "");
+    char x[512];
+    party_xlog_str(&w->a, x, sizeof(x));
+    assert_non_null(strstr(x, ":rel:offer"));
+    assert_int_equal(party_index(&w->a, "offer_in_response", 0), -1);
+}
+
+/* The PRACK is lost: the 183 comes again (T1), the PRACK's transaction sends it again; the 200
+ * the callee asked for meanwhile waits for it. */
+static void test_100rel_prack_lost_200_waits(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    world_drop(w, A_ADDR, "PRACK", 0, 1);
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 100);
+    assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)); /* held for the PRACK */
+    vnet_run(w->n, 1000);
+    assert_true(sp_count(w->n, A_ADDR, "SIP/2.0 183") >= 2);
+    const vnet_packet *prack = vnet_find(w->n, B_ADDR, "PRACK", 0);
+    assert_non_null(prack);
+    assert_int_equal(o.status, 200);
+    /* the 200 to the INVITE left after the PRACK arrived */
+    for (size_t i = 0; i < vnet_count(w->n); i++) {
+        const vnet_packet *p = vnet_get(w->n, i);
+        if (!strcmp(p->first_line, "SIP/2.0 200 OK") && !strcmp(hdr(p, "CSeq"), "1 INVITE")) {
+            assert_true(p->sent_at >= prack->deliver_at);
+            break;
+        }
+    }
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
+/* A caller that never PRACKs: the 183 is retransmitted (T1 doubling) for 64*T1, then the
+ * INVITE gets 504 and the session ends. */
+static void test_100rel_no_prack_504(void **state)
+{
+    world *w = *state;
+    w->a.on_incoming = PARTY_RING_EARLY;
+    sp_send(w->n, P_ADDR, A_ADDR,
+            "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+            ";branch=z9hG4bKnp\r\nFrom: <" P_URI ">;tag=np\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
+            "Call-ID: np@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
+            "Supported: 100rel\r\nContent-Type: application/x-test\r\n",
+            "offer-p");
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 183"), 1);
+    vnet_run(w->n, 31600);
+    /* again after 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s (T1 doubling) */
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 183"), 7);
+    assert_null(vnet_find(w->n, P_ADDR, "SIP/2.0 504", 0));
+    vnet_run(w->n, 500);
+    assert_non_null(vnet_find(w->n, P_ADDR, "SIP/2.0 504", 0));
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+}
+
+/* A PRACK that matches no reliable 1xx gets 481; the right one 200. */
+static void test_prack_481(void **state)
+{
+    world *w = *state;
+    w->a.on_incoming = PARTY_RING_EARLY;
+    sp_send(w->n, P_ADDR, A_ADDR,
+            "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+            ";branch=z9hG4bKpr\r\nFrom: <" P_URI ">;tag=pr\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
+            "Call-ID: pr@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
+            "Supported: 100rel\r\nContent-Type: application/x-test\r\n",
+            "offer-p");
+    vnet_run(w->n, 10);
+    const vnet_packet *p183 = vnet_find(w->n, P_ADDR, "SIP/2.0 183", 0);
+    unsigned rseq = (unsigned)atoi(hdr(p183, "RSeq"));
+    char head[1024];
+    for (int i = 0; i < 2; i++) {
+        snprintf(head, sizeof(head),
+                 "PRACK sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKpk%d\r\nFrom: <" P_URI ">;tag=pr\r\nTo: %s\r\nCall-ID: pr@p\r\n"
+                 "CSeq: %d PRACK\r\nRAck: %u 1 INVITE\r\nMax-Forwards: 70\r\n",
+                 i, hdr(p183, "To"), 2 + i, i == 0 ? rseq + 5 : rseq);
+        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+        vnet_run(w->n, 5);
+    }
+    assert_non_null(vnet_find(w->n, P_ADDR, "SIP/2.0 481", 0));
+    assert_string_equal(hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "CSeq"), "3 PRACK");
+    assert_xlog(&w->a, "prack");
+}
+
+/* UAC: a reliable 1xx is taken once and in order (RFC 3262 §4): a retransmission is ignored,
+ * one that skips an RSeq too. */
+static void test_100rel_rseq_order(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    assert_non_null(strstr(hdr(inv, "Supported"), "100rel"));
+    const char *rel = "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: %u\r\n";
+    char extra[256];
+    unsigned seq[] = {10, 10, 12, 11};
+    for (int i = 0; i < 4; i++) {
+        snprintf(extra, sizeof(extra), rel, seq[i]);
+        sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "p1", extra, NULL);
+        vnet_run(w->n, 5);
+    }
+    assert_int_equal(sp_count(w->n, P_ADDR, "PRACK"), 2);
+    assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "PRACK", 0), "RAck"), "10 1 INVITE");
+    assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "PRACK", 1), "RAck"), "11 1 INVITE");
+    assert_int_equal(w->a.provisionals, 2);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, inv, 487, "Request Terminated", "p1", NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.calls, 1);
+}
+
+/* Policies: a caller requiring 100rel gets 420 from a callee without it; a callee requiring
+ * it answers 421 to a caller without it. */
+static void test_100rel_required_vs_none(void **state)
+{
+    world *w = *state;
+    w->a.rel100 = PARLEY_100REL_REQUIRED;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Require"), "100rel");
+    assert_int_equal(o.status, 420);
+    assert_string_equal(hdr(vnet_find(w->n, A_ADDR, "SIP/2.0 420", 0), "Unsupported"), "100rel");
+}
+
+static void test_100rel_421(void **state)
+{
+    world *w = *state;
+    w->a.rel100 = PARLEY_100REL_UNSUPPORTED;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    assert_null(strstr(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Supported"), "100rel"));
+    assert_int_equal(o.status, 421);
+    assert_string_equal(hdr(vnet_find(w->n, A_ADDR, "SIP/2.0 421", 0), "Require"), "100rel");
+}
+
+/* ---- early media per fork ---- */
+
+static void test_early_media_per_fork(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    const char *ct = "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n";
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1", ct, "answer-f1");
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f2", ct, "answer-f2");
+    vnet_run(w->n, 5);
+    assert_xlog(&w->a, "early_media:183:f1:unrel:answer|early_media:183:f2:unrel:answer");
+    assert_string_equal(w->a.last_early, "answer-f2");
+    assert_string_equal(w->a.last_answer_seen, "answer-f1"); /* the first, until a 2xx */
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2", ct, "answer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(w->a.last_answer_seen, "answer-f2"); /* the fork that answered */
+}
+
+/* ---- UPDATE ---- */
+
+static void test_update_confirmed(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    size_t before = vnet_count(w->n);
+    outcome r = {0};
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(r.status, 200);
+    const vnet_packet *upd = sp_last(w->n, B_ADDR, "UPDATE");
+    assert_string_equal(sp_body(upd), "offer-a-2");
+    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "answer-to:offer-a-2");
+    assert_log(&w->a, "get_offer|set_answer");
+    assert_log(&w->b, "get_answer");
+    assert_xlog(&w->b, "update:offer");
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "ACK"), 0); /* UPDATE has no ACK */
+}
+
+/* An UPDATE offer while ours is outstanding gets 491; while the peer's re-INVITE offer waits
+ * for our answer, 500 with Retry-After (RFC 3311 §5.2); one without a body is a refresh (200). */
+static void test_update_glare_and_pending(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_connect_peer(w, "p1", &o);
+    (void)inv;
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    (void)ok;
+    char to[256];
+    snprintf(to, sizeof(to), "%s", hdr(vnet_find(w->n, P_ADDR, "ACK", 0), "To"));
+    char from[256];
+    snprintf(from, sizeof(from), "%s", hdr(vnet_find(w->n, P_ADDR, "ACK", 0), "From"));
+    /* P's requests come with From/To swapped */
+    const char *call_id = hdr(vnet_find(w->n, P_ADDR, "ACK", 0), "Call-ID");
+    char cid[128];
+    snprintf(cid, sizeof(cid), "%s", call_id);
+    char head[1024];
+    /* our UPDATE is outstanding: theirs gets 491 */
+    outcome r = {0};
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 2);
+    snprintf(head, sizeof(head),
+             "UPDATE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKu1\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 10 UPDATE\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nContent-Type: application/x-test\r\n",
+             to, from, cid);
+    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-2");
+    vnet_run(w->n, 3);
+    assert_non_null(vnet_find(w->n, P_ADDR, "SIP/2.0 491", 0));
+    const vnet_packet *mine = sp_last(w->n, P_ADDR, "UPDATE");
+    sp_reply(w->n, P_ADDR, mine, 200, "OK", NULL,
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-2");
+    vnet_run(w->n, 5);
+    assert_int_equal(r.status, 200);
+    /* no body: a refresh, 200 */
+    snprintf(head, sizeof(head),
+             "UPDATE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKu2\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 11 UPDATE\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n",
+             to, from, cid);
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_string_equal(hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "CSeq"), "11 UPDATE");
+    /* their re-INVITE waits for our answer (deferred): their UPDATE offer gets 500 */
+    w->a.defer_reinvite = 1;
+    snprintf(head, sizeof(head),
+             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKu3\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 12 INVITE\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nContent-Type: application/x-test\r\n",
+             to, from, cid);
+    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-3");
+    vnet_run(w->n, 5);
+    assert_non_null(w->a.pending_reinvite);
+    snprintf(head, sizeof(head),
+             "UPDATE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKu4\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 13 UPDATE\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nContent-Type: application/x-test\r\n",
+             to, from, cid);
+    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-4");
+    vnet_run(w->n, 5);
+    const vnet_packet *r500 = sp_last(w->n, P_ADDR, "SIP/2.0 500");
+    assert_non_null(r500);
+    assert_string_not_equal(hdr(r500, "Retry-After"), "");
+    assert_int_equal(parley_reinvite_accept(w->a.pending_reinvite, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+}
+
+/* UPDATE in an early dialog, once the offer/answer of the reliable 183 is done. */
+static void test_update_early(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    outcome o = {0}, r = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_ALERTED);
+    /* a re-INVITE cannot go in an early dialog; an UPDATE can */
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, NULL, NULL), PARLEY_E_STATE);
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(sp_body(sp_last(w->n, B_ADDR, "UPDATE")), "offer-a-2");
+    assert_string_equal(w->a.last_answer_seen, "answer-to:offer-a-2");
+    assert_xlog(&w->b, "prack|update:offer");
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        WORLD_TEST(test_timer_refresh_by_update, setup),
+        WORLD_TEST(test_timer_refresh_by_reinvite, setup),
+        WORLD_TEST(test_timer_uas_refresher, setup),
+        WORLD_TEST(test_timer_422_retry, setup_b_min_se),
+        WORLD_TEST(test_timer_expires, setup),
+        WORLD_TEST(test_timer_refresh_491_then_481, setup),
+        WORLD_TEST(test_timer_refresh_lost_once, setup),
+        WORLD_TEST(test_100rel_answer_in_183, setup),
+        WORLD_TEST(test_100rel_offer_in_183, setup),
+        WORLD_TEST(test_100rel_prack_lost_200_waits, setup),
+        WORLD_TEST(test_100rel_no_prack_504, setup),
+        WORLD_TEST(test_prack_481, setup),
+        WORLD_TEST(test_100rel_rseq_order, setup),
+        WORLD_TEST(test_100rel_required_vs_none, setup_b_no_100rel),
+        WORLD_TEST(test_100rel_421, setup_b_requires_100rel),
+        WORLD_TEST(test_early_media_per_fork, setup),
+        WORLD_TEST(test_update_confirmed, setup),
+        WORLD_TEST(test_update_glare_and_pending, setup),
+        WORLD_TEST(test_update_early, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
