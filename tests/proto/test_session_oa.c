@@ -190,12 +190,17 @@ static void test_early_media_other_fork_answers(void **state)
 }
 
 /* Early media, then a redirection: the target's early answer is reported in its turn. */
+static int setup_abc(void **state)
+{
+    *state = world_new(3, NULL, NULL);
+    return 0;
+}
+
 static void test_early_media_then_redirect(void **state)
 {
     world *w = *state;
-    party c;
-    party_init(&c, w->n, "c", C_ADDR);
-    c.on_incoming = PARTY_RING_EARLY;
+    party *c = &w->c;
+    c->on_incoming = PARTY_RING_EARLY;
     w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
     world_call(w, B_URI, &o);
@@ -203,14 +208,13 @@ static void test_early_media_then_redirect(void **state)
     parley_address to_c = {C_URI, NULL};
     assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
     vnet_run(w->n, 10);
-    assert_int_equal(parley_session_participate(c.s, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(parley_session_participate(c->s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 10);
     assert_int_equal(o.status, 200);
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
                       "set_answer|provisional:183|state:Redirecting:None|redirecting:0/1:0|"
                       "state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
                       "set_answer|provisional:183|accepted|state:Connected:None");
-    party_release(&c);
 }
 
 /* With an offer/answer contract but no offer_in_reinvite, a re-INVITE is accepted by itself. */
@@ -523,7 +527,7 @@ int main(void)
         WORLD_TEST(test_early_media, world_setup_peer),
         WORLD_TEST(test_early_media_other_fork_answers, world_setup_peer),
         WORLD_TEST(test_reinvite_without_callback_accepted, world_setup_peer),
-        WORLD_TEST(test_early_media_then_redirect, world_setup_peer),
+        WORLD_TEST(test_early_media_then_redirect, setup_abc),
         WORLD_TEST(test_early_media_refusals, world_setup_peer),
         WORLD_TEST(test_refused_offer_488, world_setup_peer),
         WORLD_TEST(test_get_offer_refused, world_setup_peer),
