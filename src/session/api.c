@@ -163,8 +163,8 @@ static void terminate_on_loop(sess_call *c)
 static bool early_update_ok(const parley_session *s)
 {
     if (s->incoming)
-        return s->state == PARLEY_STATE_INCOMING &&
-               (s->early_reliable || s->early_offered_done) && !sess_rel_busy(s);
+        return s->state == PARLEY_STATE_INCOMING && (s->early_reliable || s->early_offered_done) &&
+               !sess_rel_busy(s);
     return s->state == PARLEY_STATE_ALERTED && s->answer_seen && s->answer_tag && s->peer_100rel;
 }
 
@@ -264,9 +264,8 @@ int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_h
     return run_op(s, renegotiate_on_loop, flags, headers, nheaders, cb, user, false, NULL);
 }
 
-int parley_session_renegotiate_sync(parley_session *s, unsigned flags,
-                                    const parley_header *headers, size_t nheaders,
-                                    parley_result **out)
+int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,
+                                    size_t nheaders, parley_result **out)
 {
     if (flags & ~(unsigned)PARLEY_RENEGOTIATE_UPDATE)
         return PARLEY_E_INVAL;

@@ -127,7 +127,8 @@ void sess_note_peer(parley_session *s, const sip_msg *m)
 {
     if (sess_msg_has_allow(m))
         s->peer_update = sess_msg_allows(m, "UPDATE");
-    if (sess_has_option(m, SIP_H_SUPPORTED, "100rel") || sess_has_option(m, SIP_H_REQUIRE, "100rel"))
+    if (sess_has_option(m, SIP_H_SUPPORTED, "100rel") ||
+        sess_has_option(m, SIP_H_REQUIRE, "100rel"))
         s->peer_100rel = true;
     if (sess_has_option(m, SIP_H_SUPPORTED, "timer") || sess_has_option(m, SIP_H_REQUIRE, "timer"))
         s->peer_timer = true;

@@ -66,8 +66,8 @@ static void on_rel_timer(pl_timer *t, void *arg)
     txn_server_respond(s->inv_txn, (unsigned)r->code, r->resp.data, r->resp.len);
     s->rel_interval *= 2;
     uint64_t left = s->rel_deadline - now;
-    pl_loop_timer_start(s->ep->loop, &s->rel_timer,
-                        s->rel_interval < left ? s->rel_interval : left, on_rel_timer, s);
+    pl_loop_timer_start(s->ep->loop, &s->rel_timer, s->rel_interval < left ? s->rel_interval : left,
+                        on_rel_timer, s);
 }
 
 int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *body, bool offered,

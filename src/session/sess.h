@@ -42,7 +42,7 @@ typedef struct sess_rel {
     pl_list link;
     int code;
     uint32_t rseq;
-    bool offered; /* it carries our offer: its PRACK brings the answer */
+    bool offered;  /* it carries our offer: its PRACK brings the answer */
     bool answered; /* it carries our answer to the INVITE's offer */
     pl_buf resp;
 } sess_rel;
@@ -209,12 +209,12 @@ struct parley_session {
     bool peer_timer;      /* the peer supports the session timer (Supported: timer) */
     bool peer_update;     /* the peer's Allow lists UPDATE */
     /* the session timer in force (timer.c) */
-    unsigned st_interval; /* 0: none */
-    bool st_refresher;    /* this side refreshes */
-    unsigned st_min_se;   /* the negotiated Min-SE */
-    bool st_retried;      /* a 422 was answered by a retry */
-    unsigned st_last;     /* the interval asked for in our last request */
-    bool refresh_due;     /* our refresh is out: its answer re-arms the timer */
+    unsigned st_interval;     /* 0: none */
+    bool st_refresher;        /* this side refreshes */
+    unsigned st_min_se;       /* the negotiated Min-SE */
+    bool st_retried;          /* a 422 was answered by a retry */
+    unsigned st_last;         /* the interval asked for in our last request */
+    bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
     unsigned refresh_retries; /* seconds waited for an exchange under way to end */
     pl_timer st_timer;
     /* the descriptions in force, for refreshes that repeat them (content.c) */
@@ -227,8 +227,8 @@ struct parley_session {
     unsigned rel_interval;
     uint64_t rel_deadline;
     uint32_t rseq_next;
-    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
-    bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
+    sess_op *accept_waiting;   /* participate: the 200 waits for the PRACKs */
+    bool early_offered;        /* our offer went in a reliable 1xx, its answer in the PRACK */
     bool early_offer_answered; /* UAC: the offer came in a reliable 1xx, we answered it */
     bool early_reliable;       /* UAS: our answer went in a reliable 1xx */
     bool early_offered_done;   /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
@@ -237,7 +237,7 @@ struct parley_session {
     ep_sender *upd_snd;
     bool upd_retried;
     pl_timer upd_glare;
-    sip_msg *end_msg;           /* the BYE or CANCEL that ended the session (for its Reason) */
+    sip_msg *end_msg; /* the BYE or CANCEL that ended the session (for its Reason) */
 
     dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
     pl_list early; /* outgoing: early dialogs, one per To tag */

@@ -608,8 +608,8 @@ static void set_settings_on_loop(sess_call *c)
     }
     unsigned min_se = st->min_se ? st->min_se : s->min_se;
     unsigned se = st->session_expires == PARLEY_SESSION_TIMER_OFF ? 0
-                  : st->session_expires                          ? st->session_expires
-                                                                 : s->se_want;
+                  : st->session_expires                           ? st->session_expires
+                                                                  : s->se_want;
     if (min_se < 90 || (se && se < min_se) || (unsigned)st->rel100 > PARLEY_100REL_REQUIRED) {
         c->rc = PARLEY_E_INVAL;
         return;

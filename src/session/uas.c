@@ -135,9 +135,9 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
     print_response(s, t, &b, code, reason, true, h, nh);
     int rc;
     if (reliable) {
-        rc = pl_buf_ok(&b) ? sess_rel_send(s, code, &b, media ? &ans : NULL, offered,
-                                           media && !offered)
-                           : PARLEY_E_NOMEM;
+        rc = pl_buf_ok(&b)
+                 ? sess_rel_send(s, code, &b, media ? &ans : NULL, offered, media && !offered)
+                 : PARLEY_E_NOMEM;
         if (!rc && media && !offered)
             s->early_reliable = true; /* the answer went reliably: the 200 repeats nothing */
     } else {

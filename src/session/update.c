@@ -57,8 +57,8 @@ static int build_update(void *arg, const ep_attempt *a, sip_out *out)
         .content_type = op->body ? pl_str_c(op->ctype) : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
     };
-    int rc = pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(d, &r, out)
-                                                      : PARLEY_E_NOMEM;
+    int rc =
+        pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(d, &r, out) : PARLEY_E_NOMEM;
     pl_buf_free(&contact);
     pl_buf_free(&extra);
     return rc;

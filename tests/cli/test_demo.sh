@@ -1,15 +1,26 @@
 #!/bin/sh
-# `parley demo` (what `make demo` runs) completes a whole session over loopback and exits 0.
+# `parley demo` (what `make demo` runs): Alice, Bob and Carol play every step of the session
+# model over loopback; each step says "ok", the first session's call flow and the HTML page
+# follow, and it exits 0.
 set -u
 PARLEY=$1
-out=$(timeout 60 "$PARLEY" demo 2>&1)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=$(TMPDIR=$work timeout 120 "$PARLEY" demo 2>&1)
 rc=$?
 fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
 [ $rc -eq 0 ] || fail "parley demo exited $rc"
-for want in "INVITE sip:bob@" "SIP/2.0 180 Ringing" "ACK sip:bob@" "MESSAGE sip:bob@" \
-    "MESSAGE sip:alice@" "INFO sip:bob@" "re-INVITE: Alice put me on hold" \
-    "re-INVITE: media flowing both ways" "BYE sip:bob@" "state Disconnected (TerminatedRemotely)" \
-    "demo: done"; do
-    case "$out" in *"$want"*) ;; *) fail "missing '$want'" ;; esac
+for want in "Alice invites Bob with an SDP offer" "MESSAGE with X-Demo" "INFO with X-Demo both ways" \
+    "Bob holds" "renegotiation glare" "by UPDATE" "Alice refers Bob to Carol" "null-offer session" \
+    "early media" "rejected session" "redirected session" "cancelled session" \
+    "Alice hangs up the first session" "The first session's call flow" "demo: done"; do
+    line=$(printf '%s\n' "$out" | grep -F -- "$want" | head -n 1)
+    [ -n "$line" ] || fail "missing '$want'"
+    case "$line" in *FAILED*) fail "step failed: $line" ;; esac
 done
-echo "ok - parley demo runs a whole session"
+printf '%s\n' "$out" | grep -q "FAILED" && fail "a step failed"
+steps=$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+\. .* ok$')
+[ "$steps" -ge 14 ] || fail "only $steps steps said ok"
+[ -s "$work/parley-demo.html" ] || fail "no HTML page in \$TMPDIR"
+printf '%s\n' "$out" | grep -q "NOTIFY progress: 100, 180, 200" || fail "no NOTIFY progress"
+echo "ok - parley demo plays every step ($steps), prints the call flow and writes the page"

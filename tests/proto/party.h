@@ -53,17 +53,17 @@ struct party {
     int redirect_code;
     const parley_address *redirect_targets;
     size_t nredirect_targets;
-    int refuse_offer;      /* get_answer returns non-zero */
-    int refuse_get_offer;  /* get_offer returns non-zero */
-    int null_offer;        /* get_offer gives no body */
-    int defer_reinvite;    /* keep the peer's re-INVITE unanswered */
-    int decline_reinvite;  /* decline the peer's re-INVITE with this code */
-    int delay_ack;         /* in on_accepted */
-    int ack_in_callback;   /* in on_accepted: parley_ack_send with hdrs */
-    int defer_ready;       /* in offer_in_response: keep the pending answer */
-    int no_oa;             /* no offer/answer contract at all */
-    int use_sdp;           /* parley_session_use_sdp (audio on port use_sdp) instead */
-    parley_100rel rel100;  /* the sessions' 100rel policy (DEFAULT: the endpoint's) */
+    int refuse_offer;                 /* get_answer returns non-zero */
+    int refuse_get_offer;             /* get_offer returns non-zero */
+    int null_offer;                   /* get_offer gives no body */
+    int defer_reinvite;               /* keep the peer's re-INVITE unanswered */
+    int decline_reinvite;             /* decline the peer's re-INVITE with this code */
+    int delay_ack;                    /* in on_accepted */
+    int ack_in_callback;              /* in on_accepted: parley_ack_send with hdrs */
+    int defer_ready;                  /* in offer_in_response: keep the pending answer */
+    int no_oa;                        /* no offer/answer contract at all */
+    int use_sdp;                      /* parley_session_use_sdp (audio on port use_sdp) instead */
+    parley_100rel rel100;             /* the sessions' 100rel policy (DEFAULT: the endpoint's) */
     unsigned session_expires, min_se; /* their session timer settings (0: the endpoint's) */
     int msg_code;          /* answer in-session requests with this code (0: leave it to parley) */
     const char *msg_reply; /* body of that answer */

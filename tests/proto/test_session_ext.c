@@ -98,7 +98,8 @@ static void test_timer_refresh_by_reinvite(void **state)
     outcome o = {0};
     const vnet_packet *inv = world_call_peer(w, P_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
-             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
+             "Contact: <" P_URI
+             ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
              "Session-Expires: 90;refresher=uac\r\n",
              "answer-p-1");
     vnet_run(w->n, 5);
@@ -214,7 +215,8 @@ static void test_timer_refresh_491_then_481(void **state)
     outcome o = {0};
     const vnet_packet *inv = world_call_peer(w, P_URI, &o);
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
-             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
+             "Contact: <" P_URI
+             ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
              "Session-Expires: 90;refresher=uac\r\n",
              "answer-p-1");
     vnet_run(w->n, 45005);

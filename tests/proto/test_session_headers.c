@@ -239,9 +239,8 @@ static void check_all_refused(world *w, party *p, parley_session *s, int phase)
             break;
         case 3: /* handles given to the application */
             assert_int_equal(parley_reinvite_accept(p->pending_reinvite, hs, 2, NULL, NULL), want);
-            assert_int_equal(
-                parley_reinvite_reject(p->pending_reinvite, 488, NULL, hs, 2, NULL),
-                want);
+            assert_int_equal(parley_reinvite_reject(p->pending_reinvite, 488, NULL, hs, 2, NULL),
+                             want);
             assert_int_equal(parley_reinvite_provisional(p->pending_reinvite, 180, hs, 2), want);
             assert_int_equal(parley_request_respond(p->deferred, 200, NULL, NULL, hs, 2), want);
             break;

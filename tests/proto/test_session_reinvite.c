@@ -90,19 +90,23 @@ static void test_one_at_a_time(void **state)
     w->b.defer_reinvite = 1;
     outcome r1 = {0}, r2 = {0}, r3 = {0};
     assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r1), 0);
-    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2),
+                     PARLEY_E_AGAIN);
     vnet_run(w->n, 10);
     assert_non_null(w->b.pending_reinvite);
     size_t before = vnet_count(w->n);
-    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
-    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3),
+                     PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r2),
+                     PARLEY_E_AGAIN);
     vnet_run(w->n, 10);
     assert_int_equal(sp_count_since(w->n, before, NULL, "INVITE"), 0);
     assert_int_equal(r2.calls + r3.calls, 0);
     /* B accepts; until A's ACK arrives B may not start one either */
     world_drop(w, A_ADDR, "ACK", 0, 1);
     assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, NULL, NULL), 0);
-    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3), PARLEY_E_AGAIN);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3),
+                     PARLEY_E_AGAIN);
     vnet_run(w->n, 3000);
     assert_int_equal(r1.status, 200);
     assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r3), 0);
@@ -122,9 +126,8 @@ static void test_decline_keeps_dialog(void **state)
     vnet_run(w->n, 10);
     parley_header h = {"X-Test", "no"};
     parley_content body = {"text/plain", "not now", 7};
-    assert_int_equal(parley_reinvite_reject(w->b.pending_reinvite, 606, "Not Acceptable", &h, 1,
-                                            &body),
-                     0);
+    assert_int_equal(
+        parley_reinvite_reject(w->b.pending_reinvite, 606, "Not Acceptable", &h, 1, &body), 0);
     (void)d;
     assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, NULL, NULL),
                      PARLEY_E_STATE);
@@ -156,14 +159,11 @@ static void test_decline_keeps_dialog(void **state)
     outcome r3 = {0};
     assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r3), 0);
     vnet_run(w->n, 10);
-    assert_int_equal(
-        parley_reinvite_reject(w->b.pending_reinvite, 299, NULL, NULL, 0, NULL),
-        PARLEY_E_INVAL);
-    assert_int_equal(
-        parley_reinvite_reject(w->b.pending_reinvite, 700, NULL, NULL, 0, NULL),
-        PARLEY_E_INVAL);
-    assert_int_equal(
-        parley_reinvite_reject(w->b.pending_reinvite, 0, NULL, NULL, 0, NULL), 0);
+    assert_int_equal(parley_reinvite_reject(w->b.pending_reinvite, 299, NULL, NULL, 0, NULL),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_reinvite_reject(w->b.pending_reinvite, 700, NULL, NULL, 0, NULL),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_reinvite_reject(w->b.pending_reinvite, 0, NULL, NULL, 0, NULL), 0);
     vnet_run(w->n, 10);
     assert_int_equal(r3.status, 488);
 }

@@ -145,8 +145,9 @@ int cli_ext_option(cli_ext *x, int argc, char **argv, int *i, const char *cmd, c
         else if (!strcmp(v, "required"))
             x->rel100 = PARLEY_100REL_REQUIRED;
         else
-            return cli_usage_error(cmd, "--100rel takes none, supported or required", v,
-                                   usage) ? -1 : -1;
+            return cli_usage_error(cmd, "--100rel takes none, supported or required", v, usage)
+                       ? -1
+                       : -1;
         return 1;
     }
     char *end;

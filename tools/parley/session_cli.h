@@ -17,7 +17,7 @@
 typedef struct cli_app cli_app;
 
 typedef struct cli_call {
-    int refs;   /* app->calls' own, plus one per thread using it (under app->mu) */
+    int refs; /* app->calls' own, plus one per thread using it (under app->mu) */
     cli_app *app;
     parley_session *s;
     parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies) */
