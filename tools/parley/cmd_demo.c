@@ -150,10 +150,35 @@ static parley_sdp_neg *make_neg(uint16_t port)
     return parley_sdp_neg_create(&cfg, &neg) == 0 ? neg : NULL;
 }
 
+/* The glare step's rendezvous: Alice's and Bob's loop threads each stop in get_offer, before
+ * their re-INVITE leaves, until the other is there too; then both INVITEs are in flight before
+ * either is received, and each side answers the other's with 491 (RFC 3261 section 14.2). */
+static int glare_waiting = -1; /* -1 off; else how many of the two are at the rendezvous */
+
+static void glare_rendezvous(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2; /* bounded: if the other never comes, the step fails and says so */
+    pthread_mutex_lock(&mu);
+    if (glare_waiting < 0) {
+        pthread_mutex_unlock(&mu);
+        return;
+    }
+    if (++glare_waiting >= 2)
+        glare_waiting = -1; /* both here: the retries after the 491s go unhindered */
+    int rc = 0;
+    while (glare_waiting >= 0 && rc == 0)
+        rc = pthread_cond_timedwait(&cv, &mu, &until);
+    glare_waiting = -1;
+    signal_all();
+}
+
 static int get_offer(parley_session *s, parley_content *out, void *user)
 {
     (void)s;
     leg *l = user;
+    glare_rendezvous();
     if (l->null_offer) {
         l->null_offer = false;
         out->body = NULL;
@@ -621,21 +646,22 @@ static void run_steps(void)
     }
     say(++n, held && resumed, "Bob holds (re-INVITE, sendonly) and resumes (sendrecv)");
 
-    /* 5: glare: both re-INVITE at once, both get 491, each retries after its RFC 3261 wait */
+    /* 5: glare: both re-INVITE at once (they meet in get_offer first), both get 491, each
+     * retries after its RFC 3261 wait */
     bool glare = false;
-    for (int attempt = 0; attempt < 5 && !glare && bs; attempt++) {
+    if (bs) {
         pthread_mutex_lock(&mu);
         int before = ev.rejected_491;
         bob_target = ev.bob_renegotiated + 1;
+        glare_waiting = 0;
         pthread_mutex_unlock(&mu);
         parley_result *ra = NULL;
-        /* Bob's goes out asynchronously, Alice's at the same moment (her _sync form waits for
-         * hers); they cross on the wire most of the time: when not, try again */
         err = parley_session_renegotiate(bs, 0, NULL, 0, bob_reneg_done, NULL);
         err2 = parley_session_renegotiate_sync(first, 0, NULL, 0, &ra);
         bool bob_done = !err && wait_until(bob_finished); /* Bob's retry ends too */
         pthread_mutex_lock(&mu);
-        glare = ev.rejected_491 > before && bob_done && !err2 && ra && ra->status == 200;
+        glare_waiting = -1;
+        glare = ev.rejected_491 >= before + 2 && bob_done && !err2 && ra && ra->status == 200;
         pthread_mutex_unlock(&mu);
         parley_result_free(ra);
     }
