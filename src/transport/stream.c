@@ -40,7 +40,7 @@ static bool match_addr(const pl_hnode *n, const void *key)
 {
     const tp_conn *c = pl_container_of(n, tp_conn, by_addr);
     const addr_key *k = key;
-    return !c->closing && c->proto == k->proto && tp_addr_eq(&c->remote, k->addr);
+    return !c->closing && !c->draining && c->proto == k->proto && tp_addr_eq(&c->remote, k->addr);
 }
 
 tp_conn *tp_conn_find(tp_layer *tp, uint64_t id)
@@ -76,6 +76,10 @@ static void on_idle(pl_timer *t, void *arg)
 {
     (void)t;
     tp_conn *c = arg;
+    if (c->draining) {
+        tp_conn_close(c, c->drain_err);
+        return;
+    }
     uint64_t now = pl_loop_now(c->tp->loop);
     uint64_t limit = c->tp->cfg.idle_timeout_ms;
     if (now - c->last_activity >= limit) {
@@ -169,7 +173,7 @@ static int write_plain(tp_conn *c, const char *data, size_t len)
 
 int tp_conn_send(tp_conn *c, const char *data, size_t len)
 {
-    if (c->closing)
+    if (c->closing || c->draining)
         return PARLEY_E_CONNECT;
     touch(c);
     if (!c->connected) {
@@ -194,6 +198,47 @@ void tp_conn_up(tp_conn *c)
     }
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    tp_conn *c = req->data;
+    if (status < 0 && status != UV_ECANCELED)
+        tp_conn_close(c, c->drain_err);
+}
+
+/*
+ * Closing a socket whose peer is still sending resets the connection, and a reset can destroy
+ * an answer the peer has not read yet (the 513 for a message it is still sending). So c stops
+ * taking messages, its write side shuts down once the queued writes are out, what the peer
+ * still sends is read and dropped, and c closes when the peer closes its side or after
+ * TP_LINGER_MS, whichever comes first.
+ */
+#define TP_LINGER_MS 2000
+
+void tp_conn_drain(tp_conn *c, int err)
+{
+    if (c->closing || c->draining)
+        return;
+    c->draining = true;
+    c->drain_err = err;
+    c->rbuf.len = 0;
+    c->shutdown_req.data = c;
+    if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        tp_conn_close(c, err);
+        return;
+    }
+    pl_loop_timer_start(c->tp->loop, &c->idle, TP_LINGER_MS, on_idle, c);
+}
+
+/* The framer cannot find where a message over the size limit ends, so the stream cannot be
+ * resynchronised: what arrived of it is parsed for a 513 (sent when the header fields an answer
+ * needs were read), then the connection drains and closes. */
+static void reject_oversize(tp_conn *c, const char *data, size_t len)
+{
+    tp_rx rx = {.proto = c->proto, .remote = c->remote, .local = c->local, .conn_id = c->id};
+    tp_deliver(c->tp, &rx, data, len, PARLEY_PARSE_STREAM | SIP_PARSE_TOO_LARGE);
+    tp_conn_drain(c, PARLEY_E_LIMIT);
+}
+
 /* Frames and delivers every complete message in rbuf. */
 static void frame(tp_conn *c)
 {
@@ -213,6 +258,10 @@ static void frame(tp_conn *c)
             off += skip;
             break;
         }
+        if (rc == PARLEY_E_LIMIT) {
+            reject_oversize(c, base + skip, c->rbuf.len - off - skip);
+            return;
+        }
         if (rc != 0) {
             tp_conn_close(c, PARLEY_E_PARSE);
             return;
@@ -221,7 +270,7 @@ static void frame(tp_conn *c)
         tp_deliver(c->tp, &rx, base + skip, len, PARLEY_PARSE_STREAM);
         off += skip + len;
     }
-    if (c->closing)
+    if (c->closing || c->draining)
         return;
     if (off) {
         memmove(c->rbuf.data, c->rbuf.data + off, c->rbuf.len - off);
@@ -231,12 +280,24 @@ static void frame(tp_conn *c)
 
 void tp_conn_on_plain(tp_conn *c, const char *data, size_t len)
 {
-    pl_buf_put(&c->rbuf, data, len);
-    if (!pl_buf_ok(&c->rbuf)) {
-        tp_conn_close(c, PARLEY_E_LIMIT);
-        return;
+    /* One read may bring more than the buffer holds: frame it in pieces, so that a message over
+     * the limit is seen (and answered) by the framer rather than cut off by the buffer. */
+    while (len && !c->closing && !c->draining) {
+        size_t room = c->rbuf.max - c->rbuf.len;
+        size_t n = len < room ? len : room;
+        if (!n) {
+            tp_conn_close(c, PARLEY_E_LIMIT); /* defensive: framing frees room before this */
+            return;
+        }
+        pl_buf_put(&c->rbuf, data, n);
+        if (!pl_buf_ok(&c->rbuf)) {
+            tp_conn_close(c, PARLEY_E_NOMEM);
+            return;
+        }
+        data += n;
+        len -= n;
+        frame(c);
     }
-    frame(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -257,6 +318,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         tp_conn_close(c, nread == UV_EOF ? PARLEY_E_CONNECT : PARLEY_E_CONNECT);
         return;
     }
+    if (c->draining)
+        return; /* read only to be dropped: see tp_conn_drain */
     touch(c);
     if (c->tls) {
         if (tp_tls_on_data(c, buf->base, (size_t)nread) != 0)
