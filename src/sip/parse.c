@@ -7,7 +7,8 @@
  *  - CRLFs before the start line are skipped on datagrams too (RFC 3261 §7.5 asks it of streams);
  *  - '_' is accepted in host names (seen in real deployments);
  *  - a status line may lack the SP before an empty reason phrase;
- *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5).
+ *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5);
+ *  - an IPv6 reference may hold RFC 3261's "::" ":" IPv4address form (RFC 5118 §4.10, uri.c).
  */
 #include <stdlib.h>
 
