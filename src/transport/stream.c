@@ -229,46 +229,61 @@ void tp_conn_drain(tp_conn *c, int err)
     pl_loop_timer_start(c->tp->loop, &c->idle, TP_LINGER_MS, on_idle, c);
 }
 
-/* The framer cannot find where a message over the size limit ends, so the stream cannot be
- * resynchronised: what arrived of it is parsed for a 513 (sent when the header fields an answer
- * needs were read), then the connection drains and closes. */
-static void reject_oversize(tp_conn *c, const char *data, size_t len)
+int tp_stream_next(const tp_stream_in *in, const char *data, size_t len, size_t *used)
 {
-    tp_rx rx = {.proto = c->proto, .remote = c->remote, .local = c->local, .conn_id = c->id};
-    tp_deliver(c->tp, &rx, data, len, PARLEY_PARSE_STREAM | SIP_PARSE_TOO_LARGE);
-    tp_conn_drain(c, PARLEY_E_LIMIT);
+    size_t skip = 0, mlen = 0;
+    int rc = sip_frame(data, len, &in->tp->cfg.limits, &skip, &mlen);
+    *used = skip;
+    /* a CRLFCRLF ping among the skipped line ends gets a CRLF pong */
+    for (size_t i = 0; in->pong && i + 3 < skip; i++) {
+        if (memcmp(data + i, "\r\n\r\n", 4) == 0) {
+            in->pong(in->arg);
+            break;
+        }
+    }
+    if (rc == PARLEY_E_LIMIT) {
+        /* The framer cannot find where a message over the size limit ends, so the stream cannot
+         * be resynchronised: what arrived of it is parsed for a 513 (sent when the header fields
+         * an answer needs were read); the caller ends the stream. */
+        tp_deliver(in->tp, &in->rx, data + skip, len - skip,
+                   PARLEY_PARSE_STREAM | SIP_PARSE_TOO_LARGE);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    tp_deliver(in->tp, &in->rx, data + skip, mlen, PARLEY_PARSE_STREAM);
+    *used = skip + mlen;
+    return 0;
+}
+
+static void pong(void *arg)
+{
+    write_plain(arg, "\r\n", 2);
 }
 
 /* Frames and delivers every complete message in rbuf. */
 static void frame(tp_conn *c)
 {
+    tp_stream_in in = {
+        c->tp,
+        {.proto = c->proto, .remote = c->remote, .local = c->local, .conn_id = c->id},
+        pong,
+        c};
     size_t off = 0;
     while (!c->closing && off < c->rbuf.len) {
-        size_t skip = 0, len = 0;
-        const char *base = c->rbuf.data + off;
-        int rc = sip_frame(base, c->rbuf.len - off, &c->tp->cfg.limits, &skip, &len);
-        /* a CRLFCRLF ping gets a CRLF pong */
-        for (size_t i = 0; i + 3 < skip; i++) {
-            if (memcmp(base + i, "\r\n\r\n", 4) == 0) {
-                write_plain(c, "\r\n", 2);
-                break;
-            }
-        }
-        if (rc == PARLEY_E_INCOMPLETE) {
-            off += skip;
+        size_t used = 0;
+        int rc = tp_stream_next(&in, c->rbuf.data + off, c->rbuf.len - off, &used);
+        off += used;
+        if (rc == PARLEY_E_INCOMPLETE)
             break;
-        }
         if (rc == PARLEY_E_LIMIT) {
-            reject_oversize(c, base + skip, c->rbuf.len - off - skip);
+            tp_conn_drain(c, PARLEY_E_LIMIT); /* after the 513 */
             return;
         }
         if (rc != 0) {
             tp_conn_close(c, PARLEY_E_PARSE);
             return;
         }
-        tp_rx rx = {.proto = c->proto, .remote = c->remote, .local = c->local, .conn_id = c->id};
-        tp_deliver(c->tp, &rx, base + skip, len, PARLEY_PARSE_STREAM);
-        off += skip + len;
     }
     if (c->closing || c->draining)
         return;

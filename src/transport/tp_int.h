@@ -68,6 +68,19 @@ int tp_conn_send(tp_conn *c, const char *data, size_t len);
 void tp_conn_close(tp_conn *c, int err);
 /* Closes c gracefully after what was sent on it: see stream.c. */
 void tp_conn_drain(tp_conn *c, int err);
+
+/* One step of reading a byte stream (a connection's, or a test's): leading CRLFs are skipped
+ * (pong called for a CRLFCRLF ping among them), then the first message is delivered. Returns 0
+ * (delivered), PARLEY_E_INCOMPLETE (more bytes needed), PARLEY_E_LIMIT (the message is over the
+ * size limit: what arrived of it was delivered for a 513, and the stream must end) or
+ * PARLEY_E_PARSE (unframable: the stream must end). *used: bytes of data consumed. */
+typedef struct tp_stream_in {
+    tp_layer *tp;
+    tp_rx rx;
+    void (*pong)(void *arg); /* may be NULL */
+    void *arg;
+} tp_stream_in;
+int tp_stream_next(const tp_stream_in *in, const char *data, size_t len, size_t *used);
 /* called by tls.c: plaintext arrived / ciphertext must go out / handshake done */
 void tp_conn_on_plain(tp_conn *c, const char *data, size_t len);
 int tp_conn_write_raw(tp_conn *c, const char *data, size_t len);
