@@ -4,7 +4,7 @@
 BUILD    ?= build
 SAN      ?= build-san
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 80
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build demo test test-build test-san fuzz fuzz-smoke bench format clean
