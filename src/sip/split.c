@@ -180,12 +180,13 @@ const char *sip_split_headers(sip_msg *m, const char *p, const char *end, const 
         if (!nl) {
             fault(&sp, PARLEY_E_PARSE, end, "headers",
                   "header section does not end with an empty line");
-            /* A datagram's last field ends with it (a last line without its line end is lost).
-             * Input cut short may end inside a folded field: the last one is kept only when a
-             * line that does not continue it follows. */
+            /* The field in progress is kept when it is known whole: a line that does not
+             * continue it follows, or a datagram ends right after it (input cut short, over
+             * max_size, may end inside a folded field). A last line without a line end is not
+             * read. */
             bool more = p < end && *p != ' ' && *p != '\t';
-            if (sp.field && (!cut || more))
-                keep_field(&sp, more ? p : end);
+            if (sp.field && (more || (p == end && !cut)))
+                keep_field(&sp, p);
             return NULL;
         }
         size_t ll = (size_t)(nl - p);
