@@ -175,8 +175,16 @@ const char *sip_split_headers(sip_msg *m, const char *p, const char *end, const 
 {
     splitter sp = {.m = m, .lim = lim, .salvage = salvage};
     memset(sp.last, 0xff, sizeof(sp.last));
+    /* most messages hold no NUL at all: then no line needs looking at for one */
+    bool nuls = memchr(p, '\0', (size_t)(end - p)) != NULL;
     for (;;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t ll = nl ? (size_t)(nl - p) : 0;
+        if (ll && p[ll - 1] == '\r')
+            ll--;
+        const char *le = p + ll;
+        bool continuation = p < le && (*p == ' ' || *p == '\t');
+        bool ends_field = !continuation;
         if (!nl) {
             fault(&sp, PARLEY_E_PARSE, end, "headers",
                   "header section does not end with an empty line");
@@ -184,22 +192,16 @@ const char *sip_split_headers(sip_msg *m, const char *p, const char *end, const 
              * continue it follows, or a datagram ends right after it (input cut short, over
              * max_size, may end inside a folded field). A last line without a line end is not
              * read. */
-            bool more = p < end && *p != ' ' && *p != '\t';
-            if (sp.field && (more || (p == end && !cut)))
-                keep_field(&sp, p);
-            return NULL;
+            ends_field = (p < end && *p != ' ' && *p != '\t') || (p == end && !cut);
         }
-        size_t ll = (size_t)(nl - p);
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        const char *le = p + ll;
-        bool continuation = p < le && (*p == ' ' || *p == '\t');
-        if (sp.field && !continuation && !keep_field(&sp, p))
+        if (sp.field && ends_field && !keep_field(&sp, p))
+            return NULL;
+        if (!nl)
             return NULL;
         if (le == p) /* empty line: end of headers */
             return sp.salvage ? NULL : nl + 1;
         const char *cr = memchr(p, '\r', ll);
-        const char *nul = memchr(p, '\0', ll);
+        const char *nul = nuls ? memchr(p, '\0', ll) : NULL;
         if (continuation) {
             if (!sp.field) {
                 fault(&sp, PARLEY_E_PARSE, p, "headers",
