@@ -5,7 +5,7 @@
 BUILD    ?= build
 SAN      ?= build-san
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 80
 CMAKE_FLAGS ?=
 PREFIX   ?= /usr/local
 

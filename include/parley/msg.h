@@ -30,7 +30,7 @@ typedef struct parley_msg parley_msg;
 typedef struct parley_parse_error {
     int code;           /* PARLEY_E_PARSE, PARLEY_E_UNUSABLE or PARLEY_E_LIMIT */
     long offset;        /* byte offset of the fault in the input, or -1 */
-    int status;         /* the SIP status a server answers with (400, 505, 513) */
+    int status;         /* the SIP status a server answers with (400, 414, 505, 513) */
     const char *what;   /* the part at fault ("Via", "Request-Line", "body"...), or NULL */
     const char *reason; /* short static text saying what is wrong */
 } parley_parse_error;
@@ -59,7 +59,9 @@ enum {
  * mandatory header, CSeq method mismatch, unsupported version...), PARLEY_E_LIMIT when a limit was
  * hit, PARLEY_E_NOMEM. On every result but PARLEY_E_NOMEM and PARLEY_E_INVAL, *out receives the
  * message with whatever fields could be read; release it with parley_msg_unref(). err may be NULL;
- * limits may be NULL for the defaults.
+ * limits may be NULL for the defaults. Past a fault or a limit the header section is still searched
+ * for the fields a server needs to answer (Via, From, To, Call-ID, CSeq); a message over max_size
+ * keeps only its first max_size bytes.
  */
 int parley_msg_parse(const void *data, size_t len, unsigned flags,
                      const parley_parse_limits *limits, parley_msg **out, parley_parse_error *err);

@@ -61,7 +61,7 @@ static bool parse_gen_params(sip_scan *s, pl_str *params, param_note_fn note, vo
                 }
             } else if (c == '[') {
                 const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
-                if (!close || !sip_ipv6_valid(pl_str_span(s->p + 1, close))) {
+                if (!close || !sip_ipv6_ref_valid(pl_str_span(s->p + 1, close))) {
                     *reason = "invalid IPv6 reference in parameter";
                     return false;
                 }
@@ -272,7 +272,7 @@ static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char
     }
     if (sip_scan_peek(s) == '[') {
         const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
-        if (!close || !sip_ipv6_valid(pl_str_span(s->p + 1, close))) {
+        if (!close || !sip_ipv6_ref_valid(pl_str_span(s->p + 1, close))) {
             *fault_at = s->p;
             *reason = "invalid IPv6 reference";
             return false;

@@ -245,7 +245,14 @@ struct parley_msg {
 
 extern const sip_limits sip_default_limits;
 
-/* Parsing (parse.c). Flags are PARLEY_PARSE_*. See parley_msg_parse for the contract. */
+/* Internal parse flag, beside the public PARLEY_PARSE_*: data is the start of a message the
+ * stream framer found larger than max_size. It gets the 513 fault and its header section is
+ * searched for what an answer needs, as for an oversize datagram. */
+#define SIP_PARSE_TOO_LARGE 0x100u
+
+/* Parsing (parse.c). Flags are PARLEY_PARSE_* and SIP_PARSE_TOO_LARGE. See parley_msg_parse for
+ * the contract; past a limit the message still holds Via, From, To, Call-ID and CSeq when they
+ * could be read (a 400, 414 or 513 is then possible), and at most max_size bytes of input. */
 int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits *lim,
                   sip_msg **out, sip_error *err);
 /* Drops a reference (messages are reference-counted: see parley_msg_ref); the last one frees. */

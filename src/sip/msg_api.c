@@ -7,7 +7,7 @@
 int parley_msg_parse(const void *data, size_t len, unsigned flags,
                      const parley_parse_limits *limits, parley_msg **out, parley_parse_error *err)
 {
-    return sip_msg_parse(data, len, flags, limits, out, err);
+    return sip_msg_parse(data, len, flags & PARLEY_PARSE_STREAM, limits, out, err);
 }
 
 parley_msg *parley_msg_ref(parley_msg *m)

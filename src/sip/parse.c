@@ -7,7 +7,8 @@
  *  - CRLFs before the start line are skipped on datagrams too (RFC 3261 §7.5 asks it of streams);
  *  - '_' is accepted in host names (seen in real deployments);
  *  - a status line may lack the SP before an empty reason phrase;
- *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5).
+ *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5);
+ *  - an IPv6 reference may hold RFC 3261's "::" ":" IPv4address form (RFC 5118 §4.10, uri.c).
  */
 #include <stdlib.h>
 
@@ -162,127 +163,6 @@ static void parse_request_line(sip_msg *m, pl_str line)
                   "headers are not allowed in the Request-URI");
 }
 
-/* ---- header fields ---- */
-
-static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line, uint16_t *last)
-{
-    if (m->nhdrs == m->hdr_cap) {
-        /* nhdrs stays below 0xffff (max_headers is capped): so may the capacity */
-        uint16_t cap = m->hdr_cap > 0x7fff ? 0xffff : (uint16_t)(m->hdr_cap * 2);
-        sip_hdr *n = pl_arena_alloc(&m->arena, sizeof(sip_hdr) * cap);
-        if (!n)
-            return false;
-        memcpy(n, m->hdrs, sizeof(sip_hdr) * m->nhdrs);
-        m->hdrs = n;
-        m->hdr_cap = cap;
-    }
-    sip_hdr_id id = sip_hdr_lookup(name.p, name.len);
-    uint16_t i = m->nhdrs++;
-    sip_hdr *h = &m->hdrs[i];
-    h->name = name;
-    h->value = value;
-    h->offset = (uint32_t)(line - m->data.p);
-    h->id = (uint16_t)id;
-    h->next = SIP_HDR_NONE;
-    if (id != SIP_H_OTHER) {
-        if (last[id] == SIP_HDR_NONE)
-            m->first[id] = i;
-        else
-            m->hdrs[last[id]].next = i;
-        last[id] = i;
-    }
-    return true;
-}
-
-/*
- * Trims LWS (which may hold line breaks) at both ends. The end goes first so that an empty value
- * stays just after its colon, where a fault about it points, rather than on the next line.
- */
-static pl_str trim_value(const char *s, const char *e)
-{
-    while (e > s && sip_is_lws_char(e[-1]))
-        e--;
-    while (s < e && sip_is_lws_char(*s))
-        s++;
-    return pl_str_span(s, e);
-}
-
-/*
- * Splits the header section starting at p into fields. Returns the start of the body, or NULL
- * after recording a fault.
- */
-static const char *split_headers(sip_msg *m, const char *p, const char *end, const sip_limits *lim)
-{
-    uint16_t last[SIP_H_COUNT];
-    memset(last, 0xff, sizeof(last));
-    const char *field = NULL, *colon = NULL; /* the field being collected */
-    pl_str name = PL_STR_NULL;
-    for (;;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) {
-            sip_fault(m, PARLEY_E_PARSE, end, 400, "headers",
-                      "header section does not end with an empty line");
-            return NULL;
-        }
-        size_t ll = (size_t)(nl - p);
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        const char *le = p + ll;
-        const char *cr = memchr(p, '\r', ll);
-        if (cr) {
-            sip_fault(m, PARLEY_E_PARSE, cr, 400, "headers", "bare CR inside a line");
-            return NULL;
-        }
-        bool continuation = p < le && (*p == ' ' || *p == '\t');
-        if (field && !continuation) {
-            /* the collected field ends before this line */
-            const char *fe = p;
-            if ((size_t)(fe - field) > lim->max_line) {
-                sip_fault(m, PARLEY_E_LIMIT, field, 400, "headers", "header field too long");
-                return NULL;
-            }
-            if (m->nhdrs >= lim->max_headers) {
-                sip_fault(m, PARLEY_E_LIMIT, field, 400, "headers", "too many header fields");
-                return NULL;
-            }
-            if (!add_header(m, name, trim_value(colon + 1, fe), field, last)) {
-                sip_fault(m, PARLEY_E_NOMEM, field, 500, "headers", "out of memory");
-                return NULL;
-            }
-            field = NULL;
-        }
-        if (le == p) /* empty line: end of headers */
-            return nl + 1;
-        if (continuation) {
-            if (!field) {
-                sip_fault(m, PARLEY_E_PARSE, p, 400, "headers",
-                          "continuation line without a header field");
-                return NULL;
-            }
-        } else {
-            const char *q = p;
-            while (q < le && sip_is((unsigned char)*q, SIP_C_TOKEN))
-                q++;
-            name = pl_str_span(p, q);
-            while (q < le && (*q == ' ' || *q == '\t'))
-                q++;
-            if (!name.len || q == le || *q != ':') {
-                sip_fault(m, PARLEY_E_PARSE, name.len ? q : p, 400, "headers",
-                          name.len ? "missing ':' after header name" : "invalid header name");
-                return NULL;
-            }
-            field = p;
-            colon = q;
-        }
-        if ((size_t)(nl + 1 - (field ? field : p)) > lim->max_line) {
-            sip_fault(m, PARLEY_E_LIMIT, field ? field : p, 400, "headers",
-                      "header field too long");
-            return NULL;
-        }
-        p = nl + 1;
-    }
-}
-
 /* ---- typed fields and usability ---- */
 
 /* Comments ("(...)", RFC 3261 §25.1) nest; a hostile peer could nest them without end. Only the
@@ -316,6 +196,11 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
     for (uint16_t i = 0; i < m->nhdrs; i++) {
         const sip_hdr *h = &m->hdrs[i];
         sip_hdr_id id = (sip_hdr_id)h->id;
+        if (m->err.code == PARLEY_E_NOMEM)
+            return;
+        /* past a limit, only what an answer needs is worth the work */
+        if (m->err.code == PARLEY_E_LIMIT && !sip_answer_field(id))
+            continue;
         if (id != SIP_H_OTHER && (sip_hdr_table[id].flags & SIP_HF_SINGLE) && m->first[id] != i) {
             sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + h->offset, 400, sip_hdr_table[id].name,
                       "header field appears more than once");
@@ -373,8 +258,6 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
         default:
             break;
         }
-        if (severity(m->err.code) >= severity(PARLEY_E_LIMIT))
-            return;
     }
 }
 
@@ -468,6 +351,63 @@ static sip_msg *msg_alloc(const char *data, size_t len)
 
 static const sip_error nomem_error = {PARLEY_E_NOMEM, -1, 500, "message", "out of memory"};
 
+/*
+ * A request line over the limit: the method is read (an answer must know the request is no ACK)
+ * and a request whose method is sound is answered 414 (RFC 3261 §21.4.15), its header section
+ * salvaged. Anything else over the limit is not read further.
+ */
+static bool long_start_line(sip_msg *m, pl_str line)
+{
+    const char *sp = m->is_request ? memchr(line.p, ' ', line.len < 64 ? line.len : 64) : NULL;
+    pl_str method = sp ? pl_str_span(line.p, sp) : PL_STR_NULL;
+    for (size_t i = 0; i < method.len; i++)
+        if (!sip_is((unsigned char)method.p[i], SIP_C_TOKEN))
+            method.len = 0;
+    if (!method.len) {
+        sip_fault(m, PARLEY_E_LIMIT, line.p, 400, "message", "start line too long");
+        return false;
+    }
+    m->method = method;
+    m->method_id = (uint8_t)sip_method_from_str(method);
+    sip_fault(m, PARLEY_E_LIMIT, sp + 1, 414, "Request-URI", "Request-URI too long");
+    return true;
+}
+
+/* Reads the start line; returns where the header section starts, or NULL when nothing after the
+ * start line can be read. */
+static const char *parse_start_line(sip_msg *m, const char *p, const char *end,
+                                    const sip_limits *lim)
+{
+    while (p < end && (*p == '\r' || *p == '\n'))
+        p++;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (p == end || !nl) {
+        sip_fault(m, PARLEY_E_PARSE, end, 400, "message", "no complete start line");
+        return NULL;
+    }
+    size_t ll = (size_t)(nl - p);
+    if (ll && p[ll - 1] == '\r')
+        ll--;
+    const char *cr = memchr(p, '\r', ll);
+    if (cr) {
+        sip_fault(m, PARLEY_E_PARSE, cr, 400, "message", "bare CR inside a line");
+        return NULL;
+    }
+    pl_str line = pl_str_make(p, ll);
+    m->is_request = !(line.len >= 4 && pl_str_caseeq_lit(pl_str_make(p, 4), "SIP/"));
+    if (line.len > lim->max_line)
+        return long_start_line(m, line) ? nl + 1 : NULL;
+    const char *nul = memchr(p, '\0', ll);
+    if (nul)
+        sip_fault(m, PARLEY_E_PARSE, nul, 400, m->is_request ? "Request-Line" : "Status-Line",
+                  "NUL byte in start line");
+    if (m->is_request)
+        parse_request_line(m, line);
+    else
+        parse_status_line(m, line);
+    return nl + 1;
+}
+
 int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits *limits,
                   sip_msg **out, sip_error *err)
 {
@@ -475,8 +415,10 @@ int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits
         return PARLEY_E_INVAL;
     *out = NULL;
     sip_limits lim = merge_limits(limits);
-    bool too_big = len > lim.max_size;
-    sip_msg *m = msg_alloc(data, too_big ? 0 : len);
+    /* an oversize message keeps no more than max_size bytes: enough to answer it 513 */
+    bool too_big = len > lim.max_size || (flags & SIP_PARSE_TOO_LARGE);
+    size_t keep = len > lim.max_size ? lim.max_size : len;
+    sip_msg *m = msg_alloc(data, keep);
     if (!m) {
         if (err)
             *err = nomem_error;
@@ -485,45 +427,21 @@ int sip_msg_parse(const char *data, size_t len, unsigned flags, const sip_limits
     *out = m;
     if (too_big) {
         sip_fault(m, PARLEY_E_LIMIT, NULL, 513, "message", "message too large");
-        goto done;
+        m->consumed = len;
     }
-    const char *p = m->data.p, *end = p + len;
-    while (p < end && (*p == '\r' || *p == '\n'))
-        p++;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (p == end || !nl) {
-        sip_fault(m, PARLEY_E_PARSE, end, 400, "message", "no complete start line");
+    const char *end = m->data.p + keep;
+    const char *hdrs = parse_start_line(m, m->data.p, end, &lim);
+    if (!hdrs)
         goto done;
-    }
-    size_t ll = (size_t)(nl - p);
-    if (ll && p[ll - 1] == '\r')
-        ll--;
-    const char *le = p + ll;
-    const char *cr = memchr(p, '\r', ll);
-    if (cr) {
-        sip_fault(m, PARLEY_E_PARSE, cr, 400, "message", "bare CR inside a line");
-        goto done;
-    }
-    pl_str line = pl_str_span(p, le);
-    if ((size_t)(le - p) > lim.max_line) {
-        sip_fault(m, PARLEY_E_LIMIT, p, 400, "message", "start line too long");
-        goto done;
-    }
-    m->is_request = !(line.len >= 4 && pl_str_caseeq_lit(pl_str_make(p, 4), "SIP/"));
-    if (m->is_request)
-        parse_request_line(m, line);
-    else
-        parse_status_line(m, line);
-    if (m->err.code == PARLEY_E_LIMIT)
-        goto done;
-    const char *body = split_headers(m, nl + 1, end, &lim);
+    /* past a limit, the header section is only searched for what an answer needs */
+    const char *body =
+        sip_split_headers(m, hdrs, end, &lim, m->err.code == PARLEY_E_LIMIT, too_big);
+    parse_routing_headers(m, &lim);
     if (!body) {
         m->consumed = len;
-        parse_routing_headers(m, &lim);
         goto done;
     }
-    parse_routing_headers(m, &lim);
-    if (severity(m->err.code) >= severity(PARLEY_E_LIMIT))
+    if (m->err.code == PARLEY_E_LIMIT)
         goto done;
     check_mandatory(m);
     take_body(m, body, end, flags);

@@ -9,6 +9,18 @@
 void sip_fault(sip_msg *m, int code, const char *at, int status, const char *what,
                const char *reason);
 
+/* The fields a response copies from its request: Via, From, To, Call-ID, CSeq. */
+bool sip_answer_field(sip_hdr_id id);
+
+/*
+ * Splits the header section at p..end into m->hdrs (split.c). Returns the start of the body, or
+ * NULL after a fault. With salvage (a fault was already recorded) or after its own first fault,
+ * it goes on to the end of the section collecting only the fields an answer needs. cut: the
+ * input is the start of a longer message, so it may end inside a field.
+ */
+const char *sip_split_headers(sip_msg *m, const char *p, const char *end, const sip_limits *lim,
+                              bool salvage, bool cut);
+
 /* Each parses the value of one header field into the message; false after recording a fault. */
 bool sip_parse_via_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, sip_via ***tail);
 bool sip_parse_naddr_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, bool list,

@@ -93,6 +93,23 @@ bool sip_ipv6_valid(pl_str t)
     return gap ? groups <= 7 : groups == 8;
 }
 
+bool sip_ipv6_ref_valid(pl_str t)
+{
+    if (sip_ipv6_valid(t))
+        return true;
+    /* RFC 3261's IPv6address (taken from RFC 2373) derives hexpart "::" then ":" IPv4address:
+     * "2001:db8:::192.0.2.1", which RFC 4291 forbids. RFC 5118 §4.10 asks receivers to tolerate
+     * it: it is read as the address without the extra colon. */
+    const char *c = t.len > 3 ? memmem(t.p, t.len, ":::", 3) : NULL;
+    if (!c || t.len > 64 || !sip_ipv4_valid(pl_str_span(c + 3, t.p + t.len)))
+        return false;
+    char two[64];
+    size_t head = (size_t)(c - t.p);
+    memcpy(two, t.p, head);
+    memcpy(two + head, c + 1, t.len - head - 1);
+    return sip_ipv6_valid(pl_str_make(two, t.len - 1));
+}
+
 static bool is_escape(const char *p, const char *end)
 {
     return end - p >= 3 && sip_hexval(p[1]) >= 0 && sip_hexval(p[2]) >= 0;
@@ -310,7 +327,7 @@ static int parse_host(sip_uri *u, const char *p, const char *end, const char **n
         if (!close)
             FAIL(p, "unterminated IPv6 reference");
         pl_str h = pl_str_span(p + 1, close);
-        if (!sip_ipv6_valid(h))
+        if (!sip_ipv6_ref_valid(h))
             FAIL(p + 1, "invalid IPv6 address");
         u->host = h;
         u->host_type = SIP_HOST_IPV6;

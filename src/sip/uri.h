@@ -16,6 +16,9 @@ bool sip_uri_equal(const sip_uri *a, const sip_uri *b);
 
 /* True if text is an IPv6 address (RFC 4291 text form, no brackets). */
 bool sip_ipv6_valid(pl_str text);
+/* The inside of an IPv6 reference ("[...]"): sip_ipv6_valid, or the RFC 3261 ABNF form with
+ * three colons before an embedded IPv4 address that RFC 5118 §4.10 asks to tolerate. */
+bool sip_ipv6_ref_valid(pl_str text);
 /* True if text is a dotted-quad IPv4 address. */
 bool sip_ipv4_valid(pl_str text);
 

@@ -47,6 +47,11 @@ int tp_addr_from_host(pl_str host, uint16_t port, tp_addr *out)
         out->u.in4.sin_port = htons(port);
         return 0;
     }
+    /* "2001:db8:::192.0.2.1", which the SIP parser tolerates (RFC 5118 §4.10), is the address
+     * without its extra colon */
+    char *three = strstr(tmp, ":::");
+    if (three && strchr(three, '.'))
+        memmove(three, three + 1, strlen(three));
     if (inet_pton(AF_INET6, tmp, &out->u.in6.sin6_addr) == 1) {
         out->u.in6.sin6_family = AF_INET6;
         out->u.in6.sin6_port = htons(port);

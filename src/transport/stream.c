@@ -41,7 +41,7 @@ static bool match_addr(const pl_hnode *n, const void *key)
 {
     const tp_conn *c = pl_container_of(n, tp_conn, by_addr);
     const addr_key *k = key;
-    if (c->closing || c->proto != k->proto || !tp_addr_eq(&c->remote, k->addr))
+    if (c->closing || c->draining || c->proto != k->proto || !tp_addr_eq(&c->remote, k->addr))
         return false;
     /* a server proved one domain on this connection: another domain behind the same address
      * gets its own connection and its own check */
@@ -83,6 +83,10 @@ static void on_idle(pl_timer *t, void *arg)
 {
     (void)t;
     tp_conn *c = arg;
+    if (c->draining) {
+        tp_conn_close(c, c->drain_err);
+        return;
+    }
     uint64_t now = pl_loop_now(c->tp->loop);
     uint64_t limit = c->tp->cfg.idle_timeout_ms;
     if (now - c->last_activity >= limit) {
@@ -178,7 +182,7 @@ static int write_plain(tp_conn *c, const char *data, size_t len)
 
 int tp_conn_send(tp_conn *c, const char *data, size_t len)
 {
-    if (c->closing)
+    if (c->closing || c->draining)
         return PARLEY_E_CONNECT;
     touch(c);
     if (!c->connected) {
@@ -216,34 +220,94 @@ void tp_conn_up(tp_conn *c)
     }
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    tp_conn *c = req->data;
+    if (status < 0 && status != UV_ECANCELED)
+        tp_conn_close(c, c->drain_err);
+}
+
+/*
+ * Closing a socket whose peer is still sending resets the connection, and a reset can destroy
+ * an answer the peer has not read yet (the 513 for a message it is still sending). So c stops
+ * taking messages, its write side shuts down once the queued writes are out, what the peer
+ * still sends is read and dropped, and c closes when the peer closes its side or after
+ * TP_LINGER_MS, whichever comes first.
+ */
+#define TP_LINGER_MS 2000
+
+void tp_conn_drain(tp_conn *c, int err)
+{
+    if (c->closing || c->draining)
+        return;
+    c->draining = true;
+    c->drain_err = err;
+    c->rbuf.len = 0;
+    c->shutdown_req.data = c;
+    if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        tp_conn_close(c, err);
+        return;
+    }
+    pl_loop_timer_start(c->tp->loop, &c->idle, TP_LINGER_MS, on_idle, c);
+}
+
+int tp_stream_next(const tp_stream_in *in, const char *data, size_t len, size_t *used)
+{
+    size_t skip = 0, mlen = 0;
+    int rc = sip_frame(data, len, &in->tp->cfg.limits, &skip, &mlen);
+    *used = skip;
+    /* a CRLFCRLF ping among the skipped line ends gets a CRLF pong */
+    for (size_t i = 0; in->pong && i + 3 < skip; i++) {
+        if (memcmp(data + i, "\r\n\r\n", 4) == 0) {
+            in->pong(in->arg);
+            break;
+        }
+    }
+    if (rc == PARLEY_E_LIMIT) {
+        /* The framer cannot find where a message over the size limit ends, so the stream cannot
+         * be resynchronised: what arrived of it is parsed for a 513 (sent when the header fields
+         * an answer needs were read); the caller ends the stream. */
+        tp_deliver(in->tp, &in->rx, data + skip, len - skip,
+                   PARLEY_PARSE_STREAM | SIP_PARSE_TOO_LARGE);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    tp_deliver(in->tp, &in->rx, data + skip, mlen, PARLEY_PARSE_STREAM);
+    *used = skip + mlen;
+    return 0;
+}
+
+static void pong(void *arg)
+{
+    write_plain(arg, "\r\n", 2);
+}
+
 /* Frames and delivers every complete message in rbuf. */
 static void frame(tp_conn *c)
 {
+    tp_stream_in in = {
+        c->tp,
+        {.proto = c->proto, .remote = c->remote, .local = c->local, .conn_id = c->id},
+        pong,
+        c};
     size_t off = 0;
     while (!c->closing && off < c->rbuf.len) {
-        size_t skip = 0, len = 0;
-        const char *base = c->rbuf.data + off;
-        int rc = sip_frame(base, c->rbuf.len - off, &c->tp->cfg.limits, &skip, &len);
-        /* a CRLFCRLF ping gets a CRLF pong */
-        for (size_t i = 0; i + 3 < skip; i++) {
-            if (memcmp(base + i, "\r\n\r\n", 4) == 0) {
-                write_plain(c, "\r\n", 2);
-                break;
-            }
-        }
-        if (rc == PARLEY_E_INCOMPLETE) {
-            off += skip;
+        size_t used = 0;
+        int rc = tp_stream_next(&in, c->rbuf.data + off, c->rbuf.len - off, &used);
+        off += used;
+        if (rc == PARLEY_E_INCOMPLETE)
             break;
+        if (rc == PARLEY_E_LIMIT) {
+            tp_conn_drain(c, PARLEY_E_LIMIT); /* after the 513 */
+            return;
         }
         if (rc != 0) {
             tp_conn_close(c, PARLEY_E_PARSE);
             return;
         }
-        tp_rx rx = {.proto = c->proto, .remote = c->remote, .local = c->local, .conn_id = c->id};
-        tp_deliver(c->tp, &rx, base + skip, len, PARLEY_PARSE_STREAM);
-        off += skip + len;
     }
-    if (c->closing)
+    if (c->closing || c->draining)
         return;
     if (off) {
         memmove(c->rbuf.data, c->rbuf.data + off, c->rbuf.len - off);
@@ -253,12 +317,24 @@ static void frame(tp_conn *c)
 
 void tp_conn_on_plain(tp_conn *c, const char *data, size_t len)
 {
-    pl_buf_put(&c->rbuf, data, len);
-    if (!pl_buf_ok(&c->rbuf)) {
-        tp_conn_close(c, PARLEY_E_LIMIT);
-        return;
+    /* One read may bring more than the buffer holds: frame it in pieces, so that a message over
+     * the limit is seen (and answered) by the framer rather than cut off by the buffer. */
+    while (len && !c->closing && !c->draining) {
+        size_t room = c->rbuf.max - c->rbuf.len;
+        size_t n = len < room ? len : room;
+        if (!n) {
+            tp_conn_close(c, PARLEY_E_LIMIT); /* defensive: framing frees room before this */
+            return;
+        }
+        pl_buf_put(&c->rbuf, data, n);
+        if (!pl_buf_ok(&c->rbuf)) {
+            tp_conn_close(c, PARLEY_E_NOMEM);
+            return;
+        }
+        data += n;
+        len -= n;
+        frame(c);
     }
-    frame(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -279,6 +355,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         tp_conn_close(c, nread == UV_EOF ? PARLEY_E_CONNECT : PARLEY_E_CONNECT);
         return;
     }
+    if (c->draining)
+        return; /* read only to be dropped: see tp_conn_drain */
     touch(c);
     if (c->tls) {
         if (tp_tls_on_data(c, buf->base, (size_t)nread) != 0)

@@ -25,6 +25,9 @@ struct tp_conn {
     bool outgoing;
     bool connected; /* TCP connected and, for TLS, handshake done */
     bool closing;
+    bool draining; /* no more messages: reads are dropped until the peer closes (tp_conn_drain) */
+    int drain_err;
+    uv_shutdown_t shutdown_req;
     pl_buf rbuf;    /* received plaintext not framed yet */
     pl_buf pending; /* plaintext queued until the connection is up */
     pl_buf pending_lens; /* the length (size_t) of each message in pending, traced when sent */
@@ -66,6 +69,21 @@ tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote, 
 int tp_conn_open(tp_layer *tp, const tp_dest *dst, tp_conn **out);
 int tp_conn_send(tp_conn *c, const char *data, size_t len);
 void tp_conn_close(tp_conn *c, int err);
+/* Closes c gracefully after what was sent on it: see stream.c. */
+void tp_conn_drain(tp_conn *c, int err);
+
+/* One step of reading a byte stream (a connection's, or a test's): leading CRLFs are skipped
+ * (pong called for a CRLFCRLF ping among them), then the first message is delivered. Returns 0
+ * (delivered), PARLEY_E_INCOMPLETE (more bytes needed), PARLEY_E_LIMIT (the message is over the
+ * size limit: what arrived of it was delivered for a 513, and the stream must end) or
+ * PARLEY_E_PARSE (unframable: the stream must end). *used: bytes of data consumed. */
+typedef struct tp_stream_in {
+    tp_layer *tp;
+    tp_rx rx;
+    void (*pong)(void *arg); /* may be NULL */
+    void *arg;
+} tp_stream_in;
+int tp_stream_next(const tp_stream_in *in, const char *data, size_t len, size_t *used);
 /* called by tls.c: plaintext arrived / ciphertext must go out / handshake done */
 void tp_conn_on_plain(tp_conn *c, const char *data, size_t len);
 int tp_conn_write_raw(tp_conn *c, const char *data, size_t len);

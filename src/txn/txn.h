@@ -65,7 +65,7 @@ typedef struct txn_handler {
 
 typedef struct txn_stats {
     unsigned long dropped;      /* unanswerable malformed messages */
-    unsigned long bad_requests; /* malformed requests answered 400 */
+    unsigned long bad_requests; /* malformed requests answered statelessly (400, 414, 505, 513) */
     unsigned long retransmissions_absorbed;
     unsigned clients, servers; /* live transactions */
 } txn_stats;

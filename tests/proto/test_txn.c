@@ -551,6 +551,92 @@ static void test_malformed_requests(void **state)
     assert_non_null(vnet_find(f->n, PEER, "SIP/2.0 505", 0));
 }
 
+/* A request of `extra` header lines and a body of body_len bytes from PEER, with branch b. */
+static void inject_request(fixture *f, const char *b, const char *start, const char *extra,
+                           size_t body_len)
+{
+    pl_buf m;
+    pl_buf_init(&m, 1024 + body_len);
+    pl_buf_printf(&m,
+                  "%s\r\nVia: SIP/2.0/UDP 10.0.0.9:5060;branch=%s\r\n"
+                  "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:me@10.0.0.1>\r\n"
+                  "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\n%sContent-Length: %zu\r\n\r\n",
+                  start, b, b, extra, body_len);
+    for (size_t i = 0; i < body_len; i++)
+        pl_buf_putc(&m, 'x');
+    pl_buf_terminate(&m);
+    vnet_inject(f->n, PEER, ME, m.data);
+    pl_buf_free(&m);
+}
+
+/* The first line of the answer to branch b ("" when none). */
+static const char *answer_to(fixture *f, const char *b)
+{
+    for (size_t i = 0; i < vnet_count(f->n); i++) {
+        const vnet_packet *p = vnet_get(f->n, i);
+        if (!strcmp(p->src, ME) && p->status && strstr(p->data, b))
+            return p->first_line;
+    }
+    return "";
+}
+
+static void test_limit_faults_answered(void **state)
+{
+    fixture *f = *state;
+    const txn_stats *st = txn_layer_stats(f->txn);
+    unsigned long answered = st->bad_requests, dropped = st->dropped;
+    pl_buf many;
+    pl_buf_init(&many, 0);
+    for (int i = 0; i < 300; i++)
+        pl_buf_printf(&many, "X-%d: %d\r\n", i, i);
+    pl_buf_terminate(&many);
+    /* too many header fields: Via, From, To, Call-ID and CSeq came first */
+    inject_request(f, "z9hG4bKmany", "MESSAGE sip:me@10.0.0.1 SIP/2.0", many.data, 0);
+    /* the size limit (64 KiB): a datagram only the virtual network can carry */
+    inject_request(f, "z9hG4bKbig", "MESSAGE sip:me@10.0.0.1 SIP/2.0", "", 70000);
+    /* a Request-URI over the line limit (8 KiB) */
+    char start[9000];
+    snprintf(start, sizeof(start), "MESSAGE sip:me@%08500d SIP/2.0", 0);
+    inject_request(f, "z9hG4bKlong", start, "", 0);
+    vnet_run(f->n, 10);
+    assert_string_equal(answer_to(f, "z9hG4bKmany"),
+                        "SIP/2.0 400 Bad Request (headers: too many header fields)");
+    assert_string_equal(answer_to(f, "z9hG4bKbig"),
+                        "SIP/2.0 513 Message Too Large (message: message too large)");
+    assert_string_equal(answer_to(f, "z9hG4bKlong"),
+                        "SIP/2.0 414 Request-URI Too Long (Request-URI: Request-URI too long)");
+    assert_int_equal(f->requests, 0);
+    assert_int_equal(st->bad_requests, answered + 3);
+    assert_int_equal(st->dropped, dropped);
+    /* past the limit with no Call-ID before or after the fault: nothing to answer with */
+    vnet_inject(f->n, PEER, ME,
+                "MESSAGE sip:me@10.0.0.1 SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnocid\r\nCSeq: 1 MESSAGE\r\n");
+    vnet_run(f->n, 10);
+    assert_string_equal(answer_to(f, "z9hG4bKnocid"), "");
+    assert_int_equal(st->dropped, dropped + 1);
+    pl_buf_free(&many);
+}
+
+static void test_nul_answered(void **state)
+{
+    fixture *f = *state;
+    /* vnet_inject takes text: the NUL goes in through the transport directly */
+    static const char m[] = "MESSAGE sip:me@10.0.0.1 SIP/2.0\r\n"
+                            "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnul\r\n"
+                            "From: <sip:peer@10.0.0.9>;tag=p1\r\nSubject: a\0b\r\n"
+                            "To: <sip:me@10.0.0.1>\r\nCall-ID: nul\r\nCSeq: 1 MESSAGE\r\n"
+                            "Content-Length: 0\r\n\r\n";
+    tp_addr src;
+    tp_addr_parse(PEER, NULL, &src);
+    tp_iface *ifc = tp_next_iface(f->tp, NULL);
+    tp_iface_deliver(ifc, &src, m, sizeof(m) - 1);
+    vnet_run(f->n, 10);
+    assert_string_equal(answer_to(f, "z9hG4bKnul"),
+                        "SIP/2.0 400 Bad Request (Subject: NUL byte in header value)");
+    assert_int_equal(f->requests, 0);
+}
+
 static void test_many_transactions(void **state)
 {
     fixture *f = *state;
@@ -596,6 +682,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_invite_client_timer_e_f_k, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_faults_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nul_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_transactions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

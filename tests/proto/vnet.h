@@ -63,6 +63,8 @@ tp_layer *vnet_transport(vnet *n, const char *addr, const tp_handler *h);
 void vnet_peer(vnet *n, const char *addr);
 /* Sends raw bytes from a scripted peer (or any address) to dst. */
 void vnet_inject(vnet *n, const char *src, const char *dst, const char *text);
+/* The same for bytes that may hold NULs. */
+void vnet_inject_bytes(vnet *n, const char *src, const char *dst, const void *data, size_t len);
 
 /* Advances virtual time, delivering packets and firing timers in order. */
 void vnet_run(vnet *n, uint64_t ms);

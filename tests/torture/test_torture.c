@@ -82,7 +82,8 @@ static const expect rfc4475[] = {
     {"rfc5118/wire/mult-ip-in-header.dat", 0, 0},
     {"rfc5118/wire/mult-ip-in-sdp.dat", 0, 0},
     {"rfc5118/wire/ipv4-mapped-ipv6.dat", 0, 0},
-    {"rfc5118/wire/ipv6-bug-abnf-3-colons.dat", PARLEY_E_PARSE, 400},
+    /* §4.10: RFC 3261's ABNF allows the three colons; "an implementation must tolerate both" */
+    {"rfc5118/wire/ipv6-bug-abnf-3-colons.dat", 0, 0},
     {"rfc5118/wire/ipv6-correct-abnf-2-colons.dat", 0, 0},
 };
 
@@ -213,6 +214,22 @@ static void test_ipv6_ports(void **state)
     sip_msg_free(m);
 }
 
+static void test_ipv6_abnf_bug_tolerated(void **state)
+{
+    (void)state;
+    int rc;
+    sip_msg *m = load("rfc5118/wire/ipv6-bug-abnf-3-colons.dat", &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(m->ruri.host_type, SIP_HOST_IPV6);
+    assert_slice_equal(m->ruri.host, "2001:db8:::192.0.2.1");
+    assert_slice_equal(m->to->uri.host, "2001:db8:::192.0.2.1");
+    sip_msg_free(m);
+    m = load("rfc5118/wire/ipv6-correct-abnf-2-colons.dat", &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(m->ruri.host, "2001:db8::192.0.2.1");
+    sip_msg_free(m);
+}
+
 static void test_responses(void **state)
 {
     (void)state;
@@ -262,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_dblreq_ignores_trailing_octets),
         cmocka_unit_test(test_esc01_escapes_kept),
         cmocka_unit_test(test_ipv6_ports),
+        cmocka_unit_test(test_ipv6_abnf_bug_tolerated),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_invalid_keep_routing_fields),
     };

@@ -92,7 +92,8 @@ static inline sip_msg *mb_parse_text(const char *text, size_t len, unsigned flag
     } else {
         assert_non_null(e.reason);
         assert_true(e.offset >= -1 && e.offset <= (long)len);
-        assert_true(e.status == 400 || e.status == 505 || e.status == 513 || e.status == 500);
+        assert_true(e.status == 400 || e.status == 414 || e.status == 505 || e.status == 513 ||
+                    e.status == 500);
     }
     assert_true(m->consumed <= len);
     return m;

@@ -245,6 +245,12 @@ static void test_via_received_ipv6_and_hosts(void **state)
     m = VALID(.via = "Via: SIP/2.0/UDP 192.0.2.1:65535;branch=z9");
     assert_int_equal(m->via->port, 65535);
     sip_msg_free(m);
+    /* RFC 5118 §4.10's three colons are tolerated in every IPv6 reference */
+    m = VALID(.via = "Via: SIP/2.0/UDP [2001:db8:::192.0.2.1];received=[2001:db8:::192.0.2.2]");
+    assert_slice_equal(m->via->host, "2001:db8:::192.0.2.1");
+    assert_int_equal(m->via->host_type, SIP_HOST_IPV6);
+    assert_slice_equal(m->via->received, "[2001:db8:::192.0.2.2]");
+    sip_msg_free(m);
     /* no branch at all (RFC 2543 peers) is well-formed */
     m = VALID(.via = "Via: SIP/2.0/UDP 192.0.2.1");
     assert_false(pl_str_set(m->via->branch));

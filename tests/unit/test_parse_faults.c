@@ -549,11 +549,21 @@ static void test_limit_max_size(void **state)
     lim.max_size = len - 1;
     m = mb_parse_text(t, len, 0, &lim, &rc);
     mb_assert_fault(m, rc, PARLEY_E_LIMIT, 513, "message", "message too large", NULL);
-    assert_int_equal(m->data.len, 0); /* nothing of it was kept */
-    assert_int_equal(m->nhdrs, 0);
+    assert_int_equal(m->data.len, len - 1); /* no more than max_size bytes were kept */
+    /* of the header section, what a 513 needs: Via, From, To, Call-ID, CSeq */
+    assert_int_equal(m->nhdrs, 5);
+    assert_slice_equal(m->via->branch, "z9hG4bKdflt");
+    assert_slice_equal(m->from->tag, "a1");
+    assert_non_null(m->to);
+    assert_slice_equal(m->call_id, "call-1@example.com");
+    assert_true(m->has_cseq);
+    assert_slice_equal(m->method, "INVITE");
+    assert_int_equal(m->body.len, 0);
     char *j = tu_json(m, rc);
-    assert_string_equal(j,
-                        "{\"valid\":false,\"error\":\"message: message too large\",\"offset\":-1}");
+    static const char head[] =
+        "{\"valid\":false,\"error\":\"message: message too large\",\"offset\":-1,";
+    assert_memory_equal(j, head, sizeof(head) - 1);
+    assert_non_null(strstr(j, "\"header_count\":5}"));
     free(j);
     sip_msg_free(m);
     free(t);
@@ -671,8 +681,32 @@ static void test_limit_max_line(void **state)
     sip_msg_free(m);
     lim.max_line = start_len - 1;
     m = MB_PARSE(&rc, .limits = &lim);
-    mb_assert_fault(m, rc, PARLEY_E_LIMIT, 400, "message", "start line too long", "INVITE");
-    assert_int_equal(m->nhdrs, 0); /* nothing read after it */
+    mb_assert_fault(m, rc, PARLEY_E_LIMIT, 414, "Request-URI", "Request-URI too long",
+                    "sip:bob@example.com SIP");
+    assert_int_equal(m->nhdrs, 3); /* To, Call-ID, CSeq: Via and From are over that limit too */
+    sip_msg_free(m);
+    /* a request line whose Request-URI is too long (RFC 3261 §21.4.15): what a 414 needs is
+     * read after it */
+    char start[200];
+    snprintf(start, sizeof(start), "INVITE sip:bob@%0100d.example.com SIP/2.0", 0);
+    lim.max_line = 100;
+    m = MB_PARSE(&rc, .start = start, .limits = &lim);
+    mb_assert_fault(m, rc, PARLEY_E_LIMIT, 414, "Request-URI", "Request-URI too long",
+                    "sip:bob@000");
+    assert_slice_equal(m->method, "INVITE");
+    assert_int_equal(m->nhdrs, 5);
+    assert_non_null(m->via);
+    assert_true(m->has_cseq);
+    sip_msg_free(m);
+    /* a status line, or a request line whose method is not sound, is not read further */
+    lim.max_line = start_len - 1;
+    m = MB_PARSE(&rc, .start = "SIP/2.0 200 OK, and a long reason phrase", .limits = &lim);
+    mb_assert_fault(m, rc, PARLEY_E_LIMIT, 400, "message", "start line too long", "SIP/2.0");
+    assert_int_equal(m->nhdrs, 0);
+    sip_msg_free(m);
+    m = MB_PARSE(&rc, .start = "INV@ITE sip:bob@example.com SIP/2.0", .limits = &lim);
+    mb_assert_fault(m, rc, PARLEY_E_LIMIT, 400, "message", "start line too long", "INV@ITE");
+    assert_int_equal(m->nhdrs, 0);
     sip_msg_free(m);
     /* folded lines count together */
     static const char folded[] = "X-Folded: aaaaaaaaaaaaaaaaaaaa\r\n bbbbbbbbbbbbbbbbbbbb\r\n"

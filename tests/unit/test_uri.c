@@ -513,6 +513,45 @@ static void test_ipv6_valid(void **state)
             fail_msg("'%s' accepted as IPv6", bogus[i]);
 }
 
+static void test_ipv6_reference_three_colons(void **state)
+{
+    (void)state;
+    /* RFC 5118 §4.10: RFC 3261's ABNF derives hexpart "::" then ":" IPv4address; RFC 4291 does
+     * not. References tolerate that one shape (read without the extra colon), nothing else. */
+    static const char *const tolerated[] = {
+        "2001:db8:::192.0.2.1",
+        ":::192.0.2.1",
+        "1:2:3:4:5:::1.2.3.4",
+        "2001:DB8:::255.255.255.255",
+    };
+    static const char *const bogus[] = {
+        "2001:db8:::1",          /* no IPv4 address after the colons */
+        "2001:db8::::192.0.2.1", /* four */
+        "2001:db8:::192.0.2",    /* no IPv4 address */
+        "1:2:3:4:5:6:::1.2.3.4", /* nine groups without the extra colon */
+        "2001:::db8::1.2.3.4",   /* not before the IPv4 address, and two gaps */
+        "2001::db8:::1.2.3.4",   /* two gaps */
+        ":::",
+        "::::1.2.3.4",
+    };
+    for (size_t i = 0; i < sizeof(tolerated) / sizeof(tolerated[0]); i++) {
+        if (v6(tolerated[i]))
+            fail_msg("'%s' is not RFC 4291 text", tolerated[i]);
+        if (!sip_ipv6_ref_valid(pl_str_c(tolerated[i])))
+            fail_msg("'%s' not tolerated in a reference", tolerated[i]);
+    }
+    for (size_t i = 0; i < sizeof(bogus) / sizeof(bogus[0]); i++)
+        if (sip_ipv6_ref_valid(pl_str_c(bogus[i])))
+            fail_msg("'%s' accepted in a reference", bogus[i]);
+    /* RFC 4291 text stays accepted */
+    assert_true(sip_ipv6_ref_valid(pl_str_c("2001:db8::192.0.2.1")));
+    /* in a URI host, a Via sent-by and a Via parameter */
+    sip_uri u = U("sip:user@[2001:db8:::192.0.2.1]:5070");
+    assert_int_equal(u.host_type, SIP_HOST_IPV6);
+    assert_slice_equal(u.host, "2001:db8:::192.0.2.1"); /* as written */
+    assert_int_equal(u.port, 5070);
+}
+
 /* ---- parameter iteration ---- */
 
 static void test_param_next(void **state)
@@ -793,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_other_schemes),
         cmocka_unit_test(test_ipv4_valid),
         cmocka_unit_test(test_ipv6_valid),
+        cmocka_unit_test(test_ipv6_reference_three_colons),
         cmocka_unit_test(test_param_next),
         cmocka_unit_test(test_param_find),
         cmocka_unit_test(test_unescape),

@@ -740,6 +740,9 @@ static void run_steps(void)
 
     /* 12: cancelled */
     carol.answer = RING_ONLY;
+    pthread_mutex_lock(&mu); /* Carol's last session ended DISCONNECTED: wait for this one's end */
+    ev.state[2] = PARLEY_STATE_IDLE;
+    pthread_mutex_unlock(&mu);
     parley_address to = {carol.uri, NULL};
     ok = parley_session_create(alice.ep, &to, NULL, &s) == 0 && attach(&alice, s) &&
          parley_session_participate(s, NULL, 0, NULL, NULL) == 0 && wait_until(alice_alerted);
@@ -752,7 +755,10 @@ static void run_steps(void)
     parley_session_unref(s);
     say(++n, ok, "a cancelled session: Carol rings, Alice gives up (CANCEL, 487)");
 
-    /* 13: BYE */
+    /* 13: BYE (Bob's redirecting session ended DISCONNECTED too: wait for the first's end) */
+    pthread_mutex_lock(&mu);
+    ev.state[1] = PARLEY_STATE_IDLE;
+    pthread_mutex_unlock(&mu);
     err = parley_session_terminate_sync(first, NULL, 0, &r);
     ok = !err && r && r->status == 200 && wait_until(bob_disconnected);
     parley_result_free(r);

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of fuzz_endpoint (tests/fuzz/corpus/endpoint/): well-formed exchanges
+in the target's record format (see fuzz_endpoint.c), so that fuzzing starts from calls that form
+dialogs and sessions rather than from bytes the parser rejects. Run it from anywhere; it
+rewrites the seed-* files.
+"""
+import os
+
+SEP = b"\xff"
+A = "10.0.0.9:5060"
+B = "10.0.0.8:5062"
+EP = "sip:node@10.0.0.1:5060"
+
+
+def udp(msg, peer_b=False):
+    return bytes([1 if peer_b else 0]) + msg
+
+
+def tcp(msg):
+    return bytes([2]) + msg
+
+
+def wait(ms):
+    return bytes([3 + 4 * min(63, ms // 40)])
+
+
+def sdp(version, port):
+    return (
+        "v=0\r\no=- 1 %d IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
+        "m=audio %d RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n" % (version, port)
+    )
+
+
+def request(method, cseq, branch, call="fz1", to_tag=True, body="", ctype=None, extra="",
+            transport="UDP", via_host=A, ruri=EP, cseq_method=None):
+    head = [
+        "%s %s SIP/2.0" % (method, ruri),
+        "Via: SIP/2.0/%s %s;branch=z9hG4bK%s;rport" % (transport, via_host, branch),
+        "Max-Forwards: 70",
+        "From: <sip:a@%s>;tag=fa" % via_host.split(":")[0],
+        "To: <%s>%s" % (EP, ";tag=$T" if to_tag else ""),
+        "Call-ID: %s@10.0.0.9" % call,
+        "CSeq: %d %s" % (cseq, cseq_method or method),
+        "Contact: <sip:a@%s>" % via_host,
+    ]
+    if extra:
+        head.append(extra)
+    if body:
+        head.append("Content-Type: %s" % (ctype or "application/sdp"))
+    head.append("Content-Length: %d" % len(body.encode()))
+    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+
+
+def response(status, reason, cseq, method, branch, call="fz9"):
+    return (
+        "SIP/2.0 %d %s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%s\r\n"
+        "From: <%s>;tag=x\r\nTo: <sip:a@10.0.0.9>;tag=y\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+        "Content-Length: 0\r\n\r\n" % (status, reason, branch, EP, call, cseq, method)
+    ).encode()
+
+
+def call_flow():
+    """INVITE, ACK, in-dialog MESSAGE and INFO, re-INVITE and its ACK, REFER, BYE."""
+    return [
+        udp(request("INVITE", 1, "c1", to_tag=False, body=sdp(1, 5000))),
+        wait(40),
+        udp(request("ACK", 1, "c1a")),
+        udp(request("MESSAGE", 2, "c2", body="hello", ctype="text/plain")),
+        udp(request("INFO", 3, "c3", body="signal", ctype="application/x-info")),
+        udp(request("INVITE", 4, "c4", body=sdp(2, 5002))),
+        wait(40),
+        udp(request("ACK", 4, "c4a")),
+        udp(request("REFER", 5, "c5", extra="Refer-To: <sip:c@10.0.0.7>")),
+        wait(200),
+        udp(request("BYE", 6, "c6")),
+        wait(80),
+    ]
+
+
+def cancel_flow():
+    """INVITE without an offer, CANCEL of it, the ACK of a failure, a retransmitted INVITE."""
+    inv = request("INVITE", 1, "k1", call="fz2", to_tag=False)
+    return [
+        udp(inv),
+        udp(request("CANCEL", 1, "k1", call="fz2", to_tag=False)),
+        udp(inv),
+        wait(600),
+        udp(request("ACK", 1, "k1", call="fz2")),
+        wait(2000),
+    ]
+
+
+def page_mode():
+    """Requests outside any dialog, from both peers, and responses nobody asked for."""
+    return [
+        udp(request("MESSAGE", 1, "p1", call="fz3", to_tag=False, body="hi", ctype="text/plain")),
+        udp(request("OPTIONS", 1, "p2", call="fz4", to_tag=False), peer_b=True),
+        udp(request("SUBSCRIBE", 1, "p3", call="fz5", to_tag=False, extra="Event: refer")),
+        udp(request("BYE", 1, "p4", call="fz6")),
+        udp(request("FOO", 1, "p5", call="fz7", to_tag=False)),
+        udp(request("NOTIFY", 1, "p6", call="fz8", extra="Event: refer\r\nSubscription-State: "
+                    "active", body="SIP/2.0 180 Ringing\r\n", ctype="message/sipfrag")),
+        udp(response(200, "OK", 1, "INVITE", "s1")),
+        udp(response(180, "Ringing", 1, "INVITE", "s1")),
+        wait(40),
+    ]
+
+
+def stream_flow():
+    """A call over the stream code: a ping, an INVITE split over two reads, ACK, BYE, then a
+    message over the size limit that ends the connection, and a new one."""
+    inv = request("INVITE", 1, "t1", call="fz10", to_tag=False, body=sdp(1, 6000),
+                  transport="TCP")
+    return [
+        tcp(b"\r\n\r\n" + inv[:100]),
+        tcp(inv[100:]),
+        wait(40),
+        tcp(request("ACK", 1, "t1a", call="fz10", transport="TCP")
+            + request("BYE", 2, "t2", call="fz10", transport="TCP")),
+        tcp(request("MESSAGE", 3, "t3", call="fz11", to_tag=False, transport="TCP")
+            .replace(b"Content-Length: 0", b"Content-Length: 100000")),
+        tcp(request("OPTIONS", 1, "t4", call="fz12", to_tag=False, transport="TCP")),
+        wait(40),
+    ]
+
+
+def faults():
+    """Requests past the parser's limits and with broken fields: answered 400/513 or dropped."""
+    many = "\r\n".join("X-%d: %d" % (i, i) for i in range(260))
+    return [
+        udp(request("MESSAGE", 1, "f1", call="fz13", to_tag=False, extra=many)),
+        udp(request("MESSAGE", 1, "f2", call="fz14", to_tag=False, extra="Subject: a\0b")),
+        udp(request("INVITE", 1, "f3", call="fz15", to_tag=False,
+                    extra="Contact: " + ",".join("<sip:%d@h>" % i for i in range(70)))),
+        udp(b"INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8:::192.0.2.1];branch=z9hG4bKf4"
+            b"\r\nCall-ID: fz16\r\nCSeq: 1 INVITE\r\n\r\n"),
+        udp(b"garbage\r\n\r\n"),
+        wait(40),
+    ]
+
+
+def main():
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "endpoint")
+    os.makedirs(out, exist_ok=True)
+    seeds = {
+        "seed-call": call_flow(),
+        "seed-cancel": cancel_flow(),
+        "seed-page": page_mode(),
+        "seed-stream": stream_flow(),
+        "seed-faults": faults(),
+        "seed-two-calls": call_flow()[:3] + [
+            udp(request("INVITE", 1, "b1", call="fzb", to_tag=False, body=sdp(1, 7000),
+                        via_host=B), peer_b=True),
+            wait(40),
+            udp(request("BYE", 2, "b2", call="fzb", via_host=B), peer_b=True),
+        ],
+    }
+    for name, records in seeds.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(SEP.join(records))
+
+
+if __name__ == "__main__":
+    main()
