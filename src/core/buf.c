@@ -15,13 +15,28 @@ void pl_buf_init(pl_buf *b, size_t cap_hint)
     b->cap = 0;
     b->max = 0;
     b->err = 0;
+    b->borrow = false;
     if (cap_hint)
         pl_buf_reserve(b, cap_hint);
 }
 
+void pl_buf_init_on(pl_buf *b, char *storage, size_t size)
+{
+    b->data = storage;
+    b->len = 0;
+    b->cap = size ? size - 1 : 0; /* room kept for a terminating NUL */
+    b->max = 0;
+    b->err = 0;
+    b->borrow = size > 0;
+    if (!size)
+        b->data = NULL;
+}
+
 void pl_buf_free(pl_buf *b)
 {
-    pl_free(b->data);
+    if (!b->borrow)
+        pl_free(b->data);
+    b->borrow = false;
     b->data = NULL;
     b->len = b->cap = 0;
 }
@@ -32,7 +47,7 @@ void pl_buf_reset(pl_buf *b)
     b->err = 0;
 }
 
-bool pl_buf_reserve(pl_buf *b, size_t extra)
+bool pl_buf_grow(pl_buf *b, size_t extra)
 {
     if (b->err)
         return false;
@@ -53,39 +68,22 @@ bool pl_buf_reserve(pl_buf *b, size_t extra)
         cap *= 2;
     if (b->max && cap > b->max + 1)
         cap = b->max + 1;
-    char *d = pl_realloc(b->data, cap);
+    char *d = b->borrow ? pl_malloc(cap) : pl_realloc(b->data, cap);
     if (!d) {
         b->err = PARLEY_E_NOMEM;
         return false;
     }
+    if (b->borrow && b->len)
+        memcpy(d, b->data, b->len);
+    b->borrow = false;
     b->data = d;
     b->cap = cap - 1;
     return true;
 }
 
-void pl_buf_put(pl_buf *b, const void *p, size_t n)
-{
-    if (n == 0 || !pl_buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
 void pl_buf_puts(pl_buf *b, const char *s)
 {
     pl_buf_put(b, s, strlen(s));
-}
-
-void pl_buf_putc(pl_buf *b, char c)
-{
-    if (!pl_buf_reserve(b, 1))
-        return;
-    b->data[b->len++] = c;
-}
-
-void pl_buf_put_str(pl_buf *b, pl_str s)
-{
-    pl_buf_put(b, s.p, s.len);
 }
 
 void pl_buf_put_u64(pl_buf *b, uint64_t v)
@@ -154,8 +152,8 @@ char *pl_buf_steal(pl_buf *b, size_t *len)
         pl_buf_free(b);
         return NULL;
     }
-    if (!b->data && !pl_buf_reserve(b, 1))
-        return NULL;
+    if ((!b->data || b->borrow) && !pl_buf_grow(b, b->cap - b->len + 1))
+        return NULL; /* storage of the caller's: moved to the heap first */
     b->data[b->len] = '\0';
     char *d = b->data;
     if (len)
