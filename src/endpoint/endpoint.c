@@ -200,6 +200,7 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
     pl_list_init(&ep->senders);
     pl_list_init(&ep->requests);
     pl_list_init(&ep->pages);
+    pl_timer_init(&ep->trim_timer);
     int rc = copy_config(ep, cfg);
     tp_config tc = {
         .limits = cfg->limits,
@@ -272,6 +273,7 @@ void ep_shutdown(parley_endpoint *ep)
     ep_pages_abort(ep);
     ep_senders_abort(ep);
     ep_requests_abort(ep);
+    ep_memory_stop(ep);
     ep_stats_read(ep, &ep->last); /* what parley_endpoint_get_stats says from now on */
     ep->last.sessions = ep->last.half_open = ep->last.connections = 0; /* all about to go */
     ep->last.transactions = ep->last.server_transactions = ep->last.client_transactions = 0;

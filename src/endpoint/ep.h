@@ -62,6 +62,10 @@ struct parley_endpoint {
     unsigned nsessions;  /* sessions in the registry (until on_released) */
     unsigned nhalf_open; /* incoming sessions Incoming or Connecting (2xx sent, no ACK yet) */
     parley_endpoint_stats last; /* the figures when the layers went (parley_endpoint_stop) */
+    /* memory.c: giving memory back once a load passed */
+    pl_timer trim_timer;
+    unsigned long load_peak;
+    unsigned long trims;
 
     /* hooks the session layer installs */
     void *sessions;
@@ -176,6 +180,10 @@ void ep_senders_abort(parley_endpoint *ep);
 void ep_limits_resolve(parley_endpoint *ep, const parley_endpoint_config *cfg, tp_config *tc);
 /* txn_handler.admit: a new request beyond a limit gets a stateless 503 with Retry-After. */
 bool ep_admit(void *arg, const sip_msg *m, const tp_rx *rx);
+/* memory.c: after a new request was admitted: tracks the load's peak and, once it fell to a
+ * quarter of it, returns free heap pages to the kernel */
+void ep_memory_note_load(parley_endpoint *ep);
+void ep_memory_stop(parley_endpoint *ep);
 /* stats.c: the figures of parley_endpoint_get_stats, read on the loop thread */
 void ep_stats_read(parley_endpoint *ep, parley_endpoint_stats *out);
 

@@ -101,5 +101,6 @@ bool ep_admit(void *arg, const sip_msg *m, const tp_rx *rx)
         if (ep->nhalf_open >= lim->half_open)
             return refuse(ep, m, rx, &ep->refused.half_open);
     }
+    ep_memory_note_load(ep);
     return true;
 }
