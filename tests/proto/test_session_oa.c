@@ -192,7 +192,8 @@ static void test_early_media_other_fork_answers(void **state)
 static void test_early_media_then_redirect(void **state)
 {
     world *w = *state;
-    party c;
+    /* static: its endpoint lives on in the network until the teardown, which still calls it */
+    static party c;
     party_init(&c, w->n, "c", C_ADDR);
     c.on_incoming = PARTY_RING_EARLY;
     w->b.on_incoming = PARTY_RING_EARLY;
