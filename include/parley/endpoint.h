@@ -91,14 +91,15 @@ typedef struct parley_endpoint_config {
      * INVITEs pass (up to twice max_server_transactions, the hard bound).
      */
     /* Sessions alive, both directions: an INVITE beyond it is refused (the application's own
-     * calls are not). 0 = 4096. */
+     * calls are not). 0 = 10000. */
     unsigned max_sessions;
     /* Incoming INVITEs not answered yet, or answered 2xx and not ACKed yet. 0 = 1024. */
     unsigned max_half_open;
-    /* Server transactions (a UDP one lives 32 s after its answer). 0 = 16384. */
+    /* Server transactions (a UDP one lives 32 s after its answer). 0 = 32768. */
     unsigned max_server_transactions;
-    /* Server transactions from one peer address (IPv6: one /64). 0 = 1024. Behind a proxy,
-     * raise it: every request comes from the proxy's address. */
+    /* Requests from one peer address (IPv6: one /64) not answered yet (no final response):
+     * what it has in flight. 0 = 1024. Behind a proxy, raise it: every request comes from
+     * the proxy's address. */
     unsigned max_in_flight_per_peer;
     /* TCP/TLS connections, both directions: accepted ones beyond it are closed, our own are
      * never refused. 0 = 1024, at most the process's descriptor limit less 64. */

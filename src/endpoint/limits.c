@@ -14,9 +14,9 @@
 #include "endpoint/ep.h"
 
 /* Defaults for a 2-core machine; README "Limits" says how they were chosen. */
-#define DEF_SESSIONS       4096
+#define DEF_SESSIONS       10000
 #define DEF_HALF_OPEN      1024
-#define DEF_SERVER_TXNS    16384
+#define DEF_SERVER_TXNS    32768
 #define DEF_PER_PEER       1024
 #define DEF_CONNECTIONS    1024
 #define DEF_CONN_PER_ADDR  32

@@ -236,6 +236,11 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     if (!pl_buf_ok(&t->last))
         return PARLEY_E_NOMEM;
     t->last_status = status;
+    if (status >= 200) {
+        /* answered: no longer in flight for its peer (what is left absorbs retransmissions) */
+        tp_peers_drop(&l->peers, t->peer);
+        t->peer = NULL;
+    }
     int rc = send_last(t);
     uint64_t t1 = txn_t1(l);
     if (status < 200) {

@@ -81,7 +81,8 @@ void txn_layer_destroy(txn_layer *l);
 const txn_stats *txn_layer_stats(const txn_layer *l);
 const txn_timers *txn_layer_timers(const txn_layer *l);
 
-/* Live server transactions whose request came from a's peer (see transport/peer.h). */
+/* Server transactions from a's peer (see transport/peer.h) whose request has no final answer
+ * yet: the requests that peer has in flight. */
 unsigned txn_server_count_from(const txn_layer *l, const tp_addr *a);
 /* Answers m without a transaction: Via, From, To (with a tag derived from the request, the
  * same for its retransmissions), Call-ID, CSeq, then extra header lines, no body. */

@@ -268,7 +268,8 @@ static void test_transaction_limit(void **state)
     world_free(w);
 }
 
-/* max_in_flight_per_peer: one address cannot take what the others share. */
+/* max_in_flight_per_peer: one address cannot keep more requests unanswered than this (here
+ * INVITEs left ringing); answered ones no longer count. */
 static void test_per_peer_limit(void **state)
 {
     (void)state;
@@ -276,21 +277,34 @@ static void test_per_peer_limit(void **state)
     cfg.max_in_flight_per_peer = 4;
     world *w = limited_world(&cfg);
     world_connect(w);
+    w->b.on_incoming = PARTY_RING;
     for (int i = 0; i < 10; i++)
-        options_from(w, P_ADDR, i);
+        invite_from(w, P_ADDR, i);
     /* the same host from another port is the same peer */
-    options_from(w, "10.0.0.9:5099", 10);
+    invite_from(w, "10.0.0.9:5099", 10);
     vnet_run(w->n, 5);
-    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 200"), 4);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 4);
     assert_int_equal(check_503s(w, P_ADDR, 5, 10), 6);
     assert_int_equal(check_503s(w, "10.0.0.9:5099", 5, 10), 1);
-    options_from(w, Q_ADDR, 20);
+    invite_from(w, Q_ADDR, 20);
     vnet_run(w->n, 5);
-    assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 200"), 1);
+    assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 180"), 1);
     parley_endpoint_stats st = stats_of(w->b.ep);
     assert_int_equal(st.rejected_peer, 7);
     assert_int_equal(st.rejected_503, 7);
     assert_call_ends(w);
+    /* one ringing INVITE gets its final answer (CANCEL, 487): P may send one more */
+    sp_send(w->n, P_ADDR, B_ADDR,
+            "CANCEL " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKfl0\r\n"
+            "From: <sip:flood@" P_ADDR ">;tag=f0\r\nTo: <" B_URI ">\r\nCall-ID: flood-0\r\n"
+            "CSeq: 1 CANCEL\r\nMax-Forwards: 70\r\n",
+            NULL);
+    vnet_run(w->n, 5);
+    assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 487"));
+    invite_from(w, P_ADDR, 30);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 5);
+    assert_int_equal(stats_of(w->b.ep).rejected_peer, 7);
     world_free(w);
 }
 
