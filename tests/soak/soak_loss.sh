@@ -53,7 +53,8 @@ else
     skip "neither netem (sch_netem) nor nftables random drop is available"
 fi
 
-ip netns exec "$B" "$PARLEY" listen --bind udp:10.78.0.2:5060 --stats 5 >"$work/events" \
+: >"$work/events"
+ip netns exec "$B" "$PARLEY" listen --bind udp:10.78.0.2:5060 --stats 5 >>"$work/events" \
     2>"$work/listen.err" &
 LPID=$!
 for _ in $(seq 100); do
