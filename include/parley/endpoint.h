@@ -173,17 +173,11 @@ typedef struct parley_endpoint_stats {
     uint64_t malformed_answered;    /* malformed requests answered 400 (or 505, 513) */
 } parley_endpoint_stats;
 
-#ifdef __cplusplus
+/* Every field listed (C++ warns about missing initialisers): extend it with the struct. */
 #define PARLEY_ENDPOINT_STATS_INIT                                                                 \
     {                                                                                              \
-        sizeof(parley_endpoint_stats)                                                              \
+        sizeof(parley_endpoint_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0              \
     }
-#else
-#define PARLEY_ENDPOINT_STATS_INIT                                                                 \
-    {                                                                                              \
-        .size = sizeof(parley_endpoint_stats)                                                      \
-    }
-#endif
 
 /*
  * Fills *out (up to out->size bytes). Any thread: off the loop thread it waits for the loop to
