@@ -87,9 +87,45 @@ typedef struct parley_endpoint_config {
                                         may be NULL: they are answered 405 */
     parley_trace_cb on_trace;        /* every SIP message sent and received; may be NULL */
     void *user;                      /* passed to on_message and on_trace */
+    /*
+     * Limits against overload (see README, "Limits"). 0 takes the default (chosen for a
+     * 2-core machine); PARLEY_UNLIMITED turns a limit off. A new request beyond a limit gets
+     * 503 Service Unavailable with Retry-After (RFC 3261 §21.5.4), sent without keeping any
+     * state; a connection beyond a limit is closed as soon as it is accepted. What was admitted
+     * is never refused by them: requests inside an established dialog and CANCELs of live
+     * INVITEs pass (up to twice max_server_transactions, the hard bound).
+     */
+    /* Sessions alive, both directions: an INVITE beyond it is refused (the application's own
+     * calls are not). 0 = 10000. */
+    unsigned max_sessions;
+    /* Incoming INVITEs not answered yet, or answered 2xx and not ACKed yet. 0 = 1024. */
+    unsigned max_half_open;
+    /* Server transactions (a UDP one lives 32 s after its answer). 0 = 32768. */
+    unsigned max_server_transactions;
+    /* Requests from one peer address (IPv6: one /64) not answered yet (no final response):
+     * what it has in flight. 0 = 1024. Behind a proxy, raise it: every request comes from
+     * the proxy's address. */
+    unsigned max_in_flight_per_peer;
+    /* TCP/TLS connections, both directions: accepted ones beyond it are closed, our own are
+     * never refused. 0 = 1024, at most the process's descriptor limit less 64. */
+    unsigned max_connections;
+    /* Accepted connections from one peer address (IPv6: one /64). 0 = 32. */
+    unsigned max_connections_per_address;
+    /* Bytes queued for a peer that does not read before its connection is closed; also the
+     * receive buffer, when larger than twice the message size limit. 0 = 262144. */
+    unsigned max_connection_buffer;
+    /* A whole message (header section and body) must arrive on a TCP/TLS connection within
+     * this time of its first byte, and an accepted TLS handshake end within it, else the
+     * connection is closed. 0 = 20000. */
+    unsigned message_timeout_ms;
+    /* The 503s say Retry-After: a random value in [v, 2v) seconds, so that refused clients do
+     * not all come back at once. 0 = 5. */
+    unsigned retry_after_s;
 } parley_endpoint_config;
 
 #define PARLEY_ENDPOINT_CONFIG_INIT PARLEY_ZERO_INIT
+/* A limit of parley_endpoint_config that is off. */
+#define PARLEY_UNLIMITED 0xffffffffu
 
 /* Creates an endpoint and opens its listening points. Fails with PARLEY_E_TLS when a TLS
  * file of the configuration (tls_cert, tls_key, tls_ca, tls_client_cert, tls_client_key)
@@ -114,6 +150,46 @@ const char *parley_endpoint_epid(const parley_endpoint *ep);
 /* The i-th listening point as "udp:127.0.0.1:5060" (the real port when 0 was asked); any
  * thread; PARLEY_E_NOTFOUND past the last one. */
 int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t size);
+
+/*
+ * What an endpoint holds and what it refused, for monitoring. The caller sets size to
+ * sizeof(parley_endpoint_stats) (PARLEY_ENDPOINT_STATS_INIT does): fields added later sit past
+ * it, so that a program built against an older header gets what it knows of.
+ */
+typedef struct parley_endpoint_stats {
+    size_t size;
+    /* now */
+    uint64_t sessions;     /* alive, both directions (until their on_released) */
+    uint64_t half_open;    /* incoming INVITEs unanswered, or answered 2xx and not ACKed */
+    uint64_t transactions; /* server_transactions + client_transactions */
+    uint64_t server_transactions;
+    uint64_t client_transactions;
+    uint64_t connections; /* open TCP/TLS connections, both directions */
+    /* since the endpoint was created */
+    uint64_t rejected_503;          /* requests refused by a limit (the sum of the four below) */
+    uint64_t rejected_sessions;     /* INVITEs beyond max_sessions */
+    uint64_t rejected_half_open;    /* INVITEs beyond max_half_open */
+    uint64_t rejected_transactions; /* requests beyond max_server_transactions */
+    uint64_t rejected_peer;         /* requests beyond max_in_flight_per_peer */
+    uint64_t connections_refused;   /* accepted connections closed by a connection limit */
+    uint64_t slow_closed;           /* connections closed by message_timeout_ms */
+    uint64_t overflow_closed;       /* connections closed by max_connection_buffer */
+    uint64_t malformed_dropped;     /* messages too malformed to answer, dropped */
+    uint64_t malformed_answered;    /* malformed requests answered 400 (or 505, 513) */
+} parley_endpoint_stats;
+
+/* Every field listed (C++ warns about missing initialisers): extend it with the struct. */
+#define PARLEY_ENDPOINT_STATS_INIT                                                                 \
+    {                                                                                              \
+        sizeof(parley_endpoint_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0              \
+    }
+
+/*
+ * Fills *out (up to out->size bytes). Any thread: off the loop thread it waits for the loop to
+ * read them (a moment); after parley_endpoint_stop it gives the last figures (nothing alive).
+ * PARLEY_E_INVAL when out->size is smaller than the size field.
+ */
+int parley_endpoint_get_stats(parley_endpoint *ep, parley_endpoint_stats *out);
 
 /*
  * Sends a message outside any session (RFC 3428 page mode for MESSAGE; OPTIONS, INFO,

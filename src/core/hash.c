@@ -13,6 +13,7 @@ int pl_hash_init(pl_hash *h, size_t initial)
     if (!h->buckets)
         return PARLEY_E_NOMEM;
     h->nbuckets = n;
+    h->min = n;
     h->old = NULL;
     h->nold = h->moved = 0;
     h->count = 0;
@@ -49,11 +50,12 @@ static void migrate(pl_hash *h, size_t n)
     }
 }
 
-static void grow(pl_hash *h)
+/* A new array of n buckets; the current one becomes the old one, whose entries move over
+ * (migrate works for any size: an entry goes where its hash says in the new array). */
+static void resize(pl_hash *h, size_t n)
 {
     if (h->old)
         migrate(h, h->nold); /* cannot happen with 2 moves per insert, kept for safety */
-    size_t n = h->nbuckets * 2;
     pl_hnode **b = pl_calloc(n, sizeof(*b));
     if (!b)
         return; /* keep working with longer chains */
@@ -62,6 +64,11 @@ static void grow(pl_hash *h)
     h->moved = 0;
     h->buckets = b;
     h->nbuckets = n;
+}
+
+static void grow(pl_hash *h)
+{
+    resize(h, h->nbuckets * 2);
 }
 
 /* The chain holding hash: in the old array when its bucket there has not moved yet. */
@@ -89,13 +96,17 @@ void pl_hash_insert(pl_hash *h, pl_hnode *n, uint64_t hash)
 
 void pl_hash_remove(pl_hash *h, pl_hnode *n)
 {
-    migrate(h, 2);
+    /* a shrinking table has at most one entry per four buckets: moving many buckets per
+     * removal costs little and keeps up with a table emptying fast */
+    migrate(h, h->old && h->nold > h->nbuckets ? 32 : 2);
     pl_hnode **pp = chain(h, n->hash);
     while (*pp) {
         if (*pp == n) {
             *pp = n->next;
             n->next = NULL;
             h->count--;
+            if (!h->old && h->nbuckets > h->min && h->count < h->nbuckets / 8)
+                resize(h, h->nbuckets / 2);
             return;
         }
         pp = &(*pp)->next;

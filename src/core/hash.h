@@ -3,7 +3,8 @@
  * the comparison. Buckets double when the load passes 1, so lookups stay O(1) on average
  * whatever the number of entries; the doubling is incremental (every insert and remove moves
  * two buckets of the old array, lookups search both meanwhile), so no single operation pays
- * for rehashing the whole table.
+ * for rehashing the whole table. They halve the same way when the load falls under 1/8 (never
+ * below the initial size), so a table a flood grew does not keep its buckets for ever.
  */
 #ifndef PL_HASH_H
 #define PL_HASH_H
@@ -26,6 +27,7 @@ typedef struct pl_hash {
     size_t nold;
     size_t moved; /* buckets of old already moved */
     size_t count;
+    size_t min; /* the initial size: never shrunk below */
     uint64_t seed; /* random per table: hash with it so that peers cannot aim at one chain */
 } pl_hash;
 

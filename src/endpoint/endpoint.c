@@ -200,6 +200,7 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
     pl_list_init(&ep->senders);
     pl_list_init(&ep->requests);
     pl_list_init(&ep->pages);
+    pl_timer_init(&ep->trim_timer);
     int rc = copy_config(ep, cfg);
     tp_config tc = {
         .limits = cfg->limits,
@@ -212,11 +213,13 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
                 .insecure = cfg->tls_insecure != 0,
                 .verify_client = cfg->tls_verify_client != 0},
     };
+    ep_limits_resolve(ep, cfg, &tc);
     tp_handler th = {on_msg, on_conn_down, on_trace, ep};
     if (!rc)
         rc = tp_layer_create(loop, &tc, &th, &ep->tp);
     txn_timers tt = {cfg->t1_ms, cfg->t2_ms, cfg->t4_ms, 0};
-    txn_handler xh = {ep_on_request, ep_on_ack, ep_on_stray_response, ep, ep_on_orphan_2xx};
+    txn_handler xh = {ep_on_request,    ep_on_ack, ep_on_stray_response, ep,
+                      ep_on_orphan_2xx, ep_admit};
     if (!rc)
         rc = txn_layer_create(loop, ep->tp, &tt, &xh, &ep->txn);
     if (!rc)
@@ -270,6 +273,10 @@ void ep_shutdown(parley_endpoint *ep)
     ep_pages_abort(ep);
     ep_senders_abort(ep);
     ep_requests_abort(ep);
+    ep_memory_stop(ep);
+    ep_stats_read(ep, &ep->last); /* what parley_endpoint_get_stats says from now on */
+    ep->last.sessions = ep->last.half_open = ep->last.connections = 0; /* all about to go */
+    ep->last.transactions = ep->last.server_transactions = ep->last.client_transactions = 0;
     tp_resolver_destroy(ep->res);
     ep->res = NULL;
     txn_layer_destroy(ep->txn);

@@ -15,6 +15,17 @@
 
 #define EP_TAG_LEN 12
 
+/* The limits in force (the configuration's, defaults filled in; UINT_MAX: off). */
+typedef struct ep_limits {
+    unsigned sessions, half_open, server_txns, per_peer;
+    unsigned retry_after_s;
+} ep_limits;
+
+/* What the limits refused, by cause. */
+typedef struct ep_refusals {
+    unsigned long sessions, half_open, transactions, peer;
+} ep_refusals;
+
 struct parley_endpoint {
     atomic_uint refs;  /* public references: the last one stops the endpoint */
     atomic_uint holds; /* internal ones (sessions), plus one while refs > 0: the memory */
@@ -45,6 +56,17 @@ struct parley_endpoint {
     pl_list requests; /* parley_request deferred by the application */
     pl_list pages;    /* page-mode operations in flight */
 
+    ep_limits lim;
+    ep_refusals refused;
+    /* the load the limits look at, kept by the session layer */
+    unsigned nsessions;  /* sessions in the registry (until on_released) */
+    unsigned nhalf_open; /* incoming sessions Incoming or Connecting (2xx sent, no ACK yet) */
+    parley_endpoint_stats last; /* the figures when the layers went (parley_endpoint_stop) */
+    /* memory.c: giving memory back once a load passed */
+    pl_timer trim_timer;
+    unsigned long load_peak;
+    unsigned long trims;
+
     /* hooks the session layer installs */
     void *sessions;
     /* in-dialog request (To tag present): true when a dialog took it */
@@ -54,6 +76,8 @@ struct parley_endpoint {
     void (*dialog_ack)(parley_endpoint *ep, sip_msg *m, const tp_rx *rx);
     void (*dialog_stray)(parley_endpoint *ep, sip_msg *m, const tp_rx *rx);
     void (*dialog_orphan_2xx)(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv);
+    /* whether an in-dialog request (To tag present) names a dialog we have */
+    bool (*dialog_known)(parley_endpoint *ep, const sip_msg *m);
     void (*shutdown_sessions)(parley_endpoint *ep);
 };
 
@@ -150,6 +174,18 @@ void ep_sender_release(ep_sender *s);
 txn_client *ep_sender_txn(ep_sender *s);
 const ep_attempt *ep_sender_attempt(ep_sender *s);
 void ep_senders_abort(parley_endpoint *ep);
+
+/* limits.c: overload limits */
+/* The limits of cfg with the defaults filled in; the transport's part into tc. */
+void ep_limits_resolve(parley_endpoint *ep, const parley_endpoint_config *cfg, tp_config *tc);
+/* txn_handler.admit: a new request beyond a limit gets a stateless 503 with Retry-After. */
+bool ep_admit(void *arg, const sip_msg *m, const tp_rx *rx);
+/* memory.c: after a new request was admitted: tracks the load's peak and, once it fell to a
+ * quarter of it, returns free heap pages to the kernel */
+void ep_memory_note_load(parley_endpoint *ep);
+void ep_memory_stop(parley_endpoint *ep);
+/* stats.c: the figures of parley_endpoint_get_stats, read on the loop thread */
+void ep_stats_read(parley_endpoint *ep, parley_endpoint_stats *out);
 
 /* page.c */
 void ep_pages_abort(parley_endpoint *ep);

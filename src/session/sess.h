@@ -323,6 +323,9 @@ void sess_register(parley_session *s);
 /* A new session with one reference and its lists, buffers and timers initialised. */
 parley_session *sess_alloc(parley_endpoint *ep);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
+/* Keeps the endpoint's count of half-open incoming sessions (its max_half_open) across a state
+ * change (sess_set_state does; a session created in a state counts from prev = Idle). */
+void sess_count_half_open(parley_session *s, parley_state prev, parley_state st);
 /* Disconnects: fails pending operations, stops timers, leaves the registry. */
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger);
 /* An operation to complete with a result of its own when the session ends: the session's slot

@@ -75,6 +75,13 @@ static void on_stray_hook(parley_endpoint *ep, sip_msg *m, const tp_rx *rx)
     }
 }
 
+static bool dialog_known_hook(parley_endpoint *ep, const sip_msg *m)
+{
+    sess_registry *reg = ep->sessions;
+    return reg && m->to && m->from &&
+           dlg_table_find(&reg->dialogs, m->call_id, m->to->tag, m->from->tag) != NULL;
+}
+
 static void shutdown_hook(parley_endpoint *ep)
 {
     sess_registry *reg = ep->sessions;
@@ -129,6 +136,7 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
     ep->dialog_stray = on_stray_hook;
     ep->dialog_orphan_2xx = sess_orphan_2xx;
     ep->shutdown_sessions = shutdown_hook;
+    ep->dialog_known = dialog_known_hook;
     return reg;
 }
 
@@ -259,6 +267,7 @@ void sess_register(parley_session *s)
     pl_list_insert_tail(&s->reg->sessions, &s->link);
     s->registered = true;
     s->reg_ref = true;
+    s->ep->nsessions++;
     parley_session_ref(s); /* the registry's reference, until on_released */
 }
 
@@ -276,6 +285,7 @@ static void release_run(sess_task *t)
         if (pl_list_linked(&s->link))
             pl_list_remove(&s->link);
         s->reg_ref = false;
+        s->ep->nsessions--;
         parley_session_unref(s); /* the registry's (the task holds one more) */
     }
 }
@@ -378,6 +388,7 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
     if (prev == st)
         return;
     s->state = st;
+    sess_count_half_open(s, prev, st);
     if (!s->cbs.on_state || s->released)
         return;
     parley_state_change ev = {prev, st, why, trigger, NULL};
@@ -394,6 +405,23 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
     parley_session_ref(s);
     s->cbs.on_state(s, &ev, s->cbs_user);
     parley_session_unref(s);
+}
+
+/* An incoming INVITE not answered yet (Incoming) or answered 2xx and not ACKed (Connecting):
+ * what the endpoint's max_half_open bounds. */
+static bool half_open(parley_state st)
+{
+    return st == PARLEY_STATE_INCOMING || st == PARLEY_STATE_CONNECTING;
+}
+
+void sess_count_half_open(parley_session *s, parley_state prev, parley_state st)
+{
+    if (!s->incoming || half_open(prev) == half_open(st))
+        return;
+    if (half_open(st))
+        s->ep->nhalf_open++;
+    else
+        s->ep->nhalf_open--;
 }
 
 void sess_end(parley_session *s, parley_reason why, const sip_msg *trigger)

@@ -408,6 +408,8 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     pl_list_insert_tail(&reg->sessions, &s->link);
     s->registered = true;
     s->reg_ref = true; /* sess_alloc's reference is the registry's, until on_released */
+    ep->nsessions++;
+    sess_count_half_open(s, PARLEY_STATE_IDLE, s->state);
     sess_attach_dialog(s, s->dlg);
     s->inv_txn = t;
     txn_server_set_tu(t, &inv_txn_cb, s);

@@ -108,11 +108,13 @@ static tp_conn *conn_new(tp_layer *tp, tp_proto proto, const tp_addr *remote)
     pl_buf_init(&c->rbuf, 0);
     pl_buf_init(&c->pending, 0);
     pl_buf_init(&c->pending_lens, 0);
-    c->rbuf.max = tp->cfg.limits.max_size ? tp->cfg.limits.max_size * 2 : 131072;
+    size_t msg_max = tp->cfg.limits.max_size ? tp->cfg.limits.max_size : 65536;
+    c->rbuf.max = tp->cfg.max_conn_buffer > msg_max ? tp->cfg.max_conn_buffer : 2 * msg_max;
     pl_timer_init(&c->idle);
     uv_tcp_init(pl_loop_uv(tp->loop), &c->tcp);
     c->tcp.data = c;
     tp->open_handles++;
+    tp->stats.connections++;
     pl_list_insert_tail(&tp->conns, &c->link);
     pl_hash_insert(&tp->conns_by_id, &c->by_id, pl_hash_bytes(tp->conns_by_id.seed, &c->id, 8));
     pl_hash_insert(&tp->conns_by_addr, &c->by_addr, conn_addr_hash(tp, proto, remote));
@@ -139,6 +141,8 @@ void tp_conn_close(tp_conn *c, int err)
         return;
     tp_layer *tp = c->tp;
     c->closing = true;
+    tp->stats.connections--;
+    tp_guard_closed(c);
     pl_loop_timer_stop(tp->loop, &c->idle);
     pl_hash_remove(&tp->conns_by_id, &c->by_id);
     pl_hash_remove(&tp->conns_by_addr, &c->by_addr);
@@ -184,6 +188,8 @@ int tp_conn_send(tp_conn *c, const char *data, size_t len)
 {
     if (c->closing || c->draining)
         return PARLEY_E_CONNECT;
+    if (!tp_guard_send(c, len))
+        return PARLEY_E_LIMIT;
     touch(c);
     if (!c->connected) {
         /* traced when it really leaves, with the connection's own local address */
@@ -200,6 +206,7 @@ int tp_conn_send(tp_conn *c, const char *data, size_t len)
 void tp_conn_up(tp_conn *c)
 {
     c->connected = true;
+    tp_guard_received(c, 0); /* an accepted TLS handshake's deadline ends here */
     if (c->pending.len) {
         pl_buf p = c->pending, lens = c->pending_lens;
         pl_buf_init(&c->pending, 0);
@@ -326,6 +333,7 @@ void tp_conn_on_plain(tp_conn *c, const char *data, size_t len)
             tp_conn_close(c, PARLEY_E_LIMIT); /* defensive: framing frees room before this */
             return;
         }
+        size_t before = c->rbuf.len + n; /* what the buffer would hold if nothing were framed */
         pl_buf_put(&c->rbuf, data, n);
         if (!pl_buf_ok(&c->rbuf)) {
             tp_conn_close(c, PARLEY_E_NOMEM);
@@ -334,6 +342,7 @@ void tp_conn_on_plain(tp_conn *c, const char *data, size_t len)
         data += n;
         len -= n;
         frame(c);
+        tp_guard_received(c, before - c->rbuf.len);
     }
 }
 
@@ -434,6 +443,10 @@ static void on_connection(uv_stream_t *server, int status)
     pl_hash_remove(&tp->conns_by_addr, &c->by_addr);
     uv_tcp_getpeername(&c->tcp, &c->remote.u.sa, &len);
     pl_hash_insert(&tp->conns_by_addr, &c->by_addr, conn_addr_hash(tp, c->proto, &c->remote));
+    if (!tp_guard_accept(c)) {
+        tp_conn_close(c, PARLEY_E_LIMIT);
+        return;
+    }
     fill_local(c);
     uv_tcp_nodelay(&c->tcp, 1);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);

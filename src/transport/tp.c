@@ -17,8 +17,11 @@ int tp_layer_create(pl_loop *loop, const tp_config *cfg, const tp_handler *h, tp
     pl_list_init(&tp->ifaces);
     pl_list_init(&tp->conns);
     tp->next_conn_id = 1;
-    if (pl_hash_init(&tp->conns_by_id, 16) || pl_hash_init(&tp->conns_by_addr, 16)) {
+    if (tp_peers_init(&tp->conn_peers) || pl_hash_init(&tp->conns_by_id, 16) ||
+        pl_hash_init(&tp->conns_by_addr, 16)) {
         pl_hash_free(&tp->conns_by_id);
+        pl_hash_free(&tp->conns_by_addr);
+        tp_peers_free(&tp->conn_peers);
         pl_free(tp);
         return PARLEY_E_NOMEM;
     }
@@ -31,6 +34,7 @@ int tp_layer_create(pl_loop *loop, const tp_config *cfg, const tp_handler *h, tp
         if (rc) {
             pl_hash_free(&tp->conns_by_id);
             pl_hash_free(&tp->conns_by_addr);
+            tp_peers_free(&tp->conn_peers);
             pl_free(tp);
             return rc;
         }
@@ -45,6 +49,7 @@ static void maybe_free(tp_layer *tp)
         return;
     pl_hash_free(&tp->conns_by_id);
     pl_hash_free(&tp->conns_by_addr);
+    tp_peers_free(&tp->conn_peers);
     tp_tls_ctx_free(tp->tls);
     pl_free(tp);
 }
@@ -73,6 +78,11 @@ void tp_layer_destroy(tp_layer *tp)
         ifc->ops->close(ifc);
     }
     tp_handle_closed(tp);
+}
+
+const tp_stats *tp_layer_stats(const tp_layer *tp)
+{
+    return &tp->stats;
 }
 
 pl_loop *tp_loop(tp_layer *tp)

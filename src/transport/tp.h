@@ -111,11 +111,26 @@ typedef struct tp_config {
     sip_limits limits;
     unsigned idle_timeout_ms; /* stream connections with no traffic are closed after this */
     tp_tls_config tls;
+    /* limits against greedy peers (0: none) */
+    unsigned max_connections;      /* accepted connections beyond this total are closed */
+    unsigned max_conn_per_address; /* accepted ones from one peer (tp_peer_table's sense) */
+    size_t max_conn_buffer;        /* bytes queued for a peer that does not read: closed past it;
+                                      and the receive buffer's size when above the message size */
+    unsigned message_timeout_ms;   /* a whole message must arrive within this of its first byte */
 } tp_config;
+
+/* What the layer counted. */
+typedef struct tp_stats {
+    unsigned connections;              /* open TCP/TLS connections, both directions */
+    unsigned long connections_refused; /* accepted and closed at once by a connection limit */
+    unsigned long slow_closed;         /* closed: a message did not arrive whole in time */
+    unsigned long overflow_closed;     /* closed: more queued for the peer than the buffer limit */
+} tp_stats;
 
 int tp_layer_create(pl_loop *loop, const tp_config *cfg, const tp_handler *h, tp_layer **out);
 /* Closes every listening point and connection; the layer is freed once the handles closed. */
 void tp_layer_destroy(tp_layer *tp);
+const tp_stats *tp_layer_stats(const tp_layer *tp);
 
 /* Opens a listening point. Port 0 picks a free port; tp_iface_local tells which. */
 int tp_listen(tp_layer *tp, tp_proto proto, const tp_addr *addr, tp_iface **out);

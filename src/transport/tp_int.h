@@ -5,6 +5,8 @@
 #include <uv.h>
 
 #include "core/timer.h"
+#include "transport/deadline.h"
+#include "transport/peer.h"
 #include "transport/tp.h"
 
 typedef struct tp_tls_ctx tp_tls_ctx;
@@ -33,6 +35,10 @@ struct tp_conn {
     pl_buf pending_lens; /* the length (size_t) of each message in pending, traced when sent */
     pl_timer idle;
     uint64_t last_activity;
+    /* for the message being received (and an accepted TLS handshake) */
+    tp_deadline deadline;
+    /* accepted: the hold on its peer's connection count */
+    tp_peer *peer;
     tp_tls *tls;
     char host[256]; /* outgoing: the identity the server must prove (tp_dest.host) */
 };
@@ -48,6 +54,9 @@ struct tp_layer {
     uint64_t next_conn_id;
     tp_tls_ctx *tls;
     unsigned open_handles; /* uv handles still closing */
+    /* accepted connections per peer */
+    tp_peer_table conn_peers;
+    tp_stats stats;
     bool destroying;
 };
 
@@ -56,6 +65,17 @@ void tp_handle_closed(tp_layer *tp);
 void tp_trace(tp_layer *tp, bool sent, tp_proto proto, const tp_addr *local, const tp_addr *remote,
               const char *data, size_t len);
 void tp_deliver(tp_layer *tp, const tp_rx *rx, const char *data, size_t len, unsigned flags);
+
+/* guard.c: the limits on stream connections */
+/* An accepted connection whose peer is known: false when a limit refuses it (counted; the
+ * caller closes it). */
+bool tp_guard_accept(tp_conn *c);
+/* After received bytes were framed: `taken` bytes left the buffer (messages, keep-alives). */
+void tp_guard_received(tp_conn *c, size_t taken);
+/* Before len more bytes are queued for the peer: false (and c closing) past the limit. */
+bool tp_guard_send(tp_conn *c, size_t len);
+/* The connection closes: drops what it held. */
+void tp_guard_closed(tp_conn *c);
 
 /* udp.c */
 int tp_udp_listen(tp_layer *tp, const tp_addr *addr, tp_iface **out);

@@ -110,6 +110,8 @@ static void terminate(txn_server *t)
     pl_hash_remove(&l->servers, &t->node);
     pl_list_remove(&t->link);
     l->stats.servers--;
+    tp_peers_drop(&l->peers, t->peer);
+    t->peer = NULL;
     txn_server_unref(t);
 }
 
@@ -180,6 +182,7 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
     pl_hash_insert(&l->servers, &t->node, server_hash(l, m, method_class(m)));
     pl_list_insert_tail(&l->all_servers, &t->link);
     l->stats.servers++;
+    t->peer = tp_peers_hold(&l->peers, &rx->remote);
     uint64_t t1 = txn_t1(l);
     if (t->method_id == SIP_METHOD_INVITE)
         pl_loop_timer_start(l->loop, &t->retrans, l->timers.trying_ms, on_retrans, t);
@@ -233,6 +236,11 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     if (!pl_buf_ok(&t->last))
         return PARLEY_E_NOMEM;
     t->last_status = status;
+    if (status >= 200) {
+        /* answered: no longer in flight for its peer (what is left absorbs retransmissions) */
+        tp_peers_drop(&l->peers, t->peer);
+        t->peer = NULL;
+    }
     int rc = send_last(t);
     uint64_t t1 = txn_t1(l);
     if (status < 200) {

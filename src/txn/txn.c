@@ -63,10 +63,11 @@ int txn_layer_create(pl_loop *loop, tp_layer *tp, const txn_timers *timers, cons
     l->h = *h;
     pl_list_init(&l->all_clients);
     pl_list_init(&l->all_servers);
-    if (pl_hash_init(&l->clients, 64) || pl_hash_init(&l->servers, 64) ||
-        pl_hash_init(&l->watches, 16)) {
+    if (tp_peers_init(&l->peers) || pl_hash_init(&l->clients, 64) ||
+        pl_hash_init(&l->servers, 64) || pl_hash_init(&l->watches, 16)) {
         pl_hash_free(&l->clients);
         pl_hash_free(&l->servers);
+        tp_peers_free(&l->peers);
         pl_free(l);
         return PARLEY_E_NOMEM;
     }
@@ -91,7 +92,13 @@ void txn_layer_destroy(txn_layer *l)
     pl_hash_free(&l->clients);
     pl_hash_free(&l->servers);
     pl_hash_free(&l->watches);
+    tp_peers_free(&l->peers);
     pl_free(l);
+}
+
+unsigned txn_server_count_from(const txn_layer *l, const tp_addr *a)
+{
+    return tp_peers_count(&l->peers, a);
 }
 
 const txn_stats *txn_layer_stats(const txn_layer *l)
@@ -181,6 +188,38 @@ static bool answerable(const sip_msg *m)
            m->method_id != SIP_METHOD_ACK;
 }
 
+void txn_reply_stateless(txn_layer *l, const sip_msg *m, const tp_rx *rx, unsigned status,
+                         const char *reason, pl_str extra)
+{
+    /* a stateless UAS derives its To tag from the request (RFC 3261 §8.2.7), so that each
+     * retransmission gets the same answer */
+    char tag[17] = "";
+    if (status > 100 && (!m->to || !m->to->tag.len)) {
+        uint64_t h = pl_hash_str(l->servers.seed, m->call_id);
+        if (m->from)
+            h = pl_hash_str(h, m->from->tag);
+        if (m->via)
+            h = pl_hash_str(h, m->via->branch);
+        h = pl_hash_bytes(h, &m->cseq.num, sizeof(m->cseq.num));
+        snprintf(tag, sizeof(tag), "%016llx", (unsigned long long)h);
+    }
+    pl_buf b;
+    pl_buf_init(&b, 512 + extra.len);
+    char host[64];
+    tp_addr_host_str(&rx->remote, host, sizeof(host));
+    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&rx->remote),
+                       tag[0] ? pl_str_c(tag) : PL_STR_NULL};
+    sip_print_response_head(&b, m, status, pl_str_c(reason), &o);
+    pl_buf_put_str(&b, extra);
+    sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
+    if (pl_buf_ok(&b)) {
+        tp_dest d;
+        txn_response_dest(m, rx, &d);
+        tp_send(l->tp, &d, b.data, b.len, NULL);
+    }
+    pl_buf_free(&b);
+}
+
 /* A 400 (or 505, 513...) for a request that failed to parse, without a transaction. */
 static void reply_stateless_error(txn_layer *l, sip_msg *m, const tp_rx *rx)
 {
@@ -238,6 +277,12 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
     if (m->method_id == SIP_METHOD_ACK) {
         if (l->h.on_ack)
             l->h.on_ack(l->h.arg, m, rx);
+        sip_msg_free(m);
+        return;
+    }
+    /* a CANCEL for a live INVITE relieves the load: never refused */
+    if (l->h.admit && !(m->method_id == SIP_METHOD_CANCEL && txn_server_match(l, m, true)) &&
+        !l->h.admit(l->h.arg, m, rx)) {
         sip_msg_free(m);
         return;
     }

@@ -61,6 +61,10 @@ typedef struct txn_handler {
      * has gone: it is still owed an ACK, and a BYE for the dialog nobody wants. inv_dest is
      * where the INVITE went. Borrowed. May be NULL. */
     void (*on_orphan_2xx)(void *arg, const sip_msg *m, const tp_dest *inv_dest);
+    /* A new request (not ACK, nor a CANCEL whose INVITE is live) about to become a server
+     * transaction: false refuses it, the handler having answered it statelessly
+     * (txn_reply_stateless), so that a refused flood costs no state. May be NULL. */
+    bool (*admit)(void *arg, const sip_msg *m, const tp_rx *rx);
 } txn_handler;
 
 typedef struct txn_stats {
@@ -76,6 +80,14 @@ int txn_layer_create(pl_loop *loop, tp_layer *tp, const txn_timers *timers, cons
 void txn_layer_destroy(txn_layer *l);
 const txn_stats *txn_layer_stats(const txn_layer *l);
 const txn_timers *txn_layer_timers(const txn_layer *l);
+
+/* Server transactions from a's peer (see transport/peer.h) whose request has no final answer
+ * yet: the requests that peer has in flight. */
+unsigned txn_server_count_from(const txn_layer *l, const tp_addr *a);
+/* Answers m without a transaction: Via, From, To (with a tag derived from the request, the
+ * same for its retransmissions), Call-ID, CSeq, then extra header lines, no body. */
+void txn_reply_stateless(txn_layer *l, const sip_msg *m, const tp_rx *rx, unsigned status,
+                         const char *reason, pl_str extra);
 
 /* Feed from the transport: takes ownership of m. */
 void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx);

@@ -4,6 +4,7 @@
 
 #include "core/hash.h"
 #include "core/timer.h"
+#include "transport/peer.h"
 #include "txn/txn.h"
 
 struct txn_layer {
@@ -14,6 +15,8 @@ struct txn_layer {
     pl_hash clients; /* by branch + method */
     pl_hash servers; /* by branch + sent-by + method class, or the RFC 2543 key */
     pl_hash watches; /* conn_id -> client transactions waiting on that connection */
+    /* server transactions not answered yet (final), per peer */
+    tp_peer_table peers;
     txn_stats stats;
     bool destroying;
     pl_list all_clients, all_servers;
@@ -59,6 +62,7 @@ struct txn_server {
     sip_msg *req;
     tp_rx rx;
     tp_dest dest;
+    tp_peer *peer; /* the hold on its peer's count of unanswered requests, until the final */
     unsigned last_status;
     pl_buf last;      /* last response sent, for retransmissions */
     pl_timer retrans; /* G, or 100 Trying */

@@ -40,8 +40,10 @@ int parley_init_test(void)
     parley_sdp_cfg sc = PARLEY_SDP_CFG_INIT;
     parley_sdp_stream_cfg ss = PARLEY_SDP_STREAM_CFG_INIT;
     parley_sdp_limits sl = PARLEY_SDP_LIMITS_INIT;
+    parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
     return ec.uri == 0 && so.call_id == 0 && pl.max_size == 65536 && sc.user == 0 &&
-           ss.media == 0 && sl.max_size != 1;
+           ss.media == 0 && sl.max_size != 1 && st.size == sizeof(st) && st.sessions == 0 &&
+           ec.max_sessions != PARLEY_UNLIMITED;
 }
 SRC
 cp "$work/init.c" "$work/init.cpp"

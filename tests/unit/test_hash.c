@@ -1,4 +1,4 @@
-/* The intrusive hash table, across its incremental doublings. */
+/* The intrusive hash table, across its incremental doublings and halvings. */
 #include "test_util.h"
 
 #include "core/hash.h"
@@ -62,10 +62,50 @@ static void test_growth_keeps_every_entry(void **state)
     free(items);
 }
 
+/* A table a flood grew gives its buckets back as the entries go, never below its initial size,
+ * and every entry stays findable while it shrinks. */
+static void test_shrinks_after_a_flood(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    item *items = calloc(N, sizeof(*items));
+    pl_hash h;
+    assert_int_equal(pl_hash_init(&h, 64), 0);
+    for (uint64_t i = 0; i < N; i++) {
+        items[i].key = i * 7919;
+        pl_hash_insert(&h, &items[i].node, h_of(&h, items[i].key));
+        items[i].in = true;
+    }
+    assert_true(h.nbuckets >= N / 2);
+    for (uint64_t i = 0; i < N - 10; i++) {
+        pl_hash_remove(&h, &items[i].node);
+        items[i].in = false;
+        if (i % 997 == 0) {
+            for (uint64_t j = 0; j < N; j += 101)
+                assert_true((find(&h, items[j].key) != NULL) == items[j].in);
+        }
+    }
+    for (uint64_t i = N - 10; i < N; i++)
+        assert_non_null(find(&h, items[i].key));
+    assert_int_equal(h.count, 10);
+    assert_true(h.nbuckets <= 256);
+    assert_true(h.nbuckets >= 64);
+    /* and it grows again */
+    for (uint64_t i = 0; i < 1000; i++) {
+        pl_hash_insert(&h, &items[i].node, h_of(&h, items[i].key));
+        items[i].in = true;
+    }
+    for (uint64_t i = 0; i < N; i++)
+        assert_true((find(&h, items[i].key) != NULL) == items[i].in);
+    pl_hash_free(&h);
+    free(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_growth_keeps_every_entry),
+        cmocka_unit_test(test_shrinks_after_a_flood),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  *               [--insecure] [--accept TYPE]... [--100rel none|supported|required]
  *               [--session-timer SECONDS] [--min-se SECONDS] [--trace] [--pcap FILE]
  *               [--ladder FILE.html]
+ *               [--max-sessions N] [--stats SECONDS]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | update | hold | resume |
@@ -23,6 +24,7 @@
 #include "core/buf.h"
 #include "json.h"
 #include "listen_json.h"
+#include "listen_stats.h"
 #include "session_cli.h"
 
 static const char usage[] =
@@ -30,7 +32,7 @@ static const char usage[] =
     "         [--answer auto|ring:SECONDS|early:SECONDS|reject:CODE|redirect:URI[,URI...]|\n"
     "                   null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]\n"
-    "         [--insecure] [--accept TYPE]...\n"
+    "         [--insecure] [--accept TYPE]... [--max-sessions N] [--stats SECONDS]\n"
     "         " CLI_EXT_USAGE "\n"
     "         " CLI_TRACE_USAGE "\n"
     "Answers sessions and page-mode messages, prints one JSON line per event, and reads\n"
@@ -194,6 +196,7 @@ int cmd_listen(int argc, char **argv)
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
     bool insecure = false;
     cli_ext ext = {0};
+    unsigned max_sessions = 0, stats_secs = 0;
     static cli_app app;
     cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
@@ -240,6 +243,16 @@ int cmd_listen(int argc, char **argv)
         } else if (!strcmp(a, "--ca")) {
             if (!(ca = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
+        } else if (!strcmp(a, "--max-sessions") || !strcmp(a, "--stats")) {
+            if (!(v = cli_arg(argc, argv, &i, usage)))
+                return CLI_ERROR;
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (!*v || *end || *v == '-' || n < 1 || n > (a[2] == 'm' ? 10000000ul : 86400ul)) {
+                fprintf(stderr, "parley listen: bad %s '%s'\n%s", a, v, usage);
+                return CLI_ERROR;
+            }
+            *(a[2] == 'm' ? &max_sessions : &stats_secs) = (unsigned)n;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -276,6 +289,7 @@ int cmd_listen(int argc, char **argv)
     cfg.on_trace = cli_tracer_wanted(&app.tracer) ? on_trace : NULL;
     cli_ext_apply(&ext, &cfg);
     cfg.user = &app;
+    cfg.max_sessions = max_sessions;
     int err = parley_endpoint_create(&cfg, &app.ep);
     if (!err)
         err = parley_endpoint_set_session_cb(app.ep, cli_on_session, &app);
@@ -302,6 +316,9 @@ int cmd_listen(int argc, char **argv)
     cli_emit(&app, &b);
     pl_buf_free(&b);
 
+    if (stats_secs && listen_stats_start(app.ep, stats_secs) != 0)
+        fprintf(stderr, "parley listen: cannot print stats\n");
+
     pthread_t reader;
     bool have_reader = pthread_create(&reader, NULL, stdin_thread, &app) == 0;
     if (have_reader)
@@ -316,6 +333,7 @@ int cmd_listen(int argc, char **argv)
     pthread_mutex_lock(&cmd_mu); /* no command runs past this point */
     closing = true;
     pthread_mutex_unlock(&cmd_mu);
+    listen_stats_stop();
     parley_endpoint_stop(app.ep);
     cli_app_free(&app);
     parley_endpoint_unref(app.ep);

@@ -1,0 +1,106 @@
+/*
+ * Overload limits (RFC 3261 §21.5.4): what an endpoint admits before it keeps any state for a
+ * request. A new request beyond a limit is answered 503 with Retry-After straight away, with
+ * no transaction (a flood of refused INVITEs must not fill the table it is refused for), and
+ * counted. What was admitted before is not refused: a request inside a dialog we have, or a
+ * CANCEL of a live INVITE (txn.c), goes through up to a hard bound of twice the transaction
+ * limit, so that established calls end normally during a flood.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "core/rand.h"
+#include "endpoint/ep.h"
+
+/* Defaults for a 2-core machine; README "Limits" says how they were chosen. */
+#define DEF_SESSIONS       10000
+#define DEF_HALF_OPEN      1024
+#define DEF_SERVER_TXNS    32768
+#define DEF_PER_PEER       1024
+#define DEF_CONNECTIONS    1024
+#define DEF_CONN_PER_ADDR  32
+#define DEF_CONN_BUFFER    262144
+#define DEF_MSG_TIMEOUT_MS 20000
+#define DEF_RETRY_AFTER_S  5
+#define FD_RESERVE         64 /* descriptors kept for listeners, DNS, files of the application */
+
+static unsigned pick(unsigned v, unsigned def)
+{
+    if (v == PARLEY_UNLIMITED)
+        return UINT_MAX;
+    return v ? v : def;
+}
+
+/* The default connection limit never promises more connections than descriptors. */
+static unsigned default_connections(void)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY)
+        return DEF_CONNECTIONS;
+    if (r.rlim_cur <= 2 * FD_RESERVE)
+        return (unsigned)(r.rlim_cur / 2);
+    rlim_t room = r.rlim_cur - FD_RESERVE;
+    return room < DEF_CONNECTIONS ? (unsigned)room : DEF_CONNECTIONS;
+}
+
+void ep_limits_resolve(parley_endpoint *ep, const parley_endpoint_config *cfg, tp_config *tc)
+{
+    ep->lim.sessions = pick(cfg->max_sessions, DEF_SESSIONS);
+    ep->lim.half_open = pick(cfg->max_half_open, DEF_HALF_OPEN);
+    ep->lim.server_txns = pick(cfg->max_server_transactions, DEF_SERVER_TXNS);
+    ep->lim.per_peer = pick(cfg->max_in_flight_per_peer, DEF_PER_PEER);
+    ep->lim.retry_after_s = cfg->retry_after_s ? cfg->retry_after_s : DEF_RETRY_AFTER_S;
+    if (ep->lim.retry_after_s > 86400)
+        ep->lim.retry_after_s = 86400;
+    /* the transport takes 0 as "off" */
+    unsigned conns = pick(cfg->max_connections, default_connections());
+    unsigned per_addr = pick(cfg->max_connections_per_address, DEF_CONN_PER_ADDR);
+    unsigned buffer = pick(cfg->max_connection_buffer, DEF_CONN_BUFFER);
+    unsigned timeout = pick(cfg->message_timeout_ms, DEF_MSG_TIMEOUT_MS);
+    tc->max_connections = conns == UINT_MAX ? 0 : conns;
+    tc->max_conn_per_address = per_addr == UINT_MAX ? 0 : per_addr;
+    tc->max_conn_buffer = buffer == UINT_MAX ? 0 : buffer;
+    tc->message_timeout_ms = timeout == UINT_MAX ? 0 : timeout;
+}
+
+static bool refuse(parley_endpoint *ep, const sip_msg *m, const tp_rx *rx, unsigned long *count)
+{
+    (*count)++;
+    unsigned base = ep->lim.retry_after_s;
+    unsigned secs = base + (unsigned)(pl_rand_u64() % base);
+    char extra[320];
+    snprintf(extra, sizeof(extra), "Retry-After: %u\r\nServer: %s\r\n", secs, ep->user_agent);
+    txn_reply_stateless(ep->txn, m, rx, 503, NULL, pl_str_c(extra));
+    return false;
+}
+
+static bool in_known_dialog(parley_endpoint *ep, const sip_msg *m)
+{
+    return m->to && pl_str_set(m->to->tag) && m->to->tag.len && ep->dialog_known &&
+           ep->dialog_known(ep, m);
+}
+
+bool ep_admit(void *arg, const sip_msg *m, const tp_rx *rx)
+{
+    parley_endpoint *ep = arg;
+    const ep_limits *lim = &ep->lim;
+    unsigned servers = txn_layer_stats(ep->txn)->servers;
+    if (in_known_dialog(ep, m)) {
+        if ((unsigned long long)servers < 2ull * lim->server_txns)
+            return true;
+        return refuse(ep, m, rx, &ep->refused.transactions);
+    }
+    if (servers >= lim->server_txns)
+        return refuse(ep, m, rx, &ep->refused.transactions);
+    if (txn_server_count_from(ep->txn, &rx->remote) >= lim->per_peer)
+        return refuse(ep, m, rx, &ep->refused.peer);
+    if (m->method_id == SIP_METHOD_INVITE && ep->invite_request) {
+        if (ep->nsessions >= lim->sessions)
+            return refuse(ep, m, rx, &ep->refused.sessions);
+        if (ep->nhalf_open >= lim->half_open)
+            return refuse(ep, m, rx, &ep->refused.half_open);
+    }
+    ep_memory_note_load(ep);
+    return true;
+}

@@ -1,0 +1,411 @@
+/*
+ * Overload limits on the virtual network (issue 12): each limit is pushed past by a flood of
+ * scripted peers; the requests beyond it get 503 with Retry-After (stateless: the same To tag
+ * for a retransmission), the endpoint's counters say so, and a call established before the
+ * flood still ends with its BYE answered. When the flood's state runs out (timers), the limit
+ * admits again and nothing is left behind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "world.h"
+
+#define Q_ADDR "10.0.0.10:5060" /* a second scripted peer */
+
+static world *limited_world(const parley_endpoint_config *b_cfg)
+{
+    const parley_endpoint_config *cfgs[2] = {NULL, b_cfg};
+    static const char *const peers[] = {P_ADDR, Q_ADDR, NULL};
+    return world_new(2, cfgs, peers);
+}
+
+static parley_endpoint_stats stats_of(parley_endpoint *ep)
+{
+    parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
+    assert_int_equal(parley_endpoint_get_stats(ep, &st), 0);
+    return st;
+}
+
+/* An INVITE from src to B with its own Call-ID, From tag and branch (number i). */
+static void invite_from(world *w, const char *src, int i)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "INVITE " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKfl%d\r\n"
+             "From: <sip:flood@%s>;tag=f%d\r\nTo: <" B_URI ">\r\nCall-ID: flood-%d\r\n"
+             "CSeq: 1 INVITE\r\nContact: <sip:flood@%s>\r\nMax-Forwards: 70\r\n"
+             "Content-Type: application/x-test\r\n",
+             src, i, src, i, i, src);
+    sp_send(w->n, src, B_ADDR, head, "offer-flood");
+}
+
+static void options_from(world *w, const char *src, int i)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "OPTIONS " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKop%d\r\n"
+             "From: <sip:flood@%s>;tag=o%d\r\nTo: <" B_URI ">\r\nCall-ID: options-%d\r\n"
+             "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n",
+             src, i, src, i, i);
+    sp_send(w->n, src, B_ADDR, head, NULL);
+}
+
+/* Checks every 503 delivered to dst (NULL: any) says Retry-After in [lo, hi); returns how many
+ * there were. */
+static size_t check_503s(world *w, const char *dst, unsigned lo, unsigned hi)
+{
+    size_t n = 0;
+    for (const vnet_packet *p; (p = vnet_find(w->n, dst, "SIP/2.0 503", n)); n++) {
+        const char *ra = hdr(p, "Retry-After");
+        assert_true(ra[0] != '\0');
+        unsigned v = (unsigned)atoi(ra);
+        if (v < lo || v >= hi)
+            fail_msg("Retry-After %u outside [%u, %u)", v, lo, hi);
+        assert_true(sp_has(p, "\r\nServer: "));
+        char tag[64];
+        assert_true(sp_tag(p, "To", tag, sizeof(tag))[0] != '\0');
+    }
+    return n;
+}
+
+/* A's call to B, established before the flood, still ends: A's BYE is answered 200. */
+static void assert_call_ends(world *w)
+{
+    outcome bye = {0};
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, outcome_cb, &bye), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(bye.calls, 1);
+    assert_int_equal(bye.error, 0);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+    const vnet_packet *ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_non_null(ok);
+    assert_string_equal(ok->method, "BYE");
+}
+
+/* The issue's flood (INVITEs answered and never ACKed) against max_half_open. */
+static void test_half_open_flood(void **state)
+{
+    (void)state;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.max_half_open = 5;
+    cfg.retry_after_s = 2;
+    world *w = limited_world(&cfg);
+    world_connect(w); /* before the flood */
+    for (int i = 0; i < 20; i++)
+        invite_from(w, P_ADDR, i);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 200"), 5);
+    assert_int_equal(check_503s(w, P_ADDR, 2, 4), 15);
+    parley_endpoint_stats st = stats_of(w->b.ep);
+    assert_int_equal(st.half_open, 5);
+    assert_int_equal(st.sessions, 6);
+    assert_int_equal(st.rejected_half_open, 15);
+    assert_int_equal(st.rejected_503, 15);
+    assert_int_equal(st.rejected_sessions + st.rejected_transactions + st.rejected_peer, 0);
+    /* the refusal kept no state: a retransmission is refused again, with the same To tag */
+    const vnet_packet *first = vnet_find(w->n, P_ADDR, "SIP/2.0 503", 0);
+    char tag1[64], cid[64];
+    sp_tag(first, "To", tag1, sizeof(tag1));
+    snprintf(cid, sizeof(cid), "%s", hdr(first, "Call-ID"));
+    int i = atoi(cid + strlen("flood-"));
+    size_t before = sp_count(w->n, P_ADDR, "SIP/2.0 503");
+    invite_from(w, P_ADDR, i);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 503"), before + 1);
+    char tag2[64];
+    assert_string_equal(sp_tag(sp_last(w->n, P_ADDR, "SIP/2.0 503"), "To", tag2, sizeof(tag2)),
+                        tag1);
+    /* the admitted INVITEs' transactions, and the established call's (Timer L) */
+    assert_int_equal(stats_of(w->b.ep).server_transactions, 6);
+    assert_call_ends(w);
+    /* the half-open sessions end 64*T1 after their 2xx (with a BYE nobody answers) */
+    vnet_run(w->n, 33000);
+    st = stats_of(w->b.ep);
+    assert_int_equal(st.half_open, 0);
+    assert_int_equal(st.sessions, 5); /* until their BYEs give up */
+    /* and a new INVITE is admitted */
+    size_t oks = sp_count(w->n, Q_ADDR, "SIP/2.0 200");
+    invite_from(w, Q_ADDR, 100);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 200"), oks + 1);
+    assert_int_equal(stats_of(w->b.ep).half_open, 1);
+    /* once every timer ran out, nothing is left */
+    vnet_run(w->n, 70000);
+    st = stats_of(w->b.ep);
+    assert_int_equal(st.sessions + st.half_open + st.transactions, 0);
+    world_free(w);
+}
+
+/* Unanswered incoming INVITEs (ringing for ever) count as half-open too. */
+static void test_unanswered_invites(void **state)
+{
+    (void)state;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.max_half_open = 3;
+    world *w = limited_world(&cfg);
+    world_connect(w);
+    w->b.on_incoming = PARTY_RING;
+    for (int i = 0; i < 6; i++)
+        invite_from(w, P_ADDR, i);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 3);
+    assert_int_equal(check_503s(w, P_ADDR, 5, 10), 3);
+    assert_int_equal(stats_of(w->b.ep).rejected_half_open, 3);
+    /* a CANCEL of a ringing INVITE is admitted whatever the load, and frees its place */
+    sp_send(w->n, P_ADDR, B_ADDR,
+            "CANCEL " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKfl0\r\n"
+            "From: <sip:flood@" P_ADDR ">;tag=f0\r\nTo: <" B_URI ">\r\nCall-ID: flood-0\r\n"
+            "CSeq: 1 CANCEL\r\nMax-Forwards: 70\r\n",
+            NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
+    assert_non_null(ok);
+    assert_string_equal(ok->method, "CANCEL");
+    assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 487"));
+    assert_int_equal(stats_of(w->b.ep).half_open, 2);
+    invite_from(w, P_ADDR, 50);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 4);
+    assert_call_ends(w);
+    world_free(w);
+}
+
+/* max_sessions: established sessions count; their in-dialog requests are never refused. */
+static void test_session_limit(void **state)
+{
+    (void)state;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.max_sessions = 3;
+    world *w = limited_world(&cfg);
+    world_connect(w);
+    /* two calls from P, ACKed: B holds three sessions */
+    char tags[2][64];
+    for (int i = 0; i < 2; i++) {
+        invite_from(w, P_ADDR, i);
+        vnet_run(w->n, 5);
+        const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
+        assert_non_null(ok);
+        sp_tag(ok, "To", tags[i], sizeof(tags[i]));
+        char head[1024];
+        snprintf(head, sizeof(head),
+                 "ACK " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKack%d\r\n"
+                 "From: <sip:flood@" P_ADDR ">;tag=f%d\r\nTo: <" B_URI ">;tag=%s\r\n"
+                 "Call-ID: flood-%d\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n",
+                 i, i, tags[i], i);
+        sp_send(w->n, P_ADDR, B_ADDR, head, NULL);
+        vnet_run(w->n, 5);
+    }
+    parley_endpoint_stats st = stats_of(w->b.ep);
+    assert_int_equal(st.sessions, 3);
+    assert_int_equal(st.half_open, 0);
+    for (int i = 10; i < 14; i++)
+        invite_from(w, Q_ADDR, i);
+    vnet_run(w->n, 5);
+    assert_int_equal(check_503s(w, Q_ADDR, 5, 10), 4);
+    assert_int_equal(stats_of(w->b.ep).rejected_sessions, 4);
+    /* an in-dialog MESSAGE of an established session goes through */
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "MESSAGE " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKm1\r\n"
+             "From: <sip:flood@" P_ADDR ">;tag=f1\r\nTo: <" B_URI ">;tag=%s\r\n"
+             "Call-ID: flood-1\r\nCSeq: 2 MESSAGE\r\nMax-Forwards: 70\r\n"
+             "Content-Type: text/plain\r\n",
+             tags[1]);
+    sp_send(w->n, P_ADDR, B_ADDR, head, "still here");
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
+    assert_string_equal(ok->method, "MESSAGE");
+    assert_string_equal(w->b.last_message, "still here");
+    /* a request naming a dialog we do not have is a new request for the limits */
+    assert_call_ends(w);
+    /* one session gone (released): an INVITE is admitted again */
+    invite_from(w, Q_ADDR, 20);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 200"), 1);
+    assert_int_equal(stats_of(w->b.ep).rejected_sessions, 4);
+    world_free(w);
+}
+
+/* max_server_transactions, against OPTIONS from many addresses (UDP: each lives 64*T1). */
+static void test_transaction_limit(void **state)
+{
+    (void)state;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.max_server_transactions = 10;
+    world *w = limited_world(&cfg);
+    world_connect(w);
+    vnet_run(w->n, 33000); /* its INVITE transaction is gone (Timer L): the table is empty */
+    assert_int_equal(stats_of(w->b.ep).server_transactions, 0);
+    for (int i = 0; i < 30; i++) {
+        char src[32];
+        snprintf(src, sizeof(src), "10.1.0.%d:5060", i + 1);
+        options_from(w, src, i);
+        vnet_run(w->n, 0);
+    }
+    vnet_run(w->n, 5);
+    size_t oks = 0;
+    for (const vnet_packet *p; (p = vnet_find(w->n, NULL, "SIP/2.0 200", oks)); oks++)
+        ;
+    assert_int_equal(oks, 11); /* 10 OPTIONS, and the INVITE's before the flood */
+    assert_int_equal(check_503s(w, NULL, 5, 10), 20);
+    parley_endpoint_stats st = stats_of(w->b.ep);
+    assert_int_equal(st.server_transactions, 10);
+    assert_int_equal(st.rejected_transactions, 20);
+    assert_int_equal(st.rejected_503, 20);
+    /* the table is full, yet the established call's BYE is admitted */
+    assert_call_ends(w);
+    assert_int_equal(stats_of(w->b.ep).rejected_transactions, 20);
+    /* Timer J frees the table: OPTIONS are answered again */
+    vnet_run(w->n, 33000);
+    assert_int_equal(stats_of(w->b.ep).server_transactions, 0);
+    options_from(w, P_ADDR, 99);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 200"), 1);
+    world_free(w);
+}
+
+/* max_in_flight_per_peer: one address cannot keep more requests unanswered than this (here
+ * INVITEs left ringing); answered ones no longer count. */
+static void test_per_peer_limit(void **state)
+{
+    (void)state;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.max_in_flight_per_peer = 4;
+    world *w = limited_world(&cfg);
+    world_connect(w);
+    w->b.on_incoming = PARTY_RING;
+    for (int i = 0; i < 10; i++)
+        invite_from(w, P_ADDR, i);
+    /* the same host from another port is the same peer */
+    invite_from(w, "10.0.0.9:5099", 10);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 4);
+    assert_int_equal(check_503s(w, P_ADDR, 5, 10), 6);
+    assert_int_equal(check_503s(w, "10.0.0.9:5099", 5, 10), 1);
+    invite_from(w, Q_ADDR, 20);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 180"), 1);
+    parley_endpoint_stats st = stats_of(w->b.ep);
+    assert_int_equal(st.rejected_peer, 7);
+    assert_int_equal(st.rejected_503, 7);
+    assert_call_ends(w);
+    /* one ringing INVITE gets its final answer (CANCEL, 487): P may send one more */
+    sp_send(w->n, P_ADDR, B_ADDR,
+            "CANCEL " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKfl0\r\n"
+            "From: <sip:flood@" P_ADDR ">;tag=f0\r\nTo: <" B_URI ">\r\nCall-ID: flood-0\r\n"
+            "CSeq: 1 CANCEL\r\nMax-Forwards: 70\r\n",
+            NULL);
+    vnet_run(w->n, 5);
+    assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 487"));
+    invite_from(w, P_ADDR, 30);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 5);
+    assert_int_equal(stats_of(w->b.ep).rejected_peer, 7);
+    world_free(w);
+}
+
+/* PARLEY_UNLIMITED turns a limit off. */
+static void test_unlimited(void **state)
+{
+    (void)state;
+    parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
+    cfg.max_in_flight_per_peer = PARLEY_UNLIMITED;
+    cfg.max_server_transactions = PARLEY_UNLIMITED;
+    world *w = limited_world(&cfg);
+    for (int i = 0; i < 1500; i++)
+        options_from(w, P_ADDR, i);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 200"), 1500);
+    assert_int_equal(stats_of(w->b.ep).rejected_503, 0);
+    world_free(w);
+}
+
+/* The stats struct is versioned by its size. */
+static void test_stats_size(void **state)
+{
+    world *w = *state;
+    parley_endpoint_stats st;
+    memset(&st, 0xff, sizeof(st));
+    st.size = 0;
+    assert_int_equal(parley_endpoint_get_stats(w->b.ep, &st), PARLEY_E_INVAL);
+    assert_int_equal(parley_endpoint_get_stats(w->b.ep, NULL), PARLEY_E_INVAL);
+    assert_int_equal(parley_endpoint_get_stats(NULL, &st), PARLEY_E_INVAL);
+    world_connect(w);
+    /* an older caller knowing only size and sessions: nothing past them is written */
+    memset(&st, 0xff, sizeof(st));
+    st.size = offsetof(parley_endpoint_stats, half_open);
+    assert_int_equal(parley_endpoint_get_stats(w->b.ep, &st), 0);
+    assert_int_equal(st.size, offsetof(parley_endpoint_stats, half_open));
+    assert_int_equal(st.sessions, 1);
+    assert_int_equal(st.half_open, UINT64_MAX);
+    /* after stop: the last figures, nothing alive */
+    parley_endpoint_stop(w->b.ep);
+    parley_endpoint_stats after = stats_of(w->b.ep);
+    assert_int_equal(after.sessions + after.transactions + after.connections, 0);
+}
+
+/* A peer that vanishes mid-call (no BYE): the next in-dialog request fails and the session
+ * ends with the reason (Timeout), after a BYE; then nothing is left. */
+static void test_peer_vanishes(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    world_drop(w, B_ADDR, "", 0, 0); /* A hears nothing from B any more... */
+    world_drop(w, A_ADDR, "", 0, 0); /* ...and says nothing: A is gone */
+    outcome m = {0};
+    m.n = w->n;
+    uint64_t sent = vnet_now(w->n);
+    assert_int_equal(
+        parley_session_send_message(w->b.s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m), 0);
+    vnet_run(w->n, 40000);
+    assert_int_equal(m.calls, 1);
+    assert_int_equal(m.error, PARLEY_E_TIMEOUT);
+    assert_true(m.at - sent >= 32000 && m.at - sent <= 32010); /* Timer F, 64*T1 */
+    assert_trans(&w->b, "Connected>Disconnected:Timeout:-");
+    assert_true(sp_count_since(w->n, 0, B_ADDR, "BYE") >= 1); /* (and its retransmissions) */
+    vnet_run(w->n, 40000);                                    /* the BYE gives up too */
+    assert_int_equal(w->b.released, 1);
+    parley_endpoint_stats st = stats_of(w->b.ep);
+    assert_int_equal(st.sessions + st.transactions, 0);
+}
+
+/* The same when the peer's proxy answers the request 408. */
+static void test_in_dialog_408(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    world_connect_peer(w, "pt", &o);
+    assert_int_equal(o.status, 200);
+    party_clear(&w->a);
+    outcome m = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *info = sp_last(w->n, P_ADDR, "INFO");
+    assert_non_null(info);
+    sp_reply(w->n, P_ADDR, info, 408, "Request Timeout", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(m.status, 408);
+    assert_trans(&w->a, "Connected>Disconnected:Timeout:408");
+    assert_non_null(sp_last(w->n, P_ADDR, "BYE"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_half_open_flood),
+        cmocka_unit_test(test_unanswered_invites),
+        cmocka_unit_test(test_session_limit),
+        cmocka_unit_test(test_transaction_limit),
+        cmocka_unit_test(test_per_peer_limit),
+        cmocka_unit_test(test_unlimited),
+        WORLD_TEST(test_stats_size, world_setup),
+        WORLD_TEST(test_peer_vanishes, world_setup),
+        WORLD_TEST(test_in_dialog_408, world_setup_peer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
