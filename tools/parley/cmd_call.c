@@ -2,13 +2,16 @@
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
  *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
- *                 [--ca FILE] [--insecure] [--trace] [--quiet]
+ *                 [--ca FILE] [--insecure] [--trace] [--quiet] [--target-epid ID]
+ *                 [--proxy URI] [--auth-user NAME --password SECRET]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
  * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
  * nobody answered by then); SIGINT/SIGTERM hang up (CANCEL or BYE). Exit 0 when every step
  * succeeded; 1 when a step got a failure response (the last line holds its status); 2 for a local
- * error (usage, no route, timeout).
+ * error (usage, no route, timeout). A forked call prints an "early" line per early dialog and a
+ * "fork_ignored" line per later 2xx it ACKed and ended. --target-epid aims at one endpoint of
+ * the user (through a proxy: its GRUU, docs/SESSION.md).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +24,7 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "cli_deploy.h"
 #include "session_cli.h"
 
 static const char usage[] =
@@ -28,7 +32,8 @@ static const char usage[] =
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
     "                   [--info TEXT] [--reinvite] [--refer URI] [--wait SECONDS]\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
-    "                   [--trace] [--quiet]\n";
+    "                   [--trace] [--quiet] [--target-epid ID]\n"
+    "                   [--proxy URI] [--auth-user NAME --password SECRET]\n";
 
 enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_REFER, STEP_WAIT };
 
@@ -234,8 +239,9 @@ static char *with_transport(const char *uri, const char *transport)
 int cmd_call(int argc, char **argv)
 {
     const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
-    const char *epid = NULL, *ca = NULL;
+    const char *epid = NULL, *ca = NULL, *target_epid = NULL;
     bool no_offer = false, trace = false, insecure = false;
+    static cli_deploy dep;
     double hangup_after = -1;
     step steps[MAX_STEPS];
     size_t nsteps = 0;
@@ -246,6 +252,12 @@ int cmd_call(int argc, char **argv)
     int rc = CLI_ERROR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
+        int taken =
+            cli_deploy_option(&dep, CLI_DEPLOY_PROXY | CLI_DEPLOY_AUTH, argc, argv, &i, usage);
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
         if (!strcmp(a, "--no-offer")) {
             no_offer = true;
         } else if (!strcmp(a, "--reinvite")) {
@@ -273,6 +285,8 @@ int cmd_call(int argc, char **argv)
                 sdp_file = v;
             } else if (!strcmp(a, "--endpoint-id")) {
                 epid = v;
+            } else if (!strcmp(a, "--target-epid")) {
+                target_epid = v;
             } else if (!strcmp(a, "--ca")) {
                 ca = v;
             } else if (!strcmp(a, "--header")) {
@@ -305,7 +319,7 @@ int cmd_call(int argc, char **argv)
             goto usage;
         }
     }
-    if (!uri)
+    if (!uri || cli_deploy_check(&dep, "call") != 0)
         goto usage;
 
     char named[8];
@@ -330,6 +344,7 @@ int cmd_call(int argc, char **argv)
     cfg.uri = from;
     cfg.listen = listen;
     cfg.epid = epid;
+    cli_deploy_config(&dep, &cfg, from);
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
     if (insecure)
@@ -340,7 +355,7 @@ int cmd_call(int argc, char **argv)
         err = parley_endpoint_start(app.ep);
     parley_session *s = NULL;
     if (!err) {
-        parley_address to = {target, NULL};
+        parley_address to = {target, target_epid};
         err = parley_session_create(app.ep, &to, NULL, &s);
     }
     if (err) {

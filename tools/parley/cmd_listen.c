@@ -3,10 +3,15 @@
  *               [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]
  *               [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]
  *               [--insecure] [--accept TYPE]...
+ *               [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]
+ *               [--proxy URI] [--auth-user NAME --password SECRET]
+ *               [--require-auth SECRET [--realm REALM]]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | hold | resume | refer URI | bye
- * SIGINT or SIGTERM end it cleanly (exit 0).
+ * SIGINT or SIGTERM end it cleanly (exit 0), after unregistering. With --registrar it registers
+ * the listening contact (README "Behind a proxy") and prints a registration line per event;
+ * a failed registration ends it with exit 1.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -19,13 +24,17 @@
 #include "core/buf.h"
 #include "json.h"
 #include "listen_json.h"
+#include "listen_register.h"
 #include "session_cli.h"
 
 static const char usage[] =
     "usage: parley listen [--bind ADDR]... [--user NAME]\n"
     "         [--answer auto|ring:SECONDS|reject:CODE|redirect:URI[,URI...]|null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--trace] [--cert FILE --key FILE] [--ca FILE]\n"
-    "         [--insecure] [--accept TYPE]...\n";
+    "         [--insecure] [--accept TYPE]...\n"
+    "         [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]\n"
+    "         [--proxy URI] [--auth-user NAME --password SECRET]\n"
+    "         [--require-auth SECRET [--realm REALM]]\n";
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -171,9 +180,15 @@ int cmd_listen(int argc, char **argv)
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
     bool trace = false, insecure = false;
     static cli_app app;
+    static cli_deploy dep;
     cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
+        int taken = cli_deploy_option(&dep, ~0u, argc, argv, &i, usage);
+        if (taken < 0)
+            return CLI_ERROR;
+        if (taken)
+            continue;
         if (!strcmp(a, "--bind") || !strcmp(a, "--accept")) {
             if (!(v = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
@@ -219,6 +234,8 @@ int cmd_listen(int argc, char **argv)
             return CLI_ERROR;
         }
     }
+    if (cli_deploy_check(&dep, "listen") != 0)
+        return CLI_ERROR;
     if (!binds.n)
         cli_list_add(&binds, "udp:127.0.0.1:5070");
     cli_bind_ip(binds.items[0], app.local_ip, sizeof(app.local_ip));
@@ -231,7 +248,9 @@ int cmd_listen(int argc, char **argv)
     }
     cli_block_signals();
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
-    cfg.uri = user ? uri : NULL;
+    const char *aor = cli_deploy_aor(&dep, user);
+    cfg.uri = aor ? aor : user ? uri : NULL; /* registered: calls go out from the AoR */
+    cli_deploy_config(&dep, &cfg, cfg.uri);
     cfg.listen = binds.items;
     cfg.tls_cert = cert;
     cfg.tls_key = key;
@@ -268,6 +287,14 @@ int cmd_listen(int argc, char **argv)
     cli_emit(&app, &b);
     pl_buf_free(&b);
 
+    if (aor && (err = listen_register_start(&app, &dep, aor)) != 0) {
+        fprintf(stderr, "parley listen: cannot register: %s\n", parley_strerror(err));
+        parley_endpoint_stop(app.ep);
+        cli_app_free(&app);
+        parley_endpoint_unref(app.ep);
+        return CLI_ERROR;
+    }
+
     pthread_t reader;
     bool have_reader = pthread_create(&reader, NULL, stdin_thread, &app) == 0;
     if (have_reader)
@@ -282,8 +309,10 @@ int cmd_listen(int argc, char **argv)
     pthread_mutex_lock(&cmd_mu); /* no command runs past this point */
     closing = true;
     pthread_mutex_unlock(&cmd_mu);
+    bool failed = listen_register_failed();
+    listen_register_stop(); /* the binding goes before the endpoint does */
     parley_endpoint_stop(app.ep);
     cli_app_free(&app);
     parley_endpoint_unref(app.ep);
-    return CLI_OK;
+    return failed ? CLI_FAIL : CLI_OK;
 }

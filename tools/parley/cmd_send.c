@@ -1,7 +1,7 @@
 /*
  * parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]
  *                      [--header "Name: value"]... [--content-type TYPE] [--trace] [--ca FILE]
- *                      [--insecure]
+ *                      [--insecure] [--proxy URI] [--auth-user NAME --password SECRET]
  * Sends a page-mode MESSAGE and prints the final status line. Exit 0 on 2xx, 1 on another
  * final response, 2 on a local error (usage, no route, timeout).
  */
@@ -11,13 +11,14 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "cli_deploy.h"
 #include "parley/endpoint.h"
 
 static const char usage[] =
     "usage: parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]\n"
     "                   [--header \"Name: value\"]... [--content-type TYPE] [--trace] [--ca "
     "FILE]\n"
-    "                   [--insecure]\n";
+    "                   [--insecure] [--proxy URI] [--auth-user NAME --password SECRET]\n";
 
 /* The target with ;transport= set as asked, unless the URI names it already (a parameter is
  * never printed twice). */
@@ -44,9 +45,16 @@ int cmd_send(int argc, char **argv)
     const char *ctype = NULL, *ca = NULL;
     bool trace = false, insecure = false;
     cli_headers hs = {0};
+    cli_deploy dep = {0};
     int rc = CLI_ERROR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int taken =
+            cli_deploy_option(&dep, CLI_DEPLOY_PROXY | CLI_DEPLOY_AUTH, argc, argv, &i, usage);
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
         if (!strcmp(a, "--from")) {
             if (!(from = cli_arg(argc, argv, &i, usage)))
                 goto out;
@@ -94,6 +102,8 @@ int cmd_send(int argc, char **argv)
         fprintf(stderr, "%s", usage);
         goto out;
     }
+    if (cli_deploy_check(&dep, "send") != 0)
+        goto out;
     char named[8];
     if (cli_uri_transport(uri, named, sizeof(named))) {
         if (transport && strcmp(transport, named)) {
@@ -109,6 +119,7 @@ int cmd_send(int argc, char **argv)
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = from;
     cfg.listen = listen;
+    cli_deploy_config(&dep, &cfg, from);
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
     if (insecure)
