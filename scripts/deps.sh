@@ -5,7 +5,7 @@ set -eu
 
 profile=${1:-test}
 build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
-test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables"
+test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester kamailio openssl dnsmasq-base iproute2 nftables"
 bench="$build libsofia-sip-ua-dev libre-dev valgrind"
 
 case "$profile" in

@@ -599,6 +599,16 @@ static bool same_uri(const char *text, const sip_uri *u)
     return text && sip_uri_parse(pl_str_c(text), &x, NULL, NULL) == 0 && sip_uri_equal(&x, u);
 }
 
+/* To names the address of record: the same user at the same host. The port and parameters
+ * are left out: a caller writes the proxy's port where the registrar knows the AoR without it,
+ * and registrars that key bindings on the user alone (Kamailio's default) route both alike. */
+static bool names_aor(const char *aor, const sip_uri *to)
+{
+    sip_uri a;
+    return sip_uri_parse(pl_str_c(aor), &a, NULL, NULL) == 0 && pl_str_eq(a.user, to->user) &&
+           pl_str_casecmp_eq(a.host, to->host);
+}
+
 bool ep_retargeted(const parley_endpoint *ep, const sip_msg *m)
 {
     if (!m->to)
@@ -606,7 +616,7 @@ bool ep_retargeted(const parley_endpoint *ep, const sip_msg *m)
     pl_list_each(pos, &ep->registrations)
     {
         const parley_registration *r = pl_container_of(pos, parley_registration, link);
-        if (!active(r) || !same_uri(r->aor, &m->to->uri))
+        if (!active(r) || !names_aor(r->aor, &m->to->uri))
             continue;
         /* a GRUU names one instance: ";gr" compares as a URI parameter like any other */
         if (same_uri(r->contact, &m->ruri) || same_uri(r->gruu, &m->ruri) ||

@@ -15,7 +15,7 @@ static const struct {
     {"--password", CLI_DEPLOY_AUTH},     {"--registrar", CLI_DEPLOY_REGISTER},
     {"--aor", CLI_DEPLOY_REGISTER},      {"--expires", CLI_DEPLOY_REGISTER},
     {"--instance", CLI_DEPLOY_REGISTER}, {"--require-auth", CLI_DEPLOY_SERVER},
-    {"--realm", CLI_DEPLOY_SERVER},
+    {"--realm", CLI_DEPLOY_SERVER},      {"--endpoint-id", CLI_DEPLOY_EPID},
 };
 
 int cli_deploy_option(cli_deploy *d, unsigned allowed, int argc, char **argv, int *i,
@@ -46,6 +46,8 @@ int cli_deploy_option(cli_deploy *d, unsigned allowed, int argc, char **argv, in
         d->require_auth = v;
     } else if (!strcmp(a, "--realm")) {
         d->realm = v;
+    } else if (!strcmp(a, "--endpoint-id")) {
+        d->epid = v;
     } else { /* --expires */
         char *end;
         long secs = strtol(v, &end, 10);
@@ -112,6 +114,8 @@ const char *cli_deploy_aor(cli_deploy *d, const char *user)
 void cli_deploy_config(cli_deploy *d, parley_endpoint_config *cfg, const char *from_uri)
 {
     cfg->outbound_proxy = d->proxy;
+    if (d->epid)
+        cfg->epid = d->epid;
     cfg->instance = d->instance;
     if (d->password) {
         const char *user = d->auth_user;

@@ -17,6 +17,7 @@ enum {
     CLI_DEPLOY_AUTH = 2,     /* --auth-user, --password */
     CLI_DEPLOY_REGISTER = 4, /* --registrar, --aor, --expires, --instance */
     CLI_DEPLOY_SERVER = 8,   /* --require-auth, --realm */
+    CLI_DEPLOY_EPID = 16,    /* --endpoint-id (listen; call has its own) */
 };
 
 typedef struct cli_deploy {
@@ -28,6 +29,7 @@ typedef struct cli_deploy {
     const char *instance;
     const char *require_auth;
     const char *realm;
+    const char *epid;
     unsigned expires;
     /* filled by cli_deploy_config */
     char user_buf[128];

@@ -5,7 +5,7 @@
  *               [--insecure] [--accept TYPE]...
  *               [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]
  *               [--proxy URI] [--auth-user NAME --password SECRET]
- *               [--require-auth SECRET [--realm REALM]]
+ *               [--require-auth SECRET [--realm REALM]] [--endpoint-id ID]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | hold | resume | refer URI | bye
@@ -34,7 +34,7 @@ static const char usage[] =
     "         [--insecure] [--accept TYPE]...\n"
     "         [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]\n"
     "         [--proxy URI] [--auth-user NAME --password SECRET]\n"
-    "         [--require-auth SECRET [--realm REALM]]\n";
+    "         [--require-auth SECRET [--realm REALM]] [--endpoint-id ID]\n";
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
