@@ -7,6 +7,8 @@
  */
 #include "test_util.h"
 
+#include "core/alloc.h"
+#include "endpoint/ep.h"
 #include "parley/registration.h"
 #include "world.h"
 
@@ -334,6 +336,48 @@ static void test_bad_config(void **state)
     parley_registration_unref(r);
 }
 
+/* Every allocation of an endpoint with the whole deployment configuration (proxy, instance,
+ * credentials, a challenging server) and of a registration fails in turn: each run ends with
+ * PARLEY_E_NOMEM or works, and the sanitizer build checks that nothing leaks. */
+static void test_allocation_failures(void **state)
+{
+    world *w = *state;
+    static const char *const methods[] = {"INVITE", "REGISTER", NULL};
+    parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+    c.uri = AOR;
+    c.outbound_proxy = "sip:" P_ADDR;
+    c.instance = "urn:uuid:00000000-0000-4000-8000-000000000001";
+    c.credentials = creds;
+    c.ncredentials = 1;
+    c.auth_password = "pw";
+    c.auth_methods = methods;
+    parley_registration_config rc = PARLEY_REGISTRATION_CONFIG_INIT;
+    rc.registrar = REGISTRAR;
+    rc.proxy = "sip:" P_ADDR ";transport=tcp";
+    parley_header h = {"X-Test", "1"};
+    rc.headers = &h;
+    rc.nheaders = 1;
+    bool done = false;
+    for (long n = 0; n < 500 && !done; n++) {
+        pl_alloc_count_reset();
+        pl_alloc_fail_after(n);
+        parley_endpoint *ep = NULL;
+        parley_registration *r = NULL;
+        int e = ep_create_on(&c, vnet_loop(w->n), &ep);
+        if (e == 0)
+            e = parley_registration_create(ep, &rc, &r);
+        bool failed_alloc = pl_alloc_count() >= (unsigned long)n; /* it may have been hit */
+        pl_alloc_fail_after(-1);
+        if (e)
+            assert_int_equal(e, PARLEY_E_NOMEM);
+        else
+            done = !failed_alloc;
+        parley_registration_unref(r);
+        parley_endpoint_unref(ep);
+    }
+    assert_true(done);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +388,7 @@ int main(void)
         WORLD_TEST(test_gruu_contact_and_forked, setup),
         WORLD_TEST(test_stop_unregisters, setup),
         WORLD_TEST(test_bad_config, setup),
+        WORLD_TEST(test_allocation_failures, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
