@@ -147,7 +147,8 @@ int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **
 int parley_endpoint_start(parley_endpoint *ep);
 /*
  * Stops the endpoint: every session and pending operation ends (PARLEY_E_TERMINATED), every
- * listening point and connection closes. With its own thread it blocks until the thread ended;
+ * active registration sends its unregistering REGISTER once without waiting for the answer
+ * (then UNREGISTERED with PARLEY_E_TERMINATED), every listening point and connection closes. With its own thread it blocks until the thread ended;
  * on an application loop it must be called on that loop's thread and returns at once (the loop
  * then finishes closing the handles).
  */
@@ -169,8 +170,11 @@ int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t 
  * Sends a message outside any session (RFC 3428 page mode for MESSAGE; OPTIONS, INFO,
  * NOTIFY, SERVICE, BENOTIFY likewise). body may be NULL (no body) and its content type NULL
  * (text/plain;charset=UTF-8). cb gets the final response: error 0 for 2xx,
- * PARLEY_E_FAILURE_RESPONSE with the status otherwise, or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT,
- * PARLEY_E_TLS, PARLEY_E_NOROUTE when no answer came.
+ * PARLEY_E_FAILURE_RESPONSE with the status otherwise (PARLEY_E_AUTH for a 401/407 that could
+ * not be answered, see credentials), or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT, PARLEY_E_TLS,
+ * PARLEY_E_NOROUTE when no answer came. Route headers among headers ("<sip:proxy;lr>" or a bare
+ * URI, one per header; ";lr" added) are this request's pre-loaded route set instead of the
+ * endpoint's outbound_proxy (RFC 3261 §8.1.2); a malformed one is PARLEY_E_INVAL.
  */
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,

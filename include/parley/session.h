@@ -357,7 +357,8 @@ int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cb
 
 /*
  * Outgoing (Idle): sends the INVITE (offer from get_offer, or none); cb gets the 2xx (error 0),
- * a failure response (PARLEY_E_FAILURE_RESPONSE), PARLEY_E_TIMEOUT, PARLEY_E_CONNECT...
+ * a failure response (PARLEY_E_FAILURE_RESPONSE; PARLEY_E_AUTH for a 401/407 the endpoint's
+ * credentials could not answer), PARLEY_E_TIMEOUT, PARLEY_E_CONNECT...
  * Incoming (Incoming): sends the 200 (answer, or an offer when the INVITE had none); cb gets the
  * ACK. PARLEY_E_STATE in any other state, or after terminate was called, with nothing sent. If
  * the caller CANCELs before the loop ran the operation, cb gets PARLEY_E_TERMINATED.
