@@ -137,9 +137,14 @@ static const ep_send_ops page_ops = {build, on_response, on_fail, next_cseq};
 static void send_benotify(page_op *op)
 {
     parley_endpoint *ep = op->ep;
+    /* the route set as for any request outside a dialog: to its first hop (numeric only) */
+    const char *route = op->routes ? op->routes[0] : ep->proxy_route;
+    char hop[512];
+    if (route && ep_route_uri(route, hop, sizeof(hop)) != 0)
+        route = NULL;
     sip_uri u;
     tp_addr addr;
-    int rc = sip_uri_parse(pl_str_c(op->to_uri), &u, NULL, NULL);
+    int rc = sip_uri_parse(pl_str_c(route ? hop : op->to_uri), &u, NULL, NULL);
     if (!rc && tp_addr_from_host(u.host, u.port ? u.port : 5060, &addr) != 0)
         rc = PARLEY_E_NOROUTE;
     if (rc) {
@@ -157,6 +162,14 @@ static void send_benotify(page_op *op)
     sip_out out;
     sip_out_init(&out);
     rc = build(op, &a, &out);
+    for (size_t i = 0; !rc && op->routes && op->routes[i]; i++) {
+        pl_str r = pl_str_c(op->routes[i]);
+        rc = sip_out_add_routes(&out, &r, 1);
+    }
+    if (!rc && !op->routes && ep->proxy_route) {
+        pl_str r = pl_str_c(ep->proxy_route);
+        rc = sip_out_add_routes(&out, &r, 1);
+    }
     if (!rc)
         rc = tp_send(ep->tp, &a.dest, out.buf.data, out.buf.len, NULL);
     sip_out_free(&out);

@@ -110,8 +110,15 @@ static void test_page_mode_through_proxy(void **state)
         parley_endpoint_send_message(w->a.ep, PARLEY_MSG_OPTIONS, &to, NULL, NULL, 0, on_done, &d),
         0);
     vnet_run(w->n, 5);
+    assert_int_equal(
+        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, on_done, &d),
+        0);
+    vnet_run(w->n, 5);
     const vnet_packet *m = vnet_find(w->n, P_ADDR, "MESSAGE", 0);
     const vnet_packet *opt = vnet_find(w->n, P_ADDR, "OPTIONS", 0);
+    const vnet_packet *be = vnet_find(w->n, P_ADDR, "BENOTIFY", 0);
+    assert_non_null(be);
+    assert_string_equal(hdr(be, "Route"), PROXY);
     assert_non_null(m);
     assert_non_null(opt);
     assert_string_equal(hdr(m, "Route"), PROXY);
