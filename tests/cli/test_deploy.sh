@@ -75,6 +75,6 @@ wait "$pid"
 pid=
 [ $rc -eq 1 ] || fail "registration refused: exit $rc: $(cat "$tmp/reg.out" "$tmp/reg.err")"
 host=${hp%:*}
-grep -qxF "{\"event\":\"registration\",\"state\":\"failed\",\"aor\":\"sip:carol@$host\",\"contact\":\"$(sed -n 's/.*"addresses":\["udp:\([^"]*\)".*/sip:carol@\1/p' "$tmp/reg.out")\",\"status\":405,\"error\":\"PARLEY_E_FAILURE_RESPONSE\"}" \
+grep -qxF "{\"event\":\"registration\",\"state\":\"failed\",\"status\":405,\"aor\":\"sip:carol@$host\",\"contact\":\"$(sed -n 's/.*"addresses":\["udp:\([^"]*\)".*/sip:carol@\1/p' "$tmp/reg.out")\",\"error\":\"PARLEY_E_FAILURE_RESPONSE\"}" \
     "$tmp/reg.out" || fail "registration line: $(cat "$tmp/reg.out")"
 echo "ok - deployment options: usage errors, --require-auth and --password, a failed registration"

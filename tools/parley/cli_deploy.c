@@ -143,6 +143,10 @@ void cli_registration_json(pl_buf *b, const parley_registration_event *ev)
                                         "unregistered"};
     pl_buf_puts(b, "{\"event\":\"registration\",\"state\":");
     json_cstr(b, (unsigned)ev->state < 5 ? names[ev->state] : "unknown");
+    bool failed =
+        ev->state == PARLEY_REG_FAILED || (ev->state == PARLEY_REG_UNREGISTERED && ev->error);
+    if (failed) /* right after the state: "state":"failed","status":403 */
+        pl_buf_printf(b, ",\"status\":%d", ev->status);
     pl_buf_puts(b, ",\"aor\":");
     json_cstr(b, ev->aor ? ev->aor : "");
     pl_buf_puts(b, ",\"contact\":");
@@ -153,8 +157,8 @@ void cli_registration_json(pl_buf *b, const parley_registration_event *ev)
         pl_buf_puts(b, ",\"gruu\":");
         json_cstr(b, ev->gruu);
     }
-    if (ev->state == PARLEY_REG_FAILED || (ev->state == PARLEY_REG_UNREGISTERED && ev->error)) {
-        pl_buf_printf(b, ",\"status\":%d,\"error\":", ev->status);
+    if (failed) {
+        pl_buf_puts(b, ",\"error\":");
         json_cstr(b, parley_err_name(ev->error));
     }
     pl_buf_putc(b, '}');

@@ -51,7 +51,8 @@ const char *cli_deploy_aor(cli_deploy *d, const char *user);
 void cli_deploy_config(cli_deploy *d, parley_endpoint_config *cfg, const char *from_uri);
 
 /* A registration line: {"event":"registration","state":...,"aor":...,"contact":...,
- * "expires":N} (registered), "status" and "error" when it failed, "gruu" when one came. */
+ * "expires":N} (registered, with "gruu" when one came); a failure puts "status" right after
+ * the state and "error" (the PARLEY_E_* name) at the end. */
 void cli_registration_json(pl_buf *b, const parley_registration_event *ev);
 
 #endif
