@@ -1,166 +1,19 @@
 /*
- * Registrations (RFC 3261 §10): one contact bound to an address of record at a registrar,
- * refreshed at half the granted expiry, 423 answered with Min-Expires, removed with expires 0
- * on request; the Contact carries the RFC 5626 instance id and the endpoint id, and asks for a
- * GRUU (RFC 5627). See include/parley/registration.h for the contract.
+ * The REGISTER of a registration (RFC 3261 §10.2): its Contact with the RFC 5626 instance id
+ * and the epid, Supported: gruu (RFC 5627), the 2xx read for our binding's granted expiry and
+ * GRUUs, the refresh at half of it, 423 answered with Min-Expires, failures.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
-#include "endpoint/ep.h"
+#include "endpoint/reg.h"
 #include "parley/error.h"
 #include "sip/print.h"
 #include "sip/uri.h"
 
-#define DEFAULT_EXPIRES 3600
-#define MAX_423         3 /* Min-Expires retries in a row */
-
-struct parley_registration {
-    atomic_uint refs;
-    pl_list link; /* in ep->registrations while active (the endpoint's reference) */
-    parley_endpoint *ep;
-    _Atomic(parley_reg_state) state;
-    atomic_bool stop_called;
-    bool linked;
-    bool started;
-    bool unregistering;
-    bool final;
-    /* configuration (copied) */
-    char *registrar;
-    char *aor;
-    char *contact_cfg;
-    char *instance;
-    char **routes; /* NULL: the endpoint's outbound proxy */
-    char *no_routes[1];
-    bool own_routes;
-    bool gruu_wanted;
-    sip_kv *hdrs;
-    size_t nh;
-    unsigned expires; /* what we ask for (raised by a 423) */
-    parley_registration_cb cb;
-    void *user;
-    /* protocol state */
-    char call_id[32];
-    char tag[EP_TAG_LEN + 1];
-    uint32_t cseq;
-    unsigned cur_expires; /* in the REGISTER out now (0: unregistering) */
-    unsigned n423;
-    ep_sender *sender;
-    char *contact; /* the contact URI the last REGISTER carried */
-    char *gruu, *temp_gruu;
-    tp_dest last_dest; /* where the last answered REGISTER went */
-    bool have_dest;
-    char *last_auth; /* its credentials lines */
-    pl_timer start_timer, stop_timer, refresh;
-};
-
-static const char *const state_names[] = {"Registering", "Registered", "Refreshing", "Failed",
-                                          "Unregistered"};
-
-const char *parley_reg_state_name(parley_reg_state st)
-{
-    return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
-}
-
-static void reg_free(parley_registration *r)
-{
-    pl_free(r->registrar);
-    pl_free(r->aor);
-    pl_free(r->contact_cfg);
-    pl_free(r->instance);
-    if (r->own_routes)
-        ep_route_set_free(r->routes);
-    pl_free(r->hdrs);
-    pl_free(r->contact);
-    pl_free(r->gruu);
-    pl_free(r->temp_gruu);
-    pl_free(r->last_auth);
-    ep_release(r->ep);
-    pl_free(r);
-}
-
-parley_registration *parley_registration_ref(parley_registration *r)
-{
-    if (r)
-        atomic_fetch_add(&r->refs, 1);
-    return r;
-}
-
-void parley_registration_unref(parley_registration *r)
-{
-    if (r && atomic_fetch_sub(&r->refs, 1) == 1)
-        reg_free(r);
-}
-
-parley_reg_state parley_registration_state(const parley_registration *r)
-{
-    return r ? atomic_load(&r->state) : PARLEY_REG_FAILED;
-}
-
-/* ---- events ---- */
-
-/* Stops a timer that holds a reference of its own (start, stop) and drops that reference. */
-static void stop_held_timer(parley_registration *r, pl_timer *t)
-{
-    if (!pl_timer_active(t))
-        return;
-    pl_loop_timer_stop(r->ep->loop, t);
-    parley_registration_unref(r);
-}
-
-static void unlink_reg(parley_registration *r)
-{
-    pl_loop_timer_stop(r->ep->loop, &r->refresh);
-    stop_held_timer(r, &r->start_timer);
-    stop_held_timer(r, &r->stop_timer);
-    if (r->sender) {
-        ep_sender_release(r->sender);
-        r->sender = NULL;
-    }
-    if (r->linked) {
-        pl_list_remove(&r->link);
-        r->linked = false;
-        parley_registration_unref(r); /* the endpoint's */
-    }
-}
-
-static void emit(parley_registration *r, parley_reg_state st, int err, const sip_msg *m,
-                 unsigned expires)
-{
-    if (r->final)
-        return;
-    atomic_store(&r->state, st);
-    bool final = st == PARLEY_REG_FAILED || st == PARLEY_REG_UNREGISTERED;
-    parley_registration_ref(r); /* across the callback and the unlinking */
-    if (final) {
-        r->final = true;
-        unlink_reg(r);
-    }
-    char reason[128];
-    parley_result res;
-    ep_result_from(&res, err, m, reason, sizeof(reason));
-    parley_registration_event ev = {
-        .state = st,
-        .expires = expires,
-        .error = st == PARLEY_REG_UNREGISTERED && !err && res.status < 300 ? 0 : res.error,
-        .status = res.status,
-        .reason = res.reason,
-        .aor = r->aor,
-        .contact = r->contact ? r->contact : r->contact_cfg,
-        .gruu = r->gruu,
-        .temp_gruu = r->temp_gruu,
-        .response = m,
-    };
-    if (st == PARLEY_REG_REGISTERED || st == PARLEY_REG_REFRESHING)
-        ev.error = 0;
-    if (r->cb)
-        r->cb(r, &ev, r->user);
-    parley_registration_unref(r);
-}
-
-/* ---- the REGISTER ---- */
+#define MAX_423 3 /* Min-Expires retries in a row */
 
 static int build(void *arg, const ep_attempt *a, sip_out *out)
 {
@@ -241,7 +94,7 @@ static void on_response(void *arg, ep_sender *s, sip_msg *m);
 static void on_fail(void *arg, ep_sender *s, int err);
 static const ep_send_ops reg_ops = {build, on_response, on_fail, next_cseq};
 
-static void send_register(parley_registration *r, unsigned expires)
+void reg_send(parley_registration *r, unsigned expires)
 {
     if (r->sender) {
         ep_sender_release(r->sender);
@@ -253,16 +106,16 @@ static void send_register(parley_registration *r, unsigned expires)
     const char *const *routes = (const char *const *)r->routes;
     int rc = ep_sender_start_ood(r->ep, r->registrar, routes, &reg_ops, r, &r->sender);
     if (rc)
-        emit(r, r->unregistering ? PARLEY_REG_UNREGISTERED : PARLEY_REG_FAILED, rc, NULL, 0);
+        reg_emit(r, r->unregistering ? PARLEY_REG_UNREGISTERED : PARLEY_REG_FAILED, rc, NULL, 0);
 }
 
 static void on_refresh(pl_timer *t, void *arg)
 {
     (void)t;
     parley_registration *r = arg;
-    emit(r, PARLEY_REG_REFRESHING, 0, NULL, 0);
+    reg_emit(r, PARLEY_REG_REFRESHING, 0, NULL, 0);
     if (!r->final && !r->unregistering)
-        send_register(r, r->expires);
+        reg_send(r, r->expires);
 }
 
 /* A quoted or plain parameter value without its quotes, copied; NULL when absent. */
@@ -320,14 +173,14 @@ static void registered(parley_registration *r, sip_msg *m)
     }
     if (!granted) {
         /* the registrar kept nothing: no binding to refresh */
-        emit(r, PARLEY_REG_FAILED, PARLEY_E_UNUSABLE, m, 0);
+        reg_emit(r, PARLEY_REG_FAILED, PARLEY_E_UNUSABLE, m, 0);
         return;
     }
     r->n423 = 0;
     /* refresh at about half the granted time (at least 1 s) */
     uint64_t ms = (uint64_t)granted * 500;
     pl_loop_timer_start(r->ep->loop, &r->refresh, ms < 1000 ? 1000 : ms, on_refresh, r);
-    emit(r, PARLEY_REG_REGISTERED, 0, m, granted);
+    reg_emit(r, PARLEY_REG_REGISTERED, 0, m, granted);
 }
 
 static void on_response(void *arg, ep_sender *s, sip_msg *m)
@@ -341,7 +194,7 @@ static void on_response(void *arg, ep_sender *s, sip_msg *m)
     pl_free(r->last_auth);
     r->last_auth = auth.len ? pl_str_dup(auth) : NULL;
     if (r->unregistering) {
-        emit(r, PARLEY_REG_UNREGISTERED, 0, m, 0);
+        reg_emit(r, PARLEY_REG_UNREGISTERED, 0, m, 0);
         return;
     }
     if (m->status < 300) {
@@ -354,184 +207,23 @@ static void on_response(void *arg, ep_sender *s, sip_msg *m)
         if (min > r->expires) {
             r->n423++;
             r->expires = min;
-            send_register(r, min);
+            reg_send(r, min);
             return;
         }
     }
-    emit(r, PARLEY_REG_FAILED, 0, m, 0);
+    reg_emit(r, PARLEY_REG_FAILED, 0, m, 0);
 }
 
 static void on_fail(void *arg, ep_sender *s, int err)
 {
     parley_registration *r = arg;
     (void)s;
-    emit(r, r->unregistering ? PARLEY_REG_UNREGISTERED : PARLEY_REG_FAILED, err, NULL, 0);
+    reg_emit(r, r->unregistering ? PARLEY_REG_UNREGISTERED : PARLEY_REG_FAILED, err, NULL, 0);
 }
 
-/* ---- life cycle ---- */
+/* ---- at the endpoint's stop ---- */
 
-static void start_on_loop(void *arg)
-{
-    parley_registration *r = arg;
-    pl_loop_timer_stop(r->ep->loop, &r->start_timer);
-    if (!r->linked && !r->final) {
-        /* made off the loop thread: the endpoint takes it here */
-        pl_list_insert_tail(&r->ep->registrations, &r->link);
-        r->linked = true;
-    }
-    if (!r->started && !r->final) {
-        r->started = true;
-        if (r->ep->stopped || r->ep->stopping)
-            emit(r, PARLEY_REG_FAILED, PARLEY_E_TERMINATED, NULL, 0);
-        else if (atomic_load(&r->stop_called))
-            emit(r, PARLEY_REG_UNREGISTERED, 0, NULL, 0); /* never sent: nothing to remove */
-        else
-            send_register(r, r->expires);
-    }
-    parley_registration_unref(r); /* the start's */
-}
-
-static void start_timer(pl_timer *t, void *arg)
-{
-    (void)t;
-    start_on_loop(arg);
-}
-
-static int copy_config(parley_registration *r, const parley_registration_config *cfg)
-{
-    parley_endpoint *ep = r->ep;
-    sip_uri u;
-    if (!cfg->registrar || sip_uri_parse(pl_str_c(cfg->registrar), &u, NULL, NULL) != 0 ||
-        (u.kind != SIP_URI_SIP && u.kind != SIP_URI_SIPS))
-        return PARLEY_E_INVAL;
-    const char *aor = cfg->aor ? cfg->aor : ep->uri;
-    if (sip_uri_parse(pl_str_c(aor), &u, NULL, NULL) != 0 ||
-        (u.kind != SIP_URI_SIP && u.kind != SIP_URI_SIPS))
-        return PARLEY_E_INVAL;
-    if (cfg->contact && (sip_uri_parse(pl_str_c(cfg->contact), &u, NULL, NULL) != 0 ||
-                         (u.kind != SIP_URI_SIP && u.kind != SIP_URI_SIPS)))
-        return PARLEY_E_INVAL;
-    if (cfg->instance && !ep_instance_valid(cfg->instance))
-        return PARLEY_E_INVAL;
-    int rc = ep_check_headers(cfg->headers, cfg->nheaders);
-    if (rc)
-        return rc;
-    r->registrar = pl_str_dup(pl_str_c(cfg->registrar));
-    r->aor = pl_str_dup(pl_str_c(aor));
-    r->contact_cfg = cfg->contact ? pl_str_dup(pl_str_c(cfg->contact)) : NULL;
-    r->instance = pl_str_dup(pl_str_c(cfg->instance ? cfg->instance : ep->instance));
-    r->hdrs = ep_copy_headers(cfg->headers, cfg->nheaders);
-    r->nh = cfg->nheaders;
-    if (!r->registrar || !r->aor || (cfg->contact && !r->contact_cfg) || !r->instance || !r->hdrs)
-        return PARLEY_E_NOMEM;
-    if (cfg->proxy && !*cfg->proxy) {
-        r->routes = r->no_routes; /* no route set at all */
-    } else if (cfg->proxy) {
-        r->routes = pl_calloc(2, sizeof(char *));
-        if (!r->routes)
-            return PARLEY_E_NOMEM;
-        r->own_routes = true;
-        rc = ep_route_value(cfg->proxy, &r->routes[0]);
-        if (rc)
-            return rc;
-    }
-    r->expires = cfg->expires ? cfg->expires : DEFAULT_EXPIRES;
-    r->gruu_wanted = !cfg->no_gruu;
-    r->cb = cfg->on_event;
-    r->user = cfg->user;
-    return 0;
-}
-
-int parley_registration_create(parley_endpoint *ep, const parley_registration_config *cfg,
-                               parley_registration **out)
-{
-    if (!ep || !cfg || !out)
-        return PARLEY_E_INVAL;
-    *out = NULL;
-    parley_registration *r = pl_calloc(1, sizeof(*r));
-    if (!r)
-        return PARLEY_E_NOMEM;
-    r->ep = ep_hold(ep);
-    atomic_init(&r->refs, 1);
-    atomic_init(&r->state, PARLEY_REG_REGISTERING);
-    atomic_init(&r->stop_called, false);
-    pl_list_init(&r->link);
-    pl_timer_init(&r->start_timer);
-    pl_timer_init(&r->stop_timer);
-    pl_timer_init(&r->refresh);
-    int rc = copy_config(r, cfg);
-    if (rc) {
-        reg_free(r);
-        return rc;
-    }
-    ep_new_call_id(ep, r->call_id, sizeof(r->call_id));
-    ep_new_tag(r->tag);
-    /* the endpoint's reference (while active) and the start's */
-    atomic_fetch_add(&r->refs, 2);
-    if (pl_loop_on_thread(ep->loop)) {
-        if (ep->stopped || ep->stopping) {
-            rc = PARLEY_E_TERMINATED;
-        } else {
-            pl_list_insert_tail(&ep->registrations, &r->link);
-            r->linked = true;
-            /* the work waits until this call returned */
-            pl_loop_timer_start(ep->loop, &r->start_timer, 0, start_timer, r);
-        }
-    } else {
-        rc = ep_call(ep, start_on_loop, r);
-    }
-    if (rc) {
-        atomic_fetch_sub(&r->refs, 2);
-        reg_free(r);
-        return rc;
-    }
-    *out = r;
-    return 0;
-}
-
-static void stop_on_loop(void *arg)
-{
-    parley_registration *r = arg;
-    pl_loop_timer_stop(r->ep->loop, &r->stop_timer);
-    /* (before the start ran, the start sees stop_called and reports UNREGISTERED) */
-    if (!r->final && r->started) {
-        pl_loop_timer_stop(r->ep->loop, &r->refresh);
-        if (!r->unregistering)
-            send_register(r, 0);
-    }
-    parley_registration_unref(r); /* the stop's */
-}
-
-static void stop_timer(pl_timer *t, void *arg)
-{
-    (void)t;
-    stop_on_loop(arg);
-}
-
-int parley_registration_stop(parley_registration *r)
-{
-    if (!r)
-        return PARLEY_E_INVAL;
-    parley_reg_state st = atomic_load(&r->state);
-    if (st == PARLEY_REG_FAILED || st == PARLEY_REG_UNREGISTERED ||
-        atomic_exchange(&r->stop_called, true))
-        return PARLEY_E_STATE;
-    parley_registration_ref(r);
-    parley_endpoint *ep = r->ep;
-    int rc = 0;
-    if (pl_loop_on_thread(ep->loop))
-        pl_loop_timer_start(ep->loop, &r->stop_timer, 0, stop_timer, r);
-    else
-        rc = ep_call(ep, stop_on_loop, r);
-    if (rc)
-        parley_registration_unref(r);
-    return rc == PARLEY_E_TERMINATED ? PARLEY_E_STATE : rc;
-}
-
-/* ---- the endpoint's side ---- */
-
-/* The unregistering REGISTER at shutdown: once, where the last one went, no transaction. */
-static void unregister_now(parley_registration *r)
+void reg_unregister_now(parley_registration *r)
 {
     parley_endpoint *ep = r->ep;
     if (!r->have_dest || !r->contact || r->unregistering)
@@ -555,73 +247,4 @@ static void unregister_now(parley_registration *r)
     if (!rc)
         tp_send(ep->tp, &a.dest, out.buf.data, out.buf.len, NULL);
     sip_out_free(&out);
-}
-
-void ep_registrations_abort(parley_endpoint *ep)
-{
-    while (!pl_list_empty(&ep->registrations)) {
-        parley_registration *r = pl_container_of(ep->registrations.next, parley_registration, link);
-        parley_registration_ref(r);
-        if (r->started && !r->final)
-            unregister_now(r);
-        r->started = true; /* a start still queued (ep_call) only drops its reference */
-        emit(r, PARLEY_REG_UNREGISTERED, PARLEY_E_TERMINATED, NULL, 0);
-        unlink_reg(r); /* (emit did it; this guards the loop against a final one) */
-        parley_registration_unref(r);
-    }
-}
-
-static bool active(const parley_registration *r)
-{
-    parley_reg_state st = atomic_load(&r->state);
-    return !r->final && (st == PARLEY_REG_REGISTERED || st == PARLEY_REG_REFRESHING);
-}
-
-const char *ep_gruu(const parley_endpoint *ep)
-{
-    sip_uri me;
-    if (pl_list_empty(&ep->registrations) || sip_uri_parse(pl_str_c(ep->uri), &me, NULL, NULL))
-        return NULL;
-    pl_list_each(pos, &ep->registrations)
-    {
-        const parley_registration *r = pl_container_of(pos, parley_registration, link);
-        sip_uri aor;
-        if (active(r) && r->gruu && sip_uri_parse(pl_str_c(r->aor), &aor, NULL, NULL) == 0 &&
-            sip_uri_equal(&aor, &me))
-            return r->gruu;
-    }
-    return NULL;
-}
-
-static bool same_uri(const char *text, const sip_uri *u)
-{
-    sip_uri x;
-    return text && sip_uri_parse(pl_str_c(text), &x, NULL, NULL) == 0 && sip_uri_equal(&x, u);
-}
-
-/* To names the address of record: the same user at the same host. The port and parameters
- * are left out: a caller writes the proxy's port where the registrar knows the AoR without it,
- * and registrars that key bindings on the user alone (Kamailio's default) route both alike. */
-static bool names_aor(const char *aor, const sip_uri *to)
-{
-    sip_uri a;
-    return sip_uri_parse(pl_str_c(aor), &a, NULL, NULL) == 0 && pl_str_eq(a.user, to->user) &&
-           pl_str_casecmp_eq(a.host, to->host);
-}
-
-bool ep_retargeted(const parley_endpoint *ep, const sip_msg *m)
-{
-    if (!m->to)
-        return false;
-    pl_list_each(pos, &ep->registrations)
-    {
-        const parley_registration *r = pl_container_of(pos, parley_registration, link);
-        if (!active(r) || !names_aor(r->aor, &m->to->uri))
-            continue;
-        /* a GRUU names one instance: ";gr" compares as a URI parameter like any other */
-        if (same_uri(r->contact, &m->ruri) || same_uri(r->gruu, &m->ruri) ||
-            same_uri(r->temp_gruu, &m->ruri))
-            return true;
-    }
-    return false;
 }
