@@ -7,7 +7,7 @@ profile=${1:-test}
 build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
 # tshark dissects the CLI's pcap files and captures SIPp on loopback; chromium renders the
 # HTML ladders (tests/cli/test_pcap.sh, test_ladder.sh); g++ compiles the public headers as C++
-test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables valgrind"
+test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables valgrind kamailio"
 test="$test tshark chromium"
 bench="$build libsofia-sip-ua-dev libre-dev valgrind"
 

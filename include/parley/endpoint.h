@@ -42,6 +42,32 @@ typedef void (*parley_trace_cb)(parley_endpoint *ep, const parley_trace_event *e
  */
 typedef void (*parley_request_cb)(parley_endpoint *ep, parley_request *req, void *user);
 
+/* Digest credentials (RFC 3261 §22, RFC 7616) for one realm. */
+typedef struct parley_credential {
+    const char *realm;    /* the realm they answer ("" or NULL: any realm) */
+    const char *username; /* required */
+    const char *password; /* required */
+} parley_credential;
+
+/*
+ * Credentials for a realm that challenged one of our requests (401/407), when the
+ * configuration's list has none for it: fill out->username and out->password and return 0, or
+ * return non-zero to have none (the operation then fails with PARLEY_E_AUTH and the status).
+ * The strings must stay valid until the callback is called again or the endpoint is freed.
+ * Runs on the loop thread, synchronously: it must answer at once (no network lookups).
+ */
+typedef int (*parley_credentials_cb)(parley_endpoint *ep, const char *realm, parley_credential *out,
+                                     void *user);
+
+/*
+ * The password of a user who answered our challenge: set *password and return 0, or return
+ * non-zero for an unknown user (counted as a failure, like a wrong password). The string must
+ * stay valid until the callback is called again or the endpoint is freed. Loop thread,
+ * synchronous.
+ */
+typedef int (*parley_auth_secret_cb)(parley_endpoint *ep, const char *realm, const char *username,
+                                     const char **password, void *user);
+
 typedef struct parley_endpoint_config {
     const char *uri;                 /* own address of record, "sip:alice@example.com"; default
                                         sip:parley@<first listening address> */
@@ -83,10 +109,37 @@ typedef struct parley_endpoint_config {
     const char *dns_servers;         /* "127.0.0.1:5353,..." instead of /etc/resolv.conf */
     struct uv_loop_s *loop;          /* run on this libuv loop (create the endpoint on the thread
                                         that runs it); NULL: parley_endpoint_start runs a thread */
+    /* ---- behind a proxy (README "Behind a proxy") ---- */
+    const char *outbound_proxy; /* "sip:proxy.example.com;transport=tcp": every request outside
+                                   a dialog (INVITE, MESSAGE, REGISTER, OPTIONS...) carries it as
+                                   a pre-loaded Route (";lr" added: a loose router, RFC 3261
+                                   §8.1.2) and goes there first; requests in a dialog follow
+                                   its Record-Route set. NULL: none */
+    const char *instance;       /* RFC 5626 instance id ("urn:uuid:..."), the +sip.instance of
+                                   registered Contacts; NULL: a name-based UUID made from epid
+                                   (stable as long as epid is) */
+    const parley_credential *credentials; /* answer 401/407 challenges (copied); the entry for
+                                             the realm, else one with no realm */
+    size_t ncredentials;
+    parley_credentials_cb on_credentials; /* asked when credentials has nothing for the realm;
+                                             may be NULL */
+    /* Challenging incoming requests (Digest, RFC 3261 §22): on when auth_password or
+     * on_auth_secret is set. */
+    const char *auth_password;            /* any user name, this password */
+    parley_auth_secret_cb on_auth_secret; /* or each user's own; may be NULL */
+    const char *auth_realm;               /* our realm; NULL: the host of uri */
+    const char *const *auth_methods;      /* NULL-terminated methods to challenge; NULL:
+                                             INVITE, MESSAGE, REFER (in and out of dialogs).
+                                             ACK and CANCEL cannot be challenged: listing one
+                                             fails the create with PARLEY_E_INVAL */
+    int auth_proxy;                       /* nonzero: challenge with 407 and Proxy-Authenticate
+                                             (an endpoint fronting others, like a proxy); 0:
+                                             401 and WWW-Authenticate (a user agent) */
     parley_request_cb on_message;    /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
                                         may be NULL: they are answered 405 */
     parley_trace_cb on_trace;        /* every SIP message sent and received; may be NULL */
-    void *user;                      /* passed to on_message and on_trace */
+    void *user;                      /* passed to on_message, on_trace, on_credentials and
+                                        on_auth_secret */
     /*
      * Limits against overload (see README, "Limits"). 0 takes the default (chosen for a
      * 2-core machine); PARLEY_UNLIMITED turns a limit off. A new request beyond a limit gets
@@ -135,7 +188,8 @@ int parley_endpoint_create(const parley_endpoint_config *cfg, parley_endpoint **
 int parley_endpoint_start(parley_endpoint *ep);
 /*
  * Stops the endpoint: every session and pending operation ends (PARLEY_E_TERMINATED), every
- * listening point and connection closes. With its own thread it blocks until the thread ended;
+ * active registration sends its unregistering REGISTER once without waiting for the answer
+ * (then UNREGISTERED with PARLEY_E_TERMINATED), every listening point and connection closes. With its own thread it blocks until the thread ended;
  * on an application loop it must be called on that loop's thread and returns at once (the loop
  * then finishes closing the handles).
  */
@@ -144,9 +198,11 @@ parley_endpoint *parley_endpoint_ref(parley_endpoint *ep);
 /* Drops a reference; the last one stops the endpoint if needed and frees it. */
 void parley_endpoint_unref(parley_endpoint *ep);
 
-/* Own address of record and endpoint id (valid until the endpoint is freed; any thread). */
+/* Own address of record, endpoint id and RFC 5626 instance id ("urn:uuid:...") (valid until
+ * the endpoint is freed; any thread). */
 const char *parley_endpoint_uri(const parley_endpoint *ep);
 const char *parley_endpoint_epid(const parley_endpoint *ep);
+const char *parley_endpoint_instance(const parley_endpoint *ep);
 /* The i-th listening point as "udp:127.0.0.1:5060" (the real port when 0 was asked); any
  * thread; PARLEY_E_NOTFOUND past the last one. */
 int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t size);
@@ -195,8 +251,11 @@ int parley_endpoint_get_stats(parley_endpoint *ep, parley_endpoint_stats *out);
  * Sends a message outside any session (RFC 3428 page mode for MESSAGE; OPTIONS, INFO,
  * NOTIFY, SERVICE, BENOTIFY likewise). body may be NULL (no body) and its content type NULL
  * (text/plain;charset=UTF-8). cb gets the final response: error 0 for 2xx,
- * PARLEY_E_FAILURE_RESPONSE with the status otherwise, or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT,
- * PARLEY_E_TLS, PARLEY_E_NOROUTE when no answer came.
+ * PARLEY_E_FAILURE_RESPONSE with the status otherwise (PARLEY_E_AUTH for a 401/407 that could
+ * not be answered, see credentials), or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT, PARLEY_E_TLS,
+ * PARLEY_E_NOROUTE when no answer came. Route headers among headers ("<sip:proxy;lr>" or a bare
+ * URI, one per header; ";lr" added) are this request's pre-loaded route set instead of the
+ * endpoint's outbound_proxy (RFC 3261 §8.1.2); a malformed one is PARLEY_E_INVAL.
  */
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,

@@ -7,6 +7,7 @@
 #include "parley/endpoint.h"
 #include "parley/error.h"
 #include "parley/msg.h"
+#include "parley/registration.h"
 #include "parley/sdp.h"
 #include "parley/session.h"
 #include "parley/types.h"

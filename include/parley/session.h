@@ -89,12 +89,16 @@ const char *parley_reason_name(parley_reason r);
 
 typedef struct parley_participant parley_participant;
 
-/* URI, endpoint id (epid), display name and contact URI; NULL when unknown. Safe from any
- * thread; a string stays valid until the session is freed (a newer value does not free it). */
+/* URI, endpoint id (epid), display name, contact URI and GRUU; NULL when unknown. Safe from any
+ * thread; a string stays valid until the session is freed (a newer value does not free it).
+ * The GRUU (RFC 5627) is the contact URI when it is one (it has a "gr" parameter): for the
+ * local participant, the public GRUU of a registration of the endpoint (parley/registration.h);
+ * a session created for it reaches that one endpoint of the user. */
 const char *parley_participant_uri(const parley_participant *p);
 const char *parley_participant_epid(const parley_participant *p);
 const char *parley_participant_name(const parley_participant *p);
 const char *parley_participant_contact(const parley_participant *p);
+const char *parley_participant_gruu(const parley_participant *p);
 
 /* Bits of the participant-changed event (the spec's ParticipantPropertyChanges). */
 enum {
@@ -125,6 +129,10 @@ typedef struct parley_session_opts {
     const char *local_uri;   /* our From URI; default: the endpoint's URI */
     const char *local_name;  /* our display name; default: the endpoint's */
     const char *request_uri; /* Request-URI when it differs from the target */
+    const char *proxy;       /* outbound proxy for this session's INVITE (a pre-loaded Route,
+                                see parley_endpoint_config.outbound_proxy); NULL: the
+                                endpoint's; "": none. Requests in the dialog follow its
+                                Record-Route set whatever this says */
 } parley_session_opts;
 #define PARLEY_SESSION_OPTS_INIT PARLEY_ZERO_INIT
 
@@ -141,7 +149,10 @@ void parley_session_unref(parley_session *s);
 typedef struct parley_incoming_info {
     const parley_msg *request;   /* the INVITE */
     const parley_content *offer; /* its body, or NULL for a null offer */
-    int is_forked;               /* the INVITE was forked by a proxy (see docs/SESSION.md) */
+    int is_forked; /* a proxy retargeted the INVITE to one of this endpoint's registered
+                      contacts (its Request-URI is our contact or GRUU while To names the
+                      registration's address of record), so it may ring other contacts of the
+                      user too: decline with 486, not 603 (docs/SESSION.md, "Forking") */
 } parley_incoming_info;
 
 /* A new incoming session, in state Incoming: set its callbacks and offer/answer contract here,
@@ -303,6 +314,17 @@ typedef struct parley_early_media {
     const parley_content *content;
     const parley_msg *response;
 } parley_early_media;
+/* A new early dialog of our INVITE: the first provisional response with a new To tag, i.e. one
+ * more endpoint of the callee that is ringing (a forking proxy, RFC 3261 §13.2.2.1). Borrowed
+ * for the callback. */
+typedef struct parley_early_dialog {
+    const char *to_tag;           /* the dialog's remote tag */
+    const parley_msg *response;   /* the provisional (180, 183...) */
+    int status;                   /* its status code */
+    const char *contact;          /* its Contact URI, NULL when it had none */
+    const char *epid;             /* the endpoint id on its To, NULL when none */
+    const parley_content *answer; /* the early answer to our offer it carries, or NULL */
+} parley_early_dialog;
 
 /* Progress of a REFER we sent (the model's ReferState), from the NOTIFYs of its implicit
  * subscription (borrowed for the callback). */
@@ -357,6 +379,12 @@ typedef struct parley_session_cbs {
      * ("UPDATE" or "INVITE"). A refresh repeats the current description: the offer/answer
      * contract is not asked. */
     void (*on_refresh)(parley_session *s, const char *method, int remote, void *user);
+    /* Forking (docs/SESSION.md): a new early dialog of our INVITE, once per To tag, before its
+     * on_provisional. */
+    void (*on_early_dialog)(parley_session *s, const parley_early_dialog *d, void *user);
+    /* Another fork answered 2xx after the session was established (or ended): parley ACKed and
+     * BYEd that dialog (RFC 3261 §13.2.2.4). Once per fork (To tag); response is its 2xx. */
+    void (*on_fork_ignored)(parley_session *s, const parley_msg *response, void *user);
 } parley_session_cbs;
 
 /* Sets the callbacks (copied): on an outgoing session before participating, on an incoming one
@@ -367,7 +395,8 @@ int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cb
 
 /*
  * Outgoing (Idle): sends the INVITE (offer from get_offer, or none); cb gets the 2xx (error 0),
- * a failure response (PARLEY_E_FAILURE_RESPONSE), PARLEY_E_TIMEOUT, PARLEY_E_CONNECT...
+ * a failure response (PARLEY_E_FAILURE_RESPONSE; PARLEY_E_AUTH for a 401/407 the endpoint's
+ * credentials could not answer), PARLEY_E_TIMEOUT, PARLEY_E_CONNECT...
  * Incoming (Incoming): sends the 200 (answer, or an offer when the INVITE had none); cb gets the
  * ACK. PARLEY_E_STATE in any other state, or after terminate was called, with nothing sent. If
  * the caller CANCELs before the loop ran the operation, cb gets PARLEY_E_TERMINATED.

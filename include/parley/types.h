@@ -46,7 +46,8 @@ typedef struct parley_request parley_request;
 
 /* A custom header. Names the stack owns (Via, From, To, Call-ID, CSeq, Max-Forwards, Contact,
  * Route, Record-Route, Content-Type, Content-Length, RAck, RSeq) are refused with
- * PARLEY_E_HEADER_RESTRICTED; a name that is not a token or a value holding CR or LF with
+ * PARLEY_E_HEADER_RESTRICTED (except Route for parley_endpoint_send_message, where it sets that
+ * request's route set); a name that is not a token or a value holding CR or LF with
  * PARLEY_E_INVAL. Supported, Allow and Require are merged with the stack's own values (one
  * header field each on the wire, no value twice). */
 typedef struct parley_header {
@@ -61,8 +62,9 @@ typedef struct parley_content {
     size_t len;
 } parley_content;
 
-/* Where to send: a sip, sips or tel URI, and optionally one endpoint of that user (its endpoint
- * id, "epid" everywhere in parley: sent as the epid parameter of To). The spec's
+/* Where to send: a sip, sips or tel URI (or a GRUU), and optionally one endpoint of that user
+ * (its endpoint id, "epid" everywhere in parley: sent as the epid parameter of To; through a
+ * proxy the request goes to that endpoint's public GRUU, see docs/SESSION.md). The spec's
  * RealTimeAddress. */
 typedef struct parley_address {
     const char *uri;

@@ -136,6 +136,8 @@ void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx)
     }
     if (m->method_id != SIP_METHOD_CANCEL && check_require(ep, t, m))
         return;
+    if (ep_auth_check(ep, t, m))
+        return; /* challenged (RFC 3261 §22.2) or refused */
     bool in_dialog = m->to && pl_str_set(m->to->tag) && m->to->tag.len;
     if (in_dialog) {
         if (ep->dialog_request && ep->dialog_request(ep, t, m, rx))

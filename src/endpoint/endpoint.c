@@ -100,6 +100,9 @@ static void free_config(parley_endpoint *ep)
     pl_free((char *)ep->cfg.tls_client_cert);
     pl_free((char *)ep->cfg.tls_client_key);
     pl_free((char *)ep->cfg.dns_servers);
+    pl_free(ep->instance);
+    pl_free(ep->proxy_route);
+    ep_auth_free(ep);
 }
 
 void ep_refresh_addresses(parley_endpoint *ep)
@@ -145,6 +148,14 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     ep->cfg.dns_servers = dup_or_null(cfg->dns_servers);
     ep->cfg.listen = NULL;
     ep->cfg.accept_types = NULL;
+    /* what is copied elsewhere (auth.c) or not kept */
+    ep->cfg.outbound_proxy = NULL;
+    ep->cfg.instance = NULL;
+    ep->cfg.credentials = NULL;
+    ep->cfg.ncredentials = 0;
+    ep->cfg.auth_password = NULL;
+    ep->cfg.auth_realm = NULL;
+    ep->cfg.auth_methods = NULL;
     ep->display = dup_or_null(cfg->display_name);
     ep->user_agent =
         pl_str_dup(pl_str_c(cfg->user_agent ? cfg->user_agent : PARLEY_VERSION_STRING));
@@ -169,6 +180,23 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     }
     if (!ep->user_agent || !ep->accept || !ep->epid || (cfg->uri && !ep->uri))
         return PARLEY_E_NOMEM;
+    if (cfg->instance) {
+        if (!ep_instance_valid(cfg->instance))
+            return PARLEY_E_INVAL;
+        ep->instance = pl_str_dup(pl_str_c(cfg->instance));
+    } else {
+        char inst[64];
+        if (ep_instance_for_epid(ep->epid, inst, sizeof(inst)) != 0)
+            return PARLEY_E_NOMEM;
+        ep->instance = pl_str_dup(pl_str_c(inst));
+    }
+    if (!ep->instance)
+        return PARLEY_E_NOMEM;
+    if (cfg->outbound_proxy) {
+        int rc = ep_route_value(cfg->outbound_proxy, &ep->proxy_route);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -201,6 +229,7 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
     pl_list_init(&ep->requests);
     pl_list_init(&ep->pages);
     pl_timer_init(&ep->trim_timer);
+    pl_list_init(&ep->registrations);
     int rc = copy_config(ep, cfg);
     tp_config tc = {
         .limits = cfg->limits,
@@ -230,6 +259,8 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
         ep_refresh_addresses(ep);
     if (!rc && !ep->uri)
         ep->uri = pl_str_dup(pl_str_c("sip:parley@localhost"));
+    if (!rc)
+        rc = ep_auth_setup(ep, cfg); /* after the uri: the default realm is its host */
     if (rc) {
         ep_shutdown(ep);
         free_config(ep);
@@ -270,6 +301,7 @@ void ep_shutdown(parley_endpoint *ep)
     ep->stopping = true;
     if (ep->shutdown_sessions)
         ep->shutdown_sessions(ep);
+    ep_registrations_abort(ep);
     ep_pages_abort(ep);
     ep_senders_abort(ep);
     ep_requests_abort(ep);
@@ -391,6 +423,11 @@ const char *parley_endpoint_epid(const parley_endpoint *ep)
     return ep->epid;
 }
 
+const char *parley_endpoint_instance(const parley_endpoint *ep)
+{
+    return ep->instance;
+}
+
 int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t size)
 {
     if (!ep || !buf || !size)
@@ -438,9 +475,27 @@ void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const 
 
 void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
 {
+    const char *gruu = ep_gruu(ep);
+    if (gruu) {
+        /* registered with a GRUU: it is our Contact in dialogs (RFC 5627 §4.2); the registrar's
+         * proxy routes it to whichever contact of ours is bound */
+        pl_buf_putc(b, '<');
+        pl_buf_puts(b, gruu);
+        pl_buf_puts(b, ">;epid=");
+        pl_buf_puts(b, ep->epid);
+        return;
+    }
+    pl_buf_putc(b, '<');
+    ep_print_contact_uri(ep, b, proto, hostport);
+    pl_buf_puts(b, ">;epid=");
+    pl_buf_puts(b, ep->epid);
+}
+
+void ep_print_contact_uri(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
+{
     /* proto is where we accept requests: a listener of the request's transport, else the one
      * we have (a Contact naming a TCP port nobody listens on would strand the peer's requests) */
-    pl_buf_puts(b, proto == TP_TLS ? "<sips:" : "<sip:");
+    pl_buf_puts(b, proto == TP_TLS ? "sips:" : "sip:");
     if (ep->user) {
         pl_buf_puts(b, ep->user);
         pl_buf_putc(b, '@');
@@ -450,8 +505,6 @@ void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char
         pl_buf_puts(b, ";transport=tcp");
     else if (proto == TP_TLS)
         pl_buf_puts(b, ";transport=tls");
-    pl_buf_puts(b, ">;epid=");
-    pl_buf_puts(b, ep->epid);
 }
 
 static void put_quoted(pl_buf *b, const char *s)

@@ -7,7 +7,9 @@
 
 #include "core/loop.h"
 #include "parley/endpoint.h"
+#include "parley/registration.h"
 #include "sip/build.h"
+#include "sip/digest.h"
 #include "sip/msg.h"
 #include "transport/resolve.h"
 #include "transport/tp.h"
@@ -52,9 +54,21 @@ struct parley_endpoint {
     char **listen; /* resolved listening points, "udp:127.0.0.1:5060" */
     size_t nlisten;
 
-    pl_list senders;  /* ep_sender in flight */
-    pl_list requests; /* parley_request deferred by the application */
-    pl_list pages;    /* page-mode operations in flight */
+    char *instance;    /* RFC 5626 instance id */
+    char *proxy_route; /* the outbound proxy as a Route value "<uri;lr>", or NULL */
+
+    /* Digest (auth.c) */
+    parley_credential *creds; /* copied from the configuration */
+    size_t ncreds;
+    sip_digest_cache *digest_cache;   /* client: last challenge and count per realm */
+    sip_digest_server *digest_server; /* server: NULL when incoming requests are not checked */
+    char **auth_methods;              /* NULL-terminated methods to challenge */
+    char *auth_password;
+
+    pl_list senders;       /* ep_sender in flight */
+    pl_list registrations; /* parley_registration still active (register.c) */
+    pl_list requests;      /* parley_request deferred by the application */
+    pl_list pages;         /* page-mode operations in flight */
 
     ep_limits lim;
     ep_refusals refused;
@@ -101,6 +115,8 @@ int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, c
 /* Our Contact naming the listener (transport, "host:port") from ep_local_hostport:
  * "<sip:user@host:port;transport=tcp>;epid=..." */
 void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto listener, const char *hostport);
+/* The bare URI of that Contact (no GRUU, no brackets): "sip:user@host:port;transport=tcp". */
+void ep_print_contact_uri(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport);
 /* The same for a message to dst over proto (a response: no attempt at hand). */
 void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst);
 /* Our own From/To value: "Display" <uri>;tag=...;epid=... */
@@ -164,11 +180,24 @@ typedef struct ep_send_ops {
     void (*on_response)(void *arg, ep_sender *s, sip_msg *m);
     /* No final response from any target. */
     void (*on_fail)(void *arg, ep_sender *s, int err);
+    /* A 401/407 came for the request whose CSeq was `last`: the request goes again with
+     * credentials (RFC 3261 §22.2) and the CSeq this returns, which build must then print (the
+     * owner takes it from its own counter: a dialog's, or last + 1). 0: no retry (the challenge
+     * goes to on_response). NULL: challenges are never answered. */
+    uint32_t (*next_cseq)(void *arg, uint32_t last);
 } ep_send_ops;
 
-/* next_hop: the URI to resolve (first Route, or the Request-URI). */
+/* In a dialog: next_hop is the URI to resolve (its first Route, or the remote target). */
 int ep_sender_start(parley_endpoint *ep, const char *next_hop, const ep_send_ops *ops, void *arg,
                     ep_sender **out);
+/* Outside a dialog (RFC 3261 §8.1.2): routes (Route values "<uri;lr>", NULL-terminated; NULL:
+ * the endpoint's outbound proxy, if any) go on the request as its pre-loaded route set, and
+ * the next hop is the first of them, else ruri. */
+int ep_sender_start_ood(parley_endpoint *ep, const char *ruri, const char *const *routes,
+                        const ep_send_ops *ops, void *arg, ep_sender **out);
+/* The Authorization / Proxy-Authorization lines the request now carries ("" when none): the
+ * ACK of a 2xx to a challenged INVITE repeats them. */
+pl_str ep_sender_auth(const ep_sender *s);
 /* Stops callbacks and frees the sender (its transaction lives on to absorb retransmissions). */
 void ep_sender_release(ep_sender *s);
 txn_client *ep_sender_txn(ep_sender *s);
@@ -189,5 +218,45 @@ void ep_stats_read(parley_endpoint *ep, parley_endpoint_stats *out);
 
 /* page.c */
 void ep_pages_abort(parley_endpoint *ep);
+
+/* route.c: pre-loaded route sets */
+/* The Route value for an outbound proxy URI ("sip:p" or "<sip:p>" -> "<sip:p;lr>"); *out is
+ * allocated. PARLEY_E_INVAL for anything but a sip/sips URI without headers. */
+int ep_route_value(const char *proxy, char **out);
+/* The URI inside a Route value, into out. */
+int ep_route_uri(const char *route, char *out, size_t size);
+/* The Route headers among an application's headers as a route set (NULL-terminated values;
+ * *routes stays NULL when there are none). PARLEY_E_INVAL for a bad one. */
+int ep_route_set_from_headers(const parley_header *h, size_t n, char ***routes, size_t *nroutes);
+void ep_route_set_free(char **routes);
+
+/* auth.c: Digest */
+int ep_auth_setup(parley_endpoint *ep, const parley_endpoint_config *cfg);
+void ep_auth_free(parley_endpoint *ep);
+bool ep_has_credentials(const parley_endpoint *ep);
+/* A sip_digest_lookup_fn over the configuration's credentials and callback (arg: ep). */
+bool ep_credentials_lookup(void *arg, pl_str realm, sip_digest_alg alg, const char **username,
+                           const char **password, const char **ha1);
+/* Incoming request m needs authentication it did not give: answers it (401/407 with a
+ * challenge, 403 when its user is locked out) and returns true. False: let it through. */
+bool ep_auth_check(parley_endpoint *ep, txn_server *t, const sip_msg *m);
+
+/* instance.c: RFC 5626 instance ids */
+/* "urn:uuid:..." derived from an endpoint id (version 5 UUID in parley's namespace). */
+int ep_instance_for_epid(const char *epid, char *out, size_t size);
+bool ep_instance_valid(const char *instance);
+/* The public GRUU of the parley endpoint epid registered for aor ("sip:user@host;gr=urn:uuid:.."
+ * from the derived instance id), *out allocated; *out stays NULL when aor is a GRUU already. */
+int ep_epid_gruu(const char *aor, const char *epid, char **out);
+
+/* register.c: registrations */
+/* Ends every registration (endpoint stop): an unregistering REGISTER goes out once, without
+ * waiting, where the last one went; then UNREGISTERED with PARLEY_E_TERMINATED. */
+void ep_registrations_abort(parley_endpoint *ep);
+/* The public GRUU the registrar gave for the endpoint's own uri, or NULL. */
+const char *ep_gruu(const parley_endpoint *ep);
+/* The INVITE m came to one of our registered contacts (or GRUUs) while its To names that
+ * registration's address of record: a proxy retargeted it, and may have forked it. */
+bool ep_retargeted(const parley_endpoint *ep, const sip_msg *m);
 
 #endif

@@ -15,11 +15,14 @@ typedef struct page_op {
     parley_msg_type type;
     char *to_uri;
     char *to_epid;
+    char *ruri; /* the Request-URI when it is not to_uri (a GRUU for to_epid) */
     char *ctype;
     void *body;
     size_t len;
     sip_kv *hdrs;
     size_t nh;
+    char **routes; /* Route headers the application gave: this request's route set */
+    uint32_t cseq;
     parley_endpoint_done_cb cb;
     void *user;
     ep_sender *sender;
@@ -38,9 +41,11 @@ static void op_free(page_op *op)
         ep_sender_release(op->sender);
     pl_free(op->to_uri);
     pl_free(op->to_epid);
+    pl_free(op->ruri);
     pl_free(op->ctype);
     pl_free(op->body);
     pl_free(op->hdrs);
+    ep_route_set_free(op->routes);
     pl_free(op);
 }
 
@@ -79,12 +84,12 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
     const char *method = parley_msg_type_method(op->type);
     sip_req_parts p = {
         .method = pl_str_c(method),
-        .ruri = pl_str_c(op->to_uri),
+        .ruri = pl_str_c(op->ruri ? op->ruri : op->to_uri),
         .via = a->via,
         .from = pl_buf_str(&from),
         .to = pl_buf_str(&to),
         .call_id = pl_str_c(op->call_id),
-        .cseq = 1,
+        .cseq = op->cseq,
         .max_forwards = 70,
         /* MESSAGE carries no Contact (RFC 3428 §4); the others may */
         .contact = op->type == PARLEY_MSG_MESSAGE ? PL_STR_NULL : pl_buf_str(&contact),
@@ -119,15 +124,27 @@ static void on_fail(void *arg, ep_sender *s, int err)
     complete(arg, err, NULL);
 }
 
-static const ep_send_ops page_ops = {build, on_response, on_fail};
+static uint32_t next_cseq(void *arg, uint32_t last)
+{
+    page_op *op = arg;
+    op->cseq = last + 1; /* challenged: the same request again, one up (RFC 3261 §22.2) */
+    return op->cseq;
+}
+
+static const ep_send_ops page_ops = {build, on_response, on_fail, next_cseq};
 
 /* BENOTIFY is never answered: send it once, without a transaction, and complete. */
 static void send_benotify(page_op *op)
 {
     parley_endpoint *ep = op->ep;
+    /* the route set as for any request outside a dialog: to its first hop (numeric only) */
+    const char *route = op->routes ? op->routes[0] : ep->proxy_route;
+    char hop[512];
+    if (route && ep_route_uri(route, hop, sizeof(hop)) != 0)
+        route = NULL;
     sip_uri u;
     tp_addr addr;
-    int rc = sip_uri_parse(pl_str_c(op->to_uri), &u, NULL, NULL);
+    int rc = sip_uri_parse(pl_str_c(route ? hop : op->to_uri), &u, NULL, NULL);
     if (!rc && tp_addr_from_host(u.host, u.port ? u.port : 5060, &addr) != 0)
         rc = PARLEY_E_NOROUTE;
     if (rc) {
@@ -145,6 +162,14 @@ static void send_benotify(page_op *op)
     sip_out out;
     sip_out_init(&out);
     rc = build(op, &a, &out);
+    for (size_t i = 0; !rc && op->routes && op->routes[i]; i++) {
+        pl_str r = pl_str_c(op->routes[i]);
+        rc = sip_out_add_routes(&out, &r, 1);
+    }
+    if (!rc && !op->routes && ep->proxy_route) {
+        pl_str r = pl_str_c(ep->proxy_route);
+        rc = sip_out_add_routes(&out, &r, 1);
+    }
     if (!rc)
         rc = tp_send(ep->tp, &a.dest, out.buf.data, out.buf.len, NULL);
     sip_out_free(&out);
@@ -166,7 +191,13 @@ static void start_on_loop(void *arg)
         send_benotify(op);
         return;
     }
-    int rc = ep_sender_start(ep, op->to_uri, &page_ops, op, &op->sender);
+    int rc = 0;
+    if (op->to_epid && (op->routes || ep->proxy_route))
+        /* one endpoint of a user through a proxy: its GRUU (docs/SESSION.md, targeting) */
+        rc = ep_epid_gruu(op->to_uri, op->to_epid, &op->ruri);
+    if (!rc)
+        rc = ep_sender_start_ood(ep, op->ruri ? op->ruri : op->to_uri,
+                                 (const char *const *)op->routes, &page_ops, op, &op->sender);
     if (rc) {
         complete(op, rc, NULL);
         return;
@@ -192,12 +223,36 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
         return NULL;
     if (body && body->len && !body->body)
         return NULL;
-    if ((*err = ep_check_headers(h, nh)) != 0)
+    if (nh && !h)
         return NULL;
+    /* Route headers are this request's pre-loaded route set (RFC 3261 §8.1.2); the others are
+     * checked as custom headers */
+    char **routes = NULL;
+    size_t nroutes = 0;
+    if ((*err = ep_route_set_from_headers(h, nh, &routes, &nroutes)) != 0)
+        return NULL;
+    parley_header *rest = pl_calloc(nh ? nh : 1, sizeof(*rest));
+    size_t nrest = 0;
+    for (size_t i = 0; rest && i < nh; i++)
+        if (!h[i].name || !pl_str_caseeq_lit(pl_str_c(h[i].name), "Route"))
+            rest[nrest++] = h[i];
+    *err = rest ? ep_check_headers(rest, nrest) : PARLEY_E_NOMEM;
+    if (*err) {
+        pl_free(rest);
+        ep_route_set_free(routes);
+        return NULL;
+    }
     *err = PARLEY_E_NOMEM;
     page_op *op = pl_calloc(1, sizeof(*op));
-    if (!op)
+    if (!op) {
+        pl_free(rest);
+        ep_route_set_free(routes);
         return NULL;
+    }
+    op->routes = routes;
+    op->cseq = 1;
+    h = rest;
+    nh = nrest;
     op->ep = ep;
     pl_timer_init(&op->start);
     op->type = type;
@@ -212,6 +267,7 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
         memcpy(op->body, body->body, op->len);
     op->hdrs = ep_copy_headers(h, nh);
     op->nh = nh;
+    pl_free(rest);
     if (!op->to_uri || (to->epid && !op->to_epid) || (op->len && !op->body) || !op->hdrs ||
         (body && body->content_type && !op->ctype)) {
         op_free(op);

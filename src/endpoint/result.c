@@ -41,7 +41,9 @@ void ep_result_from(parley_result *r, int err, const sip_msg *m, char *reason_bu
         r->status = m->status;
         snprintf(reason_buf, size, "%.*s", (int)m->reason.len, m->reason.p);
         r->reason = reason_buf;
-        if (!err && m->status >= 300)
+        if ((!err || err == PARLEY_E_FAILURE_RESPONSE) && (m->status == 401 || m->status == 407))
+            r->error = PARLEY_E_AUTH; /* no credentials for it, or they were refused */
+        else if (!err && m->status >= 300)
             r->error = PARLEY_E_FAILURE_RESPONSE;
     }
     r->msg = m;

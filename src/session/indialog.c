@@ -93,7 +93,22 @@ static void on_fail(void *arg, ep_sender *snd, int err)
     parley_session_unref(s);
 }
 
-static const ep_send_ops in_dialog_ops = {build_in_dialog, on_response, on_fail};
+/* A challenged request goes again with the dialog's next CSeq (RFC 3261 §12.2.1.1, §22.2). */
+static uint32_t in_dialog_next_cseq(void *arg, uint32_t last)
+{
+    sess_op *op = arg;
+    (void)last;
+    if (!op->s->dlg)
+        return 0;
+    uint32_t old = op->cseq;
+    op->cseq = ++op->s->dlg->local_cseq;
+    if (op->kind == OP_REFER)
+        sess_refer_sub_renumber(op->s, old, op->cseq);
+    return op->cseq;
+}
+
+static const ep_send_ops in_dialog_ops = {build_in_dialog, on_response, on_fail,
+                                          in_dialog_next_cseq};
 
 /* BENOTIFY is never answered: sent once, without a transaction. */
 static int send_unanswered(parley_session *s, sess_op *op)
@@ -167,7 +182,8 @@ static void on_bye_fail(void *arg, ep_sender *snd, int err)
     bye_done(arg, err, NULL);
 }
 
-static const ep_send_ops bye_ops = {build_in_dialog, on_bye_response, on_bye_fail};
+static const ep_send_ops bye_ops = {build_in_dialog, on_bye_response, on_bye_fail,
+                                    in_dialog_next_cseq};
 
 void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
 {

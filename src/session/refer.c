@@ -398,6 +398,13 @@ bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m)
     return true;
 }
 
+void sess_refer_sub_renumber(parley_session *s, uint32_t old_id, uint32_t new_id)
+{
+    sess_refer_sub *sub = find_sub(s, old_id, false);
+    if (sub)
+        sub->id = new_id; /* the REFER went again (challenged): its NOTIFYs carry the new id */
+}
+
 void sess_refer_sub_answered(parley_session *s, sess_op *op, const sip_msg *m)
 {
     sess_refer_sub *sub = find_sub(s, op->cseq, false);

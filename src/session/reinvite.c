@@ -18,7 +18,20 @@
 static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out);
 static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m);
 static void on_reinvite_fail(void *arg, ep_sender *snd, int err);
-static const ep_send_ops reinvite_ops = {build_reinvite, on_reinvite_response, on_reinvite_fail};
+static uint32_t reinvite_next_cseq(void *arg, uint32_t last);
+static const ep_send_ops reinvite_ops = {build_reinvite, on_reinvite_response, on_reinvite_fail,
+                                         reinvite_next_cseq};
+
+/* Challenged: again with the dialog's next CSeq (RFC 3261 §22.2). */
+static uint32_t reinvite_next_cseq(void *arg, uint32_t last)
+{
+    parley_session *s = arg;
+    (void)last;
+    if (!s->reinv || !s->dlg)
+        return 0;
+    s->reinv_cseq = ++s->dlg->local_cseq;
+    return s->reinv_cseq;
+}
 
 static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
 {

@@ -16,6 +16,7 @@ struct parley_participant {
     char *epid;
     char *name;
     char *contact;
+    char *gruu; /* the contact URI when it is a GRUU (RFC 5627: a "gr" parameter) */
 };
 
 typedef enum sess_op_kind {
@@ -188,6 +189,7 @@ struct parley_session {
     char *target_uri;
     char *target_epid;
     char *request_uri;
+    char **routes; /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
     parley_session_cbs cbs;
     void *cbs_user;
     parley_oa_ops oa;
@@ -437,6 +439,16 @@ void sess_uac_ack_pending(parley_session *s);
 int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf *out,
                  tp_dest *dest);
 
+/* target.c: the INVITE's route set and Request-URI (options, epid targets) */
+int sess_target_setup(parley_session *s, const parley_session_opts *o);
+void sess_target_free(parley_session *s);
+
+/* fork.c: forking made visible */
+/* A provisional opened early dialog d (its first response with this To tag). */
+void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer);
+/* Another fork's 2xx after the session was established: ACKed and BYEd, reported once. */
+void sess_fork_ignored(parley_session *s, const sip_msg *m);
+
 /* uas.c */
 void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
 int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
@@ -482,6 +494,8 @@ void sess_refer_request_free(struct parley_refer_request *in);
 bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m);
 /* Ends every subscription of REFERs we sent (the session ends). */
 void sess_refer_subs_end(parley_session *s);
+/* Our REFER went again with a new CSeq (after a challenge). */
+void sess_refer_sub_renumber(parley_session *s, uint32_t old_id, uint32_t new_id);
 /* Our REFER got its final response. */
 void sess_refer_sub_answered(parley_session *s, sess_op *op, const sip_msg *m);
 

@@ -148,6 +148,7 @@ static void participant_free(parley_participant *p)
     pl_free(p->epid);
     pl_free(p->name);
     pl_free(p->contact);
+    pl_free(p->gruu);
 }
 
 static void free_session(parley_session *s)
@@ -198,6 +199,7 @@ static void free_session(parley_session *s)
     pl_free(s->target_uri);
     pl_free(s->target_epid);
     pl_free(s->request_uri);
+    sess_target_free(s);
     pl_free(s->inv_local_hdr);
     pl_free(s->inv_extra);
     pl_free(s->inv_hdrs);
@@ -348,8 +350,13 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
     if (pl_str_set(na->epid) && set_prop(s, &s->remote.epid, na->epid))
         changed |= PARLEY_PCHG_EPID;
     pl_buf_free(&name);
-    if (m && m->contact)
+    if (m && m->contact) {
         set_prop(s, &s->remote.contact, m->contact->uri.raw);
+        pl_str gr;
+        bool is_gruu = sip_param_find(m->contact->uri.params, "gr", &gr);
+        if (set_prop(s, &s->remote.gruu, is_gruu ? m->contact->uri.raw : PL_STR_NULL))
+            changed |= PARLEY_PCHG_GRUU;
+    }
     if (notify && changed && s->cbs.on_participant_changed && !s->released)
         s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
@@ -519,6 +526,12 @@ static void create_on_loop(sess_call *c)
         !s->remote.uri) {
         free_session(s);
         c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    int rc = sess_target_setup(s, o);
+    if (rc) {
+        free_session(s);
+        c->rc = rc;
         return;
     }
     /* registered when it participates: until then the caller's reference is the only one */
@@ -785,6 +798,11 @@ const char *parley_participant_contact(const parley_participant *p)
     return p ? get_prop(p->owner, &p->contact) : NULL;
 }
 
+const char *parley_participant_gruu(const parley_participant *p)
+{
+    return p ? get_prop(p->owner, &p->gruu) : NULL;
+}
+
 int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
                              const char **transport)
 {
@@ -807,7 +825,12 @@ void sess_set_local_contact(parley_session *s, const char *contact)
 {
     /* the URI of our Contact value ("<uri>;epid=..."), as for the remote participant */
     const char *lt = strchr(contact, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-    set_prop(s, &s->local.contact, lt && gt ? pl_str_span(lt + 1, gt) : pl_str_c(contact));
+    pl_str uri = lt && gt ? pl_str_span(lt + 1, gt) : pl_str_c(contact);
+    set_prop(s, &s->local.contact, uri);
+    sip_uri u;
+    pl_str gr;
+    bool is_gruu = sip_uri_parse(uri, &u, NULL, NULL) == 0 && sip_param_find(u.params, "gr", &gr);
+    set_prop(s, &s->local.gruu, is_gruu ? uri : PL_STR_NULL);
 }
 
 void sess_set_remote_tag(parley_session *s, pl_str tag)

@@ -140,8 +140,10 @@ static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
     next_hop_dest(d, inv_dest(s), out);
 }
 
+/* auth: the credentials lines of the INVITE the 2xx answers (RFC 3261 §22.2: the ACK of a
+ * challenged INVITE's 2xx repeats them), or empty */
 static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h, size_t nh,
-                     const sess_body *body, const tp_dest *dest, pl_buf *out)
+                     const sess_body *body, const tp_dest *dest, pl_str auth, pl_buf *out)
 {
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
@@ -157,6 +159,7 @@ static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h
         .via = pl_str_make(via, (size_t)n),
         .extra = h,
         .nextra = nh,
+        .extra_raw = auth,
         .content_type = body && body->data ? pl_str_c(body->ctype) : PL_STR_NULL,
         .body = body && body->data ? pl_str_make(body->data, body->len) : PL_STR_NULL,
     };
@@ -176,7 +179,7 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf
     if (!s->dlg)
         return PARLEY_E_STATE;
     dialog_dest(s, s->dlg, dest);
-    int rc = build_ack(s->ep, s->dlg, cseq, NULL, 0, body, dest, out);
+    int rc = build_ack(s->ep, s->dlg, cseq, NULL, 0, body, dest, ep_sender_auth(s->reinv_snd), out);
     if (!rc)
         tp_send(s->ep->tp, dest, out->data, out->len, NULL);
     return rc;
@@ -188,7 +191,8 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
         return;
     dialog_dest(s, s->dlg, &s->ack_dest);
     s->ack_dest_ok = true;
-    if (build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &s->ack_dest, &s->ack) == 0) {
+    if (build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &s->ack_dest, ep_sender_auth(s->inv),
+                  &s->ack) == 0) {
         tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL);
         s->acked = true;
     }
@@ -210,20 +214,21 @@ void sess_uac_ack_pending(parley_session *s)
 
 /* Another fork answered after the session was established: ACK its 2xx (each time it comes),
  * then BYE it (once). */
-static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv, tp_dest *dest)
+static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv, pl_str auth,
+                     tp_dest *dest)
 {
     next_hop_dest(d, inv, dest);
     pl_buf ack;
     pl_buf_init(&ack, 512);
-    if (build_ack(ep, d, cseq, NULL, 0, NULL, dest, &ack) == 0)
+    if (build_ack(ep, d, cseq, NULL, 0, NULL, dest, auth, &ack) == 0)
         tp_send(ep->tp, dest, ack.data, ack.len, NULL);
     pl_buf_free(&ack);
 }
 
-static void ack_and_bye(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv)
+static void ack_and_bye(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv, pl_str auth)
 {
     tp_dest dest;
-    ack_fork(ep, d, cseq, inv, &dest);
+    ack_fork(ep, d, cseq, inv, auth, &dest);
     /* the BYE: a plain request; its answer does not matter to anyone */
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
@@ -251,7 +256,7 @@ void sess_orphan_2xx(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv)
     dlg *d = call_id && tag && hdr ? dlg_new_uac(call_id, hdr, tag, m->cseq.num, m) : NULL;
     if (d) {
         dlg_update_from_response(d, m, true);
-        ack_and_bye(ep, d, m->cseq.num, inv);
+        ack_and_bye(ep, d, m->cseq.num, inv, PL_STR_NULL);
         dlg_free(d);
     }
     pl_free(call_id);
@@ -269,7 +274,8 @@ static void kill_fork(parley_session *s, const sip_msg *m)
         dlg *d = pl_container_of(pos, dlg, link);
         if (m->to && pl_str_eq(pl_str_c(d->remote_tag), m->to->tag)) {
             tp_dest dest;
-            ack_fork(s->ep, d, s->inv_cseq, inv_dest(s), &dest); /* its BYE went already */
+            ack_fork(s->ep, d, s->inv_cseq, inv_dest(s), ep_sender_auth(s->inv),
+                     &dest); /* its BYE went already */
             return;
         }
         n++;
@@ -278,7 +284,8 @@ static void kill_fork(parley_session *s, const sip_msg *m)
     if (!d)
         return;
     dlg_update_from_response(d, m, true);
-    ack_and_bye(s->ep, d, s->inv_cseq, inv_dest(s));
+    ack_and_bye(s->ep, d, s->inv_cseq, inv_dest(s), ep_sender_auth(s->inv));
+    sess_fork_ignored(s, m);
     if (n < MAX_FORKS)
         pl_list_insert_tail(&s->forks, &d->link);
     else
@@ -421,7 +428,20 @@ int parley_pending_answer_ready(parley_pending_answer *p, const parley_header *h
 
 static void on_inv_response(void *arg, ep_sender *snd, sip_msg *m);
 static void on_inv_fail(void *arg, ep_sender *snd, int err);
-static const ep_send_ops invite_ops = {build_invite, on_inv_response, on_inv_fail};
+static uint32_t inv_next_cseq(void *arg, uint32_t last);
+static const ep_send_ops invite_ops = {build_invite, on_inv_response, on_inv_fail, inv_next_cseq};
+
+/* Our INVITE was challenged: it goes again with credentials and the next CSeq (RFC 3261
+ * §22.2), unless we are cancelling it or a dialog stands already. */
+static uint32_t inv_next_cseq(void *arg, uint32_t last)
+{
+    parley_session *s = arg;
+    if (s->cancel_wanted || s->dlg || s->state == PARLEY_STATE_DISCONNECTED)
+        return 0;
+    s->inv_cseq = last + 1;
+    s->inv_provisional = false; /* a CANCEL waits for the new transaction's provisional */
+    return s->inv_cseq;
+}
 
 static dlg *find_early(parley_session *s, pl_str tag)
 {
@@ -516,6 +536,7 @@ static void on_provisional(parley_session *s, sip_msg *m)
     }
     if (m->status == 100)
         return; /* hop by hop: no dialog, no event */
+    bool fresh = m->to && m->to->tag.len && !find_early(s, m->to->tag);
     dlg *d = early_dialog(s, m);
     /* a reliable 1xx (RFC 3262) is taken once, in RSeq order, and PRACKed */
     bool reliable = s->rel100 != PARLEY_100REL_UNSUPPORTED &&
@@ -525,9 +546,12 @@ static void on_provisional(parley_session *s, sip_msg *m)
     sess_note_peer(s, m);
     if (reliable)
         s->peer_100rel = true;
+    fresh = fresh && d;
     sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
     if (s->state == PARLEY_STATE_CONNECTING)
         sess_set_state(s, PARLEY_STATE_ALERTED, PARLEY_REASON_PROVISIONAL_RESPONSE_RECEIVED, m);
+    if (fresh) /* a new early dialog (fork) first, then what its 1xx carries */
+        sess_fork_early(s, m, s->inv_offer && sess_msg_has_body(m));
     sess_body answer = {0};
     if (sess_msg_has_body(m)) {
         if (s->inv_offer) {
@@ -709,7 +733,8 @@ static int send_invite(parley_session *s)
     s->answer_seen = false; /* a redirection target's early media is its own */
     pl_free(s->answer_tag);
     s->answer_tag = NULL;
-    return ep_sender_start(s->ep, s->request_uri, &invite_ops, s, &s->inv);
+    return ep_sender_start_ood(s->ep, s->request_uri, (const char *const *)s->routes, &invite_ops,
+                               s, &s->inv);
 }
 
 static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m)

@@ -373,6 +373,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     }
     s->reg = reg;
     s->incoming = true;
+    s->forked = ep_retargeted(ep, m); /* a proxy retargeted it to this contact: maybe forked */
     s->state = PARLEY_STATE_INCOMING;
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);

@@ -73,6 +73,58 @@ int sip_build_request(sip_out *o, const sip_req_parts *p)
     return pl_buf_ok(b) ? 0 : PARLEY_E_NOMEM;
 }
 
+/* Opens a gap of n bytes at offset at (the bytes after it move up); spans at or after it move
+ * with them, a span that holds `at` inside (or ends there, for grow_end) grows by n. */
+static int insert_at(sip_out *o, size_t at, pl_str text, sip_span *grow_end)
+{
+    pl_buf *b = &o->buf;
+    if (!text.len)
+        return 0;
+    if (!pl_buf_reserve(b, text.len))
+        return PARLEY_E_NOMEM;
+    memmove(b->data + at + text.len, b->data + at, b->len - at);
+    memcpy(b->data + at, text.p, text.len);
+    b->len += text.len;
+    sip_span *spans[] = {&o->method, &o->ruri, &o->via, &o->from, &o->to, &o->call_id, &o->routes};
+    for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+        if (spans[i] == grow_end)
+            spans[i]->len += (uint32_t)text.len;
+        else if (spans[i]->off >= at && spans[i]->len)
+            spans[i]->off += (uint32_t)text.len;
+    }
+    return 0;
+}
+
+int sip_out_add_routes(sip_out *o, const pl_str *routes, size_t n)
+{
+    if (!n)
+        return 0;
+    pl_buf lines;
+    pl_buf_init(&lines, 64 * n);
+    for (size_t i = 0; i < n; i++)
+        sip_print_header(&lines, PL_STR_LIT("Route"), routes[i]);
+    int rc = pl_buf_ok(&lines)
+                 ? insert_at(o, o->routes.off + o->routes.len, pl_buf_str(&lines), &o->routes)
+                 : PARLEY_E_NOMEM;
+    pl_buf_free(&lines);
+    return rc;
+}
+
+int sip_out_add_lines(sip_out *o, pl_str lines)
+{
+    const pl_buf *b = &o->buf;
+    const char *end = NULL;
+    for (size_t i = 0; i + 4 <= b->len; i++) {
+        if (!memcmp(b->data + i, "\r\n\r\n", 4)) {
+            end = b->data + i + 2;
+            break;
+        }
+    }
+    if (!end)
+        return PARLEY_E_INVAL;
+    return insert_at(o, (size_t)(end - b->data), lines, NULL);
+}
+
 static void put_derived(const sip_out *o, pl_buf *b, const char *method, pl_str to)
 {
     const pl_buf *src = &o->buf;

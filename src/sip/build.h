@@ -55,6 +55,13 @@ void sip_out_init(sip_out *o);
 void sip_out_free(sip_out *o);
 /* Prints the request; returns 0 or PARLEY_E_NOMEM. */
 int sip_build_request(sip_out *o, const sip_req_parts *p);
+/* Adds "Route: <value>\r\n" lines after the request's own Route lines (the spans follow, so a
+ * CANCEL derived later carries them too: RFC 3261 §9.1). Returns 0 or PARLEY_E_NOMEM. */
+int sip_out_add_routes(sip_out *o, const pl_str *routes, size_t n);
+/* Adds preformatted header lines ("Name: v\r\n"...) at the end of the header section of a
+ * built request (before the blank line; no span moves). Returns 0, PARLEY_E_NOMEM, or
+ * PARLEY_E_INVAL when the buffer holds no complete header section. */
+int sip_out_add_lines(sip_out *o, pl_str lines);
 /*
  * CANCEL for o (RFC 3261 §9.1): same Request-URI, top Via, From, To, Call-ID, CSeq number and
  * Route set. ACK for a non-2xx final response (§17.1.1.3): the same but with the response's To.

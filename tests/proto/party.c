@@ -475,7 +475,46 @@ static void on_refresh(parley_session *s, const char *method, int remote, void *
     xlog(p, "refresh:%s:%s", method, remote ? "remote" : "local");
 }
 
+static void on_early_dialog(parley_session *s, const parley_early_dialog *d, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "early_dialog");
+    if (!p->log_forks)
+        return;
+    if (p->nearly < 4)
+        snprintf(p->early_seen[p->nearly], sizeof(p->early_seen[0]), "%s|%d|%s|%s|%.*s", d->to_tag,
+                 d->status, d->contact ? d->contact : "-", d->epid ? d->epid : "-",
+                 d->answer ? (int)d->answer->len : 1,
+                 d->answer ? (const char *)d->answer->body : "-");
+    p->nearly++;
+    party_log(p, "early:%s:%d", d->to_tag, d->status);
+}
+
+static void on_fork_ignored(parley_session *s, const parley_msg *resp, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "fork_ignored");
+    if (!p->log_forks)
+        return;
+    p->forks_ignored++;
+    parley_slice to;
+    char tag[64] = "";
+    if (parley_msg_header(resp, "To", 0, &to) == 0) {
+        const char *t = memmem(to.p, to.len, "tag=", 4);
+        if (t) {
+            size_t n = 0;
+            t += 4;
+            while (t + n < to.p + to.len && t[n] != ';' && n + 1 < sizeof(tag))
+                n++;
+            snprintf(tag, sizeof(tag), "%.*s", (int)n, t);
+        }
+    }
+    party_log(p, "fork_ignored:%s", tag);
+}
+
 static const parley_session_cbs cbs = {
+    .on_early_dialog = on_early_dialog,
+    .on_fork_ignored = on_fork_ignored,
     .on_state = on_state,
     .on_message = on_message,
     .on_refer = on_refer,

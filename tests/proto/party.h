@@ -128,6 +128,11 @@ struct party {
     unsigned last_pchg;
     char pchg_name[64];
     char pchg_epid[64];
+    int log_forks; /* log early dialogs ("early:<tag>:<status>") and ignored forks
+                      ("fork_ignored:<tag>"); early_seen keeps what each early event said */
+    char early_seen[4][256];
+    int nearly;
+    int forks_ignored;
     parley_reinvite *pending_reinvite;
     parley_pending_answer *pending_answer;
     parley_ack *ack;

@@ -5,12 +5,15 @@
  *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
  *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
  *                 [--pcap FILE] [--ladder FILE.html]
+ *                 [--target-epid ID] [--proxy URI] [--auth-user NAME --password SECRET]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
  * lines as parley listen. --hangup-after also bounds the ringing (the call is CANCELled when
  * nobody answered by then); SIGINT/SIGTERM hang up (CANCEL or BYE). Exit 0 when every step
  * succeeded; 1 when a step got a failure response (the last line holds its status); 2 for a local
- * error (usage, no route, timeout).
+ * error (usage, no route, timeout). A forked call prints an "early" line per early dialog and a
+ * "fork_ignored" line per later 2xx it ACKed and ended. --target-epid aims at one endpoint of
+ * the user (through a proxy: its GRUU, docs/SESSION.md).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +26,7 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "cli_deploy.h"
 #include "session_cli.h"
 
 static const char usage[] =
@@ -30,7 +34,8 @@ static const char usage[] =
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
     "                   [--info TEXT]... [--reinvite]... [--refer URI]... [--wait SECONDS]...\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
-    "                   [--update] [--quiet]\n"
+    "                   [--update] [--quiet] [--target-epid ID]\n"
+    "                   [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "                   " CLI_EXT_USAGE "\n"
     "                   " CLI_TRACE_USAGE "\n"
     "Places a call, runs the steps (--message, --info, --reinvite, --refer, --wait) in their\n"
@@ -249,8 +254,9 @@ static char *with_transport(const char *uri, const char *transport)
 static bool takes_value(const char *a)
 {
     static const char *const with_value[] = {
-        "--from",    "--bind", "--transport", "--sdp",  "--endpoint-id",  "--ca", "--header",
-        "--message", "--info", "--refer",     "--wait", "--hangup-after", NULL};
+        "--from", "--bind",         "--transport",   "--sdp",  "--endpoint-id",
+        "--ca",   "--header",       "--message",     "--info", "--refer",
+        "--wait", "--hangup-after", "--target-epid", NULL};
     for (size_t i = 0; with_value[i]; i++)
         if (!strcmp(a, with_value[i]))
             return true;
@@ -260,8 +266,9 @@ static bool takes_value(const char *a)
 int cmd_call(int argc, char **argv)
 {
     const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
-    const char *epid = NULL, *ca = NULL;
+    const char *epid = NULL, *ca = NULL, *target_epid = NULL;
     bool no_offer = false, insecure = false;
+    static cli_deploy dep;
     double hangup_after = -1;
     step steps[MAX_STEPS];
     size_t nsteps = 0;
@@ -273,7 +280,11 @@ int cmd_call(int argc, char **argv)
     int rc = CLI_ERROR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
-        int t;
+        int t = cli_deploy_option(&dep, CLI_DEPLOY_PROXY | CLI_DEPLOY_AUTH, argc, argv, &i, usage);
+        if (t < 0)
+            goto out;
+        if (t)
+            continue;
         if (cli_is_help(a)) {
             fputs(usage, stdout);
             rc = CLI_OK;
@@ -315,6 +326,8 @@ int cmd_call(int argc, char **argv)
                 sdp_file = v;
             } else if (!strcmp(a, "--endpoint-id")) {
                 epid = v;
+            } else if (!strcmp(a, "--target-epid")) {
+                target_epid = v;
             } else if (!strcmp(a, "--ca")) {
                 ca = v;
             } else if (!strcmp(a, "--header")) {
@@ -355,6 +368,8 @@ int cmd_call(int argc, char **argv)
         rc = cli_usage_error("call", "missing the URI", NULL, usage);
         goto out;
     }
+    if (cli_deploy_check(&dep, "call") != 0)
+        goto out;
     if (cli_tracer_open(&app.tracer, "call") != 0)
         goto out;
 
@@ -380,6 +395,7 @@ int cmd_call(int argc, char **argv)
     cfg.uri = from;
     cfg.listen = listen;
     cfg.epid = epid;
+    cli_deploy_config(&dep, &cfg, from);
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
     if (insecure)
@@ -392,7 +408,7 @@ int cmd_call(int argc, char **argv)
         err = parley_endpoint_start(app.ep);
     parley_session *s = NULL;
     if (!err) {
-        parley_address to = {target, NULL};
+        parley_address to = {target, target_epid};
         err = parley_session_create(app.ep, &to, NULL, &s);
     }
     if (err) {

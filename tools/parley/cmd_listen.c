@@ -7,11 +7,16 @@
  *               [--session-timer SECONDS] [--min-se SECONDS] [--trace] [--pcap FILE]
  *               [--ladder FILE.html]
  *               [--max-sessions N] [--stats SECONDS]
+ *               [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]
+ *               [--proxy URI] [--auth-user NAME --password SECRET]
+ *               [--require-auth SECRET [--realm REALM]] [--endpoint-id ID]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | update | hold | resume |
  *   refer URI | bye
- * SIGINT or SIGTERM end it cleanly (exit 0), after writing the --pcap and --ladder files.
+ * SIGINT or SIGTERM end it cleanly (exit 0), after unregistering and writing the --pcap and
+ * --ladder files. With --registrar it registers the listening contact (README "Behind a
+ * proxy") and prints a registration line per event; a failed registration ends it with exit 1.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +30,7 @@
 #include "json.h"
 #include "listen_json.h"
 #include "listen_stats.h"
+#include "listen_register.h"
 #include "session_cli.h"
 
 static const char usage[] =
@@ -33,6 +39,9 @@ static const char usage[] =
     "                   null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]\n"
     "         [--insecure] [--accept TYPE]... [--max-sessions N] [--stats SECONDS]\n"
+    "         [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]\n"
+    "         [--proxy URI] [--auth-user NAME --password SECRET]\n"
+    "         [--require-auth SECRET [--realm REALM]] [--endpoint-id ID]\n"
     "         " CLI_EXT_USAGE "\n"
     "         " CLI_TRACE_USAGE "\n"
     "Answers sessions and page-mode messages, prints one JSON line per event, and reads\n"
@@ -198,10 +207,15 @@ int cmd_listen(int argc, char **argv)
     cli_ext ext = {0};
     unsigned max_sessions = 0, stats_secs = 0;
     static cli_app app;
+    static cli_deploy dep;
     cli_app_init(&app);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
-        int t;
+        int t = cli_deploy_option(&dep, ~0u, argc, argv, &i, usage);
+        if (t < 0)
+            return CLI_ERROR;
+        if (t)
+            continue;
         if (cli_is_help(a)) {
             fputs(usage, stdout);
             return CLI_OK;
@@ -262,6 +276,8 @@ int cmd_listen(int argc, char **argv)
             return CLI_ERROR;
         }
     }
+    if (cli_deploy_check(&dep, "listen") != 0)
+        return CLI_ERROR;
     if (!binds.n)
         cli_list_add(&binds, "udp:127.0.0.1:5070");
     cli_bind_ip(binds.items[0], app.local_ip, sizeof(app.local_ip));
@@ -276,7 +292,9 @@ int cmd_listen(int argc, char **argv)
         return CLI_ERROR;
     cli_block_signals();
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
-    cfg.uri = user ? uri : NULL;
+    const char *aor = cli_deploy_aor(&dep, user);
+    cfg.uri = aor ? aor : user ? uri : NULL; /* registered: calls go out from the AoR */
+    cli_deploy_config(&dep, &cfg, cfg.uri);
     cfg.listen = binds.items;
     cfg.tls_cert = cert;
     cfg.tls_key = key;
@@ -316,6 +334,14 @@ int cmd_listen(int argc, char **argv)
     cli_emit(&app, &b);
     pl_buf_free(&b);
 
+    if (aor && (err = listen_register_start(&app, &dep, aor)) != 0) {
+        fprintf(stderr, "parley listen: cannot register: %s\n", parley_strerror(err));
+        parley_endpoint_stop(app.ep);
+        cli_app_free(&app);
+        parley_endpoint_unref(app.ep);
+        cli_tracer_free(&app.tracer);
+        return CLI_ERROR;
+    }
     if (stats_secs && listen_stats_start(app.ep, stats_secs) != 0)
         fprintf(stderr, "parley listen: cannot print stats\n");
 
@@ -333,11 +359,13 @@ int cmd_listen(int argc, char **argv)
     pthread_mutex_lock(&cmd_mu); /* no command runs past this point */
     closing = true;
     pthread_mutex_unlock(&cmd_mu);
+    bool failed = listen_register_failed();
+    listen_register_stop(); /* the binding goes before the endpoint does */
     listen_stats_stop();
     parley_endpoint_stop(app.ep);
     cli_app_free(&app);
     parley_endpoint_unref(app.ep);
     int rc = cli_tracer_finish(&app.tracer, "listen", "parley listen") == 0 ? CLI_OK : CLI_ERROR;
     cli_tracer_free(&app.tracer);
-    return rc;
+    return failed ? CLI_FAIL : rc;
 }

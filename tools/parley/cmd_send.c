@@ -2,6 +2,7 @@
  * parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]
  *                      [--header "Name: value"]... [--content-type TYPE] [--ca FILE] [--insecure]
  *                      [--trace] [--pcap FILE] [--ladder FILE.html]
+ *                      [--proxy URI] [--auth-user NAME --password SECRET]
  * Sends a page-mode MESSAGE and prints the final status line. Exit 0 on 2xx, 1 on another
  * final response, 2 on a local error (usage, no route, timeout).
  */
@@ -11,13 +12,14 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "cli_deploy.h"
 #include "parley/endpoint.h"
 #include "trace_out.h"
 
 static const char usage[] =
     "usage: parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]\n"
     "                   [--header \"Name: value\"]... [--content-type TYPE] [--ca FILE]\n"
-    "                   [--insecure]\n"
+    "                   [--insecure] [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "                   " CLI_TRACE_USAGE "\n"
     "Sends a page-mode MESSAGE with TEXT as its body and prints the final response's status\n"
     "line. Exit 0 on 2xx, 1 on another final response, 2 on a local error.\n";
@@ -55,9 +57,15 @@ int cmd_send(int argc, char **argv)
     cli_headers hs = {0};
     cli_tracer tracer;
     cli_tracer_init(&tracer);
+    cli_deploy dep = {0};
     int rc = CLI_ERROR, t;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        t = cli_deploy_option(&dep, CLI_DEPLOY_PROXY | CLI_DEPLOY_AUTH, argc, argv, &i, usage);
+        if (t < 0)
+            goto out;
+        if (t)
+            continue;
         if (cli_is_help(a)) {
             fputs(usage, stdout);
             rc = CLI_OK;
@@ -110,6 +118,8 @@ int cmd_send(int argc, char **argv)
         cli_usage_error("send", !uri ? "missing the URI" : "missing the TEXT", NULL, usage);
         goto out;
     }
+    if (cli_deploy_check(&dep, "send") != 0)
+        goto out;
     char named[8];
     if (cli_uri_transport(uri, named, sizeof(named))) {
         if (transport && strcmp(transport, named)) {
@@ -125,6 +135,7 @@ int cmd_send(int argc, char **argv)
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = from;
     cfg.listen = listen;
+    cli_deploy_config(&dep, &cfg, from);
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
     if (insecure)

@@ -540,7 +540,58 @@ static void on_refresh(parley_session *s, const char *method, int remote, void *
     pl_buf_free(&b);
 }
 
+/* Forking: one line per early dialog (a new To tag), and per later 2xx parley ACKed and BYEd. */
+static void on_early_dialog(parley_session *s, const parley_early_dialog *d, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (quiet(c))
+        return;
+    pl_buf b;
+    pl_buf_init(&b, 256);
+    start_event(&b, "early", c);
+    pl_buf_puts(&b, ",\"to_tag\":");
+    json_cstr(&b, d->to_tag);
+    pl_buf_printf(&b, ",\"status\":%d,\"contact\":", d->status);
+    json_cstr(&b, d->contact ? d->contact : "");
+    pl_buf_puts(&b, ",\"epid\":");
+    json_cstr(&b, d->epid ? d->epid : "");
+    pl_buf_printf(&b, ",\"answer\":%s}", d->answer ? "true" : "false");
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
+static void on_fork_ignored(parley_session *s, const parley_msg *resp, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (quiet(c))
+        return;
+    parley_slice to;
+    pl_str tag = PL_STR_NULL;
+    if (parley_msg_header(resp, "To", 0, &to) == 0) {
+        const char *t = memmem(to.p, to.len, ";tag=", 5);
+        if (t) {
+            const char *e = t + 5;
+            while (e < to.p + to.len && *e != ';' && *e != ' ' && *e != '\t')
+                e++;
+            tag = pl_str_span(t + 5, e);
+        }
+    }
+    pl_buf b;
+    pl_buf_init(&b, 128);
+    pl_buf_puts(&b, "{\"event\":\"fork_ignored\",\"to_tag\":");
+    json_str(&b, tag);
+    pl_buf_puts(&b, ",\"call_id\":");
+    json_cstr(&b, c->call_id);
+    pl_buf_printf(&b, ",\"status\":%d}", parley_msg_status(resp));
+    cli_emit(c->app, &b);
+    pl_buf_free(&b);
+}
+
 static const parley_session_cbs cli_cbs = {
+    .on_early_dialog = on_early_dialog,
+    .on_fork_ignored = on_fork_ignored,
     .on_state = on_state,
     .on_message = on_message,
     .on_refer = on_refer,
@@ -738,6 +789,8 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
             json_cstr(&b, parley_participant_name(rp));
         }
         pl_buf_printf(&b, ",\"offer\":%s", info->offer ? "true" : "false");
+        if (info->is_forked)
+            pl_buf_puts(&b, ",\"forked\":true");
         listen_custom_headers_json(&b, info->request);
         pl_buf_putc(&b, '}');
         cli_emit(app, &b);
