@@ -537,7 +537,7 @@ static void response_on_loop(sess_call *c)
         return;
     }
     if (a->fn == provisional_work && (a->flags & PARLEY_PROV_EARLY_MEDIA) && s->has_oa &&
-        !sess_msg_has_body(s->inv_req)) {
+        !sess_msg_has_body(s->inv_req) && !sess_uas_reliable(s, a->flags)) {
         c->rc = PARLEY_E_UNSUPPORTED; /* an offer in an unreliable 1xx needs 100rel */
         return;
     }
