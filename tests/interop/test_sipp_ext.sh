@@ -3,7 +3,7 @@
 # Reliable provisional responses with PRACK (RFC 3262), UPDATE (RFC 3311) and session timers
 # (RFC 4028). The short flows run over UDP and over TCP; the timer flows (a 90 s interval, the
 # smallest RFC 4028 allows: refreshes at 45 s, the expiry BYE at 60 s) run over UDP only, all
-# four at once in the background from the start, so the whole script takes about 70 s.
+# six at once in the background from the start, so the whole script takes about a minute.
 #
 #  SIPp (UAC) -> parley listen                         scenarios/ext_uac_*.xml
 #    offer in the INVITE, answer in a reliable 183 (again at T1, same RSeq),
@@ -14,7 +14,10 @@
 #    491 for SIPp's UPDATE crossing parley's                                  ext_uac_update
 #    SIPp refreshes (re-INVITE, then UPDATE); parley answers Session-Expires  ext_uac_timer_refresh
 #    422 with parley's Min-SE (--min-se 120), SIPp's retry taken              ext_uac_422
+#    --100rel required: 421 to a caller without 100rel                        ext_uac_421
+#    --100rel none: 420 to an INVITE requiring 100rel                         ext_uac_420
 #    parley refreshes at 45 s by re-INVITE, SDP unchanged (no UPDATE allowed) ext_uac_timer_reinvite
+#    parley refreshes at 45 s by UPDATE (SIPp allows it)                      ext_uac_timer_update
 #    SIPp never refreshes: parley's BYE at 60 s, SessionTimerExpired          ext_uac_timer_expire
 #  parley call -> SIPp (UAS)                           scenarios/ext_uas_*.xml
 #    reliable 183 with the answer and a reliable 180, each PRACKed once; a
@@ -25,7 +28,9 @@
 #    later), then one from SIPp                                               ext_uas_update
 #    SIPp refreshes (UPDATE, then re-INVITE with its SDP unchanged)           ext_uas_timer_refresh
 #    422 with Min-SE: 120: one retry, new CSeq, Session-Expires: 120          ext_uas_422
+#    --100rel required: Require: 100rel, SIPp's 420 ends the call (exit 1)    ext_uas_420
 #    parley refreshes at 45 s by UPDATE (SIPp allows it)                      ext_uas_timer_update
+#    parley refreshes at 45 s by re-INVITE, SDP unchanged (no UPDATE allowed) ext_uas_timer_reinvite
 #    SIPp never refreshes: parley's BYE at 60 s, SessionTimerExpired          ext_uas_timer_expire
 #
 # SIPp checks the wire (ereg/strcmp/test with check_it: Require and RSeq, RAck, where SDP must be
@@ -87,15 +92,15 @@ ok() {
     echo "$WHAT" >>"$work/passed"
 }
 
-# Ports, all below the kernel's ephemeral range: section k (0-15) has parley listen on base+k (UDP
-# and TCP), SIP ports from base+20+10k and media ports from base+200+100k for its SIPp runs
+# Ports, all below the kernel's ephemeral range: section k (0-19) has parley listen on base+k (UDP
+# and TCP), SIP ports from base+20+10k and media ports from base+300+100k for its SIPp runs
 # (10 SIP ports and 10 media port triples each, so that a port found taken can be skipped).
 base=$((20000 + RANDOM % 10000))
 nextp=
 nextm=
 section_ports() { # k
     nextp=$((base + 20 + 10 * $1))
-    nextm=$((base + 200 + 100 * $1))
+    nextm=$((base + 300 + 100 * $1))
 }
 alloc_ports() { # the next SIP and media ports that nothing on this host holds (other tests run)
     for _ in 1 2 3 4 5; do
@@ -243,6 +248,14 @@ incoming() { # label offer(true|false)
 }
 wait_disconnected() {
     wait_for '*"event":"state","call_id":"'"$CID"'","state":"disconnected"*'
+}
+# Reads the lines parley listen printed so far (each within 0.5 s of the one before) into FLOW,
+# for a flow that must leave no line behind.
+drain() {
+    while read -t 0.5 -r line <&3; do
+        FLOW="$FLOW$line
+"
+    done
 }
 
 # ---- SIPp ----
@@ -442,6 +455,26 @@ listen_min_se() { # u1|t1
     stop_listen
 }
 
+# SIPp -> parley listen --100rel required, then --100rel none
+listen_policy() { # u1|t1
+    local t=$1 T
+    T=$(tname "$t")
+    start_listen "$LP" --100rel required
+    flow "rel421-$T" "SIPp -> listen --100rel required over $T: 421 (Require: 100rel) to a caller without 100rel, no session"
+    sipp_uac "rel421-$T" ext_uac_421 "$t"
+    drain
+    never '*"event":"incoming"*'
+    ok
+    stop_listen
+    start_listen "$LP" --100rel none
+    flow "rel420-$T" "SIPp -> listen --100rel none over $T: 420 (Unsupported: 100rel) to an INVITE requiring 100rel, no session"
+    sipp_uac "rel420-$T" ext_uac_420 "$t"
+    drain
+    never '*"event":"incoming"*'
+    ok
+    stop_listen
+}
+
 # parley call -> SIPp
 calls() { # u1|t1
     local t=$1 T
@@ -503,6 +536,15 @@ calls() { # u1|t1
     sipp_wait
     ok
 
+    flow "call-420-$T" "parley call -> SIPp over $T: --100rel required puts Require: 100rel on the INVITE; SIPp's 420 ends it (exit 1)"
+    sipp_uas_start ext_uas_420 "$t"
+    parley_call "$T" --100rel required
+    call_exit 1
+    saw "$(p_state disconnected connecting None 420)"
+    last_is "$(p_result call 420 "Bad Extension" false)"
+    sipp_wait
+    ok
+
     flow "call-st-422-$T" "parley call -> SIPp over $T: 422 with Min-SE 120, one retry with Session-Expires 120"
     sipp_uas_start ext_uas_422 "$t"
     parley_call "$T" --session-timer 90 --hangup-after 0.3
@@ -531,6 +573,20 @@ listen_timer_reinvite() {
     ok
     stop_listen
 }
+listen_timer_update() {
+    start_listen "$LP"
+    SIPP_LIMIT=$SIPP_LONG
+    flow "st-update-udp" "SIPp -> listen over udp: parley is refresher, refreshes at 45 s by UPDATE (SIPp allows it)"
+    sipp_uac_start "st-update-udp" ext_uac_timer_update u1
+    incoming "st-update-udp" true
+    wait_for "$(p_state connected connecting None)"
+    sipp_wait
+    wait_disconnected
+    saw_once "$(p_event refresh ',"method":"UPDATE","by":"local"}')"
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    ok
+    stop_listen
+}
 listen_timer_expire() {
     start_listen "$LP"
     SIPP_LIMIT=$SIPP_LONG
@@ -554,6 +610,20 @@ call_timer_update() {
     call_exit 0
     saw_once "$(p_event refresh ',"method":"UPDATE","by":"local"}')"
     saw "$(p_event terminated ',"by":"BYE"}')"
+    saw "$(p_state disconnected connected TerminatedRemotely)"
+    never '*"op":"bye"*'
+    sipp_wait
+    ok
+}
+call_timer_reinvite() {
+    SIPP_LIMIT=$SIPP_LONG
+    CALL_LIMIT=$SIPP_LONG
+    flow "call-st-reinvite-udp" "parley call -> SIPp over udp: parley is refresher, refreshes at 45 s by re-INVITE with its SDP unchanged (no UPDATE allowed)"
+    sipp_uas_start ext_uas_timer_reinvite u1
+    parley_call udp --session-timer 90 --hangup-after 75
+    call_exit 0
+    saw_once "$(p_event refresh ',"method":"INVITE","by":"local"}')"
+    never "$(p_event reinvite '*')"
     saw "$(p_state disconnected connected TerminatedRemotely)"
     never '*"op":"bye"*'
     sipp_wait
@@ -592,7 +662,8 @@ section() { # k, then the section's function and argument
 }
 k=0
 LONG_PIDS=
-for s in listen_timer_reinvite listen_timer_expire call_timer_update call_timer_expire; do
+for s in listen_timer_reinvite listen_timer_update listen_timer_expire call_timer_update \
+    call_timer_reinvite call_timer_expire; do
     (section $k $s) >"$work/long-$k.out" 2>&1 &
     LONG_PIDS="$LONG_PIDS $!"
     k=$((k + 1))
@@ -604,7 +675,7 @@ stop_long() {
 trap stop_long EXIT
 for s in "listen_100rel u1" "listen_100rel t1" "listen_early_update u1" \
     "listen_early_update t1" "listen_auto u1" "listen_auto t1" "listen_min_se u1" \
-    "listen_min_se t1" "calls u1" "calls t1"; do
+    "listen_min_se t1" "listen_policy u1" "listen_policy t1" "calls u1" "calls t1"; do
     # shellcheck disable=SC2086 # the section's name and its argument
     (section $k $s)
     k=$((k + 1))
