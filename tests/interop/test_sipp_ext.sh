@@ -3,7 +3,8 @@
 # Reliable provisional responses with PRACK (RFC 3262), UPDATE (RFC 3311) and session timers
 # (RFC 4028). The short flows run over UDP and over TCP; the timer flows (a 90 s interval, the
 # smallest RFC 4028 allows: refreshes at 45 s, the expiry BYE at 60 s) run over UDP only, all
-# six at once in the background from the start, so the whole script takes about a minute.
+# six at once in the background from the start (with the 32 s of a reliable 183 that is never
+# PRACKed), so the whole script takes about a minute.
 #
 #  SIPp (UAC) -> parley listen                         scenarios/ext_uac_*.xml
 #    offer in the INVITE, answer in a reliable 183 (again at T1, same RSeq),
@@ -16,6 +17,7 @@
 #    422 with parley's Min-SE (--min-se 120), SIPp's retry taken              ext_uac_422
 #    --100rel required: 421 to a caller without 100rel                        ext_uac_421
 #    --100rel none: 420 to an INVITE requiring 100rel                         ext_uac_420
+#    no PRACK ever: the 183 sent 7 times (T1, doubling), 504 after 64*T1      ext_uac_100rel_noprack
 #    parley refreshes at 45 s by re-INVITE, SDP unchanged (no UPDATE allowed) ext_uac_timer_reinvite
 #    parley refreshes at 45 s by UPDATE (SIPp allows it)                      ext_uac_timer_update
 #    SIPp never refreshes: parley's BYE at 60 s, SessionTimerExpired          ext_uac_timer_expire
@@ -28,6 +30,7 @@
 #    later), then one from SIPp                                               ext_uas_update
 #    SIPp refreshes (UPDATE, then re-INVITE with its SDP unchanged)           ext_uas_timer_refresh
 #    422 with Min-SE: 120: one retry, new CSeq, Session-Expires: 120          ext_uas_422
+#    a second 422: no second retry, the call fails with 422                   ext_uas_422_twice
 #    --100rel required: Require: 100rel, SIPp's 420 ends the call (exit 1)    ext_uas_420
 #    parley refreshes at 45 s by UPDATE (SIPp allows it)                      ext_uas_timer_update
 #    parley refreshes at 45 s by re-INVITE, SDP unchanged (no UPDATE allowed) ext_uas_timer_reinvite
@@ -92,7 +95,7 @@ ok() {
     echo "$WHAT" >>"$work/passed"
 }
 
-# Ports, all below the kernel's ephemeral range: section k (0-19) has parley listen on base+k (UDP
+# Ports, all below the kernel's ephemeral range: section k (0-20) has parley listen on base+k (UDP
 # and TCP), SIP ports from base+20+10k and media ports from base+300+100k for its SIPp runs
 # (10 SIP ports and 10 media port triples each, so that a port found taken can be skipped).
 base=$((20000 + RANDOM % 10000))
@@ -545,6 +548,16 @@ calls() { # u1|t1
     sipp_wait
     ok
 
+    flow "call-st-422twice-$T" "parley call -> SIPp over $T: 422, the retry, 422 again: no second retry, the call fails with 422"
+    sipp_uas_start ext_uas_422_twice "$t"
+    parley_call "$T" --session-timer 90
+    call_exit 1
+    saw_once "$(p_state connecting idle None)"
+    saw "$(p_state disconnected connecting None 422)"
+    last_is "$(p_result call 422 "Session Interval Too Small" false)"
+    sipp_wait
+    ok
+
     flow "call-st-422-$T" "parley call -> SIPp over $T: 422 with Min-SE 120, one retry with Session-Expires 120"
     sipp_uas_start ext_uas_422 "$t"
     parley_call "$T" --session-timer 90 --hangup-after 0.3
@@ -559,6 +572,22 @@ calls() { # u1|t1
 
 # ---- the timer flows: long, each a section of its own, run in the background ----
 SIPP_LONG=80 # SIPp -timeout for them (the expiry comes at 60 s)
+listen_noprack() {
+    start_listen "$LP" --answer early:0
+    SIPP_LIMIT=$SIPP_LONG
+    flow "rel-noprack-udp" "SIPp -> listen over udp: a reliable 183 never PRACKed: sent 7 times (T1, doubling), then 504 after 64*T1"
+    sipp_uac_start "rel-noprack-udp" ext_uac_100rel_noprack u1
+    incoming "rel-noprack-udp" true
+    sipp_wait
+    wait_disconnected
+    case "$line" in $(p_state disconnected incoming Timeout)) ;; *) fail "$line" ;; esac
+    never "$(p_event prack '*')"
+    local n
+    n=$(grep -c '^SIP/2.0 183 ' "$RUN"/*_messages.log)
+    [ "$n" -eq 7 ] || fail "SIPp received the 183 $n times, not 7 (at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s)"
+    ok
+    stop_listen
+}
 listen_timer_reinvite() {
     start_listen "$LP"
     SIPP_LIMIT=$SIPP_LONG
@@ -663,7 +692,7 @@ section() { # k, then the section's function and argument
 k=0
 LONG_PIDS=
 for s in listen_timer_reinvite listen_timer_update listen_timer_expire call_timer_update \
-    call_timer_reinvite call_timer_expire; do
+    call_timer_reinvite call_timer_expire listen_noprack; do
     (section $k $s) >"$work/long-$k.out" 2>&1 &
     LONG_PIDS="$LONG_PIDS $!"
     k=$((k + 1))
