@@ -210,6 +210,10 @@ static void test_early_media_then_redirect(void **state)
                       "set_answer|provisional:183|state:Redirecting:None|redirecting:0/1:0|"
                       "state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
                       "set_answer|provisional:183|accepted|state:Connected:None");
+    /* c lives on this stack frame: its session must end before the frame does, not at the
+     * world's teardown (whose on_state would write into a dead party) */
+    assert_int_equal(parley_session_terminate(c.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 100);
     party_release(&c);
 }
 
