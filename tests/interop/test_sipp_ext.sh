@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Interop with SIPp (Debian sip-tester) on loopback: the session extensions, both directions.
 # Reliable provisional responses with PRACK (RFC 3262), UPDATE (RFC 3311) and session timers
-# (RFC 4028). The short flows run over UDP and over TCP; the timer flows (a 90 s interval, the
-# smallest RFC 4028 allows: refreshes at 45 s, the expiry BYE at 60 s) run over UDP only, all
-# six at once in the background from the start (with the 32 s of a reliable 183 that is never
-# PRACKed), so the whole script takes about a minute.
+# (RFC 4028). The short flows run over UDP and over TCP; the long ones run over UDP only, all
+# seven at once in the background from the start: the six timer flows (a 90 s interval, the
+# smallest RFC 4028 allows: refreshes at 45 s, the expiry BYE at 60 s) and the 32 s of a
+# reliable 183 that is never PRACKed. So the whole script takes about a minute.
 #
 #  SIPp (UAC) -> parley listen                         scenarios/ext_uac_*.xml
 #    offer in the INVITE, answer in a reliable 183 (again at T1, same RSeq),
