@@ -241,9 +241,9 @@ static void test_reinvite_without_callback_accepted(void **state)
     assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
 }
 
-/* Early media without an offer in the INVITE needs 100rel (an offer in an unreliable 1xx is
- * not allowed); an offer the callee refuses for early media cannot be answered by a 200
- * either: 488. */
+/* Without 100rel early media needs an offer in the INVITE (an offer in an unreliable 1xx is not
+ * allowed, RFC 3262 §5); an offer the callee refuses for early media cannot be answered by a
+ * 200 either: 488. */
 static void test_early_media_refusals(void **state)
 {
     world *w = *state;
@@ -252,6 +252,10 @@ static void test_early_media_refusals(void **state)
     outcome o = {0};
     world_call(w, B_URI, &o);
     vnet_run(w->n, 10);
+    /* the caller supports 100rel (the default), the callee here does not */
+    parley_session_settings st = PARLEY_SESSION_SETTINGS_INIT;
+    st.rel100 = PARLEY_100REL_UNSUPPORTED;
+    assert_int_equal(parley_session_set_settings(w->b.s, &st), 0);
     size_t before = vnet_count(w->n);
     assert_int_equal(
         parley_session_provisional(w->b.s, 183, NULL, NULL, 0, PARLEY_PROV_EARLY_MEDIA),
