@@ -5,8 +5,8 @@ set -eu
 
 profile=${1:-test}
 build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
-test="$build clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables"
-bench="$build libsofia-sip-ua-dev libre-dev valgrind"
+test="$build clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables kamailio"
+bench="$build libsofia-sip-ua-dev libre-dev valgrind sip-tester linux-perf strace util-linux"
 
 case "$profile" in
 build) want=$build ;;
