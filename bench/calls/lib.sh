@@ -105,8 +105,22 @@ proc_cpu() { # pid: "user system" CPU time of every thread, in clock ticks
     # the command name (field 2) may hold spaces: count fields after its closing parenthesis
     sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'
 }
+proc_wait() { # pid: ns its threads spent runnable but waiting for a CPU (schedstat), summed
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ w += $2 } END { printf "%.0f\n", w }'
+}
 proc_kb() { # pid field (VmHWM, VmRSS): the value in kB
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+udp_drops() { # datagrams the kernel dropped for a full receive buffer, host-wide (RcvbufErrors)
+    awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 }
+        else print $c }' /proc/net/snmp
+}
+
+socket_drops() { # port: drops counted on the UDP socket bound to 127.0.0.1:PORT
+    local hex
+    hex=$(printf '0100007F:%04X' "$1")
+    awk -v a="$hex" '$2 == a { d += $NF } END { print d + 0 }' /proc/net/udp
 }
 
 # ---- user and kernel shares: sampled with perf ----
@@ -142,6 +156,10 @@ perf_stop() { # prints the user share of the samples (0..1), or nothing
 # sipp_run DIR PORT RATE CALLS HOLD_MS [SCENARIO [extra SIPp options]]: runs one SIPp UAC
 # against udp 127.0.0.1:PORT from DIR, pinned to SIPP_CORE, until every call ended (at most
 # CALLS/RATE + 60 s). Sets SIPP_WALL_MS and SIPP_CPU_MS (its user+system CPU time).
+# SIPp's socket buffers are as large as the host allows (SIPP_BUFF, capped by net.core.rmem_max):
+# on a shared machine SIPp's core is sometimes taken for tens of milliseconds, and with the
+# default buffer the responses that arrive meanwhile are dropped and retransmitted, which
+# would be charged to the UAS.
 sipp_run() {
     local dir=$1 port=$2 rate=$3 calls=$4 hold=$5 scen=${6:-$SCENARIO_DIR/uac.xml}
     shift 6 2>/dev/null || shift $#
@@ -153,7 +171,7 @@ sipp_run() {
     t0=$(date +%s%N)
     (cd "$dir" && exec taskset -c "$SIPP_CORE" sipp "127.0.0.1:$port" -sf "$scen" \
         -i 127.0.0.1 -p "$sport" -mp "$mport" -m "$calls" -r "$rate" -rp 1000 -d "$hold" \
-        -l "$calls" -nostdin -trace_stat -stf stat.csv -fd 1 -trace_counts \
+        -l "$calls" -buff_size "${SIPP_BUFF:-4194304}" -nostdin -trace_stat -stf stat.csv -fd 1 -trace_counts \
         -timeout "$((calls / rate + hold / 1000 + 60))s" -timeout_error "$@" \
         >sipp.screen 2>sipp.err)
     SIPP_RC=$?

@@ -78,17 +78,21 @@ trap 'exit 1' INT TERM
 
 # run_one UAS RATE CALLS DIR [WRAPPER...]: one SIPp run against a fresh UAS process. Appends to
 # DIR/result: ok failed sipp_retrans uas_retrans responses cpu_ticks user_share hwm_kb wall_ms
-# sipp_cpu_ms (user_share from perf samples, or from the tick split without perf; "-" under a
+# sipp_cpu_ms uas_drops host_drops wait_ms (the UAS socket's receive-buffer drops, and the
+# host's, which include SIPp's; the time the UAS was ready to run but its core was taken by
+# another process; user_share from perf samples, or from the tick split without perf; "-" under a
 # wrapper). With a wrapper (callgrind) the UAS is stopped and waited for, so that the tool
 # writes its output.
 run_one() {
     local name=$1 rate=$2 n=$3 dir=$4
     shift 4
     mkdir -p "$dir"
-    local port c0 c1 hwm ok failed counts
+    local port c0 c1 hwm ok failed counts d0 d1 udrops w0 w1
     port=$(free_port) || return 1
     uas_start "$name" "$port" "$dir" "$@" || return 1
+    d0=$(udp_drops)
     c0=$(proc_cpu "$UAS_PID")
+    w0=$(proc_wait "$UAS_PID")
     PERF_PID=
     [ $# -eq 0 ] && perf_start "$UAS_PID" "$dir/perf.data"
     sipp_run "$dir" "$port" "$rate" "$n" "$hold"
@@ -100,7 +104,10 @@ run_one() {
         return 1
     fi
     c1=$(proc_cpu "$UAS_PID")
+    w1=$(proc_wait "$UAS_PID")
     hwm=$(proc_kb "$UAS_PID" VmHWM)
+    d1=$(udp_drops)
+    udrops=$(socket_drops "$port")
     local share
     share=$(perf_stop "$dir/perf.data")
     rm -f "$dir/perf.data"
@@ -116,9 +123,9 @@ run_one() {
     if [ "$SIPP_RC" -ne 0 ] && [ "$failed" -eq 0 ]; then
         echo "bench/calls: SIPp exited $SIPP_RC against $name: $(tail -n 3 "$dir/sipp.err")" >&2
     fi
-    echo "$ok $failed $sipp_rt $uas_rt $resp ${c0% *} ${c0#* } ${c1% *} ${c1#* } ${share:-tick} $hwm $SIPP_WALL_MS $SIPP_CPU_MS" |
+    echo "$ok $failed $sipp_rt $uas_rt $resp ${c0% *} ${c0#* } ${c1% *} ${c1#* } ${share:-tick} $hwm $SIPP_WALL_MS $SIPP_CPU_MS $udrops $((d1 - d0)) $(((w1 - w0) / 1000000))" |
         awk '{ u = $8 - $6; s = $9 - $7; sh = $10; if (sh == "tick") sh = (u + s) ? u / (u + s) : 0
-               print $1, $2, $3, $4, $5, u + s, sh, $11, $12, $13 }' >>"$dir/result"
+               print $1, $2, $3, $4, $5, u + s, sh, $11, $12, $13, $14, $15, $16 }' >>"$dir/result"
 }
 
 # median of the numbers on standard input
@@ -135,14 +142,15 @@ probe() {
     n=$((rate * secs))
     dir=$work/max-$name-$rate-$secs-$RANDOM
     run_one "$name" "$rate" "$n" "$dir" || return 2
-    read -r ok failed srt urt resp cpu share hwm wall scpu <"$dir/result"
+    read -r ok failed srt urt resp cpu share hwm wall scpu udrop hdrop waitms <"$dir/result"
     local achieved verdict
     achieved=$(awk -v n="$n" -v w="$wall" -v h="$hold" 'BEGIN { printf "%d", n / ((w - h) / 1000) }')
     verdict=$(awk -v f="$failed" -v r="$((srt + urt))" -v n="$n" -v a="$achieved" -v t="$rate" \
         'BEGIN { print (f == 0 && r < n / 100 && a >= 0.95 * t) ? "ok" : "no" }')
-    printf '  %-6s %6d calls/s x %3d s: %s failed, %s+%s retrans, %d calls/s achieved, UAS %s%% of a core, SIPp %s%% -> %s\n' \
-        "$name" "$rate" "$secs" "$failed" "$srt" "$urt" "$achieved" \
+    printf '  %-6s %6d calls/s x %3d s: %s failed, retrans %s+%s, drops UAS %s host %s, %d calls/s achieved, UAS %s%% of a core (and %s%% waiting for it), SIPp %s%% -> %s\n' \
+        "$name" "$rate" "$secs" "$failed" "$srt" "$urt" "$udrop" "$hdrop" "$achieved" \
         "$(awk -v c="$cpu" -v t="$CLK_TCK" -v w="$wall" 'BEGIN { printf "%.0f", c / t * 100000 / w }')" \
+        "$(awk -v c="$waitms" -v w="$wall" 'BEGIN { printf "%.0f", c * 100 / w }')" \
         "$(awk -v c="$scpu" -v w="$wall" 'BEGIN { printf "%.0f", c * 100 / w }')" "$verdict" >&2
     [ "$verdict" = ok ]
 }
@@ -184,7 +192,7 @@ find_max() { # UAS: short probes up (x1.5) and a bisection to 5%, then a full-le
 }
 
 if [ -n "$max" ]; then
-    echo "bench/calls --max: UAS on cpu $UAS_CORE, SIPp on cpu $SIPP_CORE, hold $hold ms" >&2
+    echo "bench/calls --max: UAS on cpu $UAS_CORE, SIPp on cpu $SIPP_CORE, hold $hold ms, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     for name in $uas_list; do
         find_max "$name"
     done
@@ -192,6 +200,7 @@ if [ -n "$max" ]; then
 fi
 
 # ---- the table ----
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 total=$((rounds * $(echo $rates | wc -w) * $(echo $uas_list | wc -w)))
 echo "bench/calls: $total runs of $calls calls (UAS on cpu $UAS_CORE, SIPp on cpu $SIPP_CORE)..." >&2
 k=0
@@ -239,8 +248,10 @@ fig() { # UAS RATE WHAT: the figure over the rounds
     rss) awk '{ print $8 / 1024 }' "$f" | median ;;
     failed) awk '{ s += $2 } END { print s }' "$f" ;;
     retrans) awk '{ a += $3; b += $4 } END { print a "/" b }' "$f" ;;
+    drops) awk '{ a += $11; b += $12 - $11 } END { print a "/" b }' "$f" ;;
     resp) awk '{ print $5 / ($1 + $2) }' "$f" | median ;;
     sipp) awk '{ print $10 * 1000 / ($1 + $2) }' "$f" | median ;;
+    wait) awk '{ print $13 * 100 / $9 }' "$f" | median ;;
     esac
 }
 
@@ -249,16 +260,18 @@ for name in $uas_list; do [ "$name" != parley ] && peers+=("$name"); done
 has_parley=
 case " $uas_list " in *" parley "*) has_parley=1 ;; esac
 
-printf '\nbench/calls: %s calls per run, hold %s ms, %s round(s) interleaved (median; failed and retransmissions: sums)\n' \
+printf '\nbench/calls: %s calls per run, hold %s ms, %s round(s) interleaved (median; failed, retransmissions, drops: sums)\n' \
     "$calls" "$hold" "$rounds"
-printf '%-34s' "per call"
+printf 'UAS on cpu %s, SIPp on cpu %s; load average at the start %s, at the end %s\n' \
+    "$UAS_CORE" "$SIPP_CORE" "$load0" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-40s' "per call"
 for name in $uas_list; do printf '%14s' "$name"; done
 if [ -n "$has_parley" ]; then for p in "${peers[@]}"; do printf '%16s' "parley/$p"; done; fi
 echo
 row() { # label what rate format ratio(1|0)
     local label=$1 what=$2 rate=$3 fmt=$4 ratio=$5 name v
     declare -A val
-    printf '%-34s' "$label"
+    printf '%-40s' "$label"
     for name in $uas_list; do
         v=$(fig "$name" "$rate" "$what")
         val[$name]=$v
@@ -278,11 +291,13 @@ for rate in $rates; do
     row "peak RSS MB @ $rate/s" rss "$rate" '%.1f' 1
     row "calls failed @ $rate/s" failed "$rate" '%s' 0
     row "retrans SIPp/UAS @ $rate/s" retrans "$rate" '%s' 0
+    row "UDP drops UAS/other @ $rate/s" drops "$rate" '%s' 0
     row "responses @ $rate/s" resp "$rate" '%.2f' 0
     row "SIPp CPU us @ $rate/s" sipp "$rate" '%.1f' 0
+    row "UAS waiting for its core % @ $rate/s" wait "$rate" '%.1f' 0
 done
 if [ -n "$callgrind" ]; then
-    printf '%-34s' "instructions (callgrind, $cg_rate/s)"
+    printf '%-40s' "instructions (callgrind, $cg_rate/s)"
     for name in $uas_list; do printf '%14s' "${instr[$name]}${instr[$name.note]:-}"; done
     if [ -n "$has_parley" ]; then
         for p in "${peers[@]}"; do
