@@ -97,7 +97,7 @@ uas_stop() {
         echo "bench: pid $pid still running ${2:-10} s after SIGTERM: killed" >&2
         kill -KILL "$pid" 2>/dev/null
     fi
-    wait "$pid"
+    wait "$pid" 2>/dev/null # a grandchild (the UAS under strace) is not ours to wait for
 }
 
 # ---- /proc ----
