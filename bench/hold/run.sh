@@ -110,7 +110,7 @@ printf 'bench/hold: sessions set up at %s calls/s by one SIPp and held; KiB of V
 printf '(up: when the last ACK is sent; held: %s s later, transactions gone)\n' "$settle"
 printf '%-10s' sessions
 for name in $uas_list; do printf '%22s' "$name up/held"; done
-case " $uas_list " in *" parley "*" sofia "* | *" sofia "*" parley "*) printf '%16s' "parley/sofia" ;; esac
+case " $uas_list " in *" parley "*) case " $uas_list " in *" sofia "*) printf '%16s' "parley/sofia" ;; esac ;; esac
 echo
 for n in $sessions; do
     declare -A per=()
@@ -121,7 +121,7 @@ for n in $sessions; do
             set -- $(cat "$work/$name-$n/result")
             per[$name]=$(awk -v b="$1" -v h="$3" -v n="$n" 'BEGIN { printf "%.2f", (h - b) / n }')
             cell=$(awk -v b="$1" -v u="$2" -v h="$3" -v n="$n" -v f="$4" \
-                'BEGIN { printf "%.2f / %.2f%s", (u - b) / n, (h - b) / n, f > 0 ? " (" f " failed)" : "" }')
+                'BEGIN { printf("%.2f / %.2f%s", (u - b) / n, (h - b) / n, (f > 0 ? " (" f " failed)" : "")) }')
         else
             cell="not reached"
         fi
