@@ -9,6 +9,9 @@
 #     with their caller, which the entry-point view shows.
 #  2. strace -c -f of the UAS over --strace-calls calls at --strace-rate (strace slows the UAS
 #     down, hence the lower rate): system calls per call.
+#  3. perf trace -s (the kernel's syscall tracepoints, a few µs per call instead of strace's
+#     tens) over --calls calls at --rate: system calls per call at the full rate, where
+#     batching differs (fewer wakeups per message).
 # Usage: bench/calls/profile.sh BUILD_DIR [--uas parley|sofia|libre] [--rate 1000] [--calls 8000]
 #          [--top 30] [--strace-calls 2000] [--strace-rate 200] [--hold 200] [--keep DIR]
 # Environment: UAS_CORE, SIPP_CORE as for run.sh.
@@ -144,5 +147,29 @@ awk -v n="$ok" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
             printf "  %-16s %8.2f per call%s\n", name, calls / n, err ? sprintf("  (%.2f failed)", err / n) : ""
         total += calls
     } END { printf "  %-16s %8.2f per call\n", "all", total / n }' "$work/strace/counts" | sort -k2 -rn
+
+# ---- 3. perf trace ----
+mkdir -p "$work/trace"
+port=$(free_port) || exit 1
+uas_start "$uas" "$port" "$work/trace" || exit 1
+taskset -c "$SIPP_CORE" perf trace -s -p "$UAS_PID" -o "$work/trace/summary" >/dev/null 2>&1 &
+PERF_PID=$!
+sleep 0.5 # perf trace attaches to every thread before the first call (a fixed start-up delay)
+sipp_run "$work/trace" "$port" "$rate" "$calls" "$hold"
+ok=$(sipp_stat "$work/trace" "SuccessfulCall(C)")
+kill -INT "$PERF_PID"
+for ((i = 0; i < 200; i++)); do kill -0 "$PERF_PID" 2>/dev/null || break; sleep 0.05; done
+wait "$PERF_PID"
+PERF_PID=
+uas_stop "$UAS_PID" 60
+UAS_PID=
+echo "== perf trace -s of $uas over $ok calls at $rate/s: system calls per call (all threads)"
+awk -v n="$ok" '$1 ~ /^[a-z_0-9]+$/ && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ {
+        c[$1] += $2; e[$1] += $3; total += $2
+    } END {
+        for (s in c) if (c[s] / n >= 0.01)
+            printf "  %-16s %8.2f per call%s\n", s, c[s] / n, e[s] ? sprintf("  (%.2f failed)", e[s] / n) : ""
+        printf "  %-16s %8.2f per call\n", "all", total / n
+    }' "$work/trace/summary" | sort -k2 -rn
 [ -n "$keep" ] && echo "kept in $work"
 exit 0
