@@ -20,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 build=${1:-build-bench}
 [ $# -gt 0 ] && shift
 uas=parley
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
     --strace-rate) srate=$2; shift ;;
     --hold) hold=$2; shift ;;
     --keep) keep=$2; shift ;;
-    *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+    *) usage >&2; exit 2 ;;
     esac
     shift
 done

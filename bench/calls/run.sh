@@ -23,6 +23,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 build=${1:-build-bench}
 [ $# -gt 0 ] && shift
 rates="250 1000"
@@ -52,7 +54,7 @@ while [ $# -gt 0 ]; do
     --max) max=1 ;;
     --max-seconds) max_seconds=$2; shift ;;
     --start) start_rate=$2; shift ;;
-    *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+    *) usage >&2; exit 2 ;;
     esac
     shift
 done
@@ -69,7 +71,9 @@ else
     work=$(mktemp -d /tmp/parley-bench-calls-XXXXXX)
 fi
 UAS_PID=
+PERF_PID=
 cleanup() {
+    [ -n "$PERF_PID" ] && kill -KILL "$PERF_PID" 2>/dev/null
     [ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
     [ -z "$keep" ] && rm -rf "$work"
 }

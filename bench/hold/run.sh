@@ -20,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../calls/lib.sh
 . "$here/../calls/lib.sh"
 
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 build=${1:-build-bench}
 [ $# -gt 0 ] && shift
 sessions="10000 100000"
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
     --settle) settle=$2; shift ;;
     --uas) uas_list=$2; shift ;;
     --keep) keep=$2; shift ;;
-    *) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+    *) usage >&2; exit 2 ;;
     esac
     shift
 done
