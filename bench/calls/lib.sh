@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables it sets are read by its callers
 # bench/calls/lib.sh: what bench/calls and bench/hold share (sourced by bash scripts): the three
 # UAS under test, started pinned to a core and stopped by PID, free loopback ports, SIPp runs
 # pinned to another core, and the figures read from /proc and from SIPp's statistics files.
