@@ -77,12 +77,15 @@ fuzz-smoke: san-build
 fuzz: san-build
 	@scripts/fuzz.sh $(SAN) $(FUZZ_SECONDS) keep
 
-bench: 
+# make bench: every benchmark (bench/*/run.sh); make bench BENCH="calls hold": those only;
+# BENCH_ARGS="--rates 1000 --rounds 3" passes options to each.
+BENCH ?=
+bench:
 	@scripts/deps.sh bench
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPARLEY_BENCH=ON \
 	  -DPARLEY_TESTS=OFF >/dev/null
 	@cmake --build build-bench -j$(JOBS)
-	@scripts/bench.sh build-bench
+	@BENCH_ARGS="$(BENCH_ARGS)" scripts/bench.sh build-bench $(BENCH)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -9,7 +9,7 @@ build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
 # HTML ladders (tests/cli/test_pcap.sh, test_ladder.sh); g++ compiles the public headers as C++
 test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables valgrind kamailio"
 test="$test tshark chromium"
-bench="$build libsofia-sip-ua-dev libre-dev valgrind"
+bench="$build libsofia-sip-ua-dev libre-dev valgrind sip-tester linux-perf strace util-linux"
 
 case "$profile" in
 build) want=$build ;;
