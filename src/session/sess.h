@@ -153,10 +153,18 @@ typedef struct sess_body {
 } sess_body;
 
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
+typedef struct sess_registry sess_registry;
+/* The first registered session with this Call-ID for which match(s, key) holds, or NULL. */
+parley_session *sess_find_by_call_id(sess_registry *reg, pl_str call_id,
+                                     bool (*match)(const parley_session *s, const void *key),
+                                     const void *key);
+
 typedef struct sess_registry {
     parley_endpoint *ep;
     pl_hash dialogs;
-    pl_list sessions; /* not yet Disconnected */
+    pl_hash by_call_id; /* the sessions of sessions, by Call-ID: O(1) for merged requests and
+                           stray 2xx, however many sessions are alive */
+    pl_list sessions;   /* not yet Disconnected */
     pl_list ended;    /* Disconnected, on_released still to come */
     parley_session_cb on_session;
     void *on_session_user;
@@ -167,7 +175,8 @@ typedef struct sess_registry {
 struct parley_session {
     atomic_uint refs;
     pl_list link;       /* in the registry's sessions while not Disconnected, then in ended */
-    bool registered;    /* in sessions */
+    pl_hnode call_node; /* in the registry's by_call_id while registered */
+    bool registered;    /* in sessions (and by_call_id) */
     bool reg_ref;       /* the registry holds a reference, until on_released */
     bool released;      /* on_released has run */
     bool ending;        /* terminate was called */
@@ -322,6 +331,9 @@ sess_registry *sess_registry_get(parley_endpoint *ep);
 void sess_maybe_release(parley_session *s);
 /* The registry takes the session (and a reference until on_released). */
 void sess_register(parley_session *s);
+/* Puts a session in the registry's sessions (and its Call-ID index), or takes it out. */
+void sess_link_registered(parley_session *s);
+void sess_unlink_registered(parley_session *s);
 /* A new session with one reference and its lists, buffers and timers initialised. */
 parley_session *sess_alloc(parley_endpoint *ep);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);

@@ -56,6 +56,55 @@ static void on_ack_hook(parley_endpoint *ep, sip_msg *m, const tp_rx *rx)
     sess_on_ack(s, m);
 }
 
+/* ---- the Call-ID index ---- */
+
+typedef struct call_key {
+    pl_str call_id;
+    bool (*match)(const parley_session *s, const void *key);
+    const void *key;
+} call_key;
+
+static bool match_call(const pl_hnode *n, const void *key)
+{
+    const parley_session *s = pl_container_of(n, parley_session, call_node);
+    const call_key *k = key;
+    return pl_str_eq(pl_str_c(s->call_id), k->call_id) && k->match(s, k->key);
+}
+
+parley_session *sess_find_by_call_id(sess_registry *reg, pl_str call_id,
+                                     bool (*match)(const parley_session *s, const void *key),
+                                     const void *key)
+{
+    call_key k = {call_id, match, key};
+    pl_hnode *n = pl_hash_find(&reg->by_call_id, pl_hash_str(reg->by_call_id.seed, call_id),
+                               match_call, &k);
+    return n ? pl_container_of(n, parley_session, call_node) : NULL;
+}
+
+void sess_link_registered(parley_session *s)
+{
+    pl_list_insert_tail(&s->reg->sessions, &s->link);
+    s->registered = true;
+    if (s->call_id)
+        pl_hash_insert(&s->reg->by_call_id, &s->call_node,
+                       pl_hash_str(s->reg->by_call_id.seed, pl_str_c(s->call_id)));
+}
+
+void sess_unlink_registered(parley_session *s)
+{
+    pl_list_remove(&s->link);
+    s->registered = false;
+    if (s->call_id)
+        pl_hash_remove(&s->reg->by_call_id, &s->call_node);
+}
+
+/* Our INVITE's session (UAC) that this response's From tag names. */
+static bool ours_by_from_tag(const parley_session *s, const void *key)
+{
+    const sip_msg *m = key;
+    return !s->incoming && s->local_tag && pl_str_eq(pl_str_c(s->local_tag), m->from->tag);
+}
+
 static void on_stray_hook(parley_endpoint *ep, sip_msg *m, const tp_rx *rx)
 {
     sess_registry *reg = ep->sessions;
@@ -63,15 +112,10 @@ static void on_stray_hook(parley_endpoint *ep, sip_msg *m, const tp_rx *rx)
         !m->from || !m->to)
         return;
     /* a 2xx retransmission after the INVITE transaction ended, or a 2xx from another fork */
-    pl_list_each(pos, &reg->sessions)
-    {
-        parley_session *s = pl_container_of(pos, parley_session, link);
-        if (!s->incoming && pl_str_eq(pl_str_c(s->call_id), m->call_id) && s->local_tag &&
-            pl_str_eq(pl_str_c(s->local_tag), m->from->tag)) {
-            sess_note_rx(s, rx);
-            sess_uac_stray(s, m);
-            return;
-        }
+    parley_session *s = sess_find_by_call_id(reg, m->call_id, ours_by_from_tag, m);
+    if (s) {
+        sess_note_rx(s, rx);
+        sess_uac_stray(s, m);
     }
 }
 
@@ -109,6 +153,7 @@ static void shutdown_hook(parley_endpoint *ep)
     }
     pl_loop_timer_stop(ep->loop, &reg->task_timer);
     pl_hash_free(&reg->dialogs);
+    pl_hash_free(&reg->by_call_id);
     pl_free(reg);
     ep->sessions = NULL;
 }
@@ -121,6 +166,11 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
     if (!reg)
         return NULL;
     if (pl_hash_init(&reg->dialogs, 64) != 0) {
+        pl_free(reg);
+        return NULL;
+    }
+    if (pl_hash_init(&reg->by_call_id, 64) != 0) {
+        pl_hash_free(&reg->dialogs);
         pl_free(reg);
         return NULL;
     }
@@ -266,8 +316,7 @@ void sess_register(parley_session *s)
 {
     if (s->registered || s->reg_ref)
         return;
-    pl_list_insert_tail(&s->reg->sessions, &s->link);
-    s->registered = true;
+    sess_link_registered(s);
     s->reg_ref = true;
     s->ep->nsessions++;
     parley_session_ref(s); /* the registry's reference, until on_released */
@@ -284,7 +333,9 @@ static void release_run(sess_task *t)
     if (s->cbs.on_released)
         s->cbs.on_released(s, s->cbs_user);
     if (s->reg_ref) {
-        if (pl_list_linked(&s->link))
+        if (s->registered)
+            sess_unlink_registered(s);
+        else if (pl_list_linked(&s->link))
             pl_list_remove(&s->link);
         s->reg_ref = false;
         s->ep->nsessions--;
@@ -468,9 +519,8 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
     if (s->registered && s->reg) {
         /* no message reaches the session any more; it waits in ended for on_released */
         detach_dialogs(s);
-        pl_list_remove(&s->link);
+        sess_unlink_registered(s);
         pl_list_insert_tail(&s->reg->ended, &s->link);
-        s->registered = false;
     }
     sess_refer_subs_end(s);
     sess_set_state(s, PARLEY_STATE_DISCONNECTED, why, trigger);

@@ -329,18 +329,18 @@ static const txn_server_cb inv_txn_cb = {on_inv_fail, on_inv_cancel, NULL};
 
 /* ---- a new incoming INVITE ---- */
 
+static bool same_request(const parley_session *s, const void *key)
+{
+    const sip_msg *m = key;
+    return s->incoming && s->inv_req && s->remote_tag &&
+           pl_str_eq(pl_str_c(s->remote_tag), m->from->tag) &&
+           s->inv_req->cseq.num == m->cseq.num;
+}
+
 static bool merged_request(sess_registry *reg, const sip_msg *m)
 {
     /* RFC 3261 §8.2.2.2: the same From tag, Call-ID and CSeq on another branch */
-    pl_list_each(pos, &reg->sessions)
-    {
-        parley_session *s = pl_container_of(pos, parley_session, link);
-        if (s->incoming && s->inv_req && pl_str_eq(pl_str_c(s->call_id), m->call_id) &&
-            s->remote_tag && pl_str_eq(pl_str_c(s->remote_tag), m->from->tag) &&
-            s->inv_req->cseq.num == m->cseq.num)
-            return true;
-    }
-    return false;
+    return sess_find_by_call_id(reg, m->call_id, same_request, m) != NULL;
 }
 
 void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx)
@@ -406,8 +406,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         parley_session_unref(s);
         return;
     }
-    pl_list_insert_tail(&reg->sessions, &s->link);
-    s->registered = true;
+    sess_link_registered(s);
     s->reg_ref = true; /* sess_alloc's reference is the registry's, until on_released */
     ep->nsessions++;
     sess_count_half_open(s, PARLEY_STATE_IDLE, s->state);
