@@ -458,10 +458,19 @@ void ep_attempt_init(parley_endpoint *ep, ep_attempt *a, const tp_dest *dest)
     a->listener = dest->proto;
     if (ep_local_hostport(ep, dest->proto, &dest->addr, a->hostport, sizeof(a->hostport),
                           &a->listener) != 0)
-        snprintf(a->hostport, sizeof(a->hostport), "invalid.invalid");
-    int n = snprintf(a->via_buf, sizeof(a->via_buf), "SIP/2.0/%s %s;branch=%s;rport",
-                     tp_proto_name(dest->proto), a->hostport, a->branch);
-    a->via = pl_str_make(a->via_buf, (size_t)n);
+        memcpy(a->hostport, "invalid.invalid", sizeof("invalid.invalid"));
+    /* "SIP/2.0/UDP host:port;branch=...;rport": every piece is bounded, the whole fits */
+    pl_buf v;
+    pl_buf_init_on(&v, a->via_buf, sizeof(a->via_buf));
+    pl_buf_put_lit(&v, "SIP/2.0/");
+    pl_buf_puts(&v, tp_proto_name(dest->proto));
+    pl_buf_putc(&v, ' ');
+    pl_buf_puts(&v, a->hostport);
+    pl_buf_put_lit(&v, ";branch=");
+    pl_buf_puts(&v, a->branch);
+    pl_buf_put_lit(&v, ";rport");
+    a->via = v.borrow ? pl_str_make(a->via_buf, v.len) : PL_STR_LIT("SIP/2.0/UDP invalid.invalid");
+    pl_buf_free(&v);
 }
 
 void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst)

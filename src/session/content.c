@@ -67,7 +67,12 @@ bool sess_msg_has_body(const sip_msg *m)
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size)
 {
     const sip_hdr *ct = sip_hdr_first(m, SIP_H_CONTENT_TYPE);
-    snprintf(ctype_buf, size, "%.*s", ct ? (int)ct->value.len : 0, ct ? ct->value.p : "");
+    size_t n = ct ? ct->value.len : 0;
+    if (n >= size)
+        n = size - 1; /* cut like the snprintf it replaces; size is never 0 */
+    if (n)
+        memcpy(ctype_buf, ct->value.p, n);
+    ctype_buf[n] = '\0';
     c->content_type = ctype_buf;
     c->body = m->body.p;
     c->len = m->body.len;
@@ -152,17 +157,35 @@ bool sess_same_desc(const sess_body *d, const sip_msg *m)
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
 {
     /* the stack's Allow and Supported, with what the application added merged in: one header
-     * field each, no value twice */
+     * field each, no value twice; what a session takes is the same whatever the application
+     * set (in-session MESSAGE is always taken) */
+    static const char sup_rel[] = "Supported: 100rel, timer, ms-benotify";
+    static const char sup_plain[] = "Supported: timer, ms-benotify";
+    bool merge = false;
+    for (size_t i = 0; i < nh && !merge; i++)
+        merge = is_named(h[i].name, "Allow") || is_named(h[i].name, "Supported") ||
+                is_named(h[i].name, "k");
+    bool rel = s->rel100 != PARLEY_100REL_UNSUPPORTED;
+    if (!merge) {
+        /* the common case: no merging, the lines as they are */
+        pl_buf_put_lit(b, SESS_ALLOW "\r\n");
+        if (rel)
+            pl_buf_put(b, sup_rel, sizeof(sup_rel) - 1);
+        else
+            pl_buf_put(b, sup_plain, sizeof(sup_plain) - 1);
+        pl_buf_put_lit(b, "\r\n");
+        ep_print_headers(b, h, nh);
+        return;
+    }
+    char allow_room[256], sup_room[128];
     pl_buf allow, sup;
-    pl_buf_init(&allow, 128);
-    pl_buf_init(&sup, 64);
-    /* what a session takes, the same whatever the application set (in-session MESSAGE is
-     * always taken) */
-    pl_buf_puts(&allow, SESS_ALLOW);
-    pl_buf_puts(&sup, "Supported: ");
-    if (s->rel100 != PARLEY_100REL_UNSUPPORTED)
-        pl_buf_puts(&sup, "100rel, ");
-    pl_buf_puts(&sup, "timer, ms-benotify");
+    pl_buf_init_on(&allow, allow_room, sizeof(allow_room));
+    pl_buf_init_on(&sup, sup_room, sizeof(sup_room));
+    pl_buf_put_lit(&allow, SESS_ALLOW);
+    if (rel)
+        pl_buf_put(&sup, sup_rel, sizeof(sup_rel) - 1);
+    else
+        pl_buf_put(&sup, sup_plain, sizeof(sup_plain) - 1);
     for (size_t i = 0; i < nh; i++) {
         if (is_named(h[i].name, "Allow"))
             merge_items(&allow, h[i].value);
@@ -170,9 +193,9 @@ void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
             merge_items(&sup, h[i].value);
     }
     pl_buf_put_str(b, pl_buf_str(&allow));
-    pl_buf_puts(b, "\r\n");
+    pl_buf_put_lit(b, "\r\n");
     pl_buf_put_str(b, pl_buf_str(&sup));
-    pl_buf_puts(b, "\r\n");
+    pl_buf_put_lit(b, "\r\n");
     pl_buf_free(&allow);
     pl_buf_free(&sup);
     /* the application's other headers */

@@ -876,7 +876,8 @@ void sess_set_local_contact(parley_session *s, const char *contact)
     /* the URI of our Contact value ("<uri>;epid=..."), as for the remote participant */
     const char *lt = strchr(contact, '<'), *gt = lt ? strchr(lt, '>') : NULL;
     pl_str uri = lt && gt ? pl_str_span(lt + 1, gt) : pl_str_c(contact);
-    set_prop(s, &s->local.contact, uri);
+    if (!set_prop(s, &s->local.contact, uri))
+        return; /* the same as before (each response repeats it): its GRUU-ness too */
     sip_uri u;
     pl_str gr;
     bool is_gruu = sip_uri_parse(uri, &u, NULL, NULL) == 0 && sip_param_find(u.params, "gr", &gr);

@@ -22,32 +22,38 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
 {
     /* our tag, and our epid beside it (MS-SIPRE), as in the dialog's local To value */
     const sip_msg *req = txn_server_request(t);
-    char tag[160];
-    snprintf(tag, sizeof(tag), "%s%s%s", s->dlg->local_tag,
-             req->to && pl_str_set(req->to->epid) ? "" : ";epid=",
-             req->to && pl_str_set(req->to->epid) ? "" : s->ep->epid);
+    char tag_room[160];
+    pl_buf tag;
+    pl_buf_init_on(&tag, tag_room, sizeof(tag_room));
+    pl_buf_puts(&tag, s->dlg->local_tag);
+    if (!req->to || !pl_str_set(req->to->epid)) {
+        pl_buf_put_lit(&tag, ";epid=");
+        pl_buf_puts(&tag, s->ep->epid);
+    }
     txn_server_print_head(t, b, (unsigned)code, pl_str_c(reason),
-                          code > 100 ? pl_str_c(tag) : PL_STR_NULL);
+                          code > 100 ? pl_buf_str(&tag) : PL_STR_NULL);
+    pl_buf_free(&tag);
     if (code > 100 && code < 300) {
         /* a response that makes a dialog copies the Record-Route (RFC 3261 §12.1.1) */
         for (const sip_hdr *rr = sip_hdr_first(req, SIP_H_RECORD_ROUTE); rr;
              rr = sip_hdr_next(req, rr))
             sip_print_header(b, PL_STR_LIT("Record-Route"), rr->value);
     }
-    pl_buf_puts(b, "Server: ");
+    pl_buf_put_lit(b, "Server: ");
     pl_buf_puts(b, s->ep->user_agent);
-    pl_buf_puts(b, "\r\n");
+    pl_buf_put_lit(b, "\r\n");
     if (contact) {
         const tp_rx *rx = txn_server_rx(t);
+        char c_room[256];
         pl_buf c;
-        pl_buf_init(&c, 128);
+        pl_buf_init_on(&c, c_room, sizeof(c_room));
         ep_print_contact_for(s->ep, &c, rx->proto, &rx->remote);
         pl_buf_terminate(&c);
-        if (c.data)
+        if (pl_buf_ok(&c))
             sess_set_local_contact(s, c.data);
-        pl_buf_puts(b, "Contact: ");
+        pl_buf_put_lit(b, "Contact: ");
         pl_buf_put_str(b, pl_buf_str(&c));
-        pl_buf_puts(b, "\r\n");
+        pl_buf_put_lit(b, "\r\n");
         pl_buf_free(&c);
         sess_print_common(s, b, h, nh);
     } else {

@@ -140,16 +140,45 @@ uint64_t tp_addr_hash(uint64_t seed, const tp_addr *a)
     return pl_hash_bytes(h, &a->u.in4.sin_port, 2);
 }
 
+/* Dotted quad of an IPv4 address in network order into out (at least 16 bytes), without the
+ * generality of inet_ntop: this runs for every response's Via and every Contact. */
+static size_t ipv4_str(const struct in_addr *in, char *out)
+{
+    const unsigned char *b = (const unsigned char *)&in->s_addr;
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100) {
+            out[n++] = (char)('0' + v / 100);
+            v %= 100;
+            out[n++] = (char)('0' + v / 10);
+        } else if (v >= 10) {
+            out[n++] = (char)('0' + v / 10);
+        }
+        out[n++] = (char)('0' + v % 10);
+        out[n++] = '.';
+    }
+    out[--n] = '\0';
+    return n;
+}
+
+/* The host of a (no brackets) into out, NUL-terminated; its length. */
+static size_t host_str(const tp_addr *a, char out[INET6_ADDRSTRLEN])
+{
+    if (a->u.sa.sa_family == AF_INET)
+        return ipv4_str(&a->u.in4.sin_addr, out);
+    if (a->u.sa.sa_family == AF_INET6 &&
+        inet_ntop(AF_INET6, &a->u.in6.sin6_addr, out, INET6_ADDRSTRLEN))
+        return strlen(out);
+    memcpy(out, "?", 2);
+    return 1;
+}
+
 void tp_addr_print_host(pl_buf *b, const tp_addr *a)
 {
     char tmp[INET6_ADDRSTRLEN];
-    if (a->u.sa.sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &a->u.in6.sin6_addr, tmp, sizeof(tmp));
-    else if (a->u.sa.sa_family == AF_INET)
-        inet_ntop(AF_INET, &a->u.in4.sin_addr, tmp, sizeof(tmp));
-    else
-        strcpy(tmp, "?");
-    pl_buf_puts(b, tmp);
+    size_t n = host_str(a, tmp);
+    pl_buf_put(b, tmp, n);
 }
 
 void tp_addr_print(pl_buf *b, const tp_addr *a)
@@ -166,22 +195,41 @@ void tp_addr_print(pl_buf *b, const tp_addr *a)
 
 char *tp_addr_str(const tp_addr *a, char *out, size_t size)
 {
-    char tmp[INET6_ADDRSTRLEN];
-    if (a->u.sa.sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &a->u.in6.sin6_addr, tmp, sizeof(tmp));
-        snprintf(out, size, "[%s]:%u", tmp, tp_addr_port(a));
-    } else {
-        inet_ntop(AF_INET, &a->u.in4.sin_addr, tmp, sizeof(tmp));
-        snprintf(out, size, "%s:%u", tmp, tp_addr_port(a));
+    /* "[" host "]:" port: at most 1 + 45 + 2 + 5 */
+    char tmp[INET6_ADDRSTRLEN + 8];
+    bool v6 = a->u.sa.sa_family == AF_INET6;
+    size_t n = 0;
+    if (v6)
+        tmp[n++] = '[';
+    n += host_str(a, tmp + n);
+    if (v6)
+        tmp[n++] = ']';
+    tmp[n++] = ':';
+    char digits[6];
+    size_t d = sizeof(digits);
+    unsigned port = tp_addr_port(a);
+    do {
+        digits[--d] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port);
+    memcpy(tmp + n, digits + d, sizeof(digits) - d);
+    n += sizeof(digits) - d;
+    if (size) {
+        size_t k = n < size ? n : size - 1; /* cut like snprintf */
+        memcpy(out, tmp, k);
+        out[k] = '\0';
     }
     return out;
 }
 
 char *tp_addr_host_str(const tp_addr *a, char *out, size_t size)
 {
-    const void *src = a->u.sa.sa_family == AF_INET6 ? (const void *)&a->u.in6.sin6_addr
-                                                    : (const void *)&a->u.in4.sin_addr;
-    if (!inet_ntop(a->u.sa.sa_family == AF_INET6 ? AF_INET6 : AF_INET, src, out, (socklen_t)size))
-        snprintf(out, size, "?");
+    char tmp[INET6_ADDRSTRLEN];
+    size_t n = host_str(a, tmp);
+    if (size) {
+        size_t k = n < size ? n : size - 1;
+        memcpy(out, tmp, k);
+        out[k] = '\0';
+    }
     return out;
 }
