@@ -14,8 +14,9 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
 {
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
+    char room[1536];
     pl_buf b;
-    pl_buf_init(&b, 512 + extra_raw.len);
+    pl_buf_init_on(&b, room, sizeof(room));
     txn_server_print_head(t, &b, status, pl_str_c(reason),
                           status > 100 ? pl_str_c(tag) : PL_STR_NULL);
     pl_buf_puts(&b, "Server: ");

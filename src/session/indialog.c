@@ -19,9 +19,10 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
 {
     sess_op *op = arg;
     parley_session *s = op->s;
+    char contact_room[256], extra_room[1024];
     pl_buf contact, extra;
-    pl_buf_init(&contact, 128);
-    pl_buf_init(&extra, 128);
+    pl_buf_init_on(&contact, contact_room, sizeof(contact_room));
+    pl_buf_init_on(&extra, extra_room, sizeof(extra_room));
     bool target_refresh = !strcmp(op->method, "INVITE") || !strcmp(op->method, "REFER") ||
                           !strcmp(op->method, "NOTIFY");
     if (target_refresh)
@@ -222,8 +223,9 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
 
 void sess_answer(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra)
 {
+    char room[1536];
     pl_buf b;
-    pl_buf_init(&b, 512);
+    pl_buf_init_on(&b, room, sizeof(room));
     txn_server_print_head(t, &b, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
     pl_buf_puts(&b, "Server: ");
     pl_buf_puts(&b, s->ep->user_agent);

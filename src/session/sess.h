@@ -257,7 +257,7 @@ struct parley_session {
     /* outgoing INVITE */
     sess_op *participate;
     ep_sender *inv;
-    uint32_t inv_cseq;
+    uint32_t inv_cseq; /* the INVITE's CSeq, ours or (incoming) the caller's */
     char *inv_local_hdr;
     char *inv_extra;  /* the INVITE's capabilities and custom header lines */
     sip_kv *inv_hdrs; /* participate's headers (and those on_redirecting added) */

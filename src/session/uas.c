@@ -77,8 +77,9 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
     txn_server *t = s->inv_txn;
     if (!t)
         return PARLEY_E_STATE;
+    char room[1536];
     pl_buf b;
-    pl_buf_init(&b, 512);
+    pl_buf_init_on(&b, room, sizeof(room));
     /* a 3xx lists the alternatives as its Contacts (extra_raw), never this endpoint */
     print_response(s, t, &b, code, reason, code < 300, h, nh);
     pl_buf_put_str(&b, extra_raw);
@@ -136,8 +137,9 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
             ans.len = s->early_answer.len;
         }
     }
+    char room[2048];
     pl_buf b;
-    pl_buf_init(&b, 512);
+    pl_buf_init_on(&b, room, sizeof(room));
     print_response(s, t, &b, code, reason, true, h, nh);
     int rc;
     if (reliable) {
@@ -201,6 +203,7 @@ void sess_stop_2xx(parley_session *s)
 {
     s->ok_pending = false;
     pl_loop_timer_stop(s->ep->loop, &s->ok_timer);
+    pl_buf_free(&s->ok); /* its ACK came (or never will): no copy kept while the session lasts */
 }
 
 void sess_on_ack(parley_session *s, sip_msg *ack)
@@ -286,8 +289,9 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
         refuse_offer(s, op);
         return 0;
     }
+    char room[2048];
     pl_buf b;
-    pl_buf_init(&b, 1024 + body.len);
+    pl_buf_init_on(&b, room, sizeof(room)); /* a larger body moves it to the heap */
     print_response(s, t, &b, 200, NULL, true, kv, nh);
     sess_timer_print_response(s, s->inv_req, &b);
     print_body(&b, &body);
@@ -303,6 +307,9 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
     sess_timer_start_uas(s, s->inv_req); /* the 2xx sets the session timer (RFC 4028 §9) */
+    /* answered: the INVITE is not needed any more (a held session keeps no copy of it) */
+    sip_msg_free(s->inv_req);
+    s->inv_req = NULL;
     return 0;
 }
 
@@ -338,9 +345,8 @@ static const txn_server_cb inv_txn_cb = {on_inv_fail, on_inv_cancel, NULL};
 static bool same_request(const parley_session *s, const void *key)
 {
     const sip_msg *m = key;
-    return s->incoming && s->inv_req && s->remote_tag &&
-           pl_str_eq(pl_str_c(s->remote_tag), m->from->tag) &&
-           s->inv_req->cseq.num == m->cseq.num;
+    return s->incoming && s->remote_tag && pl_str_eq(pl_str_c(s->remote_tag), m->from->tag) &&
+           s->inv_cseq == m->cseq.num;
 }
 
 static bool merged_request(sess_registry *reg, const sip_msg *m)
@@ -393,6 +399,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     s->request_uri = pl_str_dup(m->ruri.raw);
     s->dlg = dlg_new_uas(m, tag, ep->epid);
     s->inv_req = parley_msg_ref(m);
+    s->inv_cseq = m->cseq.num;
     if (!s->call_id || !s->local_tag || !s->remote_tag || !s->local.uri || !s->local.epid ||
         !s->dlg || !s->target_uri || !s->request_uri) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);

@@ -328,7 +328,7 @@ static sip_limits merge_limits(const sip_limits *lim)
 static sip_msg *msg_alloc(const char *data, size_t len)
 {
     size_t hint = arena_hint(len);
-    size_t hdr_bytes = 24 * sizeof(sip_hdr);
+    size_t hdr_bytes = 16 * sizeof(sip_hdr);
     char *block = pl_malloc(sizeof(sip_msg) + len + 1 + hdr_bytes + hint);
     if (!block)
         return NULL;
@@ -345,7 +345,7 @@ static sip_msg *msg_alloc(const char *data, size_t len)
     memset(m->first, 0xff, sizeof(m->first));
     pl_arena_init(&m->arena, copy + len + 1, hdr_bytes + hint, 0);
     m->hdrs = pl_arena_alloc(&m->arena, hdr_bytes);
-    m->hdr_cap = 24;
+    m->hdr_cap = 16;
     return m;
 }
 

@@ -281,8 +281,9 @@ void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str rea
 int txn_server_reply(txn_server *t, unsigned status, const char *reason, pl_str to_tag,
                      pl_str extra_raw)
 {
+    char room[1536];
     pl_buf b;
-    pl_buf_init(&b, 512 + extra_raw.len);
+    pl_buf_init_on(&b, room, sizeof(room));
     txn_server_print_head(t, &b, status, pl_str_c(reason), to_tag);
     pl_buf_put_str(&b, extra_raw);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
