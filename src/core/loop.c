@@ -19,6 +19,9 @@ struct pl_loop {
     uv_loop_t *uv;
     uv_loop_t own_uv;
     uv_timer_t uv_timer; /* drives the wheel */
+    uv_prepare_t prep;   /* before each poll and after it (check): what became due meanwhile */
+    uv_check_t check;    /* runs there, without a zero timeout poll (a system call) first */
+    pl_list flushers;
     uv_async_t async;    /* wakes the loop for queued calls and stop */
     bool handles_open;
     pthread_t thread;
@@ -39,6 +42,50 @@ static void on_uv_timer(uv_timer_t *h)
     l->armed = UINT64_MAX;
     pl_wheel_advance(&l->wheel, uv_now(l->uv));
     rearm(l);
+}
+
+/*
+ * Timers that are due by now (zero-delay ones above all: the session layer runs the work of
+ * public calls from one) run right after the I/O that started them (check) or right before the
+ * loop would poll (prepare), instead of through a uv timer of timeout 0, which costs one more
+ * poll (epoll_wait) per batch. A few rounds at most: what keeps restarting itself with no
+ * delay still goes through the uv timer, so the loop keeps polling for I/O meanwhile.
+ */
+static void run_due(pl_loop *l)
+{
+    uint64_t now = uv_now(l->uv);
+    for (int round = 0; round < 4 && pl_wheel_next(&l->wheel) <= now; round++)
+        pl_wheel_advance(&l->wheel, now);
+    rearm(l);
+    pl_list_each_safe(pos, tmp, &l->flushers)
+    {
+        pl_flusher *f = pl_container_of(pos, pl_flusher, link);
+        f->fn(f->arg);
+    }
+}
+
+void pl_loop_flusher_add(pl_loop *l, pl_flusher *f, void (*fn)(void *arg), void *arg)
+{
+    f->fn = fn;
+    f->arg = arg;
+    pl_list_insert_tail(&l->flushers, &f->link);
+}
+
+void pl_loop_flusher_remove(pl_loop *l, pl_flusher *f)
+{
+    (void)l;
+    if (pl_list_linked(&f->link))
+        pl_list_remove(&f->link);
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+    run_due(h->data);
+}
+
+static void on_check(uv_check_t *h)
+{
+    run_due(h->data);
 }
 
 static void run_queue(pl_loop *l)
@@ -94,6 +141,7 @@ static pl_loop *alloc_loop(void)
         return NULL;
     pthread_mutex_init(&l->mu, NULL);
     l->armed = UINT64_MAX;
+    pl_list_init(&l->flushers);
     return l;
 }
 
@@ -116,6 +164,14 @@ int pl_loop_create(uv_loop_t *uv, pl_loop **out)
     l->uv_timer.data = l;
     uv_async_init(uv, &l->async, on_async);
     l->async.data = l;
+    uv_prepare_init(uv, &l->prep);
+    l->prep.data = l;
+    uv_prepare_start(&l->prep, on_prepare);
+    uv_unref((uv_handle_t *)&l->prep); /* they never keep a loop alive by themselves */
+    uv_check_init(uv, &l->check);
+    l->check.data = l;
+    uv_check_start(&l->check, on_check);
+    uv_unref((uv_handle_t *)&l->check);
     l->handles_open = true;
     uv_update_time(uv);
     pl_wheel_init(&l->wheel, uv_now(uv));
@@ -155,6 +211,8 @@ void pl_loop_destroy(pl_loop *l)
     if (l->handles_open) {
         uv_close((uv_handle_t *)&l->uv_timer, on_handle_closed);
         uv_close((uv_handle_t *)&l->async, on_handle_closed);
+        uv_close((uv_handle_t *)&l->prep, on_handle_closed);
+        uv_close((uv_handle_t *)&l->check, on_handle_closed);
         l->handles_open = false;
         /* let the close callbacks run */
         uv_run(l->uv, UV_RUN_NOWAIT);

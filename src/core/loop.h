@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "core/list.h"
 #include "core/timer.h"
 
 typedef struct pl_loop pl_loop;
@@ -35,6 +36,20 @@ uint64_t pl_loop_wall_us(pl_loop *l);
 
 void pl_loop_timer_start(pl_loop *l, pl_timer *t, uint64_t delay_ms, pl_timer_fn fn, void *arg);
 void pl_loop_timer_stop(pl_loop *l, pl_timer *t);
+
+/*
+ * A flusher runs once per loop iteration after the work that was due (before the loop polls,
+ * and after the I/O it polled for): what a transport queued meanwhile goes out together (one
+ * sendmmsg for the 180 and the 200 of one INVITE). Real loops only; the node stays the
+ * caller's until pl_loop_flusher_remove.
+ */
+typedef struct pl_flusher {
+    pl_list link;
+    void (*fn)(void *arg);
+    void *arg;
+} pl_flusher;
+void pl_loop_flusher_add(pl_loop *l, pl_flusher *f, void (*fn)(void *arg), void *arg);
+void pl_loop_flusher_remove(pl_loop *l, pl_flusher *f);
 
 /* The thread that runs the loop (set by pl_loop_run or pl_loop_set_thread). */
 bool pl_loop_on_thread(pl_loop *l);

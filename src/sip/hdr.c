@@ -85,21 +85,24 @@ static uint8_t name_slots[NAME_SLOTS];
 static uint8_t name_len[SIP_H_COUNT];
 static uint8_t compact_ids[128];
 
-/* c | 0x20 folds letters to lower case (and leaves the other token characters alike enough:
- * a collision only costs the comparison that follows). */
 static unsigned name_hash(const char *s, size_t n)
 {
-    unsigned h = 2166136261u;
+    unsigned h = SIP_HDR_HASH_INIT;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ ((unsigned char)s[i] | 0x20u)) * 16777619u;
+        h = sip_hdr_hash_step(h, s[i]);
     return h;
 }
+
+/* The table's names in lower case, to compare with a folded input character by character. */
+static char name_lower[SIP_H_COUNT][24];
 
 __attribute__((constructor)) static void build_name_table(void)
 {
     for (unsigned id = 1; id < SIP_H_COUNT; id++) {
         const char *n = sip_hdr_table[id].name;
         name_len[id] = (uint8_t)strlen(n);
+        for (size_t i = 0; i < name_len[id] && i + 1 < sizeof(name_lower[0]); i++)
+            name_lower[id][i] = pl_tolower(n[i]);
         unsigned h = name_hash(n, name_len[id]) % NAME_SLOTS;
         while (name_slots[h])
             h = (h + 1) % NAME_SLOTS;
@@ -112,21 +115,30 @@ __attribute__((constructor)) static void build_name_table(void)
     }
 }
 
-sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
+sip_hdr_id sip_hdr_lookup_hashed(const char *name, size_t len, unsigned hash)
 {
     if (len == 1)
         return (unsigned char)name[0] < 128 ? (sip_hdr_id)compact_ids[(unsigned char)name[0]]
                                             : SIP_H_OTHER;
-    unsigned h = name_hash(name, len) % NAME_SLOTS;
-    pl_str want = pl_str_make(name, len);
+    unsigned h = hash % NAME_SLOTS;
     while (name_slots[h]) {
         unsigned id = name_slots[h];
-        if (name_len[id] == len &&
-            pl_str_casecmp_eq(want, pl_str_make(sip_hdr_table[id].name, len)))
-            return (sip_hdr_id)id;
+        if (name_len[id] == len) {
+            const char *want = name_lower[id];
+            size_t i = 0;
+            while (i < len && pl_tolower(name[i]) == want[i])
+                i++;
+            if (i == len)
+                return (sip_hdr_id)id;
+        }
         h = (h + 1) % NAME_SLOTS;
     }
     return SIP_H_OTHER;
+}
+
+sip_hdr_id sip_hdr_lookup(const char *name, size_t len)
+{
+    return sip_hdr_lookup_hashed(name, len, len == 1 ? 0 : name_hash(name, len));
 }
 
 static const char *const method_names[SIP_METHOD_COUNT] = {

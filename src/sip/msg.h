@@ -129,6 +129,16 @@ typedef struct sip_hdr_info {
 extern const sip_hdr_info sip_hdr_table[SIP_H_COUNT];
 /* Id of a header name (long or compact form, any case); SIP_H_OTHER when unknown. */
 sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
+/* The same with the name's hash already computed (sip_hdr_hash_step over each character from
+ * SIP_HDR_HASH_INIT), as the parser does while it scans the name. */
+sip_hdr_id sip_hdr_lookup_hashed(const char *name, size_t len, unsigned hash);
+#define SIP_HDR_HASH_INIT 2166136261u
+/* c | 0x20 folds letters to lower case (and leaves other characters alike enough: a collision
+ * only costs the comparison that follows). */
+static inline unsigned sip_hdr_hash_step(unsigned h, char c)
+{
+    return (h ^ ((unsigned char)c | 0x20u)) * 16777619u;
+}
 
 #define SIP_HDR_NONE 0xffffu
 

@@ -23,6 +23,7 @@ typedef struct splitter {
     /* the field being collected (its folded lines included) */
     const char *field, *colon;
     pl_str name;
+    sip_hdr_id id; /* of name */
     bool bad; /* the field broke a rule: dropped when it ends */
     bool nul; /* its value holds a NUL byte: checked when it ends */
 } splitter;
@@ -41,7 +42,8 @@ static void fault(splitter *sp, int code, const char *at, const char *what, cons
     sp->salvage = true;
 }
 
-static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line, uint16_t *last)
+static bool add_header(sip_msg *m, sip_hdr_id id, pl_str name, pl_str value, const char *line,
+                       uint16_t *last)
 {
     if (m->nhdrs == m->hdr_cap) {
         /* nhdrs stays below 0xffff (see keep_field): so may the capacity */
@@ -53,7 +55,6 @@ static bool add_header(sip_msg *m, pl_str name, pl_str value, const char *line, 
         m->hdrs = n;
         m->hdr_cap = cap;
     }
-    sip_hdr_id id = sip_hdr_lookup(name.p, name.len);
     uint16_t i = m->nhdrs++;
     sip_hdr *h = &m->hdrs[i];
     h->name = name;
@@ -85,9 +86,8 @@ static pl_str trim_value(const char *s, const char *e)
 }
 
 /* The fault's "what" for a field: its canonical name when the stack knows it. */
-static const char *field_what(pl_str name)
+static const char *field_what(sip_hdr_id id)
 {
-    sip_hdr_id id = sip_hdr_lookup(name.p, name.len);
     return id == SIP_H_OTHER ? "headers" : sip_hdr_table[id].name;
 }
 
@@ -126,19 +126,18 @@ static bool keep_field(splitter *sp, const char *fe)
         return true;
     const char *nul = sp->nul ? stray_nul(sp->colon + 1, fe) : NULL;
     if (nul) {
-        fault(sp, PARLEY_E_PARSE, nul, field_what(sp->name), "NUL byte in header value");
+        fault(sp, PARLEY_E_PARSE, nul, field_what(sp->id), "NUL byte in header value");
         return true;
     }
     if (!sp->salvage && m->nhdrs >= sp->lim->max_headers)
         fault(sp, PARLEY_E_LIMIT, field, "headers", "too many header fields");
     if (sp->salvage) {
         /* the one field over the count limit is itself sound: it may be kept */
-        sip_hdr_id id = sip_hdr_lookup(sp->name.p, sp->name.len);
-        if (!sip_answer_field(id) || sp->salvaged >= SALVAGE_MAX || m->nhdrs >= 0xfffe)
+        if (!sip_answer_field(sp->id) || sp->salvaged >= SALVAGE_MAX || m->nhdrs >= 0xfffe)
             return true;
         sp->salvaged++;
     }
-    if (!add_header(m, sp->name, trim_value(sp->colon + 1, fe), field, sp->last)) {
+    if (!add_header(m, sp->id, sp->name, trim_value(sp->colon + 1, fe), field, sp->last)) {
         sip_fault(m, PARLEY_E_NOMEM, field, 500, "headers", "out of memory");
         return false;
     }
@@ -149,9 +148,11 @@ static bool keep_field(splitter *sp, const char *fe)
 static void begin_field(splitter *sp, const char *p, const char *le, const char *nul)
 {
     const char *q = p;
+    unsigned hash = SIP_HDR_HASH_INIT; /* the name's, for its id, taken on the way */
     while (q < le && sip_is((unsigned char)*q, SIP_C_TOKEN))
-        q++;
+        hash = sip_hdr_hash_step(hash, *q++);
     pl_str name = pl_str_span(p, q);
+    sp->id = name.len ? sip_hdr_lookup_hashed(name.p, name.len, hash) : SIP_H_OTHER;
     while (q < le && (*q == ' ' || *q == '\t'))
         q++;
     sp->field = p;

@@ -1,52 +1,170 @@
-/* UDP listening points on libuv, receiving in batches (recvmmsg). */
+/*
+ * UDP listening points: a socket of our own watched by the libuv loop (uv_poll), read with
+ * recvmmsg and written with sendmmsg.
+ *
+ * Receiving: one recvmmsg per readiness takes up to UDP_BATCH datagrams; only a full batch is
+ * followed by another read. A short batch means the socket is empty, and the poll, which is
+ * level-triggered, wakes the loop again when more comes: no read that can only fail with
+ * EAGAIN (libuv's own UDP reading makes one per wakeup).
+ *
+ * Sending: datagrams are copied into the listening point's queue and go out together once per
+ * loop iteration (pl_loop_flusher), so the responses one request produces (the 180 and the 200
+ * of an INVITE) cost one system call. A full queue goes out at once. What the kernel cannot
+ * take (EAGAIN) waits for the socket to be writable; what it refuses is dropped, as a lost
+ * datagram would be (the transactions retransmit or time out).
+ */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "parley/error.h"
 #include "transport/tp_int.h"
 
-#define UDP_BATCH     16
-#define UDP_DGRAM_MAX 65536
+#define UDP_BATCH       16
+#define UDP_READS       4 /* full batches read per readiness before the loop goes on */
+#define UDP_DGRAM_MAX   65536
+#define UDP_QUEUE_MSGS  32
+#define UDP_QUEUE_BYTES (256 * 1024)
+
+typedef struct udp_out {
+    tp_addr dst;
+    size_t off, len; /* in the queue's bytes */
+} udp_out;
 
 typedef struct udp_iface {
     tp_iface base;
-    uv_udp_t udp;
+    int fd;
+    uv_poll_t poll;
+    int events; /* what the poll watches */
     char *rbuf; /* room for UDP_BATCH datagrams */
+    struct mmsghdr rmsg[UDP_BATCH];
+    struct iovec riov[UDP_BATCH];
+    struct sockaddr_storage rsrc[UDP_BATCH];
+    /* the send queue */
+    udp_out out[UDP_QUEUE_MSGS];
+    unsigned nout, sent; /* queued, and the first not sent yet */
+    char *obuf;          /* UDP_QUEUE_BYTES */
+    size_t olen;
+    pl_flusher flusher;
+    bool closing;
 } udp_iface;
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void deliver_batch(udp_iface *u, int n)
 {
-    (void)suggested;
-    udp_iface *u = h->data;
-    buf->base = u->rbuf;
-    buf->len = UDP_BATCH * UDP_DGRAM_MAX;
+    for (int i = 0; i < n && !u->closing; i++) {
+        struct msghdr *h = &u->rmsg[i].msg_hdr;
+        if (h->msg_flags & MSG_TRUNC)
+            continue; /* larger than any SIP message we accept */
+        tp_addr src;
+        memset(&src, 0, sizeof(src));
+        memcpy(&src.u, h->msg_name,
+               ((struct sockaddr *)h->msg_name)->sa_family == AF_INET6
+                   ? sizeof(struct sockaddr_in6)
+                   : sizeof(struct sockaddr_in));
+        tp_iface_deliver(&u->base, &src, u->riov[i].iov_base, u->rmsg[i].msg_len);
+    }
 }
 
-static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-                    unsigned flags)
+static void read_some(udp_iface *u)
 {
-    udp_iface *u = h->data;
-    (void)flags;
-    if (nread <= 0 || !addr)
-        return; /* nothing, an error, or the end of a batch (UV_UDP_MMSG_FREE) */
-    if (flags & UV_UDP_PARTIAL)
-        return; /* truncated: larger than any SIP message we accept */
-    tp_addr src;
-    memset(&src, 0, sizeof(src));
-    memcpy(&src.u, addr,
-           addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
-    tp_iface_deliver(&u->base, &src, buf->base, (size_t)nread);
+    for (int reads = 0; reads < UDP_READS && !u->closing; reads++) {
+        for (int i = 0; i < UDP_BATCH; i++) {
+            u->riov[i].iov_base = u->rbuf + (size_t)i * UDP_DGRAM_MAX;
+            u->riov[i].iov_len = UDP_DGRAM_MAX;
+            struct msghdr *h = &u->rmsg[i].msg_hdr;
+            memset(h, 0, sizeof(*h));
+            h->msg_name = &u->rsrc[i];
+            h->msg_namelen = sizeof(u->rsrc[i]);
+            h->msg_iov = &u->riov[i];
+            h->msg_iovlen = 1;
+        }
+        int n;
+        do
+            n = recvmmsg(u->fd, u->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+            return; /* empty (EAGAIN), or an error the next datagram may not have */
+        deliver_batch(u, n);
+        if (n < UDP_BATCH)
+            return; /* the socket is empty: the poll says when more comes */
+    }
 }
 
-typedef struct udp_send_req {
-    uv_udp_send_t req;
-    char data[];
-} udp_send_req;
+static void watch(udp_iface *u, int events);
 
-static void on_sent(uv_udp_send_t *req, int status)
+/* Sends what is queued; keeps what the kernel cannot take now. */
+static void flush(udp_iface *u)
 {
-    (void)status; /* datagrams are fire and forget; loss is the transactions' business */
-    pl_free(req);
+    while (u->sent < u->nout) {
+        struct mmsghdr msgs[UDP_QUEUE_MSGS];
+        struct iovec iov[UDP_QUEUE_MSGS];
+        unsigned n = u->nout - u->sent;
+        for (unsigned i = 0; i < n; i++) {
+            const udp_out *o = &u->out[u->sent + i];
+            iov[i].iov_base = u->obuf + o->off;
+            iov[i].iov_len = o->len;
+            memset(&msgs[i], 0, sizeof(msgs[i]));
+            msgs[i].msg_hdr.msg_name = (void *)&o->dst.u.sa;
+            msgs[i].msg_hdr.msg_namelen = o->dst.u.sa.sa_family == AF_INET6
+                                              ? sizeof(struct sockaddr_in6)
+                                              : sizeof(struct sockaddr_in);
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int r;
+        if (n == 1)
+            r = sendmsg(u->fd, &msgs[0].msg_hdr, MSG_DONTWAIT) >= 0 ? 1 : -1;
+        else
+            r = sendmmsg(u->fd, msgs, n, MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                watch(u, UV_READABLE | UV_WRITABLE); /* the rest when the socket drains */
+                return;
+            }
+            r = 1; /* refused (no route, unreachable...): that one is lost, the rest go on */
+        }
+        u->sent += (unsigned)r;
+    }
+    u->nout = u->sent = 0;
+    u->olen = 0;
+    if (u->events & UV_WRITABLE)
+        watch(u, UV_READABLE);
+}
+
+static void on_flush(void *arg)
+{
+    udp_iface *u = arg;
+    if (u->nout > u->sent && !(u->events & UV_WRITABLE))
+        flush(u);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+    udp_iface *u = p->data;
+    if (status < 0) {
+        /* a socket error (ICMP reported as one): read it off so the poll does not spin */
+        int err = 0;
+        socklen_t len = sizeof(err);
+        getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        return;
+    }
+    if (events & UV_WRITABLE)
+        flush(u);
+    if (events & UV_READABLE)
+        read_some(u);
+}
+
+static void watch(udp_iface *u, int events)
+{
+    if (u->events == events || u->closing)
+        return;
+    u->events = events;
+    uv_poll_start(&u->poll, events, on_poll);
 }
 
 static int udp_send(tp_iface *ifc, const tp_addr *dst, const char *data, size_t len)
@@ -54,21 +172,23 @@ static int udp_send(tp_iface *ifc, const tp_addr *dst, const char *data, size_t 
     udp_iface *u = (udp_iface *)ifc;
     if (len > UDP_DGRAM_MAX - 8 - 40)
         return PARLEY_E_LIMIT;
-    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-    int r = uv_udp_try_send(&u->udp, &b, 1, &dst->u.sa);
-    if (r == (int)len)
-        return 0;
-    if (r != UV_EAGAIN && r != UV_ENOSYS)
+    if (u->closing)
         return PARLEY_E_IO;
-    udp_send_req *req = pl_malloc(sizeof(*req) + len);
-    if (!req)
-        return PARLEY_E_NOMEM;
-    memcpy(req->data, data, len);
-    b = uv_buf_init(req->data, (unsigned)len);
-    if (uv_udp_send(&req->req, &u->udp, &b, 1, &dst->u.sa, on_sent) != 0) {
-        pl_free(req);
+    /* what the kernel would refuse at once is refused here, so the sender can fail over */
+    int fam = u->base.local.u.sa.sa_family, to = dst->u.sa.sa_family;
+    if ((to != AF_INET && to != AF_INET6) || fam != to)
         return PARLEY_E_IO;
+    if (u->nout == UDP_QUEUE_MSGS || u->olen + len > UDP_QUEUE_BYTES) {
+        flush(u); /* full: out now */
+        if (u->nout == UDP_QUEUE_MSGS || u->olen + len > UDP_QUEUE_BYTES)
+            return PARLEY_E_AGAIN; /* the kernel takes nothing: as lost as a dropped datagram */
     }
+    udp_out *o = &u->out[u->nout++];
+    o->dst = *dst;
+    o->off = u->olen;
+    o->len = len;
+    memcpy(u->obuf + u->olen, data, len);
+    u->olen += len;
     return 0;
 }
 
@@ -76,7 +196,9 @@ static void on_closed(uv_handle_t *h)
 {
     udp_iface *u = h->data;
     tp_layer *tp = u->base.tp;
+    close(u->fd);
     pl_free(u->rbuf);
+    pl_free(u->obuf);
     pl_free(u);
     tp_handle_closed(tp);
 }
@@ -84,11 +206,36 @@ static void on_closed(uv_handle_t *h)
 static void udp_close(tp_iface *ifc)
 {
     udp_iface *u = (udp_iface *)ifc;
-    uv_udp_recv_stop(&u->udp);
-    uv_close((uv_handle_t *)&u->udp, on_closed);
+    flush(u); /* what the last loop iteration produced (the answers to a stop) still goes */
+    u->closing = true;
+    pl_loop_flusher_remove(u->base.tp->loop, &u->flusher);
+    uv_poll_stop(&u->poll);
+    uv_close((uv_handle_t *)&u->poll, on_closed);
 }
 
 static const tp_iface_ops udp_ops = {udp_send, udp_close};
+
+static int open_socket(const tp_addr *addr, tp_addr *local)
+{
+    int fd = socket(addr->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    socklen_t alen = addr->u.sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                      : sizeof(struct sockaddr_in);
+    if (bind(fd, &addr->u.sa, alen) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    memset(local, 0, sizeof(*local));
+    socklen_t len = sizeof(local->u);
+    getsockname(fd, &local->u.sa, &len);
+    /* a bigger receive buffer absorbs bursts while the loop is busy */
+    int rcvbuf = 1 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    return fd;
+}
 
 int tp_udp_listen(tp_layer *tp, const tp_addr *addr, tp_iface **out)
 {
@@ -96,31 +243,37 @@ int tp_udp_listen(tp_layer *tp, const tp_addr *addr, tp_iface **out)
     udp_iface *u = pl_calloc(1, sizeof(*u));
     if (!u)
         return PARLEY_E_NOMEM;
-    u->rbuf = pl_malloc(UDP_BATCH * UDP_DGRAM_MAX);
-    if (!u->rbuf) {
+    u->rbuf = pl_malloc((size_t)UDP_BATCH * UDP_DGRAM_MAX);
+    u->obuf = pl_malloc(UDP_QUEUE_BYTES);
+    if (!u->rbuf || !u->obuf) {
+        pl_free(u->rbuf);
+        pl_free(u->obuf);
         pl_free(u);
         return PARLEY_E_NOMEM;
+    }
+    u->fd = open_socket(addr, &u->base.local);
+    if (u->fd < 0) {
+        int e = errno;
+        pl_free(u->rbuf);
+        pl_free(u->obuf);
+        pl_free(u);
+        return e == EADDRINUSE ? PARLEY_E_EXISTS : PARLEY_E_IO;
     }
     u->base.ops = &udp_ops;
     u->base.proto = TP_UDP;
     u->base.impl = u;
-    uv_udp_init_ex(uv, &u->udp, (unsigned)addr->u.sa.sa_family | UV_UDP_RECVMMSG);
-    u->udp.data = u;
-    int r = uv_udp_bind(&u->udp, &addr->u.sa, 0);
-    int len = (int)sizeof(u->base.local.u);
-    if (r == 0)
-        r = uv_udp_getsockname(&u->udp, &u->base.local.u.sa, &len);
-    if (r == 0)
-        r = uv_udp_recv_start(&u->udp, on_alloc, on_recv);
-    tp->open_handles++;
     u->base.tp = tp;
-    if (r != 0) {
-        uv_close((uv_handle_t *)&u->udp, on_closed);
-        return r == UV_EADDRINUSE ? PARLEY_E_EXISTS : PARLEY_E_IO;
+    if (uv_poll_init_socket(uv, &u->poll, u->fd) != 0) {
+        close(u->fd);
+        pl_free(u->rbuf);
+        pl_free(u->obuf);
+        pl_free(u);
+        return PARLEY_E_IO;
     }
-    /* a bigger receive buffer absorbs bursts while the loop is busy */
-    int rcvbuf = 1 << 20;
-    uv_recv_buffer_size((uv_handle_t *)&u->udp, &rcvbuf);
+    u->poll.data = u;
+    tp->open_handles++;
+    watch(u, UV_READABLE);
+    pl_loop_flusher_add(tp->loop, &u->flusher, on_flush, u);
     tp_iface_attach(tp, &u->base);
     *out = &u->base;
     return 0;
