@@ -61,6 +61,12 @@ timeout 30 "$PARLEY" call "sip:bob@$hp" --password s3cret --hangup-after 1 --qui
     >"$tmp/call.out" 2>&1
 rc=$?
 [ $rc -eq 0 ] || fail "call with the password: exit $rc: $(cat "$tmp/call.out")"
+# the credentials are the stack's business: never among the application's headers
+grep -q '"event":"message".*"body":"hello","headers":{}}$' "$tmp/listen.out" ||
+    fail "message line: $(grep '"event":"message"' "$tmp/listen.out")"
+grep -q '"event":"incoming".*"headers":{}}$' "$tmp/listen.out" ||
+    fail "incoming line: $(grep '"event":"incoming"' "$tmp/listen.out")"
+! grep -q -i 'authorization' "$tmp/listen.out" || fail "credentials printed: $(cat "$tmp/listen.out")"
 timeout 30 "$PARLEY" call "sip:bob@$hp" --hangup-after 1 >"$tmp/call.out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q '"op":"call".*"status":401' "$tmp/call.out" ||
