@@ -1,7 +1,8 @@
 #!/bin/bash
 # The deployment options from outside (no proxy needed; tests/interop/test_kamailio_proxy.sh
-# runs them against Kamailio): option errors exit 2; parley listen --require-auth challenges
-# a MESSAGE (401, exit 1), takes --password (200, exit 0) and refuses a wrong one (exit 1);
+# runs them against Kamailio, test_sipp_auth.sh runs --require-auth against SIPp): option
+# errors exit 2; parley listen --require-auth challenges a MESSAGE (401, exit 1), takes
+# --password (200, exit 0) and refuses a wrong one (exit 1), and never prints the credentials;
 # --registrar at something that is no registrar prints a "failed" registration line with the
 # status and exits 1.
 set -u
@@ -25,6 +26,10 @@ expect_usage() { # args...
     [ $rc -eq 2 ] || fail "parley $*: exit $rc (want 2)"
 }
 expect_usage listen --realm example.com
+expect_usage listen --auth-algorithms MD5
+expect_usage listen --require-auth x --auth-algorithms SHA-1
+expect_usage listen --require-auth x --auth-algorithms ""
+expect_usage call sip:bob@127.0.0.1 --auth-algorithms MD5
 expect_usage listen --expires 60
 expect_usage listen --registrar sip:127.0.0.1 --expires 0
 expect_usage listen --registrar
