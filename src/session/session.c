@@ -204,6 +204,7 @@ static void free_session(parley_session *s)
     pl_free(s->inv_extra);
     pl_free(s->inv_hdrs);
     pl_free(s->answer_tag);
+    sess_fork_oa_clear(s);
     sess_body_free(&s->inv_body);
     pl_free(s->early_ctype);
     pl_buf_free(&s->ack);
@@ -247,6 +248,7 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_list_init(&s->rins);
     pl_list_init(&s->early);
     pl_list_init(&s->forks);
+    pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
     pl_buf_init(&s->ack, 0);
     pl_buf_init(&s->ok, 0);

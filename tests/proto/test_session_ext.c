@@ -551,6 +551,74 @@ static void test_early_media_per_fork(void **state)
     assert_string_equal(w->a.last_answer_seen, "answer-f2"); /* the fork that answered */
 }
 
+/* An INVITE without offer, forked: each fork offers in its own reliable 183 and gets its own
+ * answer in its PRACK (RFC 3262 §5), each reported as early media; the 2xx of the first fork
+ * makes the session, and the description in force is that fork's (a refresh re-INVITE
+ * repeats the answer we gave it, not the one the other fork got). */
+static void test_early_offers_per_fork(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    w->a.session_expires = 90;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    assert_string_equal(sp_body(inv), "");
+    const char *rel = "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: 1\r\n"
+                      "Content-Type: application/x-test\r\n";
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1", rel, "offer-f1");
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f2", rel, "offer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "PRACK"), 2);
+    char tag[64];
+    for (size_t i = 0; i < 2; i++) {
+        const vnet_packet *pr = vnet_find(w->n, P_ADDR, "PRACK", i);
+        assert_string_equal(sp_tag(pr, "To", tag, sizeof(tag)), i ? "f2" : "f1");
+        assert_string_equal(sp_body(pr), i ? "answer-to:offer-f2" : "answer-to:offer-f1");
+        sp_reply(w->n, P_ADDR, pr, 200, "OK", NULL, NULL, NULL);
+        vnet_run(w->n, 2);
+    }
+    assert_xlog(&w->a, "early_media:183:f1:rel:offer|early_media:183:f2:rel:offer");
+    /* the first fork answers: no body in its 2xx, none in the ACK */
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f1",
+             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE\r\n"
+             "Session-Expires: 90;refresher=uac\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(sp_body(sp_last(w->n, P_ADDR, "ACK")), "");
+    assert_int_equal(party_index(&w->a, "offer_in_response", 0), -1);
+    vnet_run(w->n, 46000);
+    const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    assert_non_null(re);
+    assert_string_equal(sp_tag(re, "To", tag, sizeof(tag)), "f1");
+    assert_string_equal(sp_body(re), "answer-to:offer-f1");
+}
+
+/* The same INVITE without offer, where the fork that answers made no early offer: its offer
+ * is in the 2xx and gets its answer in the ACK, whatever the other fork did. */
+static void test_early_offer_other_fork_answers(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1",
+             "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: 1\r\n"
+             "Content-Type: application/x-test\r\n",
+             "offer-f1");
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, vnet_find(w->n, P_ADDR, "PRACK", 0), 200, "OK", NULL, NULL, NULL);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "offer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ack = sp_last(w->n, P_ADDR, "ACK");
+    char tag[64];
+    assert_string_equal(sp_tag(ack, "To", tag, sizeof(tag)), "f2");
+    assert_string_equal(sp_body(ack), "answer-to:offer-f2");
+}
+
 /* ---- UPDATE ---- */
 
 static void test_update_confirmed(void **state)
@@ -713,6 +781,8 @@ int main(void)
         WORLD_TEST(test_100rel_required_vs_none, setup_b_no_100rel),
         WORLD_TEST(test_100rel_421, setup_b_requires_100rel),
         WORLD_TEST(test_early_media_per_fork, setup),
+        WORLD_TEST(test_early_offers_per_fork, setup),
+        WORLD_TEST(test_early_offer_other_fork_answers, setup),
         WORLD_TEST(test_update_confirmed, setup),
         WORLD_TEST(test_update_loss_every_leg, setup),
         WORLD_TEST(test_update_glare_and_pending, setup),
