@@ -343,6 +343,10 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
 void sess_attach_dialog(parley_session *s, dlg *d);
 void sess_keep_string(parley_session *s, char *old);
 void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify);
+/* A target refresh in the dialog (a 2xx to our re-INVITE, UPDATE or REFER, or their re-INVITE
+ * or UPDATE accepted): the remote participant's contact and GRUU follow m's Contact, and a
+ * GRUU that changed is reported (PARLEY_PCHG_GRUU). */
+void sess_note_remote_target(parley_session *s, const sip_msg *m);
 void sess_note_rx(parley_session *s, const tp_rx *rx);
 void sess_set_local_contact(parley_session *s, const char *contact);
 void sess_set_remote_tag(parley_session *s, pl_str tag);

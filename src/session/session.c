@@ -337,6 +337,20 @@ static bool set_prop_c(parley_session *s, char **slot, const char *v)
     return set_prop(s, slot, v ? pl_str_c(v) : PL_STR_NULL);
 }
 
+/* The remote contact from m's Contact, and the GRUU when it is one (a "gr" parameter, RFC
+ * 5627): PARLEY_PCHG_GRUU when the GRUU changed. */
+static unsigned note_contact(parley_session *s, const sip_msg *m)
+{
+    if (!m || !m->contact)
+        return 0;
+    set_prop(s, &s->remote.contact, m->contact->uri.raw);
+    pl_str gr;
+    bool is_gruu = sip_param_find(m->contact->uri.params, "gr", &gr);
+    return set_prop(s, &s->remote.gruu, is_gruu ? m->contact->uri.raw : PL_STR_NULL)
+               ? PARLEY_PCHG_GRUU
+               : 0;
+}
+
 void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify)
 {
     if (!na)
@@ -352,14 +366,15 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
     if (pl_str_set(na->epid) && set_prop(s, &s->remote.epid, na->epid))
         changed |= PARLEY_PCHG_EPID;
     pl_buf_free(&name);
-    if (m && m->contact) {
-        set_prop(s, &s->remote.contact, m->contact->uri.raw);
-        pl_str gr;
-        bool is_gruu = sip_param_find(m->contact->uri.params, "gr", &gr);
-        if (set_prop(s, &s->remote.gruu, is_gruu ? m->contact->uri.raw : PL_STR_NULL))
-            changed |= PARLEY_PCHG_GRUU;
-    }
+    changed |= note_contact(s, m);
     if (notify && changed && s->cbs.on_participant_changed && !s->released)
+        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+}
+
+void sess_note_remote_target(parley_session *s, const sip_msg *m)
+{
+    unsigned changed = note_contact(s, m);
+    if (changed && s->cbs.on_participant_changed && !s->released)
         s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 
