@@ -132,6 +132,14 @@ typedef struct parley_endpoint_config {
                                              INVITE, MESSAGE, REFER (in and out of dialogs).
                                              ACK and CANCEL cannot be challenged: listing one
                                              fails the create with PARLEY_E_INVAL */
+    const char *const *auth_algorithms;   /* NULL-terminated Digest algorithms to offer: "MD5",
+                                             "SHA-256", "SHA-512-256" or a "-sess" form; one
+                                             challenge each, strongest first (RFC 8760 §2.4).
+                                             NULL: SHA-256 and MD5. A peer that knows only MD5
+                                             and reads only the first challenge (SIPp's
+                                             [authentication], older phones) needs {"MD5",
+                                             NULL}. An unknown name or an empty list fails the
+                                             create with PARLEY_E_INVAL */
     int auth_proxy;                       /* nonzero: challenge with 407 and Proxy-Authenticate
                                              (an endpoint fronting others, like a proxy); 0:
                                              401 and WWW-Authenticate (a user agent) */

@@ -360,7 +360,8 @@ typedef struct parley_session_cbs {
     void (*on_remote_end)(parley_session *s, const parley_msg *request, void *user);
     /* A 101-199 response to our INVITE (one per early dialog / fork). */
     void (*on_provisional)(parley_session *s, const parley_msg *response, void *user);
-    /* The remote participant's display name or endpoint id changed (PARLEY_PCHG_* bits). */
+    /* The remote participant's display name, endpoint id or GRUU changed (PARLEY_PCHG_* bits;
+     * the GRUU also by a target refresh in the dialog). */
     void (*on_participant_changed)(parley_session *s, const parley_participant *p, unsigned changed,
                                    void *user);
     /* The peer's re-INVITE was handled (the request; after the ACK). */

@@ -201,6 +201,15 @@ static int setup_server(parley_endpoint *ep, const parley_endpoint_config *cfg)
     if (!realm[0] || strpbrk(realm, "\"\\\r\n"))
         return PARLEY_E_INVAL;
     sip_digest_server_config sc = {.realm = realm};
+    const char *const *algs = cfg->auth_algorithms;
+    for (size_t i = 0; algs && algs[i]; i++) {
+        sip_digest_alg a = sip_digest_alg_parse(pl_str_c(algs[i]));
+        if (a == SIP_DIGEST_ALG_NONE)
+            return PARLEY_E_INVAL;
+        sc.algs |= 1u << a;
+    }
+    if (algs && !sc.algs)
+        return PARLEY_E_INVAL; /* an empty list would offer nothing, not the defaults */
     return sip_digest_server_create(&sc, &ep->digest_server);
 }
 

@@ -2,11 +2,15 @@
  * Forking made visible to the caller (RFC 3261 §13.2.2): every early dialog of our INVITE is
  * reported once, with what identifies the endpoint that rings (To tag, Contact, epid) and its
  * early answer; every later 2xx of another fork, which the UAC core ACKs and BYEs, is reported
- * once as an ignored fork.
+ * once as an ignored fork. With an INVITE without offer, each fork may offer in a reliable 1xx:
+ * each gets its own answer in its PRACK, and the fork whose 2xx makes the session decides which
+ * exchange is in force.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/alloc.h"
+#include "parley/error.h"
 #include "session/sess.h"
 
 void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer)
@@ -43,4 +47,86 @@ void sess_fork_ignored(parley_session *s, const sip_msg *m)
     parley_session_ref(s);
     s->cbs.on_fork_ignored(s, m, s->cbs_user);
     parley_session_unref(s);
+}
+
+/* ---- early offers per fork ---- */
+
+static int body_copy(sess_body *to, const sess_body *from)
+{
+    memset(to, 0, sizeof(*to));
+    if (!from->data)
+        return 0;
+    to->ctype = from->ctype ? pl_str_dup(pl_str_c(from->ctype)) : NULL;
+    to->data = pl_malloc(from->len ? from->len : 1);
+    if ((from->ctype && !to->ctype) || !to->data) {
+        sess_body_free(to);
+        return PARLEY_E_NOMEM;
+    }
+    memcpy(to->data, from->data, from->len);
+    to->len = from->len;
+    return 0;
+}
+
+static sess_fork_oa *find_oa(const parley_session *s, pl_str tag)
+{
+    pl_list_each(pos, &s->fork_oa)
+    {
+        sess_fork_oa *r = pl_container_of(pos, sess_fork_oa, link);
+        if (pl_str_eq(pl_str_c(r->tag), tag))
+            return r;
+    }
+    return NULL;
+}
+
+static void free_oa(sess_fork_oa *r)
+{
+    pl_list_remove(&r->link);
+    pl_free(r->tag);
+    sess_body_free(&r->offer);
+    sess_body_free(&r->answer);
+    pl_free(r);
+}
+
+bool sess_fork_oa_done(const parley_session *s, pl_str tag)
+{
+    return find_oa(s, tag) != NULL;
+}
+
+int sess_fork_oa_add(parley_session *s, pl_str tag)
+{
+    sess_fork_oa *r = pl_calloc(1, sizeof(*r));
+    if (!r)
+        return PARLEY_E_NOMEM;
+    pl_list_init(&r->link);
+    r->tag = pl_str_dup(tag);
+    if (!r->tag || body_copy(&r->offer, &s->remote_desc) || body_copy(&r->answer, &s->local_desc)) {
+        pl_free(r->tag);
+        sess_body_free(&r->offer);
+        pl_free(r);
+        return PARLEY_E_NOMEM;
+    }
+    pl_list_insert_tail(&s->fork_oa, &r->link);
+    return 0;
+}
+
+bool sess_fork_oa_take(parley_session *s, pl_str tag)
+{
+    sess_fork_oa *r = find_oa(s, tag);
+    if (r) {
+        /* another fork may have offered (and been answered) since: this one's exchange counts */
+        sess_body_free(&s->remote_desc);
+        sess_body_free(&s->local_desc);
+        s->remote_desc = r->offer;
+        s->local_desc = r->answer;
+        memset(&r->offer, 0, sizeof(r->offer));
+        memset(&r->answer, 0, sizeof(r->answer));
+    }
+    sess_fork_oa_clear(s);
+    return r != NULL;
+}
+
+void sess_fork_oa_clear(parley_session *s)
+{
+    while (!pl_list_empty(&s->fork_oa))
+        free_oa(pl_container_of(s->fork_oa.next, sess_fork_oa, link));
 }

@@ -72,8 +72,10 @@ static void on_response(void *arg, ep_sender *snd, sip_msg *m)
     if (m->status < 200)
         return;
     parley_session_ref(s);
-    if (m->status < 300 && op->kind == OP_REFER && s->dlg)
+    if (m->status < 300 && op->kind == OP_REFER && s->dlg) {
         dlg_refresh_target(s->dlg, m);
+        sess_note_remote_target(s, m);
+    }
     if (op->kind == OP_REFER)
         sess_refer_sub_answered(s, op, m);
     sess_op_complete(op, 0, m);

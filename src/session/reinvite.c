@@ -130,6 +130,7 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
     sess_note_peer(s, m);
     if (m->status < 300) {
         dlg_refresh_target(s->dlg, m);
+        sess_note_remote_target(s, m);
         if (!refresh)
             sess_set_answer(s, m); /* a refresh repeated the description: nothing changed */
         s->our_offer_pending = false;
@@ -431,6 +432,7 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
         return;
     }
     dlg_refresh_target(s->dlg, r->req); /* a successful target refresh (RFC 3261 §12.2.2) */
+    sess_note_remote_target(s, r->req);
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
     sess_timer_start_uas(s, r->req);

@@ -238,11 +238,11 @@ struct parley_session {
     unsigned rel_interval;
     uint64_t rel_deadline;
     uint32_t rseq_next;
-    sess_op *accept_waiting;   /* participate: the 200 waits for the PRACKs */
-    bool early_offered;        /* our offer went in a reliable 1xx, its answer in the PRACK */
-    bool early_offer_answered; /* UAC: the offer came in a reliable 1xx, we answered it */
-    bool early_reliable;       /* UAS: our answer went in a reliable 1xx */
-    bool early_offered_done;   /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
+    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
+    bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
+    pl_list fork_oa;         /* UAC: sess_fork_oa, the early offers of forks we answered */
+    bool early_reliable;     /* UAS: our answer went in a reliable 1xx */
+    bool early_offered_done; /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
     /* our UPDATE (update.c) */
     sess_op *upd;
     ep_sender *upd_snd;
@@ -355,6 +355,10 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
 void sess_attach_dialog(parley_session *s, dlg *d);
 void sess_keep_string(parley_session *s, char *old);
 void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify);
+/* A target refresh in the dialog (a 2xx to our re-INVITE, UPDATE or REFER, or their re-INVITE
+ * or UPDATE accepted): the remote participant's contact and GRUU follow m's Contact, and a
+ * GRUU that changed is reported (PARLEY_PCHG_GRUU). */
+void sess_note_remote_target(parley_session *s, const sip_msg *m);
 void sess_note_rx(parley_session *s, const tp_rx *rx);
 void sess_set_local_contact(parley_session *s, const char *contact);
 void sess_set_remote_tag(parley_session *s, pl_str tag);
@@ -455,7 +459,23 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf
 int sess_target_setup(parley_session *s, const parley_session_opts *o);
 void sess_target_free(parley_session *s);
 
-/* fork.c: forking made visible */
+/* fork.c: forking made visible; per-fork early offer/answer */
+/* UAC, an INVITE without offer: the offer a fork made in a reliable 1xx and the answer its
+ * PRACK carried (RFC 3262 §5). Each fork negotiates on its own; the 2xx says whose counts. */
+typedef struct sess_fork_oa {
+    pl_list link;
+    char *tag;
+    sess_body offer, answer;
+} sess_fork_oa;
+/* Whether the fork with this To tag made an offer we answered. */
+bool sess_fork_oa_done(const parley_session *s, pl_str tag);
+/* Records the exchange get_answer just made with that fork (from s->remote_desc and
+ * s->local_desc). */
+int sess_fork_oa_add(parley_session *s, pl_str tag);
+/* The 2xx came from the fork with this tag: its exchange, if it had one, becomes the
+ * description in force (true); the records go. */
+bool sess_fork_oa_take(parley_session *s, pl_str tag);
+void sess_fork_oa_clear(parley_session *s);
 /* A provisional opened early dialog d (its first response with this To tag). */
 void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer);
 /* Another fork's 2xx after the session was established: ACKed and BYEd, reported once. */

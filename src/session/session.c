@@ -254,6 +254,7 @@ static void free_session(parley_session *s)
     pl_free(s->inv_extra);
     pl_free(s->inv_hdrs);
     pl_free(s->answer_tag);
+    sess_fork_oa_clear(s);
     sess_body_free(&s->inv_body);
     pl_free(s->early_ctype);
     pl_buf_free(&s->ack);
@@ -297,6 +298,7 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_list_init(&s->rins);
     pl_list_init(&s->early);
     pl_list_init(&s->forks);
+    pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
     pl_buf_init(&s->ack, 0);
     pl_buf_init(&s->ok, 0);
@@ -386,6 +388,20 @@ static bool set_prop_c(parley_session *s, char **slot, const char *v)
     return set_prop(s, slot, v ? pl_str_c(v) : PL_STR_NULL);
 }
 
+/* The remote contact from m's Contact, and the GRUU when it is one (a "gr" parameter, RFC
+ * 5627): PARLEY_PCHG_GRUU when the GRUU changed. */
+static unsigned note_contact(parley_session *s, const sip_msg *m)
+{
+    if (!m || !m->contact)
+        return 0;
+    set_prop(s, &s->remote.contact, m->contact->uri.raw);
+    pl_str gr;
+    bool is_gruu = sip_param_find(m->contact->uri.params, "gr", &gr);
+    return set_prop(s, &s->remote.gruu, is_gruu ? m->contact->uri.raw : PL_STR_NULL)
+               ? PARLEY_PCHG_GRUU
+               : 0;
+}
+
 void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg *m, bool notify)
 {
     if (!na)
@@ -401,14 +417,15 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
     if (pl_str_set(na->epid) && set_prop(s, &s->remote.epid, na->epid))
         changed |= PARLEY_PCHG_EPID;
     pl_buf_free(&name);
-    if (m && m->contact) {
-        set_prop(s, &s->remote.contact, m->contact->uri.raw);
-        pl_str gr;
-        bool is_gruu = sip_param_find(m->contact->uri.params, "gr", &gr);
-        if (set_prop(s, &s->remote.gruu, is_gruu ? m->contact->uri.raw : PL_STR_NULL))
-            changed |= PARLEY_PCHG_GRUU;
-    }
+    changed |= note_contact(s, m);
     if (notify && changed && s->cbs.on_participant_changed && !s->released)
+        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+}
+
+void sess_note_remote_target(parley_session *s, const sip_msg *m)
+{
+    unsigned changed = note_contact(s, m);
+    if (changed && s->cbs.on_participant_changed && !s->released)
         s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 

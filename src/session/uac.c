@@ -563,14 +563,15 @@ static void on_provisional(parley_session *s, sip_msg *m)
                 sess_set_answer(s, m);
             }
             early_media_event(s, m, reliable, false);
-        } else if (reliable && !s->early_offer_answered) {
-            /* our INVITE had no offer: this is the offer, its answer rides in the PRACK */
+        } else if (reliable && !sess_fork_oa_done(s, m->to->tag)) {
+            /* our INVITE had no offer: this is this fork's offer, its answer rides in the
+             * PRACK (each fork's on its own: a later one of the same fork repeats it) */
             early_media_event(s, m, true, true);
             if (sess_get_answer(s, m, &answer) == 0 && answer.data) {
-                s->early_offer_answered = true;
                 s->answer_seen = true;
-                pl_free(s->answer_tag);
-                s->answer_tag = pl_str_dup(m->to->tag);
+                if (!s->answer_tag) /* an early UPDATE goes to the first fork answered */
+                    s->answer_tag = pl_str_dup(m->to->tag);
+                sess_fork_oa_add(s, m->to->tag);
             }
         }
     }
@@ -636,8 +637,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
         s->answer_seen = true;
         sess_set_answer(s, m);
     }
-    if (null_offer && s->early_offer_answered)
-        null_offer = false; /* the offer came in a reliable 1xx and was answered in the PRACK */
+    if (sess_fork_oa_take(s, tag) && null_offer)
+        null_offer = false; /* this fork's offer came in a reliable 1xx, answered in the PRACK */
     if (null_offer && sess_msg_has_body(m) && s->has_oa) {
         s->pend =
             (struct parley_pending_answer){.s = s, .active = true, .offer = parley_msg_ref(m)};
@@ -733,6 +734,7 @@ static int send_invite(parley_session *s)
     s->answer_seen = false; /* a redirection target's early media is its own */
     pl_free(s->answer_tag);
     s->answer_tag = NULL;
+    sess_fork_oa_clear(s);
     return ep_sender_start_ood(s->ep, s->request_uri, (const char *const *)s->routes, &invite_ops,
                                s, &s->inv);
 }

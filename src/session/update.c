@@ -141,8 +141,11 @@ static void on_update_response(void *arg, ep_sender *snd, sip_msg *m)
     sess_note_peer(s, m);
     if (m->status < 300) {
         dlg *d = update_dialog(s);
-        if (d)
+        if (d) {
             dlg_refresh_target(d, m);
+            if (d == s->dlg)
+                sess_note_remote_target(s, m);
+        }
         if (op->kind != OP_REFRESH)
             sess_set_answer(s, m);
         sess_timer_on_response(s, m, false);
@@ -242,6 +245,8 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
             respond(s, d, t, 488, m, PL_STR_NULL, NULL);
         } else {
             dlg_refresh_target(d, m); /* a target refresh (RFC 3311 §5.2) */
+            if (d == s->dlg)
+                sess_note_remote_target(s, m);
             respond(s, d, t, 200, m, PL_STR_NULL, &ans);
             if (s->state == PARLEY_STATE_CONNECTED)
                 sess_timer_start_uas(s, m);

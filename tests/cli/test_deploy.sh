@@ -1,7 +1,8 @@
 #!/bin/bash
 # The deployment options from outside (no proxy needed; tests/interop/test_kamailio_proxy.sh
-# runs them against Kamailio): option errors exit 2; parley listen --require-auth challenges
-# a MESSAGE (401, exit 1), takes --password (200, exit 0) and refuses a wrong one (exit 1);
+# runs them against Kamailio, test_sipp_auth.sh runs --require-auth against SIPp): option
+# errors exit 2; parley listen --require-auth challenges a MESSAGE (401, exit 1), takes
+# --password (200, exit 0) and refuses a wrong one (exit 1), and never prints the credentials;
 # --registrar at something that is no registrar prints a "failed" registration line with the
 # status and exits 1.
 set -u
@@ -25,6 +26,10 @@ expect_usage() { # args...
     [ $rc -eq 2 ] || fail "parley $*: exit $rc (want 2)"
 }
 expect_usage listen --realm example.com
+expect_usage listen --auth-algorithms MD5
+expect_usage listen --require-auth x --auth-algorithms SHA-1
+expect_usage listen --require-auth x --auth-algorithms ""
+expect_usage call sip:bob@127.0.0.1 --auth-algorithms MD5
 expect_usage listen --expires 60
 expect_usage listen --registrar sip:127.0.0.1 --expires 0
 expect_usage listen --registrar
@@ -61,6 +66,12 @@ timeout 30 "$PARLEY" call "sip:bob@$hp" --password s3cret --hangup-after 1 --qui
     >"$tmp/call.out" 2>&1
 rc=$?
 [ $rc -eq 0 ] || fail "call with the password: exit $rc: $(cat "$tmp/call.out")"
+# the credentials are the stack's business: never among the application's headers
+grep -q '"event":"message".*"body":"hello","headers":{}}$' "$tmp/listen.out" ||
+    fail "message line: $(grep '"event":"message"' "$tmp/listen.out")"
+grep -q '"event":"incoming".*"headers":{}}$' "$tmp/listen.out" ||
+    fail "incoming line: $(grep '"event":"incoming"' "$tmp/listen.out")"
+! grep -q -i 'authorization' "$tmp/listen.out" || fail "credentials printed: $(cat "$tmp/listen.out")"
 timeout 30 "$PARLEY" call "sip:bob@$hp" --hangup-after 1 >"$tmp/call.out" 2>&1
 rc=$?
 [ $rc -eq 1 ] && grep -q '"op":"call".*"status":401' "$tmp/call.out" ||

@@ -46,6 +46,8 @@ static void b_on_message(parley_endpoint *ep, parley_request *req, void *user)
     b_messages++;
 }
 
+static const char *const *b_algorithms; /* B's auth_algorithms for the next setup */
+
 static int setup_with(void **state, int auth_proxy)
 {
     parley_endpoint_config ca = PARLEY_ENDPOINT_CONFIG_INIT, cb = PARLEY_ENDPOINT_CONFIG_INIT,
@@ -58,6 +60,8 @@ static int setup_with(void **state, int auth_proxy)
     cb.auth_password = "secret";
     cb.auth_realm = "b.example";
     cb.auth_proxy = auth_proxy;
+    cb.auth_algorithms = b_algorithms;
+    b_algorithms = NULL;
     cb.on_message = b_on_message;
     cc.uri = "sip:carol@10.0.0.3:5060";
     const parley_endpoint_config *cfg[3] = {&ca, &cb, &cc};
@@ -76,6 +80,13 @@ static int setup(void **state)
 static int setup_proxy_style(void **state)
 {
     return setup_with(state, 1);
+}
+
+static int setup_md5_only(void **state)
+{
+    static const char *const md5[] = {"MD5", NULL};
+    b_algorithms = md5;
+    return setup_with(state, 0);
 }
 
 /* The Digest response the credentials in `value` should carry for password pw. */
@@ -480,6 +491,64 @@ static void test_server_nonce_expires(void **state)
     assert_int_equal(b_messages, 0);
 }
 
+/* The challenge names the algorithms offered, strongest first (RFC 8760 §2.4): by default
+ * SHA-256 then MD5; with auth_algorithms {"MD5"} only MD5, for peers that know nothing else and
+ * read only the first challenge (SIPp). Either way the caller's answer is taken. */
+static void test_server_default_algorithms(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    const vnet_packet *c = vnet_find(w->n, A_ADDR, "SIP/2.0 401", 0);
+    assert_non_null(c);
+    assert_non_null(strstr(hdr_nth(c, "WWW-Authenticate", 0), "algorithm=SHA-256,"));
+    assert_non_null(strstr(hdr_nth(c, "WWW-Authenticate", 1), "algorithm=MD5,"));
+    assert_string_equal(hdr_nth(c, "WWW-Authenticate", 2), "");
+    assert_non_null(
+        strstr(hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "Authorization"), "algorithm=SHA-256"));
+    assert_int_equal(o.status, 200);
+}
+
+static void test_server_md5_only(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 20);
+    const vnet_packet *c = vnet_find(w->n, A_ADDR, "SIP/2.0 401", 0);
+    assert_non_null(c);
+    assert_non_null(strstr(hdr_nth(c, "WWW-Authenticate", 0), "algorithm=MD5,"));
+    assert_string_equal(hdr_nth(c, "WWW-Authenticate", 1), "");
+    const char *cred = hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "Authorization");
+    assert_non_null(strstr(cred, "algorithm=MD5"));
+    assert_int_equal(o.status, 200);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
+/* An algorithm name the endpoint does not know, or an empty list, is refused at create. */
+static void test_server_bad_algorithms(void **state)
+{
+    world *w = *state;
+    static const char *const unknown[] = {"MD5", "SHA-1", NULL};
+    static const char *const empty[] = {NULL};
+    static const char *const sess[] = {"sha-512-256-SESS", NULL};
+    const char *const *lists[] = {unknown, empty, sess};
+    int want[] = {PARLEY_E_INVAL, PARLEY_E_INVAL, 0};
+    for (size_t i = 0; i < 3; i++) {
+        parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+        c.uri = "sip:dave@10.0.0.4:5060";
+        c.auth_password = "pw";
+        c.auth_algorithms = lists[i];
+        parley_endpoint *ep = NULL;
+        assert_int_equal(ep_create_on(&c, vnet_loop(w->n), &ep), want[i]);
+        assert_true((ep != NULL) == (want[i] == 0));
+        parley_endpoint_unref(ep);
+    }
+}
+
 static void test_server_cancel_not_challenged(void **state)
 {
     world *w = *state;
@@ -515,6 +584,9 @@ int main(void)
         WORLD_TEST(test_server_replay_and_lockout, setup),
         WORLD_TEST(test_server_nonce_expires, setup),
         WORLD_TEST(test_server_cancel_not_challenged, setup),
+        WORLD_TEST(test_server_default_algorithms, setup),
+        WORLD_TEST(test_server_md5_only, setup_md5_only),
+        WORLD_TEST(test_server_bad_algorithms, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

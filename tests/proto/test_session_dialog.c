@@ -435,6 +435,49 @@ static void test_target_refresh_uac(void **state)
     assert_string_equal(bye->first_line, "BYE sip:bob@" F3_ADDR " SIP/2.0");
 }
 
+/* A target refresh moves the remote participant's contact, and its GRUU (RFC 5627) with it:
+ * the peer's re-INVITE whose Contact is a GRUU reports PARLEY_PCHG_GRUU; its UPDATE back to a
+ * plain Contact reports it again (no GRUU any more). */
+#define BOB_GRUU "sip:bob@" F3_ADDR ";gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+static void test_target_refresh_gruu(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tg", "Contact: <" P_BOB_URI ">\r\n", "answer-p-1");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    const parley_participant *r = parley_session_remote(w->a.s);
+    assert_null(parley_participant_gruu(r));
+    party_clear(&w->a);
+    char head[2048];
+    snprintf(head, sizeof(head),
+             "INVITE sip:alice@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKg1\r\nFrom: <" P_BOB_URI ">;tag=tg\r\nTo: %s\r\nCall-ID: %s\r\n"
+             "CSeq: 1 INVITE\r\nContact: <" BOB_GRUU ">\r\nMax-Forwards: 70\r\n"
+             "Content-Type: application/x-test\r\n",
+             hdr(inv, "From"), hdr(inv, "Call-ID"));
+    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-2");
+    vnet_run(w->n, 5);
+    assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 200"));
+    assert_int_equal(w->a.participant_changes, 1);
+    assert_int_equal(w->a.last_pchg, PARLEY_PCHG_GRUU);
+    assert_string_equal(parley_participant_gruu(r), BOB_GRUU);
+    assert_string_equal(parley_participant_contact(r), BOB_GRUU);
+    peer_request(w, F3_ADDR, inv, "ACK", "z9hG4bKg2", "tg", 1, "");
+    peer_request(w, F3_ADDR, inv, "UPDATE", "z9hG4bKg3", "tg", 2,
+                 "Contact: <sip:bob@" F3_ADDR ">\r\n");
+    assert_string_equal(hdr(sp_last(w->n, F3_ADDR, "SIP/2.0 200"), "CSeq"), "2 UPDATE");
+    assert_int_equal(w->a.participant_changes, 2);
+    assert_int_equal(w->a.last_pchg, PARLEY_PCHG_GRUU);
+    assert_null(parley_participant_gruu(r));
+    assert_string_equal(parley_participant_contact(r), "sip:bob@" F3_ADDR);
+    /* the same Contact again: nothing changed, nothing reported */
+    peer_request(w, F3_ADDR, inv, "UPDATE", "z9hG4bKg4", "tg", 3,
+                 "Contact: <sip:bob@" F3_ADDR ">\r\n");
+    assert_int_equal(w->a.participant_changes, 2);
+}
+
 /* CSeq: ours counts up from the INVITE's; the peer's must not go down (500). */
 static void test_cseq_both_ways(void **state)
 {
@@ -514,6 +557,7 @@ int main(void)
         WORLD_TEST(test_route_set_strict, setup),
         WORLD_TEST(test_route_set_and_target_uas, setup),
         WORLD_TEST(test_target_refresh_uac, setup),
+        WORLD_TEST(test_target_refresh_gruu, setup),
         WORLD_TEST(test_cseq_both_ways, setup),
         WORLD_TEST(test_481_no_dialog, setup),
     };

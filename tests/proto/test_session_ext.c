@@ -419,6 +419,89 @@ static void test_100rel_rseq_order(void **state)
     assert_int_equal(o.calls, 1);
 }
 
+/* Loss on every leg of a reliable 183 (RFC 3262 §3, §4): the 183 itself, the PRACK and the
+ * PRACK's 200 are each lost once. The 183 comes again at T1, the PRACK's transaction sends the
+ * PRACK again (Timer E) and the callee's transaction answers the copy with the same 200; each
+ * side sees the exchange once, and the call connects. */
+static void test_100rel_loss_every_leg(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING_EARLY;
+    world_drop(w, B_ADDR, "SIP/2.0 183", 0, 1);
+    world_drop(w, A_ADDR, "PRACK", 0, 1);
+    world_drop(w, B_ADDR, "SIP/2.0 200", 0, 1); /* the PRACK's: the callee has not answered */
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 5000);
+    assert_true(vnet_count_match(w->n, B_ADDR, "SIP/2.0 183") >= 2);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "PRACK"), 3); /* lost, unanswered, answered */
+    assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 2);
+    const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
+    const vnet_packet *pr = vnet_find(w->n, B_ADDR, "PRACK", 0);
+    assert_non_null(p183);
+    assert_non_null(pr);
+    char rack[64];
+    snprintf(rack, sizeof(rack), "%s 1 INVITE", hdr(p183, "RSeq"));
+    assert_string_equal(hdr(pr, "RAck"), rack);
+    /* both copies the callee got belong to one transaction */
+    assert_string_equal(hdr(sp_last(w->n, B_ADDR, "PRACK"), "Via"), hdr(pr, "Via"));
+    assert_int_equal(w->a.nxlog, 1);
+    assert_int_equal(strncmp(w->a.xlog[0], "early_media:183:", 16), 0);
+    assert_xlog(&w->b, "prack");
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
+/* UAC, forked INVITE: each early dialog has its own RSeq space and gets its own PRACK (its To
+ * tag, its RAck); a duplicate on one fork is not PRACKed again, the next RSeq of another is. */
+static void test_100rel_prack_per_fork(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    const char *rel = "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: %u\r\n"
+                      "Content-Type: application/x-test\r\n";
+    struct {
+        const char *tag;
+        unsigned rseq;
+        const char *body;
+    } steps[] = {{"f1", 5, "answer-f1"},
+                 {"f2", 77, "answer-f2"},
+                 {"f2", 77, "answer-f2"},
+                 {"f1", 6, NULL},
+                 {"f2", 78, NULL}};
+    char extra[256];
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        snprintf(extra, sizeof(extra), rel, steps[i].rseq);
+        sp_reply(w->n, P_ADDR, inv, steps[i].body ? 183 : 180,
+                 steps[i].body ? "Session Progress" : "Ringing", steps[i].tag, extra,
+                 steps[i].body);
+        vnet_run(w->n, 5);
+    }
+    assert_int_equal(sp_count(w->n, P_ADDR, "PRACK"), 4);
+    static const char *const want[4][2] = {
+        {"f1", "5 1 INVITE"}, {"f2", "77 1 INVITE"}, {"f1", "6 1 INVITE"}, {"f2", "78 1 INVITE"}};
+    for (size_t i = 0; i < 4; i++) {
+        const vnet_packet *pr = vnet_find(w->n, P_ADDR, "PRACK", i);
+        char tag[64];
+        assert_string_equal(sp_tag(pr, "To", tag, sizeof(tag)), want[i][0]);
+        assert_string_equal(hdr(pr, "RAck"), want[i][1]);
+        sp_reply(w->n, P_ADDR, pr, 200, "OK", NULL, NULL, NULL);
+        vnet_run(w->n, 2);
+    }
+    assert_xlog(&w->a, "early_media:183:f1:rel:answer|early_media:183:f2:rel:answer");
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(w->a.last_answer_seen, "answer-f2");
+    char tag[64];
+    assert_string_equal(sp_tag(sp_last(w->n, P_ADDR, "ACK"), "To", tag, sizeof(tag)), "f2");
+}
+
 /* Policies: a caller requiring 100rel gets 420 from a callee without it; a callee requiring
  * it answers 421 to a caller without it. */
 static void test_100rel_required_vs_none(void **state)
@@ -468,6 +551,74 @@ static void test_early_media_per_fork(void **state)
     assert_string_equal(w->a.last_answer_seen, "answer-f2"); /* the fork that answered */
 }
 
+/* An INVITE without offer, forked: each fork offers in its own reliable 183 and gets its own
+ * answer in its PRACK (RFC 3262 §5), each reported as early media; the 2xx of the first fork
+ * makes the session, and the description in force is that fork's (a refresh re-INVITE
+ * repeats the answer we gave it, not the one the other fork got). */
+static void test_early_offers_per_fork(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    w->a.session_expires = 90;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    assert_string_equal(sp_body(inv), "");
+    const char *rel = "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: 1\r\n"
+                      "Content-Type: application/x-test\r\n";
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1", rel, "offer-f1");
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f2", rel, "offer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, P_ADDR, "PRACK"), 2);
+    char tag[64];
+    for (size_t i = 0; i < 2; i++) {
+        const vnet_packet *pr = vnet_find(w->n, P_ADDR, "PRACK", i);
+        assert_string_equal(sp_tag(pr, "To", tag, sizeof(tag)), i ? "f2" : "f1");
+        assert_string_equal(sp_body(pr), i ? "answer-to:offer-f2" : "answer-to:offer-f1");
+        sp_reply(w->n, P_ADDR, pr, 200, "OK", NULL, NULL, NULL);
+        vnet_run(w->n, 2);
+    }
+    assert_xlog(&w->a, "early_media:183:f1:rel:offer|early_media:183:f2:rel:offer");
+    /* the first fork answers: no body in its 2xx, none in the ACK */
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f1",
+             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE\r\n"
+             "Session-Expires: 90;refresher=uac\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(sp_body(sp_last(w->n, P_ADDR, "ACK")), "");
+    assert_int_equal(party_index(&w->a, "offer_in_response", 0), -1);
+    vnet_run(w->n, 46000);
+    const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    assert_non_null(re);
+    assert_string_equal(sp_tag(re, "To", tag, sizeof(tag)), "f1");
+    assert_string_equal(sp_body(re), "answer-to:offer-f1");
+}
+
+/* The same INVITE without offer, where the fork that answers made no early offer: its offer
+ * is in the 2xx and gets its answer in the ACK, whatever the other fork did. */
+static void test_early_offer_other_fork_answers(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1",
+             "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: 1\r\n"
+             "Content-Type: application/x-test\r\n",
+             "offer-f1");
+    vnet_run(w->n, 5);
+    sp_reply(w->n, P_ADDR, vnet_find(w->n, P_ADDR, "PRACK", 0), 200, "OK", NULL, NULL, NULL);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2",
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "offer-f2");
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ack = sp_last(w->n, P_ADDR, "ACK");
+    char tag[64];
+    assert_string_equal(sp_tag(ack, "To", tag, sizeof(tag)), "f2");
+    assert_string_equal(sp_body(ack), "answer-to:offer-f2");
+}
+
 /* ---- UPDATE ---- */
 
 static void test_update_confirmed(void **state)
@@ -487,6 +638,33 @@ static void test_update_confirmed(void **state)
     assert_log(&w->b, "get_answer");
     assert_xlog(&w->b, "update:offer");
     assert_int_equal(sp_count_since(w->n, before, A_ADDR, "ACK"), 0); /* UPDATE has no ACK */
+}
+
+/* Loss on both legs of an UPDATE with an offer: the UPDATE is lost once, then its 200; the
+ * UPDATE's transaction sends it again and the callee's answers the copy with the same 200 (the
+ * offer is answered once, RFC 3311 §5.2). */
+static void test_update_loss_every_leg(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    world_drop(w, A_ADDR, "UPDATE", 0, 1);
+    world_drop(w, B_ADDR, "SIP/2.0 200", 0, 1);
+    size_t before = vnet_count(w->n);
+    outcome r = {0};
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 5000);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "UPDATE"), 3);
+    assert_int_equal(sp_count(w->n, B_ADDR, "UPDATE"), 2);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 200"), 2);
+    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "answer-to:offer-a-2");
+    assert_log(&w->a, "get_offer|set_answer");
+    assert_log(&w->b, "get_answer");
+    assert_xlog(&w->b, "update:offer");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
 }
 
 /* An UPDATE offer while ours is outstanding gets 491; while the peer's re-INVITE offer waits
@@ -598,10 +776,15 @@ int main(void)
         WORLD_TEST(test_100rel_no_prack_504, setup),
         WORLD_TEST(test_prack_481, setup),
         WORLD_TEST(test_100rel_rseq_order, setup),
+        WORLD_TEST(test_100rel_loss_every_leg, setup),
+        WORLD_TEST(test_100rel_prack_per_fork, setup),
         WORLD_TEST(test_100rel_required_vs_none, setup_b_no_100rel),
         WORLD_TEST(test_100rel_421, setup_b_requires_100rel),
         WORLD_TEST(test_early_media_per_fork, setup),
+        WORLD_TEST(test_early_offers_per_fork, setup),
+        WORLD_TEST(test_early_offer_other_fork_answers, setup),
         WORLD_TEST(test_update_confirmed, setup),
+        WORLD_TEST(test_update_loss_every_leg, setup),
         WORLD_TEST(test_update_glare_and_pending, setup),
         WORLD_TEST(test_update_early, setup),
     };

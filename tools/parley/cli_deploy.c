@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli_common.h"
 #include "json.h"
@@ -11,12 +12,49 @@ static const struct {
     const char *name;
     unsigned group;
 } options[] = {
-    {"--proxy", CLI_DEPLOY_PROXY},       {"--auth-user", CLI_DEPLOY_AUTH},
-    {"--password", CLI_DEPLOY_AUTH},     {"--registrar", CLI_DEPLOY_REGISTER},
-    {"--aor", CLI_DEPLOY_REGISTER},      {"--expires", CLI_DEPLOY_REGISTER},
-    {"--instance", CLI_DEPLOY_REGISTER}, {"--require-auth", CLI_DEPLOY_SERVER},
-    {"--realm", CLI_DEPLOY_SERVER},      {"--endpoint-id", CLI_DEPLOY_EPID},
+    {"--proxy", CLI_DEPLOY_PROXY},
+    {"--auth-user", CLI_DEPLOY_AUTH},
+    {"--password", CLI_DEPLOY_AUTH},
+    {"--registrar", CLI_DEPLOY_REGISTER},
+    {"--aor", CLI_DEPLOY_REGISTER},
+    {"--expires", CLI_DEPLOY_REGISTER},
+    {"--instance", CLI_DEPLOY_REGISTER},
+    {"--require-auth", CLI_DEPLOY_SERVER},
+    {"--realm", CLI_DEPLOY_SERVER},
+    {"--endpoint-id", CLI_DEPLOY_EPID},
+    {"--auth-algorithms", CLI_DEPLOY_SERVER},
 };
+
+/* --auth-algorithms LIST: comma-separated Digest algorithm names, checked here so that a typo
+ * is a usage error rather than the endpoint's "invalid argument". */
+static int take_algorithms(cli_deploy *d, const char *v)
+{
+    static const char *const known[] = {"MD5",          "MD5-sess",    "SHA-256",
+                                        "SHA-256-sess", "SHA-512-256", "SHA-512-256-sess"};
+    size_t n = strlen(v);
+    if (!n || n >= sizeof(d->algs_buf))
+        goto bad;
+    memcpy(d->algs_buf, v, n + 1);
+    d->nalgs = 0;
+    for (char *save = NULL, *tok = strtok_r(d->algs_buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        size_t k = 0, nk = sizeof(known) / sizeof(known[0]);
+        while (k < nk && strcasecmp(known[k], tok))
+            k++;
+        if (k == nk || d->nalgs + 1 >= sizeof(d->algs) / sizeof(d->algs[0]))
+            goto bad;
+        d->algs[d->nalgs++] = tok;
+    }
+    d->algs[d->nalgs] = NULL;
+    if (d->nalgs)
+        return 1;
+bad:
+    fprintf(stderr,
+            "parley: bad --auth-algorithms '%s' (comma-separated: MD5, SHA-256, SHA-512-256, "
+            "or a -sess form)\n",
+            v);
+    return -1;
+}
 
 int cli_deploy_option(cli_deploy *d, unsigned allowed, int argc, char **argv, int *i,
                       const char *usage)
@@ -48,6 +86,8 @@ int cli_deploy_option(cli_deploy *d, unsigned allowed, int argc, char **argv, in
         d->realm = v;
     } else if (!strcmp(a, "--endpoint-id")) {
         d->epid = v;
+    } else if (!strcmp(a, "--auth-algorithms")) {
+        return take_algorithms(d, v);
     } else { /* --expires */
         char *end;
         long secs = strtol(v, &end, 10);
@@ -70,8 +110,8 @@ int cli_deploy_check(cli_deploy *d, const char *cmd)
         fprintf(stderr, "parley %s: --auth-user needs --password\n", cmd);
         return -1;
     }
-    if (d->realm && !d->require_auth) {
-        fprintf(stderr, "parley %s: --realm goes with --require-auth\n", cmd);
+    if ((d->realm || d->nalgs) && !d->require_auth) {
+        fprintf(stderr, "parley %s: --realm and --auth-algorithms go with --require-auth\n", cmd);
         return -1;
     }
     if ((d->aor || d->expires || d->instance) && !d->registrar) {
@@ -134,6 +174,8 @@ void cli_deploy_config(cli_deploy *d, parley_endpoint_config *cfg, const char *f
     if (d->require_auth) {
         cfg->auth_password = d->require_auth;
         cfg->auth_realm = d->realm;
+        if (d->nalgs)
+            cfg->auth_algorithms = d->algs;
     }
 }
 

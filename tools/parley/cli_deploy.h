@@ -2,7 +2,8 @@
  * The CLI's options for real deployments, shared by listen, call and send: the outbound proxy
  * (--proxy), Digest credentials (--auth-user, --password), and for listen the registration
  * (--registrar, --aor, --expires, --instance) and challenging incoming requests
- * (--require-auth, --realm). Each command takes them with one call in its option loop.
+ * (--require-auth, --realm, --auth-algorithms). Each command takes them with one call in its
+ * option loop.
  */
 #ifndef PARLEY_CLI_DEPLOY_H
 #define PARLEY_CLI_DEPLOY_H
@@ -16,7 +17,7 @@ enum {
     CLI_DEPLOY_PROXY = 1,    /* --proxy */
     CLI_DEPLOY_AUTH = 2,     /* --auth-user, --password */
     CLI_DEPLOY_REGISTER = 4, /* --registrar, --aor, --expires, --instance */
-    CLI_DEPLOY_SERVER = 8,   /* --require-auth, --realm */
+    CLI_DEPLOY_SERVER = 8,   /* --require-auth, --realm, --auth-algorithms */
     CLI_DEPLOY_EPID = 16,    /* --endpoint-id (listen; call has its own) */
 };
 
@@ -31,6 +32,10 @@ typedef struct cli_deploy {
     const char *realm;
     const char *epid;
     unsigned expires;
+    /* --auth-algorithms: the names (pointers into algs_buf), NULL-terminated; nalgs 0: none */
+    const char *algs[8];
+    size_t nalgs;
+    char algs_buf[128];
     /* filled by cli_deploy_config */
     char user_buf[128];
     char aor_buf[256];

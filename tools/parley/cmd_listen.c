@@ -9,7 +9,8 @@
  *               [--max-sessions N] [--stats SECONDS]
  *               [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]
  *               [--proxy URI] [--auth-user NAME --password SECRET]
- *               [--require-auth SECRET [--realm REALM]] [--endpoint-id ID]
+ *               [--require-auth SECRET [--realm REALM] [--auth-algorithms LIST]]
+ *               [--endpoint-id ID]
  * Answers sessions (SDP from the negotiator) and page-mode messages, prints one JSON line per
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | update | hold | resume |
@@ -41,7 +42,8 @@ static const char usage[] =
     "         [--insecure] [--accept TYPE]... [--max-sessions N] [--stats SECONDS]\n"
     "         [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]\n"
     "         [--proxy URI] [--auth-user NAME --password SECRET]\n"
-    "         [--require-auth SECRET [--realm REALM]] [--endpoint-id ID]\n"
+    "         [--require-auth SECRET [--realm REALM] [--auth-algorithms LIST]]\n"
+    "         [--endpoint-id ID]\n"
     "         " CLI_EXT_USAGE "\n"
     "         " CLI_TRACE_USAGE "\n"
     "Answers sessions and page-mode messages, prints one JSON line per event, and reads\n"

@@ -4,10 +4,13 @@
 #include "sip/build.h"
 #include "sip/msg.h"
 
-/* Standard headers a stack adds on its own: not application headers. */
+/* Standard headers a stack adds on its own: not application headers. Credentials are the
+ * stack's too (it checked them), and printing them would hand out a replayable response. */
 static bool protocol_header(const sip_hdr *h)
 {
     switch (h->id) {
+    case SIP_H_AUTHORIZATION:
+    case SIP_H_PROXY_AUTHORIZATION:
     case SIP_H_USER_AGENT:
     case SIP_H_SERVER:
     case SIP_H_ALLOW:
