@@ -1,5 +1,7 @@
 #include "sip/print.h"
 
+#include <string.h>
+
 #include "sip/scan.h"
 
 void sip_print_request_line(pl_buf *b, pl_str method, pl_str ruri)
@@ -22,6 +24,12 @@ void sip_print_status_line(pl_buf *b, unsigned status, pl_str reason)
 /* Copies v with every LWS run that holds a line break turned into one SP. */
 static void put_unfolded(pl_buf *b, pl_str v)
 {
+    if (!v.len)
+        return;
+    if (!memchr(v.p, '\n', v.len) && !memchr(v.p, '\r', v.len)) {
+        pl_buf_put_str(b, v); /* one line, as nearly every value is: copied whole */
+        return;
+    }
     size_t i = 0;
     while (i < v.len) {
         size_t s = i;
