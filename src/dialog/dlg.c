@@ -13,6 +13,46 @@ static char *dup_str(pl_str s)
     return s.p ? pl_str_dup(s) : pl_str_dup(PL_STR_LIT(""));
 }
 
+static bool in_block(const dlg *d, const char *p)
+{
+    return p >= d->strs && p < d->strs + d->strs_len;
+}
+
+static void free_str(dlg *d, char *p)
+{
+    if (p && !in_block(d, p))
+        pl_free(p);
+}
+
+/* A dialog with room for n bytes of strings after it. */
+static dlg *alloc_dlg(size_t n)
+{
+    dlg *d = pl_calloc(1, sizeof(*d) + n);
+    if (!d)
+        return NULL;
+    d->strs_len = n;
+    pl_list_init(&d->link);
+    return d;
+}
+
+/* Copies the pieces of parts, one after the other, NUL-terminated, at *at in d's strings. */
+static char *put_strs(dlg *d, size_t *at, const pl_str *parts, size_t nparts)
+{
+    char *p = d->strs + *at;
+    for (size_t i = 0; i < nparts; i++) {
+        if (parts[i].len)
+            memcpy(d->strs + *at, parts[i].p, parts[i].len);
+        *at += parts[i].len;
+    }
+    d->strs[(*at)++] = '\0';
+    return p;
+}
+
+static char *put_str(dlg *d, size_t *at, pl_str v)
+{
+    return put_strs(d, at, &v, 1);
+}
+
 static void free_routes(dlg *d)
 {
     for (size_t i = 0; i < d->nroutes; i++)
@@ -49,66 +89,65 @@ static void set_target(dlg *d, const sip_msg *m)
     char *t = dup_str(m->contact->uri.raw);
     if (!t)
         return;
-    pl_free(d->remote_target);
+    free_str(d, d->remote_target);
     d->remote_target = t;
 }
 
 dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,
                  const sip_msg *resp)
 {
-    dlg *d = pl_calloc(1, sizeof(*d));
+    const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
+    pl_str cid = pl_str_c(call_id), ltag = pl_str_c(local_tag), lhdr = pl_str_c(local_hdr);
+    pl_str rtag = resp->to->tag, rhdr = to ? to->value : PL_STR_NULL;
+    pl_str target = resp->contact ? resp->contact->uri.raw : PL_STR_NULL;
+    dlg *d = alloc_dlg(cid.len + ltag.len + lhdr.len + rtag.len + rhdr.len + target.len + 6);
     if (!d)
         return NULL;
-    pl_list_init(&d->link);
+    size_t at = 0;
     d->uac = true;
     d->early = resp->status < 200;
-    d->call_id = pl_str_dup(pl_str_c(call_id));
-    d->local_tag = pl_str_dup(pl_str_c(local_tag));
-    d->local_hdr = pl_str_dup(pl_str_c(local_hdr));
-    d->remote_tag = dup_str(resp->to->tag);
-    const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
-    d->remote_hdr = dup_str(to ? to->value : PL_STR_NULL);
+    d->call_id = put_str(d, &at, cid);
+    d->local_tag = put_str(d, &at, ltag);
+    d->local_hdr = put_str(d, &at, lhdr);
+    d->remote_tag = put_str(d, &at, rtag);
+    d->remote_hdr = put_str(d, &at, rhdr);
+    if (resp->contact)
+        d->remote_target = put_str(d, &at, target);
     d->local_cseq = cseq;
-    set_target(d, resp);
     set_routes(d, resp->record_route, true);
-    if (!d->call_id || !d->local_tag || !d->local_hdr || !d->remote_tag || !d->remote_hdr) {
-        dlg_free(d);
-        return NULL;
-    }
     return d;
 }
 
 dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
 {
-    dlg *d = pl_calloc(1, sizeof(*d));
+    const sip_hdr *from = sip_hdr_first(req, SIP_H_FROM), *to = sip_hdr_first(req, SIP_H_TO);
+    bool with_epid = epid && !(req->to && pl_str_set(req->to->epid));
+    /* our To value: theirs with our tag (and our epid) */
+    pl_str mine[] = {to ? to->value : PL_STR_NULL, PL_STR_LIT(";tag="), pl_str_c(local_tag),
+                     with_epid ? PL_STR_LIT(";epid=") : PL_STR_NULL,
+                     with_epid ? pl_str_c(epid) : PL_STR_NULL};
+    size_t mine_len = 0;
+    for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+        mine_len += mine[i].len;
+    pl_str cid = req->call_id, ltag = pl_str_c(local_tag), rtag = req->from->tag;
+    pl_str rhdr = from ? from->value : PL_STR_NULL;
+    pl_str target = req->contact ? req->contact->uri.raw : PL_STR_NULL;
+    dlg *d = alloc_dlg(cid.len + ltag.len + rtag.len + rhdr.len + mine_len + target.len + 6);
     if (!d)
         return NULL;
-    pl_list_init(&d->link);
-    d->call_id = dup_str(req->call_id);
-    d->local_tag = pl_str_dup(pl_str_c(local_tag));
-    d->remote_tag = dup_str(req->from->tag);
-    const sip_hdr *from = sip_hdr_first(req, SIP_H_FROM), *to = sip_hdr_first(req, SIP_H_TO);
-    d->remote_hdr = dup_str(from ? from->value : PL_STR_NULL);
-    pl_buf b;
-    pl_buf_init(&b, 128);
-    pl_buf_put_str(&b, to ? to->value : PL_STR_NULL);
-    pl_buf_puts(&b, ";tag=");
-    pl_buf_puts(&b, local_tag);
-    if (epid && !(req->to && pl_str_set(req->to->epid))) {
-        pl_buf_puts(&b, ";epid=");
-        pl_buf_puts(&b, epid);
-    }
-    d->local_hdr = pl_buf_steal(&b, NULL);
+    size_t at = 0;
+    d->call_id = put_str(d, &at, cid);
+    d->local_tag = put_str(d, &at, ltag);
+    d->remote_tag = put_str(d, &at, rtag);
+    d->remote_hdr = put_str(d, &at, rhdr);
+    d->local_hdr = put_strs(d, &at, mine, sizeof(mine) / sizeof(mine[0]));
+    if (req->contact)
+        d->remote_target = put_str(d, &at, target);
     d->remote_cseq = req->cseq.num;
     d->remote_cseq_set = true;
     d->local_cseq = 0;
     d->secure = req->ruri.kind == SIP_URI_SIPS;
-    set_target(d, req);
     set_routes(d, req->record_route, false);
-    if (!d->call_id || !d->local_tag || !d->remote_tag || !d->remote_hdr || !d->local_hdr) {
-        dlg_free(d);
-        return NULL;
-    }
     return d;
 }
 
@@ -116,12 +155,12 @@ void dlg_free(dlg *d)
 {
     if (!d)
         return;
-    pl_free(d->call_id);
-    pl_free(d->local_tag);
-    pl_free(d->remote_tag);
-    pl_free(d->local_hdr);
-    pl_free(d->remote_hdr);
-    pl_free(d->remote_target);
+    free_str(d, d->call_id);
+    free_str(d, d->local_tag);
+    free_str(d, d->remote_tag);
+    free_str(d, d->local_hdr);
+    free_str(d, d->remote_hdr);
+    free_str(d, d->remote_target);
     free_routes(d);
     pl_free(d);
 }
@@ -136,7 +175,7 @@ void dlg_update_from_response(dlg *d, const sip_msg *resp, bool final_2xx)
         if (to) {
             char *h = dup_str(to->value);
             if (h) {
-                pl_free(d->remote_hdr);
+                free_str(d, d->remote_hdr);
                 d->remote_hdr = h;
             }
         }

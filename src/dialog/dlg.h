@@ -33,6 +33,10 @@ typedef struct dlg {
     uint32_t rseq;     /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
     bool rseq_set;
     bool secure;
+    /* the identity strings above (and the first remote_hdr and remote_target) are copied here,
+     * in the dialog's own allocation; later values of those that change are on the heap */
+    size_t strs_len;
+    char strs[];
 } dlg;
 
 /* UAC side: from the request we sent (From, Call-ID, CSeq) and a 1xx/2xx with a To tag. */

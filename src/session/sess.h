@@ -165,7 +165,7 @@ typedef struct sess_registry {
     pl_hash by_call_id; /* the sessions of sessions, by Call-ID: O(1) for merged requests and
                            stray 2xx, however many sessions are alive */
     pl_list sessions;   /* not yet Disconnected */
-    pl_list ended;    /* Disconnected, on_released still to come */
+    pl_list ended;      /* Disconnected, on_released still to come */
     parley_session_cb on_session;
     void *on_session_user;
     pl_list tasks;
@@ -185,8 +185,12 @@ struct parley_session {
     sess_task release_task;
     parley_endpoint *ep;
     sess_registry *reg;
-    pthread_mutex_t mu;          /* guards the strings the getters return */
-    pl_list graveyard;           /* replaced strings, freed with the session */
+    pthread_mutex_t mu; /* guards the strings the getters return */
+    pl_list graveyard;  /* replaced strings, freed with the session */
+    /* The session's strings (Call-ID, tags, URIs, participants) are copied here while there is
+     * room, instead of one allocation each; they live as long as the session. */
+    char pool[384];
+    uint16_t pool_used;
     _Atomic(parley_state) state; /* written on the loop thread, read anywhere */
     bool incoming;
     bool forked;
@@ -331,6 +335,10 @@ sess_registry *sess_registry_get(parley_endpoint *ep);
 void sess_maybe_release(parley_session *s);
 /* The registry takes the session (and a reference until on_released). */
 void sess_register(parley_session *s);
+/* A copy of v in the session's pool (or the heap when it is full); NULL when out of memory. */
+char *sess_strdup(parley_session *s, pl_str v);
+/* Frees what sess_strdup (or pl_str_dup) returned; nothing for a string of the pool. */
+void sess_strfree(parley_session *s, char *p);
 /* Puts a session in the registry's sessions (and its Call-ID index), or takes it out. */
 void sess_link_registered(parley_session *s);
 void sess_unlink_registered(parley_session *s);

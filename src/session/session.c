@@ -76,8 +76,8 @@ parley_session *sess_find_by_call_id(sess_registry *reg, pl_str call_id,
                                      const void *key)
 {
     call_key k = {call_id, match, key};
-    pl_hnode *n = pl_hash_find(&reg->by_call_id, pl_hash_str(reg->by_call_id.seed, call_id),
-                               match_call, &k);
+    pl_hnode *n =
+        pl_hash_find(&reg->by_call_id, pl_hash_str(reg->by_call_id.seed, call_id), match_call, &k);
     return n ? pl_container_of(n, parley_session, call_node) : NULL;
 }
 
@@ -192,13 +192,13 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
 
 /* ---- life cycle ---- */
 
-static void participant_free(parley_participant *p)
+static void participant_free(parley_session *s, parley_participant *p)
 {
-    pl_free(p->uri);
-    pl_free(p->epid);
-    pl_free(p->name);
-    pl_free(p->contact);
-    pl_free(p->gruu);
+    sess_strfree(s, p->uri);
+    sess_strfree(s, p->epid);
+    sess_strfree(s, p->name);
+    sess_strfree(s, p->contact);
+    sess_strfree(s, p->gruu);
 }
 
 static void free_session(parley_session *s)
@@ -238,17 +238,17 @@ static void free_session(parley_session *s)
     }
     sess_reinvite_free_all(s);
     sip_msg_free(s->ok_req);
-    participant_free(&s->local);
-    participant_free(&s->remote);
+    participant_free(s, &s->local);
+    participant_free(s, &s->remote);
     for (size_t i = 0; i < s->ntargets; i++)
         pl_free(s->targets[i]);
     pl_free(s->targets);
-    pl_free(s->call_id);
-    pl_free(s->local_tag);
-    pl_free(s->remote_tag);
-    pl_free(s->target_uri);
-    pl_free(s->target_epid);
-    pl_free(s->request_uri);
+    sess_strfree(s, s->call_id);
+    sess_strfree(s, s->local_tag);
+    sess_strfree(s, s->remote_tag);
+    sess_strfree(s, s->target_uri);
+    sess_strfree(s, s->target_epid);
+    sess_strfree(s, s->request_uri);
     sess_target_free(s);
     pl_free(s->inv_local_hdr);
     pl_free(s->inv_extra);
@@ -353,10 +353,34 @@ void sess_maybe_release(parley_session *s)
     sess_task_queue(s, &s->release_task, release_run, NULL);
 }
 
+static bool in_pool(const parley_session *s, const char *p)
+{
+    return p >= s->pool && p < s->pool + sizeof(s->pool);
+}
+
+char *sess_strdup(parley_session *s, pl_str v)
+{
+    if (v.len < sizeof(s->pool) - s->pool_used) {
+        char *p = s->pool + s->pool_used;
+        if (v.len)
+            memcpy(p, v.p, v.len);
+        p[v.len] = '\0';
+        s->pool_used = (uint16_t)(s->pool_used + v.len + 1);
+        return p;
+    }
+    return pl_str_dup(v);
+}
+
+void sess_strfree(parley_session *s, char *p)
+{
+    if (p && !in_pool(s, p))
+        pl_free(p);
+}
+
 void sess_keep_string(parley_session *s, char *old)
 {
-    if (!old)
-        return;
+    if (!old || in_pool(s, old))
+        return; /* the pool lives as long as the session: a getter's copy stays valid */
     grave *g = pl_malloc(sizeof(*g));
     if (!g) {
         return; /* leaks one string rather than free what a getter may still hold */
@@ -372,7 +396,7 @@ static bool set_prop(parley_session *s, char **slot, pl_str v)
         return false;
     if (!*slot && !v.p)
         return false;
-    char *n = v.p ? pl_str_dup(v) : NULL;
+    char *n = v.p ? sess_strdup(s, v) : NULL;
     if (v.p && !n)
         return false;
     pthread_mutex_lock(&s->mu);
@@ -407,8 +431,9 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
     if (!na)
         return;
     unsigned changed = 0;
+    char name_room[128];
     pl_buf name;
-    pl_buf_init(&name, 64);
+    pl_buf_init_on(&name, name_room, sizeof(name_room));
     sip_print_display(&name, na->display);
     pl_buf_terminate(&name);
     set_prop(s, &s->remote.uri, na->uri.raw);
@@ -579,16 +604,17 @@ static void create_on_loop(sess_call *c)
     char cid[40];
     if (!o || !o->call_id)
         ep_new_call_id(ep, cid, sizeof(cid));
-    s->call_id = pl_str_dup(pl_str_c(o && o->call_id ? o->call_id : cid));
-    s->target_uri = pl_str_dup(pl_str_c(a->target->uri));
-    s->target_epid = a->target->epid ? pl_str_dup(pl_str_c(a->target->epid)) : NULL;
-    s->request_uri = pl_str_dup(pl_str_c(o && o->request_uri ? o->request_uri : a->target->uri));
-    s->local.uri = pl_str_dup(pl_str_c(o && o->local_uri ? o->local_uri : ep->uri));
+    s->call_id = sess_strdup(s, pl_str_c(o && o->call_id ? o->call_id : cid));
+    s->target_uri = sess_strdup(s, pl_str_c(a->target->uri));
+    s->target_epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
+    s->request_uri =
+        sess_strdup(s, pl_str_c(o && o->request_uri ? o->request_uri : a->target->uri));
+    s->local.uri = sess_strdup(s, pl_str_c(o && o->local_uri ? o->local_uri : ep->uri));
     const char *name = o && o->local_name ? o->local_name : ep->display;
-    s->local.name = name ? pl_str_dup(pl_str_c(name)) : NULL;
-    s->local.epid = pl_str_dup(pl_str_c(ep->epid));
-    s->remote.uri = pl_str_dup(pl_str_c(a->target->uri));
-    s->remote.epid = a->target->epid ? pl_str_dup(pl_str_c(a->target->epid)) : NULL;
+    s->local.name = name ? sess_strdup(s, pl_str_c(name)) : NULL;
+    s->local.epid = sess_strdup(s, pl_str_c(ep->epid));
+    s->remote.uri = sess_strdup(s, pl_str_c(a->target->uri));
+    s->remote.epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
     if (!s->call_id || !s->target_uri || !s->request_uri || !s->local.uri || !s->local.epid ||
         !s->remote.uri) {
         free_session(s);

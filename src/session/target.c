@@ -30,7 +30,7 @@ int sess_target_setup(parley_session *s, const parley_session_opts *o)
     int rc = ep_epid_gruu(s->target_uri, s->target_epid, &gruu);
     if (rc || !gruu)
         return rc;
-    pl_free(s->request_uri);
+    sess_strfree(s, s->request_uri);
     s->request_uri = gruu;
     return 0;
 }

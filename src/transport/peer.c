@@ -47,6 +47,7 @@ static tp_peer *find(const tp_peer_table *t, const uint8_t key[9], uint64_t *has
 int tp_peers_init(tp_peer_table *t)
 {
     pl_list_init(&t->all);
+    t->nspare = 0;
     return pl_hash_init(&t->h, 16) == 0 ? 0 : PARLEY_E_NOMEM;
 }
 
@@ -57,6 +58,8 @@ void tp_peers_free(tp_peer_table *t)
         pl_list_remove(&p->link);
         pl_free(p);
     }
+    while (t->nspare)
+        pl_free(t->spare[--t->nspare]);
     pl_hash_free(&t->h);
 }
 
@@ -76,9 +79,10 @@ tp_peer *tp_peers_hold(tp_peer_table *t, const tp_addr *a)
     peer_key(a, key);
     tp_peer *p = find(t, key, &hash);
     if (!p) {
-        p = pl_calloc(1, sizeof(*p));
+        p = t->nspare ? t->spare[--t->nspare] : pl_calloc(1, sizeof(*p));
         if (!p)
             return NULL;
+        p->count = 0;
         memcpy(p->key, key, 9);
         pl_hash_insert(&t->h, &p->node, hash);
         pl_list_insert_tail(&t->all, &p->link);
@@ -93,7 +97,10 @@ void tp_peers_drop(tp_peer_table *t, tp_peer *p)
         return;
     pl_hash_remove(&t->h, &p->node);
     pl_list_remove(&p->link);
-    pl_free(p);
+    if (t->nspare < TP_PEER_SPARES)
+        t->spare[t->nspare++] = p;
+    else
+        pl_free(p);
 }
 
 size_t tp_peers_size(const tp_peer_table *t)

@@ -15,9 +15,15 @@
 
 typedef struct tp_peer tp_peer;
 
+#define TP_PEER_SPARES 4
+
 typedef struct tp_peer_table {
     pl_hash h;
     pl_list all;
+    /* entries whose count fell to 0, kept for the next peer instead of freed and allocated
+     * again for every request of a lone peer */
+    struct tp_peer *spare[TP_PEER_SPARES];
+    unsigned nspare;
 } tp_peer_table;
 
 int tp_peers_init(tp_peer_table *t);

@@ -232,6 +232,8 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     if (status < 100 || status > 699)
         return PARLEY_E_INVAL;
     pl_buf_reset(&t->last);
+    if (!t->last.data) /* room for the 180 and then the 200 with its SDP: one allocation */
+        pl_buf_reserve(&t->last, len < 1024 ? 1024 : len);
     pl_buf_put(&t->last, data, len);
     if (!pl_buf_ok(&t->last))
         return PARLEY_E_NOMEM;
