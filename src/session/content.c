@@ -8,9 +8,25 @@
 
 #define DEFAULT_MEDIA_TYPE "application/sdp"
 
+/* The content type nearly every body has, shared instead of copied for each. */
+static char sdp_ctype[] = DEFAULT_MEDIA_TYPE;
+
+char *sess_ctype_dup(const char *ctype)
+{
+    if (!strcmp(ctype, sdp_ctype))
+        return sdp_ctype;
+    return pl_str_dup(pl_str_c(ctype));
+}
+
+void sess_ctype_free(char *ctype)
+{
+    if (ctype != sdp_ctype)
+        pl_free(ctype);
+}
+
 void sess_body_free(sess_body *b)
 {
-    pl_free(b->ctype);
+    sess_ctype_free(b->ctype);
     pl_free(b->data);
     memset(b, 0, sizeof(*b));
 }
@@ -20,7 +36,7 @@ static int copy_content(const parley_content *c, sess_body *out)
     memset(out, 0, sizeof(*out));
     if (!c->body)
         return 0;
-    out->ctype = pl_str_dup(pl_str_c(c->content_type ? c->content_type : DEFAULT_MEDIA_TYPE));
+    out->ctype = sess_ctype_dup(c->content_type ? c->content_type : DEFAULT_MEDIA_TYPE);
     out->data = pl_malloc(c->len ? c->len : 1);
     if (!out->ctype || !out->data) {
         sess_body_free(out);

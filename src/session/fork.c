@@ -56,7 +56,7 @@ static int body_copy(sess_body *to, const sess_body *from)
     memset(to, 0, sizeof(*to));
     if (!from->data)
         return 0;
-    to->ctype = from->ctype ? pl_str_dup(pl_str_c(from->ctype)) : NULL;
+    to->ctype = from->ctype ? sess_ctype_dup(from->ctype) : NULL;
     to->data = pl_malloc(from->len ? from->len : 1);
     if ((from->ctype && !to->ctype) || !to->data) {
         sess_body_free(to);

@@ -71,7 +71,7 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
     if (op->cb)
         op->cb(s, &r, op->user);
     bool held = op->holds_session;
-    pl_free(op->ctype);
+    sess_ctype_free(op->ctype);
     pl_free(op->body);
     pl_free(op->hdrs);
     pl_free(op);

@@ -230,7 +230,7 @@ void sess_uac_prack(parley_session *s, dlg *d, const sess_body *answer)
     op->nh = 1;
     op->arg = d;
     if (answer && answer->data) {
-        op->ctype = pl_str_dup(pl_str_c(answer->ctype));
+        op->ctype = sess_ctype_dup(answer->ctype);
         op->body = pl_malloc(answer->len ? answer->len : 1);
         if (op->body)
             memcpy(op->body, answer->data, answer->len);

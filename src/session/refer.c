@@ -79,7 +79,7 @@ static int refer_notify(parley_refer_request *in, int code, const char *text, bo
     snprintf(event, sizeof(event), "refer;id=%u", (unsigned)in->req->cseq.num);
     parley_header hs[2] = {{"Event", event}, {"Subscription-State", state}};
     op->method = "NOTIFY";
-    op->ctype = pl_str_dup(PL_STR_LIT("message/sipfrag;version=2.0"));
+    op->ctype = sess_ctype_dup("message/sipfrag;version=2.0");
     op->body = pl_malloc((size_t)n);
     op->hdrs = ep_copy_headers(hs, 2);
     op->nh = 2;

@@ -199,7 +199,7 @@ int sess_reinvite_start(parley_session *s, sess_op *op)
          * application is not asked */
         if (s->local_desc.data) {
             parley_content c = {s->local_desc.ctype, s->local_desc.data, s->local_desc.len};
-            offer.ctype = pl_str_dup(pl_str_c(c.content_type));
+            offer.ctype = sess_ctype_dup(c.content_type);
             offer.data = pl_malloc(c.len ? c.len : 1);
             if (!offer.ctype || !offer.data) {
                 sess_body_free(&offer);
@@ -402,7 +402,7 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     int refused = 0;
     if (r->refresh) {
         if (s->local_desc.data) {
-            body.ctype = pl_str_dup(pl_str_c(s->local_desc.ctype));
+            body.ctype = sess_ctype_dup(s->local_desc.ctype);
             body.data = pl_malloc(s->local_desc.len ? s->local_desc.len : 1);
             if (body.data)
                 memcpy(body.data, s->local_desc.data, s->local_desc.len);
@@ -568,7 +568,7 @@ static void answer_on_loop(sess_call *c)
             parley_content bc = *a->body;
             if (!bc.content_type)
                 bc.content_type = "text/plain";
-            w->body.ctype = pl_str_dup(pl_str_c(bc.content_type));
+            w->body.ctype = sess_ctype_dup(bc.content_type);
             w->body.data = pl_malloc(bc.len ? bc.len : 1);
             if (w->body.data)
                 memcpy(w->body.data, bc.body, bc.len);

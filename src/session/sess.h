@@ -438,6 +438,10 @@ int sess_get_offer(parley_session *s, sess_body *out);
 int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out);
 void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
+/* Content types of bodies: "application/sdp" is one shared string, others are copies; free
+ * them with sess_ctype_free, never pl_free. */
+char *sess_ctype_dup(const char *ctype);
+void sess_ctype_free(char *ctype);
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size);
 /* The methods a session takes (its Allow). */
 #define SESS_ALLOW                                                                                 \

@@ -256,7 +256,7 @@ static void free_session(parley_session *s)
     pl_free(s->answer_tag);
     sess_fork_oa_clear(s);
     sess_body_free(&s->inv_body);
-    pl_free(s->early_ctype);
+    sess_ctype_free(s->early_ctype);
     pl_buf_free(&s->ack);
     pl_buf_free(&s->ok);
     pl_buf_free(&s->reack);

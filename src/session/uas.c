@@ -128,7 +128,7 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
                 return PARLEY_E_ABORTED;
             if (ans.data) {
                 pl_buf_put(&s->early_answer, ans.data, ans.len);
-                s->early_ctype = pl_str_dup(pl_str_c(ans.ctype));
+                s->early_ctype = sess_ctype_dup(ans.ctype);
                 s->early_answered = true;
             }
         } else {
@@ -273,7 +273,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
         /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
     } else if (sess_msg_has_body(s->inv_req)) {
         if (s->early_answered) {
-            body.ctype = pl_str_dup(pl_str_c(s->early_ctype));
+            body.ctype = sess_ctype_dup(s->early_ctype);
             body.data = pl_malloc(s->early_answer.len);
             if (body.data)
                 memcpy(body.data, s->early_answer.data, s->early_answer.len);
