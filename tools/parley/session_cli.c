@@ -55,6 +55,8 @@ void cli_app_free(cli_app *app)
         pthread_cond_wait(&app->cv, &app->mu); /* each wakes on `stopping` and leaves */
     cli_call *c = app->calls;
     app->calls = NULL;
+    for (cli_call *x = c; x; x = x->next)
+        x->listed = false;
     pthread_mutex_unlock(&app->mu);
     /* calls whose sessions were never released (the endpoint released every session it ran
      * when it stopped; these never participated) */
@@ -292,13 +294,16 @@ static void on_released(parley_session *s, void *user)
     cli_app *app = c->app;
     /* nothing of an ended call stays: it leaves the list and goes with its last reference */
     pthread_mutex_lock(&app->mu);
-    bool listed = false;
-    for (cli_call **pp = &app->calls; *pp; pp = &(*pp)->next) {
-        if (*pp == c) {
-            *pp = c->next;
-            listed = true;
-            break;
-        }
+    bool listed = c->listed;
+    if (listed) {
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            app->calls = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        c->next = c->prev = NULL;
+        c->listed = false;
     }
     c->ended = true;
     pthread_cond_broadcast(&app->cv);
@@ -705,7 +710,11 @@ cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
     }
     pthread_mutex_lock(&app->mu);
     c->next = app->calls;
+    c->prev = NULL;
+    if (app->calls)
+        app->calls->prev = c;
     app->calls = c;
+    c->listed = true;
     pthread_mutex_unlock(&app->mu);
     return c;
 }

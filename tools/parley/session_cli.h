@@ -32,6 +32,8 @@ typedef struct cli_call {
     int refer_status;                 /* parley call --refer: the last progress status */
     bool refer_final;                 /* its subscription ended */
     struct cli_call *next;
+    struct cli_call *prev; /* app->calls is doubly linked: a release unlinks in O(1) */
+    bool listed;           /* in app->calls */
 } cli_call;
 
 enum { ANSWER_AUTO, ANSWER_RING, ANSWER_REJECT, ANSWER_REDIRECT, ANSWER_NULL_OFFER, ANSWER_EARLY };
