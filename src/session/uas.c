@@ -186,11 +186,12 @@ static void on_ok_timer(pl_timer *tm, void *arg)
 void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered, sess_op *op)
 {
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
+    /* what the retransmissions need, before the transaction may let its request go */
+    txn_response_dest(txn_server_request(t), txn_server_rx(t), &s->ok_dest);
+    s->ok_cseq = txn_server_request(t)->cseq.num;
     txn_server_respond(t, 200, resp->data, resp->len);
     pl_buf_reset(&s->ok);
     pl_buf_put(&s->ok, resp->data, resp->len);
-    txn_response_dest(txn_server_request(t), txn_server_rx(t), &s->ok_dest);
-    s->ok_cseq = txn_server_request(t)->cseq.num;
     s->ok_interval = tt->t1;
     s->ok_deadline = pl_loop_now(s->ep->loop) + 64ull * tt->t1;
     s->ok_pending = true;

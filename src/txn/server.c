@@ -45,7 +45,8 @@ static bool same_method(const txn_server *t, const sip_msg *m, unsigned mclass)
 {
     if (t->method_id != mclass)
         return false;
-    return mclass != SIP_METHOD_OTHER || pl_str_eq(t->req->method, m->method);
+    return mclass != SIP_METHOD_OTHER ||
+           pl_str_eq(t->req ? t->req->method : t->key_method, m->method);
 }
 
 static bool match_server(const pl_hnode *n, const void *key)
@@ -55,7 +56,11 @@ static bool match_server(const pl_hnode *n, const void *key)
     const sip_msg *m = k->m, *r = t->req;
     if (t->state == TXN_TERMINATED || !same_method(t, m, k->mclass))
         return false;
-    const sip_via *a = m->via, *b = r->via;
+    const sip_via *a = m->via;
+    if (!r) /* answered and shed: an RFC 3261 transaction (those of RFC 2543 keep theirs) */
+        return rfc3261_branch(a) && pl_str_eq(a->branch, t->key_branch) &&
+               pl_str_casecmp_eq(a->host, t->key_host) && a->port == t->key_port;
+    const sip_via *b = r->via;
     if (rfc3261_branch(a)) {
         return pl_str_eq(a->branch, b->branch) && pl_str_casecmp_eq(a->host, b->host) &&
                a->port == b->port;
@@ -89,6 +94,7 @@ txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
 static void free_server(txn_server *t)
 {
     sip_msg_free(t->req);
+    pl_free(t->key);
     pl_buf_free(&t->last);
     pl_free(t);
 }
@@ -224,6 +230,36 @@ void txn_server_recv_retransmit(txn_server *t, sip_msg *m, const tp_rx *rx)
     }
 }
 
+/*
+ * Once the final response went and no TU holds the transaction, the request is not needed any
+ * more: what is left only absorbs retransmissions (and the ACK of a non-2xx), which the top
+ * Via's branch and sent-by match. The request (several KiB with its parse) goes; the key stays.
+ * A transaction without an RFC 3261 branch keeps its request to match on (RFC 2543).
+ */
+void txn_server_shed_request(txn_server *t)
+{
+    const sip_msg *r = t->req;
+    if (!r || t->has_tu || t->dispatching || t->last_status < 200 || !r->via || t->rfc2543 ||
+        !rfc3261_branch(r->via))
+        return;
+    const sip_via *v = r->via;
+    pl_str method = t->method_id == SIP_METHOD_OTHER ? r->method : PL_STR_NULL;
+    char *k = pl_malloc(v->branch.len + v->host.len + method.len + 1);
+    if (!k)
+        return; /* it keeps the request */
+    memcpy(k, v->branch.p, v->branch.len);
+    memcpy(k + v->branch.len, v->host.p, v->host.len);
+    if (method.len)
+        memcpy(k + v->branch.len + v->host.len, method.p, method.len);
+    t->key = k;
+    t->key_branch = pl_str_make(k, v->branch.len);
+    t->key_host = pl_str_make(k + v->branch.len, v->host.len);
+    t->key_method = pl_str_make(k + v->branch.len + v->host.len, method.len);
+    t->key_port = v->port;
+    sip_msg_free(t->req);
+    t->req = NULL;
+}
+
 int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t len)
 {
     txn_layer *l = t->l;
@@ -233,7 +269,7 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
         return PARLEY_E_INVAL;
     pl_buf_reset(&t->last);
     if (!t->last.data) /* room for the 180 and then the 200 with its SDP: one allocation */
-        pl_buf_reserve(&t->last, len < 1024 ? 1024 : len);
+        pl_buf_reserve(&t->last, len < 1000 ? 1000 : len);
     pl_buf_put(&t->last, data, len);
     if (!pl_buf_ok(&t->last))
         return PARLEY_E_NOMEM;
@@ -244,6 +280,8 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
         t->peer = NULL;
     }
     int rc = send_last(t);
+    if (status >= 200)
+        txn_server_shed_request(t); /* before the state changes below: terminate() may free t */
     uint64_t t1 = txn_t1(l);
     if (status < 200) {
         t->state = TXN_PROCEEDING;
@@ -321,6 +359,8 @@ void txn_server_set_tu(txn_server *t, const txn_server_cb *cb, void *tu)
         t->refs++;
     } else if (!cb && t->has_tu) {
         t->has_tu = false;
+        if (t->state != TXN_TERMINATED)
+            txn_server_shed_request(t);
         txn_server_unref(t);
     }
 }

@@ -292,6 +292,7 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
     /* Hold t across the dispatch: a final response over a reliable transport
      * terminates (and would free) it while the TU still reads t->req. */
     t->refs++;
+    t->dispatching = true;
     if (t->method_id == SIP_METHOD_CANCEL) {
         txn_server *inv = txn_server_cancel_target(l, t);
         if (!inv) {
@@ -307,5 +308,8 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
     } else {
         l->h.on_request(l->h.arg, t, t->req, &t->rx);
     }
+    t->dispatching = false;
+    if (t->state != TXN_TERMINATED)
+        txn_server_shed_request(t); /* answered during the dispatch, with no TU left */
     txn_server_unref(t);
 }

@@ -59,7 +59,13 @@ struct txn_server {
     txn_state state;
     bool reliable;
     bool rfc2543;
-    sip_msg *req;
+    sip_msg *req; /* until answered and left by its TU: then only key (RFC 3261 matching) */
+    /* what matching needs once the request is gone: the top Via's branch and sent-by, and the
+     * method (for an extension method); in one allocation */
+    char *key;
+    pl_str key_branch, key_host, key_method;
+    uint16_t key_port;
+    bool dispatching; /* its request is being handed to the TU: it stays until that returns */
     tp_rx rx;
     tp_dest dest;
     tp_peer *peer; /* the hold on its peer's count of unanswered requests, until the final */
@@ -72,6 +78,9 @@ struct txn_server {
     void *tu;
     bool has_tu; /* the TU holds a reference */
 };
+
+/* server.c: drops the request of an answered transaction no TU holds (keeps a matching key). */
+void txn_server_shed_request(txn_server *t);
 
 /* client.c */
 void txn_client_recv(txn_layer *l, txn_client *t, sip_msg *m);
