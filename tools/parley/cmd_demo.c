@@ -524,6 +524,12 @@ static bool bob_updated(void)
     return ev.updates >= updates_target;
 }
 
+static int challenges_target;
+static bool carol_challenged(void)
+{
+    return ev.challenges >= challenges_target;
+}
+
 static bool alice_is_held(void)
 {
     return ev.alice_held;
@@ -810,9 +816,11 @@ static void run_steps(void)
         parley_endpoint_send_message_sync(bob.ep, PARLEY_MSG_MESSAGE, &to_carol, &note, &xb, 1, &r);
     ok = ok && err == PARLEY_E_AUTH && r && r->status == 401;
     parley_result_free(r);
+    challenges_target = challenges + 3; /* Alice's one, Bob's two: their traces may come after
+                                           the answers that ended the sends */
+    ok = ok && wait_until(carol_challenged);
     pthread_mutex_lock(&mu);
-    ok = ok && ev.challenges >= challenges + 3 && ev.carol_pages == pages + 1 &&
-         !strcmp(ev.carol_page_user, "alice");
+    ok = ok && ev.carol_pages == pages + 1 && !strcmp(ev.carol_page_user, "alice");
     pthread_mutex_unlock(&mu);
     say(++n, ok, "Digest: Carol challenges a MESSAGE (401); Alice's password passes, Bob's not");
 
