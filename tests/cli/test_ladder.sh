@@ -4,7 +4,8 @@
 #    calling a SIPp UAS on loopback; the text ladder has one arrow per SIP message and the HTML
 #    page (-o) one arrow element per message in Chromium's DOM, as many as tshark dissects;
 #  - `parley demo --pcap --ladder` and `parley call --pcap --ladder`: the page has one arrow per
-#    message of the capture written alongside; the demo prints the first session's ladder;
+#    message of the capture written alongside; the demo prints the first session's ladder; the
+#    demo's capture is all SIP to tshark, nothing malformed, its Digest exchange included;
 #  - the pages render in headless Chromium (Debian chromium) to a screenshot that is not blank,
 #    with nothing fetched from the network;
 #  - the exit codes: 2 for a file that cannot be read or is no capture, 1 for a capture without
@@ -124,6 +125,18 @@ grep -q "$work/demo.html" "$work/demo.out" || fail "demo: does not print the HTM
 demo_text=$(sed -n "/The first session's call flow/,/Call-flow diagram/p" "$work/demo.out" |
     grep -cE -- '->\||\|<-')
 [ "$demo_text" -gt 5 ] || fail "demo: the terminal ladder shows $demo_text arrows"
+# the demo's --pcap (issue 13: like listen, call and send's in test_pcap.sh): every packet is a
+# SIP message tshark dissects, nothing malformed, the Digest exchange there as sent
+frames=$(tshark_q -r "$work/demo.pcap" | wc -l)
+demo_sip=$(tshark_q -r "$work/demo.pcap" -Y sip | wc -l)
+[ "$demo_sip" -gt 50 ] && [ "$frames" -eq "$demo_sip" ] ||
+    fail "demo.pcap: $demo_sip of $frames packets dissected as SIP"
+tshark_q -r "$work/demo.pcap" -q -z expert | grep -qi malformed &&
+    fail "demo.pcap: tshark finds malformed packets"
+n401=$(tshark_q -r "$work/demo.pcap" -Y 'sip.Status-Code == 401 && sip.WWW-Authenticate' | wc -l)
+nauth=$(tshark_q -r "$work/demo.pcap" -Y 'sip.Method == "MESSAGE" && sip.Authorization' | wc -l)
+[ "$n401" -eq 3 ] && [ "$nauth" -eq 2 ] ||
+    fail "demo.pcap: $n401 challenges and $nauth answers, want 3 and 2"
 
 start_listen "$work/listen.json" --bind "udp:127.0.0.1:$port" --bind "tcp:127.0.0.1:$port" \
     --answer auto
