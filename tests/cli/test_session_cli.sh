@@ -159,7 +159,7 @@ stop_listen c2
 stop_listen t
 
 # ---- 4: a transport in the URI: Via and Contact name that transport's listener ----
-WHAT="transport=tcp in the URI: Via, Contact, no parameter twice, BYE back over TCP"
+WHAT="transport=tcp in the URI (with and without a UDP --bind): Via, Contact, no parameter twice, BYE back over TCP; send likewise"
 f0=$fails
 mkfifo "$work/u.in"
 "$PARLEY" listen --bind udp:127.0.0.1:0 --bind tcp:127.0.0.1:0 --trace <"$work/u.in" \
@@ -175,23 +175,46 @@ for _ in $(seq 100); do
 done
 tport=${line##*tcp:127.0.0.1:}
 tport=${tport%%\"*}
-(timeout 30 "$PARLEY" call "sip:u@127.0.0.1:$tport;transport=tcp" --transport tcp --wait 10 \
-    --trace >"$work/call6.out" 2>"$work/call6.err") &
-cpid=$!
-PIDS="$PIDS $cpid"
-wait_line u '"state":"connected"' || fail "no call"
-say u bye
-wait "$cpid"
-rc=$?
-[ $rc -eq 0 ] || fail "call exit $rc"
-inv=$(awk '/^INVITE /{print; exit}' "$work/call6.err")
-case "$inv" in *transport=tcp*transport=tcp*) fail "a parameter twice: $inv" ;; esac
-via=$(awk '/^INVITE /{f=1} f && /^Via:/{print; exit}' "$work/call6.err")
-case "$via" in *"SIP/2.0/TCP "*) ;; *) fail "Via: $via" ;; esac
-contact=$(awk '/^INVITE /{f=1} f && /^Contact:/{print; exit}' "$work/call6.err")
-case "$contact" in *transport=tcp*) ;; *) fail "Contact: $contact" ;; esac
-byehdr=$(awk '/^--- /{hdr=$0; next} /^BYE /{if (hdr ~ / sent /) {print hdr; exit}}' "$work/u.err")
-case "$byehdr" in *" sent TCP "*) ;; *) fail "listen's BYE went: $byehdr" ;; esac
+# twice: without --bind, and with a UDP --bind (the TCP listener then opens on its host)
+for bindopt in "" "--bind udp:127.0.0.1:0"; do
+    ustart=$(wc -l <"$work/u.err")
+    before=$(grep -c '"state":"connected"' "$work/u.out")
+    # shellcheck disable=SC2086
+    (timeout 30 "$PARLEY" call "sip:u@127.0.0.1:$tport;transport=tcp" --transport tcp --wait 10 \
+        $bindopt --trace >"$work/call6.out" 2>"$work/call6.err") &
+    cpid=$!
+    PIDS="$PIDS $cpid"
+    for _ in $(seq 200); do
+        [ "$(grep -c '"state":"connected"' "$work/u.out")" -gt "$before" ] && break
+        pause 0.05
+    done
+    [ "$(grep -c '"state":"connected"' "$work/u.out")" -gt "$before" ] || fail "no call ($bindopt)"
+    say u bye
+    wait "$cpid"
+    rc=$?
+    [ $rc -eq 0 ] || fail "call exit $rc ($bindopt)"
+    inv=$(awk '/^INVITE /{print; exit}' "$work/call6.err")
+    case "$inv" in *transport=tcp*transport=tcp*) fail "a parameter twice: $inv" ;; esac
+    via=$(awk '/^INVITE /{f=1} f && /^Via:/{print; exit}' "$work/call6.err")
+    case "$via" in *"SIP/2.0/TCP "*) ;; *) fail "Via ($bindopt): $via" ;; esac
+    contact=$(awk '/^INVITE /{f=1} f && /^Contact:/{print; exit}' "$work/call6.err")
+    case "$contact" in *transport=tcp*) ;; *) fail "Contact ($bindopt): $contact" ;; esac
+    byehdr=$(tail -n +$((ustart + 1)) "$work/u.err" |
+        awk '/^--- /{hdr=$0; next} /^BYE /{if (hdr ~ / sent /) {print hdr; exit}}')
+    case "$byehdr" in *" sent TCP "*) ;; *) fail "listen's BYE went ($bindopt): $byehdr" ;; esac
+done
+# parley send likewise: over TCP, the transport once, its Via naming TCP
+for bindopt in "" "--bind udp:127.0.0.1:0"; do
+    # shellcheck disable=SC2086
+    out=$(timeout 30 "$PARLEY" send "sip:u@127.0.0.1:$tport;transport=tcp" hi $bindopt --trace \
+        2>"$work/send.err")
+    [ "$out" = "SIP/2.0 200 OK" ] || fail "send ($bindopt): $out"
+    req=$(awk '/^MESSAGE /{print; exit}' "$work/send.err")
+    case "$req" in *transport=tcp*transport=tcp*) fail "send: a parameter twice: $req" ;; esac
+    via=$(awk '/^MESSAGE /{f=1} f && /^Via:/{print; exit}' "$work/send.err")
+    case "$via" in *"SIP/2.0/TCP "*) ;; *) fail "send's Via ($bindopt): $via" ;; esac
+    grep -q '^--- .* sent TCP ' "$work/send.err" || fail "send ($bindopt) did not use TCP"
+done
 [ $fails -eq $f0 ] && ok
 kill -TERM "$upid" 2>/dev/null
 wait "$upid" 2>/dev/null
