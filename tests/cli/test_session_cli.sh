@@ -3,7 +3,8 @@
 # issues fix (one terminated line per ended session, local hangups included; the Reason header
 # of a CANCEL in the state line; REFER progress on both commands and `call --refer`'s exit
 # code), a URI's transport parameter (Via, Contact, never twice), Allow, and a hangup on a
-# message (BYEs that really cross: tests/interop/test_sipp_session.sh).
+# message (BYEs that really cross: tests/interop/test_sipp_session.sh), and listen hanging up
+# its sessions when it is stopped.
 # Every wait is bounded (read -t on FIFOs, timeout(1)); processes are stopped by PID.
 set -u
 PARLEY=$1
@@ -243,6 +244,28 @@ for i in 1 2 3; do
 done
 [ $fails -eq $f0 ] && ok
 stop_listen y
+
+# ---- 6: SIGTERM to listen hangs up its sessions: the caller gets the BYE at once ----
+WHAT="SIGTERM to listen: BYE to the caller, which exits 0 long before its --wait"
+f0=$fails
+start_listen z
+(timeout 30 "$PARLEY" call "sip:z@127.0.0.1:$z_PORT" --wait 20 >"$work/call8.out" \
+    2>"$work/call8.err") &
+cpid=$!
+PIDS="$PIDS $cpid"
+wait_line z '"state":"connected"' || fail "no call"
+t0=$(date +%s)
+stop_listen z
+wait "$cpid"
+rc=$?
+t1=$(date +%s)
+[ $rc -eq 0 ] || fail "call exit $rc: $(tail -n 2 "$work/call8.out")"
+[ $((t1 - t0)) -lt 10 ] || fail "the call ended $((t1 - t0)) s after listen's SIGTERM"
+grep -q '"event":"terminated","call_id":"[^"]*","by":"BYE"}' "$work/call8.out" ||
+    fail "the caller saw no BYE: $(cat "$work/call8.out")"
+grep -q '"event":"terminated","call_id":"[^"]*","by":"local"}' "$work/z.out" ||
+    fail "listen: no terminated line by local"
+[ $fails -eq $f0 ] && ok
 
 [ $fails -eq 0 ] || exit 1
 echo "all session CLI checks passed"
