@@ -1,7 +1,8 @@
 #!/bin/sh
 # `parley demo` (what `make demo` runs): Alice, Bob and Carol play every step of the session
-# model over loopback; each step says "ok", the first session's call flow and the HTML page
-# follow, and it exits 0.
+# model over loopback, Digest authentication included; each step says "ok", what is left out
+# is listed (and is not something the demo does), the first session's call flow and the HTML
+# page follow, and it exits 0.
 set -u
 PARLEY=$1
 work=$(mktemp -d)
@@ -13,6 +14,7 @@ fail() { echo "FAIL: $*"; echo "$out"; exit 1; }
 for want in "Alice invites Bob with an SDP offer" "MESSAGE with X-Demo" "INFO with X-Demo both ways" \
     "Bob holds" "renegotiation glare" "by UPDATE" "Alice refers Bob to Carol" "null-offer session" \
     "early media" "rejected session" "redirected session" "cancelled session" \
+    "Digest: Carol challenges a MESSAGE (401); Alice's password passes" \
     "Alice hangs up the first session" "The first session's call flow" "demo: done"; do
     line=$(printf '%s\n' "$out" | grep -F -- "$want" | head -n 1)
     [ -n "$line" ] || fail "missing '$want'"
@@ -20,7 +22,14 @@ for want in "Alice invites Bob with an SDP offer" "MESSAGE with X-Demo" "INFO wi
 done
 printf '%s\n' "$out" | grep -q "FAILED" && fail "a step failed"
 steps=$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+\. .* ok$')
-[ "$steps" -ge 14 ] || fail "only $steps steps said ok"
+[ "$steps" -ge 15 ] || fail "only $steps steps said ok"
+# what the demo leaves out is listed, and Digest is no longer among it
+left_out=$(printf '%s\n' "$out" | sed -n '/Not in this demo/,/^$/p')
+[ -n "$left_out" ] || fail "no list of what the demo leaves out"
+printf '%s\n' "$left_out" | grep -qi digest && fail "Digest is listed as left out: $left_out"
 [ -s "$work/parley-demo.html" ] || fail "no HTML page in \$TMPDIR"
+# the challenges are on the wire: the page shows them (Alice's once, Bob's twice)
+n401=$(grep -o '>401 Unauthorized<' "$work/parley-demo.html" | wc -l)
+[ "$n401" -ge 3 ] || fail "the page shows $n401 arrows labelled 401 Unauthorized, want 3"
 printf '%s\n' "$out" | grep -q "NOTIFY progress: 100, 180, 200" || fail "no NOTIFY progress"
 echo "ok - parley demo plays every step ($steps), prints the call flow and writes the page"

@@ -4,23 +4,58 @@
 #    calling a SIPp UAS on loopback; the text ladder has one arrow per SIP message and the HTML
 #    page (-o) one arrow element per message in Chromium's DOM, as many as tshark dissects;
 #  - `parley demo --pcap --ladder` and `parley call --pcap --ladder`: the page has one arrow per
-#    message of the capture written alongside; the demo prints the first session's ladder;
+#    message of the capture written alongside; the demo prints the first session's ladder; the
+#    demo's capture is all SIP to tshark, nothing malformed, its Digest exchange included;
 #  - the pages render in headless Chromium (Debian chromium) to a screenshot that is not blank,
-#    with nothing fetched from the network.
+#    with nothing fetched from the network;
+#  - the exit codes: 2 for a file that cannot be read or is no capture, 1 for a capture without
+#    SIP (and then no page is written), 0 when it drew (standard input too).
 # Usage: test_ladder.sh PATH_TO_PARLEY
 set -u
 PARLEY=${1:?usage: test_ladder.sh PATH_TO_PARLEY}
 here=$(cd "$(dirname "$0")" && pwd)
 export PARLEY_SOURCE_DIR=${PARLEY_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 . "$here/lib.sh"
+
+work=$(mktemp -d /tmp/parley-ladder-XXXXXX)
+failures=0
+trap 'rm -rf "$work"' EXIT
+
+# ---- exit codes (nothing but the binary needed) ----
+# ladder_rc WANT WHAT ARGS...: parley ladder ARGS exits WANT and, unless 0, says why on stderr
+ladder_rc() {
+    local want=$1 what=$2
+    shift 2
+    "$PARLEY" ladder "$@" >"$work/rc.out" 2>"$work/rc.err" </dev/null
+    local rc=$?
+    [ $rc -eq "$want" ] || fail "$what: exit $rc, want $want ($(cat "$work/rc.err"))"
+    [ "$want" -eq 0 ] || [ -s "$work/rc.err" ] || fail "$what: nothing on standard error"
+}
+ladder_rc 2 "a file that does not exist" "$work/none.pcap"
+grep -q "$work/none.pcap" "$work/rc.err" || fail "the error does not name the file"
+echo "INVITE sip:bob@example.com SIP/2.0" >"$work/text.pcap"
+ladder_rc 2 "a text file" "$work/text.pcap"
+# a classic pcap header (little-endian, LINKTYPE_RAW) and nothing else: no SIP
+hdr='\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x65\x00\x00\x00'
+printf "$hdr" >"$work/empty.pcap"
+ladder_rc 1 "a capture without packets" "$work/empty.pcap"
+# one UDP datagram 127.0.0.1:5000 -> :5001 that is not SIP
+rec='\x00\x00\x00\x00\x00\x00\x00\x00\x21\x00\x00\x00\x21\x00\x00\x00'
+ip='\x45\x00\x00\x21\x00\x00\x00\x00\x40\x11\x00\x00\x7f\x00\x00\x01\x7f\x00\x00\x01'
+udp='\x13\x88\x13\x89\x00\x0d\x00\x00hello'
+printf "$hdr$rec$ip$udp" >"$work/nosip.pcap"
+ladder_rc 1 "a capture without SIP" "$work/nosip.pcap"
+grep -q "no SIP message" "$work/rc.err" || fail "no SIP: says '$(cat "$work/rc.err")'"
+ladder_rc 1 "a capture without SIP, -o" "$work/nosip.pcap" -o "$work/nosip.html"
+[ -e "$work/nosip.html" ] && fail "a page was written for a capture without SIP"
+[ $failures -eq 0 ] && echo "ok - parley ladder's exit codes: 2 unreadable, 1 no SIP"
+
 need tshark tshark
 need chromium chromium
 need sipp sip-tester
 command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the screenshots"
 
-work=$(mktemp -d /tmp/parley-ladder-XXXXXX)
 LPID= TPID= UPID=
-failures=0
 cleanup() {
     for p in $LPID $TPID $UPID; do kill -KILL "$p" 2>/dev/null; done
     rm -rf "$work"
@@ -77,6 +112,8 @@ grep -q "call 3: Call-ID" "$work/sipp.txt" || fail "text ladder: no legend for 3
 invites=$(grep -c -- "--INVITE" "$work/sipp.txt")
 [ "$invites" -eq 3 ] || fail "text ladder: $invites INVITE arrows, expected 3"
 echo "ok - parley ladder: text of a SIPp capture ($sip messages, $calls calls)"
+"$PARLEY" ladder - <"$work/sipp.pcapng" >"$work/stdin.txt" || fail "parley ladder - exited $?"
+cmp -s "$work/sipp.txt" "$work/stdin.txt" || fail "parley ladder - draws another ladder"
 
 "$PARLEY" ladder "$work/sipp.pcapng" -o "$work/sipp.html" || fail "parley ladder -o exited $?"
 
@@ -88,6 +125,18 @@ grep -q "$work/demo.html" "$work/demo.out" || fail "demo: does not print the HTM
 demo_text=$(sed -n "/The first session's call flow/,/Call-flow diagram/p" "$work/demo.out" |
     grep -cE -- '->\||\|<-')
 [ "$demo_text" -gt 5 ] || fail "demo: the terminal ladder shows $demo_text arrows"
+# the demo's --pcap (issue 13: like listen, call and send's in test_pcap.sh): every packet is a
+# SIP message tshark dissects, nothing malformed, the Digest exchange there as sent
+frames=$(tshark_q -r "$work/demo.pcap" | wc -l)
+demo_sip=$(tshark_q -r "$work/demo.pcap" -Y sip | wc -l)
+[ "$demo_sip" -gt 50 ] && [ "$frames" -eq "$demo_sip" ] ||
+    fail "demo.pcap: $demo_sip of $frames packets dissected as SIP"
+tshark_q -r "$work/demo.pcap" -q -z expert | grep -qi malformed &&
+    fail "demo.pcap: tshark finds malformed packets"
+n401=$(tshark_q -r "$work/demo.pcap" -Y 'sip.Status-Code == 401 && sip.WWW-Authenticate' | wc -l)
+nauth=$(tshark_q -r "$work/demo.pcap" -Y 'sip.Method == "MESSAGE" && sip.Authorization' | wc -l)
+[ "$n401" -eq 3 ] && [ "$nauth" -eq 2 ] ||
+    fail "demo.pcap: $n401 challenges and $nauth answers, want 3 and 2"
 
 start_listen "$work/listen.json" --bind "udp:127.0.0.1:$port" --bind "tcp:127.0.0.1:$port" \
     --answer auto

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --pcap FILE on listen, call and send (demo: test_ladder.sh) writes every SIP message sent and
-# received, and tshark (Debian tshark) dissects each as SIP: over UDP and TCP, IPv4 and IPv6,
-# and a MESSAGE near the 64 KiB limit, which the capture splits into two TCP segments. For each
+# received, and tshark (Debian tshark) dissects each as SIP: over UDP, TCP and TLS (as the
+# plaintext, on TCP segments), IPv4 and IPv6, and a MESSAGE near the 64 KiB limit, which the
+# capture splits into two TCP segments. For each
 # capture: the SIP requests (by method) and responses (by status
 # and CSeq method) tshark finds are exactly those the command's --trace shows, tshark's expert
 # reports nothing malformed, and TCP streams have no missing or unseen segments.
@@ -11,6 +12,7 @@ PARLEY=${1:?usage: test_pcap.sh PATH_TO_PARLEY}
 export PARLEY_SOURCE_DIR=${PARLEY_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$(dirname "$0")/lib.sh"
 need tshark tshark
+need openssl openssl
 
 work=$(mktemp -d /tmp/parley-pcap-XXXXXX)
 LPID=
@@ -21,9 +23,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# a certificate for the TLS listener, naming 127.0.0.1 (the calls verify it with --ca)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" \
+    -out "$work/cert.pem" >/dev/null 2>&1 || die "openssl could not make a certificate"
+
 port=$((21000 + RANDOM % 20000))
+tls_port=$((port + 1))
 start_listen "$work/listen.json" --bind "udp:127.0.0.1:$port" --bind "tcp:127.0.0.1:$port" \
-    --bind "udp:[::1]:$port" --bind "tcp:[::1]:$port" --answer auto \
+    --bind "udp:[::1]:$port" --bind "tcp:[::1]:$port" --bind "tls:127.0.0.1:$tls_port" \
+    --cert "$work/cert.pem" --key "$work/key.pem" --answer auto \
     --pcap "$work/listen.pcap" --trace
 
 # call NAME ARGS...: parley call with --pcap and --trace; must exit 0
@@ -51,23 +60,30 @@ call call_udp "sip:bob@127.0.0.1:$port" "${steps[@]}"
 call call_tcp "sip:bob@127.0.0.1:$port" --transport tcp "${steps[@]}"
 call call_udp6 "sip:bob@[::1]:$port" "${steps[@]}"
 call call_tcp6 "sip:bob@[::1]:$port" --transport tcp "${steps[@]}"
+call call_tls "sip:bob@127.0.0.1:$tls_port" --transport tls --ca "$work/cert.pem" "${steps[@]}"
 send send_udp "sip:bob@127.0.0.1:$port" "hello over UDP"
 send send_tcp "sip:bob@127.0.0.1:$port" "hello over TCP" --transport tcp
 send send_tcp6 "sip:bob@[::1]:$port" "hello over TCP and IPv6" --transport tcp
+send send_tls "sip:bob@127.0.0.1:$tls_port" "hello over TLS" --transport tls --ca "$work/cert.pem"
 # a 65 100-byte body: the message (about 65 500 bytes, under parley's 65 536 limit) does not
 # fit one IPv4 packet's TCP payload: two segments, which tshark must reassemble
 big=$(head -c 65100 /dev/zero | tr '\0' 'x')
 send send_big "sip:bob@127.0.0.1:$port" "$big" --transport tcp
 stop_listen
 
-for name in call_udp call_tcp call_udp6 call_tcp6 send_udp send_tcp send_tcp6 send_big; do
+for name in call_udp call_tcp call_udp6 call_tcp6 call_tls send_udp send_tcp send_tcp6 send_tls \
+    send_big; do
     check_pcap "$work/$name.pcap" "$work/$name.trace" "$name"
 done
 check_pcap "$work/listen.pcap" "$work/listen.json.err" "listen (all of the above)"
 
 # the transports and address families are what was asked
 tcp_conns=$(tshark_q -r "$work/listen.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' | wc -l)
-[ "$tcp_conns" -eq 5 ] || fail "listen.pcap: $tcp_conns TCP connections opened, expected 5"
+[ "$tcp_conns" -eq 7 ] || fail "listen.pcap: $tcp_conns TCP connections opened, expected 7"
+# TLS: the plaintext SIP on the TLS port's connections, none of it taken for TLS records
+tls_sip=$(tshark_q -r "$work/listen.pcap" -Y "sip && tcp.port == $tls_port" | wc -l)
+[ "$tls_sip" -eq 15 ] || fail "listen.pcap: $tls_sip SIP messages on the TLS port, expected 15"
+tshark_q -r "$work/listen.pcap" -Y tls | grep -q . && fail "listen.pcap: packets taken for TLS"
 v6=$(tshark_q -r "$work/listen.pcap" -Y 'ipv6 && sip' | wc -l)
 [ "$v6" -gt 0 ] || fail "listen.pcap: no SIP over IPv6"
 segs=$(tshark_q -r "$work/send_big.pcap" -Y 'tcp.len > 0' | wc -l)

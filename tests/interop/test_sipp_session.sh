@@ -12,6 +12,8 @@
 #    BYE from parley (`bye` on its standard input)                     uac_call_parley_bye
 #    re-INVITE, MESSAGE and INFO from parley (`reinvite`, `header`, `message`, `info`)
 #                                                                      uac_call_parley_requests
+#    BYEs that cross (RFC 5407): parley hangs up on SIPp's MESSAGE, SIPp's BYE crosses it:
+#    200 both ways                                                     uac_call_bye_cross
 #  parley call -> SIPp (UAS)                      scenarios/uas_call_*.xml
 #    basic call, parley hangs up (--hangup-after)                      uas_call_basic
 #    null offer (--no-offer: SIPp's 200 offers, parley's ACK answers)  uas_call_null_offer
@@ -21,6 +23,8 @@
 #    486: parley call exits 1, its last line holds the status          uas_call_486
 #    CANCEL while SIPp rings (--hangup-after runs out, or SIGTERM)     uas_call_cancel
 #    BYE from SIPp: parley call reports it and exits 0 at once         uas_call_bye_in
+#    BYEs that cross (RFC 5407): SIPp's BYE crosses parley's, 200 both ways, exit 0
+#                                                                      uas_call_bye_cross
 #  Over TCP, the Contact of parley call's INVITE must name a TCP port it listens on.
 #
 # SIPp checks the wire (ereg/strcmp/test with check_it: SDP where it must be and nowhere else,
@@ -388,6 +392,18 @@ listen_auto() { # u1|t1
     terminated_by_bye
     sipp_wait
     ok
+
+    flow "byecross-$T" "SIPp -> listen over $T: BYEs that cross (parley hangs up on a MESSAGE, SIPp's BYE crosses it: 200 both ways)"
+    sipp_uac_start "byecross-$T" uac_call_bye_cross "$t"
+    incoming "byecross-$T" true
+    wait_for "$(p_event message ',"type":"MESSAGE",*')"
+    say bye
+    wait_for '*"event":"result","op":"bye"*'
+    case "$line" in $(p_result bye 200 OK true)) ;; *) fail "$line" ;; esac
+    saw "$(p_state disconnected connected TerminatedLocally)"
+    [ "$(grep -c '"event":"terminated"' <<<"$FLOW")" -eq 1 ] || fail "not one terminated line: $FLOW"
+    sipp_wait
+    ok
     stop_listen
 }
 
@@ -525,6 +541,17 @@ calls() { # u1|t1
     terminated_by_bye
     saw "$(p_state disconnected connected TerminatedRemotely)"
     never '*"op":"bye"*'
+    sipp_wait
+    ok
+
+    flow "call-byecross-$T" "parley call -> SIPp over $T: BYEs that cross (SIPp's BYE crosses parley's: 200 both ways, exit 0)"
+    sipp_uas_start uas_call_bye_cross "$t"
+    parley_call "$T" --hangup-after 0.3
+    call_exit 0
+    saw "$(p_event terminated ',"by":"local"}')"
+    [ "$(grep -c '"event":"terminated"' <<<"$FLOW")" -eq 1 ] || fail "not one terminated line: $FLOW"
+    saw "$(p_state disconnected connected TerminatedLocally)"
+    last_is "$(p_result bye 200 OK true)"
     sipp_wait
     ok
 }

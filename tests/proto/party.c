@@ -556,7 +556,10 @@ void party_attach(party *p, parley_session *s)
         cfg.nstreams = 1;
         parley_session_use_sdp(s, &cfg);
     } else if (!p->no_oa) {
-        parley_session_set_offer_answer(s, &oa_ops, p);
+        parley_oa_ops ops = oa_ops;
+        if (p->no_get_answer)
+            ops.get_answer = NULL;
+        parley_session_set_offer_answer(s, &ops, p);
     }
 }
 

@@ -62,6 +62,7 @@ struct party {
     int ack_in_callback;              /* in on_accepted: parley_ack_send with hdrs */
     int defer_ready;                  /* in offer_in_response: keep the pending answer */
     int no_oa;                        /* no offer/answer contract at all */
+    int no_get_answer;                /* a contract without get_answer */
     int use_sdp;                      /* parley_session_use_sdp (audio on port use_sdp) instead */
     parley_100rel rel100;             /* the sessions' 100rel policy (DEFAULT: the endpoint's) */
     unsigned session_expires, min_se; /* their session timer settings (0: the endpoint's) */

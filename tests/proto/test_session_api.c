@@ -459,6 +459,19 @@ static void test_offer_without_contract_488(void **state)
     vnet_run(w->n, 20);
     assert_int_equal(r.status, 488);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+
+    /* a contract without get_answer cannot answer an offer either: 488, nothing else sent */
+    party_clear(&w->a);
+    party_clear(&w->b);
+    w->b.no_oa = 0;
+    w->b.no_get_answer = 1;
+    size_t before = vnet_count(w->n);
+    outcome o3 = {0};
+    world_call(w, B_URI, &o3);
+    vnet_run(w->n, 20);
+    assert_int_equal(o3.status, 488);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, "SIP/2.0 200"), 0);
+    assert_trans(&w->b, "Incoming>Disconnected:NotAcceptableMedia:-");
 }
 
 /* ---- the application's Supported/Allow/Require merged with the stack's ---- */

@@ -96,16 +96,25 @@ bool cli_uri_transport(const char *uri, char *out, size_t size)
 }
 
 void cli_default_listen(const char *uri, const char *transport, const char *bind,
-                        const char *listen[3])
+                        const char *listen[3], char *tcp_buf, size_t size)
 {
     bool v6 = strchr(uri, '[') != NULL;
     const char *udp = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
     listen[0] = bind ? bind : udp;
     listen[1] = listen[2] = NULL;
-    if (!bind && transport && !strcasecmp(transport, "tcp")) {
+    if (!transport || strcasecmp(transport, "tcp") || (bind && !strncasecmp(bind, "tcp:", 4)))
+        return;
+    const char *colon = bind ? strchr(bind, ':') : NULL, *port = bind ? strrchr(bind, ':') : NULL;
+    if (!bind) {
         listen[0] = v6 ? "tcp:[::1]:0" : "tcp:127.0.0.1:0";
-        listen[1] = udp;
+    } else if (colon && port > colon) {
+        /* --bind udp:HOST:PORT and a TCP target: TCP on HOST as well */
+        snprintf(tcp_buf, size, "tcp:%.*s:0", (int)(port - colon - 1), colon + 1);
+        listen[0] = tcp_buf;
+    } else {
+        return; /* not an address the endpoint takes: it says so */
     }
+    listen[1] = bind ? bind : udp;
 }
 
 void cli_warn_insecure(void)

@@ -384,10 +384,11 @@ int cmd_call(int argc, char **argv)
     }
     cli_block_signals(); /* before any thread: SIGINT/SIGTERM go to the signal thread */
     char *target = with_transport(uri, transport);
-    /* Without --bind, listen on UDP and, for TCP, on TCP too: the Via and Contact of a request
-     * sent over TCP name a TCP port of ours that answers (RFC 3261 §18.2.2). */
+    /* UDP (or --bind) and, for TCP, TCP too: the Via and Contact of a request sent over TCP
+     * name a TCP port of ours that answers (RFC 3261 §18.2.2). */
     const char *listen[3];
-    cli_default_listen(uri, transport, bind, listen);
+    char tcp_listen[160];
+    cli_default_listen(uri, transport, bind, listen, tcp_listen, sizeof(tcp_listen));
     cli_bind_ip(listen[0], app.local_ip, sizeof(app.local_ip));
     app.every = hs.h;
     app.nevery = hs.n;

@@ -4,8 +4,9 @@
  * INVITE with an SDP offer that rings and is accepted, MESSAGE and INFO with a custom header
  * both ways, hold and resume by re-INVITE, a renegotiation glare resolved by 491 and retry, an
  * UPDATE, a REFER to Carol with its NOTIFY progress, a null-offer session, a rejected one, a
- * redirected one, a cancelled one, and the BYE. It ends with the first session's call flow in
- * the terminal and the HTML page written. Exit 0 only when every step behaved as it said.
+ * redirected one, a cancelled one, a MESSAGE that Carol challenges (Digest, 401) and Alice
+ * answers with her credentials, and the BYE. It ends with the first session's call flow in the
+ * terminal and the HTML page written. Exit 0 only when every step behaved as it said.
  * parley demo [--pcap FILE] [--ladder FILE.html]
  */
 #include <pthread.h>
@@ -52,6 +53,11 @@ typedef struct person {
     _Atomic mode answer; /* how it answers the next incoming session */
 } person;
 
+/* Carol asks for Digest (RFC 3261 section 22) on MESSAGE, only that method: the session steps
+ * stay unchallenged. Alice knows the password, Bob has a wrong one. */
+#define DEMO_REALM     "demo.parley"
+#define CAROL_PASSWORD "carol's secret"
+
 static person alice = {"alice", NULL, "", "", 40000, RING_ACCEPT};
 static person bob = {"bob", NULL, "", "", 42000, RING_ACCEPT};
 static person carol = {"carol", NULL, "", "", 44000, RING_ACCEPT};
@@ -71,6 +77,9 @@ static struct {
     int released;
     int bob_renegotiated;      /* completions of Bob's renegotiations */
     parley_session *bob_first; /* Bob's side of the first session */
+    int challenges;            /* 401s Carol sent */
+    int carol_pages;           /* page-mode MESSAGEs Carol's application took */
+    char carol_page_user[32];  /* the Digest user name of the last one */
 } ev;
 
 static int index_of(const person *p)
@@ -107,16 +116,36 @@ static bool wait_until(bool (*cond)(void))
     return ok;
 }
 
-/* The trace: everything into the capture and ladder; 491s counted for the glare step. */
+/* The trace: everything into the capture and ladder; 491s counted for the glare step, Carol's
+ * 401s for the Digest step. */
 static void on_trace(parley_endpoint *ep, const parley_trace_event *e, void *user)
 {
-    (void)ep, (void)user;
+    (void)user;
     cli_tracer_event(&tracer, e);
-    if (e->sent && e->len > 11 && !memcmp(e->data, "SIP/2.0 491", 11)) {
+    bool glare = e->sent && e->len > 11 && !memcmp(e->data, "SIP/2.0 491", 11);
+    bool challenge =
+        e->sent && ep == carol.ep && e->len > 11 && !memcmp(e->data, "SIP/2.0 401", 11);
+    if (glare || challenge) {
         pthread_mutex_lock(&mu);
-        ev.rejected_491++;
+        ev.rejected_491 += glare;
+        ev.challenges += challenge;
         signal_all();
     }
+}
+
+/* Carol's page-mode MESSAGEs: only those that passed her Digest check get here (200). */
+static void carol_on_page(parley_endpoint *ep, parley_request *req, void *user)
+{
+    (void)ep, (void)user;
+    parley_slice auth = {"", 0};
+    parley_msg_header(parley_request_msg(req), "Authorization", 0, &auth);
+    const char *u = memmem(auth.p, auth.len, "username=\"", 10);
+    const char *end = u ? memchr(u + 10, '"', auth.len - (size_t)(u + 10 - auth.p)) : NULL;
+    pthread_mutex_lock(&mu);
+    ev.carol_pages++;
+    snprintf(ev.carol_page_user, sizeof(ev.carol_page_user), "%.*s", end ? (int)(end - u - 10) : 0,
+             end ? u + 10 : "");
+    signal_all();
 }
 
 /* ---- one leg of a session, with its offer/answer ---- */
@@ -495,6 +524,12 @@ static bool bob_updated(void)
     return ev.updates >= updates_target;
 }
 
+static int challenges_target;
+static bool carol_challenged(void)
+{
+    return ev.challenges >= challenges_target;
+}
+
 static bool alice_is_held(void)
 {
     return ev.alice_held;
@@ -536,6 +571,9 @@ static bool bob_disconnected(void)
 static int start_person(person *p, const char *display)
 {
     static const char *const listen[] = {"udp:127.0.0.1:0", NULL};
+    static const char *const challenged[] = {"MESSAGE", NULL};
+    static const parley_credential alice_cred = {DEMO_REALM, "alice", CAROL_PASSWORD};
+    static const parley_credential bob_cred = {DEMO_REALM, "bob", "a wrong guess"};
     char uri[64];
     snprintf(uri, sizeof(uri), "sip:%s@127.0.0.1", p->name);
     parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
@@ -544,6 +582,15 @@ static int start_person(person *p, const char *display)
     c.listen = listen;
     c.on_trace = on_trace;
     c.session_expires = 1800; /* session timers on: the 200s say who refreshes */
+    if (p == &carol) {
+        c.auth_password = CAROL_PASSWORD;
+        c.auth_realm = DEMO_REALM;
+        c.auth_methods = challenged;
+        c.on_message = carol_on_page;
+    } else {
+        c.credentials = p == &alice ? &alice_cred : &bob_cred;
+        c.ncredentials = 1;
+    }
     int err = parley_endpoint_create(&c, &p->ep);
     if (!err)
         err = parley_endpoint_set_session_cb(p->ep, on_session, p);
@@ -592,7 +639,7 @@ static void run_steps(void)
     parley_session *first = NULL, *s = NULL;
     int n = 0, err;
 
-    /* 1: the first session */
+    /* 1, 2: the first session and its session timer */
     err = alice_calls(bob.uri, false, &first, &r);
     say(++n, !err && r && r->status == 200 && ev.provisionals >= 1,
         "Alice invites Bob with an SDP offer; Bob rings (180) and accepts (200, ACK)");
@@ -608,7 +655,7 @@ static void run_steps(void)
     say(++n, iv == 1800 && we, "session timer: %u s, Alice refreshes (Session-Expires in the 200)",
         iv);
 
-    /* 2, 3: MESSAGE and INFO with a custom header both ways */
+    /* 3, 4: MESSAGE and INFO with a custom header both ways */
     parley_content text = {"text/plain", "Hello Bob, Alice here.", 22};
     parley_header xa = {"X-Demo", "from alice"}, xb = {"X-Demo", "from bob"};
     err = parley_session_send_message_sync(first, PARLEY_MSG_MESSAGE, &text, &xa, 1, &r);
@@ -629,7 +676,7 @@ static void run_steps(void)
     parley_result_free(r);
     say(++n, !err && !err2 && wait_until(got_infos), "INFO with X-Demo both ways (DTMF relay)");
 
-    /* 4: hold and resume from Bob's side */
+    /* 5: hold and resume from Bob's side */
     bool held = false, resumed = false;
     if (bs) {
         leg *l = parley_session_user(bs); /* the leg, kept in the session's slot */
@@ -646,7 +693,7 @@ static void run_steps(void)
     }
     say(++n, held && resumed, "Bob holds (re-INVITE, sendonly) and resumes (sendrecv)");
 
-    /* 5: glare: both re-INVITE at once (they meet in get_offer first), both get 491, each
+    /* 6: glare: both re-INVITE at once (they meet in get_offer first), both get 491, each
      * retries after its RFC 3261 wait */
     bool glare = false;
     if (bs) {
@@ -667,7 +714,7 @@ static void run_steps(void)
     }
     say(++n, glare, "renegotiation glare: both re-INVITE at once, 491, each retries and succeeds");
 
-    /* 6: UPDATE */
+    /* 7: UPDATE */
     pthread_mutex_lock(&mu);
     updates_target = ev.updates + 1;
     pthread_mutex_unlock(&mu);
@@ -677,7 +724,7 @@ static void run_steps(void)
     ok = ok && wait_until(bob_updated); /* Bob's event comes on his side, after his 200 */
     say(++n, ok, "Alice renegotiates by UPDATE (RFC 3311), no ACK needed");
 
-    /* 7: REFER to Carol, progress in NOTIFYs */
+    /* 8: REFER to Carol, progress in NOTIFYs */
     parley_address to_carol = {carol.uri, NULL};
     err = parley_session_refer_sync(first, &to_carol, NULL, 0, &r);
     ok = !err && r && r->status == 202 && wait_until(refer_done) && wait_until(carol_connected);
@@ -691,7 +738,7 @@ static void run_steps(void)
     pthread_mutex_unlock(&mu);
     say(++n, ok, "Alice refers Bob to Carol (202); Bob calls her; NOTIFY progress: %s", seen);
 
-    /* 8: a null offer */
+    /* 9: a null offer */
     err = alice_calls(carol.uri, true, &s, &r);
     ok = !err && r && r->status == 200;
     parley_result_free(r);
@@ -703,7 +750,7 @@ static void run_steps(void)
     s = NULL;
     say(++n, ok, "a null-offer session: Carol offers in her 200, Alice answers in the ACK");
 
-    /* 9: early media, reliably */
+    /* 10: early media, reliably */
     carol.answer = EARLY_ACCEPT;
     pthread_mutex_lock(&mu);
     int early = ev.early_media, pracks = ev.pracks;
@@ -718,7 +765,7 @@ static void run_steps(void)
     s = NULL;
     say(++n, ok, "early media: Carol's answer in a reliable 183, Alice's PRACK, then the 200");
 
-    /* 10: rejected */
+    /* 11: rejected */
     carol.answer = REJECT_BUSY;
     err = alice_calls(carol.uri, false, &s, &r);
     ok = err == PARLEY_E_FAILURE_RESPONSE && r && r->status == 486;
@@ -727,7 +774,7 @@ static void run_steps(void)
     s = NULL;
     say(++n, ok, "a rejected session: Carol is busy (486 Busy Here)");
 
-    /* 11: redirected */
+    /* 12: redirected */
     carol.answer = RING_ACCEPT;
     bob.answer = REDIRECT;
     err = alice_calls(bob.uri, false, &s, &r);
@@ -738,7 +785,7 @@ static void run_steps(void)
     bob.answer = RING_ACCEPT;
     say(++n, ok, "a redirected session: Bob answers 302 to Carol, Alice follows, Carol accepts");
 
-    /* 12: cancelled */
+    /* 13: cancelled */
     carol.answer = RING_ONLY;
     pthread_mutex_lock(&mu); /* Carol's last session ended DISCONNECTED: wait for this one's end */
     ev.state[2] = PARLEY_STATE_IDLE;
@@ -755,7 +802,29 @@ static void run_steps(void)
     parley_session_unref(s);
     say(++n, ok, "a cancelled session: Carol rings, Alice gives up (CANCEL, 487)");
 
-    /* 13: BYE (Bob's redirecting session ended DISCONNECTED too: wait for the first's end) */
+    /* 14: Digest both ways: Carol challenges, Alice's endpoint answers from its credentials and
+     * sends the MESSAGE again; Bob's wrong password is challenged once more and refused */
+    pthread_mutex_lock(&mu);
+    int challenges = ev.challenges, pages = ev.carol_pages;
+    pthread_mutex_unlock(&mu);
+    parley_content note = {"text/plain", "Carol, it is Alice.", 19};
+    err = parley_endpoint_send_message_sync(alice.ep, PARLEY_MSG_MESSAGE, &to_carol, &note, &xa, 1,
+                                            &r);
+    ok = !err && r && r->status == 200;
+    parley_result_free(r);
+    err =
+        parley_endpoint_send_message_sync(bob.ep, PARLEY_MSG_MESSAGE, &to_carol, &note, &xb, 1, &r);
+    ok = ok && err == PARLEY_E_AUTH && r && r->status == 401;
+    parley_result_free(r);
+    challenges_target = challenges + 3; /* Alice's one, Bob's two: their traces may come after
+                                           the answers that ended the sends */
+    ok = ok && wait_until(carol_challenged);
+    pthread_mutex_lock(&mu);
+    ok = ok && ev.carol_pages == pages + 1 && !strcmp(ev.carol_page_user, "alice");
+    pthread_mutex_unlock(&mu);
+    say(++n, ok, "Digest: Carol challenges a MESSAGE (401); Alice's password passes, Bob's not");
+
+    /* 15: BYE (Bob's redirecting session ended DISCONNECTED too: wait for the first's end) */
     pthread_mutex_lock(&mu);
     ev.state[1] = PARLEY_STATE_IDLE;
     pthread_mutex_unlock(&mu);
@@ -786,8 +855,8 @@ int cmd_demo(int argc, char **argv)
     } else {
         printf("  Alice %s, Bob %s, Carol %s\n\n", alice.addr, bob.addr, carol.addr);
         run_steps();
-        printf("\n  Not in this demo (they need a registrar and a proxy): registration, digest\n"
-               "  authentication, forking; see README.md, \"Behind a proxy\".\n");
+        printf("\n  Not in this demo (they need a registrar and a forking proxy): registration\n"
+               "  and forking; see README.md, \"Behind a proxy\".\n");
     }
     person *all[] = {&alice, &bob, &carol};
     for (int i = 0; i < 3; i++)

@@ -15,9 +15,10 @@
  * event, and reads commands on standard input, one a line, applied to the newest session:
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | update | hold | resume |
  *   refer URI | bye
- * SIGINT or SIGTERM end it cleanly (exit 0), after unregistering and writing the --pcap and
- * --ladder files. With --registrar it registers the listening contact (README "Behind a
- * proxy") and prints a registration line per event; a failed registration ends it with exit 1.
+ * SIGINT or SIGTERM end it cleanly (exit 0), after hanging up its sessions (BYE, each answer
+ * awaited 2 s at most), unregistering and writing the --pcap and --ladder files. With --registrar
+ * it registers the listening contact (README "Behind a proxy") and prints a registration line per
+ * event; a failed registration ends it with exit 1.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include "cli_common.h"
 #include "core/buf.h"
 #include "json.h"
+#include "listen_hangup.h"
 #include "listen_json.h"
 #include "listen_stats.h"
 #include "listen_register.h"
@@ -51,7 +53,7 @@ static const char usage[] =
     "update, hold, resume, refer URI, bye). ADDR is udp:HOST:PORT, tcp:HOST:PORT or\n"
     "tls:HOST:PORT (default udp:127.0.0.1:5070). --answer early:S sends 183 with the SDP\n"
     "answer (reliably when the caller supports 100rel), then 200 after S seconds. Runs until\n"
-    "SIGINT or SIGTERM (exit 0).\n";
+    "SIGINT or SIGTERM, which hang up its sessions (exit 0).\n";
 
 static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
@@ -362,7 +364,8 @@ int cmd_listen(int argc, char **argv)
     closing = true;
     pthread_mutex_unlock(&cmd_mu);
     bool failed = listen_register_failed();
-    listen_register_stop(); /* the binding goes before the endpoint does */
+    listen_hang_up_all(&app, 2000); /* the peers learn the sessions ended */
+    listen_register_stop();         /* the binding goes before the endpoint does */
     listen_stats_stop();
     parley_endpoint_stop(app.ep);
     cli_app_free(&app);

@@ -130,8 +130,11 @@ int cmd_send(int argc, char **argv)
         transport = named;
     }
     char *target = target_uri(uri, transport);
+    /* UDP (or --bind) and, for TCP, TCP too: the Via and Contact of a request sent over TCP
+     * name a TCP port of ours that answers (RFC 3261 §18.2.2). */
     const char *listen[3];
-    cli_default_listen(uri, transport, bind, listen);
+    char tcp_listen[160];
+    cli_default_listen(uri, transport, bind, listen, tcp_listen, sizeof(tcp_listen));
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = from;
     cfg.listen = listen;
