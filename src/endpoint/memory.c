@@ -3,7 +3,7 @@
  * but glibc's malloc keeps freed memory in its heaps (the pieces of thousands of sessions are
  * interleaved with the few that remain, so the heap top rarely shrinks by itself): after a
  * flood of 20,000 INVITEs the process kept most of its peak resident. Once the load the
- * endpoint holds (sessions and transactions) has fallen to half its peak (sessions held open
+ * endpoint holds (sessions and transactions) has fallen by 3/8 of its peak (sessions held open
  * while the transactions that set them up end: the transactions' memory comes back), and at most
  * every few seconds, malloc_trim hands the free pages back to the kernel. The check runs on a
  * timer armed only while a load is there, so an idle endpoint has no timer.
@@ -30,7 +30,7 @@ static void on_check(pl_timer *t, void *arg)
     if (ep->stopping || !ep->txn)
         return;
     unsigned long now = load(ep);
-    if (now * 2 > ep->load_peak) {
+    if (now * 8 > ep->load_peak * 5) {
         pl_loop_timer_start(ep->loop, &ep->trim_timer, TRIM_CHECK_MS, on_check, ep);
         return;
     }

@@ -153,6 +153,16 @@ typedef struct sess_body {
 } sess_body;
 
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
+/* A message resent on a peer's retransmissions or a timer (the ACK of a 2xx, our 2xx until its
+ * ACK), where it goes: allocated only while a session needs it. */
+typedef struct sess_resend {
+    tp_dest dest;
+    pl_buf msg;
+} sess_resend;
+/* The slot's resend, allocated (empty) when absent; NULL when out of memory. */
+sess_resend *sess_resend_get(sess_resend **slot);
+void sess_resend_free(sess_resend **slot);
+
 typedef struct sess_registry sess_registry;
 /* The first registered session with this Call-ID for which match(s, key) holds, or NULL. */
 parley_session *sess_find_by_call_id(sess_registry *reg, pl_str call_id,
@@ -274,9 +284,7 @@ struct parley_session {
     bool answer_seen;
     char *answer_tag; /* the To tag of the 1xx that brought the answer (early media) */
     bool acked;
-    pl_buf ack; /* the ACK for the 2xx, resent on retransmissions */
-    tp_dest ack_dest;
-    bool ack_dest_ok;
+    sess_resend *ack; /* the ACK for the 2xx, resent on retransmissions */
     struct parley_ack ack_ctl;
     struct parley_pending_answer pend;
     char **targets; /* redirection targets */
@@ -293,8 +301,7 @@ struct parley_session {
     char *early_ctype;
 
     /* our 2xx to an INVITE or re-INVITE, retransmitted until the ACK (RFC 3261 §13.3.1.4) */
-    pl_buf ok;
-    tp_dest ok_dest;
+    sess_resend *ok; /* our 2xx, resent until its ACK (then freed) */
     pl_timer ok_timer;
     unsigned ok_interval;
     uint64_t ok_deadline;
@@ -307,8 +314,7 @@ struct parley_session {
     sess_op *reinv;
     ep_sender *reinv_snd; /* the pending one's */
     ep_sender *reack_snd; /* the last one answered 2xx: its retransmissions are ACKed again */
-    pl_buf reack;         /* its ACK, resent for 2xx retransmissions */
-    tp_dest reack_dest;
+    sess_resend *reack;   /* its ACK, resent for 2xx retransmissions */
     uint32_t reinv_cseq;
     bool reinv_retried;
     pl_timer glare_timer;

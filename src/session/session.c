@@ -257,9 +257,9 @@ static void free_session(parley_session *s)
     sess_fork_oa_clear(s);
     sess_body_free(&s->inv_body);
     sess_ctype_free(s->early_ctype);
-    pl_buf_free(&s->ack);
-    pl_buf_free(&s->ok);
-    pl_buf_free(&s->reack);
+    sess_resend_free(&s->ack);
+    sess_resend_free(&s->ok);
+    sess_resend_free(&s->reack);
     pl_buf_free(&s->early_answer);
     sip_msg_free(s->inv_req);
     pthread_mutex_destroy(&s->mu);
@@ -300,9 +300,6 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_list_init(&s->forks);
     pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
-    pl_buf_init(&s->ack, 0);
-    pl_buf_init(&s->ok, 0);
-    pl_buf_init(&s->reack, 0);
     pl_buf_init(&s->early_answer, 0);
     pl_timer_init(&s->ok_timer);
     pl_timer_init(&s->glare_timer);
@@ -356,6 +353,25 @@ void sess_maybe_release(parley_session *s)
 static bool in_pool(const parley_session *s, const char *p)
 {
     return p >= s->pool && p < s->pool + sizeof(s->pool);
+}
+
+sess_resend *sess_resend_get(sess_resend **slot)
+{
+    if (!*slot) {
+        *slot = pl_calloc(1, sizeof(**slot));
+        if (*slot)
+            pl_buf_init(&(*slot)->msg, 0);
+    }
+    return *slot;
+}
+
+void sess_resend_free(sess_resend **slot)
+{
+    if (*slot) {
+        pl_buf_free(&(*slot)->msg);
+        pl_free(*slot);
+        *slot = NULL;
+    }
 }
 
 char *sess_strdup(parley_session *s, pl_str v)

@@ -189,11 +189,13 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
 {
     if (!s->dlg)
         return;
-    dialog_dest(s, s->dlg, &s->ack_dest);
-    s->ack_dest_ok = true;
-    if (build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &s->ack_dest, ep_sender_auth(s->inv),
-                  &s->ack) == 0) {
-        tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL);
+    sess_resend *a = sess_resend_get(&s->ack);
+    if (!a)
+        return;
+    dialog_dest(s, s->dlg, &a->dest);
+    if (build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &a->dest, ep_sender_auth(s->inv),
+                  &a->msg) == 0) {
+        tp_send(s->ep->tp, &a->dest, a->msg.data, a->msg.len, NULL);
         s->acked = true;
     }
 }
@@ -587,8 +589,9 @@ static void on_2xx(parley_session *s, sip_msg *m)
     pl_str tag = m->to ? m->to->tag : PL_STR_NULL;
     if (s->dlg) {
         if (pl_str_eq(pl_str_c(s->dlg->remote_tag), tag)) {
-            if (s->acked)
-                tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL); /* again */
+            if (s->acked && s->ack)
+                tp_send(s->ep->tp, &s->ack->dest, s->ack->msg.data, s->ack->msg.len,
+                        NULL); /* again */
             return;
         }
         kill_fork(s, m); /* a second fork answered: only one establishes the session */
@@ -951,8 +954,8 @@ void sess_uac_terminate(parley_session *s)
 void sess_uac_stray(parley_session *s, sip_msg *m)
 {
     if (s->dlg && m->to && pl_str_eq(pl_str_c(s->dlg->remote_tag), m->to->tag)) {
-        if (s->acked)
-            tp_send(s->ep->tp, &s->ack_dest, s->ack.data, s->ack.len, NULL);
+        if (s->acked && s->ack)
+            tp_send(s->ep->tp, &s->ack->dest, s->ack->msg.data, s->ack->msg.len, NULL);
         return;
     }
     if (s->dlg || s->state == PARLEY_STATE_DISCONNECTED)

@@ -175,7 +175,8 @@ static void on_ok_timer(pl_timer *tm, void *arg)
         sess_end_with(s, PARLEY_REASON_TIMEOUT, NULL, &fin, 1);
         return;
     }
-    tp_send(s->ep->tp, &s->ok_dest, s->ok.data, s->ok.len, NULL);
+    if (s->ok)
+        tp_send(s->ep->tp, &s->ok->dest, s->ok->msg.data, s->ok->msg.len, NULL);
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     s->ok_interval = s->ok_interval * 2 < tt->t2 ? s->ok_interval * 2 : tt->t2;
     uint64_t left = s->ok_deadline - pl_loop_now(loop);
@@ -187,11 +188,14 @@ void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered,
 {
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     /* what the retransmissions need, before the transaction may let its request go */
-    txn_response_dest(txn_server_request(t), txn_server_rx(t), &s->ok_dest);
+    sess_resend *ok = sess_resend_get(&s->ok);
+    if (ok) {
+        txn_response_dest(txn_server_request(t), txn_server_rx(t), &ok->dest);
+        pl_buf_reset(&ok->msg);
+        pl_buf_put(&ok->msg, resp->data, resp->len);
+    }
     s->ok_cseq = txn_server_request(t)->cseq.num;
     txn_server_respond(t, 200, resp->data, resp->len);
-    pl_buf_reset(&s->ok);
-    pl_buf_put(&s->ok, resp->data, resp->len);
     s->ok_interval = tt->t1;
     s->ok_deadline = pl_loop_now(s->ep->loop) + 64ull * tt->t1;
     s->ok_pending = true;
@@ -204,7 +208,7 @@ void sess_stop_2xx(parley_session *s)
 {
     s->ok_pending = false;
     pl_loop_timer_stop(s->ep->loop, &s->ok_timer);
-    pl_buf_free(&s->ok); /* its ACK came (or never will): no copy kept while the session lasts */
+    sess_resend_free(&s->ok); /* its ACK came (or never will): nothing kept while it lasts */
 }
 
 void sess_on_ack(parley_session *s, sip_msg *ack)
