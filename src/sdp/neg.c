@@ -66,7 +66,7 @@ static int cap_copy(neg_cap *c, const parley_sdp_stream_cfg *s)
         cc->pt = in->pt;
         cc->rate = in->name ? in->rate : sp->rate;
         cc->channels = in->name ? in->channels : (sp->channels > 1 ? sp->channels : 0);
-        cc->name = dupz(in->name ? in->name : sp->name);
+        cc->name = pl_str_dup(in->name ? pl_str_c(in->name) : sp->name);
         cc->fmtp = dupz(in->fmtp);
         ok = cc->name && (!in->fmtp || cc->fmtp);
     }
