@@ -40,22 +40,28 @@ bool sdp_codec_match(pl_str enc1, uint32_t rate1, unsigned ch1, pl_str enc2, uin
     return rate1 == rate2 && ch1 == ch2 && enc1.len && pl_str_casecmp_eq(enc1, enc2);
 }
 
+/* case-insensitive, the exact case tried first */
+static bool is_name(pl_str enc, const char *lit, size_t n)
+{
+    return memcmp(enc.p, lit, n) == 0 || pl_str_casecmp_eq(enc, pl_str_make(lit, n));
+}
+
 bool sdp_codec_is_aux(pl_str enc)
 {
     /* by length first: most encodings are compared with nothing */
     switch (enc.len) {
     case 2:
-        return pl_str_caseeq_lit(enc, "CN");
+        return is_name(enc, "CN", 2);
     case 3:
-        return pl_str_caseeq_lit(enc, "red") || pl_str_caseeq_lit(enc, "rtx");
+        return is_name(enc, "red", 3) || is_name(enc, "rtx", 3);
     case 6:
-        return pl_str_caseeq_lit(enc, "ulpfec");
+        return is_name(enc, "ulpfec", 6);
     case 7:
-        return pl_str_caseeq_lit(enc, "flexfec");
+        return is_name(enc, "flexfec", 7);
     case 15:
-        return pl_str_caseeq_lit(enc, "telephone-event");
+        return is_name(enc, "telephone-event", 15);
     case 16:
-        return pl_str_caseeq_lit(enc, "telephone-events");
+        return is_name(enc, "telephone-events", 16);
     default:
         return false;
     }

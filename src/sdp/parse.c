@@ -199,7 +199,7 @@ static sdp_doc *new_doc(const char *text, size_t len, size_t extra, char **after
     sdp_doc *d = (sdp_doc *)block;
     memset(d, 0, sizeof(*d));
     char *copy = block + al8(sizeof(sdp_doc));
-    if (len)
+    if (text && len)
         memcpy(copy, text, len);
     copy[len] = '\0';
     d->data = pl_str_make(copy, len);

@@ -12,17 +12,11 @@
  */
 #include "sdp/parse_int.h"
 
-enum { F_MEDIA = 8, F_FMTS = 64, F_ATTRS = 64, F_CONNS = 16 };
-
-typedef struct fast {
-    sdp_pstate st;
-    parley_sdp pub;
-    parley_sdp_time time; /* the one t= line */
-    parley_sdp_media media[F_MEDIA];
-    parley_sdp_format fmts[F_FMTS];
-    parley_sdp_attr attrs[F_ATTRS];
-    parley_sdp_conn conns[F_CONNS];
-} fast;
+typedef sdp_scratch fast;
+#define F_MEDIA SDP_SCR_MEDIA
+#define F_FMTS  SDP_SCR_FMTS
+#define F_ATTRS SDP_SCR_ATTRS
+#define F_CONNS SDP_SCR_CONNS
 
 static uint32_t bit(char type)
 {
@@ -345,99 +339,12 @@ static const char *line(fast *f, char t, const char *p, const char *end)
     }
 }
 
-/* The model moved into its block: arrays copied, slices moved from text to the copy. */
-#define MOVE(x, from, to) ((x) = (to) + ((x) - (from)))
-
-static void rebase(pl_str *s, const char *text, size_t len, ptrdiff_t delta)
-{
-    if ((uintptr_t)s->p - (uintptr_t)text <= len) /* NULL and static names stay */
-        s->p += delta;
-}
-
-static int settle(fast *f, const char *text, size_t len, parley_sdp **out)
-{
-    sdp_pstate *st = &f->st;
-    parley_sdp *pub = &f->pub;
-    sdp_lines c;
-    memset(&c, 0, offsetof(sdp_lines, line));
-    c.n[SDP_N_MEDIA] = pub->nmedia;
-    c.fmts = st->nfmts;
-    c.n[SDP_N_ATTRS] = st->nattrs;
-    c.n[SDP_N_CONNS] = st->nconns;
-    c.n[SDP_N_TIMES] = pub->ntimes;
-    sdp_pstate to;
-    sdp_doc *d = sdp_doc_new(text, len, &c, &to);
-    if (!d)
-        return 1; /* the general parser reports it */
-    ptrdiff_t delta = d->data.p - text;
-    parley_sdp *s = &d->pub;
-    *s = *pub;
-    memcpy(to.media, f->media, pub->nmedia * sizeof(*to.media));
-    memcpy(to.fmts, f->fmts, st->nfmts * sizeof(*to.fmts));
-    memcpy(to.attrs, f->attrs, st->nattrs * sizeof(*to.attrs));
-    memcpy(to.conns, f->conns, st->nconns * sizeof(*to.conns));
-    s->media = to.media;
-    s->attrs = to.attrs;
-    s->bw = to.bw;
-    s->others = to.others;
-    if (pub->ntimes) {
-        to.times[0] = f->time;
-        to.times[0].repeats = to.reps;
-        s->times = to.times;
-    } else {
-        s->times = &sdp_permanent; /* the implied t=0 0 */
-        s->ntimes = 1;
-    }
-    if (s->conn)
-        MOVE(s->conn, f->conns, to.conns);
-    parley_sdp_origin *o = &s->origin;
-    rebase(&o->username, text, len, delta);
-    rebase(&o->sess_id, text, len, delta);
-    rebase(&o->nettype, text, len, delta);
-    rebase(&o->addrtype, text, len, delta);
-    rebase(&o->address, text, len, delta);
-    rebase(&s->name, text, len, delta);
-    for (size_t i = 0; i < s->nmedia; i++) {
-        parley_sdp_media *m = &to.media[i];
-        MOVE(m->fmts, f->fmts, to.fmts);
-        MOVE(m->attrs, f->attrs, to.attrs);
-        MOVE(m->conns, f->conns, to.conns);
-        m->bw = to.bw;
-        m->others = to.others;
-        rebase(&m->media, text, len, delta);
-        rebase(&m->proto, text, len, delta);
-        rebase(&m->rtcp_addr, text, len, delta);
-    }
-    for (size_t i = 0; i < st->nfmts; i++) {
-        parley_sdp_format *fm = &to.fmts[i];
-        rebase(&fm->fmt, text, len, delta);
-        rebase(&fm->encoding, text, len, delta);
-        rebase(&fm->enc_params, text, len, delta);
-        rebase(&fm->fmtp, text, len, delta);
-    }
-    for (size_t i = 0; i < st->nattrs; i++) {
-        rebase(&to.attrs[i].name, text, len, delta);
-        rebase(&to.attrs[i].value, text, len, delta);
-    }
-    for (size_t i = 0; i < st->nconns; i++) {
-        rebase(&to.conns[i].nettype, text, len, delta);
-        rebase(&to.conns[i].addrtype, text, len, delta);
-        rebase(&to.conns[i].address, text, len, delta);
-    }
-    *out = s;
-    return 0;
-}
-
 int sdp_parse_fast(const char *text, size_t len, const parley_sdp_limits *lim, parley_sdp **out)
 {
     fast f;
-    memset(&f.st, 0, offsetof(sdp_pstate, pt_index));
-    memset(&f.pub, 0, sizeof(f.pub));
-    memset(&f.time, 0, sizeof(f.time));
+    sdp_scratch_init(&f);
     f.st.lim = lim;
     f.st.base = text;
-    f.st.s = &f.pub;
-    f.pub.times = &f.time;
     const char *p = text, *end = text + len;
     unsigned lines = 0;
     if (!len || *p != 'v')
@@ -475,5 +382,5 @@ int sdp_parse_fast(const char *text, size_t len, const parley_sdp_limits *lim, p
         if (m->port && !m->nconns && !s->conn)
             return 1;
     }
-    return settle(&f, text, len, out);
+    return sdp_scratch_settle(&f, text, len, out) ? 1 : 0; /* the general parser says NOMEM */
 }

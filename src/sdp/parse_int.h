@@ -93,8 +93,30 @@ int sdp_parse_zone(sdp_pstate *st, pl_str value);
 int sdp_parse_attr(sdp_pstate *st, pl_str value, parley_sdp_attr *a);
 
 /* parse.c: a description block for text[0..len) with arrays sized by c, carved into st's
- * array pointers (not filled); NULL when out of memory. */
+ * array pointers (not filled); NULL when out of memory. text NULL: room for len bytes of text,
+ * left for the caller to write. */
 sdp_doc *sdp_doc_new(const char *text, size_t len, const sdp_lines *c, sdp_pstate *st);
+
+/*
+ * A model being made on the stack, for a description of usual size: the one-pass parser and the
+ * negotiator's writer fill it with slices into a text of their own, then sdp_scratch_settle()
+ * moves it into one block of the exact size. Past a capacity they take another way.
+ */
+enum { SDP_SCR_MEDIA = 8, SDP_SCR_FMTS = 64, SDP_SCR_ATTRS = 64, SDP_SCR_CONNS = 16 };
+typedef struct sdp_scratch {
+    sdp_pstate st;
+    parley_sdp pub;
+    parley_sdp_time time; /* the one t= line */
+    parley_sdp_media media[SDP_SCR_MEDIA];
+    parley_sdp_format fmts[SDP_SCR_FMTS];
+    parley_sdp_attr attrs[SDP_SCR_ATTRS];
+    parley_sdp_conn conns[SDP_SCR_CONNS];
+} sdp_scratch;
+/* scratch.c: an empty model in sc (the state's arrays are the scratch's). */
+void sdp_scratch_init(sdp_scratch *sc);
+/* The description of text[0..len) (the text the model's slices point into; copied): 0 and *out,
+ * or PARLEY_E_NOMEM. */
+int sdp_scratch_settle(sdp_scratch *sc, const char *text, size_t len, parley_sdp **out);
 
 /* parse_fast.c: the usual form of a description (no NUL in text, size within limits) read in
  * one pass. 0 and *out, or 1: the general parser must read it (it may be valid or not). */

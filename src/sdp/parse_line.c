@@ -165,7 +165,7 @@ int sdp_parse_conn(sdp_pstate *st, pl_str v, parley_sdp_conn *c)
 }
 
 /* token *("/" token), and whether one of its tokens is "RTP" (sdp_proto_is_rtp) in one pass. */
-static bool scan_proto(pl_str s, bool *rtp)
+bool sdp_proto_ok(pl_str s, bool *rtp)
 {
     if (s.len == 7 && memcmp(s.p, "RTP/AVP", 7) == 0) {
         *rtp = true;
@@ -290,7 +290,7 @@ int sdp_parse_media(sdp_pstate *st, pl_str v, parley_sdp_media *m)
         m->port = (uint16_t)v64;
     }
     bool rtp;
-    if (!scan_proto(m->proto, &rtp))
+    if (!sdp_proto_ok(m->proto, &rtp))
         return sdp_fail(st, PARLEY_E_PARSE, m->proto.p, "m=", "invalid protocol");
     st->m_rtp = rtp;
     st->pt_seen[0] = st->pt_seen[1] = 0;

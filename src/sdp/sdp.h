@@ -132,6 +132,22 @@ bool sdp_is_text(pl_str s);
 parley_sdp_dir sdp_dir_from(pl_str name);
 /* Whether proto carries RTP (RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF...). */
 bool sdp_proto_is_rtp(pl_str proto);
+/* proto = token *("/" token) (parse_line.c), and *rtp = sdp_proto_is_rtp(proto). */
+bool sdp_proto_ok(pl_str proto, bool *rtp);
+
+/* cfg_check.c: configs. The field checks of parley_sdp_build() before it writes anything. */
+bool sdp_cfg_fields_ok(const parley_sdp_cfg *cfg);
+/* 0 when parley_sdp_build(cfg) would succeed, else PARLEY_E_INVAL (PARLEY_E_NOMEM when a
+ * stream with attribute lines and more than 64 formats finds no memory to check them). */
+int sdp_cfg_check(const parley_sdp_cfg *cfg);
+/* Not empty, no byte <= SP, no DEL. */
+bool sdp_cfg_is_word(const char *s);
+/* An address for "IN IP4" / "IN IP6" (the type its ':' gives): literal or host name. */
+bool sdp_cfg_addr_ok(pl_str addr);
+/* Decimal digits of v. */
+size_t sdp_u64_len(uint64_t v);
+/* Writes v in decimal to out (at least 20 bytes, not NUL-terminated); returns the length. */
+size_t sdp_u64_str(char *out, uint64_t v);
 
 /* codec.c: RFC 3551 static payload types. */
 typedef struct sdp_static_pt {
