@@ -3,11 +3,12 @@
  * writing (sdp_cfg_fields_ok), and what the parser would then refuse in the text it wrote
  * (sdp_cfg_check): the negotiator takes a config exactly when parley_sdp_build() does, at a
  * fraction of the cost (no text, no parse, no allocation unless attribute lines need the
- * parser's own rules).
+ * parser's own rules on a stream of more than 64 formats).
  *
- * The text parley_sdp_build() writes (build.c), line by line, is mirrored here by its lengths
- * (the parser's limits apply to it) and by the fields the parser checks; free-form attribute
- * lines go through the parser's attribute reader with the state the lines before them leave.
+ * sdp_cfg_check() mirrors the text parley_sdp_build() writes (build.c), line by line, by its
+ * lengths (the parser's limits apply to it) and by the fields the parser checks, reading each
+ * string once; free-form attribute lines go through the parser's attribute reader with the
+ * state the lines before them leave.
  */
 #include "core/alloc.h"
 #include "parley/error.h"
@@ -68,24 +69,79 @@ bool sdp_cfg_fields_ok(const parley_sdp_cfg *cfg)
     return true;
 }
 
-/* ---- the text parley_sdp_build() would write, by its lengths ---- */
+/* ---- one reading of each string ---- */
 
-size_t sdp_u64_len(uint64_t v)
+/* The length of a word (sdp_cfg_is_word()), 0 when s is none. */
+static size_t word_len(const char *s)
 {
-    size_t n = 1;
-    for (uint64_t p = 10; v >= p; p *= 10) {
-        n++;
-        if (n == 20) /* 10^19 is the last power of ten below 2^64 */
-            break;
-    }
+    size_t n = 0;
+    for (unsigned char c; (c = (unsigned char)s[n]) != 0; n++)
+        if (c <= 0x20 || c == 0x7f)
+            return 0;
     return n;
+}
+
+/* The length of a token (RFC 4566 token-char only: a word too), 0 when s is none. */
+static size_t token_len(const char *s)
+{
+    size_t n = 0;
+    for (char c; (c = s[n]) != 0; n++)
+        if (!sdp_is(c, SDP_C_TOKEN))
+            return 0;
+    return n;
+}
+
+/* The length of line text (no CR, no LF), SIZE_MAX when s is none. */
+static size_t text_len(const char *s)
+{
+    if (!s)
+        return SIZE_MAX;
+    size_t n = 0;
+    for (char c; (c = s[n]) != 0; n++)
+        if (c == '\r' || c == '\n')
+            return SIZE_MAX;
+    return n;
+}
+
+size_t sdp_u64_len_long(uint64_t v)
+{
+    static const uint64_t pow10[20] = {1,
+                                       10,
+                                       100,
+                                       1000,
+                                       10000,
+                                       100000,
+                                       1000000,
+                                       10000000,
+                                       100000000,
+                                       1000000000,
+                                       10000000000u,
+                                       100000000000u,
+                                       1000000000000u,
+                                       10000000000000u,
+                                       100000000000000u,
+                                       1000000000000000u,
+                                       10000000000000000u,
+                                       100000000000000000u,
+                                       1000000000000000000u,
+                                       10000000000000000000u};
+    size_t lo = 1, hi = 20; /* v has between lo and hi digits */
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        if (v >= pow10[mid - 1])
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
 /* The parser's limits over the lines of the text (the default ones). */
 typedef struct tally {
     size_t total;
     unsigned lines;
-    bool over; /* a line longer than max_line */
+    bool over;      /* a line longer than max_line */
+    size_t strings; /* bytes of the strings the negotiator copies, NUL included */
 } tally;
 
 static void add_line(tally *t, size_t n)
@@ -102,13 +158,27 @@ bool sdp_cfg_addr_ok(pl_str a)
     return a.len && sdp_check_addr(PL_STR_LIT("IN"), sdp_addrtype_of(a), a) >= 0;
 }
 
+/* Attribute lines: line text, not empty. */
+static bool attr_texts_ok(const char *const *attrs, size_t n, tally *t)
+{
+    if (n && !attrs)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = text_len(attrs[i]);
+        if (len == SIZE_MAX || !len)
+            return false;
+        add_line(t, 2 + len);
+        t->strings += len + 1;
+    }
+    return true;
+}
+
 /* Reads the attribute lines attrs[0..n) as the parser would, in st's state (the session's when
  * st->m is NULL, a media description's otherwise). */
-static bool attr_lines_ok(sdp_pstate *st, const char *const *attrs, size_t n, tally *t)
+static bool attr_lines_ok(sdp_pstate *st, const char *const *attrs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         pl_str v = pl_str_c(attrs[i]);
-        add_line(t, 2 + v.len);
         while (v.len && sdp_is(v.p[v.len - 1], SDP_C_BLANK)) /* the line's trailing blanks */
             v.len--;
         parley_sdp_attr a;
@@ -119,89 +189,104 @@ static bool attr_lines_ok(sdp_pstate *st, const char *const *attrs, size_t n, ta
     return true;
 }
 
-/* The format list of a stream: its codecs' payload types, else the fields of its formats. */
-static int check_formats(const parley_sdp_stream_cfg *s, bool rtp, parley_sdp_format *fmts,
-                         size_t *nfmts, size_t *width, sdp_pstate *st)
+/* The fields of a formats list: tokens, payload types when RTP, each once; into fmts when not
+ * NULL. Returns their number, or SIZE_MAX when the parser would refuse them. */
+static size_t list_formats(pl_str all, bool rtp, parley_sdp_format *fmts, sdp_pstate *st)
 {
-    *nfmts = 0;
-    *width = 0;
-    if (s->ncodecs) {
-        for (size_t i = 0; i < s->ncodecs; i++) {
-            unsigned pt = (unsigned)s->codecs[i].pt;
-            *width += 1 + sdp_u64_len(pt);
-            if (rtp) {
-                if (st->pt_seen[pt >> 6] >> (pt & 63) & 1)
-                    return PARLEY_E_INVAL; /* "payload type listed twice" */
-                st->pt_seen[pt >> 6] |= (uint64_t)1 << (pt & 63);
-                st->pt_index[pt] = (uint16_t)i;
-            }
-        }
-        *nfmts = s->ncodecs;
-        return 0;
-    }
-    pl_str all = pl_str_trim(pl_str_c(s->formats));
-    *width = 1 + all.len;
+    size_t n = 0;
     const char *p = all.p, *e = all.p + all.len;
-    for (pl_str f; (f = sdp_field(&p, e)).len;) {
-        if (*nfmts == sdp_default_limits.max_formats || !sdp_is_token(f))
-            return PARLEY_E_INVAL;
+    for (pl_str f; (f = sdp_field(&p, e)).len; n++) {
         uint64_t pt = 0;
+        if (n == sdp_default_limits.max_formats || !sdp_is_token(f))
+            return SIZE_MAX;
         if (rtp) {
             if (!sdp_u64(f, 127, &pt) || (st->pt_seen[pt >> 6] >> (pt & 63) & 1))
-                return PARLEY_E_INVAL;
+                return SIZE_MAX;
             st->pt_seen[pt >> 6] |= (uint64_t)1 << (pt & 63);
-            st->pt_index[pt] = (uint16_t)*nfmts;
+            st->pt_index[pt] = (uint16_t)n;
         }
         if (fmts) {
-            memset(&fmts[*nfmts], 0, sizeof(fmts[0]));
-            fmts[*nfmts].fmt = f;
-            fmts[*nfmts].pt = rtp ? (int)pt : -1;
+            memset(&fmts[n], 0, sizeof(fmts[0]));
+            fmts[n].fmt = f;
+            fmts[n].pt = rtp ? (int)pt : -1;
         }
-        (*nfmts)++;
     }
-    return 0;
+    return n;
 }
 
-/* The lines of one stream: m=, its c=, a=rtpmap and a=fmtp per codec, a=ptime, the direction
- * attribute, its attribute lines. */
+/* The lines of one stream but its attribute lines: m=, its c=, a=rtpmap and a=fmtp per codec,
+ * a=ptime, the direction attribute; and the fields parley_sdp_build() checks. */
 static int check_stream(const parley_sdp_stream_cfg *s, pl_str session_addr, tally *t)
 {
-    pl_str proto = s->proto ? pl_str_c(s->proto) : PL_STR_LIT("RTP/AVP");
-    pl_str media = pl_str_c(s->media);
-    bool rtp;
-    if (!sdp_is_token(media) || !sdp_proto_ok(proto, &rtp))
-        return PARLEY_E_INVAL;
-    sdp_pstate st;
-    memset(&st, 0, offsetof(sdp_pstate, pt_index));
-    st.m_rtp = rtp;
-    size_t nfmts, width;
-    int rc = check_formats(s, rtp, NULL, &nfmts, &width, &st);
-    if (rc)
-        return rc;
-    add_line(t, 2 + media.len + 1 + sdp_u64_len(s->port) + 1 + proto.len + width);
-    if (s->addr && !pl_str_eq(pl_str_c(s->addr), session_addr)) {
-        pl_str a = pl_str_c(s->addr);
-        if (!sdp_cfg_addr_ok(a))
+    size_t media = token_len(s->media);
+    pl_str proto = PL_STR_LIT("RTP/AVP");
+    bool rtp = true;
+    if (s->proto) {
+        proto = pl_str_make(s->proto, word_len(s->proto));
+        t->strings += proto.len + 1;
+        if (!sdp_proto_ok(proto, &rtp))
             return PARLEY_E_INVAL;
-        add_line(t, 9 + a.len); /* c=IN IP4 <addr> */
     }
+    if (!media || (s->ncodecs && !s->codecs) || s->dir > PARLEY_SDP_INACTIVE ||
+        !attr_texts_ok(s->attrs, s->nattrs, t))
+        return PARLEY_E_INVAL;
+    t->strings += media + 1;
+    size_t width = 0; /* the m= line's formats */
+    if (!s->ncodecs) {
+        size_t len = text_len(s->formats);
+        if (len == SIZE_MAX)
+            return PARLEY_E_INVAL;
+        pl_str all = pl_str_trim(pl_str_make(s->formats, len));
+        sdp_pstate st;
+        memset(&st, 0, offsetof(sdp_pstate, pt_index));
+        if (!all.len || list_formats(all, rtp, NULL, &st) == SIZE_MAX)
+            return PARLEY_E_INVAL;
+        width = 1 + all.len;
+        t->strings += len + 1;
+    }
+    uint64_t seen[2] = {0, 0};
     for (size_t i = 0; i < s->ncodecs; i++) {
         const parley_sdp_codec *c = &s->codecs[i];
-        size_t ptw = sdp_u64_len((unsigned)c->pt);
+        if (c->pt < 0 || c->pt > 127)
+            return PARLEY_E_INVAL;
+        unsigned pt = (unsigned)c->pt;
+        size_t ptw = pt < 10 ? 1 : pt < 100 ? 2 : 3;
+        width += 1 + ptw;
+        if (rtp && (seen[pt >> 6] >> (pt & 63) & 1))
+            return PARLEY_E_INVAL; /* "payload type listed twice" */
+        seen[pt >> 6] |= (uint64_t)1 << (pt & 63);
         if (c->name) {
-            pl_str name = pl_str_c(c->name);
-            if (!sdp_is_token(name))
+            size_t name = token_len(c->name);
+            if (!name || !c->rate)
                 return PARLEY_E_INVAL;
-            add_line(t, 9 + ptw + 1 + name.len + 1 + sdp_u64_len(c->rate) +
+            add_line(t, 11 + ptw + name + sdp_u64_len(c->rate) +
                             (c->channels ? 1 + sdp_u64_len(c->channels) : 0));
+            t->strings += name + 1;
         }
-        if (c->fmtp)
-            add_line(t, 7 + ptw + 1 + strlen(c->fmtp));
+        if (c->fmtp) {
+            size_t len = text_len(c->fmtp);
+            if (len == SIZE_MAX)
+                return PARLEY_E_INVAL;
+            add_line(t, 8 + ptw + len);
+            t->strings += len + 1;
+        }
         if (!rtp) { /* formats found by their text: the first of equal ones takes both lines */
             for (size_t k = 0; k < i; k++)
                 if (s->codecs[k].pt == c->pt &&
                     ((c->name && s->codecs[k].name) || (c->fmtp && s->codecs[k].fmtp)))
                     return PARLEY_E_INVAL; /* "a=rtpmap repeated", "a=fmtp repeated" */
+        }
+    }
+    add_line(t, 4 + media + sdp_u64_len(s->port) + proto.len + width);
+    if (s->addr) {
+        pl_str a = pl_str_make(s->addr, word_len(s->addr));
+        if (!a.len)
+            return PARLEY_E_INVAL;
+        t->strings += a.len + 1;
+        if (!pl_str_eq(a, session_addr)) {
+            if (!sdp_cfg_addr_ok(a))
+                return PARLEY_E_INVAL;
+            add_line(t, 9 + a.len); /* c=IN IP4 <addr> */
         }
     }
     if (s->ptime) {
@@ -211,28 +296,47 @@ static int check_stream(const parley_sdp_stream_cfg *s, pl_str session_addr, tal
     }
     if (s->dir != PARLEY_SDP_DIR_UNSET)
         add_line(t, 10);
-    if (!s->nattrs)
-        return 0;
-    /* Attribute lines read against the formats and what the lines above set on them. */
+    return 0;
+}
+
+/* The attribute lines of a stream, read against its formats and what the lines above them set
+ * on them. */
+static int check_stream_attrs(const parley_sdp_stream_cfg *s)
+{
+    bool rtp = true;
+    if (s->proto)
+        sdp_proto_ok(pl_str_c(s->proto), &rtp);
+    size_t nfmts = s->ncodecs;
+    pl_str all = PL_STR_NULL;
+    if (!nfmts) {
+        all = pl_str_trim(pl_str_c(s->formats));
+        nfmts = sdp_count_fields(all.p, all.p + all.len);
+    }
     parley_sdp_format local[64], *fmts = nfmts <= 64 ? local : pl_calloc(nfmts, sizeof(*fmts));
     char local_num[64][20]; /* the payload types as the m= line writes them */
-    if (!fmts)
-        return PARLEY_E_NOMEM;
     char(*num)[20] = s->ncodecs <= 64 ? local_num : pl_malloc(s->ncodecs * sizeof(*num));
-    if (!num) {
+    if (!fmts || !num) {
         if (fmts != local)
             pl_free(fmts);
+        if (num != local_num)
+            pl_free(num);
         return PARLEY_E_NOMEM;
     }
+    sdp_pstate st;
     memset(&st, 0, offsetof(sdp_pstate, pt_index));
     st.m_rtp = rtp;
-    check_formats(s, rtp, fmts, &nfmts, &width, &st);
+    if (!s->ncodecs)
+        list_formats(all, rtp, fmts, &st);
     for (size_t i = 0; i < s->ncodecs; i++) {
         const parley_sdp_codec *c = &s->codecs[i];
         parley_sdp_format *f = &fmts[i];
         memset(f, 0, sizeof(*f));
         f->fmt = pl_str_make(num[i], sdp_u64_str(num[i], (unsigned)c->pt));
         f->pt = rtp ? c->pt : -1;
+        if (rtp) {
+            st.pt_seen[c->pt >> 6] |= (uint64_t)1 << (c->pt & 63);
+            st.pt_index[c->pt] = (uint16_t)i;
+        }
         /* a=rtpmap and a=fmtp lines go to the first format of their text */
         size_t first = i;
         for (size_t k = 0; !rtp && k < i; k++)
@@ -254,7 +358,7 @@ static int check_stream(const parley_sdp_stream_cfg *s, pl_str session_addr, tal
     memset(&sess, 0, sizeof(sess));
     st.s = &sess;
     st.m = &m;
-    bool ok = attr_lines_ok(&st, s->attrs, s->nattrs, t);
+    bool ok = attr_lines_ok(&st, s->attrs, s->nattrs);
     if (fmts != local)
         pl_free(fmts);
     if (num != local_num)
@@ -262,26 +366,32 @@ static int check_stream(const parley_sdp_stream_cfg *s, pl_str session_addr, tal
     return ok ? 0 : PARLEY_E_INVAL;
 }
 
-int sdp_cfg_check(const parley_sdp_cfg *cfg)
+int sdp_cfg_check(const parley_sdp_cfg *cfg, size_t *strings)
 {
-    if (!sdp_cfg_fields_ok(cfg) || cfg->nstreams > sdp_default_limits.max_media)
+    if (!cfg || !cfg->addr || (cfg->nstreams && !cfg->streams) ||
+        cfg->nstreams > sdp_default_limits.max_media)
         return PARLEY_E_INVAL;
-    pl_str addr = pl_str_c(cfg->addr);
+    tally t = {5 + 7, 2, false, 0}; /* v=0, t=0 0 */
+    pl_str addr = pl_str_make(cfg->addr, word_len(cfg->addr));
     if (!sdp_cfg_addr_ok(addr))
         return PARLEY_E_INVAL;
-    pl_str user = pl_str_c(cfg->user ? cfg->user : "-");
-    pl_str name = pl_str_c(cfg->name ? cfg->name : "-");
-    tally t = {5 + 7, 2, false}; /* v=0, t=0 0 */
-    add_line(&t, 2 + user.len + 1 + sdp_u64_len(cfg->sess_id) + 1 + sdp_u64_len(cfg->sess_version) +
-                     8 + addr.len);              /* o= */
-    add_line(&t, 2 + (name.len ? name.len : 1)); /* s= */
-    add_line(&t, 9 + addr.len);                  /* c= */
-    sdp_pstate st;
-    memset(&st, 0, offsetof(sdp_pstate, pt_index));
-    parley_sdp sess;
-    memset(&sess, 0, sizeof(sess));
-    st.s = &sess;
-    if (!attr_lines_ok(&st, cfg->attrs, cfg->nattrs, &t))
+    t.strings += addr.len + 1;
+    size_t user = 1, name = 1; /* "-" when absent */
+    if (cfg->user) {
+        if (!(user = word_len(cfg->user)))
+            return PARLEY_E_INVAL;
+        t.strings += user + 1;
+    }
+    if (cfg->name) {
+        if ((name = text_len(cfg->name)) == SIZE_MAX)
+            return PARLEY_E_INVAL;
+        t.strings += name + 1;
+    }
+    add_line(&t, 12 + user + sdp_u64_len(cfg->sess_id) + sdp_u64_len(cfg->sess_version) +
+                     addr.len);          /* o= */
+    add_line(&t, 2 + (name ? name : 1)); /* s= */
+    add_line(&t, 9 + addr.len);          /* c= */
+    if (!attr_texts_ok(cfg->attrs, cfg->nattrs, &t))
         return PARLEY_E_INVAL;
     for (size_t i = 0; i < cfg->nstreams; i++) {
         int rc = check_stream(&cfg->streams[i], addr, &t);
@@ -290,5 +400,22 @@ int sdp_cfg_check(const parley_sdp_cfg *cfg)
     }
     if (t.over || t.lines > sdp_default_limits.max_lines || t.total > sdp_default_limits.max_size)
         return PARLEY_E_INVAL;
+    /* last, what may need memory: the attribute lines as the parser reads them */
+    if (cfg->nattrs) {
+        sdp_pstate st;
+        memset(&st, 0, offsetof(sdp_pstate, pt_index));
+        parley_sdp sess;
+        memset(&sess, 0, sizeof(sess));
+        st.s = &sess;
+        if (!attr_lines_ok(&st, cfg->attrs, cfg->nattrs))
+            return PARLEY_E_INVAL;
+    }
+    for (size_t i = 0; i < cfg->nstreams; i++) {
+        int rc = cfg->streams[i].nattrs ? check_stream_attrs(&cfg->streams[i]) : 0;
+        if (rc)
+            return rc;
+    }
+    if (strings)
+        *strings = t.strings;
     return 0;
 }

@@ -54,27 +54,18 @@ bool sdp_u64_long(pl_str s, uint64_t max, uint64_t *out)
 
 bool sdp_is_ip4_literal(pl_str a)
 {
-    unsigned parts = 0;
-    size_t i = 0;
-    while (i <= a.len) {
-        size_t s = i;
+    const char *p = a.p, *e = a.p + a.len;
+    for (int part = 0; part < 4; part++) {
+        if (part && (p == e || *p++ != '.'))
+            return false;
+        const char *s = p;
         unsigned v = 0;
-        while (i < a.len && a.p[i] >= '0' && a.p[i] <= '9') {
-            v = v * 10 + (unsigned)(a.p[i] - '0');
-            if (i - s >= 3 || v > 255)
-                return false;
-            i++;
-        }
-        if (i == s)
+        while (p < e && p - s < 3 && (unsigned)(*p - '0') <= 9)
+            v = v * 10 + (unsigned)(*p++ - '0');
+        if (p == s || v > 255)
             return false;
-        parts++;
-        if (i == a.len)
-            break;
-        if (a.p[i] != '.' || parts == 4)
-            return false;
-        i++;
     }
-    return parts == 4;
+    return p == e;
 }
 
 static bool is_ip6_literal(pl_str a)

@@ -11,20 +11,6 @@ static size_t al8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-static size_t str_size(const char *s)
-{
-    return s ? strlen(s) + 1 : 0;
-}
-
-static pl_str copy_str(const char *s, char **mem)
-{
-    size_t n = strlen(s);
-    char *d = *mem;
-    memcpy(d, s, n + 1);
-    *mem += n + 1;
-    return pl_str_make(d, n);
-}
-
 static uint64_t clock_sess_id(void)
 {
     static atomic_uint seq;
@@ -42,41 +28,35 @@ int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
     *out = NULL;
     if (!local || local->nstreams > PARLEY_SDP_MAX_STREAMS)
         return PARLEY_E_INVAL;
-    int rc = neg_check_cfg(local, local->streams, local->nstreams);
+    size_t strings;
+    int rc = neg_check_cfg(local, local->streams, local->nstreams, &strings);
     if (rc)
         return rc;
-    /* One block: the negotiator, its capabilities, the strings of the config. */
-    const char *user = local->user ? local->user : "-", *name = local->name ? local->name : "-";
+    /* One block: the negotiator, its capabilities and their arrays, then the strings. */
     size_t n = local->nstreams;
-    size_t head = al8(sizeof(parley_sdp_neg)) + al8(n * sizeof(neg_cap)) +
-                  al8(local->nattrs * sizeof(pl_str)) + str_size(user) + str_size(name) +
-                  str_size(local->addr);
-    for (size_t i = 0; i < local->nattrs; i++)
-        head += str_size(local->attrs[i]);
-    head = al8(head);
-    size_t size = head;
+    size_t arrays = al8(sizeof(parley_sdp_neg)) + al8(n * sizeof(neg_cap)) +
+                    al8(local->nattrs * sizeof(pl_str));
     for (size_t i = 0; i < n; i++)
-        size += neg_cap_size(&local->streams[i]);
-    char *block = pl_malloc(size);
+        arrays += neg_cap_arrays(&local->streams[i]);
+    char *block = pl_malloc(arrays + strings);
     if (!block)
         return PARLEY_E_NOMEM;
     parley_sdp_neg *neg = (parley_sdp_neg *)block;
     memset(neg, 0, sizeof(*neg));
-    char *mem = block + al8(sizeof(*neg));
+    char *mem = block + al8(sizeof(*neg)), *str = block + arrays;
     neg->caps = (neg_cap *)mem;
     neg->caps_room = n;
     mem += al8(n * sizeof(neg_cap));
     neg->attrs = (pl_str *)mem;
     mem += al8(local->nattrs * sizeof(pl_str));
-    neg->user = copy_str(user, &mem);
-    neg->name = copy_str(name, &mem);
-    neg->addr = neg->oaddr = copy_str(local->addr, &mem);
+    neg->user = local->user ? neg_copy_str(local->user, &str) : PL_STR_LIT("-");
+    neg->name = local->name ? neg_copy_str(local->name, &str) : PL_STR_LIT("-");
+    neg->addr = neg->oaddr = neg_copy_str(local->addr, &str);
     for (size_t i = 0; i < local->nattrs; i++)
-        neg->attrs[i] = copy_str(local->attrs[i], &mem);
+        neg->attrs[i] = neg_copy_str(local->attrs[i], &str);
     neg->nattrs = local->nattrs;
-    mem = block + head;
     for (size_t i = 0; i < n; i++)
-        neg_pack_cap(&neg->caps[i], &local->streams[i], &mem);
+        neg_pack_cap(&neg->caps[i], &local->streams[i], &mem, &str);
     neg->ncaps = n;
     neg->sess_id = local->sess_id ? local->sess_id : clock_sess_id();
     neg->sess_id_len = sdp_u64_str(neg->sess_id_str, neg->sess_id);
@@ -177,9 +157,11 @@ int parley_sdp_neg_add_stream(parley_sdp_neg *neg, const parley_sdp_stream_cfg *
         return PARLEY_E_INVAL;
     parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
     cfg.addr = neg->addr.p; /* NUL-terminated */
-    int rc = neg_check_cfg(&cfg, stream, 1);
+    size_t strings;
+    int rc = neg_check_cfg(&cfg, stream, 1, &strings);
     if (rc)
         return rc;
+    strings -= neg->addr.len + 1; /* the session's, not copied */
     if (neg->ncaps == NEG_MAX_CAPS)
         return PARLEY_E_LIMIT;
     if (neg->ncaps == neg->caps_room) { /* the block's array is full: move to one of the most */
@@ -191,12 +173,13 @@ int parley_sdp_neg_add_stream(parley_sdp_neg *neg, const parley_sdp_stream_cfg *
         neg->caps = neg->caps_own = caps;
         neg->caps_room = NEG_MAX_CAPS;
     }
-    char *mem = pl_malloc(neg_cap_size(stream));
-    if (!mem)
+    size_t arrays = neg_cap_arrays(stream);
+    char *block = pl_malloc(arrays + strings);
+    if (!block)
         return PARLEY_E_NOMEM;
     neg_cap *c = &neg->caps[neg->ncaps];
-    char *block = mem;
-    neg_pack_cap(c, stream, &mem);
+    char *mem = block, *str = block + arrays;
+    neg_pack_cap(c, stream, &mem, &str);
     c->block = block;
     neg->ncaps++;
     return 0;

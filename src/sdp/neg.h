@@ -103,12 +103,16 @@ bool neg_codec_match(const neg_codec *c, const parley_sdp_format *f);
 
 /* ---- neg_cfg.c: the local capabilities ---- */
 
-/* Checks a config the way parley_sdp_neg_create() takes it (streams[0..n) for its streams). */
-int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n);
-/* Bytes neg_pack_cap() takes for s. */
-size_t neg_cap_size(const parley_sdp_stream_cfg *s);
-/* Fills c from s with its arrays and strings cut from *mem (neg_cap_size() bytes). */
-void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **mem);
+/* Checks a config the way parley_sdp_neg_create() takes it (streams[0..n) for its streams);
+ * *strings receives the bytes its strings take (sdp_cfg_check()). */
+int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n,
+                  size_t *strings);
+/* Bytes the arrays of s take in neg_pack_cap(), a multiple of 8. */
+size_t neg_cap_arrays(const parley_sdp_stream_cfg *s);
+/* Fills c from s: its arrays cut from *arrays (8-aligned), its strings copied to *strings. */
+void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **arrays, char **strings);
+/* Copies s (NUL included) to *mem, advancing it; absent stays absent. */
+pl_str neg_copy_str(const char *s, char **mem);
 /* packetization-mode of an H.264 fmtp (RFC 6184 §8.1), 0 when absent. */
 int neg_h264_mode(pl_str fmtp);
 

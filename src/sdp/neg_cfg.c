@@ -16,7 +16,8 @@ static bool stream_usable(const parley_sdp_stream_cfg *s)
     return true;
 }
 
-int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n)
+int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n,
+                  size_t *strings)
 {
     for (size_t i = 0; i < n; i++)
         if (!stream_usable(&streams[i]))
@@ -24,7 +25,7 @@ int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *stream
     parley_sdp_cfg c = *cfg;
     c.streams = streams;
     c.nstreams = n;
-    return sdp_cfg_check(&c);
+    return sdp_cfg_check(&c, strings);
 }
 
 static size_t al8(size_t n)
@@ -32,34 +33,20 @@ static size_t al8(size_t n)
     return (n + 7) & ~(size_t)7;
 }
 
-static size_t str_size(const char *s)
+size_t neg_cap_arrays(const parley_sdp_stream_cfg *s)
 {
-    return s ? strlen(s) + 1 : 0;
+    return al8(s->ncodecs * sizeof(neg_codec)) + al8(s->nattrs * sizeof(pl_str));
 }
 
-size_t neg_cap_size(const parley_sdp_stream_cfg *s)
-{
-    size_t n = al8(s->ncodecs * sizeof(neg_codec)) + al8(s->nattrs * sizeof(pl_str));
-    n += str_size(s->media) + str_size(s->proto) + str_size(s->addr);
-    if (!s->ncodecs)
-        n += str_size(s->formats);
-    for (size_t i = 0; i < s->nattrs; i++)
-        n += str_size(s->attrs[i]);
-    for (size_t i = 0; i < s->ncodecs; i++)
-        n += str_size(s->codecs[i].name) + str_size(s->codecs[i].fmtp);
-    return al8(n);
-}
-
-/* A copy of s (NUL-terminated) cut from *mem; absent stays absent. */
-static pl_str copy_str(const char *s, char **mem)
+pl_str neg_copy_str(const char *s, char **mem)
 {
     if (!s)
         return PL_STR_NULL;
-    size_t n = strlen(s);
-    char *d = *mem;
-    memcpy(d, s, n + 1);
-    *mem += n + 1;
-    return pl_str_make(d, n);
+    char *d = *mem, *p = d;
+    while ((*p++ = *s++) != 0) /* config strings are short: no call */
+        ;
+    *mem = p;
+    return pl_str_make(d, (size_t)(p - d - 1));
 }
 
 /* packetization-mode of an H.264 fmtp (RFC 6184 §8.1), 0 when absent. */
@@ -74,30 +61,29 @@ int neg_h264_mode(pl_str fmtp)
     return 0;
 }
 
-void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **mem)
+void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **arrays, char **mem)
 {
-    char *start = *mem;
     memset(c, 0, sizeof(*c));
-    c->codecs = (neg_codec *)*mem;
-    *mem += al8(s->ncodecs * sizeof(neg_codec));
-    c->attrs = (pl_str *)*mem;
-    *mem += al8(s->nattrs * sizeof(pl_str));
+    c->codecs = (neg_codec *)*arrays;
+    *arrays += al8(s->ncodecs * sizeof(neg_codec));
+    c->attrs = (pl_str *)*arrays;
+    *arrays += al8(s->nattrs * sizeof(pl_str));
     c->port = s->port;
     c->dir = s->dir;
     c->ptime = s->ptime;
     c->flags = s->flags;
     c->want_offer = !(s->flags & PARLEY_SDP_STREAM_ANSWER_ONLY);
-    c->media = copy_str(s->media, mem);
-    c->proto = s->proto ? copy_str(s->proto, mem) : PL_STR_LIT("RTP/AVP");
+    c->media = neg_copy_str(s->media, mem);
+    c->proto = s->proto ? neg_copy_str(s->proto, mem) : PL_STR_LIT("RTP/AVP");
     c->rtp = sdp_proto_is_rtp(c->proto);
-    c->addr = copy_str(s->addr, mem);
+    c->addr = neg_copy_str(s->addr, mem);
     if (!s->ncodecs) { /* a non-RTP stream's format list */
-        pl_str f = copy_str(s->formats, mem);
+        pl_str f = neg_copy_str(s->formats, mem);
         c->formats = pl_str_trim(f);
         c->nformats = sdp_count_fields(c->formats.p, c->formats.p + c->formats.len);
     }
     for (size_t i = 0; i < s->nattrs; i++)
-        c->attrs[i] = copy_str(s->attrs[i], mem);
+        c->attrs[i] = neg_copy_str(s->attrs[i], mem);
     c->nattrs = s->nattrs;
     for (size_t i = 0; i < s->ncodecs; i++) {
         const parley_sdp_codec *in = &s->codecs[i];
@@ -106,10 +92,9 @@ void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **mem)
         cc->pt = in->pt;
         cc->rate = in->name ? in->rate : sp->rate;
         cc->channels = in->name ? in->channels : (sp->channels > 1 ? sp->channels : 0);
-        cc->name = in->name ? copy_str(in->name, mem) : sp->name;
-        cc->fmtp = copy_str(in->fmtp, mem);
+        cc->name = in->name ? neg_copy_str(in->name, mem) : sp->name;
+        cc->fmtp = neg_copy_str(in->fmtp, mem);
         cc->h264_mode = pl_str_caseeq_lit(cc->name, "H264") ? neg_h264_mode(cc->fmtp) : -1;
     }
     c->ncodecs = s->ncodecs;
-    *mem = start + neg_cap_size(s);
 }

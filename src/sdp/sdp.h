@@ -138,14 +138,26 @@ bool sdp_proto_ok(pl_str proto, bool *rtp);
 /* cfg_check.c: configs. The field checks of parley_sdp_build() before it writes anything. */
 bool sdp_cfg_fields_ok(const parley_sdp_cfg *cfg);
 /* 0 when parley_sdp_build(cfg) would succeed, else PARLEY_E_INVAL (PARLEY_E_NOMEM when a
- * stream with attribute lines and more than 64 formats finds no memory to check them). */
-int sdp_cfg_check(const parley_sdp_cfg *cfg);
+ * stream with attribute lines and more than 64 formats finds no memory to check them).
+ * *strings (may be NULL) receives the bytes of cfg's strings, each NUL-terminated: user, name,
+ * addr, attributes, and of each stream media, proto, addr, formats (without codecs),
+ * attributes, codec names and fmtp; those set. */
+int sdp_cfg_check(const parley_sdp_cfg *cfg, size_t *strings);
 /* Not empty, no byte <= SP, no DEL. */
 bool sdp_cfg_is_word(const char *s);
 /* An address for "IN IP4" / "IN IP6" (the type its ':' gives): literal or host name. */
 bool sdp_cfg_addr_ok(pl_str addr);
 /* Decimal digits of v. */
-size_t sdp_u64_len(uint64_t v);
+size_t sdp_u64_len_long(uint64_t v);
+static inline size_t sdp_u64_len(uint64_t v)
+{
+    return v < 10       ? 1
+           : v < 100    ? 2
+           : v < 1000   ? 3
+           : v < 10000  ? 4
+           : v < 100000 ? 5
+                        : sdp_u64_len_long(v);
+}
 /* Writes v in decimal to out (at least 20 bytes, not NUL-terminated); returns the length. */
 size_t sdp_u64_str(char *out, uint64_t v);
 

@@ -17,7 +17,7 @@ static const char digit_pairs[201] = "00010203040506070809"
 
 size_t sdp_u64_str(char *out, uint64_t v)
 {
-    size_t n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : sdp_u64_len(v);
+    size_t n = sdp_u64_len(v);
     char *p = out + n;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
