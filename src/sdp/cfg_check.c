@@ -75,6 +75,8 @@ bool sdp_cfg_fields_ok(const parley_sdp_cfg *cfg)
 static size_t word_len(const char *s)
 {
     size_t n = 0;
+    if (!s)
+        return 0;
     for (unsigned char c; (c = (unsigned char)s[n]) != 0; n++)
         if (c <= 0x20 || c == 0x7f)
             return 0;
@@ -85,6 +87,8 @@ static size_t word_len(const char *s)
 static size_t token_len(const char *s)
 {
     size_t n = 0;
+    if (!s)
+        return 0;
     for (char c; (c = s[n]) != 0; n++)
         if (!sdp_is(c, SDP_C_TOKEN))
             return 0;

@@ -8,7 +8,7 @@
 /* What parley_sdp_build() cannot check: the negotiator needs a port and named codecs. */
 static bool stream_usable(const parley_sdp_stream_cfg *s)
 {
-    if (!s->port || (!s->ncodecs && !s->formats) || s->ncodecs > 64)
+    if (!s->port || (!s->ncodecs && !s->formats) || s->ncodecs > 64 || (s->ncodecs && !s->codecs))
         return false;
     for (size_t i = 0; i < s->ncodecs; i++)
         if (!s->codecs[i].name && !sdp_static(s->codecs[i].pt))
@@ -19,6 +19,8 @@ static bool stream_usable(const parley_sdp_stream_cfg *s)
 int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n,
                   size_t *strings)
 {
+    if (n && !streams)
+        return PARLEY_E_INVAL;
     for (size_t i = 0; i < n; i++)
         if (!stream_usable(&streams[i]))
             return PARLEY_E_INVAL;
