@@ -71,12 +71,17 @@ static const char *ip4_literal(const char *q, const char *end)
 
 /* "IN IP4 <IPv4 literal or host name>": the end of the address, or NULL. The caller wants the
  * line to end there: "1.2.3.4/127" or "1.2.3.4.5" are left to the general parser. */
-static const char *inet4(const char *p, const char *end, pl_str *net, pl_str *type, pl_str *addr)
+static const char *inet4(const char *p, const char *end, pl_str *net, pl_str *type, pl_str *addr,
+                         const pl_str *known)
 {
     if (end - p < 8 || memcmp(p, "IN IP4 ", 7) != 0)
         return NULL;
-    const char *a = p + 7, *q = ip4_literal(a, end);
-    if (!q || (q < end && sdp_is(*q, SDP_C_HOST))) { /* a host name: one letter at least */
+    const char *a = p + 7, *q;
+    if (known->len && (size_t)(end - a) >= known->len && memcmp(a, known->p, known->len) == 0 &&
+        (end - a == (ptrdiff_t)known->len || !sdp_is(a[known->len], SDP_C_HOST))) {
+        q = a + known->len; /* the address of the o= line again (c= mostly): checked there */
+    } else if (!(q = ip4_literal(a, end)) || (q < end && sdp_is(*q, SDP_C_HOST))) {
+        /* a host name: one letter at least */
         unsigned cls = 0;
         for (q = a; q < end && sdp_is(*q, SDP_C_HOST); q++)
             cls |= sdp_chars[(unsigned char)*q];
@@ -109,7 +114,8 @@ static const char *origin(parley_sdp_origin *o, const char *p, const char *end)
         return NULL;
     o->sess_version = ver;
     o->family = PARLEY_SDP_ADDR_IP4;
-    return inet4(p + 1, end, &o->nettype, &o->addrtype, &o->address);
+    static const pl_str none = {NULL, 0};
+    return inet4(p + 1, end, &o->nettype, &o->addrtype, &o->address, &none);
 }
 
 /* m=<token> <port> RTP/AVP <pt>( <pt>)* */
@@ -317,7 +323,7 @@ static const char *line(fast *f, char t, const char *p, const char *end)
         c->family = PARLEY_SDP_ADDR_IP4;
         c->ttl = -1;
         c->count = 0;
-        return inet4(p, end, &c->nettype, &c->addrtype, &c->address);
+        return inet4(p, end, &c->nettype, &c->addrtype, &c->address, &s->origin.address);
     }
     case 'v':
         return !st->m && p < end && *p == '0' ? p + 1 : NULL;

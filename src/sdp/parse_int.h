@@ -71,6 +71,33 @@ static inline const char *sdp_digits(const char *p, const char *e, unsigned maxd
 {
     const char *s = p;
     uint64_t n = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (e - p >= 8) { /* eight bytes at once: where the digits end, and their value */
+        uint64_t x, d;
+        memcpy(&x, p, 8);
+        /* d: each byte minus '0'; a byte below '0' borrows from the next, but only bytes after
+         * the first non-digit are touched. A byte is a digit when d <= 9, i.e. neither d nor
+         * d + 0x76 has its top bit. */
+        d = x - 0x3030303030303030u;
+        uint64_t stop = (d | (d + 0x7676767676767676u)) & 0x8080808080808080u;
+        unsigned k = stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
+        if (k == 0 || k > maxd)
+            return NULL;
+        /* the first k digit values as the high bytes (leading zeros, the rest shifted out),
+         * then combined in pairs, fours and eights */
+        d <<= 8 * (8 - k);
+        d = d * 10 + (d >> 8);
+        d = (((d & 0x000000FF000000FFu) * (100 + (1000000ull << 32))) +
+             (((d >> 16) & 0x000000FF000000FFu) * (1 + (10000ull << 32)))) >>
+            32;
+        n = d;
+        p += k;
+        if (k < 8) {
+            *v = n;
+            return p;
+        }
+    }
+#endif
     while (p < e && (unsigned)(*p - '0') <= 9) {
         n = n * 10 + (unsigned)(*p - '0');
         p++;
