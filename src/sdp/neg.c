@@ -79,9 +79,11 @@ void parley_sdp_neg_free(parley_sdp_neg *neg)
         cap_free(&neg->caps[i]);
     pl_free(neg->caps_own);
     pl_free(neg->addr_own);
-    neg_session_clear(&neg->cur);
+    parley_sdp_free(neg->cur.local);
+    parley_sdp_free(neg->cur.remote);
     parley_sdp_free(neg->pending);
-    pl_buf_free(&neg->sent);
+    if (neg->sent_keep != neg->cur.local && neg->sent_keep != neg->pending)
+        parley_sdp_free(neg->sent_keep);
     pl_free(neg);
 }
 
@@ -91,7 +93,7 @@ int parley_sdp_neg_rollback(parley_sdp_neg *neg)
         return PARLEY_E_INVAL;
     if (!neg->pending)
         return PARLEY_E_STATE;
-    parley_sdp_free(neg->pending);
+    neg_drop(neg, neg->pending);
     neg->pending = NULL;
     return 0;
 }

@@ -71,9 +71,12 @@ struct parley_sdp_neg {
     neg_session cur;
     parley_sdp *pending; /* our offer awaiting its answer */
     int pending_cap[PARLEY_SDP_MAX_STREAMS];
-    pl_buf sent; /* the last description we handed out */
+    /* The last description we handed out: its text is the body we gave, and what RFC 3264 §8
+     * compares the next one with. It is cur.local, pending or, once those let it go,
+     * sent_keep (neg_drop()). */
+    const parley_sdp *sent;
+    parley_sdp *sent_keep;
     uint64_t sent_version;
-    bool sent_any;
 };
 
 /* Stream state derived from a session (neg_state.c). */
@@ -90,7 +93,8 @@ typedef struct neg_view {
 void neg_view_of(const neg_session *s, unsigned i, neg_view *v);
 /* Replaces the session by next (taking its descriptions) and reports the differences. */
 void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *changes);
-void neg_session_clear(neg_session *s);
+/* Frees a description of ours (pending or cur.local); the last one sent is kept instead. */
+void neg_drop(parley_sdp_neg *neg, parley_sdp *doc);
 
 /* The media's connection address: its first c=, else the session's. */
 pl_str neg_media_addr(const parley_sdp *s, const parley_sdp_media *m);
@@ -128,9 +132,8 @@ typedef struct emit emit;
 typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, emit *e);
 int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version,
               parley_sdp **out);
-/* Makes room for out's text as the last one sent (0 or PARLEY_E_NOMEM); then, once nothing
- * can fail any more, neg_hand_out() makes it the last one sent and hands it out. */
-int neg_sent_room(parley_sdp_neg *neg, const parley_sdp *out);
+/* Makes out (which the caller keeps as pending or the new cur.local) the last description sent,
+ * and hands out its text. */
 void neg_hand_out(parley_sdp_neg *neg, const parley_sdp *out, uint64_t version,
                   const uint8_t **body, size_t *len);
 

@@ -201,7 +201,7 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     if (!neg)
         return PARLEY_E_INVAL;
     /* Glare or a re-offer after ours failed: our pending offer is moot either way. */
-    parley_sdp_free(neg->pending);
+    neg_drop(neg, neg->pending);
     neg->pending = NULL;
     answer_plan plan;
     parley_sdp *o = NULL, *a = NULL;
@@ -213,8 +213,6 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     rc = plan_answer(neg, &plan);
     if (!rc)
         rc = neg_write(neg, answer_body, &plan, &version, &a);
-    if (!rc && (rc = neg_sent_room(neg, a)) != 0)
-        parley_sdp_free(a);
     if (rc) {
         parley_sdp_free(o);
         return rc;
@@ -225,8 +223,8 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
         if (plan.cap[i] >= 0)
             neg->caps[plan.cap[i]].want_offer = false;
     }
+    neg_hand_out(neg, a, version, body, outlen); /* before the commit lets the old one go */
     neg_commit(neg, &next, changes);
-    neg_hand_out(neg, a, version, body, outlen);
     return 0;
 }
 
@@ -294,7 +292,7 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
     if (!rc && (rc = check_answer(offer, a)) != 0)
         parley_sdp_free(a);
     if (rc) {
-        parley_sdp_free(offer);
+        neg_drop(neg, offer);
         return rc;
     }
     neg_session next = {

@@ -598,14 +598,13 @@ int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *versio
         int rc = emit_doc(neg, body, ctx, v, &doc);
         if (rc) {
             /* a text the parser refuses differs from the last one sent, which it took */
-            if (rc == PARLEY_E_INVAL && neg->sent_any && v == neg->sent_version && v == UINT64_MAX)
+            if (rc == PARLEY_E_INVAL && neg->sent && v == neg->sent_version && v == UINT64_MAX)
                 rc = PARLEY_E_LIMIT;
             return rc;
         }
         pl_str text = sdp_doc_of(doc)->data;
         /* RFC 3264 §8: the version goes up by one exactly when the content changes. */
-        if (!neg->sent_any || v != neg->sent_version ||
-            (text.len == neg->sent.len && memcmp(text.p, neg->sent.data, text.len) == 0)) {
+        if (!neg->sent || v != neg->sent_version || pl_str_eq(text, sdp_doc_of(neg->sent)->data)) {
             *version = v;
             *out = doc;
             return 0;
@@ -617,33 +616,18 @@ int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *versio
     }
 }
 
-int neg_sent_room(parley_sdp_neg *neg, const parley_sdp *out)
-{
-    size_t len = sdp_doc_of(out)->data.len;
-    if (neg->sent.data && neg->sent.cap >= len)
-        return 0;
-    pl_buf b;
-    pl_buf_init(&b, len + 1);
-    if (!pl_buf_ok(&b)) {
-        pl_buf_free(&b);
-        return PARLEY_E_NOMEM;
-    }
-    pl_buf_free(&neg->sent);
-    neg->sent = b;
-    return 0;
-}
-
 void neg_hand_out(parley_sdp_neg *neg, const parley_sdp *out, uint64_t version,
                   const uint8_t **body, size_t *len)
 {
-    pl_str text = sdp_doc_of(out)->data;
-    pl_buf_reset(&neg->sent);
-    pl_buf_put(&neg->sent, text.p, text.len); /* within the room made before */
-    pl_buf_terminate(&neg->sent);
+    if (neg->sent_keep && neg->sent_keep != out) { /* a retired one is of no more use */
+        parley_sdp_free(neg->sent_keep);
+        neg->sent_keep = NULL;
+    }
+    neg->sent = out;
     neg->sent_version = version;
-    neg->sent_any = true;
+    pl_str text = sdp_doc_of(out)->data; /* NUL-terminated */
     if (body)
-        *body = (const uint8_t *)neg->sent.data;
+        *body = (const uint8_t *)text.p;
     if (len)
-        *len = neg->sent.len;
+        *len = text.len;
 }

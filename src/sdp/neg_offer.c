@@ -159,11 +159,9 @@ int parley_sdp_neg_offer(parley_sdp_neg *neg, const uint8_t **body, size_t *len)
     uint64_t version;
     parley_sdp *offer;
     rc = neg_write(neg, offer_body, &plan, &version, &offer);
-    if (!rc && (rc = neg_sent_room(neg, offer)) != 0)
-        parley_sdp_free(offer);
     if (rc)
         return rc;
-    parley_sdp_free(neg->pending);
+    neg_drop(neg, neg->pending);
     neg->pending = offer;
     for (unsigned i = 0; i < plan.n; i++)
         neg->pending_cap[i] = plan.cap[i];

@@ -94,11 +94,17 @@ static unsigned stream_changes(const neg_view *o, const neg_view *n)
     return f;
 }
 
-void neg_session_clear(neg_session *s)
+void neg_drop(parley_sdp_neg *neg, parley_sdp *doc)
 {
-    parley_sdp_free(s->local);
-    parley_sdp_free(s->remote);
-    memset(s, 0, sizeof(*s));
+    if (!doc)
+        return;
+    if (doc != neg->sent) {
+        parley_sdp_free(doc);
+        return;
+    }
+    if (neg->sent_keep != doc)
+        parley_sdp_free(neg->sent_keep);
+    neg->sent_keep = doc;
 }
 
 void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *changes)
@@ -126,7 +132,8 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
     c.hold = next->hold;
     if (c.hold != neg->cur.hold)
         c.flags |= PARLEY_SDP_CHG_HOLD;
-    neg_session_clear(&neg->cur);
+    neg_drop(neg, neg->cur.local);
+    parley_sdp_free(neg->cur.remote);
     neg->cur = *next;
     if (changes)
         *changes = c;
