@@ -6,6 +6,7 @@
  * Informative only: nothing fails on a slow result.
  *
  * Usage: bench_sdp [--dir DIR] [--rounds N] [--passes N] [name...]
+ *        bench_sdp --list | --instr CASE [--iters N]   (cases.c, for run.sh under callgrind)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sofia-sip/sdp.h>
 #include <sofia-sip/su_alloc.h>
 
+#include "cases.h"
 #include "parley/sdp.h"
 
 #define MAX_INPUTS 32
@@ -124,6 +126,9 @@ static double median(double *v, unsigned n)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--list") || !strcmp(argv[i], "--instr"))
+            return bench_sdp_cases_main(argc, argv);
     const char *dir = BENCH_SDP_DIR;
     unsigned rounds = 11, passes = 2000;
     const char *names[MAX_INPUTS];

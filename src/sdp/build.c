@@ -1,62 +1,15 @@
 /* parley_sdp_build() and parley_sdp_bump_origin(). */
-#include <stdio.h>
-
 #include "parley/error.h"
 #include "sdp/sdp.h"
-
-/* A value that fits in one field: no blank, no line break, not empty. */
-static bool is_word(const char *s)
-{
-    if (!s || !*s)
-        return false;
-    for (; *s; s++)
-        if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-            return false;
-    return true;
-}
-
-static bool is_line_text(const char *s)
-{
-    return s && sdp_is_text(pl_str_c(s));
-}
-
-static bool attrs_ok(const char *const *attrs, size_t n)
-{
-    if (n && !attrs)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_line_text(attrs[i]) || !*attrs[i])
-            return false;
-    return true;
-}
-
-static bool stream_ok(const parley_sdp_stream_cfg *st)
-{
-    if (!is_word(st->media) || (st->proto && !is_word(st->proto)) ||
-        (st->addr && !is_word(st->addr)) || (st->ncodecs && !st->codecs) ||
-        st->dir > PARLEY_SDP_INACTIVE || !attrs_ok(st->attrs, st->nattrs))
-        return false;
-    if (!st->ncodecs)
-        return is_line_text(st->formats) && pl_str_trim(pl_str_c(st->formats)).len;
-    for (size_t i = 0; i < st->ncodecs; i++) {
-        const parley_sdp_codec *c = &st->codecs[i];
-        if (c->pt < 0 || c->pt > 127 || (c->name && (!is_word(c->name) || !c->rate)) ||
-            (c->fmtp && !is_line_text(c->fmtp)))
-            return false;
-    }
-    return true;
-}
 
 static void write_stream(pl_buf *b, const parley_sdp_stream_cfg *st, pl_str session_addr)
 {
     pl_str proto = st->proto ? pl_str_c(st->proto) : PL_STR_LIT("RTP/AVP");
     sdp_w_mline(b, pl_str_c(st->media), st->port, proto);
-    char num[8];
+    char num[20], ch[20];
     if (st->ncodecs) {
-        for (size_t i = 0; i < st->ncodecs; i++) {
-            snprintf(num, sizeof(num), "%d", st->codecs[i].pt);
-            sdp_w_fmt(b, pl_str_c(num));
-        }
+        for (size_t i = 0; i < st->ncodecs; i++) /* 0-127: checked */
+            sdp_w_fmt(b, pl_str_make(num, sdp_u64_str(num, (unsigned)st->codecs[i].pt)));
     } else {
         sdp_w_fmt(b, pl_str_trim(pl_str_c(st->formats)));
     }
@@ -65,14 +18,12 @@ static void write_stream(pl_buf *b, const parley_sdp_stream_cfg *st, pl_str sess
         sdp_w_conn(b, pl_str_c(st->addr));
     for (size_t i = 0; i < st->ncodecs; i++) {
         const parley_sdp_codec *c = &st->codecs[i];
-        snprintf(num, sizeof(num), "%d", c->pt);
-        char ch[12] = "";
-        if (c->channels)
-            snprintf(ch, sizeof(ch), "%u", c->channels);
+        pl_str pt = pl_str_make(num, sdp_u64_str(num, (unsigned)c->pt));
+        pl_str chs = pl_str_make(ch, c->channels ? sdp_u64_str(ch, c->channels) : 0);
         if (c->name)
-            sdp_w_rtpmap(b, pl_str_c(num), pl_str_c(c->name), c->rate, pl_str_c(ch));
+            sdp_w_rtpmap(b, pt, pl_str_c(c->name), c->rate, chs);
         if (c->fmtp)
-            sdp_w_fmtp(b, pl_str_c(num), pl_str_c(c->fmtp));
+            sdp_w_fmtp(b, pt, pl_str_c(c->fmtp));
     }
     if (st->ptime) {
         pl_buf_put(b, "a=ptime:", 8);
@@ -90,13 +41,8 @@ int parley_sdp_build(const parley_sdp_cfg *cfg, parley_sdp **out)
     if (!out)
         return PARLEY_E_INVAL;
     *out = NULL;
-    if (!cfg || !is_word(cfg->addr) || (cfg->user && !is_word(cfg->user)) ||
-        (cfg->name && !is_line_text(cfg->name)) || !attrs_ok(cfg->attrs, cfg->nattrs) ||
-        (cfg->nstreams && !cfg->streams))
+    if (!sdp_cfg_fields_ok(cfg))
         return PARLEY_E_INVAL;
-    for (size_t i = 0; i < cfg->nstreams; i++)
-        if (!stream_ok(&cfg->streams[i]))
-            return PARLEY_E_INVAL;
     pl_buf b;
     pl_buf_init(&b, 512);
     pl_str addr = pl_str_c(cfg->addr);

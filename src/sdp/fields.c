@@ -3,27 +3,26 @@
 
 #include "sdp/sdp.h"
 
-/* token-char = %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E */
-const uint8_t sdp_token_chars[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+/* Bits of enum SDP_C_* in sdp.h. token-char = %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 /
+ * %x41-5A / %x5E-7E. One table lookup classifies a byte for every check of the grammar. */
+const uint8_t sdp_chars[256] = {
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  16, 0,  0,  0,  0,  0,  0,  /* 00 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 10 */
+    16, 1,  0,  1,  1,  1,  1,  1,  0,  0,  1,  1,  0,  13, 5,  0,  /* 20 */
+    7,  7,  7,  7,  7,  7,  7,  7,  7,  7,  0,  0,  0,  0,  0,  0,  /* 30 */
+    0,  13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, /* 40 */
+    13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 0,  0,  0,  1,  13, /* 50 */
+    1,  13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, /* 60 */
+    13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 1,  1,  1,  1,  0,  /* 70 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 80 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 90 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* a0 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* b0 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* c0 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* d0 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* e0 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* f0 */
 };
-
-bool sdp_is_token(pl_str s)
-{
-    if (!s.len)
-        return false;
-    for (size_t i = 0; i < s.len; i++)
-        if (!sdp_token_chars[(unsigned char)s.p[i]])
-            return false;
-    return true;
-}
 
 bool sdp_is_text(pl_str s)
 {
@@ -46,49 +45,27 @@ static bool is_non_ws(pl_str s)
     return true;
 }
 
-bool sdp_u64(pl_str s, uint64_t max, uint64_t *out)
+bool sdp_u64_long(pl_str s, uint64_t max, uint64_t *out)
 {
     if (s.len == 0 || s.len > 20)
         return false;
-    if (s.len < 19) { /* cannot overflow: the common case, without division */
-        uint64_t v = 0;
-        for (size_t i = 0; i < s.len; i++) {
-            unsigned d = (unsigned)(unsigned char)s.p[i] - '0';
-            if (d > 9)
-                return false;
-            v = v * 10 + d;
-        }
-        if (v > max)
-            return false;
-        *out = v;
-        return true;
-    }
     return pl_str_to_u64(s, max, out);
 }
 
-static bool is_ip4_literal(pl_str a)
+bool sdp_is_ip4_literal(pl_str a)
 {
-    unsigned parts = 0;
-    size_t i = 0;
-    while (i <= a.len) {
-        size_t s = i;
+    const char *p = a.p, *e = a.p + a.len;
+    for (int part = 0; part < 4; part++) {
+        if (part && (p == e || *p++ != '.'))
+            return false;
+        const char *s = p;
         unsigned v = 0;
-        while (i < a.len && a.p[i] >= '0' && a.p[i] <= '9') {
-            v = v * 10 + (unsigned)(a.p[i] - '0');
-            if (i - s >= 3 || v > 255)
-                return false;
-            i++;
-        }
-        if (i == s)
+        while (p < e && p - s < 3 && (unsigned)(*p - '0') <= 9)
+            v = v * 10 + (unsigned)(*p++ - '0');
+        if (p == s || v > 255)
             return false;
-        parts++;
-        if (i == a.len)
-            break;
-        if (a.p[i] != '.' || parts == 4)
-            return false;
-        i++;
     }
-    return parts == 4;
+    return p == e;
 }
 
 static bool is_ip6_literal(pl_str a)
@@ -105,19 +82,35 @@ static bool is_ip6_literal(pl_str a)
 /* FQDN = 4*(alpha-numeric / "-" / ".") per the grammar; '_' tolerated as in SIP host names. */
 static bool is_fqdn(pl_str a)
 {
-    bool alpha = false;
+    unsigned alpha = 0;
     for (size_t i = 0; i < a.len; i++) {
-        char c = a.p[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_')
-            alpha = true;
-        else if (!(c >= '0' && c <= '9') && c != '.')
+        unsigned c = sdp_chars[(unsigned char)a.p[i]];
+        if (!(c & SDP_C_HOST))
             return false;
+        alpha |= c & SDP_C_ALPHA;
     }
     return a.len > 0 && alpha;
 }
 
+/* "IN" and "IP4" / "IP6" in any case: the usual pair, checked without the general path. */
+static int inet_type(pl_str nettype, pl_str addrtype)
+{
+    if (nettype.len != 2 || addrtype.len != 3 || (nettype.p[0] | 0x20) != 'i' ||
+        (nettype.p[1] | 0x20) != 'n' || (addrtype.p[0] | 0x20) != 'i' ||
+        (addrtype.p[1] | 0x20) != 'p')
+        return 0;
+    return addrtype.p[2] == '4' ? 4 : addrtype.p[2] == '6' ? 6 : 0;
+}
+
 int sdp_check_addr(pl_str nettype, pl_str addrtype, pl_str addr)
 {
+    /* IPv4 literals and host names hold neither blanks nor ':': these checks imply the
+     * general ones below. */
+    int t = inet_type(nettype, addrtype);
+    if (t == 4)
+        return sdp_is_ip4_literal(addr) || is_fqdn(addr) ? PARLEY_SDP_ADDR_IP4 : -1;
+    if (t == 6 && !memchr(addr.p, ':', addr.len))
+        return is_fqdn(addr) ? PARLEY_SDP_ADDR_IP6 : -1;
     if (!sdp_is_token(nettype) || !sdp_is_token(addrtype) || !is_non_ws(addr))
         return -1;
     /* Tolerance: "in ip4" in any case; the grammar's literals are case-insensitive anyway. */
@@ -127,7 +120,7 @@ int sdp_check_addr(pl_str nettype, pl_str addrtype, pl_str addr)
     if (pl_str_caseeq_lit(addrtype, "IP4")) {
         if (has_colon)
             return -1;
-        return is_ip4_literal(addr) || is_fqdn(addr) ? PARLEY_SDP_ADDR_IP4 : -1;
+        return sdp_is_ip4_literal(addr) || is_fqdn(addr) ? PARLEY_SDP_ADDR_IP4 : -1;
     }
     if (pl_str_caseeq_lit(addrtype, "IP6")) {
         if (has_colon)

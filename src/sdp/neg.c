@@ -6,101 +6,9 @@
 #include "parley/error.h"
 #include "sdp/neg.h"
 
-static char *dupz(const char *s)
+static size_t al8(size_t n)
 {
-    return s ? pl_str_dup(pl_str_c(s)) : NULL;
-}
-
-static void cap_free(neg_cap *c)
-{
-    pl_free(c->media);
-    pl_free(c->proto);
-    pl_free(c->addr);
-    for (size_t i = 0; i < c->ncodecs; i++) {
-        pl_free(c->codecs[i].name);
-        pl_free(c->codecs[i].fmtp);
-    }
-    pl_free(c->codecs);
-    pl_free(c->formats);
-    for (size_t i = 0; i < c->nattrs; i++)
-        pl_free(c->attrs[i]);
-    pl_free(c->attrs);
-    memset(c, 0, sizeof(*c));
-}
-
-static char **dup_lines(const char *const *lines, size_t n)
-{
-    char **r = pl_calloc(n ? n : 1, sizeof(char *));
-    for (size_t i = 0; r && i < n; i++)
-        if (!(r[i] = dupz(lines[i]))) {
-            while (i--)
-                pl_free(r[i]);
-            pl_free(r);
-            return NULL;
-        }
-    return r;
-}
-
-static int cap_copy(neg_cap *c, const parley_sdp_stream_cfg *s)
-{
-    memset(c, 0, sizeof(*c));
-    c->port = s->port;
-    c->dir = s->dir;
-    c->ptime = s->ptime;
-    c->flags = s->flags;
-    c->want_offer = !(s->flags & PARLEY_SDP_STREAM_ANSWER_ONLY);
-    c->media = dupz(s->media);
-    c->proto = dupz(s->proto ? s->proto : "RTP/AVP");
-    c->addr = dupz(s->addr);
-    c->formats = dupz(s->formats);
-    c->attrs = dup_lines(s->attrs, s->nattrs);
-    c->codecs = pl_calloc(s->ncodecs ? s->ncodecs : 1, sizeof(neg_codec));
-    bool ok = c->media && c->proto && (!s->addr || c->addr) && (!s->formats || c->formats) &&
-              c->attrs && c->codecs;
-    if (c->attrs)
-        c->nattrs = s->nattrs;
-    for (size_t i = 0; ok && i < s->ncodecs; i++) {
-        const parley_sdp_codec *in = &s->codecs[i];
-        neg_codec *cc = &c->codecs[c->ncodecs++];
-        const sdp_static_pt *sp = sdp_static(in->pt);
-        cc->pt = in->pt;
-        cc->rate = in->name ? in->rate : sp->rate;
-        cc->channels = in->name ? in->channels : (sp->channels > 1 ? sp->channels : 0);
-        cc->name = dupz(in->name ? in->name : sp->name);
-        cc->fmtp = dupz(in->fmtp);
-        ok = cc->name && (!in->fmtp || cc->fmtp);
-    }
-    if (!ok) {
-        cap_free(c);
-        return PARLEY_E_NOMEM;
-    }
-    return 0;
-}
-
-/* What parley_sdp_build() cannot check: the negotiator needs a port and named codecs. */
-static bool stream_usable(const parley_sdp_stream_cfg *s)
-{
-    if (!s->port || (!s->ncodecs && !s->formats) || s->ncodecs > 64)
-        return false;
-    for (size_t i = 0; i < s->ncodecs; i++)
-        if (!s->codecs[i].name && !sdp_static(s->codecs[i].pt))
-            return false;
-    return true;
-}
-
-/* Checks cfg (with streams[0..n)) by building it. */
-static int check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!stream_usable(&streams[i]))
-            return PARLEY_E_INVAL;
-    parley_sdp_cfg c = *cfg;
-    c.streams = streams;
-    c.nstreams = n;
-    parley_sdp *tmp;
-    int rc = parley_sdp_build(&c, &tmp);
-    parley_sdp_free(tmp);
-    return rc;
+    return (n + 7) & ~(size_t)7;
 }
 
 static uint64_t clock_sess_id(void)
@@ -120,33 +28,47 @@ int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
     *out = NULL;
     if (!local || local->nstreams > PARLEY_SDP_MAX_STREAMS)
         return PARLEY_E_INVAL;
-    int rc = check_cfg(local, local->streams, local->nstreams);
+    size_t strings;
+    int rc = neg_check_cfg(local, local->streams, local->nstreams, &strings);
     if (rc)
         return rc;
-    parley_sdp_neg *neg = pl_calloc(1, sizeof(*neg));
-    if (!neg)
+    /* One block: the negotiator, its capabilities and their arrays, then the strings. */
+    size_t n = local->nstreams;
+    size_t arrays = al8(sizeof(parley_sdp_neg)) + al8(n * sizeof(neg_cap)) +
+                    al8(local->nattrs * sizeof(pl_str));
+    for (size_t i = 0; i < n; i++)
+        arrays += neg_cap_arrays(&local->streams[i]);
+    char *block = pl_malloc(arrays + strings);
+    if (!block)
         return PARLEY_E_NOMEM;
-    neg->user = dupz(local->user ? local->user : "-");
-    neg->addr = dupz(local->addr);
-    neg->oaddr = dupz(local->addr);
-    neg->name = dupz(local->name ? local->name : "-");
-    neg->attrs = dup_lines(local->attrs, local->nattrs);
-    if (neg->attrs)
-        neg->nattrs = local->nattrs;
+    parley_sdp_neg *neg = (parley_sdp_neg *)block;
+    memset(neg, 0, sizeof(*neg));
+    char *mem = block + al8(sizeof(*neg)), *str = block + arrays;
+    neg->caps = (neg_cap *)mem;
+    neg->caps_room = n;
+    mem += al8(n * sizeof(neg_cap));
+    neg->attrs = (pl_str *)mem;
+    mem += al8(local->nattrs * sizeof(pl_str));
+    neg->user = local->user ? neg_copy_str(local->user, &str) : PL_STR_LIT("-");
+    neg->name = local->name ? neg_copy_str(local->name, &str) : PL_STR_LIT("-");
+    neg->addr = neg->oaddr = neg_copy_str(local->addr, &str);
+    for (size_t i = 0; i < local->nattrs; i++)
+        neg->attrs[i] = neg_copy_str(local->attrs[i], &str);
+    neg->nattrs = local->nattrs;
+    for (size_t i = 0; i < n; i++)
+        neg_pack_cap(&neg->caps[i], &local->streams[i], &mem, &str);
+    neg->ncaps = n;
     neg->sess_id = local->sess_id ? local->sess_id : clock_sess_id();
+    neg->sess_id_len = sdp_u64_str(neg->sess_id_str, neg->sess_id);
     neg->sent_version = local->sess_version;
-    rc = neg->user && neg->addr && neg->oaddr && neg->name && neg->attrs ? 0 : PARLEY_E_NOMEM;
-    for (size_t i = 0; !rc && i < local->nstreams; i++) {
-        rc = cap_copy(&neg->caps[i], &local->streams[i]);
-        if (!rc)
-            neg->ncaps++;
-    }
-    if (rc) {
-        parley_sdp_neg_free(neg);
-        return rc;
-    }
     *out = neg;
     return 0;
+}
+
+static void cap_free(neg_cap *c)
+{
+    pl_free(c->addr_own);
+    pl_free(c->block);
 }
 
 void parley_sdp_neg_free(parley_sdp_neg *neg)
@@ -155,16 +77,13 @@ void parley_sdp_neg_free(parley_sdp_neg *neg)
         return;
     for (size_t i = 0; i < neg->ncaps; i++)
         cap_free(&neg->caps[i]);
-    pl_free(neg->user);
-    pl_free(neg->addr);
-    pl_free(neg->oaddr);
-    pl_free(neg->name);
-    for (size_t i = 0; neg->attrs && i < neg->nattrs; i++)
-        pl_free(neg->attrs[i]);
-    pl_free(neg->attrs);
-    neg_session_clear(&neg->cur);
+    pl_free(neg->caps_own);
+    pl_free(neg->addr_own);
+    parley_sdp_free(neg->cur.local);
+    parley_sdp_free(neg->cur.remote);
     parley_sdp_free(neg->pending);
-    pl_buf_free(&neg->sent);
+    if (neg->sent_keep != neg->cur.local && neg->sent_keep != neg->pending)
+        parley_sdp_free(neg->sent_keep);
     pl_free(neg);
 }
 
@@ -174,7 +93,7 @@ int parley_sdp_neg_rollback(parley_sdp_neg *neg)
         return PARLEY_E_INVAL;
     if (!neg->pending)
         return PARLEY_E_STATE;
-    parley_sdp_free(neg->pending);
+    neg_drop(neg, neg->pending);
     neg->pending = NULL;
     return 0;
 }
@@ -203,33 +122,31 @@ int parley_sdp_neg_set_dir(parley_sdp_neg *neg, int index, parley_sdp_dir dir)
     return 0;
 }
 
-static bool addr_ok(const char *addr)
-{
-    pl_str a = pl_str_c(addr);
-    return a.len && sdp_check_addr(PL_STR_LIT("IN"), sdp_addrtype_of(a), a) > 0;
-}
-
 int parley_sdp_neg_set_addr(parley_sdp_neg *neg, int index, const char *addr, uint16_t port)
 {
-    if (!neg || (addr && !addr_ok(addr)))
+    if (!neg || (addr && !sdp_cfg_addr_ok(pl_str_c(addr))))
         return PARLEY_E_INVAL;
-    char **slot;
+    pl_str *slot;
+    char **own;
     neg_cap *c = NULL;
     if (index == -1) {
         if (port)
             return PARLEY_E_INVAL;
         slot = &neg->addr;
+        own = &neg->addr_own;
     } else {
         if (!(c = bound_cap(neg, index)))
             return PARLEY_E_INVAL;
         slot = &c->addr;
+        own = &c->addr_own;
     }
     if (addr) {
-        char *copy = dupz(addr);
+        char *copy = pl_str_dup(pl_str_c(addr));
         if (!copy)
             return PARLEY_E_NOMEM;
-        pl_free(*slot);
-        *slot = copy;
+        pl_free(*own);
+        *own = copy;
+        *slot = pl_str_c(copy);
     }
     if (c && port)
         c->port = port;
@@ -241,16 +158,33 @@ int parley_sdp_neg_add_stream(parley_sdp_neg *neg, const parley_sdp_stream_cfg *
     if (!neg || !stream)
         return PARLEY_E_INVAL;
     parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
-    cfg.addr = neg->addr;
-    int rc = check_cfg(&cfg, stream, 1);
+    cfg.addr = neg->addr.p; /* NUL-terminated */
+    size_t strings;
+    int rc = neg_check_cfg(&cfg, stream, 1, &strings);
     if (rc)
         return rc;
+    strings -= neg->addr.len + 1; /* the session's, not copied */
     if (neg->ncaps == NEG_MAX_CAPS)
         return PARLEY_E_LIMIT;
-    rc = cap_copy(&neg->caps[neg->ncaps], stream);
-    if (!rc)
-        neg->ncaps++;
-    return rc;
+    if (neg->ncaps == neg->caps_room) { /* the block's array is full: move to one of the most */
+        neg_cap *caps = pl_malloc(NEG_MAX_CAPS * sizeof(neg_cap));
+        if (!caps)
+            return PARLEY_E_NOMEM;
+        memcpy(caps, neg->caps, neg->ncaps * sizeof(neg_cap));
+        pl_free(neg->caps_own);
+        neg->caps = neg->caps_own = caps;
+        neg->caps_room = NEG_MAX_CAPS;
+    }
+    size_t arrays = neg_cap_arrays(stream);
+    char *block = pl_malloc(arrays + strings);
+    if (!block)
+        return PARLEY_E_NOMEM;
+    neg_cap *c = &neg->caps[neg->ncaps];
+    char *mem = block, *str = block + arrays;
+    neg_pack_cap(c, stream, &mem, &str);
+    c->block = block;
+    neg->ncaps++;
+    return 0;
 }
 
 int parley_sdp_neg_remove_stream(parley_sdp_neg *neg, unsigned index)
@@ -296,7 +230,7 @@ int parley_sdp_neg_stream(const parley_sdp_neg *neg, unsigned index, parley_sdp_
 
 unsigned parley_sdp_neg_hold(const parley_sdp_neg *neg)
 {
-    return neg ? neg_hold_of(&neg->cur) : 0;
+    return neg ? neg->cur.hold : 0;
 }
 
 const parley_sdp *parley_sdp_neg_local(const parley_sdp_neg *neg)

@@ -3,6 +3,12 @@
  * stream), the negotiated session as the pair of descriptions of the last completed exchange
  * with the capability bound to each m= line, our pending offer, and the text of the last
  * description we sent (for the o= version rule of RFC 3264 §8).
+ *
+ * Memory: parley_sdp_neg_create() makes one block holding the negotiator, its capabilities and
+ * a copy of every string of the config. Later changes allocate apart: an address set by
+ * parley_sdp_neg_set_addr() (owned through addr_own), a stream added by
+ * parley_sdp_neg_add_stream() (its strings in cap->block), and the capability array when it
+ * outgrows the one of the block (caps_own).
  */
 #ifndef SDP_NEG_H
 #define SDP_NEG_H
@@ -13,25 +19,31 @@
 
 typedef struct neg_codec {
     int pt;
-    char *name; /* never NULL: the static name is filled in for static types */
+    pl_str name; /* never empty: the static name is filled in for static types */
     uint32_t rate;
     unsigned channels;
-    char *fmtp; /* NULL: none */
+    pl_str fmtp;   /* p NULL: none */
+    int h264_mode; /* packetization-mode of an H.264 codec (RFC 6184 §8.1), -1 for others */
 } neg_codec;
 
 typedef struct neg_cap {
-    char *media, *proto, *addr; /* addr NULL: the session address */
+    pl_str media, proto;
+    pl_str addr;    /* p NULL: the session address */
+    char *addr_own; /* addr's own copy after parley_sdp_neg_set_addr(), else NULL */
     uint16_t port;
     parley_sdp_dir dir;
+    bool rtp; /* proto carries RTP */
     neg_codec *codecs;
     size_t ncodecs;
-    char *formats; /* non-RTP streams */
+    pl_str formats;  /* non-RTP streams: the format list, trimmed (p NULL when none) */
+    size_t nformats; /* its fields */
     unsigned ptime;
-    char **attrs;
+    pl_str *attrs;
     size_t nattrs;
     unsigned flags;
     bool want_offer; /* our next offer adds it (first offer, or added since) */
     bool removed;
+    void *block; /* the strings of a stream added later, else NULL (in the negotiator's block) */
 } neg_cap;
 
 /* One side of an exchange, as the parsed descriptions and the capability of each m= line. */
@@ -40,23 +52,31 @@ typedef struct neg_session {
     bool local_offered;
     unsigned nslots;
     int cap[PARLEY_SDP_MAX_STREAMS]; /* capability bound to each m= line, -1 when none */
+    unsigned hold;                   /* PARLEY_SDP_HOLD_* of this session */
 } neg_session;
 
 struct parley_sdp_neg {
-    char *user, *name;
-    char *oaddr; /* o= address: fixed for the session (RFC 3264 §8) */
-    char *addr;  /* session c= address */
-    char **attrs;
+    pl_str user, name;
+    pl_str oaddr;   /* o= address: fixed for the session (RFC 3264 §8) */
+    pl_str addr;    /* session c= address */
+    char *addr_own; /* addr's own copy after parley_sdp_neg_set_addr(), else NULL */
+    pl_str *attrs;
     size_t nattrs;
     uint64_t sess_id;
-    neg_cap caps[NEG_MAX_CAPS];
-    size_t ncaps;
+    char sess_id_str[20]; /* its digits, written once */
+    size_t sess_id_len;
+    neg_cap *caps; /* in the block, or caps_own */
+    size_t ncaps, caps_room;
+    neg_cap *caps_own;
     neg_session cur;
     parley_sdp *pending; /* our offer awaiting its answer */
     int pending_cap[PARLEY_SDP_MAX_STREAMS];
-    pl_buf sent; /* the last description we handed out */
+    /* The last description we handed out: its text is the body we gave, and what RFC 3264 §8
+     * compares the next one with. It is cur.local, pending or, once those let it go,
+     * sent_keep (neg_drop()). */
+    const parley_sdp *sent;
+    parley_sdp *sent_keep;
     uint64_t sent_version;
-    bool sent_any;
 };
 
 /* Stream state derived from a session (neg_state.c). */
@@ -71,10 +91,10 @@ typedef struct neg_view {
 } neg_view;
 
 void neg_view_of(const neg_session *s, unsigned i, neg_view *v);
-unsigned neg_hold_of(const neg_session *s);
 /* Replaces the session by next (taking its descriptions) and reports the differences. */
 void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *changes);
-void neg_session_clear(neg_session *s);
+/* Frees a description of ours (pending or cur.local); the last one sent is kept instead. */
+void neg_drop(parley_sdp_neg *neg, parley_sdp *doc);
 
 /* The media's connection address: its first c=, else the session's. */
 pl_str neg_media_addr(const parley_sdp *s, const parley_sdp_media *m);
@@ -82,22 +102,64 @@ bool neg_dir_send(parley_sdp_dir d);
 bool neg_dir_recv(parley_sdp_dir d);
 pl_str neg_cap_addr(const parley_sdp_neg *neg, const neg_cap *c);
 
+/* Whether an offered format and a local codec are the same codec (neg_answer.c). */
+bool neg_codec_match(const neg_codec *c, const parley_sdp_format *f);
+
+/* ---- neg_cfg.c: the local capabilities ---- */
+
+/* Checks a config the way parley_sdp_neg_create() takes it (streams[0..n) for its streams);
+ * *strings receives the bytes its strings take (sdp_cfg_check()). */
+int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *streams, size_t n,
+                  size_t *strings);
+/* Bytes the arrays of s take in neg_pack_cap(), a multiple of 8. */
+size_t neg_cap_arrays(const parley_sdp_stream_cfg *s);
+/* Fills c from s: its arrays cut from *arrays (8-aligned), its strings copied to *strings. */
+void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **arrays, char **strings);
+/* Copies s (NUL included) to *mem, advancing it; absent stays absent. */
+pl_str neg_copy_str(const char *s, char **mem);
+/* packetization-mode of an H.264 fmtp (RFC 6184 §8.1), 0 when absent. */
+int neg_h264_mode(pl_str fmtp);
+
+/* ---- neg_emit.c: our descriptions, text and model made together ---- */
+
+typedef struct emit emit;
 /*
  * Writes a description with the negotiator's o= line, head and session attributes and the m=
- * sections written by body(ctx, b), choosing the version by RFC 3264 §8 against the last text
- * sent; parses it into *out and keeps the text in *text. (neg_offer.c)
+ * sections written by body(neg, ctx, e), choosing the version by RFC 3264 §8 against the last
+ * text sent. Returns 0 and the description in *out (its text is d->data), or PARLEY_E_INVAL (a
+ * text the parser would refuse), PARLEY_E_LIMIT, PARLEY_E_NOMEM.
  */
-typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, pl_buf *b);
-int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, pl_buf *text, uint64_t *version,
+typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, emit *e);
+int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version,
               parley_sdp **out);
-/* Makes the text in tmp the last one sent, and hands it out. */
-void neg_hand_out(parley_sdp_neg *neg, pl_buf *text, uint64_t version, const uint8_t **body,
-                  size_t *len);
+/* Makes out (which the caller keeps as pending or the new cur.local) the last description sent,
+ * and hands out its text. */
+void neg_hand_out(parley_sdp_neg *neg, const parley_sdp *out, uint64_t version,
+                  const uint8_t **body, size_t *len);
+
+/* The m= line: media, port, proto and nothing yet; returns whether proto carries RTP. */
+void emit_mline(emit *e, pl_str media, uint16_t port, pl_str proto, bool rtp);
+/* One more format on the m= line: fmt as written, its payload type when RTP (else -1). */
+void emit_fmt(emit *e, pl_str fmt, int pt);
+/* A format list of several fields (a non-RTP stream's), ending the m= line. */
+void emit_fmts(emit *e, pl_str list, size_t nfields);
+void emit_mline_end(emit *e);
+void emit_conn(emit *e, pl_str addr);
+/* a=rtpmap:<fmt> <name>/<rate>[/<params>] (params.len 0: none) */
+void emit_rtpmap(emit *e, pl_str fmt, int pt, pl_str name, uint32_t rate, pl_str params);
+/* a=rtpmap with the channels as params (0: none) */
+void emit_rtpmap_ch(emit *e, pl_str fmt, int pt, pl_str name, uint32_t rate, unsigned channels);
+void emit_fmtp(emit *e, pl_str fmt, int pt, pl_str params);
+void emit_ptime(emit *e, unsigned ms);
+void emit_dir(emit *e, parley_sdp_dir dir);
+/* An attribute line of the config, "name" or "name:value". */
+void emit_attr(emit *e, pl_str line);
+
 /* Writes an m= section for capability c with its codecs numbered after `prev` (a previous m=
- * section of ours for this stream, or NULL). */
+ * section of ours for this stream, or NULL). (neg_offer.c) */
 void neg_write_cap(const parley_sdp_neg *neg, const neg_cap *c, const parley_sdp_media *prev,
-                   pl_buf *b);
+                   emit *e);
 /* Writes a rejected (port 0) m= section echoing m's media, protocol and formats. */
-void neg_write_rejected(const parley_sdp_media *m, pl_buf *b);
+void neg_write_rejected(const parley_sdp_media *m, emit *e);
 
 #endif

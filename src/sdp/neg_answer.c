@@ -11,39 +11,32 @@
 #include "parley/error.h"
 #include "sdp/neg.h"
 
-/* packetization-mode of an H.264 fmtp (RFC 6184 §8.1), 0 when absent. */
-static int h264_mode(pl_str fmtp)
+bool neg_codec_match(const neg_codec *c, const parley_sdp_format *f)
 {
-    static const char key[] = "packetization-mode=";
-    const size_t kl = sizeof(key) - 1;
-    for (size_t i = 0; fmtp.p && i + kl < fmtp.len; i++)
-        if ((i == 0 || fmtp.p[i - 1] == ';' || fmtp.p[i - 1] == ' ') &&
-            memcmp(fmtp.p + i, key, kl) == 0)
-            return fmtp.p[i + kl] - '0';
-    return 0;
+    /* sdp_codec_match(), cheapest test first; names mostly come in the same case */
+    if (f->pt < 0 || f->rate != c->rate ||
+        (f->channels ? f->channels : 1) != (c->channels ? c->channels : 1) ||
+        f->encoding.len != c->name.len || !f->encoding.len ||
+        (memcmp(f->encoding.p, c->name.p, c->name.len) != 0 &&
+         !pl_str_casecmp_eq(f->encoding, c->name)))
+        return false;
+    /* H.264 streams only interoperate with the same packetization mode. */
+    return c->h264_mode < 0 || neg_h264_mode(f->fmtp) == c->h264_mode;
 }
 
 static const neg_codec *find_codec(const neg_cap *c, const parley_sdp_format *f)
 {
     if (f->pt < 0 || !f->encoding.len)
         return NULL;
-    for (size_t k = 0; k < c->ncodecs; k++) {
-        const neg_codec *cc = &c->codecs[k];
-        if (!sdp_codec_match(f->encoding, f->rate, f->channels, pl_str_c(cc->name), cc->rate,
-                             cc->channels))
-            continue;
-        /* H.264 streams only interoperate with the same packetization mode. */
-        if (pl_str_caseeq_lit(f->encoding, "H264") &&
-            h264_mode(f->fmtp) != h264_mode(pl_str_c(cc->fmtp)))
-            continue;
-        return cc;
-    }
+    for (size_t k = 0; k < c->ncodecs; k++)
+        if (neg_codec_match(&c->codecs[k], f))
+            return &c->codecs[k];
     return NULL;
 }
 
-static bool in_list(const char *list, pl_str fmt)
+static bool in_list(pl_str list, pl_str fmt)
 {
-    const char *p = list, *e = list + strlen(list);
+    const char *p = list.p, *e = list.p + list.len;
     for (;;) {
         while (p < e && (*p == ' ' || *p == '\t'))
             p++;
@@ -57,35 +50,43 @@ static bool in_list(const char *list, pl_str fmt)
     }
 }
 
-static bool takes_format(const neg_cap *c, const parley_sdp_media *m, const parley_sdp_format *f)
+/* TAKEN_LIST: a non-RTP format the stream lists; else 1 + the index of the local codec. */
+enum { TAKEN_NONE = 0, TAKEN_LIST = 255 };
+
+/* What of c takes offered format f. */
+static uint8_t takes_format(const neg_cap *c, bool rtp, const parley_sdp_format *f)
 {
-    if (sdp_proto_is_rtp(m->proto))
-        return find_codec(c, f) != NULL;
-    return !c->ncodecs && c->formats && in_list(c->formats, f->fmt);
+    if (rtp) {
+        const neg_codec *cc = find_codec(c, f);
+        return cc ? (uint8_t)(1 + (cc - c->codecs)) : TAKEN_NONE;
+    }
+    return !c->ncodecs && c->formats.p && in_list(c->formats, f->fmt) ? TAKEN_LIST : TAKEN_NONE;
 }
 
-static bool cap_accepts(const neg_cap *c, const parley_sdp_media *m)
+/* Whether c can answer m; taken[] receives what takes each format (a line has at most 256). */
+static bool cap_accepts(const neg_cap *c, const parley_sdp_media *m, uint8_t *taken)
 {
-    if (c->removed || !c->port || !pl_str_caseeq_lit(m->media, c->media) ||
-        !pl_str_caseeq_lit(m->proto, c->proto))
+    if (c->removed || !c->port || !pl_str_casecmp_eq(m->media, c->media) ||
+        !pl_str_casecmp_eq(m->proto, c->proto))
         return false;
-    bool rtp = sdp_proto_is_rtp(m->proto);
-    bool real_offered = false, real_taken = false, taken = false;
+    bool rtp = sdp_proto_is_rtp(m->proto); /* as written in the offer ("RTP" is case-sensitive) */
+    bool real_offered = false, real_taken = false, any = false;
     for (size_t i = 0; i < m->nfmts; i++) {
         const parley_sdp_format *f = &m->fmts[i];
         bool aux = rtp && sdp_codec_is_aux(f->encoding);
         real_offered |= !aux;
-        if (takes_format(c, m, f)) {
-            taken = true;
+        if ((taken[i] = takes_format(c, rtp, f)) != TAKEN_NONE) {
+            any = true;
             real_taken |= !aux;
         }
     }
-    return taken && (real_taken || !real_offered);
+    return any && (real_taken || !real_offered);
 }
 
 typedef struct answer_plan {
     const parley_sdp *offer;
     int cap[PARLEY_SDP_MAX_STREAMS];
+    uint8_t taken[PARLEY_SDP_MAX_STREAMS][256]; /* of the line's capability, per format */
 } answer_plan;
 
 static bool cap_taken(const parley_sdp_neg *neg, const answer_plan *p, unsigned line, int k)
@@ -119,11 +120,11 @@ static int plan_answer(const parley_sdp_neg *neg, answer_plan *p)
             continue;
         offered = true;
         int prev = cur->local && i < cur->nslots ? cur->cap[i] : -1;
-        if (prev >= 0 && cap_accepts(&neg->caps[prev], m)) {
+        if (prev >= 0 && cap_accepts(&neg->caps[prev], m, p->taken[i])) {
             p->cap[i] = prev;
         } else {
             for (size_t k = 0; k < neg->ncaps; k++)
-                if (!cap_taken(neg, p, i, (int)k) && cap_accepts(&neg->caps[k], m)) {
+                if (!cap_taken(neg, p, i, (int)k) && cap_accepts(&neg->caps[k], m, p->taken[i])) {
                     p->cap[i] = (int)k;
                     break;
                 }
@@ -145,47 +146,45 @@ static parley_sdp_dir answer_dir(parley_sdp_dir offer, parley_sdp_dir want)
 }
 
 static void write_accepted(const parley_sdp_neg *neg, const neg_cap *c, const parley_sdp_media *m,
-                           pl_buf *b)
+                           const uint8_t *taken, emit *e)
 {
     bool rtp = sdp_proto_is_rtp(m->proto);
-    sdp_w_mline(b, m->media, c->port, m->proto);
-    for (size_t i = 0; i < m->nfmts; i++)
-        if (takes_format(c, m, &m->fmts[i]))
-            sdp_w_fmt(b, m->fmts[i].fmt);
-    sdp_w_eol(b);
+    size_t n = m->nfmts;
+    emit_mline(e, m->media, c->port, m->proto, rtp);
+    for (size_t i = 0; i < n; i++)
+        if (taken[i] != TAKEN_NONE)
+            emit_fmt(e, m->fmts[i].fmt, m->fmts[i].pt);
+    emit_mline_end(e);
     pl_str addr = neg_cap_addr(neg, c);
-    if (!pl_str_eq(addr, pl_str_c(neg->addr)))
-        sdp_w_conn(b, addr);
-    for (size_t i = 0; rtp && i < m->nfmts; i++) {
+    if (!pl_str_eq(addr, neg->addr))
+        emit_conn(e, addr);
+    for (size_t i = 0; rtp && i < n; i++) {
         const parley_sdp_format *f = &m->fmts[i];
-        const neg_codec *cc = find_codec(c, f);
-        if (!cc)
+        if (taken[i] == TAKEN_NONE)
             continue;
-        sdp_w_rtpmap(b, f->fmt, f->encoding, f->rate, f->enc_params);
-        if (cc->fmtp)
-            sdp_w_fmtp(b, f->fmt, pl_str_c(cc->fmtp));
+        const neg_codec *cc = &c->codecs[taken[i] - 1];
+        emit_rtpmap(e, f->fmt, f->pt, f->encoding, f->rate, f->enc_params);
+        if (cc->fmtp.p)
+            emit_fmtp(e, f->fmt, f->pt, cc->fmtp);
     }
-    if (c->ptime) {
-        pl_buf_put(b, "a=ptime:", 8);
-        pl_buf_put_u64(b, c->ptime);
-        sdp_w_eol(b);
-    }
+    if (c->ptime)
+        emit_ptime(e, c->ptime);
     parley_sdp_dir d = answer_dir(m->dir, c->dir);
     if (d != PARLEY_SDP_SENDRECV)
-        sdp_w_attr(b, pl_str_c(parley_sdp_dir_name(d)), PL_STR_NULL);
+        emit_dir(e, d);
     for (size_t i = 0; i < c->nattrs; i++)
-        sdp_w_attr_line(b, pl_str_c(c->attrs[i]));
+        emit_attr(e, c->attrs[i]);
 }
 
-static void answer_body(const parley_sdp_neg *neg, void *ctx, pl_buf *b)
+static void answer_body(const parley_sdp_neg *neg, void *ctx, emit *e)
 {
     const answer_plan *p = ctx;
     for (unsigned i = 0; i < p->offer->nmedia; i++) {
         const parley_sdp_media *m = &p->offer->media[i];
         if (p->cap[i] >= 0)
-            write_accepted(neg, &neg->caps[p->cap[i]], m, b);
+            write_accepted(neg, &neg->caps[p->cap[i]], m, p->taken[i], e);
         else
-            neg_write_rejected(m, b);
+            neg_write_rejected(m, e);
     }
 }
 
@@ -202,7 +201,7 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     if (!neg)
         return PARLEY_E_INVAL;
     /* Glare or a re-offer after ours failed: our pending offer is moot either way. */
-    parley_sdp_free(neg->pending);
+    neg_drop(neg, neg->pending);
     neg->pending = NULL;
     answer_plan plan;
     parley_sdp *o = NULL, *a = NULL;
@@ -210,11 +209,10 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     if (rc)
         return rc;
     plan.offer = o;
-    pl_buf text;
     uint64_t version;
     rc = plan_answer(neg, &plan);
     if (!rc)
-        rc = neg_write(neg, answer_body, &plan, &text, &version, &a);
+        rc = neg_write(neg, answer_body, &plan, &version, &a);
     if (rc) {
         parley_sdp_free(o);
         return rc;
@@ -225,8 +223,8 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
         if (plan.cap[i] >= 0)
             neg->caps[plan.cap[i]].want_offer = false;
     }
+    neg_hand_out(neg, a, version, body, outlen); /* before the commit lets the old one go */
     neg_commit(neg, &next, changes);
-    neg_hand_out(neg, &text, version, body, outlen);
     return 0;
 }
 
@@ -294,7 +292,7 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
     if (!rc && (rc = check_answer(offer, a)) != 0)
         parley_sdp_free(a);
     if (rc) {
-        parley_sdp_free(offer);
+        neg_drop(neg, offer);
         return rc;
     }
     neg_session next = {

@@ -59,24 +59,6 @@ void neg_view_of(const neg_session *s, unsigned i, neg_view *v)
         null_addr || (!neg_dir_recv(R->dir) && (!s->local_offered || neg_dir_send(L->dir)));
 }
 
-unsigned neg_hold_of(const neg_session *s)
-{
-    unsigned active = 0, local = 0, remote = 0;
-    for (unsigned i = 0; i < s->nslots; i++) {
-        neg_view v;
-        neg_view_of(s, i, &v);
-        if (!v.active)
-            continue;
-        active++;
-        local += v.local_refuses;
-        remote += v.remote_refuses;
-    }
-    if (!active)
-        return 0;
-    return (local == active ? PARLEY_SDP_HOLD_LOCAL : 0) |
-           (remote == active ? PARLEY_SDP_HOLD_REMOTE : 0);
-}
-
 static bool opt_eq(pl_str a, pl_str b)
 {
     return (a.p == NULL) == (b.p == NULL) && pl_str_eq(a, b);
@@ -112,11 +94,17 @@ static unsigned stream_changes(const neg_view *o, const neg_view *n)
     return f;
 }
 
-void neg_session_clear(neg_session *s)
+void neg_drop(parley_sdp_neg *neg, parley_sdp *doc)
 {
-    parley_sdp_free(s->local);
-    parley_sdp_free(s->remote);
-    memset(s, 0, sizeof(*s));
+    if (!doc)
+        return;
+    if (doc != neg->sent) {
+        parley_sdp_free(doc);
+        return;
+    }
+    if (neg->sent_keep != doc)
+        parley_sdp_free(neg->sent_keep);
+    neg->sent_keep = doc;
 }
 
 void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *changes)
@@ -124,18 +112,28 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
     parley_sdp_changes c;
     memset(&c, 0, sizeof(c));
     c.nstreams = next->nslots;
+    unsigned active = 0, local = 0, remote = 0;
     for (unsigned i = 0; i < next->nslots; i++) {
         neg_view o, n;
         neg_view_of(&neg->cur, i, &o);
         neg_view_of(next, i, &n);
         c.stream[i] = stream_changes(&o, &n);
         c.flags |= c.stream[i];
+        if (n.active) {
+            active++;
+            local += n.local_refuses;
+            remote += n.remote_refuses;
+        }
     }
-    unsigned old_hold = neg_hold_of(&neg->cur);
-    c.hold = neg_hold_of(next);
-    if (c.hold != old_hold)
+    /* Held when every active stream is refused (none active: nobody holds). */
+    next->hold = !active ? 0
+                         : (local == active ? PARLEY_SDP_HOLD_LOCAL : 0) |
+                               (remote == active ? PARLEY_SDP_HOLD_REMOTE : 0);
+    c.hold = next->hold;
+    if (c.hold != neg->cur.hold)
         c.flags |= PARLEY_SDP_CHG_HOLD;
-    neg_session_clear(&neg->cur);
+    neg_drop(neg, neg->cur.local);
+    parley_sdp_free(neg->cur.remote);
     neg->cur = *next;
     if (changes)
         *changes = c;

@@ -20,8 +20,7 @@ static parley_sdp_format *find_format(sdp_pstate *st, pl_str fmt, const char *wh
                            "payload type is not a number from 0 to 127");
             return NULL;
         }
-        uint16_t i = st->pt_index[pt];
-        return i == SDP_NO_FMT ? NULL : (parley_sdp_format *)&m->fmts[i];
+        return sdp_pt_format(st, (unsigned)pt);
     }
     if (!fmt.len) {
         *rc = sdp_fail(st, PARLEY_E_PARSE, fmt.p, what, "missing format");
@@ -33,10 +32,50 @@ static parley_sdp_format *find_format(sdp_pstate *st, pl_str fmt, const char *wh
     return NULL;
 }
 
+/* a=rtpmap:<pt> <token>/<digits>[/<token>] with the payload type on an RTP m= line and no
+ * a=rtpmap for it yet. */
+static bool rtpmap_fast(sdp_pstate *st, const char *p, const char *e)
+{
+    uint64_t pt, rate;
+    const char *q = sdp_digits(p, e, 3, &pt);
+    if (!st->m_rtp || !q || pt > 127 || q == e || *q != ' ')
+        return false;
+    const char *enc = q + 1, *slash = sdp_span(enc, e, SDP_C_TOKEN);
+    if (slash == enc || slash == e || *slash != '/')
+        return false;
+    const char *r = slash + 1;
+    q = sdp_digits(r, e, 9, &rate); /* 9 digits fit in 32 bits */
+    if (!q)
+        return false;
+    pl_str params = PL_STR_NULL;
+    if (q < e) {
+        if (*q != '/')
+            return false;
+        const char *pe = sdp_span(q + 1, e, SDP_C_TOKEN);
+        if (pe == q + 1 || pe != e)
+            return false;
+        params = pl_str_span(q + 1, e);
+    }
+    parley_sdp_format *f = sdp_pt_format(st, (unsigned)pt);
+    if (!f)
+        return true; /* a format not on the m= line: kept, not linked */
+    if (f->has_rtpmap)
+        return false;
+    f->has_rtpmap = 1;
+    f->encoding = pl_str_span(enc, slash);
+    f->rate = (uint32_t)rate;
+    f->enc_params = params;
+    uint64_t ch = 0;
+    f->channels = params.p && sdp_u64(params, 255, &ch) ? (unsigned)ch : 0;
+    return true;
+}
+
 /* a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>] */
 static int parse_rtpmap(sdp_pstate *st, pl_str v)
 {
     const char *p = v.p, *e = v.p + v.len;
+    if (rtpmap_fast(st, p, e))
+        return 0;
     pl_str fmt = sdp_field(&p, e), map = sdp_field(&p, e);
     if (!map.len || sdp_field(&p, e).len)
         return sdp_fail(st, PARLEY_E_PARSE, v.p, "a=rtpmap",
@@ -121,11 +160,16 @@ static int parse_rtcp(sdp_pstate *st, pl_str v)
 
 int sdp_parse_attr(sdp_pstate *st, pl_str v, parley_sdp_attr *a)
 {
-    const char *colon = memchr(v.p, ':', v.len);
-    a->name = colon ? pl_str_span(v.p, colon) : v;
-    a->value = colon ? pl_str_span(colon + 1, v.p + v.len) : PL_STR_NULL;
-    if (!sdp_is_token(a->name))
+    /* The name runs to the first ':'; ':' is no token-char, so the scan for the name's end
+     * checks it on the way: stopping anywhere else than at ':' or the end means a bad name. */
+    const char *q = v.p, *e = v.p + v.len;
+    while (q < e && sdp_is(*q, SDP_C_TOKEN))
+        q++;
+    const char *colon = q < e && *q == ':' ? q : NULL;
+    if (q == v.p || (q < e && !colon))
         return sdp_fail(st, PARLEY_E_PARSE, v.p, "a=", "invalid attribute name");
+    a->name = pl_str_span(v.p, q);
+    a->value = colon ? pl_str_span(colon + 1, e) : PL_STR_NULL;
     parley_sdp_media *m = st->m;
     parley_sdp_dir d = sdp_dir_from(a->name);
     if (d != PARLEY_SDP_DIR_UNSET) {

@@ -27,10 +27,49 @@ static bool is_vchars(pl_str s)
     return true;
 }
 
+/* "IN IP4 " then an IPv4 literal to the end: the address, or an empty slice. */
+static pl_str inet4_tail(const char *p, const char *e)
+{
+    if (e - p < 8 || memcmp(p, "IN IP4 ", 7) != 0)
+        return PL_STR_NULL;
+    pl_str a = pl_str_span(p + 7, e);
+    return sdp_is_ip4_literal(a) ? a : PL_STR_NULL;
+}
+
+/* o=<user> <digits> <digits> IN IP4 <IPv4 literal> */
+static bool origin_fast(parley_sdp_origin *o, const char *p, const char *e)
+{
+    /* non-ws-string: VCHAR / %x80-FF, i.e. neither a control byte nor SP */
+    const char *u = p;
+    while (p < e && ((unsigned char)*p > 0x20 && *p != 0x7f))
+        p++;
+    if (p == u || p == e || *p != ' ')
+        return false;
+    o->username = pl_str_span(u, p);
+    uint64_t id, ver;
+    const char *q = sdp_digits(++p, e, 19, &id);
+    if (!q || q == e || *q != ' ')
+        return false;
+    o->sess_id = pl_str_span(p, q);
+    p = sdp_digits(q + 1, e, 18, &ver); /* 18 digits cannot overflow */
+    if (!p || p == e || *p != ' ')
+        return false;
+    o->sess_version = ver;
+    o->address = inet4_tail(p + 1, e);
+    if (!o->address.len)
+        return false;
+    o->nettype = pl_str_make(p + 1, 2);
+    o->addrtype = pl_str_make(p + 4, 3);
+    o->family = PARLEY_SDP_ADDR_IP4;
+    return true;
+}
+
 int sdp_parse_origin(sdp_pstate *st, pl_str v)
 {
     const char *p = v.p, *e = v.p + v.len;
     parley_sdp_origin *o = &st->s->origin;
+    if (origin_fast(o, p, e))
+        return 0;
     o->username = sdp_field(&p, e);
     o->sess_id = sdp_field(&p, e);
     pl_str ver = sdp_field(&p, e);
@@ -76,6 +115,15 @@ static int split_slashes(pl_str all, pl_str *addr, pl_str sfx[2])
 int sdp_parse_conn(sdp_pstate *st, pl_str v, parley_sdp_conn *c)
 {
     const char *p = v.p, *e = v.p + v.len;
+    c->address = inet4_tail(p, e); /* no '/' suffix: an IPv4 literal has none */
+    if (c->address.len) {
+        c->nettype = pl_str_make(p, 2);
+        c->addrtype = pl_str_make(p + 3, 3);
+        c->family = PARLEY_SDP_ADDR_IP4;
+        c->ttl = -1;
+        c->count = 0;
+        return 0;
+    }
     c->nettype = sdp_field(&p, e);
     c->addrtype = sdp_field(&p, e);
     pl_str all = sdp_field(&p, e);
@@ -116,52 +164,111 @@ int sdp_parse_conn(sdp_pstate *st, pl_str v, parley_sdp_conn *c)
     return 0;
 }
 
-static bool is_proto(pl_str s)
+/* token *("/" token), and whether one of its tokens is "RTP" (sdp_proto_is_rtp) in one pass. */
+bool sdp_proto_ok(pl_str s, bool *rtp)
 {
-    /* token *("/" token) */
+    if (s.len == 7 && memcmp(s.p, "RTP/AVP", 7) == 0) {
+        *rtp = true;
+        return true;
+    }
+    *rtp = false;
     size_t start = 0;
     for (size_t i = 0; i <= s.len; i++) {
         if (i == s.len || s.p[i] == '/') {
-            if (!sdp_is_token(pl_str_make(s.p + start, i - start)))
+            if (i == start)
                 return false;
+            if (i - start == 3 && memcmp(s.p + start, "RTP", 3) == 0)
+                *rtp = true;
             start = i + 1;
+        } else if (!sdp_is(s.p[i], SDP_C_TOKEN)) {
+            return false;
         }
     }
-    return s.len > 0;
+    return true;
 }
 
 static int add_format(sdp_pstate *st, parley_sdp_media *m, pl_str fmt, bool rtp)
 {
-    if (!sdp_is_token(fmt))
-        return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "invalid format");
     parley_sdp_format *f = &st->fmts[st->nfmts];
     memset(f, 0, sizeof(*f));
     f->fmt = fmt;
     f->pt = -1;
-    if (rtp) {
-        uint64_t pt;
-        if (!sdp_u64(fmt, 127, &pt))
-            return sdp_fail(st, PARLEY_E_PARSE, fmt.p,
-                            "m=", "RTP payload type is not a number from 0 to 127");
-        if (st->pt_index[pt] != SDP_NO_FMT)
+    uint64_t pt;
+    if (rtp && sdp_u64(fmt, 127, &pt)) { /* digits: a token */
+        uint64_t bit = (uint64_t)1 << (pt & 63);
+        if (st->pt_seen[pt >> 6] & bit)
             return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "payload type listed twice");
+        st->pt_seen[pt >> 6] |= bit;
         st->pt_index[pt] = (uint16_t)m->nfmts;
         f->pt = (int)pt;
         const sdp_static_pt *sp = sdp_static(f->pt);
         if (sp) {
-            f->encoding = pl_str_c(sp->name);
+            f->encoding = sp->name;
             f->rate = sp->rate;
             f->channels = sp->channels > 1 ? sp->channels : 0;
         }
+    } else if (!sdp_is_token(fmt)) {
+        return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "invalid format");
+    } else if (rtp) {
+        return sdp_fail(st, PARLEY_E_PARSE, fmt.p,
+                        "m=", "RTP payload type is not a number from 0 to 127");
     }
     st->nfmts++;
     m->nfmts++;
     return 0;
 }
 
+/* m=<token> <port> RTP/AVP <pt>( <pt>)*: payload types 0-127, each once. */
+static bool media_fast(sdp_pstate *st, parley_sdp_media *m, const char *p, const char *e)
+{
+    const char *q = sdp_span(p, e, SDP_C_TOKEN);
+    if (q == p || q == e || *q != ' ')
+        return false;
+    m->media = pl_str_span(p, q);
+    uint64_t port;
+    p = sdp_digits(q + 1, e, 5, &port);
+    if (!p || port > 65535 || e - p < 10 || memcmp(p, " RTP/AVP ", 9) != 0)
+        return false;
+    m->port = (uint16_t)port;
+    m->proto = pl_str_make(p + 1, 7);
+    st->m_rtp = true;
+    st->pt_seen[0] = st->pt_seen[1] = 0;
+    p += 9;
+    for (;;) {
+        uint64_t pt;
+        q = sdp_digits(p, e, 3, &pt);
+        if (!q || pt > 127 || (q < e && *q != ' '))
+            return false;
+        uint64_t bit = (uint64_t)1 << (pt & 63);
+        if (st->pt_seen[pt >> 6] & bit)
+            return false;
+        st->pt_seen[pt >> 6] |= bit;
+        st->pt_index[pt] = (uint16_t)m->nfmts;
+        parley_sdp_format *f = &st->fmts[st->nfmts++];
+        memset(f, 0, sizeof(*f));
+        f->fmt = pl_str_span(p, q);
+        f->pt = (int)pt;
+        const sdp_static_pt *sp = sdp_static(f->pt);
+        if (sp) {
+            f->encoding = sp->name;
+            f->rate = sp->rate;
+            f->channels = sp->channels > 1 ? sp->channels : 0;
+        }
+        m->nfmts++;
+        if (q == e)
+            return true;
+        p = q + 1;
+    }
+}
+
 int sdp_parse_media(sdp_pstate *st, pl_str v, parley_sdp_media *m)
 {
     const char *p = v.p, *e = v.p + v.len;
+    size_t nfmts = st->nfmts;
+    if (media_fast(st, m, p, e))
+        return 0;
+    st->nfmts = nfmts; /* the general path starts again from the line's start */
+    m->nfmts = 0;
     m->media = sdp_field(&p, e);
     pl_str port = sdp_field(&p, e);
     m->proto = sdp_field(&p, e);
@@ -169,21 +276,24 @@ int sdp_parse_media(sdp_pstate *st, pl_str v, parley_sdp_media *m)
         return sdp_fail(st, PARLEY_E_PARSE, e, "m=", "m= needs media, port and protocol");
     if (!sdp_is_token(m->media))
         return sdp_fail(st, PARLEY_E_PARSE, m->media.p, "m=", "invalid media type");
-    pl_str sfx[2], num;
-    int n = split_slashes(port, &num, sfx);
     uint64_t v64;
-    if (n < 0 || n > 1 || !sdp_u64(num, 65535, &v64))
-        return sdp_fail(st, PARLEY_E_PARSE, port.p, "m=", "invalid port");
-    m->port = (uint16_t)v64;
-    if (n == 1) {
+    if (!sdp_u64(port, 65535, &v64)) { /* the usual form first: no /<number of ports> */
+        pl_str sfx[2], num;
+        int n = split_slashes(port, &num, sfx);
+        if (n != 1 || !sdp_u64(num, 65535, &v64))
+            return sdp_fail(st, PARLEY_E_PARSE, port.p, "m=", "invalid port");
+        m->port = (uint16_t)v64;
         if (!sdp_u64(sfx[0], 65535, &v64) || v64 == 0)
             return sdp_fail(st, PARLEY_E_PARSE, sfx[0].p, "m=", "invalid number of ports");
         m->nports = (unsigned)v64;
+    } else {
+        m->port = (uint16_t)v64;
     }
-    if (!is_proto(m->proto))
+    bool rtp;
+    if (!sdp_proto_ok(m->proto, &rtp))
         return sdp_fail(st, PARLEY_E_PARSE, m->proto.p, "m=", "invalid protocol");
-    bool rtp = st->m_rtp = sdp_proto_is_rtp(m->proto);
-    memset(st->pt_index, 0xff, sizeof(st->pt_index));
+    st->m_rtp = rtp;
+    st->pt_seen[0] = st->pt_seen[1] = 0;
     for (;;) {
         pl_str fmt = sdp_field(&p, e);
         if (!fmt.len)
@@ -214,6 +324,10 @@ int sdp_parse_bw(sdp_pstate *st, pl_str v, parley_sdp_bw *b)
 int sdp_parse_time(sdp_pstate *st, pl_str v, parley_sdp_time *t)
 {
     const char *p = v.p, *e = v.p + v.len;
+    if (v.len == 3 && memcmp(p, "0 0", 3) == 0) {
+        t->start = t->stop = 0;
+        return 0;
+    }
     pl_str start = sdp_field(&p, e), stop = sdp_field(&p, e);
     if (!sdp_u64(start, UINT64_MAX, &t->start) || !sdp_u64(stop, UINT64_MAX, &t->stop))
         return sdp_fail(st, PARLEY_E_PARSE, v.p, "t=", "t= needs two times");

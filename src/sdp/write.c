@@ -3,6 +3,38 @@
 #include "parley/error.h"
 #include "sdp/sdp.h"
 
+/* "00" "01" ... "99": two digits per division */
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
+
+size_t sdp_u64_str(char *out, uint64_t v)
+{
+    size_t n = sdp_u64_len(v);
+    char *p = out + n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        p[0] = digit_pairs[2 * r];
+        p[1] = digit_pairs[2 * r + 1];
+    }
+    if (v >= 10) {
+        p[-1] = digit_pairs[2 * v + 1];
+        p[-2] = digit_pairs[2 * v];
+    } else {
+        p[-1] = (char)('0' + v);
+    }
+    return n;
+}
+
 void sdp_w_eol(pl_buf *b)
 {
     pl_buf_put(b, "\r\n", 2);
