@@ -1,5 +1,7 @@
 #include "core/hash.h"
 
+#include <string.h>
+
 #include "core/alloc.h"
 #include "core/rand.h"
 #include "parley/error.h"
@@ -122,13 +124,32 @@ pl_hnode *pl_hash_find(const pl_hash *h, uint64_t hash,
     return NULL;
 }
 
+/* The 128-bit product of a and b folded to 64 bits: a strong mix for one multiplication. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Eight bytes at a time (hashing Call-IDs, tags and branches is on every message's path); the
+ * table's random seed goes in first, so peers cannot aim at one chain. */
 uint64_t pl_hash_bytes(uint64_t seed, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    uint64_t h = seed;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ull;
-    return h;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = fold_mul(h ^ w, 0xa0761d6478bd642full);
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = fold_mul(h ^ w, 0xe7037ed1a0b428dbull);
+    }
+    return fold_mul(h, 0x8ebc6af09c88c6e3ull);
 }
 
 uint64_t pl_hash_bytes_nocase(uint64_t seed, const void *p, size_t n)

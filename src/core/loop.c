@@ -54,9 +54,13 @@ static void on_uv_timer(uv_timer_t *h)
 static void run_due(pl_loop *l)
 {
     uint64_t now = uv_now(l->uv);
-    for (int round = 0; round < 4 && pl_wheel_next(&l->wheel) <= now; round++)
-        pl_wheel_advance(&l->wheel, now);
-    rearm(l);
+    /* armed is never later than the wheel's next expiry (a timer that starts earlier rearms):
+     * when it is still ahead, nothing is due and the wheel need not be looked at */
+    if (l->armed <= now) {
+        for (int round = 0; round < 4 && pl_wheel_next(&l->wheel) <= now; round++)
+            pl_wheel_advance(&l->wheel, now);
+        rearm(l);
+    }
     pl_list_each_safe(pos, tmp, &l->flushers)
     {
         pl_flusher *f = pl_container_of(pos, pl_flusher, link);
