@@ -459,6 +459,16 @@ void ep_attempt_init(parley_endpoint *ep, ep_attempt *a, const tp_dest *dest)
     if (ep_local_hostport(ep, dest->proto, &dest->addr, a->hostport, sizeof(a->hostport),
                           &a->listener) != 0)
         memcpy(a->hostport, "invalid.invalid", sizeof("invalid.invalid"));
+    tp_addr local;
+    if (dest->proto == TP_TLS && a->listener != TP_TLS &&
+        tp_conn_prepare(ep->tp, &a->dest, &a->dest.conn_id, &local) == 0) {
+        /* a TLS target and no TLS listener (no certificate to listen with): a sips Contact
+         * must name TLS (RFC 3261 §8.1.1.8), so Via and Contact name the connection the request
+         * goes on, which the peer reuses (RFC 5923). Over TCP the UDP listener is named: it
+         * outlives the connection. */
+        tp_addr_str(&local, a->hostport, sizeof(a->hostport));
+        a->listener = dest->proto;
+    }
     /* "SIP/2.0/UDP host:port;branch=...;rport": every piece is bounded, the whole fits */
     pl_buf v;
     pl_buf_init_on(&v, a->via_buf, sizeof(a->via_buf));

@@ -381,6 +381,13 @@ static void fill_local(tp_conn *c)
     uv_tcp_getsockname(&c->tcp, &c->local.u.sa, &len);
 }
 
+void tp_conn_local(tp_conn *c, tp_addr *local)
+{
+    if (c->local.u.sa.sa_family != AF_INET && c->local.u.sa.sa_family != AF_INET6)
+        fill_local(c);
+    *local = c->local;
+}
+
 static void on_connected(uv_connect_t *req, int status)
 {
     tp_conn *c = req->data;

@@ -219,6 +219,25 @@ int tp_send(tp_layer *tp, const tp_dest *dst, const char *data, size_t len, uint
     return tp_conn_send(c, data, len);
 }
 
+int tp_conn_prepare(tp_layer *tp, const tp_dest *dst, uint64_t *conn_id, tp_addr *local)
+{
+    if (tp->destroying)
+        return PARLEY_E_TERMINATED;
+    if ((dst->proto != TP_TCP && dst->proto != TP_TLS) || pl_loop_is_virtual(tp->loop))
+        return PARLEY_E_UNSUPPORTED;
+    tp_conn *c = dst->conn_id ? tp_conn_find(tp, dst->conn_id) : NULL;
+    if (!c)
+        c = tp_conn_find_addr(tp, dst->proto, &dst->addr, dst->host);
+    if (!c) {
+        int rc = tp_conn_open(tp, dst, &c);
+        if (rc)
+            return rc;
+    }
+    tp_conn_local(c, local);
+    *conn_id = c->id;
+    return 0;
+}
+
 bool tp_conn_alive(tp_layer *tp, uint64_t conn_id)
 {
     tp_conn *c = tp_conn_find(tp, conn_id);

@@ -150,6 +150,11 @@ int tp_send(tp_layer *tp, const tp_dest *dst, const char *data, size_t len, uint
 
 /* Whether the connection is still open. */
 bool tp_conn_alive(tp_layer *tp, uint64_t conn_id);
+/* The TCP/TLS connection a message to dst would go on, opened now when there is none (the
+ * kernel binds its local address at once): its id and local address. For a request sent with
+ * no listener of its transport, Via and Contact name that address (the peer answers and sends
+ * its requests on the connection, RFC 3261 §18 and RFC 5923). */
+int tp_conn_prepare(tp_layer *tp, const tp_dest *dst, uint64_t *conn_id, tp_addr *local);
 /* Local address a message to dst would leave from (for Via and Contact): a listener of proto,
  * else of another transport (TLS falls back on TCP, anything on UDP, then TCP). *listener (may
  * be NULL) is the transport of the listener taken: where we accept requests. */

@@ -88,6 +88,8 @@ tp_conn *tp_conn_find(tp_layer *tp, uint64_t id);
 tp_conn *tp_conn_find_addr(tp_layer *tp, tp_proto proto, const tp_addr *remote, const char *host);
 int tp_conn_open(tp_layer *tp, const tp_dest *dst, tp_conn **out);
 int tp_conn_send(tp_conn *c, const char *data, size_t len);
+/* The connection's local address (bound as soon as it connects out). */
+void tp_conn_local(tp_conn *c, tp_addr *local);
 void tp_conn_close(tp_conn *c, int err);
 /* Closes c gracefully after what was sent on it: see stream.c. */
 void tp_conn_drain(tp_conn *c, int err);

@@ -4,7 +4,7 @@
 # of a CANCEL in the state line; REFER progress on both commands and `call --refer`'s exit
 # code), a URI's transport parameter (Via, Contact, never twice), Allow, and a hangup on a
 # message (BYEs that really cross: tests/interop/test_sipp_session.sh), and listen hanging up
-# its sessions when it is stopped.
+# its sessions when it is stopped, and a sips: target from a command with no TLS listener.
 # Every wait is bounded (read -t on FIFOs, timeout(1)); processes are stopped by PID.
 set -u
 PARLEY=$1
@@ -266,6 +266,48 @@ grep -q '"event":"terminated","call_id":"[^"]*","by":"BYE"}' "$work/call8.out" |
 grep -q '"event":"terminated","call_id":"[^"]*","by":"local"}' "$work/z.out" ||
     fail "listen: no terminated line by local"
 [ $fails -eq $f0 ] && ok
+
+# ---- 7: a sips: target and no TLS listener of ours: the connection is named, and reused ----
+WHAT="sips: target without a TLS listener: Via and sips Contact name the connection, listen's BYE comes back on it"
+f0=$fails
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 2 \
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1 ||
+    fail "openssl could not make a certificate"
+mkfifo "$work/tls.in"
+"$PARLEY" listen --bind tls:127.0.0.1:0 --cert "$work/cert.pem" --key "$work/key.pem" \
+    <"$work/tls.in" >"$work/tls.out" 2>"$work/tls.err" &
+tpid=$!
+PIDS="$PIDS $tpid"
+exec {tfd}>"$work/tls.in"
+tls_IN=$tfd
+for _ in $(seq 100); do
+    line=$(head -n 1 "$work/tls.out" 2>/dev/null)
+    [ -n "$line" ] && break
+    pause 0.05
+done
+tlsport=${line##*tls:127.0.0.1:}
+tlsport=${tlsport%%\"*}
+(timeout 30 "$PARLEY" call "sips:t@127.0.0.1:$tlsport" --ca "$work/cert.pem" --wait 10 --trace \
+    >"$work/call9.out" 2>"$work/call9.err") &
+cpid=$!
+PIDS="$PIDS $cpid"
+wait_line tls '"state":"connected"' || fail "no call"
+say tls bye
+wait "$cpid"
+rc=$?
+[ $rc -eq 0 ] || fail "call exit $rc: $(tail -n 2 "$work/call9.err")"
+via=$(awk '/^INVITE /{f=1} f && /^Via:/{print; exit}' "$work/call9.err")
+contact=$(awk '/^INVITE /{f=1} f && /^Contact:/{print; exit}' "$work/call9.err")
+vport=$(sed -n 's/^Via: SIP\/2.0\/TLS 127.0.0.1:\([0-9]*\);.*/\1/p' <<<"$via")
+[ -n "$vport" ] || fail "Via: $via"
+case "$contact" in *"<sips:"*"127.0.0.1:$vport;transport=tls>"*) ;; *) fail "Contact: $contact (Via port $vport)" ;; esac
+grep -q '"event":"terminated","call_id":"[^"]*","by":"BYE"}' "$work/call9.out" ||
+    fail "the caller saw no BYE: $(cat "$work/call9.out")"
+grep -q '"op":"bye","call_id":"[^"]*","status":200' "$work/tls.out" ||
+    fail "listen's BYE: $(grep '"op":"bye"' "$work/tls.out")"
+[ $fails -eq $f0 ] && ok
+kill -TERM "$tpid" 2>/dev/null
+wait "$tpid" 2>/dev/null
 
 [ $fails -eq 0 ] || exit 1
 echo "all session CLI checks passed"
