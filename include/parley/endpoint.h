@@ -253,7 +253,7 @@ typedef struct parley_endpoint_stats {
  * read them (a moment); after parley_endpoint_stop it gives the last figures (nothing alive).
  * PARLEY_E_INVAL when out->size is smaller than the size field.
  */
-int parley_endpoint_get_stats(parley_endpoint *ep, parley_endpoint_stats *out);
+int parley_endpoint_read_stats(parley_endpoint *ep, parley_endpoint_stats *out);
 
 /*
  * Sends a message outside any session (RFC 3428 page mode for MESSAGE; OPTIONS, INFO,

@@ -306,7 +306,7 @@ void ep_shutdown(parley_endpoint *ep)
     ep_senders_abort(ep);
     ep_requests_abort(ep);
     ep_memory_stop(ep);
-    ep_stats_read(ep, &ep->last); /* what parley_endpoint_get_stats says from now on */
+    ep_stats_read(ep, &ep->last); /* what parley_endpoint_read_stats says from now on */
     ep->last.sessions = ep->last.half_open = ep->last.connections = 0; /* all about to go */
     ep->last.transactions = ep->last.server_transactions = ep->last.client_transactions = 0;
     tp_resolver_destroy(ep->res);

@@ -213,7 +213,7 @@ bool ep_admit(void *arg, const sip_msg *m, const tp_rx *rx);
  * quarter of it, returns free heap pages to the kernel */
 void ep_memory_note_load(parley_endpoint *ep);
 void ep_memory_stop(parley_endpoint *ep);
-/* stats.c: the figures of parley_endpoint_get_stats, read on the loop thread */
+/* stats.c: the figures of parley_endpoint_read_stats, read on the loop thread */
 void ep_stats_read(parley_endpoint *ep, parley_endpoint_stats *out);
 
 /* page.c */

@@ -1,4 +1,4 @@
-/* parley_endpoint_get_stats: the figures of every layer, read on the loop thread. */
+/* parley_endpoint_read_stats: the figures of every layer, read on the loop thread. */
 #include <string.h>
 
 #include "endpoint/ep.h"
@@ -55,7 +55,7 @@ static void read_on_loop(void *arg)
     pthread_mutex_unlock(&w->mu);
 }
 
-int parley_endpoint_get_stats(parley_endpoint *ep, parley_endpoint_stats *out)
+int parley_endpoint_read_stats(parley_endpoint *ep, parley_endpoint_stats *out)
 {
     if (!ep || !out || out->size < sizeof(out->size))
         return PARLEY_E_INVAL;

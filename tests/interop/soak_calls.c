@@ -165,7 +165,7 @@ int main(int argc, char **argv)
      * checking once a second, at most 70 s (Timer K/D and 64*T1 are well within) */
     parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
     for (int i = 0; i < 70; i++) {
-        parley_endpoint_get_stats(ep, &st);
+        parley_endpoint_read_stats(ep, &st);
         if (!st.sessions && !st.transactions)
             break;
         struct timespec one = {1, 0};

@@ -51,7 +51,7 @@ static parley_endpoint *endpoint(const char *listen0, const parley_endpoint_conf
 static parley_endpoint_stats stats_of(parley_endpoint *ep)
 {
     parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
-    assert_int_equal(parley_endpoint_get_stats(ep, &st), 0);
+    assert_int_equal(parley_endpoint_read_stats(ep, &st), 0);
     return st;
 }
 

@@ -32,7 +32,7 @@ static void put_u64(pl_buf *b, const char *key, uint64_t v)
 void listen_stats_json(pl_buf *b, parley_endpoint *ep)
 {
     parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
-    parley_endpoint_get_stats(ep, &st);
+    parley_endpoint_read_stats(ep, &st);
     pl_buf_puts(b, "{\"event\":\"stats\"");
     put_u64(b, "sessions", st.sessions);
     put_u64(b, "half_open", st.half_open);
