@@ -302,6 +302,8 @@ struct parley_session {
 
     /* our 2xx to an INVITE or re-INVITE, retransmitted until the ACK (RFC 3261 §13.3.1.4) */
     sess_resend *ok; /* our 2xx, resent until its ACK (then freed) */
+    sess_resend *head;          /* the head of our last 1xx/2xx to the INVITE (msg only)... */
+    const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
     pl_timer ok_timer;
     unsigned ok_interval;
     uint64_t ok_deadline;

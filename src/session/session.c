@@ -260,6 +260,7 @@ static void free_session(parley_session *s)
     sess_resend_free(&s->ack);
     sess_resend_free(&s->ok);
     sess_resend_free(&s->reack);
+    sess_resend_free(&s->head);
     pl_buf_free(&s->early_answer);
     sip_msg_free(s->inv_req);
     pthread_mutex_destroy(&s->mu);
@@ -563,6 +564,7 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
     if (s->inv_txn) {
         txn_server_set_tu(s->inv_txn, NULL, NULL);
         s->inv_txn = NULL;
+        sess_resend_free(&s->head); /* the next INVITE transaction prints its own */
     }
     sess_reinvite_abort(s);
     sess_update_abort(s);

@@ -17,8 +17,39 @@
 
 /* The head of a response to the INVITE; with contact (1xx, 2xx): our Contact, capabilities and
  * the application's headers h; without: h as they are. */
+static void print_response_fresh(parley_session *s, txn_server *t, pl_buf *b, int code,
+                                 const char *reason, bool contact, const sip_kv *h, size_t nh);
+
+/*
+ * The 180 and the 200 of an INVITE have the same head after their status lines (Via, From, To
+ * with our tag, Call-ID, CSeq, Record-Route, Server, Contact, Allow, Supported) when the
+ * application adds no header: the first one's is kept and the next one only copies it.
+ */
 static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code,
                            const char *reason, bool contact, const sip_kv *h, size_t nh)
+{
+    bool same_head = contact && code > 100 && code < 300 && nh == 0;
+    if (same_head && s->head_txn == t && s->head) {
+        sip_print_status_line(b, (unsigned)code,
+                              pl_str_c(reason ? reason : sip_reason_phrase((unsigned)code)));
+        pl_buf_put_str(b, pl_buf_str(&s->head->msg));
+        return;
+    }
+    size_t start = b->len;
+    print_response_fresh(s, t, b, code, reason, contact, h, nh);
+    if (!same_head || !pl_buf_ok(b))
+        return;
+    const char *eol = memchr(b->data + start, '\n', b->len - start);
+    sess_resend *k = eol ? sess_resend_get(&s->head) : NULL;
+    if (!k)
+        return;
+    pl_buf_reset(&k->msg);
+    pl_buf_put(&k->msg, eol + 1, (size_t)(b->data + b->len - eol - 1));
+    s->head_txn = t;
+}
+
+static void print_response_fresh(parley_session *s, txn_server *t, pl_buf *b, int code,
+                                 const char *reason, bool contact, const sip_kv *h, size_t nh)
 {
     /* our tag, and our epid beside it (MS-SIPRE), as in the dialog's local To value */
     const sip_msg *req = txn_server_request(t);
@@ -88,6 +119,7 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
     pl_buf_free(&b);
     txn_server_set_tu(t, NULL, NULL);
     s->inv_txn = NULL;
+    sess_resend_free(&s->head); /* the next INVITE transaction prints its own */
     sess_rel_stop(s); /* a final answer ends the reliable provisionals too */
     return rc;
 }
@@ -308,6 +340,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     s->participate = op;
     txn_server_set_tu(t, NULL, NULL);
     s->inv_txn = NULL;
+    sess_resend_free(&s->head); /* the next INVITE transaction prints its own */
     sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
@@ -341,6 +374,7 @@ static void on_inv_fail(void *tu, txn_server *t, int err)
     (void)t;
     (void)err;
     s->inv_txn = NULL;
+    sess_resend_free(&s->head); /* the next INVITE transaction prints its own */
 }
 
 static const txn_server_cb inv_txn_cb = {on_inv_fail, on_inv_cancel, NULL};
