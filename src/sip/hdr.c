@@ -1,5 +1,5 @@
 /* Header names, compact forms and methods: lookup tables. */
-#include "sip/msg.h"
+#include "sip/hdr_line.h"
 
 #include "core/str.h"
 
@@ -83,7 +83,6 @@ const sip_hdr_info sip_hdr_table[SIP_H_COUNT] = {
 #define NAME_SLOTS 256u
 static uint8_t name_slots[NAME_SLOTS];
 static uint8_t name_len[SIP_H_COUNT];
-static uint8_t compact_ids[128];
 
 static unsigned name_hash(const char *s, size_t n)
 {
@@ -96,6 +95,31 @@ static unsigned name_hash(const char *s, size_t n)
 /* The table's names in lower case, to compare with a folded input character by character. */
 static char name_lower[SIP_H_COUNT][24];
 
+/* The split loop's tables (hdr_line.h), filled with the others. */
+sip_line_name sip_line_names[SIP_H_COUNT];
+uint8_t sip_line_slots[SIP_LINE_SLOTS];
+uint8_t sip_compact_ids[128];
+
+static void add_line_name(unsigned id, const char *n, size_t len)
+{
+    char word[16] = {0}, fold[16] = {0}, mask[16] = {0};
+    for (size_t i = 0; i < len; i++) {
+        bool letter = (n[i] | 0x20) >= 'a' && (n[i] | 0x20) <= 'z';
+        word[i] = pl_tolower(n[i]);
+        fold[i] = letter ? 0x20 : 0; /* '-' must match itself: CR | 0x20 would pass as '-' */
+        mask[i] = (char)0xff;
+    }
+    sip_line_name *e = &sip_line_names[id];
+    memcpy(e->word, word, 16); /* through bytes: the words compare alike on any byte order */
+    memcpy(e->fold, fold, 16);
+    memcpy(e->mask, mask, 16);
+    e->len = (uint8_t)len;
+    unsigned h = sip_line_hash(len, n[0], n[len - 1]);
+    while (sip_line_slots[h])
+        h = (h + 1) % SIP_LINE_SLOTS;
+    sip_line_slots[h] = (uint8_t)id;
+}
+
 __attribute__((constructor)) static void build_name_table(void)
 {
     for (unsigned id = 1; id < SIP_H_COUNT; id++) {
@@ -107,10 +131,12 @@ __attribute__((constructor)) static void build_name_table(void)
         while (name_slots[h])
             h = (h + 1) % NAME_SLOTS;
         name_slots[h] = (uint8_t)id;
+        if (name_len[id] <= SIP_LINE_MAX)
+            add_line_name(id, n, name_len[id]);
         char c = sip_hdr_table[id].compact;
         if (c) {
-            compact_ids[(unsigned char)c] = (uint8_t)id;
-            compact_ids[(unsigned char)(c - 32)] = (uint8_t)id;
+            sip_compact_ids[(unsigned char)c] = (uint8_t)id;
+            sip_compact_ids[(unsigned char)(c - 32)] = (uint8_t)id;
         }
     }
 }
@@ -118,7 +144,7 @@ __attribute__((constructor)) static void build_name_table(void)
 sip_hdr_id sip_hdr_lookup_hashed(const char *name, size_t len, unsigned hash)
 {
     if (len == 1)
-        return (unsigned char)name[0] < 128 ? (sip_hdr_id)compact_ids[(unsigned char)name[0]]
+        return (unsigned char)name[0] < 128 ? (sip_hdr_id)sip_compact_ids[(unsigned char)name[0]]
                                             : SIP_H_OTHER;
     unsigned h = hash % NAME_SLOTS;
     while (name_slots[h]) {

@@ -8,6 +8,10 @@ bool sip_scan_quoted(sip_scan *s, pl_str *out)
     const char *start = s->p;
     s->p++; /* opening quote */
     while (s->p < s->end) {
+        if (sip_is((unsigned char)*s->p, SIP_C_QDTEXT)) {
+            s->p++;
+            continue;
+        }
         char c = *s->p;
         if (c == '"') {
             s->p++;
@@ -26,7 +30,7 @@ bool sip_scan_quoted(sip_scan *s, pl_str *out)
             return false;
         if (c == 0x7f)
             return false;
-        s->p++;
+        s->p++; /* HT, CR, LF */
     }
     s->p = start;
     return false;
@@ -242,11 +246,9 @@ static void note_via_param(void *obj, pl_str name, pl_str value)
         v->ttl = value;
 }
 
-static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
+/* protocol-name SLASH protocol-version SLASH, as far as the transport */
+static bool parse_sent_protocol(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
 {
-    memset(v, 0, sizeof(*v));
-    sip_scan_lws(s);
-    const char *start = s->p;
     v->protocol = sip_scan_token(s);
     if (!v->protocol.len || !sip_scan_sep(s, '/')) {
         *fault_at = s->p;
@@ -257,6 +259,22 @@ static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char
     if (!v->version.len || !sip_scan_sep(s, '/')) {
         *fault_at = s->p;
         *reason = "malformed sent-protocol";
+        return false;
+    }
+    return true;
+}
+
+static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
+{
+    memset(v, 0, sizeof(*v));
+    sip_scan_lws(s);
+    const char *start = s->p;
+    if (s->end - s->p > 8 && memcmp(s->p, "SIP/2.0/", 8) == 0 && !sip_is_lws_char(s->p[8])) {
+        /* what nearly every Via starts with, read as the way below reads it */
+        v->protocol = pl_str_make(s->p, 3);
+        v->version = pl_str_make(s->p + 4, 3);
+        s->p += 8;
+    } else if (!parse_sent_protocol(s, v, fault_at, reason)) {
         return false;
     }
     v->transport = sip_scan_token(s);
@@ -270,6 +288,7 @@ static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char
         *reason = "missing space before sent-by";
         return false;
     }
+    const char *quad;
     if (sip_scan_peek(s) == '[') {
         const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
         if (!close || !sip_ipv6_ref_valid(pl_str_span(s->p + 1, close))) {
@@ -280,6 +299,10 @@ static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char
         v->host = pl_str_span(s->p + 1, close);
         v->host_type = SIP_HOST_IPV6;
         s->p = close + 1;
+    } else if (s->p < s->end && sip_is_digit(*s->p) && (quad = sip_ipv4_host(s->p, s->end))) {
+        v->host = pl_str_span(s->p, quad);
+        v->host_type = SIP_HOST_IPV4;
+        s->p = quad;
     } else {
         v->host = sip_scan_class(s, SIP_C_HOST);
         if (!v->host.len) {
@@ -292,7 +315,7 @@ static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char
     if (sip_scan_sep(s, ':')) {
         pl_str port = sip_scan_class(s, SIP_C_DIGIT);
         uint64_t pv;
-        if (!pl_str_to_u64(port, 65535, &pv) || pv == 0) {
+        if (!sip_digits_value(port, 65535, &pv) || pv == 0) {
             *fault_at = port.p;
             *reason = "invalid port";
             return false;
@@ -354,7 +377,7 @@ bool sip_parse_cseq_field(sip_msg *m, const sip_hdr *h)
         sip_fault(m, PARLEY_E_PARSE, s.p, 400, "CSeq", "missing sequence number");
         return false;
     }
-    if (!pl_str_to_u64(num, UINT32_MAX, &v)) {
+    if (!sip_digits_value(num, UINT32_MAX, &v)) {
         sip_fault(m, PARLEY_E_PARSE, num.p, 400, "CSeq", "sequence number too large");
         return false;
     }
@@ -392,7 +415,7 @@ bool sip_parse_uint_field(sip_msg *m, const sip_hdr *h, uint64_t max, uint64_t *
         sip_fault(m, PARLEY_E_PARSE, h->value.p, 400, name, "empty value");
         return false;
     }
-    if (!pl_str_to_u64(h->value, max, out)) {
+    if (!sip_digits_value(h->value, max, out)) {
         sip_fault(m, PARLEY_E_PARSE, h->value.p, 400, name, "value out of range");
         return false;
     }

@@ -52,6 +52,8 @@ void sip_fault(sip_msg *m, int code, const char *at, int status, const char *wha
 static bool parse_version(pl_str v)
 {
     /* "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" case-insensitive */
+    if (v.len == 7 && memcmp(v.p, "SIP/2.0", 7) == 0)
+        return true;
     if (v.len < 7 || !pl_str_caseeq_lit(pl_str_make(v.p, 4), "SIP/"))
         return false;
     size_t i = 4, d = 0;
@@ -136,24 +138,32 @@ static void parse_request_line(sip_msg *m, pl_str line)
         sip_fault(m, PARLEY_E_PARSE, end - 1, 400, what, "trailing whitespace in Request-Line");
         return;
     }
-    const char *sp2 = end - 1;
-    while (sp2 > sp1 && *sp2 != ' ')
-        sp2--;
+    /* the last SP: nearly always the one before "SIP/2.0" */
+    const char *sp2 = end - 8;
+    if (end - sp1 < 9 || memcmp(sp2, " SIP/2.0", 8) != 0) {
+        sp2 = end - 1;
+        while (sp2 > sp1 && *sp2 != ' ')
+            sp2--;
+    }
     if (sp2 == sp1) {
         sip_fault(m, PARLEY_E_PARSE, end, 400, what, "missing SIP version");
         return;
     }
     pl_str uri = pl_str_span(sp1 + 1, sp2);
-    for (size_t i = 0; i < uri.len; i++) {
+    /* A URI that parses holds no whitespace; one that does not is searched for it, since
+     * whitespace is the fault to report first (before the version's). */
+    const char *at = NULL, *why = NULL;
+    bool uri_ok = sip_uri_parse(uri, &m->ruri, &at, &why) == 0;
+    for (size_t i = 0; !uri_ok && i < uri.len; i++) {
         if (uri.p[i] == ' ' || uri.p[i] == '\t') {
             sip_fault(m, PARLEY_E_PARSE, uri.p + i, 400, "Request-URI",
                       "whitespace in Request-URI");
+            memset(&m->ruri, 0, sizeof(m->ruri));
             return;
         }
     }
     check_version(m, pl_str_span(sp2 + 1, end));
-    const char *at = NULL, *why = NULL;
-    if (sip_uri_parse(uri, &m->ruri, &at, &why) != 0) {
+    if (!uri_ok) {
         sip_fault(m, PARLEY_E_PARSE, at, 400, "Request-URI", why);
         m->ruri.raw = uri;
         return;
@@ -380,15 +390,13 @@ static const char *parse_start_line(sip_msg *m, const char *p, const char *end,
 {
     while (p < end && (*p == '\r' || *p == '\n'))
         p++;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le, *cr, *nul;
+    const char *nl = sip_next_line(m->data.p, p, end, &le, &cr, &nul);
     if (p == end || !nl) {
         sip_fault(m, PARLEY_E_PARSE, end, 400, "message", "no complete start line");
         return NULL;
     }
-    size_t ll = (size_t)(nl - p);
-    if (ll && p[ll - 1] == '\r')
-        ll--;
-    const char *cr = memchr(p, '\r', ll);
+    size_t ll = (size_t)(le - p);
     if (cr) {
         sip_fault(m, PARLEY_E_PARSE, cr, 400, "message", "bare CR inside a line");
         return NULL;
@@ -397,7 +405,6 @@ static const char *parse_start_line(sip_msg *m, const char *p, const char *end,
     m->is_request = !(line.len >= 4 && pl_str_caseeq_lit(pl_str_make(p, 4), "SIP/"));
     if (line.len > lim->max_line)
         return long_start_line(m, line) ? nl + 1 : NULL;
-    const char *nul = memchr(p, '\0', ll);
     if (nul)
         sip_fault(m, PARLEY_E_PARSE, nul, 400, m->is_request ? "Request-Line" : "Status-Line",
                   "NUL byte in start line");
