@@ -25,14 +25,12 @@ static inline unsigned sip_block_eq(const char *p, char c)
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
 }
 
-/* The positions of CR, LF and NUL in p[0..15]. */
-static inline unsigned sip_block_ctl(const char *p)
+/* The positions of the bytes 0x00..0x0d in p[0..15], NUL, LF and CR among them: two operations
+ * where three compares take five (HT and the other controls are rare in a header). */
+static inline unsigned sip_block_low(const char *p)
 {
     __m128i v = sip_block_load(p);
-    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_setzero_si128()));
-    return (unsigned)_mm_movemask_epi8(m);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x0d)), v));
 }
 
 #else
@@ -45,24 +43,24 @@ static inline unsigned sip_block_eq(const char *p, char c)
     return m;
 }
 
-static inline unsigned sip_block_ctl(const char *p)
+static inline unsigned sip_block_low(const char *p)
 {
     unsigned m = 0;
     for (unsigned i = 0; i < 16; i++)
-        m |= (unsigned)(p[i] == '\r' || p[i] == '\n' || p[i] == '\0') << i;
+        m |= (unsigned)((unsigned char)p[i] <= 0x0d) << i;
     return m;
 }
 
 #endif
 
 /*
- * The first CR, LF or NUL in p..end, or end. lo..end must be readable, lo <= p: the last block
+ * The first byte 0x00..0x0d in p..end, or end. lo..end must be readable, lo <= p: the last block
  * is read so that it ends at end (overlapping bytes already searched) rather than past it.
  */
-static inline const char *sip_find_ctl(const char *lo, const char *p, const char *end)
+static inline const char *sip_find_low(const char *lo, const char *p, const char *end)
 {
     while (end - p >= 16) {
-        unsigned m = sip_block_ctl(p);
+        unsigned m = sip_block_low(p);
         if (m)
             return p + __builtin_ctz(m);
         p += 16;
@@ -71,12 +69,23 @@ static inline const char *sip_find_ctl(const char *lo, const char *p, const char
         return end;
     if (end - lo >= 16) {
         /* bytes before p are shifted out */
-        unsigned m = sip_block_ctl(end - 16) >> (16 - (end - p));
+        unsigned m = sip_block_low(end - 16) >> (16 - (end - p));
         return m ? p + __builtin_ctz(m) : end;
     }
-    while (p < end && *p != '\r' && *p != '\n' && *p != '\0')
+    while (p < end && (unsigned char)*p > 0x0d)
         p++;
     return p;
+}
+
+/* The first CR, LF or NUL in p..end, or end (lo as for sip_find_low). */
+static inline const char *sip_find_ctl(const char *lo, const char *p, const char *end)
+{
+    for (;;) {
+        p = sip_find_low(lo, p, end);
+        if (p == end || *p == '\r' || *p == '\n' || *p == '\0')
+            return p;
+        p++;
+    }
 }
 
 #endif

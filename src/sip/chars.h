@@ -3,6 +3,7 @@
 #define SIP_CHARS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -52,6 +53,16 @@ static inline const char *sip_run(const char *p, const char *end, unsigned cls)
     while (p < end && sip_is((unsigned char)*p, cls))
         p++;
     return p;
+}
+
+/* p[0..n-1] equals lower[0..n-1] in any case; lower holds lower-case letters only (so that
+ * setting bit 0x20 folds exactly the letters that can match). */
+static inline bool sip_eq_letters(const char *p, const char *lower, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((p[i] | 0x20) != lower[i])
+            return false;
+    return true;
 }
 
 static inline bool sip_is_wsp(char c)

@@ -98,9 +98,11 @@ static char name_lower[SIP_H_COUNT][24];
 /* The split loop's tables (hdr_line.h), filled with the others. */
 sip_line_name sip_line_names[SIP_H_COUNT];
 uint8_t sip_line_slots[SIP_LINE_SLOTS];
+uint64_t sip_line_lenmask[SIP_LINE_MAX + 1];
+uint64_t sip_line_mult;
 uint8_t sip_compact_ids[128];
 
-static void add_line_name(unsigned id, const char *n, size_t len)
+static void set_line_name(unsigned id, const char *n, size_t len)
 {
     char word[16] = {0}, fold[16] = {0}, mask[16] = {0};
     for (size_t i = 0; i < len; i++) {
@@ -114,10 +116,61 @@ static void add_line_name(unsigned id, const char *n, size_t len)
     memcpy(e->fold, fold, 16);
     memcpy(e->mask, mask, 16);
     e->len = (uint8_t)len;
-    unsigned h = sip_line_hash(len, n[0], n[len - 1]);
-    while (sip_line_slots[h])
-        h = (h + 1) % SIP_LINE_SLOTS;
-    sip_line_slots[h] = (uint8_t)id;
+}
+
+/* Places the names with a multiplier; false (and the slots cleared) when two share a slot. */
+static bool place_line_names(uint64_t mult)
+{
+    memset(sip_line_slots, 0, sizeof(sip_line_slots));
+    for (unsigned id = 1; id < SIP_H_COUNT; id++) {
+        const sip_line_name *e = &sip_line_names[id];
+        if (!e->len)
+            continue;
+        uint64_t w0;
+        memcpy(&w0, sip_hdr_table[id].name, e->len < 8 ? e->len : 8);
+        if (e->len < 8)
+            memset((char *)&w0 + e->len, 0, 8 - e->len);
+        unsigned h = sip_line_hash(w0, e->len, mult);
+        if (sip_line_slots[h]) {
+            memset(sip_line_slots, 0, sizeof(sip_line_slots));
+            return false;
+        }
+        sip_line_slots[h] = (uint8_t)id;
+    }
+    return true;
+}
+
+/*
+ * A multiplier under which no two names share a slot, searched from a fixed start (the same
+ * every run: a few hundred tries for today's names). Should none be found the names are placed
+ * with linear probing, which sip_hdr_lookup_line follows as well.
+ */
+static void build_line_table(void)
+{
+    for (unsigned n = 0; n <= SIP_LINE_MAX; n++) {
+        char mask[8] = {0};
+        memset(mask, 0xff, n < 8 ? n : 8);
+        memcpy(&sip_line_lenmask[n], mask, 8);
+    }
+    uint64_t mult = 0x9E3779B97F4A7C15ull;
+    for (unsigned tries = 0; tries < 65536; tries++, mult += 0x632BE59BD9B4E019ull) {
+        if (place_line_names(mult)) {
+            sip_line_mult = mult;
+            return;
+        }
+    }
+    sip_line_mult = 0x9E3779B97F4A7C15ull;
+    for (unsigned id = 1; id < SIP_H_COUNT; id++) {
+        const sip_line_name *e = &sip_line_names[id];
+        if (!e->len)
+            continue;
+        uint64_t w0 = 0;
+        memcpy(&w0, sip_hdr_table[id].name, e->len < 8 ? e->len : 8);
+        unsigned h = sip_line_hash(w0, e->len, sip_line_mult);
+        while (sip_line_slots[h])
+            h = (h + 1) % SIP_LINE_SLOTS;
+        sip_line_slots[h] = (uint8_t)id;
+    }
 }
 
 __attribute__((constructor)) static void build_name_table(void)
@@ -131,14 +184,15 @@ __attribute__((constructor)) static void build_name_table(void)
         while (name_slots[h])
             h = (h + 1) % NAME_SLOTS;
         name_slots[h] = (uint8_t)id;
-        if (name_len[id] <= SIP_LINE_MAX)
-            add_line_name(id, n, name_len[id]);
+        if (name_len[id] >= 2 && name_len[id] <= SIP_LINE_MAX)
+            set_line_name(id, n, name_len[id]);
         char c = sip_hdr_table[id].compact;
         if (c) {
             sip_compact_ids[(unsigned char)c] = (uint8_t)id;
             sip_compact_ids[(unsigned char)(c - 32)] = (uint8_t)id;
         }
     }
+    build_line_table();
 }
 
 sip_hdr_id sip_hdr_lookup_hashed(const char *name, size_t len, unsigned hash)

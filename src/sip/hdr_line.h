@@ -10,25 +10,31 @@
 #define SIP_HDR_LINE_H
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sip/msg.h"
 
-enum { SIP_LINE_SLOTS = 128, SIP_LINE_MAX = 15 };
+enum { SIP_LINE_SLOTS = 256, SIP_LINE_MAX = 15 };
 
 typedef struct sip_line_name {
     uint64_t word[2], fold[2], mask[2];
     uint8_t len;
 } sip_line_name;
 
-extern sip_line_name sip_line_names[SIP_H_COUNT]; /* by id */
-extern uint8_t sip_line_slots[SIP_LINE_SLOTS];    /* ids by sip_line_hash, 0 ends a probe */
-extern uint8_t sip_compact_ids[128];              /* ids by compact form, either case */
+extern sip_line_name sip_line_names[SIP_H_COUNT];   /* by id */
+extern uint8_t sip_line_slots[SIP_LINE_SLOTS];      /* ids by sip_line_hash, 0 ends a probe */
+extern uint64_t sip_line_lenmask[SIP_LINE_MAX + 1]; /* the first n bytes of a word */
+extern uint64_t sip_line_mult;       /* chosen before main() so that no two names share a slot */
+extern uint8_t sip_compact_ids[128]; /* ids by compact form, either case */
 
-static inline unsigned sip_line_hash(size_t len, char first, char last)
+/* The slot of a name of len bytes whose first 8 bytes (as loaded, beyond len too) are w0:
+ * multiply-shift over its first 8 bytes folded with 0x20 and its length. */
+static inline unsigned sip_line_hash(uint64_t w0, size_t len, uint64_t mult)
 {
-    return ((unsigned char)(first | 0x20) * 11u + (unsigned char)(last | 0x20) * 33u +
-            (unsigned)len) %
-           SIP_LINE_SLOTS;
+    uint64_t k = ((w0 | 0x2020202020202020ull) & sip_line_lenmask[len]) ^ len;
+    return (unsigned)((k * mult) >> 56);
 }
 
 /*
@@ -42,14 +48,29 @@ static inline sip_hdr_id sip_hdr_lookup_line(const char *p, size_t len)
                                          : SIP_H_OTHER;
     if (len > SIP_LINE_MAX)
         return SIP_H_OTHER;
-    uint64_t w[2];
-    memcpy(w, p, 16);
-    for (unsigned h = sip_line_hash(len, p[0], p[len - 1]); sip_line_slots[h];
+    uint64_t w0;
+    memcpy(&w0, p, 8);
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+#else
+    uint64_t w1;
+    memcpy(&w1, p + 8, 8);
+#endif
+    for (unsigned h = sip_line_hash(w0, len, sip_line_mult); sip_line_slots[h];
          h = (h + 1) % SIP_LINE_SLOTS) {
         const sip_line_name *e = &sip_line_names[sip_line_slots[h]];
-        if (e->len == len && ((w[0] | e->fold[0]) & e->mask[0]) == e->word[0] &&
-            ((w[1] | e->fold[1]) & e->mask[1]) == e->word[1])
+#if defined(__SSE2__)
+        __m128i f = _mm_loadu_si128((const __m128i *)(const void *)e->fold);
+        __m128i k = _mm_loadu_si128((const __m128i *)(const void *)e->mask);
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)e->word);
+        __m128i eq = _mm_cmpeq_epi8(_mm_and_si128(_mm_or_si128(v, f), k), w);
+        if (e->len == len && _mm_movemask_epi8(eq) == 0xffff)
             return (sip_hdr_id)sip_line_slots[h];
+#else
+        if (e->len == len && ((w0 | e->fold[0]) & e->mask[0]) == e->word[0] &&
+            ((w1 | e->fold[1]) & e->mask[1]) == e->word[1])
+            return (sip_hdr_id)sip_line_slots[h];
+#endif
     }
     return SIP_H_OTHER;
 }

@@ -10,6 +10,7 @@
  *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5);
  *  - an IPv6 reference may hold RFC 3261's "::" ":" IPv4address form (RFC 5118 §4.10, uri.c).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
@@ -271,6 +272,15 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
     }
 }
 
+/* The CSeq method is the request's: two known methods are the same text exactly when they have
+ * the same id. */
+static bool same_method(const sip_msg *m)
+{
+    if (m->method_id != SIP_METHOD_OTHER && m->cseq.method_id != SIP_METHOD_OTHER)
+        return m->method_id == m->cseq.method_id;
+    return pl_str_eq(m->cseq.method, m->method);
+}
+
 static void check_mandatory(sip_msg *m)
 {
     static const struct {
@@ -285,7 +295,7 @@ static void check_mandatory(sip_msg *m)
         if (m->first[need[i].id] == SIP_HDR_NONE)
             sip_fault(m, PARLEY_E_UNUSABLE, NULL, 400, need[i].name,
                       "missing mandatory header field");
-    if (m->is_request && m->has_cseq && m->method.len && !pl_str_eq(m->cseq.method, m->method))
+    if (m->is_request && m->has_cseq && m->method.len && !same_method(m))
         sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + m->hdrs[m->first[SIP_H_CSEQ]].offset, 400,
                   "CSeq", "method does not match the request method");
 }
@@ -343,7 +353,10 @@ static sip_msg *msg_alloc(const char *data, size_t len)
     if (!block)
         return NULL;
     sip_msg *m = (sip_msg *)block;
-    memset(m, 0, sizeof(*m));
+    /* zero all but first[] (all ones below) */
+    size_t after_first = offsetof(sip_msg, first) + sizeof(m->first);
+    memset(m, 0, offsetof(sip_msg, first));
+    memset((char *)m + after_first, 0, sizeof(*m) - after_first);
     atomic_init(&m->refs, 1);
     char *copy = block + sizeof(sip_msg);
     if (len) /* data may be NULL when len is 0 */

@@ -248,10 +248,12 @@ static const char *split_fast(splitter *sp, const char *p, const char **body)
             if (colon == le || *colon != ':')
                 return p;
         }
-        /* the value: trimmed of SP and HT, the only whitespace left on one line */
+        /* the value: trimmed of SP and HT, the only whitespace left on one line (most often
+         * one SP after the colon, none at the end) */
         const char *vs = colon + 1, *ve = le;
         while (ve > vs && is_wsp(ve[-1]))
             ve--;
+        vs += vs < ve && *vs == ' ';
         while (vs < ve && is_wsp(*vs))
             vs++;
         if (!add_header(m, id, pl_str_span(p, q), pl_str_span(vs, ve), p, sp->last))

@@ -1,4 +1,4 @@
-#include "sip/uri.h"
+#include "sip/uri_fast.h"
 
 #include "parley/error.h"
 #include "sip/chars.h"
@@ -222,35 +222,8 @@ size_t sip_unescape(pl_str s, char *out)
 static void note_uri_param(sip_uri *u, pl_str name, pl_str value, bool escaped)
 {
     if (!escaped) {
-        /* no escape in the name: its length picks the one name it can be */
-        switch (name.len) {
-        case 2:
-            if (pl_str_caseeq_lit(name, "lr"))
-                u->lr = true;
-            return;
-        case 3:
-            if (pl_str_caseeq_lit(name, "ttl"))
-                u->ttl = value;
-            return;
-        case 4:
-            if (pl_str_caseeq_lit(name, "user"))
-                u->user_param = value;
-            return;
-        case 5:
-            if (pl_str_caseeq_lit(name, "maddr"))
-                u->maddr = value;
-            return;
-        case 6:
-            if (pl_str_caseeq_lit(name, "method"))
-                u->method = value;
-            return;
-        case 9:
-            if (pl_str_caseeq_lit(name, "transport"))
-                u->transport = value;
-            return;
-        default:
-            return;
-        }
+        sip_uri_note_param(u, name, value);
+        return;
     }
     if (name_eq_unescaped(name, "lr"))
         u->lr = true;
@@ -334,8 +307,8 @@ static int parse_uri_headers(sip_uri *u, const char *p, const char *end, const c
     return 0;
 }
 
-static int parse_host(sip_uri *u, const char *p, const char *end, const char **next,
-                      const char **fault_at, const char **reason)
+static inline int parse_host(sip_uri *u, const char *p, const char *end, const char **next,
+                             const char **fault_at, const char **reason)
 {
     if (p < end && *p == '[') {
         const char *close = memchr(p, ']', (size_t)(end - p));
@@ -387,8 +360,8 @@ static int parse_host(sip_uri *u, const char *p, const char *end, const char **n
     return 0;
 }
 
-static int parse_port(sip_uri *u, const char *p, const char *end, const char **next,
-                      const char **fault_at, const char **reason)
+static inline int parse_port(sip_uri *u, const char *p, const char *end, const char **next,
+                             const char **fault_at, const char **reason)
 {
     unsigned v = 0;
     const char *s = p;
@@ -407,36 +380,55 @@ static int parse_port(sip_uri *u, const char *p, const char *end, const char **n
     return 0;
 }
 
+/* userinfo with escapes or a password, or a fault in it; r is where the run of plain user
+ * characters from p stopped, at is the first '@'. */
+static int parse_userinfo(sip_uri *u, const char *p, const char *r, const char *at,
+                          const char **fault_at, const char **reason)
+{
+    const char *bad = NULL;
+    if (r < at && *r == '%')
+        r = run_escaped(r, at, SIP_C_USER, &bad);
+    if (!r)
+        FAIL(bad, "bad escape in URI user");
+    if (r != at && *r != ':')
+        FAIL(r, "invalid character in URI user");
+    if (r == p)
+        FAIL(p, "empty URI user");
+    u->user = pl_str_span(p, r);
+    if (r != at) { /* ':' password */
+        const char *pe = run_escaped(r + 1, at, SIP_C_PASSWORD, &bad);
+        if (!pe)
+            FAIL(bad, "bad escape in URI password");
+        if (pe != at)
+            FAIL(pe, "invalid character in URI password");
+        u->password = pl_str_span(r + 1, at);
+    }
+    return 0;
+}
+
 static int parse_sip(sip_uri *u, const char *p, const char *end, const char **fault_at,
                      const char **reason)
 {
     /*
      * userinfo ends at the first '@': no character after it (host, params, headers) may be '@'.
-     * The user is read on the way to it: user characters hold no '@' or ':', so where their run
-     * stops tells whether a user ends there, and the rest is searched only when it does not.
+     * The user is read on the way to it: user characters hold no '@', ':' or '%', so where
+     * their run stops tells whether a plain user ends there; the rest is searched for an '@'
+     * only when it does not.
      */
-    const char *bad = NULL;
-    const char *r = run_escaped(p, end, SIP_C_USER, &bad);
-    const char *stop = r ? r : bad;
-    const char *at = stop < end && *stop == '@' ? stop : memchr(stop, '@', (size_t)(end - stop));
-    if (at) {
-        if (!r)
-            FAIL(bad, "bad escape in URI user");
-        if (r != at && *r != ':')
-            FAIL(r, "invalid character in URI user");
-        const char *colon = r != at ? r : NULL, *ue = r;
-        if (ue == p)
+    const char *r = sip_run(p, end, SIP_C_USER);
+    if (r < end && *r == '@') {
+        if (r == p)
             FAIL(p, "empty URI user");
-        u->user = pl_str_span(p, ue);
-        if (colon) {
-            r = run_escaped(colon + 1, at, SIP_C_PASSWORD, &bad);
-            if (!r)
-                FAIL(bad, "bad escape in URI password");
-            if (r != at)
-                FAIL(r, "invalid character in URI password");
-            u->password = pl_str_span(colon + 1, at);
+        u->user = pl_str_span(p, r);
+        p = r + 1;
+    } else {
+        const char *at = memchr(r, '@', (size_t)(end - r));
+        if (at) {
+            int rc = parse_userinfo(u, p, r, at, fault_at, reason);
+            if (rc)
+                return rc;
+            p = at + 1;
         }
-        p = at + 1;
     }
     int rc = parse_host(u, p, end, &p, fault_at, reason);
     if (rc)
@@ -530,24 +522,15 @@ static int parse_other(sip_uri *u, const char *p, const char *end, const char **
 
 int sip_uri_parse(pl_str text, sip_uri *u, const char **fault_at, const char **reason)
 {
+    if (sip_uri_fast(text.p, text.p + text.len, u)) {
+        u->raw = text;
+        return 0;
+    }
     memset(u, 0, sizeof(*u));
     u->raw = text;
     const char *p = text.p, *end = text.p + text.len;
     if (p == end)
         FAIL(p, "empty URI");
-    if (end - p > 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p') {
-        /* "sip:" and "sips:" (any case), the schemes nearly every URI has: read as below */
-        if (p[3] == ':') {
-            u->scheme = pl_str_make(p, 3);
-            u->kind = SIP_URI_SIP;
-            return parse_sip(u, p + 4, end, fault_at, reason);
-        }
-        if ((p[3] | 0x20) == 's' && p[4] == ':') {
-            u->scheme = pl_str_make(p, 4);
-            u->kind = SIP_URI_SIPS;
-            return parse_sip(u, p + 5, end, fault_at, reason);
-        }
-    }
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
         FAIL(p, "URI must start with a scheme");
     while (p < end && sip_is((unsigned char)*p, SIP_C_SCHEME))
