@@ -20,7 +20,7 @@ enum { SIP_LINE_SLOTS = 256, SIP_LINE_MAX = 15 };
 
 typedef struct sip_line_name {
     uint64_t word[2], fold[2], mask[2];
-    uint8_t len;
+    uint64_t len; /* a whole word: 64 bytes an entry, indexed by a shift */
 } sip_line_name;
 
 extern sip_line_name sip_line_names[SIP_H_COUNT];   /* by id */

@@ -3,7 +3,7 @@
 
 #include "parley/error.h"
 #include "sip/parse_int.h"
-#include "sip/uri.h"
+#include "sip/uri_fast.h"
 
 bool sip_scan_quoted(sip_scan *s, pl_str *out)
 {
@@ -224,17 +224,23 @@ bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const ch
     const char *uri_reason = NULL;
     if (p < end && *p == '<') {
         const char *open = p;
-        const char *close = memchr(open, '>', (size_t)(end - open));
-        if (!close)
-            return naddr_fault(s, na, p, open, "missing '>'", fault_at, reason);
-        pl_str text = pl_str_span(open + 1, close);
-        if (sip_uri_parse(text, &na->uri, &uri_fault, &uri_reason) != 0) {
-            /* the URI parser refuses whitespace anyway: say so plainly when that was it */
-            bool ws = has_lws(text);
-            s->p = p;
-            *fault_at = ws ? open + 1 : uri_fault;
-            *reason = ws ? "whitespace inside <URI>" : uri_reason;
-            return false;
+        /* the fast path stops at the '>' (no part of a URI holds one): the first '>' */
+        const char *close = sip_uri_fast_run(open + 1, end, &na->uri);
+        if (close && close < end && *close == '>') {
+            na->uri.raw = pl_str_span(open + 1, close);
+        } else {
+            close = memchr(open, '>', (size_t)(end - open));
+            if (!close)
+                return naddr_fault(s, na, p, open, "missing '>'", fault_at, reason);
+            pl_str text = pl_str_span(open + 1, close);
+            if (sip_uri_parse(text, &na->uri, &uri_fault, &uri_reason) != 0) {
+                /* the URI parser refuses whitespace anyway: say so plainly when that was it */
+                bool ws = has_lws(text);
+                s->p = p;
+                *fault_at = ws ? open + 1 : uri_fault;
+                *reason = ws ? "whitespace inside <URI>" : uri_reason;
+                return false;
+            }
         }
         na->bracketed = true;
         p = close + 1;

@@ -180,18 +180,24 @@ static inline bool is_wsp(char c)
 
 /* The end of the line at p when it ends with CRLF or LF and holds no NUL or bare CR before:
  * its CR or LF, with *nl set to its LF. NULL otherwise. */
+/*
+ * The end of the line at p when it is plain: ends with CRLF or LF and holds no byte below SP but
+ * (HT aside, which sends a line the long way too). Returns its CR or LF with *nl set to its LF,
+ * or NULL.
+ */
 static inline const char *plain_line(const char *lo, const char *p, const char *end,
                                      const char **nl)
 {
-    const char *s = sip_find_ctl(lo, p, end);
-    if (s == end || *s == '\0')
+    const char *s = sip_find_low(lo, p, end);
+    if (s == end)
         return NULL;
-    *nl = s;
-    if (*s == '\r') {
-        if (s + 1 == end || s[1] != '\n')
-            return NULL;
-        *nl = s + 1;
+    if (*s == '\n') {
+        *nl = s;
+        return s;
     }
+    if (*s != '\r' || s + 1 == end || s[1] != '\n')
+        return NULL;
+    *nl = s + 1;
     return s;
 }
 
@@ -211,17 +217,18 @@ static const char *split_fast(splitter *sp, const char *p, const char **body)
     const size_t max_line = sp->lim->max_line;
     const unsigned max_headers = sp->lim->max_headers;
     const char *le = plain_line(lo, p, end, &nl);
-    if (!le)
+    if (!le || is_wsp(*p))
         return p;
     for (;;) {
         if (le == p) {
             *body = nl + 1;
             return NULL;
         }
+        /* the line after, which must not continue this one (checked here for every line but
+         * the first) */
         const char *next = nl + 1, *next_nl;
         const char *next_le = plain_line(lo, next, end, &next_nl);
-        if (!next_le || is_wsp(*next) || is_wsp(*p) || (size_t)(next - p) > max_line ||
-            m->nhdrs >= max_headers)
+        if (!next_le || is_wsp(*next) || (size_t)(next - p) > max_line || m->nhdrs >= max_headers)
             return p;
         /* Most lines are a known name right before its colon: found by the colon's place and
          * a compare of whole words, without a pass over the name. Others are scanned as
@@ -251,11 +258,15 @@ static const char *split_fast(splitter *sp, const char *p, const char **body)
         /* the value: trimmed of SP and HT, the only whitespace left on one line (most often
          * one SP after the colon, none at the end) */
         const char *vs = colon + 1, *ve = le;
-        while (ve > vs && is_wsp(ve[-1]))
-            ve--;
-        vs += vs < ve && *vs == ' ';
-        while (vs < ve && is_wsp(*vs))
+        if (ve - vs >= 2 && *vs == ' ' && !is_wsp(vs[1]) && !is_wsp(ve[-1])) {
             vs++;
+        } else {
+            /* the end first, so that an empty value stays right after its colon */
+            while (ve > vs && is_wsp(ve[-1]))
+                ve--;
+            while (vs < ve && is_wsp(*vs))
+                vs++;
+        }
         if (!add_header(m, id, pl_str_span(p, q), pl_str_span(vs, ve), p, sp->last))
             return p; /* out of memory: the loop below meets it again and says so */
         p = next;

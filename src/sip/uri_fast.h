@@ -63,12 +63,17 @@ static inline const char *sip_host_name_end(const char *p, const char *end)
     return p;
 }
 
-/* See the top of this file. text..end is the whole URI; u->raw is left to the caller. */
-static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
+/*
+ * The fast path over text..end, stopping at the first character that cannot continue the URI:
+ * returns where it stopped, or NULL. When it stopped at a character that no part of a URI holds
+ * (such as the '>' of a name-addr), *u is what the general parser makes of text..stop. u->raw is
+ * left to the caller.
+ */
+static inline const char *sip_uri_fast_run(const char *text, const char *end, sip_uri *u)
 {
     const char *p = text;
     if (end - p < 5 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p')
-        return false;
+        return NULL;
     uint8_t kind = SIP_URI_SIP;
     if (p[3] == ':') {
         p += 4;
@@ -76,7 +81,7 @@ static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
         kind = SIP_URI_SIPS;
         p += 5;
     } else {
-        return false;
+        return NULL;
     }
     /* every field but raw, one by one (a struct literal becomes a string store) */
     u->scheme = pl_str_span(text, p - 1);
@@ -90,11 +95,11 @@ static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
     const char *r = sip_run(p, end, SIP_C_USER);
     if (r < end && *r == '@') {
         if (r == p)
-            return false;
+            return NULL;
         u->user = pl_str_span(p, r);
         p = r + 1;
     } else if (memchr(r, '@', (size_t)(end - r))) {
-        return false;
+        return NULL; /* escapes or a password (or an '@' past the stop: the long way too) */
     }
     const char *q = p < end && sip_is_digit(*p) ? sip_ipv4_host(p, end) : NULL;
     if (q) {
@@ -102,19 +107,19 @@ static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
     } else if ((q = sip_host_name_end(p, end)) != NULL) {
         u->host_type = SIP_HOST_NAME;
     } else {
-        return false;
+        return NULL;
     }
     u->host = pl_str_span(p, q);
     p = q;
     if (p < end && *p == ':') {
         q = sip_run(p + 1, end, SIP_C_DIGIT);
         if (q == p + 1 || q - p > 6)
-            return false; /* no port, or one the general parser reads digit by digit */
+            return NULL; /* no port, or one the general parser reads digit by digit */
         unsigned v = 0;
         for (const char *d = p + 1; d < q; d++)
             v = v * 10 + (unsigned)(*d - '0');
         if (v == 0 || v > 65535)
-            return false;
+            return NULL;
         u->port = (uint16_t)v;
         p = q;
     }
@@ -123,13 +128,13 @@ static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
         for (;;) {
             q = sip_run(p, end, SIP_C_PARAM);
             if (q == p || (q < end && *q == '%'))
-                return false;
+                return NULL;
             pl_str name = pl_str_span(p, q), value = pl_str_make(q, 0);
             p = q;
             if (p < end && *p == '=') {
                 q = sip_run(++p, end, SIP_C_PARAM);
                 if (q == p || (q < end && *q == '%'))
-                    return false;
+                    return NULL;
                 value = pl_str_span(p, q);
                 p = q;
             }
@@ -140,7 +145,13 @@ static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
         }
         u->params = pl_str_span(ps, p);
     }
-    return p == end;
+    return p;
+}
+
+/* The fast path over the whole of text..end (see the top of this file). */
+static inline bool sip_uri_fast(const char *text, const char *end, sip_uri *u)
+{
+    return sip_uri_fast_run(text, end, u) == end;
 }
 
 #endif
