@@ -233,18 +233,44 @@ static const char *const method_names[SIP_METHOD_COUNT] = {
     [SIP_METHOD_SERVICE] = "SERVICE",
 };
 
+/* s.p[0..n-1] is lit (n constant: compiled to a few word compares) */
+#define IS(lit) (memcmp(s.p, lit, sizeof(lit) - 1) == 0)
+
 sip_method sip_method_from_str(pl_str s)
 {
-    /* methods are case-sensitive (RFC 3261 §7.1); length and first letter pick the candidates */
-    if (s.len < 3 || s.len > 9)
+    /* methods are case-sensitive (RFC 3261 §7.1); the length picks the candidates (a test keeps
+     * this in step with method_names) */
+    switch (s.len) {
+    case 3:
+        return IS("ACK") ? SIP_METHOD_ACK : IS("BYE") ? SIP_METHOD_BYE : SIP_METHOD_OTHER;
+    case 4:
+        return IS("INFO") ? SIP_METHOD_INFO : SIP_METHOD_OTHER;
+    case 5:
+        return IS("REFER") ? SIP_METHOD_REFER : IS("PRACK") ? SIP_METHOD_PRACK : SIP_METHOD_OTHER;
+    case 6:
+        return IS("INVITE")   ? SIP_METHOD_INVITE
+               : IS("CANCEL") ? SIP_METHOD_CANCEL
+               : IS("NOTIFY") ? SIP_METHOD_NOTIFY
+               : IS("UPDATE") ? SIP_METHOD_UPDATE
+                              : SIP_METHOD_OTHER;
+    case 7:
+        return IS("OPTIONS")   ? SIP_METHOD_OPTIONS
+               : IS("MESSAGE") ? SIP_METHOD_MESSAGE
+               : IS("PUBLISH") ? SIP_METHOD_PUBLISH
+               : IS("SERVICE") ? SIP_METHOD_SERVICE
+                               : SIP_METHOD_OTHER;
+    case 8:
+        return IS("REGISTER")   ? SIP_METHOD_REGISTER
+               : IS("BENOTIFY") ? SIP_METHOD_BENOTIFY
+                                : SIP_METHOD_OTHER;
+    case 9:
+        return IS("SUBSCRIBE") ? SIP_METHOD_SUBSCRIBE : SIP_METHOD_OTHER;
+    default:
         return SIP_METHOD_OTHER;
-    for (unsigned m = 1; m < SIP_METHOD_COUNT; m++) {
-        const char *n = method_names[m];
-        if (n[0] == s.p[0] && strlen(n) == s.len && memcmp(n, s.p, s.len) == 0)
-            return (sip_method)m;
     }
-    return SIP_METHOD_OTHER;
 }
+
+#undef IS
 
 const char *sip_method_name(sip_method m)
 {

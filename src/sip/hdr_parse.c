@@ -95,7 +95,7 @@ static inline const char *skip_lws(const char *p, const char *end)
  * (Via received= carries a bare IPv6 address). On a fault s->p is where it was found. The
  * cursor is kept in a local: a parameter list is the longest run of work on one value.
  */
-static inline bool parse_gen_params(sip_scan *s, pl_str *params, param_owner owner, void *obj,
+static inline __attribute__((always_inline)) bool parse_gen_params(sip_scan *s, pl_str *params, param_owner owner, void *obj,
                                     bool colon_values, const char **reason)
 {
     const char *p = s->p, *end = s->end, *first = NULL, *last = NULL;
@@ -185,8 +185,9 @@ static bool naddr_fault(sip_scan *s, sip_naddr *na, const char *p, const char *a
 bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const char **reason)
 {
     /* every field but the URI, which sip_uri_parse clears itself */
-    na->raw = na->display = PL_STR_NULL;
-    memset(&na->params, 0, sizeof(*na) - offsetof(sip_naddr, params));
+    na->raw = na->display = na->params = na->tag = na->epid = na->expires = na->q = PL_STR_NULL;
+    na->next = NULL;
+    na->bracketed = false;
     const char *p = skip_lws(s->p, s->end), *end = s->end;
     const char *start = p;
     char c = p < end ? *p : '\0';
@@ -339,7 +340,13 @@ static bool via_fault(sip_scan *s, const char *p, const char *at, const char *wh
 /* One via-parm. The cursor is kept in a local and stored back at the end (or at a fault). */
 static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
 {
-    memset(v, 0, sizeof(*v));
+    /* field by field: a memset of the whole becomes a string store, one count per word */
+    v->raw = v->protocol = v->version = v->transport = v->host = v->params = PL_STR_NULL;
+    v->branch = v->received = v->rport = v->maddr = v->ttl = PL_STR_NULL;
+    v->next = NULL;
+    v->port = 0;
+    v->host_type = SIP_HOST_NONE;
+    v->has_rport = false;
     const char *p = skip_lws(s->p, s->end), *end = s->end;
     const char *start = p;
     if (end - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0 && !sip_is_lws_char(p[8])) {

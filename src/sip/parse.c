@@ -123,18 +123,19 @@ static void parse_request_line(sip_msg *m, pl_str line)
         return;
     }
     pl_str method = pl_str_span(line.p, sp1);
-    for (size_t i = 0; i < method.len; i++) {
-        if (!sip_is((unsigned char)method.p[i], SIP_C_TOKEN)) {
-            sip_fault(m, PARLEY_E_PARSE, method.p + i, 400, what, "invalid character in method");
-            return;
-        }
+    sip_method id = sip_method_from_str(method);
+    /* a known method is a token; any other is checked */
+    const char *bad = id == SIP_METHOD_OTHER ? sip_run(method.p, sp1, SIP_C_TOKEN) : sp1;
+    if (bad != sp1) {
+        sip_fault(m, PARLEY_E_PARSE, bad, 400, what, "invalid character in method");
+        return;
     }
     if (!method.len) {
         sip_fault(m, PARLEY_E_PARSE, line.p, 400, what, "empty method");
         return;
     }
     m->method = method;
-    m->method_id = (uint8_t)sip_method_from_str(method);
+    m->method_id = (uint8_t)id;
     if (end[-1] == ' ' || end[-1] == '\t') {
         sip_fault(m, PARLEY_E_PARSE, end - 1, 400, what, "trailing whitespace in Request-Line");
         return;
