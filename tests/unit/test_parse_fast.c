@@ -362,11 +362,11 @@ static void test_uri_fast_and_general_forms(void **state)
     assert_int_equal(u.kind, SIP_URI_TEL);
     /* faults, said by the general way whatever the fast path saw first */
     static const char *const bad[] = {
-        "sip:@host",     "sip:host:0",      "sip:host:65536",  "sip:-bad.example.com",
-        "sip:ex..com",   "sip:.ex.com",     "sip:ex-.com",     "sip:a@",
-        "sip:a@h:",      "sip:a@h;",        "sip:a@h;=v",      "sip:a@h;p=",
-        "sip:a%4@h",     "sip:a@h;p%=v",    "sip:a@h junk",    "sip:a@h:5060x",
-        "sips:",         "sip:a@[::1",      "sip:a@[::g]",     "sip:a:b:c@h",
+        "sip:@host",   "sip:host:0",   "sip:host:65536", "sip:-bad.example.com",
+        "sip:ex..com", "sip:.ex.com",  "sip:ex-.com",    "sip:a@",
+        "sip:a@h:",    "sip:a@h;",     "sip:a@h;=v",     "sip:a@h;p=",
+        "sip:a%4@h",   "sip:a@h;p%=v", "sip:a@h junk",   "sip:a@h:5060x",
+        "sips:",       "sip:a@[::1",   "sip:a@[::g]",    "sip:a:b:c@h",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uri_both_ways(bad[i], &u, &rc);
