@@ -178,12 +178,10 @@ static inline bool is_wsp(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The end of the line at p when it ends with CRLF or LF and holds no NUL or bare CR before:
- * its CR or LF, with *nl set to its LF. NULL otherwise. */
 /*
- * The end of the line at p when it is plain: ends with CRLF or LF and holds no byte below SP but
- * (HT aside, which sends a line the long way too). Returns its CR or LF with *nl set to its LF,
- * or NULL.
+ * The end of the line at p when it is plain: it ends with CRLF or LF and holds no byte up to
+ * 0x0d before (no NUL, no bare CR; an HT or another such control sends the line the long way
+ * too). Returns its CR or LF with *nl set to its LF, or NULL.
  */
 static inline const char *plain_line(const char *lo, const char *p, const char *end,
                                      const char **nl)
@@ -202,8 +200,8 @@ static inline const char *plain_line(const char *lo, const char *p, const char *
 }
 
 /*
- * The fast loop: stores whole fields of one line each ("Name: value" with CRLF or LF, no NUL, no
- * bare CR, within the limits) as the loop in sip_split_headers would, and stops at the first
+ * The fast loop: stores whole fields of one plain line each ("Name: value", see plain_line,
+ * within the limits) as the loop in sip_split_headers would, and stops at the first
  * line that is anything else (a folded field, a fault, a limit, the end of the input), leaving
  * it and all after it to that loop. A field is stored once the next line is known to end and not
  * to continue it: whether a field before a broken last line is kept is that loop's decision.
