@@ -1,5 +1,5 @@
 /* Header names, compact forms and methods: lookup tables. */
-#include "sip/msg.h"
+#include "sip/hdr_line.h"
 
 #include "core/str.h"
 
@@ -83,7 +83,6 @@ const sip_hdr_info sip_hdr_table[SIP_H_COUNT] = {
 #define NAME_SLOTS 256u
 static uint8_t name_slots[NAME_SLOTS];
 static uint8_t name_len[SIP_H_COUNT];
-static uint8_t compact_ids[128];
 
 static unsigned name_hash(const char *s, size_t n)
 {
@@ -96,6 +95,84 @@ static unsigned name_hash(const char *s, size_t n)
 /* The table's names in lower case, to compare with a folded input character by character. */
 static char name_lower[SIP_H_COUNT][24];
 
+/* The split loop's tables (hdr_line.h), filled with the others. */
+sip_line_name sip_line_names[SIP_H_COUNT];
+uint8_t sip_line_slots[SIP_LINE_SLOTS];
+uint64_t sip_line_lenmask[SIP_LINE_MAX + 1];
+uint64_t sip_line_mult;
+uint8_t sip_compact_ids[128];
+
+static void set_line_name(unsigned id, const char *n, size_t len)
+{
+    char word[16] = {0}, fold[16] = {0}, mask[16] = {0};
+    for (size_t i = 0; i < len; i++) {
+        bool letter = (n[i] | 0x20) >= 'a' && (n[i] | 0x20) <= 'z';
+        word[i] = pl_tolower(n[i]);
+        fold[i] = letter ? 0x20 : 0; /* '-' must match itself: CR | 0x20 would pass as '-' */
+        mask[i] = (char)0xff;
+    }
+    sip_line_name *e = &sip_line_names[id];
+    memcpy(e->word, word, 16); /* through bytes: the words compare alike on any byte order */
+    memcpy(e->fold, fold, 16);
+    memcpy(e->mask, mask, 16);
+    e->len = (uint8_t)len;
+}
+
+/* Places the names with a multiplier; false (and the slots cleared) when two share a slot. */
+static bool place_line_names(uint64_t mult)
+{
+    memset(sip_line_slots, 0, sizeof(sip_line_slots));
+    for (unsigned id = 1; id < SIP_H_COUNT; id++) {
+        const sip_line_name *e = &sip_line_names[id];
+        if (!e->len)
+            continue;
+        uint64_t w0;
+        memcpy(&w0, sip_hdr_table[id].name, e->len < 8 ? e->len : 8);
+        if (e->len < 8)
+            memset((char *)&w0 + e->len, 0, 8 - e->len);
+        unsigned h = sip_line_hash(w0, e->len, mult);
+        if (sip_line_slots[h]) {
+            memset(sip_line_slots, 0, sizeof(sip_line_slots));
+            return false;
+        }
+        sip_line_slots[h] = (uint8_t)id;
+    }
+    return true;
+}
+
+/*
+ * A multiplier under which no two names share a slot, searched from a fixed start (the same
+ * every run: a few hundred tries for today's names). Should none be found the names are placed
+ * with linear probing, which sip_hdr_lookup_line follows as well.
+ */
+static void build_line_table(void)
+{
+    for (unsigned n = 0; n <= SIP_LINE_MAX; n++) {
+        char mask[8] = {0};
+        memset(mask, 0xff, n < 8 ? n : 8);
+        memcpy(&sip_line_lenmask[n], mask, 8);
+    }
+    uint64_t mult = 0x9E3779B97F4A7C15ull;
+    for (unsigned tries = 0; tries < 65536; tries++, mult += 0x632BE59BD9B4E019ull) {
+        if (place_line_names(mult)) {
+            sip_line_mult = mult;
+            return;
+        }
+    }
+    sip_line_mult = 0x9E3779B97F4A7C15ull;
+    for (unsigned id = 1; id < SIP_H_COUNT; id++) {
+        const sip_line_name *e = &sip_line_names[id];
+        if (!e->len)
+            continue;
+        uint64_t w0 = 0;
+        memcpy(&w0, sip_hdr_table[id].name, e->len < 8 ? e->len : 8);
+        unsigned h = sip_line_hash(w0, e->len, sip_line_mult);
+        while (sip_line_slots[h])
+            h = (h + 1) % SIP_LINE_SLOTS;
+        sip_line_slots[h] = (uint8_t)id;
+    }
+}
+
 __attribute__((constructor)) static void build_name_table(void)
 {
     for (unsigned id = 1; id < SIP_H_COUNT; id++) {
@@ -107,18 +184,21 @@ __attribute__((constructor)) static void build_name_table(void)
         while (name_slots[h])
             h = (h + 1) % NAME_SLOTS;
         name_slots[h] = (uint8_t)id;
+        if (name_len[id] >= 2 && name_len[id] <= SIP_LINE_MAX)
+            set_line_name(id, n, name_len[id]);
         char c = sip_hdr_table[id].compact;
         if (c) {
-            compact_ids[(unsigned char)c] = (uint8_t)id;
-            compact_ids[(unsigned char)(c - 32)] = (uint8_t)id;
+            sip_compact_ids[(unsigned char)c] = (uint8_t)id;
+            sip_compact_ids[(unsigned char)(c - 32)] = (uint8_t)id;
         }
     }
+    build_line_table();
 }
 
 sip_hdr_id sip_hdr_lookup_hashed(const char *name, size_t len, unsigned hash)
 {
     if (len == 1)
-        return (unsigned char)name[0] < 128 ? (sip_hdr_id)compact_ids[(unsigned char)name[0]]
+        return (unsigned char)name[0] < 128 ? (sip_hdr_id)sip_compact_ids[(unsigned char)name[0]]
                                             : SIP_H_OTHER;
     unsigned h = hash % NAME_SLOTS;
     while (name_slots[h]) {
@@ -153,18 +233,44 @@ static const char *const method_names[SIP_METHOD_COUNT] = {
     [SIP_METHOD_SERVICE] = "SERVICE",
 };
 
+/* s.p[0..n-1] is lit (n constant: compiled to a few word compares) */
+#define IS(lit) (memcmp(s.p, lit, sizeof(lit) - 1) == 0)
+
 sip_method sip_method_from_str(pl_str s)
 {
-    /* methods are case-sensitive (RFC 3261 §7.1); length and first letter pick the candidates */
-    if (s.len < 3 || s.len > 9)
+    /* methods are case-sensitive (RFC 3261 §7.1); the length picks the candidates (a test keeps
+     * this in step with method_names) */
+    switch (s.len) {
+    case 3:
+        return IS("ACK") ? SIP_METHOD_ACK : IS("BYE") ? SIP_METHOD_BYE : SIP_METHOD_OTHER;
+    case 4:
+        return IS("INFO") ? SIP_METHOD_INFO : SIP_METHOD_OTHER;
+    case 5:
+        return IS("REFER") ? SIP_METHOD_REFER : IS("PRACK") ? SIP_METHOD_PRACK : SIP_METHOD_OTHER;
+    case 6:
+        return IS("INVITE")   ? SIP_METHOD_INVITE
+               : IS("CANCEL") ? SIP_METHOD_CANCEL
+               : IS("NOTIFY") ? SIP_METHOD_NOTIFY
+               : IS("UPDATE") ? SIP_METHOD_UPDATE
+                              : SIP_METHOD_OTHER;
+    case 7:
+        return IS("OPTIONS")   ? SIP_METHOD_OPTIONS
+               : IS("MESSAGE") ? SIP_METHOD_MESSAGE
+               : IS("PUBLISH") ? SIP_METHOD_PUBLISH
+               : IS("SERVICE") ? SIP_METHOD_SERVICE
+                               : SIP_METHOD_OTHER;
+    case 8:
+        return IS("REGISTER")   ? SIP_METHOD_REGISTER
+               : IS("BENOTIFY") ? SIP_METHOD_BENOTIFY
+                                : SIP_METHOD_OTHER;
+    case 9:
+        return IS("SUBSCRIBE") ? SIP_METHOD_SUBSCRIBE : SIP_METHOD_OTHER;
+    default:
         return SIP_METHOD_OTHER;
-    for (unsigned m = 1; m < SIP_METHOD_COUNT; m++) {
-        const char *n = method_names[m];
-        if (n[0] == s.p[0] && strlen(n) == s.len && memcmp(n, s.p, s.len) == 0)
-            return (sip_method)m;
     }
-    return SIP_METHOD_OTHER;
 }
+
+#undef IS
 
 const char *sip_method_name(sip_method m)
 {

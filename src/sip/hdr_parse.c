@@ -1,13 +1,19 @@
 /* Typed parsing of the header fields the stack routes on (RFC 3261 §20, §25). */
+#include <stddef.h>
+
 #include "parley/error.h"
 #include "sip/parse_int.h"
-#include "sip/uri.h"
+#include "sip/uri_fast.h"
 
 bool sip_scan_quoted(sip_scan *s, pl_str *out)
 {
     const char *start = s->p;
     s->p++; /* opening quote */
     while (s->p < s->end) {
+        if (sip_is((unsigned char)*s->p, SIP_C_QDTEXT)) {
+            s->p++;
+            continue;
+        }
         char c = *s->p;
         if (c == '"') {
             s->p++;
@@ -26,78 +32,135 @@ bool sip_scan_quoted(sip_scan *s, pl_str *out)
             return false;
         if (c == 0x7f)
             return false;
-        s->p++;
+        s->p++; /* HT, CR, LF */
     }
     s->p = start;
     return false;
 }
 
-typedef void (*param_note_fn)(void *obj, pl_str name, pl_str value);
+/* What a parameter list's well-known parameters are noted into. */
+typedef enum param_owner { PARAMS_PLAIN, PARAMS_NADDR, PARAMS_VIA } param_owner;
+
+/* Known parameters by length, then letters (the names hold letters only). */
+static inline void note_naddr_param(sip_naddr *na, pl_str name, pl_str value)
+{
+    if (name.len == 3 && sip_eq_letters(name.p, "tag", 3))
+        na->tag = value;
+    else if (name.len == 4 && sip_eq_letters(name.p, "epid", 4))
+        na->epid = value;
+    else if (name.len == 7 && sip_eq_letters(name.p, "expires", 7))
+        na->expires = value;
+    else if (name.len == 1 && sip_eq_letters(name.p, "q", 1))
+        na->q = value;
+}
+
+static inline void note_via_param(sip_via *v, pl_str name, pl_str value)
+{
+    switch (name.len) {
+    case 6:
+        if (sip_eq_letters(name.p, "branch", 6))
+            v->branch = value;
+        break;
+    case 8:
+        if (sip_eq_letters(name.p, "received", 8))
+            v->received = value;
+        break;
+    case 5:
+        if (sip_eq_letters(name.p, "rport", 5)) {
+            v->rport = value;
+            v->has_rport = true;
+        } else if (sip_eq_letters(name.p, "maddr", 5)) {
+            v->maddr = value;
+        }
+        break;
+    case 3:
+        if (sip_eq_letters(name.p, "ttl", 3))
+            v->ttl = value;
+        break;
+    default:
+        break;
+    }
+}
+
+static inline const char *skip_lws(const char *p, const char *end)
+{
+    while (p < end && sip_is_lws_char(*p))
+        p++;
+    return p;
+}
 
 /*
  * *( SEMI generic-param ), generic-param = token [ EQUAL gen-value ],
  * gen-value = token / host / quoted-string. With colon_values, values may also hold ':'
- * (Via received= carries a bare IPv6 address).
+ * (Via received= carries a bare IPv6 address). On a fault s->p is where it was found. The
+ * cursor is kept in a local: a parameter list is the longest run of work on one value.
  */
-static bool parse_gen_params(sip_scan *s, pl_str *params, param_note_fn note, void *obj,
-                             bool colon_values, const char **reason)
+static inline __attribute__((always_inline)) bool parse_gen_params(sip_scan *s, pl_str *params, param_owner owner, void *obj,
+                                    bool colon_values, const char **reason)
 {
-    const char *first = NULL, *last = NULL;
-    while (sip_scan_sep(s, ';')) {
+    const char *p = s->p, *end = s->end, *first = NULL, *last = NULL;
+    for (;;) {
+        /* SWS ";" SWS, most often a bare ';' */
+        const char *q = p < end && *p == ';' ? p : skip_lws(p, end);
+        if (q == end || *q != ';')
+            break;
+        p = skip_lws(q + 1, end);
         if (!first)
-            first = s->p;
-        pl_str name = sip_scan_token(s);
-        if (name.len == 0) {
+            first = p;
+        const char *ne = sip_run(p, end, SIP_C_TOKEN);
+        if (ne == p) {
+            s->p = p;
             *reason = "empty parameter name";
             return false;
         }
-        pl_str value = pl_str_make(s->p, 0);
-        if (sip_scan_sep(s, '=')) {
-            char c = sip_scan_peek(s);
+        pl_str name = pl_str_span(p, ne), value = pl_str_make(ne, 0);
+        p = ne;
+        q = p < end && *p == '=' ? p : skip_lws(p, end);
+        if (q < end && *q == '=') {
+            p = skip_lws(q + 1, end);
+            char c = p < end ? *p : '\0';
             if (c == '"') {
-                if (!sip_scan_quoted(s, &value)) {
+                sip_scan t = {p, end};
+                if (!sip_scan_quoted(&t, &value)) {
+                    s->p = t.p;
                     *reason = "unterminated quoted string";
                     return false;
                 }
+                p = t.p;
             } else if (c == '[') {
-                const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
-                if (!close || !sip_ipv6_ref_valid(pl_str_span(s->p + 1, close))) {
+                const char *close = memchr(p, ']', (size_t)(end - p));
+                if (!close || !sip_ipv6_ref_valid(pl_str_span(p + 1, close))) {
+                    s->p = p;
                     *reason = "invalid IPv6 reference in parameter";
                     return false;
                 }
-                value = pl_str_span(s->p, close + 1);
-                s->p = close + 1;
+                value = pl_str_span(p, close + 1);
+                p = close + 1;
             } else {
-                const char *vs = s->p;
-                while (s->p < s->end && (sip_is((unsigned char)*s->p, SIP_C_TOKEN) ||
-                                         (colon_values && *s->p == ':')))
-                    s->p++;
-                value = pl_str_span(vs, s->p);
+                const char *vs = p;
+                for (;;) {
+                    p = sip_run(p, end, SIP_C_TOKEN);
+                    if (!colon_values || p == end || *p != ':')
+                        break;
+                    p++;
+                }
+                value = pl_str_span(vs, p);
                 if (value.len == 0) {
+                    s->p = p;
                     *reason = "empty parameter value";
                     return false;
                 }
             }
         }
-        last = s->p;
-        if (note)
-            note(obj, name, value);
+        last = p;
+        if (owner == PARAMS_NADDR)
+            note_naddr_param(obj, name, value);
+        else if (owner == PARAMS_VIA)
+            note_via_param(obj, name, value);
     }
-    *params = first ? pl_str_span(first, last) : pl_str_make(s->p, 0);
+    s->p = p;
+    *params = first ? pl_str_span(first, last) : pl_str_make(p, 0);
     return true;
-}
-
-static void note_naddr_param(void *obj, pl_str name, pl_str value)
-{
-    sip_naddr *na = obj;
-    if (pl_str_caseeq_lit(name, "tag"))
-        na->tag = value;
-    else if (pl_str_caseeq_lit(name, "epid"))
-        na->epid = value;
-    else if (pl_str_caseeq_lit(name, "expires"))
-        na->expires = value;
-    else if (pl_str_caseeq_lit(name, "q"))
-        na->q = value;
 }
 
 static bool has_lws(pl_str s)
@@ -108,78 +171,99 @@ static bool has_lws(pl_str s)
     return false;
 }
 
+/* A fault before the URI is read: what is set so far stays, the rest of *na is zero. */
+static bool naddr_fault(sip_scan *s, sip_naddr *na, const char *p, const char *at, const char *why,
+                        const char **fault_at, const char **reason)
+{
+    memset(&na->uri, 0, sizeof(na->uri));
+    s->p = p;
+    *fault_at = at;
+    *reason = why;
+    return false;
+}
+
 bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const char **reason)
 {
-    memset(na, 0, sizeof(*na));
-    sip_scan_lws(s);
-    const char *start = s->p;
-    char c = sip_scan_peek(s);
+    /* every field but the URI, which sip_uri_parse clears itself */
+    na->raw = na->display = na->params = na->tag = na->epid = na->expires = na->q = PL_STR_NULL;
+    na->next = NULL;
+    na->bracketed = false;
+    const char *p = skip_lws(s->p, s->end), *end = s->end;
+    const char *start = p;
+    char c = p < end ? *p : '\0';
     if (c == '"') {
-        if (!sip_scan_quoted(s, &na->display)) {
-            *fault_at = s->p;
-            *reason = "unterminated quoted string";
-            return false;
+        /* plain characters up to the closing quote; escapes and faults the long way */
+        const char *q = sip_run(p + 1, end, SIP_C_QDTEXT);
+        if (q < end && *q == '"') {
+            na->display = pl_str_span(p, q + 1);
+            p = q + 1;
+        } else {
+            sip_scan t = {p, end};
+            if (!sip_scan_quoted(&t, &na->display))
+                return naddr_fault(s, na, t.p, t.p, "unterminated quoted string", fault_at, reason);
+            p = t.p;
         }
-        sip_scan_lws(s);
-        if (sip_scan_peek(s) != '<') {
-            *fault_at = s->p;
-            *reason = "expected '<' after display name";
-            return false;
-        }
+        p = skip_lws(p, end);
+        if (p == end || *p != '<')
+            return naddr_fault(s, na, p, p, "expected '<' after display name", fault_at, reason);
     } else if (c != '<') {
         /* *(token LWS) followed by '<' is a display name; anything else is an addr-spec */
-        sip_scan t = *s;
-        const char *dend = NULL;
+        const char *t = p, *dend = NULL;
         for (;;) {
-            pl_str tok = sip_scan_token(&t);
-            if (tok.len == 0)
+            const char *te = sip_run(t, end, SIP_C_TOKEN);
+            if (te == t)
                 break;
-            dend = t.p;
-            sip_scan_lws(&t);
+            dend = te;
+            t = skip_lws(te, end);
         }
-        if (dend && sip_scan_peek(&t) == '<') {
+        if (dend && t < end && *t == '<') {
             na->display = pl_str_span(start, dend);
-            s->p = t.p;
+            p = t;
         }
     }
     const char *uri_fault = NULL;
     const char *uri_reason = NULL;
-    if (sip_scan_peek(s) == '<') {
-        const char *open = s->p;
-        const char *close = memchr(open, '>', (size_t)(s->end - open));
-        if (!close) {
-            *fault_at = open;
-            *reason = "missing '>'";
-            return false;
-        }
-        pl_str text = pl_str_span(open + 1, close);
-        if (sip_uri_parse(text, &na->uri, &uri_fault, &uri_reason) != 0) {
-            /* the URI parser refuses whitespace anyway: say so plainly when that was it */
-            bool ws = has_lws(text);
-            *fault_at = ws ? open + 1 : uri_fault;
-            *reason = ws ? "whitespace inside <URI>" : uri_reason;
-            return false;
-        }
-        na->bracketed = true;
-        s->p = close + 1;
-    } else {
-        const char *us = s->p;
-        while (s->p < s->end && *s->p != ';' && *s->p != ',' && !sip_is_lws_char(*s->p)) {
-            if (*s->p == '?' || *s->p == '<' || *s->p == '>' || *s->p == '"') {
-                *fault_at = s->p;
-                *reason = *s->p == '?' ? "URI with headers must be enclosed in <>"
-                                       : "invalid character in address";
+    if (p < end && *p == '<') {
+        const char *open = p;
+        /* the fast path stops at the '>' (no part of a URI holds one): the first '>' */
+        const char *close = sip_uri_fast_run(open + 1, end, &na->uri);
+        if (close && close < end && *close == '>') {
+            na->uri.raw = pl_str_span(open + 1, close);
+        } else {
+            close = memchr(open, '>', (size_t)(end - open));
+            if (!close)
+                return naddr_fault(s, na, p, open, "missing '>'", fault_at, reason);
+            pl_str text = pl_str_span(open + 1, close);
+            if (sip_uri_parse(text, &na->uri, &uri_fault, &uri_reason) != 0) {
+                /* the URI parser refuses whitespace anyway: say so plainly when that was it */
+                bool ws = has_lws(text);
+                s->p = p;
+                *fault_at = ws ? open + 1 : uri_fault;
+                *reason = ws ? "whitespace inside <URI>" : uri_reason;
                 return false;
             }
-            s->p++;
         }
-        if (sip_uri_parse(pl_str_span(us, s->p), &na->uri, &uri_fault, &uri_reason) != 0) {
+        na->bracketed = true;
+        p = close + 1;
+    } else {
+        const char *us = p;
+        while (p < end && *p != ';' && *p != ',' && !sip_is_lws_char(*p)) {
+            if (*p == '?' || *p == '<' || *p == '>' || *p == '"')
+                return naddr_fault(s, na, p, p,
+                                   *p == '?' ? "URI with headers must be enclosed in <>"
+                                             : "invalid character in address",
+                                   fault_at, reason);
+            p++;
+        }
+        if (sip_uri_parse(pl_str_span(us, p), &na->uri, &uri_fault, &uri_reason) != 0) {
+            s->p = p;
             *fault_at = uri_fault;
             *reason = uri_reason;
             return false;
         }
     }
-    if (!parse_gen_params(s, &na->params, note_naddr_param, na, false, reason)) {
+    s->p = p;
+    if (!parse_gen_params(s, &na->params, PARAMS_NADDR, na, false, reason)) {
         *fault_at = s->p;
         return false;
     }
@@ -226,27 +310,9 @@ bool sip_parse_naddr_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, 
     }
 }
 
-static void note_via_param(void *obj, pl_str name, pl_str value)
+/* protocol-name SLASH protocol-version SLASH, as far as the transport */
+static bool parse_sent_protocol(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
 {
-    sip_via *v = obj;
-    if (pl_str_caseeq_lit(name, "branch"))
-        v->branch = value;
-    else if (pl_str_caseeq_lit(name, "received"))
-        v->received = value;
-    else if (pl_str_caseeq_lit(name, "rport")) {
-        v->rport = value;
-        v->has_rport = true;
-    } else if (pl_str_caseeq_lit(name, "maddr"))
-        v->maddr = value;
-    else if (pl_str_caseeq_lit(name, "ttl"))
-        v->ttl = value;
-}
-
-static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
-{
-    memset(v, 0, sizeof(*v));
-    sip_scan_lws(s);
-    const char *start = s->p;
     v->protocol = sip_scan_token(s);
     if (!v->protocol.len || !sip_scan_sep(s, '/')) {
         *fault_at = s->p;
@@ -259,47 +325,80 @@ static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char
         *reason = "malformed sent-protocol";
         return false;
     }
-    v->transport = sip_scan_token(s);
-    if (!v->transport.len) {
-        *fault_at = s->p;
-        *reason = "missing transport";
-        return false;
-    }
-    if (!sip_scan_lws(s)) {
-        *fault_at = s->p;
-        *reason = "missing space before sent-by";
-        return false;
-    }
-    if (sip_scan_peek(s) == '[') {
-        const char *close = memchr(s->p, ']', (size_t)(s->end - s->p));
-        if (!close || !sip_ipv6_ref_valid(pl_str_span(s->p + 1, close))) {
-            *fault_at = s->p;
-            *reason = "invalid IPv6 reference";
-            return false;
-        }
-        v->host = pl_str_span(s->p + 1, close);
-        v->host_type = SIP_HOST_IPV6;
-        s->p = close + 1;
+    return true;
+}
+
+static bool via_fault(sip_scan *s, const char *p, const char *at, const char *why,
+                      const char **fault_at, const char **reason)
+{
+    s->p = p;
+    *fault_at = at;
+    *reason = why;
+    return false;
+}
+
+/* One via-parm. The cursor is kept in a local and stored back at the end (or at a fault). */
+static bool parse_via(sip_scan *s, sip_via *v, const char **fault_at, const char **reason)
+{
+    /* field by field: a memset of the whole becomes a string store, one count per word */
+    v->raw = v->protocol = v->version = v->transport = v->host = v->params = PL_STR_NULL;
+    v->branch = v->received = v->rport = v->maddr = v->ttl = PL_STR_NULL;
+    v->next = NULL;
+    v->port = 0;
+    v->host_type = SIP_HOST_NONE;
+    v->has_rport = false;
+    const char *p = skip_lws(s->p, s->end), *end = s->end;
+    const char *start = p;
+    if (end - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0 && !sip_is_lws_char(p[8])) {
+        /* what nearly every Via starts with, read as the way below reads it */
+        v->protocol = pl_str_make(p, 3);
+        v->version = pl_str_make(p + 4, 3);
+        p += 8;
     } else {
-        v->host = sip_scan_class(s, SIP_C_HOST);
-        if (!v->host.len) {
-            *fault_at = s->p;
-            *reason = "missing host";
+        s->p = p;
+        if (!parse_sent_protocol(s, v, fault_at, reason))
             return false;
-        }
+        p = s->p;
+    }
+    const char *q = sip_run(p, end, SIP_C_TOKEN);
+    v->transport = pl_str_span(p, q);
+    if (q == p)
+        return via_fault(s, p, p, "missing transport", fault_at, reason);
+    p = skip_lws(q, end);
+    if (p == q)
+        return via_fault(s, p, p, "missing space before sent-by", fault_at, reason);
+    if (p < end && *p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (!close || !sip_ipv6_ref_valid(pl_str_span(p + 1, close)))
+            return via_fault(s, p, p, "invalid IPv6 reference", fault_at, reason);
+        v->host = pl_str_span(p + 1, close);
+        v->host_type = SIP_HOST_IPV6;
+        p = close + 1;
+    } else if (p < end && sip_is_digit(*p) && (q = sip_ipv4_host(p, end)) != NULL) {
+        v->host = pl_str_span(p, q);
+        v->host_type = SIP_HOST_IPV4;
+        p = q;
+    } else {
+        q = sip_run(p, end, SIP_C_HOST);
+        if (q == p)
+            return via_fault(s, p, p, "missing host", fault_at, reason);
+        v->host = pl_str_span(p, q);
         v->host_type = sip_ipv4_valid(v->host) ? SIP_HOST_IPV4 : SIP_HOST_NAME;
+        p = q;
     }
-    if (sip_scan_sep(s, ':')) {
-        pl_str port = sip_scan_class(s, SIP_C_DIGIT);
+    /* SWS ":" SWS port */
+    q = p < end && *p == ':' ? p : skip_lws(p, end);
+    if (q < end && *q == ':') {
+        p = skip_lws(q + 1, end);
+        q = sip_run(p, end, SIP_C_DIGIT);
         uint64_t pv;
-        if (!pl_str_to_u64(port, 65535, &pv) || pv == 0) {
-            *fault_at = port.p;
-            *reason = "invalid port";
-            return false;
-        }
+        if (!sip_digits_value(pl_str_span(p, q), 65535, &pv) || pv == 0)
+            return via_fault(s, q, p, "invalid port", fault_at, reason);
         v->port = (uint16_t)pv;
+        p = q;
     }
-    if (!parse_gen_params(s, &v->params, note_via_param, v, true, reason)) {
+    s->p = p;
+    if (!parse_gen_params(s, &v->params, PARAMS_VIA, v, true, reason)) {
         *fault_at = s->p;
         return false;
     }
@@ -354,7 +453,7 @@ bool sip_parse_cseq_field(sip_msg *m, const sip_hdr *h)
         sip_fault(m, PARLEY_E_PARSE, s.p, 400, "CSeq", "missing sequence number");
         return false;
     }
-    if (!pl_str_to_u64(num, UINT32_MAX, &v)) {
+    if (!sip_digits_value(num, UINT32_MAX, &v)) {
         sip_fault(m, PARLEY_E_PARSE, num.p, 400, "CSeq", "sequence number too large");
         return false;
     }
@@ -377,6 +476,17 @@ bool sip_parse_cseq_field(sip_msg *m, const sip_hdr *h)
 
 bool sip_parse_uint_field(sip_msg *m, const sip_hdr *h, uint64_t max, uint64_t *out)
 {
+    if (h->value.len && h->value.len <= 9) {
+        /* a few digits, no fault possible but the range: one pass */
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < h->value.len && sip_is_digit(h->value.p[i]); i++)
+            v = v * 10 + (uint64_t)(h->value.p[i] - '0');
+        if (i == h->value.len && v <= max) {
+            *out = v;
+            return true;
+        }
+    }
     const char *name = sip_hdr_table[h->id].name;
     if (h->value.len && h->value.p[0] == '-') {
         sip_fault(m, PARLEY_E_PARSE, h->value.p, 400, name, "negative value");
@@ -392,7 +502,7 @@ bool sip_parse_uint_field(sip_msg *m, const sip_hdr *h, uint64_t max, uint64_t *
         sip_fault(m, PARLEY_E_PARSE, h->value.p, 400, name, "empty value");
         return false;
     }
-    if (!pl_str_to_u64(h->value, max, out)) {
+    if (!sip_digits_value(h->value, max, out)) {
         sip_fault(m, PARLEY_E_PARSE, h->value.p, 400, name, "value out of range");
         return false;
     }
@@ -414,7 +524,7 @@ bool sip_parse_ctype_field(sip_msg *m, const sip_hdr *h)
     }
     const char *why = NULL;
     pl_str params;
-    if (!parse_gen_params(&s, &params, NULL, NULL, false, &why)) {
+    if (!parse_gen_params(&s, &params, PARAMS_PLAIN, NULL, false, &why)) {
         sip_fault(m, PARLEY_E_PARSE, s.p, 400, "Content-Type", why);
         return false;
     }

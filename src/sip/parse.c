@@ -10,6 +10,7 @@
  *  - Via received= may hold a bracketed IPv6 reference (RFC 5118 §4.5);
  *  - an IPv6 reference may hold RFC 3261's "::" ":" IPv4address form (RFC 5118 §4.10, uri.c).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "core/alloc.h"
@@ -52,6 +53,8 @@ void sip_fault(sip_msg *m, int code, const char *at, int status, const char *wha
 static bool parse_version(pl_str v)
 {
     /* "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" case-insensitive */
+    if (v.len == 7 && memcmp(v.p, "SIP/2.0", 7) == 0)
+        return true;
     if (v.len < 7 || !pl_str_caseeq_lit(pl_str_make(v.p, 4), "SIP/"))
         return false;
     size_t i = 4, d = 0;
@@ -120,40 +123,49 @@ static void parse_request_line(sip_msg *m, pl_str line)
         return;
     }
     pl_str method = pl_str_span(line.p, sp1);
-    for (size_t i = 0; i < method.len; i++) {
-        if (!sip_is((unsigned char)method.p[i], SIP_C_TOKEN)) {
-            sip_fault(m, PARLEY_E_PARSE, method.p + i, 400, what, "invalid character in method");
-            return;
-        }
+    sip_method id = sip_method_from_str(method);
+    /* a known method is a token; any other is checked */
+    const char *bad = id == SIP_METHOD_OTHER ? sip_run(method.p, sp1, SIP_C_TOKEN) : sp1;
+    if (bad != sp1) {
+        sip_fault(m, PARLEY_E_PARSE, bad, 400, what, "invalid character in method");
+        return;
     }
     if (!method.len) {
         sip_fault(m, PARLEY_E_PARSE, line.p, 400, what, "empty method");
         return;
     }
     m->method = method;
-    m->method_id = (uint8_t)sip_method_from_str(method);
+    m->method_id = (uint8_t)id;
     if (end[-1] == ' ' || end[-1] == '\t') {
         sip_fault(m, PARLEY_E_PARSE, end - 1, 400, what, "trailing whitespace in Request-Line");
         return;
     }
-    const char *sp2 = end - 1;
-    while (sp2 > sp1 && *sp2 != ' ')
-        sp2--;
+    /* the last SP: nearly always the one before "SIP/2.0" */
+    const char *sp2 = end - 8;
+    if (end - sp1 < 9 || memcmp(sp2, " SIP/2.0", 8) != 0) {
+        sp2 = end - 1;
+        while (sp2 > sp1 && *sp2 != ' ')
+            sp2--;
+    }
     if (sp2 == sp1) {
         sip_fault(m, PARLEY_E_PARSE, end, 400, what, "missing SIP version");
         return;
     }
     pl_str uri = pl_str_span(sp1 + 1, sp2);
-    for (size_t i = 0; i < uri.len; i++) {
+    /* A URI that parses holds no whitespace; one that does not is searched for it, since
+     * whitespace is the fault to report first (before the version's). */
+    const char *at = NULL, *why = NULL;
+    bool uri_ok = sip_uri_parse(uri, &m->ruri, &at, &why) == 0;
+    for (size_t i = 0; !uri_ok && i < uri.len; i++) {
         if (uri.p[i] == ' ' || uri.p[i] == '\t') {
             sip_fault(m, PARLEY_E_PARSE, uri.p + i, 400, "Request-URI",
                       "whitespace in Request-URI");
+            memset(&m->ruri, 0, sizeof(m->ruri));
             return;
         }
     }
     check_version(m, pl_str_span(sp2 + 1, end));
-    const char *at = NULL, *why = NULL;
-    if (sip_uri_parse(uri, &m->ruri, &at, &why) != 0) {
+    if (!uri_ok) {
         sip_fault(m, PARLEY_E_PARSE, at, 400, "Request-URI", why);
         m->ruri.raw = uri;
         return;
@@ -261,6 +273,15 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
     }
 }
 
+/* The CSeq method is the request's: two known methods are the same text exactly when they have
+ * the same id. */
+static bool same_method(const sip_msg *m)
+{
+    if (m->method_id != SIP_METHOD_OTHER && m->cseq.method_id != SIP_METHOD_OTHER)
+        return m->method_id == m->cseq.method_id;
+    return pl_str_eq(m->cseq.method, m->method);
+}
+
 static void check_mandatory(sip_msg *m)
 {
     static const struct {
@@ -275,7 +296,7 @@ static void check_mandatory(sip_msg *m)
         if (m->first[need[i].id] == SIP_HDR_NONE)
             sip_fault(m, PARLEY_E_UNUSABLE, NULL, 400, need[i].name,
                       "missing mandatory header field");
-    if (m->is_request && m->has_cseq && m->method.len && !pl_str_eq(m->cseq.method, m->method))
+    if (m->is_request && m->has_cseq && m->method.len && !same_method(m))
         sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + m->hdrs[m->first[SIP_H_CSEQ]].offset, 400,
                   "CSeq", "method does not match the request method");
 }
@@ -333,7 +354,10 @@ static sip_msg *msg_alloc(const char *data, size_t len)
     if (!block)
         return NULL;
     sip_msg *m = (sip_msg *)block;
-    memset(m, 0, sizeof(*m));
+    /* zero all but first[] (all ones below) */
+    size_t after_first = offsetof(sip_msg, first) + sizeof(m->first);
+    memset(m, 0, offsetof(sip_msg, first));
+    memset((char *)m + after_first, 0, sizeof(*m) - after_first);
     atomic_init(&m->refs, 1);
     char *copy = block + sizeof(sip_msg);
     if (len) /* data may be NULL when len is 0 */
@@ -380,15 +404,13 @@ static const char *parse_start_line(sip_msg *m, const char *p, const char *end,
 {
     while (p < end && (*p == '\r' || *p == '\n'))
         p++;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *le, *cr, *nul;
+    const char *nl = sip_next_line(m->data.p, p, end, &le, &cr, &nul);
     if (p == end || !nl) {
         sip_fault(m, PARLEY_E_PARSE, end, 400, "message", "no complete start line");
         return NULL;
     }
-    size_t ll = (size_t)(nl - p);
-    if (ll && p[ll - 1] == '\r')
-        ll--;
-    const char *cr = memchr(p, '\r', ll);
+    size_t ll = (size_t)(le - p);
     if (cr) {
         sip_fault(m, PARLEY_E_PARSE, cr, 400, "message", "bare CR inside a line");
         return NULL;
@@ -397,7 +419,6 @@ static const char *parse_start_line(sip_msg *m, const char *p, const char *end,
     m->is_request = !(line.len >= 4 && pl_str_caseeq_lit(pl_str_make(p, 4), "SIP/"));
     if (line.len > lim->max_line)
         return long_start_line(m, line) ? nl + 1 : NULL;
-    const char *nul = memchr(p, '\0', ll);
     if (nul)
         sip_fault(m, PARLEY_E_PARSE, nul, 400, m->is_request ? "Request-Line" : "Status-Line",
                   "NUL byte in start line");

@@ -2,8 +2,41 @@
 #ifndef SIP_PARSE_INT_H
 #define SIP_PARSE_INT_H
 
+#include "sip/block.h"
 #include "sip/msg.h"
 #include "sip/scan.h"
+
+/*
+ * The line that starts at p, in the message's bytes lo..end: returns its LF (NULL when no LF
+ * follows: the line does not end), and sets *le to its end (the CR of a CRLF, the LF of a bare
+ * LF; p without an LF), *cr to its first CR that is not part of the line break and *nul to its
+ * first NUL byte (NULL when none). One pass over the line's bytes, a block at a time.
+ */
+static inline const char *sip_next_line(const char *lo, const char *p, const char *end,
+                                        const char **le, const char **cr, const char **nul)
+{
+    *le = p;
+    *cr = *nul = NULL;
+    for (const char *s = p;; s++) {
+        s = sip_find_ctl(lo, s, end);
+        if (s == end)
+            return NULL;
+        if (*s == '\n') {
+            *le = s;
+            return s;
+        }
+        if (*s == '\r') {
+            if (s + 1 < end && s[1] == '\n') {
+                *le = s;
+                return s + 1;
+            }
+            if (!*cr)
+                *cr = s;
+        } else if (!*nul) {
+            *nul = s;
+        }
+    }
+}
 
 /* Records a fault; the first fault of the highest severity (LIMIT > PARSE > UNUSABLE) wins. */
 void sip_fault(sip_msg *m, int code, const char *at, int status, const char *what,

@@ -31,7 +31,8 @@ static inline char sip_scan_peek(const sip_scan *s)
 
 static inline bool sip_is_lws_char(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    /* one bit test: bits 9, 10, 13 and 32 are HT, LF, CR and SP */
+    return (unsigned char)c <= ' ' && ((0x100002600ull >> (unsigned char)c) & 1);
 }
 
 /* Skips LWS; returns true if anything was skipped. */
@@ -46,6 +47,11 @@ static inline bool sip_scan_lws(sip_scan *s)
 /* SWS c SWS: consumes the separator c with optional whitespace around it. */
 static inline bool sip_scan_sep(sip_scan *s, char c)
 {
+    if (s->p < s->end && *s->p == c) { /* the usual case: no whitespace before it */
+        s->p++;
+        sip_scan_lws(s);
+        return true;
+    }
     const char *save = s->p;
     sip_scan_lws(s);
     if (s->p < s->end && *s->p == c) {
@@ -61,14 +67,30 @@ static inline bool sip_scan_sep(sip_scan *s, char c)
 static inline pl_str sip_scan_class(sip_scan *s, unsigned cls)
 {
     const char *start = s->p;
-    while (s->p < s->end && sip_is((unsigned char)*s->p, cls))
-        s->p++;
+    s->p = sip_run(s->p, s->end, cls);
     return pl_str_span(start, s->p);
 }
 
 static inline pl_str sip_scan_token(sip_scan *s)
 {
     return sip_scan_class(s, SIP_C_TOKEN);
+}
+
+/*
+ * The value of s, which holds digits only, when it is at most max (false for an empty s). Below
+ * 19 digits the sum cannot overflow: one compare at the end instead of one per digit.
+ */
+static inline bool sip_digits_value(pl_str s, uint64_t max, uint64_t *out)
+{
+    if (s.len == 0 || s.len > 18)
+        return pl_str_to_u64(s, max, out);
+    uint64_t v = 0;
+    for (size_t i = 0; i < s.len; i++)
+        v = v * 10 + (uint64_t)(s.p[i] - '0');
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
 }
 
 /*

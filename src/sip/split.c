@@ -9,6 +9,7 @@
  * by max_size) and stores a bounded number of fields.
  */
 #include "parley/error.h"
+#include "sip/hdr_line.h"
 #include "sip/parse_int.h"
 
 /* Fields kept after a fault: a Via per proxy on the path plus the four single ones. */
@@ -17,6 +18,7 @@
 typedef struct splitter {
     sip_msg *m;
     const sip_limits *lim;
+    const char *lo, *end;       /* the message's bytes */
     uint16_t last[SIP_H_COUNT]; /* the last field of each id, to chain the next one */
     bool salvage;               /* a fault was recorded: keep only what an answer needs */
     unsigned salvaged;
@@ -24,8 +26,8 @@ typedef struct splitter {
     const char *field, *colon;
     pl_str name;
     sip_hdr_id id; /* of name */
-    bool bad; /* the field broke a rule: dropped when it ends */
-    bool nul; /* its value holds a NUL byte: checked when it ends */
+    bool bad;      /* the field broke a rule: dropped when it ends */
+    bool nul;      /* its value holds a NUL byte: checked when it ends */
 } splitter;
 
 bool sip_answer_field(sip_hdr_id id)
@@ -42,8 +44,8 @@ static void fault(splitter *sp, int code, const char *at, const char *what, cons
     sp->salvage = true;
 }
 
-static bool add_header(sip_msg *m, sip_hdr_id id, pl_str name, pl_str value, const char *line,
-                       uint16_t *last)
+static inline bool add_header(sip_msg *m, sip_hdr_id id, pl_str name, pl_str value,
+                              const char *line, uint16_t *last)
 {
     if (m->nhdrs == m->hdr_cap) {
         /* nhdrs stays below 0xffff (see keep_field): so may the capacity */
@@ -171,19 +173,120 @@ static void begin_field(splitter *sp, const char *p, const char *le, const char 
     }
 }
 
+static inline bool is_wsp(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/*
+ * The end of the line at p when it is plain: it ends with CRLF or LF and holds no byte up to
+ * 0x0d before (no NUL, no bare CR; an HT or another such control sends the line the long way
+ * too). Returns its CR or LF with *nl set to its LF, or NULL.
+ */
+static inline const char *plain_line(const char *lo, const char *p, const char *end,
+                                     const char **nl)
+{
+    const char *s = sip_find_low(lo, p, end);
+    if (s == end)
+        return NULL;
+    if (*s == '\n') {
+        *nl = s;
+        return s;
+    }
+    if (*s != '\r' || s + 1 == end || s[1] != '\n')
+        return NULL;
+    *nl = s + 1;
+    return s;
+}
+
+/*
+ * The fast loop: stores whole fields of one plain line each ("Name: value", see plain_line,
+ * within the limits) as the loop in sip_split_headers would, and stops at the first
+ * line that is anything else (a folded field, a fault, a limit, the end of the input), leaving
+ * it and all after it to that loop. A field is stored once the next line is known to end and not
+ * to continue it: whether a field before a broken last line is kept is that loop's decision.
+ * Returns the line to go on from; *body is set instead when the empty line that ends the section
+ * was reached.
+ */
+static const char *split_fast(splitter *sp, const char *p, const char **body)
+{
+    sip_msg *m = sp->m;
+    const char *lo = sp->lo, *end = sp->end, *nl;
+    const size_t max_line = sp->lim->max_line;
+    const unsigned max_headers = sp->lim->max_headers;
+    const char *le = plain_line(lo, p, end, &nl);
+    if (!le || is_wsp(*p))
+        return p;
+    for (;;) {
+        if (le == p) {
+            *body = nl + 1;
+            return NULL;
+        }
+        /* the line after, which must not continue this one (checked here for every line but
+         * the first) */
+        const char *next = nl + 1, *next_nl;
+        const char *next_le = plain_line(lo, next, end, &next_nl);
+        if (!next_le || is_wsp(*next) || (size_t)(next - p) > max_line || m->nhdrs >= max_headers)
+            return p;
+        /* Most lines are a known name right before its colon: found by the colon's place and
+         * a compare of whole words, without a pass over the name. Others are scanned as
+         * begin_field does. */
+        const char *q = p;
+        sip_hdr_id id = SIP_H_OTHER;
+        if (end - p >= 16) {
+            unsigned colons = sip_block_eq(p, ':');
+            size_t n = colons ? (size_t)__builtin_ctz(colons) : 0;
+            if (n && p + n < le && (id = sip_hdr_lookup_line(p, n)) != SIP_H_OTHER)
+                q = p + n;
+        }
+        const char *colon = q;
+        if (q == p) {
+            unsigned hash = SIP_HDR_HASH_INIT;
+            while (q < le && sip_is((unsigned char)*q, SIP_C_TOKEN))
+                hash = sip_hdr_hash_step(hash, *q++);
+            if (q == p)
+                return p;
+            id = sip_hdr_lookup_hashed(p, (size_t)(q - p), hash);
+            colon = q;
+            while (colon < le && is_wsp(*colon))
+                colon++;
+            if (colon == le || *colon != ':')
+                return p;
+        }
+        /* the value: trimmed of SP and HT, the only whitespace left on one line (most often
+         * one SP after the colon, none at the end) */
+        const char *vs = colon + 1, *ve = le;
+        if (ve - vs >= 2 && *vs == ' ' && !is_wsp(vs[1]) && !is_wsp(ve[-1])) {
+            vs++;
+        } else {
+            /* the end first, so that an empty value stays right after its colon */
+            while (ve > vs && is_wsp(ve[-1]))
+                ve--;
+            while (vs < ve && is_wsp(*vs))
+                vs++;
+        }
+        if (!add_header(m, id, pl_str_span(p, q), pl_str_span(vs, ve), p, sp->last))
+            return p; /* out of memory: the loop below meets it again and says so */
+        p = next;
+        le = next_le;
+        nl = next_nl;
+    }
+}
+
 const char *sip_split_headers(sip_msg *m, const char *p, const char *end, const sip_limits *lim,
                               bool salvage, bool cut)
 {
-    splitter sp = {.m = m, .lim = lim, .salvage = salvage};
+    splitter sp = {.m = m, .lim = lim, .lo = m->data.p, .end = end, .salvage = salvage};
     memset(sp.last, 0xff, sizeof(sp.last));
-    /* most messages hold no NUL at all: then no line needs looking at for one */
-    bool nuls = memchr(p, '\0', (size_t)(end - p)) != NULL;
+    if (!salvage) {
+        const char *body = NULL;
+        p = split_fast(&sp, p, &body);
+        if (!p)
+            return body;
+    }
     for (;;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t ll = nl ? (size_t)(nl - p) : 0;
-        if (ll && p[ll - 1] == '\r')
-            ll--;
-        const char *le = p + ll;
+        const char *le, *cr, *nul;
+        const char *nl = sip_next_line(sp.lo, p, end, &le, &cr, &nul);
         bool continuation = p < le && (*p == ' ' || *p == '\t');
         bool ends_field = !continuation;
         if (!nl) {
@@ -201,8 +304,6 @@ const char *sip_split_headers(sip_msg *m, const char *p, const char *end, const 
             return NULL;
         if (le == p) /* empty line: end of headers */
             return sp.salvage ? NULL : nl + 1;
-        const char *cr = memchr(p, '\r', ll);
-        const char *nul = nuls ? memchr(p, '\0', ll) : NULL;
         if (continuation) {
             if (!sp.field) {
                 fault(&sp, PARLEY_E_PARSE, p, "headers",

@@ -1,4 +1,4 @@
-#include "sip/uri.h"
+#include "sip/uri_fast.h"
 
 #include "parley/error.h"
 #include "sip/chars.h"
@@ -14,31 +14,10 @@
 
 bool sip_ipv4_valid(pl_str t)
 {
-    if (!t.len || t.p[0] < '0' || t.p[0] > '9')
-        return false; /* most hosts are names: leave at once */
-    int parts = 0;
-    size_t i = 0;
-    while (i < t.len) {
-        unsigned v = 0;
-        size_t digits = 0;
-        while (i < t.len && t.p[i] >= '0' && t.p[i] <= '9') {
-            v = v * 10 + (unsigned)(t.p[i] - '0');
-            if (++digits > 3)
-                return false;
-            i++;
-        }
-        if (digits == 0 || v > 255)
-            return false;
-        parts++;
-        if (i == t.len)
-            break;
-        if (t.p[i] != '.' || parts == 4)
-            return false;
-        i++;
-        if (i == t.len)
-            return false;
-    }
-    return parts == 4;
+    /* most hosts are names: leave at once */
+    if (t.len < 7 || t.len > 15 || !sip_is_digit(t.p[0]))
+        return false;
+    return sip_ipv4_end(t.p, t.p + t.len) == t.p + t.len;
 }
 
 bool sip_ipv6_valid(pl_str t)
@@ -116,23 +95,27 @@ static bool is_escape(const char *p, const char *end)
 }
 
 /* Consumes chars of class cls or %XX escapes; returns the end of the run or NULL on a bad
- * escape (with *bad set to its position). */
+ * escape (with *bad set to its position). *escaped is set when the run holds an escape. */
+static const char *run_escaped_note(const char *p, const char *end, unsigned cls, const char **bad,
+                                    bool *escaped)
+{
+    for (;;) {
+        p = sip_run(p, end, cls); /* cls never holds '%' (USER, PASSWORD, PARAM, HNV) */
+        if (p == end || *p != '%')
+            return p;
+        if (!is_escape(p, end)) {
+            *bad = p;
+            return NULL;
+        }
+        *escaped = true;
+        p += 3;
+    }
+}
+
 static const char *run_escaped(const char *p, const char *end, unsigned cls, const char **bad)
 {
-    while (p < end) {
-        if (*p == '%') {
-            if (!is_escape(p, end)) {
-                *bad = p;
-                return NULL;
-            }
-            p += 3;
-        } else if (sip_is((unsigned char)*p, cls)) {
-            p++;
-        } else {
-            break;
-        }
-    }
-    return p;
+    bool escaped = false;
+    return run_escaped_note(p, end, cls, bad, &escaped);
 }
 
 static bool name_eq_unescaped(pl_str raw, const char *lit)
@@ -236,8 +219,12 @@ size_t sip_unescape(pl_str s, char *out)
     return o;
 }
 
-static void note_uri_param(sip_uri *u, pl_str name, pl_str value)
+static void note_uri_param(sip_uri *u, pl_str name, pl_str value, bool escaped)
 {
+    if (!escaped) {
+        sip_uri_note_param(u, name, value);
+        return;
+    }
     if (name_eq_unescaped(name, "lr"))
         u->lr = true;
     else if (name_eq_unescaped(name, "transport"))
@@ -259,7 +246,8 @@ static int parse_uri_params(sip_uri *u, const char *p, const char *end, const ch
     const char *start = p;
     for (;;) {
         const char *bad = NULL;
-        const char *ne = run_escaped(p, end, SIP_C_PARAM, &bad);
+        bool escaped = false;
+        const char *ne = run_escaped_note(p, end, SIP_C_PARAM, &bad, &escaped);
         if (!ne)
             FAIL(bad, "bad escape in URI parameter");
         if (ne == p)
@@ -276,7 +264,7 @@ static int parse_uri_params(sip_uri *u, const char *p, const char *end, const ch
             value = pl_str_span(vs, ve);
             p = ve;
         }
-        note_uri_param(u, name, value);
+        note_uri_param(u, name, value, escaped);
         if (p < end && *p == ';') {
             p++;
             continue;
@@ -319,8 +307,8 @@ static int parse_uri_headers(sip_uri *u, const char *p, const char *end, const c
     return 0;
 }
 
-static int parse_host(sip_uri *u, const char *p, const char *end, const char **next,
-                      const char **fault_at, const char **reason)
+static inline int parse_host(sip_uri *u, const char *p, const char *end, const char **next,
+                             const char **fault_at, const char **reason)
 {
     if (p < end && *p == '[') {
         const char *close = memchr(p, ']', (size_t)(end - p));
@@ -334,36 +322,46 @@ static int parse_host(sip_uri *u, const char *p, const char *end, const char **n
         *next = close + 1;
         return 0;
     }
-    const char *hs = p;
-    while (p < end && sip_is((unsigned char)*p, SIP_C_HOST))
-        p++;
-    if (p == hs)
-        FAIL(hs, "missing host");
-    u->host = pl_str_span(hs, p);
-    if (sip_ipv4_valid(u->host)) {
+    /*
+     * One pass: labels are checked as they end (separated by single dots, none starting or
+     * ending with '-'; a dot may end the name). A dotted quad passes these checks too, so the
+     * first bad label is the fault whatever the host turns out to be.
+     */
+    const char *quad = p < end && sip_is_digit(*p) ? sip_ipv4_host(p, end) : NULL;
+    if (quad) {
+        u->host = pl_str_span(p, quad);
         u->host_type = SIP_HOST_IPV4;
-    } else {
-        /* labels separated by single dots, none starting or ending with '-' */
-        const char *q = hs;
-        while (q < p) {
-            const char *ls = q;
-            while (q < p && *q != '.')
-                q++;
-            if (q == ls)
-                FAIL(ls, "empty label in host name");
-            if (ls[0] == '-' || q[-1] == '-')
-                FAIL(ls, "host label starts or ends with '-'");
-            if (q < p)
-                q++;
-        }
-        u->host_type = SIP_HOST_NAME;
+        *next = quad;
+        return 0;
     }
+    const char *hs = p, *ls = p, *why = NULL;
+    for (; p < end && sip_is((unsigned char)*p, SIP_C_HOST); p++) {
+        if (*p != '.')
+            continue;
+        if (p == ls)
+            why = "empty label in host name";
+        else if (ls[0] == '-' || p[-1] == '-')
+            why = "host label starts or ends with '-'";
+        if (why)
+            break;
+        ls = p + 1;
+    }
+    if (!why && p == hs)
+        FAIL(hs, "missing host");
+    if (!why && p > ls && (ls[0] == '-' || p[-1] == '-'))
+        why = "host label starts or ends with '-'";
+    while (p < end && sip_is((unsigned char)*p, SIP_C_HOST))
+        p++; /* the rest of a host at fault: it is kept as read */
+    u->host = pl_str_span(hs, p);
+    if (why)
+        FAIL(ls, why);
+    u->host_type = sip_ipv4_valid(u->host) ? SIP_HOST_IPV4 : SIP_HOST_NAME;
     *next = p;
     return 0;
 }
 
-static int parse_port(sip_uri *u, const char *p, const char *end, const char **next,
-                      const char **fault_at, const char **reason)
+static inline int parse_port(sip_uri *u, const char *p, const char *end, const char **next,
+                             const char **fault_at, const char **reason)
 {
     unsigned v = 0;
     const char *s = p;
@@ -382,32 +380,55 @@ static int parse_port(sip_uri *u, const char *p, const char *end, const char **n
     return 0;
 }
 
+/* userinfo with escapes or a password, or a fault in it; r is where the run of plain user
+ * characters from p stopped, at is the first '@'. */
+static int parse_userinfo(sip_uri *u, const char *p, const char *r, const char *at,
+                          const char **fault_at, const char **reason)
+{
+    const char *bad = NULL;
+    if (r < at && *r == '%')
+        r = run_escaped(r, at, SIP_C_USER, &bad);
+    if (!r)
+        FAIL(bad, "bad escape in URI user");
+    if (r != at && *r != ':')
+        FAIL(r, "invalid character in URI user");
+    if (r == p)
+        FAIL(p, "empty URI user");
+    u->user = pl_str_span(p, r);
+    if (r != at) { /* ':' password */
+        const char *pe = run_escaped(r + 1, at, SIP_C_PASSWORD, &bad);
+        if (!pe)
+            FAIL(bad, "bad escape in URI password");
+        if (pe != at)
+            FAIL(pe, "invalid character in URI password");
+        u->password = pl_str_span(r + 1, at);
+    }
+    return 0;
+}
+
 static int parse_sip(sip_uri *u, const char *p, const char *end, const char **fault_at,
                      const char **reason)
 {
-    /* userinfo ends at the first '@': no character after it (host, params, headers) may be '@' */
-    const char *at = memchr(p, '@', (size_t)(end - p));
-    if (at) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *ue = colon ? colon : at;
-        const char *bad = NULL;
-        const char *r = run_escaped(p, ue, SIP_C_USER, &bad);
-        if (!r)
-            FAIL(bad, "bad escape in URI user");
-        if (r != ue)
-            FAIL(r, "invalid character in URI user");
-        if (ue == p)
+    /*
+     * userinfo ends at the first '@': no character after it (host, params, headers) may be '@'.
+     * The user is read on the way to it: user characters hold no '@', ':' or '%', so where
+     * their run stops tells whether a plain user ends there; the rest is searched for an '@'
+     * only when it does not.
+     */
+    const char *r = sip_run(p, end, SIP_C_USER);
+    if (r < end && *r == '@') {
+        if (r == p)
             FAIL(p, "empty URI user");
-        u->user = pl_str_span(p, ue);
-        if (colon) {
-            r = run_escaped(colon + 1, at, SIP_C_PASSWORD, &bad);
-            if (!r)
-                FAIL(bad, "bad escape in URI password");
-            if (r != at)
-                FAIL(r, "invalid character in URI password");
-            u->password = pl_str_span(colon + 1, at);
+        u->user = pl_str_span(p, r);
+        p = r + 1;
+    } else {
+        const char *at = memchr(r, '@', (size_t)(end - r));
+        if (at) {
+            int rc = parse_userinfo(u, p, r, at, fault_at, reason);
+            if (rc)
+                return rc;
+            p = at + 1;
         }
-        p = at + 1;
     }
     int rc = parse_host(u, p, end, &p, fault_at, reason);
     if (rc)
@@ -501,6 +522,10 @@ static int parse_other(sip_uri *u, const char *p, const char *end, const char **
 
 int sip_uri_parse(pl_str text, sip_uri *u, const char **fault_at, const char **reason)
 {
+    if (sip_uri_fast(text.p, text.p + text.len, u)) {
+        u->raw = text;
+        return 0;
+    }
     memset(u, 0, sizeof(*u));
     u->raw = text;
     const char *p = text.p, *end = text.p + text.len;

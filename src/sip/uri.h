@@ -3,6 +3,7 @@
 #define SIP_URI_H
 
 #include "core/buf.h"
+#include "sip/chars.h"
 #include "sip/msg.h"
 
 /*
@@ -21,6 +22,51 @@ bool sip_ipv6_valid(pl_str text);
 bool sip_ipv6_ref_valid(pl_str text);
 /* True if text is a dotted-quad IPv4 address. */
 bool sip_ipv4_valid(pl_str text);
+
+static inline bool sip_is_digit(char c)
+{
+    return (unsigned)(c - '0') <= 9;
+}
+
+/* 1 to 3 digits worth at most 255 at p: returns their end, or NULL. */
+static inline const char *sip_ipv4_octet(const char *p, const char *end)
+{
+    if (p == end || !sip_is_digit(*p))
+        return NULL;
+    unsigned v = (unsigned)(*p++ - '0');
+    if (p < end && sip_is_digit(*p)) {
+        v = v * 10 + (unsigned)(*p++ - '0');
+        if (p < end && sip_is_digit(*p)) {
+            v = v * 10 + (unsigned)(*p++ - '0');
+            if (p < end && sip_is_digit(*p))
+                return NULL;
+        }
+    }
+    return v <= 255 ? p : NULL;
+}
+
+/* A dotted quad at p: returns its end, or NULL when p..end does not start with one. */
+static inline const char *sip_ipv4_end(const char *p, const char *end)
+{
+    for (int part = 0; part < 3; part++) {
+        p = sip_ipv4_octet(p, end);
+        if (!p || p == end || *p != '.')
+            return NULL;
+        p++;
+    }
+    return sip_ipv4_octet(p, end);
+}
+
+/*
+ * The end of a host at p that is an IPv4 address: a dotted quad that no host character
+ * follows, so that it is the whole of the host's characters (sip_ipv4_valid of their run). NULL
+ * when the host is anything else. Hosts are classified on the way, in one pass.
+ */
+static inline const char *sip_ipv4_host(const char *p, const char *end)
+{
+    const char *q = sip_ipv4_end(p, end);
+    return q && (q == end || !sip_is((unsigned char)*q, SIP_C_HOST)) ? q : NULL;
+}
 
 /*
  * Iterates ;name[=value] parameters in a URI or header parameter slice (no leading ';').
