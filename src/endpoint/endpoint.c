@@ -321,7 +321,9 @@ void ep_shutdown(parley_endpoint *ep)
 static void *loop_thread(void *arg)
 {
     parley_endpoint *ep = arg;
+    pl_alloc_cache_enable(1); /* this thread allocates and frees every call's blocks */
     pl_loop_run(ep->loop);
+    pl_alloc_cache_enable(0);
     return NULL;
 }
 

@@ -674,9 +674,49 @@ static void test_strerror_every_code(void **state)
     assert_string_equal(parley_err_name(7), "PARLEY_E_UNKNOWN");
 }
 
+/* The loop thread's block cache: a freed medium block serves the next request of its size
+ * class; counting and failure injection see every allocation; small and large ones pass by. */
+static void test_alloc_cache(void **state)
+{
+    (void)state;
+    pl_alloc_cache_enable(1);
+    char *a = pl_malloc(3000);
+    assert_non_null(a);
+    memset(a, 'x', 3000);
+    pl_free(a);
+    unsigned long before = pl_alloc_count();
+    char *b = pl_malloc(2900); /* the same class (3072) */
+    assert_non_null(b);
+    assert_int_equal(pl_alloc_count(), before + 1);
+    if (pl_alloc_cache_available())
+        assert_ptr_equal(a, b);
+    pl_free(b);
+    unsigned char *z = pl_calloc(1, 3050); /* zeroed, cached or not */
+    assert_non_null(z);
+    for (size_t i = 0; i < 3050; i++)
+        assert_int_equal(z[i], 0);
+    pl_free(z);
+    pl_alloc_fail_after(0);
+    assert_null(pl_malloc(3000)); /* injection wins over a cached block */
+    pl_alloc_fail_after(-1);
+    /* every class, from its smallest request to its largest, and beyond the cache's range */
+    for (size_t n = 900; n <= 17000; n += 97) {
+        char *p = pl_malloc(n);
+        assert_non_null(p);
+        memset(p, 1, n);
+        char *q = pl_malloc(n);
+        assert_non_null(q);
+        memset(q, 2, n);
+        pl_free(p);
+        pl_free(q);
+    }
+    pl_alloc_cache_enable(0); /* emptied: nothing leaks (the leak checkers see it) */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alloc_cache),
         cmocka_unit_test_teardown(test_buf_init_empty, reset_alloc),
         cmocka_unit_test_teardown(test_buf_init_hint, reset_alloc),
         cmocka_unit_test_teardown(test_buf_growth_keeps_content, reset_alloc),
