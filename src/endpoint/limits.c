@@ -16,7 +16,7 @@
 /* Defaults for a 2-core machine; README "Limits" says how they were chosen. */
 #define DEF_SESSIONS       10000
 #define DEF_HALF_OPEN      1024
-#define DEF_SERVER_TXNS    32768
+#define DEF_SERVER_TXNS    262144
 #define DEF_PER_PEER       1024
 #define DEF_CONNECTIONS    1024
 #define DEF_CONN_PER_ADDR  32

@@ -268,8 +268,8 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     if (status < 100 || status > 699)
         return PARLEY_E_INVAL;
     pl_buf_reset(&t->last);
-    if (!t->last.data) /* room for the 180 and then the 200 with its SDP: one allocation */
-        pl_buf_reserve(&t->last, len < 1000 ? 1000 : len);
+    if (!t->last.data && t->method_id == SIP_METHOD_INVITE && status < 200)
+        pl_buf_reserve(&t->last, len < 1000 ? 1000 : len); /* the 180, then the 200 with SDP */
     pl_buf_put(&t->last, data, len);
     if (!pl_buf_ok(&t->last))
         return PARLEY_E_NOMEM;
@@ -291,6 +291,7 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
         pl_loop_timer_stop(l->loop, &t->retrans);
         if (status < 300) {
             t->state = TXN_ACCEPTED;
+            pl_buf_free(&t->last); /* Accepted absorbs: the TU resends its 2xx (RFC 6026) */
             pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer L */
         } else {
             t->state = TXN_COMPLETED;
