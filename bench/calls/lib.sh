@@ -63,7 +63,8 @@ uas_start() {
     shift 3
     local -a cmd
     case "$name" in
-    parley) cmd=("$PARLEY" listen --bind "udp:127.0.0.1:$port" --answer auto --quiet) ;;
+    parley) cmd=("$PARLEY" listen --bind "udp:127.0.0.1:$port" --answer auto --quiet --max-sessions 1000000
+        --max-transactions 10000000) ;; # capacity, not the deployment defaults
     sofia) cmd=("$UAS_SOFIA" "$port") ;;
     libre) cmd=("$UAS_LIBRE" "$port") ;;
     *) echo "bench: unknown UAS '$name' (parley, sofia, libre)" >&2; return 1 ;;

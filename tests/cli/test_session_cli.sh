@@ -4,7 +4,8 @@
 # of a CANCEL in the state line; REFER progress on both commands and `call --refer`'s exit
 # code), a URI's transport parameter (Via, Contact, never twice), Allow, and a hangup on a
 # message (BYEs that really cross: tests/interop/test_sipp_session.sh), and listen hanging up
-# its sessions when it is stopped, and a sips: target from a command with no TLS listener.
+# its sessions when it is stopped, a sips: target from a command with no TLS listener, and
+# listen's --max-transactions.
 # Every wait is bounded (read -t on FIFOs, timeout(1)); processes are stopped by PID.
 set -u
 PARLEY=$1
@@ -308,6 +309,19 @@ grep -q '"op":"bye","call_id":"[^"]*","status":200' "$work/tls.out" ||
 [ $fails -eq $f0 ] && ok
 kill -TERM "$tpid" 2>/dev/null
 wait "$tpid" 2>/dev/null
+
+# ---- 8: listen --max-transactions: past it a new request gets 503 with Retry-After ----
+WHAT="listen --max-transactions 2: the third MESSAGE within 32 s gets 503; a bad value is refused"
+f0=$fails
+"$PARLEY" listen --max-transactions 0 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--max-transactions 0 accepted"
+start_listen m --max-transactions 2
+for want in "SIP/2.0 200 OK" "SIP/2.0 200 OK" "SIP/2.0 503 Service Unavailable"; do
+    out=$(timeout 30 "$PARLEY" send "sip:m@127.0.0.1:$m_PORT" hi 2>/dev/null)
+    [ "$out" = "$want" ] || fail "got '$out', wanted '$want'"
+done
+[ $fails -eq $f0 ] && ok
+stop_listen m
 
 [ $fails -eq 0 ] || exit 1
 echo "all session CLI checks passed"

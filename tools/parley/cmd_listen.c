@@ -6,7 +6,7 @@
  *               [--insecure] [--accept TYPE]... [--100rel none|supported|required]
  *               [--session-timer SECONDS] [--min-se SECONDS] [--trace] [--pcap FILE]
  *               [--ladder FILE.html]
- *               [--max-sessions N] [--stats SECONDS]
+ *               [--max-sessions N] [--max-transactions N] [--stats SECONDS]
  *               [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]
  *               [--proxy URI] [--auth-user NAME --password SECRET]
  *               [--require-auth SECRET [--realm REALM] [--auth-algorithms LIST]]
@@ -41,7 +41,8 @@ static const char usage[] =
     "         [--answer auto|ring:SECONDS|early:SECONDS|reject:CODE|redirect:URI[,URI...]|\n"
     "                   null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]\n"
-    "         [--insecure] [--accept TYPE]... [--max-sessions N] [--stats SECONDS]\n"
+    "         [--insecure] [--accept TYPE]... [--max-sessions N] [--max-transactions N]\n"
+    "         [--stats SECONDS]\n"
     "         [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]\n"
     "         [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "         [--require-auth SECRET [--realm REALM] [--auth-algorithms LIST]]\n"
@@ -209,7 +210,7 @@ int cmd_listen(int argc, char **argv)
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
     bool insecure = false;
     cli_ext ext = {0};
-    unsigned max_sessions = 0, stats_secs = 0;
+    unsigned max_sessions = 0, max_txns = 0, stats_secs = 0;
     static cli_app app;
     static cli_deploy dep;
     cli_app_init(&app);
@@ -261,16 +262,18 @@ int cmd_listen(int argc, char **argv)
         } else if (!strcmp(a, "--ca")) {
             if (!(ca = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
-        } else if (!strcmp(a, "--max-sessions") || !strcmp(a, "--stats")) {
+        } else if (!strcmp(a, "--max-sessions") || !strcmp(a, "--max-transactions") ||
+                   !strcmp(a, "--stats")) {
             if (!(v = cli_arg(argc, argv, &i, usage)))
                 return CLI_ERROR;
             char *end;
             unsigned long n = strtoul(v, &end, 10);
-            if (!*v || *end || *v == '-' || n < 1 || n > (a[2] == 'm' ? 10000000ul : 86400ul)) {
+            bool stats = a[2] == 's', txns = a[6] == 't';
+            if (!*v || *end || *v == '-' || n < 1 || n > (stats ? 86400ul : 10000000ul)) {
                 fprintf(stderr, "parley listen: bad %s '%s'\n%s", a, v, usage);
                 return CLI_ERROR;
             }
-            *(a[2] == 'm' ? &max_sessions : &stats_secs) = (unsigned)n;
+            *(stats ? &stats_secs : txns ? &max_txns : &max_sessions) = (unsigned)n;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -312,6 +315,7 @@ int cmd_listen(int argc, char **argv)
     cli_ext_apply(&ext, &cfg);
     cfg.user = &app;
     cfg.max_sessions = max_sessions;
+    cfg.max_server_transactions = max_txns;
     int err = parley_endpoint_create(&cfg, &app.ep);
     if (!err)
         err = parley_endpoint_set_session_cb(app.ep, cli_on_session, &app);
