@@ -404,7 +404,8 @@ unsigned parley_sdp_neg_stream_count(const parley_sdp_neg *neg);
 
 /*
  * Fills *out with negotiated stream index. The slices and pointers stay valid until the next call
- * that changes the negotiator. Returns 0 or PARLEY_E_NOTFOUND.
+ * that changes the negotiator. Returns 0, PARLEY_E_NOTFOUND, or PARLEY_E_NOMEM (a negotiator
+ * keeps a completed exchange as text and parses it again when it is first read).
  */
 int parley_sdp_neg_stream(const parley_sdp_neg *neg, unsigned index, parley_sdp_stream *out);
 
@@ -412,8 +413,9 @@ int parley_sdp_neg_stream(const parley_sdp_neg *neg, unsigned index, parley_sdp_
 unsigned parley_sdp_neg_hold(const parley_sdp_neg *neg);
 
 /*
- * The negotiated local and remote descriptions (NULL before the first exchange completes), valid
- * until the next call that changes the negotiator.
+ * The negotiated local and remote descriptions (NULL before the first exchange completes, or
+ * when memory runs out: a negotiator keeps a completed exchange as text and parses it again
+ * when it is first read), valid until the next call that changes the negotiator.
  */
 const parley_sdp *parley_sdp_neg_local(const parley_sdp_neg *neg);
 const parley_sdp *parley_sdp_neg_remote(const parley_sdp_neg *neg);

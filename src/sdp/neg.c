@@ -79,11 +79,9 @@ void parley_sdp_neg_free(parley_sdp_neg *neg)
         cap_free(&neg->caps[i]);
     pl_free(neg->caps_own);
     pl_free(neg->addr_own);
-    parley_sdp_free(neg->cur.local);
-    parley_sdp_free(neg->cur.remote);
+    neg_cur_free(&neg->cur);
     parley_sdp_free(neg->pending);
-    if (neg->sent_keep != neg->cur.local && neg->sent_keep != neg->pending)
-        parley_sdp_free(neg->sent_keep);
+    pl_free(neg->sent_own);
     pl_free(neg);
 }
 
@@ -200,13 +198,16 @@ int parley_sdp_neg_remove_stream(parley_sdp_neg *neg, unsigned index)
 
 unsigned parley_sdp_neg_stream_count(const parley_sdp_neg *neg)
 {
-    return neg && neg->cur.local ? neg->cur.nslots : 0;
+    return neg && neg->cur.done ? neg->cur.nslots : 0;
 }
 
 int parley_sdp_neg_stream(const parley_sdp_neg *neg, unsigned index, parley_sdp_stream *out)
 {
-    if (!neg || !out || !neg->cur.local || index >= neg->cur.nslots)
+    if (!neg || !out || !neg->cur.done || index >= neg->cur.nslots)
         return PARLEY_E_NOTFOUND;
+    int rc = neg_cur_load(neg);
+    if (rc)
+        return rc;
     neg_view v;
     neg_view_of(&neg->cur, index, &v);
     memset(out, 0, sizeof(*out));
@@ -235,10 +236,10 @@ unsigned parley_sdp_neg_hold(const parley_sdp_neg *neg)
 
 const parley_sdp *parley_sdp_neg_local(const parley_sdp_neg *neg)
 {
-    return neg ? neg->cur.local : NULL;
+    return neg && !neg_cur_load(neg) ? neg->cur.local : NULL;
 }
 
 const parley_sdp *parley_sdp_neg_remote(const parley_sdp_neg *neg)
 {
-    return neg ? neg->cur.remote : NULL;
+    return neg && !neg_cur_load(neg) ? neg->cur.remote : NULL;
 }

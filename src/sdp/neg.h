@@ -4,6 +4,12 @@
  * with the capability bound to each m= line, our pending offer, and the text of the last
  * description we sent (for the o= version rule of RFC 3264 §8).
  *
+ * A completed exchange is kept as text: the two descriptions in one block (about 500 bytes for
+ * a call's audio stream where their models take about 2.5 KiB), parsed again only when
+ * something reads them (neg_cur_load(): the next offer or answer, the stream views, the
+ * local and remote getters) and kept parsed until the next exchange completes. A session
+ * held for hours costs its texts, not their models.
+ *
  * Memory: parley_sdp_neg_create() makes one block holding the negotiator, its capabilities and
  * a copy of every string of the config. Later changes allocate apart: an address set by
  * parley_sdp_neg_set_addr() (owned through addr_own), a stream added by
@@ -48,7 +54,10 @@ typedef struct neg_cap {
 
 /* One side of an exchange, as the parsed descriptions and the capability of each m= line. */
 typedef struct neg_session {
-    parley_sdp *local, *remote; /* NULL before the first exchange */
+    bool done;                  /* an exchange completed */
+    parley_sdp *local, *remote; /* its descriptions; NULL while kept as text only */
+    char *text;                 /* the block of their texts (NULL: the models hold them) */
+    pl_str local_text, remote_text;
     bool local_offered;
     unsigned nslots;
     int cap[PARLEY_SDP_MAX_STREAMS]; /* capability bound to each m= line, -1 when none */
@@ -71,11 +80,11 @@ struct parley_sdp_neg {
     neg_session cur;
     parley_sdp *pending; /* our offer awaiting its answer */
     int pending_cap[PARLEY_SDP_MAX_STREAMS];
-    /* The last description we handed out: its text is the body we gave, and what RFC 3264 §8
-     * compares the next one with. It is cur.local, pending or, once those let it go,
-     * sent_keep (neg_drop()). */
-    const parley_sdp *sent;
-    parley_sdp *sent_keep;
+    /* The text of the last description we handed out: the body we gave, and what RFC 3264 §8
+     * compares the next one with. It lies in cur's texts, in pending, or, once those let it go,
+     * in sent_own (neg_keep_sent()). */
+    pl_str sent;
+    char *sent_own;
     uint64_t sent_version;
 };
 
@@ -91,10 +100,18 @@ typedef struct neg_view {
 } neg_view;
 
 void neg_view_of(const neg_session *s, unsigned i, neg_view *v);
-/* Replaces the session by next (taking its descriptions) and reports the differences. */
+/* Replaces the session by next (taking its descriptions, which are then kept as text) and
+ * reports the differences. The current session must be loaded (neg_cur_load()). */
 void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *changes);
-/* Frees a description of ours (pending or cur.local); the last one sent is kept instead. */
+/* Parses the current session's descriptions again when they are kept as text only. Returns 0,
+ * PARLEY_E_NOMEM. Changes only what is cached: callable from the const getters. */
+int neg_cur_load(const parley_sdp_neg *neg);
+/* Frees what a session holds (models and texts). */
+void neg_cur_free(neg_session *c);
+/* Frees a description of ours (pending); the text of the last one sent is kept. */
 void neg_drop(parley_sdp_neg *neg, parley_sdp *doc);
+/* Copies the last text sent to sent_own when it lies in [lo, lo + len), about to be freed. */
+void neg_keep_sent(parley_sdp_neg *neg, const char *lo, size_t len);
 
 /* The media's connection address: its first c=, else the session's. */
 pl_str neg_media_addr(const parley_sdp *s, const parley_sdp_media *m);
@@ -132,10 +149,10 @@ typedef struct emit emit;
 typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, emit *e);
 int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version,
               parley_sdp **out);
-/* Makes out (which the caller keeps as pending or the new cur.local) the last description sent,
- * and hands out its text. */
-void neg_hand_out(parley_sdp_neg *neg, const parley_sdp *out, uint64_t version,
-                  const uint8_t **body, size_t *len);
+/* Makes text (pending's, or the new cur's local text) the last description sent, and hands it
+ * out. */
+void neg_hand_out(parley_sdp_neg *neg, pl_str text, uint64_t version, const uint8_t **body,
+                  size_t *len);
 
 /* The m= line: media, port, proto and nothing yet; returns whether proto carries RTP. */
 void emit_mline(emit *e, pl_str media, uint16_t port, pl_str proto, bool rtp);

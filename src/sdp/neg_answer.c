@@ -200,12 +200,15 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
 {
     if (!neg)
         return PARLEY_E_INVAL;
+    int rc = neg_cur_load(neg); /* a re-offer is answered against the session */
+    if (rc)
+        return rc;
     /* Glare or a re-offer after ours failed: our pending offer is moot either way. */
     neg_drop(neg, neg->pending);
     neg->pending = NULL;
     answer_plan plan;
     parley_sdp *o = NULL, *a = NULL;
-    int rc = parse_peer(offer, len, &o);
+    rc = parse_peer(offer, len, &o);
     if (rc)
         return rc;
     plan.offer = o;
@@ -223,8 +226,8 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
         if (plan.cap[i] >= 0)
             neg->caps[plan.cap[i]].want_offer = false;
     }
-    neg_hand_out(neg, a, version, body, outlen); /* before the commit lets the old one go */
     neg_commit(neg, &next, changes);
+    neg_hand_out(neg, neg->cur.local_text, version, body, outlen);
     return 0;
 }
 
@@ -288,7 +291,9 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
         return PARLEY_E_STATE;
     parley_sdp *offer = neg->pending, *a = NULL;
     neg->pending = NULL;
-    int rc = parse_peer(answer, len, &a);
+    int rc = neg_cur_load(neg); /* the changes are reported against the session */
+    if (!rc)
+        rc = parse_peer(answer, len, &a);
     if (!rc && (rc = check_answer(offer, a)) != 0)
         parley_sdp_free(a);
     if (rc) {

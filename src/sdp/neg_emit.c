@@ -598,13 +598,13 @@ int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *versio
         int rc = emit_doc(neg, body, ctx, v, &doc);
         if (rc) {
             /* a text the parser refuses differs from the last one sent, which it took */
-            if (rc == PARLEY_E_INVAL && neg->sent && v == neg->sent_version && v == UINT64_MAX)
+            if (rc == PARLEY_E_INVAL && neg->sent.p && v == neg->sent_version && v == UINT64_MAX)
                 rc = PARLEY_E_LIMIT;
             return rc;
         }
         pl_str text = sdp_doc_of(doc)->data;
         /* RFC 3264 §8: the version goes up by one exactly when the content changes. */
-        if (!neg->sent || v != neg->sent_version || pl_str_eq(text, sdp_doc_of(neg->sent)->data)) {
+        if (!neg->sent.p || v != neg->sent_version || pl_str_eq(text, neg->sent)) {
             *version = v;
             *out = doc;
             return 0;
@@ -616,16 +616,13 @@ int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *versio
     }
 }
 
-void neg_hand_out(parley_sdp_neg *neg, const parley_sdp *out, uint64_t version,
-                  const uint8_t **body, size_t *len)
+void neg_hand_out(parley_sdp_neg *neg, pl_str text, uint64_t version, const uint8_t **body,
+                  size_t *len)
 {
-    if (neg->sent_keep && neg->sent_keep != out) { /* a retired one is of no more use */
-        parley_sdp_free(neg->sent_keep);
-        neg->sent_keep = NULL;
-    }
-    neg->sent = out;
+    pl_free(neg->sent_own); /* a retired copy is of no more use */
+    neg->sent_own = NULL;
+    neg->sent = text; /* NUL-terminated */
     neg->sent_version = version;
-    pl_str text = sdp_doc_of(out)->data; /* NUL-terminated */
     if (body)
         *body = (const uint8_t *)text.p;
     if (len)

@@ -153,7 +153,9 @@ int parley_sdp_neg_offer(parley_sdp_neg *neg, const uint8_t **body, size_t *len)
     if (!neg)
         return PARLEY_E_INVAL;
     offer_plan plan;
-    int rc = plan_offer(neg, &plan);
+    int rc = neg_cur_load(neg); /* a re-offer keeps the session's lines */
+    if (!rc)
+        rc = plan_offer(neg, &plan);
     if (rc)
         return rc;
     uint64_t version;
@@ -165,6 +167,6 @@ int parley_sdp_neg_offer(parley_sdp_neg *neg, const uint8_t **body, size_t *len)
     neg->pending = offer;
     for (unsigned i = 0; i < plan.n; i++)
         neg->pending_cap[i] = plan.cap[i];
-    neg_hand_out(neg, offer, version, body, len);
+    neg_hand_out(neg, sdp_doc_of(offer)->data, version, body, len);
     return 0;
 }

@@ -1,4 +1,6 @@
 /* The negotiated session as the application sees it: stream views, hold state, changes. */
+#include "core/alloc.h"
+#include "parley/error.h"
 #include "sdp/neg.h"
 
 bool neg_dir_send(parley_sdp_dir d)
@@ -94,17 +96,82 @@ static unsigned stream_changes(const neg_view *o, const neg_view *n)
     return f;
 }
 
+void neg_keep_sent(parley_sdp_neg *neg, const char *lo, size_t len)
+{
+    if (!neg->sent.p || (uintptr_t)neg->sent.p - (uintptr_t)lo >= len)
+        return;
+    char *copy = pl_malloc(neg->sent.len + 1);
+    if (copy) {
+        memcpy(copy, neg->sent.p, neg->sent.len);
+        copy[neg->sent.len] = '\0';
+    }
+    pl_free(neg->sent_own);
+    neg->sent_own = copy;
+    /* Out of memory: the rule of RFC 3264 §8 then has nothing to compare with, and the next
+     * description goes out with the version of the last one; the peer takes it as unchanged,
+     * which a session whose memory ran out is. */
+    neg->sent = copy ? pl_str_make(copy, neg->sent.len) : PL_STR_NULL;
+}
+
 void neg_drop(parley_sdp_neg *neg, parley_sdp *doc)
 {
     if (!doc)
         return;
-    if (doc != neg->sent) {
-        parley_sdp_free(doc);
+    pl_str t = sdp_doc_of(doc)->data;
+    neg_keep_sent(neg, t.p, t.len + 1);
+    parley_sdp_free(doc);
+}
+
+int neg_cur_load(const parley_sdp_neg *cneg)
+{
+    parley_sdp_neg *neg = (parley_sdp_neg *)(uintptr_t)cneg; /* what is cached changes */
+    neg_session *c = &neg->cur;
+    if (!c->done || c->local)
+        return 0;
+    parley_sdp *l = NULL, *r = NULL;
+    /* both texts were parsed (ours written and checked against the parser) with these
+     * limits: they parse again to the same model */
+    int rc = sdp_doc_parse(c->local_text.p, c->local_text.len, NULL, &l, NULL);
+    if (!rc)
+        rc = sdp_doc_parse(c->remote_text.p, c->remote_text.len, NULL, &r, NULL);
+    if (rc) {
+        parley_sdp_free(l);
+        return rc == PARLEY_E_NOMEM ? rc : PARLEY_E_NOMEM; /* only memory can fail here */
+    }
+    c->local = l;
+    c->remote = r;
+    return 0;
+}
+
+/* Keeps the session's descriptions as one block of text and frees their models; without
+ * memory for the block the models stay and hold the texts. */
+static void keep_as_text(neg_session *c)
+{
+    pl_str lt = sdp_doc_of(c->local)->data, rt = sdp_doc_of(c->remote)->data;
+    char *b = pl_malloc(lt.len + rt.len + 2);
+    if (!b) {
+        c->text = NULL;
+        c->local_text = lt;
+        c->remote_text = rt;
         return;
     }
-    if (neg->sent_keep != doc)
-        parley_sdp_free(neg->sent_keep);
-    neg->sent_keep = doc;
+    memcpy(b, lt.p, lt.len);
+    b[lt.len] = '\0';
+    memcpy(b + lt.len + 1, rt.p, rt.len);
+    b[lt.len + 1 + rt.len] = '\0';
+    parley_sdp_free(c->local);
+    parley_sdp_free(c->remote);
+    c->local = c->remote = NULL;
+    c->text = b;
+    c->local_text = pl_str_make(b, lt.len);
+    c->remote_text = pl_str_make(b + lt.len + 1, rt.len);
+}
+
+void neg_cur_free(neg_session *c)
+{
+    parley_sdp_free(c->local);
+    parley_sdp_free(c->remote);
+    pl_free(c->text);
 }
 
 void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *changes)
@@ -132,9 +199,17 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
     c.hold = next->hold;
     if (c.hold != neg->cur.hold)
         c.flags |= PARLEY_SDP_CHG_HOLD;
-    neg_drop(neg, neg->cur.local);
-    parley_sdp_free(neg->cur.remote);
+    /* the last text sent may be our text in what goes (we only ever send our own) */
+    if (neg->cur.done)
+        neg_keep_sent(neg, neg->cur.local_text.p, neg->cur.local_text.len + 1);
+    pl_str sent_next = sdp_doc_of(next->local)->data; /* our offer, when it was the last sent */
+    bool sent_is_next = neg->sent.p == sent_next.p;
+    neg_cur_free(&neg->cur);
     neg->cur = *next;
+    neg->cur.done = true;
+    keep_as_text(&neg->cur);
+    if (sent_is_next)
+        neg->sent = neg->cur.local_text;
     if (changes)
         *changes = c;
 }

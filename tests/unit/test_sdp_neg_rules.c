@@ -652,6 +652,12 @@ static int flow(void)
     o = strndup((const char *)body, len);
     STEP(parley_sdp_neg_answer(b, o, strlen(o), &body, &len, &ch));
     STEP(parley_sdp_neg_set_answer(a, body, len, &ch));
+    /* the session is kept as text: reading it parses it again, which may fail */
+    parley_sdp_stream st;
+    STEP(parley_sdp_neg_stream(b, 1, &st));
+    assert_slice_equal(st.media, "video");
+    STEP(parley_sdp_neg_local(a) ? 0 : PARLEY_E_NOMEM);
+    assert_ptr_equal(parley_sdp_neg_local(a), parley_sdp_neg_local(a)); /* kept once parsed */
     STEP(parley_sdp_neg_set_addr(a, 0, "192.0.2.9", 0));
     parley_sdp_stream_cfg more = STREAM("audio", 4010, PCMA);
     STEP(parley_sdp_neg_add_stream(a, &more));
@@ -673,7 +679,7 @@ static void test_out_of_memory_everywhere(void **state)
 {
     (void)state;
     int full = flow();
-    assert_int_equal(full, 10);
+    assert_int_equal(full, 12);
     for (long n = 0;; n++) {
         pl_alloc_fail_after(n);
         int steps = flow();
