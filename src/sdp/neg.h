@@ -19,6 +19,7 @@
 #ifndef SDP_NEG_H
 #define SDP_NEG_H
 
+#include "sdp/parse_int.h"
 #include "sdp/sdp.h"
 
 #define NEG_MAX_CAPS (2 * PARLEY_SDP_MAX_STREAMS)
@@ -58,6 +59,9 @@ typedef struct neg_session {
     parley_sdp *local, *remote; /* its descriptions; NULL while kept as text only */
     char *text;                 /* the block of their texts (NULL: the models hold them) */
     pl_str local_text, remote_text;
+    /* a session being committed whose models are the caller's scratch: text is its block,
+     * local_text at its start with room after it for remote_text (still the caller's) */
+    bool on_stack;
     bool local_offered;
     unsigned nslots;
     int cap[PARLEY_SDP_MAX_STREAMS]; /* capability bound to each m= line, -1 when none */
@@ -140,15 +144,22 @@ int neg_h264_mode(pl_str fmtp);
 /* ---- neg_emit.c: our descriptions, text and model made together ---- */
 
 typedef struct emit emit;
+typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, emit *e);
+/* Where neg_write() puts a description. */
+typedef struct neg_out {
+    sdp_scratch *sc; /* NULL: a description block (doc); else the model goes here */
+    size_t extra;    /* with sc: bytes to leave after the text in block */
+    parley_sdp *doc; /* the description: its block, or &sc->pub */
+    char *block;     /* with sc: the block whose start is the text (the caller's to free) */
+    pl_str text;     /* NUL-terminated */
+} neg_out;
 /*
  * Writes a description with the negotiator's o= line, head and session attributes and the m=
  * sections written by body(neg, ctx, e), choosing the version by RFC 3264 §8 against the last
- * text sent. Returns 0 and the description in *out (its text is d->data), or PARLEY_E_INVAL (a
- * text the parser would refuse), PARLEY_E_LIMIT, PARLEY_E_NOMEM.
+ * text sent. Returns 0 with out filled, 1 when out->sc is too small for it (nothing made), or
+ * PARLEY_E_INVAL (a text the parser would refuse), PARLEY_E_LIMIT, PARLEY_E_NOMEM.
  */
-typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, emit *e);
-int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version,
-              parley_sdp **out);
+int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version, neg_out *out);
 /* Makes text (pending's, or the new cur's local text) the last description sent, and hands it
  * out. */
 void neg_hand_out(parley_sdp_neg *neg, pl_str text, uint64_t version, const uint8_t **body,

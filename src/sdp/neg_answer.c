@@ -9,6 +9,7 @@
  * the offer had nothing else. Every other line is rejected with port 0, in place.
  */
 #include "parley/error.h"
+#include "core/alloc.h"
 #include "sdp/neg.h"
 
 bool neg_codec_match(const neg_codec *c, const parley_sdp_format *f)
@@ -195,10 +196,52 @@ static int parse_peer(const void *text, size_t len, parley_sdp **out)
     return sdp_doc_parse(text ? text : "", len, NULL, out, NULL);
 }
 
+/* What an answer works with: the offer's model and ours, on the stack when they fit. */
+typedef struct answer_work {
+    sdp_scratch offer_sc, answer_sc;
+    parley_sdp *o; /* &offer_sc.pub, or a block */
+    pl_str offer_text;
+    neg_out out;
+} answer_work;
+
+static void work_free(answer_work *w)
+{
+    if (w->o != &w->offer_sc.pub)
+        parley_sdp_free(w->o);
+    if (w->out.block)
+        pl_free(w->out.block);
+    else if (w->out.doc)
+        parley_sdp_free(w->out.doc);
+}
+
+/*
+ * Writes the answer. The usual one is made without a description block: its model on the stack,
+ * its text at the start of the block the session keeps, with room for the offer's text after it
+ * (keep_as_text()). One that does not fit the stack's arrays is made the general way, the
+ * offer's model then moved into a block of its own too.
+ */
+static int write_answer(parley_sdp_neg *neg, answer_plan *plan, answer_work *w, uint64_t *version)
+{
+    w->out.sc = &w->answer_sc;
+    w->out.extra = w->offer_text.len + 1;
+    int rc = neg_write(neg, answer_body, plan, version, &w->out);
+    if (rc != 1)
+        return rc;
+    w->out.sc = NULL;
+    if (w->o == &w->offer_sc.pub) {
+        parley_sdp *o;
+        if (sdp_scratch_settle(&w->offer_sc, w->offer_text.p, w->offer_text.len, &o))
+            return PARLEY_E_NOMEM;
+        w->o = o;
+        plan->offer = o;
+    }
+    return neg_write(neg, answer_body, plan, version, &w->out);
+}
+
 int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, const uint8_t **body,
                           size_t *outlen, parley_sdp_changes *changes)
 {
-    if (!neg)
+    if (!neg || (!offer && len))
         return PARLEY_E_INVAL;
     int rc = neg_cur_load(neg); /* a re-offer is answered against the session */
     if (rc)
@@ -207,26 +250,38 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     neg_drop(neg, neg->pending);
     neg->pending = NULL;
     answer_plan plan;
-    parley_sdp *o = NULL, *a = NULL;
-    rc = parse_peer(offer, len, &o);
+    answer_work w; /* about 20 KiB: the loop thread's stack has room */
+    w.offer_text = pl_str_make(offer ? offer : "", len);
+    memset(&w.out, 0, sizeof(w.out));
+    rc = sdp_doc_parse_scratch(w.offer_text.p, len, &w.offer_sc, &w.o);
     if (rc)
         return rc;
-    plan.offer = o;
+    plan.offer = w.o;
     uint64_t version;
     rc = plan_answer(neg, &plan);
     if (!rc)
-        rc = neg_write(neg, answer_body, &plan, &version, &a);
+        rc = write_answer(neg, &plan, &w, &version);
     if (rc) {
-        parley_sdp_free(o);
+        work_free(&w);
         return rc;
     }
-    neg_session next = {.local = a, .remote = o, .local_offered = false, .nslots = o->nmedia};
+    const parley_sdp *o = w.o;
+    neg_session next = {
+        .local = w.out.doc, .remote = w.o, .local_offered = false, .nslots = o->nmedia};
+    if (w.out.block) {
+        next.on_stack = true;
+        next.text = w.out.block;
+        next.local_text = w.out.text;
+        next.remote_text = w.offer_text;
+    }
     for (unsigned i = 0; i < o->nmedia; i++) {
         next.cap[i] = plan.cap[i];
         if (plan.cap[i] >= 0)
             neg->caps[plan.cap[i]].want_offer = false;
     }
     neg_commit(neg, &next, changes);
+    if (w.out.block && w.o != &w.offer_sc.pub)
+        parley_sdp_free(w.o); /* an offer read the general way: its text is kept, not it */
     neg_hand_out(neg, neg->cur.local_text, version, body, outlen);
     return 0;
 }

@@ -547,69 +547,112 @@ static void verify(const char *text, size_t len, const parley_sdp *made)
 #define verify(text, len, made) ((void)0)
 #endif
 
-/* One description: measure, then write it and its model into a block of the exact size. */
+/* Whether the arrays a description needs (measured in e) fit a scratch model. */
+static bool fits_scratch(const emit *e)
+{
+    for (unsigned i = 0; i < SDP_N_NONE; i++)
+        if (e->n[i] && i != SDP_N_MEDIA && i != SDP_N_ATTRS && i != SDP_N_CONNS && i != SDP_N_TIMES)
+            return false;
+    return e->n[SDP_N_MEDIA] <= SDP_SCR_MEDIA && e->n[SDP_N_ATTRS] <= SDP_SCR_ATTRS &&
+           e->n[SDP_N_CONNS] <= SDP_SCR_CONNS && e->n[SDP_N_TIMES] <= 1 && e->fmts <= SDP_SCR_FMTS;
+}
+
+/*
+ * One description: measure, then write it and its model, into a block of the exact size or,
+ * with out->sc, the model into the scratch and the text at the start of a new block with
+ * out->extra bytes after it. Returns 0, 1 (out->sc too small), or an error.
+ */
 static int emit_doc(const parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t ver,
-                    parley_sdp **out)
+                    neg_out *out)
 {
     emit e;
-    sdp_pstate st;
+    sdp_pstate st, *stp = &st;
     memset(&e, 0, sizeof(e));
     e.st = &st;
     emit_head(&e, neg, ver);
     body(neg, ctx, &e);
     if (over_limits(&e))
         return PARLEY_E_INVAL; /* the parser would refuse it */
-    sdp_lines c;
-    memset(&c, 0, offsetof(sdp_lines, line));
-    memcpy(c.n, e.n, sizeof(c.n));
-    c.fmts = e.fmts;
     size_t len = e.len;
-    memset(&st, 0, offsetof(sdp_pstate, pt_index));
-    sdp_doc *d = sdp_doc_new(NULL, len, &c, &st);
-    if (!d)
-        return PARLEY_E_NOMEM;
-    parley_sdp *s = &d->pub;
-    st.s = s;
-    s->media = st.media;
-    s->attrs = st.attrs;
-    s->bw = st.bw;
-    s->others = st.others;
-    s->times = st.times;
+    sdp_doc *d = NULL;
+    char *text;
+    parley_sdp *s;
+    if (out->sc) {
+        if (!fits_scratch(&e))
+            return 1;
+        text = pl_malloc(len + 1 + out->extra);
+        if (!text)
+            return PARLEY_E_NOMEM;
+        sdp_scratch_init(out->sc);
+        stp = &out->sc->st;
+        s = &out->sc->pub;
+        stp->times = &out->sc->time;
+    } else {
+        sdp_lines c;
+        memset(&c, 0, offsetof(sdp_lines, line));
+        memcpy(c.n, e.n, sizeof(c.n));
+        c.fmts = e.fmts;
+        memset(&st, 0, offsetof(sdp_pstate, pt_index));
+        d = sdp_doc_new(NULL, len, &c, &st);
+        if (!d)
+            return PARLEY_E_NOMEM;
+        text = (char *)d->data.p;
+        s = &d->pub;
+    }
+    stp->s = s;
+    s->media = stp->media;
+    s->attrs = stp->attrs;
+    s->bw = stp->bw;
+    s->others = stp->others;
+    s->times = stp->times;
     memset(&e, 0, sizeof(e));
-    e.st = &st;
-    e.w = (char *)d->data.p;
+    e.st = stp;
+    e.w = text;
     emit_head(&e, neg, ver);
     body(neg, ctx, &e);
     finish(&e);
-    verify(d->data.p, len, e.err ? NULL : s);
+    text[len] = '\0';
+    verify(text, len, e.err ? NULL : s);
     if (e.err) {
-        parley_sdp_free(s);
+        if (d)
+            parley_sdp_free(s);
+        else
+            pl_free(text);
         return e.err;
     }
-    *out = s;
+    out->doc = s;
+    out->block = d ? NULL : text;
+    out->text = pl_str_make(text, len);
     return 0;
 }
 
-int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version, parley_sdp **out)
+static void out_free(neg_out *out)
+{
+    if (out->block)
+        pl_free(out->block);
+    else
+        parley_sdp_free(out->doc);
+    out->doc = NULL;
+    out->block = NULL;
+}
+
+int neg_write(parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t *version, neg_out *out)
 {
     uint64_t v = neg->sent_version;
     for (;;) {
-        parley_sdp *doc;
-        int rc = emit_doc(neg, body, ctx, v, &doc);
+        int rc = emit_doc(neg, body, ctx, v, out);
         if (rc) {
             /* a text the parser refuses differs from the last one sent, which it took */
             if (rc == PARLEY_E_INVAL && neg->sent.p && v == neg->sent_version && v == UINT64_MAX)
                 rc = PARLEY_E_LIMIT;
             return rc;
         }
-        pl_str text = sdp_doc_of(doc)->data;
         /* RFC 3264 §8: the version goes up by one exactly when the content changes. */
-        if (!neg->sent.p || v != neg->sent_version || pl_str_eq(text, neg->sent)) {
+        if (!neg->sent.p || v != neg->sent_version || pl_str_eq(out->text, neg->sent)) {
             *version = v;
-            *out = doc;
             return 0;
         }
-        parley_sdp_free(doc);
+        out_free(out);
         if (v == UINT64_MAX)
             return PARLEY_E_LIMIT;
         v++;

@@ -159,10 +159,11 @@ int parley_sdp_neg_offer(parley_sdp_neg *neg, const uint8_t **body, size_t *len)
     if (rc)
         return rc;
     uint64_t version;
-    parley_sdp *offer;
-    rc = neg_write(neg, offer_body, &plan, &version, &offer);
+    neg_out out = {0};
+    rc = neg_write(neg, offer_body, &plan, &version, &out);
     if (rc)
         return rc;
+    parley_sdp *offer = out.doc;
     neg_drop(neg, neg->pending);
     neg->pending = offer;
     for (unsigned i = 0; i < plan.n; i++)

@@ -147,6 +147,15 @@ int neg_cur_load(const parley_sdp_neg *cneg)
  * memory for the block the models stay and hold the texts. */
 static void keep_as_text(neg_session *c)
 {
+    if (c->on_stack) {
+        char *r = c->text + c->local_text.len + 1;
+        memcpy(r, c->remote_text.p, c->remote_text.len);
+        r[c->remote_text.len] = '\0';
+        c->remote_text = pl_str_make(r, c->remote_text.len);
+        c->local = c->remote = NULL;
+        c->on_stack = false;
+        return;
+    }
     pl_str lt = sdp_doc_of(c->local)->data, rt = sdp_doc_of(c->remote)->data;
     char *b = pl_malloc(lt.len + rt.len + 2);
     if (!b) {
@@ -202,8 +211,8 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
     /* the last text sent may be our text in what goes (we only ever send our own) */
     if (neg->cur.done)
         neg_keep_sent(neg, neg->cur.local_text.p, neg->cur.local_text.len + 1);
-    pl_str sent_next = sdp_doc_of(next->local)->data; /* our offer, when it was the last sent */
-    bool sent_is_next = neg->sent.p == sent_next.p;
+    /* our offer, when it was the last sent, moves with it */
+    bool sent_is_next = !next->on_stack && neg->sent.p == sdp_doc_of(next->local)->data.p;
     neg_cur_free(&neg->cur);
     neg->cur = *next;
     neg->cur.done = true;

@@ -248,7 +248,7 @@ static void init_state(sdp_pstate *st, const char *text, const parley_sdp_limits
 }
 
 static int parse(const char *text, size_t len, const parley_sdp_limits *limits, parley_sdp **out,
-                 parley_parse_error *err, bool fast)
+                 parley_parse_error *err, bool fast, sdp_scratch *sc)
 {
     if (!out || (!text && len))
         return PARLEY_E_INVAL;
@@ -273,7 +273,11 @@ static int parse(const char *text, size_t len, const parley_sdp_limits *limits, 
     const char *nul = len ? memchr(text, '\0', len) : NULL;
     if (nul)
         return sdp_fail(&st, PARLEY_E_PARSE, nul, "SDP", "NUL byte");
-    if (fast && sdp_parse_fast(text, len, &lim, out) == 0)
+    if (sc && sdp_parse_fast_model(text, len, &lim, sc) == 0) {
+        *out = &sc->pub;
+        return 0;
+    }
+    if (fast && !sc && sdp_parse_fast(text, len, &lim, out) == 0)
         return 0;
     counts c;
     memset(&c, 0, offsetof(counts, line));
@@ -287,13 +291,18 @@ static int parse(const char *text, size_t len, const parley_sdp_limits *limits, 
 int sdp_doc_parse(const char *text, size_t len, const parley_sdp_limits *limits, parley_sdp **out,
                   parley_parse_error *err)
 {
-    return parse(text, len, limits, out, err, true);
+    return parse(text, len, limits, out, err, true, NULL);
+}
+
+int sdp_doc_parse_scratch(const char *text, size_t len, sdp_scratch *sc, parley_sdp **out)
+{
+    return parse(text, len, NULL, out, NULL, true, sc);
 }
 
 int sdp_doc_parse_general(const char *text, size_t len, const parley_sdp_limits *limits,
                           parley_sdp **out, parley_parse_error *err)
 {
-    return parse(text, len, limits, out, err, false);
+    return parse(text, len, limits, out, err, false, NULL);
 }
 
 int sdp_doc_from_lines(const char *text, size_t len, const sdp_lines *lines, parley_sdp **out)

@@ -345,12 +345,11 @@ static const char *line(fast *f, char t, const char *p, const char *end)
     }
 }
 
-int sdp_parse_fast(const char *text, size_t len, const parley_sdp_limits *lim, parley_sdp **out)
+int sdp_parse_fast_model(const char *text, size_t len, const parley_sdp_limits *lim, sdp_scratch *f)
 {
-    fast f;
-    sdp_scratch_init(&f);
-    f.st.lim = lim;
-    f.st.base = text;
+    sdp_scratch_init(f);
+    f->st.lim = lim;
+    f->st.base = text;
     const char *p = text, *end = text + len;
     unsigned lines = 0;
     if (!len || *p != 'v')
@@ -366,27 +365,35 @@ int sdp_parse_fast(const char *text, size_t len, const parley_sdp_limits *lim, p
         }
         if (end - p < 2 || p[1] != '=' || *p < 'a' || *p > 'z')
             return 1;
-        p = line(&f, *p, p + 2, end);
+        p = line(f, *p, p + 2, end);
         if (!p)
             return 1;
         while (p < end && sdp_is(*p, SDP_C_BLANK)) /* trailing blanks */
             p++;
-        if ((size_t)(p - start) > lim->max_line || f.pub.nmedia > lim->max_media)
+        if ((size_t)(p - start) > lim->max_line || f->pub.nmedia > lim->max_media)
             return 1;
         if (!(p = eol(p, end)))
             return 1;
     }
-    parley_sdp *s = &f.pub;
-    if (!(f.st.seen_session & bit('o')))
+    parley_sdp *s = &f->pub;
+    if (!(f->st.seen_session & bit('o')))
         return 1;
     if (!s->name.p)
         s->name = pl_str_make("", 0);
     for (size_t i = 0; i < s->nmedia; i++) {
-        parley_sdp_media *m = &f.media[i];
+        parley_sdp_media *m = &f->media[i];
         if (!m->dir_explicit)
             m->dir = s->dir != PARLEY_SDP_DIR_UNSET ? s->dir : PARLEY_SDP_SENDRECV;
         if (m->port && !m->nconns && !s->conn)
             return 1;
     }
+    return 0;
+}
+
+int sdp_parse_fast(const char *text, size_t len, const parley_sdp_limits *lim, parley_sdp **out)
+{
+    fast f;
+    if (sdp_parse_fast_model(text, len, lim, &f))
+        return 1;
     return sdp_scratch_settle(&f, text, len, out) ? 1 : 0; /* the general parser says NOMEM */
 }

@@ -148,6 +148,13 @@ int sdp_scratch_settle(sdp_scratch *sc, const char *text, size_t len, parley_sdp
 /* parse_fast.c: the usual form of a description (no NUL in text, size within limits) read in
  * one pass. 0 and *out, or 1: the general parser must read it (it may be valid or not). */
 int sdp_parse_fast(const char *text, size_t len, const parley_sdp_limits *lim, parley_sdp **out);
+/* The same, the model left in f with slices into text: 0, or 1 as above. */
+/* parse.c: sdp_doc_parse() with the default limits, the model of a description of usual form
+ * left in sc (*out == &sc->pub: slices into text, nothing to free), else a description block
+ * (*out, freed with parley_sdp_free()). */
+int sdp_doc_parse_scratch(const char *text, size_t len, sdp_scratch *sc, parley_sdp **out);
+int sdp_parse_fast_model(const char *text, size_t len, const parley_sdp_limits *lim,
+                         sdp_scratch *f);
 
 /* parse_fill.c: the t=0 0 of a description without t= line. */
 extern const parley_sdp_time sdp_permanent;

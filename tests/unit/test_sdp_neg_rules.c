@@ -555,6 +555,79 @@ static void test_rtcp_ports(void **state)
     parley_sdp_neg_free(n);
 }
 
+/* ---- descriptions past the usual size ---- */
+
+/* An answer too large for the writer's stack arrays is made the general way, the offer's model
+ * moved to a block first; the session it makes is read and renegotiated like any other. */
+static void test_answer_past_the_usual_size(void **state)
+{
+    (void)state;
+    enum { NATTRS = 70 }; /* over the 64 attribute lines of a model on the stack */
+    char names[NATTRS][16];
+    const char *attrs[NATTRS];
+    for (int i = 0; i < NATTRS; i++) {
+        snprintf(names[i], sizeof(names[i]), "x-n:%d", i);
+        attrs[i] = names[i];
+    }
+    parley_sdp_stream_cfg st = STREAM("audio", 4000, PCMU);
+    st.attrs = attrs;
+    st.nattrs = NATTRS;
+    for (long fail = -1; fail < 40; fail++) {
+        parley_sdp_neg *n = mk("192.0.2.1", &st, 1);
+        text o = lit(HEAD "m=audio 5000 RTP/AVP 0 8\r\n");
+        pl_alloc_fail_after(fail);
+        text a;
+        int rc = answer_rc(n, o, &a, NULL);
+        pl_alloc_fail_after(-1);
+        if (fail >= 0 && rc) {
+            assert_int_equal(rc, PARLEY_E_NOMEM);
+            assert_int_equal(parley_sdp_neg_stream_count(n), 0); /* nothing negotiated */
+            parley_sdp_neg_free(n);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        parley_sdp *p = parse(a);
+        assert_int_equal(p->nmedia, 1);
+        assert_int_equal(p->media[0].nattrs, NATTRS + 1); /* and the rtpmap */
+        parley_sdp_free(p);
+        assert_int_equal(parley_sdp_neg_stream_count(n), 1);
+        assert_int_equal(stream_dir(n, 0), PARLEY_SDP_SENDRECV);
+        /* a re-offer putting the call on hold is answered against the session kept */
+        o = lit("v=0\r\no=peer 7 8 IN IP4 198.51.100.1\r\ns=-\r\nc=IN IP4 198.51.100.1\r\n"
+                "t=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=sendonly\r\n");
+        parley_sdp_changes ch;
+        answer(n, o, &ch);
+        assert_true(ch.hold & PARLEY_SDP_HOLD_REMOTE);
+        assert_int_equal(stream_dir(n, 0), PARLEY_SDP_RECVONLY);
+        parley_sdp_neg_free(n);
+    }
+}
+
+/* An offer with more m= lines than a model on the stack holds is read the general way. */
+static void test_offer_past_the_usual_size(void **state)
+{
+    (void)state;
+    parley_sdp_stream_cfg st = STREAM("audio", 4000, PCMU);
+    parley_sdp_neg *n = mk("192.0.2.1", &st, 1);
+    char o[2048] = HEAD;
+    for (int i = 0; i < 12; i++) /* the first audio line is taken, the others refused */
+        snprintf(o + strlen(o), sizeof(o) - strlen(o), "m=%s %d RTP/AVP 0\r\n",
+                 i % 2 ? "audio" : "video", 5000 + 2 * i);
+    text a = answer(n, lit(o), NULL);
+    parley_sdp *p = parse(a);
+    assert_int_equal(p->nmedia, 12);
+    assert_int_equal(p->media[0].port, 0);
+    assert_int_equal(p->media[1].port, 4000);
+    for (int i = 2; i < 12; i++)
+        assert_int_equal(p->media[i].port, 0);
+    parley_sdp_free(p);
+    const parley_sdp *remote = parley_sdp_neg_remote(n);
+    assert_non_null(remote);
+    assert_int_equal(remote->nmedia, 12);
+    assert_ptr_equal(parley_sdp_neg_remote(n), remote); /* parsed once, kept until a change */
+    parley_sdp_neg_free(n);
+}
+
 /* ---- arguments and allocation failure ---- */
 
 static void test_invalid_arguments(void **state)
@@ -708,6 +781,8 @@ int main(void)
         cmocka_unit_test(test_reoffer_keeps_negotiated_numbers),
         cmocka_unit_test(test_non_rtp_stream),
         cmocka_unit_test(test_rtcp_ports),
+        cmocka_unit_test(test_answer_past_the_usual_size),
+        cmocka_unit_test(test_offer_past_the_usual_size),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_out_of_memory_everywhere),
     };
