@@ -59,7 +59,7 @@ int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
         neg_pack_cap(&neg->caps[i], &local->streams[i], &mem, &str);
     neg->ncaps = n;
     neg->sess_id = local->sess_id ? local->sess_id : clock_sess_id();
-    neg->sess_id_len = sdp_u64_str(neg->sess_id_str, neg->sess_id);
+    neg->sess_id_len = (uint32_t)sdp_u64_str(neg->sess_id_str, neg->sess_id);
     neg->sent_version = local->sess_version;
     *out = neg;
     return 0;

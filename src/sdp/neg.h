@@ -23,13 +23,14 @@
 #include "sdp/sdp.h"
 
 #define NEG_MAX_CAPS (2 * PARLEY_SDP_MAX_STREAMS)
+_Static_assert(NEG_MAX_CAPS <= 127, "capability indexes are kept as int8_t");
 
 typedef struct neg_codec {
-    int pt;
     pl_str name; /* never empty: the static name is filled in for static types */
+    pl_str fmtp; /* p NULL: none */
+    int pt;
     uint32_t rate;
     unsigned channels;
-    pl_str fmtp;   /* p NULL: none */
     int h264_mode; /* packetization-mode of an H.264 codec (RFC 6184 §8.1), -1 for others */
 } neg_codec;
 
@@ -64,8 +65,8 @@ typedef struct neg_session {
     bool on_stack;
     bool local_offered;
     unsigned nslots;
-    int cap[PARLEY_SDP_MAX_STREAMS]; /* capability bound to each m= line, -1 when none */
-    unsigned hold;                   /* PARLEY_SDP_HOLD_* of this session */
+    int8_t cap[PARLEY_SDP_MAX_STREAMS]; /* capability bound to each m= line, -1 when none */
+    unsigned hold;                      /* PARLEY_SDP_HOLD_* of this session */
 } neg_session;
 
 struct parley_sdp_neg {
@@ -77,13 +78,13 @@ struct parley_sdp_neg {
     size_t nattrs;
     uint64_t sess_id;
     char sess_id_str[20]; /* its digits, written once */
-    size_t sess_id_len;
+    uint32_t sess_id_len;
     neg_cap *caps; /* in the block, or caps_own */
     size_t ncaps, caps_room;
     neg_cap *caps_own;
     neg_session cur;
     parley_sdp *pending; /* our offer awaiting its answer */
-    int pending_cap[PARLEY_SDP_MAX_STREAMS];
+    int8_t pending_cap[PARLEY_SDP_MAX_STREAMS];
     /* The text of the last description we handed out: the body we gave, and what RFC 3264 §8
      * compares the next one with. It lies in cur's texts, in pending, or, once those let it go,
      * in sent_own (neg_keep_sent()). */

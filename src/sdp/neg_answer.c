@@ -275,7 +275,7 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
         next.remote_text = w.offer_text;
     }
     for (unsigned i = 0; i < o->nmedia; i++) {
-        next.cap[i] = plan.cap[i];
+        next.cap[i] = (int8_t)plan.cap[i];
         if (plan.cap[i] >= 0)
             neg->caps[plan.cap[i]].want_offer = false;
     }
@@ -359,7 +359,7 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
         .local = offer, .remote = a, .local_offered = true, .nslots = offer->nmedia};
     for (unsigned i = 0; i < offer->nmedia; i++) {
         int k = neg->pending_cap[i];
-        next.cap[i] = offer->media[i].port && a->media[i].port ? k : -1;
+        next.cap[i] = (int8_t)(offer->media[i].port && a->media[i].port ? k : -1);
         if (k >= 0)
             neg->caps[k].want_offer = false;
     }
