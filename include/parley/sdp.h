@@ -330,6 +330,17 @@ typedef struct parley_sdp_stream {
  */
 int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out);
 
+/*
+ * Creates a negotiator with proto's local capabilities as they are now (the streams, and what
+ * parley_sdp_neg_set_dir(), _set_addr(), _add_stream() and _remove_stream() changed), none of
+ * its exchanges, a new o= session id and the o= version of proto's config: what a softphone or a
+ * B2BUA wants for each new call, without checking and copying a config again (the clones share
+ * proto's capabilities, read-only, until one of them changes its own). proto is not changed and
+ * may be freed before its clones. The negotiators of a family may be used from different
+ * threads, each by one thread at a time. Returns 0 and *out, PARLEY_E_INVAL, PARLEY_E_NOMEM.
+ */
+int parley_sdp_neg_clone(const parley_sdp_neg *proto, parley_sdp_neg **out);
+
 /* Releases the negotiator and every text and description it handed out. NULL is ignored. */
 void parley_sdp_neg_free(parley_sdp_neg *neg);
 
@@ -374,16 +385,19 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
 int parley_sdp_neg_rollback(parley_sdp_neg *neg);
 
 /*
- * Sets the direction we want on stream index (m= line), or on every stream when index is -1; it
- * goes out in the next offer and limits our answers. Hold is PARLEY_SDP_SENDONLY (or INACTIVE),
- * resume PARLEY_SDP_SENDRECV. Returns 0 or PARLEY_E_INVAL (no such stream, bad direction).
+ * Sets the direction we want on stream index (m= line; before the first exchange completes, the
+ * stream's place in the config), or on every stream when index is -1; it goes out in the next
+ * offer and limits our answers. Hold is PARLEY_SDP_SENDONLY (or INACTIVE), resume
+ * PARLEY_SDP_SENDRECV. Returns 0, PARLEY_E_INVAL (no such stream, bad direction) or
+ * PARLEY_E_NOMEM.
  */
 int parley_sdp_neg_set_dir(parley_sdp_neg *neg, int index, parley_sdp_dir dir);
 
 /*
- * Changes our address (addr, NULL keeps it) and/or RTP port (port, 0 keeps it) for stream index,
- * or the session address when index is -1. Takes effect in the next offer or answer. Returns 0,
- * PARLEY_E_INVAL, PARLEY_E_NOMEM.
+ * Changes our address (addr, NULL keeps it) and/or RTP port (port, 0 keeps it) for stream index
+ * (as in parley_sdp_neg_set_dir(): before the first exchange, the config's stream index, so
+ * that each clone of a negotiator gets its own port), or the session address when index is -1.
+ * Takes effect in the next offer or answer. Returns 0, PARLEY_E_INVAL, PARLEY_E_NOMEM.
  */
 int parley_sdp_neg_set_addr(parley_sdp_neg *neg, int index, const char *addr, uint16_t port);
 
@@ -395,7 +409,8 @@ int parley_sdp_neg_add_stream(parley_sdp_neg *neg, const parley_sdp_stream_cfg *
 
 /*
  * Removes stream index from the session: the next offer carries its m= line with port 0 (the slot
- * stays, RFC 3264 §8.2). Returns 0 or PARLEY_E_INVAL.
+ * stays, RFC 3264 §8.2). Before the first exchange, index is the config's and the stream is
+ * neither offered nor used to answer. Returns 0 or PARLEY_E_INVAL.
  */
 int parley_sdp_neg_remove_stream(parley_sdp_neg *neg, unsigned index);
 

@@ -21,6 +21,28 @@ static uint64_t clock_sess_id(void)
     return ntp * 1000000u + (uint64_t)ts.tv_nsec / 1000u + atomic_fetch_add(&seq, 1) % 1000u;
 }
 
+static void set_sess_id(parley_sdp_neg *neg, uint64_t id)
+{
+    neg->sess_id = id ? id : clock_sess_id();
+    neg->sess_id_len = (uint32_t)sdp_u64_str(neg->sess_id_str, neg->sess_id);
+}
+
+/* The streams a first offer carries: all but the answer-only ones. */
+static uint32_t offerable(const neg_cap *caps, size_t n)
+{
+    uint32_t bits = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!(caps[k].flags & PARLEY_SDP_STREAM_ANSWER_ONLY))
+            bits |= (uint32_t)1 << k;
+    return bits;
+}
+
+/* The negotiator made inside store's block (the creator's). */
+static parley_sdp_neg *store_neg(neg_store *st)
+{
+    return (parley_sdp_neg *)((char *)st + al8(sizeof(neg_store)));
+}
+
 int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
 {
     if (!out)
@@ -32,18 +54,23 @@ int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
     int rc = neg_check_cfg(local, local->streams, local->nstreams, &strings);
     if (rc)
         return rc;
-    /* One block: the negotiator, its capabilities and their arrays, then the strings. */
+    /* One block: the store's header, the negotiator, its capabilities and their arrays, then
+     * the strings. */
     size_t n = local->nstreams;
-    size_t arrays = al8(sizeof(parley_sdp_neg)) + al8(n * sizeof(neg_cap)) +
-                    al8(local->nattrs * sizeof(pl_str));
+    size_t arrays = al8(sizeof(neg_store)) + al8(sizeof(parley_sdp_neg)) +
+                    al8(n * sizeof(neg_cap)) + al8(local->nattrs * sizeof(pl_str));
     for (size_t i = 0; i < n; i++)
         arrays += neg_cap_arrays(&local->streams[i]);
     char *block = pl_malloc(arrays + strings);
     if (!block)
         return PARLEY_E_NOMEM;
-    parley_sdp_neg *neg = (parley_sdp_neg *)block;
+    neg_store *st = (neg_store *)block;
+    atomic_init(&st->refs, 1);
+    st->first_version = local->sess_version;
+    parley_sdp_neg *neg = store_neg(st);
     memset(neg, 0, sizeof(*neg));
-    char *mem = block + al8(sizeof(*neg)), *str = block + arrays;
+    neg->store = st;
+    char *mem = (char *)neg + al8(sizeof(*neg)), *str = block + arrays;
     neg->caps = (neg_cap *)mem;
     neg->caps_room = n;
     mem += al8(n * sizeof(neg_cap));
@@ -58,31 +85,122 @@ int parley_sdp_neg_create(const parley_sdp_cfg *local, parley_sdp_neg **out)
     for (size_t i = 0; i < n; i++)
         neg_pack_cap(&neg->caps[i], &local->streams[i], &mem, &str);
     neg->ncaps = n;
-    neg->sess_id = local->sess_id ? local->sess_id : clock_sess_id();
-    neg->sess_id_len = (uint32_t)sdp_u64_str(neg->sess_id_str, neg->sess_id);
+    neg->want_offer = offerable(neg->caps, n);
+    set_sess_id(neg, local->sess_id);
     neg->sent_version = local->sess_version;
     *out = neg;
     return 0;
 }
 
-static void cap_free(neg_cap *c)
+static bool caps_shared(const parley_sdp_neg *neg)
 {
-    pl_free(c->addr_own);
-    pl_free(c->block);
+    return neg->caps != neg->caps_own;
+}
+
+static void caps_free(neg_cap *caps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pl_free(caps[i].addr_own);
+        pl_free(caps[i].block);
+    }
+    pl_free(caps);
+}
+
+/* Gives neg a capability array of its own with room for room entries (copy on write: the
+ * store's is shared). Returns 0 or PARLEY_E_NOMEM (nothing changed). */
+static int own_caps(parley_sdp_neg *neg, size_t room)
+{
+    if (!caps_shared(neg) && neg->caps_room >= room)
+        return 0;
+    neg_cap *caps = pl_malloc(room * sizeof(neg_cap));
+    if (!caps)
+        return PARLEY_E_NOMEM;
+    /* the store's entries own nothing; an own array's are moved, with what they own */
+    memcpy(caps, neg->caps, neg->ncaps * sizeof(neg_cap));
+    pl_free(neg->caps_own);
+    neg->caps = neg->caps_own = caps;
+    neg->caps_room = room;
+    return 0;
+}
+
+/* Copies proto's own capability array (its changes) into neg. Returns 0 or PARLEY_E_NOMEM. */
+static int copy_own_caps(parley_sdp_neg *neg, const parley_sdp_neg *proto)
+{
+    neg_cap *caps = pl_malloc(proto->caps_room * sizeof(neg_cap));
+    if (!caps)
+        return PARLEY_E_NOMEM;
+    for (size_t k = 0; k < proto->ncaps; k++) {
+        const neg_cap *c = &proto->caps[k];
+        if (!c->addr_own && !c->block) {
+            caps[k] = *c; /* all in the store */
+        } else if (neg_copy_cap(&caps[k], c)) {
+            caps_free(caps, k);
+            return PARLEY_E_NOMEM;
+        }
+    }
+    neg->caps = neg->caps_own = caps;
+    neg->caps_room = proto->caps_room;
+    return 0;
+}
+
+int parley_sdp_neg_clone(const parley_sdp_neg *proto, parley_sdp_neg **out)
+{
+    if (!out)
+        return PARLEY_E_INVAL;
+    *out = NULL;
+    if (!proto)
+        return PARLEY_E_INVAL;
+    parley_sdp_neg *neg = pl_malloc(sizeof(*neg));
+    if (!neg)
+        return PARLEY_E_NOMEM;
+    memset(neg, 0, sizeof(*neg));
+    neg->store = proto->store;
+    neg->user = proto->user;
+    neg->name = proto->name;
+    neg->attrs = proto->attrs;
+    neg->nattrs = proto->nattrs;
+    neg->addr = neg->oaddr = proto->addr;
+    neg->caps = proto->caps;
+    neg->ncaps = proto->ncaps;
+    neg->caps_room = proto->ncaps;
+    neg->removed = proto->removed;
+    neg->want_offer = offerable(proto->caps, proto->ncaps) & ~proto->removed;
+    int rc = 0;
+    if (proto->addr_own) {
+        neg->addr_own = pl_str_dup(proto->addr);
+        rc = neg->addr_own ? 0 : PARLEY_E_NOMEM;
+        neg->addr = neg->oaddr = pl_str_c(neg->addr_own ? neg->addr_own : "");
+    }
+    if (!rc && !caps_shared(proto)) /* proto's changes are its own: copied */
+        rc = copy_own_caps(neg, proto);
+    if (rc) {
+        pl_free(neg->addr_own);
+        pl_free(neg);
+        return rc;
+    }
+    atomic_fetch_add_explicit(&neg->store->refs, 1, memory_order_relaxed);
+    set_sess_id(neg, 0); /* its own session: a new o= id (RFC 4566 §5.2) */
+    neg->sent_version = neg->store->first_version;
+    *out = neg;
+    return 0;
 }
 
 void parley_sdp_neg_free(parley_sdp_neg *neg)
 {
     if (!neg)
         return;
-    for (size_t i = 0; i < neg->ncaps; i++)
-        cap_free(&neg->caps[i]);
-    pl_free(neg->caps_own);
+    if (!caps_shared(neg))
+        caps_free(neg->caps_own, neg->ncaps);
     pl_free(neg->addr_own);
     neg_cur_free(&neg->cur);
     parley_sdp_free(neg->pending);
     pl_free(neg->sent_own);
-    pl_free(neg);
+    neg_store *st = neg->store;
+    if (neg != store_neg(st))
+        pl_free(neg);
+    /* the creator's negotiator is part of the store: it goes with the last user */
+    if (atomic_fetch_sub_explicit(&st->refs, 1, memory_order_acq_rel) == 1)
+        pl_free(st);
 }
 
 int parley_sdp_neg_rollback(parley_sdp_neg *neg)
@@ -96,28 +214,42 @@ int parley_sdp_neg_rollback(parley_sdp_neg *neg)
     return 0;
 }
 
-/* The capability bound to negotiated line index, or NULL. */
-static neg_cap *bound_cap(parley_sdp_neg *neg, int index)
+/* The capability of index: bound to negotiated line index, or before the first exchange
+ * completes the stream at index of the config; -1 when none. */
+static int cap_index(const parley_sdp_neg *neg, int index)
 {
-    if (index < 0 || (unsigned)index >= neg->cur.nslots || neg->cur.cap[index] < 0)
-        return NULL;
-    return &neg->caps[neg->cur.cap[index]];
+    if (index < 0)
+        return -1;
+    if (!neg->cur.done)
+        return (size_t)index < neg->ncaps ? index : -1;
+    return (unsigned)index < neg->cur.nslots ? neg->cur.cap[index] : -1;
+}
+
+/* The same as a capability neg may change (its own copy), or NULL: no such stream (*rc
+ * PARLEY_E_INVAL) or no memory for the copy (*rc PARLEY_E_NOMEM). */
+static neg_cap *changed_cap(parley_sdp_neg *neg, int index, int *rc)
+{
+    int k = cap_index(neg, index);
+    *rc = k < 0 ? PARLEY_E_INVAL : own_caps(neg, neg->ncaps);
+    return *rc ? NULL : &neg->caps[k];
 }
 
 int parley_sdp_neg_set_dir(parley_sdp_neg *neg, int index, parley_sdp_dir dir)
 {
     if (!neg || dir > PARLEY_SDP_INACTIVE)
         return PARLEY_E_INVAL;
+    int rc;
     if (index == -1) {
+        if ((rc = own_caps(neg, neg->ncaps)) != 0)
+            return rc;
         for (size_t i = 0; i < neg->ncaps; i++)
             neg->caps[i].dir = dir;
         return 0;
     }
-    neg_cap *c = bound_cap(neg, index);
-    if (!c)
-        return PARLEY_E_INVAL;
-    c->dir = dir;
-    return 0;
+    neg_cap *c = changed_cap(neg, index, &rc);
+    if (c)
+        c->dir = dir;
+    return rc;
 }
 
 int parley_sdp_neg_set_addr(parley_sdp_neg *neg, int index, const char *addr, uint16_t port)
@@ -133,8 +265,9 @@ int parley_sdp_neg_set_addr(parley_sdp_neg *neg, int index, const char *addr, ui
         slot = &neg->addr;
         own = &neg->addr_own;
     } else {
-        if (!(c = bound_cap(neg, index)))
-            return PARLEY_E_INVAL;
+        int rc;
+        if (!(c = changed_cap(neg, index, &rc)))
+            return rc;
         slot = &c->addr;
         own = &c->addr_own;
     }
@@ -164,15 +297,10 @@ int parley_sdp_neg_add_stream(parley_sdp_neg *neg, const parley_sdp_stream_cfg *
     strings -= neg->addr.len + 1; /* the session's, not copied */
     if (neg->ncaps == NEG_MAX_CAPS)
         return PARLEY_E_LIMIT;
-    if (neg->ncaps == neg->caps_room) { /* the block's array is full: move to one of the most */
-        neg_cap *caps = pl_malloc(NEG_MAX_CAPS * sizeof(neg_cap));
-        if (!caps)
-            return PARLEY_E_NOMEM;
-        memcpy(caps, neg->caps, neg->ncaps * sizeof(neg_cap));
-        pl_free(neg->caps_own);
-        neg->caps = neg->caps_own = caps;
-        neg->caps_room = NEG_MAX_CAPS;
-    }
+    /* full, or the store's: one of the most, of its own */
+    if ((neg->ncaps == neg->caps_room || caps_shared(neg)) &&
+        (rc = own_caps(neg, NEG_MAX_CAPS)) != 0)
+        return rc;
     size_t arrays = neg_cap_arrays(stream);
     char *block = pl_malloc(arrays + strings);
     if (!block)
@@ -181,6 +309,8 @@ int parley_sdp_neg_add_stream(parley_sdp_neg *neg, const parley_sdp_stream_cfg *
     char *mem = block, *str = block + arrays;
     neg_pack_cap(c, stream, &mem, &str);
     c->block = block;
+    if (!(stream->flags & PARLEY_SDP_STREAM_ANSWER_ONLY))
+        neg->want_offer |= (uint32_t)1 << neg->ncaps;
     neg->ncaps++;
     return 0;
 }
@@ -189,10 +319,10 @@ int parley_sdp_neg_remove_stream(parley_sdp_neg *neg, unsigned index)
 {
     if (!neg || index > (unsigned)PARLEY_SDP_MAX_STREAMS)
         return PARLEY_E_INVAL;
-    neg_cap *c = bound_cap(neg, (int)index);
-    if (!c)
+    int k = cap_index(neg, (int)index);
+    if (k < 0)
         return PARLEY_E_INVAL;
-    c->removed = true;
+    neg->removed |= (uint32_t)1 << k;
     return 0;
 }
 

@@ -10,20 +10,25 @@
  * local and remote getters) and kept parsed until the next exchange completes. A session
  * held for hours costs its texts, not their models.
  *
- * Memory: parley_sdp_neg_create() makes one block holding the negotiator, its capabilities and
- * a copy of every string of the config. Later changes allocate apart: an address set by
- * parley_sdp_neg_set_addr() (owned through addr_own), a stream added by
- * parley_sdp_neg_add_stream() (its strings in cap->block), and the capability array when it
- * outgrows the one of the block (caps_own).
+ * Memory: parley_sdp_neg_create() makes one block (the store) holding the negotiator, its
+ * capabilities and a copy of every string of the config. parley_sdp_neg_clone() makes only a
+ * negotiator, which shares the store of the one it copies: the store is read-only and counted,
+ * and freed with the last negotiator using it. Changes allocate apart, per negotiator: the
+ * capability array is copied on the first change to one (caps_own: the store's is shared), an
+ * address set by parley_sdp_neg_set_addr() is owned through addr_own, a stream added by
+ * parley_sdp_neg_add_stream() keeps its arrays and strings in cap->block. Whether a stream is
+ * still to offer or removed is per negotiator too (bits of want_offer and removed).
  */
 #ifndef SDP_NEG_H
 #define SDP_NEG_H
+
+#include <stdatomic.h>
 
 #include "sdp/parse_int.h"
 #include "sdp/sdp.h"
 
 #define NEG_MAX_CAPS (2 * PARLEY_SDP_MAX_STREAMS)
-_Static_assert(NEG_MAX_CAPS <= 127, "capability indexes are kept as int8_t");
+_Static_assert(NEG_MAX_CAPS <= 32, "capability indexes are int8_t, their flags uint32_t bits");
 
 typedef struct neg_codec {
     pl_str name; /* never empty: the static name is filled in for static types */
@@ -49,10 +54,15 @@ typedef struct neg_cap {
     pl_str *attrs;
     size_t nattrs;
     unsigned flags;
-    bool want_offer; /* our next offer adds it (first offer, or added since) */
-    bool removed;
-    void *block; /* the strings of a stream added later, else NULL (in the negotiator's block) */
+    void *block; /* a stream added later: its arrays and strings (else they are in the store) */
 } neg_cap;
+
+/* The block parley_sdp_neg_create() makes: this header, the negotiator, the capabilities, their
+ * arrays and strings. Read-only once made but for refs. */
+typedef struct neg_store {
+    _Atomic unsigned refs;  /* negotiators using it */
+    uint64_t first_version; /* the o= version the config asked for */
+} neg_store;
 
 /* One side of an exchange, as the parsed descriptions and the capability of each m= line. */
 typedef struct neg_session {
@@ -79,9 +89,12 @@ struct parley_sdp_neg {
     uint64_t sess_id;
     char sess_id_str[20]; /* its digits, written once */
     uint32_t sess_id_len;
-    neg_cap *caps; /* in the block, or caps_own */
+    neg_store *store;
+    neg_cap *caps; /* the store's (shared, never changed), or caps_own */
     size_t ncaps, caps_room;
     neg_cap *caps_own;
+    uint32_t want_offer; /* bit k: our next offer adds caps[k] (first offer, or added since) */
+    uint32_t removed;    /* bit k: caps[k] was removed from the session */
     neg_session cur;
     parley_sdp *pending; /* our offer awaiting its answer */
     int8_t pending_cap[PARLEY_SDP_MAX_STREAMS];
@@ -137,6 +150,9 @@ int neg_check_cfg(const parley_sdp_cfg *cfg, const parley_sdp_stream_cfg *stream
 size_t neg_cap_arrays(const parley_sdp_stream_cfg *s);
 /* Fills c from s: its arrays cut from *arrays (8-aligned), its strings copied to *strings. */
 void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **arrays, char **strings);
+/* Copies c, its arrays and strings into a block of the copy's own (d->block). Returns 0 or
+ * PARLEY_E_NOMEM (d untouched). */
+int neg_copy_cap(neg_cap *d, const neg_cap *c);
 /* Copies s (NUL included) to *mem, advancing it; absent stays absent. */
 pl_str neg_copy_str(const char *s, char **mem);
 /* packetization-mode of an H.264 fmtp (RFC 6184 §8.1), 0 when absent. */

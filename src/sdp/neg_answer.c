@@ -65,9 +65,10 @@ static uint8_t takes_format(const neg_cap *c, bool rtp, const parley_sdp_format 
 }
 
 /* Whether c can answer m; taken[] receives what takes each format (a line has at most 256). */
-static bool cap_accepts(const neg_cap *c, const parley_sdp_media *m, uint8_t *taken)
+static bool cap_accepts(const parley_sdp_neg *neg, int k, const parley_sdp_media *m, uint8_t *taken)
 {
-    if (c->removed || !c->port || !pl_str_casecmp_eq(m->media, c->media) ||
+    const neg_cap *c = &neg->caps[k];
+    if ((neg->removed >> k & 1) || !c->port || !pl_str_casecmp_eq(m->media, c->media) ||
         !pl_str_casecmp_eq(m->proto, c->proto))
         return false;
     bool rtp = sdp_proto_is_rtp(m->proto); /* as written in the offer ("RTP" is case-sensitive) */
@@ -121,11 +122,11 @@ static int plan_answer(const parley_sdp_neg *neg, answer_plan *p)
             continue;
         offered = true;
         int prev = cur->local && i < cur->nslots ? cur->cap[i] : -1;
-        if (prev >= 0 && cap_accepts(&neg->caps[prev], m, p->taken[i])) {
+        if (prev >= 0 && cap_accepts(neg, prev, m, p->taken[i])) {
             p->cap[i] = prev;
         } else {
             for (size_t k = 0; k < neg->ncaps; k++)
-                if (!cap_taken(neg, p, i, (int)k) && cap_accepts(&neg->caps[k], m, p->taken[i])) {
+                if (!cap_taken(neg, p, i, (int)k) && cap_accepts(neg, (int)k, m, p->taken[i])) {
                     p->cap[i] = (int)k;
                     break;
                 }
@@ -277,7 +278,7 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     for (unsigned i = 0; i < o->nmedia; i++) {
         next.cap[i] = (int8_t)plan.cap[i];
         if (plan.cap[i] >= 0)
-            neg->caps[plan.cap[i]].want_offer = false;
+            neg->want_offer &= ~((uint32_t)1 << plan.cap[i]);
     }
     neg_commit(neg, &next, changes);
     if (w.out.block && w.o != &w.offer_sc.pub)
@@ -361,7 +362,7 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
         int k = neg->pending_cap[i];
         next.cap[i] = (int8_t)(offer->media[i].port && a->media[i].port ? k : -1);
         if (k >= 0)
-            neg->caps[k].want_offer = false;
+            neg->want_offer &= ~((uint32_t)1 << k);
     }
     neg_commit(neg, &next, changes);
     return 0;

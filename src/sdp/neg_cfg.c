@@ -2,6 +2,7 @@
  * The negotiator's local capabilities: checking a config (what parley_sdp_build() would take,
  * and what the negotiator needs beyond it) and copying a stream's config into a block.
  */
+#include "core/alloc.h"
 #include "parley/error.h"
 #include "sdp/neg.h"
 
@@ -74,7 +75,6 @@ void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **arrays, cha
     c->dir = s->dir;
     c->ptime = s->ptime;
     c->flags = s->flags;
-    c->want_offer = !(s->flags & PARLEY_SDP_STREAM_ANSWER_ONLY);
     c->media = neg_copy_str(s->media, mem);
     c->proto = s->proto ? neg_copy_str(s->proto, mem) : PL_STR_LIT("RTP/AVP");
     c->rtp = sdp_proto_is_rtp(c->proto);
@@ -99,4 +99,53 @@ void neg_pack_cap(neg_cap *c, const parley_sdp_stream_cfg *s, char **arrays, cha
         cc->h264_mode = pl_str_caseeq_lit(cc->name, "H264") ? neg_h264_mode(cc->fmtp) : -1;
     }
     c->ncodecs = s->ncodecs;
+}
+
+/* Copies s (absent stays absent; static names stay where they are) to *mem, advancing it. */
+static pl_str copy_slice(pl_str s, char **mem)
+{
+    if (!s.p)
+        return s;
+    char *d = *mem;
+    memcpy(d, s.p, s.len);
+    d[s.len] = '\0';
+    *mem = d + s.len + 1;
+    return pl_str_make(d, s.len);
+}
+
+static size_t slice_room(pl_str s)
+{
+    return s.p ? s.len + 1 : 0;
+}
+
+int neg_copy_cap(neg_cap *d, const neg_cap *c)
+{
+    size_t arrays = al8(c->ncodecs * sizeof(neg_codec)) + al8(c->nattrs * sizeof(pl_str));
+    size_t strings =
+        slice_room(c->media) + slice_room(c->proto) + slice_room(c->addr) + slice_room(c->formats);
+    for (size_t i = 0; i < c->ncodecs; i++)
+        strings += slice_room(c->codecs[i].name) + slice_room(c->codecs[i].fmtp);
+    for (size_t i = 0; i < c->nattrs; i++)
+        strings += slice_room(c->attrs[i]);
+    char *block = pl_malloc(arrays + strings);
+    if (!block)
+        return PARLEY_E_NOMEM;
+    char *mem = block + arrays;
+    *d = *c;
+    d->block = block;
+    d->addr_own = NULL;
+    d->codecs = (neg_codec *)block;
+    d->attrs = (pl_str *)(block + al8(c->ncodecs * sizeof(neg_codec)));
+    d->media = copy_slice(c->media, &mem);
+    d->proto = copy_slice(c->proto, &mem);
+    d->addr = copy_slice(c->addr, &mem); /* an address set later included */
+    d->formats = copy_slice(c->formats, &mem);
+    for (size_t i = 0; i < c->ncodecs; i++) {
+        d->codecs[i] = c->codecs[i];
+        d->codecs[i].name = copy_slice(c->codecs[i].name, &mem);
+        d->codecs[i].fmtp = copy_slice(c->codecs[i].fmtp, &mem);
+    }
+    for (size_t i = 0; i < c->nattrs; i++)
+        d->attrs[i] = copy_slice(c->attrs[i], &mem);
+    return 0;
 }

@@ -114,12 +114,12 @@ static int plan_offer(const parley_sdp_neg *neg, offer_plan *p)
     p->n = neg->cur.nslots;
     for (unsigned i = 0; i < p->n; i++) {
         int k = neg->cur.cap[i];
-        p->cap[i] = (k >= 0 && neg->caps[k].removed) ? -1 : k;
+        p->cap[i] = (k >= 0 && (neg->removed >> k & 1)) ? -1 : k;
     }
     for (size_t k = 0; k < neg->ncaps; k++) {
         const neg_cap *c = &neg->caps[k];
-        if (!c->want_offer || c->removed || (c->flags & PARLEY_SDP_STREAM_ANSWER_ONLY) ||
-            is_bound(p, (int)k))
+        if (!(neg->want_offer >> k & 1) || (neg->removed >> k & 1) ||
+            (c->flags & PARLEY_SDP_STREAM_ANSWER_ONLY) || is_bound(p, (int)k))
             continue;
         unsigned slot = p->n;
         if (slot == PARLEY_SDP_MAX_STREAMS)

@@ -628,12 +628,110 @@ static void test_offer_past_the_usual_size(void **state)
     parley_sdp_neg_free(n);
 }
 
+/* ---- clones ---- */
+
+static uint16_t offered_port(parley_sdp_neg *n, unsigned line, pl_str *sess_id, uint64_t *ver)
+{
+    parley_sdp *o = parse(offer(n));
+    uint16_t port = line < o->nmedia ? o->media[line].port : 0;
+    static char id[32];
+    snprintf(id, sizeof(id), "%.*s", (int)o->origin.sess_id.len, o->origin.sess_id.p);
+    *sess_id = pl_str_c(id);
+    *ver = o->origin.sess_version;
+    parley_sdp_free(o);
+    return port;
+}
+
+/* A clone has its prototype's capabilities as they are, none of its exchanges, a session id of
+ * its own and the config's version; clones change their own copy only, and outlive the
+ * prototype (ASan checks what they share). */
+static void test_clone(void **state)
+{
+    (void)state;
+    parley_sdp_stream_cfg s[] = {STREAM("audio", 4000, PCMU, PCMA), STREAM("video", 4002, H264_1)};
+    parley_sdp_neg *proto = mk("192.0.2.1", s, 2), *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    assert_int_equal(parley_sdp_neg_clone(proto, &a), 0);
+    assert_int_equal(parley_sdp_neg_clone(proto, &b), 0);
+    assert_int_equal(parley_sdp_neg_set_addr(a, 0, NULL, 6000), 0); /* before any exchange */
+    pl_str ida, idb, idp;
+    uint64_t va, vb, vp;
+    assert_int_equal(offered_port(a, 0, &ida, &va), 6000);
+    char keep_a[32];
+    snprintf(keep_a, sizeof(keep_a), "%.*s", (int)ida.len, ida.p);
+    assert_int_equal(offered_port(b, 0, &idb, &vb), 4000); /* a's change is a's */
+    assert_false(pl_str_eq(pl_str_c(keep_a), idb));
+    assert_int_equal(va, 1); /* the config's version */
+    assert_int_equal(vb, 1);
+
+    /* the prototype changed: its clones from now on carry the change, earlier ones do not */
+    parley_sdp_stream_cfg more = STREAM("audio", 4010, PCMA);
+    assert_int_equal(parley_sdp_neg_add_stream(proto, &more), 0);
+    assert_int_equal(parley_sdp_neg_set_addr(proto, -1, "192.0.2.7", 0), 0);
+    assert_int_equal(parley_sdp_neg_remove_stream(proto, 1), 0); /* no video */
+    assert_int_equal(parley_sdp_neg_clone(proto, &c), 0);
+    assert_int_equal(offered_port(proto, 0, &idp, &vp), 4000);
+    parley_sdp_neg_free(proto); /* the clones keep what they share */
+    parley_sdp *o = parse(offer(c));
+    assert_int_equal(o->nmedia, 2);
+    assert_slice_equal(o->media[0].media, "audio");
+    assert_int_equal(o->media[1].port, 4010);
+    assert_slice_equal(o->conn->address, "192.0.2.7");
+    parley_sdp_free(o);
+    assert_int_equal(parley_sdp_neg_clone(c, &d), 0); /* a clone's clone */
+    parley_sdp_neg_free(c);
+
+    /* clones negotiate with each other like any negotiators */
+    text off = offer(d);
+    char *kept = keep(off);
+    text ans = answer(a, lit(kept), NULL);
+    assert_int_equal(parley_sdp_neg_set_answer(d, ans.p, ans.len, NULL), 0);
+    free(kept);
+    assert_int_equal(parley_sdp_neg_stream_count(d), 2);
+    assert_int_equal(stream_dir(d, 0), PARLEY_SDP_SENDRECV);
+    parley_sdp_stream st;
+    assert_int_equal(parley_sdp_neg_stream(d, 0, &st), 0);
+    assert_int_equal(st.remote_port, 6000);
+    parley_sdp_neg_free(a);
+    parley_sdp_neg_free(b);
+    parley_sdp_neg_free(d);
+}
+
+/* Every allocation of a clone may fail: NOMEM and nothing leaked (ASan), or a whole clone. */
+static void test_clone_out_of_memory(void **state)
+{
+    (void)state;
+    parley_sdp_stream_cfg s[] = {STREAM("audio", 4000, PCMU)};
+    parley_sdp_neg *proto = mk("192.0.2.1", s, 1);
+    parley_sdp_stream_cfg more = STREAM("audio", 4010, PCMA);
+    assert_int_equal(parley_sdp_neg_add_stream(proto, &more), 0);
+    assert_int_equal(parley_sdp_neg_set_addr(proto, 0, "192.0.2.9", 0), 0);
+    assert_int_equal(parley_sdp_neg_set_addr(proto, -1, "192.0.2.8", 0), 0);
+    for (long n = 0;; n++) {
+        parley_sdp_neg *c = NULL;
+        pl_alloc_fail_after(n);
+        int rc = parley_sdp_neg_clone(proto, &c);
+        pl_alloc_fail_after(-1);
+        if (rc == 0) {
+            parley_sdp *o = parse(offer(c));
+            assert_int_equal(o->nmedia, 2);
+            assert_slice_equal(o->media[0].conns[0].address, "192.0.2.9");
+            parley_sdp_free(o);
+            parley_sdp_neg_free(c);
+            break;
+        }
+        assert_int_equal(rc, PARLEY_E_NOMEM);
+        assert_null(c);
+        assert_true(n < 100);
+    }
+    parley_sdp_neg_free(proto);
+}
+
 /* ---- arguments and allocation failure ---- */
 
 static void test_invalid_arguments(void **state)
 {
     (void)state;
-    parley_sdp_neg *n = NULL;
+    parley_sdp_neg *n = NULL, *n2 = NULL;
     parley_sdp_cfg c = PARLEY_SDP_CFG_INIT;
     assert_int_equal(parley_sdp_neg_create(&c, &n), PARLEY_E_INVAL); /* no address */
     assert_int_equal(parley_sdp_neg_create(NULL, &n), PARLEY_E_INVAL);
@@ -662,15 +760,18 @@ static void test_invalid_arguments(void **state)
 
     parley_sdp_stream_cfg s[] = {STREAM("audio", 4000, PCMU)};
     n = mk("192.0.2.1", s, 1);
-    assert_int_equal(parley_sdp_neg_set_dir(n, 0, PARLEY_SDP_SENDONLY), PARLEY_E_INVAL);
+    assert_int_equal(parley_sdp_neg_set_dir(n, 1, PARLEY_SDP_SENDONLY), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_set_dir(n, -1, (parley_sdp_dir)9), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_set_addr(n, -1, "1.2.3", 0), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_set_addr(n, -1, "x y", 0), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_set_addr(n, -1, NULL, 5), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_set_addr(n, 3, NULL, 5), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_set_addr(n, -1, "2001:db8::5", 0), 0);
-    assert_int_equal(parley_sdp_neg_remove_stream(n, 0), PARLEY_E_INVAL);
+    assert_int_equal(parley_sdp_neg_remove_stream(n, 1), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_add_stream(n, NULL), PARLEY_E_INVAL);
+    assert_int_equal(parley_sdp_neg_clone(NULL, &n2), PARLEY_E_INVAL);
+    assert_null(n2);
+    assert_int_equal(parley_sdp_neg_clone(n, NULL), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_add_stream(n, &bad3[0]), PARLEY_E_INVAL);
     assert_int_equal(parley_sdp_neg_rollback(n), PARLEY_E_STATE);
     parley_sdp *o = parse(offer(n));
@@ -783,6 +884,8 @@ int main(void)
         cmocka_unit_test(test_rtcp_ports),
         cmocka_unit_test(test_answer_past_the_usual_size),
         cmocka_unit_test(test_offer_past_the_usual_size),
+        cmocka_unit_test(test_clone),
+        cmocka_unit_test(test_clone_out_of_memory),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_out_of_memory_everywhere),
     };

@@ -66,6 +66,8 @@ void cli_app_free(cli_app *app)
         c = n;
     }
     cli_headers_free(&app->pending);
+    parley_sdp_neg_free(app->sdp_proto); /* its clones may outlive it */
+    app->sdp_proto = NULL;
 }
 
 void cli_emit(cli_app *app, pl_buf *line)
@@ -677,6 +679,39 @@ static void offer_in_response(parley_session *s, parley_pending_answer *p,
 static const parley_oa_ops cli_oa = {get_offer,         get_answer, set_answer,
                                      offer_in_response, NULL,       NULL};
 
+/* The negotiator of a new call: a clone of the app's (made once, on first use) with an RTP
+ * port of its own. */
+static int new_neg(cli_app *app, parley_sdp_neg **out)
+{
+    pthread_mutex_lock(&app->mu);
+    if (!app->sdp_proto) {
+        static const parley_sdp_codec codecs[] = {
+            {0, "PCMU", 8000, 0, NULL},
+            {8, "PCMA", 8000, 0, NULL},
+            {101, "telephone-event", 8000, 0, "0-15"},
+        };
+        parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
+        audio.media = "audio";
+        audio.port = 20000;
+        audio.codecs = codecs;
+        audio.ncodecs = 3;
+        parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
+        cfg.user = "parley";
+        cfg.addr = app->local_ip;
+        cfg.streams = &audio;
+        cfg.nstreams = 1;
+        parley_sdp_neg_create(&cfg, &app->sdp_proto);
+    }
+    int rc = app->sdp_proto ? parley_sdp_neg_clone(app->sdp_proto, out) : PARLEY_E_NOMEM;
+    pthread_mutex_unlock(&app->mu);
+    if (!rc && (rc = parley_sdp_neg_set_addr(*out, 0, NULL,
+                                             (uint16_t)(20000 + 2 * pl_rand_below(10000)))) != 0) {
+        parley_sdp_neg_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
 {
     cli_call *c = calloc(1, sizeof(*c));
@@ -686,27 +721,10 @@ cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
     c->app = app;
     c->s = parley_session_ref(s);
     snprintf(c->call_id, sizeof(c->call_id), "%s", parley_session_call_id(s));
-    if (with_sdp) {
-        static const parley_sdp_codec codecs[] = {
-            {0, "PCMU", 8000, 0, NULL},
-            {8, "PCMA", 8000, 0, NULL},
-            {101, "telephone-event", 8000, 0, "0-15"},
-        };
-        parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
-        audio.media = "audio";
-        audio.port = (uint16_t)(20000 + 2 * pl_rand_below(10000));
-        audio.codecs = codecs;
-        audio.ncodecs = 3;
-        parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
-        cfg.user = "parley";
-        cfg.addr = app->local_ip;
-        cfg.streams = &audio;
-        cfg.nstreams = 1;
-        if (parley_sdp_neg_create(&cfg, &c->neg) != 0) {
-            parley_session_unref(c->s);
-            free(c);
-            return NULL;
-        }
+    if (with_sdp && new_neg(app, &c->neg) != 0) {
+        parley_session_unref(c->s);
+        free(c);
+        return NULL;
     }
     pthread_mutex_lock(&app->mu);
     c->next = app->calls;

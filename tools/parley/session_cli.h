@@ -46,7 +46,8 @@ struct cli_app {
     pthread_cond_t cv; /* signalled on every session event */
     cli_call *calls;   /* newest first */
     bool stopping;
-    int helpers; /* ring threads still running (cli_app_free waits for them) */
+    int helpers;               /* ring threads still running (cli_app_free waits for them) */
+    parley_sdp_neg *sdp_proto; /* what each call's negotiator is cloned from (under mu) */
     /* parley listen */
     int answer;
     unsigned ring_secs;
