@@ -94,7 +94,6 @@ txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
 static void free_server(txn_server *t)
 {
     sip_msg_free(t->req);
-    pl_free(t->key);
     pl_buf_free(&t->last);
     pl_free(t);
 }
@@ -113,7 +112,8 @@ static void terminate(txn_server *t)
     t->state = TXN_TERMINATED;
     pl_loop_timer_stop(l->loop, &t->retrans);
     pl_loop_timer_stop(l->loop, &t->wait);
-    pl_hash_remove(&l->servers, &t->node);
+    if (!l->destroying) /* else the whole table goes at once: no chain to unlink from */
+        pl_hash_remove(&l->servers, &t->node);
     pl_list_remove(&t->link);
     l->stats.servers--;
     tp_peers_drop(&l->peers, t->peer);
@@ -166,13 +166,26 @@ static void on_retrans(pl_timer *tm, void *arg)
     pl_loop_timer_start(l->loop, &t->retrans, t->interval, on_retrans, t);
 }
 
+/* Room for what txn_server_shed_request keeps of m: none when it keeps the request itself. */
+static size_t key_size(const sip_msg *m)
+{
+    const sip_via *v = m->via;
+    if (!rfc3261_branch(v))
+        return 0;
+    return v->branch.len + v->host.len + (m->method_id == SIP_METHOD_OTHER ? m->method.len : 0);
+}
+
 txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
 {
-    txn_server *t = pl_calloc(1, sizeof(*t));
+    /* the key's room comes with the transaction: one allocation (and free) fewer than a copy
+     * made when the request goes */
+    size_t ks = key_size(m);
+    txn_server *t = pl_calloc(1, sizeof(*t) + ks);
     if (!t) {
         sip_msg_free(m);
         return NULL;
     }
+    t->key_size = ks;
     t->l = l;
     t->refs = 1;
     t->req = m;
@@ -244,14 +257,13 @@ void txn_server_shed_request(txn_server *t)
         return;
     const sip_via *v = r->via;
     pl_str method = t->method_id == SIP_METHOD_OTHER ? r->method : PL_STR_NULL;
-    char *k = pl_malloc(v->branch.len + v->host.len + method.len + 1);
-    if (!k)
-        return; /* it keeps the request */
+    if (v->branch.len + v->host.len + method.len > t->key_size)
+        return; /* cannot happen (the request is the one the room was sized for): keep it */
+    char *k = t->key_room;
     memcpy(k, v->branch.p, v->branch.len);
     memcpy(k + v->branch.len, v->host.p, v->host.len);
     if (method.len)
         memcpy(k + v->branch.len + v->host.len, method.p, method.len);
-    t->key = k;
     t->key_branch = pl_str_make(k, v->branch.len);
     t->key_host = pl_str_make(k + v->branch.len, v->host.len);
     t->key_method = pl_str_make(k + v->branch.len + v->host.len, method.len);

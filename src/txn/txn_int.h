@@ -61,8 +61,8 @@ struct txn_server {
     bool rfc2543;
     sip_msg *req; /* until answered and left by its TU: then only key (RFC 3261 matching) */
     /* what matching needs once the request is gone: the top Via's branch and sent-by, and the
-     * method (for an extension method); in one allocation */
-    char *key;
+     * method (for an extension method), copied into key_room at the end of the transaction's own
+     * block (sized for them when it was made): no allocation of its own */
     pl_str key_branch, key_host, key_method;
     uint16_t key_port;
     bool dispatching; /* its request is being handed to the TU: it stays until that returns */
@@ -76,7 +76,9 @@ struct txn_server {
     unsigned interval;
     txn_server_cb cb;
     void *tu;
-    bool has_tu; /* the TU holds a reference */
+    bool has_tu;     /* the TU holds a reference */
+    size_t key_size; /* bytes of key_room */
+    char key_room[]; /* the matching key once the request is shed (RFC 3261 transactions) */
 };
 
 /* server.c: drops the request of an answered transaction no TU holds (keeps a matching key). */
