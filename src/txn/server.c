@@ -24,9 +24,9 @@ static uint64_t server_hash(const txn_layer *l, const sip_msg *m, unsigned mclas
     uint64_t h = l->servers.seed ^ ((uint64_t)mclass * 0x9e3779b97f4a7c15ull);
     const sip_via *v = m->via;
     if (rfc3261_branch(v)) {
-        h = pl_hash_str(h, v->branch);
-        h = pl_hash_bytes_nocase(h, v->host.p, v->host.len);
-        return pl_hash_bytes(h, &v->port, sizeof(v->port));
+        /* the port goes in with the host's seed: mixed by the host's hashing */
+        h = pl_hash_str(h, v->branch) ^ ((uint64_t)v->port << 40);
+        return pl_hash_bytes_nocase(h, v->host.p, v->host.len);
     }
     /* RFC 2543: Call-ID, CSeq number, From tag and the top Via identify the transaction */
     h = pl_hash_str(h, m->call_id);
@@ -76,14 +76,26 @@ static bool match_server(const pl_hnode *n, const void *key)
     return ok;
 }
 
+static txn_server *find_server(txn_layer *l, const sip_msg *m, unsigned mclass, uint64_t hash)
+{
+    server_key k = {m, mclass};
+    pl_hnode *n = pl_hash_find(&l->servers, hash, match_server, &k);
+    return n ? pl_container_of(n, txn_server, node) : NULL;
+}
+
 txn_server *txn_server_match(txn_layer *l, const sip_msg *m, bool for_cancel)
 {
     if (!m->via)
         return NULL;
     unsigned mclass = for_cancel ? SIP_METHOD_INVITE : method_class(m);
-    server_key k = {m, mclass};
-    pl_hnode *n = pl_hash_find(&l->servers, server_hash(l, m, mclass), match_server, &k);
-    return n ? pl_container_of(n, txn_server, node) : NULL;
+    return find_server(l, m, mclass, server_hash(l, m, mclass));
+}
+
+txn_server *txn_server_lookup(txn_layer *l, const sip_msg *m, uint64_t *hash)
+{
+    unsigned mclass = method_class(m);
+    *hash = server_hash(l, m, mclass);
+    return m->via ? find_server(l, m, mclass, *hash) : NULL;
 }
 
 txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
@@ -175,7 +187,7 @@ static size_t key_size(const sip_msg *m)
     return v->branch.len + v->host.len + (m->method_id == SIP_METHOD_OTHER ? m->method.len : 0);
 }
 
-txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
+txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t hash)
 {
     /* the key's room comes with the transaction: one allocation (and free) fewer than a copy
      * made when the request goes */
@@ -198,7 +210,7 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
     pl_timer_init(&t->retrans);
     pl_timer_init(&t->wait);
     txn_response_dest(m, rx, &t->dest);
-    pl_hash_insert(&l->servers, &t->node, server_hash(l, m, method_class(m)));
+    pl_hash_insert(&l->servers, &t->node, hash);
     pl_list_insert_tail(&l->all_servers, &t->link);
     l->stats.servers++;
     t->peer = tp_peers_hold(&l->peers, &rx->remote);

@@ -93,8 +93,11 @@ void txn_client_kill(txn_client *t);
 
 /* server.c */
 txn_server *txn_server_match(txn_layer *l, const sip_msg *m, bool for_cancel);
+/* The transaction of request m (as txn_server_match without for_cancel), and in *hash the key's
+ * hash, which txn_server_new takes when there is none: a request's key is hashed once. */
+txn_server *txn_server_lookup(txn_layer *l, const sip_msg *m, uint64_t *hash);
 void txn_server_recv_retransmit(txn_server *t, sip_msg *m, const tp_rx *rx);
-txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx);
+txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t hash);
 /* Ends the transaction now (no callbacks) and drops the layer's reference. */
 void txn_server_kill(txn_server *t);
 void txn_server_unref(txn_server *t);
