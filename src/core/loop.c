@@ -32,6 +32,7 @@ struct pl_loop {
     pl_wheel wheel;
     uint64_t vnow;  /* virtual clock */
     uint64_t armed; /* deadline the uv timer is armed for, UINT64_MAX when idle */
+    bool due_now;   /* a timer was started due at once: the next run_due fires it */
 };
 
 static void rearm(pl_loop *l);
@@ -54,9 +55,11 @@ static void on_uv_timer(uv_timer_t *h)
 static void run_due(pl_loop *l)
 {
     uint64_t now = uv_now(l->uv);
-    /* armed is never later than the wheel's next expiry (a timer that starts earlier rearms):
-     * when it is still ahead, nothing is due and the wheel need not be looked at */
-    if (l->armed <= now) {
+    /* armed is never later than the wheel's next expiry (a timer that starts earlier rearms,
+     * but for one due at once, which due_now notes): when it is still ahead, nothing is due
+     * and the wheel need not be looked at */
+    if (l->armed <= now || l->due_now) {
+        l->due_now = false;
         for (int round = 0; round < 4 && pl_wheel_next(&l->wheel) <= now; round++)
             pl_wheel_advance(&l->wheel, now);
         rearm(l);
@@ -66,6 +69,8 @@ static void run_due(pl_loop *l)
         pl_flusher *f = pl_container_of(pos, pl_flusher, link);
         f->fn(f->arg);
     }
+    if (l->due_now) /* started by a flusher: the poll that may come next must not wait */
+        rearm(l);
 }
 
 void pl_loop_flusher_add(pl_loop *l, pl_flusher *f, void (*fn)(void *arg), void *arg)
@@ -256,8 +261,20 @@ uint64_t pl_loop_wall_us(pl_loop *l)
 void pl_loop_timer_start(pl_loop *l, pl_timer *t, uint64_t delay_ms, pl_timer_fn fn, void *arg)
 {
     pl_wheel_add(&l->wheel, t, pl_loop_now(l) + delay_ms, fn, arg);
-    if (!l->is_virtual && t->expires < l->armed)
-        rearm(l);
+    if (l->is_virtual || t->expires >= l->armed)
+        return;
+    if (delay_ms == 0 && l->handles_open) {
+        /*
+         * Due at once (the session layer's work queue): run_due fires it before the loop polls
+         * again, as it would through a uv timer of timeout 0, without arming that timer now and
+         * again for the later deadline once it fired (two uv_timer_start per queued batch).
+         * Every place a loop-thread callback runs is followed by a run_due (check, prepare) or
+         * a rearm (uv timer, async) before the next poll.
+         */
+        l->due_now = true;
+        return;
+    }
+    rearm(l);
 }
 
 void pl_loop_timer_stop(pl_loop *l, pl_timer *t)
