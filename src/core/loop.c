@@ -1,5 +1,6 @@
 #include "core/loop.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/time.h>
 
@@ -26,6 +27,7 @@ struct pl_loop {
     bool handles_open;
     pthread_t thread;
     bool has_thread;
+    atomic_ulong thread_gen; /* a new number (never reused) each time thread is set */
     pthread_mutex_t mu;
     call *head, *tail; /* queued calls */
     bool stop_requested;
@@ -195,8 +197,7 @@ int pl_loop_create_virtual(uint64_t now, pl_loop **out)
         return PARLEY_E_NOMEM;
     l->is_virtual = true;
     l->vnow = now;
-    l->thread = pthread_self();
-    l->has_thread = true;
+    pl_loop_set_thread(l);
     pl_wheel_init(&l->wheel, now);
     *out = l;
     return 0;
@@ -282,19 +283,37 @@ void pl_loop_timer_stop(pl_loop *l, pl_timer *t)
     pl_wheel_cancel(&l->wheel, t);
 }
 
+/* Numbers for thread_gen, shared by all loops: a (loop, number) pair names one setting of one
+ * loop's thread, even after that loop is freed and another is made at its address. */
+static atomic_ulong thread_gens = 1;
+
+/* The last answer of pl_loop_on_thread on this thread, and for which setting it holds: the
+ * session layer asks on every public call, and the answer only changes when the thread is set. */
+static _Thread_local const pl_loop *asked_loop;
+static _Thread_local unsigned long asked_gen;
+static _Thread_local bool asked_on;
+
 bool pl_loop_on_thread(pl_loop *l)
 {
+    if (asked_loop == l && asked_gen == atomic_load_explicit(&l->thread_gen, memory_order_acquire))
+        return asked_on;
     pthread_mutex_lock(&l->mu);
     bool on = l->has_thread && pthread_equal(l->thread, pthread_self());
+    unsigned long gen = atomic_load_explicit(&l->thread_gen, memory_order_relaxed);
     pthread_mutex_unlock(&l->mu);
+    asked_loop = l;
+    asked_gen = gen;
+    asked_on = on;
     return on;
 }
 
 void pl_loop_set_thread_id(pl_loop *l, pthread_t t)
 {
+    unsigned long gen = atomic_fetch_add_explicit(&thread_gens, 1, memory_order_relaxed);
     pthread_mutex_lock(&l->mu);
     l->thread = t;
     l->has_thread = true;
+    atomic_store_explicit(&l->thread_gen, gen, memory_order_release);
     pthread_mutex_unlock(&l->mu);
 }
 
