@@ -68,7 +68,9 @@ bool pl_buf_grow(pl_buf *b, size_t extra)
         cap *= 2;
     if (b->max && cap > b->max + 1)
         cap = b->max + 1;
-    char *d = b->borrow ? pl_malloc(cap) : pl_realloc(b->data, cap);
+    /* a first allocation is a malloc, which may come from the loop thread's cache of medium
+     * blocks (realloc never does) */
+    char *d = b->borrow || !b->data ? pl_malloc(cap) : pl_realloc(b->data, cap);
     if (!d) {
         b->err = PARLEY_E_NOMEM;
         return false;
@@ -86,15 +88,35 @@ void pl_buf_puts(pl_buf *b, const char *s)
     pl_buf_put(b, s, strlen(s));
 }
 
+/* "00" to "99": numbers are printed two digits per division (status codes, ports and lengths
+ * are on every message's path). */
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930"
+                                    "31323334353637383940414243444546474849505152535455565758596061"
+                                    "62636465666768697071727374757677787980818283848586878889909192"
+                                    "93949596979899";
+
 void pl_buf_put_u64(pl_buf *b, uint64_t v)
 {
-    char tmp[24];
-    size_t i = sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    pl_buf_put(b, tmp + i, sizeof(tmp) - i);
+    /* the digit count first, so that the digits go straight into the buffer from the end */
+    size_t n = 1;
+    for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+        n++;
+    if (!pl_buf_reserve(b, n))
+        return;
+    char *d = b->data + b->len + n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        d -= 2;
+        memcpy(d, two_digits + 2 * r, 2);
+    }
+    if (v >= 10) {
+        d -= 2;
+        memcpy(d, two_digits + 2 * v, 2);
+    } else {
+        *--d = (char)('0' + v);
+    }
+    b->len += n;
 }
 
 void pl_buf_put_i64(pl_buf *b, int64_t v)

@@ -1,5 +1,6 @@
 #include "core/loop.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/time.h>
 
@@ -26,12 +27,14 @@ struct pl_loop {
     bool handles_open;
     pthread_t thread;
     bool has_thread;
+    atomic_ulong thread_gen; /* a new number (never reused) each time thread is set */
     pthread_mutex_t mu;
     call *head, *tail; /* queued calls */
     bool stop_requested;
     pl_wheel wheel;
     uint64_t vnow;  /* virtual clock */
     uint64_t armed; /* deadline the uv timer is armed for, UINT64_MAX when idle */
+    bool due_now;   /* a timer was started due at once: the next run_due fires it */
 };
 
 static void rearm(pl_loop *l);
@@ -54,9 +57,11 @@ static void on_uv_timer(uv_timer_t *h)
 static void run_due(pl_loop *l)
 {
     uint64_t now = uv_now(l->uv);
-    /* armed is never later than the wheel's next expiry (a timer that starts earlier rearms):
-     * when it is still ahead, nothing is due and the wheel need not be looked at */
-    if (l->armed <= now) {
+    /* armed is never later than the wheel's next expiry (a timer that starts earlier rearms,
+     * but for one due at once, which due_now notes): when it is still ahead, nothing is due
+     * and the wheel need not be looked at */
+    if (l->armed <= now || l->due_now) {
+        l->due_now = false;
         for (int round = 0; round < 4 && pl_wheel_next(&l->wheel) <= now; round++)
             pl_wheel_advance(&l->wheel, now);
         rearm(l);
@@ -66,6 +71,8 @@ static void run_due(pl_loop *l)
         pl_flusher *f = pl_container_of(pos, pl_flusher, link);
         f->fn(f->arg);
     }
+    if (l->due_now) /* started by a flusher: the poll that may come next must not wait */
+        rearm(l);
 }
 
 void pl_loop_flusher_add(pl_loop *l, pl_flusher *f, void (*fn)(void *arg), void *arg)
@@ -190,8 +197,7 @@ int pl_loop_create_virtual(uint64_t now, pl_loop **out)
         return PARLEY_E_NOMEM;
     l->is_virtual = true;
     l->vnow = now;
-    l->thread = pthread_self();
-    l->has_thread = true;
+    pl_loop_set_thread(l);
     pl_wheel_init(&l->wheel, now);
     *out = l;
     return 0;
@@ -256,8 +262,20 @@ uint64_t pl_loop_wall_us(pl_loop *l)
 void pl_loop_timer_start(pl_loop *l, pl_timer *t, uint64_t delay_ms, pl_timer_fn fn, void *arg)
 {
     pl_wheel_add(&l->wheel, t, pl_loop_now(l) + delay_ms, fn, arg);
-    if (!l->is_virtual && t->expires < l->armed)
-        rearm(l);
+    if (l->is_virtual || t->expires >= l->armed)
+        return;
+    if (delay_ms == 0 && l->handles_open) {
+        /*
+         * Due at once (the session layer's work queue): run_due fires it before the loop polls
+         * again, as it would through a uv timer of timeout 0, without arming that timer now and
+         * again for the later deadline once it fired (two uv_timer_start per queued batch).
+         * Every place a loop-thread callback runs is followed by a run_due (check, prepare) or
+         * a rearm (uv timer, async) before the next poll.
+         */
+        l->due_now = true;
+        return;
+    }
+    rearm(l);
 }
 
 void pl_loop_timer_stop(pl_loop *l, pl_timer *t)
@@ -265,19 +283,37 @@ void pl_loop_timer_stop(pl_loop *l, pl_timer *t)
     pl_wheel_cancel(&l->wheel, t);
 }
 
+/* Numbers for thread_gen, shared by all loops: a (loop, number) pair names one setting of one
+ * loop's thread, even after that loop is freed and another is made at its address. */
+static atomic_ulong thread_gens = 1;
+
+/* The last answer of pl_loop_on_thread on this thread, and for which setting it holds: the
+ * session layer asks on every public call, and the answer only changes when the thread is set. */
+static _Thread_local const pl_loop *asked_loop;
+static _Thread_local unsigned long asked_gen;
+static _Thread_local bool asked_on;
+
 bool pl_loop_on_thread(pl_loop *l)
 {
+    if (asked_loop == l && asked_gen == atomic_load_explicit(&l->thread_gen, memory_order_acquire))
+        return asked_on;
     pthread_mutex_lock(&l->mu);
     bool on = l->has_thread && pthread_equal(l->thread, pthread_self());
+    unsigned long gen = atomic_load_explicit(&l->thread_gen, memory_order_relaxed);
     pthread_mutex_unlock(&l->mu);
+    asked_loop = l;
+    asked_gen = gen;
+    asked_on = on;
     return on;
 }
 
 void pl_loop_set_thread_id(pl_loop *l, pthread_t t)
 {
+    unsigned long gen = atomic_fetch_add_explicit(&thread_gens, 1, memory_order_relaxed);
     pthread_mutex_lock(&l->mu);
     l->thread = t;
     l->has_thread = true;
+    atomic_store_explicit(&l->thread_gen, gen, memory_order_release);
     pthread_mutex_unlock(&l->mu);
 }
 

@@ -110,6 +110,9 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
     d->local_tag = put_str(d, &at, ltag);
     d->local_hdr = put_str(d, &at, lhdr);
     d->remote_tag = put_str(d, &at, rtag);
+    d->call_id_len = cid.len;
+    d->local_tag_len = ltag.len;
+    d->remote_tag_len = rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
     if (resp->contact)
         d->remote_target = put_str(d, &at, target);
@@ -139,6 +142,9 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
     d->call_id = put_str(d, &at, cid);
     d->local_tag = put_str(d, &at, ltag);
     d->remote_tag = put_str(d, &at, rtag);
+    d->call_id_len = cid.len;
+    d->local_tag_len = ltag.len;
+    d->remote_tag_len = rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
     d->local_hdr = put_strs(d, &at, mine, sizeof(mine) / sizeof(mine[0]));
     if (req->contact)
@@ -278,22 +284,34 @@ static uint64_t key_hash(const pl_hash *t, pl_str call_id, pl_str local_tag, pl_
     return pl_hash_str(h ^ 0x79b9, remote_tag);
 }
 
+static pl_str call_id_of(const dlg *d)
+{
+    return pl_str_make(d->call_id, d->call_id_len);
+}
+
+static pl_str local_tag_of(const dlg *d)
+{
+    return pl_str_make(d->local_tag, d->local_tag_len);
+}
+
+static pl_str remote_tag_of(const dlg *d)
+{
+    return pl_str_make(d->remote_tag, d->remote_tag_len);
+}
+
 static bool match(const pl_hnode *n, const void *key)
 {
     const dlg *d = pl_container_of(n, dlg, node);
     const dlg_key *k = key;
-    return pl_str_eq(pl_str_c(d->call_id), k->call_id) &&
-           pl_str_eq(pl_str_c(d->local_tag), k->local_tag) &&
-           pl_str_eq(pl_str_c(d->remote_tag), k->remote_tag);
+    return pl_str_eq(call_id_of(d), k->call_id) && pl_str_eq(local_tag_of(d), k->local_tag) &&
+           pl_str_eq(remote_tag_of(d), k->remote_tag);
 }
 
 void dlg_table_insert(pl_hash *t, dlg *d)
 {
     if (d->in_table)
         return;
-    pl_hash_insert(
-        t, &d->node,
-        key_hash(t, pl_str_c(d->call_id), pl_str_c(d->local_tag), pl_str_c(d->remote_tag)));
+    pl_hash_insert(t, &d->node, key_hash(t, call_id_of(d), local_tag_of(d), remote_tag_of(d)));
     d->in_table = true;
 }
 

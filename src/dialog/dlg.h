@@ -22,6 +22,9 @@ typedef struct dlg {
     char *call_id;
     char *local_tag;
     char *remote_tag;
+    /* their lengths, fixed with them when the dialog is made: the table compares and hashes
+     * them on every in-dialog request */
+    size_t call_id_len, local_tag_len, remote_tag_len;
     char *local_hdr;     /* our From/To value, tag included */
     char *remote_hdr;    /* the peer's, tag included */
     char *remote_target; /* Contact URI */
@@ -30,7 +33,7 @@ typedef struct dlg {
     uint32_t local_cseq;
     uint32_t remote_cseq;
     bool remote_cseq_set;
-    uint32_t rseq;     /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
+    uint32_t rseq; /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
     bool rseq_set;
     bool secure;
     /* the identity strings above (and the first remote_hdr and remote_target) are copied here,

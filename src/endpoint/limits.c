@@ -81,26 +81,39 @@ static bool in_known_dialog(parley_endpoint *ep, const sip_msg *m)
            ep->dialog_known(ep, m);
 }
 
+/* The counter of the first limit a new request (one outside any dialog) is over, or NULL. */
+static unsigned long *over_limit(parley_endpoint *ep, const sip_msg *m, const tp_rx *rx,
+                                 unsigned servers)
+{
+    const ep_limits *lim = &ep->lim;
+    if (servers >= lim->server_txns)
+        return &ep->refused.transactions;
+    if (txn_server_count_from(ep->txn, &rx->remote) >= lim->per_peer)
+        return &ep->refused.peer;
+    if (m->method_id == SIP_METHOD_INVITE && ep->invite_request) {
+        if (ep->nsessions >= lim->sessions)
+            return &ep->refused.sessions;
+        if (ep->nhalf_open >= lim->half_open)
+            return &ep->refused.half_open;
+    }
+    return NULL;
+}
+
 bool ep_admit(void *arg, const sip_msg *m, const tp_rx *rx)
 {
     parley_endpoint *ep = arg;
-    const ep_limits *lim = &ep->lim;
     unsigned servers = txn_layer_stats(ep->txn)->servers;
+    /* Under every limit, a request is admitted whether or not it is in a dialog of ours: the
+     * dialog is looked up only when a limit would refuse it (a BYE saves a table lookup). */
+    unsigned long *over = over_limit(ep, m, rx, servers);
+    if (!over) {
+        ep_memory_note_load(ep);
+        return true;
+    }
     if (in_known_dialog(ep, m)) {
-        if ((unsigned long long)servers < 2ull * lim->server_txns)
+        if ((unsigned long long)servers < 2ull * ep->lim.server_txns)
             return true;
         return refuse(ep, m, rx, &ep->refused.transactions);
     }
-    if (servers >= lim->server_txns)
-        return refuse(ep, m, rx, &ep->refused.transactions);
-    if (txn_server_count_from(ep->txn, &rx->remote) >= lim->per_peer)
-        return refuse(ep, m, rx, &ep->refused.peer);
-    if (m->method_id == SIP_METHOD_INVITE && ep->invite_request) {
-        if (ep->nsessions >= lim->sessions)
-            return refuse(ep, m, rx, &ep->refused.sessions);
-        if (ep->nhalf_open >= lim->half_open)
-            return refuse(ep, m, rx, &ep->refused.half_open);
-    }
-    ep_memory_note_load(ep);
-    return true;
+    return refuse(ep, m, rx, over);
 }

@@ -165,6 +165,47 @@ int sip_build_ack_non2xx(const sip_out *o, const sip_msg *resp, pl_buf *b)
     return pl_buf_ok(b) ? 0 : PARLEY_E_NOMEM;
 }
 
+/* Whether s holds a byte up to SP (whitespace or a control), eight bytes a word at a time: the
+ * subtraction sets the high bit of a byte below 0x21 (or of a later one it borrowed from, only
+ * when there is such a byte), and ~w keeps bytes of 0x80 and more out. */
+static bool has_space_or_ctl(pl_str s)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= s.len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s.p + i, 8);
+        if ((w - 0x21 * ones) & ~w & highs)
+            return true;
+    }
+    for (; i < s.len; i++)
+        if ((unsigned char)s.p[i] <= ' ')
+            return true;
+    return false;
+}
+
+/* The Via's parameters one by one, without received (stamped after them) and with our rport
+ * value, whitespace dropped. */
+static void print_via_params(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
+{
+    sip_param_iter it;
+    pl_str n, val;
+    sip_param_iter_init(&it, v->params, ';');
+    while (sip_param_next(&it, &n, &val)) {
+        if (pl_str_caseeq_lit(n, "received"))
+            continue;
+        pl_buf_putc(b, ';');
+        pl_buf_put_str(b, n);
+        if (pl_str_caseeq_lit(n, "rport") && stamp->rport && !val.len) {
+            pl_buf_putc(b, '=');
+            pl_buf_put_u64(b, stamp->rport);
+        } else if (val.len) {
+            pl_buf_putc(b, '=');
+            pl_buf_put_str(b, val);
+        }
+    }
+}
+
 void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
 {
     if (!stamp) {
@@ -188,21 +229,15 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
         pl_buf_putc(b, ':');
         pl_buf_put_u64(b, v->port);
     }
-    sip_param_iter it;
-    pl_str n, val;
-    sip_param_iter_init(&it, v->params, ';');
-    while (sip_param_next(&it, &n, &val)) {
-        if (pl_str_caseeq_lit(n, "received"))
-            continue;
-        pl_buf_putc(b, ';');
-        pl_buf_put_str(b, n);
-        if (pl_str_caseeq_lit(n, "rport") && stamp->rport && !val.len) {
-            pl_buf_putc(b, '=');
-            pl_buf_put_u64(b, stamp->rport);
-        } else if (val.len) {
-            pl_buf_putc(b, '=');
-            pl_buf_put_str(b, val);
+    if (!v->has_rport && !pl_str_set(v->received) && !has_space_or_ctl(v->params)) {
+        /* nothing to stamp into the list and nothing to drop from it, no whitespace to drop:
+         * the loop below would copy it as it is */
+        if (v->params.len) {
+            pl_buf_putc(b, ';');
+            pl_buf_put_str(b, v->params);
         }
+    } else {
+        print_via_params(b, v, stamp);
     }
     /* RFC 3261 §18.2.1: received when the sent-by host differs; RFC 3581: always with rport */
     if (stamp->received.len && (v->has_rport || !pl_str_casecmp_eq(v->host, stamp->received))) {

@@ -68,19 +68,22 @@ static void deliver_batch(udp_iface *u, int n)
     }
 }
 
+/* The header of receive slot i, as recvmmsg takes it. */
+static void reset_slot(udp_iface *u, int i)
+{
+    u->riov[i].iov_base = u->rbuf + (size_t)i * UDP_DGRAM_MAX;
+    u->riov[i].iov_len = UDP_DGRAM_MAX;
+    struct msghdr *h = &u->rmsg[i].msg_hdr;
+    memset(h, 0, sizeof(*h));
+    h->msg_name = &u->rsrc[i];
+    h->msg_namelen = sizeof(u->rsrc[i]);
+    h->msg_iov = &u->riov[i];
+    h->msg_iovlen = 1;
+}
+
 static void read_some(udp_iface *u)
 {
     for (int reads = 0; reads < UDP_READS && !u->closing; reads++) {
-        for (int i = 0; i < UDP_BATCH; i++) {
-            u->riov[i].iov_base = u->rbuf + (size_t)i * UDP_DGRAM_MAX;
-            u->riov[i].iov_len = UDP_DGRAM_MAX;
-            struct msghdr *h = &u->rmsg[i].msg_hdr;
-            memset(h, 0, sizeof(*h));
-            h->msg_name = &u->rsrc[i];
-            h->msg_namelen = sizeof(u->rsrc[i]);
-            h->msg_iov = &u->riov[i];
-            h->msg_iovlen = 1;
-        }
         int n;
         do
             n = recvmmsg(u->fd, u->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
@@ -88,6 +91,10 @@ static void read_some(udp_iface *u)
         if (n <= 0)
             return; /* empty (EAGAIN), or an error the next datagram may not have */
         deliver_batch(u, n);
+        /* the kernel wrote (name length, flags, length) into the first n slots only: they are
+         * set up again, the others are still as tp_udp_listen set them */
+        for (int i = 0; i < n; i++)
+            reset_slot(u, i);
         if (n < UDP_BATCH)
             return; /* the socket is empty: the poll says when more comes */
     }
@@ -251,6 +258,8 @@ int tp_udp_listen(tp_layer *tp, const tp_addr *addr, tp_iface **out)
         pl_free(u);
         return PARLEY_E_NOMEM;
     }
+    for (int i = 0; i < UDP_BATCH; i++)
+        reset_slot(u, i);
     u->fd = open_socket(addr, &u->base.local);
     if (u->fd < 0) {
         int e = errno;

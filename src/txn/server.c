@@ -24,9 +24,9 @@ static uint64_t server_hash(const txn_layer *l, const sip_msg *m, unsigned mclas
     uint64_t h = l->servers.seed ^ ((uint64_t)mclass * 0x9e3779b97f4a7c15ull);
     const sip_via *v = m->via;
     if (rfc3261_branch(v)) {
-        h = pl_hash_str(h, v->branch);
-        h = pl_hash_bytes_nocase(h, v->host.p, v->host.len);
-        return pl_hash_bytes(h, &v->port, sizeof(v->port));
+        /* the port goes in with the host's seed: mixed by the host's hashing */
+        h = pl_hash_str(h, v->branch) ^ ((uint64_t)v->port << 40);
+        return pl_hash_bytes_nocase(h, v->host.p, v->host.len);
     }
     /* RFC 2543: Call-ID, CSeq number, From tag and the top Via identify the transaction */
     h = pl_hash_str(h, m->call_id);
@@ -76,14 +76,26 @@ static bool match_server(const pl_hnode *n, const void *key)
     return ok;
 }
 
+static txn_server *find_server(txn_layer *l, const sip_msg *m, unsigned mclass, uint64_t hash)
+{
+    server_key k = {m, mclass};
+    pl_hnode *n = pl_hash_find(&l->servers, hash, match_server, &k);
+    return n ? pl_container_of(n, txn_server, node) : NULL;
+}
+
 txn_server *txn_server_match(txn_layer *l, const sip_msg *m, bool for_cancel)
 {
     if (!m->via)
         return NULL;
     unsigned mclass = for_cancel ? SIP_METHOD_INVITE : method_class(m);
-    server_key k = {m, mclass};
-    pl_hnode *n = pl_hash_find(&l->servers, server_hash(l, m, mclass), match_server, &k);
-    return n ? pl_container_of(n, txn_server, node) : NULL;
+    return find_server(l, m, mclass, server_hash(l, m, mclass));
+}
+
+txn_server *txn_server_lookup(txn_layer *l, const sip_msg *m, uint64_t *hash)
+{
+    unsigned mclass = method_class(m);
+    *hash = server_hash(l, m, mclass);
+    return m->via ? find_server(l, m, mclass, *hash) : NULL;
 }
 
 txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
@@ -94,7 +106,6 @@ txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
 static void free_server(txn_server *t)
 {
     sip_msg_free(t->req);
-    pl_free(t->key);
     pl_buf_free(&t->last);
     pl_free(t);
 }
@@ -113,7 +124,8 @@ static void terminate(txn_server *t)
     t->state = TXN_TERMINATED;
     pl_loop_timer_stop(l->loop, &t->retrans);
     pl_loop_timer_stop(l->loop, &t->wait);
-    pl_hash_remove(&l->servers, &t->node);
+    if (!l->destroying) /* else the whole table goes at once: no chain to unlink from */
+        pl_hash_remove(&l->servers, &t->node);
     pl_list_remove(&t->link);
     l->stats.servers--;
     tp_peers_drop(&l->peers, t->peer);
@@ -166,13 +178,26 @@ static void on_retrans(pl_timer *tm, void *arg)
     pl_loop_timer_start(l->loop, &t->retrans, t->interval, on_retrans, t);
 }
 
-txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
+/* Room for what txn_server_shed_request keeps of m: none when it keeps the request itself. */
+static size_t key_size(const sip_msg *m)
 {
-    txn_server *t = pl_calloc(1, sizeof(*t));
+    const sip_via *v = m->via;
+    if (!rfc3261_branch(v))
+        return 0;
+    return v->branch.len + v->host.len + (m->method_id == SIP_METHOD_OTHER ? m->method.len : 0);
+}
+
+txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t hash)
+{
+    /* the key's room comes with the transaction: one allocation (and free) fewer than a copy
+     * made when the request goes */
+    size_t ks = key_size(m);
+    txn_server *t = pl_calloc(1, sizeof(*t) + ks);
     if (!t) {
         sip_msg_free(m);
         return NULL;
     }
+    t->key_size = ks;
     t->l = l;
     t->refs = 1;
     t->req = m;
@@ -185,7 +210,7 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx)
     pl_timer_init(&t->retrans);
     pl_timer_init(&t->wait);
     txn_response_dest(m, rx, &t->dest);
-    pl_hash_insert(&l->servers, &t->node, server_hash(l, m, method_class(m)));
+    pl_hash_insert(&l->servers, &t->node, hash);
     pl_list_insert_tail(&l->all_servers, &t->link);
     l->stats.servers++;
     t->peer = tp_peers_hold(&l->peers, &rx->remote);
@@ -244,14 +269,13 @@ void txn_server_shed_request(txn_server *t)
         return;
     const sip_via *v = r->via;
     pl_str method = t->method_id == SIP_METHOD_OTHER ? r->method : PL_STR_NULL;
-    char *k = pl_malloc(v->branch.len + v->host.len + method.len + 1);
-    if (!k)
-        return; /* it keeps the request */
+    if (v->branch.len + v->host.len + method.len > t->key_size)
+        return; /* cannot happen (the request is the one the room was sized for): keep it */
+    char *k = t->key_room;
     memcpy(k, v->branch.p, v->branch.len);
     memcpy(k + v->branch.len, v->host.p, v->host.len);
     if (method.len)
         memcpy(k + v->branch.len + v->host.len, method.p, method.len);
-    t->key = k;
     t->key_branch = pl_str_make(k, v->branch.len);
     t->key_host = pl_str_make(k + v->branch.len, v->host.len);
     t->key_method = pl_str_make(k + v->branch.len + v->host.len, method.len);

@@ -268,7 +268,8 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
         sip_msg_free(m);
         return;
     }
-    txn_server *t = txn_server_match(l, m, false);
+    uint64_t hash;
+    txn_server *t = txn_server_lookup(l, m, &hash);
     if (t) {
         txn_server_recv_retransmit(t, m, rx);
         sip_msg_free(m);
@@ -286,7 +287,7 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
         sip_msg_free(m);
         return;
     }
-    t = txn_server_new(l, m, rx); /* takes m */
+    t = txn_server_new(l, m, rx, hash); /* takes m */
     if (!t)
         return;
     /* Hold t across the dispatch: a final response over a reliable transport

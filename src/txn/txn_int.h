@@ -61,8 +61,8 @@ struct txn_server {
     bool rfc2543;
     sip_msg *req; /* until answered and left by its TU: then only key (RFC 3261 matching) */
     /* what matching needs once the request is gone: the top Via's branch and sent-by, and the
-     * method (for an extension method); in one allocation */
-    char *key;
+     * method (for an extension method), copied into key_room at the end of the transaction's own
+     * block (sized for them when it was made): no allocation of its own */
     pl_str key_branch, key_host, key_method;
     uint16_t key_port;
     bool dispatching; /* its request is being handed to the TU: it stays until that returns */
@@ -76,7 +76,9 @@ struct txn_server {
     unsigned interval;
     txn_server_cb cb;
     void *tu;
-    bool has_tu; /* the TU holds a reference */
+    bool has_tu;     /* the TU holds a reference */
+    size_t key_size; /* bytes of key_room */
+    char key_room[]; /* the matching key once the request is shed (RFC 3261 transactions) */
 };
 
 /* server.c: drops the request of an answered transaction no TU holds (keeps a matching key). */
@@ -91,8 +93,11 @@ void txn_client_kill(txn_client *t);
 
 /* server.c */
 txn_server *txn_server_match(txn_layer *l, const sip_msg *m, bool for_cancel);
+/* The transaction of request m (as txn_server_match without for_cancel), and in *hash the key's
+ * hash, which txn_server_new takes when there is none: a request's key is hashed once. */
+txn_server *txn_server_lookup(txn_layer *l, const sip_msg *m, uint64_t *hash);
 void txn_server_recv_retransmit(txn_server *t, sip_msg *m, const tp_rx *rx);
-txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx);
+txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t hash);
 /* Ends the transaction now (no callbacks) and drops the layer's reference. */
 void txn_server_kill(txn_server *t);
 void txn_server_unref(txn_server *t);

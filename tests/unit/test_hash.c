@@ -1,4 +1,6 @@
 /* The intrusive hash table, across its incremental doublings and halvings. */
+#include <string.h>
+
 #include "test_util.h"
 
 #include "core/hash.h"
@@ -101,11 +103,34 @@ static void test_shrinks_after_a_flood(void **state)
     free(items);
 }
 
+/* Hosts that differ only in case hash the same at every length (the word loop and its tail);
+ * other bytes and other lengths do not. */
+static void test_nocase_hash_folds_letters_only(void **state)
+{
+    (void)state;
+    const char *lower = "host-name.example.org.0123456789";
+    const char *upper = "HOST-NAME.EXAMPLE.ORG.0123456789";
+    const char *other = "host-name.example.org.0123456780";
+    uint64_t seed = 0x1234567u;
+    for (size_t n = 0; n <= strlen(lower); n++) {
+        assert_true(pl_hash_bytes_nocase(seed, lower, n) == pl_hash_bytes_nocase(seed, upper, n));
+        if (n)
+            assert_true(pl_hash_bytes_nocase(seed, lower, n) !=
+                        pl_hash_bytes_nocase(seed, lower, n - 1));
+    }
+    assert_true(pl_hash_bytes_nocase(seed, lower, strlen(lower)) !=
+                pl_hash_bytes_nocase(seed, other, strlen(other)));
+    assert_true(pl_hash_bytes_nocase(seed, "10.0.0.1", 8) !=
+                pl_hash_bytes_nocase(seed, "10.0.0.2", 8));
+    assert_true(pl_hash_bytes_nocase(seed, "a", 1) != pl_hash_bytes_nocase(seed + 2, "a", 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_growth_keeps_every_entry),
         cmocka_unit_test(test_shrinks_after_a_flood),
+        cmocka_unit_test(test_nocase_hash_folds_letters_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include "msg_build.h"
 
 #include "core/alloc.h"
+#include "sip/build.h"
 #include "sip/print.h"
 
 static char *printed(const sip_msg *m)
@@ -232,6 +233,51 @@ static void test_response_reprint(void **state)
     sip_msg_free(m);
 }
 
+/* A response's top Via: parameters as they came (copied whole when there is nothing to stamp
+ * into them and no whitespace to drop, else one by one), then received and our rport. */
+static void test_stamped_via(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *via, *received;
+        unsigned rport;
+        const char *want;
+    } cases[] = {
+        {"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP h.example;branch=z9hG4bKa1;maddr=[2001:db8::1];x=\"q\\\"s;t\";lr",
+         "192.0.2.9", 5060,
+         "SIP/2.0/UDP h.example;branch=z9hG4bKa1;maddr=[2001:db8::1];x=\"q\\\"s;t\";lr"
+         ";received=192.0.2.9"},
+        {"Via: SIP/2.0/UDP 192.0.2.1:5060 ; branch=z9hG4bKa1 ;ttl=1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1;ttl=1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1;x=\"a b\"", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1;x=\"a b\""},
+        {"Via: SIP/2.0/UDP 192.0.2.1;rport;branch=z9hG4bKa1", "192.0.2.1", 5070,
+         "SIP/2.0/UDP 192.0.2.1;rport=5070;branch=z9hG4bKa1;received=192.0.2.1"},
+        {"Via: SIP/2.0/UDP h.example;received=198.51.100.1;branch=z9hG4bKa1", "192.0.2.2", 5060,
+         "SIP/2.0/UDP h.example;branch=z9hG4bKa1;received=192.0.2.2"},
+        {"Via: SIP/2.0/TCP h.example", "192.0.2.3", 5060,
+         "SIP/2.0/TCP h.example;received=192.0.2.3"},
+        {"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1", "", 0,
+         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc;
+        sip_msg *m = MB_PARSE(&rc, .via = cases[i].via);
+        mb_assert_valid(m, rc);
+        sip_resp_opts o = {pl_str_c(cases[i].received), cases[i].rport, PL_STR_NULL};
+        pl_buf b;
+        pl_buf_init(&b, 0);
+        sip_print_via(&b, m->via, &o);
+        pl_buf_terminate(&b);
+        assert_true(pl_buf_ok(&b));
+        assert_string_equal(b.data, cases[i].want);
+        pl_buf_free(&b);
+        sip_msg_free(m);
+    }
+}
+
 static void test_roundtrip_data_files(void **state)
 {
     (void)state;
@@ -444,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_build_then_parse),
         cmocka_unit_test(test_canonical_form),
         cmocka_unit_test(test_response_reprint),
+        cmocka_unit_test(test_stamped_via),
         cmocka_unit_test(test_roundtrip_data_files),
         cmocka_unit_test(test_roundtrip_built_messages),
         cmocka_unit_test(test_print_display),
