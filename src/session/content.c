@@ -61,11 +61,11 @@ static void keep(sess_body *slot, const char *ctype, const void *data, size_t le
 int sess_get_offer(parley_session *s, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!s->has_oa || !s->oa.get_offer)
+    if (!s->has_oa || !s->oa->get_offer)
         return 0;
     parley_content c = {0};
     parley_session_ref(s);
-    int rc = s->oa.get_offer(s, &c, s->oa_user);
+    int rc = s->oa->get_offer(s, &c, s->oa_user);
     parley_session_unref(s);
     if (rc)
         return rc;
@@ -97,13 +97,13 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!s->has_oa || !s->oa.get_answer)
+    if (!s->has_oa || !s->oa->get_answer)
         return PARLEY_E_UNSUPPORTED; /* an offer nobody can answer: 488 (RFC 3261 §13.2.1) */
     char ctype[256];
     parley_content offer, ans = {0};
     sess_content_of(offer_msg, &offer, ctype, sizeof(ctype));
     parley_session_ref(s);
-    int rc = s->oa.get_answer(s, &offer, &ans, s->oa_user);
+    int rc = s->oa->get_answer(s, &offer, &ans, s->oa_user);
     parley_session_unref(s);
     if (rc)
         return rc;
@@ -118,7 +118,7 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 
 void sess_set_answer(parley_session *s, const sip_msg *m)
 {
-    if (!sess_msg_has_body(m) || !s->has_oa || !s->oa.set_answer)
+    if (!sess_msg_has_body(m) || !s->has_oa || !s->oa->set_answer)
         return;
     char ctype[256];
     parley_content ans;
@@ -126,7 +126,7 @@ void sess_set_answer(parley_session *s, const sip_msg *m)
     keep(&s->remote_desc, ans.content_type, ans.body, ans.len);
     s->our_offer_pending = false;
     parley_session_ref(s);
-    s->oa.set_answer(s, &ans, s->oa_user);
+    s->oa->set_answer(s, &ans, s->oa_user);
     parley_session_unref(s);
 }
 

@@ -15,7 +15,7 @@
 
 void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer)
 {
-    if (!s->cbs.on_early_dialog || s->released || !m->to)
+    if (!s->cbs->on_early_dialog || s->released || !m->to)
         return;
     char tag[128], contact[512], epid[128], ctype[256];
     snprintf(tag, sizeof(tag), "%.*s", (int)m->to->tag.len, m->to->tag.p);
@@ -36,16 +36,16 @@ void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer)
         .answer = with_answer ? &answer : NULL,
     };
     parley_session_ref(s);
-    s->cbs.on_early_dialog(s, &d, s->cbs_user);
+    s->cbs->on_early_dialog(s, &d, s->cbs_user);
     parley_session_unref(s);
 }
 
 void sess_fork_ignored(parley_session *s, const sip_msg *m)
 {
-    if (!s->cbs.on_fork_ignored || s->released)
+    if (!s->cbs->on_fork_ignored || s->released)
         return;
     parley_session_ref(s);
-    s->cbs.on_fork_ignored(s, m, s->cbs_user);
+    s->cbs->on_fork_ignored(s, m, s->cbs_user);
     parley_session_unref(s);
 }
 

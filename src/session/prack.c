@@ -165,8 +165,8 @@ void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m)
     sess_body_free(&ans);
     uint32_t acked = r->rseq;
     rel_free(r);
-    if (s->cbs.on_prack && !s->released)
-        s->cbs.on_prack(s, m, acked, s->cbs_user);
+    if (s->cbs->on_prack && !s->released)
+        s->cbs->on_prack(s, m, acked, s->cbs_user);
     /* the next reliable 1xx, or the 200 that waited */
     if (!pl_list_empty(&s->rel_queue)) {
         sess_rel *next = pl_container_of(s->rel_queue.next, sess_rel, link);

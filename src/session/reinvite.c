@@ -312,8 +312,8 @@ static void on_rin_cancel(void *tu, txn_server *t, sip_msg *cancel)
         return;
     r->answered = true;
     send_simple(s, t, 487, PL_STR_NULL);
-    if (s->has_oa && s->oa.reinvite_cancelled && !s->released)
-        s->oa.reinvite_cancelled(s, r, s->oa_user);
+    if (s->has_oa && s->oa->reinvite_cancelled && !s->released)
+        s->oa->reinvite_cancelled(s, r, s->oa_user);
     retire_rin(s);
 }
 
@@ -368,13 +368,13 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     s->rin = r;
     txn_server_set_tu(t, &rin_txn_cb, s);
     parley_session_ref(s);
-    if (s->has_oa && s->oa.offer_in_reinvite && !s->released && !r->refresh) {
+    if (s->has_oa && s->oa->offer_in_reinvite && !s->released && !r->refresh) {
         char ctype[256];
         parley_content offer;
         if (r->had_offer)
             sess_content_of(m, &offer, ctype, sizeof(ctype));
         r->in_callback = true;
-        s->oa.offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
+        s->oa->offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
         r->in_callback = false;
         sess_tasks_run_held(&r->held);
     }
@@ -443,8 +443,8 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     s->ok_refresh = r->refresh;
     bool refresh = r->refresh;
     retire_rin(s);
-    if (refresh && s->cbs.on_refresh && !s->released)
-        s->cbs.on_refresh(s, "INVITE", 1, s->cbs_user);
+    if (refresh && s->cbs->on_refresh && !s->released)
+        s->cbs->on_refresh(s, "INVITE", 1, s->cbs_user);
 }
 
 /* The handle may be answered: it is the pending one, not answered or about to be, and the call

@@ -154,6 +154,8 @@ static void shutdown_hook(parley_endpoint *ep)
     pl_loop_timer_stop(ep->loop, &reg->task_timer);
     pl_hash_free(&reg->dialogs);
     pl_hash_free(&reg->by_call_id);
+    sess_shared_ops_unref(reg->last_cbs);
+    sess_shared_ops_unref(reg->last_oa);
     pl_free(reg);
     ep->sessions = NULL;
 }
@@ -209,7 +211,6 @@ static void free_session(parley_session *s)
     sess_body_free(&s->remote_desc);
     parley_sdp_neg_free(s->neg);
     sip_msg_free(s->end_msg);
-    sip_msg_free(s->redirect_msg);
     dlg_free(s->dlg);
     pl_list_each_safe(pos, tmp, &s->early)
     {
@@ -240,9 +241,6 @@ static void free_session(parley_session *s)
     sip_msg_free(s->ok_req);
     participant_free(s, &s->local);
     participant_free(s, &s->remote);
-    for (size_t i = 0; i < s->ntargets; i++)
-        pl_free(s->targets[i]);
-    pl_free(s->targets);
     sess_strfree(s, s->call_id);
     sess_strfree(s, s->local_tag);
     sess_strfree(s, s->remote_tag);
@@ -250,12 +248,9 @@ static void free_session(parley_session *s)
     sess_strfree(s, s->target_epid);
     sess_strfree(s, s->request_uri);
     sess_target_free(s);
-    pl_free(s->inv_local_hdr);
-    pl_free(s->inv_extra);
-    pl_free(s->inv_hdrs);
+    sess_uac_free(s);
     pl_free(s->answer_tag);
     sess_fork_oa_clear(s);
-    sess_body_free(&s->inv_body);
     sess_ctype_free(s->early_ctype);
     sess_resend_free(&s->ack);
     sess_resend_free(&s->ok);
@@ -263,6 +258,7 @@ static void free_session(parley_session *s)
     sess_resend_free(&s->head);
     pl_buf_free(&s->early_answer);
     sip_msg_free(s->inv_req);
+    sess_shared_ops_free(s);
     pthread_mutex_destroy(&s->mu);
     ep_release(s->ep);
     pl_free(s);
@@ -281,11 +277,15 @@ void parley_session_unref(parley_session *s)
         free_session(s);
 }
 
-parley_session *sess_alloc(parley_endpoint *ep)
+parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
 {
-    parley_session *s = pl_calloc(1, sizeof(*s));
+    if (pool > UINT16_MAX)
+        pool = UINT16_MAX;
+    parley_session *s = pl_calloc(1, sizeof(*s) + pool);
     if (!s)
         return NULL;
+    s->pool_size = (uint16_t)pool;
+    sess_shared_ops_init(s);
     atomic_init(&s->refs, 1);
     s->ep = ep_hold(ep);
     pthread_mutex_init(&s->mu, NULL);
@@ -304,7 +304,6 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_buf_init(&s->early_answer, 0);
     pl_timer_init(&s->ok_timer);
     pl_timer_init(&s->glare_timer);
-    pl_timer_init(&s->cancel_timer);
     pl_timer_init(&s->rel_timer);
     pl_timer_init(&s->upd_glare);
     pl_list_init(&s->rel_queue);
@@ -330,8 +329,8 @@ static void release_run(sess_task *t)
     s->released = true;
     if (s->dlg)
         dlg_table_remove(&s->reg->dialogs, s->dlg);
-    if (s->cbs.on_released)
-        s->cbs.on_released(s, s->cbs_user);
+    if (s->cbs->on_released)
+        s->cbs->on_released(s, s->cbs_user);
     if (s->reg_ref) {
         if (s->registered)
             sess_unlink_registered(s);
@@ -353,7 +352,7 @@ void sess_maybe_release(parley_session *s)
 
 static bool in_pool(const parley_session *s, const char *p)
 {
-    return p >= s->pool && p < s->pool + sizeof(s->pool);
+    return p >= s->pool && p < s->pool + s->pool_size;
 }
 
 sess_resend *sess_resend_get(sess_resend **slot)
@@ -377,7 +376,7 @@ void sess_resend_free(sess_resend **slot)
 
 char *sess_strdup(parley_session *s, pl_str v)
 {
-    if (v.len < sizeof(s->pool) - s->pool_used) {
+    if (v.len < (size_t)(s->pool_size - s->pool_used)) {
         char *p = s->pool + s->pool_used;
         if (v.len)
             memcpy(p, v.p, v.len);
@@ -460,15 +459,15 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
         changed |= PARLEY_PCHG_EPID;
     pl_buf_free(&name);
     changed |= note_contact(s, m);
-    if (notify && changed && s->cbs.on_participant_changed && !s->released)
-        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+    if (notify && changed && s->cbs->on_participant_changed && !s->released)
+        s->cbs->on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 
 void sess_note_remote_target(parley_session *s, const sip_msg *m)
 {
     unsigned changed = note_contact(s, m);
-    if (changed && s->cbs.on_participant_changed && !s->released)
-        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+    if (changed && s->cbs->on_participant_changed && !s->released)
+        s->cbs->on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 
 void sess_note_rx(parley_session *s, const tp_rx *rx)
@@ -506,7 +505,7 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
         return;
     s->state = st;
     sess_count_half_open(s, prev, st);
-    if (!s->cbs.on_state || s->released)
+    if (!s->cbs->on_state || s->released)
         return;
     parley_state_change ev = {prev, st, why, trigger, NULL};
     /* the Reason header (RFC 3326) of the BYE or CANCEL that ended the session */
@@ -520,7 +519,7 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
         ev.sip_reason = &sr;
     }
     parley_session_ref(s);
-    s->cbs.on_state(s, &ev, s->cbs_user);
+    s->cbs->on_state(s, &ev, s->cbs_user);
     parley_session_unref(s);
 }
 
@@ -570,7 +569,8 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
     sess_update_abort(s);
     sess_timer_stop(s);
     sess_rel_stop(s);
-    pl_loop_timer_stop(loop, &s->cancel_timer);
+    if (s->uac)
+        pl_loop_timer_stop(loop, &s->uac->cancel_timer);
     s->end_reason = why;
     if (trigger && trigger->is_request &&
         (trigger->method_id == SIP_METHOD_BYE || trigger->method_id == SIP_METHOD_CANCEL) &&
@@ -602,6 +602,25 @@ typedef struct create_args {
     parley_session *out;
 } create_args;
 
+static size_t opt_len(const char *v)
+{
+    return v ? strlen(v) + 1 : 0;
+}
+
+/* Room for the strings an outgoing session takes now, and for those its answer brings (the
+ * peer's tag and contact, our tag): the pool is sized to them; a longer value goes to the heap. */
+static size_t create_pool(const parley_endpoint *ep, const create_args *a,
+                          const parley_session_opts *o, const char *cid)
+{
+    const char *name = o && o->local_name ? o->local_name : ep->display;
+    size_t n = opt_len(o && o->call_id ? o->call_id : cid) + 2 * opt_len(a->target->uri) +
+               2 * opt_len(a->target->epid) +
+               opt_len(o && o->request_uri ? o->request_uri : a->target->uri) +
+               opt_len(o && o->local_uri ? o->local_uri : ep->uri) + opt_len(name) +
+               opt_len(ep->epid);
+    return n + EP_TAG_LEN + 1 + 112;
+}
+
 static void create_on_loop(sess_call *c)
 {
     create_args *a = c->args;
@@ -610,18 +629,18 @@ static void create_on_loop(sess_call *c)
         c->rc = PARLEY_E_TERMINATED;
         return;
     }
+    const parley_session_opts *o = a->opts;
+    char cid[40];
+    if (!o || !o->call_id)
+        ep_new_call_id(ep, cid, sizeof(cid));
     sess_registry *reg = sess_registry_get(ep);
-    parley_session *s = reg ? sess_alloc(ep) : NULL;
+    parley_session *s = reg ? sess_alloc(ep, create_pool(ep, a, o, cid)) : NULL;
     if (!s) {
         c->rc = PARLEY_E_NOMEM;
         return;
     }
     s->reg = reg;
     s->state = PARLEY_STATE_IDLE;
-    const parley_session_opts *o = a->opts;
-    char cid[40];
-    if (!o || !o->call_id)
-        ep_new_call_id(ep, cid, sizeof(cid));
     s->call_id = sess_strdup(s, pl_str_c(o && o->call_id ? o->call_id : cid));
     s->target_uri = sess_strdup(s, pl_str_c(a->target->uri));
     s->target_epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
@@ -733,12 +752,9 @@ static void set_cbs_on_loop(sess_call *c)
         c->rc = PARLEY_E_STATE;
         return;
     }
-    if (a->ops)
-        s->cbs = *(const parley_session_cbs *)a->ops;
-    else
-        memset(&s->cbs, 0, sizeof(s->cbs));
-    s->cbs_user = a->user;
-    c->rc = 0;
+    c->rc = sess_set_cbs(s, a->ops);
+    if (!c->rc)
+        s->cbs_user = a->user;
 }
 
 int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cbs, void *user)
@@ -790,13 +806,11 @@ static void set_oa_on_loop(sess_call *c)
         c->rc = PARLEY_E_STATE;
         return;
     }
+    c->rc = sess_set_oa(s, a->ops);
+    if (c->rc)
+        return;
     s->has_oa = a->ops != NULL;
-    if (a->ops)
-        s->oa = *(const parley_oa_ops *)a->ops;
-    else
-        memset(&s->oa, 0, sizeof(s->oa));
     s->oa_user = a->user;
-    c->rc = 0;
 }
 
 int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user)

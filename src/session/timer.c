@@ -111,8 +111,8 @@ static void refresh_or_expire(pl_timer *t, void *arg)
     /* the refresh's answer re-arms the timer; meanwhile the session must not outlive it */
     s->refresh_due = true;
     pl_loop_timer_start(s->ep->loop, &s->st_timer, s->st_interval * 500ull, refresh_or_expire, s);
-    if (s->cbs.on_refresh && !s->released)
-        s->cbs.on_refresh(s, s->peer_update ? "UPDATE" : "INVITE", 0, s->cbs_user);
+    if (s->cbs->on_refresh && !s->released)
+        s->cbs->on_refresh(s, s->peer_update ? "UPDATE" : "INVITE", 0, s->cbs_user);
 }
 
 void sess_timer_refresh_done(parley_session *s, bool ok)

@@ -251,10 +251,10 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
             if (s->state == PARLEY_STATE_CONNECTED)
                 sess_timer_start_uas(s, m);
             sess_body_free(&ans);
-            if (s->cbs.on_update && !s->released)
-                s->cbs.on_update(s, m, offer, s->cbs_user);
-            if (same && s->st_interval && s->cbs.on_refresh && !s->released)
-                s->cbs.on_refresh(s, "UPDATE", 1, s->cbs_user);
+            if (s->cbs->on_update && !s->released)
+                s->cbs->on_update(s, m, offer, s->cbs_user);
+            if (same && s->st_interval && s->cbs->on_refresh && !s->released)
+                s->cbs->on_refresh(s, "UPDATE", 1, s->cbs_user);
         }
     }
     parley_session_unref(s);
