@@ -152,13 +152,13 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
             if (refresh)
                 sess_timer_refresh_done(s, false);
         }
-    } else if (m->status == 491 && !s->reinv_retried) {
+    } else if (m->status == 491 && !s->reinv_retried && sess_timer_slot(&s->glare_timer)) {
         /* glare: try once more after RFC 3261 §14.1's wait; the owner of the Call-ID (the
          * caller) waits 2.1-4 s, the other side 0-2 s, in units of 10 ms */
         s->reinv_retried = true;
         s->glare_waiting = true;
         uint64_t wait = s->incoming ? pl_rand_below(201) * 10 : 2100 + pl_rand_below(191) * 10;
-        pl_loop_timer_start(s->ep->loop, &s->glare_timer, wait, on_glare_timer, s);
+        pl_loop_timer_start(s->ep->loop, s->glare_timer, wait, on_glare_timer, s);
     } else {
         s->our_offer_pending = false;
         sess_op_complete(op, 0, m); /* the old description stays */

@@ -174,6 +174,18 @@ typedef struct sess_uac {
     bool redirect_all; /* the application said TRY_ALL for this list */
 } sess_uac;
 
+/* UAS: our reliable provisional responses (RFC 3262), allocated with the first one (prack.c),
+ * so that a session that sends none does not carry it; freed with the session. */
+typedef struct sess_prack {
+    pl_list rel_queue; /* sess_rel waiting for the one before them */
+    sess_rel *rel_out; /* sent, waiting for its PRACK */
+    pl_timer rel_timer;
+    uint64_t rel_deadline;
+    unsigned rel_interval;
+    uint32_t rseq_next;
+    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
+} sess_prack;
+
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
 /* A message resent on a peer's retransmissions or a timer (the ACK of a 2xx, our 2xx until its
  * ACK), where it goes: allocated only while a session needs it. */
@@ -184,6 +196,10 @@ typedef struct sess_resend {
 /* The slot's resend, allocated (empty) when absent; NULL when out of memory. */
 sess_resend *sess_resend_get(sess_resend **slot);
 void sess_resend_free(sess_resend **slot);
+/* A timer only some sessions start (a glare wait), allocated by its first start: NULL when out
+ * of memory. sess_timer_slot_free stops and frees it. */
+pl_timer *sess_timer_slot(pl_timer **slot);
+void sess_timer_slot_free(parley_session *s, pl_timer **slot);
 
 typedef struct sess_registry sess_registry;
 /* The first registered session with this Call-ID for which match(s, key) holds, or NULL. */
@@ -275,17 +291,10 @@ struct parley_session {
     bool st_retried;          /* a 422 was answered by a retry */
     bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
     bool our_offer_pending;   /* we sent an offer and wait for its answer */
-    pl_timer st_timer;
+    pl_timer *st_timer;       /* allocated when it is first armed (sess_timer_slot) */
     /* the descriptions in force, for refreshes that repeat them (content.c) */
     sess_body local_desc, remote_desc;
-    /* our reliable provisional responses (prack.c) */
-    pl_list rel_queue; /* sess_rel waiting for the one before them */
-    sess_rel *rel_out; /* sent, waiting for its PRACK */
-    pl_timer rel_timer;
-    uint64_t rel_deadline;
-    unsigned rel_interval;
-    uint32_t rseq_next;
-    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
+    sess_prack *prack;       /* our reliable provisional responses, from the first one (prack.c) */
     pl_list fork_oa;         /* UAC: sess_fork_oa, the early offers of forks we answered */
     bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
     bool early_reliable;     /* UAS: our answer went in a reliable 1xx */
@@ -293,9 +302,8 @@ struct parley_session {
     /* our UPDATE (update.c) */
     bool upd_retried;
     sess_op *upd;
-    ep_sender *upd_snd;
-    pl_timer upd_glare;
-    sip_msg *end_msg; /* the BYE or CANCEL that ended the session (for its Reason) */
+    pl_timer *upd_glare; /* allocated by a 491's wait (sess_timer_slot) */
+    sip_msg *end_msg;    /* the BYE or CANCEL that ended the session (for its Reason) */
 
     dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
     pl_list early; /* outgoing: early dialogs, one per To tag */
@@ -322,7 +330,7 @@ struct parley_session {
     sess_resend *ok;            /* our 2xx, resent until its ACK (then freed) */
     sess_resend *head;          /* the head of our last 1xx/2xx to the INVITE (msg only)... */
     const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
-    pl_timer ok_timer;
+    pl_timer *ok_timer;         /* allocated by the 2xx, freed by its ACK (sess_timer_slot) */
     uint64_t ok_deadline;
     unsigned ok_interval;
     uint32_t ok_cseq;
@@ -338,10 +346,10 @@ struct parley_session {
 
     /* our re-INVITE */
     sess_op *reinv;
-    ep_sender *reinv_snd; /* the pending one's */
-    ep_sender *reack_snd; /* the last one answered 2xx: its retransmissions are ACKed again */
-    sess_resend *reack;   /* its ACK, resent for 2xx retransmissions */
-    pl_timer glare_timer;
+    ep_sender *reinv_snd;  /* the pending one's */
+    ep_sender *reack_snd;  /* the last one answered 2xx: its retransmissions are ACKed again */
+    sess_resend *reack;    /* its ACK, resent for 2xx retransmissions */
+    pl_timer *glare_timer; /* allocated by a 491's wait (sess_timer_slot) */
     uint32_t reinv_cseq;
     bool reinv_retried;
     bool glare_waiting; /* our re-INVITE got 491 and waits to go again */

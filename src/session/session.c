@@ -207,6 +207,11 @@ static void free_session(parley_session *s)
 {
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
     sess_rel_stop(s);
+    pl_free(s->prack);
+    sess_timer_slot_free(s, &s->glare_timer);
+    sess_timer_slot_free(s, &s->upd_glare);
+    sess_timer_slot_free(s, &s->ok_timer);
+    sess_timer_slot_free(s, &s->st_timer);
     sess_body_free(&s->local_desc);
     sess_body_free(&s->remote_desc);
     parley_sdp_neg_free(s->neg);
@@ -302,11 +307,6 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
     pl_buf_init(&s->early_answer, 0);
-    pl_timer_init(&s->ok_timer);
-    pl_timer_init(&s->glare_timer);
-    pl_timer_init(&s->rel_timer);
-    pl_timer_init(&s->upd_glare);
-    pl_list_init(&s->rel_queue);
     sess_timer_init(s);
     return s;
 }
@@ -353,6 +353,25 @@ void sess_maybe_release(parley_session *s)
 static bool in_pool(const parley_session *s, const char *p)
 {
     return p >= s->pool && p < s->pool + s->pool_size;
+}
+
+pl_timer *sess_timer_slot(pl_timer **slot)
+{
+    if (!*slot) {
+        *slot = pl_malloc(sizeof(**slot));
+        if (*slot)
+            pl_timer_init(*slot);
+    }
+    return *slot;
+}
+
+void sess_timer_slot_free(parley_session *s, pl_timer **slot)
+{
+    if (*slot) {
+        pl_loop_timer_stop(s->ep->loop, *slot);
+        pl_free(*slot);
+        *slot = NULL;
+    }
 }
 
 sess_resend *sess_resend_get(sess_resend **slot)
@@ -552,8 +571,10 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
         return;
     parley_session_ref(s);
     pl_loop *loop = s->ep->loop;
-    pl_loop_timer_stop(loop, &s->ok_timer);
-    pl_loop_timer_stop(loop, &s->glare_timer);
+    if (s->ok_timer)
+        pl_loop_timer_stop(loop, s->ok_timer);
+    if (s->glare_timer)
+        pl_loop_timer_stop(loop, s->glare_timer);
     s->ok_pending = false;
     if (s->inv) {
         ep_sender_release(s->inv);
