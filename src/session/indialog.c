@@ -129,7 +129,7 @@ static int send_unanswered(parley_session *s, sess_op *op)
     if (tp_addr_from_host(u.host, u.port ? u.port : tp_default_port(d.proto), &d.addr) != 0) {
         if (!s->has_rx)
             return PARLEY_E_NOROUTE;
-        d.addr = s->last_rx.remote; /* a name: use where the peer spoke from */
+        d.addr = s->rx_addr; /* a name: use where the peer spoke from */
     }
     ep_attempt a;
     ep_attempt_init(s->ep, &a, &d);

@@ -11,7 +11,7 @@
 #include "parley/session.h"
 
 struct parley_participant {
-    parley_session *owner; /* its lock guards the strings */
+    parley_session *owner; /* the strings are swapped atomically (set_prop, get_prop) */
     char *uri;
     char *epid;
     char *name;
@@ -239,8 +239,7 @@ struct parley_session {
     sess_task release_task;
     parley_endpoint *ep;
     sess_registry *reg;
-    pthread_mutex_t mu; /* guards the strings the getters return */
-    pl_list graveyard;  /* replaced strings, freed with the session */
+    pl_list graveyard; /* replaced strings, freed with the session */
     char *call_id;
     char *local_tag;
     char *remote_tag;
@@ -256,7 +255,8 @@ struct parley_session {
     sess_shared_ops *oa_copy; /* the shared copy oa points to, if any */
     void *oa_user;
     void *app_user;
-    tp_rx last_rx;
+    tp_addr rx_addr;   /* where the peer last spoke from (has_rx)... */
+    tp_proto rx_proto; /* ...and over what */
     pl_list ops;
     pl_list refers;             /* REFERs received (parley_refer_request) */
     pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
@@ -323,8 +323,7 @@ struct parley_session {
     bool early_answered;
     txn_server *inv_txn;
     sip_msg *inv_req;
-    pl_buf early_answer;
-    char *early_ctype;
+    sess_body early_answer; /* our answer in a 1xx (early_answered), for the 200 to repeat */
 
     /* our 2xx to an INVITE or re-INVITE, retransmitted until the ACK (RFC 3261 §13.3.1.4) */
     sess_resend *ok;            /* our 2xx, resent until its ACK (then freed) */

@@ -256,15 +256,13 @@ static void free_session(parley_session *s)
     sess_uac_free(s);
     pl_free(s->answer_tag);
     sess_fork_oa_clear(s);
-    sess_ctype_free(s->early_ctype);
     sess_resend_free(&s->ack);
     sess_resend_free(&s->ok);
     sess_resend_free(&s->reack);
     sess_resend_free(&s->head);
-    pl_buf_free(&s->early_answer);
+    sess_body_free(&s->early_answer);
     sip_msg_free(s->inv_req);
     sess_shared_ops_free(s);
-    pthread_mutex_destroy(&s->mu);
     ep_release(s->ep);
     pl_free(s);
 }
@@ -293,7 +291,6 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     sess_shared_ops_init(s);
     atomic_init(&s->refs, 1);
     s->ep = ep_hold(ep);
-    pthread_mutex_init(&s->mu, NULL);
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
     pl_list_init(&s->refers);
@@ -306,7 +303,6 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     pl_list_init(&s->forks);
     pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
-    pl_buf_init(&s->early_answer, 0);
     sess_timer_init(s);
     return s;
 }
@@ -434,10 +430,8 @@ static bool set_prop(parley_session *s, char **slot, pl_str v)
     char *n = v.p ? sess_strdup(s, v) : NULL;
     if (v.p && !n)
         return false;
-    pthread_mutex_lock(&s->mu);
-    char *old = *slot;
-    *slot = n;
-    pthread_mutex_unlock(&s->mu);
+    /* a getter on another thread reads the slot at once: the old string stays (graveyard) */
+    char *old = __atomic_exchange_n(slot, n, __ATOMIC_ACQ_REL);
     sess_keep_string(s, old);
     return true;
 }
@@ -491,7 +485,8 @@ void sess_note_remote_target(parley_session *s, const sip_msg *m)
 
 void sess_note_rx(parley_session *s, const tp_rx *rx)
 {
-    s->last_rx = *rx;
+    s->rx_addr = rx->remote;
+    s->rx_proto = rx->proto;
     s->has_rx = true;
 }
 
@@ -858,10 +853,8 @@ void *parley_session_user(const parley_session *s)
 
 static const char *get_prop(const parley_session *s, char *const *slot)
 {
-    pthread_mutex_lock((pthread_mutex_t *)&s->mu);
-    const char *v = *slot;
-    pthread_mutex_unlock((pthread_mutex_t *)&s->mu);
-    return v;
+    (void)s;
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE); /* set_prop's string, whole */
 }
 
 const char *parley_session_call_id(const parley_session *s)
@@ -956,9 +949,9 @@ int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
         return PARLEY_E_INVAL;
     if (!s->has_rx)
         return PARLEY_E_NOTFOUND;
-    tp_addr_str(&s->last_rx.remote, buf, size);
+    tp_addr_str(&s->rx_addr, buf, size);
     if (transport)
-        *transport = tp_proto_name(s->last_rx.proto);
+        *transport = tp_proto_name(s->rx_proto);
     return 0;
 }
 

@@ -159,14 +159,11 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
             if (sess_get_answer(s, s->inv_req, &ans) != 0)
                 return PARLEY_E_ABORTED;
             if (ans.data) {
-                pl_buf_put(&s->early_answer, ans.data, ans.len);
-                s->early_ctype = sess_ctype_dup(ans.ctype);
+                s->early_answer = ans; /* kept for the 200 to repeat (not freed below) */
                 s->early_answered = true;
             }
         } else {
-            ans.ctype = s->early_ctype;
-            ans.data = s->early_answer.data;
-            ans.len = s->early_answer.len;
+            ans = s->early_answer;
         }
     }
     char room[2048];
@@ -312,7 +309,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
         /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
     } else if (sess_msg_has_body(s->inv_req)) {
         if (s->early_answered) {
-            body.ctype = sess_ctype_dup(s->early_ctype);
+            body.ctype = sess_ctype_dup(s->early_answer.ctype);
             body.data = pl_malloc(s->early_answer.len);
             if (body.data)
                 memcpy(body.data, s->early_answer.data, s->early_answer.len);
