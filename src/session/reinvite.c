@@ -362,7 +362,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     unsigned se;
     sess_refresher who;
     r->refresh = (s->st_interval || sess_session_expires(m, &se, &who)) &&
-                 ((r->had_offer && sess_same_desc(&s->remote_desc, m) && s->local_desc.data) ||
+                 ((r->had_offer && sess_same_desc(s, &s->remote_desc, m) && s->local_desc.data) ||
                   (!r->had_offer && !s->has_oa));
     pl_list_insert_tail(&s->rins, &r->link);
     s->rin = r;

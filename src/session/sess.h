@@ -145,6 +145,17 @@ typedef struct sess_refer_sub {
     pl_timer expiry;
 } sess_refer_sub;
 
+/* The peer's description in force, as the session compares it (a refresh repeats it byte for
+ * byte, RFC 4028): its length and two 64-bit digests under the registry's secret seeds, instead
+ * of a copy of the text (a held session kept about 200 bytes for it). Two different bodies of
+ * the same length pass for the same only at a chance of 2^-128, and a peer cannot aim at it
+ * without the seeds; the worst it could get is its own new offer answered as a refresh. */
+typedef struct sess_digest {
+    uint64_t h[2];
+    size_t len;
+    bool set;
+} sess_digest;
+
 /* A body the application gave (copied). */
 typedef struct sess_body {
     char *ctype;
@@ -224,6 +235,7 @@ typedef struct sess_registry {
     pl_list tasks;
     pl_timer task_timer;
     sess_shared_ops *last_cbs, *last_oa; /* the last copies made (a reference each) */
+    uint64_t digest_seed[2];             /* sess_digest's, random */
 } sess_registry;
 
 /*
@@ -293,7 +305,8 @@ struct parley_session {
     bool our_offer_pending;   /* we sent an offer and wait for its answer */
     pl_timer *st_timer;       /* allocated when it is first armed (sess_timer_slot) */
     /* the descriptions in force, for refreshes that repeat them (content.c) */
-    sess_body local_desc, remote_desc;
+    sess_body local_desc;
+    sess_digest remote_desc;
     sess_prack *prack;       /* our reliable provisional responses, from the first one (prack.c) */
     pl_list fork_oa;         /* UAC: sess_fork_oa, the early offers of forks we answered */
     bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
@@ -494,8 +507,10 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
-/* Whether m's body is description d, byte for byte (a refresh repeats it). */
-bool sess_same_desc(const sess_body *d, const sip_msg *m);
+/* Records the peer's description (NULL data: none) as d. */
+void sess_digest_set(const parley_session *s, sess_digest *d, const void *data, size_t len);
+/* Whether m's body is description d (a refresh repeats it). */
+bool sess_same_desc(const parley_session *s, const sess_digest *d, const sip_msg *m);
 
 /* uac.c */
 parley_reason sess_reason_for_status(int status);
@@ -524,7 +539,8 @@ void sess_target_free(parley_session *s);
 typedef struct sess_fork_oa {
     pl_list link;
     char *tag;
-    sess_body offer, answer;
+    sess_digest offer;
+    sess_body answer;
 } sess_fork_oa;
 /* Whether the fork with this To tag made an offer we answered. */
 bool sess_fork_oa_done(const parley_session *s, pl_str tag);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "parley/error.h"
 #include "parley/sdp.h"
 #include "session/sess.h"
@@ -177,6 +178,8 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
         return NULL;
     }
     reg->ep = ep;
+    reg->digest_seed[0] = pl_rand_u64();
+    reg->digest_seed[1] = pl_rand_u64();
     pl_list_init(&reg->sessions);
     pl_list_init(&reg->ended);
     pl_list_init(&reg->tasks);
@@ -213,7 +216,6 @@ static void free_session(parley_session *s)
     sess_timer_slot_free(s, &s->ok_timer);
     sess_timer_slot_free(s, &s->st_timer);
     sess_body_free(&s->local_desc);
-    sess_body_free(&s->remote_desc);
     parley_sdp_neg_free(s->neg);
     sip_msg_free(s->end_msg);
     dlg_free(s->dlg);

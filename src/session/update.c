@@ -226,7 +226,7 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
     sess_note_peer(s, m);
     bool offer = sess_msg_has_body(m);
     /* one without a new offer is a session refresh (RFC 4028 §7) */
-    bool same = !offer || sess_same_desc(&s->remote_desc, m);
+    bool same = !offer || sess_same_desc(s, &s->remote_desc, m);
     if (sess_timer_check_request(s, m) == 422) {
         pl_buf x;
         pl_buf_init(&x, 32);
