@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "parley/error.h"
 #include "session/sess.h"
 
@@ -61,11 +62,11 @@ static void keep(sess_body *slot, const char *ctype, const void *data, size_t le
 int sess_get_offer(parley_session *s, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!s->has_oa || !s->oa.get_offer)
+    if (!s->has_oa || !s->oa->get_offer)
         return 0;
     parley_content c = {0};
     parley_session_ref(s);
-    int rc = s->oa.get_offer(s, &c, s->oa_user);
+    int rc = s->oa->get_offer(s, &c, s->oa_user);
     parley_session_unref(s);
     if (rc)
         return rc;
@@ -97,19 +98,19 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!s->has_oa || !s->oa.get_answer)
+    if (!s->has_oa || !s->oa->get_answer)
         return PARLEY_E_UNSUPPORTED; /* an offer nobody can answer: 488 (RFC 3261 §13.2.1) */
     char ctype[256];
     parley_content offer, ans = {0};
     sess_content_of(offer_msg, &offer, ctype, sizeof(ctype));
     parley_session_ref(s);
-    int rc = s->oa.get_answer(s, &offer, &ans, s->oa_user);
+    int rc = s->oa->get_answer(s, &offer, &ans, s->oa_user);
     parley_session_unref(s);
     if (rc)
         return rc;
     rc = copy_content(&ans, out);
     if (!rc) {
-        keep(&s->remote_desc, offer.content_type, offer.body, offer.len);
+        sess_digest_set(s, &s->remote_desc, offer.body, offer.len);
         if (out->data)
             keep(&s->local_desc, out->ctype, out->data, out->len);
     }
@@ -118,15 +119,15 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 
 void sess_set_answer(parley_session *s, const sip_msg *m)
 {
-    if (!sess_msg_has_body(m) || !s->has_oa || !s->oa.set_answer)
+    if (!sess_msg_has_body(m) || !s->has_oa || !s->oa->set_answer)
         return;
     char ctype[256];
     parley_content ans;
     sess_content_of(m, &ans, ctype, sizeof(ctype));
-    keep(&s->remote_desc, ans.content_type, ans.body, ans.len);
+    sess_digest_set(s, &s->remote_desc, ans.body, ans.len);
     s->our_offer_pending = false;
     parley_session_ref(s);
-    s->oa.set_answer(s, &ans, s->oa_user);
+    s->oa->set_answer(s, &ans, s->oa_user);
     parley_session_unref(s);
 }
 
@@ -165,9 +166,29 @@ static bool is_named(const char *name, const char *want)
     return pl_str_casecmp_eq(pl_str_c(name), pl_str_c(want));
 }
 
-bool sess_same_desc(const sess_body *d, const sip_msg *m)
+static void digest(const parley_session *s, const void *data, size_t len, uint64_t h[2])
 {
-    return d->data && m && m->body.len == d->len && !memcmp(m->body.p, d->data, d->len);
+    h[0] = pl_hash_bytes(s->reg->digest_seed[0], data, len);
+    h[1] = pl_hash_bytes(s->reg->digest_seed[1], data, len);
+}
+
+void sess_digest_set(const parley_session *s, sess_digest *d, const void *data, size_t len)
+{
+    memset(d, 0, sizeof(*d));
+    if (!data)
+        return;
+    digest(s, data, len, d->h);
+    d->len = len;
+    d->set = true;
+}
+
+bool sess_same_desc(const parley_session *s, const sess_digest *d, const sip_msg *m)
+{
+    if (!d->set || !m || m->body.len != d->len)
+        return false;
+    uint64_t h[2];
+    digest(s, m->body.p, m->body.len, h);
+    return h[0] == d->h[0] && h[1] == d->h[1];
 }
 
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)

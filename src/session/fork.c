@@ -15,7 +15,7 @@
 
 void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer)
 {
-    if (!s->cbs.on_early_dialog || s->released || !m->to)
+    if (!s->cbs->on_early_dialog || s->released || !m->to)
         return;
     char tag[128], contact[512], epid[128], ctype[256];
     snprintf(tag, sizeof(tag), "%.*s", (int)m->to->tag.len, m->to->tag.p);
@@ -36,16 +36,16 @@ void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer)
         .answer = with_answer ? &answer : NULL,
     };
     parley_session_ref(s);
-    s->cbs.on_early_dialog(s, &d, s->cbs_user);
+    s->cbs->on_early_dialog(s, &d, s->cbs_user);
     parley_session_unref(s);
 }
 
 void sess_fork_ignored(parley_session *s, const sip_msg *m)
 {
-    if (!s->cbs.on_fork_ignored || s->released)
+    if (!s->cbs->on_fork_ignored || s->released)
         return;
     parley_session_ref(s);
-    s->cbs.on_fork_ignored(s, m, s->cbs_user);
+    s->cbs->on_fork_ignored(s, m, s->cbs_user);
     parley_session_unref(s);
 }
 
@@ -82,7 +82,6 @@ static void free_oa(sess_fork_oa *r)
 {
     pl_list_remove(&r->link);
     pl_free(r->tag);
-    sess_body_free(&r->offer);
     sess_body_free(&r->answer);
     pl_free(r);
 }
@@ -99,9 +98,9 @@ int sess_fork_oa_add(parley_session *s, pl_str tag)
         return PARLEY_E_NOMEM;
     pl_list_init(&r->link);
     r->tag = pl_str_dup(tag);
-    if (!r->tag || body_copy(&r->offer, &s->remote_desc) || body_copy(&r->answer, &s->local_desc)) {
+    r->offer = s->remote_desc;
+    if (!r->tag || body_copy(&r->answer, &s->local_desc)) {
         pl_free(r->tag);
-        sess_body_free(&r->offer);
         pl_free(r);
         return PARLEY_E_NOMEM;
     }
@@ -114,11 +113,9 @@ bool sess_fork_oa_take(parley_session *s, pl_str tag)
     sess_fork_oa *r = find_oa(s, tag);
     if (r) {
         /* another fork may have offered (and been answered) since: this one's exchange counts */
-        sess_body_free(&s->remote_desc);
         sess_body_free(&s->local_desc);
         s->remote_desc = r->offer;
         s->local_desc = r->answer;
-        memset(&r->offer, 0, sizeof(r->offer));
         memset(&r->answer, 0, sizeof(r->answer));
     }
     sess_fork_oa_clear(s);

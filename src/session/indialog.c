@@ -129,7 +129,7 @@ static int send_unanswered(parley_session *s, sess_op *op)
     if (tp_addr_from_host(u.host, u.port ? u.port : tp_default_port(d.proto), &d.addr) != 0) {
         if (!s->has_rx)
             return PARLEY_E_NOROUTE;
-        d.addr = s->last_rx.remote; /* a name: use where the peer spoke from */
+        d.addr = s->rx_addr; /* a name: use where the peer spoke from */
     }
     ep_attempt a;
     ep_attempt_init(s->ep, &a, &d);
@@ -247,8 +247,8 @@ static void on_bye(parley_session *s, txn_server *t, sip_msg *m)
     if (s->inv_txn)
         sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
     s->remote_ending = true;
-    if (s->cbs.on_remote_end && !s->released)
-        s->cbs.on_remote_end(s, m, s->cbs_user);
+    if (s->cbs->on_remote_end && !s->released)
+        s->cbs->on_remote_end(s, m, s->cbs_user);
     sess_end(s, PARLEY_REASON_TERMINATED_REMOTELY, m);
     parley_session_unref(s);
 }
@@ -264,8 +264,8 @@ static void on_message(parley_session *s, txn_server *t, sip_msg *m)
     }
     bool benotify = m->method_id == SIP_METHOD_BENOTIFY;
     parley_session_ref(s);
-    if (s->cbs.on_message && !s->released)
-        s->cbs.on_message(s, req, s->cbs_user);
+    if (s->cbs->on_message && !s->released)
+        s->cbs->on_message(s, req, s->cbs_user);
     /* BENOTIFY is never answered; everything else gets 200 unless the application answered */
     ep_request_finish(req, benotify ? 0 : 200);
     parley_session_unref(s);

@@ -39,48 +39,56 @@ static void rel_transmit(parley_session *s, sess_rel *r)
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     if (s->inv_txn)
         txn_server_respond(s->inv_txn, (unsigned)r->code, r->resp.data, r->resp.len);
-    s->rel_out = r;
-    s->rel_interval = tt->t1;
-    s->rel_deadline = pl_loop_now(s->ep->loop) + 64ull * tt->t1;
-    pl_loop_timer_start(s->ep->loop, &s->rel_timer, tt->t1, on_rel_timer, s);
+    s->prack->rel_out = r;
+    s->prack->rel_interval = tt->t1;
+    s->prack->rel_deadline = pl_loop_now(s->ep->loop) + 64ull * tt->t1;
+    pl_loop_timer_start(s->ep->loop, &s->prack->rel_timer, tt->t1, on_rel_timer, s);
 }
 
 static void on_rel_timer(pl_timer *t, void *arg)
 {
     (void)t;
     parley_session *s = arg;
-    sess_rel *r = s->rel_out;
+    sess_rel *r = s->prack ? s->prack->rel_out : NULL;
     if (!r || !s->inv_txn)
         return;
     uint64_t now = pl_loop_now(s->ep->loop);
-    if (now >= s->rel_deadline) {
+    if (now >= s->prack->rel_deadline) {
         /* no PRACK for 64*T1: the INVITE is rejected with a 5xx (§3) */
         parley_session_ref(s);
         sess_rel_stop(s);
         sess_uas_final(s, 504, NULL, NULL, 0, PL_STR_NULL);
-        sess_final fin = {&s->accept_waiting, PARLEY_E_TIMEOUT, NULL};
+        sess_final fin = {&s->prack->accept_waiting, PARLEY_E_TIMEOUT, NULL};
         sess_end_with(s, PARLEY_REASON_TIMEOUT, NULL, &fin, 1);
         parley_session_unref(s);
         return;
     }
     txn_server_respond(s->inv_txn, (unsigned)r->code, r->resp.data, r->resp.len);
-    s->rel_interval *= 2;
-    uint64_t left = s->rel_deadline - now;
-    pl_loop_timer_start(s->ep->loop, &s->rel_timer, s->rel_interval < left ? s->rel_interval : left,
-                        on_rel_timer, s);
+    s->prack->rel_interval *= 2;
+    uint64_t left = s->prack->rel_deadline - now;
+    pl_loop_timer_start(s->ep->loop, &s->prack->rel_timer,
+                        s->prack->rel_interval < left ? s->prack->rel_interval : left, on_rel_timer,
+                        s);
 }
 
 int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *body, bool offered,
                   bool answered)
 {
+    if (!s->prack) {
+        s->prack = pl_calloc(1, sizeof(*s->prack));
+        if (!s->prack)
+            return PARLEY_E_NOMEM;
+        pl_list_init(&s->prack->rel_queue);
+        pl_timer_init(&s->prack->rel_timer);
+    }
     sess_rel *r = pl_calloc(1, sizeof(*r));
     if (!r)
         return PARLEY_E_NOMEM;
     pl_list_init(&r->link);
-    if (!s->rseq_next)
-        s->rseq_next = 1 + (uint32_t)pl_rand_below(1u << 30); /* §3: 1 to 2^31-1 */
+    if (!s->prack->rseq_next)
+        s->prack->rseq_next = 1 + (uint32_t)pl_rand_below(1u << 30); /* §3: 1 to 2^31-1 */
     r->code = code;
-    r->rseq = s->rseq_next++;
+    r->rseq = s->prack->rseq_next++;
     r->offered = offered;
     r->answered = answered;
     pl_buf_init(&r->resp, head->len + 64 + (body ? body->len : 0));
@@ -96,8 +104,8 @@ int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *bo
     }
     if (offered)
         s->early_offered = true;
-    if (s->rel_out)
-        pl_list_insert_tail(&s->rel_queue, &r->link); /* §3: one unacknowledged at a time */
+    if (s->prack->rel_out)
+        pl_list_insert_tail(&s->prack->rel_queue, &r->link); /* §3: one unacknowledged at a time */
     else
         rel_transmit(s, r);
     return 0;
@@ -105,16 +113,18 @@ int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *bo
 
 bool sess_rel_busy(const parley_session *s)
 {
-    return s->rel_out || !pl_list_empty(&s->rel_queue);
+    return s->prack && (s->prack->rel_out || !pl_list_empty(&s->prack->rel_queue));
 }
 
 void sess_rel_stop(parley_session *s)
 {
-    pl_loop_timer_stop(s->ep->loop, &s->rel_timer);
-    rel_free(s->rel_out);
-    s->rel_out = NULL;
-    while (!pl_list_empty(&s->rel_queue))
-        rel_free(pl_container_of(s->rel_queue.next, sess_rel, link));
+    if (!s->prack)
+        return;
+    pl_loop_timer_stop(s->ep->loop, &s->prack->rel_timer);
+    rel_free(s->prack->rel_out);
+    s->prack->rel_out = NULL;
+    while (!pl_list_empty(&s->prack->rel_queue))
+        rel_free(pl_container_of(s->prack->rel_queue.next, sess_rel, link));
 }
 
 /* A 200 to the PRACK, with our answer when it brought a new offer. */
@@ -139,15 +149,15 @@ void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m)
 {
     uint32_t rseq, cseq;
     pl_str method;
-    sess_rel *r = s->rel_out;
+    sess_rel *r = s->prack ? s->prack->rel_out : NULL;
     if (!sess_rack(m, &rseq, &cseq, &method) || !r || rseq != r->rseq || !s->inv_req ||
         cseq != s->inv_req->cseq.num || !pl_str_caseeq_lit(method, "INVITE")) {
         sess_answer(s, t, 481, NULL, PL_STR_NULL); /* §3: a PRACK that matches nothing */
         return;
     }
     parley_session_ref(s);
-    pl_loop_timer_stop(s->ep->loop, &s->rel_timer);
-    s->rel_out = NULL;
+    pl_loop_timer_stop(s->ep->loop, &s->prack->rel_timer);
+    s->prack->rel_out = NULL;
     sess_body ans = {0};
     int code = 200;
     if (r->offered) {
@@ -165,16 +175,16 @@ void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m)
     sess_body_free(&ans);
     uint32_t acked = r->rseq;
     rel_free(r);
-    if (s->cbs.on_prack && !s->released)
-        s->cbs.on_prack(s, m, acked, s->cbs_user);
+    if (s->cbs->on_prack && !s->released)
+        s->cbs->on_prack(s, m, acked, s->cbs_user);
     /* the next reliable 1xx, or the 200 that waited */
-    if (!pl_list_empty(&s->rel_queue)) {
-        sess_rel *next = pl_container_of(s->rel_queue.next, sess_rel, link);
+    if (!pl_list_empty(&s->prack->rel_queue)) {
+        sess_rel *next = pl_container_of(s->prack->rel_queue.next, sess_rel, link);
         pl_list_remove(&next->link);
         rel_transmit(s, next);
-    } else if (s->accept_waiting && s->state == PARLEY_STATE_INCOMING) {
-        sess_op *op = s->accept_waiting;
-        s->accept_waiting = NULL;
+    } else if (s->prack->accept_waiting && s->state == PARLEY_STATE_INCOMING) {
+        sess_op *op = s->prack->accept_waiting;
+        s->prack->accept_waiting = NULL;
         int rc = sess_uas_accept(s, op, op->hdrs, op->nh);
         if (rc)
             sess_op_complete(op, rc, NULL);

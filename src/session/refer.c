@@ -108,7 +108,7 @@ void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m)
         sess_answer(s, t, 400, "Bad Refer-To", PL_STR_NULL);
         return;
     }
-    if (!s->cbs.on_refer || s->released) {
+    if (!s->cbs->on_refer || s->released) {
         sess_answer(s, t, 603, NULL, PL_STR_NULL);
         return;
     }
@@ -129,7 +129,7 @@ void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m)
     parley_address addr = {in->target, in->epid};
     parley_session_ref(s);
     in->in_callback = true;
-    s->cbs.on_refer(s, in, &addr, in->method, s->cbs_user);
+    s->cbs->on_refer(s, in, &addr, in->method, s->cbs_user);
     in->in_callback = false;
     sess_tasks_run_held(&in->held);
     /* the default: rejected */
@@ -276,9 +276,9 @@ static void report(sess_refer_sub *sub, int status, pl_str reason, bool final, c
     parley_refer_progress p = {sub->id, sub->op_user, status, text, final, m};
     if (final)
         sub_free(sub);
-    if (s->cbs.on_refer_progress && !s->released) {
+    if (s->cbs->on_refer_progress && !s->released) {
         parley_session_ref(s);
-        s->cbs.on_refer_progress(s, &p, s->cbs_user);
+        s->cbs->on_refer_progress(s, &p, s->cbs_user);
         parley_session_unref(s);
     }
 }

@@ -152,13 +152,13 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
             if (refresh)
                 sess_timer_refresh_done(s, false);
         }
-    } else if (m->status == 491 && !s->reinv_retried) {
+    } else if (m->status == 491 && !s->reinv_retried && sess_timer_slot(&s->glare_timer)) {
         /* glare: try once more after RFC 3261 §14.1's wait; the owner of the Call-ID (the
          * caller) waits 2.1-4 s, the other side 0-2 s, in units of 10 ms */
         s->reinv_retried = true;
         s->glare_waiting = true;
         uint64_t wait = s->incoming ? pl_rand_below(201) * 10 : 2100 + pl_rand_below(191) * 10;
-        pl_loop_timer_start(s->ep->loop, &s->glare_timer, wait, on_glare_timer, s);
+        pl_loop_timer_start(s->ep->loop, s->glare_timer, wait, on_glare_timer, s);
     } else {
         s->our_offer_pending = false;
         sess_op_complete(op, 0, m); /* the old description stays */
@@ -312,8 +312,8 @@ static void on_rin_cancel(void *tu, txn_server *t, sip_msg *cancel)
         return;
     r->answered = true;
     send_simple(s, t, 487, PL_STR_NULL);
-    if (s->has_oa && s->oa.reinvite_cancelled && !s->released)
-        s->oa.reinvite_cancelled(s, r, s->oa_user);
+    if (s->has_oa && s->oa->reinvite_cancelled && !s->released)
+        s->oa->reinvite_cancelled(s, r, s->oa_user);
     retire_rin(s);
 }
 
@@ -362,19 +362,19 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     unsigned se;
     sess_refresher who;
     r->refresh = (s->st_interval || sess_session_expires(m, &se, &who)) &&
-                 ((r->had_offer && sess_same_desc(&s->remote_desc, m) && s->local_desc.data) ||
+                 ((r->had_offer && sess_same_desc(s, &s->remote_desc, m) && s->local_desc.data) ||
                   (!r->had_offer && !s->has_oa));
     pl_list_insert_tail(&s->rins, &r->link);
     s->rin = r;
     txn_server_set_tu(t, &rin_txn_cb, s);
     parley_session_ref(s);
-    if (s->has_oa && s->oa.offer_in_reinvite && !s->released && !r->refresh) {
+    if (s->has_oa && s->oa->offer_in_reinvite && !s->released && !r->refresh) {
         char ctype[256];
         parley_content offer;
         if (r->had_offer)
             sess_content_of(m, &offer, ctype, sizeof(ctype));
         r->in_callback = true;
-        s->oa.offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
+        s->oa->offer_in_reinvite(s, r, r->had_offer ? &offer : NULL, s->oa_user);
         r->in_callback = false;
         sess_tasks_run_held(&r->held);
     }
@@ -443,8 +443,8 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     s->ok_refresh = r->refresh;
     bool refresh = r->refresh;
     retire_rin(s);
-    if (refresh && s->cbs.on_refresh && !s->released)
-        s->cbs.on_refresh(s, "INVITE", 1, s->cbs_user);
+    if (refresh && s->cbs->on_refresh && !s->released)
+        s->cbs->on_refresh(s, "INVITE", 1, s->cbs_user);
 }
 
 /* The handle may be answered: it is the pending one, not answered or about to be, and the call

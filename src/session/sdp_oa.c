@@ -81,7 +81,8 @@ static void use_sdp_on_loop(sess_call *c)
         return;
     parley_sdp_neg_free(s->neg);
     s->neg = neg;
-    s->oa = sdp_ops;
+    sess_set_oa(s, NULL);
+    s->oa = &sdp_ops; /* static: nothing to share */
     s->oa_user = neg;
     s->has_oa = true;
 }

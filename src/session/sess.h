@@ -11,7 +11,7 @@
 #include "parley/session.h"
 
 struct parley_participant {
-    parley_session *owner; /* its lock guards the strings */
+    parley_session *owner; /* the strings are swapped atomically (set_prop, get_prop) */
     char *uri;
     char *epid;
     char *name;
@@ -145,12 +145,57 @@ typedef struct sess_refer_sub {
     pl_timer expiry;
 } sess_refer_sub;
 
+/* The peer's description in force, as the session compares it (a refresh repeats it byte for
+ * byte, RFC 4028): its length and two 64-bit digests under the registry's secret seeds, instead
+ * of a copy of the text (a held session kept about 200 bytes for it). Two different bodies of
+ * the same length pass for the same only at a chance of 2^-128, and a peer cannot aim at it
+ * without the seeds; the worst it could get is its own new offer answered as a refresh. */
+typedef struct sess_digest {
+    uint64_t h[2];
+    size_t len;
+    bool set;
+} sess_digest;
+
 /* A body the application gave (copied). */
 typedef struct sess_body {
     char *ctype;
     void *data;
     size_t len;
 } sess_body;
+
+/* What only an outgoing session's INVITE needs (uac.c): allocated by sess_uac_start, so that
+ * an incoming session does not carry it; it lives as long as the session (the application may
+ * hold its ack and pending-answer handles). */
+typedef struct sess_uac {
+    char *inv_local_hdr;
+    char *inv_extra;  /* the INVITE's capabilities and custom header lines */
+    sip_kv *inv_hdrs; /* participate's headers (and those on_redirecting added) */
+    size_t inv_nh;
+    sess_body inv_body; /* the INVITE's offer, for redirected attempts */
+    struct parley_ack ack_ctl;
+    struct parley_pending_answer pend;
+    char **targets; /* redirection targets */
+    size_t ntargets, next_target;
+    sip_msg *redirect_msg; /* the 3xx the targets came from */
+    pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
+    bool inv_offer;
+    bool inv_provisional;
+    bool cancel_wanted;
+    bool cancel_sent;
+    bool redirect_all; /* the application said TRY_ALL for this list */
+} sess_uac;
+
+/* UAS: our reliable provisional responses (RFC 3262), allocated with the first one (prack.c),
+ * so that a session that sends none does not carry it; freed with the session. */
+typedef struct sess_prack {
+    pl_list rel_queue; /* sess_rel waiting for the one before them */
+    sess_rel *rel_out; /* sent, waiting for its PRACK */
+    pl_timer rel_timer;
+    uint64_t rel_deadline;
+    unsigned rel_interval;
+    uint32_t rseq_next;
+    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
+} sess_prack;
 
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
 /* A message resent on a peer's retransmissions or a timer (the ACK of a 2xx, our 2xx until its
@@ -162,12 +207,21 @@ typedef struct sess_resend {
 /* The slot's resend, allocated (empty) when absent; NULL when out of memory. */
 sess_resend *sess_resend_get(sess_resend **slot);
 void sess_resend_free(sess_resend **slot);
+/* A timer only some sessions start (a glare wait), allocated by its first start: NULL when out
+ * of memory. sess_timer_slot_free stops and frees it. */
+pl_timer *sess_timer_slot(pl_timer **slot);
+void sess_timer_slot_free(parley_session *s, pl_timer **slot);
 
 typedef struct sess_registry sess_registry;
 /* The first registered session with this Call-ID for which match(s, key) holds, or NULL. */
 parley_session *sess_find_by_call_id(sess_registry *reg, pl_str call_id,
                                      bool (*match)(const parley_session *s, const void *key),
                                      const void *key);
+
+/* The callbacks or the offer/answer contract a session was given: one copy shared by the
+ * sessions given the same ones in a row (a server gives every session the same), instead of
+ * 192 bytes in each (shared_ops.c). */
+typedef struct sess_shared_ops sess_shared_ops;
 
 typedef struct sess_registry {
     parley_endpoint *ep;
@@ -180,161 +234,150 @@ typedef struct sess_registry {
     void *on_session_user;
     pl_list tasks;
     pl_timer task_timer;
+    sess_shared_ops *last_cbs, *last_oa; /* the last copies made (a reference each) */
+    uint64_t digest_seed[2];             /* sess_digest's, random */
 } sess_registry;
 
+/*
+ * A session. Fields are grouped by size within each part (pointers, then 32-bit numbers, then
+ * flags) so that a held session carries no padding; its strings are in the pool at its end,
+ * sized when it is allocated.
+ */
 struct parley_session {
     atomic_uint refs;
+    _Atomic(parley_state) state; /* written on the loop thread, read anywhere */
     pl_list link;       /* in the registry's sessions while not Disconnected, then in ended */
     pl_hnode call_node; /* in the registry's by_call_id while registered */
+    sess_task release_task;
+    parley_endpoint *ep;
+    sess_registry *reg;
+    pl_list graveyard; /* replaced strings, freed with the session */
+    char *call_id;
+    char *local_tag;
+    char *remote_tag;
+    parley_participant local, remote;
+    char *target_uri;
+    char *target_epid;
+    char *request_uri;
+    char **routes; /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
+    const parley_session_cbs *cbs; /* never NULL (a shared copy, or all NULL) */
+    sess_shared_ops *cbs_copy;     /* the shared copy cbs points to, if any */
+    void *cbs_user;
+    const parley_oa_ops *oa;  /* never NULL (a shared copy, or all NULL) */
+    sess_shared_ops *oa_copy; /* the shared copy oa points to, if any */
+    void *oa_user;
+    void *app_user;
+    tp_addr rx_addr;   /* where the peer last spoke from (has_rx)... */
+    tp_proto rx_proto; /* ...and over what */
+    pl_list ops;
+    pl_list refers;             /* REFERs received (parley_refer_request) */
+    pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
+    struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
+    uint16_t pool_size;         /* of pool[] */
+    uint16_t pool_used;
     bool registered;    /* in sessions (and by_call_id) */
     bool reg_ref;       /* the registry holds a reference, until on_released */
     bool released;      /* on_released has run */
     bool ending;        /* terminate was called */
     bool answer_queued; /* incoming: reject or redirect was called; its work is queued */
     bool reinv_queued;  /* renegotiate was called; its task has not run yet */
-    sess_task release_task;
-    parley_endpoint *ep;
-    sess_registry *reg;
-    pthread_mutex_t mu; /* guards the strings the getters return */
-    pl_list graveyard;  /* replaced strings, freed with the session */
-    /* The session's strings (Call-ID, tags, URIs, participants) are copied here while there is
-     * room, instead of one allocation each; they live as long as the session. */
-    char pool[384];
-    uint16_t pool_used;
-    _Atomic(parley_state) state; /* written on the loop thread, read anywhere */
     bool incoming;
     bool forked;
-    char *call_id;
-    char *local_tag;
-    char *remote_tag;
     bool to_tag_known; /* incoming: our tag went out */
-    parley_participant local, remote;
-    char *target_uri;
-    char *target_epid;
-    char *request_uri;
-    char **routes; /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
-    parley_session_cbs cbs;
-    void *cbs_user;
-    parley_oa_ops oa;
-    void *oa_user;
     bool has_oa;
-    void *app_user;
-    tp_rx last_rx;
     bool has_rx;
-    pl_list ops;
-    pl_list refers;             /* REFERs received (parley_refer_request) */
-    pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
-    struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
 
     /* settings (RFC 4028, RFC 3262), resolved from the endpoint's and the session's */
-    unsigned se_want;     /* Session-Expires to ask for, 0: none */
-    unsigned min_se;      /* the smallest interval we accept */
-    parley_100rel rel100; /* UNSUPPORTED, SUPPORTED or REQUIRED */
     bool peer_100rel;     /* the peer supports 100rel */
     bool peer_timer;      /* the peer supports the session timer (Supported: timer) */
     bool peer_update;     /* the peer's Allow lists UPDATE */
+    unsigned se_want;     /* Session-Expires to ask for, 0: none */
+    unsigned min_se;      /* the smallest interval we accept */
+    parley_100rel rel100; /* UNSUPPORTED, SUPPORTED or REQUIRED */
     /* the session timer in force (timer.c) */
     unsigned st_interval;     /* 0: none */
-    bool st_refresher;        /* this side refreshes */
     unsigned st_min_se;       /* the negotiated Min-SE */
-    bool st_retried;          /* a 422 was answered by a retry */
     unsigned st_last;         /* the interval asked for in our last request */
-    bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
     unsigned refresh_retries; /* seconds waited for an exchange under way to end */
-    pl_timer st_timer;
+    bool st_refresher;        /* this side refreshes */
+    bool st_retried;          /* a 422 was answered by a retry */
+    bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
+    bool our_offer_pending;   /* we sent an offer and wait for its answer */
+    pl_timer *st_timer;       /* allocated when it is first armed (sess_timer_slot) */
     /* the descriptions in force, for refreshes that repeat them (content.c) */
-    sess_body local_desc, remote_desc;
-    bool our_offer_pending; /* we sent an offer and wait for its answer */
-    /* our reliable provisional responses (prack.c) */
-    pl_list rel_queue; /* sess_rel waiting for the one before them */
-    sess_rel *rel_out; /* sent, waiting for its PRACK */
-    pl_timer rel_timer;
-    unsigned rel_interval;
-    uint64_t rel_deadline;
-    uint32_t rseq_next;
-    sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
-    bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
+    sess_body local_desc;
+    sess_digest remote_desc;
+    sess_prack *prack;       /* our reliable provisional responses, from the first one (prack.c) */
     pl_list fork_oa;         /* UAC: sess_fork_oa, the early offers of forks we answered */
+    bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
     bool early_reliable;     /* UAS: our answer went in a reliable 1xx */
     bool early_offered_done; /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
     /* our UPDATE (update.c) */
-    sess_op *upd;
-    ep_sender *upd_snd;
     bool upd_retried;
-    pl_timer upd_glare;
-    sip_msg *end_msg; /* the BYE or CANCEL that ended the session (for its Reason) */
+    sess_op *upd;
+    pl_timer *upd_glare; /* allocated by a 491's wait (sess_timer_slot) */
+    sip_msg *end_msg;    /* the BYE or CANCEL that ended the session (for its Reason) */
 
     dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
     pl_list early; /* outgoing: early dialogs, one per To tag */
     pl_list forks; /* outgoing: other forks' dialogs whose 2xx we ACKed and BYEd */
 
-    /* outgoing INVITE */
+    /* outgoing INVITE (the rest of its state is in uac, allocated when it starts) */
+    sess_uac *uac;
     sess_op *participate;
     ep_sender *inv;
+    char *answer_tag;  /* the To tag of the 1xx that brought the answer (early media) */
+    sess_resend *ack;  /* the ACK for the 2xx, resent on retransmissions */
     uint32_t inv_cseq; /* the INVITE's CSeq, ours or (incoming) the caller's */
-    char *inv_local_hdr;
-    char *inv_extra;  /* the INVITE's capabilities and custom header lines */
-    sip_kv *inv_hdrs; /* participate's headers (and those on_redirecting added) */
-    size_t inv_nh;
-    sess_body inv_body; /* the INVITE's offer, for redirected attempts */
-    bool inv_offer;
-    bool inv_provisional;
-    bool cancel_wanted;
-    bool cancel_sent;
     bool answer_seen;
-    char *answer_tag; /* the To tag of the 1xx that brought the answer (early media) */
     bool acked;
-    sess_resend *ack; /* the ACK for the 2xx, resent on retransmissions */
-    struct parley_ack ack_ctl;
-    struct parley_pending_answer pend;
-    char **targets; /* redirection targets */
-    size_t ntargets, next_target;
-    bool redirect_all;     /* the application said TRY_ALL for this list */
-    sip_msg *redirect_msg; /* the 3xx the targets came from */
-    pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
 
     /* incoming INVITE */
+    bool early_answered;
     txn_server *inv_txn;
     sip_msg *inv_req;
-    bool early_answered;
-    pl_buf early_answer;
-    char *early_ctype;
+    sess_body early_answer; /* our answer in a 1xx (early_answered), for the 200 to repeat */
 
     /* our 2xx to an INVITE or re-INVITE, retransmitted until the ACK (RFC 3261 §13.3.1.4) */
-    sess_resend *ok; /* our 2xx, resent until its ACK (then freed) */
+    sess_resend *ok;            /* our 2xx, resent until its ACK (then freed) */
     sess_resend *head;          /* the head of our last 1xx/2xx to the INVITE (msg only)... */
     const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
-    pl_timer ok_timer;
-    unsigned ok_interval;
+    pl_timer *ok_timer;         /* allocated by the 2xx, freed by its ACK (sess_timer_slot) */
     uint64_t ok_deadline;
+    unsigned ok_interval;
     uint32_t ok_cseq;
+    sess_op *ok_op; /* completes on the ACK */
     bool ok_pending;
     bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
-    sess_op *ok_op;  /* completes on the ACK */
-
-    /* our re-INVITE */
-    sess_op *reinv;
-    ep_sender *reinv_snd; /* the pending one's */
-    ep_sender *reack_snd; /* the last one answered 2xx: its retransmissions are ACKed again */
-    sess_resend *reack;   /* its ACK, resent for 2xx retransmissions */
-    uint32_t reinv_cseq;
-    bool reinv_retried;
-    pl_timer glare_timer;
-    bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
-    bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
 
     /* the peer's re-INVITE */
+    bool ok_refresh;             /* it was a session refresh: no on_reinvite */
     struct parley_reinvite *rin; /* unanswered */
     pl_list rins;                /* every handle given to the application */
     sip_msg *ok_req;             /* the re-INVITE our pending 2xx answers */
-    bool ok_refresh;             /* it was a session refresh: no on_reinvite */
+
+    /* our re-INVITE */
+    sess_op *reinv;
+    ep_sender *reinv_snd;  /* the pending one's */
+    ep_sender *reack_snd;  /* the last one answered 2xx: its retransmissions are ACKed again */
+    sess_resend *reack;    /* its ACK, resent for 2xx retransmissions */
+    pl_timer *glare_timer; /* allocated by a 491's wait (sess_timer_slot) */
+    uint32_t reinv_cseq;
+    bool reinv_retried;
+    bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
+    bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
 
     /* ending */
-    sess_op *terminate;
     bool bye_sent;
+    sess_op *terminate;
+    parley_reason end_reason;
     bool bye_pending;   /* our BYE awaits its answer: the dialog still takes a crossing BYE */
     bool remote_ending; /* the peer's BYE or CANCEL is being handled */
-    parley_reason end_reason;
+
+    /* The session's strings (Call-ID, tags, URIs, participants) are copied here while there is
+     * room (pool_size, chosen when it is allocated), instead of one allocation each; they live
+     * as long as the session. */
+    char pool[];
 };
 
 /* session.c */
@@ -350,8 +393,15 @@ void sess_strfree(parley_session *s, char *p);
 /* Puts a session in the registry's sessions (and its Call-ID index), or takes it out. */
 void sess_link_registered(parley_session *s);
 void sess_unlink_registered(parley_session *s);
-/* A new session with one reference and its lists, buffers and timers initialised. */
-parley_session *sess_alloc(parley_endpoint *ep);
+/* A new session with one reference and its lists, buffers and timers initialised, with room
+ * for pool bytes of strings (sess_strdup: past them, strings go to the heap). */
+parley_session *sess_alloc(parley_endpoint *ep, size_t pool);
+/* shared_ops.c: s->cbs and s->oa, as a copy shared with other sessions (NULL: none) */
+void sess_shared_ops_init(parley_session *s);
+int sess_set_cbs(parley_session *s, const parley_session_cbs *cbs);
+int sess_set_oa(parley_session *s, const parley_oa_ops *oa);
+void sess_shared_ops_unref(sess_shared_ops *o);
+void sess_shared_ops_free(parley_session *s);
 void sess_set_state(parley_session *s, parley_state st, parley_reason why, const sip_msg *trigger);
 /* Keeps the endpoint's count of half-open incoming sessions (its max_half_open) across a state
  * change (sess_set_state does; a session created in a state counts from prev = Idle). */
@@ -457,14 +507,18 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
-/* Whether m's body is description d, byte for byte (a refresh repeats it). */
-bool sess_same_desc(const sess_body *d, const sip_msg *m);
+/* Records the peer's description (NULL data: none) as d. */
+void sess_digest_set(const parley_session *s, sess_digest *d, const void *data, size_t len);
+/* Whether m's body is description d (a refresh repeats it). */
+bool sess_same_desc(const parley_session *s, const sess_digest *d, const sip_msg *m);
 
 /* uac.c */
 parley_reason sess_reason_for_status(int status);
 int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
 void sess_uac_terminate(parley_session *s);
 void sess_uac_stray(parley_session *s, sip_msg *m);
+/* Frees s->uac (the session is freed). */
+void sess_uac_free(parley_session *s);
 /* A 2xx to an INVITE of a session that has ended: ACK and BYE it without a session. */
 void sess_orphan_2xx(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv);
 void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_body *body);
@@ -485,7 +539,8 @@ void sess_target_free(parley_session *s);
 typedef struct sess_fork_oa {
     pl_list link;
     char *tag;
-    sess_body offer, answer;
+    sess_digest offer;
+    sess_body answer;
 } sess_fork_oa;
 /* Whether the fork with this To tag made an offer we answered. */
 bool sess_fork_oa_done(const parley_session *s, pl_str tag);

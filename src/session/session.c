@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "parley/error.h"
 #include "parley/sdp.h"
 #include "session/sess.h"
@@ -154,6 +155,8 @@ static void shutdown_hook(parley_endpoint *ep)
     pl_loop_timer_stop(ep->loop, &reg->task_timer);
     pl_hash_free(&reg->dialogs);
     pl_hash_free(&reg->by_call_id);
+    sess_shared_ops_unref(reg->last_cbs);
+    sess_shared_ops_unref(reg->last_oa);
     pl_free(reg);
     ep->sessions = NULL;
 }
@@ -175,6 +178,8 @@ sess_registry *sess_registry_get(parley_endpoint *ep)
         return NULL;
     }
     reg->ep = ep;
+    reg->digest_seed[0] = pl_rand_u64();
+    reg->digest_seed[1] = pl_rand_u64();
     pl_list_init(&reg->sessions);
     pl_list_init(&reg->ended);
     pl_list_init(&reg->tasks);
@@ -205,11 +210,14 @@ static void free_session(parley_session *s)
 {
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
     sess_rel_stop(s);
+    pl_free(s->prack);
+    sess_timer_slot_free(s, &s->glare_timer);
+    sess_timer_slot_free(s, &s->upd_glare);
+    sess_timer_slot_free(s, &s->ok_timer);
+    sess_timer_slot_free(s, &s->st_timer);
     sess_body_free(&s->local_desc);
-    sess_body_free(&s->remote_desc);
     parley_sdp_neg_free(s->neg);
     sip_msg_free(s->end_msg);
-    sip_msg_free(s->redirect_msg);
     dlg_free(s->dlg);
     pl_list_each_safe(pos, tmp, &s->early)
     {
@@ -240,9 +248,6 @@ static void free_session(parley_session *s)
     sip_msg_free(s->ok_req);
     participant_free(s, &s->local);
     participant_free(s, &s->remote);
-    for (size_t i = 0; i < s->ntargets; i++)
-        pl_free(s->targets[i]);
-    pl_free(s->targets);
     sess_strfree(s, s->call_id);
     sess_strfree(s, s->local_tag);
     sess_strfree(s, s->remote_tag);
@@ -250,20 +255,16 @@ static void free_session(parley_session *s)
     sess_strfree(s, s->target_epid);
     sess_strfree(s, s->request_uri);
     sess_target_free(s);
-    pl_free(s->inv_local_hdr);
-    pl_free(s->inv_extra);
-    pl_free(s->inv_hdrs);
+    sess_uac_free(s);
     pl_free(s->answer_tag);
     sess_fork_oa_clear(s);
-    sess_body_free(&s->inv_body);
-    sess_ctype_free(s->early_ctype);
     sess_resend_free(&s->ack);
     sess_resend_free(&s->ok);
     sess_resend_free(&s->reack);
     sess_resend_free(&s->head);
-    pl_buf_free(&s->early_answer);
+    sess_body_free(&s->early_answer);
     sip_msg_free(s->inv_req);
-    pthread_mutex_destroy(&s->mu);
+    sess_shared_ops_free(s);
     ep_release(s->ep);
     pl_free(s);
 }
@@ -281,14 +282,17 @@ void parley_session_unref(parley_session *s)
         free_session(s);
 }
 
-parley_session *sess_alloc(parley_endpoint *ep)
+parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
 {
-    parley_session *s = pl_calloc(1, sizeof(*s));
+    if (pool > UINT16_MAX)
+        pool = UINT16_MAX;
+    parley_session *s = pl_calloc(1, sizeof(*s) + pool);
     if (!s)
         return NULL;
+    s->pool_size = (uint16_t)pool;
+    sess_shared_ops_init(s);
     atomic_init(&s->refs, 1);
     s->ep = ep_hold(ep);
-    pthread_mutex_init(&s->mu, NULL);
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
     pl_list_init(&s->refers);
@@ -301,13 +305,6 @@ parley_session *sess_alloc(parley_endpoint *ep)
     pl_list_init(&s->forks);
     pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
-    pl_buf_init(&s->early_answer, 0);
-    pl_timer_init(&s->ok_timer);
-    pl_timer_init(&s->glare_timer);
-    pl_timer_init(&s->cancel_timer);
-    pl_timer_init(&s->rel_timer);
-    pl_timer_init(&s->upd_glare);
-    pl_list_init(&s->rel_queue);
     sess_timer_init(s);
     return s;
 }
@@ -330,8 +327,8 @@ static void release_run(sess_task *t)
     s->released = true;
     if (s->dlg)
         dlg_table_remove(&s->reg->dialogs, s->dlg);
-    if (s->cbs.on_released)
-        s->cbs.on_released(s, s->cbs_user);
+    if (s->cbs->on_released)
+        s->cbs->on_released(s, s->cbs_user);
     if (s->reg_ref) {
         if (s->registered)
             sess_unlink_registered(s);
@@ -353,7 +350,26 @@ void sess_maybe_release(parley_session *s)
 
 static bool in_pool(const parley_session *s, const char *p)
 {
-    return p >= s->pool && p < s->pool + sizeof(s->pool);
+    return p >= s->pool && p < s->pool + s->pool_size;
+}
+
+pl_timer *sess_timer_slot(pl_timer **slot)
+{
+    if (!*slot) {
+        *slot = pl_malloc(sizeof(**slot));
+        if (*slot)
+            pl_timer_init(*slot);
+    }
+    return *slot;
+}
+
+void sess_timer_slot_free(parley_session *s, pl_timer **slot)
+{
+    if (*slot) {
+        pl_loop_timer_stop(s->ep->loop, *slot);
+        pl_free(*slot);
+        *slot = NULL;
+    }
 }
 
 sess_resend *sess_resend_get(sess_resend **slot)
@@ -377,7 +393,7 @@ void sess_resend_free(sess_resend **slot)
 
 char *sess_strdup(parley_session *s, pl_str v)
 {
-    if (v.len < sizeof(s->pool) - s->pool_used) {
+    if (v.len < (size_t)(s->pool_size - s->pool_used)) {
         char *p = s->pool + s->pool_used;
         if (v.len)
             memcpy(p, v.p, v.len);
@@ -416,10 +432,8 @@ static bool set_prop(parley_session *s, char **slot, pl_str v)
     char *n = v.p ? sess_strdup(s, v) : NULL;
     if (v.p && !n)
         return false;
-    pthread_mutex_lock(&s->mu);
-    char *old = *slot;
-    *slot = n;
-    pthread_mutex_unlock(&s->mu);
+    /* a getter on another thread reads the slot at once: the old string stays (graveyard) */
+    char *old = __atomic_exchange_n(slot, n, __ATOMIC_ACQ_REL);
     sess_keep_string(s, old);
     return true;
 }
@@ -460,20 +474,21 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
         changed |= PARLEY_PCHG_EPID;
     pl_buf_free(&name);
     changed |= note_contact(s, m);
-    if (notify && changed && s->cbs.on_participant_changed && !s->released)
-        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+    if (notify && changed && s->cbs->on_participant_changed && !s->released)
+        s->cbs->on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 
 void sess_note_remote_target(parley_session *s, const sip_msg *m)
 {
     unsigned changed = note_contact(s, m);
-    if (changed && s->cbs.on_participant_changed && !s->released)
-        s->cbs.on_participant_changed(s, &s->remote, changed, s->cbs_user);
+    if (changed && s->cbs->on_participant_changed && !s->released)
+        s->cbs->on_participant_changed(s, &s->remote, changed, s->cbs_user);
 }
 
 void sess_note_rx(parley_session *s, const tp_rx *rx)
 {
-    s->last_rx = *rx;
+    s->rx_addr = rx->remote;
+    s->rx_proto = rx->proto;
     s->has_rx = true;
 }
 
@@ -506,7 +521,7 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
         return;
     s->state = st;
     sess_count_half_open(s, prev, st);
-    if (!s->cbs.on_state || s->released)
+    if (!s->cbs->on_state || s->released)
         return;
     parley_state_change ev = {prev, st, why, trigger, NULL};
     /* the Reason header (RFC 3326) of the BYE or CANCEL that ended the session */
@@ -520,7 +535,7 @@ void sess_set_state(parley_session *s, parley_state st, parley_reason why, const
         ev.sip_reason = &sr;
     }
     parley_session_ref(s);
-    s->cbs.on_state(s, &ev, s->cbs_user);
+    s->cbs->on_state(s, &ev, s->cbs_user);
     parley_session_unref(s);
 }
 
@@ -553,8 +568,10 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
         return;
     parley_session_ref(s);
     pl_loop *loop = s->ep->loop;
-    pl_loop_timer_stop(loop, &s->ok_timer);
-    pl_loop_timer_stop(loop, &s->glare_timer);
+    if (s->ok_timer)
+        pl_loop_timer_stop(loop, s->ok_timer);
+    if (s->glare_timer)
+        pl_loop_timer_stop(loop, s->glare_timer);
     s->ok_pending = false;
     if (s->inv) {
         ep_sender_release(s->inv);
@@ -570,7 +587,8 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
     sess_update_abort(s);
     sess_timer_stop(s);
     sess_rel_stop(s);
-    pl_loop_timer_stop(loop, &s->cancel_timer);
+    if (s->uac)
+        pl_loop_timer_stop(loop, &s->uac->cancel_timer);
     s->end_reason = why;
     if (trigger && trigger->is_request &&
         (trigger->method_id == SIP_METHOD_BYE || trigger->method_id == SIP_METHOD_CANCEL) &&
@@ -602,6 +620,25 @@ typedef struct create_args {
     parley_session *out;
 } create_args;
 
+static size_t opt_len(const char *v)
+{
+    return v ? strlen(v) + 1 : 0;
+}
+
+/* Room for the strings an outgoing session takes now, and for those its answer brings (the
+ * peer's tag and contact, our tag): the pool is sized to them; a longer value goes to the heap. */
+static size_t create_pool(const parley_endpoint *ep, const create_args *a,
+                          const parley_session_opts *o, const char *cid)
+{
+    const char *name = o && o->local_name ? o->local_name : ep->display;
+    size_t n = opt_len(o && o->call_id ? o->call_id : cid) + 2 * opt_len(a->target->uri) +
+               2 * opt_len(a->target->epid) +
+               opt_len(o && o->request_uri ? o->request_uri : a->target->uri) +
+               opt_len(o && o->local_uri ? o->local_uri : ep->uri) + opt_len(name) +
+               opt_len(ep->epid);
+    return n + EP_TAG_LEN + 1 + 112;
+}
+
 static void create_on_loop(sess_call *c)
 {
     create_args *a = c->args;
@@ -610,18 +647,18 @@ static void create_on_loop(sess_call *c)
         c->rc = PARLEY_E_TERMINATED;
         return;
     }
+    const parley_session_opts *o = a->opts;
+    char cid[40];
+    if (!o || !o->call_id)
+        ep_new_call_id(ep, cid, sizeof(cid));
     sess_registry *reg = sess_registry_get(ep);
-    parley_session *s = reg ? sess_alloc(ep) : NULL;
+    parley_session *s = reg ? sess_alloc(ep, create_pool(ep, a, o, cid)) : NULL;
     if (!s) {
         c->rc = PARLEY_E_NOMEM;
         return;
     }
     s->reg = reg;
     s->state = PARLEY_STATE_IDLE;
-    const parley_session_opts *o = a->opts;
-    char cid[40];
-    if (!o || !o->call_id)
-        ep_new_call_id(ep, cid, sizeof(cid));
     s->call_id = sess_strdup(s, pl_str_c(o && o->call_id ? o->call_id : cid));
     s->target_uri = sess_strdup(s, pl_str_c(a->target->uri));
     s->target_epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
@@ -733,12 +770,9 @@ static void set_cbs_on_loop(sess_call *c)
         c->rc = PARLEY_E_STATE;
         return;
     }
-    if (a->ops)
-        s->cbs = *(const parley_session_cbs *)a->ops;
-    else
-        memset(&s->cbs, 0, sizeof(s->cbs));
-    s->cbs_user = a->user;
-    c->rc = 0;
+    c->rc = sess_set_cbs(s, a->ops);
+    if (!c->rc)
+        s->cbs_user = a->user;
 }
 
 int parley_session_set_callbacks(parley_session *s, const parley_session_cbs *cbs, void *user)
@@ -790,13 +824,11 @@ static void set_oa_on_loop(sess_call *c)
         c->rc = PARLEY_E_STATE;
         return;
     }
+    c->rc = sess_set_oa(s, a->ops);
+    if (c->rc)
+        return;
     s->has_oa = a->ops != NULL;
-    if (a->ops)
-        s->oa = *(const parley_oa_ops *)a->ops;
-    else
-        memset(&s->oa, 0, sizeof(s->oa));
     s->oa_user = a->user;
-    c->rc = 0;
 }
 
 int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user)
@@ -823,10 +855,8 @@ void *parley_session_user(const parley_session *s)
 
 static const char *get_prop(const parley_session *s, char *const *slot)
 {
-    pthread_mutex_lock((pthread_mutex_t *)&s->mu);
-    const char *v = *slot;
-    pthread_mutex_unlock((pthread_mutex_t *)&s->mu);
-    return v;
+    (void)s;
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE); /* set_prop's string, whole */
 }
 
 const char *parley_session_call_id(const parley_session *s)
@@ -921,9 +951,9 @@ int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
         return PARLEY_E_INVAL;
     if (!s->has_rx)
         return PARLEY_E_NOTFOUND;
-    tp_addr_str(&s->last_rx.remote, buf, size);
+    tp_addr_str(&s->rx_addr, buf, size);
     if (transport)
-        *transport = tp_proto_name(s->last_rx.proto);
+        *transport = tp_proto_name(s->rx_proto);
     return 0;
 }
 

@@ -23,12 +23,12 @@ void sess_timer_init(parley_session *s)
     if (s->se_want && s->se_want < s->min_se)
         s->se_want = s->min_se;
     s->rel100 = c->rel100 == PARLEY_100REL_DEFAULT ? PARLEY_100REL_SUPPORTED : c->rel100;
-    pl_timer_init(&s->st_timer);
 }
 
 void sess_timer_stop(parley_session *s)
 {
-    pl_loop_timer_stop(s->ep->loop, &s->st_timer);
+    if (s->st_timer)
+        pl_loop_timer_stop(s->ep->loop, s->st_timer);
     s->st_interval = 0;
 }
 
@@ -39,9 +39,10 @@ static void refresh_or_expire(pl_timer *t, void *arg);
 static void arm(parley_session *s)
 {
     pl_loop *loop = s->ep->loop;
-    pl_loop_timer_stop(loop, &s->st_timer);
-    if (!s->st_interval || s->state == PARLEY_STATE_DISCONNECTED)
-        return;
+    if (s->st_timer)
+        pl_loop_timer_stop(loop, s->st_timer);
+    if (!s->st_interval || s->state == PARLEY_STATE_DISCONNECTED || !sess_timer_slot(&s->st_timer))
+        return; /* (out of memory: the session goes on without its timer) */
     uint64_t ms = s->st_interval * 1000ull;
     if (s->st_refresher) {
         ms /= 2; /* §10: the refresher refreshes at half the interval */
@@ -49,7 +50,7 @@ static void arm(parley_session *s)
         unsigned third = s->st_interval / 3, margin = third < 32 ? third : 32;
         ms = (uint64_t)(s->st_interval - margin) * 1000;
     }
-    pl_loop_timer_start(loop, &s->st_timer, ms, refresh_or_expire, s);
+    pl_loop_timer_start(loop, s->st_timer, ms, refresh_or_expire, s);
 }
 
 static void expire(parley_session *s)
@@ -91,7 +92,7 @@ static void refresh_or_expire(pl_timer *t, void *arg)
             expire(s);
             return;
         }
-        pl_loop_timer_start(s->ep->loop, &s->st_timer, 1000, refresh_or_expire, s);
+        pl_loop_timer_start(s->ep->loop, s->st_timer, 1000, refresh_or_expire, s);
         return;
     }
     s->refresh_retries = 0;
@@ -110,9 +111,9 @@ static void refresh_or_expire(pl_timer *t, void *arg)
     }
     /* the refresh's answer re-arms the timer; meanwhile the session must not outlive it */
     s->refresh_due = true;
-    pl_loop_timer_start(s->ep->loop, &s->st_timer, s->st_interval * 500ull, refresh_or_expire, s);
-    if (s->cbs.on_refresh && !s->released)
-        s->cbs.on_refresh(s, s->peer_update ? "UPDATE" : "INVITE", 0, s->cbs_user);
+    pl_loop_timer_start(s->ep->loop, s->st_timer, s->st_interval * 500ull, refresh_or_expire, s);
+    if (s->cbs->on_refresh && !s->released)
+        s->cbs->on_refresh(s, s->peer_update ? "UPDATE" : "INVITE", 0, s->cbs_user);
 }
 
 void sess_timer_refresh_done(parley_session *s, bool ok)

@@ -72,8 +72,8 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
     pl_buf_puts(&extra, "\r\n");
-    if (s->inv_extra)
-        pl_buf_puts(&extra, s->inv_extra); /* capabilities and the application's headers */
+    if (s->uac->inv_extra)
+        pl_buf_puts(&extra, s->uac->inv_extra); /* capabilities and the application's headers */
     if (s->rel100 == PARLEY_100REL_REQUIRED)
         pl_buf_puts(&extra, "Require: 100rel\r\n");
     sess_timer_print_request(s, &extra, true);
@@ -81,15 +81,15 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
         .method = PL_STR_LIT("INVITE"),
         .ruri = pl_str_c(s->request_uri),
         .via = a->via,
-        .from = pl_str_c(s->inv_local_hdr),
+        .from = pl_str_c(s->uac->inv_local_hdr),
         .to = pl_buf_str(&to),
         .call_id = pl_str_c(s->call_id),
         .cseq = s->inv_cseq,
         .max_forwards = 70,
         .contact = pl_buf_str(&contact),
         .extra_raw = pl_buf_str(&extra),
-        .content_type = s->inv_body.data ? pl_str_c(s->inv_body.ctype) : PL_STR_NULL,
-        .body = pl_str_make(s->inv_body.data, s->inv_body.len),
+        .content_type = s->uac->inv_body.data ? pl_str_c(s->uac->inv_body.ctype) : PL_STR_NULL,
+        .body = pl_str_make(s->uac->inv_body.data, s->uac->inv_body.len),
     };
     int rc = pl_buf_ok(&to) && pl_buf_ok(&contact) && pl_buf_ok(&extra) ? sip_build_request(out, &p)
                                                                         : PARLEY_E_NOMEM;
@@ -202,16 +202,16 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
 
 void sess_uac_ack_pending(parley_session *s)
 {
-    if (s->incoming || !s->dlg || s->acked)
+    if (s->incoming || !s->uac || !s->dlg || s->acked)
         return;
-    if (s->pend.active) {
+    if (s->uac->pend.active) {
         /* the answer will not come now: the ACK goes without it */
-        s->pend.active = false;
-        sip_msg_free(s->pend.offer);
-        s->pend.offer = NULL;
+        s->uac->pend.active = false;
+        sip_msg_free(s->uac->pend.offer);
+        s->uac->pend.offer = NULL;
     }
     sess_send_ack(s, NULL, 0, NULL);
-    s->ack_ctl.sent = true;
+    s->uac->ack_ctl.sent = true;
 }
 
 /* Another fork answered after the session was established: ACK its 2xx (each time it comes),
@@ -270,6 +270,8 @@ void sess_orphan_2xx(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv)
 
 static void kill_fork(parley_session *s, const sip_msg *m)
 {
+    if (!s->uac)
+        return; /* no INVITE of ours went */
     size_t n = 0;
     pl_list_each(pos, &s->forks)
     {
@@ -282,7 +284,7 @@ static void kill_fork(parley_session *s, const sip_msg *m)
         }
         n++;
     }
-    dlg *d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+    dlg *d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
     if (!d)
         return;
     dlg_update_from_response(d, m, true);
@@ -335,7 +337,7 @@ int parley_ack_defer(parley_ack *a)
 {
     if (!a)
         return PARLEY_E_INVAL;
-    if (!a->in_callback || a->sent || a->deferred || a->s->pend.active)
+    if (!a->in_callback || a->sent || a->deferred || a->s->uac->pend.active)
         return PARLEY_E_STATE;
     a->deferred = true;
     return 0;
@@ -346,7 +348,7 @@ static void ack_check(sess_call *c)
     parley_ack *a = ((handle_args *)c->args)->h;
     parley_session *s = a->s;
     /* (after terminate was called, its BYE goes after an ACK of its own) */
-    bool ok = !a->sent && !s->pend.active && s->dlg && s->state != PARLEY_STATE_DISCONNECTED &&
+    bool ok = !a->sent && !s->uac->pend.active && s->dlg && s->state != PARLEY_STATE_DISCONNECTED &&
               !s->ending && (a->in_callback || a->deferred);
     c->rc = ok ? 0 : PARLEY_E_STATE;
     if (ok)
@@ -384,7 +386,7 @@ int parley_pending_answer_defer(parley_pending_answer *p)
 /* Sends the ACK with the answer to the offer in the 2xx (h: the application's headers). */
 static void pending_answer_send(parley_session *s, const sip_kv *h, size_t nh)
 {
-    parley_pending_answer *p = &s->pend;
+    parley_pending_answer *p = &s->uac->pend;
     if (!p->active || !p->offer || s->state == PARLEY_STATE_DISCONNECTED)
         return;
     p->active = false;
@@ -438,10 +440,10 @@ static const ep_send_ops invite_ops = {build_invite, on_inv_response, on_inv_fai
 static uint32_t inv_next_cseq(void *arg, uint32_t last)
 {
     parley_session *s = arg;
-    if (s->cancel_wanted || s->dlg || s->state == PARLEY_STATE_DISCONNECTED)
+    if (s->uac->cancel_wanted || s->dlg || s->state == PARLEY_STATE_DISCONNECTED)
         return 0;
     s->inv_cseq = last + 1;
-    s->inv_provisional = false; /* a CANCEL waits for the new transaction's provisional */
+    s->uac->inv_provisional = false; /* a CANCEL waits for the new transaction's provisional */
     return s->inv_cseq;
 }
 
@@ -466,7 +468,7 @@ static dlg *early_dialog(parley_session *s, const sip_msg *m)
         dlg_update_from_response(d, m, false);
         return d;
     }
-    d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+    d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
     if (!d)
         return NULL;
     pl_list_insert_tail(&s->early, &d->link);
@@ -506,33 +508,33 @@ static void on_cancel_timer(pl_timer *tm, void *arg)
 static void send_cancel(parley_session *s)
 {
     txn_client *t = s->inv ? ep_sender_txn(s->inv) : NULL;
-    if (!t || s->cancel_sent)
+    if (!t || s->uac->cancel_sent)
         return;
     const sip_kv *h = s->terminate ? s->terminate->hdrs : NULL;
     size_t nh = s->terminate ? s->terminate->nh : 0;
     if (txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0) {
-        s->cancel_sent = true;
+        s->uac->cancel_sent = true;
         const txn_timers *tt = txn_layer_timers(s->ep->txn);
-        pl_loop_timer_start(s->ep->loop, &s->cancel_timer, 64ull * tt->t1, on_cancel_timer, s);
+        pl_loop_timer_start(s->ep->loop, &s->uac->cancel_timer, 64ull * tt->t1, on_cancel_timer, s);
     }
 }
 
 static void early_media_event(parley_session *s, const sip_msg *m, bool reliable, bool is_offer)
 {
-    if (!s->cbs.on_early_media || s->released)
+    if (!s->cbs->on_early_media || s->released)
         return;
     char ctype[256], tag[128];
     parley_content c;
     sess_content_of(m, &c, ctype, sizeof(ctype));
     snprintf(tag, sizeof(tag), "%.*s", (int)m->to->tag.len, m->to->tag.p);
     parley_early_media em = {tag, m->status, reliable, is_offer, &c, m};
-    s->cbs.on_early_media(s, &em, s->cbs_user);
+    s->cbs->on_early_media(s, &em, s->cbs_user);
 }
 
 static void on_provisional(parley_session *s, sip_msg *m)
 {
-    s->inv_provisional = true;
-    if (s->cancel_wanted) {
+    s->uac->inv_provisional = true;
+    if (s->uac->cancel_wanted) {
         send_cancel(s);
         return;
     }
@@ -553,10 +555,10 @@ static void on_provisional(parley_session *s, sip_msg *m)
     if (s->state == PARLEY_STATE_CONNECTING)
         sess_set_state(s, PARLEY_STATE_ALERTED, PARLEY_REASON_PROVISIONAL_RESPONSE_RECEIVED, m);
     if (fresh) /* a new early dialog (fork) first, then what its 1xx carries */
-        sess_fork_early(s, m, s->inv_offer && sess_msg_has_body(m));
+        sess_fork_early(s, m, s->uac->inv_offer && sess_msg_has_body(m));
     sess_body answer = {0};
     if (sess_msg_has_body(m)) {
-        if (s->inv_offer) {
+        if (s->uac->inv_offer) {
             /* early media: the answer to our offer; the first one is the application's until
              * a 2xx says which fork answered */
             if (!s->answer_seen) {
@@ -580,8 +582,8 @@ static void on_provisional(parley_session *s, sip_msg *m)
     if (reliable && s->state != PARLEY_STATE_DISCONNECTED)
         sess_uac_prack(s, d, answer.data ? &answer : NULL);
     sess_body_free(&answer);
-    if (s->cbs.on_provisional && !s->released)
-        s->cbs.on_provisional(s, m, s->cbs_user);
+    if (s->cbs->on_provisional && !s->released)
+        s->cbs->on_provisional(s, m, s->cbs_user);
 }
 
 static void on_2xx(parley_session *s, sip_msg *m)
@@ -605,7 +607,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
     if (d) {
         pl_list_remove(&d->link);
     } else {
-        d = dlg_new_uac(s->call_id, s->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+        d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
         if (!d) {
             sess_end(s, PARLEY_REASON_NONE, m);
             return;
@@ -620,7 +622,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
     /* as for provisionals: the first response that names the remote is no change of it */
     sess_set_remote_from(s, m->to, m, s->state == PARLEY_STATE_ALERTED);
 
-    if (s->cancel_wanted) {
+    if (s->uac->cancel_wanted) {
         /* the 2xx crossed our CANCEL: ACK it, then BYE (RFC 3261 §9.1); the terminate
          * completes with the BYE's answer, as for a Connected session */
         sess_op *t = s->terminate;
@@ -630,10 +632,10 @@ static void on_2xx(parley_session *s, sip_msg *m)
         return;
     }
     parley_session_ref(s);
-    bool null_offer = !s->inv_offer;
-    s->ack_ctl = (struct parley_ack){.s = s, .in_callback = true};
-    pl_list_init(&s->ack_ctl.held);
-    pl_loop_timer_stop(s->ep->loop, &s->cancel_timer);
+    bool null_offer = !s->uac->inv_offer;
+    s->uac->ack_ctl = (struct parley_ack){.s = s, .in_callback = true};
+    pl_list_init(&s->uac->ack_ctl.held);
+    pl_loop_timer_stop(s->ep->loop, &s->uac->cancel_timer);
     /* the answer in force is this dialog's: again when early media came from another fork */
     if (!null_offer &&
         (!s->answer_seen || !s->answer_tag || !pl_str_eq(pl_str_c(s->answer_tag), tag))) {
@@ -643,32 +645,33 @@ static void on_2xx(parley_session *s, sip_msg *m)
     if (sess_fork_oa_take(s, tag) && null_offer)
         null_offer = false; /* this fork's offer came in a reliable 1xx, answered in the PRACK */
     if (null_offer && sess_msg_has_body(m) && s->has_oa) {
-        s->pend =
+        s->uac->pend =
             (struct parley_pending_answer){.s = s, .active = true, .offer = parley_msg_ref(m)};
-        pl_list_init(&s->pend.held);
+        pl_list_init(&s->uac->pend.held);
     }
-    if (s->cbs.on_accepted && !s->released)
-        s->cbs.on_accepted(s, m, &s->ack_ctl, s->cbs_user);
-    s->ack_ctl.in_callback = false;
-    sess_tasks_run_held(&s->ack_ctl.held);
-    if (s->pend.active) {
-        if (s->oa.offer_in_response) {
+    if (s->cbs->on_accepted && !s->released)
+        s->cbs->on_accepted(s, m, &s->uac->ack_ctl, s->cbs_user);
+    s->uac->ack_ctl.in_callback = false;
+    sess_tasks_run_held(&s->uac->ack_ctl.held);
+    if (s->uac->pend.active) {
+        if (s->oa->offer_in_response) {
             char ctype[256];
             parley_content offer;
             sess_content_of(m, &offer, ctype, sizeof(ctype));
-            s->pend.in_callback = true;
-            s->oa.offer_in_response(s, &s->pend, &offer, s->oa_user);
-            s->pend.in_callback = false;
-            sess_tasks_run_held(&s->pend.held);
+            s->uac->pend.in_callback = true;
+            s->oa->offer_in_response(s, &s->uac->pend, &offer, s->oa_user);
+            s->uac->pend.in_callback = false;
+            sess_tasks_run_held(&s->uac->pend.held);
         }
         /* the default: the answer goes now */
-        if (!s->pend.answering && !s->pend.deferred)
+        if (!s->uac->pend.answering && !s->uac->pend.deferred)
             pending_answer_send(s, NULL, 0);
-    } else if (!s->ack_ctl.deferred && !s->ack_ctl.sent && s->state != PARLEY_STATE_DISCONNECTED) {
+    } else if (!s->uac->ack_ctl.deferred && !s->uac->ack_ctl.sent &&
+               s->state != PARLEY_STATE_DISCONNECTED) {
         sess_send_ack(s, NULL, 0, NULL);
-        s->ack_ctl.sent = true;
+        s->uac->ack_ctl.sent = true;
     }
-    if (s->cancel_wanted && s->state != PARLEY_STATE_DISCONNECTED) {
+    if (s->uac->cancel_wanted && s->state != PARLEY_STATE_DISCONNECTED) {
         /* terminate was called from on_accepted or offer_in_response: ACK, then BYE */
         sess_op *t = s->terminate;
         sess_uac_ack_pending(s);
@@ -686,22 +689,22 @@ static void on_2xx(parley_session *s, sip_msg *m)
 /* Contacts of a 3xx, highest q first (RFC 3261 §8.1.3.4), without loops back to us. */
 static void collect_targets(parley_session *s, const sip_msg *m)
 {
-    sip_msg_free(s->redirect_msg);
-    s->redirect_msg = parley_msg_ref((sip_msg *)m);
-    for (size_t i = 0; i < s->ntargets; i++)
-        pl_free(s->targets[i]);
-    pl_free(s->targets);
-    s->targets = NULL;
-    s->ntargets = s->next_target = 0;
-    s->redirect_all = false;
+    sip_msg_free(s->uac->redirect_msg);
+    s->uac->redirect_msg = parley_msg_ref((sip_msg *)m);
+    for (size_t i = 0; i < s->uac->ntargets; i++)
+        pl_free(s->uac->targets[i]);
+    pl_free(s->uac->targets);
+    s->uac->targets = NULL;
+    s->uac->ntargets = s->uac->next_target = 0;
+    s->uac->redirect_all = false;
     size_t n = 0;
     for (const sip_naddr *c = m->contact; c; c = c->next)
         n++;
     if (!n)
         return;
-    s->targets = pl_calloc(n, sizeof(char *));
+    s->uac->targets = pl_calloc(n, sizeof(char *));
     double *q = pl_calloc(n, sizeof(double));
-    if (!s->targets || !q) {
+    if (!s->uac->targets || !q) {
         pl_free(q);
         return;
     }
@@ -714,13 +717,13 @@ static void collect_targets(parley_session *s, const sip_msg *m)
             snprintf(tmp, sizeof(tmp), "%.*s", (int)c->q.len, c->q.p);
             qv = atof(tmp);
         }
-        size_t at = s->ntargets++;
+        size_t at = s->uac->ntargets++;
         while (at > 0 && q[at - 1] < qv) {
-            s->targets[at] = s->targets[at - 1];
+            s->uac->targets[at] = s->uac->targets[at - 1];
             q[at] = q[at - 1];
             at--;
         }
-        s->targets[at] = pl_str_dup(c->uri.raw);
+        s->uac->targets[at] = pl_str_dup(c->uri.raw);
         q[at] = qv;
     }
     pl_free(q);
@@ -733,7 +736,7 @@ static int send_invite(parley_session *s)
         ep_sender_release(s->inv);
         s->inv = NULL;
     }
-    s->inv_provisional = false;
+    s->uac->inv_provisional = false;
     s->answer_seen = false; /* a redirection target's early media is its own */
     pl_free(s->answer_tag);
     s->answer_tag = NULL;
@@ -758,14 +761,14 @@ static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *
  * headers on_redirecting added for the next INVITEs (extra may be NULL). */
 static int print_invite_headers(parley_session *s, const parley_header *extra, size_t nextra)
 {
-    size_t n = s->inv_nh + nextra;
+    size_t n = s->uac->inv_nh + nextra;
     parley_header *all = pl_calloc(n ? n : 1, sizeof(*all));
     if (!all)
         return PARLEY_E_NOMEM;
-    for (size_t i = 0; i < s->inv_nh; i++)
-        all[i] = (parley_header){s->inv_hdrs[i].name, s->inv_hdrs[i].value};
+    for (size_t i = 0; i < s->uac->inv_nh; i++)
+        all[i] = (parley_header){s->uac->inv_hdrs[i].name, s->uac->inv_hdrs[i].value};
     for (size_t i = 0; i < nextra; i++)
-        all[s->inv_nh + i] = extra[i];
+        all[s->uac->inv_nh + i] = extra[i];
     sip_kv *kv = ep_copy_headers(all, n);
     pl_free(all);
     if (!kv)
@@ -778,13 +781,13 @@ static int print_invite_headers(parley_session *s, const parley_header *extra, s
         pl_free(kv);
         return PARLEY_E_NOMEM;
     }
-    pl_free(s->inv_extra);
-    s->inv_extra = text;
+    pl_free(s->uac->inv_extra);
+    s->uac->inv_extra = text;
     if (nextra) {
         /* later redirections keep what was added */
-        pl_free(s->inv_hdrs);
-        s->inv_hdrs = kv;
-        s->inv_nh = n;
+        pl_free(s->uac->inv_hdrs);
+        s->uac->inv_hdrs = kv;
+        s->uac->inv_nh = n;
     } else {
         pl_free(kv);
     }
@@ -794,17 +797,17 @@ static int print_invite_headers(parley_session *s, const parley_header *extra, s
 /* Tries the next redirection target; false when none is left or wanted. */
 static bool follow_redirect(parley_session *s, const sip_msg *m)
 {
-    while (s->next_target < s->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
-        size_t cur = s->next_target;
+    while (s->uac->next_target < s->uac->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
+        size_t cur = s->uac->next_target;
         parley_redirect_action act = PARLEY_REDIRECT_TRY_ALL;
-        if (s->cbs.on_redirecting && !s->redirect_all && !s->released) {
-            parley_address *addrs = pl_calloc(s->ntargets, sizeof(*addrs));
+        if (s->cbs->on_redirecting && !s->uac->redirect_all && !s->released) {
+            parley_address *addrs = pl_calloc(s->uac->ntargets, sizeof(*addrs));
             if (!addrs)
                 return false;
-            for (size_t i = 0; i < s->ntargets; i++)
-                addrs[i].uri = s->targets[i];
-            parley_redirect r = {s->redirect_msg, addrs, s->ntargets, cur, NULL, 0};
-            act = s->cbs.on_redirecting(s, &r, s->cbs_user);
+            for (size_t i = 0; i < s->uac->ntargets; i++)
+                addrs[i].uri = s->uac->targets[i];
+            parley_redirect r = {s->uac->redirect_msg, addrs, s->uac->ntargets, cur, NULL, 0};
+            act = s->cbs->on_redirecting(s, &r, s->cbs_user);
             pl_free(addrs);
             if (r.nheaders && ep_check_headers(r.headers, r.nheaders) == 0)
                 print_invite_headers(s, r.headers, r.nheaders);
@@ -813,18 +816,18 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
                 fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
                 return true;
             }
-            if (s->state == PARLEY_STATE_DISCONNECTED || s->cancel_wanted)
+            if (s->state == PARLEY_STATE_DISCONNECTED || s->uac->cancel_wanted)
                 return false;
         }
         if (act == PARLEY_REDIRECT_TRY_NONE)
             return false;
         if (act == PARLEY_REDIRECT_TRY_ALL)
-            s->redirect_all = true; /* every target of this list, without asking again */
-        s->next_target++;
+            s->uac->redirect_all = true; /* every target of this list, without asking again */
+        s->uac->next_target++;
         if (act == PARLEY_REDIRECT_SKIP_THIS)
             continue;
         char *old = s->request_uri;
-        s->request_uri = pl_str_dup(pl_str_c(s->targets[cur]));
+        s->request_uri = pl_str_dup(pl_str_c(s->uac->targets[cur]));
         if (!s->request_uri) {
             s->request_uri = old;
             return false;
@@ -841,18 +844,19 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
 static void on_final_failure(parley_session *s, sip_msg *m)
 {
     drop_early_dialogs(s);
-    if (m->status == 422 && !s->cancel_wanted && !s->ending && sess_timer_on_422(s, m)) {
+    if (m->status == 422 && !s->uac->cancel_wanted && !s->ending && sess_timer_on_422(s, m)) {
         /* Session Interval Too Small: once more with the Min-SE it wants (RFC 4028 §7.4) */
         s->inv_cseq++;
         if (send_invite(s) == 0)
             return;
     }
-    if (m->status < 400 && !s->cancel_wanted) {
+    if (m->status < 400 && !s->uac->cancel_wanted) {
         collect_targets(s, m);
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
         if (follow_redirect(s, m))
             return;
-    } else if (!s->cancel_wanted && s->next_target < s->ntargets && s->next_target > 0) {
+    } else if (!s->uac->cancel_wanted && s->uac->next_target < s->uac->ntargets &&
+               s->uac->next_target > 0) {
         /* a redirection target failed: the next one (TRY_ALL) */
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
         if (follow_redirect(s, m))
@@ -882,7 +886,8 @@ static void on_inv_fail(void *arg, ep_sender *snd, int err)
     (void)snd;
     if (s->dlg)
         return; /* the session stands; a late transport error on the INVITE changes nothing */
-    if (!s->cancel_wanted && s->next_target > 0 && s->next_target < s->ntargets) {
+    if (!s->uac->cancel_wanted && s->uac->next_target > 0 &&
+        s->uac->next_target < s->uac->ntargets) {
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, NULL);
         if (follow_redirect(s, NULL))
             return;
@@ -892,37 +897,71 @@ static void on_inv_fail(void *arg, ep_sender *snd, int err)
 
 /* ---- starting and ending ---- */
 
+/* The outgoing INVITE's own state, allocated by its first attempt. */
+static sess_uac *uac_get(parley_session *s)
+{
+    if (!s->uac) {
+        s->uac = pl_calloc(1, sizeof(*s->uac));
+        if (s->uac) {
+            pl_timer_init(&s->uac->cancel_timer);
+            pl_list_init(&s->uac->ack_ctl.held);
+            pl_list_init(&s->uac->pend.held);
+        }
+    }
+    return s->uac;
+}
+
+void sess_uac_free(parley_session *s)
+{
+    sess_uac *u = s->uac;
+    if (!u)
+        return;
+    sip_msg_free(u->redirect_msg);
+    sip_msg_free(u->pend.offer);
+    for (size_t i = 0; i < u->ntargets; i++)
+        pl_free(u->targets[i]);
+    pl_free(u->targets);
+    pl_free(u->inv_local_hdr);
+    pl_free(u->inv_extra);
+    pl_free(u->inv_hdrs);
+    sess_body_free(&u->inv_body);
+    pl_free(u);
+    s->uac = NULL;
+}
+
 int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
 {
+    if (!uac_get(s))
+        return PARLEY_E_NOMEM;
     /* what an attempt that failed here left (participate may be called again) */
-    pl_free(s->inv_local_hdr);
-    pl_free(s->inv_extra);
-    pl_free(s->inv_hdrs);
-    s->inv_local_hdr = s->inv_extra = NULL;
-    s->inv_hdrs = NULL;
-    s->inv_nh = 0;
-    sess_body_free(&s->inv_body);
+    pl_free(s->uac->inv_local_hdr);
+    pl_free(s->uac->inv_extra);
+    pl_free(s->uac->inv_hdrs);
+    s->uac->inv_local_hdr = s->uac->inv_extra = NULL;
+    s->uac->inv_hdrs = NULL;
+    s->uac->inv_nh = 0;
+    sess_body_free(&s->uac->inv_body);
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
     sess_set_local_tag(s, tag);
     pl_buf self;
     pl_buf_init(&self, 128);
     ep_print_self(s->ep, &self, s->local.uri, s->local.name, tag);
-    s->inv_local_hdr = pl_buf_steal(&self, NULL);
+    s->uac->inv_local_hdr = pl_buf_steal(&self, NULL);
     parley_header *ph = pl_calloc(nh ? nh : 1, sizeof(*ph));
     for (size_t i = 0; ph && i < nh; i++)
         ph[i] = (parley_header){h[i].name, h[i].value};
-    s->inv_hdrs = ph ? ep_copy_headers(ph, nh) : NULL;
+    s->uac->inv_hdrs = ph ? ep_copy_headers(ph, nh) : NULL;
     pl_free(ph);
-    if (!s->inv_local_hdr || !s->inv_hdrs)
+    if (!s->uac->inv_local_hdr || !s->uac->inv_hdrs)
         return PARLEY_E_NOMEM;
-    s->inv_nh = nh;
+    s->uac->inv_nh = nh;
     if (print_invite_headers(s, NULL, 0) != 0)
         return PARLEY_E_NOMEM;
-    int rc = sess_get_offer(s, &s->inv_body);
+    int rc = sess_get_offer(s, &s->uac->inv_body);
     if (rc)
         return PARLEY_E_ABORTED; /* the application gave no offer */
-    s->inv_offer = s->inv_body.data != NULL;
+    s->uac->inv_offer = s->uac->inv_body.data != NULL;
     s->inv_cseq = 1;
     s->participate = op;
     rc = send_invite(s);
@@ -939,8 +978,8 @@ void sess_uac_terminate(parley_session *s)
     switch ((parley_state)s->state) {
     case PARLEY_STATE_CONNECTING:
     case PARLEY_STATE_ALERTED:
-        s->cancel_wanted = true;
-        if (s->inv_provisional)
+        s->uac->cancel_wanted = true;
+        if (s->uac->inv_provisional)
             send_cancel(s); /* else once a provisional arrives (RFC 3261 §9.1) */
         break;
     case PARLEY_STATE_REDIRECTING:

@@ -120,7 +120,7 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
     txn_server_set_tu(t, NULL, NULL);
     s->inv_txn = NULL;
     sess_resend_free(&s->head); /* the next INVITE transaction prints its own */
-    sess_rel_stop(s); /* a final answer ends the reliable provisionals too */
+    sess_rel_stop(s);           /* a final answer ends the reliable provisionals too */
     return rc;
 }
 
@@ -159,14 +159,11 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
             if (sess_get_answer(s, s->inv_req, &ans) != 0)
                 return PARLEY_E_ABORTED;
             if (ans.data) {
-                pl_buf_put(&s->early_answer, ans.data, ans.len);
-                s->early_ctype = sess_ctype_dup(ans.ctype);
+                s->early_answer = ans; /* kept for the 200 to repeat (not freed below) */
                 s->early_answered = true;
             }
         } else {
-            ans.ctype = s->early_ctype;
-            ans.data = s->early_answer.data;
-            ans.len = s->early_answer.len;
+            ans = s->early_answer;
         }
     }
     char room[2048];
@@ -212,7 +209,7 @@ static void on_ok_timer(pl_timer *tm, void *arg)
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     s->ok_interval = s->ok_interval * 2 < tt->t2 ? s->ok_interval * 2 : tt->t2;
     uint64_t left = s->ok_deadline - pl_loop_now(loop);
-    pl_loop_timer_start(loop, &s->ok_timer, s->ok_interval < left ? s->ok_interval : left,
+    pl_loop_timer_start(loop, s->ok_timer, s->ok_interval < left ? s->ok_interval : left,
                         on_ok_timer, s);
 }
 
@@ -233,13 +230,15 @@ void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered,
     s->ok_pending = true;
     s->ok_offered = offered;
     s->ok_op = op;
-    pl_loop_timer_start(s->ep->loop, &s->ok_timer, tt->t1, on_ok_timer, s);
+    /* out of memory for the timer: the 2xx goes once, and waits for its ACK without end */
+    if (sess_timer_slot(&s->ok_timer))
+        pl_loop_timer_start(s->ep->loop, s->ok_timer, tt->t1, on_ok_timer, s);
 }
 
 void sess_stop_2xx(parley_session *s)
 {
     s->ok_pending = false;
-    pl_loop_timer_stop(s->ep->loop, &s->ok_timer);
+    sess_timer_slot_free(s, &s->ok_timer);
     sess_resend_free(&s->ok); /* its ACK came (or never will): nothing kept while it lasts */
 }
 
@@ -252,7 +251,7 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
     sess_op *op = s->ok_op;
     bool initial = s->state == PARLEY_STATE_CONNECTING;
     if (s->ok_offered) {
-        if (!sess_msg_has_body(ack) && s->has_oa && s->oa.set_answer) {
+        if (!sess_msg_has_body(ack) && s->has_oa && s->oa->set_answer) {
             /* we offered in the 2xx and the ACK brought no answer: the session cannot stand */
             sess_send_bye(s, NULL, 0, NULL);
             sess_final fin = {&s->ok_op, PARLEY_E_FAILURE_RESPONSE, ack};
@@ -264,10 +263,10 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
     }
     if (initial)
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, ack);
-    if (s->cbs.on_completed && !s->released)
-        s->cbs.on_completed(s, ack, s->cbs_user);
-    if (!initial && s->cbs.on_reinvite && s->ok_req && !s->ok_refresh && !s->released)
-        s->cbs.on_reinvite(s, s->ok_req, s->cbs_user); /* the re-INVITE, handled */
+    if (s->cbs->on_completed && !s->released)
+        s->cbs->on_completed(s, ack, s->cbs_user);
+    if (!initial && s->cbs->on_reinvite && s->ok_req && !s->ok_refresh && !s->released)
+        s->cbs->on_reinvite(s, s->ok_req, s->cbs_user); /* the re-INVITE, handled */
     sip_msg_free(s->ok_req);
     s->ok_req = NULL;
     sess_op_complete(op, 0, ack);
@@ -300,7 +299,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     if (sess_rel_busy(s)) {
         /* the 200 waits until every reliable 1xx is PRACKed (RFC 3262 §3) */
         s->participate = op;
-        s->accept_waiting = op;
+        s->prack->accept_waiting = op; /* sess_rel_busy: it exists */
         return 0;
     }
     sess_body body = {0};
@@ -310,7 +309,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
         /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
     } else if (sess_msg_has_body(s->inv_req)) {
         if (s->early_answered) {
-            body.ctype = sess_ctype_dup(s->early_ctype);
+            body.ctype = sess_ctype_dup(s->early_answer.ctype);
             body.data = pl_malloc(s->early_answer.len);
             if (body.data)
                 memcpy(body.data, s->early_answer.data, s->early_answer.len);
@@ -362,8 +361,8 @@ static void on_inv_cancel(void *tu, txn_server *t, sip_msg *cancel)
     parley_session_ref(s);
     sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
     s->remote_ending = true;
-    if (s->cbs.on_remote_end && !s->released)
-        s->cbs.on_remote_end(s, cancel, s->cbs_user);
+    if (s->cbs->on_remote_end && !s->released)
+        s->cbs->on_remote_end(s, cancel, s->cbs_user);
     sess_end(s, PARLEY_REASON_CANCELED, cancel);
     parley_session_unref(s);
 }
@@ -394,6 +393,19 @@ static bool merged_request(sess_registry *reg, const sip_msg *m)
     return sess_find_by_call_id(reg, m->call_id, same_request, m) != NULL;
 }
 
+/* Room for the strings this INVITE gives its session (each with its NUL): the pool is sized to
+ * them, not to the longest there could be; a longer value later goes to the heap. */
+static size_t pool_for(const parley_endpoint *ep, const sip_msg *m)
+{
+    size_t n = m->call_id.len + EP_TAG_LEN + m->from->tag.len + m->to->uri.raw.len +
+               2 * m->ruri.raw.len + m->from->uri.raw.len + m->from->display.len +
+               m->from->epid.len + 11;
+    n += strlen(ep->epid) + (ep->display ? strlen(ep->display) : 0);
+    if (m->contact)
+        n += m->contact->uri.raw.len;
+    return n + 8; /* a display name printed back may gain quotes and escapes */
+}
+
 void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx)
 {
     sess_registry *reg = ep->sessions;
@@ -417,7 +429,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         ep_reply(ep, t, 421, NULL, PL_STR_LIT("Require: 100rel\r\n"));
         return;
     }
-    parley_session *s = sess_alloc(ep); /* its reference is the registry's */
+    parley_session *s = sess_alloc(ep, pool_for(ep, m)); /* its reference is the registry's */
     if (!s) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);
         return;

@@ -150,11 +150,11 @@ static void on_update_response(void *arg, ep_sender *snd, sip_msg *m)
             sess_set_answer(s, m);
         sess_timer_on_response(s, m, false);
         update_done(s, op, 0, m);
-    } else if (m->status == 491 && !s->upd_retried) {
+    } else if (m->status == 491 && !s->upd_retried && sess_timer_slot(&s->upd_glare)) {
         /* glare (RFC 3311 §5.2): again after RFC 3261 §14.1's wait */
         s->upd_retried = true;
         uint64_t wait = s->incoming ? pl_rand_below(201) * 10 : 2100 + pl_rand_below(191) * 10;
-        pl_loop_timer_start(s->ep->loop, &s->upd_glare, wait, on_glare_timer, s);
+        pl_loop_timer_start(s->ep->loop, s->upd_glare, wait, on_glare_timer, s);
     } else if (m->status == 422 && sess_timer_on_422(s, m)) {
         int rc = send_update(s, op); /* a larger interval (RFC 4028 §7.4) */
         if (rc)
@@ -187,7 +187,8 @@ static void on_update_fail(void *arg, ep_sender *snd, int err)
 
 void sess_update_abort(parley_session *s)
 {
-    pl_loop_timer_stop(s->ep->loop, &s->upd_glare);
+    if (s->upd_glare)
+        pl_loop_timer_stop(s->ep->loop, s->upd_glare);
 }
 
 /* ---- theirs ---- */
@@ -225,7 +226,7 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
     sess_note_peer(s, m);
     bool offer = sess_msg_has_body(m);
     /* one without a new offer is a session refresh (RFC 4028 §7) */
-    bool same = !offer || sess_same_desc(&s->remote_desc, m);
+    bool same = !offer || sess_same_desc(s, &s->remote_desc, m);
     if (sess_timer_check_request(s, m) == 422) {
         pl_buf x;
         pl_buf_init(&x, 32);
@@ -251,10 +252,10 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
             if (s->state == PARLEY_STATE_CONNECTED)
                 sess_timer_start_uas(s, m);
             sess_body_free(&ans);
-            if (s->cbs.on_update && !s->released)
-                s->cbs.on_update(s, m, offer, s->cbs_user);
-            if (same && s->st_interval && s->cbs.on_refresh && !s->released)
-                s->cbs.on_refresh(s, "UPDATE", 1, s->cbs_user);
+            if (s->cbs->on_update && !s->released)
+                s->cbs->on_update(s, m, offer, s->cbs_user);
+            if (same && s->st_interval && s->cbs->on_refresh && !s->released)
+                s->cbs->on_refresh(s, "UPDATE", 1, s->cbs_user);
         }
     }
     parley_session_unref(s);

@@ -282,6 +282,30 @@ static void test_reinvite_cancelled(void **state)
     assert_string_equal(sp_body(sp_last(w->n, P_ADDR, "SIP/2.0 200")), "answer-to:offer-p-3");
 }
 
+/* A session refresh (RFC 4028) repeats the description in force: answered with ours, the
+ * application not asked. A re-INVITE whose description changed by one byte (the same length) is
+ * a new offer: the application answers it. (The session keeps a digest of the peer's
+ * description, not its text.) */
+static void test_refresh_told_from_same_length_offer(void **state)
+{
+    world *w = *state;
+    char tag[64];
+    peer_call_b(w, tag, sizeof(tag));
+    const char *extra = "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n"
+                        "Session-Expires: 1800;refresher=uac\r\n";
+    peer_request(w, "INVITE", 2, "z9hG4bKrf1", tag, extra, "offer-p-1");
+    vnet_run(w->n, 10);
+    assert_int_equal(party_index(&w->b, "offer_in_reinvite", 0), -1);
+    assert_string_equal(sp_body(sp_last(w->n, P_ADDR, "SIP/2.0 200")), "answer-to:offer-p-1");
+    peer_request(w, "ACK", 2, "z9hG4bKrf1a", tag, NULL, NULL);
+    vnet_run(w->n, 10);
+    peer_request(w, "INVITE", 3, "z9hG4bKrf2", tag, extra, "offer-p-2");
+    vnet_run(w->n, 10);
+    assert_true(party_index(&w->b, "offer_in_reinvite", 0) >= 0);
+    assert_string_equal(sp_body(sp_last(w->n, P_ADDR, "SIP/2.0 200")), "answer-to:offer-p-2");
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
 /* Glare from one side: a re-INVITE arriving while ours is pending gets 491. */
 static void test_glare_491_to_crossing_reinvite(void **state)
 {
@@ -604,6 +628,7 @@ int main(void)
         WORLD_TEST(test_refused_offer_488, world_setup_peer),
         WORLD_TEST(test_provisional_then_accept, world_setup_peer),
         WORLD_TEST(test_reinvite_cancelled, world_setup_peer),
+        WORLD_TEST(test_refresh_told_from_same_length_offer, world_setup_peer),
         WORLD_TEST(test_glare_491_to_crossing_reinvite, world_setup_peer),
         WORLD_TEST(test_491_retried_once, world_setup_peer),
         WORLD_TEST(test_glare_both_sides, world_setup_peer),

@@ -714,13 +714,16 @@ static int new_neg(cli_app *app, parley_sdp_neg **out)
 
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
 {
-    cli_call *c = calloc(1, sizeof(*c));
+    const char *call_id = parley_session_call_id(s);
+    size_t len = call_id ? strlen(call_id) : 0;
+    cli_call *c = calloc(1, sizeof(*c) + len + 1);
     if (!c)
         return NULL;
     c->refs = 1; /* app->calls' */
     c->app = app;
     c->s = parley_session_ref(s);
-    snprintf(c->call_id, sizeof(c->call_id), "%s", parley_session_call_id(s));
+    if (len)
+        memcpy(c->call_id, call_id, len);
     if (with_sdp && new_neg(app, &c->neg) != 0) {
         parley_session_unref(c->s);
         free(c);

@@ -17,23 +17,23 @@
 typedef struct cli_app cli_app;
 
 typedef struct cli_call {
-    int refs; /* app->calls' own, plus one per thread using it (under app->mu) */
+    int refs;         /* app->calls' own, plus one per thread using it (under app->mu) */
+    int refer_status; /* parley call --refer: the last progress status */
     cli_app *app;
     parley_session *s;
     parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies) */
-    char call_id[160];
-    bool null_offer_once; /* the next offer is a null offer (parley call --no-offer) */
-    char *sdp;            /* parley call --sdp FILE: this offer instead of the negotiator's */
+    char *sdp;           /* parley call --sdp FILE: this offer instead of the negotiator's */
     size_t sdp_len;
+    parley_refer_request *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
+    struct cli_call *next;
+    struct cli_call *prev; /* app->calls is doubly linked: a release unlinks in O(1) */
+    bool null_offer_once;  /* the next offer is a null offer (parley call --no-offer) */
     bool ended;
     bool connected;
     bool hangup_local; /* terminate was called (for the "by" of the terminated line) */
-    parley_refer_request *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
-    int refer_status;                 /* parley call --refer: the last progress status */
-    bool refer_final;                 /* its subscription ended */
-    struct cli_call *next;
-    struct cli_call *prev; /* app->calls is doubly linked: a release unlinks in O(1) */
-    bool listed;           /* in app->calls */
+    bool refer_final;  /* its subscription ended */
+    bool listed;       /* in app->calls */
+    char call_id[];    /* the session's, in the call's own allocation (one per held call) */
 } cli_call;
 
 enum { ANSWER_AUTO, ANSWER_RING, ANSWER_REJECT, ANSWER_REDIRECT, ANSWER_NULL_OFFER, ANSWER_EARLY };
