@@ -140,7 +140,18 @@ void txn_server_kill(txn_server *t)
 
 static int send_last(txn_server *t)
 {
-    return tp_send(t->l->tp, &t->dest, t->last.data, t->last.len, NULL);
+    tp_dest d;
+    d.proto = t->rx.proto;
+    d.conn_id = t->rx.conn_id;
+    d.addr = t->rx.remote;
+    tp_addr_set_port(&d.addr, t->dest_port);
+    pl_str host = t->req && t->req->via ? t->req->via->host : t->key_host;
+    if (!t->reliable || host.len >= sizeof(d.host))
+        host.len = 0; /* as txn_response_dest(): UDP goes by address only */
+    if (host.len)
+        memcpy(d.host, host.p, host.len);
+    d.host[host.len] = '\0';
+    return tp_send(t->l->tp, &d, t->last.data, t->last.len, NULL);
 }
 
 static void fail(txn_server *t, int err)
@@ -209,7 +220,9 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t h
     pl_buf_init(&t->last, 0);
     pl_timer_init(&t->retrans);
     pl_timer_init(&t->wait);
-    txn_response_dest(m, rx, &t->dest);
+    tp_dest d;
+    txn_response_dest(m, rx, &d);
+    t->dest_port = tp_addr_port(&d.addr);
     pl_hash_insert(&l->servers, &t->node, hash);
     pl_list_insert_tail(&l->all_servers, &t->link);
     l->stats.servers++;

@@ -67,7 +67,10 @@ struct txn_server {
     uint16_t key_port;
     bool dispatching; /* its request is being handed to the TU: it stays until that returns */
     tp_rx rx;
-    tp_dest dest;
+    /* where responses go (RFC 3261 §18.2.2): rx's address with this port; over TCP or TLS rx's
+     * connection, or a new one to the top Via's sent-by host (the request's, then key_host).
+     * Kept as this port rather than a tp_dest (296 bytes with its host buffer) */
+    uint16_t dest_port;
     tp_peer *peer; /* the hold on its peer's count of unanswered requests, until the final */
     unsigned last_status;
     pl_buf last;      /* last response sent, for retransmissions */
