@@ -249,6 +249,25 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
     }
 }
 
+/*
+ * The request's field h as sip_print_header prints it under the name canon. When the request
+ * wrote it just so ("From: value" on one line: the usual case), that is the bytes it came in:
+ * copied in one piece.
+ */
+static void copy_field(pl_buf *b, pl_str canon, const sip_hdr *h)
+{
+    pl_str v = h->value;
+    if (h->name.len == canon.len && v.p == h->name.p + canon.len + 2 &&
+        memcmp(h->name.p, canon.p, canon.len) == 0 && h->name.p[canon.len] == ':' &&
+        h->name.p[canon.len + 1] == ' ' && v.len && !memchr(v.p, '\n', v.len) &&
+        !memchr(v.p, '\r', v.len)) {
+        pl_buf_put(b, h->name.p, canon.len + 2 + v.len);
+        pl_buf_put(b, "\r\n", 2);
+        return;
+    }
+    sip_print_header(b, canon, v);
+}
+
 void sip_print_response_head(pl_buf *b, const sip_msg *req, unsigned status, pl_str reason,
                              const sip_resp_opts *o)
 {
@@ -262,10 +281,10 @@ void sip_print_response_head(pl_buf *b, const sip_msg *req, unsigned status, pl_
     }
     const sip_hdr *h = sip_hdr_first(req, SIP_H_FROM);
     if (h)
-        sip_print_header(b, PL_STR_LIT("From"), h->value);
+        copy_field(b, PL_STR_LIT("From"), h);
     h = sip_hdr_first(req, SIP_H_TO);
     if (h) {
-        sip_print_header(b, PL_STR_LIT("To"), h->value);
+        copy_field(b, PL_STR_LIT("To"), h);
         if (req->to && !pl_str_set(req->to->tag) && o && o->to_tag.len) {
             b->len -= 2; /* before the CRLF */
             pl_buf_puts(b, ";tag=");
@@ -275,10 +294,10 @@ void sip_print_response_head(pl_buf *b, const sip_msg *req, unsigned status, pl_
     }
     h = sip_hdr_first(req, SIP_H_CALL_ID);
     if (h)
-        sip_print_header(b, PL_STR_LIT("Call-ID"), h->value);
+        copy_field(b, PL_STR_LIT("Call-ID"), h);
     h = sip_hdr_first(req, SIP_H_CSEQ);
     if (h)
-        sip_print_header(b, PL_STR_LIT("CSeq"), h->value);
+        copy_field(b, PL_STR_LIT("CSeq"), h);
 }
 
 bool sip_header_restricted(pl_str name)

@@ -124,6 +124,22 @@ static void test_buf_numbers(void **state)
     assert_slice_equal(pl_buf_str(&b), "0 5060 18446744073709551615 0 -1 9223372036854775807 "
                                        "-9223372036854775808");
     pl_buf_free(&b);
+    /* every digit count, at both ends (the digits go two at a time from the end) */
+    uint64_t p = 1;
+    for (int digits = 1; digits <= 20; digits++) {
+        uint64_t lo = p, hi = digits == 20 ? UINT64_MAX : p * 10 - 1;
+        for (int k = 0; k < 2; k++) {
+            uint64_t v = k ? hi : (digits == 1 ? 0 : lo);
+            char want[24];
+            snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+            pl_buf_init(&b, 0);
+            pl_buf_put_u64(&b, v);
+            assert_slice_equal(pl_buf_str(&b), want);
+            pl_buf_free(&b);
+        }
+        if (digits < 20)
+            p *= 10;
+    }
 }
 
 static void test_buf_printf_short_and_long(void **state)

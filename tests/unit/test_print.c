@@ -278,6 +278,53 @@ static void test_stamped_via(void **state)
     }
 }
 
+/* A response's From, To (with our tag), Call-ID and CSeq: canonical names, one line each,
+ * whatever form the request used (copied whole when it used exactly that form). */
+static void test_response_head_fields(void **state)
+{
+    (void)state;
+    static const char want[] = "SIP/2.0 180 Ringing\r\n"
+                               "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKdflt\r\n"
+                               "From: <sip:alice@example.com>;tag=a1\r\n"
+                               "To: <sip:bob@example.com>;tag=t9\r\n"
+                               "Call-ID: call-1@example.com\r\n"
+                               "CSeq: 1 INVITE\r\n";
+    static const struct {
+        const char *from, *to, *call_id, *cseq;
+    } cases[] = {
+        {NULL, NULL, NULL, NULL},
+        {"f: <sip:alice@example.com>;tag=a1", "t:<sip:bob@example.com>", "i:  call-1@example.com",
+         "CSeq:1 INVITE"},
+        {"FROM: <sip:alice@example.com>;tag=a1", "To : <sip:bob@example.com>",
+         "call-id: call-1@example.com", "CSeq: 1 INVITE  "},
+        {"From: <sip:alice@example.com>\r\n ;tag=a1", "To:\r\n <sip:bob@example.com>",
+         "Call-ID: call-1@example.com", "CSeq: 1\r\n\tINVITE"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc;
+        sip_msg *m = MB_PARSE(&rc, .from = cases[i].from, .to = cases[i].to,
+                              .call_id = cases[i].call_id, .cseq = cases[i].cseq);
+        mb_assert_valid(m, rc);
+        sip_resp_opts o = {pl_str_c("192.0.2.1"), 5060, pl_str_c("t9")};
+        pl_buf b;
+        pl_buf_init(&b, 0);
+        sip_print_response_head(&b, m, 180, PL_STR_NULL, &o);
+        pl_buf_terminate(&b);
+        assert_true(pl_buf_ok(&b));
+        if (i == 3) /* a folded value is unfolded: its line break and indent become one SP */
+            assert_string_equal(b.data, "SIP/2.0 180 Ringing\r\n"
+                                        "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKdflt\r\n"
+                                        "From: <sip:alice@example.com> ;tag=a1\r\n"
+                                        "To: <sip:bob@example.com>;tag=t9\r\n"
+                                        "Call-ID: call-1@example.com\r\n"
+                                        "CSeq: 1 INVITE\r\n");
+        else
+            assert_string_equal(b.data, want);
+        pl_buf_free(&b);
+        sip_msg_free(m);
+    }
+}
+
 static void test_roundtrip_data_files(void **state)
 {
     (void)state;
@@ -491,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_canonical_form),
         cmocka_unit_test(test_response_reprint),
         cmocka_unit_test(test_stamped_via),
+        cmocka_unit_test(test_response_head_fields),
         cmocka_unit_test(test_roundtrip_data_files),
         cmocka_unit_test(test_roundtrip_built_messages),
         cmocka_unit_test(test_print_display),
