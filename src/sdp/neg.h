@@ -164,11 +164,13 @@ typedef struct emit emit;
 typedef void (*neg_body_fn)(const parley_sdp_neg *neg, void *ctx, emit *e);
 /* Where neg_write() puts a description. */
 typedef struct neg_out {
-    sdp_scratch *sc; /* NULL: a description block (doc); else the model goes here */
-    size_t extra;    /* with sc: bytes to leave after the text in block */
-    parley_sdp *doc; /* the description: its block, or &sc->pub */
-    char *block;     /* with sc: the block whose start is the text (the caller's to free) */
-    pl_str text;     /* NUL-terminated */
+    sdp_scratch *sc;  /* NULL: a description block (doc); else the model goes here */
+    char *room;       /* with sc: where the text is written first (the model's slices) */
+    size_t room_size; /* its bytes */
+    size_t extra;     /* with sc: bytes to leave after the text in block */
+    parley_sdp *doc;  /* the description: its block, or &sc->pub */
+    char *block;      /* with sc: the block whose start is the text (the caller's to free) */
+    pl_str text;      /* NUL-terminated */
 } neg_out;
 /*
  * Writes a description with the negotiator's o= line, head and session attributes and the m=

@@ -200,7 +200,8 @@ static int parse_peer(const void *text, size_t len, parley_sdp **out)
 /* What an answer works with: the offer's model and ours, on the stack when they fit. */
 typedef struct answer_work {
     sdp_scratch offer_sc, answer_sc;
-    parley_sdp *o; /* &offer_sc.pub, or a block */
+    char room[4096]; /* the answer's text as written (answer_sc's slices) */
+    parley_sdp *o;   /* &offer_sc.pub, or a block */
     pl_str offer_text;
     neg_out out;
 } answer_work;
@@ -224,6 +225,8 @@ static void work_free(answer_work *w)
 static int write_answer(parley_sdp_neg *neg, answer_plan *plan, answer_work *w, uint64_t *version)
 {
     w->out.sc = &w->answer_sc;
+    w->out.room = w->room;
+    w->out.room_size = sizeof(w->room);
     w->out.extra = w->offer_text.len + 1;
     int rc = neg_write(neg, answer_body, plan, version, &w->out);
     if (rc != 1)
@@ -251,7 +254,7 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     neg_drop(neg, neg->pending);
     neg->pending = NULL;
     answer_plan plan;
-    answer_work w; /* about 20 KiB: the loop thread's stack has room */
+    answer_work w; /* about 25 KiB: the loop thread's stack has room */
     w.offer_text = pl_str_make(offer ? offer : "", len);
     memset(&w.out, 0, sizeof(w.out));
     rc = sdp_doc_parse_scratch(w.offer_text.p, len, &w.offer_sc, &w.o);

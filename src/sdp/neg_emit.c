@@ -18,6 +18,12 @@
 struct emit {
     char *w; /* where the text goes (room for it all); NULL while measuring */
     size_t len;
+    /* Single pass (emit_single()): w has room for cap bytes and the model's arrays are a
+     * scratch's; what does not fit sets overflow, measuring goes on instead of writing (the
+     * text) or lands in the array's last entry (the model), and the description is made again
+     * the measured way. 0: the arrays and w are sized by a measuring pass. */
+    size_t cap;
+    bool overflow;
     size_t line; /* start of the current line */
     unsigned lines;
     bool too_long;
@@ -67,9 +73,19 @@ static inline __attribute__((always_inline)) void copy(char *d, const char *s, s
     }
 }
 
+/* Single pass: w has no room for n more bytes; from here on e only measures. */
+static bool out_of_room(emit *e, size_t n)
+{
+    if (!e->cap || e->len + n <= e->cap)
+        return false;
+    e->overflow = true;
+    e->w = NULL;
+    return true;
+}
+
 static inline __attribute__((always_inline)) void put(emit *e, const void *p, size_t n)
 {
-    if (writing(e))
+    if (writing(e) && !out_of_room(e, n))
         copy(e->w + e->len, p, n);
     e->len += n;
 }
@@ -110,7 +126,7 @@ static void end(emit *e, unsigned slot)
  * measuring (then the line is accounted for), so that writers measure by their line's formula. */
 static bool measured(emit *e, size_t n, unsigned slot)
 {
-    if (writing(e))
+    if (writing(e) && !out_of_room(e, n + 2))
         return false;
     if (n > sdp_default_limits.max_line)
         e->too_long = true;
@@ -183,6 +199,10 @@ static parley_sdp_attr *new_attr(emit *e)
         st->m->nattrs++;
     else
         st->s->nattrs++;
+    if (e->cap && st->nattrs >= SDP_SCR_ATTRS - 1) {
+        e->overflow = true;
+        return &st->attrs[SDP_SCR_ATTRS - 1];
+    }
     return &st->attrs[st->nattrs++];
 }
 
@@ -253,7 +273,11 @@ void emit_conn(emit *e, pl_str addr)
     if (measured(e, 9 + addr.len, SDP_N_CONNS))
         return;
     sdp_pstate *st = e->st;
-    parley_sdp_conn *c = &st->conns[st->nconns++];
+    parley_sdp_conn *c = &st->conns[st->nconns];
+    if (e->cap && st->nconns >= SDP_SCR_CONNS - 1)
+        e->overflow = true;
+    else
+        st->nconns++;
     char *p = line_at(e);
     W_LIT(p, "c=");
     c->nettype = pl_str_make(p, 2);
@@ -282,7 +306,11 @@ void emit_mline(emit *e, pl_str media, uint16_t port, pl_str proto, bool rtp)
     sdp_pstate *st = e->st;
     if (!writing(e))
         return;
-    parley_sdp_media *m = &st->media[st->s->nmedia++];
+    parley_sdp_media *m = &st->media[st->s->nmedia];
+    if (e->cap && st->s->nmedia >= SDP_SCR_MEDIA - 1)
+        e->overflow = true;
+    else
+        st->s->nmedia++;
     memset(m, 0, sizeof(*m));
     m->media = md;
     m->port = port;
@@ -303,6 +331,10 @@ static void add_fmt(emit *e, pl_str fmt, int pt)
 {
     sdp_pstate *st = e->st;
     parley_sdp_media *m = st->m;
+    if (e->cap && st->nfmts >= SDP_SCR_FMTS - 1) {
+        e->overflow = true;
+        return;
+    }
     parley_sdp_format *f = &st->fmts[st->nfmts++];
     memset(f, 0, sizeof(*f));
     f->fmt = fmt;
@@ -547,26 +579,59 @@ static void verify(const char *text, size_t len, const parley_sdp *made)
 #define verify(text, len, made) ((void)0)
 #endif
 
-/* Whether the arrays a description needs (measured in e) fit a scratch model. */
-static bool fits_scratch(const emit *e)
+/*
+ * The usual description in one pass: the model into out->sc, the text into out->room (the
+ * caller's, out->room_size bytes), then copied to the start of a new block with out->extra
+ * bytes after it. Returns 0, 1 when it does not fit the scratch or the room (nothing made), or
+ * an error.
+ */
+static int emit_single(const parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t ver,
+                       neg_out *out)
 {
-    for (unsigned i = 0; i < SDP_N_NONE; i++)
-        if (e->n[i] && i != SDP_N_MEDIA && i != SDP_N_ATTRS && i != SDP_N_CONNS && i != SDP_N_TIMES)
-            return false;
-    return e->n[SDP_N_MEDIA] <= SDP_SCR_MEDIA && e->n[SDP_N_ATTRS] <= SDP_SCR_ATTRS &&
-           e->n[SDP_N_CONNS] <= SDP_SCR_CONNS && e->n[SDP_N_TIMES] <= 1 && e->fmts <= SDP_SCR_FMTS;
+    sdp_scratch_init(out->sc);
+    sdp_pstate *st = &out->sc->st;
+    parley_sdp *s = &out->sc->pub;
+    st->s = s;
+    s->bw = st->bw;
+    s->others = st->others;
+    emit e;
+    memset(&e, 0, sizeof(e));
+    e.st = st;
+    e.w = out->room;
+    e.cap = out->room_size - 1; /* and the NUL */
+    emit_head(&e, neg, ver);
+    body(neg, ctx, &e);
+    finish(&e);
+    if (e.overflow)
+        return 1;
+    if (over_limits(&e))
+        return PARLEY_E_INVAL; /* the parser would refuse it */
+    size_t len = e.len;
+    out->room[len] = '\0';
+    verify(out->room, len, e.err ? NULL : s);
+    if (e.err)
+        return e.err;
+    char *block = pl_malloc(len + 1 + out->extra);
+    if (!block)
+        return PARLEY_E_NOMEM;
+    memcpy(block, out->room, len + 1);
+    out->doc = s; /* its slices point into out->room */
+    out->block = block;
+    out->text = pl_str_make(block, len);
+    return 0;
 }
 
 /*
- * One description: measure, then write it and its model, into a block of the exact size or,
- * with out->sc, the model into the scratch and the text at the start of a new block with
- * out->extra bytes after it. Returns 0, 1 (out->sc too small), or an error.
+ * One description: with out->sc, emit_single(); else measured, then written with its model
+ * into a block of the exact size. Returns 0, 1 (out->sc too small), or an error.
  */
 static int emit_doc(const parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint64_t ver,
                     neg_out *out)
 {
+    if (out->sc)
+        return emit_single(neg, body, ctx, ver, out);
     emit e;
-    sdp_pstate st, *stp = &st;
+    sdp_pstate st;
     memset(&e, 0, sizeof(e));
     e.st = &st;
     emit_head(&e, neg, ver);
@@ -574,39 +639,24 @@ static int emit_doc(const parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint
     if (over_limits(&e))
         return PARLEY_E_INVAL; /* the parser would refuse it */
     size_t len = e.len;
-    sdp_doc *d = NULL;
-    char *text;
-    parley_sdp *s;
-    if (out->sc) {
-        if (!fits_scratch(&e))
-            return 1;
-        text = pl_malloc(len + 1 + out->extra);
-        if (!text)
-            return PARLEY_E_NOMEM;
-        sdp_scratch_init(out->sc);
-        stp = &out->sc->st;
-        s = &out->sc->pub;
-        stp->times = &out->sc->time;
-    } else {
-        sdp_lines c;
-        memset(&c, 0, offsetof(sdp_lines, line));
-        memcpy(c.n, e.n, sizeof(c.n));
-        c.fmts = e.fmts;
-        memset(&st, 0, offsetof(sdp_pstate, pt_index));
-        d = sdp_doc_new(NULL, len, &c, &st);
-        if (!d)
-            return PARLEY_E_NOMEM;
-        text = (char *)d->data.p;
-        s = &d->pub;
-    }
-    stp->s = s;
-    s->media = stp->media;
-    s->attrs = stp->attrs;
-    s->bw = stp->bw;
-    s->others = stp->others;
-    s->times = stp->times;
+    sdp_lines c;
+    memset(&c, 0, offsetof(sdp_lines, line));
+    memcpy(c.n, e.n, sizeof(c.n));
+    c.fmts = e.fmts;
+    memset(&st, 0, offsetof(sdp_pstate, pt_index));
+    sdp_doc *d = sdp_doc_new(NULL, len, &c, &st);
+    if (!d)
+        return PARLEY_E_NOMEM;
+    char *text = (char *)d->data.p;
+    parley_sdp *s = &d->pub;
+    st.s = s;
+    s->media = st.media;
+    s->attrs = st.attrs;
+    s->bw = st.bw;
+    s->others = st.others;
+    s->times = st.times;
     memset(&e, 0, sizeof(e));
-    e.st = stp;
+    e.st = &st;
     e.w = text;
     emit_head(&e, neg, ver);
     body(neg, ctx, &e);
@@ -614,14 +664,11 @@ static int emit_doc(const parley_sdp_neg *neg, neg_body_fn body, void *ctx, uint
     text[len] = '\0';
     verify(text, len, e.err ? NULL : s);
     if (e.err) {
-        if (d)
-            parley_sdp_free(s);
-        else
-            pl_free(text);
+        parley_sdp_free(s);
         return e.err;
     }
     out->doc = s;
-    out->block = d ? NULL : text;
+    out->block = NULL;
     out->text = pl_str_make(text, len);
     return 0;
 }

@@ -603,6 +603,36 @@ static void test_answer_past_the_usual_size(void **state)
     }
 }
 
+/* An answer whose text is longer than the writer's room on the stack (4 KiB) is made the
+ * general way, whole. */
+static void test_answer_text_past_the_stack(void **state)
+{
+    (void)state;
+    enum { NATTRS = 10, LEN = 600 };
+    static char names[NATTRS][LEN + 16];
+    const char *attrs[NATTRS];
+    for (int i = 0; i < NATTRS; i++) {
+        int n = snprintf(names[i], sizeof(names[i]), "x-long%d:", i);
+        memset(names[i] + n, 'a' + i, LEN);
+        names[i][n + LEN] = '\0';
+        attrs[i] = names[i];
+    }
+    parley_sdp_stream_cfg st = STREAM("audio", 4000, PCMU);
+    st.attrs = attrs;
+    st.nattrs = NATTRS;
+    parley_sdp_neg *n = mk("192.0.2.1", &st, 1);
+    text a = answer(n, lit(HEAD "m=audio 5000 RTP/AVP 0\r\n"), NULL);
+    assert_true(a.len > 6000);
+    parley_sdp *p = parse(a);
+    assert_int_equal(p->media[0].nattrs, NATTRS + 1);
+    assert_int_equal(p->media[0].attrs[NATTRS].value.len, LEN);
+    parley_sdp_free(p);
+    parley_sdp_stream s0;
+    assert_int_equal(parley_sdp_neg_stream(n, 0, &s0), 0);
+    assert_int_equal(s0.remote_port, 5000);
+    parley_sdp_neg_free(n);
+}
+
 /* An offer with more m= lines than a model on the stack holds is read the general way. */
 static void test_offer_past_the_usual_size(void **state)
 {
@@ -883,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_non_rtp_stream),
         cmocka_unit_test(test_rtcp_ports),
         cmocka_unit_test(test_answer_past_the_usual_size),
+        cmocka_unit_test(test_answer_text_past_the_stack),
         cmocka_unit_test(test_offer_past_the_usual_size),
         cmocka_unit_test(test_clone),
         cmocka_unit_test(test_clone_out_of_memory),
