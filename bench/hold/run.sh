@@ -11,8 +11,13 @@
 # UDP needs one socket per side whatever N, so the file limit is not what bounds N here; the
 # script raises it to the hard limit anyway and prints both.
 #
+# With --probe "100 1000", once the sessions are held, a second SIPp runs short calls (the
+# bench/calls scenario, hold 200 ms, 10 s of calls) at each of those rates against the same UAS
+# and its CPU time per call is printed: whether a call costs the same with 10 and with 100,000
+# sessions alive (issue 11: cost flat with load). CPU is user + system of all its threads
+# (/proc/PID/stat, clock ticks) over the probe, divided by the probe's calls.
 # Usage: bench/hold/run.sh BUILD_DIR [--sessions "10000 100000"] [--rate 2000] [--settle 40]
-#          [--uas "parley sofia libre"] [--keep DIR]
+#          [--uas "parley sofia libre"] [--probe "RATE..."] [--keep DIR]
 # Environment: UAS_CORE, SIPP_CORE (default: the machine's last two cores).
 # Informative only: nothing here fails on a large result; it fails when a run cannot be made.
 set -u
@@ -28,6 +33,7 @@ sessions="10000 100000"
 rate=2000
 settle=40
 uas_list="parley sofia libre"
+probe=
 keep=
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift ;;
     --settle) settle=$2; shift ;;
     --uas) uas_list=$2; shift ;;
+    --probe) probe=$2; shift ;;
     --keep) keep=$2; shift ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -104,6 +111,17 @@ hold_one() {
     up=$(proc_kb "$UAS_PID" VmRSS)
     sleep "$settle" # Timer L (32 s) ends the INVITE transactions of the last calls
     held=$(proc_kb "$UAS_PID" VmRSS)
+    local r pdir c0 c1
+    for r in $probe; do # short calls while the sessions stay up
+        pdir=$dir/probe-$r
+        mkdir -p "$pdir"
+        c0=$(proc_cpu "$UAS_PID")
+        sipp_run "$pdir" "$port" "$r" "$((r * 10))" 200
+        c1=$(proc_cpu "$UAS_PID")
+        echo "$c0 $c1 $((r * 10)) $(sipp_stat "$pdir" "FailedCall(C)")" |
+            awk -v t="$CLK_TCK" '{ printf "%.1f %s\n", ($3 + $4 - $1 - $2) / t * 1e6 / $5, $6 }' \
+                >"$pdir/result"
+    done
     failed=$(sipp_stat "$dir" "FailedCall(C)")
     uas_stop "$SIPP_PID" 10
     SIPP_PID=
@@ -141,5 +159,28 @@ for n in $sessions; do
     fi
     echo "$line"
 done
+if [ -n "$probe" ]; then
+    printf '\nUAS CPU us per call of short calls run while the sessions are held (failed calls in brackets)\n'
+    printf '%-10s%-10s' sessions "rate/s"
+    for name in $uas_list; do printf '%16s' "$name"; done
+    echo
+    for n in $sessions; do
+        for r in $probe; do
+            line=$(printf '%-10s%-10s' "$n" "$r")
+            for name in $uas_list; do
+                f=$work/$name-$n/probe-$r/result
+                if [ -s "$f" ]; then
+                    set -- $(cat "$f")
+                    cell=$1
+                    [ "$2" != 0 ] && cell="$1 ($2)"
+                else
+                    cell="no run"
+                fi
+                line="$line$(printf '%16s' "$cell")"
+            done
+            echo "$line"
+        done
+    done
+fi
 [ -n "$keep" ] && echo "runs kept in $work"
 exit 0
