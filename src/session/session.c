@@ -962,6 +962,18 @@ int sess_header_check(const parley_header *h, size_t n)
     return ep_check_headers(h, n);
 }
 
+/* Whether ";gr" (any case) appears in u: a "gr" parameter cannot be there otherwise. */
+static bool may_have_gr(pl_str u)
+{
+    const char *p = u.p, *end = u.p + u.len;
+    while ((p = memchr(p, ';', (size_t)(end - p))) != NULL && end - p >= 3) {
+        if (pl_tolower(p[1]) == 'g' && pl_tolower(p[2]) == 'r')
+            return true;
+        p++;
+    }
+    return false;
+}
+
 void sess_set_local_contact(parley_session *s, const char *contact)
 {
     /* the URI of our Contact value ("<uri>;epid=..."), as for the remote participant */
@@ -971,7 +983,9 @@ void sess_set_local_contact(parley_session *s, const char *contact)
         return; /* the same as before (each response repeats it): its GRUU-ness too */
     sip_uri u;
     pl_str gr;
-    bool is_gruu = sip_uri_parse(uri, &u, NULL, NULL) == 0 && sip_param_find(u.params, "gr", &gr);
+    /* a GRUU has a "gr" parameter (RFC 5627): parsed only when ";gr" appears at all */
+    bool is_gruu = may_have_gr(uri) && sip_uri_parse(uri, &u, NULL, NULL) == 0 &&
+                   sip_param_find(u.params, "gr", &gr);
     set_prop(s, &s->local.gruu, is_gruu ? uri : PL_STR_NULL);
 }
 
