@@ -30,7 +30,7 @@ static dlg *alloc_dlg(size_t n)
     dlg *d = pl_calloc(1, sizeof(*d) + n);
     if (!d)
         return NULL;
-    d->strs_len = n;
+    d->strs_len = (uint32_t)n; /* a message's strings: far below 4 GiB */
     pl_list_init(&d->link);
     return d;
 }
@@ -79,7 +79,7 @@ static void set_routes(dlg *d, const sip_naddr *rr, bool reverse)
         size_t at = reverse ? n - 1 - i : i;
         d->routes[at] = dup_str(r->raw);
     }
-    d->nroutes = n;
+    d->nroutes = (uint32_t)n;
 }
 
 static void set_target(dlg *d, const sip_msg *m)

@@ -16,9 +16,6 @@ typedef struct dlg {
     pl_hnode node; /* in the dialog table */
     pl_list link;  /* in its owner's list */
     void *owner;
-    bool in_table;
-    bool early;
-    bool uac; /* we sent the INVITE that made it */
     char *call_id;
     char *local_tag;
     char *remote_tag;
@@ -26,16 +23,19 @@ typedef struct dlg {
     char *remote_hdr;    /* the peer's, tag included */
     char *remote_target; /* Contact URI */
     char **routes;       /* Route values to send, in order */
-    size_t nroutes;
+    uint32_t nroutes;
     uint32_t local_cseq;
     uint32_t remote_cseq;
+    uint32_t rseq; /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
     bool remote_cseq_set;
-    uint32_t rseq;     /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
     bool rseq_set;
     bool secure;
+    bool in_table;
+    bool early;
+    bool uac; /* we sent the INVITE that made it */
     /* the identity strings above (and the first remote_hdr and remote_target) are copied here,
      * in the dialog's own allocation; later values of those that change are on the heap */
-    size_t strs_len;
+    uint32_t strs_len;
     char strs[];
 } dlg;
 

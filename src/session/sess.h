@@ -178,6 +178,9 @@ typedef struct sess_uac {
     size_t ntargets, next_target;
     sip_msg *redirect_msg; /* the 3xx the targets came from */
     pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
+    pl_list early;         /* early dialogs, one per To tag */
+    pl_list forks;         /* other forks' dialogs whose 2xx we ACKed and BYEd */
+    pl_list fork_oa;       /* sess_fork_oa, the early offers of forks we answered */
     bool inv_offer;
     bool inv_provisional;
     bool cancel_wanted;
@@ -308,7 +311,6 @@ struct parley_session {
     sess_body local_desc;
     sess_digest remote_desc;
     sess_prack *prack;       /* our reliable provisional responses, from the first one (prack.c) */
-    pl_list fork_oa;         /* UAC: sess_fork_oa, the early offers of forks we answered */
     bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
     bool early_reliable;     /* UAS: our answer went in a reliable 1xx */
     bool early_offered_done; /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
@@ -318,9 +320,7 @@ struct parley_session {
     pl_timer *upd_glare; /* allocated by a 491's wait (sess_timer_slot) */
     sip_msg *end_msg;    /* the BYE or CANCEL that ended the session (for its Reason) */
 
-    dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
-    pl_list early; /* outgoing: early dialogs, one per To tag */
-    pl_list forks; /* outgoing: other forks' dialogs whose 2xx we ACKed and BYEd */
+    dlg *dlg; /* the dialog (confirmed; for an incoming session, from the start) */
 
     /* outgoing INVITE (the rest of its state is in uac, allocated when it starts) */
     sess_uac *uac;
@@ -388,6 +388,8 @@ void sess_maybe_release(parley_session *s);
 void sess_register(parley_session *s);
 /* A copy of v in the session's pool (or the heap when it is full); NULL when out of memory. */
 char *sess_strdup(parley_session *s, pl_str v);
+/* p (a copy of v) when it is in the pool, else a new copy of v. */
+char *sess_strshare(parley_session *s, char *p, pl_str v);
 /* Frees what sess_strdup (or pl_str_dup) returned; nothing for a string of the pool. */
 void sess_strfree(parley_session *s, char *p);
 /* Puts a session in the registry's sessions (and its Call-ID index), or takes it out. */

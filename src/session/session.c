@@ -219,18 +219,6 @@ static void free_session(parley_session *s)
     parley_sdp_neg_free(s->neg);
     sip_msg_free(s->end_msg);
     dlg_free(s->dlg);
-    pl_list_each_safe(pos, tmp, &s->early)
-    {
-        dlg *d = pl_container_of(pos, dlg, link);
-        pl_list_remove(&d->link);
-        dlg_free(d);
-    }
-    pl_list_each_safe(pos, tmp, &s->forks)
-    {
-        dlg *d = pl_container_of(pos, dlg, link);
-        pl_list_remove(&d->link);
-        dlg_free(d);
-    }
     pl_list_each_safe(pos, tmp, &s->graveyard)
     {
         grave *g = pl_container_of(pos, grave, link);
@@ -257,7 +245,6 @@ static void free_session(parley_session *s)
     sess_target_free(s);
     sess_uac_free(s);
     pl_free(s->answer_tag);
-    sess_fork_oa_clear(s);
     sess_resend_free(&s->ack);
     sess_resend_free(&s->ok);
     sess_resend_free(&s->reack);
@@ -301,9 +288,6 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     s->local.owner = s;
     s->remote.owner = s;
     pl_list_init(&s->rins);
-    pl_list_init(&s->early);
-    pl_list_init(&s->forks);
-    pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
     sess_timer_init(s);
     return s;
@@ -402,6 +386,12 @@ char *sess_strdup(parley_session *s, pl_str v)
         return p;
     }
     return pl_str_dup(v);
+}
+
+char *sess_strshare(parley_session *s, char *p, pl_str v)
+{
+    /* a string of the pool is never freed nor changed in place: two slots may hold it */
+    return p && in_pool(s, p) ? p : sess_strdup(s, v);
 }
 
 void sess_strfree(parley_session *s, char *p)
@@ -508,7 +498,9 @@ static void detach_dialogs(parley_session *s)
     /* while our BYE is out the dialog still answers a crossing BYE (indialog.c) */
     if (s->dlg && !s->bye_pending)
         dlg_table_remove(&s->reg->dialogs, s->dlg);
-    pl_list_each(pos, &s->early)
+    if (!s->uac)
+        return;
+    pl_list_each(pos, &s->uac->early)
     {
         dlg_table_remove(&s->reg->dialogs, pl_container_of(pos, dlg, link));
     }
