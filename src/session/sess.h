@@ -200,6 +200,17 @@ typedef struct sess_prack {
     sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
 } sess_prack;
 
+/* What a session hands the application for in-dialog REFERs and re-INVITEs (and the
+ * subscriptions of the REFERs it sent), freed with it: allocated for the first of them, so that
+ * a session that has none does not carry three list heads. */
+typedef struct sess_lists {
+    pl_list refers;     /* REFERs received (parley_refer_request) */
+    pl_list refer_subs; /* subscriptions of REFERs we sent (sess_refer_sub) */
+    pl_list rins;       /* every parley_reinvite given to the application */
+} sess_lists;
+/* The session's lists, allocated (empty) when absent; NULL when out of memory. */
+sess_lists *sess_lists_get(parley_session *s);
+
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
 /* A message resent on a peer's retransmissions or a timer (the ACK of a 2xx, our 2xx until its
  * ACK), where it goes: allocated only while a session needs it. */
@@ -263,18 +274,15 @@ struct parley_session {
     char *target_epid;
     char *request_uri;
     char **routes; /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
-    const parley_session_cbs *cbs; /* never NULL (a shared copy, or all NULL) */
-    sess_shared_ops *cbs_copy;     /* the shared copy cbs points to, if any */
+    const parley_session_cbs *cbs; /* never NULL: a shared copy (cbs_shared), or all NULL */
     void *cbs_user;
-    const parley_oa_ops *oa;  /* never NULL (a shared copy, or all NULL) */
-    sess_shared_ops *oa_copy; /* the shared copy oa points to, if any */
+    const parley_oa_ops *oa; /* never NULL: a shared copy (oa_shared), static, or all NULL */
     void *oa_user;
     void *app_user;
     tp_addr rx_addr;   /* where the peer last spoke from (has_rx)... */
     tp_proto rx_proto; /* ...and over what */
     pl_list ops;
-    pl_list refers;             /* REFERs received (parley_refer_request) */
-    pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
+    sess_lists *lists; /* REFERs and re-INVITEs handed over, from the first (sess_lists_get) */
     struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
     uint16_t pool_size;         /* of pool[] */
     uint16_t pool_used;
@@ -288,6 +296,8 @@ struct parley_session {
     bool forked;
     bool to_tag_known; /* incoming: our tag went out */
     bool has_oa;
+    bool cbs_shared; /* cbs is in a sess_shared_ops (shared_ops.c) */
+    bool oa_shared;  /* oa is */
     bool has_rx;
 
     /* settings (RFC 4028, RFC 3262), resolved from the endpoint's and the session's */
@@ -353,7 +363,6 @@ struct parley_session {
     /* the peer's re-INVITE */
     bool ok_refresh;             /* it was a session refresh: no on_reinvite */
     struct parley_reinvite *rin; /* unanswered */
-    pl_list rins;                /* every handle given to the application */
     sip_msg *ok_req;             /* the re-INVITE our pending 2xx answers */
 
     /* our re-INVITE */

@@ -225,14 +225,15 @@ static void free_session(parley_session *s)
         pl_free(g->s);
         pl_free(g);
     }
-    while (!pl_list_empty(&s->refers))
-        sess_refer_request_free(pl_container_of(s->refers.next, parley_refer_request, link));
-    while (!pl_list_empty(&s->refer_subs)) {
-        sess_refer_sub *sub = pl_container_of(s->refer_subs.next, sess_refer_sub, link);
+    while (s->lists && !pl_list_empty(&s->lists->refers))
+        sess_refer_request_free(pl_container_of(s->lists->refers.next, parley_refer_request, link));
+    while (s->lists && !pl_list_empty(&s->lists->refer_subs)) {
+        sess_refer_sub *sub = pl_container_of(s->lists->refer_subs.next, sess_refer_sub, link);
         pl_list_remove(&sub->link);
         pl_free(sub);
     }
     sess_reinvite_free_all(s);
+    pl_free(s->lists);
     sip_msg_free(s->ok_req);
     participant_free(s, &s->local);
     participant_free(s, &s->remote);
@@ -282,12 +283,9 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     s->ep = ep_hold(ep);
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
-    pl_list_init(&s->refers);
-    pl_list_init(&s->refer_subs);
     pl_list_init(&s->release_task.link);
     s->local.owner = s;
     s->remote.owner = s;
-    pl_list_init(&s->rins);
     pl_list_init(&s->link);
     sess_timer_init(s);
     return s;
@@ -354,6 +352,19 @@ void sess_timer_slot_free(parley_session *s, pl_timer **slot)
         pl_free(*slot);
         *slot = NULL;
     }
+}
+
+sess_lists *sess_lists_get(parley_session *s)
+{
+    if (!s->lists) {
+        s->lists = pl_calloc(1, sizeof(*s->lists));
+        if (s->lists) {
+            pl_list_init(&s->lists->refers);
+            pl_list_init(&s->lists->refer_subs);
+            pl_list_init(&s->lists->rins);
+        }
+    }
+    return s->lists;
 }
 
 sess_resend *sess_resend_get(sess_resend **slot)
