@@ -316,6 +316,7 @@ struct parley_session {
     bool st_retried;          /* a 422 was answered by a retry */
     bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
     bool our_offer_pending;   /* we sent an offer and wait for its answer */
+    parley_reason end_reason; /* (with the ending, below: here it fills a hole) */
     pl_timer *st_timer;       /* allocated when it is first armed (sess_timer_slot) */
     /* the descriptions in force, for refreshes that repeat them (content.c) */
     sess_body local_desc;
@@ -326,6 +327,7 @@ struct parley_session {
     bool early_offered_done; /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
     /* our UPDATE (update.c) */
     bool upd_retried;
+    uint32_t reinv_cseq; /* our re-INVITE's (below: here it fills a hole) */
     sess_op *upd;
     pl_timer *upd_glare; /* allocated by a 491's wait (sess_timer_slot) */
     sip_msg *end_msg;    /* the BYE or CANCEL that ended the session (for its Reason) */
@@ -354,14 +356,11 @@ struct parley_session {
     const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
     pl_timer *ok_timer;         /* allocated by the 2xx, freed by its ACK (sess_timer_slot) */
     uint64_t ok_deadline;
+    sess_op *ok_op; /* completes on the ACK */
     unsigned ok_interval;
     uint32_t ok_cseq;
-    sess_op *ok_op; /* completes on the ACK */
-    bool ok_pending;
-    bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
 
     /* the peer's re-INVITE */
-    bool ok_refresh;             /* it was a session refresh: no on_reinvite */
     struct parley_reinvite *rin; /* unanswered */
     sip_msg *ok_req;             /* the re-INVITE our pending 2xx answers */
 
@@ -371,15 +370,18 @@ struct parley_session {
     ep_sender *reack_snd;  /* the last one answered 2xx: its retransmissions are ACKed again */
     sess_resend *reack;    /* its ACK, resent for 2xx retransmissions */
     pl_timer *glare_timer; /* allocated by a 491's wait (sess_timer_slot) */
-    uint32_t reinv_cseq;
+
+    /* ending */
+    sess_op *terminate;
+
+    /* the flags of the three parts above, together (no padding) */
+    bool ok_pending;
+    bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
+    bool ok_refresh; /* the peer's re-INVITE was a session refresh: no on_reinvite */
     bool reinv_retried;
     bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
     bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
-
-    /* ending */
     bool bye_sent;
-    sess_op *terminate;
-    parley_reason end_reason;
     bool bye_pending;   /* our BYE awaits its answer: the dialog still takes a crossing BYE */
     bool remote_ending; /* the peer's BYE or CANCEL is being handled */
 
