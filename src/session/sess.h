@@ -11,7 +11,7 @@
 #include "parley/session.h"
 
 struct parley_participant {
-    parley_session *owner; /* the strings are swapped atomically (set_prop, get_prop) */
+    /* the strings are swapped atomically (set_prop) and read so by the getters (get_prop) */
     char *uri;
     char *epid;
     char *name;

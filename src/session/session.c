@@ -284,8 +284,6 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
     pl_list_init(&s->release_task.link);
-    s->local.owner = s;
-    s->remote.owner = s;
     pl_list_init(&s->link);
     sess_timer_init(s);
     return s;
@@ -856,9 +854,8 @@ void *parley_session_user(const parley_session *s)
 
 /* ---- getters ---- */
 
-static const char *get_prop(const parley_session *s, char *const *slot)
+static const char *get_prop(char *const *slot)
 {
-    (void)s;
     return __atomic_load_n(slot, __ATOMIC_ACQUIRE); /* set_prop's string, whole */
 }
 
@@ -873,12 +870,12 @@ const char *parley_session_local_tag(const parley_session *s)
         return NULL;
     if (s->incoming && !s->to_tag_known)
         return NULL;
-    return get_prop(s, &s->local_tag);
+    return get_prop(&s->local_tag);
 }
 
 const char *parley_session_remote_tag(const parley_session *s)
 {
-    return s ? get_prop(s, &s->remote_tag) : NULL;
+    return s ? get_prop(&s->remote_tag) : NULL;
 }
 
 const char *parley_session_from_tag(const parley_session *s)
@@ -924,27 +921,27 @@ parley_endpoint *parley_session_endpoint(const parley_session *s)
  * slot under the session's lock is enough for any thread. */
 const char *parley_participant_uri(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->uri) : NULL;
+    return p ? get_prop(&p->uri) : NULL;
 }
 
 const char *parley_participant_epid(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->epid) : NULL;
+    return p ? get_prop(&p->epid) : NULL;
 }
 
 const char *parley_participant_name(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->name) : NULL;
+    return p ? get_prop(&p->name) : NULL;
 }
 
 const char *parley_participant_contact(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->contact) : NULL;
+    return p ? get_prop(&p->contact) : NULL;
 }
 
 const char *parley_participant_gruu(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->gruu) : NULL;
+    return p ? get_prop(&p->gruu) : NULL;
 }
 
 int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,
