@@ -30,7 +30,7 @@ static dlg *alloc_dlg(size_t n)
     dlg *d = pl_calloc(1, sizeof(*d) + n);
     if (!d)
         return NULL;
-    d->strs_len = n;
+    d->strs_len = (uint32_t)n; /* a message's strings: far below 4 GiB */
     pl_list_init(&d->link);
     return d;
 }
@@ -79,7 +79,7 @@ static void set_routes(dlg *d, const sip_naddr *rr, bool reverse)
         size_t at = reverse ? n - 1 - i : i;
         d->routes[at] = dup_str(r->raw);
     }
-    d->nroutes = n;
+    d->nroutes = (uint32_t)n;
 }
 
 static void set_target(dlg *d, const sip_msg *m)
@@ -110,9 +110,9 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
     d->local_tag = put_str(d, &at, ltag);
     d->local_hdr = put_str(d, &at, lhdr);
     d->remote_tag = put_str(d, &at, rtag);
-    d->call_id_len = cid.len;
-    d->local_tag_len = ltag.len;
-    d->remote_tag_len = rtag.len;
+    d->call_id_len = (uint32_t)cid.len;
+    d->local_tag_len = (uint32_t)ltag.len;
+    d->remote_tag_len = (uint32_t)rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
     if (resp->contact)
         d->remote_target = put_str(d, &at, target);
@@ -142,9 +142,9 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
     d->call_id = put_str(d, &at, cid);
     d->local_tag = put_str(d, &at, ltag);
     d->remote_tag = put_str(d, &at, rtag);
-    d->call_id_len = cid.len;
-    d->local_tag_len = ltag.len;
-    d->remote_tag_len = rtag.len;
+    d->call_id_len = (uint32_t)cid.len;
+    d->local_tag_len = (uint32_t)ltag.len;
+    d->remote_tag_len = (uint32_t)rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
     d->local_hdr = put_strs(d, &at, mine, sizeof(mine) / sizeof(mine[0]));
     if (req->contact)

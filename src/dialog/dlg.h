@@ -16,29 +16,29 @@ typedef struct dlg {
     pl_hnode node; /* in the dialog table */
     pl_list link;  /* in its owner's list */
     void *owner;
-    bool in_table;
-    bool early;
-    bool uac; /* we sent the INVITE that made it */
     char *call_id;
     char *local_tag;
     char *remote_tag;
     /* their lengths, fixed with them when the dialog is made: the table compares and hashes
      * them on every in-dialog request */
-    size_t call_id_len, local_tag_len, remote_tag_len;
+    uint32_t call_id_len, local_tag_len, remote_tag_len;
     char *local_hdr;     /* our From/To value, tag included */
     char *remote_hdr;    /* the peer's, tag included */
     char *remote_target; /* Contact URI */
     char **routes;       /* Route values to send, in order */
-    size_t nroutes;
+    uint32_t nroutes;
     uint32_t local_cseq;
     uint32_t remote_cseq;
-    bool remote_cseq_set;
     uint32_t rseq; /* UAC: the RSeq of the last reliable 1xx taken (RFC 3262 §4) */
+    bool remote_cseq_set;
     bool rseq_set;
     bool secure;
+    bool in_table;
+    bool early;
+    bool uac; /* we sent the INVITE that made it */
     /* the identity strings above (and the first remote_hdr and remote_target) are copied here,
      * in the dialog's own allocation; later values of those that change are on the heap */
-    size_t strs_len;
+    uint32_t strs_len;
     char strs[];
 } dlg;
 

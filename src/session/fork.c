@@ -69,7 +69,9 @@ static int body_copy(sess_body *to, const sess_body *from)
 
 static sess_fork_oa *find_oa(const parley_session *s, pl_str tag)
 {
-    pl_list_each(pos, &s->fork_oa)
+    if (!s->uac)
+        return NULL;
+    pl_list_each(pos, &s->uac->fork_oa)
     {
         sess_fork_oa *r = pl_container_of(pos, sess_fork_oa, link);
         if (pl_str_eq(pl_str_c(r->tag), tag))
@@ -93,6 +95,8 @@ bool sess_fork_oa_done(const parley_session *s, pl_str tag)
 
 int sess_fork_oa_add(parley_session *s, pl_str tag)
 {
+    if (!s->uac)
+        return PARLEY_E_STATE; /* only an INVITE of ours forks */
     sess_fork_oa *r = pl_calloc(1, sizeof(*r));
     if (!r)
         return PARLEY_E_NOMEM;
@@ -104,7 +108,7 @@ int sess_fork_oa_add(parley_session *s, pl_str tag)
         pl_free(r);
         return PARLEY_E_NOMEM;
     }
-    pl_list_insert_tail(&s->fork_oa, &r->link);
+    pl_list_insert_tail(&s->uac->fork_oa, &r->link);
     return 0;
 }
 
@@ -124,6 +128,6 @@ bool sess_fork_oa_take(parley_session *s, pl_str tag)
 
 void sess_fork_oa_clear(parley_session *s)
 {
-    while (!pl_list_empty(&s->fork_oa))
-        free_oa(pl_container_of(s->fork_oa.next, sess_fork_oa, link));
+    while (s->uac && !pl_list_empty(&s->uac->fork_oa))
+        free_oa(pl_container_of(s->uac->fork_oa.next, sess_fork_oa, link));
 }

@@ -112,7 +112,7 @@ void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m)
         sess_answer(s, t, 603, NULL, PL_STR_NULL);
         return;
     }
-    parley_refer_request *in = pl_calloc(1, sizeof(*in));
+    parley_refer_request *in = sess_lists_get(s) ? pl_calloc(1, sizeof(*in)) : NULL;
     if (!in) {
         sess_answer(s, t, 500, NULL, PL_STR_NULL);
         return;
@@ -125,7 +125,7 @@ void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m)
     in->method = target.uri.method.len ? pl_str_dup(target.uri.method) : NULL;
     in->epid = pl_str_set(target.epid) ? pl_str_dup(target.epid) : NULL;
     txn_server_set_tu(t, &refer_txn_cb, in);
-    pl_list_insert_tail(&s->refers, &in->link);
+    pl_list_insert_tail(&s->lists->refers, &in->link);
     parley_address addr = {in->target, in->epid};
     parley_session_ref(s);
     in->in_callback = true;
@@ -291,7 +291,9 @@ static void on_sub_expired(pl_timer *t, void *arg)
 
 static sess_refer_sub *find_sub(parley_session *s, uint32_t id, bool any)
 {
-    pl_list_each(pos, &s->refer_subs)
+    if (!s->lists)
+        return NULL;
+    pl_list_each(pos, &s->lists->refer_subs)
     {
         sess_refer_sub *sub = pl_container_of(pos, sess_refer_sub, link);
         if (any || sub->id == id)
@@ -419,8 +421,8 @@ void sess_refer_sub_answered(parley_session *s, sess_op *op, const sip_msg *m)
 
 void sess_refer_subs_end(parley_session *s)
 {
-    while (!pl_list_empty(&s->refer_subs)) {
-        sess_refer_sub *sub = pl_container_of(s->refer_subs.next, sess_refer_sub, link);
+    while (s->lists && !pl_list_empty(&s->lists->refer_subs)) {
+        sess_refer_sub *sub = pl_container_of(s->lists->refer_subs.next, sess_refer_sub, link);
         report(sub, 0, PL_STR_LIT("session ended"), true, NULL);
     }
 }
@@ -475,7 +477,7 @@ static void refer_start(sess_op *op)
         sess_op_complete(op, PARLEY_E_STATE, NULL);
         return;
     }
-    sess_refer_sub *sub = pl_calloc(1, sizeof(*sub));
+    sess_refer_sub *sub = sess_lists_get(s) ? pl_calloc(1, sizeof(*sub)) : NULL;
     if (!sub) {
         sess_op_complete(op, PARLEY_E_NOMEM, NULL);
         return;
@@ -491,7 +493,7 @@ static void refer_start(sess_op *op)
     sub->id = op->cseq;
     sub->op_user = op->user;
     pl_timer_init(&sub->expiry);
-    pl_list_insert_tail(&s->refer_subs, &sub->link);
+    pl_list_insert_tail(&s->lists->refer_subs, &sub->link);
     pl_loop_timer_start(s->ep->loop, &sub->expiry, SUB_FIRST_MS, on_sub_expired, sub);
 }
 

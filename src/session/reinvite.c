@@ -255,8 +255,8 @@ static void retire_rin(parley_session *s)
 
 void sess_reinvite_free_all(parley_session *s)
 {
-    while (!pl_list_empty(&s->rins)) {
-        parley_reinvite *r = pl_container_of(s->rins.next, parley_reinvite, link);
+    while (s->lists && !pl_list_empty(&s->lists->rins)) {
+        parley_reinvite *r = pl_container_of(s->lists->rins.next, parley_reinvite, link);
         pl_list_remove(&r->link);
         if (r->t)
             txn_server_set_tu(r->t, NULL, NULL);
@@ -347,7 +347,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
         send_simple(s, t, 500, pl_str_c(ra)); /* §14.2: an ACK or a re-INVITE is pending */
         return;
     }
-    parley_reinvite *r = pl_calloc(1, sizeof(*r));
+    parley_reinvite *r = sess_lists_get(s) ? pl_calloc(1, sizeof(*r)) : NULL;
     if (!r) {
         send_simple(s, t, 500, PL_STR_NULL);
         return;
@@ -364,7 +364,7 @@ void sess_on_reinvite(parley_session *s, txn_server *t, sip_msg *m)
     r->refresh = (s->st_interval || sess_session_expires(m, &se, &who)) &&
                  ((r->had_offer && sess_same_desc(s, &s->remote_desc, m) && s->local_desc.data) ||
                   (!r->had_offer && !s->has_oa));
-    pl_list_insert_tail(&s->rins, &r->link);
+    pl_list_insert_tail(&s->lists->rins, &r->link);
     s->rin = r;
     txn_server_set_tu(t, &rin_txn_cb, s);
     parley_session_ref(s);

@@ -11,7 +11,7 @@
 #include "parley/session.h"
 
 struct parley_participant {
-    parley_session *owner; /* the strings are swapped atomically (set_prop, get_prop) */
+    /* the strings are swapped atomically (set_prop) and read so by the getters (get_prop) */
     char *uri;
     char *epid;
     char *name;
@@ -178,6 +178,9 @@ typedef struct sess_uac {
     size_t ntargets, next_target;
     sip_msg *redirect_msg; /* the 3xx the targets came from */
     pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
+    pl_list early;         /* early dialogs, one per To tag */
+    pl_list forks;         /* other forks' dialogs whose 2xx we ACKed and BYEd */
+    pl_list fork_oa;       /* sess_fork_oa, the early offers of forks we answered */
     bool inv_offer;
     bool inv_provisional;
     bool cancel_wanted;
@@ -196,6 +199,17 @@ typedef struct sess_prack {
     uint32_t rseq_next;
     sess_op *accept_waiting; /* participate: the 200 waits for the PRACKs */
 } sess_prack;
+
+/* What a session hands the application for in-dialog REFERs and re-INVITEs (and the
+ * subscriptions of the REFERs it sent), freed with it: allocated for the first of them, so that
+ * a session that has none does not carry three list heads. */
+typedef struct sess_lists {
+    pl_list refers;     /* REFERs received (parley_refer_request) */
+    pl_list refer_subs; /* subscriptions of REFERs we sent (sess_refer_sub) */
+    pl_list rins;       /* every parley_reinvite given to the application */
+} sess_lists;
+/* The session's lists, allocated (empty) when absent; NULL when out of memory. */
+sess_lists *sess_lists_get(parley_session *s);
 
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
 /* A message resent on a peer's retransmissions or a timer (the ACK of a 2xx, our 2xx until its
@@ -260,18 +274,15 @@ struct parley_session {
     char *target_epid;
     char *request_uri;
     char **routes; /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
-    const parley_session_cbs *cbs; /* never NULL (a shared copy, or all NULL) */
-    sess_shared_ops *cbs_copy;     /* the shared copy cbs points to, if any */
+    const parley_session_cbs *cbs; /* never NULL: a shared copy (cbs_shared), or all NULL */
     void *cbs_user;
-    const parley_oa_ops *oa;  /* never NULL (a shared copy, or all NULL) */
-    sess_shared_ops *oa_copy; /* the shared copy oa points to, if any */
+    const parley_oa_ops *oa; /* never NULL: a shared copy (oa_shared), static, or all NULL */
     void *oa_user;
     void *app_user;
     tp_addr rx_addr;   /* where the peer last spoke from (has_rx)... */
     tp_proto rx_proto; /* ...and over what */
     pl_list ops;
-    pl_list refers;             /* REFERs received (parley_refer_request) */
-    pl_list refer_subs;         /* subscriptions of REFERs we sent (sess_refer_sub) */
+    sess_lists *lists; /* REFERs and re-INVITEs handed over, from the first (sess_lists_get) */
     struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
     uint16_t pool_size;         /* of pool[] */
     uint16_t pool_used;
@@ -285,6 +296,8 @@ struct parley_session {
     bool forked;
     bool to_tag_known; /* incoming: our tag went out */
     bool has_oa;
+    bool cbs_shared; /* cbs is in a sess_shared_ops (shared_ops.c) */
+    bool oa_shared;  /* oa is */
     bool has_rx;
 
     /* settings (RFC 4028, RFC 3262), resolved from the endpoint's and the session's */
@@ -303,24 +316,23 @@ struct parley_session {
     bool st_retried;          /* a 422 was answered by a retry */
     bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
     bool our_offer_pending;   /* we sent an offer and wait for its answer */
+    parley_reason end_reason; /* (with the ending, below: here it fills a hole) */
     pl_timer *st_timer;       /* allocated when it is first armed (sess_timer_slot) */
     /* the descriptions in force, for refreshes that repeat them (content.c) */
     sess_body local_desc;
     sess_digest remote_desc;
     sess_prack *prack;       /* our reliable provisional responses, from the first one (prack.c) */
-    pl_list fork_oa;         /* UAC: sess_fork_oa, the early offers of forks we answered */
     bool early_offered;      /* our offer went in a reliable 1xx, its answer in the PRACK */
     bool early_reliable;     /* UAS: our answer went in a reliable 1xx */
     bool early_offered_done; /* UAS: our offer in a reliable 1xx got its answer (PRACK) */
     /* our UPDATE (update.c) */
     bool upd_retried;
+    uint32_t reinv_cseq; /* our re-INVITE's (below: here it fills a hole) */
     sess_op *upd;
     pl_timer *upd_glare; /* allocated by a 491's wait (sess_timer_slot) */
     sip_msg *end_msg;    /* the BYE or CANCEL that ended the session (for its Reason) */
 
-    dlg *dlg;      /* the dialog (confirmed; for an incoming session, from the start) */
-    pl_list early; /* outgoing: early dialogs, one per To tag */
-    pl_list forks; /* outgoing: other forks' dialogs whose 2xx we ACKed and BYEd */
+    dlg *dlg; /* the dialog (confirmed; for an incoming session, from the start) */
 
     /* outgoing INVITE (the rest of its state is in uac, allocated when it starts) */
     sess_uac *uac;
@@ -344,16 +356,12 @@ struct parley_session {
     const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
     pl_timer *ok_timer;         /* allocated by the 2xx, freed by its ACK (sess_timer_slot) */
     uint64_t ok_deadline;
+    sess_op *ok_op; /* completes on the ACK */
     unsigned ok_interval;
     uint32_t ok_cseq;
-    sess_op *ok_op; /* completes on the ACK */
-    bool ok_pending;
-    bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
 
     /* the peer's re-INVITE */
-    bool ok_refresh;             /* it was a session refresh: no on_reinvite */
     struct parley_reinvite *rin; /* unanswered */
-    pl_list rins;                /* every handle given to the application */
     sip_msg *ok_req;             /* the re-INVITE our pending 2xx answers */
 
     /* our re-INVITE */
@@ -362,15 +370,18 @@ struct parley_session {
     ep_sender *reack_snd;  /* the last one answered 2xx: its retransmissions are ACKed again */
     sess_resend *reack;    /* its ACK, resent for 2xx retransmissions */
     pl_timer *glare_timer; /* allocated by a 491's wait (sess_timer_slot) */
-    uint32_t reinv_cseq;
+
+    /* ending */
+    sess_op *terminate;
+
+    /* the flags of the three parts above, together (no padding) */
+    bool ok_pending;
+    bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
+    bool ok_refresh; /* the peer's re-INVITE was a session refresh: no on_reinvite */
     bool reinv_retried;
     bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
     bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
-
-    /* ending */
     bool bye_sent;
-    sess_op *terminate;
-    parley_reason end_reason;
     bool bye_pending;   /* our BYE awaits its answer: the dialog still takes a crossing BYE */
     bool remote_ending; /* the peer's BYE or CANCEL is being handled */
 
@@ -388,6 +399,8 @@ void sess_maybe_release(parley_session *s);
 void sess_register(parley_session *s);
 /* A copy of v in the session's pool (or the heap when it is full); NULL when out of memory. */
 char *sess_strdup(parley_session *s, pl_str v);
+/* p (a copy of v) when it is in the pool, else a new copy of v. */
+char *sess_strshare(parley_session *s, char *p, pl_str v);
 /* Frees what sess_strdup (or pl_str_dup) returned; nothing for a string of the pool. */
 void sess_strfree(parley_session *s, char *p);
 /* Puts a session in the registry's sessions (and its Call-ID index), or takes it out. */

@@ -219,32 +219,21 @@ static void free_session(parley_session *s)
     parley_sdp_neg_free(s->neg);
     sip_msg_free(s->end_msg);
     dlg_free(s->dlg);
-    pl_list_each_safe(pos, tmp, &s->early)
-    {
-        dlg *d = pl_container_of(pos, dlg, link);
-        pl_list_remove(&d->link);
-        dlg_free(d);
-    }
-    pl_list_each_safe(pos, tmp, &s->forks)
-    {
-        dlg *d = pl_container_of(pos, dlg, link);
-        pl_list_remove(&d->link);
-        dlg_free(d);
-    }
     pl_list_each_safe(pos, tmp, &s->graveyard)
     {
         grave *g = pl_container_of(pos, grave, link);
         pl_free(g->s);
         pl_free(g);
     }
-    while (!pl_list_empty(&s->refers))
-        sess_refer_request_free(pl_container_of(s->refers.next, parley_refer_request, link));
-    while (!pl_list_empty(&s->refer_subs)) {
-        sess_refer_sub *sub = pl_container_of(s->refer_subs.next, sess_refer_sub, link);
+    while (s->lists && !pl_list_empty(&s->lists->refers))
+        sess_refer_request_free(pl_container_of(s->lists->refers.next, parley_refer_request, link));
+    while (s->lists && !pl_list_empty(&s->lists->refer_subs)) {
+        sess_refer_sub *sub = pl_container_of(s->lists->refer_subs.next, sess_refer_sub, link);
         pl_list_remove(&sub->link);
         pl_free(sub);
     }
     sess_reinvite_free_all(s);
+    pl_free(s->lists);
     sip_msg_free(s->ok_req);
     participant_free(s, &s->local);
     participant_free(s, &s->remote);
@@ -257,7 +246,6 @@ static void free_session(parley_session *s)
     sess_target_free(s);
     sess_uac_free(s);
     pl_free(s->answer_tag);
-    sess_fork_oa_clear(s);
     sess_resend_free(&s->ack);
     sess_resend_free(&s->ok);
     sess_resend_free(&s->reack);
@@ -295,15 +283,7 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     s->ep = ep_hold(ep);
     pl_list_init(&s->graveyard);
     pl_list_init(&s->ops);
-    pl_list_init(&s->refers);
-    pl_list_init(&s->refer_subs);
     pl_list_init(&s->release_task.link);
-    s->local.owner = s;
-    s->remote.owner = s;
-    pl_list_init(&s->rins);
-    pl_list_init(&s->early);
-    pl_list_init(&s->forks);
-    pl_list_init(&s->fork_oa);
     pl_list_init(&s->link);
     sess_timer_init(s);
     return s;
@@ -372,6 +352,19 @@ void sess_timer_slot_free(parley_session *s, pl_timer **slot)
     }
 }
 
+sess_lists *sess_lists_get(parley_session *s)
+{
+    if (!s->lists) {
+        s->lists = pl_calloc(1, sizeof(*s->lists));
+        if (s->lists) {
+            pl_list_init(&s->lists->refers);
+            pl_list_init(&s->lists->refer_subs);
+            pl_list_init(&s->lists->rins);
+        }
+    }
+    return s->lists;
+}
+
 sess_resend *sess_resend_get(sess_resend **slot)
 {
     if (!*slot) {
@@ -402,6 +395,12 @@ char *sess_strdup(parley_session *s, pl_str v)
         return p;
     }
     return pl_str_dup(v);
+}
+
+char *sess_strshare(parley_session *s, char *p, pl_str v)
+{
+    /* a string of the pool is never freed nor changed in place: two slots may hold it */
+    return p && in_pool(s, p) ? p : sess_strdup(s, v);
 }
 
 void sess_strfree(parley_session *s, char *p)
@@ -508,7 +507,9 @@ static void detach_dialogs(parley_session *s)
     /* while our BYE is out the dialog still answers a crossing BYE (indialog.c) */
     if (s->dlg && !s->bye_pending)
         dlg_table_remove(&s->reg->dialogs, s->dlg);
-    pl_list_each(pos, &s->early)
+    if (!s->uac)
+        return;
+    pl_list_each(pos, &s->uac->early)
     {
         dlg_table_remove(&s->reg->dialogs, pl_container_of(pos, dlg, link));
     }
@@ -853,9 +854,8 @@ void *parley_session_user(const parley_session *s)
 
 /* ---- getters ---- */
 
-static const char *get_prop(const parley_session *s, char *const *slot)
+static const char *get_prop(char *const *slot)
 {
-    (void)s;
     return __atomic_load_n(slot, __ATOMIC_ACQUIRE); /* set_prop's string, whole */
 }
 
@@ -870,12 +870,12 @@ const char *parley_session_local_tag(const parley_session *s)
         return NULL;
     if (s->incoming && !s->to_tag_known)
         return NULL;
-    return get_prop(s, &s->local_tag);
+    return get_prop(&s->local_tag);
 }
 
 const char *parley_session_remote_tag(const parley_session *s)
 {
-    return s ? get_prop(s, &s->remote_tag) : NULL;
+    return s ? get_prop(&s->remote_tag) : NULL;
 }
 
 const char *parley_session_from_tag(const parley_session *s)
@@ -921,27 +921,27 @@ parley_endpoint *parley_session_endpoint(const parley_session *s)
  * slot under the session's lock is enough for any thread. */
 const char *parley_participant_uri(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->uri) : NULL;
+    return p ? get_prop(&p->uri) : NULL;
 }
 
 const char *parley_participant_epid(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->epid) : NULL;
+    return p ? get_prop(&p->epid) : NULL;
 }
 
 const char *parley_participant_name(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->name) : NULL;
+    return p ? get_prop(&p->name) : NULL;
 }
 
 const char *parley_participant_contact(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->contact) : NULL;
+    return p ? get_prop(&p->contact) : NULL;
 }
 
 const char *parley_participant_gruu(const parley_participant *p)
 {
-    return p ? get_prop(p->owner, &p->gruu) : NULL;
+    return p ? get_prop(&p->gruu) : NULL;
 }
 
 int parley_session_peer_addr(const parley_session *s, char *buf, size_t size,

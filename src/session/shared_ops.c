@@ -21,6 +21,17 @@ struct sess_shared_ops {
 static const parley_session_cbs no_cbs;
 static const parley_oa_ops no_oa;
 
+/* The copy a session's cbs or oa points into (the session keeps no pointer of its own). */
+static sess_shared_ops *cbs_copy(const parley_session *s)
+{
+    return s->cbs_shared ? pl_container_of(s->cbs, sess_shared_ops, u.cbs) : NULL;
+}
+
+static sess_shared_ops *oa_copy(const parley_session *s)
+{
+    return s->oa_shared ? pl_container_of(s->oa, sess_shared_ops, u.oa) : NULL;
+}
+
 void sess_shared_ops_init(parley_session *s)
 {
     s->cbs = &no_cbs;
@@ -59,8 +70,8 @@ int sess_set_cbs(parley_session *s, const parley_session_cbs *cbs)
         if (!o)
             return PARLEY_E_NOMEM;
     }
-    sess_shared_ops_unref(s->cbs_copy);
-    s->cbs_copy = o;
+    sess_shared_ops_unref(cbs_copy(s));
+    s->cbs_shared = o != NULL;
     s->cbs = o ? &o->u.cbs : &no_cbs;
     return 0;
 }
@@ -73,16 +84,16 @@ int sess_set_oa(parley_session *s, const parley_oa_ops *oa)
         if (!o)
             return PARLEY_E_NOMEM;
     }
-    sess_shared_ops_unref(s->oa_copy);
-    s->oa_copy = o;
+    sess_shared_ops_unref(oa_copy(s));
+    s->oa_shared = o != NULL;
     s->oa = o ? &o->u.oa : &no_oa;
     return 0;
 }
 
 void sess_shared_ops_free(parley_session *s)
 {
-    sess_shared_ops_unref(s->cbs_copy);
-    sess_shared_ops_unref(s->oa_copy);
-    s->cbs_copy = s->oa_copy = NULL;
+    sess_shared_ops_unref(cbs_copy(s));
+    sess_shared_ops_unref(oa_copy(s));
+    s->cbs_shared = s->oa_shared = false;
     sess_shared_ops_init(s);
 }

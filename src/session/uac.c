@@ -273,7 +273,7 @@ static void kill_fork(parley_session *s, const sip_msg *m)
     if (!s->uac)
         return; /* no INVITE of ours went */
     size_t n = 0;
-    pl_list_each(pos, &s->forks)
+    pl_list_each(pos, &s->uac->forks)
     {
         dlg *d = pl_container_of(pos, dlg, link);
         if (m->to && pl_str_eq(pl_str_c(d->remote_tag), m->to->tag)) {
@@ -291,7 +291,7 @@ static void kill_fork(parley_session *s, const sip_msg *m)
     ack_and_bye(s->ep, d, s->inv_cseq, inv_dest(s), ep_sender_auth(s->inv));
     sess_fork_ignored(s, m);
     if (n < MAX_FORKS)
-        pl_list_insert_tail(&s->forks, &d->link);
+        pl_list_insert_tail(&s->uac->forks, &d->link);
     else
         dlg_free(d);
 }
@@ -449,7 +449,7 @@ static uint32_t inv_next_cseq(void *arg, uint32_t last)
 
 static dlg *find_early(parley_session *s, pl_str tag)
 {
-    pl_list_each(pos, &s->early)
+    pl_list_each(pos, &s->uac->early)
     {
         dlg *d = pl_container_of(pos, dlg, link);
         if (pl_str_eq(pl_str_c(d->remote_tag), tag))
@@ -471,14 +471,14 @@ static dlg *early_dialog(parley_session *s, const sip_msg *m)
     d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
     if (!d)
         return NULL;
-    pl_list_insert_tail(&s->early, &d->link);
+    pl_list_insert_tail(&s->uac->early, &d->link);
     sess_attach_dialog(s, d);
     return d;
 }
 
 static void drop_early_dialogs(parley_session *s)
 {
-    pl_list_each_safe(pos, tmp, &s->early)
+    pl_list_each_safe(pos, tmp, &s->uac->early)
     {
         dlg *d = pl_container_of(pos, dlg, link);
         sess_uac_drop_pracks(s, d);
@@ -904,6 +904,9 @@ static sess_uac *uac_get(parley_session *s)
         s->uac = pl_calloc(1, sizeof(*s->uac));
         if (s->uac) {
             pl_timer_init(&s->uac->cancel_timer);
+            pl_list_init(&s->uac->early);
+            pl_list_init(&s->uac->forks);
+            pl_list_init(&s->uac->fork_oa);
             pl_list_init(&s->uac->ack_ctl.held);
             pl_list_init(&s->uac->pend.held);
         }
@@ -916,6 +919,19 @@ void sess_uac_free(parley_session *s)
     sess_uac *u = s->uac;
     if (!u)
         return;
+    sess_fork_oa_clear(s);
+    pl_list_each_safe(pos, tmp, &u->early)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        pl_list_remove(&d->link);
+        dlg_free(d);
+    }
+    pl_list_each_safe(pos, tmp, &u->forks)
+    {
+        dlg *d = pl_container_of(pos, dlg, link);
+        pl_list_remove(&d->link);
+        dlg_free(d);
+    }
     sip_msg_free(u->redirect_msg);
     sip_msg_free(u->pend.offer);
     for (size_t i = 0; i < u->ntargets; i++)

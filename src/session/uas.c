@@ -398,8 +398,8 @@ static bool merged_request(sess_registry *reg, const sip_msg *m)
 static size_t pool_for(const parley_endpoint *ep, const sip_msg *m)
 {
     size_t n = m->call_id.len + EP_TAG_LEN + m->from->tag.len + m->to->uri.raw.len +
-               2 * m->ruri.raw.len + m->from->uri.raw.len + m->from->display.len +
-               m->from->epid.len + 11;
+               m->ruri.raw.len + m->from->uri.raw.len + m->from->display.len + m->from->epid.len +
+               10;
     n += strlen(ep->epid) + (ep->display ? strlen(ep->display) : 0);
     if (m->contact)
         n += m->contact->uri.raw.len;
@@ -447,7 +447,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     s->local.epid = sess_strdup(s, pl_str_c(ep->epid));
     s->local.name = ep->display ? sess_strdup(s, pl_str_c(ep->display)) : NULL;
     s->target_uri = sess_strdup(s, m->ruri.raw);
-    s->request_uri = sess_strdup(s, m->ruri.raw);
+    s->request_uri = sess_strshare(s, s->target_uri, m->ruri.raw); /* the same, unless moved */
     s->dlg = dlg_new_uas(m, tag, ep->epid);
     s->inv_req = parley_msg_ref(m);
     s->inv_cseq = m->cseq.num;

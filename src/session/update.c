@@ -21,9 +21,9 @@
  * done with. */
 static dlg *update_dialog(parley_session *s)
 {
-    if (s->dlg)
+    if (s->dlg || !s->uac)
         return s->dlg;
-    pl_list_each(pos, &s->early)
+    pl_list_each(pos, &s->uac->early)
     {
         dlg *d = pl_container_of(pos, dlg, link);
         if (s->answer_tag && !strcmp(d->remote_tag, s->answer_tag))
