@@ -185,6 +185,15 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf
     return rc;
 }
 
+/* The 2xx's retransmissions are over (the UAS gives up after 64*T1, RFC 3261 §13.3.1.4):
+ * its ACK need not be kept any longer (about 0.7 KiB of each held session). */
+static void on_ack_kept(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    parley_session *s = arg;
+    sess_resend_free(&s->ack);
+}
+
 void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_body *body)
 {
     if (!s->dlg)
@@ -197,6 +206,10 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
                   &a->msg) == 0) {
         tp_send(s->ep->tp, &a->dest, a->msg.data, a->msg.len, NULL);
         s->acked = true;
+        /* a caller's session has no 2xx of its own to retransmit: ok_timer times its ACK */
+        const txn_timers *tt = txn_layer_timers(s->ep->txn);
+        if (!s->incoming && sess_timer_slot(&s->ok_timer))
+            pl_loop_timer_start(s->ep->loop, s->ok_timer, 64ull * tt->t1, on_ack_kept, s);
     }
 }
 

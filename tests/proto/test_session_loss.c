@@ -133,6 +133,37 @@ static void test_2xx_never_acked(void **state)
     assert_int_equal(w->a.accepted, 1);
 }
 
+/* The caller keeps its ACK while the callee may still retransmit its 2xx (64*T1, RFC 3261
+ * §13.3.1.4: a late copy within that is ACKed again) and then lets it go: a held session does
+ * not carry it, and a copy of the 2xx past that time gets no ACK (the callee gave up on it long
+ * before) and changes nothing. */
+static void test_ack_kept_for_64_t1(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 100);
+    assert_connected_once(w);
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    assert_non_null(ok);
+    char *copy = strdup(ok->data);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "ACK"), 1);
+    vnet_run(w->n, 20000);
+    vnet_inject(w->n, B_ADDR, A_ADDR, copy); /* 20 s after: ACKed again, the same ACK */
+    vnet_run(w->n, 100);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "ACK"), 2);
+    assert_string_equal(vnet_find(w->n, B_ADDR, "ACK", 0)->data,
+                        vnet_find(w->n, B_ADDR, "ACK", 1)->data);
+    vnet_run(w->n, 20000);
+    vnet_inject(w->n, B_ADDR, A_ADDR, copy); /* 40 s after: the ACK is gone */
+    vnet_run(w->n, 100);
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "ACK"), 2);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(w->a.accepted, 1);
+    free(copy);
+}
+
 /* A calls B, which does what on_incoming says; 10 ms later A terminates (t gets the outcome and
  * its time) and 3 s pass. */
 static void call_then_terminate(world *w, int on_incoming, outcome *o, outcome *t)
@@ -230,10 +261,15 @@ static void test_random_loss(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        WORLD_TEST(test_lost_invite, world_setup),     WORLD_TEST(test_lost_ringing, world_setup),
-        WORLD_TEST(test_lost_200, world_setup),        WORLD_TEST(test_lost_ack, world_setup),
-        WORLD_TEST(test_2xx_never_acked, world_setup), WORLD_TEST(test_lost_bye, world_setup),
-        WORLD_TEST(test_lost_bye_answer, world_setup), WORLD_TEST(test_lost_cancel, world_setup),
+        WORLD_TEST(test_lost_invite, world_setup),
+        WORLD_TEST(test_lost_ringing, world_setup),
+        WORLD_TEST(test_lost_200, world_setup),
+        WORLD_TEST(test_lost_ack, world_setup),
+        WORLD_TEST(test_2xx_never_acked, world_setup),
+        WORLD_TEST(test_ack_kept_for_64_t1, world_setup),
+        WORLD_TEST(test_lost_bye, world_setup),
+        WORLD_TEST(test_lost_bye_answer, world_setup),
+        WORLD_TEST(test_lost_cancel, world_setup),
         WORLD_TEST(test_random_loss, world_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
