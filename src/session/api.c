@@ -31,9 +31,10 @@ static sess_op *new_op(sess_call *c, sess_op_kind kind)
     op_args *a = c->args;
     sess_op *op = sess_op_new(c->s, kind, a->cb, a->user);
     if (op) {
-        op->hdrs = ep_copy_headers(a->h, a->nh);
+        /* no headers: none copied (NULL with nh 0), no allocation */
+        op->hdrs = a->nh ? ep_copy_headers(a->h, a->nh) : NULL;
         op->nh = a->nh;
-        if (op->hdrs)
+        if (op->hdrs || !a->nh)
             return op;
         drop(op);
     }

@@ -114,9 +114,9 @@ sess_work *sess_work_new(parley_session *s, void (*fn)(sess_work *w), const parl
         return NULL;
     pl_list_init(&w->task.link);
     w->fn = fn;
-    w->hdrs = ep_copy_headers(h, nh);
+    w->hdrs = nh ? ep_copy_headers(h, nh) : NULL; /* none: no allocation */
     w->nh = nh;
-    if (!w->hdrs) {
+    if (!w->hdrs && nh) {
         pl_free(w);
         return NULL;
     }
