@@ -121,8 +121,8 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         return;
     if (snd != s->reinv_snd || !op) {
         /* a 2xx retransmission after we finished: ACK it again */
-        if (snd == s->reack_snd && m->status < 300 && s->reack && s->reack->msg.len)
-            tp_send(s->ep->tp, &s->reack->dest, s->reack->msg.data, s->reack->msg.len, NULL);
+        if (snd == s->reack_snd && m->status < 300 && s->reack && s->reack->len)
+            tp_send(s->ep->tp, &s->reack->dest, s->reack->data, s->reack->len, NULL);
         return;
     }
     parley_session_ref(s);
@@ -134,9 +134,13 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         if (!refresh)
             sess_set_answer(s, m); /* a refresh repeated the description: nothing changed */
         s->our_offer_pending = false;
-        sess_resend *ra = sess_resend_get(&s->reack);
-        if (ra)
-            sess_ack_for(s, s->reinv_cseq, NULL, &ra->msg, &ra->dest);
+        pl_buf ack;
+        tp_dest d;
+        pl_buf_init(&ack, 0);
+        if (sess_ack_for(s, s->reinv_cseq, NULL, &ack, &d) != 0 ||
+            !sess_resend_set(&s->reack, &d, ack.data, ack.len))
+            sess_resend_free(&s->reack); /* never the ACK of an earlier re-INVITE */
+        pl_buf_free(&ack);
         release_sender(&s->reack_snd);
         s->reack_snd = s->reinv_snd;
         s->reinv_snd = NULL;

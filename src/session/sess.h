@@ -214,12 +214,15 @@ sess_lists *sess_lists_get(parley_session *s);
 /* Per endpoint: the dialogs, the sessions and the tasks of public calls. */
 /* A message resent on a peer's retransmissions or a timer (the ACK of a 2xx, our 2xx until its
  * ACK), where it goes: allocated only while a session needs it. */
+/* A message kept to be sent again, in one allocation with its bytes. */
 typedef struct sess_resend {
-    tp_dest dest;
-    pl_buf msg;
+    tp_dest dest; /* where (unset for a kept head, which is only copied) */
+    size_t len;
+    char data[];
 } sess_resend;
-/* The slot's resend, allocated (empty) when absent; NULL when out of memory. */
-sess_resend *sess_resend_get(sess_resend **slot);
+/* Keeps data[0..len) (and dest, when not NULL) in the slot, replacing what it held; returns it,
+ * or NULL when out of memory (the slot is then empty). */
+sess_resend *sess_resend_set(sess_resend **slot, const tp_dest *dest, const char *data, size_t len);
 void sess_resend_free(sess_resend **slot);
 /* A timer only some sessions start (a glare wait), allocated by its first start: NULL when out
  * of memory. sess_timer_slot_free stops and frees it. */

@@ -365,23 +365,28 @@ sess_lists *sess_lists_get(parley_session *s)
     return s->lists;
 }
 
-sess_resend *sess_resend_get(sess_resend **slot)
+sess_resend *sess_resend_set(sess_resend **slot, const tp_dest *dest, const char *data, size_t len)
 {
-    if (!*slot) {
-        *slot = pl_calloc(1, sizeof(**slot));
-        if (*slot)
-            pl_buf_init(&(*slot)->msg, 0);
+    sess_resend *r = *slot;
+    if (!r || r->len < len) { /* else the same room serves */
+        pl_free(r);
+        r = *slot = pl_malloc(offsetof(sess_resend, data) + len);
+        if (!r)
+            return NULL;
     }
-    return *slot;
+    if (dest)
+        r->dest = *dest;
+    else
+        r->dest.proto = 0, r->dest.host[0] = '\0';
+    memcpy(r->data, data, len);
+    r->len = len;
+    return r;
 }
 
 void sess_resend_free(sess_resend **slot)
 {
-    if (*slot) {
-        pl_buf_free(&(*slot)->msg);
-        pl_free(*slot);
-        *slot = NULL;
-    }
+    pl_free(*slot);
+    *slot = NULL;
 }
 
 char *sess_strdup(parley_session *s, pl_str v)

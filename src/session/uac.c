@@ -198,19 +198,24 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
 {
     if (!s->dlg)
         return;
-    sess_resend *a = sess_resend_get(&s->ack);
-    if (!a)
-        return;
-    dialog_dest(s, s->dlg, &a->dest);
-    if (build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &a->dest, ep_sender_auth(s->inv),
-                  &a->msg) == 0) {
-        tp_send(s->ep->tp, &a->dest, a->msg.data, a->msg.len, NULL);
+    char room[1536];
+    pl_buf ack;
+    tp_dest d;
+    pl_buf_init_on(&ack, room, sizeof(room)); /* a larger ACK moves it to the heap */
+    dialog_dest(s, s->dlg, &d);
+    int rc = build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &d, ep_sender_auth(s->inv), &ack);
+    if (rc == 0) {
+        tp_send(s->ep->tp, &d, ack.data, ack.len, NULL);
+        /* kept for the 2xx's retransmissions; out of memory, they go unanswered (the callee
+         * ends the call after 64*T1: RFC 3261 §13.3.1.4) */
+        sess_resend_set(&s->ack, &d, ack.data, ack.len);
         s->acked = true;
         /* a caller's session has no 2xx of its own to retransmit: ok_timer times its ACK */
         const txn_timers *tt = txn_layer_timers(s->ep->txn);
         if (!s->incoming && sess_timer_slot(&s->ok_timer))
             pl_loop_timer_start(s->ep->loop, s->ok_timer, 64ull * tt->t1, on_ack_kept, s);
     }
+    pl_buf_free(&ack);
 }
 
 void sess_uac_ack_pending(parley_session *s)
@@ -605,8 +610,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
     if (s->dlg) {
         if (pl_str_eq(pl_str_c(s->dlg->remote_tag), tag)) {
             if (s->acked && s->ack)
-                tp_send(s->ep->tp, &s->ack->dest, s->ack->msg.data, s->ack->msg.len,
-                        NULL); /* again */
+                tp_send(s->ep->tp, &s->ack->dest, s->ack->data, s->ack->len, NULL); /* again */
             return;
         }
         kill_fork(s, m); /* a second fork answered: only one establishes the session */
@@ -1023,7 +1027,7 @@ void sess_uac_stray(parley_session *s, sip_msg *m)
 {
     if (s->dlg && m->to && pl_str_eq(pl_str_c(s->dlg->remote_tag), m->to->tag)) {
         if (s->acked && s->ack)
-            tp_send(s->ep->tp, &s->ack->dest, s->ack->msg.data, s->ack->msg.len, NULL);
+            tp_send(s->ep->tp, &s->ack->dest, s->ack->data, s->ack->len, NULL);
         return;
     }
     if (s->dlg || s->state == PARLEY_STATE_DISCONNECTED)

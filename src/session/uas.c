@@ -32,7 +32,7 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
     if (same_head && s->head_txn == t && s->head) {
         sip_print_status_line(b, (unsigned)code,
                               pl_str_c(reason ? reason : sip_reason_phrase((unsigned)code)));
-        pl_buf_put_str(b, pl_buf_str(&s->head->msg));
+        pl_buf_put(b, s->head->data, s->head->len);
         return;
     }
     size_t start = b->len;
@@ -40,12 +40,8 @@ static void print_response(parley_session *s, txn_server *t, pl_buf *b, int code
     if (!same_head || !pl_buf_ok(b))
         return;
     const char *eol = memchr(b->data + start, '\n', b->len - start);
-    sess_resend *k = eol ? sess_resend_get(&s->head) : NULL;
-    if (!k)
-        return;
-    pl_buf_reset(&k->msg);
-    pl_buf_put(&k->msg, eol + 1, (size_t)(b->data + b->len - eol - 1));
-    s->head_txn = t;
+    if (eol && sess_resend_set(&s->head, NULL, eol + 1, (size_t)(b->data + b->len - eol - 1)))
+        s->head_txn = t;
 }
 
 static void print_response_fresh(parley_session *s, txn_server *t, pl_buf *b, int code,
@@ -205,7 +201,7 @@ static void on_ok_timer(pl_timer *tm, void *arg)
         return;
     }
     if (s->ok)
-        tp_send(s->ep->tp, &s->ok->dest, s->ok->msg.data, s->ok->msg.len, NULL);
+        tp_send(s->ep->tp, &s->ok->dest, s->ok->data, s->ok->len, NULL);
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     s->ok_interval = s->ok_interval * 2 < tt->t2 ? s->ok_interval * 2 : tt->t2;
     uint64_t left = s->ok_deadline - pl_loop_now(loop);
@@ -217,12 +213,9 @@ void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered,
 {
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     /* what the retransmissions need, before the transaction may let its request go */
-    sess_resend *ok = sess_resend_get(&s->ok);
-    if (ok) {
-        txn_response_dest(txn_server_request(t), txn_server_rx(t), &ok->dest);
-        pl_buf_reset(&ok->msg);
-        pl_buf_put(&ok->msg, resp->data, resp->len);
-    }
+    tp_dest d;
+    txn_response_dest(txn_server_request(t), txn_server_rx(t), &d);
+    sess_resend_set(&s->ok, &d, resp->data, resp->len);
     s->ok_cseq = txn_server_request(t)->cseq.num;
     txn_server_respond(t, 200, resp->data, resp->len);
     s->ok_interval = tt->t1;
