@@ -72,9 +72,25 @@ static inline const char *sip_host_name_end(const char *p, const char *end)
 static inline const char *sip_uri_fast_run(const char *text, const char *end, sip_uri *u)
 {
     const char *p = text;
-    if (end - p < 5 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p')
+    if (end - p < 5)
         return NULL;
+    /* "sip:" or "sips:", the letters in any case: one compare of 4 bytes (little-endian
+     * order; elsewhere byte by byte) */
     uint8_t kind = SIP_URI_SIP;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+    memcpy(&w, p, 4);
+    if ((w | 0x00202020u) == 0x3a706973u) { /* "sip:" */
+        p += 4;
+    } else if ((w | 0x20202020u) == 0x73706973u && p[4] == ':') { /* "sips" */
+        kind = SIP_URI_SIPS;
+        p += 5;
+    } else {
+        return NULL;
+    }
+#else
+    if ((p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p')
+        return NULL;
     if (p[3] == ':') {
         p += 4;
     } else if ((p[3] | 0x20) == 's' && p[4] == ':') {
@@ -83,6 +99,7 @@ static inline const char *sip_uri_fast_run(const char *text, const char *end, si
     } else {
         return NULL;
     }
+#endif
     /* every field but raw, one by one (a struct literal becomes a string store) */
     u->scheme = pl_str_span(text, p - 1);
     u->user = u->password = u->host = u->params = u->headers = PL_STR_NULL;
@@ -112,14 +129,12 @@ static inline const char *sip_uri_fast_run(const char *text, const char *end, si
     u->host = pl_str_span(p, q);
     p = q;
     if (p < end && *p == ':') {
-        q = sip_run(p + 1, end, SIP_C_DIGIT);
-        if (q == p + 1 || q - p > 6)
-            return NULL; /* no port, or one the general parser reads digit by digit */
+        /* at most five digits, read in the pass that finds them */
         unsigned v = 0;
-        for (const char *d = p + 1; d < q; d++)
-            v = v * 10 + (unsigned)(*d - '0');
-        if (v == 0 || v > 65535)
-            return NULL;
+        for (q = p + 1; q < end && q - p <= 5 && sip_is_digit(*q); q++)
+            v = v * 10 + (unsigned)(*q - '0');
+        if (q == p + 1 || (q < end && sip_is_digit(*q)) || v == 0 || v > 65535)
+            return NULL; /* no port, or one the general parser reads digit by digit */
         u->port = (uint16_t)v;
         p = q;
     }

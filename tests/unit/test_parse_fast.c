@@ -334,6 +334,23 @@ static void test_uri_fast_and_general_forms(void **state)
     assert_slice_equal(u.host, "1.2.3.4a");
     uri_both_ways("sip:01.002.3.4", &u, &rc);
     assert_int_equal(u.host_type, SIP_HOST_IPV4);
+    uri_both_ways("sip:255.255.255.255:5060", &u, &rc);
+    assert_int_equal(u.host_type, SIP_HOST_IPV4);
+    uri_both_ways("sip:1.2.3.4567", &u, &rc);
+    assert_int_equal(u.host_type, SIP_HOST_NAME);
+    /* ports at the edges of the five digits read in one pass */
+    uri_both_ways("sip:h:65535", &u, &rc);
+    assert_int_equal(u.port, 65535);
+    uri_both_ways("SiPs:h:65536", &u, &rc);
+    assert_int_not_equal(rc, 0);
+    uri_both_ways("sip:h:0", &u, &rc); /* whatever the general way says of these */
+    uri_both_ways("sip:h:123456", &u, &rc);
+    assert_int_not_equal(rc, 0);
+    uri_both_ways("sip:h:;lr", &u, &rc);
+    uri_both_ways("sipx:h", &u, &rc);
+    assert_int_equal(u.kind, SIP_URI_OTHER);
+    uri_both_ways("sis:h", &u, &rc);
+    assert_int_equal(u.kind, SIP_URI_OTHER);
     /* the general way's forms */
     uri_both_ways("sip:a%40b@host", &u, &rc);
     assert_int_equal(rc, 0);
@@ -398,6 +415,36 @@ static void test_name_addr_stops_at_first_gt(void **state)
 
 /* ---- blocks ---- */
 
+/* A dotted quad read with 16 bytes or more left (no bounds check per digit) against the same
+ * bytes read to their end (one check per digit), for every follower that ends it or not. */
+static void test_ipv4_long_and_short_input(void **state)
+{
+    (void)state;
+    static const char *const quads[] = {
+        "127.0.0.1", "1.2.3.4",   "0.0.0.0",   "10.20.30.40", "256.1.1.1",  "1.2.3.256",
+        "1.2.3",     "1.2.3.",    "1..2.3",    "1.2.3.4.5",   "1.2.3.4567", "0001.2.3.4",
+        "01.02.3.4", "a.1.1.1",   "",          "9",           "1.2.3.999",  "199.249.250.25",
+        ".1.2.3",    "1.2.3.4:5", "12.34.5.6", "1.255.3.4"};
+    static const char follow[] = ":>;x-@_ ";
+    for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+        for (size_t f = 0; f < sizeof(follow) - 1; f++) {
+            char shortbuf[16], longbuf[32];
+            size_t n = strlen(quads[i]);
+            assert_true(n + 1 < 16);
+            memcpy(shortbuf, quads[i], n);
+            shortbuf[n] = follow[f];
+            memset(longbuf, follow[f], sizeof(longbuf));
+            memcpy(longbuf, quads[i], n);
+            const char *a = sip_ipv4_host(shortbuf, shortbuf + n + 1);
+            const char *b = sip_ipv4_host(longbuf, longbuf + sizeof(longbuf));
+            assert_int_equal(a ? a - shortbuf : -1, b ? b - longbuf : -1);
+            a = sip_ipv4_end(shortbuf, shortbuf + n + 1);
+            b = sip_ipv4_end(longbuf, longbuf + sizeof(longbuf));
+            assert_int_equal(a ? a - shortbuf : -1, b ? b - longbuf : -1);
+        }
+    }
+}
+
 static void test_find_ctl(void **state)
 {
     (void)state;
@@ -437,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_fast_loop_field_before_broken_end),
         cmocka_unit_test(test_uri_fast_and_general_forms),
         cmocka_unit_test(test_name_addr_stops_at_first_gt),
+        cmocka_unit_test(test_ipv4_long_and_short_input),
         cmocka_unit_test(test_find_ctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
