@@ -445,6 +445,43 @@ static void test_ipv4_long_and_short_input(void **state)
     }
 }
 
+/* A request's CSeq of the usual form (read against the Request-Line's method) against the same
+ * value in a response (read the general way): the same number, method and id, or the same
+ * fault. */
+static void test_cseq_request_and_response(void **state)
+{
+    (void)state;
+    static const char *const methods[] = {"INVITE", "ACK", "BYE", "FOO", "invite"};
+    static const char *const values[] = {
+        "1 INVITE",   "4294967295 ACK",  "4294967296 ACK", "00000000001 BYE", "1  BYE",
+        "1\t BYE",    "x BYE",           " BYE",           "1 BYEE",          "1 xBYE",
+        "12 FOO",     "1 invite",        "1 INVITE x",     "2 ACK",           "0 BYE",
+        "1 \r\n BYE", "123456789012 FOO"};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        for (size_t j = 0; j < sizeof(values) / sizeof(values[0]); j++) {
+            char start[64], cseq[80];
+            snprintf(start, sizeof(start), "%s sip:bob@example.com SIP/2.0", methods[i]);
+            snprintf(cseq, sizeof(cseq), "CSeq: %s", values[j]);
+            int rq_rc, rs_rc;
+            sip_msg *rq = MB_PARSE(&rq_rc, .start = start, .cseq = cseq);
+            sip_msg *rs = MB_PARSE(&rs_rc, .start = "SIP/2.0 200 OK", .cseq = cseq);
+            assert_int_equal(rq->has_cseq, rs->has_cseq);
+            bool rq_fault = rq->err.what && strcmp(rq->err.what, "CSeq") == 0 && rq->err.reason &&
+                            strstr(rq->err.reason, "method does not") == NULL;
+            bool rs_fault = rs->err.what && strcmp(rs->err.what, "CSeq") == 0;
+            assert_int_equal(rq_fault, rs_fault);
+            if (rq->has_cseq) {
+                assert_int_equal(rq->cseq.num, rs->cseq.num);
+                assert_int_equal(rq->cseq.method.len, rs->cseq.method.len);
+                assert_memory_equal(rq->cseq.method.p, rs->cseq.method.p, rs->cseq.method.len);
+                assert_int_equal(rq->cseq.method_id, rs->cseq.method_id);
+            }
+            sip_msg_free(rq);
+            sip_msg_free(rs);
+        }
+    }
+}
+
 static void test_find_ctl(void **state)
 {
     (void)state;
@@ -485,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_uri_fast_and_general_forms),
         cmocka_unit_test(test_name_addr_stops_at_first_gt),
         cmocka_unit_test(test_ipv4_long_and_short_input),
+        cmocka_unit_test(test_cseq_request_and_response),
         cmocka_unit_test(test_find_ctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
