@@ -110,17 +110,24 @@ sip_uri_fast_run(const char *text, const char *end, sip_uri *u)
     u->kind = kind;
     u->host_type = SIP_HOST_NONE;
     u->lr = false;
-    /* a plain user ends at the first '@'; an '@' further on means escapes or a password */
-    const char *r = sip_run(p, end, SIP_C_USER);
-    if (r < end && *r == '@') {
-        if (r == p)
-            return NULL;
-        u->user = pl_str_span(p, r);
-        p = r + 1;
-    } else if (memchr(r, '@', (size_t)(end - r))) {
-        return NULL; /* escapes or a password (or an '@' past the stop: the long way too) */
-    }
+    /* An address right after the scheme (a UAS's Contact, so the Request-URI of ACK and BYE)
+     * is taken for the host without the search for a user: an '@' after it, which would have
+     * made it (part of) a user, stops this run there, and no caller takes an '@' for the end of
+     * a URI. An '@' right after it is a user's end: the search below. */
     const char *q = p < end && sip_is_digit(*p) ? sip_ipv4_host(p, end) : NULL;
+    if (!q || (q < end && *q == '@')) {
+        /* a plain user ends at the first '@'; an '@' further on means escapes or a password */
+        const char *r = sip_run(p, end, SIP_C_USER);
+        if (r < end && *r == '@') {
+            if (r == p)
+                return NULL;
+            u->user = pl_str_span(p, r);
+            p = r + 1;
+        } else if (memchr(r, '@', (size_t)(end - r))) {
+            return NULL; /* escapes or a password (or an '@' past the stop: the long way too) */
+        }
+        q = p < end && sip_is_digit(*p) ? sip_ipv4_host(p, end) : NULL;
+    }
     if (q) {
         u->host_type = SIP_HOST_IPV4;
     } else if ((q = sip_host_name_end(p, end)) != NULL) {

@@ -338,6 +338,22 @@ static void test_uri_fast_and_general_forms(void **state)
     assert_int_equal(u.host_type, SIP_HOST_IPV4);
     uri_both_ways("sip:1.2.3.4567", &u, &rc);
     assert_int_equal(u.host_type, SIP_HOST_NAME);
+    /* an address right after the scheme is a host, unless an '@' makes it a user */
+    uri_both_ways("sip:192.0.2.1:5060;lr", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(u.user.p == NULL, 1);
+    assert_slice_equal(u.host, "192.0.2.1");
+    uri_both_ways("sip:1.2.3.4@host", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(u.user, "1.2.3.4");
+    assert_slice_equal(u.host, "host");
+    uri_both_ways("sip:1.2.3.4;x=y@host", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(u.user, "1.2.3.4;x=y");
+    uri_both_ways("sip:1.2.3.4:5060@host", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(u.password, "5060");
+    uri_both_ways("sip:1.2.3.4:50a@host", &u, &rc);
     /* ports at the edges of the five digits read in one pass */
     uri_both_ways("sip:h:65535", &u, &rc);
     assert_int_equal(u.port, 65535);
