@@ -95,8 +95,10 @@ static inline const char *skip_lws(const char *p, const char *end)
  * (Via received= carries a bare IPv6 address). On a fault s->p is where it was found. The
  * cursor is kept in a local: a parameter list is the longest run of work on one value.
  */
-static inline __attribute__((always_inline)) bool parse_gen_params(sip_scan *s, pl_str *params, param_owner owner, void *obj,
-                                    bool colon_values, const char **reason)
+static inline __attribute__((always_inline)) bool parse_gen_params(sip_scan *s, pl_str *params,
+                                                                   param_owner owner, void *obj,
+                                                                   bool colon_values,
+                                                                   const char **reason)
 {
     const char *p = s->p, *end = s->end, *first = NULL, *last = NULL;
     for (;;) {
@@ -182,7 +184,10 @@ static bool naddr_fault(sip_scan *s, sip_naddr *na, const char *p, const char *a
     return false;
 }
 
-bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const char **reason)
+/* The name-addr reader, inlined into the field loop below (the hot caller: its cursor stays in
+ * registers, no call per value) and wrapped once for the other callers. */
+static inline __attribute__((always_inline)) bool
+parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const char **reason)
 {
     /* every field but the URI, which sip_uri_parse clears itself */
     na->raw = na->display = na->params = na->tag = na->epid = na->expires = na->q = PL_STR_NULL;
@@ -271,6 +276,11 @@ bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const ch
     return true;
 }
 
+bool sip_parse_naddr(sip_scan *s, sip_naddr *na, const char **fault_at, const char **reason)
+{
+    return parse_naddr(s, na, fault_at, reason);
+}
+
 bool sip_parse_naddr_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, bool list,
                            sip_naddr ***tail)
 {
@@ -288,7 +298,7 @@ bool sip_parse_naddr_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, 
             sip_fault(m, PARLEY_E_NOMEM, h->value.p, 500, name, "out of memory");
             return false;
         }
-        if (!sip_parse_naddr(&s, na, &at, &why)) {
+        if (!parse_naddr(&s, na, &at, &why)) {
             sip_fault(m, PARLEY_E_PARSE, at, 400, name, why);
             return false;
         }
@@ -444,8 +454,39 @@ bool sip_parse_via_field(sip_msg *m, const sip_hdr *h, const sip_limits *lim, si
     }
 }
 
+/*
+ * A request's CSeq as nearly every one is written: up to ten digits, one SP, the request's own
+ * method (a token, checked with the Request-Line). What the general reading below makes of the
+ * same value, without its passes over the method; false when the value is anything else.
+ */
+static bool cseq_of_request(sip_msg *m, const sip_hdr *h)
+{
+    size_t ml = m->method.len;
+    if (!ml || h->value.len < ml + 2)
+        return false;
+    const char *p = h->value.p, *ms = p + h->value.len - ml;
+    if (ms[-1] != ' ')
+        return false;
+    for (size_t i = 0; i < ml; i++)
+        if (ms[i] != m->method.p[i])
+            return false;
+    const char *d = p;
+    uint64_t v = 0;
+    for (; d < ms - 1 && d - p < 10 && sip_is_digit(*d); d++)
+        v = v * 10 + (uint64_t)(*d - '0');
+    if (d != ms - 1 || d == p || v > UINT32_MAX)
+        return false;
+    m->cseq.num = (uint32_t)v;
+    m->cseq.method = pl_str_make(ms, ml);
+    m->cseq.method_id = m->method_id;
+    m->has_cseq = true;
+    return true;
+}
+
 bool sip_parse_cseq_field(sip_msg *m, const sip_hdr *h)
 {
+    if (cseq_of_request(m, h))
+        return true;
     sip_scan s = sip_scan_of(h->value);
     pl_str num = sip_scan_class(&s, SIP_C_DIGIT);
     uint64_t v;

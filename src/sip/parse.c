@@ -17,6 +17,7 @@
 #include "parley/error.h"
 #include "sip/parse_int.h"
 #include "sip/uri.h"
+#include "sip/uri_fast.h"
 
 const sip_limits sip_default_limits = PARLEY_PARSE_LIMITS_INIT;
 
@@ -117,7 +118,9 @@ static void parse_request_line(sip_msg *m, pl_str line)
 {
     const char *what = "Request-Line";
     const char *end = line.p + line.len;
-    const char *sp1 = memchr(line.p, ' ', line.len);
+    /* a method is most often shorter than 16 bytes: its SP is in the line's first block */
+    unsigned sps = line.len >= 16 ? sip_block_eq(line.p, ' ') : 0;
+    const char *sp1 = sps ? line.p + __builtin_ctz(sps) : memchr(line.p, ' ', line.len);
     if (!sp1) {
         sip_fault(m, PARLEY_E_PARSE, end, 400, what, "missing Request-URI and SIP version");
         return;
@@ -155,7 +158,14 @@ static void parse_request_line(sip_msg *m, pl_str line)
     /* A URI that parses holds no whitespace; one that does not is searched for it, since
      * whitespace is the fault to report first (before the version's). */
     const char *at = NULL, *why = NULL;
-    bool uri_ok = sip_uri_parse(uri, &m->ruri, &at, &why) == 0;
+    /* The fast path over the rest of the line: it stops at the SP (no part of a URI holds one),
+     * and with the version after the URI it has the room to read an address without a bounds
+     * check per digit. Stopping anywhere else, the URI is read alone, the general way too. */
+    bool uri_ok = sip_uri_fast_run(uri.p, end, &m->ruri) == sp2;
+    if (uri_ok)
+        m->ruri.raw = uri;
+    else
+        uri_ok = sip_uri_parse(uri, &m->ruri, &at, &why) == 0;
     for (size_t i = 0; !uri_ok && i < uri.len; i++) {
         if (uri.p[i] == ' ' || uri.p[i] == '\t') {
             sip_fault(m, PARLEY_E_PARSE, uri.p + i, 400, "Request-URI",
@@ -208,12 +218,15 @@ static void parse_routing_headers(sip_msg *m, const sip_limits *lim)
     for (uint16_t i = 0; i < m->nhdrs; i++) {
         const sip_hdr *h = &m->hdrs[i];
         sip_hdr_id id = (sip_hdr_id)h->id;
-        if (m->err.code == PARLEY_E_NOMEM)
-            return;
-        /* past a limit, only what an answer needs is worth the work */
-        if (m->err.code == PARLEY_E_LIMIT && !sip_answer_field(id))
-            continue;
-        if (id != SIP_H_OTHER && (sip_hdr_table[id].flags & SIP_HF_SINGLE) && m->first[id] != i) {
+        if (m->err.code) { /* most messages have no fault: one test */
+            if (m->err.code == PARLEY_E_NOMEM)
+                return;
+            /* past a limit, only what an answer needs is worth the work */
+            if (m->err.code == PARLEY_E_LIMIT && !sip_answer_field(id))
+                continue;
+        }
+        /* the first field of its id (the usual case) is settled by one compare */
+        if (m->first[id] != i && id != SIP_H_OTHER && (sip_hdr_table[id].flags & SIP_HF_SINGLE)) {
             sip_fault(m, PARLEY_E_UNUSABLE, m->data.p + h->offset, 400, sip_hdr_table[id].name,
                       "header field appears more than once");
             continue;

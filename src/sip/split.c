@@ -215,7 +215,7 @@ static const char *split_fast(splitter *sp, const char *p, const char **body)
     const size_t max_line = sp->lim->max_line;
     const unsigned max_headers = sp->lim->max_headers;
     const char *le = plain_line(lo, p, end, &nl);
-    if (!le || is_wsp(*p))
+    if (!le || *p == ' ') /* an HT is no plain line's */
         return p;
     for (;;) {
         if (le == p) {
@@ -226,7 +226,7 @@ static const char *split_fast(splitter *sp, const char *p, const char **body)
          * the first) */
         const char *next = nl + 1, *next_nl;
         const char *next_le = plain_line(lo, next, end, &next_nl);
-        if (!next_le || is_wsp(*next) || (size_t)(next - p) > max_line || m->nhdrs >= max_headers)
+        if (!next_le || *next == ' ' || (size_t)(next - p) > max_line || m->nhdrs >= max_headers)
             return p;
         /* Most lines are a known name right before its colon: found by the colon's place and
          * a compare of whole words, without a pass over the name. Others are scanned as
@@ -253,16 +253,16 @@ static const char *split_fast(splitter *sp, const char *p, const char **body)
             if (colon == le || *colon != ':')
                 return p;
         }
-        /* the value: trimmed of SP and HT, the only whitespace left on one line (most often
-         * one SP after the colon, none at the end) */
+        /* the value: trimmed of SP, the only whitespace a plain line holds (most often one
+         * after the colon, none at the end) */
         const char *vs = colon + 1, *ve = le;
-        if (ve - vs >= 2 && *vs == ' ' && !is_wsp(vs[1]) && !is_wsp(ve[-1])) {
+        if (ve - vs >= 2 && *vs == ' ' && vs[1] != ' ' && ve[-1] != ' ') {
             vs++;
         } else {
             /* the end first, so that an empty value stays right after its colon */
-            while (ve > vs && is_wsp(ve[-1]))
+            while (ve > vs && ve[-1] == ' ')
                 ve--;
-            while (vs < ve && is_wsp(*vs))
+            while (vs < ve && *vs == ' ')
                 vs++;
         }
         if (!add_header(m, id, pl_str_span(p, q), pl_str_span(vs, ve), p, sp->last))

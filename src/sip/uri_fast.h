@@ -67,14 +67,32 @@ static inline const char *sip_host_name_end(const char *p, const char *end)
  * The fast path over text..end, stopping at the first character that cannot continue the URI:
  * returns where it stopped, or NULL. When it stopped at a character that no part of a URI holds
  * (such as the '>' of a name-addr), *u is what the general parser makes of text..stop. u->raw is
- * left to the caller.
+ * left to the caller. Always inlined: gcc otherwise keeps one copy once the name-addr reader is
+ * inlined into its field loop, and the call costs more than the three copies.
  */
-static inline const char *sip_uri_fast_run(const char *text, const char *end, sip_uri *u)
+static inline __attribute__((always_inline)) const char *
+sip_uri_fast_run(const char *text, const char *end, sip_uri *u)
 {
     const char *p = text;
-    if (end - p < 5 || (p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p')
+    if (end - p < 5)
         return NULL;
+    /* "sip:" or "sips:", the letters in any case: one compare of 4 bytes (little-endian
+     * order; elsewhere byte by byte) */
     uint8_t kind = SIP_URI_SIP;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+    memcpy(&w, p, 4);
+    if ((w | 0x00202020u) == 0x3a706973u) { /* "sip:" */
+        p += 4;
+    } else if ((w | 0x20202020u) == 0x73706973u && p[4] == ':') { /* "sips" */
+        kind = SIP_URI_SIPS;
+        p += 5;
+    } else {
+        return NULL;
+    }
+#else
+    if ((p[0] | 0x20) != 's' || (p[1] | 0x20) != 'i' || (p[2] | 0x20) != 'p')
+        return NULL;
     if (p[3] == ':') {
         p += 4;
     } else if ((p[3] | 0x20) == 's' && p[4] == ':') {
@@ -83,6 +101,7 @@ static inline const char *sip_uri_fast_run(const char *text, const char *end, si
     } else {
         return NULL;
     }
+#endif
     /* every field but raw, one by one (a struct literal becomes a string store) */
     u->scheme = pl_str_span(text, p - 1);
     u->user = u->password = u->host = u->params = u->headers = PL_STR_NULL;
@@ -91,17 +110,24 @@ static inline const char *sip_uri_fast_run(const char *text, const char *end, si
     u->kind = kind;
     u->host_type = SIP_HOST_NONE;
     u->lr = false;
-    /* a plain user ends at the first '@'; an '@' further on means escapes or a password */
-    const char *r = sip_run(p, end, SIP_C_USER);
-    if (r < end && *r == '@') {
-        if (r == p)
-            return NULL;
-        u->user = pl_str_span(p, r);
-        p = r + 1;
-    } else if (memchr(r, '@', (size_t)(end - r))) {
-        return NULL; /* escapes or a password (or an '@' past the stop: the long way too) */
-    }
+    /* An address right after the scheme (a UAS's Contact, so the Request-URI of ACK and BYE)
+     * is taken for the host without the search for a user: an '@' after it, which would have
+     * made it (part of) a user, stops this run there, and no caller takes an '@' for the end of
+     * a URI. An '@' right after it is a user's end: the search below. */
     const char *q = p < end && sip_is_digit(*p) ? sip_ipv4_host(p, end) : NULL;
+    if (!q || (q < end && *q == '@')) {
+        /* a plain user ends at the first '@'; an '@' further on means escapes or a password */
+        const char *r = sip_run(p, end, SIP_C_USER);
+        if (r < end && *r == '@') {
+            if (r == p)
+                return NULL;
+            u->user = pl_str_span(p, r);
+            p = r + 1;
+        } else if (memchr(r, '@', (size_t)(end - r))) {
+            return NULL; /* escapes or a password (or an '@' past the stop: the long way too) */
+        }
+        q = p < end && sip_is_digit(*p) ? sip_ipv4_host(p, end) : NULL;
+    }
     if (q) {
         u->host_type = SIP_HOST_IPV4;
     } else if ((q = sip_host_name_end(p, end)) != NULL) {
@@ -112,14 +138,12 @@ static inline const char *sip_uri_fast_run(const char *text, const char *end, si
     u->host = pl_str_span(p, q);
     p = q;
     if (p < end && *p == ':') {
-        q = sip_run(p + 1, end, SIP_C_DIGIT);
-        if (q == p + 1 || q - p > 6)
-            return NULL; /* no port, or one the general parser reads digit by digit */
+        /* at most five digits, read in the pass that finds them */
         unsigned v = 0;
-        for (const char *d = p + 1; d < q; d++)
-            v = v * 10 + (unsigned)(*d - '0');
-        if (v == 0 || v > 65535)
-            return NULL;
+        for (q = p + 1; q < end && q - p <= 5 && sip_is_digit(*q); q++)
+            v = v * 10 + (unsigned)(*q - '0');
+        if (q == p + 1 || (q < end && sip_is_digit(*q)) || v == 0 || v > 65535)
+            return NULL; /* no port, or one the general parser reads digit by digit */
         u->port = (uint16_t)v;
         p = q;
     }

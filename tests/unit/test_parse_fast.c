@@ -334,6 +334,39 @@ static void test_uri_fast_and_general_forms(void **state)
     assert_slice_equal(u.host, "1.2.3.4a");
     uri_both_ways("sip:01.002.3.4", &u, &rc);
     assert_int_equal(u.host_type, SIP_HOST_IPV4);
+    uri_both_ways("sip:255.255.255.255:5060", &u, &rc);
+    assert_int_equal(u.host_type, SIP_HOST_IPV4);
+    uri_both_ways("sip:1.2.3.4567", &u, &rc);
+    assert_int_equal(u.host_type, SIP_HOST_NAME);
+    /* an address right after the scheme is a host, unless an '@' makes it a user */
+    uri_both_ways("sip:192.0.2.1:5060;lr", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(u.user.p == NULL, 1);
+    assert_slice_equal(u.host, "192.0.2.1");
+    uri_both_ways("sip:1.2.3.4@host", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(u.user, "1.2.3.4");
+    assert_slice_equal(u.host, "host");
+    uri_both_ways("sip:1.2.3.4;x=y@host", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(u.user, "1.2.3.4;x=y");
+    uri_both_ways("sip:1.2.3.4:5060@host", &u, &rc);
+    assert_int_equal(rc, 0);
+    assert_slice_equal(u.password, "5060");
+    uri_both_ways("sip:1.2.3.4:50a@host", &u, &rc);
+    /* ports at the edges of the five digits read in one pass */
+    uri_both_ways("sip:h:65535", &u, &rc);
+    assert_int_equal(u.port, 65535);
+    uri_both_ways("SiPs:h:65536", &u, &rc);
+    assert_int_not_equal(rc, 0);
+    uri_both_ways("sip:h:0", &u, &rc); /* whatever the general way says of these */
+    uri_both_ways("sip:h:123456", &u, &rc);
+    assert_int_not_equal(rc, 0);
+    uri_both_ways("sip:h:;lr", &u, &rc);
+    uri_both_ways("sipx:h", &u, &rc);
+    assert_int_equal(u.kind, SIP_URI_OTHER);
+    uri_both_ways("sis:h", &u, &rc);
+    assert_int_equal(u.kind, SIP_URI_OTHER);
     /* the general way's forms */
     uri_both_ways("sip:a%40b@host", &u, &rc);
     assert_int_equal(rc, 0);
@@ -398,6 +431,73 @@ static void test_name_addr_stops_at_first_gt(void **state)
 
 /* ---- blocks ---- */
 
+/* A dotted quad read with 16 bytes or more left (no bounds check per digit) against the same
+ * bytes read to their end (one check per digit), for every follower that ends it or not. */
+static void test_ipv4_long_and_short_input(void **state)
+{
+    (void)state;
+    static const char *const quads[] = {
+        "127.0.0.1", "1.2.3.4",   "0.0.0.0",   "10.20.30.40", "256.1.1.1",  "1.2.3.256",
+        "1.2.3",     "1.2.3.",    "1..2.3",    "1.2.3.4.5",   "1.2.3.4567", "0001.2.3.4",
+        "01.02.3.4", "a.1.1.1",   "",          "9",           "1.2.3.999",  "199.249.250.25",
+        ".1.2.3",    "1.2.3.4:5", "12.34.5.6", "1.255.3.4"};
+    static const char follow[] = ":>;x-@_ ";
+    for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+        for (size_t f = 0; f < sizeof(follow) - 1; f++) {
+            char shortbuf[16], longbuf[32];
+            size_t n = strlen(quads[i]);
+            assert_true(n + 1 < 16);
+            memcpy(shortbuf, quads[i], n);
+            shortbuf[n] = follow[f];
+            memset(longbuf, follow[f], sizeof(longbuf));
+            memcpy(longbuf, quads[i], n);
+            const char *a = sip_ipv4_host(shortbuf, shortbuf + n + 1);
+            const char *b = sip_ipv4_host(longbuf, longbuf + sizeof(longbuf));
+            assert_int_equal(a ? a - shortbuf : -1, b ? b - longbuf : -1);
+            a = sip_ipv4_end(shortbuf, shortbuf + n + 1);
+            b = sip_ipv4_end(longbuf, longbuf + sizeof(longbuf));
+            assert_int_equal(a ? a - shortbuf : -1, b ? b - longbuf : -1);
+        }
+    }
+}
+
+/* A request's CSeq of the usual form (read against the Request-Line's method) against the same
+ * value in a response (read the general way): the same number, method and id, or the same
+ * fault. */
+static void test_cseq_request_and_response(void **state)
+{
+    (void)state;
+    static const char *const methods[] = {"INVITE", "ACK", "BYE", "FOO", "invite"};
+    static const char *const values[] = {
+        "1 INVITE",   "4294967295 ACK",  "4294967296 ACK", "00000000001 BYE", "1  BYE",
+        "1\t BYE",    "x BYE",           " BYE",           "1 BYEE",          "1 xBYE",
+        "12 FOO",     "1 invite",        "1 INVITE x",     "2 ACK",           "0 BYE",
+        "1 \r\n BYE", "123456789012 FOO"};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        for (size_t j = 0; j < sizeof(values) / sizeof(values[0]); j++) {
+            char start[64], cseq[80];
+            snprintf(start, sizeof(start), "%s sip:bob@example.com SIP/2.0", methods[i]);
+            snprintf(cseq, sizeof(cseq), "CSeq: %s", values[j]);
+            int rq_rc, rs_rc;
+            sip_msg *rq = MB_PARSE(&rq_rc, .start = start, .cseq = cseq);
+            sip_msg *rs = MB_PARSE(&rs_rc, .start = "SIP/2.0 200 OK", .cseq = cseq);
+            assert_int_equal(rq->has_cseq, rs->has_cseq);
+            bool rq_fault = rq->err.what && strcmp(rq->err.what, "CSeq") == 0 && rq->err.reason &&
+                            strstr(rq->err.reason, "method does not") == NULL;
+            bool rs_fault = rs->err.what && strcmp(rs->err.what, "CSeq") == 0;
+            assert_int_equal(rq_fault, rs_fault);
+            if (rq->has_cseq) {
+                assert_int_equal(rq->cseq.num, rs->cseq.num);
+                assert_int_equal(rq->cseq.method.len, rs->cseq.method.len);
+                assert_memory_equal(rq->cseq.method.p, rs->cseq.method.p, rs->cseq.method.len);
+                assert_int_equal(rq->cseq.method_id, rs->cseq.method_id);
+            }
+            sip_msg_free(rq);
+            sip_msg_free(rs);
+        }
+    }
+}
+
 static void test_find_ctl(void **state)
 {
     (void)state;
@@ -437,6 +537,8 @@ int main(void)
         cmocka_unit_test(test_fast_loop_field_before_broken_end),
         cmocka_unit_test(test_uri_fast_and_general_forms),
         cmocka_unit_test(test_name_addr_stops_at_first_gt),
+        cmocka_unit_test(test_ipv4_long_and_short_input),
+        cmocka_unit_test(test_cseq_request_and_response),
         cmocka_unit_test(test_find_ctl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
