@@ -95,7 +95,9 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
     c->len = m->body.len;
 }
 
-int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
+/* Asks the application for the answer to offer_msg and keeps it as the description in force:
+ * 0 and *out the session's copy (local_desc; empty when it gave none), or an error. */
+static int answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
     if (!s->has_oa || !s->oa->get_answer)
@@ -108,13 +110,32 @@ int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
     parley_session_unref(s);
     if (rc)
         return rc;
-    rc = copy_content(&ans, out);
-    if (!rc) {
-        sess_digest_set(s, &s->remote_desc, offer.body, offer.len);
-        if (out->data)
-            keep(&s->local_desc, out->ctype, out->data, out->len);
-    }
-    return rc;
+    sess_body copy;
+    if ((rc = copy_content(&ans, &copy)) != 0)
+        return rc;
+    sess_digest_set(s, &s->remote_desc, offer.body, offer.len);
+    if (!copy.data)
+        return 0; /* no answer body: our description in force stays */
+    sess_body_free(&s->local_desc);
+    s->local_desc = copy;
+    *out = copy;
+    return 0;
+}
+
+int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out)
+{
+    return answer_kept(s, offer_msg, out);
+}
+
+int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
+{
+    sess_body kept;
+    int rc = answer_kept(s, offer_msg, &kept);
+    memset(out, 0, sizeof(*out));
+    if (rc || !kept.data)
+        return rc;
+    parley_content c = {kept.ctype, kept.data, kept.len};
+    return copy_content(&c, out); /* the caller's own */
 }
 
 void sess_set_answer(parley_session *s, const sip_msg *m)

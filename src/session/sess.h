@@ -511,6 +511,9 @@ void sess_body_free(sess_body *b);
  * Returns 0, or non-zero when the application refused. */
 int sess_get_offer(parley_session *s, sess_body *out);
 int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out);
+/* The same without a copy of its own: *out is the session's local_desc (not to be freed, valid
+ * until the next description in force), or empty when the application answered with none. */
+int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out);
 void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
 /* Content types of bodies: "application/sdp" is one shared string, others are copies; free

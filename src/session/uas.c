@@ -296,7 +296,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
         return 0;
     }
     sess_body body = {0};
-    bool offered = false;
+    bool offered = false, kept = false; /* kept: body is the session's local_desc */
     int refused = 0;
     if (s->early_reliable || s->early_offered_done) {
         /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
@@ -308,7 +308,8 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
                 memcpy(body.data, s->early_answer.data, s->early_answer.len);
             body.len = s->early_answer.len;
         } else {
-            refused = sess_get_answer(s, s->inv_req, &body);
+            refused = sess_get_answer_kept(s, s->inv_req, &body);
+            kept = true;
         }
     } else {
         refused = sess_get_offer(s, &body);
@@ -324,7 +325,8 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     print_response(s, t, &b, 200, NULL, true, kv, nh);
     sess_timer_print_response(s, s->inv_req, &b);
     print_body(&b, &body);
-    sess_body_free(&body);
+    if (!kept)
+        sess_body_free(&body);
     if (!pl_buf_ok(&b)) {
         pl_buf_free(&b);
         return PARLEY_E_NOMEM;
