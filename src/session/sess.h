@@ -357,8 +357,9 @@ struct parley_session {
     sess_resend *ok;            /* our 2xx, resent until its ACK (then freed) */
     sess_resend *head;          /* the head of our last 1xx/2xx to the INVITE (msg only)... */
     const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
-    pl_timer *ok_timer; /* UAS: our 2xx's retransmissions, allocated by the 2xx, freed by its
-                           ACK; UAC: how long our ACK is kept (sess_timer_slot) */
+    pl_timer ok_timer; /* UAS: our 2xx's retransmissions, until its ACK; UAC: how long our ACK
+                          is kept. Inside the session: every call starts it once (allocated
+                          apart, it cost a malloc and a free per call) */
     uint64_t ok_deadline;
     sess_op *ok_op; /* completes on the ACK */
     unsigned ok_interval;

@@ -213,7 +213,7 @@ static void free_session(parley_session *s)
     pl_free(s->prack);
     sess_timer_slot_free(s, &s->glare_timer);
     sess_timer_slot_free(s, &s->upd_glare);
-    sess_timer_slot_free(s, &s->ok_timer);
+    pl_loop_timer_stop(s->ep->loop, &s->ok_timer);
     sess_timer_slot_free(s, &s->st_timer);
     sess_body_free(&s->local_desc);
     parley_sdp_neg_free(s->neg);
@@ -285,6 +285,7 @@ parley_session *sess_alloc(parley_endpoint *ep, size_t pool)
     pl_list_init(&s->ops);
     pl_list_init(&s->release_task.link);
     pl_list_init(&s->link);
+    pl_timer_init(&s->ok_timer);
     sess_timer_init(s);
     return s;
 }
@@ -574,8 +575,7 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
         return;
     parley_session_ref(s);
     pl_loop *loop = s->ep->loop;
-    if (s->ok_timer)
-        pl_loop_timer_stop(loop, s->ok_timer);
+    pl_loop_timer_stop(loop, &s->ok_timer);
     if (s->glare_timer)
         pl_loop_timer_stop(loop, s->glare_timer);
     s->ok_pending = false;

@@ -212,8 +212,8 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
         s->acked = true;
         /* a caller's session has no 2xx of its own to retransmit: ok_timer times its ACK */
         const txn_timers *tt = txn_layer_timers(s->ep->txn);
-        if (!s->incoming && sess_timer_slot(&s->ok_timer))
-            pl_loop_timer_start(s->ep->loop, s->ok_timer, 64ull * tt->t1, on_ack_kept, s);
+        if (!s->incoming)
+            pl_loop_timer_start(s->ep->loop, &s->ok_timer, 64ull * tt->t1, on_ack_kept, s);
     }
     pl_buf_free(&ack);
 }

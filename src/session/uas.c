@@ -205,7 +205,7 @@ static void on_ok_timer(pl_timer *tm, void *arg)
     const txn_timers *tt = txn_layer_timers(s->ep->txn);
     s->ok_interval = s->ok_interval * 2 < tt->t2 ? s->ok_interval * 2 : tt->t2;
     uint64_t left = s->ok_deadline - pl_loop_now(loop);
-    pl_loop_timer_start(loop, s->ok_timer, s->ok_interval < left ? s->ok_interval : left,
+    pl_loop_timer_start(loop, &s->ok_timer, s->ok_interval < left ? s->ok_interval : left,
                         on_ok_timer, s);
 }
 
@@ -223,15 +223,13 @@ void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered,
     s->ok_pending = true;
     s->ok_offered = offered;
     s->ok_op = op;
-    /* out of memory for the timer: the 2xx goes once, and waits for its ACK without end */
-    if (sess_timer_slot(&s->ok_timer))
-        pl_loop_timer_start(s->ep->loop, s->ok_timer, tt->t1, on_ok_timer, s);
+    pl_loop_timer_start(s->ep->loop, &s->ok_timer, tt->t1, on_ok_timer, s);
 }
 
 void sess_stop_2xx(parley_session *s)
 {
     s->ok_pending = false;
-    sess_timer_slot_free(s, &s->ok_timer);
+    pl_loop_timer_stop(s->ep->loop, &s->ok_timer);
     sess_resend_free(&s->ok); /* its ACK came (or never will): nothing kept while it lasts */
 }
 
