@@ -189,6 +189,21 @@ static void on_retrans(pl_timer *tm, void *arg)
     pl_loop_timer_start(l->loop, &t->retrans, t->interval, on_retrans, t);
 }
 
+/*
+ * The port responses to a request go to (RFC 3261 §18.2.2, RFC 3581): over TCP or TLS the
+ * connection the request came on, or if it is gone a new one to the source address and the port
+ * of sent-by; over UDP the source port with rport, else sent-by's port. What txn_server_new
+ * keeps, without filling a tp_dest (296 bytes cleared) to read it back.
+ */
+static uint16_t response_port(const sip_via *v, const tp_rx *rx)
+{
+    if (tp_proto_reliable(rx->proto))
+        return v && v->port ? v->port : tp_default_port(rx->proto);
+    if (v && !v->has_rport)
+        return v->port ? v->port : 5060;
+    return tp_addr_port(&rx->remote);
+}
+
 /* Room for what txn_server_shed_request keeps of m: none when it keeps the request itself. */
 static size_t key_size(const sip_msg *m)
 {
@@ -220,9 +235,7 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t h
     pl_buf_init(&t->last, 0);
     pl_timer_init(&t->retrans);
     pl_timer_init(&t->wait);
-    tp_dest d;
-    txn_response_dest(m, rx, &d);
-    t->dest_port = tp_addr_port(&d.addr);
+    t->dest_port = response_port(m->via, rx);
     pl_hash_insert(&l->servers, &t->node, hash);
     pl_list_insert_tail(&l->all_servers, &t->link);
     l->stats.servers++;
@@ -405,19 +418,18 @@ void txn_server_set_tu(txn_server *t, const txn_server_cb *cb, void *tu)
 
 void txn_response_dest(const sip_msg *req, const tp_rx *rx, tp_dest *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* field by field: host is a string, read up to its NUL (clearing all 256 bytes of it cost
+     * more than the rest of this) */
     out->proto = rx->proto;
     out->conn_id = rx->conn_id;
     out->addr = rx->remote;
+    tp_addr_set_port(&out->addr, response_port(req->via, rx));
     const sip_via *v = req->via;
-    if (tp_proto_reliable(rx->proto)) {
-        /* the connection the request came on; if it is gone, a new one to the source
-         * address and the port of sent-by, whose TLS server must prove the sent-by host */
-        tp_addr_set_port(&out->addr, v && v->port ? v->port : tp_default_port(rx->proto));
-        if (v && v->host.len < sizeof(out->host))
-            memcpy(out->host, v->host.p, v->host.len);
-        return;
+    size_t n = 0;
+    /* a new connection's TLS server must prove the sent-by host */
+    if (tp_proto_reliable(rx->proto) && v && v->host.len < sizeof(out->host)) {
+        n = v->host.len;
+        memcpy(out->host, v->host.p, n);
     }
-    if (v && !v->has_rport)
-        tp_addr_set_port(&out->addr, v->port ? v->port : 5060);
+    out->host[n] = '\0';
 }
