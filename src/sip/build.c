@@ -206,11 +206,44 @@ static void print_via_params(pl_buf *b, const sip_via *v, const sip_resp_opts *s
     }
 }
 
+static size_t decimal_digits(unsigned v)
+{
+    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+}
+
+/*
+ * Whether the Via as received is what the printer below makes of it with nothing stamped into
+ * its parameters: "protocol/version/transport host[:port][;params]", one SP, no other
+ * whitespace, the port without leading zeros. The parts are slices of raw, so their places and
+ * raw's length tell: any whitespace or leading zero the parser skipped makes raw longer than
+ * its parts printed, and a gap where a separator goes would be whitespace.
+ */
+static bool via_canonical(const sip_via *v)
+{
+    const char *r = v->raw.p;
+    size_t head = v->protocol.len + v->version.len + v->transport.len + 2; /* up to the SP */
+    bool v6 = v->host_type == SIP_HOST_IPV6;
+    size_t len = head + 1 + v->host.len + (v6 ? 2 : 0) +
+                 (v->port ? 1 + decimal_digits(v->port) : 0) +
+                 (v->params.len ? 1 + v->params.len : 0);
+    return v->raw.len == len && v->protocol.p == r && v->version.p == r + v->protocol.len + 1 &&
+           v->transport.p == v->version.p + v->version.len + 1 && r[head] == ' ' &&
+           v->host.p == r + head + 1 + (v6 ? 1 : 0) &&
+           (!v->params.len || v->params.p + v->params.len == r + len);
+}
+
 void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
 {
     if (!stamp) {
         pl_buf_put_str(b, v->raw);
         return;
+    }
+    bool keep_params = !v->has_rport && !pl_str_set(v->received) && !has_space_or_ctl(v->params);
+    if (keep_params && via_canonical(v)) {
+        /* the usual Via: what the pieces below would print is the received text, copied
+         * whole (one copy instead of eleven pieces and a number) */
+        pl_buf_put_str(b, v->raw);
+        goto stamp_received;
     }
     pl_buf_put_str(b, v->protocol);
     pl_buf_putc(b, '/');
@@ -229,7 +262,7 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
         pl_buf_putc(b, ':');
         pl_buf_put_u64(b, v->port);
     }
-    if (!v->has_rport && !pl_str_set(v->received) && !has_space_or_ctl(v->params)) {
+    if (keep_params) {
         /* nothing to stamp into the list and nothing to drop from it, no whitespace to drop:
          * the loop below would copy it as it is */
         if (v->params.len) {
@@ -239,6 +272,7 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
     } else {
         print_via_params(b, v, stamp);
     }
+stamp_received:
     /* RFC 3261 §18.2.1: received when the sent-by host differs; RFC 3581: always with rport */
     if (stamp->received.len && (v->has_rport || !pl_str_casecmp_eq(v->host, stamp->received))) {
         pl_buf_puts(b, ";received=");

@@ -261,6 +261,31 @@ static void test_stamped_via(void **state)
          "SIP/2.0/TCP h.example;received=192.0.2.3"},
         {"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1", "", 0,
          "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+        /* copied whole only when the text is what the parts print: each of these is not */
+        {"Via: SIP/2.0/UDP 192.0.2.1:05060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP\t192.0.2.1:5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP  192.0.2.1:5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP /2.0/UDP 192.0.2.1;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/ UDP 192.0.2.1;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1: 5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1 :5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1:5060; branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        /* and these are, copied as they came (case, IPv6, no port, no parameters) */
+        {"Via: sip/2.0/udp [2001:DB8::1]:5062;Branch=z9hG4bKa1", "2001:db8::1", 5060,
+         "sip/2.0/udp [2001:DB8::1]:5062;Branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa1", "2001:db8::2", 5060,
+         "SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa1;received=2001:db8::2"},
+        {"Via: SIP/2.0/UDP 192.0.2.1:9", "192.0.2.1", 5060, "SIP/2.0/UDP 192.0.2.1:9"},
+        {"Via: SIP/2.0/TLS H.Example:65535;branch=z9hG4bKa1", "h.example", 5060,
+         "SIP/2.0/TLS H.Example:65535;branch=z9hG4bKa1"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int rc;
