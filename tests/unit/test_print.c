@@ -56,6 +56,18 @@ static void test_start_lines(void **state)
     pl_buf_reset(&b);
     sip_print_status_line(&b, 699, pl_str_c(sip_reason_phrase(699)));
     assert_slice_equal(pl_buf_str(&b), "SIP/2.0 699 \r\n");
+    pl_buf_reset(&b);
+    sip_print_status_line(&b, 999, PL_STR_LIT("x"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 999 x\r\n");
+    pl_buf_reset(&b); /* outside the three digits: still the number as it is */
+    sip_print_status_line(&b, 1000, PL_STR_LIT("x"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 1000 x\r\n");
+    pl_buf_reset(&b);
+    sip_print_status_line(&b, 99, PL_STR_LIT("x"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 99 x\r\n");
+    pl_buf_reset(&b);
+    sip_print_status_line(&b, 486, PL_STR_LIT("Busy Here"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 486 Busy Here\r\n");
     pl_buf_free(&b);
 }
 
