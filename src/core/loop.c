@@ -271,7 +271,12 @@ uint64_t pl_loop_wall_us(pl_loop *l)
 
 void pl_loop_timer_start(pl_loop *l, pl_timer *t, uint64_t delay_ms, pl_timer_fn fn, void *arg)
 {
-    pl_wheel_add(&l->wheel, t, pl_loop_now(l) + delay_ms, fn, arg);
+    uint64_t expires = pl_loop_now(l) + delay_ms;
+    if (delay_ms && pl_timer_active(t) && t->expires == expires && t->fn == fn && t->arg == arg)
+        return; /* set so already (a non-INVITE's Timer J started in the millisecond the limit on
+                 * its TU was): placing it again would only move it behind the timers of that
+                 * millisecond, and the uv timer is armed no later than it */
+    pl_wheel_add(&l->wheel, t, expires, fn, arg);
     if (l->is_virtual || t->expires >= l->armed)
         return;
     if (delay_ms == 0 && l->handles_open) {
