@@ -116,12 +116,20 @@ void txn_server_unref(txn_server *t)
         free_server(t);
 }
 
+/* No 100 Trying due any more (a response went, or the transaction ended). */
+static void trying_remove(txn_server *t)
+{
+    if (pl_list_linked(&t->trying_link))
+        pl_list_remove(&t->trying_link);
+}
+
 static void terminate(txn_server *t)
 {
     if (t->state == TXN_TERMINATED)
         return;
     txn_layer *l = t->l;
     t->state = TXN_TERMINATED;
+    trying_remove(t);
     pl_loop_timer_stop(l->loop, &t->retrans);
     pl_loop_timer_stop(l->loop, &t->wait);
     if (!l->destroying) /* else the whole table goes at once: no chain to unlink from */
@@ -173,15 +181,44 @@ static void on_wait(pl_timer *tm, void *arg)
         terminate(t); /* Timer I, J, L, or the TU never answered a non-INVITE */
 }
 
+/*
+ * RFC 3261 §17.2.1: an INVITE the TU has not answered within trying_ms gets a 100 Trying. The
+ * list is in the order the transactions began, all with the same delay: the ones due are at its
+ * head, and the timer goes again for the first one that is not.
+ */
+void txn_server_on_trying(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    txn_layer *l = arg;
+    uint64_t now = pl_loop_now(l->loop);
+    while (!pl_list_empty(&l->trying)) {
+        txn_server *t = pl_container_of(l->trying.next, txn_server, trying_link);
+        if (t->trying_at > now) {
+            pl_loop_timer_start(l->loop, &l->trying_timer, t->trying_at - now, txn_server_on_trying,
+                                l);
+            return;
+        }
+        pl_list_remove(&t->trying_link);
+        if (t->state == TXN_PROCEEDING && !t->last.len)
+            txn_server_reply(t, 100, NULL, PL_STR_NULL, PL_STR_NULL); /* the TU is slow */
+    }
+}
+
+static void trying_add(txn_layer *l, txn_server *t)
+{
+    t->trying_at = pl_loop_now(l->loop) + l->timers.trying_ms;
+    pl_list_insert_tail(&l->trying, &t->trying_link);
+    /* running: set for an older transaction's deadline, no later than this one's */
+    if (!pl_timer_active(&l->trying_timer))
+        pl_loop_timer_start(l->loop, &l->trying_timer, l->timers.trying_ms, txn_server_on_trying,
+                            l);
+}
+
 static void on_retrans(pl_timer *tm, void *arg)
 {
     (void)tm;
     txn_server *t = arg;
     txn_layer *l = t->l;
-    if (t->state == TXN_PROCEEDING && !t->last.len) {
-        txn_server_reply(t, 100, NULL, PL_STR_NULL, PL_STR_NULL); /* the TU is slow */
-        return;
-    }
     if (t->state != TXN_COMPLETED)
         return;
     send_last(t); /* Timer G */
@@ -235,6 +272,7 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t h
     pl_buf_init(&t->last, 0);
     pl_timer_init(&t->retrans);
     pl_timer_init(&t->wait);
+    pl_list_init(&t->trying_link);
     t->dest_port = response_port(m->via, rx);
     pl_hash_insert(&l->servers, &t->node, hash);
     pl_list_insert_tail(&l->all_servers, &t->link);
@@ -242,7 +280,7 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t h
     t->peer = tp_peers_hold(&l->peers, &rx->remote);
     uint64_t t1 = txn_t1(l);
     if (t->method_id == SIP_METHOD_INVITE)
-        pl_loop_timer_start(l->loop, &t->retrans, l->timers.trying_ms, on_retrans, t);
+        trying_add(l, t);
     else
         pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t);
     return t;
@@ -333,10 +371,9 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     if (status >= 200)
         txn_server_shed_request(t); /* before the state changes below: terminate() may free t */
     uint64_t t1 = txn_t1(l);
+    trying_remove(t); /* something went: no 100 Trying needed any more */
     if (status < 200) {
         t->state = TXN_PROCEEDING;
-        if (t->method_id == SIP_METHOD_INVITE)
-            pl_loop_timer_stop(l->loop, &t->retrans); /* no 100 Trying needed any more */
     } else if (t->method_id == SIP_METHOD_INVITE) {
         pl_loop_timer_stop(l->loop, &t->retrans);
         if (status < 300) {
