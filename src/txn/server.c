@@ -398,11 +398,21 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     return rc == 0 ? 0 : rc;
 }
 
+/* The source host of a request as text (Via's received): the layer keeps the last address it
+ * formatted, since a peer's responses follow each other (loop thread, as the whole layer). */
+static pl_str received_of(txn_layer *l, const tp_addr *a)
+{
+    if (!l->received_len || !tp_addr_eq(a, &l->received_of)) {
+        tp_addr_host_str(a, l->received, sizeof(l->received));
+        l->received_len = strlen(l->received);
+        l->received_of = *a;
+    }
+    return pl_str_make(l->received, l->received_len);
+}
+
 void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str reason, pl_str to_tag)
 {
-    char host[64];
-    tp_addr_host_str(&t->rx.remote, host, sizeof(host));
-    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&t->rx.remote), to_tag};
+    sip_resp_opts o = {received_of(t->l, &t->rx.remote), tp_addr_port(&t->rx.remote), to_tag};
     sip_print_response_head(b, t->req, status, reason, &o);
 }
 

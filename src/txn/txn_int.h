@@ -25,6 +25,10 @@ struct txn_layer {
      * for them all, not one started and stopped per INVITE) */
     pl_list trying;
     pl_timer trying_timer; /* for the oldest's deadline, or earlier (then set again) */
+    /* the last source address a response's Via received was made from, and its text */
+    tp_addr received_of;
+    char received[64];
+    size_t received_len; /* 0: none yet */
 };
 
 typedef struct conn_watch {
