@@ -131,11 +131,34 @@ static inline uint64_t fold_mul(uint64_t a, uint64_t b)
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/*
+ * The last n bytes (1 to 7) at s as one word, without a byte loop (a variable-length memcpy is
+ * one): a string of 8 bytes or more gives its last 8, the first of them already hashed; a shorter
+ * one two 4-byte or three 1-byte loads that may overlap. The length is hashed too, so for a given
+ * length each tail is one word and different tails different words.
+ */
+static inline uint64_t tail(const unsigned char *s, size_t n, size_t whole)
+{
+    if (whole >= 8) {
+        uint64_t w;
+        memcpy(&w, s + n - 8, 8);
+        return w;
+    }
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    return s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16;
+}
+
 /* Eight bytes at a time (hashing Call-IDs, tags and branches is on every message's path); the
  * table's random seed goes in first, so peers cannot aim at one chain. */
 uint64_t pl_hash_bytes(uint64_t seed, const void *p, size_t n)
 {
     const unsigned char *s = p;
+    const size_t whole = n;
     uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
     while (n >= 8) {
         uint64_t w;
@@ -144,11 +167,8 @@ uint64_t pl_hash_bytes(uint64_t seed, const void *p, size_t n)
         s += 8;
         n -= 8;
     }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, s, n);
-        h = fold_mul(h ^ w, 0xe7037ed1a0b428dbull);
-    }
+    if (n)
+        h = fold_mul(h ^ tail(s, n, whole), 0xe7037ed1a0b428dbull);
     return fold_mul(h, 0x8ebc6af09c88c6e3ull);
 }
 
@@ -161,6 +181,7 @@ uint64_t pl_hash_bytes(uint64_t seed, const void *p, size_t n)
 uint64_t pl_hash_bytes_nocase(uint64_t seed, const void *p, size_t n)
 {
     const unsigned char *s = p;
+    const size_t whole = n;
     const uint64_t fold = 0x2020202020202020ull;
     uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
     while (n >= 8) {
@@ -170,11 +191,7 @@ uint64_t pl_hash_bytes_nocase(uint64_t seed, const void *p, size_t n)
         s += 8;
         n -= 8;
     }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, s, n);
-        /* the bytes beyond n fold to 0x20 too: the same for every string of this length */
-        h = fold_mul(h ^ (w | fold), 0xe7037ed1a0b428dbull);
-    }
+    if (n) /* every byte tail() reads is one of the string's: folded as the others */
+        h = fold_mul(h ^ (tail(s, n, whole) | fold), 0xe7037ed1a0b428dbull);
     return fold_mul(h, 0x8ebc6af09c88c6e3ull);
 }

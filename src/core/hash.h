@@ -27,7 +27,7 @@ typedef struct pl_hash {
     size_t nold;
     size_t moved; /* buckets of old already moved */
     size_t count;
-    size_t min; /* the initial size: never shrunk below */
+    size_t min;    /* the initial size: never shrunk below */
     uint64_t seed; /* random per table: hash with it so that peers cannot aim at one chain */
 } pl_hash;
 
@@ -47,6 +47,15 @@ uint64_t pl_hash_bytes_nocase(uint64_t seed, const void *p, size_t n);
 static inline uint64_t pl_hash_str(uint64_t seed, pl_str s)
 {
     return pl_hash_bytes(seed, s.p, s.len);
+}
+/* One word (a key that fits in 8 bytes: an address, an id), mixed as pl_hash_bytes mixes each
+ * word, without its loop and tail: inline, two multiplications. */
+static inline uint64_t pl_hash_word(uint64_t seed, uint64_t w)
+{
+    __uint128_t r = (__uint128_t)(seed ^ w) * 0xa0761d6478bd642full;
+    uint64_t h = (uint64_t)r ^ (uint64_t)(r >> 64);
+    r = (__uint128_t)h * 0x8ebc6af09c88c6e3ull;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 #define PL_HASH_SEED 0xcbf29ce484222325ull
 

@@ -23,7 +23,7 @@ struct pl_loop {
     uv_prepare_t prep;   /* before each poll and after it (check): what became due meanwhile */
     uv_check_t check;    /* runs there, without a zero timeout poll (a system call) first */
     pl_list flushers;
-    uv_async_t async;    /* wakes the loop for queued calls and stop */
+    uv_async_t async; /* wakes the loop for queued calls and stop */
     bool handles_open;
     pthread_t thread;
     bool has_thread;
@@ -38,6 +38,7 @@ struct pl_loop {
 };
 
 static void rearm(pl_loop *l);
+static void rearm_to(pl_loop *l, uint64_t next);
 
 static void on_uv_timer(uv_timer_t *h)
 {
@@ -62,9 +63,12 @@ static void run_due(pl_loop *l)
      * and the wheel need not be looked at */
     if (l->armed <= now || l->due_now) {
         l->due_now = false;
-        for (int round = 0; round < 4 && pl_wheel_next(&l->wheel) <= now; round++)
+        uint64_t next = pl_wheel_next(&l->wheel);
+        for (int round = 0; round < 4 && next <= now; round++) {
             pl_wheel_advance(&l->wheel, now);
-        rearm(l);
+            next = pl_wheel_next(&l->wheel);
+        }
+        rearm_to(l, next); /* the wheel's next as the loop left it: not looked up again */
     }
     pl_list_each_safe(pos, tmp, &l->flushers)
     {
@@ -129,11 +133,11 @@ static void on_async(uv_async_t *h)
     rearm(l);
 }
 
-static void rearm(pl_loop *l)
+/* Arms the uv timer for next, the wheel's pl_wheel_next(). */
+static void rearm_to(pl_loop *l, uint64_t next)
 {
     if (l->is_virtual || !l->handles_open)
         return;
-    uint64_t next = pl_wheel_next(&l->wheel);
     if (next == l->armed)
         return;
     l->armed = next;
@@ -143,6 +147,12 @@ static void rearm(pl_loop *l)
     }
     uint64_t now = uv_now(l->uv);
     uv_timer_start(&l->uv_timer, on_uv_timer, next > now ? next - now : 0, 0);
+}
+
+static void rearm(pl_loop *l)
+{
+    if (!l->is_virtual && l->handles_open)
+        rearm_to(l, pl_wheel_next(&l->wheel));
 }
 
 static pl_loop *alloc_loop(void)
@@ -261,7 +271,12 @@ uint64_t pl_loop_wall_us(pl_loop *l)
 
 void pl_loop_timer_start(pl_loop *l, pl_timer *t, uint64_t delay_ms, pl_timer_fn fn, void *arg)
 {
-    pl_wheel_add(&l->wheel, t, pl_loop_now(l) + delay_ms, fn, arg);
+    uint64_t expires = pl_loop_now(l) + delay_ms;
+    if (delay_ms && pl_timer_active(t) && t->expires == expires && t->fn == fn && t->arg == arg)
+        return; /* set so already (a non-INVITE's Timer J started in the millisecond the limit on
+                 * its TU was): placing it again would only move it behind the timers of that
+                 * millisecond, and the uv timer is armed no later than it */
+    pl_wheel_add(&l->wheel, t, expires, fn, arg);
     if (l->is_virtual || t->expires >= l->armed)
         return;
     if (delay_ms == 0 && l->handles_open) {

@@ -1,13 +1,24 @@
 #include "core/rand.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 
+/*
+ * Each thread reads the kernel's bytes into its own pool: no lock shared by every tag and
+ * branch of the loop thread and every thread making identifiers. A byte handed out is cleared
+ * from the pool (what was given cannot be read back from it later).
+ */
+static _Thread_local unsigned char pool[512];
+static _Thread_local size_t pool_left;
+
+/* Tests (pl_rand_seed_for_tests): one deterministic splitmix64 sequence for all threads, under
+ * a lock; test_mode says whether it is on without taking the lock. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static unsigned char pool[512];
-static size_t pool_left;
-static uint64_t test_state; /* nonzero: deterministic splitmix64 sequence for tests */
+static uint64_t test_state;
+static atomic_bool test_mode;
 
 static uint64_t splitmix(void)
 {
@@ -28,19 +39,27 @@ static void refill(void)
     pool_left = sizeof(pool);
 }
 
+static bool test_bytes(unsigned char *o, size_t n)
+{
+    pthread_mutex_lock(&mu);
+    bool on = test_state != 0;
+    while (on && n) {
+        uint64_t v = splitmix();
+        size_t k = n < 8 ? n : 8;
+        memcpy(o, &v, k);
+        o += k;
+        n -= k;
+    }
+    pthread_mutex_unlock(&mu);
+    return on;
+}
+
 void pl_rand_bytes(void *out, size_t n)
 {
     unsigned char *o = out;
-    pthread_mutex_lock(&mu);
+    if (atomic_load_explicit(&test_mode, memory_order_relaxed) && test_bytes(o, n))
+        return;
     while (n) {
-        if (test_state) {
-            uint64_t v = splitmix();
-            size_t k = n < 8 ? n : 8;
-            memcpy(o, &v, k);
-            o += k;
-            n -= k;
-            continue;
-        }
         if (!pool_left)
             refill();
         size_t k = n < pool_left ? n : pool_left;
@@ -50,7 +69,6 @@ void pl_rand_bytes(void *out, size_t n)
         o += k;
         n -= k;
     }
-    pthread_mutex_unlock(&mu);
 }
 
 uint64_t pl_rand_u64(void)
@@ -95,5 +113,6 @@ void pl_rand_seed_for_tests(uint64_t seed)
 {
     pthread_mutex_lock(&mu);
     test_state = seed;
+    atomic_store(&test_mode, seed != 0);
     pthread_mutex_unlock(&mu);
 }

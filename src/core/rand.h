@@ -1,6 +1,7 @@
 /*
  * Unpredictable identifiers (tags, branches, Call-IDs, endpoint ids) from the kernel's CSPRNG,
- * read in blocks so that one identifier costs no system call. Thread-safe.
+ * read in blocks (a pool per thread) so that one identifier costs no system call and no lock.
+ * Thread-safe.
  */
 #ifndef PL_RAND_H
 #define PL_RAND_H

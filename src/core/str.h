@@ -55,8 +55,9 @@ static inline bool pl_str_casecmp_eq(pl_str a, pl_str b)
 {
     if (a.len != b.len)
         return false;
+    /* equal bytes first: the strings compared (hosts, tokens) are mostly written alike */
     for (size_t i = 0; i < a.len; i++)
-        if (pl_tolower(a.p[i]) != pl_tolower(b.p[i]))
+        if (a.p[i] != b.p[i] && pl_tolower(a.p[i]) != pl_tolower(b.p[i]))
             return false;
     return true;
 }

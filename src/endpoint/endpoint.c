@@ -449,7 +449,16 @@ int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, c
     int rc = tp_local_for(ep->tp, proto, dst, &local, listener);
     if (rc)
         return rc;
-    tp_addr_str(&local, out, size);
+    if (!ep->hostport_len || !tp_addr_eq(&local, &ep->hostport_of)) {
+        tp_addr_str(&local, ep->hostport, sizeof(ep->hostport));
+        ep->hostport_len = strlen(ep->hostport);
+        ep->hostport_of = local;
+    }
+    if (size) {
+        size_t k = ep->hostport_len < size ? ep->hostport_len : size - 1; /* as tp_addr_str */
+        memcpy(out, ep->hostport, k);
+        out[k] = '\0';
+    }
     return 0;
 }
 

@@ -76,6 +76,11 @@ struct parley_endpoint {
     unsigned nsessions;  /* sessions in the registry (until on_released) */
     unsigned nhalf_open; /* incoming sessions Incoming or Connecting (2xx sent, no ACK yet) */
     parley_endpoint_stats last; /* the figures when the layers went (parley_endpoint_stop) */
+    /* ep_local_hostport's last answer (loop thread): the address and its "host:port", so that
+     * each response's Contact does not format the same address again */
+    tp_addr hostport_of;
+    char hostport[INET6_ADDRSTRLEN + 8];
+    size_t hostport_len; /* 0: none yet */
     /* memory.c: giving memory back once a load passed */
     pl_timer trim_timer;
     unsigned long load_peak;

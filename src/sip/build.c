@@ -184,6 +184,23 @@ static bool has_space_or_ctl(pl_str s)
     return false;
 }
 
+/* Whether s holds a control byte (below SP), eight bytes a word at a time, as has_space_or_ctl. */
+static bool has_ctl(pl_str s)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= s.len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s.p + i, 8);
+        if ((w - 0x20 * ones) & ~w & highs)
+            return true;
+    }
+    for (; i < s.len; i++)
+        if ((unsigned char)s.p[i] < ' ')
+            return true;
+    return false;
+}
+
 /* The Via's parameters one by one, without received (stamped after them) and with our rport
  * value, whitespace dropped. */
 static void print_via_params(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
@@ -206,11 +223,44 @@ static void print_via_params(pl_buf *b, const sip_via *v, const sip_resp_opts *s
     }
 }
 
+static size_t decimal_digits(unsigned v)
+{
+    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+}
+
+/*
+ * Whether the Via as received is what the printer below makes of it with nothing stamped into
+ * its parameters: "protocol/version/transport host[:port][;params]", one SP, no other
+ * whitespace, the port without leading zeros. The parts are slices of raw, so their places and
+ * raw's length tell: any whitespace or leading zero the parser skipped makes raw longer than
+ * its parts printed, and a gap where a separator goes would be whitespace.
+ */
+static bool via_canonical(const sip_via *v)
+{
+    const char *r = v->raw.p;
+    size_t head = v->protocol.len + v->version.len + v->transport.len + 2; /* up to the SP */
+    bool v6 = v->host_type == SIP_HOST_IPV6;
+    size_t len = head + 1 + v->host.len + (v6 ? 2 : 0) +
+                 (v->port ? 1 + decimal_digits(v->port) : 0) +
+                 (v->params.len ? 1 + v->params.len : 0);
+    return v->raw.len == len && v->protocol.p == r && v->version.p == r + v->protocol.len + 1 &&
+           v->transport.p == v->version.p + v->version.len + 1 && r[head] == ' ' &&
+           v->host.p == r + head + 1 + (v6 ? 1 : 0) &&
+           (!v->params.len || v->params.p + v->params.len == r + len);
+}
+
 void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
 {
     if (!stamp) {
         pl_buf_put_str(b, v->raw);
         return;
+    }
+    bool keep_params = !v->has_rport && !pl_str_set(v->received) && !has_space_or_ctl(v->params);
+    if (keep_params && via_canonical(v)) {
+        /* the usual Via: what the pieces below would print is the received text, copied
+         * whole (one copy instead of eleven pieces and a number) */
+        pl_buf_put_str(b, v->raw);
+        goto stamp_received;
     }
     pl_buf_put_str(b, v->protocol);
     pl_buf_putc(b, '/');
@@ -229,7 +279,7 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
         pl_buf_putc(b, ':');
         pl_buf_put_u64(b, v->port);
     }
-    if (!v->has_rport && !pl_str_set(v->received) && !has_space_or_ctl(v->params)) {
+    if (keep_params) {
         /* nothing to stamp into the list and nothing to drop from it, no whitespace to drop:
          * the loop below would copy it as it is */
         if (v->params.len) {
@@ -239,6 +289,7 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
     } else {
         print_via_params(b, v, stamp);
     }
+stamp_received:
     /* RFC 3261 §18.2.1: received when the sent-by host differs; RFC 3581: always with rport */
     if (stamp->received.len && (v->has_rport || !pl_str_casecmp_eq(v->host, stamp->received))) {
         pl_buf_puts(b, ";received=");
@@ -254,13 +305,16 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp)
  * wrote it just so ("From: value" on one line: the usual case), that is the bytes it came in:
  * copied in one piece.
  */
-static void copy_field(pl_buf *b, pl_str canon, const sip_hdr *h)
+static inline __attribute__((always_inline)) void copy_field(pl_buf *b, pl_str canon,
+                                                             const sip_hdr *h)
 {
+    /* inlined: canon is a literal at every call, its compare a few loads. A value with a
+     * control byte (a folded line's CR LF, a tab) goes to sip_print_header, which prints the
+     * same one-line value as it is */
     pl_str v = h->value;
     if (h->name.len == canon.len && v.p == h->name.p + canon.len + 2 &&
         memcmp(h->name.p, canon.p, canon.len) == 0 && h->name.p[canon.len] == ':' &&
-        h->name.p[canon.len + 1] == ' ' && v.len && !memchr(v.p, '\n', v.len) &&
-        !memchr(v.p, '\r', v.len)) {
+        h->name.p[canon.len + 1] == ' ' && v.len && !has_ctl(v)) {
         pl_buf_put(b, h->name.p, canon.len + 2 + v.len);
         pl_buf_put(b, "\r\n", 2);
         return;

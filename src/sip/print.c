@@ -14,9 +14,19 @@ void sip_print_request_line(pl_buf *b, pl_str method, pl_str ruri)
 
 void sip_print_status_line(pl_buf *b, unsigned status, pl_str reason)
 {
-    pl_buf_put(b, "SIP/2.0 ", 8);
-    pl_buf_put_u64(b, status);
-    pl_buf_putc(b, ' ');
+    if (status >= 100 && status <= 999) {
+        /* every status code has three digits: written with the line's start in one piece */
+        char head[12] = "SIP/2.0 ";
+        head[8] = (char)('0' + status / 100);
+        head[9] = (char)('0' + status / 10 % 10);
+        head[10] = (char)('0' + status % 10);
+        head[11] = ' ';
+        pl_buf_put(b, head, sizeof(head));
+    } else {
+        pl_buf_put(b, "SIP/2.0 ", 8);
+        pl_buf_put_u64(b, status);
+        pl_buf_putc(b, ' ');
+    }
     pl_buf_put_str(b, reason);
     pl_buf_put(b, "\r\n", 2);
 }

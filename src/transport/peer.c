@@ -39,7 +39,9 @@ static bool match_peer(const pl_hnode *n, const void *key)
 
 static tp_peer *find(const tp_peer_table *t, const uint8_t key[9], uint64_t *hash)
 {
-    *hash = pl_hash_bytes(t->h.seed, key, 9);
+    uint64_t w; /* the address part; the family goes in with the seed */
+    memcpy(&w, key + 1, 8);
+    *hash = pl_hash_word(t->h.seed ^ ((uint64_t)key[0] << 56), w);
     pl_hnode *n = pl_hash_find(&t->h, *hash, match_peer, key);
     return n ? pl_container_of(n, tp_peer, node) : NULL;
 }

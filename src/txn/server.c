@@ -116,12 +116,20 @@ void txn_server_unref(txn_server *t)
         free_server(t);
 }
 
+/* No 100 Trying due any more (a response went, or the transaction ended). */
+static void trying_remove(txn_server *t)
+{
+    if (pl_list_linked(&t->trying_link))
+        pl_list_remove(&t->trying_link);
+}
+
 static void terminate(txn_server *t)
 {
     if (t->state == TXN_TERMINATED)
         return;
     txn_layer *l = t->l;
     t->state = TXN_TERMINATED;
+    trying_remove(t);
     pl_loop_timer_stop(l->loop, &t->retrans);
     pl_loop_timer_stop(l->loop, &t->wait);
     if (!l->destroying) /* else the whole table goes at once: no chain to unlink from */
@@ -173,20 +181,64 @@ static void on_wait(pl_timer *tm, void *arg)
         terminate(t); /* Timer I, J, L, or the TU never answered a non-INVITE */
 }
 
+/*
+ * RFC 3261 §17.2.1: an INVITE the TU has not answered within trying_ms gets a 100 Trying. The
+ * list is in the order the transactions began, all with the same delay: the ones due are at its
+ * head, and the timer goes again for the first one that is not.
+ */
+void txn_server_on_trying(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    txn_layer *l = arg;
+    uint64_t now = pl_loop_now(l->loop);
+    while (!pl_list_empty(&l->trying)) {
+        txn_server *t = pl_container_of(l->trying.next, txn_server, trying_link);
+        if (t->trying_at > now) {
+            pl_loop_timer_start(l->loop, &l->trying_timer, t->trying_at - now, txn_server_on_trying,
+                                l);
+            return;
+        }
+        pl_list_remove(&t->trying_link);
+        if (t->state == TXN_PROCEEDING && !t->last.len)
+            txn_server_reply(t, 100, NULL, PL_STR_NULL, PL_STR_NULL); /* the TU is slow */
+    }
+}
+
+static void trying_add(txn_layer *l, txn_server *t)
+{
+    t->trying_at = pl_loop_now(l->loop) + l->timers.trying_ms;
+    pl_list_insert_tail(&l->trying, &t->trying_link);
+    /* running: set for an older transaction's deadline, no later than this one's */
+    if (!pl_timer_active(&l->trying_timer))
+        pl_loop_timer_start(l->loop, &l->trying_timer, l->timers.trying_ms, txn_server_on_trying,
+                            l);
+}
+
 static void on_retrans(pl_timer *tm, void *arg)
 {
     (void)tm;
     txn_server *t = arg;
     txn_layer *l = t->l;
-    if (t->state == TXN_PROCEEDING && !t->last.len) {
-        txn_server_reply(t, 100, NULL, PL_STR_NULL, PL_STR_NULL); /* the TU is slow */
-        return;
-    }
     if (t->state != TXN_COMPLETED)
         return;
     send_last(t); /* Timer G */
     t->interval = t->interval * 2 < txn_t2(l) ? t->interval * 2 : (unsigned)txn_t2(l);
     pl_loop_timer_start(l->loop, &t->retrans, t->interval, on_retrans, t);
+}
+
+/*
+ * The port responses to a request go to (RFC 3261 §18.2.2, RFC 3581): over TCP or TLS the
+ * connection the request came on, or if it is gone a new one to the source address and the port
+ * of sent-by; over UDP the source port with rport, else sent-by's port. What txn_server_new
+ * keeps, without filling a tp_dest (296 bytes cleared) to read it back.
+ */
+static uint16_t response_port(const sip_via *v, const tp_rx *rx)
+{
+    if (tp_proto_reliable(rx->proto))
+        return v && v->port ? v->port : tp_default_port(rx->proto);
+    if (v && !v->has_rport)
+        return v->port ? v->port : 5060;
+    return tp_addr_port(&rx->remote);
 }
 
 /* Room for what txn_server_shed_request keeps of m: none when it keeps the request itself. */
@@ -220,16 +272,15 @@ txn_server *txn_server_new(txn_layer *l, sip_msg *m, const tp_rx *rx, uint64_t h
     pl_buf_init(&t->last, 0);
     pl_timer_init(&t->retrans);
     pl_timer_init(&t->wait);
-    tp_dest d;
-    txn_response_dest(m, rx, &d);
-    t->dest_port = tp_addr_port(&d.addr);
+    pl_list_init(&t->trying_link);
+    t->dest_port = response_port(m->via, rx);
     pl_hash_insert(&l->servers, &t->node, hash);
     pl_list_insert_tail(&l->all_servers, &t->link);
     l->stats.servers++;
     t->peer = tp_peers_hold(&l->peers, &rx->remote);
     uint64_t t1 = txn_t1(l);
     if (t->method_id == SIP_METHOD_INVITE)
-        pl_loop_timer_start(l->loop, &t->retrans, l->timers.trying_ms, on_retrans, t);
+        trying_add(l, t);
     else
         pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t);
     return t;
@@ -320,10 +371,9 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     if (status >= 200)
         txn_server_shed_request(t); /* before the state changes below: terminate() may free t */
     uint64_t t1 = txn_t1(l);
+    trying_remove(t); /* something went: no 100 Trying needed any more */
     if (status < 200) {
         t->state = TXN_PROCEEDING;
-        if (t->method_id == SIP_METHOD_INVITE)
-            pl_loop_timer_stop(l->loop, &t->retrans); /* no 100 Trying needed any more */
     } else if (t->method_id == SIP_METHOD_INVITE) {
         pl_loop_timer_stop(l->loop, &t->retrans);
         if (status < 300) {
@@ -348,11 +398,21 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
     return rc == 0 ? 0 : rc;
 }
 
+/* The source host of a request as text (Via's received): the layer keeps the last address it
+ * formatted, since a peer's responses follow each other (loop thread, as the whole layer). */
+static pl_str received_of(txn_layer *l, const tp_addr *a)
+{
+    if (!l->received_len || !tp_addr_eq(a, &l->received_of)) {
+        tp_addr_host_str(a, l->received, sizeof(l->received));
+        l->received_len = strlen(l->received);
+        l->received_of = *a;
+    }
+    return pl_str_make(l->received, l->received_len);
+}
+
 void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str reason, pl_str to_tag)
 {
-    char host[64];
-    tp_addr_host_str(&t->rx.remote, host, sizeof(host));
-    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&t->rx.remote), to_tag};
+    sip_resp_opts o = {received_of(t->l, &t->rx.remote), tp_addr_port(&t->rx.remote), to_tag};
     sip_print_response_head(b, t->req, status, reason, &o);
 }
 
@@ -405,19 +465,18 @@ void txn_server_set_tu(txn_server *t, const txn_server_cb *cb, void *tu)
 
 void txn_response_dest(const sip_msg *req, const tp_rx *rx, tp_dest *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* field by field: host is a string, read up to its NUL (clearing all 256 bytes of it cost
+     * more than the rest of this) */
     out->proto = rx->proto;
     out->conn_id = rx->conn_id;
     out->addr = rx->remote;
+    tp_addr_set_port(&out->addr, response_port(req->via, rx));
     const sip_via *v = req->via;
-    if (tp_proto_reliable(rx->proto)) {
-        /* the connection the request came on; if it is gone, a new one to the source
-         * address and the port of sent-by, whose TLS server must prove the sent-by host */
-        tp_addr_set_port(&out->addr, v && v->port ? v->port : tp_default_port(rx->proto));
-        if (v && v->host.len < sizeof(out->host))
-            memcpy(out->host, v->host.p, v->host.len);
-        return;
+    size_t n = 0;
+    /* a new connection's TLS server must prove the sent-by host */
+    if (tp_proto_reliable(rx->proto) && v && v->host.len < sizeof(out->host)) {
+        n = v->host.len;
+        memcpy(out->host, v->host.p, n);
     }
-    if (v && !v->has_rport)
-        tp_addr_set_port(&out->addr, v->port ? v->port : 5060);
+    out->host[n] = '\0';
 }

@@ -63,6 +63,8 @@ int txn_layer_create(pl_loop *loop, tp_layer *tp, const txn_timers *timers, cons
     l->h = *h;
     pl_list_init(&l->all_clients);
     pl_list_init(&l->all_servers);
+    pl_list_init(&l->trying);
+    pl_timer_init(&l->trying_timer);
     if (tp_peers_init(&l->peers) || pl_hash_init(&l->clients, 64) ||
         pl_hash_init(&l->servers, 64) || pl_hash_init(&l->watches, 16)) {
         pl_hash_free(&l->clients);
@@ -88,6 +90,7 @@ void txn_layer_destroy(txn_layer *l)
     {
         txn_server_kill(pl_container_of(pos, txn_server, link));
     }
+    pl_loop_timer_stop(l->loop, &l->trying_timer);
     /* watches are freed with their last transaction */
     pl_hash_free(&l->clients);
     pl_hash_free(&l->servers);

@@ -20,6 +20,15 @@ struct txn_layer {
     txn_stats stats;
     bool destroying;
     pl_list all_clients, all_servers;
+    /* INVITE server transactions that have sent nothing yet, oldest first: each is due its
+     * 100 Trying trying_ms after it began, so this order is also their deadlines' (one timer
+     * for them all, not one started and stopped per INVITE) */
+    pl_list trying;
+    pl_timer trying_timer; /* for the oldest's deadline, or earlier (then set again) */
+    /* the last source address a response's Via received was made from, and its text */
+    tp_addr received_of;
+    char received[64];
+    size_t received_len; /* 0: none yet */
 };
 
 typedef struct conn_watch {
@@ -73,9 +82,11 @@ struct txn_server {
     uint16_t dest_port;
     tp_peer *peer; /* the hold on its peer's count of unanswered requests, until the final */
     unsigned last_status;
-    pl_buf last;      /* last response sent, for retransmissions */
-    pl_timer retrans; /* G, or 100 Trying */
-    pl_timer wait;    /* H, I, J, L, or the TU silence limit */
+    pl_buf last;         /* last response sent, for retransmissions */
+    pl_timer retrans;    /* G */
+    pl_list trying_link; /* in the layer's trying list until a response goes */
+    uint64_t trying_at;  /* when its 100 Trying is due */
+    pl_timer wait;       /* H, I, J, L, or the TU silence limit */
     unsigned interval;
     txn_server_cb cb;
     void *tu;
@@ -83,6 +94,9 @@ struct txn_server {
     size_t key_size; /* bytes of key_room */
     char key_room[]; /* the matching key once the request is shed (RFC 3261 transactions) */
 };
+
+/* server.c: the layer's 100 Trying timer (txn.c arms and stops it with the layer). */
+void txn_server_on_trying(pl_timer *tm, void *arg);
 
 /* server.c: drops the request of an answered transaction no TU holds (keeps a matching key). */
 void txn_server_shed_request(txn_server *t);

@@ -184,6 +184,34 @@ static void test_invite_server_no_100_when_tu_answers(void **state)
     assert_int_equal(count_from_me(f, "SIP/2.0 180"), 1); /* provisionals are not retransmitted */
 }
 
+/* The 100 Trying of several INVITEs waiting at once (one timer serves them all): each goes
+ * 200 ms after its own INVITE came, none for one the TU answered in time, and a later INVITE
+ * is not held back by an earlier one answered before its deadline. */
+static void test_invite_server_100_trying_each_on_its_time(void **state)
+{
+    fixture *f = *state;
+    inject(f, request_fmt, "z9hG4bKtryA", "INVITE", NULL);
+    vnet_run(f->n, 50);
+    inject(f, request_fmt, "z9hG4bKtryB", "INVITE", NULL);
+    vnet_run(f->n, 10);
+    reply(f, 180); /* B, answered before its 200 ms */
+    vnet_run(f->n, 60);
+    inject(f, request_fmt, "z9hG4bKtryC", "INVITE", NULL);
+    vnet_run(f->n, 1000);
+    assert_int_equal(f->requests, 3);
+    uint64_t at[4];
+    assert_int_equal(times_from_me(f, "SIP/2.0 100", at, 4), 2);
+    assert_int_equal(at[1] - at[0], 120); /* A's and C's, as far apart as A and C came */
+    const vnet_packet *a = vnet_find(f->n, PEER, "SIP/2.0 100", 0);
+    const vnet_packet *c = vnet_find(f->n, PEER, "SIP/2.0 100", 1);
+    assert_non_null(a);
+    assert_non_null(c);
+    assert_non_null(strstr(a->data, "z9hG4bKtryA"));
+    assert_non_null(strstr(c->data, "z9hG4bKtryC"));
+    assert_int_equal(a->sent_at - vnet_find(f->n, ME, "INVITE", 0)->deliver_at, 200);
+    assert_int_equal(c->sent_at - vnet_find(f->n, ME, "INVITE", 2)->deliver_at, 200);
+}
+
 static void test_invite_server_timer_g_until_ack_then_i(void **state)
 {
     fixture *f = *state;
@@ -668,6 +696,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_invite_server_100_trying_after_200ms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invite_server_no_100_when_tu_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invite_server_100_trying_each_on_its_time, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_invite_server_timer_g_until_ack_then_i, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_invite_server_timer_h, setup, teardown),

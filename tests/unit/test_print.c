@@ -56,6 +56,18 @@ static void test_start_lines(void **state)
     pl_buf_reset(&b);
     sip_print_status_line(&b, 699, pl_str_c(sip_reason_phrase(699)));
     assert_slice_equal(pl_buf_str(&b), "SIP/2.0 699 \r\n");
+    pl_buf_reset(&b);
+    sip_print_status_line(&b, 999, PL_STR_LIT("x"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 999 x\r\n");
+    pl_buf_reset(&b); /* outside the three digits: still the number as it is */
+    sip_print_status_line(&b, 1000, PL_STR_LIT("x"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 1000 x\r\n");
+    pl_buf_reset(&b);
+    sip_print_status_line(&b, 99, PL_STR_LIT("x"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 99 x\r\n");
+    pl_buf_reset(&b);
+    sip_print_status_line(&b, 486, PL_STR_LIT("Busy Here"));
+    assert_slice_equal(pl_buf_str(&b), "SIP/2.0 486 Busy Here\r\n");
     pl_buf_free(&b);
 }
 
@@ -261,6 +273,31 @@ static void test_stamped_via(void **state)
          "SIP/2.0/TCP h.example;received=192.0.2.3"},
         {"Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1", "", 0,
          "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+        /* copied whole only when the text is what the parts print: each of these is not */
+        {"Via: SIP/2.0/UDP 192.0.2.1:05060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP\t192.0.2.1:5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP  192.0.2.1:5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP /2.0/UDP 192.0.2.1;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/ UDP 192.0.2.1;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1: 5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1 :5060;branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP 192.0.2.1:5060; branch=z9hG4bKa1", "192.0.2.1", 5060,
+         "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKa1"},
+        /* and these are, copied as they came (case, IPv6, no port, no parameters) */
+        {"Via: sip/2.0/udp [2001:DB8::1]:5062;Branch=z9hG4bKa1", "2001:db8::1", 5060,
+         "sip/2.0/udp [2001:DB8::1]:5062;Branch=z9hG4bKa1"},
+        {"Via: SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa1", "2001:db8::2", 5060,
+         "SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKa1;received=2001:db8::2"},
+        {"Via: SIP/2.0/UDP 192.0.2.1:9", "192.0.2.1", 5060, "SIP/2.0/UDP 192.0.2.1:9"},
+        {"Via: SIP/2.0/TLS H.Example:65535;branch=z9hG4bKa1", "h.example", 5060,
+         "SIP/2.0/TLS H.Example:65535;branch=z9hG4bKa1"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int rc;
