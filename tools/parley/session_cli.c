@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/rand.h"
 #include "json.h"
 #include "listen_json.h"
 
@@ -76,7 +75,7 @@ void cli_emit(cli_app *app, pl_buf *line)
         listen_emit(line);
 }
 
-static void notify(cli_app *app)
+void cli_notify(cli_app *app)
 {
     pthread_mutex_lock(&app->mu);
     pthread_cond_broadcast(&app->cv);
@@ -124,7 +123,7 @@ void cli_bind_ip(const char *bind, char *out, size_t size)
 
 /* ---- JSON lines ---- */
 
-static void start_event(pl_buf *b, const char *event, const cli_call *c)
+void cli_start_event(pl_buf *b, const char *event, const cli_call *c)
 {
     pl_buf_puts(b, "{\"event\":");
     json_cstr(b, event);
@@ -210,7 +209,7 @@ static void emit_terminated(cli_call *c, const parley_state_change *ev)
 {
     pl_buf b;
     pl_buf_init(&b, 128);
-    start_event(&b, "terminated", c);
+    cli_start_event(&b, "terminated", c);
     pl_buf_puts(&b, ",\"by\":");
     json_cstr(&b, ended_by(c, ev));
     pl_buf_putc(&b, '}');
@@ -225,7 +224,7 @@ static void emit_state(cli_call *c, const parley_state_change *ev)
     lower(pv, sizeof(pv), parley_state_name(ev->prev));
     pl_buf b;
     pl_buf_init(&b, 256);
-    start_event(&b, "state", c);
+    cli_start_event(&b, "state", c);
     pl_buf_puts(&b, ",\"state\":");
     json_cstr(&b, st);
     pl_buf_puts(&b, ",\"previous\":");
@@ -323,7 +322,7 @@ static void on_message(parley_session *s, parley_request *req, void *user)
     const parley_msg *m = parley_request_msg(req);
     pl_buf b;
     pl_buf_init(&b, 512);
-    start_event(&b, "message", c);
+    cli_start_event(&b, "message", c);
     pl_buf_puts(&b, ",\"type\":");
     json_str(&b, parley_msg_method(m));
     pl_buf_puts(&b, ",\"content_type\":");
@@ -348,7 +347,7 @@ static void on_refer(parley_session *s, parley_refer_request *in, const parley_a
     if (!quiet(c)) {
         pl_buf b;
         pl_buf_init(&b, 256);
-        start_event(&b, "refer", c);
+        cli_start_event(&b, "refer", c);
         pl_buf_puts(&b, ",\"target\":");
         json_cstr(&b, target->uri);
         pl_buf_printf(&b, ",\"accepted\":%s}", app->refer_accept ? "true" : "false");
@@ -396,7 +395,7 @@ static void on_refer_progress(parley_session *s, const parley_refer_progress *p,
         return;
     pl_buf b;
     pl_buf_init(&b, 128);
-    start_event(&b, "refer_progress", c);
+    cli_start_event(&b, "refer_progress", c);
     pl_buf_printf(&b, ",\"status\":%d,\"final\":%s}", p->status, p->final ? "true" : "false");
     cli_emit(c->app, &b);
     pl_buf_free(&b);
@@ -418,7 +417,7 @@ static void on_provisional(parley_session *s, const parley_msg *resp, void *user
     if (!quiet(c)) {
         pl_buf b;
         pl_buf_init(&b, 128);
-        start_event(&b, "provisional", c);
+        cli_start_event(&b, "provisional", c);
         pl_buf_printf(&b, ",\"status\":%d,\"reason\":", parley_msg_status(resp));
         json_str(&b, parley_msg_reason(resp));
         pl_buf_putc(&b, '}');
@@ -435,7 +434,7 @@ static parley_redirect_action on_redirecting(parley_session *s, parley_redirect 
     if (!quiet(c)) {
         pl_buf b;
         pl_buf_init(&b, 256);
-        start_event(&b, "redirecting", c);
+        cli_start_event(&b, "redirecting", c);
         pl_buf_printf(&b, ",\"status\":%d,\"targets\":[", parley_msg_status(r->response));
         for (size_t i = 0; i < r->ntargets; i++) {
             if (i)
@@ -458,7 +457,7 @@ static void on_participant(parley_session *s, const parley_participant *p, unsig
         return;
     pl_buf b;
     pl_buf_init(&b, 256);
-    start_event(&b, "participant", c);
+    cli_start_event(&b, "participant", c);
     pl_buf_puts(&b, ",\"name\":");
     json_cstr(&b, parley_participant_name(p) ? parley_participant_name(p) : "");
     pl_buf_puts(&b, ",\"epid\":");
@@ -477,7 +476,7 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
         return;
     pl_buf b;
     pl_buf_init(&b, 128);
-    start_event(&b, "reinvite", c);
+    cli_start_event(&b, "reinvite", c);
     unsigned hold = c->neg ? parley_sdp_neg_hold(c->neg) : 0;
     pl_buf_printf(&b, ",\"held\":%s,\"holding\":%s}",
                   hold & PARLEY_SDP_HOLD_REMOTE ? "true" : "false",
@@ -494,7 +493,7 @@ static void on_early_media(parley_session *s, const parley_early_media *em, void
         return;
     pl_buf b;
     pl_buf_init(&b, 192);
-    start_event(&b, "early_media", c);
+    cli_start_event(&b, "early_media", c);
     pl_buf_puts(&b, ",\"to_tag\":");
     json_cstr(&b, em->to_tag);
     pl_buf_printf(&b, ",\"status\":%d,\"reliable\":%s}", em->status,
@@ -511,7 +510,7 @@ static void on_prack(parley_session *s, const parley_msg *prack, uint32_t rseq, 
         return;
     pl_buf b;
     pl_buf_init(&b, 128);
-    start_event(&b, "prack", c);
+    cli_start_event(&b, "prack", c);
     pl_buf_printf(&b, ",\"rseq\":%u}", (unsigned)rseq);
     cli_emit(c->app, &b);
     pl_buf_free(&b);
@@ -525,7 +524,7 @@ static void on_update(parley_session *s, const parley_msg *req, int offer, void 
         return;
     pl_buf b;
     pl_buf_init(&b, 128);
-    start_event(&b, "update", c);
+    cli_start_event(&b, "update", c);
     pl_buf_printf(&b, ",\"offer\":%s}", offer ? "true" : "false");
     cli_emit(c->app, &b);
     pl_buf_free(&b);
@@ -539,7 +538,7 @@ static void on_refresh(parley_session *s, const char *method, int remote, void *
         return;
     pl_buf b;
     pl_buf_init(&b, 128);
-    start_event(&b, "refresh", c);
+    cli_start_event(&b, "refresh", c);
     pl_buf_puts(&b, ",\"method\":");
     json_cstr(&b, method);
     pl_buf_printf(&b, ",\"by\":\"%s\"}", remote ? "remote" : "local");
@@ -556,7 +555,7 @@ static void on_early_dialog(parley_session *s, const parley_early_dialog *d, voi
         return;
     pl_buf b;
     pl_buf_init(&b, 256);
-    start_event(&b, "early", c);
+    cli_start_event(&b, "early", c);
     pl_buf_puts(&b, ",\"to_tag\":");
     json_cstr(&b, d->to_tag);
     pl_buf_printf(&b, ",\"status\":%d,\"contact\":", d->status);
@@ -615,103 +614,6 @@ static const parley_session_cbs cli_cbs = {
     .on_refresh = on_refresh,
 };
 
-/* ---- offer/answer through the negotiator, with the CLI's options ---- */
-
-static int get_offer(parley_session *s, parley_content *out, void *user)
-{
-    (void)s;
-    cli_call *c = user;
-    if (c->null_offer_once) {
-        c->null_offer_once = false;
-        out->body = NULL;
-        return 0;
-    }
-    if (c->sdp) {
-        out->content_type = "application/sdp";
-        out->body = c->sdp;
-        out->len = c->sdp_len;
-        return 0;
-    }
-    const uint8_t *body;
-    size_t len;
-    int rc = parley_sdp_neg_offer(c->neg, &body, &len);
-    if (rc)
-        return rc;
-    out->content_type = "application/sdp";
-    out->body = body;
-    out->len = len;
-    return 0;
-}
-
-static int get_answer(parley_session *s, const parley_content *offer, parley_content *out,
-                      void *user)
-{
-    (void)s;
-    cli_call *c = user;
-    const uint8_t *body;
-    size_t len;
-    int rc = parley_sdp_neg_answer(c->neg, offer->body, offer->len, &body, &len, NULL);
-    if (rc)
-        return rc;
-    out->content_type = "application/sdp";
-    out->body = body;
-    out->len = len;
-    return 0;
-}
-
-static void set_answer(parley_session *s, const parley_content *answer, void *user)
-{
-    (void)s;
-    cli_call *c = user;
-    if (!c->sdp)
-        parley_sdp_neg_set_answer(c->neg, answer->body, answer->len, NULL);
-}
-
-static void offer_in_response(parley_session *s, parley_pending_answer *p,
-                              const parley_content *offer, void *user)
-{
-    (void)s;
-    (void)offer;
-    cli_call *c = user;
-    parley_pending_answer_ready(p, c->app->every, c->app->nevery);
-}
-
-static const parley_oa_ops cli_oa = {get_offer,         get_answer, set_answer,
-                                     offer_in_response, NULL,       NULL};
-
-/* The negotiator of a new call: a clone of the app's (made once, on first use) with an RTP
- * port of its own. */
-static int new_neg(cli_app *app, parley_sdp_neg **out)
-{
-    pthread_mutex_lock(&app->mu);
-    if (!app->sdp_proto) {
-        static const parley_sdp_codec codecs[] = {
-            {0, "PCMU", 8000, 0, NULL},
-            {8, "PCMA", 8000, 0, NULL},
-            {101, "telephone-event", 8000, 0, "0-15"},
-        };
-        parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
-        audio.media = "audio";
-        audio.port = 20000;
-        audio.codecs = codecs;
-        audio.ncodecs = 3;
-        parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
-        cfg.user = "parley";
-        cfg.addr = app->local_ip;
-        cfg.streams = &audio;
-        cfg.nstreams = 1;
-        parley_sdp_neg_create(&cfg, &app->sdp_proto);
-    }
-    int rc = app->sdp_proto ? parley_sdp_neg_clone(app->sdp_proto, out) : PARLEY_E_NOMEM;
-    pthread_mutex_unlock(&app->mu);
-    if (!rc && (rc = parley_sdp_neg_set_addr(*out, 0, NULL,
-                                             (uint16_t)(20000 + 2 * pl_rand_below(10000)))) != 0) {
-        parley_sdp_neg_free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
 {
     const char *call_id = parley_session_call_id(s);
@@ -724,7 +626,7 @@ cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
     c->s = parley_session_ref(s);
     if (len)
         memcpy(c->call_id, call_id, len);
-    if (with_sdp && new_neg(app, &c->neg) != 0) {
+    if (with_sdp && cli_new_neg(app, &c->neg) != 0) {
         parley_session_unref(c->s);
         free(c);
         return NULL;
@@ -744,7 +646,7 @@ void cli_call_attach(cli_call *c)
 {
     parley_session_set_callbacks(c->s, &cli_cbs, c);
     if (c->neg || c->sdp)
-        parley_session_set_offer_answer(c->s, &cli_oa, c);
+        parley_session_set_offer_answer(c->s, &cli_oa_ops, c);
 }
 
 cli_call *cli_newest_call(cli_app *app)
@@ -766,109 +668,4 @@ int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_sessi
     c->hangup_local = true;
     pthread_mutex_unlock(&c->app->mu);
     return parley_session_terminate(c->s, h, nh, cb, user);
-}
-
-/* ---- parley listen: answering ---- */
-
-typedef struct ring_job {
-    cli_app *app;
-    cli_call *c;
-} ring_job;
-
-static bool not_incoming(cli_call *c)
-{
-    return c->ended || parley_session_state(c->s) != PARLEY_STATE_INCOMING;
-}
-
-static void *ring_thread(void *arg)
-{
-    ring_job *j = arg;
-    /* (--answer early: the 183 with early media went first; ring:S a 180) */
-    /* answer after the ring time unless the caller gave up first */
-    if (!cli_wait(j->app, not_incoming, j->c, (long)j->app->ring_secs * 1000) && !j->app->stopping)
-        parley_session_participate(j->c->s, NULL, 0, NULL, NULL);
-    cli_call_unref(j->c);
-    pthread_mutex_lock(&j->app->mu);
-    j->app->helpers--;
-    pthread_cond_broadcast(&j->app->cv);
-    pthread_mutex_unlock(&j->app->mu);
-    free(j);
-    return NULL;
-}
-
-void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
-                    void *user)
-{
-    (void)ep;
-    cli_app *app = user;
-    cli_call *c = cli_call_new(app, s, app->answer != ANSWER_NULL_OFFER);
-    if (!c) {
-        parley_session_reject(s, 500, NULL, NULL, 0);
-        return;
-    }
-    cli_call_attach(c);
-    if (!app->quiet) {
-        const parley_participant *rp = parley_session_remote(s);
-        pl_buf b;
-        pl_buf_init(&b, 256);
-        start_event(&b, "incoming", c);
-        pl_buf_puts(&b, ",\"from\":");
-        json_cstr(&b, parley_participant_uri(rp) ? parley_participant_uri(rp) : "");
-        if (parley_participant_name(rp)) {
-            pl_buf_puts(&b, ",\"display\":");
-            json_cstr(&b, parley_participant_name(rp));
-        }
-        pl_buf_printf(&b, ",\"offer\":%s", info->offer ? "true" : "false");
-        if (info->is_forked)
-            pl_buf_puts(&b, ",\"forked\":true");
-        listen_custom_headers_json(&b, info->request);
-        pl_buf_putc(&b, '}');
-        cli_emit(app, &b);
-        pl_buf_free(&b);
-    }
-    notify(app);
-    switch (app->answer) {
-    case ANSWER_REJECT:
-        parley_session_reject(s, app->reject_code, NULL, NULL, 0);
-        break;
-    case ANSWER_REDIRECT: {
-        parley_address t[CLI_MAX_LIST];
-        for (size_t i = 0; i < app->redirects.n; i++)
-            t[i] = (parley_address){app->redirects.items[i], NULL};
-        if (parley_session_redirect(s, 302, t, app->redirects.n, NULL, 0) != 0)
-            parley_session_reject(s, 500, NULL, NULL, 0);
-        break;
-    }
-    case ANSWER_EARLY:
-    case ANSWER_RING: {
-        if (app->answer == ANSWER_EARLY)
-            parley_session_provisional(s, 183, "Session Progress", NULL, 0,
-                                       PARLEY_PROV_EARLY_MEDIA);
-        else
-            parley_session_provisional(s, 180, NULL, NULL, 0, 0);
-        ring_job *j = calloc(1, sizeof(*j));
-        pthread_t th;
-        if (j) {
-            j->app = app;
-            j->c = cli_call_ref(c);
-            pthread_mutex_lock(&app->mu);
-            app->helpers++;
-            pthread_mutex_unlock(&app->mu);
-            if (pthread_create(&th, NULL, ring_thread, j) == 0) {
-                pthread_detach(th);
-            } else {
-                pthread_mutex_lock(&app->mu);
-                app->helpers--;
-                pthread_mutex_unlock(&app->mu);
-                cli_call_unref(j->c);
-                free(j);
-            }
-        }
-        break;
-    }
-    default:
-        parley_session_provisional(s, 180, NULL, NULL, 0, 0);
-        parley_session_participate(s, NULL, 0, NULL, NULL);
-        break;
-    }
 }

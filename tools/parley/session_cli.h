@@ -67,6 +67,16 @@ void cli_app_init(cli_app *app);
 void cli_app_free(cli_app *app);
 /* Prints a JSON line unless quiet (the buffer holds the object, without newline). */
 void cli_emit(cli_app *app, pl_buf *line);
+/* Starts the JSON line of an event of call c ({"event":EVENT,"call_id":...), no closing brace. */
+void cli_start_event(pl_buf *b, const char *event, const cli_call *c);
+/* Wakes whoever waits on the app's calls (cli_wait). */
+void cli_notify(cli_app *app);
+/* The negotiator of a new call (cli_oa.c): a clone of the app's, made once on first use, with an
+ * RTP port of its own. Returns 0 or a PARLEY_E_* code. Any thread (the app's mutex guards the
+ * prototype). */
+int cli_new_neg(cli_app *app, parley_sdp_neg **out);
+/* The offer/answer contract of every call with a negotiator (cli_oa.c). */
+extern const parley_oa_ops cli_oa_ops;
 
 /* A call for session s (takes a reference); its negotiator offers audio on local_ip. The call
  * leaves app->calls (and is freed) once its session is released. */

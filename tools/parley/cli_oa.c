@@ -1,0 +1,101 @@
+/* The CLI's offer/answer: each call's SDP negotiator (cloned from one per app), with the
+ * options of parley call (--sdp FILE, --no-offer) and the headers of every request. */
+#include <pthread.h>
+#include <string.h>
+
+#include "core/rand.h"
+#include "session_cli.h"
+
+static int get_offer(parley_session *s, parley_content *out, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (c->null_offer_once) {
+        c->null_offer_once = false;
+        out->body = NULL;
+        return 0;
+    }
+    if (c->sdp) {
+        out->content_type = "application/sdp";
+        out->body = c->sdp;
+        out->len = c->sdp_len;
+        return 0;
+    }
+    const uint8_t *body;
+    size_t len;
+    int rc = parley_sdp_neg_offer(c->neg, &body, &len);
+    if (rc)
+        return rc;
+    out->content_type = "application/sdp";
+    out->body = body;
+    out->len = len;
+    return 0;
+}
+
+static int get_answer(parley_session *s, const parley_content *offer, parley_content *out,
+                      void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    const uint8_t *body;
+    size_t len;
+    int rc = parley_sdp_neg_answer(c->neg, offer->body, offer->len, &body, &len, NULL);
+    if (rc)
+        return rc;
+    out->content_type = "application/sdp";
+    out->body = body;
+    out->len = len;
+    return 0;
+}
+
+static void set_answer(parley_session *s, const parley_content *answer, void *user)
+{
+    (void)s;
+    cli_call *c = user;
+    if (!c->sdp)
+        parley_sdp_neg_set_answer(c->neg, answer->body, answer->len, NULL);
+}
+
+static void offer_in_response(parley_session *s, parley_pending_answer *p,
+                              const parley_content *offer, void *user)
+{
+    (void)s;
+    (void)offer;
+    cli_call *c = user;
+    parley_pending_answer_ready(p, c->app->every, c->app->nevery);
+}
+
+const parley_oa_ops cli_oa_ops = {get_offer, get_answer, set_answer, offer_in_response, NULL, NULL};
+
+/* The negotiator of a new call: a clone of the app's (made once, on first use) with an RTP
+ * port of its own. */
+int cli_new_neg(cli_app *app, parley_sdp_neg **out)
+{
+    pthread_mutex_lock(&app->mu);
+    if (!app->sdp_proto) {
+        static const parley_sdp_codec codecs[] = {
+            {0, "PCMU", 8000, 0, NULL},
+            {8, "PCMA", 8000, 0, NULL},
+            {101, "telephone-event", 8000, 0, "0-15"},
+        };
+        parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
+        audio.media = "audio";
+        audio.port = 20000;
+        audio.codecs = codecs;
+        audio.ncodecs = 3;
+        parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
+        cfg.user = "parley";
+        cfg.addr = app->local_ip;
+        cfg.streams = &audio;
+        cfg.nstreams = 1;
+        parley_sdp_neg_create(&cfg, &app->sdp_proto);
+    }
+    int rc = app->sdp_proto ? parley_sdp_neg_clone(app->sdp_proto, out) : PARLEY_E_NOMEM;
+    pthread_mutex_unlock(&app->mu);
+    if (!rc && (rc = parley_sdp_neg_set_addr(*out, 0, NULL,
+                                             (uint16_t)(20000 + 2 * pl_rand_below(10000)))) != 0) {
+        parley_sdp_neg_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
