@@ -686,7 +686,13 @@ section() { # k, then the section's function and argument
     SD=$work/section-$k
     mkdir -p "$SD"
     section_ports "$k"
+    # parley listen's port: base+k, or when something of this host holds it already (other
+    # tests run at the same time) one above every section's SIP and media ports
     LP=$((base + k))
+    for i in 0 1 2 3 4; do
+        listening "$LP" udp || listening "$LP" tcp || break
+        LP=$((base + 3000 + k + 30 * i))
+    done
     "$@"
 }
 k=0
