@@ -143,11 +143,11 @@ typedef struct parley_endpoint_config {
     int auth_proxy;                       /* nonzero: challenge with 407 and Proxy-Authenticate
                                              (an endpoint fronting others, like a proxy); 0:
                                              401 and WWW-Authenticate (a user agent) */
-    parley_request_cb on_message;    /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
-                                        may be NULL: they are answered 405 */
-    parley_trace_cb on_trace;        /* every SIP message sent and received; may be NULL */
-    void *user;                      /* passed to on_message, on_trace, on_credentials and
-                                        on_auth_secret */
+    parley_request_cb on_message; /* page-mode MESSAGE (and INFO/NOTIFY...) outside sessions;
+                                     may be NULL: they are answered 405 */
+    parley_trace_cb on_trace;     /* every SIP message sent and received; may be NULL */
+    void *user;                   /* passed to on_message, on_trace, on_credentials and
+                                     on_auth_secret */
     /*
      * Limits against overload (see README, "Limits"). 0 takes the default (chosen for a
      * 2-core machine); PARLEY_UNLIMITED turns a limit off. A new request beyond a limit gets
@@ -198,9 +198,9 @@ int parley_endpoint_start(parley_endpoint *ep);
 /*
  * Stops the endpoint: every session and pending operation ends (PARLEY_E_TERMINATED), every
  * active registration sends its unregistering REGISTER once without waiting for the answer
- * (then UNREGISTERED with PARLEY_E_TERMINATED), every listening point and connection closes. With its own thread it blocks until the thread ended;
- * on an application loop it must be called on that loop's thread and returns at once (the loop
- * then finishes closing the handles).
+ * (then UNREGISTERED with PARLEY_E_TERMINATED), every listening point and connection closes. With
+ * its own thread it blocks until the thread ended; on an application loop it must be called on that
+ * loop's thread and returns at once (the loop then finishes closing the handles).
  */
 int parley_endpoint_stop(parley_endpoint *ep);
 parley_endpoint *parley_endpoint_ref(parley_endpoint *ep);

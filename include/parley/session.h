@@ -307,10 +307,10 @@ typedef struct parley_state_change {
 
 /* An SDP (or other) description in a 1xx: early media, per early dialog (borrowed). */
 typedef struct parley_early_media {
-    const char *to_tag;           /* the early dialog (fork) it belongs to */
-    int status;                   /* 183, 180... */
-    int reliable;                 /* came in a reliable provisional response (RFC 3262) */
-    int is_offer;                 /* an offer (our INVITE had none; answered in the PRACK) */
+    const char *to_tag; /* the early dialog (fork) it belongs to */
+    int status;         /* 183, 180... */
+    int reliable;       /* came in a reliable provisional response (RFC 3262) */
+    int is_offer;       /* an offer (our INVITE had none; answered in the PRACK) */
     const parley_content *content;
     const parley_msg *response;
 } parley_early_media;
@@ -441,9 +441,8 @@ enum {
  * once with the outcome. A failure keeps the old description; 481 or 408 ends the session. */
 int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_header *headers,
                                size_t nheaders, parley_session_done_cb cb, void *user);
-int parley_session_renegotiate_sync(parley_session *s, unsigned flags,
-                                    const parley_header *headers, size_t nheaders,
-                                    parley_result **out);
+int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,
+                                    size_t nheaders, parley_result **out);
 
 /*
  * Ends the session whatever its state: Idle -> Disconnected; Connecting/Alerted -> CANCEL (sent

@@ -30,8 +30,8 @@ struct tp_conn {
     bool draining; /* no more messages: reads are dropped until the peer closes (tp_conn_drain) */
     int drain_err;
     uv_shutdown_t shutdown_req;
-    pl_buf rbuf;    /* received plaintext not framed yet */
-    pl_buf pending; /* plaintext queued until the connection is up */
+    pl_buf rbuf;         /* received plaintext not framed yet */
+    pl_buf pending;      /* plaintext queued until the connection is up */
     pl_buf pending_lens; /* the length (size_t) of each message in pending, traced when sent */
     pl_timer idle;
     uint64_t last_activity;

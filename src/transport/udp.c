@@ -227,8 +227,8 @@ static int open_socket(const tp_addr *addr, tp_addr *local)
     int fd = socket(addr->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    socklen_t alen = addr->u.sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                      : sizeof(struct sockaddr_in);
+    socklen_t alen =
+        addr->u.sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (bind(fd, &addr->u.sa, alen) != 0) {
         int e = errno;
         close(fd);

@@ -37,8 +37,8 @@ static void test_three_colon_reference(void **state)
 static void test_address_strings(void **state)
 {
     (void)state;
-    static const char *const v4[] = {"0.0.0.0",     "255.255.255.255", "10.0.100.9",
-                                     "127.0.0.1",   "192.168.1.20",    "1.22.103.99"};
+    static const char *const v4[] = {"0.0.0.0",   "255.255.255.255", "10.0.100.9",
+                                     "127.0.0.1", "192.168.1.20",    "1.22.103.99"};
     char out[64], want[64];
     tp_addr a;
     for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
