@@ -95,9 +95,7 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
     c->len = m->body.len;
 }
 
-/* Asks the application for the answer to offer_msg and keeps it as the description in force:
- * 0 and *out the session's copy (local_desc; empty when it gave none), or an error. */
-static int answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out)
+int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 {
     memset(out, 0, sizeof(*out));
     if (!s->has_oa || !s->oa->get_answer)
@@ -122,15 +120,10 @@ static int answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *o
     return 0;
 }
 
-int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out)
-{
-    return answer_kept(s, offer_msg, out);
-}
-
 int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
 {
     sess_body kept;
-    int rc = answer_kept(s, offer_msg, &kept);
+    int rc = sess_get_answer_kept(s, offer_msg, &kept);
     memset(out, 0, sizeof(*out));
     if (rc || !kept.data)
         return rc;
