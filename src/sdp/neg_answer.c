@@ -190,11 +190,16 @@ static void answer_body(const parley_sdp_neg *neg, void *ctx, emit *e)
     }
 }
 
-static int parse_peer(const void *text, size_t len, parley_sdp **out)
+/* The peer's description text[0..len): with sc, the usual one's model left in sc (see
+ * sdp_doc_parse_scratch()), else a block. */
+static int parse_peer(const void *text, size_t len, sdp_scratch *sc, parley_sdp **out)
 {
     if (!text && len)
         return PARLEY_E_INVAL;
-    return sdp_doc_parse(text ? text : "", len, NULL, out, NULL);
+    if (!text)
+        text = "";
+    return sc ? sdp_doc_parse_scratch(text, len, sc, out)
+              : sdp_doc_parse(text, len, NULL, out, NULL);
 }
 
 /* What an answer works with: the offer's model and ours, on the stack when they fit. */
@@ -245,7 +250,7 @@ static int write_answer(parley_sdp_neg *neg, answer_plan *plan, answer_work *w, 
 int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, const uint8_t **body,
                           size_t *outlen, parley_sdp_changes *changes)
 {
-    if (!neg || (!offer && len))
+    if (!neg)
         return PARLEY_E_INVAL;
     int rc = neg_cur_load(neg); /* a re-offer is answered against the session */
     if (rc)
@@ -257,7 +262,7 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
     answer_work w; /* about 25 KiB: the loop thread's stack has room */
     w.offer_text = pl_str_make(offer ? offer : "", len);
     memset(&w.out, 0, sizeof(w.out));
-    rc = sdp_doc_parse_scratch(w.offer_text.p, len, &w.offer_sc, &w.o);
+    rc = parse_peer(offer, len, &w.offer_sc, &w.o);
     if (rc)
         return rc;
     plan.offer = w.o;
@@ -352,7 +357,7 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
     neg->pending = NULL;
     int rc = neg_cur_load(neg); /* the changes are reported against the session */
     if (!rc)
-        rc = parse_peer(answer, len, &a);
+        rc = parse_peer(answer, len, NULL, &a);
     if (!rc && (rc = check_answer(offer, a)) != 0)
         parley_sdp_free(a);
     if (rc) {
