@@ -44,11 +44,9 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
         return;
     }
     cli_call_attach(c);
-    if (!app->quiet) {
+    pl_buf b;
+    if (cli_begin_event(&b, "incoming", c)) {
         const parley_participant *rp = parley_session_remote(s);
-        pl_buf b;
-        pl_buf_init(&b, 256);
-        cli_start_event(&b, "incoming", c);
         pl_buf_puts(&b, ",\"from\":");
         json_cstr(&b, parley_participant_uri(rp) ? parley_participant_uri(rp) : "");
         if (parley_participant_name(rp)) {
@@ -60,8 +58,7 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
             pl_buf_puts(&b, ",\"forked\":true");
         listen_custom_headers_json(&b, info->request);
         pl_buf_putc(&b, '}');
-        cli_emit(app, &b);
-        pl_buf_free(&b);
+        cli_end_event(c, &b);
     }
     cli_notify(app);
     switch (app->answer) {

@@ -123,12 +123,22 @@ void cli_bind_ip(const char *bind, char *out, size_t size)
 
 /* ---- JSON lines ---- */
 
-void cli_start_event(pl_buf *b, const char *event, const cli_call *c)
+bool cli_begin_event(pl_buf *b, const char *event, const cli_call *c)
 {
+    if (c->app->quiet)
+        return false;
+    pl_buf_init(b, 256);
     pl_buf_puts(b, "{\"event\":");
     json_cstr(b, event);
     pl_buf_puts(b, ",\"call_id\":");
     json_cstr(b, c->call_id);
+    return true;
+}
+
+void cli_end_event(const cli_call *c, pl_buf *b)
+{
+    cli_emit(c->app, b);
+    pl_buf_free(b);
 }
 
 static void lower(char *out, size_t size, const char *in)
@@ -183,12 +193,6 @@ void cli_result_cb(parley_session *s, const parley_result *r, void *user)
 
 /* ---- session events ---- */
 
-/* Nothing is formatted that will not be printed. */
-static bool quiet(const cli_call *c)
-{
-    return c->app->quiet;
-}
-
 /* Who ended the session, for the terminated line: the peer's BYE or CANCEL by its method, our
  * own hangup, rejection or timeout "local", a failure response "remote". */
 static const char *ended_by(const cli_call *c, const parley_state_change *ev)
@@ -208,23 +212,22 @@ static const char *ended_by(const cli_call *c, const parley_state_change *ev)
 static void emit_terminated(cli_call *c, const parley_state_change *ev)
 {
     pl_buf b;
-    pl_buf_init(&b, 128);
-    cli_start_event(&b, "terminated", c);
+    if (!cli_begin_event(&b, "terminated", c))
+        return;
     pl_buf_puts(&b, ",\"by\":");
     json_cstr(&b, ended_by(c, ev));
     pl_buf_putc(&b, '}');
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void emit_state(cli_call *c, const parley_state_change *ev)
 {
+    pl_buf b;
+    if (!cli_begin_event(&b, "state", c))
+        return;
     char st[32], pv[32];
     lower(st, sizeof(st), parley_state_name(ev->state));
     lower(pv, sizeof(pv), parley_state_name(ev->prev));
-    pl_buf b;
-    pl_buf_init(&b, 256);
-    cli_start_event(&b, "state", c);
     pl_buf_puts(&b, ",\"state\":");
     json_cstr(&b, st);
     pl_buf_puts(&b, ",\"previous\":");
@@ -244,8 +247,7 @@ static void emit_state(cli_call *c, const parley_state_change *ev)
         pl_buf_putc(&b, '}');
     }
     pl_buf_putc(&b, '}');
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 /* A transfer made for a REFER: its progress goes back in NOTIFYs (final ends the subscription). */
@@ -264,12 +266,10 @@ static void on_state(parley_session *s, const parley_state_change *ev, void *use
 {
     (void)s;
     cli_call *c = user;
-    if (!quiet(c)) {
-        /* who ended it, then the state line (the order parley has always printed them in) */
-        if (ev->state == PARLEY_STATE_DISCONNECTED)
-            emit_terminated(c, ev);
-        emit_state(c, ev);
-    }
+    /* who ended it, then the state line (the order parley has always printed them in) */
+    if (ev->state == PARLEY_STATE_DISCONNECTED)
+        emit_terminated(c, ev);
+    emit_state(c, ev);
     pthread_mutex_lock(&c->app->mu);
     if (ev->state == PARLEY_STATE_CONNECTED)
         c->connected = true;
@@ -317,12 +317,10 @@ static void on_message(parley_session *s, parley_request *req, void *user)
 {
     (void)s;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     const parley_msg *m = parley_request_msg(req);
     pl_buf b;
-    pl_buf_init(&b, 512);
-    cli_start_event(&b, "message", c);
+    if (!cli_begin_event(&b, "message", c))
+        return;
     pl_buf_puts(&b, ",\"type\":");
     json_str(&b, parley_msg_method(m));
     pl_buf_puts(&b, ",\"content_type\":");
@@ -333,8 +331,7 @@ static void on_message(parley_session *s, parley_request *req, void *user)
     json_str(&b, parley_msg_body(m));
     listen_custom_headers_json(&b, m);
     pl_buf_putc(&b, '}');
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_refer(parley_session *s, parley_refer_request *in, const parley_address *target,
@@ -344,15 +341,12 @@ static void on_refer(parley_session *s, parley_refer_request *in, const parley_a
     (void)method;
     cli_call *c = user;
     cli_app *app = c->app;
-    if (!quiet(c)) {
-        pl_buf b;
-        pl_buf_init(&b, 256);
-        cli_start_event(&b, "refer", c);
+    pl_buf b;
+    if (cli_begin_event(&b, "refer", c)) {
         pl_buf_puts(&b, ",\"target\":");
         json_cstr(&b, target->uri);
         pl_buf_printf(&b, ",\"accepted\":%s}", app->refer_accept ? "true" : "false");
-        cli_emit(app, &b);
-        pl_buf_free(&b);
+        cli_end_event(c, &b);
     }
     if (!app->refer_accept) {
         parley_refer_request_reject(in, 603, NULL, NULL, 0);
@@ -391,14 +385,11 @@ static void on_refer_progress(parley_session *s, const parley_refer_progress *p,
         c->refer_final = true;
     pthread_cond_broadcast(&c->app->cv);
     pthread_mutex_unlock(&c->app->mu);
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 128);
-    cli_start_event(&b, "refer_progress", c);
+    if (!cli_begin_event(&b, "refer_progress", c))
+        return;
     pl_buf_printf(&b, ",\"status\":%d,\"final\":%s}", p->status, p->final ? "true" : "false");
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_accepted(parley_session *s, const parley_msg *resp, parley_ack *ack, void *user)
@@ -414,15 +405,12 @@ static void on_provisional(parley_session *s, const parley_msg *resp, void *user
 {
     (void)s;
     cli_call *c = user;
-    if (!quiet(c)) {
-        pl_buf b;
-        pl_buf_init(&b, 128);
-        cli_start_event(&b, "provisional", c);
+    pl_buf b;
+    if (cli_begin_event(&b, "provisional", c)) {
         pl_buf_printf(&b, ",\"status\":%d,\"reason\":", parley_msg_status(resp));
         json_str(&b, parley_msg_reason(resp));
         pl_buf_putc(&b, '}');
-        cli_emit(c->app, &b);
-        pl_buf_free(&b);
+        cli_end_event(c, &b);
     }
     refer_report(c, parley_msg_status(resp), parley_msg_reason(resp), false);
 }
@@ -431,10 +419,8 @@ static parley_redirect_action on_redirecting(parley_session *s, parley_redirect 
 {
     (void)s;
     cli_call *c = user;
-    if (!quiet(c)) {
-        pl_buf b;
-        pl_buf_init(&b, 256);
-        cli_start_event(&b, "redirecting", c);
+    pl_buf b;
+    if (cli_begin_event(&b, "redirecting", c)) {
         pl_buf_printf(&b, ",\"status\":%d,\"targets\":[", parley_msg_status(r->response));
         for (size_t i = 0; i < r->ntargets; i++) {
             if (i)
@@ -442,8 +428,7 @@ static parley_redirect_action on_redirecting(parley_session *s, parley_redirect 
             json_cstr(&b, r->targets[i].uri);
         }
         pl_buf_printf(&b, "],\"current\":%zu}", r->current);
-        cli_emit(c->app, &b);
-        pl_buf_free(&b);
+        cli_end_event(c, &b);
     }
     return PARLEY_REDIRECT_TRY_ALL;
 }
@@ -453,18 +438,15 @@ static void on_participant(parley_session *s, const parley_participant *p, unsig
 {
     (void)s;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 256);
-    cli_start_event(&b, "participant", c);
+    if (!cli_begin_event(&b, "participant", c))
+        return;
     pl_buf_puts(&b, ",\"name\":");
     json_cstr(&b, parley_participant_name(p) ? parley_participant_name(p) : "");
     pl_buf_puts(&b, ",\"epid\":");
     json_cstr(&b, parley_participant_epid(p) ? parley_participant_epid(p) : "");
     pl_buf_printf(&b, ",\"changed\":%u}", mask);
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
@@ -472,78 +454,63 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
     (void)s;
     (void)m;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 128);
-    cli_start_event(&b, "reinvite", c);
+    if (!cli_begin_event(&b, "reinvite", c))
+        return;
     unsigned hold = c->neg ? parley_sdp_neg_hold(c->neg) : 0;
     pl_buf_printf(&b, ",\"held\":%s,\"holding\":%s}",
                   hold & PARLEY_SDP_HOLD_REMOTE ? "true" : "false",
                   hold & PARLEY_SDP_HOLD_LOCAL ? "true" : "false");
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_early_media(parley_session *s, const parley_early_media *em, void *user)
 {
     (void)s;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 192);
-    cli_start_event(&b, "early_media", c);
+    if (!cli_begin_event(&b, "early_media", c))
+        return;
     pl_buf_puts(&b, ",\"to_tag\":");
     json_cstr(&b, em->to_tag);
     pl_buf_printf(&b, ",\"status\":%d,\"reliable\":%s}", em->status,
                   em->reliable ? "true" : "false");
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_prack(parley_session *s, const parley_msg *prack, uint32_t rseq, void *user)
 {
     (void)s, (void)prack;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 128);
-    cli_start_event(&b, "prack", c);
+    if (!cli_begin_event(&b, "prack", c))
+        return;
     pl_buf_printf(&b, ",\"rseq\":%u}", (unsigned)rseq);
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_update(parley_session *s, const parley_msg *req, int offer, void *user)
 {
     (void)s, (void)req;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 128);
-    cli_start_event(&b, "update", c);
+    if (!cli_begin_event(&b, "update", c))
+        return;
     pl_buf_printf(&b, ",\"offer\":%s}", offer ? "true" : "false");
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_refresh(parley_session *s, const char *method, int remote, void *user)
 {
     (void)s;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 128);
-    cli_start_event(&b, "refresh", c);
+    if (!cli_begin_event(&b, "refresh", c))
+        return;
     pl_buf_puts(&b, ",\"method\":");
     json_cstr(&b, method);
     pl_buf_printf(&b, ",\"by\":\"%s\"}", remote ? "remote" : "local");
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 /* Forking: one line per early dialog (a new To tag), and per later 2xx parley ACKed and BYEd. */
@@ -551,11 +518,9 @@ static void on_early_dialog(parley_session *s, const parley_early_dialog *d, voi
 {
     (void)s;
     cli_call *c = user;
-    if (quiet(c))
-        return;
     pl_buf b;
-    pl_buf_init(&b, 256);
-    cli_start_event(&b, "early", c);
+    if (!cli_begin_event(&b, "early", c))
+        return;
     pl_buf_puts(&b, ",\"to_tag\":");
     json_cstr(&b, d->to_tag);
     pl_buf_printf(&b, ",\"status\":%d,\"contact\":", d->status);
@@ -563,15 +528,14 @@ static void on_early_dialog(parley_session *s, const parley_early_dialog *d, voi
     pl_buf_puts(&b, ",\"epid\":");
     json_cstr(&b, d->epid ? d->epid : "");
     pl_buf_printf(&b, ",\"answer\":%s}", d->answer ? "true" : "false");
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static void on_fork_ignored(parley_session *s, const parley_msg *resp, void *user)
 {
     (void)s;
     cli_call *c = user;
-    if (quiet(c))
+    if (c->app->quiet) /* nothing is formatted that will not be printed */
         return;
     parley_slice to;
     pl_str tag = PL_STR_NULL;
@@ -591,8 +555,7 @@ static void on_fork_ignored(parley_session *s, const parley_msg *resp, void *use
     pl_buf_puts(&b, ",\"call_id\":");
     json_cstr(&b, c->call_id);
     pl_buf_printf(&b, ",\"status\":%d}", parley_msg_status(resp));
-    cli_emit(c->app, &b);
-    pl_buf_free(&b);
+    cli_end_event(c, &b);
 }
 
 static const parley_session_cbs cli_cbs = {

@@ -67,8 +67,11 @@ void cli_app_init(cli_app *app);
 void cli_app_free(cli_app *app);
 /* Prints a JSON line unless quiet (the buffer holds the object, without newline). */
 void cli_emit(cli_app *app, pl_buf *line);
-/* Starts the JSON line of an event of call c ({"event":EVENT,"call_id":...), no closing brace. */
-void cli_start_event(pl_buf *b, const char *event, const cli_call *c);
+/* Starts the JSON line of an event of call c in b ({"event":EVENT,"call_id":..., no closing
+ * brace); false under --quiet, b untouched: nothing is formatted that will not be printed.
+ * cli_end_event prints the line and frees b. */
+bool cli_begin_event(pl_buf *b, const char *event, const cli_call *c);
+void cli_end_event(const cli_call *c, pl_buf *b);
 /* Wakes whoever waits on the app's calls (cli_wait). */
 void cli_notify(cli_app *app);
 /* The negotiator of a new call (cli_oa.c): a clone of the app's, made once on first use, with an
