@@ -63,7 +63,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- a SIPp run captured by tshark on loopback ----
-port=$((21000 + RANDOM % 20000))
+port=$(free_ports 2) || exit 1
 mkfifo "$work/tshark.out"
 tshark -n -l -i lo -f "udp port $port" -w "$work/sipp.pcapng" -P >"$work/tshark.out" \
     2>"$work/tshark.err" &

@@ -28,7 +28,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" \
     -out "$work/cert.pem" >/dev/null 2>&1 || die "openssl could not make a certificate"
 
-port=$((21000 + RANDOM % 20000))
+port=$(free_ports 2) || exit 1
 tls_port=$((port + 1))
 start_listen "$work/listen.json" --bind "udp:127.0.0.1:$port" --bind "tcp:127.0.0.1:$port" \
     --bind "udp:[::1]:$port" --bind "tcp:[::1]:$port" --bind "tls:127.0.0.1:$tls_port" \
