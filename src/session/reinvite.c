@@ -33,37 +33,42 @@ static uint32_t reinvite_next_cseq(void *arg, uint32_t last)
     return s->reinv_cseq;
 }
 
-static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
+int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint32_t cseq,
+                             const sess_op *op, const ep_attempt *a, sip_out *out)
 {
-    parley_session *s = arg;
-    sess_op *op = s->reinv;
-    if (!op)
-        return PARLEY_E_STATE;
+    char contact_room[256], extra_room[1024];
     pl_buf contact, extra;
-    pl_buf_init(&contact, 128);
-    pl_buf_init(&extra, 256);
-    ep_print_contact(s->ep, &contact, a->listener, a->hostport);
+    pl_buf_init_on(&contact, contact_room, sizeof(contact_room));
+    pl_buf_init_on(&extra, extra_room, sizeof(extra_room));
+    ep_print_contact(s->ep, &contact, a->listener, a->hostport); /* a target refresh */
     sess_print_common(s, &extra, op->hdrs, op->nh);
     sess_timer_print_request(s, &extra, false);
     pl_buf_puts(&extra, "User-Agent: ");
     pl_buf_puts(&extra, s->ep->user_agent);
     pl_buf_puts(&extra, "\r\n");
     dlg_req r = {
-        .method = "INVITE",
-        .cseq = s->reinv_cseq,
+        .method = method,
+        .cseq = cseq,
         .via = a->via,
         .contact = pl_buf_str(&contact),
         .extra_raw = pl_buf_str(&extra),
         .content_type = op->body ? pl_str_c(op->ctype) : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
     };
-    int rc = pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(s->dlg, &r, out)
-                                                      : PARLEY_E_NOMEM;
+    int rc =
+        pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(d, &r, out) : PARLEY_E_NOMEM;
     pl_buf_free(&contact);
     pl_buf_free(&extra);
     return rc;
 }
 
+static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
+{
+    parley_session *s = arg;
+    if (!s->reinv)
+        return PARLEY_E_STATE;
+    return sess_build_offer_request(s, s->dlg, "INVITE", s->reinv_cseq, s->reinv, a, out);
+}
 static void release_sender(ep_sender **snd)
 {
     if (*snd) {

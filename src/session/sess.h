@@ -528,6 +528,11 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
+/* A re-INVITE or UPDATE (method) of op on dialog d with CSeq cseq, for attempt a: a target
+ * refresh (Contact), the stack's Allow and Supported with op's headers, the session timer's
+ * headers, op's body (reinvite.c). 0 or a PARLEY_E_ code. */
+int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint32_t cseq,
+                             const sess_op *op, const ep_attempt *a, sip_out *out);
 /* Records the peer's description (NULL data: none) as d. */
 void sess_digest_set(const parley_session *s, sess_digest *d, const void *data, size_t len);
 /* Whether m's body is description d (a refresh repeats it). */

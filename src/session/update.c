@@ -35,33 +35,10 @@ static dlg *update_dialog(parley_session *s)
 static int build_update(void *arg, const ep_attempt *a, sip_out *out)
 {
     sess_op *op = arg;
-    parley_session *s = op->s;
-    dlg *d = update_dialog(s);
+    dlg *d = update_dialog(op->s);
     if (!d)
         return PARLEY_E_STATE;
-    pl_buf contact, extra;
-    pl_buf_init(&contact, 128);
-    pl_buf_init(&extra, 256);
-    ep_print_contact(s->ep, &contact, a->listener, a->hostport); /* a target refresh */
-    sess_print_common(s, &extra, op->hdrs, op->nh);
-    sess_timer_print_request(s, &extra, false);
-    pl_buf_puts(&extra, "User-Agent: ");
-    pl_buf_puts(&extra, s->ep->user_agent);
-    pl_buf_puts(&extra, "\r\n");
-    dlg_req r = {
-        .method = "UPDATE",
-        .cseq = op->cseq,
-        .via = a->via,
-        .contact = pl_buf_str(&contact),
-        .extra_raw = pl_buf_str(&extra),
-        .content_type = op->body ? pl_str_c(op->ctype) : PL_STR_NULL,
-        .body = pl_str_make(op->body, op->len),
-    };
-    int rc =
-        pl_buf_ok(&contact) && pl_buf_ok(&extra) ? dlg_build_request(d, &r, out) : PARLEY_E_NOMEM;
-    pl_buf_free(&contact);
-    pl_buf_free(&extra);
-    return rc;
+    return sess_build_offer_request(op->s, d, "UPDATE", op->cseq, op, a, out);
 }
 
 static void on_update_response(void *arg, ep_sender *snd, sip_msg *m);
