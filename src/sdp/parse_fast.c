@@ -151,22 +151,9 @@ static const char *media(fast *f, const char *p, const char *end)
         q = sdp_digits(p, end, 3, &pt);
         if (!q || pt > 127 || st->nfmts == F_FMTS)
             return NULL;
-        uint64_t b = (uint64_t)1 << (pt & 63);
-        if (st->pt_seen[pt >> 6] & b)
+        if (!sdp_add_pt(st, &f->fmts[st->nfmts], pl_str_span(p, q), (unsigned)pt))
             return NULL;
-        st->pt_seen[pt >> 6] |= b;
-        st->pt_index[pt] = (uint16_t)m->nfmts;
-        parley_sdp_format *fm = &f->fmts[st->nfmts++];
-        memset(fm, 0, sizeof(*fm));
-        fm->fmt = pl_str_span(p, q);
-        fm->pt = (int)pt;
-        const sdp_static_pt *sp = sdp_static(fm->pt);
-        if (sp) {
-            fm->encoding = sp->name;
-            fm->rate = sp->rate;
-            fm->channels = sp->channels > 1 ? sp->channels : 0;
-        }
-        m->nfmts++;
+        st->nfmts++;
         if (q == end || *q != ' ')
             return m->nfmts > st->lim->max_formats ? NULL : q;
         p = q + 1;

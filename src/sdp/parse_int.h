@@ -2,6 +2,8 @@
 #ifndef SDP_PARSE_INT_H
 #define SDP_PARSE_INT_H
 
+#include <string.h>
+
 #include "parley/error.h"
 #include "sdp/sdp.h"
 
@@ -33,6 +35,29 @@ static inline parley_sdp_format *sdp_pt_format(sdp_pstate *st, unsigned pt)
     if (!(st->pt_seen[pt >> 6] >> (pt & 63) & 1))
         return NULL;
     return (parley_sdp_format *)&st->m->fmts[st->pt_index[pt]];
+}
+
+/* Adds RTP payload type pt (0-127), written fmt, to the current media as format fm (the slot
+ * after its last): false when the m= line listed it already. A static payload type gets its
+ * encoding, rate and channels (RFC 3551). Shared by the general and the fast m= parsers. */
+static inline bool sdp_add_pt(sdp_pstate *st, parley_sdp_format *fm, pl_str fmt, unsigned pt)
+{
+    uint64_t bit = (uint64_t)1 << (pt & 63);
+    if (st->pt_seen[pt >> 6] & bit)
+        return false;
+    st->pt_seen[pt >> 6] |= bit;
+    st->pt_index[pt] = (uint16_t)st->m->nfmts;
+    memset(fm, 0, sizeof(*fm));
+    fm->fmt = fmt;
+    fm->pt = (int)pt;
+    const sdp_static_pt *sp = sdp_static(fm->pt);
+    if (sp) {
+        fm->encoding = sp->name;
+        fm->rate = sp->rate;
+        fm->channels = sp->channels > 1 ? sp->channels : 0;
+    }
+    st->m->nfmts++;
+    return true;
 }
 
 /* Records a parse fault and returns its code. */

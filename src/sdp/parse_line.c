@@ -239,22 +239,9 @@ static bool media_fast(sdp_pstate *st, parley_sdp_media *m, const char *p, const
         q = sdp_digits(p, e, 3, &pt);
         if (!q || pt > 127 || (q < e && *q != ' '))
             return false;
-        uint64_t bit = (uint64_t)1 << (pt & 63);
-        if (st->pt_seen[pt >> 6] & bit)
+        if (!sdp_add_pt(st, &st->fmts[st->nfmts], pl_str_span(p, q), (unsigned)pt))
             return false;
-        st->pt_seen[pt >> 6] |= bit;
-        st->pt_index[pt] = (uint16_t)m->nfmts;
-        parley_sdp_format *f = &st->fmts[st->nfmts++];
-        memset(f, 0, sizeof(*f));
-        f->fmt = pl_str_span(p, q);
-        f->pt = (int)pt;
-        const sdp_static_pt *sp = sdp_static(f->pt);
-        if (sp) {
-            f->encoding = sp->name;
-            f->rate = sp->rate;
-            f->channels = sp->channels > 1 ? sp->channels : 0;
-        }
-        m->nfmts++;
+        st->nfmts++;
         if (q == e)
             return true;
         p = q + 1;
