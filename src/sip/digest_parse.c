@@ -153,8 +153,27 @@ enum {
     P_NC = 2048,
 };
 
-static int challenge_param(sip_digest_challenge *c, const auth_param *p, unsigned *seen)
+/* The scheme, then each parameter of value handed to take (which records it in obj and its bit
+ * in *seen): 0, or the first error of the scan or of take. */
+static int read_params(pl_str value, int (*take)(void *obj, const auth_param *p, unsigned *seen),
+                       void *obj, unsigned *seen)
 {
+    sip_scan s = sip_scan_of(value);
+    int rc = read_scheme(&s);
+    if (rc)
+        return rc;
+    auth_param p;
+    while ((rc = next_param(&s, &p)) == 1) {
+        rc = take(obj, &p, seen);
+        if (rc)
+            return rc;
+    }
+    return rc;
+}
+
+static int challenge_param(void *obj, const auth_param *p, unsigned *seen)
+{
+    sip_digest_challenge *c = obj;
     char small[64];
     pl_str v;
     int rc = 0;
@@ -200,17 +219,8 @@ int sip_digest_challenge_parse(pl_str value, bool proxy, sip_digest_challenge *o
     memset(out, 0, sizeof(*out));
     out->proxy = proxy;
     out->alg = SIP_DIGEST_MD5;
-    sip_scan s = sip_scan_of(value);
-    int rc = read_scheme(&s);
-    if (rc)
-        return rc;
     unsigned seen = 0;
-    auth_param p;
-    while ((rc = next_param(&s, &p)) == 1) {
-        rc = challenge_param(out, &p, &seen);
-        if (rc)
-            return rc;
-    }
+    int rc = read_params(value, challenge_param, out, &seen);
     if (rc)
         return rc;
     if (!(seen & P_REALM) || !(seen & P_NONCE) || !out->nonce[0])
@@ -269,8 +279,9 @@ static int credentials_string(sip_digest_credentials *c, const auth_param *p, un
     return 1; /* not one of these */
 }
 
-static int credentials_param(sip_digest_credentials *c, const auth_param *p, unsigned *seen)
+static int credentials_param(void *obj, const auth_param *p, unsigned *seen)
 {
+    sip_digest_credentials *c = obj;
     int rc = credentials_string(c, p, seen);
     if (rc <= 0)
         return rc;
@@ -313,17 +324,8 @@ int sip_digest_credentials_parse(pl_str value, sip_digest_credentials *out)
 {
     memset(out, 0, sizeof(*out));
     out->alg = SIP_DIGEST_MD5;
-    sip_scan s = sip_scan_of(value);
-    int rc = read_scheme(&s);
-    if (rc)
-        return rc;
     unsigned seen = 0;
-    auth_param p;
-    while ((rc = next_param(&s, &p)) == 1) {
-        rc = credentials_param(out, &p, &seen);
-        if (rc)
-            return rc;
-    }
+    int rc = read_params(value, credentials_param, out, &seen);
     if (rc)
         return rc;
     unsigned need = P_USERNAME | P_REALM | P_NONCE | P_URI | P_RESPONSE;
