@@ -133,31 +133,8 @@ static const char *media(fast *f, const char *p, const char *end)
     m->attrs = f->attrs + st->nattrs;
     m->conns = f->conns + st->nconns;
     m->dir = PARLEY_SDP_DIR_UNSET;
-    const char *q = sdp_span(p, end, SDP_C_TOKEN);
-    if (q == p || q == end || *q != ' ')
-        return NULL;
-    m->media = pl_str_span(p, q);
-    uint64_t port;
-    p = sdp_digits(q + 1, end, 5, &port);
-    if (!p || port > 65535 || end - p < 10 || memcmp(p, " RTP/AVP ", 9) != 0)
-        return NULL;
-    m->port = (uint16_t)port;
-    m->proto = pl_str_make(p + 1, 7);
-    st->m_rtp = true;
-    st->pt_seen[0] = st->pt_seen[1] = 0;
-    p += 9;
-    for (;;) {
-        uint64_t pt;
-        q = sdp_digits(p, end, 3, &pt);
-        if (!q || pt > 127 || st->nfmts == F_FMTS)
-            return NULL;
-        if (!sdp_add_pt(st, &f->fmts[st->nfmts], pl_str_span(p, q), (unsigned)pt))
-            return NULL;
-        st->nfmts++;
-        if (q == end || *q != ' ')
-            return m->nfmts > st->lim->max_formats ? NULL : q;
-        p = q + 1;
-    }
+    const char *q = sdp_media_scan(st, m, f->fmts, F_FMTS, p, end);
+    return q && m->nfmts <= st->lim->max_formats ? q : NULL;
 }
 
 /* rtpmap:<pt> <token>/<digits>[/<token>] after "rtpmap:" */

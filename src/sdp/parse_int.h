@@ -60,6 +60,14 @@ static inline bool sdp_add_pt(sdp_pstate *st, parley_sdp_format *fm, pl_str fmt,
     return true;
 }
 
+/* The usual m= line, "<token> <port> RTP/AVP <pt>( <pt>)*" from p (end: the end of the text
+ * it may run to), into m and, for its payload types (0-127, each once), fmts from st->nfmts on,
+ * at most cap of them in all: the character after the last payload type, or NULL when the line
+ * is not in this form (the general path then reads it). Shared by the general parser's fast
+ * path and the fast model. */
+const char *sdp_media_scan(sdp_pstate *st, parley_sdp_media *m, parley_sdp_format *fmts, size_t cap,
+                           const char *p, const char *end);
+
 /* Records a parse fault and returns its code. */
 int sdp_fail(sdp_pstate *st, int code, const char *at, const char *what, const char *reason);
 

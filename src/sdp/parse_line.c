@@ -4,6 +4,8 @@
  * Tolerances here: "IN"/"IP4"/"IP6" in any case; '_' in host names; a /ttl on a unicast IPv4
  * address is read as written (the grammar ties it to multicast).
  */
+#include <stdint.h>
+
 #include "sdp/parse_int.h"
 
 static bool is_digits(pl_str s)
@@ -189,46 +191,37 @@ bool sdp_proto_ok(pl_str s, bool *rtp)
 
 static int add_format(sdp_pstate *st, parley_sdp_media *m, pl_str fmt, bool rtp)
 {
-    parley_sdp_format *f = &st->fmts[st->nfmts];
+    uint64_t pt;
+    if (rtp && sdp_u64(fmt, 127, &pt)) { /* digits: a token */
+        if (!sdp_add_pt(st, &st->fmts[st->nfmts], fmt, (unsigned)pt))
+            return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "payload type listed twice");
+        st->nfmts++;
+        return 0;
+    }
+    if (!sdp_is_token(fmt))
+        return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "invalid format");
+    if (rtp)
+        return sdp_fail(st, PARLEY_E_PARSE, fmt.p,
+                        "m=", "RTP payload type is not a number from 0 to 127");
+    parley_sdp_format *f = &st->fmts[st->nfmts++];
     memset(f, 0, sizeof(*f));
     f->fmt = fmt;
     f->pt = -1;
-    uint64_t pt;
-    if (rtp && sdp_u64(fmt, 127, &pt)) { /* digits: a token */
-        uint64_t bit = (uint64_t)1 << (pt & 63);
-        if (st->pt_seen[pt >> 6] & bit)
-            return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "payload type listed twice");
-        st->pt_seen[pt >> 6] |= bit;
-        st->pt_index[pt] = (uint16_t)m->nfmts;
-        f->pt = (int)pt;
-        const sdp_static_pt *sp = sdp_static(f->pt);
-        if (sp) {
-            f->encoding = sp->name;
-            f->rate = sp->rate;
-            f->channels = sp->channels > 1 ? sp->channels : 0;
-        }
-    } else if (!sdp_is_token(fmt)) {
-        return sdp_fail(st, PARLEY_E_PARSE, fmt.p, "m=", "invalid format");
-    } else if (rtp) {
-        return sdp_fail(st, PARLEY_E_PARSE, fmt.p,
-                        "m=", "RTP payload type is not a number from 0 to 127");
-    }
-    st->nfmts++;
     m->nfmts++;
     return 0;
 }
 
-/* m=<token> <port> RTP/AVP <pt>( <pt>)*: payload types 0-127, each once. */
-static bool media_fast(sdp_pstate *st, parley_sdp_media *m, const char *p, const char *e)
+const char *sdp_media_scan(sdp_pstate *st, parley_sdp_media *m, parley_sdp_format *fmts, size_t cap,
+                           const char *p, const char *end)
 {
-    const char *q = sdp_span(p, e, SDP_C_TOKEN);
-    if (q == p || q == e || *q != ' ')
-        return false;
+    const char *q = sdp_span(p, end, SDP_C_TOKEN);
+    if (q == p || q == end || *q != ' ')
+        return NULL;
     m->media = pl_str_span(p, q);
     uint64_t port;
-    p = sdp_digits(q + 1, e, 5, &port);
-    if (!p || port > 65535 || e - p < 10 || memcmp(p, " RTP/AVP ", 9) != 0)
-        return false;
+    p = sdp_digits(q + 1, end, 5, &port);
+    if (!p || port > 65535 || end - p < 10 || memcmp(p, " RTP/AVP ", 9) != 0)
+        return NULL;
     m->port = (uint16_t)port;
     m->proto = pl_str_make(p + 1, 7);
     st->m_rtp = true;
@@ -236,14 +229,14 @@ static bool media_fast(sdp_pstate *st, parley_sdp_media *m, const char *p, const
     p += 9;
     for (;;) {
         uint64_t pt;
-        q = sdp_digits(p, e, 3, &pt);
-        if (!q || pt > 127 || (q < e && *q != ' '))
-            return false;
-        if (!sdp_add_pt(st, &st->fmts[st->nfmts], pl_str_span(p, q), (unsigned)pt))
-            return false;
+        q = sdp_digits(p, end, 3, &pt);
+        if (!q || pt > 127 || st->nfmts == cap)
+            return NULL;
+        if (!sdp_add_pt(st, &fmts[st->nfmts], pl_str_span(p, q), (unsigned)pt))
+            return NULL;
         st->nfmts++;
-        if (q == e)
-            return true;
+        if (q == end || *q != ' ')
+            return q;
         p = q + 1;
     }
 }
@@ -252,7 +245,7 @@ int sdp_parse_media(sdp_pstate *st, pl_str v, parley_sdp_media *m)
 {
     const char *p = v.p, *e = v.p + v.len;
     size_t nfmts = st->nfmts;
-    if (media_fast(st, m, p, e))
+    if (sdp_media_scan(st, m, st->fmts, SIZE_MAX, p, e) == e) /* the usual form, whole */
         return 0;
     st->nfmts = nfmts; /* the general path starts again from the line's start */
     m->nfmts = 0;
