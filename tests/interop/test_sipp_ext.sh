@@ -41,216 +41,17 @@
 # timing of a refresh or an expiry by a pause before the recv that waits for it: a request during
 # the pause is unexpected and fails the scenario); this script checks parley's JSON lines and
 # exit codes. Every wait is bounded (SIPp -timeout and recv timeouts, read -t on FIFOs,
-# timeout(1) around SIPp and parley call); processes are stopped by PID; ports are random.
+# timeout(1) around SIPp and parley call); processes are stopped by PID; ports are random and
+# checked free (lib.sh, shared with test_sipp_session.sh).
 set -u
 PARLEY=$1
-here=$(cd "$(dirname "$0")" && pwd)
-scen=$here/scenarios
-if ! command -v sipp >/dev/null 2>&1; then
-    echo "SKIP: sipp not found (Debian package sip-tester; make test installs it)"
-    exit 77
-fi
-started=$(date +%s%N)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+interop_init sipp-ext
 
-work=$(mktemp -d /tmp/parley-sipp-ext-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' INT TERM
-SD=     # the directory of the current section (its FIFOs and parley listen's stderr)
-LPID=   # parley listen
-BGPIDS= # SIPp and parley call processes in the background
-RUN=    # the directory of the current SIPp run (its logs)
-WHAT=   # the flow under test, for messages
-
-# A failed check ends its section (each section runs in a subshell); wrong() records one and
-# lets the flow go on.
-fail() {
-    echo "not ok - $WHAT: $*"
-    echo "$WHAT: ${1%%$'\n'*}" >>"$work/failed"
-    if [ -n "$LPID" ] && ! kill -0 "$LPID" 2>/dev/null; then
-        wait "$LPID"
-        echo "--- parley listen is gone (exit status $?; 128+N is signal N)"
-        LPID=
-    fi
-    if [ -n "$RUN" ] && [ -d "$RUN" ]; then
-        echo "--- SIPp ($(basename "$RUN")):"
-        grep -a "Last Error" "$RUN"/sipp.out 2>/dev/null | tail -n 1
-        cat "$RUN"/*_errors.log 2>/dev/null | tail -n 20
-        tail -n 40 "$RUN"/*_messages.log 2>/dev/null
-        tail -n 5 "$RUN"/sipp.out "$RUN"/call.err 2>/dev/null
-    fi
-    for f in "$SD"/listen-*.err; do
-        [ -s "$f" ] && { echo "--- $(basename "$f"):"; tail -n 10 "$f"; }
-    done
-    exit 1
-}
-FLOW_BAD=
-wrong() {
-    echo "not ok - $WHAT: $*"
-    echo "$WHAT: ${1%%$'\n'*}" >>"$work/failed"
-    FLOW_BAD=1
-}
-ok() {
-    [ -n "$FLOW_BAD" ] && return
-    echo "ok - $WHAT"
-    echo "$WHAT" >>"$work/passed"
-}
-
-# Ports, all below the kernel's ephemeral range: section k (0-20) has parley listen on base+k (UDP
-# and TCP), SIP ports from base+20+10k and media ports from base+300+100k for its SIPp runs
-# (10 SIP ports and 10 media port triples each, so that a port found taken can be skipped).
-base=$((20000 + RANDOM % 10000))
-nextp=
-nextm=
-section_ports() { # k
-    nextp=$((base + 20 + 10 * $1))
-    nextm=$((base + 300 + 100 * $1))
-}
-alloc_ports() { # the next SIP and media ports that nothing on this host holds (other tests run)
-    for _ in 1 2 3 4 5; do
-        SP=$nextp
-        MP=$nextm
-        nextp=$((nextp + 1))
-        nextm=$((nextm + 10))
-        if ! listening "$SP" udp && ! listening "$SP" tcp && ! listening "$MP" udp &&
-            ! listening $((MP + 1)) udp && ! listening $((MP + 2)) udp; then
-            return 0
-        fi
-    done
-}
-
-listening() { # port udp|tcp: a socket of this host is bound to the port (TCP: listening)
-    local hex
-    hex=$(printf '%04X' "$1")
-    if [ "$2" = udp ]; then
-        awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' /proc/net/udp
-    else
-        awk -v p=":$hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
-            /proc/net/tcp
-    fi
-}
-
-# ---- the lines parley prints ----
-FLOW= # the lines of the current flow, one per line
-CID=  # the call id of the current flow
-
-p_state() { # state previous reason [status]
-    local end='}'
-    [ $# -ge 4 ] && end=',"status":'$4'}'
-    echo '*"event":"state","call_id":"'"$CID"'","state":"'"$1"'","previous":"'"$2"'","reason":"'"$3"'"'"$end"
-}
-p_event() { # event, then the rest of the line after the call id (a pattern)
-    echo '*"event":"'"$1"'","call_id":"'"$CID"'"'"$2"
-}
-p_result() { # op status reason ok(true|false)
-    echo '*"event":"result","op":"'"$1"'","call_id":"'"$CID"'","status":'"$2"',"reason":"'"$3"'",*"ok":'"$4"'}'
-}
-
-# The number of the flow's lines matching the pattern.
-count() { # pattern
-    local l n=0
-    while IFS= read -r l; do
-        case "$l" in $1) n=$((n + 1)) ;; esac
-    done <<<"$FLOW"
-    echo "$n"
-}
-saw() { # pattern
-    [ "$(count "$1")" -gt 0 ] || fail "no line like $1 in:
-$FLOW"
-}
-saw_once() { # pattern
-    local n
-    n=$(count "$1")
-    [ "$n" -eq 1 ] || fail "$n lines like $1 (one expected) in:
-$FLOW"
-}
-never() { # pattern
-    local l
-    while IFS= read -r l; do
-        case "$l" in $1) fail "unexpected line $l" ;; esac
-    done <<<"$FLOW"
-}
-before() { # pattern1 pattern2: a line like pattern1 comes before the first like pattern2
-    local l first=
-    while IFS= read -r l; do
-        case "$l" in $1) first=1 ;; esac
-        case "$l" in $2)
-            [ -n "$first" ] && return 0
-            fail "the line $l comes before any line like $1 in:
-$FLOW"
-            ;;
-        esac
-    done <<<"$FLOW"
-    fail "no line like $2 in:
-$FLOW"
-}
-last_is() { # pattern: the flow's last line matches it
-    local l=${FLOW%$'\n'}
-    l=${l##*$'\n'}
-    case "$l" in $1) ;; *) fail "the last line is $l, not like $1" ;; esac
-}
 # The RSeq of the reliable provisional response parley sent, as SIPp received it.
 wire_rseq() {
     sed -n 's/^RSeq: *\([0-9]*\).*/\1/p' "$RUN"/*_messages.log | head -n 1
-}
-
-# ---- parley listen: standard input and output through FIFOs in the section's directory ----
-LP=
-start_listen() { # port, then listen options
-    LP=$1
-    shift
-    rm -f "$SD/lin" "$SD/lout"
-    mkfifo "$SD/lin" "$SD/lout"
-    "$PARLEY" listen --bind "udp:127.0.0.1:$LP" --bind "tcp:127.0.0.1:$LP" "$@" \
-        <"$SD/lin" >"$SD/lout" 2>"$SD/listen-$LP.err" &
-    LPID=$!
-    exec 4>"$SD/lin" 3<"$SD/lout"
-    WHAT="parley listen $*"
-    read -t 10 -r line <&3 || fail "did not start: $(cat "$SD/listen-$LP.err")"
-    case "$line" in *'"event":"listening"'*"udp:127.0.0.1:$LP"*"tcp:127.0.0.1:$LP"*) ;;
-    *) fail "unexpected first line: $line" ;;
-    esac
-}
-stop_listen() { # SIGTERM must end it cleanly (exit 0) within 5 s
-    WHAT="parley listen on SIGTERM"
-    exec 4>&-
-    kill -TERM "$LPID"
-    while read -t 5 -r line <&3; do :; done
-    for _ in $(seq 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$LPID" 2>/dev/null; then
-        kill -KILL "$LPID"
-        fail "still running 5 s after SIGTERM"
-    fi
-    wait "$LPID"
-    local rc=$?
-    LPID=
-    exec 3<&-
-    [ "$rc" -eq 0 ] || fail "exit $rc"
-}
-say() { # a command on parley listen's standard input
-    echo "$1" >&4
-}
-# Reads listen lines (10 s each at most) into FLOW until one matches the pattern.
-wait_for() { # pattern
-    while :; do
-        read -t 10 -r line <&3 || fail "parley listen printed nothing like $1 (in 10 s, or before its output ended); it printed:
-$FLOW"
-        FLOW="$FLOW$line
-"
-        case "$line" in $1) return 0 ;; esac
-    done
-}
-# Reads listen lines up to the incoming session of flow label; sets CID.
-incoming() { # label offer(true|false)
-    wait_for '*"event":"incoming"*'
-    CID=${line#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    case "$CID" in "$1"-*) ;; *) fail "the incoming session has call id $CID" ;; esac
-    case "$line" in *'"from":"sip:sipp@127.0.0.1:'"$SP"'"'*'"offer":'"$2"*) ;;
-    *) fail "incoming line: $line" ;;
-    esac
-}
-wait_disconnected() {
-    wait_for '*"event":"state","call_id":"'"$CID"'","state":"disconnected"*'
 }
 # Reads the lines parley listen printed so far (each within 0.5 s of the one before) into FLOW,
 # for a flow that must leave no line behind.
@@ -261,99 +62,7 @@ drain() {
     done
 }
 
-# ---- SIPp ----
-SIPP_LIMIT=20 # seconds a scenario may take (SIPp -timeout; timeout(1) gives 10 more)
-SIPP_COMMON=(-i 127.0.0.1 -m 1 -nostdin -timeout_error -recv_timeout 5000 -trace_msg -trace_err)
-flow() { # label what: a new flow and its SIPp run directory
-    WHAT=$2
-    FLOW=
-    FLOW_BAD=
-    CID=
-    alloc_ports
-    RUN=$work/$1
-    mkdir -p "$RUN"
-}
-sipp_run() { # scenario transport [remote]: SIPp in the foreground of the calling subshell
-    cd "$RUN" && exec timeout $((SIPP_LIMIT + 10)) sipp -sf "$scen/$1.xml" -t "$2" -p "$SP" \
-        -mp "$MP" -timeout "${SIPP_LIMIT}s" "${SIPP_COMMON[@]}" "${@:3}" </dev/null >sipp.out 2>&1
-}
-reaped() { # pid: waited for, not to be stopped any more
-    BGPIDS=${BGPIDS/ $1/}
-}
-
-# SIPp as UAC towards parley listen, in the foreground: its exit code is the verdict.
-sipp_uac() { # label scenario transport(u1|t1), then more SIPp options
-    (sipp_run "$2" "$3" -cid_str "$1-%u-%p@%s" "${@:4}" "127.0.0.1:$LP") || fail "SIPp exit $?"
-}
-# The same in the background, for flows driven through parley's standard input or long ones.
-SIPP_PID=
-sipp_uac_start() { # label scenario transport
-    (sipp_run "$2" "$3" -cid_str "$1-%u-%p@%s" "127.0.0.1:$LP") &
-    SIPP_PID=$!
-    BGPIDS="$BGPIDS $SIPP_PID"
-}
-sipp_wait() { # SIPp ends (bounded by timeout(1) and -timeout) and exits 0
-    wait "$SIPP_PID"
-    local rc=$?
-    reaped "$SIPP_PID"
-    SIPP_PID=
-    [ "$rc" -eq 0 ] || fail "SIPp exit $rc"
-}
-
-# SIPp as UAS for parley call, in the background once its socket is bound (not -bg: its exit
-# code would be lost).
-sipp_uas_start() { # scenario transport
-    (sipp_run "$1" "$2") &
-    SIPP_PID=$!
-    BGPIDS="$BGPIDS $SIPP_PID"
-    local proto
-    proto=$([ "$2" = u1 ] && echo udp || echo tcp)
-    for _ in $(seq 100); do
-        listening "$SP" "$proto" && return 0
-        kill -0 "$SIPP_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    fail "SIPp did not bind $proto port $SP within 5 s"
-}
-
-# ---- parley call towards the SIPp UAS (bounded by timeout(1), which passes SIGTERM on) ----
-CALL_LIMIT=20 # seconds parley call may take
-CALL_RC=
-CALL_PID=
-parley_call_start() { # transport, then call options
-    local tr=$1
-    shift
-    (exec timeout "$CALL_LIMIT" "$PARLEY" call "sip:sipp@127.0.0.1:$SP" --transport "$tr" "$@" \
-        >"$RUN/call.out" 2>"$RUN/call.err") &
-    CALL_PID=$!
-    BGPIDS="$BGPIDS $CALL_PID"
-}
-parley_call_end() { # its lines go to FLOW, its exit code to CALL_RC
-    wait "$CALL_PID"
-    CALL_RC=$?
-    reaped "$CALL_PID"
-    CALL_PID=
-    FLOW="$(cat "$RUN/call.out")
-"
-    CID=${FLOW#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    if [ -z "$CID" ] || [ "$CID" = "$FLOW" ]; then
-        fail "parley call printed no call id: $FLOW"
-    fi
-}
-parley_call() { # transport, then call options
-    parley_call_start "$@"
-    parley_call_end
-}
-call_exit() { # code
-    [ "$CALL_RC" -eq "$1" ] || fail "parley call exit $CALL_RC, not $1: $FLOW"
-}
-
 # ======================= the sections =======================
-tname() { # u1|t1 -> udp|tcp
-    [ "$1" = u1 ] && echo udp || echo tcp
-}
-
 # SIPp -> parley listen --answer early:0 (183 with the answer or the offer, 200 at once: it must
 # wait for the PRACK)
 listen_100rel() { # u1|t1
@@ -672,29 +381,7 @@ call_timer_expire() {
     ok
 }
 
-# Each section in a subshell: a failed check ends its section only.
-section_cleanup() {
-    exec 3<&- 4>&- 2>/dev/null
-    [ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null
-    for p in $BGPIDS; do kill -TERM "$p" 2>/dev/null; done
-}
-section() { # k, then the section's function and argument
-    local k=$1
-    shift
-    trap section_cleanup EXIT
-    trap 'exit 1' INT TERM
-    SD=$work/section-$k
-    mkdir -p "$SD"
-    section_ports "$k"
-    # parley listen's port: base+k, or when something of this host holds it already (other
-    # tests run at the same time) one above every section's SIP and media ports
-    LP=$((base + k))
-    for i in 0 1 2 3 4; do
-        listening "$LP" udp || listening "$LP" tcp || break
-        LP=$((base + 3000 + k + 30 * i))
-    done
-    "$@"
-}
+# Each section in a subshell (lib.sh's section): a failed check ends its section only.
 k=0
 LONG_PIDS=
 for s in listen_timer_reinvite listen_timer_update listen_timer_expire call_timer_update \
@@ -720,14 +407,4 @@ for p in $LONG_PIDS; do wait "$p"; done
 LONG_PIDS=
 cat "$work"/long-*.out
 
-ms=$((($(date +%s%N) - started) / 1000000))
-took="$((ms / 1000)).$(printf %03d $((ms % 1000))) s"
-passed=0
-[ -f "$work/passed" ] && passed=$(wc -l <"$work/passed")
-if [ -s "$work/failed" ]; then
-    echo "FAIL: $(wc -l <"$work/failed") check(s) failed, $passed flows passed, in $took:"
-    sed 's/^/  /' "$work/failed"
-    exit 1
-fi
-echo "all $passed flows passed in $took"
-exit 0
+summary

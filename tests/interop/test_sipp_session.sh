@@ -31,123 +31,13 @@
 # tags, CSeq numbers, Request-URIs, o= lines, custom headers); this script checks parley's JSON
 # lines and exit codes. Every wait is bounded (SIPp -timeout and -recv_timeout, read -t on
 # FIFOs, timeout(1) around SIPp and parley call); processes are stopped by PID; ports are
-# random.
+# random and checked free: base+k, SIPp's ports and parley listen's move on when another run on
+# this host holds them (lib.sh, shared with test_sipp_ext.sh).
 set -u
 PARLEY=$1
-here=$(cd "$(dirname "$0")" && pwd)
-scen=$here/scenarios
-if ! command -v sipp >/dev/null 2>&1; then
-    echo "SKIP: sipp not found (Debian package sip-tester; make test installs it)"
-    exit 77
-fi
-started=$(date +%s%N)
-
-work=$(mktemp -d /tmp/parley-sipp-session-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-trap 'exit 1' INT TERM
-LPID=   # parley listen
-BGPIDS= # SIPp and parley call processes in the background
-RUN=    # the directory of the current SIPp run (its logs)
-WHAT=   # the flow under test, for messages
-
-# A failed check ends its section (each section runs in a subshell); wrong() records one and
-# lets the flow go on, for a wrong line after a flow that went right on the wire.
-fail() {
-    echo "not ok - $WHAT: $*"
-    echo "$WHAT: ${1%%$'\n'*}" >>"$work/failed"
-    if [ -n "$LPID" ] && ! kill -0 "$LPID" 2>/dev/null; then
-        wait "$LPID"
-        echo "--- parley listen is gone (exit status $?; 128+N is signal N)"
-        LPID=
-    fi
-    if [ -n "$RUN" ] && [ -d "$RUN" ]; then
-        echo "--- SIPp ($(basename "$RUN")):"
-        grep -a "Last Error" "$RUN"/sipp.out 2>/dev/null | tail -n 1
-        cat "$RUN"/*_errors.log 2>/dev/null | tail -n 20
-        tail -n 40 "$RUN"/*_messages.log 2>/dev/null
-        tail -n 5 "$RUN"/sipp.out "$RUN"/call.err 2>/dev/null
-    fi
-    for f in "$work"/listen-*.err; do
-        [ -s "$f" ] && { echo "--- $(basename "$f"):"; tail -n 10 "$f"; }
-    done
-    exit 1
-}
-FLOW_BAD=
-wrong() {
-    echo "not ok - $WHAT: $*"
-    echo "$WHAT: ${1%%$'\n'*}" >>"$work/failed"
-    FLOW_BAD=1
-}
-ok() {
-    [ -n "$FLOW_BAD" ] && return
-    echo "ok - $WHAT"
-    echo "$WHAT" >>"$work/passed"
-}
-
-# Ports, all below the kernel's ephemeral range: section k (0-7) has parley listen on base+k (UDP
-# and TCP), SIP ports from base+10+20k and media ports from base+200+100k for its SIPp runs.
-base=$((20000 + RANDOM % 11000))
-nextp=
-nextm=
-section_ports() { # k
-    nextp=$((base + 10 + 20 * $1))
-    nextm=$((base + 200 + 100 * $1))
-}
-alloc_ports() {
-    SP=$nextp
-    MP=$nextm
-    nextp=$((nextp + 1))
-    nextm=$((nextm + 10))
-}
-
-listening() { # port udp|tcp: a socket of this host is bound to the port (TCP: listening)
-    local hex
-    hex=$(printf '%04X' "$1")
-    if [ "$2" = udp ]; then
-        awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' /proc/net/udp
-    else
-        awk -v p=":$hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
-            /proc/net/tcp
-    fi
-}
-
-# ---- the lines parley prints ----
-FLOW= # the lines of the current flow, one per line
-CID=  # the call id of the current flow
-
-# Patterns for the lines about the current call.
-p_state() { # state previous reason [status]
-    local end='}'
-    [ $# -ge 4 ] && end=',"status":'$4'}'
-    echo '*"event":"state","call_id":"'"$CID"'","state":"'"$1"'","previous":"'"$2"'","reason":"'"$3"'"'"$end"
-}
-p_event() { # event, then the rest of the line after the call id (a pattern)
-    echo '*"event":"'"$1"'","call_id":"'"$CID"'"'"$2"
-}
-p_result() { # op status reason ok(true|false)
-    echo '*"event":"result","op":"'"$1"'","call_id":"'"$CID"'","status":'"$2"',"reason":"'"$3"'",*"ok":'"$4"'}'
-}
-
-# The flow's lines hold one matching the pattern (or none).
-saw() { # pattern
-    local l
-    while IFS= read -r l; do
-        case "$l" in $1) return 0 ;; esac
-    done <<<"$FLOW"
-    fail "no line like $1 in:
-$FLOW"
-}
-never() { # pattern
-    local l
-    while IFS= read -r l; do
-        case "$l" in $1) fail "unexpected line $l" ;; esac
-    done <<<"$FLOW"
-}
-last_is() { # pattern: the flow's last line matches it
-    local l=${FLOW%$'\n'}
-    l=${l##*$'\n'}
-    case "$l" in $1) ;; *) fail "the last line is $l, not like $1" ;; esac
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+interop_init sipp-session
 
 # A BYE that reaches the application with an empty method is a library bug (over TCP the 200
 # terminates the BYE's server transaction and frees the BYE before on_remote_end runs, in
@@ -160,153 +50,6 @@ terminated_by_bye() {
     saw "$(p_event terminated ',"by":"BYE"}')"
 }
 
-# ---- parley listen: standard input and output through FIFOs ----
-LP=
-start_listen() { # port, then listen options
-    LP=$1
-    shift
-    rm -f "$work/lin" "$work/lout"
-    mkfifo "$work/lin" "$work/lout"
-    "$PARLEY" listen --bind "udp:127.0.0.1:$LP" --bind "tcp:127.0.0.1:$LP" "$@" \
-        <"$work/lin" >"$work/lout" 2>"$work/listen-$LP.err" &
-    LPID=$!
-    exec 4>"$work/lin" 3<"$work/lout"
-    WHAT="parley listen $*"
-    read -t 10 -r line <&3 || fail "did not start: $(cat "$work/listen-$LP.err")"
-    case "$line" in *'"event":"listening"'*"udp:127.0.0.1:$LP"*"tcp:127.0.0.1:$LP"*) ;;
-    *) fail "unexpected first line: $line" ;;
-    esac
-}
-stop_listen() { # SIGTERM must end it cleanly (exit 0) within 5 s
-    WHAT="parley listen on SIGTERM"
-    exec 4>&-
-    kill -TERM "$LPID"
-    while read -t 5 -r line <&3; do :; done
-    for _ in $(seq 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$LPID" 2>/dev/null; then
-        kill -KILL "$LPID"
-        fail "still running 5 s after SIGTERM"
-    fi
-    wait "$LPID"
-    local rc=$?
-    LPID=
-    exec 3<&-
-    [ "$rc" -eq 0 ] || fail "exit $rc"
-}
-say() { # a command on parley listen's standard input
-    echo "$1" >&4
-}
-# Reads listen lines (10 s each at most) into FLOW until one matches the pattern.
-wait_for() { # pattern
-    while :; do
-        read -t 10 -r line <&3 || fail "parley listen printed nothing like $1 (in 10 s, or before its output ended); it printed:
-$FLOW"
-        FLOW="$FLOW$line
-"
-        case "$line" in $1) return 0 ;; esac
-    done
-}
-# Reads listen lines up to the incoming session of flow label; sets CID.
-incoming() { # label offer(true|false)
-    wait_for '*"event":"incoming"*'
-    CID=${line#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    case "$CID" in "$1"-*) ;; *) fail "the incoming session has call id $CID" ;; esac
-    case "$line" in *'"from":"sip:sipp@127.0.0.1:'"$SP"'"'*'"offer":'"$2"*) ;;
-    *) fail "incoming line: $line" ;;
-    esac
-}
-wait_disconnected() {
-    wait_for '*"event":"state","call_id":"'"$CID"'","state":"disconnected"*'
-}
-
-# ---- SIPp ----
-SIPP_COMMON=(-i 127.0.0.1 -m 1 -nostdin -timeout 20s -timeout_error -recv_timeout 5000
-    -trace_msg -trace_err)
-flow() { # label what: a new flow and its SIPp run directory
-    WHAT=$2
-    FLOW=
-    FLOW_BAD=
-    CID=
-    alloc_ports
-    RUN=$work/$1
-    mkdir -p "$RUN"
-}
-
-# SIPp as UAC towards parley listen, in the foreground: its exit code is the verdict.
-sipp_uac() { # label scenario transport(u1|t1)
-    (cd "$RUN" && timeout 30 sipp -sf "$scen/$2.xml" -t "$3" -p "$SP" -mp "$MP" \
-        "${SIPP_COMMON[@]}" -cid_str "$1-%u-%p@%s" "127.0.0.1:$LP" </dev/null >sipp.out 2>&1) ||
-        fail "SIPp exit $?"
-}
-# The same in the background, for flows driven through parley's standard input.
-SIPP_PID=
-sipp_uac_start() { # label scenario transport
-    (cd "$RUN" && exec timeout 30 sipp -sf "$scen/$2.xml" -t "$3" -p "$SP" -mp "$MP" \
-        "${SIPP_COMMON[@]}" -cid_str "$1-%u-%p@%s" "127.0.0.1:$LP" </dev/null >sipp.out 2>&1) &
-    SIPP_PID=$!
-    BGPIDS="$BGPIDS $SIPP_PID"
-}
-reaped() { # pid: waited for, not to be stopped any more
-    BGPIDS=${BGPIDS/ $1/}
-}
-sipp_wait() { # SIPp ends (bounded by timeout(1) and -timeout) and exits 0
-    wait "$SIPP_PID"
-    local rc=$?
-    reaped "$SIPP_PID"
-    SIPP_PID=
-    [ "$rc" -eq 0 ] || fail "SIPp exit $rc"
-}
-
-# SIPp as UAS for parley call, in the background once its socket is bound. Not with -bg: a
-# SIPp in -bg mode takes one to two seconds to quit after its last call, and its exit code is
-# lost; as a child of this script its exit code is the verdict, at once.
-sipp_uas_start() { # scenario transport
-    (cd "$RUN" && exec timeout 30 sipp -sf "$scen/$1.xml" -t "$2" -p "$SP" -mp "$MP" \
-        "${SIPP_COMMON[@]}" </dev/null >sipp.out 2>&1) &
-    SIPP_PID=$!
-    BGPIDS="$BGPIDS $SIPP_PID"
-    local proto
-    proto=$([ "$2" = u1 ] && echo udp || echo tcp)
-    for _ in $(seq 100); do
-        listening "$SP" "$proto" && return 0
-        kill -0 "$SIPP_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    fail "SIPp did not bind $proto port $SP within 5 s"
-}
-
-# ---- parley call towards the SIPp UAS (bounded by timeout(1), which passes SIGTERM on) ----
-CALL_RC=
-CALL_PID=
-parley_call_start() { # transport, then call options
-    local tr=$1
-    shift
-    (exec timeout 20 "$PARLEY" call "sip:sipp@127.0.0.1:$SP" --transport "$tr" "$@" \
-        >"$RUN/call.out" 2>"$RUN/call.err") &
-    CALL_PID=$!
-    BGPIDS="$BGPIDS $CALL_PID"
-}
-parley_call_end() { # its lines go to FLOW, its exit code to CALL_RC
-    wait "$CALL_PID"
-    CALL_RC=$?
-    reaped "$CALL_PID"
-    CALL_PID=
-    FLOW="$(cat "$RUN/call.out")
-"
-    CID=${FLOW#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    if [ -z "$CID" ] || [ "$CID" = "$FLOW" ]; then
-        fail "parley call printed no call id: $FLOW"
-    fi
-}
-parley_call() { # transport, then call options
-    parley_call_start "$@"
-    parley_call_end
-}
-call_exit() { # code
-    [ "$CALL_RC" -eq "$1" ] || fail "parley call exit $CALL_RC, not $1: $FLOW"
-}
 # Waits (5 s at most) until parley call printed a line matching the pattern.
 call_printed() { # pattern
     local l
@@ -325,7 +68,7 @@ call_printed() { # pattern
 # SIPp -> parley listen (answers at once)
 listen_auto() { # u1|t1
     local t=$1 T
-    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    T=$(tname "$t")
     start_listen "$LP"
     flow "basic-$T" "SIPp -> listen over $T: basic call (180, 200 with SDP answer, ACK, BYE from SIPp)"
     sipp_uac "basic-$T" uac_call_basic "$t"
@@ -410,7 +153,7 @@ listen_auto() { # u1|t1
 # SIPp -> parley listen --answer ring:5
 listen_ring() { # u1|t1
     local t=$1 T
-    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    T=$(tname "$t")
     start_listen "$LP" --answer ring:5
     flow "cancel-$T" "SIPp -> listen over $T: CANCEL while parley rings (200 for the CANCEL, 487, ACK)"
     sipp_uac "cancel-$T" uac_call_cancel "$t"
@@ -426,7 +169,7 @@ listen_ring() { # u1|t1
 # SIPp -> parley listen --answer reject:486
 listen_busy() { # u1|t1
     local t=$1 T
-    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    T=$(tname "$t")
     start_listen "$LP" --answer reject:486
     flow "busy-$T" "SIPp -> listen over $T: 486 Busy Here (--answer reject:486), ACKed"
     sipp_uac "busy-$T" uac_call_486 "$t"
@@ -440,7 +183,7 @@ listen_busy() { # u1|t1
 # parley call -> SIPp
 calls() { # u1|t1
     local t=$1 T
-    T=$([ "$t" = u1 ] && echo udp || echo tcp)
+    T=$(tname "$t")
     flow "call-basic-$T" "parley call -> SIPp over $T: basic call (SDP offer, 180, 200, ACK, BYE from parley)"
     sipp_uas_start uas_call_basic "$t"
     parley_call_start "$T" --hangup-after 0.5
@@ -556,33 +299,13 @@ calls() { # u1|t1
     ok
 }
 
-# Each section in a subshell: a failed check ends its section only.
-section_cleanup() {
-    exec 3<&- 4>&- 2>/dev/null
-    [ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null
-    for p in $BGPIDS; do kill -TERM "$p" 2>/dev/null; done
-}
+# Each section in a subshell (lib.sh's section): a failed check ends its section only.
 k=0
-for section in "listen_auto u1" "listen_auto t1" "listen_ring u1" "listen_ring t1" \
+for s in "listen_auto u1" "listen_auto t1" "listen_ring u1" "listen_ring t1" \
     "listen_busy u1" "listen_busy t1" "calls u1" "calls t1"; do
-    (
-        trap section_cleanup EXIT
-        trap 'exit 1' INT TERM
-        section_ports $k
-        LP=$((base + k))
-        $section
-    )
+    # shellcheck disable=SC2086 # the section's name and its argument
+    (section $k $s)
     k=$((k + 1))
 done
 
-ms=$((($(date +%s%N) - started) / 1000000))
-took="$((ms / 1000)).$(printf %03d $((ms % 1000))) s"
-passed=0
-[ -f "$work/passed" ] && passed=$(wc -l <"$work/passed")
-if [ -s "$work/failed" ]; then
-    echo "FAIL: $(wc -l <"$work/failed") check(s) failed, $passed flows passed, in $took:"
-    sed 's/^/  /' "$work/failed"
-    exit 1
-fi
-echo "all $passed flows passed in $took"
-exit 0
+summary
