@@ -37,6 +37,30 @@ bench_init() {
     SIPP_CORE=${SIPP_CORE:-$((n - 1))}
 }
 
+# bench_workdir NAME KEEP: $work is KEEP (made if needed) or a new /tmp/parley-bench-NAME-XXXXXX;
+# at exit, or on INT/TERM, the processes UAS_PID, SIPP_PID and PERF_PID name are killed and a
+# temporary $work is removed. Call it in the script's own shell (not in $(...)).
+bench_workdir() {
+    BENCH_KEEP=$2
+    if [ -n "$BENCH_KEEP" ]; then
+        mkdir -p "$BENCH_KEEP" && work=$(cd "$BENCH_KEEP" && pwd) || return 1
+    else
+        work=$(mktemp -d "/tmp/parley-bench-$1-XXXXXX") || return 1
+    fi
+    UAS_PID=
+    SIPP_PID=
+    PERF_PID=
+    trap bench_cleanup EXIT
+    trap 'exit 1' INT TERM
+}
+bench_cleanup() {
+    local p
+    for p in "$PERF_PID" "$SIPP_PID" "$UAS_PID"; do
+        [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+    done
+    [ -z "$BENCH_KEEP" ] && rm -rf "$work"
+}
+
 # ---- ports: below the kernel's ephemeral range, not bound by anyone now ----
 port_bound() { # port: a UDP or TCP socket of this host is bound to it
     local hex

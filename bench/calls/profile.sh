@@ -50,20 +50,7 @@ bench_init "$build" || exit 1
 for t in perf strace; do
     command -v "$t" >/dev/null 2>&1 || { echo "profile: $t not found (scripts/deps.sh bench)" >&2; exit 1; }
 done
-if [ -n "$keep" ]; then
-    mkdir -p "$keep" && work=$(cd "$keep" && pwd) || exit 1
-else
-    work=$(mktemp -d /tmp/parley-bench-profile-XXXXXX)
-fi
-UAS_PID=
-PERF_PID=
-cleanup() {
-    [ -n "$PERF_PID" ] && kill -KILL "$PERF_PID" 2>/dev/null
-    [ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-    [ -z "$keep" ] && rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+bench_workdir profile "$keep" || exit 1
 
 # ---- 1. perf ----
 mkdir -p "$work/perf"

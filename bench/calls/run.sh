@@ -65,20 +65,7 @@ if [ -n "$callgrind" ] && [ -z "$max" ] && ! command -v valgrind >/dev/null 2>&1
     callgrind=
 fi
 
-if [ -n "$keep" ]; then
-    mkdir -p "$keep" && work=$(cd "$keep" && pwd) || exit 1
-else
-    work=$(mktemp -d /tmp/parley-bench-calls-XXXXXX)
-fi
-UAS_PID=
-PERF_PID=
-cleanup() {
-    [ -n "$PERF_PID" ] && kill -KILL "$PERF_PID" 2>/dev/null
-    [ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-    [ -z "$keep" ] && rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+bench_workdir calls "$keep" || exit 1
 
 # run_one UAS RATE CALLS DIR [WRAPPER...]: one SIPp run against a fresh UAS process. Appends to
 # DIR/result: ok failed sipp_retrans uas_retrans responses cpu_ticks user_share hwm_kb wall_ms

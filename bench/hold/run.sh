@@ -53,20 +53,7 @@ soft=$(ulimit -Sn)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 echo "bench/hold: open files: soft limit $soft raised to $(ulimit -n) (hard limit $(ulimit -Hn)); memory: $(awk '/MemAvailable/ { printf "%d MiB available", $2 / 1024 }' /proc/meminfo)" >&2
 
-if [ -n "$keep" ]; then
-    mkdir -p "$keep" && work=$(cd "$keep" && pwd) || exit 1
-else
-    work=$(mktemp -d /tmp/parley-bench-hold-XXXXXX)
-fi
-UAS_PID=
-SIPP_PID=
-cleanup() {
-    [ -n "$SIPP_PID" ] && kill -KILL "$SIPP_PID" 2>/dev/null
-    [ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-    [ -z "$keep" ] && rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+bench_workdir hold "$keep" || exit 1
 
 # acks_sent DIR: how many ACKs SIPp has sent (its counts file, rewritten every second)
 acks_sent() {
