@@ -31,25 +31,9 @@ tshark_q() {
     tshark -n -o "gui.console_open:NEVER" "$@" 2>/dev/null
 }
 
-# free_ports N: prints a port P such that nothing on this host holds P..P+N-1 (UDP or TCP, IPv4
-# or IPv6), below the kernel's ephemeral range (where the system picks ports for connections) and
-# at random, so that tests running at once on this host rarely meet; dies after 50 tries.
-free_ports() {
-    local n=$1 p i k held
-    for ((i = 0; i < 50; i++)); do
-        p=$((20000 + RANDOM % 12000))
-        held=
-        for ((k = 0; k < n; k++)); do
-            if awk -v h=":$(printf '%04X' $((p + k)))" 'FNR > 1 && substr($2, length($2) - 4) == h { f = 1 }
-                END { exit !f }' /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null; then
-                held=1
-                break
-            fi
-        done
-        [ -z "$held" ] && { echo "$p"; return 0; }
-    done
-    die "no $n free ports in a row found in 50 tries"
-}
+# free_ports N (tests/ports.sh): a run of N ports nothing on this host holds
+# shellcheck source=../ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../ports.sh"
 
 # start_listen OUT_FILE ARGS...: starts `parley listen ARGS`, waits (at most 10 s) for its
 # "listening" line, then copies its further JSON lines to OUT_FILE. Sets LPID.

@@ -26,7 +26,9 @@ fail() {
     exit 1
 }
 
-base=$((21000 + RANDOM % 20000))
+# shellcheck source=../ports.sh
+. "$(dirname "$0")/../ports.sh"
+base=$(free_ports 8) || fail "no free ports"
 LP=$base        # parley listen (UDP and TCP)
 SP=$((base + 7)) # SIPp
 

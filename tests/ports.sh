@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# free_ports N: prints a port P such that nothing on this host holds P..P+N-1 (a UDP or TCP
+# socket, IPv4 or IPv6), drawn at random below the kernel's ephemeral range (32768 on Debian,
+# where the system picks the ports of outgoing connections), so that tests running at once on
+# one host rarely meet; says so on standard error and returns 1 after 50 tries. Sourced by the
+# test scripts that listen on fixed ports (tests/cli/lib.sh, tests/interop/test_sipp_*.sh).
+free_ports() {
+    local n=$1 p i k held
+    for ((i = 0; i < 50; i++)); do
+        p=$((20000 + RANDOM % 12000))
+        held=
+        for ((k = 0; k < n; k++)); do
+            if awk -v h=":$(printf '%04X' $((p + k)))" \
+                'FNR > 1 && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+                /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null; then
+                held=1
+                break
+            fi
+        done
+        [ -z "$held" ] && { echo "$p"; return 0; }
+    done
+    echo "free_ports: no $n free ports in a row found in 50 tries" >&2
+    return 1
+}
