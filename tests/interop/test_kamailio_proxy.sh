@@ -62,7 +62,9 @@ dump() { # files...
     done
 }
 
-base=$((30000 + RANDOM % 2000 * 10))
+# shellcheck source=../ports.sh
+. "$(dirname "$0")/../ports.sh"
+base=$(free_ports 93) || { echo "FAIL: no free ports"; exit 1; } # base .. base+92: see port()
 K1=$base       # Kamailio, registrar.cfg
 K2=$((base + 1)) # Kamailio, auth.cfg
 port() { echo $((base + 2 + $1)); }
