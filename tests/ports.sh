@@ -2,17 +2,20 @@
 # free_ports N: prints a port P such that nothing on this host holds P..P+N-1 (a UDP or TCP
 # socket, IPv4 or IPv6), drawn at random below the kernel's ephemeral range (32768 on Debian,
 # where the system picks the ports of outgoing connections), so that tests running at once on
-# one host rarely meet; says so on standard error and returns 1 after 50 tries. Sourced by the
-# test scripts that listen on fixed ports (tests/cli/lib.sh, tests/interop/test_sipp_*.sh).
+# one host rarely meet; says so on standard error and returns 1 after 50 tries. Sourced by
+# tests/cli/lib.sh, tests/interop/test_sipp_{page,auth,flood}.sh, test_kamailio_proxy.sh and
+# tests/soak/soak_flood_memory.sh
+# (test_sipp_session.sh and test_sipp_ext.sh check each port they take: tests/interop/lib.sh).
 free_ports() {
     local n=$1 p i k held
     for ((i = 0; i < 50; i++)); do
         p=$((20000 + RANDOM % 12000))
         held=
         for ((k = 0; k < n; k++)); do
-            if awk -v h=":$(printf '%04X' $((p + k)))" \
-                'FNR > 1 && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
-                /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null; then
+            # one stream: awk exits 2 when a file it is given is missing (no IPv6 here)
+            if cat /proc/net/udp /proc/net/tcp /proc/net/udp6 /proc/net/tcp6 2>/dev/null |
+                awk -v h=":$(printf '%04X' $((p + k)))" \
+                    '$1 ~ /^[0-9]+:$/ && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }'; then
                 held=1
                 break
             fi

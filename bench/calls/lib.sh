@@ -65,8 +65,9 @@ bench_cleanup() {
 port_bound() { # port: a UDP or TCP socket of this host is bound to it
     local hex
     hex=$(printf ':%04X' "$1")
-    awk -v p="$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-        /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 2>/dev/null
+    # one stream: awk exits 2 when a file it is given is missing (a host without IPv6)
+    cat /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+        awk -v p="$hex" '$1 ~ /^[0-9]+:$/ && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'
 }
 free_port() { # prints a port in 20000-31999 that nothing is bound to
     local p i

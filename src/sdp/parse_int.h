@@ -37,8 +37,9 @@ static inline parley_sdp_format *sdp_pt_format(sdp_pstate *st, unsigned pt)
     return (parley_sdp_format *)&st->m->fmts[st->pt_index[pt]];
 }
 
-/* Adds RTP payload type pt (0-127), written fmt, to the current media as format fm (the slot
- * after its last): false when the m= line listed it already. A static payload type gets its
+/* Adds RTP payload type pt (0-127), written fmt, to the current media (st->m: every caller fills
+ * the media st->m names) as format fm (the slot after its last): false when the m= line listed
+ * it already. A static payload type gets its
  * encoding, rate and channels (RFC 3551). Shared by the general and the fast m= parsers. */
 static inline bool sdp_add_pt(sdp_pstate *st, parley_sdp_format *fm, pl_str fmt, unsigned pt)
 {

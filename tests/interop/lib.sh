@@ -133,15 +133,19 @@ section_listen_port() { # k
         fi
     done
 }
-# True when a socket of this host is bound to the port (IPv4; TCP: listening).
+# True when a socket of this host is bound to the port (IPv4 or IPv6; TCP: listening).
 listening() { # port udp|tcp
     local hex
     hex=$(printf '%04X' "$1")
+    # IPv6 sockets too (one bound to [::]:P takes 127.0.0.1:P as well), as one stream: awk exits
+    # 2 when a file it is given is missing (a host without IPv6)
     if [ "$2" = udp ]; then
-        awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' /proc/net/udp
+        cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+            awk -v p=":$hex" '$1 ~ /^[0-9]+:$/ && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'
     else
-        awk -v p=":$hex" 'substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 } END { exit !f }' \
-            /proc/net/tcp
+        cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+            awk -v p=":$hex" '$1 ~ /^[0-9]+:$/ && substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 }
+                END { exit !f }'
     fi
 }
 tname() { # u1|t1 (SIPp's transport) -> udp|tcp (parley's)

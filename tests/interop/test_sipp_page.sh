@@ -28,7 +28,7 @@ fail() {
 
 # shellcheck source=../ports.sh
 . "$(dirname "$0")/../ports.sh"
-base=$(free_ports 8) || fail "no free ports"
+base=$(free_ports 10) || fail "no free ports" # LP = base, SIPp base+7 .. base+9
 LP=$base        # parley listen (UDP and TCP)
 SP=$((base + 7)) # SIPp
 

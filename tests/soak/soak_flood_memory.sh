@@ -21,7 +21,9 @@ fail() {
     tail -n 3 "$work/listen.out"
     exit 1
 }
-base=$((21000 + RANDOM % 20000))
+# shellcheck source=../ports.sh
+. "$(dirname "$0")/../ports.sh"
+base=$(free_ports 8) || fail "no free ports" # parley listen on base, SIPp on base+7
 mkfifo "$work/out"
 "$PARLEY" listen --bind "udp:127.0.0.1:$base" --quiet --stats 5 >"$work/out" 2>"$work/listen.err" &
 LPID=$!

@@ -62,21 +62,21 @@ int cmd_demo(int argc, char **argv)
     }
     printf("parley demo: Alice, Bob and Carol, three endpoints in this process, talk SIP over\n"
            "UDP on 127.0.0.1 and play the signaling session model, one step a line.\n\n");
-    int err = demo_start_person(&alice, "Alice");
+    int err = demo_start_person(&demo_alice, "Alice");
     if (!err)
-        err = demo_start_person(&bob, "Bob");
+        err = demo_start_person(&demo_bob, "Bob");
     if (!err)
-        err = demo_start_person(&carol, "Carol");
+        err = demo_start_person(&demo_carol, "Carol");
     if (err) {
         fprintf(stderr, "parley demo: cannot start the endpoints: %s\n", parley_strerror(err));
         demo_failures++;
     } else {
-        printf("  Alice %s, Bob %s, Carol %s\n\n", alice.addr, bob.addr, carol.addr);
+        printf("  Alice %s, Bob %s, Carol %s\n\n", demo_alice.addr, demo_bob.addr, demo_carol.addr);
         demo_run_steps();
         printf("\n  Not in this demo (they need a registrar and a forking proxy): registration\n"
                "  and forking; see README.md, \"Behind a proxy\".\n");
     }
-    person *all[] = {&alice, &bob, &carol};
+    demo_person *all[] = {&demo_alice, &demo_bob, &demo_carol};
     for (int i = 0; i < 3; i++)
         if (all[i]->ep)
             parley_endpoint_stop(all[i]->ep); /* every session ends and is released here */

@@ -16,35 +16,35 @@
 #include "parley/parley.h"
 #include "trace_out.h"
 
-typedef enum mode {
-    RING_ACCEPT,  /* 180, then 200 */
-    RING_ONLY,    /* 180 and nothing more */
-    REJECT_BUSY,  /* 486 */
-    REDIRECT,     /* 302 to Carol */
-    EARLY_ACCEPT, /* 183 with early media (reliably), then 200 */
-} mode;
+typedef enum demo_mode {
+    DEMO_RING_ACCEPT,  /* 180, then 200 */
+    DEMO_RING_ONLY,    /* 180 and nothing more */
+    DEMO_REJECT_BUSY,  /* 486 */
+    DEMO_REDIRECT,     /* 302 to Carol */
+    DEMO_EARLY_ACCEPT, /* 183 with early media (reliably), then 200 */
+} demo_mode;
 
-typedef struct person {
+typedef struct demo_person {
     const char *name;
     parley_endpoint *ep;
     char addr[96]; /* "127.0.0.1:PORT" */
     char uri[128];
     uint16_t media_port;
-    _Atomic mode answer; /* how it answers the next incoming session */
-} person;
+    _Atomic demo_mode answer; /* how it answers the next incoming session */
+} demo_person;
 
-extern person alice, bob, carol;
+extern demo_person demo_alice, demo_bob, demo_carol;
 
 /* Each session has its own negotiator (made from the person's media config), wrapped so that
  * the main thread asks for hold or a null offer and the loop thread applies it. */
-typedef struct leg {
-    person *owner;
+typedef struct demo_leg {
+    demo_person *owner;
     parley_sdp_neg *neg;
     _Atomic int want_dir;         /* 0 keep, else a parley_sdp_dir for the next offer */
     bool null_offer;              /* the first offer is a null one */
     parley_session *bob_to_carol; /* Bob's transfer call, for the REFER's progress */
     parley_refer_request *refer;  /* on the transfer leg: the REFER it reports to */
-} leg;
+} demo_leg;
 
 /* What the events said, read by the steps (under demo_mu). */
 typedef struct demo_events {
@@ -76,10 +76,12 @@ extern int demo_failures; /* steps that did not behave as they said */
 
 /* Starts p's endpoint on a free UDP port of 127.0.0.1 (Carol challenges MESSAGE, the others
  * carry credentials); 0 or a PARLEY_E_ code. Main thread. */
-int demo_start_person(person *p, const char *display);
+int demo_start_person(demo_person *p, const char *display);
 /* Callbacks and a negotiator of its own for session s of person p; NULL without memory. The leg
- * is freed when the session is released. Any thread. */
-leg *demo_attach(person *p, parley_session *s);
+ * is freed when the session is released. One thread per person (p's media port is taken
+ * without a lock): Alice's sessions from the main thread, Bob's and Carol's from their loop
+ * threads. */
+demo_leg *demo_attach(demo_person *p, parley_session *s);
 /* Completion of Bob's renegotiation in the glare step: counts it in demo_ev. */
 void demo_bob_reneg_done(parley_session *s, const parley_result *r, void *user);
 /* Runs and narrates every step (main thread, endpoints started). */

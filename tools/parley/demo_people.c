@@ -15,18 +15,18 @@
 #define DEMO_REALM     "demo.parley"
 #define CAROL_PASSWORD "carol's secret"
 
-person alice = {"alice", NULL, "", "", 40000, RING_ACCEPT};
-person bob = {"bob", NULL, "", "", 42000, RING_ACCEPT};
-person carol = {"carol", NULL, "", "", 44000, RING_ACCEPT};
+demo_person demo_alice = {"alice", NULL, "", "", 40000, DEMO_RING_ACCEPT};
+demo_person demo_bob = {"bob", NULL, "", "", 42000, DEMO_RING_ACCEPT};
+demo_person demo_carol = {"carol", NULL, "", "", 44000, DEMO_RING_ACCEPT};
 
 demo_events demo_ev;
 pthread_mutex_t demo_mu = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t demo_cv = PTHREAD_COND_INITIALIZER;
 cli_tracer demo_tracer;
 
-static int index_of(const person *p)
+static int index_of(const demo_person *p)
 {
-    return p == &alice ? 0 : p == &bob ? 1 : 2;
+    return p == &demo_alice ? 0 : p == &demo_bob ? 1 : 2;
 }
 
 /* Wakes the waiting steps and unlocks demo_mu (every callback locks it, records, then this). */
@@ -52,7 +52,7 @@ static void on_trace(parley_endpoint *ep, const parley_trace_event *e, void *use
     cli_tracer_event(&demo_tracer, e);
     bool glare = e->sent && e->len > 11 && !memcmp(e->data, "SIP/2.0 491", 11);
     bool challenge =
-        e->sent && ep == carol.ep && e->len > 11 && !memcmp(e->data, "SIP/2.0 401", 11);
+        e->sent && ep == demo_carol.ep && e->len > 11 && !memcmp(e->data, "SIP/2.0 401", 11);
     if (glare || challenge) {
         pthread_mutex_lock(&demo_mu);
         demo_ev.rejected_491 += glare;
@@ -123,7 +123,7 @@ static void glare_rendezvous(void)
 static int get_offer(parley_session *s, parley_content *out, void *user)
 {
     (void)s;
-    leg *l = user;
+    demo_leg *l = user;
     glare_rendezvous();
     if (l->null_offer) {
         l->null_offer = false;
@@ -145,7 +145,7 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
                       void *user)
 {
     (void)s;
-    leg *l = user;
+    demo_leg *l = user;
     const uint8_t *body;
     size_t len;
     if (parley_sdp_neg_answer(l->neg, offer->body, offer->len, &body, &len, NULL) != 0)
@@ -157,7 +157,7 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
 static void set_answer(parley_session *s, const parley_content *answer, void *user)
 {
     (void)s;
-    leg *l = user;
+    demo_leg *l = user;
     parley_sdp_neg_set_answer(l->neg, answer->body, answer->len, NULL);
 }
 
@@ -167,7 +167,7 @@ static const parley_oa_ops oa = {get_offer, get_answer, set_answer, NULL, NULL, 
 
 static void on_state(parley_session *s, const parley_state_change *e, void *user)
 {
-    leg *l = user;
+    demo_leg *l = user;
     pthread_mutex_lock(&demo_mu);
     demo_ev.state[index_of(l->owner)] = e->state;
     demo_ev.reason[index_of(l->owner)] = e->reason;
@@ -186,7 +186,7 @@ static void on_state(parley_session *s, const parley_state_change *e, void *user
 
 static void on_message(parley_session *s, parley_request *req, void *user)
 {
-    leg *l = user;
+    demo_leg *l = user;
     const parley_msg *m = parley_request_msg(req);
     parley_slice h = {"", 0};
     parley_msg_header(m, "X-Demo", 0, &h);
@@ -199,7 +199,7 @@ static void on_message(parley_session *s, parley_request *req, void *user)
         demo_ev.messages[who]++;
     snprintf(demo_ev.last_header[who], sizeof(demo_ev.last_header[who]), "%.*s", (int)h.len, h.p);
     signal_all();
-    if (l->owner == &bob && !info) {
+    if (l->owner == &demo_bob && !info) {
         /* Bob answers a message with one of his own (from the callback: it goes after it) */
         parley_content reply = {"text/plain", "Hi Alice, Bob here.", 19};
         parley_header x = {"X-Demo", "from bob"};
@@ -210,7 +210,7 @@ static void on_message(parley_session *s, parley_request *req, void *user)
 static void on_provisional(parley_session *s, const parley_msg *resp, void *user)
 {
     (void)s;
-    leg *l = user;
+    demo_leg *l = user;
     pthread_mutex_lock(&demo_mu);
     demo_ev.provisionals++;
     signal_all();
@@ -221,8 +221,8 @@ static void on_provisional(parley_session *s, const parley_msg *resp, void *user
 static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
 {
     (void)s, (void)m;
-    leg *l = user;
-    if (l->owner != &alice)
+    demo_leg *l = user;
+    if (l->owner != &demo_alice)
         return;
     unsigned hold = parley_sdp_neg_hold(l->neg); /* on the loop thread: the negotiator's */
     pthread_mutex_lock(&demo_mu);
@@ -233,8 +233,8 @@ static void on_reinvite(parley_session *s, const parley_msg *m, void *user)
 static void on_completed(parley_session *s, const parley_msg *ack, void *user)
 {
     (void)s;
-    leg *l = user;
-    if (l->owner != &carol)
+    demo_leg *l = user;
+    if (l->owner != &demo_carol)
         return;
     pthread_mutex_lock(&demo_mu);
     demo_ev.carol_got_answer_in_ack = parley_msg_body(ack).len > 0;
@@ -282,7 +282,7 @@ static void on_refer(parley_session *s, parley_refer_request *r, const parley_ad
 static void on_released(parley_session *s, void *user)
 {
     (void)s;
-    leg *l = user;
+    demo_leg *l = user;
     parley_session_unref(l->bob_to_carol);
     parley_sdp_neg_free(l->neg);
     free(l);
@@ -306,9 +306,9 @@ static const parley_session_cbs cbs = {
 };
 
 /* Callbacks and a negotiator of its own for session s of person p. */
-leg *demo_attach(person *p, parley_session *s)
+demo_leg *demo_attach(demo_person *p, parley_session *s)
 {
-    leg *l = calloc(1, sizeof(*l));
+    demo_leg *l = calloc(1, sizeof(*l));
     if (!l)
         return NULL;
     l->owner = p;
@@ -329,12 +329,12 @@ static void on_refer(parley_session *s, parley_refer_request *r, const parley_ad
                      const char *method, void *user)
 {
     (void)s, (void)method;
-    leg *l = user;
+    demo_leg *l = user;
     parley_session *t = NULL;
     if (parley_refer_request_accept(r, NULL, 0) != 0 ||
         parley_session_create(l->owner->ep, target, NULL, &t) != 0)
         return;
-    leg *tl = demo_attach(l->owner, t);
+    demo_leg *tl = demo_attach(l->owner, t);
     if (!tl) {
         parley_refer_request_notify(r, 503, NULL, 1);
         parley_session_unref(t);
@@ -350,28 +350,28 @@ static void on_session(parley_endpoint *ep, parley_session *s, const parley_inco
                        void *user)
 {
     (void)ep, (void)info;
-    person *p = user;
+    demo_person *p = user;
     if (!demo_attach(p, s)) {
         parley_session_reject(s, 500, NULL, NULL, 0);
         return;
     }
     pthread_mutex_lock(&demo_mu);
-    if (p == &bob && !demo_ev.bob_first)
+    if (p == &demo_bob && !demo_ev.bob_first)
         demo_ev.bob_first = parley_session_ref(s);
     signal_all();
-    switch ((mode)p->answer) {
-    case REJECT_BUSY:
+    switch ((demo_mode)p->answer) {
+    case DEMO_REJECT_BUSY:
         parley_session_reject(s, 486, NULL, NULL, 0);
         break;
-    case REDIRECT: {
-        parley_address to = {carol.uri, NULL};
+    case DEMO_REDIRECT: {
+        parley_address to = {demo_carol.uri, NULL};
         parley_session_redirect(s, 302, &to, 1, NULL, 0);
         break;
     }
-    case RING_ONLY:
+    case DEMO_RING_ONLY:
         parley_session_provisional(s, 180, NULL, NULL, 0, 0);
         break;
-    case EARLY_ACCEPT:
+    case DEMO_EARLY_ACCEPT:
         parley_session_provisional(s, 183, NULL, NULL, 0, PARLEY_PROV_EARLY_MEDIA);
         parley_session_participate(s, NULL, 0, NULL, NULL); /* the 200 waits for the PRACK */
         break;
@@ -384,7 +384,7 @@ static void on_session(parley_endpoint *ep, parley_session *s, const parley_inco
     }
 }
 
-int demo_start_person(person *p, const char *display)
+int demo_start_person(demo_person *p, const char *display)
 {
     static const char *const listen[] = {"udp:127.0.0.1:0", NULL};
     static const char *const challenged[] = {"MESSAGE", NULL};
@@ -398,13 +398,13 @@ int demo_start_person(person *p, const char *display)
     c.listen = listen;
     c.on_trace = on_trace;
     c.session_expires = 1800; /* session timers on: the 200s say who refreshes */
-    if (p == &carol) {
+    if (p == &demo_carol) {
         c.auth_password = CAROL_PASSWORD;
         c.auth_realm = DEMO_REALM;
         c.auth_methods = challenged;
         c.on_message = carol_on_page;
     } else {
-        c.credentials = p == &alice ? &alice_cred : &bob_cred;
+        c.credentials = p == &demo_alice ? &alice_cred : &bob_cred;
         c.ncredentials = 1;
     }
     int err = parley_endpoint_create(&c, &p->ep);

@@ -51,10 +51,10 @@ static int alice_calls(const char *uri, bool null_offer, parley_session **out, p
     parley_address to = {uri, NULL};
     *out = NULL;
     *r = NULL;
-    int err = parley_session_create(alice.ep, &to, NULL, out);
+    int err = parley_session_create(demo_alice.ep, &to, NULL, out);
     if (err)
         return err;
-    leg *l = demo_attach(&alice, *out);
+    demo_leg *l = demo_attach(&demo_alice, *out);
     if (!l)
         return PARLEY_E_NOMEM;
     l->null_offer = null_offer;
@@ -135,7 +135,7 @@ void demo_run_steps(void)
     int n = 0, err;
 
     /* 1, 2: the first session and its session timer */
-    err = alice_calls(bob.uri, false, &first, &r);
+    err = alice_calls(demo_bob.uri, false, &first, &r);
     say(++n, !err && r && r->status == 200 && demo_ev.provisionals >= 1,
         "Alice invites Bob with an SDP offer; Bob rings (180) and accepts (200, ACK)");
     parley_result_free(r);
@@ -175,7 +175,7 @@ void demo_run_steps(void)
     /* 5: hold and resume from Bob's side */
     bool held = false, resumed = false;
     if (bs) {
-        leg *l = parley_session_user(bs); /* the leg, kept in the session's slot */
+        demo_leg *l = parley_session_user(bs); /* the leg, kept in the session's slot */
         if (l)
             atomic_store(&l->want_dir, PARLEY_SDP_SENDONLY);
         err = parley_session_renegotiate_sync(bs, 0, NULL, 0, &r);
@@ -221,7 +221,7 @@ void demo_run_steps(void)
     say(++n, ok, "Alice renegotiates by UPDATE (RFC 3311), no ACK needed");
 
     /* 8: REFER to Carol, progress in NOTIFYs */
-    parley_address to_carol = {carol.uri, NULL};
+    parley_address to_carol = {demo_carol.uri, NULL};
     err = parley_session_refer_sync(first, &to_carol, NULL, 0, &r);
     ok = !err && r && r->status == 202 && wait_until(refer_done) && wait_until(carol_connected);
     parley_result_free(r);
@@ -235,7 +235,7 @@ void demo_run_steps(void)
     say(++n, ok, "Alice refers Bob to Carol (202); Bob calls her; NOTIFY progress: %s", seen);
 
     /* 9: a null offer */
-    err = alice_calls(carol.uri, true, &s, &r);
+    err = alice_calls(demo_carol.uri, true, &s, &r);
     ok = !err && r && r->status == 200;
     parley_result_free(r);
     pthread_mutex_lock(&demo_mu);
@@ -247,11 +247,11 @@ void demo_run_steps(void)
     say(++n, ok, "a null-offer session: Carol offers in her 200, Alice answers in the ACK");
 
     /* 10: early media, reliably */
-    carol.answer = EARLY_ACCEPT;
+    demo_carol.answer = DEMO_EARLY_ACCEPT;
     pthread_mutex_lock(&demo_mu);
     int early = demo_ev.early_media, pracks = demo_ev.pracks;
     pthread_mutex_unlock(&demo_mu);
-    err = alice_calls(carol.uri, false, &s, &r);
+    err = alice_calls(demo_carol.uri, false, &s, &r);
     ok = !err && r && r->status == 200;
     parley_result_free(r);
     pthread_mutex_lock(&demo_mu);
@@ -262,8 +262,8 @@ void demo_run_steps(void)
     say(++n, ok, "early media: Carol's answer in a reliable 183, Alice's PRACK, then the 200");
 
     /* 11: rejected */
-    carol.answer = REJECT_BUSY;
-    err = alice_calls(carol.uri, false, &s, &r);
+    demo_carol.answer = DEMO_REJECT_BUSY;
+    err = alice_calls(demo_carol.uri, false, &s, &r);
     ok = err == PARLEY_E_FAILURE_RESPONSE && r && r->status == 486;
     parley_result_free(r);
     hang_up(s);
@@ -271,24 +271,24 @@ void demo_run_steps(void)
     say(++n, ok, "a rejected session: Carol is busy (486 Busy Here)");
 
     /* 12: redirected */
-    carol.answer = RING_ACCEPT;
-    bob.answer = REDIRECT;
-    err = alice_calls(bob.uri, false, &s, &r);
+    demo_carol.answer = DEMO_RING_ACCEPT;
+    demo_bob.answer = DEMO_REDIRECT;
+    err = alice_calls(demo_bob.uri, false, &s, &r);
     ok = !err && r && r->status == 200;
     parley_result_free(r);
     hang_up(s);
     s = NULL;
-    bob.answer = RING_ACCEPT;
+    demo_bob.answer = DEMO_RING_ACCEPT;
     say(++n, ok, "a redirected session: Bob answers 302 to Carol, Alice follows, Carol accepts");
 
     /* 13: cancelled */
-    carol.answer = RING_ONLY;
+    demo_carol.answer = DEMO_RING_ONLY;
     pthread_mutex_lock(
         &demo_mu); /* Carol's last session ended DISCONNECTED: wait for this one's end */
     demo_ev.state[2] = PARLEY_STATE_IDLE;
     pthread_mutex_unlock(&demo_mu);
-    parley_address to = {carol.uri, NULL};
-    ok = parley_session_create(alice.ep, &to, NULL, &s) == 0 && demo_attach(&alice, s) &&
+    parley_address to = {demo_carol.uri, NULL};
+    ok = parley_session_create(demo_alice.ep, &to, NULL, &s) == 0 && demo_attach(&demo_alice, s) &&
          parley_session_participate(s, NULL, 0, NULL, NULL) == 0 && wait_until(alice_alerted);
     parley_session_terminate_sync(s, NULL, 0, &r);
     parley_result_free(r);
@@ -305,12 +305,12 @@ void demo_run_steps(void)
     int challenges = demo_ev.challenges, pages = demo_ev.carol_pages;
     pthread_mutex_unlock(&demo_mu);
     parley_content note = {"text/plain", "Carol, it is Alice.", 19};
-    err = parley_endpoint_send_message_sync(alice.ep, PARLEY_MSG_MESSAGE, &to_carol, &note, &xa, 1,
-                                            &r);
+    err = parley_endpoint_send_message_sync(demo_alice.ep, PARLEY_MSG_MESSAGE, &to_carol, &note,
+                                            &xa, 1, &r);
     ok = !err && r && r->status == 200;
     parley_result_free(r);
-    err =
-        parley_endpoint_send_message_sync(bob.ep, PARLEY_MSG_MESSAGE, &to_carol, &note, &xb, 1, &r);
+    err = parley_endpoint_send_message_sync(demo_bob.ep, PARLEY_MSG_MESSAGE, &to_carol, &note, &xb,
+                                            1, &r);
     ok = ok && err == PARLEY_E_AUTH && r && r->status == 401;
     parley_result_free(r);
     challenges_target = challenges + 3; /* Alice's one, Bob's two: their traces may come after
