@@ -76,6 +76,19 @@ parley_session *world_call(world *w, const char *uri, outcome *o)
     return s;
 }
 
+void world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
+{
+    w->b.on_incoming = on_incoming;
+    world_call(w, B_URI, o);
+    vnet_run(w->n, ms);
+}
+
+void world_assert_connected(world *w)
+{
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
 void world_connect(world *w)
 {
     w->b.on_incoming = PARTY_ACCEPT;

@@ -45,6 +45,11 @@ void world_drop(world *w, const char *src, const char *prefix, unsigned first, u
 
 /* A calls uri and participates; o (its n set) gets the outcome. */
 parley_session *world_call(world *w, const char *uri, outcome *o);
+/* B meets the call with on_incoming (PARTY_ACCEPT, PARTY_RING...), A calls B (o gets the
+ * outcome) and ms pass. */
+void world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms);
+/* Asserts that A's and B's newest sessions are Connected. */
+void world_assert_connected(world *w);
 /* A calls B, B accepts; 10 ms later the call is up (asserted) and both logs are cleared. */
 void world_connect(world *w);
 /* A calls the scripted peer P at uri (o gets the outcome); returns the INVITE P received in
