@@ -126,6 +126,15 @@ void outcome_cb(parley_session *s, const parley_result *r, void *user)
         o->state = parley_session_state(o->s);
 }
 
+void page_done_cb(parley_endpoint *ep, const parley_result *r, void *user)
+{
+    (void)ep;
+    page_done *d = user;
+    d->calls++;
+    d->error = r->error;
+    d->status = r->status;
+}
+
 /* ---- offer/answer ---- */
 
 static int get_offer(parley_session *s, parley_content *out, void *user)

@@ -171,6 +171,11 @@ int party_saw(const party *p, const char *what);
 int party_index(const party *p, const char *what, int from);
 void party_dump(const party *p);
 void outcome_cb(parley_session *s, const parley_result *r, void *user);
+/* Completion recorder for page-mode requests (parley_endpoint_send_message). */
+typedef struct page_done {
+    int calls, error, status;
+} page_done;
+void page_done_cb(parley_endpoint *ep, const parley_result *r, void *user);
 void party_attach(party *p, parley_session *s);
 /* The party's offer/answer contract (user data: the party). */
 const parley_oa_ops *party_oa_ops(void);

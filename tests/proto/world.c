@@ -111,6 +111,14 @@ const vnet_packet *world_call_peer(world *w, const char *uri, outcome *o)
     return inv;
 }
 
+const vnet_packet *world_ring_peer(world *w, const char *uri, const char *tag, outcome *o)
+{
+    const vnet_packet *inv = world_call_peer(w, uri, o);
+    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", tag, NULL, NULL);
+    vnet_run(w->n, 5);
+    return inv;
+}
+
 const vnet_packet *world_connect_peer(world *w, const char *tag, outcome *o)
 {
     const vnet_packet *inv = world_call_peer(w, P_URI, o);

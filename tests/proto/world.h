@@ -55,6 +55,8 @@ void world_connect(world *w);
 /* A calls the scripted peer P at uri (o gets the outcome); returns the INVITE P received in
  * the next 5 ms. */
 const vnet_packet *world_call_peer(world *w, const char *uri, outcome *o);
+/* world_call_peer to uri, and P rings (180) with To tag `tag`; 5 ms later. Returns the INVITE. */
+const vnet_packet *world_ring_peer(world *w, const char *uri, const char *tag, outcome *o);
 /* world_call_peer to P_URI, and P answers 200 with To tag `tag`, Contact <P_URI> and the body
  * "answer-p-1"; 5 ms later. Returns the INVITE. */
 const vnet_packet *world_connect_peer(world *w, const char *tag, outcome *o);
