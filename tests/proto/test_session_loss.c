@@ -23,13 +23,6 @@ static void assert_connected_once(world *w)
     assert_int_equal(w->b.completed, 1);
 }
 
-/* Asserts that the operation completed once, with status. */
-static void assert_once(const outcome *o, int status)
-{
-    assert_int_equal(o->calls, 1);
-    assert_int_equal(o->status, status);
-}
-
 /* The first packet from src starting with prefix is lost; A calls B, who accepts; 3 s later. */
 static void call_losing_first(world *w, const char *src, const char *prefix, outcome *o)
 {
@@ -45,7 +38,7 @@ static void test_lost_invite(void **state)
     call_losing_first(w, A_ADDR, "INVITE", &o);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 2);
     assert_int_equal(vnet_get(w->n, 1)->sent_at, 1500);
-    assert_once(&o, 200);
+    outcome_assert_once(&o, 200);
     assert_int_equal(o.at, 1502);
     assert_connected_once(w);
     assert_log(&w->b, B_ANSWERED_LOG);
@@ -197,7 +190,7 @@ static void test_lost_bye(void **state)
     outcome o = {0}, t = {0};
     call_then_terminate(w, PARTY_ACCEPT, &o, &t);
     assert_resent_at_t1(w, "BYE");
-    assert_once(&t, 200);
+    outcome_assert_once(&t, 200);
     assert_int_equal(t.at, 1512);
     assert_trans(&w->b, B_ENDED_BY_BYE);
 }
@@ -246,15 +239,15 @@ static void test_random_loss(void **state)
         outcome o = {0}, m = {0}, t = {0};
         parley_session *s = world_call(w, B_URI, &o);
         vnet_run(w->n, 40000);
-        assert_once(&o, 200);
+        outcome_assert_once(&o, 200);
         parley_content body = {NULL, "hello", 5};
         assert_int_equal(
             parley_session_send_message(s, PARLEY_MSG_MESSAGE, &body, NULL, 0, outcome_cb, &m), 0);
         vnet_run(w->n, 40000);
-        assert_once(&m, 200);
+        outcome_assert_once(&m, 200);
         assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
         vnet_run(w->n, 40000);
-        assert_once(&t, 200);
+        outcome_assert_once(&t, 200);
         assert_trans(&w->a, A_CONNECTED "|Connected>Disconnected:TerminatedLocally:-");
         assert_trans(&w->b, B_ENDED_BY_BYE);
         assert_int_equal(w->b.messages, 1);

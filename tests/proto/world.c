@@ -83,6 +83,12 @@ void world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
     vnet_run(w->n, ms);
 }
 
+void outcome_assert_once(const outcome *o, int status)
+{
+    assert_int_equal(o->calls, 1);
+    assert_int_equal(o->status, status);
+}
+
 void world_assert_connected(world *w)
 {
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);

@@ -48,6 +48,8 @@ parley_session *world_call(world *w, const char *uri, outcome *o);
 /* B meets the call with on_incoming (PARTY_ACCEPT, PARTY_RING...), A calls B (o gets the
  * outcome) and ms pass. */
 void world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms);
+/* Asserts that the operation o records completed once, with status. */
+void outcome_assert_once(const outcome *o, int status);
 /* Asserts that A's and B's newest sessions are Connected. */
 void world_assert_connected(world *w);
 /* A calls B, B accepts; 10 ms later the call is up (asserted) and both logs are cleared. */
