@@ -76,11 +76,12 @@ parley_session *world_call(world *w, const char *uri, outcome *o)
     return s;
 }
 
-void world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
+parley_session *world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
 {
     w->b.on_incoming = on_incoming;
-    world_call(w, B_URI, o);
+    parley_session *s = world_call(w, B_URI, o);
     vnet_run(w->n, ms);
+    return s;
 }
 
 void outcome_assert_once(const outcome *o, int status)

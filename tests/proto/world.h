@@ -18,6 +18,13 @@
 #define D_URI  "sip:dave@10.0.0.4:5060"
 #define P_URI  "sip:peer@10.0.0.9:5060"
 
+/* The state changes (assert_trans) of A's call to B that connected, on each side, and the ends
+ * that follow them. */
+#define A_CONNECTED_TRANS   "Idle>Connecting:None:-|Connecting>Connected:None:200"
+#define B_CONNECTED_TRANS   "Incoming>Connecting:None:-|Connecting>Connected:None:ACK"
+#define ENDED_BY_BYE_TRANS  "|Connected>Disconnected:TerminatedRemotely:BYE"
+#define ENDED_LOCALLY_TRANS "|Connected>Disconnected:TerminatedLocally:-"
+
 typedef struct world {
     vnet *n;
     party a, b, c, d; /* the ones not asked for stay zeroed */
@@ -46,8 +53,8 @@ void world_drop(world *w, const char *src, const char *prefix, unsigned first, u
 /* A calls uri and participates; o (its n set) gets the outcome. */
 parley_session *world_call(world *w, const char *uri, outcome *o);
 /* B meets the call with on_incoming (PARTY_ACCEPT, PARTY_RING...), A calls B (o gets the
- * outcome) and ms pass. */
-void world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms);
+ * outcome) and ms pass. Returns A's session. */
+parley_session *world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms);
 /* Asserts that the operation o records completed once, with status. */
 void outcome_assert_once(const outcome *o, int status);
 /* Asserts that A's and B's newest sessions are Connected. */
