@@ -24,6 +24,8 @@
 #define B_CONNECTED_TRANS   "Incoming>Connecting:None:-|Connecting>Connected:None:ACK"
 #define ENDED_BY_BYE_TRANS  "|Connected>Disconnected:TerminatedRemotely:BYE"
 #define ENDED_LOCALLY_TRANS "|Connected>Disconnected:TerminatedLocally:-"
+/* B's log (assert_log) when it accepted the INVITE's offer and the call connected. */
+#define B_ANSWERED_LOG "incoming|get_answer|state:Connecting:None|state:Connected:None|completed"
 
 typedef struct world {
     vnet *n;
