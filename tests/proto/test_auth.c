@@ -127,13 +127,6 @@ static const vnet_packet *p_invite(world *w, size_t nth)
     return vnet_find(w->n, P_ADDR, "INVITE", nth);
 }
 
-/* A ends its newest session (asserted accepted); ms later. */
-static void a_terminates(world *w, uint64_t ms)
-{
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, ms);
-}
-
 /* C (no credentials) calls uri; o (its n set) gets the outcome; ms later. */
 static void c_calls(world *w, const char *uri, outcome *o, uint64_t ms)
 {
@@ -203,7 +196,7 @@ static void test_invite_challenged_by_proxy(void **state)
     assert_string_equal(hdr(ack, "CSeq"), "2 ACK");
     assert_string_equal(hdr(ack, "Proxy-Authorization"), cred);
     /* the dialog counts on from the INVITE that made it: BYE is 3 */
-    a_terminates(w, 5);
+    world_end_a(w, 5);
     assert_string_equal(hdr(sp_last(w->n, P_ADDR, "BYE"), "CSeq"), "3 BYE");
 }
 
@@ -342,7 +335,7 @@ static void test_cancel_not_retried(void **state)
     world *w = *state;
     outcome o = {0};
     const vnet_packet *inv = world_ring_peer(w, P_URI, "pr", &o);
-    a_terminates(w, 5);
+    world_end_a(w, 5);
     const vnet_packet *cancel = vnet_find(w->n, P_ADDR, "CANCEL", 0);
     assert_non_null(cancel);
     sp_reply(w->n, P_ADDR, cancel, 407, "Proxy Authentication Required", NULL, CHALLENGE_407, NULL);
@@ -371,7 +364,7 @@ static void test_server_challenges_invite(void **state)
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
     assert_int_equal(sp_count(w->n, B_ADDR, "ACK"), 2); /* the 401's and the 200's */
     /* BYE is not on the list: not challenged */
-    a_terminates(w, 10);
+    world_end_a(w, 10);
     assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 401"), 1);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_DISCONNECTED);
 }
@@ -548,7 +541,7 @@ static void test_server_cancel_not_challenged(void **state)
     outcome o = {0};
     world_call_b(w, PARTY_RING, &o, 20);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_INCOMING);
-    a_terminates(w, 20);
+    world_end_a(w, 20);
     assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 401"), 1); /* the first INVITE only */
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)); /* the CANCEL's */
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 487", 0));

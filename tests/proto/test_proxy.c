@@ -34,13 +34,6 @@ static int a_sends(world *w, parley_msg_type t, const parley_address *to,
     return parley_endpoint_send_message(w->a.ep, t, to, body, h, nh, page_done_cb, d);
 }
 
-/* A ends its newest session; 5 ms later. */
-static void a_terminates(world *w)
-{
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
-}
-
 static void test_invite_through_proxy(void **state)
 {
     world *w = *state;
@@ -59,7 +52,7 @@ static void test_invite_through_proxy(void **state)
     assert_non_null(ack);
     assert_string_equal(ack->first_line, "ACK " B_URI " SIP/2.0");
     assert_string_equal(hdr(ack, "Route"), PROXY);
-    a_terminates(w);
+    world_end_a(w, 5);
     const vnet_packet *bye = vnet_find(w->n, P_ADDR, "BYE", 0);
     assert_non_null(bye);
     assert_string_equal(hdr(bye, "Route"), PROXY);
@@ -83,7 +76,7 @@ static void test_cancel_carries_route(void **state)
     world *w = *state;
     outcome o = {0};
     const vnet_packet *inv = world_ring_peer(w, B_URI, "b1", &o);
-    a_terminates(w);
+    world_end_a(w, 5);
     const vnet_packet *cancel = vnet_find(w->n, P_ADDR, "CANCEL", 0);
     assert_non_null(cancel);
     assert_string_equal(cancel->first_line, "CANCEL " B_URI " SIP/2.0");

@@ -96,6 +96,12 @@ void world_assert_connected(world *w)
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
 }
 
+void world_end_a(world *w, uint64_t ms)
+{
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, ms);
+}
+
 void world_connect(world *w)
 {
     w->b.on_incoming = PARTY_ACCEPT;

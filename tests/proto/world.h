@@ -61,6 +61,8 @@ parley_session *world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
 void outcome_assert_once(const outcome *o, int status);
 /* Asserts that A's and B's newest sessions are Connected. */
 void world_assert_connected(world *w);
+/* A ends its newest session (the terminate asserted accepted); ms later. */
+void world_end_a(world *w, uint64_t ms);
 /* A calls B, B accepts; 10 ms later the call is up (asserted) and both logs are cleared. */
 void world_connect(world *w);
 /* A calls the scripted peer P at uri (o gets the outcome); returns the INVITE P received in
