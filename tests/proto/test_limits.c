@@ -383,8 +383,7 @@ static void test_in_dialog_408(void **state)
     assert_int_equal(o.status, 200);
     party_clear(&w->a);
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 5);
     const vnet_packet *info = sp_last(w->n, P_ADDR, "INFO");
     assert_non_null(info);

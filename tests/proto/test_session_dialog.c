@@ -317,8 +317,7 @@ static void test_route_set_uac(void **state)
     assert_true(
         sp_has(ack, "\r\nRoute: <sip:p1@" R1_ADDR ";lr>\r\nRoute: <sip:p2@" R2_ADDR ";lr>\r\n"));
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 5);
     const vnet_packet *info = vnet_find(w->n, R1_ADDR, "INFO", 0);
     assert_non_null(info);
@@ -484,11 +483,9 @@ static void test_cseq_both_ways(void **state)
     outcome o = {0};
     const vnet_packet *inv = bob_answers(w, &o, "tc", "Contact: <" P_BOB_URI ">\r\n", NULL);
     outcome m1 = {0}, m2 = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m1), 0);
+    world_a_sends(w, PARLEY_MSG_MESSAGE, &m1);
     vnet_run(w->n, 5);
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_OPTIONS, NULL, NULL, 0, outcome_cb, &m2), 0);
+    world_a_sends(w, PARLEY_MSG_OPTIONS, &m2);
     vnet_run(w->n, 5);
     assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "MESSAGE", 0), "CSeq"), "2 MESSAGE");
     assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "OPTIONS", 0), "CSeq"), "3 OPTIONS");

@@ -82,8 +82,7 @@ static void test_reinvite_from_callee(void **state)
     assert_string_equal(inv->first_line, "INVITE sip:node@10.0.0.1:5060 SIP/2.0");
     /* and the caller's next request continues its own CSeq */
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 10);
     assert_string_equal(sp_header(sp_last(w->n, B_ADDR, "INFO"), "CSeq", v, sizeof(v)), "2 INFO");
 }
@@ -153,8 +152,7 @@ static void test_decline_keeps_dialog(void **state)
     /* the dialog still works, and another renegotiation too */
     w->b.defer_reinvite = 0;
     outcome m = {0}, r2 = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     reinvite(&w->b, &r2);
     vnet_run(w->n, 10);
     assert_int_equal(m.status, 200);

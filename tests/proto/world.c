@@ -96,6 +96,11 @@ void world_assert_connected(world *w)
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
 }
 
+void world_a_sends(world *w, parley_msg_type t, outcome *o)
+{
+    assert_int_equal(parley_session_send_message(w->a.s, t, NULL, NULL, 0, outcome_cb, o), 0);
+}
+
 void world_end_a(world *w, uint64_t ms)
 {
     assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);

@@ -61,6 +61,9 @@ parley_session *world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
 void outcome_assert_once(const outcome *o, int status);
 /* Asserts that A's and B's newest sessions are Connected. */
 void world_assert_connected(world *w);
+/* A sends an in-session request of type t (no body, no headers) on its newest session, the
+ * send asserted accepted; o gets the outcome. */
+void world_a_sends(world *w, parley_msg_type t, outcome *o);
 /* A ends its newest session (the terminate asserted accepted); ms later. */
 void world_end_a(world *w, uint64_t ms);
 /* A calls B, B accepts; 10 ms later the call is up (asserted) and both logs are cleared. */
