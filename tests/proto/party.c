@@ -648,6 +648,13 @@ parley_session *party_call(party *p, const char *uri)
     return party_call_to(p, &to, NULL);
 }
 
+void party_redirect_to(party *p, const parley_address *t, size_t n)
+{
+    p->on_incoming = PARTY_REDIRECT;
+    p->redirect_targets = t;
+    p->nredirect_targets = n;
+}
+
 void party_release(party *p)
 {
     if (p->s)

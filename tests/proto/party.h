@@ -179,6 +179,9 @@ void page_done_cb(parley_endpoint *ep, const parley_result *r, void *user);
 void party_attach(party *p, parley_session *s);
 /* The party's offer/answer contract (user data: the party). */
 const parley_oa_ops *party_oa_ops(void);
+/* The party meets every incoming session with a redirect to the n targets t (kept, not
+ * copied). */
+void party_redirect_to(party *p, const parley_address *t, size_t n);
 /* Drops the party's session reference (before vnet_free). */
 void party_release(party *p);
 /* The logs joined with '|'. */

@@ -82,20 +82,12 @@ static void test_redirect_refusals_and_wire(void **state)
     assert_int_equal(parley_session_redirect(w->b.s, 0, ok, 1, NULL, 0), PARLEY_E_STATE);
 }
 
-/* B redirects every call to the n targets t. */
-static void redirect_b_to(world *w, const parley_address *t, size_t n)
-{
-    w->b.on_incoming = PARTY_REDIRECT;
-    w->b.redirect_targets = t;
-    w->b.nredirect_targets = n;
-}
-
 /* B redirects to C then D; C does what c_incoming says (rejecting with reject_code), D
  * accepts. */
 static void redirect_b_to_c_and_d(world *w, int c_incoming, int reject_code)
 {
     static const parley_address t[2] = {{C_URI, NULL}, {D_URI, NULL}};
-    redirect_b_to(w, t, 2);
+    party_redirect_to(&w->b, t, 2);
     w->c.on_incoming = c_incoming;
     w->c.reject_code = reject_code;
     w->d.on_incoming = PARTY_ACCEPT;
@@ -213,10 +205,8 @@ static void test_redirect_limit(void **state)
 {
     world *w = *state;
     parley_address to_c = {C_URI, NULL}, to_b = {B_URI, NULL};
-    redirect_b_to(w, &to_c, 1);
-    w->c.on_incoming = PARTY_REDIRECT;
-    w->c.redirect_targets = &to_b;
-    w->c.nredirect_targets = 1;
+    party_redirect_to(&w->b, &to_c, 1);
+    party_redirect_to(&w->c, &to_b, 1);
     outcome o = {0};
     world_call(w, B_URI, &o);
     vnet_run(w->n, 100);
@@ -242,7 +232,7 @@ static void test_terminate_while_redirecting(void **state)
 {
     world *w = *state;
     parley_address t[1] = {{C_URI, NULL}};
-    redirect_b_to(w, t, 1);
+    party_redirect_to(&w->b, t, 1);
     outcome o = {0}, term = {0};
     w->a.hook = terminate_on_redirecting;
     w->a.hook_arg = &term;
