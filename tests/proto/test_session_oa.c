@@ -382,15 +382,10 @@ static void test_no_handler(void **state)
     world *w = *state;
     w->a.no_oa = 1;
     w->b.no_oa = 1;
-    outcome o = {0}, r1 = {0}, r2 = {0};
+    outcome o = {0};
     parley_session *s = world_call_b(w, PARTY_ACCEPT, &o, 10);
     assert_int_equal(o.status, 200);
-    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(r1.status, 200);
-    assert_int_equal(r2.status, 200);
+    world_reinvite_each_way(w, s);
     for (size_t i = 0; i < vnet_count(w->n); i++) {
         const vnet_packet *p = vnet_get(w->n, i);
         assert_string_equal(sp_body(p), "");

@@ -101,6 +101,17 @@ void world_a_sends(world *w, parley_msg_type t, outcome *o)
     assert_int_equal(parley_session_send_message(w->a.s, t, NULL, NULL, 0, outcome_cb, o), 0);
 }
 
+void world_reinvite_each_way(world *w, parley_session *s)
+{
+    outcome r1 = {0}, r2 = {0};
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r1.status, 200);
+    assert_int_equal(r2.status, 200);
+}
+
 void world_end_a(world *w, uint64_t ms)
 {
     assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);

@@ -64,6 +64,9 @@ void world_assert_connected(world *w);
 /* A sends an in-session request of type t (no body, no headers) on its newest session, the
  * send asserted accepted; o gets the outcome. */
 void world_a_sends(world *w, parley_msg_type t, outcome *o);
+/* A's session s renegotiates, then B's newest session (a re-INVITE each, 10 ms each); both
+ * outcomes are asserted 200. */
+void world_reinvite_each_way(world *w, parley_session *s);
 /* A ends its newest session (the terminate asserted accepted); ms later. */
 void world_end_a(world *w, uint64_t ms);
 /* A calls B, B accepts; 10 ms later the call is up (asserted) and both logs are cleared. */
