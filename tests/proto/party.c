@@ -126,6 +126,15 @@ void outcome_cb(parley_session *s, const parley_result *r, void *user)
         o->state = parley_session_state(o->s);
 }
 
+void page_done_cb(parley_endpoint *ep, const parley_result *r, void *user)
+{
+    (void)ep;
+    page_done *d = user;
+    d->calls++;
+    d->error = r->error;
+    d->status = r->status;
+}
+
 /* ---- offer/answer ---- */
 
 static int get_offer(parley_session *s, parley_content *out, void *user)
@@ -637,6 +646,13 @@ parley_session *party_call(party *p, const char *uri)
 {
     parley_address to = {uri, NULL};
     return party_call_to(p, &to, NULL);
+}
+
+void party_redirect_to(party *p, const parley_address *t, size_t n)
+{
+    p->on_incoming = PARTY_REDIRECT;
+    p->redirect_targets = t;
+    p->nredirect_targets = n;
 }
 
 void party_release(party *p)

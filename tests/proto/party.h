@@ -171,9 +171,17 @@ int party_saw(const party *p, const char *what);
 int party_index(const party *p, const char *what, int from);
 void party_dump(const party *p);
 void outcome_cb(parley_session *s, const parley_result *r, void *user);
+/* Completion recorder for page-mode requests (parley_endpoint_send_message). */
+typedef struct page_done {
+    int calls, error, status;
+} page_done;
+void page_done_cb(parley_endpoint *ep, const parley_result *r, void *user);
 void party_attach(party *p, parley_session *s);
 /* The party's offer/answer contract (user data: the party). */
 const parley_oa_ops *party_oa_ops(void);
+/* The party meets every incoming session with a redirect to the n targets t (kept, not
+ * copied). */
+void party_redirect_to(party *p, const parley_address *t, size_t n);
 /* Drops the party's session reference (before vnet_free). */
 void party_release(party *p);
 /* The logs joined with '|'. */

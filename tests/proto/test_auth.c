@@ -111,6 +111,47 @@ static const char *branch_of(const vnet_packet *p)
     return b ? b : "";
 }
 
+/* P answers req with a challenge: 401 (WWW-Authenticate) or 407 (Proxy-Authenticate), To tag
+ * `tag`, the header line `challenge`; 5 ms later. */
+static void p_challenges(world *w, const vnet_packet *req, int code, const char *tag,
+                         const char *challenge)
+{
+    sp_reply(w->n, P_ADDR, req, code,
+             code == 407 ? "Proxy Authentication Required" : "Unauthorized", tag, challenge, NULL);
+    vnet_run(w->n, 5);
+}
+
+/* The nth (from 0) INVITE P got. */
+static const vnet_packet *p_invite(world *w, size_t nth)
+{
+    return vnet_find(w->n, P_ADDR, "INVITE", nth);
+}
+
+/* C (no credentials) calls uri; o (its n set) gets the outcome; ms later. */
+static void c_calls(world *w, const char *uri, outcome *o, uint64_t ms)
+{
+    o->n = w->n;
+    parley_session *s = party_call(&w->c, uri);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    vnet_run(w->n, ms);
+}
+
+/* A calls B, who accepts; 20 ms later. Returns B's challenge to the first INVITE (a response
+ * `status`, "SIP/2.0 401" or "SIP/2.0 407"), asserted there. */
+static const vnet_packet *a_calls_b_challenged(world *w, outcome *o, const char *status)
+{
+    world_call_b(w, PARTY_ACCEPT, o, 20);
+    const vnet_packet *c = vnet_find(w->n, A_ADDR, status, 0);
+    assert_non_null(c);
+    return c;
+}
+
+/* The second INVITE B got (the one with credentials). */
+static const vnet_packet *b_invite_2(world *w)
+{
+    return vnet_find(w->n, B_ADDR, "INVITE", 1);
+}
+
 /* ---- client ---- */
 
 static void test_invite_challenged_by_proxy(void **state)
@@ -120,14 +161,13 @@ static void test_invite_challenged_by_proxy(void **state)
     const vnet_packet *inv1 = world_call_peer(w, P_URI, &o);
     assert_string_equal(hdr(inv1, "CSeq"), "1 INVITE");
     assert_string_equal(hdr(inv1, "Proxy-Authorization"), "");
-    sp_reply(w->n, P_ADDR, inv1, 407, "Proxy Authentication Required", "px", CHALLENGE_407, NULL);
-    vnet_run(w->n, 5);
+    p_challenges(w, inv1, 407, "px", CHALLENGE_407);
     /* the 407 is ACKed (its transaction), the INVITE goes again: CSeq 2, a new branch, the
      * same Call-ID and From tag, and credentials for the realm (the any-realm entry) */
     const vnet_packet *ack407 = vnet_find(w->n, P_ADDR, "ACK", 0);
     assert_non_null(ack407);
     assert_string_equal(hdr(ack407, "CSeq"), "1 ACK");
-    const vnet_packet *inv2 = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    const vnet_packet *inv2 = p_invite(w, 1);
     assert_non_null(inv2);
     assert_string_equal(hdr(inv2, "CSeq"), "2 INVITE");
     assert_string_not_equal(branch_of(inv1), branch_of(inv2));
@@ -156,8 +196,7 @@ static void test_invite_challenged_by_proxy(void **state)
     assert_string_equal(hdr(ack, "CSeq"), "2 ACK");
     assert_string_equal(hdr(ack, "Proxy-Authorization"), cred);
     /* the dialog counts on from the INVITE that made it: BYE is 3 */
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
     assert_string_equal(hdr(sp_last(w->n, P_ADDR, "BYE"), "CSeq"), "3 BYE");
 }
 
@@ -165,10 +204,8 @@ static void test_second_challenge_fails(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv1 = world_call_peer(w, P_URI, &o);
-    sp_reply(w->n, P_ADDR, inv1, 407, "Proxy Authentication Required", "px", CHALLENGE_407, NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv2 = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    p_challenges(w, world_call_peer(w, P_URI, &o), 407, "px", CHALLENGE_407);
+    const vnet_packet *inv2 = p_invite(w, 1);
     assert_non_null(inv2);
     /* the same realm again, not stale: the credentials are wrong; no third INVITE */
     sp_reply(w->n, P_ADDR, inv2, 407, "Proxy Authentication Required", "px",
@@ -186,18 +223,13 @@ static void test_stale_retried(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv1 = world_call_peer(w, P_URI, &o);
-    sp_reply(w->n, P_ADDR, inv1, 401, "Unauthorized", "px",
-             "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"n1\", qop=\"auth\"\r\n", NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv2 = vnet_find(w->n, P_ADDR, "INVITE", 1);
-    sp_reply(w->n, P_ADDR, inv2, 401, "Unauthorized", "px",
-             "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"n2\", qop=\"auth\", "
-             "stale=true\r\n",
-             NULL);
-    vnet_run(w->n, 5);
+    p_challenges(w, world_call_peer(w, P_URI, &o), 401, "px",
+                 "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"n1\", qop=\"auth\"\r\n");
+    p_challenges(w, p_invite(w, 1), 401, "px",
+                 "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"n2\", qop=\"auth\", "
+                 "stale=true\r\n");
     /* stale: the credentials were right, the nonce old; again with the new one, no question */
-    const vnet_packet *inv3 = vnet_find(w->n, P_ADDR, "INVITE", 2);
+    const vnet_packet *inv3 = p_invite(w, 2);
     assert_non_null(inv3);
     assert_string_equal(hdr(inv3, "CSeq"), "3 INVITE");
     assert_non_null(strstr(hdr(inv3, "Authorization"), "nonce=\"n2\""));
@@ -214,13 +246,11 @@ static void test_several_challenges(void **state)
     memset(&o, 0, sizeof(o));
     const vnet_packet *inv1 = world_call_peer(w, P_URI, &o);
     /* a server challenge for a.example and a proxy challenge for another realm at once */
-    sp_reply(w->n, P_ADDR, inv1, 401, "Unauthorized", "px",
-             "WWW-Authenticate: Digest realm=\"a.example\", nonce=\"na\", qop=\"auth\", "
-             "algorithm=SHA-256\r\n"
-             "Proxy-Authenticate: Digest realm=\"other.example\", nonce=\"no\"\r\n",
-             NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv2 = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    p_challenges(w, inv1, 401, "px",
+                 "WWW-Authenticate: Digest realm=\"a.example\", nonce=\"na\", qop=\"auth\", "
+                 "algorithm=SHA-256\r\n"
+                 "Proxy-Authenticate: Digest realm=\"other.example\", nonce=\"no\"\r\n");
+    const vnet_packet *inv2 = p_invite(w, 1);
     assert_non_null(inv2);
     char a[1024], px[1024];
     snprintf(a, sizeof(a), "%s", hdr(inv2, "Authorization"));
@@ -236,14 +266,10 @@ static void test_several_challenges(void **state)
 static void test_no_credentials(void **state)
 {
     world *w = *state;
-    outcome o = {0, .n = w->n};
-    parley_session *s = party_call(&w->c, P_URI);
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 5);
-    const vnet_packet *inv1 = vnet_find(w->n, P_ADDR, "INVITE", 0);
-    sp_reply(w->n, P_ADDR, inv1, 401, "Unauthorized", "px",
-             "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"n1\"\r\n", NULL);
-    vnet_run(w->n, 5);
+    outcome o = {0};
+    c_calls(w, P_URI, &o, 5);
+    p_challenges(w, p_invite(w, 0), 401, "px",
+                 "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"n1\"\r\n");
     assert_int_equal(sp_count(w->n, P_ADDR, "INVITE"), 1);
     assert_int_equal(o.calls, 1);
     assert_int_equal(o.error, PARLEY_E_AUTH);
@@ -254,15 +280,13 @@ static void test_bye_challenged(void **state)
 {
     world *w = *state;
     outcome o = {0}, t = {0, .n = w->n};
-    const vnet_packet *inv = world_connect_peer(w, "pt", &o);
-    (void)inv;
+    world_connect_peer(w, "pt", &o);
     assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, outcome_cb, &t), 0);
     vnet_run(w->n, 5);
     const vnet_packet *bye1 = sp_last(w->n, P_ADDR, "BYE");
     assert_string_equal(hdr(bye1, "CSeq"), "2 BYE");
-    sp_reply(w->n, P_ADDR, bye1, 401, "Unauthorized", NULL,
-             "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"nb\", qop=\"auth\"\r\n", NULL);
-    vnet_run(w->n, 5);
+    p_challenges(w, bye1, 401, NULL,
+                 "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"nb\", qop=\"auth\"\r\n");
     /* again with the dialog's next number */
     const vnet_packet *bye2 = sp_last(w->n, P_ADDR, "BYE");
     assert_string_equal(hdr(bye2, "CSeq"), "3 BYE");
@@ -274,35 +298,21 @@ static void test_bye_challenged(void **state)
     assert_int_equal(t.error, 0);
 }
 
-typedef struct done {
-    int calls, error, status;
-} done;
-
-static void on_done(parley_endpoint *ep, const parley_result *r, void *user)
-{
-    (void)ep;
-    done *d = user;
-    d->calls++;
-    d->error = r->error;
-    d->status = r->status;
-}
-
 static void test_message_challenged_callback_credentials(void **state)
 {
     world *w = *state;
-    done d = {0};
+    page_done d = {0};
     parley_address to = {P_URI, NULL};
     parley_content body = {NULL, "hello", 5};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0, on_done, &d),
-        0);
+    assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0,
+                                                  page_done_cb, &d),
+                     0);
     vnet_run(w->n, 5);
     const vnet_packet *m1 = vnet_find(w->n, P_ADDR, "MESSAGE", 0);
     assert_string_equal(hdr(m1, "CSeq"), "1 MESSAGE");
-    sp_reply(w->n, P_ADDR, m1, 407, "Proxy Authentication Required", "px",
-             "Proxy-Authenticate: Digest realm=\"cb.example\", nonce=\"nm\", qop=\"auth-int\"\r\n",
-             NULL);
-    vnet_run(w->n, 5);
+    p_challenges(
+        w, m1, 407, "px",
+        "Proxy-Authenticate: Digest realm=\"cb.example\", nonce=\"nm\", qop=\"auth-int\"\r\n");
     const vnet_packet *m2 = vnet_find(w->n, P_ADDR, "MESSAGE", 1);
     assert_non_null(m2);
     assert_string_equal(hdr(m2, "CSeq"), "2 MESSAGE");
@@ -324,11 +334,8 @@ static void test_cancel_not_retried(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "pr", NULL, NULL);
-    vnet_run(w->n, 5);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = world_ring_peer(w, P_URI, "pr", &o);
+    world_end_a(w, 5);
     const vnet_packet *cancel = vnet_find(w->n, P_ADDR, "CANCEL", 0);
     assert_non_null(cancel);
     sp_reply(w->n, P_ADDR, cancel, 407, "Proxy Authentication Required", NULL, CHALLENGE_407, NULL);
@@ -345,24 +352,19 @@ static void test_cancel_not_retried(void **state)
 static void test_server_challenges_invite(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
-    const vnet_packet *c = vnet_find(w->n, A_ADDR, "SIP/2.0 401", 0);
-    assert_non_null(c);
+    const vnet_packet *c = a_calls_b_challenged(w, &o, "SIP/2.0 401");
     const char *www = hdr(c, "WWW-Authenticate");
     assert_non_null(strstr(www, "realm=\"b.example\""));
     assert_non_null(strstr(www, "qop=\"auth\""));
-    const vnet_packet *inv2 = vnet_find(w->n, B_ADDR, "INVITE", 1);
+    const vnet_packet *inv2 = b_invite_2(w);
     assert_non_null(inv2);
     assert_non_null(strstr(hdr(inv2, "Authorization"), "username=\"alice\""));
     assert_int_equal(o.status, 200);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
     assert_int_equal(sp_count(w->n, B_ADDR, "ACK"), 2); /* the 401's and the 200's */
     /* BYE is not on the list: not challenged */
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 10);
+    world_end_a(w, 10);
     assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 401"), 1);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_DISCONNECTED);
 }
@@ -370,15 +372,10 @@ static void test_server_challenges_invite(void **state)
 static void test_server_proxy_style(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
-    const vnet_packet *c = vnet_find(w->n, A_ADDR, "SIP/2.0 407", 0);
-    assert_non_null(c);
+    const vnet_packet *c = a_calls_b_challenged(w, &o, "SIP/2.0 407");
     assert_non_null(strstr(hdr(c, "Proxy-Authenticate"), "realm=\"b.example\""));
-    assert_non_null(strstr(hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "Proxy-Authorization"),
-                           "realm=\"b.example\""));
+    assert_non_null(strstr(hdr(b_invite_2(w), "Proxy-Authorization"), "realm=\"b.example\""));
     assert_int_equal(o.status, 200);
 }
 
@@ -386,11 +383,9 @@ static void test_server_refuses_without_credentials(void **state)
 {
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
-    outcome o = {0, .n = w->n};
+    outcome o = {0};
     /* C has no credentials: 401 ends it */
-    parley_session *s = party_call(&w->c, B_URI);
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 20);
+    c_calls(w, B_URI, &o, 20);
     assert_int_equal(o.error, PARLEY_E_AUTH);
     assert_int_equal(o.status, 401);
     assert_null(w->b.s); /* B's application never saw it */
@@ -497,32 +492,23 @@ static void test_server_nonce_expires(void **state)
 static void test_server_default_algorithms(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
-    const vnet_packet *c = vnet_find(w->n, A_ADDR, "SIP/2.0 401", 0);
-    assert_non_null(c);
+    const vnet_packet *c = a_calls_b_challenged(w, &o, "SIP/2.0 401");
     assert_non_null(strstr(hdr_nth(c, "WWW-Authenticate", 0), "algorithm=SHA-256,"));
     assert_non_null(strstr(hdr_nth(c, "WWW-Authenticate", 1), "algorithm=MD5,"));
     assert_string_equal(hdr_nth(c, "WWW-Authenticate", 2), "");
-    assert_non_null(
-        strstr(hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "Authorization"), "algorithm=SHA-256"));
+    assert_non_null(strstr(hdr(b_invite_2(w), "Authorization"), "algorithm=SHA-256"));
     assert_int_equal(o.status, 200);
 }
 
 static void test_server_md5_only(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
-    const vnet_packet *c = vnet_find(w->n, A_ADDR, "SIP/2.0 401", 0);
-    assert_non_null(c);
+    const vnet_packet *c = a_calls_b_challenged(w, &o, "SIP/2.0 401");
     assert_non_null(strstr(hdr_nth(c, "WWW-Authenticate", 0), "algorithm=MD5,"));
     assert_string_equal(hdr_nth(c, "WWW-Authenticate", 1), "");
-    const char *cred = hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "Authorization");
+    const char *cred = hdr(b_invite_2(w), "Authorization");
     assert_non_null(strstr(cred, "algorithm=MD5"));
     assert_int_equal(o.status, 200);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
@@ -552,13 +538,10 @@ static void test_server_bad_algorithms(void **state)
 static void test_server_cancel_not_challenged(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_RING;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_RING, &o, 20);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_INCOMING);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 20);
+    world_end_a(w, 20);
     assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 401"), 1); /* the first INVITE only */
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)); /* the CANCEL's */
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 487", 0));

@@ -23,6 +23,14 @@ static world *limited_world(const parley_endpoint_config *b_cfg)
     return world_new(2, cfgs, peers);
 }
 
+/* limited_world with A's call to B up before the flood. */
+static world *connected_world(const parley_endpoint_config *b_cfg)
+{
+    world *w = limited_world(b_cfg);
+    world_connect(w);
+    return w;
+}
+
 static parley_endpoint_stats stats_of(parley_endpoint *ep)
 {
     parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
@@ -41,6 +49,40 @@ static void invite_from(world *w, const char *src, int i)
              "Content-Type: application/x-test\r\n",
              src, i, src, i, i, src);
     sp_send(w->n, src, B_ADDR, head, "offer-flood");
+}
+
+/* INVITEs number first..first+count-1 from src to B (invite_from); 5 ms later. */
+static void invites_from(world *w, const char *src, int first, int count)
+{
+    for (int i = first; i < first + count; i++)
+        invite_from(w, src, i);
+    vnet_run(w->n, 5);
+}
+
+/* P cancels its INVITE number 0; 5 ms later. */
+static void cancel_first(world *w)
+{
+    sp_send(w->n, P_ADDR, B_ADDR,
+            "CANCEL " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKfl0\r\n"
+            "From: <sip:flood@" P_ADDR ">;tag=f0\r\nTo: <" B_URI ">\r\nCall-ID: flood-0\r\n"
+            "CSeq: 1 CANCEL\r\nMax-Forwards: 70\r\n",
+            NULL);
+    vnet_run(w->n, 5);
+}
+
+/* P's request in the dialog of its INVITE number i (B's To tag `tag`, branch z9hG4bK<branch>),
+ * with a text/plain body (NULL: none); 5 ms later. */
+static void in_dialog_from_p(world *w, const char *method, const char *branch, int i,
+                             const char *tag, int cseq, const char *body)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "%s " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bK%s\r\n"
+             "From: <sip:flood@" P_ADDR ">;tag=f%d\r\nTo: <" B_URI ">;tag=%s\r\n"
+             "Call-ID: flood-%d\r\nCSeq: %d %s\r\nMax-Forwards: 70\r\n%s",
+             method, branch, i, tag, i, cseq, method, body ? "Content-Type: text/plain\r\n" : "");
+    sp_send(w->n, P_ADDR, B_ADDR, head, body);
+    vnet_run(w->n, 5);
 }
 
 static void options_from(world *w, const char *src, int i)
@@ -93,11 +135,8 @@ static void test_half_open_flood(void **state)
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.max_half_open = 5;
     cfg.retry_after_s = 2;
-    world *w = limited_world(&cfg);
-    world_connect(w); /* before the flood */
-    for (int i = 0; i < 20; i++)
-        invite_from(w, P_ADDR, i);
-    vnet_run(w->n, 5);
+    world *w = connected_world(&cfg);
+    invites_from(w, P_ADDR, 0, 20);
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 200"), 5);
     assert_int_equal(check_503s(w, P_ADDR, 2, 4), 15);
     parley_endpoint_stats st = stats_of(w->b.ep);
@@ -113,8 +152,7 @@ static void test_half_open_flood(void **state)
     snprintf(cid, sizeof(cid), "%s", hdr(first, "Call-ID"));
     int i = atoi(cid + strlen("flood-"));
     size_t before = sp_count(w->n, P_ADDR, "SIP/2.0 503");
-    invite_from(w, P_ADDR, i);
-    vnet_run(w->n, 5);
+    invites_from(w, P_ADDR, i, 1);
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 503"), before + 1);
     char tag2[64];
     assert_string_equal(sp_tag(sp_last(w->n, P_ADDR, "SIP/2.0 503"), "To", tag2, sizeof(tag2)),
@@ -129,8 +167,7 @@ static void test_half_open_flood(void **state)
     assert_int_equal(st.sessions, 5); /* until their BYEs give up */
     /* and a new INVITE is admitted */
     size_t oks = sp_count(w->n, Q_ADDR, "SIP/2.0 200");
-    invite_from(w, Q_ADDR, 100);
-    vnet_run(w->n, 5);
+    invites_from(w, Q_ADDR, 100, 1);
     assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 200"), oks + 1);
     assert_int_equal(stats_of(w->b.ep).half_open, 1);
     /* once every timer ran out, nothing is left */
@@ -146,29 +183,20 @@ static void test_unanswered_invites(void **state)
     (void)state;
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.max_half_open = 3;
-    world *w = limited_world(&cfg);
-    world_connect(w);
+    world *w = connected_world(&cfg);
     w->b.on_incoming = PARTY_RING;
-    for (int i = 0; i < 6; i++)
-        invite_from(w, P_ADDR, i);
-    vnet_run(w->n, 5);
+    invites_from(w, P_ADDR, 0, 6);
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 3);
     assert_int_equal(check_503s(w, P_ADDR, 5, 10), 3);
     assert_int_equal(stats_of(w->b.ep).rejected_half_open, 3);
     /* a CANCEL of a ringing INVITE is admitted whatever the load, and frees its place */
-    sp_send(w->n, P_ADDR, B_ADDR,
-            "CANCEL " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKfl0\r\n"
-            "From: <sip:flood@" P_ADDR ">;tag=f0\r\nTo: <" B_URI ">\r\nCall-ID: flood-0\r\n"
-            "CSeq: 1 CANCEL\r\nMax-Forwards: 70\r\n",
-            NULL);
-    vnet_run(w->n, 5);
+    cancel_first(w);
     const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
     assert_non_null(ok);
     assert_string_equal(ok->method, "CANCEL");
     assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 487"));
     assert_int_equal(stats_of(w->b.ep).half_open, 2);
-    invite_from(w, P_ADDR, 50);
-    vnet_run(w->n, 5);
+    invites_from(w, P_ADDR, 50, 1);
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 4);
     assert_call_ends(w);
     world_free(w);
@@ -180,51 +208,33 @@ static void test_session_limit(void **state)
     (void)state;
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.max_sessions = 3;
-    world *w = limited_world(&cfg);
-    world_connect(w);
+    world *w = connected_world(&cfg);
     /* two calls from P, ACKed: B holds three sessions */
     char tags[2][64];
     for (int i = 0; i < 2; i++) {
-        invite_from(w, P_ADDR, i);
-        vnet_run(w->n, 5);
+        invites_from(w, P_ADDR, i, 1);
         const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
         assert_non_null(ok);
         sp_tag(ok, "To", tags[i], sizeof(tags[i]));
-        char head[1024];
-        snprintf(head, sizeof(head),
-                 "ACK " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKack%d\r\n"
-                 "From: <sip:flood@" P_ADDR ">;tag=f%d\r\nTo: <" B_URI ">;tag=%s\r\n"
-                 "Call-ID: flood-%d\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n",
-                 i, i, tags[i], i);
-        sp_send(w->n, P_ADDR, B_ADDR, head, NULL);
-        vnet_run(w->n, 5);
+        char branch[16];
+        snprintf(branch, sizeof(branch), "ack%d", i);
+        in_dialog_from_p(w, "ACK", branch, i, tags[i], 1, NULL);
     }
     parley_endpoint_stats st = stats_of(w->b.ep);
     assert_int_equal(st.sessions, 3);
     assert_int_equal(st.half_open, 0);
-    for (int i = 10; i < 14; i++)
-        invite_from(w, Q_ADDR, i);
-    vnet_run(w->n, 5);
+    invites_from(w, Q_ADDR, 10, 4);
     assert_int_equal(check_503s(w, Q_ADDR, 5, 10), 4);
     assert_int_equal(stats_of(w->b.ep).rejected_sessions, 4);
     /* an in-dialog MESSAGE of an established session goes through */
-    char head[1024];
-    snprintf(head, sizeof(head),
-             "MESSAGE " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKm1\r\n"
-             "From: <sip:flood@" P_ADDR ">;tag=f1\r\nTo: <" B_URI ">;tag=%s\r\n"
-             "Call-ID: flood-1\r\nCSeq: 2 MESSAGE\r\nMax-Forwards: 70\r\n"
-             "Content-Type: text/plain\r\n",
-             tags[1]);
-    sp_send(w->n, P_ADDR, B_ADDR, head, "still here");
-    vnet_run(w->n, 5);
+    in_dialog_from_p(w, "MESSAGE", "m1", 1, tags[1], 2, "still here");
     const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
     assert_string_equal(ok->method, "MESSAGE");
     assert_string_equal(w->b.last_message, "still here");
     /* a request naming a dialog we do not have is a new request for the limits */
     assert_call_ends(w);
     /* one session gone (released): an INVITE is admitted again */
-    invite_from(w, Q_ADDR, 20);
-    vnet_run(w->n, 5);
+    invites_from(w, Q_ADDR, 20, 1);
     assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 200"), 1);
     assert_int_equal(stats_of(w->b.ep).rejected_sessions, 4);
     world_free(w);
@@ -236,8 +246,7 @@ static void test_transaction_limit(void **state)
     (void)state;
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.max_server_transactions = 10;
-    world *w = limited_world(&cfg);
-    world_connect(w);
+    world *w = connected_world(&cfg);
     vnet_run(w->n, 33000); /* its INVITE transaction is gone (Timer L): the table is empty */
     assert_int_equal(stats_of(w->b.ep).server_transactions, 0);
     for (int i = 0; i < 30; i++) {
@@ -275,8 +284,7 @@ static void test_per_peer_limit(void **state)
     (void)state;
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.max_in_flight_per_peer = 4;
-    world *w = limited_world(&cfg);
-    world_connect(w);
+    world *w = connected_world(&cfg);
     w->b.on_incoming = PARTY_RING;
     for (int i = 0; i < 10; i++)
         invite_from(w, P_ADDR, i);
@@ -286,23 +294,16 @@ static void test_per_peer_limit(void **state)
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 4);
     assert_int_equal(check_503s(w, P_ADDR, 5, 10), 6);
     assert_int_equal(check_503s(w, "10.0.0.9:5099", 5, 10), 1);
-    invite_from(w, Q_ADDR, 20);
-    vnet_run(w->n, 5);
+    invites_from(w, Q_ADDR, 20, 1);
     assert_int_equal(sp_count(w->n, Q_ADDR, "SIP/2.0 180"), 1);
     parley_endpoint_stats st = stats_of(w->b.ep);
     assert_int_equal(st.rejected_peer, 7);
     assert_int_equal(st.rejected_503, 7);
     assert_call_ends(w);
     /* one ringing INVITE gets its final answer (CANCEL, 487): P may send one more */
-    sp_send(w->n, P_ADDR, B_ADDR,
-            "CANCEL " B_URI " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKfl0\r\n"
-            "From: <sip:flood@" P_ADDR ">;tag=f0\r\nTo: <" B_URI ">\r\nCall-ID: flood-0\r\n"
-            "CSeq: 1 CANCEL\r\nMax-Forwards: 70\r\n",
-            NULL);
-    vnet_run(w->n, 5);
+    cancel_first(w);
     assert_non_null(sp_last(w->n, P_ADDR, "SIP/2.0 487"));
-    invite_from(w, P_ADDR, 30);
-    vnet_run(w->n, 5);
+    invites_from(w, P_ADDR, 30, 1);
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 180"), 5);
     assert_int_equal(stats_of(w->b.ep).rejected_peer, 7);
     world_free(w);
@@ -382,8 +383,7 @@ static void test_in_dialog_408(void **state)
     assert_int_equal(o.status, 200);
     party_clear(&w->a);
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 5);
     const vnet_packet *info = sp_last(w->n, P_ADDR, "INFO");
     assert_non_null(info);

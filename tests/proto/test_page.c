@@ -92,6 +92,24 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A page-mode request of type t from `from` to uri, with body (NULL: none) and no headers, the
+ * send asserted accepted; d (its n set) gets the outcome. */
+static void send_page(world *w, parley_endpoint *from, parley_msg_type t, const char *uri,
+                      const parley_content *body, done *d)
+{
+    d->n = w->n;
+    parley_address to = {uri, NULL};
+    assert_int_equal(parley_endpoint_send_message(from, t, &to, body, NULL, 0, on_done, d), 0);
+}
+
+/* Asserts that the request completed once, with status. */
+static void assert_done_once(const done *d, int status)
+{
+    assert_int_equal(d->calls, 1);
+    assert_int_equal(d->status, status);
+}
+
+/* A's MESSAGE to B with the text and an X-Color header; d (its n set) gets the outcome. */
 static void send_text(world *w, const char *text, done *d)
 {
     d->n = w->n;
@@ -147,8 +165,7 @@ static void test_request_lost_once(void **state)
     send_text(w, "again", &d);
     vnet_run(w->n, 2000);
     assert_int_equal(w->app_b.messages, 1);
-    assert_int_equal(d.calls, 1);
-    assert_int_equal(d.status, 200);
+    assert_done_once(&d, 200);
     assert_int_equal(vnet_count_match(w->n, A, "MESSAGE"), 2);
     assert_true(d.at - t0 >= 500 && d.at - t0 < 600); /* retransmitted at T1 */
 }
@@ -174,8 +191,7 @@ static void test_response_lost_once(void **state)
     send_text(w, "answer lost", &d);
     vnet_run(w->n, 2000);
     assert_int_equal(w->app_b.messages, 1); /* the retransmission is absorbed */
-    assert_int_equal(d.calls, 1);
-    assert_int_equal(d.status, 200);
+    assert_done_once(&d, 200);
     assert_int_equal(vnet_count_match(w->n, B, "SIP/2.0 200"), 2);
 }
 
@@ -199,8 +215,7 @@ static void test_duplicates_and_reordering(void **state)
     vnet_run(w->n, 1000);
     assert_int_equal(w->app_b.messages, 5);
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(d[i].calls, 1);
-        assert_int_equal(d[i].status, 200);
+        assert_done_once(&d[i], 200);
     }
 }
 
@@ -231,11 +246,8 @@ static void test_timeout_when_nobody_answers(void **state)
 {
     world *w = *state;
     done d = {0};
-    d.n = w->n;
-    parley_address to = {"sip:nobody@10.0.0.77:5060", NULL};
     uint64_t t0 = vnet_now(w->n);
-    assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done, &d), 0);
+    send_page(w, w->a, PARLEY_MSG_MESSAGE, "sip:nobody@10.0.0.77:5060", NULL, &d);
     vnet_run(w->n, 40000);
     assert_int_equal(d.calls, 1);
     assert_int_equal(d.error, PARLEY_E_TIMEOUT);
@@ -267,8 +279,7 @@ static void test_app_answers_and_defers(void **state)
     parley_content body = {"text/plain", "done", 4};
     assert_int_equal(parley_request_respond(w->app_b.deferred, 202, "Later", &body, NULL, 0), 0);
     vnet_run(w->n, 100);
-    assert_int_equal(d2.calls, 1);
-    assert_int_equal(d2.status, 202);
+    assert_done_once(&d2, 202);
     assert_string_equal(d2.reason, "Later");
 }
 
@@ -276,12 +287,8 @@ static void test_415_and_413(void **state)
 {
     world *w = *state;
     done d = {0};
-    d.n = w->n;
-    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
     parley_content json = {"application/json", "{}", 2};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &json, NULL, 0, on_done, &d),
-        0);
+    send_page(w, w->a, PARLEY_MSG_MESSAGE, "sip:bob@10.0.0.2:5060", &json, &d);
     vnet_run(w->n, 100);
     assert_int_equal(d.status, 415);
     assert_non_null(strstr(vnet_find(w->n, A, "SIP/2.0 415", 0)->data, "Accept: text/plain"));
@@ -289,10 +296,7 @@ static void test_415_and_413(void **state)
     memset(big, 'x', sizeof(big));
     parley_content large = {"text/plain", big, sizeof(big)};
     done d2 = {0};
-    d2.n = w->n;
-    assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &large, NULL, 0, on_done, &d2),
-        0);
+    send_page(w, w->a, PARLEY_MSG_MESSAGE, "sip:bob@10.0.0.2:5060", &large, &d2);
     vnet_run(w->n, 100);
     assert_int_equal(d2.status, 413);
     assert_int_equal(w->app_b.messages, 0);
@@ -384,10 +388,7 @@ static void test_no_handler_gets_405(void **state)
     world *w = *state;
     /* A has no on_message: MESSAGE is not allowed there */
     done d = {0};
-    d.n = w->n;
-    parley_address to = {"sip:alice@10.0.0.1:5060", NULL};
-    assert_int_equal(
-        parley_endpoint_send_message(w->b, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done, &d), 0);
+    send_page(w, w->b, PARLEY_MSG_MESSAGE, "sip:alice@10.0.0.1:5060", NULL, &d);
     vnet_run(w->n, 100);
     assert_int_equal(d.status, 405);
     const vnet_packet *r = vnet_find(w->n, B, "SIP/2.0 405", 0);
@@ -402,19 +403,13 @@ static void test_options_page_mode(void **state)
 {
     world *w = *state;
     done d = {0};
-    d.n = w->n;
-    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_OPTIONS, &to, NULL, NULL, 0, on_done, &d), 0);
+    send_page(w, w->a, PARLEY_MSG_OPTIONS, "sip:bob@10.0.0.2:5060", NULL, &d);
     vnet_run(w->n, 100);
     assert_int_equal(d.status, 200);
     assert_int_equal(w->app_b.messages, 0);
     /* BENOTIFY completes when sent, with nothing to wait for */
     done b = {0};
-    b.n = w->n;
-    assert_int_equal(
-        parley_endpoint_send_message(w->a, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, on_done, &b),
-        0);
+    send_page(w, w->a, PARLEY_MSG_BENOTIFY, "sip:bob@10.0.0.2:5060", NULL, &b);
     vnet_run(w->n, 10);
     assert_int_equal(b.calls, 1);
     assert_int_equal(b.error, 0);

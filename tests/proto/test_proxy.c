@@ -26,6 +26,14 @@ static int setup(void **state)
     return 0;
 }
 
+/* A sends a page-mode request of type t to `to` (body, hdrs: NULL for none); d gets the
+ * outcome. Returns what the send returned. */
+static int a_sends(world *w, parley_msg_type t, const parley_address *to,
+                   const parley_content *body, const parley_header *h, size_t nh, page_done *d)
+{
+    return parley_endpoint_send_message(w->a.ep, t, to, body, h, nh, page_done_cb, d);
+}
+
 static void test_invite_through_proxy(void **state)
 {
     world *w = *state;
@@ -44,8 +52,7 @@ static void test_invite_through_proxy(void **state)
     assert_non_null(ack);
     assert_string_equal(ack->first_line, "ACK " B_URI " SIP/2.0");
     assert_string_equal(hdr(ack, "Route"), PROXY);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
     const vnet_packet *bye = vnet_find(w->n, P_ADDR, "BYE", 0);
     assert_non_null(bye);
     assert_string_equal(hdr(bye, "Route"), PROXY);
@@ -68,11 +75,8 @@ static void test_cancel_carries_route(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, B_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "b1", NULL, NULL);
-    vnet_run(w->n, 5);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = world_ring_peer(w, B_URI, "b1", &o);
+    world_end_a(w, 5);
     const vnet_packet *cancel = vnet_find(w->n, P_ADDR, "CANCEL", 0);
     assert_non_null(cancel);
     assert_string_equal(cancel->first_line, "CANCEL " B_URI " SIP/2.0");
@@ -83,36 +87,17 @@ static void test_cancel_carries_route(void **state)
     assert_int_equal(o.calls, 1);
 }
 
-typedef struct done {
-    int calls, error, status;
-} done;
-
-static void on_done(parley_endpoint *ep, const parley_result *r, void *user)
-{
-    (void)ep;
-    done *d = user;
-    d->calls++;
-    d->error = r->error;
-    d->status = r->status;
-}
-
 static void test_page_mode_through_proxy(void **state)
 {
     world *w = *state;
-    static done d; /* the requests stay unanswered: they complete when the world ends */
-    d = (done){0};
+    static page_done d; /* the requests stay unanswered: they complete when the world ends */
+    d = (page_done){0};
     parley_address to = {B_URI, NULL};
     parley_content body = {NULL, "hi", 2};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0, on_done, &d),
-        0);
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_OPTIONS, &to, NULL, NULL, 0, on_done, &d),
-        0);
+    assert_int_equal(a_sends(w, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0, &d), 0);
+    assert_int_equal(a_sends(w, PARLEY_MSG_OPTIONS, &to, NULL, NULL, 0, &d), 0);
     vnet_run(w->n, 5);
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, on_done, &d),
-        0);
+    assert_int_equal(a_sends(w, PARLEY_MSG_BENOTIFY, &to, NULL, NULL, 0, &d), 0);
     vnet_run(w->n, 5);
     const vnet_packet *m = vnet_find(w->n, P_ADDR, "MESSAGE", 0);
     const vnet_packet *opt = vnet_find(w->n, P_ADDR, "OPTIONS", 0);
@@ -129,14 +114,13 @@ static void test_page_mode_through_proxy(void **state)
 static void test_page_mode_route_override(void **state)
 {
     world *w = *state;
-    static done d;
-    d = (done){0};
+    static page_done d;
+    d = (page_done){0};
     parley_address to = {B_URI, NULL};
     /* Route headers are this request's route set: they replace the outbound proxy */
     parley_header h[3] = {
         {"Route", "<sip:" R_ADDR ";lr>"}, {"X-Test", "1"}, {"route", "sip:" P_ADDR}};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, NULL, h, 3, on_done, &d), 0);
+    assert_int_equal(a_sends(w, PARLEY_MSG_MESSAGE, &to, NULL, h, 3, &d), 0);
     vnet_run(w->n, 5);
     const vnet_packet *m = vnet_find(w->n, R_ADDR, "MESSAGE", 0);
     assert_non_null(m);
@@ -146,13 +130,9 @@ static void test_page_mode_route_override(void **state)
     assert_int_equal(sp_count(w->n, P_ADDR, "MESSAGE"), 0);
     /* a bad one is refused in the call */
     parley_header bad = {"Route", "<tel:+1234>"};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, NULL, &bad, 1, on_done, &d),
-        PARLEY_E_INVAL);
+    assert_int_equal(a_sends(w, PARLEY_MSG_MESSAGE, &to, NULL, &bad, 1, &d), PARLEY_E_INVAL);
     parley_header list = {"Route", "<sip:a;lr>, <sip:b;lr>"};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, NULL, &list, 1, on_done, &d),
-        PARLEY_E_INVAL);
+    assert_int_equal(a_sends(w, PARLEY_MSG_MESSAGE, &to, NULL, &list, 1, &d), PARLEY_E_INVAL);
 }
 
 static void test_session_proxy_override(void **state)
@@ -229,11 +209,9 @@ static void test_epid_target_through_proxy(void **state)
     assert_string_equal(inv->first_line, line);
     assert_string_equal(hdr(inv, "To"), "<" AOR_BOB ">;epid=bob-desk");
     /* page mode likewise */
-    static done d;
-    d = (done){0};
-    assert_int_equal(
-        parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, on_done, &d),
-        0);
+    static page_done d;
+    d = (page_done){0};
+    assert_int_equal(a_sends(w, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, &d), 0);
     vnet_run(w->n, 5);
     snprintf(line, sizeof(line), "MESSAGE %s SIP/2.0", gruu);
     assert_string_equal(vnet_find(w->n, P_ADDR, "MESSAGE", 0)->first_line, line);

@@ -49,8 +49,10 @@ static int setup(void **state)
     return 0;
 }
 
+/* A's registration (expires s, contact NULL: its own) logging into l, cleared first. */
 static parley_registration *reg_start(world *w, reg_log *l, unsigned expires, const char *contact)
 {
+    memset(l, 0, sizeof(*l));
     parley_registration_config c = PARLEY_REGISTRATION_CONFIG_INIT;
     c.registrar = REGISTRAR;
     c.expires = expires;
@@ -61,6 +63,50 @@ static parley_registration *reg_start(world *w, reg_log *l, unsigned expires, co
     assert_int_equal(parley_registration_create(w->a.ep, &c, &r), 0);
     assert_int_equal(l->n, 0); /* nothing inside the call */
     return r;
+}
+
+/* reg_start, then 5 ms: the first REGISTER is at the registrar. */
+static parley_registration *reg_started(world *w, reg_log *l, unsigned expires, const char *contact)
+{
+    parley_registration *r = reg_start(w, l, expires, contact);
+    vnet_run(w->n, 5);
+    return r;
+}
+
+/* The nth (from 0) REGISTER the registrar got. */
+static const vnet_packet *reg_nth(world *w, size_t nth)
+{
+    return vnet_find(w->n, P_ADDR, "REGISTER", nth);
+}
+
+/* The registrar's 401 with a Digest challenge (nonce "nr"); 5 ms later. */
+static void challenge_401(world *w, const vnet_packet *reg)
+{
+    sp_reply(w->n, P_ADDR, reg, 401, "Unauthorized", "reg",
+             "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"nr\", qop=\"auth\"\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+}
+
+/* The registrar's plain 200 (to an unregistering REGISTER); 5 ms later. */
+static void ok_plain(world *w, const vnet_packet *reg)
+{
+    sp_reply(w->n, P_ADDR, reg, 200, "OK", "reg", NULL, NULL);
+    vnet_run(w->n, 5);
+}
+
+/* Carol's INVITE reaches A's contact through the registrar with To `to` (branch, tag and
+ * Call-ID made from id); 5 ms later. */
+static void carol_invites(world *w, const char *id, const char *to)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "INVITE " A_CONTACT " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKf%s\r\n"
+             "From: <sip:carol@example.com>;tag=c%s\r\nTo: <%s>\r\nCall-ID: fork-%s\r\n"
+             "CSeq: 1 INVITE\r\nContact: <sip:carol@" P_ADDR ">\r\nMax-Forwards: 69\r\n",
+             id, id, to, id);
+    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    vnet_run(w->n, 5);
 }
 
 /* The registrar's 200: the binding with the expiry granted and, when gruu is set, GRUUs. */
@@ -78,10 +124,8 @@ static void test_register_refresh_unregister(void **state)
 {
     world *w = *state;
     static reg_log l;
-    memset(&l, 0, sizeof(l));
-    parley_registration *r = reg_start(w, &l, 600, NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *reg = vnet_find(w->n, P_ADDR, "REGISTER", 0);
+    parley_registration *r = reg_started(w, &l, 600, NULL);
+    const vnet_packet *reg = reg_nth(w, 0);
     assert_non_null(reg);
     assert_string_equal(reg->first_line, "REGISTER " REGISTRAR " SIP/2.0");
     assert_string_equal(hdr(reg, "To"), "<" AOR ">");
@@ -107,7 +151,7 @@ static void test_register_refresh_unregister(void **state)
     assert_int_equal(sp_count(w->n, P_ADDR, "REGISTER"), 2);
     assert_string_equal(l.lines[1],
                         "Refreshing:0:0:0:" A_CONTACT ":sip:alice@example.com;gr=urn:uuid:x");
-    const vnet_packet *re = vnet_find(w->n, P_ADDR, "REGISTER", 1);
+    const vnet_packet *re = reg_nth(w, 1);
     assert_string_equal(hdr(re, "Call-ID"), hdr(reg, "Call-ID"));
     assert_string_equal(hdr(re, "CSeq"), "2 REGISTER");
     ok_200(w, re, 300, NULL);
@@ -117,14 +161,13 @@ static void test_register_refresh_unregister(void **state)
     assert_int_equal(parley_registration_stop(r), PARLEY_E_STATE);
     assert_int_equal(l.n, 3);
     vnet_run(w->n, 5);
-    const vnet_packet *un = vnet_find(w->n, P_ADDR, "REGISTER", 2);
+    const vnet_packet *un = reg_nth(w, 2);
     assert_non_null(un);
     assert_string_equal(hdr(un, "Expires"), "0");
     assert_non_null(strstr(hdr(un, "Contact"), "<" A_CONTACT ">;"));
     assert_non_null(strstr(hdr(un, "Contact"), ";expires=0"));
     assert_string_equal(hdr(un, "CSeq"), "3 REGISTER");
-    sp_reply(w->n, P_ADDR, un, 200, "OK", "reg", NULL, NULL);
-    vnet_run(w->n, 5);
+    ok_plain(w, un);
     assert_string_equal(l.lines[3], "Unregistered:0:200:0:" A_CONTACT ":-");
     assert_int_equal(l.finals, 1);
     assert_int_equal(parley_registration_state(r), PARLEY_REG_UNREGISTERED);
@@ -139,13 +182,11 @@ static void test_423_and_failure(void **state)
 {
     world *w = *state;
     static reg_log l;
-    memset(&l, 0, sizeof(l));
-    parley_registration *r = reg_start(w, &l, 60, NULL);
+    parley_registration *r = reg_started(w, &l, 60, NULL);
+    sp_reply(w->n, P_ADDR, reg_nth(w, 0), 423, "Interval Too Brief", "reg", "Min-Expires: 1200\r\n",
+             NULL);
     vnet_run(w->n, 5);
-    const vnet_packet *reg = vnet_find(w->n, P_ADDR, "REGISTER", 0);
-    sp_reply(w->n, P_ADDR, reg, 423, "Interval Too Brief", "reg", "Min-Expires: 1200\r\n", NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *again = vnet_find(w->n, P_ADDR, "REGISTER", 1);
+    const vnet_packet *again = reg_nth(w, 1);
     assert_non_null(again);
     assert_string_equal(hdr(again, "Expires"), "1200");
     assert_string_equal(hdr(again, "CSeq"), "2 REGISTER");
@@ -165,15 +206,9 @@ static void test_challenged_register(void **state)
 {
     world *w = *state;
     static reg_log l;
-    memset(&l, 0, sizeof(l));
-    parley_registration *r = reg_start(w, &l, 600, NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *reg = vnet_find(w->n, P_ADDR, "REGISTER", 0);
-    sp_reply(w->n, P_ADDR, reg, 401, "Unauthorized", "reg",
-             "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"nr\", qop=\"auth\"\r\n",
-             NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *again = vnet_find(w->n, P_ADDR, "REGISTER", 1);
+    parley_registration *r = reg_started(w, &l, 600, NULL);
+    challenge_401(w, reg_nth(w, 0));
+    const vnet_packet *again = reg_nth(w, 1);
     assert_non_null(again);
     assert_string_equal(hdr(again, "CSeq"), "2 REGISTER");
     assert_non_null(strstr(hdr(again, "Authorization"), "uri=\"" REGISTRAR "\""));
@@ -181,7 +216,7 @@ static void test_challenged_register(void **state)
     assert_string_equal(l.lines[0], "Registered:600:200:0:" A_CONTACT ":-");
     /* the refresh is challenged again with a new nonce: answered again, counted as new */
     vnet_run(w->n, 300000);
-    const vnet_packet *re = vnet_find(w->n, P_ADDR, "REGISTER", 2);
+    const vnet_packet *re = reg_nth(w, 2);
     assert_non_null(re);
     assert_string_equal(hdr(re, "CSeq"), "3 REGISTER");
     parley_registration_unref(r); /* the endpoint keeps it registered */
@@ -193,13 +228,11 @@ static void test_two_contacts_one_aor(void **state)
 {
     world *w = *state;
     static reg_log l1, l2;
-    memset(&l1, 0, sizeof(l1));
-    memset(&l2, 0, sizeof(l2));
     parley_registration *r1 = reg_start(w, &l1, 600, NULL);
     parley_registration *r2 = reg_start(w, &l2, 600, "sip:alice@192.0.2.7:5062;transport=tcp");
     vnet_run(w->n, 5);
-    const vnet_packet *g1 = vnet_find(w->n, P_ADDR, "REGISTER", 0);
-    const vnet_packet *g2 = vnet_find(w->n, P_ADDR, "REGISTER", 1);
+    const vnet_packet *g1 = reg_nth(w, 0);
+    const vnet_packet *g2 = reg_nth(w, 1);
     char cid1[128];
     snprintf(cid1, sizeof(cid1), "%s", hdr(g1, "Call-ID"));
     assert_string_not_equal(cid1, hdr(g2, "Call-ID")); /* each on its own */
@@ -211,15 +244,14 @@ static void test_two_contacts_one_aor(void **state)
     /* removing the second leaves the first */
     assert_int_equal(parley_registration_stop(r2), 0);
     vnet_run(w->n, 5);
-    const vnet_packet *un = vnet_find(w->n, P_ADDR, "REGISTER", 2);
+    const vnet_packet *un = reg_nth(w, 2);
     assert_non_null(strstr(hdr(un, "Contact"), "192.0.2.7"));
     assert_non_null(strstr(hdr(un, "Contact"), ";expires=0"));
-    sp_reply(w->n, P_ADDR, un, 200, "OK", "reg", NULL, NULL);
-    vnet_run(w->n, 5);
+    ok_plain(w, un);
     assert_int_equal(l2.finals, 1);
     assert_int_equal(parley_registration_state(r1), PARLEY_REG_REGISTERED);
     vnet_run(w->n, 300000);
-    const vnet_packet *re = vnet_find(w->n, P_ADDR, "REGISTER", 3);
+    const vnet_packet *re = reg_nth(w, 3);
     assert_non_null(re);
     assert_string_equal(hdr(re, "Call-ID"), cid1);
     assert_int_equal(l1.finals, 0);
@@ -231,10 +263,8 @@ static void test_gruu_contact_and_forked(void **state)
 {
     world *w = *state;
     static reg_log l;
-    memset(&l, 0, sizeof(l));
-    parley_registration *r = reg_start(w, &l, 600, NULL);
-    vnet_run(w->n, 5);
-    ok_200(w, vnet_find(w->n, P_ADDR, "REGISTER", 0), 600, "sip:alice@example.com;gr=urn:uuid:a1");
+    parley_registration *r = reg_started(w, &l, 600, NULL);
+    ok_200(w, reg_nth(w, 0), 600, "sip:alice@example.com;gr=urn:uuid:a1");
     /* our sessions' Contact is the GRUU; the local participant has it */
     outcome o = {0};
     const vnet_packet *inv = world_call_peer(w, P_URI, &o);
@@ -247,29 +277,17 @@ static void test_gruu_contact_and_forked(void **state)
     vnet_run(w->n, 5);
     assert_string_equal(parley_participant_gruu(parley_session_remote(w->a.s)),
                         "sip:peer@example.com;gr=urn:uuid:p1");
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
 
     /* an INVITE the registrar retargeted to our contact while To names the AoR: forked */
     w->a.on_incoming = PARTY_LEAVE;
-    sp_send(w->n, P_ADDR, A_ADDR,
-            "INVITE " A_CONTACT " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKf1\r\n"
-            "From: <sip:carol@example.com>;tag=c1\r\nTo: <" AOR ">\r\nCall-ID: fork-1\r\n"
-            "CSeq: 1 INVITE\r\nContact: <sip:carol@" P_ADDR ">\r\nMax-Forwards: 69\r\n",
-            NULL);
-    vnet_run(w->n, 5);
+    carol_invites(w, "1", AOR);
     assert_int_equal(w->a.is_forked, 1);
     /* declined with 486, not 603 (which would end every fork) */
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
     assert_non_null(vnet_find(w->n, P_ADDR, "SIP/2.0 486", 0));
     /* sent straight to us (To is not the AoR): not forked */
-    sp_send(w->n, P_ADDR, A_ADDR,
-            "INVITE " A_CONTACT " SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKf2\r\n"
-            "From: <sip:carol@example.com>;tag=c2\r\nTo: <" A_CONTACT ">\r\nCall-ID: fork-2\r\n"
-            "CSeq: 1 INVITE\r\nContact: <sip:carol@" P_ADDR ">\r\nMax-Forwards: 69\r\n",
-            NULL);
-    vnet_run(w->n, 5);
+    carol_invites(w, "2", A_CONTACT);
     assert_int_equal(w->a.is_forked, 0);
     parley_session_terminate(w->a.s, NULL, 0, NULL, NULL);
     vnet_run(w->n, 5);
@@ -280,21 +298,15 @@ static void test_stop_unregisters(void **state)
 {
     world *w = *state;
     static reg_log l;
-    memset(&l, 0, sizeof(l));
-    parley_registration *r = reg_start(w, &l, 600, NULL);
-    vnet_run(w->n, 5);
-    const vnet_packet *reg = vnet_find(w->n, P_ADDR, "REGISTER", 0);
-    sp_reply(w->n, P_ADDR, reg, 401, "Unauthorized", "reg",
-             "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"nr\", qop=\"auth\"\r\n",
-             NULL);
-    vnet_run(w->n, 5);
-    ok_200(w, vnet_find(w->n, P_ADDR, "REGISTER", 1), 600, NULL);
+    parley_registration *r = reg_started(w, &l, 600, NULL);
+    challenge_401(w, reg_nth(w, 0));
+    ok_200(w, reg_nth(w, 1), 600, NULL);
     /* the endpoint stops: the binding is removed without waiting, then the final event */
     assert_int_equal(parley_endpoint_stop(w->a.ep), 0);
     assert_int_equal(l.n, 2);
     assert_string_equal(l.lines[1], "Unregistered:0:0:-13:" A_CONTACT ":-");
     vnet_run(w->n, 5);
-    const vnet_packet *un = vnet_find(w->n, P_ADDR, "REGISTER", 2);
+    const vnet_packet *un = reg_nth(w, 2);
     assert_non_null(un);
     assert_string_equal(hdr(un, "Expires"), "0");
     assert_string_equal(hdr(un, "CSeq"), "3 REGISTER");

@@ -285,10 +285,8 @@ static void test_redirect_response_and_headers(void **state)
 {
     world *w = *state;
     parley_address to_c = {C_URI, NULL};
-    w->b.on_incoming = PARTY_REDIRECT;
+    party_redirect_to(&w->b, &to_c, 1);
     w->b.redirect_code = 301;
-    w->b.redirect_targets = &to_c;
-    w->b.nredirect_targets = 1;
     w->c.on_incoming = PARTY_ACCEPT;
     static const parley_header extra[] = {{"X-Test", "redirected"}};
     w->a.redirect_hdrs = extra;

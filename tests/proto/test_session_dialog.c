@@ -70,6 +70,17 @@ static void peer_request(world *w, const char *src, const vnet_packet *inv, cons
 /* A forked INVITE: two endpoints ring (two early dialogs), the second answers first and the
  * first answers too: the second 2xx is ACKed and BYEd, the session stays with the first
  * answerer; the remote participant follows the endpoint that spoke last, with events. */
+/* A calls Bob through P, which answers 200 (To tag `tag`, the header lines extra, body);
+ * 5 ms later. Returns the INVITE. */
+static const vnet_packet *bob_answers(world *w, outcome *o, const char *tag, const char *extra,
+                                      const char *body)
+{
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", tag, extra, body);
+    vnet_run(w->n, 5);
+    return inv;
+}
+
 static void test_forked_2xx(void **state)
 {
     world *w = *state;
@@ -139,12 +150,9 @@ static void test_fork_2xx_after_end(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "t1", "Contact: <sip:bob@" F1_ADDR ">\r\n", "ans");
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = bob_answers(w, &o, "t1", "Contact: <sip:bob@" F1_ADDR ">\r\n", "ans");
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
     const vnet_packet *bye = vnet_find(w->n, F1_ADDR, "BYE", 0);
     assert_non_null(bye);
     sp_reply(w->n, F1_ADDR, bye, 200, "OK", NULL, NULL, NULL);
@@ -298,12 +306,10 @@ static void test_route_set_uac(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "rt",
-             "Record-Route: <sip:p2@" R2_ADDR ";lr>, <sip:p1@" R1_ADDR ";lr>\r\n"
-             "Contact: <sip:bob@" F1_ADDR ">\r\n",
-             NULL);
-    vnet_run(w->n, 5);
+    bob_answers(w, &o, "rt",
+                "Record-Route: <sip:p2@" R2_ADDR ";lr>, <sip:p1@" R1_ADDR ";lr>\r\n"
+                "Contact: <sip:bob@" F1_ADDR ">\r\n",
+                NULL);
     assert_int_equal(o.status, 200);
     const vnet_packet *ack = vnet_find(w->n, R1_ADDR, "ACK", 0);
     assert_non_null(ack);
@@ -311,16 +317,14 @@ static void test_route_set_uac(void **state)
     assert_true(
         sp_has(ack, "\r\nRoute: <sip:p1@" R1_ADDR ";lr>\r\nRoute: <sip:p2@" R2_ADDR ";lr>\r\n"));
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 5);
     const vnet_packet *info = vnet_find(w->n, R1_ADDR, "INFO", 0);
     assert_non_null(info);
     sp_reply(w->n, R1_ADDR, info, 200, "OK", NULL, NULL, NULL);
     vnet_run(w->n, 5);
     assert_int_equal(m.status, 200);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
     info = vnet_find(w->n, R1_ADDR, "INFO", 0);
     const vnet_packet *bye = vnet_find(w->n, R1_ADDR, "BYE", 0);
     assert_non_null(info);
@@ -336,12 +340,9 @@ static void test_route_set_strict(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "rt",
-             "Record-Route: <sip:p1@" R1_ADDR ">\r\nContact: <sip:bob@" F1_ADDR ">\r\n", NULL);
-    vnet_run(w->n, 5);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    bob_answers(w, &o, "rt",
+                "Record-Route: <sip:p1@" R1_ADDR ">\r\nContact: <sip:bob@" F1_ADDR ">\r\n", NULL);
+    world_end_a(w, 5);
     const vnet_packet *bye = vnet_find(w->n, R1_ADDR, "BYE", 0);
     assert_non_null(bye);
     assert_string_equal(bye->first_line, "BYE sip:p1@" R1_ADDR " SIP/2.0");
@@ -428,8 +429,7 @@ static void test_target_refresh_uac(void **state)
     assert_non_null(ok);
     /* no offer in the re-INVITE: A offered in the 200 */
     assert_string_equal(sp_body(ok), "offer-a-2");
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    world_end_a(w, 5);
     const vnet_packet *bye = vnet_find(w->n, F3_ADDR, "BYE", 0);
     assert_non_null(bye);
     assert_string_equal(bye->first_line, "BYE sip:bob@" F3_ADDR " SIP/2.0");
@@ -443,9 +443,7 @@ static void test_target_refresh_gruu(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tg", "Contact: <" P_BOB_URI ">\r\n", "answer-p-1");
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = bob_answers(w, &o, "tg", "Contact: <" P_BOB_URI ">\r\n", "answer-p-1");
     assert_int_equal(o.status, 200);
     const parley_participant *r = parley_session_remote(w->a.s);
     assert_null(parley_participant_gruu(r));
@@ -483,15 +481,11 @@ static void test_cseq_both_ways(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "tc", "Contact: <" P_BOB_URI ">\r\n", NULL);
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = bob_answers(w, &o, "tc", "Contact: <" P_BOB_URI ">\r\n", NULL);
     outcome m1 = {0}, m2 = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m1), 0);
+    world_a_sends(w, PARLEY_MSG_MESSAGE, &m1);
     vnet_run(w->n, 5);
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_OPTIONS, NULL, NULL, 0, outcome_cb, &m2), 0);
+    world_a_sends(w, PARLEY_MSG_OPTIONS, &m2);
     vnet_run(w->n, 5);
     assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "MESSAGE", 0), "CSeq"), "2 MESSAGE");
     assert_string_equal(hdr(vnet_find(w->n, P_ADDR, "OPTIONS", 0), "CSeq"), "3 OPTIONS");
@@ -534,11 +528,8 @@ static void test_481_no_dialog(void **state)
     }
     /* after the end of a session */
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "te", "Contact: <" P_BOB_URI ">\r\n", NULL);
-    vnet_run(w->n, 5);
-    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 5);
+    const vnet_packet *inv = bob_answers(w, &o, "te", "Contact: <" P_BOB_URI ">\r\n", NULL);
+    world_end_a(w, 5);
     peer_request(w, P_ADDR, inv, "INFO", "z9hG4bKafter", "te", 9, "");
     assert_int_equal(sp_last(w->n, P_ADDR, "SIP/2.0 ")->status, 481);
     assert_int_equal(w->a.messages, 0);

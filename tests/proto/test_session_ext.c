@@ -7,33 +7,123 @@
 
 #include "world.h"
 
-/* a, b, c and the scripted peer P */
-static int setup(void **state)
+/* a, b, c and the scripted peer P; B's endpoint configured by cb (NULL: the defaults) */
+static int setup_b(void **state, const parley_endpoint_config *cb)
 {
     static const char *const peers[] = {P_ADDR, NULL};
-    *state = world_new(3, NULL, peers);
+    const parley_endpoint_config *cfg[3] = {NULL, cb, NULL};
+    *state = world_new(3, cfg, peers);
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_b(state, NULL);
 }
 
 /* B's endpoint without 100rel, then one that requires it */
 static int setup_b_no_100rel(void **state)
 {
-    static const char *const peers[] = {P_ADDR, NULL};
     parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
     cb.rel100 = PARLEY_100REL_UNSUPPORTED;
-    const parley_endpoint_config *cfg[3] = {NULL, &cb, NULL};
-    *state = world_new(3, cfg, peers);
-    return 0;
+    return setup_b(state, &cb);
 }
 
 static int setup_b_requires_100rel(void **state)
 {
-    static const char *const peers[] = {P_ADDR, NULL};
     parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
     cb.rel100 = PARLEY_100REL_REQUIRED;
-    const parley_endpoint_config *cfg[3] = {NULL, &cb, NULL};
-    *state = world_new(3, cfg, peers);
-    return 0;
+    return setup_b(state, &cb);
+}
+
+/* P's Allow without UPDATE: its refreshes come as re-INVITEs */
+#define ALLOW_NO_UPDATE "Allow: INVITE, ACK, BYE\r\n"
+
+/* A calls P, which answers 200 (To tag p1, Contact <P_URI>, then `allow`, a Content-Type and
+ * Session-Expires `se`, the body "answer-p-1"); ms later. Returns the INVITE. */
+static const vnet_packet *peer_answers_timer(world *w, outcome *o, const char *allow,
+                                             const char *se, uint64_t ms)
+{
+    const vnet_packet *inv = world_call_peer(w, P_URI, o);
+    char extra[256];
+    snprintf(extra, sizeof(extra),
+             "Contact: <" P_URI ">\r\n%sContent-Type: application/x-test\r\n"
+             "Session-Expires: %s\r\n",
+             allow, se);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1", extra, "answer-p-1");
+    vnet_run(w->n, ms);
+    return inv;
+}
+
+/* P sends A an INVITE with an offer that supports 100rel (branch, From tag and Call-ID made
+ * from id); 10 ms later. */
+static void peer_invites_100rel(world *w, const char *id)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bK%s\r\nFrom: <" P_URI ">;tag=%s\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
+             "Call-ID: %s@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
+             "Supported: 100rel\r\nContent-Type: application/x-test\r\n",
+             id, id, id);
+    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p");
+    vnet_run(w->n, 10);
+}
+
+/* Asserts that the PRACK's RAck names the reliable 183's RSeq and INVITE 1. */
+static void assert_rack(const vnet_packet *p183, const vnet_packet *prack)
+{
+    char rack[64];
+    snprintf(rack, sizeof(rack), "%s 1 INVITE", hdr(p183, "RSeq"));
+    assert_string_equal(hdr(prack, "RAck"), rack);
+}
+
+/* Asserts that A saw one early media event (a 183) and B one PRACK. */
+static void assert_one_early_183(world *w)
+{
+    assert_int_equal(w->a.nxlog, 1);
+    assert_int_equal(strncmp(w->a.xlog[0], "early_media:183:", 16), 0);
+}
+
+/* B participates in its ringing session; 20 ms later A's call has its 200. */
+static void b_answers(world *w, const outcome *o)
+{
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o->status, 200);
+}
+
+/* P takes the nth PRACK it got: asserts its To tag and its RAck (NULL: not checked) or body
+ * (NULL: not checked), answers it 200; 2 ms later. */
+static void peer_oks_prack(world *w, size_t nth, const char *tag, const char *rack,
+                           const char *body)
+{
+    const vnet_packet *pr = vnet_find(w->n, P_ADDR, "PRACK", nth);
+    char t[64];
+    assert_string_equal(sp_tag(pr, "To", t, sizeof(t)), tag);
+    if (rack)
+        assert_string_equal(hdr(pr, "RAck"), rack);
+    if (body)
+        assert_string_equal(sp_body(pr), body);
+    sp_reply(w->n, P_ADDR, pr, 200, "OK", NULL, NULL, NULL);
+    vnet_run(w->n, 2);
+}
+
+/* A sends an UPDATE with a new offer; r gets the outcome. */
+static void a_updates(world *w, outcome *r)
+{
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, r), 0);
+}
+
+/* Asserts that B's 200 to A's UPDATE answered offer-a-2 and each side's application saw that
+ * one exchange. */
+static void assert_update_answered(world *w)
+{
+    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "answer-to:offer-a-2");
+    assert_log(&w->a, "get_offer|set_answer");
+    assert_log(&w->b, "get_answer");
+    assert_xlog(&w->b, "update:offer");
 }
 
 /* ---- session timers ---- */
@@ -44,10 +134,8 @@ static void test_timer_refresh_by_update(void **state)
 {
     world *w = *state;
     w->a.session_expires = 1800;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_ACCEPT, &o, 20);
     assert_int_equal(o.status, 200);
     const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
     assert_string_equal(hdr(inv, "Session-Expires"), "1800");
@@ -79,8 +167,7 @@ static void test_timer_refresh_by_update(void **state)
     /* three hours on: refreshed every 900 s, the session stands, nobody asked the apps */
     vnet_run(w->n, 3 * 3600 * 1000);
     assert_int_equal(sp_count_since(w->n, before, A_ADDR, "UPDATE"), 13);
-    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
-    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    world_assert_connected(w);
     assert_log(&w->a, "");
     assert_log(&w->b, "");
     assert_int_equal(w->a.nxlog, 13);
@@ -96,13 +183,7 @@ static void test_timer_refresh_by_reinvite(void **state)
     world *w = *state;
     w->a.session_expires = 90;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
-             "Contact: <" P_URI
-             ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
-             "Session-Expires: 90;refresher=uac\r\n",
-             "answer-p-1");
-    vnet_run(w->n, 5);
+    peer_answers_timer(w, &o, ALLOW_NO_UPDATE, "90;refresher=uac", 5);
     assert_int_equal(o.status, 200);
     assert_false(parley_session_update_allowed(w->a.s));
     party_clear(&w->a);
@@ -129,10 +210,8 @@ static void test_timer_uas_refresher(void **state)
 {
     world *w = *state;
     w->b.session_expires = 600;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_ACCEPT, &o, 20);
     assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Session-Expires"), "");
     const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
     assert_string_equal(hdr(ok, "Session-Expires"), "600;refresher=uas");
@@ -151,22 +230,17 @@ static void test_timer_uas_refresher(void **state)
  * before any session exists): one retry with the Min-SE it asks for. */
 static int setup_b_min_se(void **state)
 {
-    static const char *const peers[] = {P_ADDR, NULL};
     parley_endpoint_config cb = PARLEY_ENDPOINT_CONFIG_INIT;
     cb.min_se = 1000;
-    const parley_endpoint_config *cfg[3] = {NULL, &cb, NULL};
-    *state = world_new(3, cfg, peers);
-    return 0;
+    return setup_b(state, &cb);
 }
 
 static void test_timer_422_retry(void **state)
 {
     world *w = *state;
     w->a.session_expires = 300;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 30);
+    world_call_b(w, PARTY_ACCEPT, &o, 30);
     const vnet_packet *r422 = vnet_find(w->n, A_ADDR, "SIP/2.0 422", 0);
     assert_non_null(r422);
     assert_string_equal(hdr(r422, "Min-SE"), "1000");
@@ -188,12 +262,7 @@ static void test_timer_expires(void **state)
     world *w = *state;
     w->a.session_expires = 120;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
-             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n"
-             "Session-Expires: 120;refresher=uas\r\n",
-             "answer-p-1");
-    vnet_run(w->n, 5);
+    peer_answers_timer(w, &o, "", "120;refresher=uas", 5);
     uint64_t at = vnet_now(w->n);
     vnet_run(w->n, 87000);
     assert_null(sp_last(w->n, P_ADDR, "BYE"));
@@ -213,13 +282,7 @@ static void test_timer_refresh_491_then_481(void **state)
     world *w = *state;
     w->a.session_expires = 90;
     outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1",
-             "Contact: <" P_URI
-             ">\r\nAllow: INVITE, ACK, BYE\r\nContent-Type: application/x-test\r\n"
-             "Session-Expires: 90;refresher=uac\r\n",
-             "answer-p-1");
-    vnet_run(w->n, 45005);
+    peer_answers_timer(w, &o, ALLOW_NO_UPDATE, "90;refresher=uac", 45005);
     const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
     assert_non_null(re);
     sp_reply(w->n, P_ADDR, re, 491, "Request Pending", NULL, NULL, NULL);
@@ -237,17 +300,14 @@ static void test_timer_refresh_lost_once(void **state)
 {
     world *w = *state;
     w->a.session_expires = 90;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_ACCEPT, &o, 20);
     world_drop(w, A_ADDR, "UPDATE", 0, 1);
     vnet_run(w->n, 46000);
     assert_int_equal(sp_count(w->n, B_ADDR, "UPDATE"), 1);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "UPDATE"), 2);
     vnet_run(w->n, 600000);
-    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
-    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    world_assert_connected(w);
 }
 
 /* ---- reliable provisional responses ---- */
@@ -257,10 +317,8 @@ static void test_timer_refresh_lost_once(void **state)
 static void test_100rel_answer_in_183(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_RING_EARLY, &o, 20);
     const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
     assert_non_null(p183);
     assert_string_equal(hdr(p183, "Require"), "100rel");
@@ -268,21 +326,16 @@ static void test_100rel_answer_in_183(void **state)
     assert_string_equal(sp_body(p183), "answer-to:offer-a-1");
     const vnet_packet *prack = vnet_find(w->n, B_ADDR, "PRACK", 0);
     assert_non_null(prack);
-    char rack[64];
-    snprintf(rack, sizeof(rack), "%s 1 INVITE", hdr(p183, "RSeq"));
-    assert_string_equal(hdr(prack, "RAck"), rack);
+    assert_rack(p183, prack);
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)); /* the PRACK's */
-    assert_int_equal(w->a.nxlog, 1);
-    assert_int_equal(strncmp(w->a.xlog[0], "early_media:183:", 16), 0);
+    assert_one_early_183(w);
     assert_non_null(strstr(w->a.xlog[0], ":rel:answer"));
     assert_xlog(&w->b, "prack");
-    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 20);
-    assert_int_equal(o.status, 200);
+    b_answers(w, &o);
     const vnet_packet *ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
     assert_string_equal(hdr(ok, "CSeq"), "1 INVITE");
     assert_string_equal(sp_body(ok), ""); /* the answer went reliably: not repeated */
-    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_log(&w->b, B_ANSWERED_LOG);
 }
 
 /* No offer in the INVITE: the callee's offer rides in a reliable 183, the answer in the
@@ -291,18 +344,14 @@ static void test_100rel_offer_in_183(void **state)
 {
     world *w = *state;
     w->a.null_offer = 1;
-    w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_RING_EARLY, &o, 20);
     const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
     assert_string_equal(sp_body(p183), "offer-b-1");
     const vnet_packet *prack = vnet_find(w->n, B_ADDR, "PRACK", 0);
     assert_string_equal(sp_body(prack), "answer-to:offer-b-1");
     assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
-    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 20);
-    assert_int_equal(o.status, 200);
+    b_answers(w, &o);
     assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "");
     assert_string_equal(sp_body(vnet_find(w->n, B_ADDR, "ACK", 0)), "");
     char x[512];
@@ -316,11 +365,9 @@ static void test_100rel_offer_in_183(void **state)
 static void test_100rel_prack_lost_200_waits(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_RING_EARLY;
     world_drop(w, A_ADDR, "PRACK", 0, 1);
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_RING_EARLY, &o, 20);
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 100);
     assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)); /* held for the PRACK */
@@ -346,13 +393,7 @@ static void test_100rel_no_prack_504(void **state)
 {
     world *w = *state;
     w->a.on_incoming = PARTY_RING_EARLY;
-    sp_send(w->n, P_ADDR, A_ADDR,
-            "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-            ";branch=z9hG4bKnp\r\nFrom: <" P_URI ">;tag=np\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
-            "Call-ID: np@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
-            "Supported: 100rel\r\nContent-Type: application/x-test\r\n",
-            "offer-p");
-    vnet_run(w->n, 10);
+    peer_invites_100rel(w, "np");
     assert_int_equal(sp_count(w->n, P_ADDR, "SIP/2.0 183"), 1);
     vnet_run(w->n, 31600);
     /* again after 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s (T1 doubling) */
@@ -368,13 +409,7 @@ static void test_prack_481(void **state)
 {
     world *w = *state;
     w->a.on_incoming = PARTY_RING_EARLY;
-    sp_send(w->n, P_ADDR, A_ADDR,
-            "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-            ";branch=z9hG4bKpr\r\nFrom: <" P_URI ">;tag=pr\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
-            "Call-ID: pr@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
-            "Supported: 100rel\r\nContent-Type: application/x-test\r\n",
-            "offer-p");
-    vnet_run(w->n, 10);
+    peer_invites_100rel(w, "pr");
     const vnet_packet *p183 = vnet_find(w->n, P_ADDR, "SIP/2.0 183", 0);
     unsigned rseq = (unsigned)atoi(hdr(p183, "RSeq"));
     char head[1024];
@@ -426,13 +461,11 @@ static void test_100rel_rseq_order(void **state)
 static void test_100rel_loss_every_leg(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_RING_EARLY;
     world_drop(w, B_ADDR, "SIP/2.0 183", 0, 1);
     world_drop(w, A_ADDR, "PRACK", 0, 1);
     world_drop(w, B_ADDR, "SIP/2.0 200", 0, 1); /* the PRACK's: the callee has not answered */
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 5000);
+    world_call_b(w, PARTY_RING_EARLY, &o, 5000);
     assert_true(vnet_count_match(w->n, B_ADDR, "SIP/2.0 183") >= 2);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "PRACK"), 3); /* lost, unanswered, answered */
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 2);
@@ -440,19 +473,13 @@ static void test_100rel_loss_every_leg(void **state)
     const vnet_packet *pr = vnet_find(w->n, B_ADDR, "PRACK", 0);
     assert_non_null(p183);
     assert_non_null(pr);
-    char rack[64];
-    snprintf(rack, sizeof(rack), "%s 1 INVITE", hdr(p183, "RSeq"));
-    assert_string_equal(hdr(pr, "RAck"), rack);
+    assert_rack(p183, pr);
     /* both copies the callee got belong to one transaction */
     assert_string_equal(hdr(sp_last(w->n, B_ADDR, "PRACK"), "Via"), hdr(pr, "Via"));
-    assert_int_equal(w->a.nxlog, 1);
-    assert_int_equal(strncmp(w->a.xlog[0], "early_media:183:", 16), 0);
+    assert_one_early_183(w);
     assert_xlog(&w->b, "prack");
-    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 20);
-    assert_int_equal(o.status, 200);
-    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
-    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    b_answers(w, &o);
+    world_assert_connected(w);
 }
 
 /* UAC, forked INVITE: each early dialog has its own RSeq space and gets its own PRACK (its To
@@ -484,14 +511,8 @@ static void test_100rel_prack_per_fork(void **state)
     assert_int_equal(sp_count(w->n, P_ADDR, "PRACK"), 4);
     static const char *const want[4][2] = {
         {"f1", "5 1 INVITE"}, {"f2", "77 1 INVITE"}, {"f1", "6 1 INVITE"}, {"f2", "78 1 INVITE"}};
-    for (size_t i = 0; i < 4; i++) {
-        const vnet_packet *pr = vnet_find(w->n, P_ADDR, "PRACK", i);
-        char tag[64];
-        assert_string_equal(sp_tag(pr, "To", tag, sizeof(tag)), want[i][0]);
-        assert_string_equal(hdr(pr, "RAck"), want[i][1]);
-        sp_reply(w->n, P_ADDR, pr, 200, "OK", NULL, NULL, NULL);
-        vnet_run(w->n, 2);
-    }
+    for (size_t i = 0; i < 4; i++)
+        peer_oks_prack(w, i, want[i][0], want[i][1], NULL);
     assert_xlog(&w->a, "early_media:183:f1:rel:answer|early_media:183:f2:rel:answer");
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2",
              "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-f2");
@@ -508,10 +529,8 @@ static void test_100rel_required_vs_none(void **state)
 {
     world *w = *state;
     w->a.rel100 = PARLEY_100REL_REQUIRED;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_ACCEPT, &o, 20);
     assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Require"), "100rel");
     assert_int_equal(o.status, 420);
     assert_string_equal(hdr(vnet_find(w->n, A_ADDR, "SIP/2.0 420", 0), "Unsupported"), "100rel");
@@ -521,10 +540,8 @@ static void test_100rel_421(void **state)
 {
     world *w = *state;
     w->a.rel100 = PARLEY_100REL_UNSUPPORTED;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_ACCEPT, &o, 20);
     assert_null(strstr(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Supported"), "100rel"));
     assert_int_equal(o.status, 421);
     assert_string_equal(hdr(vnet_find(w->n, A_ADDR, "SIP/2.0 421", 0), "Require"), "100rel");
@@ -570,14 +587,8 @@ static void test_early_offers_per_fork(void **state)
     sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f2", rel, "offer-f2");
     vnet_run(w->n, 5);
     assert_int_equal(sp_count(w->n, P_ADDR, "PRACK"), 2);
-    char tag[64];
-    for (size_t i = 0; i < 2; i++) {
-        const vnet_packet *pr = vnet_find(w->n, P_ADDR, "PRACK", i);
-        assert_string_equal(sp_tag(pr, "To", tag, sizeof(tag)), i ? "f2" : "f1");
-        assert_string_equal(sp_body(pr), i ? "answer-to:offer-f2" : "answer-to:offer-f1");
-        sp_reply(w->n, P_ADDR, pr, 200, "OK", NULL, NULL, NULL);
-        vnet_run(w->n, 2);
-    }
+    peer_oks_prack(w, 0, "f1", NULL, "answer-to:offer-f1");
+    peer_oks_prack(w, 1, "f2", NULL, "answer-to:offer-f2");
     assert_xlog(&w->a, "early_media:183:f1:rel:offer|early_media:183:f2:rel:offer");
     /* the first fork answers: no body in its 2xx, none in the ACK */
     sp_reply(w->n, P_ADDR, inv, 200, "OK", "f1",
@@ -591,6 +602,7 @@ static void test_early_offers_per_fork(void **state)
     vnet_run(w->n, 46000);
     const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
     assert_non_null(re);
+    char tag[64];
     assert_string_equal(sp_tag(re, "To", tag, sizeof(tag)), "f1");
     assert_string_equal(sp_body(re), "answer-to:offer-f1");
 }
@@ -627,16 +639,12 @@ static void test_update_confirmed(void **state)
     world_connect(w);
     size_t before = vnet_count(w->n);
     outcome r = {0};
-    assert_int_equal(
-        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    a_updates(w, &r);
     vnet_run(w->n, 20);
     assert_int_equal(r.status, 200);
     const vnet_packet *upd = sp_last(w->n, B_ADDR, "UPDATE");
     assert_string_equal(sp_body(upd), "offer-a-2");
-    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "answer-to:offer-a-2");
-    assert_log(&w->a, "get_offer|set_answer");
-    assert_log(&w->b, "get_answer");
-    assert_xlog(&w->b, "update:offer");
+    assert_update_answered(w);
     assert_int_equal(sp_count_since(w->n, before, A_ADDR, "ACK"), 0); /* UPDATE has no ACK */
 }
 
@@ -651,20 +659,44 @@ static void test_update_loss_every_leg(void **state)
     world_drop(w, B_ADDR, "SIP/2.0 200", 0, 1);
     size_t before = vnet_count(w->n);
     outcome r = {0};
-    assert_int_equal(
-        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    a_updates(w, &r);
     vnet_run(w->n, 5000);
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.status, 200);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "UPDATE"), 3);
     assert_int_equal(sp_count(w->n, B_ADDR, "UPDATE"), 2);
     assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 200"), 2);
-    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "answer-to:offer-a-2");
-    assert_log(&w->a, "get_offer|set_answer");
-    assert_log(&w->b, "get_answer");
-    assert_xlog(&w->b, "update:offer");
-    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
-    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    assert_update_answered(w);
+    world_assert_connected(w);
+}
+
+/* P's side of its dialog with A: P's requests come with the ACK's From/To swapped. */
+typedef struct peer_dialog {
+    char from[256], to[256], call_id[128];
+} peer_dialog;
+
+/* P's side of the dialog, from the ACK P got. */
+static void peer_dialog_from_ack(world *w, peer_dialog *d)
+{
+    const vnet_packet *ack = vnet_find(w->n, P_ADDR, "ACK", 0);
+    snprintf(d->from, sizeof(d->from), "%s", hdr(ack, "To"));
+    snprintf(d->to, sizeof(d->to), "%s", hdr(ack, "From"));
+    snprintf(d->call_id, sizeof(d->call_id), "%s", hdr(ack, "Call-ID"));
+}
+
+/* P sends A an in-dialog request (branch z9hG4bK<branch>, CSeq cseq) with body (NULL: none,
+ * and no Content-Type). */
+static void peer_request(world *w, const peer_dialog *d, const char *method, const char *branch,
+                         int cseq, const char *body)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "%s sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bK%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
+             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n%s",
+             method, branch, d->from, d->to, d->call_id, cseq, method,
+             body ? "Content-Type: application/x-test\r\n" : "");
+    sp_send(w->n, P_ADDR, A_ADDR, head, body);
 }
 
 /* An UPDATE offer while ours is outstanding gets 491; while the peer's re-INVITE offer waits
@@ -673,30 +705,14 @@ static void test_update_glare_and_pending(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    const vnet_packet *inv = world_connect_peer(w, "p1", &o);
-    (void)inv;
-    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
-    (void)ok;
-    char to[256];
-    snprintf(to, sizeof(to), "%s", hdr(vnet_find(w->n, P_ADDR, "ACK", 0), "To"));
-    char from[256];
-    snprintf(from, sizeof(from), "%s", hdr(vnet_find(w->n, P_ADDR, "ACK", 0), "From"));
-    /* P's requests come with From/To swapped */
-    const char *call_id = hdr(vnet_find(w->n, P_ADDR, "ACK", 0), "Call-ID");
-    char cid[128];
-    snprintf(cid, sizeof(cid), "%s", call_id);
-    char head[1024];
+    world_connect_peer(w, "p1", &o);
+    peer_dialog d;
+    peer_dialog_from_ack(w, &d);
     /* our UPDATE is outstanding: theirs gets 491 */
     outcome r = {0};
-    assert_int_equal(
-        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    a_updates(w, &r);
     vnet_run(w->n, 2);
-    snprintf(head, sizeof(head),
-             "UPDATE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKu1\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 10 UPDATE\r\n"
-             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nContent-Type: application/x-test\r\n",
-             to, from, cid);
-    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-2");
+    peer_request(w, &d, "UPDATE", "u1", 10, "offer-p-2");
     vnet_run(w->n, 3);
     assert_non_null(vnet_find(w->n, P_ADDR, "SIP/2.0 491", 0));
     const vnet_packet *mine = sp_last(w->n, P_ADDR, "UPDATE");
@@ -705,30 +721,15 @@ static void test_update_glare_and_pending(void **state)
     vnet_run(w->n, 5);
     assert_int_equal(r.status, 200);
     /* no body: a refresh, 200 */
-    snprintf(head, sizeof(head),
-             "UPDATE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKu2\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 11 UPDATE\r\n"
-             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n",
-             to, from, cid);
-    sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+    peer_request(w, &d, "UPDATE", "u2", 11, NULL);
     vnet_run(w->n, 5);
     assert_string_equal(hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "CSeq"), "11 UPDATE");
     /* their re-INVITE waits for our answer (deferred): their UPDATE offer gets 500 */
     w->a.defer_reinvite = 1;
-    snprintf(head, sizeof(head),
-             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKu3\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 12 INVITE\r\n"
-             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nContent-Type: application/x-test\r\n",
-             to, from, cid);
-    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-3");
+    peer_request(w, &d, "INVITE", "u3", 12, "offer-p-3");
     vnet_run(w->n, 5);
     assert_non_null(w->a.pending_reinvite);
-    snprintf(head, sizeof(head),
-             "UPDATE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
-             ";branch=z9hG4bKu4\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 13 UPDATE\r\n"
-             "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\nContent-Type: application/x-test\r\n",
-             to, from, cid);
-    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p-4");
+    peer_request(w, &d, "UPDATE", "u4", 13, "offer-p-4");
     vnet_run(w->n, 5);
     const vnet_packet *r500 = sp_last(w->n, P_ADDR, "SIP/2.0 500");
     assert_non_null(r500);
@@ -741,23 +742,18 @@ static void test_update_glare_and_pending(void **state)
 static void test_update_early(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0}, r = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    world_call_b(w, PARTY_RING_EARLY, &o, 20);
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_ALERTED);
     /* a re-INVITE cannot go in an early dialog; an UPDATE can */
     assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, NULL, NULL), PARLEY_E_STATE);
-    assert_int_equal(
-        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
+    a_updates(w, &r);
     vnet_run(w->n, 20);
     assert_int_equal(r.status, 200);
     assert_string_equal(sp_body(sp_last(w->n, B_ADDR, "UPDATE")), "offer-a-2");
     assert_string_equal(w->a.last_answer_seen, "answer-to:offer-a-2");
     assert_xlog(&w->b, "prack|update:offer");
-    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
-    vnet_run(w->n, 20);
-    assert_int_equal(o.status, 200);
+    b_answers(w, &o);
 }
 
 int main(void)

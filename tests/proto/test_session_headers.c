@@ -144,9 +144,7 @@ static void test_headers_on_endings(void **state)
     party_clear(&w->a);
     parley_header redir = XT("redir");
     parley_address to_c = {C_URI, NULL};
-    w->b.on_incoming = PARTY_REDIRECT;
-    w->b.redirect_targets = &to_c;
-    w->b.nredirect_targets = 1;
+    party_redirect_to(&w->b, &to_c, 1);
     w->b.hdrs = &redir;
     w->c.on_incoming = PARTY_ACCEPT;
     parley_header inv = XT("inv2");

@@ -7,30 +7,37 @@
 
 #include "world.h"
 
+/* The callee's end by the caller's BYE. */
+#define B_ENDED_BY_BYE B_CONNECTED_TRANS ENDED_BY_BYE_TRANS
+
+/* Asserts that each side saw the call connect once. */
 static void assert_connected_once(world *w)
 {
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200");
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
+    assert_trans(&w->a, A_CONNECTED_TRANS);
+    assert_trans(&w->b, B_CONNECTED_TRANS);
     assert_int_equal(w->a.accepted, 1);
     assert_int_equal(w->b.completed, 1);
+}
+
+/* The first packet from src starting with prefix is lost; A calls B, who accepts; 3 s later. */
+static void call_losing_first(world *w, const char *src, const char *prefix, outcome *o)
+{
+    world_drop(w, src, prefix, 0, 1);
+    world_call_b(w, PARTY_ACCEPT, o, 3000);
 }
 
 /* The INVITE is lost: retransmitted at T1, the call completes; the callee sees one session. */
 static void test_lost_invite(void **state)
 {
     world *w = *state;
-    world_drop(w, A_ADDR, "INVITE", 0, 1);
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 3000);
+    call_losing_first(w, A_ADDR, "INVITE", &o);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 2);
     assert_int_equal(vnet_get(w->n, 1)->sent_at, 1500);
-    assert_int_equal(o.calls, 1);
-    assert_int_equal(o.status, 200);
+    outcome_assert_once(&o, 200);
     assert_int_equal(o.at, 1502);
     assert_connected_once(w);
-    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_log(&w->b, B_ANSWERED_LOG);
 }
 
 /* The 180 is lost: nothing repeats it; the 200 connects straight from Connecting. */
@@ -38,10 +45,8 @@ static void test_lost_ringing(void **state)
 {
     world *w = *state;
     world_drop(w, B_ADDR, "SIP/2.0 180", 0, 1);
-    w->b.on_incoming = PARTY_RING;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 100);
+    world_call_b(w, PARTY_RING, &o, 100);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1); /* Timer A: not yet */
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 100);
@@ -55,18 +60,15 @@ static void test_lost_ringing(void **state)
 static void test_lost_200(void **state)
 {
     world *w = *state;
-    world_drop(w, B_ADDR, "SIP/2.0 200", 0, 1);
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 3000);
+    call_losing_first(w, B_ADDR, "SIP/2.0 200", &o);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 2); /* Timer A at 1500 */
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 2);
     const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
     assert_int_equal(ok->sent_at, 1501);
     assert_int_equal(o.at, 1502);
     assert_connected_once(w);
-    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_log(&w->b, B_ANSWERED_LOG);
     /* the retransmission is the same response */
     assert_string_equal(vnet_get(w->n, 1)->data, ok->data);
 }
@@ -76,11 +78,8 @@ static void test_lost_200(void **state)
 static void test_lost_ack(void **state)
 {
     world *w = *state;
-    world_drop(w, A_ADDR, "ACK", 0, 1);
-    w->b.on_incoming = PARTY_ACCEPT;
-    outcome o = {0}, ob = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 3000);
+    outcome o = {0};
+    call_losing_first(w, A_ADDR, "ACK", &o);
     assert_int_equal(vnet_count_match(w->n, B_ADDR, "SIP/2.0 200"), 2);
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "ACK"), 2);
     const vnet_packet *ack1 = vnet_get(w->n, 2), *ack2 = vnet_find(w->n, B_ADDR, "ACK", 0);
@@ -91,7 +90,6 @@ static void test_lost_ack(void **state)
     int i = party_index(&w->b, "state:Connected:None", 0);
     assert_int_equal(w->b.log_at[i], 1503);
     assert_int_equal(o.calls, 1);
-    (void)ob;
 }
 
 /* The 2xx is never ACKed: retransmitted at T1, 2T1, 4T1... capped at T2, then at 64*T1 the UAS
@@ -128,8 +126,7 @@ static void test_2xx_never_acked(void **state)
     assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Disconnected:Timeout:-");
     /* the caller ACKed every one (all lost) and then heard the BYE */
     assert_int_equal(vnet_count_match(w->n, A_ADDR, "ACK"), 11);
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:TerminatedRemotely:BYE");
+    assert_trans(&w->a, A_CONNECTED_TRANS ENDED_BY_BYE_TRANS);
     assert_int_equal(w->a.accepted, 1);
 }
 
@@ -140,10 +137,8 @@ static void test_2xx_never_acked(void **state)
 static void test_ack_kept_for_64_t1(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 100);
+    world_call_b(w, PARTY_ACCEPT, &o, 100);
     assert_connected_once(w);
     const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
     assert_non_null(ok);
@@ -176,6 +171,13 @@ static void call_then_terminate(world *w, int on_incoming, outcome *o, outcome *
     vnet_run(w->n, 3000);
 }
 
+/* Asserts that A sent `method` twice (the first lost) and B got the copy at T1 (1510). */
+static void assert_resent_at_t1(world *w, const char *method)
+{
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, method), 2);
+    assert_int_equal(vnet_find(w->n, B_ADDR, method, 0)->sent_at, 1510);
+}
+
 /* The BYE is lost: retransmitted at T1; the terminate completes with its 200. */
 static void test_lost_bye(void **state)
 {
@@ -183,13 +185,10 @@ static void test_lost_bye(void **state)
     world_drop(w, A_ADDR, "BYE", 0, 1);
     outcome o = {0}, t = {0};
     call_then_terminate(w, PARTY_ACCEPT, &o, &t);
-    assert_int_equal(vnet_count_match(w->n, A_ADDR, "BYE"), 2);
-    assert_int_equal(vnet_find(w->n, B_ADDR, "BYE", 0)->sent_at, 1510);
-    assert_int_equal(t.calls, 1);
-    assert_int_equal(t.status, 200);
+    assert_resent_at_t1(w, "BYE");
+    outcome_assert_once(&t, 200);
     assert_int_equal(t.at, 1512);
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
-                        "Connected>Disconnected:TerminatedRemotely:BYE");
+    assert_trans(&w->b, B_ENDED_BY_BYE);
 }
 
 /* The 200 to the BYE is lost: the BYE comes again and its transaction answers again; the
@@ -213,8 +212,7 @@ static void test_lost_cancel(void **state)
     world_drop(w, A_ADDR, "CANCEL", 0, 1);
     outcome o = {0}, t = {0};
     call_then_terminate(w, PARTY_RING, &o, &t);
-    assert_int_equal(vnet_count_match(w->n, A_ADDR, "CANCEL"), 2);
-    assert_int_equal(vnet_find(w->n, B_ADDR, "CANCEL", 0)->sent_at, 1510);
+    assert_resent_at_t1(w, "CANCEL");
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);
     assert_int_equal(t.at, 1512);
@@ -237,22 +235,17 @@ static void test_random_loss(void **state)
         outcome o = {0}, m = {0}, t = {0};
         parley_session *s = world_call(w, B_URI, &o);
         vnet_run(w->n, 40000);
-        assert_int_equal(o.calls, 1);
-        assert_int_equal(o.status, 200);
+        outcome_assert_once(&o, 200);
         parley_content body = {NULL, "hello", 5};
         assert_int_equal(
             parley_session_send_message(s, PARLEY_MSG_MESSAGE, &body, NULL, 0, outcome_cb, &m), 0);
         vnet_run(w->n, 40000);
-        assert_int_equal(m.calls, 1);
-        assert_int_equal(m.status, 200);
+        outcome_assert_once(&m, 200);
         assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
         vnet_run(w->n, 40000);
-        assert_int_equal(t.calls, 1);
-        assert_int_equal(t.status, 200);
-        assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                            "Connected>Disconnected:TerminatedLocally:-");
-        assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
-                            "Connected>Disconnected:TerminatedRemotely:BYE");
+        outcome_assert_once(&t, 200);
+        assert_trans(&w->a, A_CONNECTED_TRANS ENDED_LOCALLY_TRANS);
+        assert_trans(&w->b, B_ENDED_BY_BYE);
         assert_int_equal(w->b.messages, 1);
         assert_int_equal(w->a.accepted, 1);
     }

@@ -125,8 +125,7 @@ static void test_receiver_answers(void **state)
     w->b.hdrs = &h;
     w->b.nhdrs = 1;
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_MESSAGE, &m);
     vnet_run(w->n, 10);
     const vnet_packet *req = sp_last(w->n, B_ADDR, "MESSAGE");
     assert_string_equal(hdr(req, "Content-Type"), "");
@@ -143,8 +142,7 @@ static void test_receiver_answers(void **state)
     /* a 2xx other than 200 */
     w->b.msg_code = 202;
     outcome m2 = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m2), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m2);
     vnet_run(w->n, 10);
     assert_int_equal(m2.error, 0);
     assert_int_equal(m2.status, 202);
@@ -158,8 +156,7 @@ static void test_receiver_defers(void **state)
     w->b.defer_message = 1;
     outcome m = {0};
     m.n = w->n;
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 5000);
     assert_int_equal(m.calls, 0);
     assert_non_null(w->b.deferred);
@@ -184,8 +181,7 @@ static void test_408_and_timeout_end(void **state)
     world_connect(w);
     w->b.msg_code = 408;
     outcome m = {0};
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m), 0);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
     vnet_run(w->n, 10);
     assert_int_equal(m.status, 408);
     assert_trans(&w->a, "Connected>Disconnected:Timeout:408");
@@ -201,8 +197,7 @@ static void test_408_and_timeout_end(void **state)
     m2.n = w->n;
     uint64_t t0 = vnet_now(w->n);
     size_t before = vnet_count(w->n);
-    assert_int_equal(
-        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, NULL, NULL, 0, outcome_cb, &m2), 0);
+    world_a_sends(w, PARLEY_MSG_MESSAGE, &m2);
     vnet_run(w->n, 40000);
     assert_int_equal(m2.calls, 1);
     assert_int_equal(m2.error, PARLEY_E_TIMEOUT);

@@ -12,12 +12,10 @@
 static void test_offer_in_invite(void **state)
 {
     world *w = *state;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    world_call_b(w, PARTY_ACCEPT, &o, 10);
     assert_log(&w->a, "get_offer|state:Connecting:None|set_answer|accepted|state:Connected:None");
-    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_log(&w->b, B_ANSWERED_LOG);
     assert_string_equal(w->b.last_offer_seen, "offer-a-1");
     assert_string_equal(w->a.last_answer_seen, "answer-to:offer-a-1");
     const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
@@ -75,10 +73,8 @@ static void test_null_offer_ready_later(void **state)
     world *w = *state;
     w->a.null_offer = 1;
     w->a.defer_ready = 1;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 300);
+    world_call_b(w, PARTY_ACCEPT, &o, 300);
     assert_int_equal(o.status, 200);
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
     assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTING);
@@ -97,7 +93,7 @@ static void test_null_offer_ready_later(void **state)
     const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
     assert_string_equal(sp_body(ack), "answer-to:offer-b-1");
     assert_true(sp_has(ack, "\r\nX-Test: ready\r\n"));
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
+    assert_trans(&w->b, B_CONNECTED_TRANS);
     assert_hlog(&w->b, "state:Connected:ready|completed:ready");
     /* a later retransmission of the 200 gets the same ACK */
     size_t acks = sp_count(w->n, B_ADDR, "ACK");
@@ -112,10 +108,8 @@ static void test_null_offer_refused(void **state)
     world *w = *state;
     w->a.null_offer = 1;
     w->a.refuse_offer = 1;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 100);
+    world_call_b(w, PARTY_ACCEPT, &o, 100);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Disconnected:NotAcceptableMedia:-");
     assert_int_equal(o.calls, 1);
     assert_int_equal(o.error, PARLEY_E_TERMINATED);
@@ -133,10 +127,8 @@ static void test_early_media(void **state)
 {
     world *w = *state;
     w->b.rel100 = PARLEY_100REL_UNSUPPORTED;
-    w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    world_call_b(w, PARTY_RING_EARLY, &o, 10);
     const vnet_packet *p183 = vnet_find(w->n, A_ADDR, "SIP/2.0 183", 0);
     assert_non_null(p183);
     assert_string_equal(sp_body(p183), "answer-to:offer-a-1");
@@ -148,9 +140,27 @@ static void test_early_media(void **state)
     assert_log(&w->a, "get_offer|state:Connecting:None|"
                       "state:Alerted:ProvisionResponseReceived|set_answer|provisional:183|"
                       "accepted|state:Connected:None");
-    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_log(&w->b, B_ANSWERED_LOG);
     /* a second 18x with early media repeats the same answer without asking again */
     party_clear(&w->b);
+}
+
+/* P's 183 to inv with early media `body` on the fork of To tag `tag`; 5 ms later. */
+static void p_early_183(world *w, const vnet_packet *inv, const char *tag, const char *body)
+{
+    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", tag,
+             "Content-Type: application/x-test\r\n", body);
+    vnet_run(w->n, 5);
+}
+
+/* P's 200 to inv with the answer `body` from the fork of To tag `tag`; 5 ms later. */
+static void p_200(world *w, const vnet_packet *inv, const char *tag, const char *body)
+{
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", tag,
+             "Contact: <sip:x@10.0.0.9:5060>\r\n"
+             "Content-Type: application/x-test\r\n",
+             body);
+    vnet_run(w->n, 5);
 }
 
 /* Early media from one fork, the 2xx from another: the answer in force is the 2xx's (its
@@ -160,15 +170,9 @@ static void test_early_media_other_fork_answers(void **state)
     world *w = *state;
     outcome o = {0};
     const vnet_packet *inv = world_call_peer(w, P_URI, &o);
-    const char *ct = "Content-Type: application/x-test\r\n";
-    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "f1", ct, "early-f1");
-    vnet_run(w->n, 5);
+    p_early_183(w, inv, "f1", "early-f1");
     assert_string_equal(w->a.last_answer_seen, "early-f1");
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "f2",
-             "Contact: <sip:x@10.0.0.9:5060>\r\n"
-             "Content-Type: application/x-test\r\n",
-             "final-f2");
-    vnet_run(w->n, 5);
+    p_200(w, inv, "f2", "final-f2");
     assert_int_equal(o.status, 200);
     assert_string_equal(w->a.last_answer_seen, "final-f2");
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
@@ -178,13 +182,8 @@ static void test_early_media_other_fork_answers(void **state)
     party_clear(&w->a);
     outcome o2 = {0};
     inv = world_call_peer(w, P_URI, &o2);
-    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "g1", ct, "early-g1");
-    vnet_run(w->n, 5);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "g1",
-             "Contact: <sip:x@10.0.0.9:5060>\r\n"
-             "Content-Type: application/x-test\r\n",
-             "early-g1");
-    vnet_run(w->n, 5);
+    p_early_183(w, inv, "g1", "early-g1");
+    p_200(w, inv, "g1", "early-g1");
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Alerted:ProvisionResponseReceived|"
                       "set_answer|provisional:183|accepted|state:Connected:None");
 }
@@ -201,10 +200,8 @@ static void test_early_media_then_redirect(void **state)
     world *w = *state;
     party *c = &w->c;
     c->on_incoming = PARTY_RING_EARLY;
-    w->b.on_incoming = PARTY_RING_EARLY;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    world_call_b(w, PARTY_RING_EARLY, &o, 10);
     parley_address to_c = {C_URI, NULL};
     assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
     vnet_run(w->n, 10);
@@ -375,8 +372,7 @@ static void test_reinvite_offer_unanswered(void **state)
     peer_to_a(w, inv, "INVITE", "z9hG4bKun", "pu", hdr(inv, "From"), NULL, NULL);
     peer_to_a(w, inv, "ACK", "z9hG4bKuna", "pu", hdr(sp_last(w->n, P_ADDR, "SIP/2.0 200"), "To"),
               NULL, NULL);
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:NotAcceptableMedia:ACK");
+    assert_trans(&w->a, A_CONNECTED_TRANS "|Connected>Disconnected:NotAcceptableMedia:ACK");
     assert_non_null(sp_last(w->n, P_ADDR, "BYE"));
 }
 
@@ -386,17 +382,10 @@ static void test_no_handler(void **state)
     world *w = *state;
     w->a.no_oa = 1;
     w->b.no_oa = 1;
-    w->b.on_incoming = PARTY_ACCEPT;
-    outcome o = {0}, r1 = {0}, r2 = {0};
-    parley_session *s = world_call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    outcome o = {0};
+    parley_session *s = world_call_b(w, PARTY_ACCEPT, &o, 10);
     assert_int_equal(o.status, 200);
-    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(r1.status, 200);
-    assert_int_equal(r2.status, 200);
+    world_reinvite_each_way(w, s);
     for (size_t i = 0; i < vnet_count(w->n); i++) {
         const vnet_packet *p = vnet_get(w->n, i);
         assert_string_equal(sp_body(p), "");
@@ -414,16 +403,13 @@ static void test_no_handler_meets_handler(void **state)
 {
     world *w = *state;
     w->a.no_oa = 1;
-    w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    world_call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    world_call_b(w, PARTY_ACCEPT, &o, 10);
     assert_string_equal(sp_body(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0)), "offer-b-1");
     assert_string_equal(sp_body(vnet_find(w->n, B_ADDR, "ACK", 0)), "");
     assert_trans(&w->b, "Incoming>Connecting:None:-|"
                         "Connecting>Disconnected:NotAcceptableMedia:ACK");
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:TerminatedRemotely:BYE");
+    assert_trans(&w->a, A_CONNECTED_TRANS ENDED_BY_BYE_TRANS);
 }
 
 /* Bodies of any content type, binary included (NUL and 0xFF bytes), through INVITE, 200 and
@@ -456,15 +442,23 @@ static int untyped_answer(parley_session *s, const parley_content *offer, parley
     return 0;
 }
 
+/* A's session to B whose contract offers the binary body (bin_offer), participating; o gets
+ * the outcome. */
+static parley_session *a_calls_b_binary(world *w, outcome *o)
+{
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_oa_ops ops = {bin_offer, NULL, NULL, NULL, NULL, NULL};
+    assert_int_equal(parley_session_set_offer_answer(s, &ops, &w->a), 0);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    return s;
+}
+
 static void test_bodies_of_any_type(void **state)
 {
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
-    parley_session *s = party_call(&w->a, B_URI);
-    parley_oa_ops ops = {bin_offer, NULL, NULL, NULL, NULL, NULL};
-    assert_int_equal(parley_session_set_offer_answer(s, &ops, &w->a), 0);
     outcome o = {0};
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    parley_session *s = a_calls_b_binary(w, &o);
     vnet_run(w->n, 1);
     /* the INVITE on the wire: exact bytes */
     const vnet_packet *inv = vnet_get(w->n, 0);
@@ -508,11 +502,8 @@ static void test_binary_offer_untyped_answer(void **state)
 {
     world *w = *state;
     w->b.hook = on_b_session;
-    parley_session *s = party_call(&w->a, B_URI);
-    parley_oa_ops ops = {bin_offer, NULL, NULL, NULL, NULL, NULL};
-    assert_int_equal(parley_session_set_offer_answer(s, &ops, &w->a), 0);
     outcome o = {0};
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    a_calls_b_binary(w, &o);
     vnet_run(w->n, 10);
     assert_int_equal(o.status, 200);
     assert_true(party_saw(&w->b, "get_answer:binary"));

@@ -26,6 +26,21 @@ static parley_session *call(world *w, const char *uri, outcome *o)
     return s;
 }
 
+/* call to B_URI; ms later. Returns A's session. */
+static parley_session *call_b(world *w, outcome *o, uint64_t ms)
+{
+    parley_session *s = call(w, B_URI, o);
+    vnet_run(w->n, ms);
+    return s;
+}
+
+/* B participates in its newest session; ob (its n set) gets the outcome. */
+static void b_participates(world *w, outcome *ob)
+{
+    ob->n = w->n;
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, ob), 0);
+}
+
 /* Idle -> Connecting (Participate, INVITE sent), and the callee's session starts Incoming
  * without any state-changed event. */
 static void test_idle_to_connecting_and_incoming(void **state)
@@ -87,8 +102,7 @@ static void test_connecting_to_alerted(void **state)
     world *w = *state;
     static outcome o; /* still pending at the teardown, which completes it */
     memset(&o, 0, sizeof(o));
-    call(w, B_URI, &o); /* B leaves it Incoming: its transaction sends 100 Trying at 200 ms */
-    vnet_run(w->n, 300);
+    call_b(w, &o, 300); /* B leaves it Incoming: its transaction sends 100 Trying at 200 ms */
     assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 100 Trying", 0));
     assert_trans(&w->a, "Idle>Connecting:None:-");
     assert_int_equal(w->a.provisionals, 0);
@@ -114,9 +128,8 @@ static void test_connecting_to_connected(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 10);
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200");
+    call_b(w, &o, 10);
+    assert_trans(&w->a, A_CONNECTED_TRANS);
     assert_log(&w->a, "get_offer|state:Connecting:None|set_answer|accepted|state:Connected:None");
     assert_int_equal(o.calls, 1);
     assert_int_equal(o.error, 0);
@@ -124,8 +137,8 @@ static void test_connecting_to_connected(void **state)
     assert_int_equal(o.at, 1002);
     assert_int_equal(o.state, PARLEY_STATE_CONNECTED); /* the state changes first */
     /* UAS: Incoming -> Connecting (200 sent) -> Connected (ACK) */
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
-    assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|completed");
+    assert_trans(&w->b, B_CONNECTED_TRANS);
+    assert_log(&w->b, B_ANSWERED_LOG);
     assert_int_equal(vnet_count(w->n), 3); /* INVITE, 200, ACK: no 100 Trying (answered first) */
     assert_string_equal(vnet_get(w->n, 2)->first_line, "ACK sip:node@10.0.0.2:5060 SIP/2.0");
 }
@@ -136,10 +149,8 @@ static void test_alerted_to_connected(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_RING;
     outcome o = {0}, ob = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 10);
-    ob.n = w->n;
-    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    call_b(w, &o, 10);
+    b_participates(w, &ob);
     vnet_run(w->n, 10);
     assert_trans(&w->a, "Idle>Connecting:None:-|"
                         "Connecting>Alerted:ProvisionResponseReceived:180|"
@@ -158,13 +169,10 @@ static void test_connecting_to_redirecting_to_connecting(void **state)
 {
     world *w = *state;
     parley_address to_c = {C_URI, NULL};
-    w->b.on_incoming = PARTY_REDIRECT;
-    w->b.redirect_targets = &to_c;
-    w->b.nredirect_targets = 1;
+    party_redirect_to(&w->b, &to_c, 1);
     w->c.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    parley_session *s = call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    parley_session *s = call_b(w, &o, 20);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
                         "Redirecting>Connecting:None:302|Connecting>Connected:None:200");
     assert_log(&w->a, "get_offer|state:Connecting:None|state:Redirecting:None|"
@@ -201,8 +209,7 @@ static void test_alerted_to_redirecting(void **state)
     w->b.on_incoming = PARTY_RING;
     w->c.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    call_b(w, &o, 10);
     assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
     vnet_run(w->n, 20);
     assert_trans(&w->a, "Idle>Connecting:None:-|"
@@ -217,14 +224,11 @@ static void test_redirecting_try_none(void **state)
 {
     world *w = *state;
     parley_address to_c = {C_URI, NULL};
-    w->b.on_incoming = PARTY_REDIRECT;
-    w->b.redirect_targets = &to_c;
-    w->b.nredirect_targets = 1;
+    party_redirect_to(&w->b, &to_c, 1);
     w->a.redirect_actions[0] = PARLEY_REDIRECT_TRY_NONE;
     w->a.nredirect_actions = 1;
     outcome o = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    call_b(w, &o, 20);
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
                         "Redirecting>Disconnected:None:302");
     assert_int_equal(o.calls, 1);
@@ -238,14 +242,11 @@ static void test_redirecting_no_target_left(void **state)
 {
     world *w = *state;
     parley_address targets[2] = {{C_URI, NULL}, {P_URI, NULL}};
-    w->b.on_incoming = PARTY_REDIRECT;
-    w->b.redirect_targets = targets;
-    w->b.nredirect_targets = 2;
+    party_redirect_to(&w->b, targets, 2);
     w->c.on_incoming = PARTY_REJECT;
     w->c.reject_code = 486;
     outcome o = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 20);
+    call_b(w, &o, 20);
     /* C said busy: the next target */
     const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
     assert_non_null(inv);
@@ -364,8 +365,7 @@ static void test_connecting_terminate_cancel(void **state)
 {
     world *w = *state;
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, B_URI, &o);
-    vnet_run(w->n, 50);
+    parley_session *s = call_b(w, &o, 50);
     t.n = w->n;
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
     assert_int_equal(parley_session_state(s), PARLEY_STATE_CONNECTING);
@@ -394,8 +394,7 @@ static void test_alerted_terminate_cancel(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_RING;
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    parley_session *s = call_b(w, &o, 10);
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
     vnet_run(w->n, 10);
     assert_trans(&w->a, "Idle>Connecting:None:-|"
@@ -419,10 +418,8 @@ static void test_incoming_participate_then_ack(void **state)
     world *w = *state;
     w->a.delay_ack = 1;
     outcome o = {0}, ob = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 10);
-    ob.n = w->n;
-    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+    call_b(w, &o, 10);
+    b_participates(w, &ob);
     assert_int_equal(w->b.ntrans, 0);
     vnet_run(w->n, 0);
     assert_trans(&w->b, "Incoming>Connecting:None:-");
@@ -432,7 +429,7 @@ static void test_incoming_participate_then_ack(void **state)
     assert_int_equal(ob.calls, 0);
     assert_int_equal(parley_ack_send(w->a.ack, NULL, 0), 0);
     vnet_run(w->n, 10);
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
+    assert_trans(&w->b, B_CONNECTED_TRANS);
     assert_int_equal(ob.calls, 1);
     assert_string_equal(ob.method, "ACK");
 }
@@ -453,8 +450,7 @@ static void test_uas_no_ack_timeout(void **state)
     vnet_set_rule(w->n, drop_acks, NULL);
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 40000);
+    call_b(w, &o, 40000);
     assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Disconnected:Timeout:-");
     int i = party_index(&w->b, "state:Disconnected:Timeout", 0);
     assert_true(i >= 0);
@@ -463,8 +459,7 @@ static void test_uas_no_ack_timeout(void **state)
     assert_non_null(bye);
     assert_int_equal(bye->sent_at, 1001 + 32000);
     /* the caller had its 2xx and is told by the BYE */
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:TerminatedRemotely:BYE");
+    assert_trans(&w->a, A_CONNECTED_TRANS ENDED_BY_BYE_TRANS);
 }
 
 /* Incoming -> Disconnected (Canceled) was shown above; Connecting (UAS) + CANCEL: the 200 went
@@ -504,7 +499,7 @@ static void test_uas_connecting_cancel_too_late(void **state)
              tag);
     sp_send(w->n, P_ADDR, B_ADDR, head, NULL);
     vnet_run(w->n, 10);
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
+    assert_trans(&w->b, B_CONNECTED_TRANS);
     assert_int_equal(w->b.remote_ends, 0);
 }
 
@@ -514,8 +509,7 @@ static void test_incoming_reject_terminate_redirect(void **state)
 {
     world *w = *state;
     outcome o = {0};
-    call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    call_b(w, &o, 10);
     assert_int_equal(parley_session_reject(w->b.s, 486, "Busy Here", NULL, 0), 0);
     assert_int_equal(w->b.ntrans, 0);
     /* one final answer: nothing else may answer once it is on its way */
@@ -529,8 +523,7 @@ static void test_incoming_reject_terminate_redirect(void **state)
     party_clear(&w->a);
     party_clear(&w->b);
     outcome o2 = {0}, t = {0};
-    call(w, B_URI, &o2);
-    vnet_run(w->n, 10);
+    call_b(w, &o2, 10);
     assert_int_equal(w->b.is_forked, 0);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, outcome_cb, &t), 0);
     vnet_run(w->n, 0);
@@ -547,8 +540,7 @@ static void test_incoming_reject_terminate_redirect(void **state)
     parley_address to_c = {C_URI, NULL};
     w->a.redirect_actions[0] = PARLEY_REDIRECT_TRY_NONE;
     w->a.nredirect_actions = 1;
-    call(w, B_URI, &o3);
-    vnet_run(w->n, 10);
+    call_b(w, &o3, 10);
     assert_int_equal(parley_session_redirect(w->b.s, 0, &to_c, 1, NULL, 0), 0);
     vnet_run(w->n, 0);
     assert_trans(&w->b, "Incoming>Disconnected:Declined:-");
@@ -562,8 +554,7 @@ static void test_connected_bye_both_sides(void **state)
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
     outcome o = {0}, t = {0};
-    parley_session *s = call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    parley_session *s = call_b(w, &o, 10);
     t.n = w->n;
     assert_int_equal(parley_session_terminate(s, NULL, 0, outcome_cb, &t), 0);
     /* Disconnected once the loop ran it; the callback waits for the BYE's answer */
@@ -576,10 +567,8 @@ static void test_connected_bye_both_sides(void **state)
     assert_int_equal(t.error, 0);
     assert_int_equal(t.status, 200);
     assert_int_equal(t.at, 1012); /* BYE at 1010, its 200 back 2 ms later */
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:TerminatedLocally:-");
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
-                        "Connected>Disconnected:TerminatedRemotely:BYE");
+    assert_trans(&w->a, A_CONNECTED_TRANS ENDED_LOCALLY_TRANS);
+    assert_trans(&w->b, B_CONNECTED_TRANS ENDED_BY_BYE_TRANS);
     assert_log(&w->b, "incoming|get_answer|state:Connecting:None|state:Connected:None|"
                       "completed|remote_end:BYE|state:Disconnected:TerminatedRemotely");
     char cseq[32];
@@ -590,14 +579,11 @@ static void test_connected_bye_both_sides(void **state)
     party_clear(&w->a);
     party_clear(&w->b);
     outcome o2 = {0};
-    call(w, B_URI, &o2);
-    vnet_run(w->n, 10);
+    call_b(w, &o2, 10);
     assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 10);
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:TerminatedRemotely:BYE");
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK|"
-                        "Connected>Disconnected:TerminatedLocally:-");
+    assert_trans(&w->a, A_CONNECTED_TRANS ENDED_BY_BYE_TRANS);
+    assert_trans(&w->b, B_CONNECTED_TRANS ENDED_LOCALLY_TRANS);
     /* the callee's first request in the dialog: CSeq 1, From with its tag, to A's Contact */
     const vnet_packet *bye = sp_last(w->n, A_ADDR, "BYE");
     assert_string_equal(bye->first_line, "BYE sip:node@10.0.0.1:5060 SIP/2.0");
@@ -611,16 +597,14 @@ static void test_connected_481(void **state)
     w->b.on_incoming = PARTY_ACCEPT;
     w->b.msg_code = 481;
     outcome o = {0}, m = {0};
-    parley_session *s = call(w, B_URI, &o);
-    vnet_run(w->n, 10);
+    parley_session *s = call_b(w, &o, 10);
     assert_int_equal(parley_session_send_message(s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &m),
                      0);
     vnet_run(w->n, 10);
     assert_int_equal(m.calls, 1);
     assert_int_equal(m.error, PARLEY_E_FAILURE_RESPONSE);
     assert_int_equal(m.status, 481);
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200|"
-                        "Connected>Disconnected:SessionDoesNotExist:481");
+    assert_trans(&w->a, A_CONNECTED_TRANS "|Connected>Disconnected:SessionDoesNotExist:481");
     vnet_run(w->n, 1000);
     assert_null(vnet_find(w->n, B_ADDR, "BYE", 0));
 }
@@ -630,17 +614,11 @@ static void test_connected_reinvite_no_change(void **state)
 {
     world *w = *state;
     w->b.on_incoming = PARTY_ACCEPT;
-    outcome o = {0}, r1 = {0}, r2 = {0};
-    parley_session *s = call(w, B_URI, &o);
-    vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(r1.status, 200);
-    assert_int_equal(r2.status, 200);
-    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Connected:None:200");
-    assert_trans(&w->b, "Incoming>Connecting:None:-|Connecting>Connected:None:ACK");
+    outcome o = {0};
+    parley_session *s = call_b(w, &o, 10);
+    world_reinvite_each_way(w, s);
+    assert_trans(&w->a, A_CONNECTED_TRANS);
+    assert_trans(&w->b, B_CONNECTED_TRANS);
 }
 
 int main(void)

@@ -76,6 +76,48 @@ parley_session *world_call(world *w, const char *uri, outcome *o)
     return s;
 }
 
+parley_session *world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms)
+{
+    w->b.on_incoming = on_incoming;
+    parley_session *s = world_call(w, B_URI, o);
+    vnet_run(w->n, ms);
+    return s;
+}
+
+void outcome_assert_once(const outcome *o, int status)
+{
+    assert_int_equal(o->calls, 1);
+    assert_int_equal(o->status, status);
+}
+
+void world_assert_connected(world *w)
+{
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+}
+
+void world_a_sends(world *w, parley_msg_type t, outcome *o)
+{
+    assert_int_equal(parley_session_send_message(w->a.s, t, NULL, NULL, 0, outcome_cb, o), 0);
+}
+
+void world_reinvite_each_way(world *w, parley_session *s)
+{
+    outcome r1 = {0}, r2 = {0};
+    assert_int_equal(parley_session_renegotiate(s, 0, NULL, 0, outcome_cb, &r1), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r2), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r1.status, 200);
+    assert_int_equal(r2.status, 200);
+}
+
+void world_end_a(world *w, uint64_t ms)
+{
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, ms);
+}
+
 void world_connect(world *w)
 {
     w->b.on_incoming = PARTY_ACCEPT;
@@ -95,6 +137,14 @@ const vnet_packet *world_call_peer(world *w, const char *uri, outcome *o)
     vnet_run(w->n, 5);
     const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", before);
     assert_non_null(inv);
+    return inv;
+}
+
+const vnet_packet *world_ring_peer(world *w, const char *uri, const char *tag, outcome *o)
+{
+    const vnet_packet *inv = world_call_peer(w, uri, o);
+    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", tag, NULL, NULL);
+    vnet_run(w->n, 5);
     return inv;
 }
 

@@ -18,6 +18,15 @@
 #define D_URI  "sip:dave@10.0.0.4:5060"
 #define P_URI  "sip:peer@10.0.0.9:5060"
 
+/* The state changes (assert_trans) of A's call to B that connected, on each side, and the ends
+ * that follow them. */
+#define A_CONNECTED_TRANS   "Idle>Connecting:None:-|Connecting>Connected:None:200"
+#define B_CONNECTED_TRANS   "Incoming>Connecting:None:-|Connecting>Connected:None:ACK"
+#define ENDED_BY_BYE_TRANS  "|Connected>Disconnected:TerminatedRemotely:BYE"
+#define ENDED_LOCALLY_TRANS "|Connected>Disconnected:TerminatedLocally:-"
+/* B's log (assert_log) when it accepted the INVITE's offer and the call connected. */
+#define B_ANSWERED_LOG "incoming|get_answer|state:Connecting:None|state:Connected:None|completed"
+
 typedef struct world {
     vnet *n;
     party a, b, c, d; /* the ones not asked for stay zeroed */
@@ -45,11 +54,28 @@ void world_drop(world *w, const char *src, const char *prefix, unsigned first, u
 
 /* A calls uri and participates; o (its n set) gets the outcome. */
 parley_session *world_call(world *w, const char *uri, outcome *o);
+/* B meets the call with on_incoming (PARTY_ACCEPT, PARTY_RING...), A calls B (o gets the
+ * outcome) and ms pass. Returns A's session. */
+parley_session *world_call_b(world *w, int on_incoming, outcome *o, uint64_t ms);
+/* Asserts that the operation o records completed once, with status. */
+void outcome_assert_once(const outcome *o, int status);
+/* Asserts that A's and B's newest sessions are Connected. */
+void world_assert_connected(world *w);
+/* A sends an in-session request of type t (no body, no headers) on its newest session, the
+ * send asserted accepted; o gets the outcome. */
+void world_a_sends(world *w, parley_msg_type t, outcome *o);
+/* A's session s renegotiates, then B's newest session (a re-INVITE each, 10 ms each); both
+ * outcomes are asserted 200. */
+void world_reinvite_each_way(world *w, parley_session *s);
+/* A ends its newest session (the terminate asserted accepted); ms later. */
+void world_end_a(world *w, uint64_t ms);
 /* A calls B, B accepts; 10 ms later the call is up (asserted) and both logs are cleared. */
 void world_connect(world *w);
 /* A calls the scripted peer P at uri (o gets the outcome); returns the INVITE P received in
  * the next 5 ms. */
 const vnet_packet *world_call_peer(world *w, const char *uri, outcome *o);
+/* world_call_peer to uri, and P rings (180) with To tag `tag`; 5 ms later. Returns the INVITE. */
+const vnet_packet *world_ring_peer(world *w, const char *uri, const char *tag, outcome *o);
 /* world_call_peer to P_URI, and P answers 200 with To tag `tag`, Contact <P_URI> and the body
  * "answer-p-1"; 5 ms later. Returns the INVITE. */
 const vnet_packet *world_connect_peer(world *w, const char *tag, outcome *o);
