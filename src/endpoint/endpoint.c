@@ -16,6 +16,21 @@ static char *dup_or_null(const char *s)
     return s ? pl_str_dup(pl_str_c(s)) : NULL;
 }
 
+/* "name: value\r\n" in a new string; *len its length. NULL without memory. */
+static char *header_line(const char *name, const char *value, size_t *len)
+{
+    size_t n = strlen(name), v = strlen(value);
+    char *l = pl_malloc(n + v + 5);
+    if (!l)
+        return NULL;
+    memcpy(l, name, n);
+    memcpy(l + n, ": ", 2);
+    memcpy(l + n + 2, value, v);
+    memcpy(l + n + 2 + v, "\r\n", 3);
+    *len = n + v + 4;
+    return l;
+}
+
 static char **dup_list(const char *const *list)
 {
     size_t n = 0;
@@ -88,7 +103,8 @@ static void free_config(parley_endpoint *ep)
     pl_free(ep->uri);
     pl_free(ep->display);
     pl_free(ep->epid);
-    pl_free(ep->user_agent);
+    pl_free(ep->server_line);
+    pl_free(ep->ua_line);
     pl_free(ep->user);
     free_list(ep->accept);
     for (size_t i = 0; i < ep->nlisten; i++)
@@ -157,8 +173,11 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     ep->cfg.auth_realm = NULL;
     ep->cfg.auth_methods = NULL;
     ep->display = dup_or_null(cfg->display_name);
-    ep->user_agent =
-        pl_str_dup(pl_str_c(cfg->user_agent ? cfg->user_agent : PARLEY_VERSION_STRING));
+    const char *ua = cfg->user_agent ? cfg->user_agent : PARLEY_VERSION_STRING;
+    if (!sip_header_value_ok(ua))
+        return PARLEY_E_INVAL; /* no line breaks or control bytes into every message */
+    ep->server_line = header_line("Server", ua, &ep->server_len);
+    ep->ua_line = header_line("User-Agent", ua, &ep->ua_len);
     static const char *const default_accept[] = {"text/plain", "message/cpim", NULL};
     ep->accept = dup_list(cfg->accept_types ? cfg->accept_types : default_accept);
     ep->max_body = cfg->max_message_body ? cfg->max_message_body : 65536;
@@ -178,7 +197,7 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
         if (u.user.len)
             ep->user = pl_str_dup(u.user);
     }
-    if (!ep->user_agent || !ep->accept || !ep->epid || (cfg->uri && !ep->uri))
+    if (!ep->server_line || !ep->ua_line || !ep->accept || !ep->epid || (cfg->uri && !ep->uri))
         return PARLEY_E_NOMEM;
     if (cfg->instance) {
         if (!ep_instance_valid(cfg->instance))

@@ -47,7 +47,10 @@ struct parley_endpoint {
     char *uri;
     char *display;
     char *epid;
-    char *user_agent;
+    /* "Server: <user agent>\r\n" and "User-Agent: <user agent>\r\n", made once (the value is
+     * the configuration's, checked as a header value, or "parley/<version>") */
+    char *server_line, *ua_line;
+    size_t server_len, ua_len;
     char *user;    /* user part of uri, for Contact */
     char **accept; /* NULL-terminated */
     size_t max_body;
@@ -263,5 +266,15 @@ const char *ep_gruu(const parley_endpoint *ep);
 /* The INVITE m came to one of our registered contacts (or GRUUs) while its To names that
  * registration's address of record: a proxy retargeted it, and may have forked it. */
 bool ep_retargeted(const parley_endpoint *ep, const sip_msg *m);
+
+/* The endpoint's Server or User-Agent header line, CRLF included. */
+static inline void ep_print_server(const parley_endpoint *ep, pl_buf *b)
+{
+    pl_buf_put(b, ep->server_line, ep->server_len);
+}
+static inline void ep_print_user_agent(const parley_endpoint *ep, pl_buf *b)
+{
+    pl_buf_put(b, ep->ua_line, ep->ua_len);
+}
 
 #endif

@@ -69,9 +69,14 @@ static bool refuse(parley_endpoint *ep, const sip_msg *m, const tp_rx *rx, unsig
     (*count)++;
     unsigned base = ep->lim.retry_after_s;
     unsigned secs = base + (unsigned)(pl_rand_u64() % base);
-    char extra[320];
-    snprintf(extra, sizeof(extra), "Retry-After: %u\r\nServer: %s\r\n", secs, ep->user_agent);
-    txn_reply_stateless(ep->txn, m, rx, 503, NULL, pl_str_c(extra));
+    char room[320];
+    pl_buf extra; /* on the stack unless the user agent is long */
+    pl_buf_init_on(&extra, room, sizeof(room));
+    pl_buf_printf(&extra, "Retry-After: %u\r\n", secs);
+    ep_print_server(ep, &extra);
+    txn_reply_stateless(ep->txn, m, rx, 503, NULL,
+                        pl_buf_ok(&extra) ? pl_buf_str(&extra) : PL_STR_NULL);
+    pl_buf_free(&extra);
     return false;
 }
 

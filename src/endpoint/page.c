@@ -78,9 +78,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
     ep_print_contact(ep, &contact, a->listener, a->hostport);
     pl_buf ua;
     pl_buf_init(&ua, 64);
-    pl_buf_puts(&ua, "User-Agent: ");
-    pl_buf_puts(&ua, ep->user_agent);
-    pl_buf_puts(&ua, "\r\n");
+    ep_print_user_agent(ep, &ua);
     const char *method = parley_msg_type_method(op->type);
     sip_req_parts p = {
         .method = pl_str_c(method),

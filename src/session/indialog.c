@@ -27,9 +27,7 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
                           !strcmp(op->method, "NOTIFY");
     if (target_refresh)
         ep_print_contact(s->ep, &contact, a->listener, a->hostport);
-    pl_buf_puts(&extra, "User-Agent: ");
-    pl_buf_puts(&extra, s->ep->user_agent);
-    pl_buf_puts(&extra, "\r\n");
+    ep_print_user_agent(s->ep, &extra);
     dlg_req r = {
         .method = op->method,
         .cseq = op->cseq,
@@ -229,9 +227,7 @@ void sess_answer(parley_session *s, txn_server *t, int code, const char *reason,
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room));
     txn_server_print_head(t, &b, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
-    pl_buf_puts(&b, "Server: ");
-    pl_buf_puts(&b, s->ep->user_agent);
-    pl_buf_puts(&b, "\r\n");
+    ep_print_server(s->ep, &b);
     pl_buf_put_str(&b, extra);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
     if (pl_buf_ok(&b))

@@ -370,6 +370,14 @@ bool sip_header_restricted(pl_str name)
     return false;
 }
 
+bool sip_header_value_ok(const char *value)
+{
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f) /* CR, LF and other controls: not TEXT-UTF8 */
+            return false;
+    return true;
+}
+
 int sip_header_check(const char *name, const char *value)
 {
     if (!name || !value || !*name)
@@ -377,9 +385,8 @@ int sip_header_check(const char *name, const char *value)
     for (const char *p = name; *p; p++)
         if (!sip_is((unsigned char)*p, SIP_C_TOKEN))
             return PARLEY_E_INVAL;
-    for (const char *p = value; *p; p++)
-        if (*p == '\r' || *p == '\n')
-            return PARLEY_E_INVAL;
+    if (!sip_header_value_ok(value))
+        return PARLEY_E_INVAL;
     if (sip_header_restricted(pl_str_c(name)))
         return PARLEY_E_HEADER_RESTRICTED;
     return 0;

@@ -85,8 +85,11 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp);
 
 /* Header names the stack owns: applications may not add them as custom headers. */
 bool sip_header_restricted(pl_str name);
+/* A header value the stack may print as given: no CR, LF or other control byte (HT allowed). */
+bool sip_header_value_ok(const char *value);
 /* A custom header the application may add: restricted names, empty names, non-token names and
- * values with CR, LF or NUL are refused (no header injection). Returns 0 or PARLEY_E_*. */
+ * values that are not sip_header_value_ok are refused (no header injection). Returns 0 or
+ * PARLEY_E_*. */
 int sip_header_check(const char *name, const char *value);
 
 #endif

@@ -3,7 +3,7 @@
  * ACK, MESSAGE and its answer, re-INVITE and its answers, REFER, BYE, CANCEL, rejections,
  * redirections, declines), read back on every message received; the stack's own headers
  * refused with PARLEY_E_HEADER_RESTRICTED and malformed ones with PARLEY_E_INVAL, with nothing
- * sent.
+ * sent. The configured user agent in User-Agent and Server, and refused when malformed.
  */
 #include "test_util.h"
 
@@ -301,12 +301,46 @@ static void test_bad_headers_refused(void **state)
     assert_int_equal(m.status, 200);
 }
 
+/* The configured user agent: User-Agent on requests, Server on responses (in a session and
+ * the endpoint's own 503); one with a line break or a control byte refused at creation. */
+static int setup_user_agent(void **state)
+{
+    parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+    c.user_agent = "acme-phone/2.0 (parley)";
+    const parley_endpoint_config *cfg[] = {&c, &c};
+    *state = world_new(2, cfg, NULL);
+    return 0;
+}
+
+static void test_user_agent(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    assert_true(
+        sp_has(sp_last(w->n, B_ADDR, "INVITE"), "\r\nUser-Agent: acme-phone/2.0 (parley)\r\n"));
+    assert_true(
+        sp_has(sp_last(w->n, A_ADDR, "SIP/2.0 200"), "\r\nServer: acme-phone/2.0 (parley)\r\n"));
+    world_end_a(w, 10);
+    assert_true(
+        sp_has(sp_last(w->n, B_ADDR, "BYE"), "\r\nUser-Agent: acme-phone/2.0 (parley)\r\n"));
+
+    static const char *const bad_ua[] = {"acme\r\nX-Evil: 1", "acme\nX-Evil: 1", "acme\x01"};
+    for (size_t i = 0; i < sizeof(bad_ua) / sizeof(bad_ua[0]); i++) {
+        parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+        c.user_agent = bad_ua[i];
+        parley_endpoint *ep = NULL;
+        assert_int_equal(parley_endpoint_create(&c, &ep), PARLEY_E_INVAL);
+        assert_null(ep);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_headers_everywhere_in_a_call, setup),
         WORLD_TEST(test_headers_on_endings, setup),
         WORLD_TEST(test_bad_headers_refused, setup),
+        WORLD_TEST(test_user_agent, setup_user_agent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
