@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "sip/chars.h"
 #include "core/rand.h"
 #include "endpoint/ep.h"
 #include "parley/error.h"
@@ -14,6 +15,17 @@
 static char *dup_or_null(const char *s)
 {
     return s ? pl_str_dup(pl_str_c(s)) : NULL;
+}
+
+/* "type/subtype", each a token or "*" (an Accept media range without parameters). */
+static bool media_range_ok(const char *r)
+{
+    const char *slash = strchr(r, '/');
+    if (!slash)
+        return false;
+    size_t t = (size_t)(slash - r), st = strlen(slash + 1);
+    return (sip_is_token(r, t) || (t == 1 && *r == '*')) &&
+           (sip_is_token(slash + 1, st) || (st == 1 && slash[1] == '*'));
 }
 
 /* "name: value\r\n" in a new string; *len its length. NULL without memory. */
@@ -179,9 +191,14 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     ep->server_line = header_line("Server", ua, &ep->server_len);
     ep->ua_line = header_line("User-Agent", ua, &ep->ua_len);
     static const char *const default_accept[] = {"text/plain", "message/cpim", NULL};
+    for (size_t i = 0; cfg->accept_types && cfg->accept_types[i]; i++)
+        if (!media_range_ok(cfg->accept_types[i]))
+            return PARLEY_E_INVAL; /* printed in Accept */
     ep->accept = dup_list(cfg->accept_types ? cfg->accept_types : default_accept);
     ep->max_body = cfg->max_message_body ? cfg->max_message_body : 65536;
     if (cfg->epid) {
+        if (!sip_is_token(cfg->epid, strlen(cfg->epid)))
+            return PARLEY_E_INVAL; /* a parameter value in every From and To */
         ep->epid = pl_str_dup(pl_str_c(cfg->epid));
     } else {
         char id[11];

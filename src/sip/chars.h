@@ -33,6 +33,15 @@ static inline bool sip_is(unsigned char c, unsigned cls)
     return (sip_char_class[c] & cls) != 0;
 }
 
+/* Whether the n bytes at p are a token (RFC 3261 §25: at least one token character). */
+static inline bool sip_is_token(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!sip_is((unsigned char)p[i], SIP_C_TOKEN))
+            return false;
+    return n > 0;
+}
+
 /*
  * The end of the run of class cls characters at p (p itself when there is none). Four at a time
  * with one bounds check: the parser's hottest loop, one table test per character.

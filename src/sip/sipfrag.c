@@ -44,14 +44,6 @@ static int check_octets(cursor *c, pl_str line)
     return 0;
 }
 
-static bool is_token(pl_str s)
-{
-    for (size_t i = 0; i < s.len; i++)
-        if (!sip_is((unsigned char)s.p[i], SIP_C_TOKEN))
-            return false;
-    return s.len > 0;
-}
-
 /* Where the ':' of a header field line is, or NULL when the line is none. */
 static const char *field_colon(pl_str line)
 {
@@ -103,8 +95,8 @@ static int request_line(cursor *c, pl_str line)
     while (sp2 > line.p && sp2[-1] != ' ')
         sp2--;
     pl_str version = pl_str_span(sp2, e);
-    if (!sp1 || sp2 - 1 <= sp1 || !is_token(pl_str_span(line.p, sp1)) || version.len < 4 ||
-        !pl_str_caseeq_lit(pl_str_make(sp2, 4), "SIP/"))
+    if (!sp1 || sp2 - 1 <= sp1 || !sip_is_token(line.p, (size_t)(sp1 - line.p)) ||
+        version.len < 4 || !pl_str_caseeq_lit(pl_str_make(sp2, 4), "SIP/"))
         return fail(c, line.p, "neither a start line nor a header field");
     if (!is_sip20(version))
         return fail(c, sp2, "not a SIP/2.0 request line");

@@ -3,7 +3,8 @@
  * ACK, MESSAGE and its answer, re-INVITE and its answers, REFER, BYE, CANCEL, rejections,
  * redirections, declines), read back on every message received; the stack's own headers
  * refused with PARLEY_E_HEADER_RESTRICTED and malformed ones with PARLEY_E_INVAL, with nothing
- * sent. The configured user agent in User-Agent and Server, and refused when malformed.
+ * sent. The configured user agent in User-Agent and Server; configured values refused when
+ * malformed.
  */
 #include "test_util.h"
 
@@ -301,8 +302,9 @@ static void test_bad_headers_refused(void **state)
     assert_int_equal(m.status, 200);
 }
 
-/* The configured user agent: User-Agent on requests, Server on responses (in a session and
- * the endpoint's own 503); one with a line break or a control byte refused at creation. */
+/* The configured user agent: User-Agent on requests, Server on responses; one with a line break
+ * or a control byte refused at creation, as an epid or Accept entry that is not what it must
+ * be. */
 static int setup_user_agent(void **state)
 {
     parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
@@ -332,6 +334,30 @@ static void test_user_agent(void **state)
         assert_int_equal(parley_endpoint_create(&c, &ep), PARLEY_E_INVAL);
         assert_null(ep);
     }
+    /* the other configured values printed into messages: the epid (a parameter of From and
+     * To) a token, each Accept entry "type/subtype" of tokens or "*" */
+    static const char *const bad_epid[] = {"", "desk;x=1", "desk\r\nX: 1", "a b"};
+    for (size_t i = 0; i < sizeof(bad_epid) / sizeof(bad_epid[0]); i++) {
+        parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+        c.epid = bad_epid[i];
+        parley_endpoint *ep = NULL;
+        assert_int_equal(parley_endpoint_create(&c, &ep), PARLEY_E_INVAL);
+    }
+    static const char *const bad_accept[][2] = {
+        {"text", NULL}, {"text/plain\r\nX: 1", NULL}, {"text/", NULL}, {"/plain", NULL}};
+    for (size_t i = 0; i < sizeof(bad_accept) / sizeof(bad_accept[0]); i++) {
+        parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+        c.accept_types = bad_accept[i];
+        parley_endpoint *ep = NULL;
+        assert_int_equal(parley_endpoint_create(&c, &ep), PARLEY_E_INVAL);
+    }
+    static const char *const good_accept[] = {"text/plain", "text/*", "*/*", NULL};
+    parley_endpoint_config c = PARLEY_ENDPOINT_CONFIG_INIT;
+    c.accept_types = good_accept;
+    c.epid = "desk-1";
+    parley_endpoint *ep = NULL;
+    assert_int_equal(parley_endpoint_create(&c, &ep), 0);
+    parley_endpoint_unref(ep);
 }
 
 int main(void)
