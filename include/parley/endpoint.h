@@ -72,7 +72,8 @@ typedef struct parley_endpoint_config {
     const char *uri;                 /* own address of record, "sip:alice@example.com"; default
                                         sip:parley@<first listening address> */
     const char *display_name;        /* for From */
-    const char *epid;                /* the endpoint id; generated once when NULL */
+    const char *epid;                /* the endpoint id (a token: PARLEY_E_INVAL otherwise);
+                                        generated once when NULL */
     const char *const *listen;       /* NULL-terminated: "udp:127.0.0.1:5060", "tcp:[::1]:5060",
                                         "tls:127.0.0.1:5061"; port 0 picks a free port */
     const char *tls_cert;            /* PEM certificate chain for tls: listening points */
@@ -103,7 +104,8 @@ typedef struct parley_endpoint_config {
     size_t max_message_body;         /* larger page-mode bodies get 413; 0 = 65536 */
     const char *const *accept_types; /* NULL-terminated MIME types accepted in MESSAGE (415
                                         otherwise); NULL = text/plain and message/cpim;
-                                        entries may use "*" for the type
+                                        each "type/subtype" of tokens (PARLEY_E_INVAL
+                                        otherwise); entries may use "*" for the type
                                         or the subtype (star, slash, star: all) */
     const char *user_agent;          /* User-Agent / Server value; NULL = "parley/<version>";
                                         CR, LF or another control byte: PARLEY_E_INVAL */
