@@ -46,8 +46,8 @@ bool ep_credentials_lookup(void *arg, pl_str realm, sip_digest_alg alg, const ch
     const parley_credential *c = find_cred(ep, r);
     parley_credential asked = {0};
     if (!c && ep->cfg.on_credentials && ep->cfg.on_credentials(ep, r, &asked, ep->cfg.user) == 0 &&
-        asked.username && asked.password)
-        c = &asked;
+        asked.username && asked.password && sip_header_value_ok(asked.username))
+        c = &asked; /* (a user name with a line break would have gone into the Authorization) */
     if (!c)
         c = find_any(ep);
     if (!c)
@@ -150,7 +150,7 @@ static int copy_credentials(parley_endpoint *ep, const parley_endpoint_config *c
         return PARLEY_E_NOMEM;
     for (size_t i = 0; i < cfg->ncredentials; i++) {
         const parley_credential *c = &cfg->credentials[i];
-        if (!c->username || !c->password || strpbrk(c->username, "\r\n"))
+        if (!c->username || !c->password || !sip_header_value_ok(c->username))
             return PARLEY_E_INVAL;
         parley_credential *d = &ep->creds[ep->ncreds++];
         d->realm = dup_c(c->realm);

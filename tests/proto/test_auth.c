@@ -30,6 +30,11 @@ static int on_credentials(parley_endpoint *ep, const char *realm, parley_credent
     (void)ep;
     (void)user;
     cb_calls++;
+    if (!strcmp(realm, "evil.example")) { /* a user name that would add a header line */
+        out->username = "x\r\nX-Evil: 1";
+        out->password = "cb-pw";
+        return 0;
+    }
     if (strcmp(realm, "cb.example"))
         return -1;
     out->username = "from-callback";
@@ -330,6 +335,32 @@ static void test_message_challenged_callback_credentials(void **state)
     assert_int_equal(d.status, 200);
 }
 
+/* The callback's credentials with a line break in the user name are not used: the entry for
+ * any realm answers instead, and nothing of the name reaches the wire. */
+static void test_callback_credentials_checked(void **state)
+{
+    world *w = *state;
+    page_done d = {0};
+    parley_address to = {P_URI, NULL};
+    parley_content body = {NULL, "hello", 5};
+    assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0,
+                                                  page_done_cb, &d),
+                     0);
+    vnet_run(w->n, 5);
+    const vnet_packet *m1 = vnet_find(w->n, P_ADDR, "MESSAGE", 0);
+    p_challenges(w, m1, 401, "px",
+                 "WWW-Authenticate: Digest realm=\"evil.example\", nonce=\"ne\", qop=\"auth\"\r\n");
+    const vnet_packet *m2 = vnet_find(w->n, P_ADDR, "MESSAGE", 1);
+    assert_non_null(m2);
+    assert_int_equal(cb_calls, 1);
+    assert_non_null(strstr(hdr(m2, "Authorization"), "username=\"alice\""));
+    assert_false(sp_has(m2, "X-Evil"));
+    sp_reply(w->n, P_ADDR, m2, 200, "OK", "px", NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, 200);
+}
+
 static void test_cancel_not_retried(void **state)
 {
     world *w = *state;
@@ -560,6 +591,7 @@ int main(void)
         WORLD_TEST(test_no_credentials, setup),
         WORLD_TEST(test_bye_challenged, setup),
         WORLD_TEST(test_message_challenged_callback_credentials, setup),
+        WORLD_TEST(test_callback_credentials_checked, setup),
         WORLD_TEST(test_cancel_not_retried, setup),
         WORLD_TEST(test_server_challenges_invite, setup),
         WORLD_TEST(test_server_proxy_style, setup_proxy_style),
