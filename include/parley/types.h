@@ -55,7 +55,11 @@ typedef struct parley_header {
     const char *value;
 } parley_header;
 
-/* A body and its MIME type (the spec's ContentDescription). body may hold any bytes. */
+/* A body and its MIME type (the spec's ContentDescription). body may hold any bytes.
+ * content_type is "type/subtype" (tokens), then nothing or ";" parameters, with no line break
+ * or other control byte: the calls that take one refuse anything else with PARLEY_E_INVAL, and a
+ * get_offer or get_answer that gives one counts as having refused. Reason phrases given to
+ * the calls that take one are refused the same way when they hold a control byte. */
 typedef struct parley_content {
     const char *content_type;
     const void *body;

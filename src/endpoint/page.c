@@ -221,6 +221,8 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
         return NULL;
     if (body && body->len && !body->body)
         return NULL;
+    if (body && body->content_type && !sip_media_type_ok(body->content_type))
+        return NULL;
     if (nh && !h)
         return NULL;
     /* Route headers are this request's pre-loaded route set (RFC 3261 §8.1.2); the others are

@@ -37,6 +37,8 @@ static int copy_content(const parley_content *c, sess_body *out)
     memset(out, 0, sizeof(*out));
     if (!c->body)
         return 0;
+    if (c->content_type && !sip_media_type_ok(c->content_type))
+        return PARLEY_E_INVAL; /* it would go out as the Content-Type line */
     out->ctype = sess_ctype_dup(c->content_type ? c->content_type : DEFAULT_MEDIA_TYPE);
     out->data = pl_malloc(c->len ? c->len : 1);
     if (!out->ctype || !out->data) {

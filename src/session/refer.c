@@ -222,7 +222,7 @@ static void refer_on_loop(sess_call *c)
 
 static int run_refer(parley_refer_request *in, refer_args *a)
 {
-    if (a->reason && (strchr(a->reason, '\r') || strchr(a->reason, '\n')))
+    if (a->reason && !sip_header_value_ok(a->reason))
         return PARLEY_E_INVAL;
     int rc = sess_header_check(a->h, a->nh);
     if (rc)

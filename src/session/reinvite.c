@@ -598,7 +598,8 @@ int parley_reinvite_reject(parley_reinvite *r, int code, const char *reason,
 {
     if (!r || (code && (code < 300 || code > 699)) || (body && body->len && !body->body))
         return PARLEY_E_INVAL;
-    if (reason && (strchr(reason, '\r') || strchr(reason, '\n')))
+    if ((reason && !sip_header_value_ok(reason)) ||
+        (body && body->body && body->content_type && !sip_media_type_ok(body->content_type)))
         return PARLEY_E_INVAL;
     int rc = sess_header_check(headers, nheaders);
     if (rc)

@@ -1,5 +1,7 @@
 #include "sip/build.h"
 
+#include <string.h>
+
 #include "parley/error.h"
 #include "sip/chars.h"
 #include "sip/print.h"
@@ -376,6 +378,27 @@ bool sip_header_value_ok(const char *value)
         if ((*p < 0x20 && *p != '\t') || *p == 0x7f) /* CR, LF and other controls: not TEXT-UTF8 */
             return false;
     return true;
+}
+
+bool sip_media_type_ok(const char *ct)
+{
+    if (!ct)
+        return false;
+    if (!strcmp(ct, "application/sdp"))
+        return true; /* nearly every body: one compare instead of two byte loops */
+    if (!sip_header_value_ok(ct))
+        return false;
+    const char *slash = strchr(ct, '/');
+    if (!slash || !sip_is_token(ct, (size_t)(slash - ct)))
+        return false;
+    const char *e = slash + 1;
+    while (*e && sip_is((unsigned char)*e, SIP_C_TOKEN))
+        e++;
+    if (e == slash + 1)
+        return false;
+    while (*e == ' ' || *e == '\t')
+        e++;
+    return *e == '\0' || *e == ';'; /* parameters: any header value text */
 }
 
 int sip_header_check(const char *name, const char *value)

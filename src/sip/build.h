@@ -85,8 +85,12 @@ void sip_print_via(pl_buf *b, const sip_via *v, const sip_resp_opts *stamp);
 
 /* Header names the stack owns: applications may not add them as custom headers. */
 bool sip_header_restricted(pl_str name);
-/* A header value the stack may print as given: no CR, LF or other control byte (HT allowed). */
+/* A header value the stack may print as given: no CR, LF or other control byte (HT allowed).
+ * Reason phrases are checked with it too. */
 bool sip_header_value_ok(const char *value);
+/* A Content-Type the stack may print: "type/subtype" (tokens), then nothing or ";" parameters,
+ * all of it sip_header_value_ok. */
+bool sip_media_type_ok(const char *ct);
 /* A custom header the application may add: restricted names, empty names, non-token names and
  * values that are not sip_header_value_ok are refused (no header injection). Returns 0 or
  * PARLEY_E_*. */

@@ -149,7 +149,7 @@ static int get_offer(parley_session *s, parley_content *out, void *user)
         return 0;
     }
     snprintf(p->offer_buf, sizeof(p->offer_buf), "offer-%s-%d", p->name, ++p->offers);
-    out->content_type = "application/x-test";
+    out->content_type = p->offer_ctype ? p->offer_ctype : "application/x-test";
     out->body = p->offer_buf;
     out->len = strlen(p->offer_buf);
     return 0;

@@ -55,6 +55,7 @@ struct party {
     size_t nredirect_targets;
     int refuse_offer;                 /* get_answer returns non-zero */
     int refuse_get_offer;             /* get_offer returns non-zero */
+    const char *offer_ctype;          /* get_offer's content type; NULL: application/x-test */
     int null_offer;                   /* get_offer gives no body */
     int defer_reinvite;               /* keep the peer's re-INVITE unanswered */
     int decline_reinvite;             /* decline the peer's re-INVITE with this code */

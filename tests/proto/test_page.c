@@ -322,6 +322,13 @@ static void test_bad_headers_refused(void **state)
     assert_int_equal(
         parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &bad, NULL, NULL, 0, NULL, NULL),
         PARLEY_E_INVAL);
+    parley_content ct_injected = {"text/plain\r\nX-Evil: 1", "hi", 2}, ct_bare = {"text", "hi", 2};
+    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &ct_injected, NULL,
+                                                  0, NULL, NULL),
+                     PARLEY_E_INVAL);
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &ct_bare, NULL, 0, NULL, NULL),
+        PARLEY_E_INVAL);
     vnet_run(w->n, 100);
     assert_int_equal(vnet_count(w->n), 0); /* nothing on the wire */
 }

@@ -205,6 +205,41 @@ static const bad bads[] = {
     {{"X-Bad\r\n", "v"}, PARLEY_E_INVAL},
 };
 
+/* Reason phrases and content types are printed into messages too: with a line break or
+ * another control byte, or a content type that is not type/subtype, they are refused. */
+static const char *const bad_reasons[] = {"Busy\r\nX-Evil: 1", "Busy\n", "Busy\x01"};
+static const char *const bad_ctypes[] = {
+    "text/plain\r\nX-Evil: 1", "text", "text/", "/plain", "text/plain x", "text/pl\x7f"};
+
+static void check_bad_text(party *p, parley_session *s, int phase)
+{
+    for (size_t i = 0; i < sizeof(bad_reasons) / sizeof(bad_reasons[0]); i++) {
+        const char *r = bad_reasons[i];
+        if (phase == 1) {
+            assert_int_equal(parley_session_provisional(s, 180, r, NULL, 0, 0), PARLEY_E_INVAL);
+            assert_int_equal(parley_session_reject(s, 486, r, NULL, 0), PARLEY_E_INVAL);
+        } else if (phase == 3) {
+            assert_int_equal(parley_reinvite_reject(p->pending_reinvite, 488, r, NULL, 0, NULL),
+                             PARLEY_E_INVAL);
+            assert_int_equal(parley_request_respond(p->deferred, 200, r, NULL, NULL, 0),
+                             PARLEY_E_INVAL);
+        }
+    }
+    for (size_t i = 0; i < sizeof(bad_ctypes) / sizeof(bad_ctypes[0]); i++) {
+        parley_content c = {bad_ctypes[i], "x", 1};
+        if (phase == 2) {
+            assert_int_equal(
+                parley_session_send_message(s, PARLEY_MSG_MESSAGE, &c, NULL, 0, NULL, NULL),
+                PARLEY_E_INVAL);
+        } else if (phase == 3) {
+            assert_int_equal(parley_reinvite_reject(p->pending_reinvite, 488, NULL, NULL, 0, &c),
+                             PARLEY_E_INVAL);
+            assert_int_equal(parley_request_respond(p->deferred, 200, NULL, &c, NULL, 0),
+                             PARLEY_E_INVAL);
+        }
+    }
+}
+
 static void check_all_refused(world *w, party *p, parley_session *s, int phase)
 {
     for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
@@ -251,6 +286,7 @@ static void check_all_refused(world *w, party *p, parley_session *s, int phase)
         }
     }
     (void)w;
+    check_bad_text(p, s, phase);
 }
 
 static void test_bad_headers_refused(void **state)

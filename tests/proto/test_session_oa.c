@@ -323,6 +323,30 @@ static void test_get_offer_refused(void **state)
     assert_int_equal(o.status, 200);
 }
 
+/* An offer whose content type would break the message (a line break in it) is refused as if
+ * get_offer had refused: nothing is sent. */
+static void test_offer_content_type_checked(void **state)
+{
+    world *w = *state;
+    w->a.offer_ctype = "application/x-test\r\nX-Evil: 1";
+    w->b.on_incoming = PARTY_ACCEPT;
+    parley_session *s = party_call(&w->a, B_URI);
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), 0);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_ABORTED);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+    w->a.offer_ctype = "application/x-test; version=2";
+    o.calls = 0;
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    assert_true(sp_has(sp_last(w->n, B_ADDR, "INVITE"),
+                       "\r\nContent-Type: application/x-test; version=2\r\n"));
+}
+
 /* The scripted peer's request to A (CSeq 1) in the call of A's INVITE inv, From P_URI with tag,
  * To `to`; an INVITE with Contact <P_URI>; extra header lines after Max-Forwards, then body.
  * 5 ms later. */
@@ -526,6 +550,7 @@ int main(void)
         WORLD_TEST(test_early_media_refusals, world_setup_peer),
         WORLD_TEST(test_refused_offer_488, world_setup_peer),
         WORLD_TEST(test_get_offer_refused, world_setup_peer),
+        WORLD_TEST(test_offer_content_type_checked, world_setup_peer),
         WORLD_TEST(test_reinvite_without_offer, world_setup_peer),
         WORLD_TEST(test_reinvite_offer_unanswered, world_setup_peer),
         WORLD_TEST(test_no_handler, world_setup_peer),
