@@ -68,8 +68,8 @@ typedef struct parley_content {
 
 /* Where to send: a sip, sips or tel URI (or a GRUU), and optionally one endpoint of that user
  * (its endpoint id, "epid" everywhere in parley: sent as the epid parameter of To; through a
- * proxy the request goes to that endpoint's public GRUU, see docs/SESSION.md). The spec's
- * RealTimeAddress. */
+ * proxy the request goes to that endpoint's public GRUU, see docs/SESSION.md; a token, or the
+ * call taking it returns PARLEY_E_INVAL). The spec's RealTimeAddress. */
 typedef struct parley_address {
     const char *uri;
     const char *epid;

@@ -197,7 +197,7 @@ static int copy_config(parley_endpoint *ep, const parley_endpoint_config *cfg)
     ep->accept = dup_list(cfg->accept_types ? cfg->accept_types : default_accept);
     ep->max_body = cfg->max_message_body ? cfg->max_message_body : 65536;
     if (cfg->epid) {
-        if (!sip_is_token(cfg->epid, strlen(cfg->epid)))
+        if (!ep_epid_ok(cfg->epid))
             return PARLEY_E_INVAL; /* a parameter value in every From and To */
         ep->epid = pl_str_dup(pl_str_c(cfg->epid));
     } else {

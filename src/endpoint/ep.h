@@ -4,11 +4,13 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "core/loop.h"
 #include "parley/endpoint.h"
 #include "parley/registration.h"
 #include "sip/build.h"
+#include "sip/chars.h"
 #include "sip/digest.h"
 #include "sip/msg.h"
 #include "transport/resolve.h"
@@ -266,6 +268,12 @@ const char *ep_gruu(const parley_endpoint *ep);
 /* The INVITE m came to one of our registered contacts (or GRUUs) while its To names that
  * registration's address of record: a proxy retargeted it, and may have forked it. */
 bool ep_retargeted(const parley_endpoint *ep, const sip_msg *m);
+
+/* An endpoint id we may print as the epid parameter (of From, To, Contact): a token. */
+static inline bool ep_epid_ok(const char *epid)
+{
+    return sip_is_token(epid, strlen(epid));
+}
 
 /* The endpoint's Server or User-Agent header line, CRLF included. */
 static inline void ep_print_server(const parley_endpoint *ep, pl_buf *b)

@@ -217,7 +217,8 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
                        parley_endpoint_done_cb cb, void *user, int *err)
 {
     *err = PARLEY_E_INVAL;
-    if (!ep || !to || !to->uri || !parley_msg_type_method(type))
+    if (!ep || !to || !to->uri || !parley_msg_type_method(type) ||
+        (to->epid && !ep_epid_ok(to->epid)))
         return NULL;
     if (body && body->len && !body->body)
         return NULL;

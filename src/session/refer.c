@@ -527,7 +527,7 @@ static int check_refer_target(const parley_address *target)
     sip_uri u;
     if (sip_uri_parse(pl_str_c(target->uri), &u, NULL, NULL) != 0 || strlen(target->uri) > 500 ||
         strpbrk(target->uri, "<>\r\n") ||
-        (target->epid && (strlen(target->epid) > 60 || strpbrk(target->epid, "\r\n;,<>\" "))))
+        (target->epid && (strlen(target->epid) > 60 || !ep_epid_ok(target->epid))))
         return PARLEY_E_INVAL;
     return 0;
 }

@@ -706,7 +706,8 @@ int parley_session_create(parley_endpoint *ep, const parley_address *target,
 {
     if (out)
         *out = NULL;
-    if (!ep || !target || !out || !valid_target_uri(target->uri, false))
+    if (!ep || !target || !out || !valid_target_uri(target->uri, false) ||
+        (target->epid && !ep_epid_ok(target->epid)))
         return PARLEY_E_INVAL;
     if (opts && opts->request_uri && !valid_target_uri(opts->request_uri, true))
         return PARLEY_E_INVAL;

@@ -666,7 +666,7 @@ int parley_session_redirect(parley_session *s, int code, const parley_address *t
         for (const char *p = targets[i].uri; *p; p++)
             if (*p == '\r' || *p == '\n' || *p == '>')
                 return PARLEY_E_INVAL;
-        if (targets[i].epid && strpbrk(targets[i].epid, "\r\n;,<>\" "))
+        if (targets[i].epid && !ep_epid_ok(targets[i].epid))
             return PARLEY_E_INVAL;
     }
     resp_args a = {code ? code : 302, NULL, headers, nheaders, 0, targets, n, reject_work};

@@ -396,6 +396,29 @@ static void test_user_agent(void **state)
     parley_endpoint_unref(ep);
 }
 
+/* A target's epid goes out as a parameter of To: one that is not a token is refused, by the
+ * session and by page mode, with nothing sent. */
+static void test_bad_target_epids_refused(void **state)
+{
+    world *w = *state;
+    static const char *const bad_epids[] = {"", "a;b=1", "a\r\nX-Evil: 1", "a b", "a>"};
+    for (size_t i = 0; i < sizeof(bad_epids) / sizeof(bad_epids[0]); i++) {
+        parley_address to = {B_URI, bad_epids[i]};
+        parley_session *s = NULL;
+        assert_int_equal(parley_session_create(w->a.ep, &to, NULL, &s), PARLEY_E_INVAL);
+        assert_null(s);
+        assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, NULL, NULL,
+                                                      0, NULL, NULL),
+                         PARLEY_E_INVAL);
+    }
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), 0);
+    parley_address good = {B_URI, "bob-desk.1"};
+    parley_session *s = NULL;
+    assert_int_equal(parley_session_create(w->a.ep, &good, NULL, &s), 0);
+    parley_session_unref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +426,7 @@ int main(void)
         WORLD_TEST(test_headers_on_endings, setup),
         WORLD_TEST(test_bad_headers_refused, setup),
         WORLD_TEST(test_user_agent, setup_user_agent),
+        WORLD_TEST(test_bad_target_epids_refused, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
