@@ -303,17 +303,23 @@ static void test_bye_challenged(void **state)
     assert_int_equal(t.error, 0);
 }
 
+/* A sends P a page-mode MESSAGE "hello" (d gets the outcome); returns it as P received it. */
+static const vnet_packet *a_pages_p(world *w, page_done *d)
+{
+    parley_address to = {P_URI, NULL};
+    parley_content body = {NULL, "hello", 5};
+    assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0,
+                                                  page_done_cb, d),
+                     0);
+    vnet_run(w->n, 5);
+    return vnet_find(w->n, P_ADDR, "MESSAGE", 0);
+}
+
 static void test_message_challenged_callback_credentials(void **state)
 {
     world *w = *state;
     page_done d = {0};
-    parley_address to = {P_URI, NULL};
-    parley_content body = {NULL, "hello", 5};
-    assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0,
-                                                  page_done_cb, &d),
-                     0);
-    vnet_run(w->n, 5);
-    const vnet_packet *m1 = vnet_find(w->n, P_ADDR, "MESSAGE", 0);
+    const vnet_packet *m1 = a_pages_p(w, &d);
     assert_string_equal(hdr(m1, "CSeq"), "1 MESSAGE");
     p_challenges(
         w, m1, 407, "px",
@@ -341,13 +347,7 @@ static void test_callback_credentials_checked(void **state)
 {
     world *w = *state;
     page_done d = {0};
-    parley_address to = {P_URI, NULL};
-    parley_content body = {NULL, "hello", 5};
-    assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, &body, NULL, 0,
-                                                  page_done_cb, &d),
-                     0);
-    vnet_run(w->n, 5);
-    const vnet_packet *m1 = vnet_find(w->n, P_ADDR, "MESSAGE", 0);
+    const vnet_packet *m1 = a_pages_p(w, &d);
     p_challenges(w, m1, 401, "px",
                  "WWW-Authenticate: Digest realm=\"evil.example\", nonce=\"ne\", qop=\"auth\"\r\n");
     const vnet_packet *m2 = vnet_find(w->n, P_ADDR, "MESSAGE", 1);

@@ -300,22 +300,30 @@ static void test_refused_offer_488(void **state)
     assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0));
 }
 
+/* A calls B (who accepts) while A's get_offer cannot give an offer: participate completes
+ * with PARLEY_E_ABORTED, nothing is sent, the session stays Idle. Returns it, and o. */
+static parley_session *call_without_offer(world *w, outcome *o)
+{
+    w->b.on_incoming = PARTY_ACCEPT;
+    parley_session *s = party_call(&w->a, B_URI);
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, o), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(vnet_count(w->n), 0);
+    assert_int_equal(o->calls, 1);
+    assert_int_equal(o->error, PARLEY_E_ABORTED);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+    o->calls = 0;
+    return s;
+}
+
 /* The caller's application gives no offer (get_offer refuses): participate completes with
  * PARLEY_E_ABORTED, nothing is sent, the session stays Idle and can try again. */
 static void test_get_offer_refused(void **state)
 {
     world *w = *state;
     w->a.refuse_get_offer = 1;
-    w->b.on_incoming = PARTY_ACCEPT;
-    parley_session *s = party_call(&w->a, B_URI);
     outcome o = {0};
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(vnet_count(w->n), 0);
-    assert_int_equal(o.calls, 1);
-    assert_int_equal(o.error, PARLEY_E_ABORTED);
-    o.calls = 0;
-    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+    parley_session *s = call_without_offer(w, &o);
     assert_int_equal(w->a.ntrans, 0);
     w->a.refuse_get_offer = 0;
     assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
@@ -324,22 +332,14 @@ static void test_get_offer_refused(void **state)
 }
 
 /* An offer whose content type would break the message (a line break in it) is refused as if
- * get_offer had refused: nothing is sent. */
+ * get_offer had refused: nothing is sent. One with parameters goes out as given. */
 static void test_offer_content_type_checked(void **state)
 {
     world *w = *state;
     w->a.offer_ctype = "application/x-test\r\nX-Evil: 1";
-    w->b.on_incoming = PARTY_ACCEPT;
-    parley_session *s = party_call(&w->a, B_URI);
     outcome o = {0};
-    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
-    vnet_run(w->n, 10);
-    assert_int_equal(vnet_count(w->n), 0);
-    assert_int_equal(o.calls, 1);
-    assert_int_equal(o.error, PARLEY_E_ABORTED);
-    assert_int_equal(parley_session_state(s), PARLEY_STATE_IDLE);
+    parley_session *s = call_without_offer(w, &o);
     w->a.offer_ctype = "application/x-test; version=2";
-    o.calls = 0;
     assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
     vnet_run(w->n, 10);
     assert_int_equal(o.status, 200);
