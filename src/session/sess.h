@@ -172,6 +172,7 @@ typedef struct sess_uac {
     sip_kv *inv_hdrs; /* participate's headers (and those on_redirecting added) */
     size_t inv_nh;
     sess_body inv_body; /* the INVITE's offer, for redirected attempts */
+    tp_dest *inv_dest;  /* where the INVITE went, kept once its sender is let go (settled) */
     struct parley_ack ack_ctl;
     struct parley_pending_answer pend;
     char **targets; /* redirection targets */

@@ -130,7 +130,34 @@ static void next_hop_dest(const dlg *d, const tp_dest *inv, tp_dest *out)
 
 static const tp_dest *inv_dest(parley_session *s)
 {
-    return s->inv ? &ep_sender_attempt(s->inv)->dest : NULL;
+    if (s->inv)
+        return &ep_sender_attempt(s->inv)->dest;
+    return s->uac ? s->uac->inv_dest : NULL;
+}
+
+/* 64*T1 after our ACK the INVITE is over: no fork's 2xx comes through its transaction any
+ * more (Timer M), no redirection or challenge can follow. Let its sender go (with the
+ * transaction and the 2xx it kept, about 7 KiB of each held session) and what only its attempts
+ * used; keep where it went, which the re-INVITEs' ACKs start from. */
+static void settle_invite(parley_session *s)
+{
+    sess_uac *u = s->uac;
+    if (!s->inv || !u || !s->dlg)
+        return;
+    if (!u->inv_dest) {
+        u->inv_dest = pl_malloc(sizeof(*u->inv_dest));
+        if (!u->inv_dest)
+            return; /* keep the sender: it holds the destination */
+        *u->inv_dest = ep_sender_attempt(s->inv)->dest;
+    }
+    ep_sender_release(s->inv);
+    s->inv = NULL;
+    pl_free(u->inv_extra);
+    pl_free(u->inv_hdrs);
+    u->inv_extra = NULL;
+    u->inv_hdrs = NULL;
+    u->inv_nh = 0;
+    sess_body_free(&u->inv_body);
 }
 
 static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
@@ -190,6 +217,7 @@ static void on_ack_kept(pl_timer *tm, void *arg)
     (void)tm;
     parley_session *s = arg;
     sess_resend_free(&s->ack);
+    settle_invite(s);
 }
 
 void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_body *body)
@@ -956,6 +984,7 @@ void sess_uac_free(parley_session *s)
     pl_free(u->inv_extra);
     pl_free(u->inv_hdrs);
     sess_body_free(&u->inv_body);
+    pl_free(u->inv_dest);
     pl_free(u);
     s->uac = NULL;
 }

@@ -335,6 +335,46 @@ static void test_route_set_uac(void **state)
     assert_null(vnet_find(w->n, F1_ADDR, "BYE", 0));
 }
 
+/* 64*T1 after its ACK the caller's INVITE is settled (its sender, transaction and kept 2xx let
+ * go): a re-INVITE still goes, and is ACKed, through the route set; a late copy of the first 2xx
+ * matches no transaction and is not answered; the BYE goes as before. */
+static void test_settled_invite(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = bob_answers(
+        w, &o, "st", "Record-Route: <sip:p1@" R1_ADDR ";lr>\r\nContact: <sip:bob@" F1_ADDR ">\r\n",
+        NULL);
+    assert_int_equal(o.status, 200);
+    assert_non_null(vnet_find(w->n, R1_ADDR, "ACK", 0));
+    vnet_run(w->n, 64 * 500 + 100);
+
+    outcome r = {0};
+    assert_int_equal(parley_session_renegotiate(w->a.s, 0, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *reinv = vnet_find(w->n, R1_ADDR, "INVITE", 0);
+    assert_non_null(reinv);
+    assert_string_equal(reinv->first_line, "INVITE sip:bob@" F1_ADDR " SIP/2.0");
+    sp_reply(w->n, R1_ADDR, reinv, 200, "OK", NULL, "Contact: <sip:bob@" F1_ADDR ">\r\n",
+             "answer-2");
+    vnet_run(w->n, 5);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(sp_count(w->n, R1_ADDR, "ACK"), 2);
+    assert_string_equal(hdr(sp_last(w->n, R1_ADDR, "ACK"), "CSeq"), "2 ACK");
+
+    size_t acks = sp_count(w->n, R1_ADDR, "ACK");
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "st",
+             "Record-Route: <sip:p1@" R1_ADDR ";lr>\r\nContact: <sip:bob@" F1_ADDR ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(sp_count(w->n, R1_ADDR, "ACK"), acks);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+
+    world_end_a(w, 5);
+    const vnet_packet *bye = vnet_find(w->n, R1_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:bob@" F1_ADDR " SIP/2.0");
+}
+
 /* A strict router (no lr): it goes in the Request-URI, the remote target last in Route. */
 static void test_route_set_strict(void **state)
 {
@@ -546,6 +586,7 @@ int main(void)
         WORLD_TEST(test_participants, setup),
         WORLD_TEST(test_route_set_uac, setup),
         WORLD_TEST(test_route_set_strict, setup),
+        WORLD_TEST(test_settled_invite, setup),
         WORLD_TEST(test_route_set_and_target_uas, setup),
         WORLD_TEST(test_target_refresh_uac, setup),
         WORLD_TEST(test_target_refresh_gruu, setup),
