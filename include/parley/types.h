@@ -48,8 +48,8 @@ typedef struct parley_request parley_request;
  * Route, Record-Route, Content-Type, Content-Length, RAck, RSeq) are refused with
  * PARLEY_E_HEADER_RESTRICTED (except Route for parley_endpoint_send_message, where it sets that
  * request's route set); a name that is not a token or a value holding CR, LF or another
- * control byte (HT is allowed) with PARLEY_E_INVAL. Supported, Allow and Require are merged with the stack's own values (one
- * header field each on the wire, no value twice). */
+ * control byte (HT is allowed) with PARLEY_E_INVAL. Supported, Allow and Require are merged with
+ * the stack's own values (one header field each on the wire, no value twice). */
 typedef struct parley_header {
     const char *name;
     const char *value;
