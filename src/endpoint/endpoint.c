@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "sip/chars.h"
 #include "core/rand.h"
 #include "endpoint/ep.h"
 #include "parley/error.h"
@@ -17,15 +16,12 @@ static char *dup_or_null(const char *s)
     return s ? pl_str_dup(pl_str_c(s)) : NULL;
 }
 
-/* "type/subtype", each a token or "*" (an Accept media range without parameters). */
+/* "type/subtype", each a token (an Accept media range without parameters; "*" is a token). */
 static bool media_range_ok(const char *r)
 {
     const char *slash = strchr(r, '/');
-    if (!slash)
-        return false;
-    size_t t = (size_t)(slash - r), st = strlen(slash + 1);
-    return (sip_is_token(r, t) || (t == 1 && *r == '*')) &&
-           (sip_is_token(slash + 1, st) || (st == 1 && slash[1] == '*'));
+    return slash && sip_is_token(r, (size_t)(slash - r)) &&
+           sip_is_token(slash + 1, strlen(slash + 1));
 }
 
 /* "name: value\r\n" in a new string; *len its length. NULL without memory. */

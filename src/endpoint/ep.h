@@ -275,6 +275,13 @@ static inline bool ep_epid_ok(const char *epid)
     return sip_is_token(epid, strlen(epid));
 }
 
+/* A body the application gave, as the calls that send one take it: bytes when it has a length,
+ * and a content type (when given) that may be printed (sip_media_type_ok). NULL is no body. */
+static inline bool ep_content_ok(const parley_content *c)
+{
+    return !c || ((!c->len || c->body) && (!c->content_type || sip_media_type_ok(c->content_type)));
+}
+
 /* The endpoint's Server or User-Agent header line, CRLF included. */
 static inline void ep_print_server(const parley_endpoint *ep, pl_buf *b)
 {

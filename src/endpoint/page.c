@@ -220,9 +220,7 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
     if (!ep || !to || !to->uri || !parley_msg_type_method(type) ||
         (to->epid && !ep_epid_ok(to->epid)))
         return NULL;
-    if (body && body->len && !body->body)
-        return NULL;
-    if (body && body->content_type && !sip_media_type_ok(body->content_type))
+    if (!ep_content_ok(body))
         return NULL;
     if (nh && !h)
         return NULL;

@@ -137,11 +137,9 @@ int parley_request_respond(parley_request *req, int code, const char *reason,
                            const parley_content *body, const parley_header *headers,
                            size_t nheaders)
 {
-    if (!req || code < 100 || code > 699 || (body && body->len && !body->body))
-        return PARLEY_E_INVAL;
-    if ((reason && !sip_header_value_ok(reason)) ||
-        (body && body->content_type && !sip_media_type_ok(body->content_type)))
-        return PARLEY_E_INVAL; /* they go out as the status line and Content-Type */
+    if (!req || code < 100 || code > 699 || !ep_content_ok(body) ||
+        (reason && !sip_header_value_ok(reason)))
+        return PARLEY_E_INVAL; /* the reason goes out in the status line */
     int rc = ep_check_headers(headers, nheaders);
     if (rc)
         return rc;

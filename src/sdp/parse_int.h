@@ -39,8 +39,8 @@ static inline parley_sdp_format *sdp_pt_format(sdp_pstate *st, unsigned pt)
 
 /* Adds RTP payload type pt (0-127), written fmt, to the current media (st->m: every caller fills
  * the media st->m names) as format fm (the slot after its last): false when the m= line listed
- * it already. A static payload type gets its
- * encoding, rate and channels (RFC 3551). Shared by the general and the fast m= parsers. */
+ * it already. A static payload type gets its encoding, rate and channels (RFC 3551). Shared by
+ * the general and the fast m= parsers. */
 static inline bool sdp_add_pt(sdp_pstate *st, parley_sdp_format *fm, pl_str fmt, unsigned pt)
 {
     uint64_t bit = (uint64_t)1 << (pt & 63);

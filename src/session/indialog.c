@@ -407,8 +407,7 @@ static int prepare_message(sess_op *op, const sess_req_args *a)
 
 static bool bad_message(parley_session *s, parley_msg_type type, const parley_content *body)
 {
-    return !s || !parley_msg_type_method(type) || (body && body->len && !body->body) ||
-           (body && body->body && body->content_type && !sip_media_type_ok(body->content_type));
+    return !s || !parley_msg_type_method(type) || !ep_content_ok(body);
 }
 
 int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,

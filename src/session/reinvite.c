@@ -67,6 +67,7 @@ static int build_reinvite(void *arg, const ep_attempt *a, sip_out *out)
         return PARLEY_E_STATE;
     return sess_build_offer_request(s, s->dlg, "INVITE", s->reinv_cseq, s->reinv, a, out);
 }
+
 static void release_sender(ep_sender **snd)
 {
     if (*snd) {
@@ -596,10 +597,8 @@ int parley_reinvite_reject(parley_reinvite *r, int code, const char *reason,
                            const parley_header *headers, size_t nheaders,
                            const parley_content *body)
 {
-    if (!r || (code && (code < 300 || code > 699)) || (body && body->len && !body->body))
-        return PARLEY_E_INVAL;
-    if ((reason && !sip_header_value_ok(reason)) ||
-        (body && body->body && body->content_type && !sip_media_type_ok(body->content_type)))
+    if (!r || (code && (code < 300 || code > 699)) || !ep_content_ok(body) ||
+        (reason && !sip_header_value_ok(reason)))
         return PARLEY_E_INVAL;
     int rc = sess_header_check(headers, nheaders);
     if (rc)
