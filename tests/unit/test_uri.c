@@ -409,6 +409,34 @@ static void test_other_schemes(void **state)
     bad("mailto:\"x\"", "invalid character in URI", 7);
 }
 
+/* A URI the parser accepts can be printed between '<' and '>' in a header as it is: no byte
+ * outside the URI grammar (controls, SP, '"', '<', '>', non-ASCII) passes, in any part of any
+ * scheme. The API's checks of the URIs an application gives (redirect targets, REFER's
+ * Refer-To, session and page-mode targets) rest on this. */
+static void test_unprintable_bytes_refused(void **state)
+{
+    (void)state;
+    static const char *const prefixes[] = {
+        "sip:",      "sip:a",      "sip:a@b",    "sip:a:pw@b", "sip:a@b:5",
+        "sip:a@b;p", "sip:a@b;p=", "sip:a@b?h=", "sip:[::1",   "sips:a@b",
+        "tel:+1",    "tel:+1;p=",  "x:",         "x:a",        "x:a?b",
+    };
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++) {
+        for (int c = 0; c < 256; c++) {
+            if (c > 0x20 && c < 0x7f && c != '"' && c != '<' && c != '>')
+                continue;
+            char text[32];
+            size_t n = strlen(prefixes[i]);
+            memcpy(text, prefixes[i], n);
+            text[n] = (char)c;
+            text[n + 1] = 'x'; /* the byte inside the URI, not only at its end */
+            sip_uri u;
+            if (sip_uri_parse(pl_str_make(text, n + 2), &u, NULL, NULL) == 0)
+                fail_msg("'%s' + byte 0x%02x accepted", prefixes[i], c);
+        }
+    }
+}
+
 /* ---- IP literals ---- */
 
 static bool v6(const char *s)
@@ -830,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_tel),
         cmocka_unit_test(test_tel_faults),
         cmocka_unit_test(test_other_schemes),
+        cmocka_unit_test(test_unprintable_bytes_refused),
         cmocka_unit_test(test_ipv4_valid),
         cmocka_unit_test(test_ipv6_valid),
         cmocka_unit_test(test_ipv6_reference_three_colons),
