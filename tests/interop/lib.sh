@@ -35,6 +35,9 @@ BGPIDS= # SIPp and parley call processes in the background
 RUN=    # the directory of the current SIPp run (its logs)
 WHAT=   # the flow under test, for messages
 
+# shellcheck source=../ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../ports.sh" # listening, free_ports
+
 # ---- the bookkeeping: each check prints `ok - WHAT` or `not ok - WHAT: why` ----
 # A failed check ends its section (each section runs in a subshell): fail() records it, shows
 # what parley listen and SIPp left (their last lines) and exits the subshell.
@@ -132,21 +135,6 @@ section_listen_port() { # k
             return 0
         fi
     done
-}
-# True when a socket of this host is bound to the port (IPv4 or IPv6; TCP: listening).
-listening() { # port udp|tcp
-    local hex
-    hex=$(printf '%04X' "$1")
-    # IPv6 sockets too (one bound to [::]:P takes 127.0.0.1:P as well), as one stream: awk exits
-    # 2 when a file it is given is missing (a host without IPv6)
-    if [ "$2" = udp ]; then
-        cat /proc/net/udp /proc/net/udp6 2>/dev/null |
-            awk -v p=":$hex" '$1 ~ /^[0-9]+:$/ && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }'
-    else
-        cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-            awk -v p=":$hex" '$1 ~ /^[0-9]+:$/ && substr($2, length($2) - 4) == p && $4 == "0A" { f = 1 }
-                END { exit !f }'
-    fi
 }
 tname() { # u1|t1 (SIPp's transport) -> udp|tcp (parley's)
     [ "$1" = u1 ] && echo udp || echo tcp

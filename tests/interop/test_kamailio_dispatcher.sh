@@ -72,26 +72,16 @@ fail() {
     exit 1
 }
 
-# ---- ports: free ones below the kernel's ephemeral range ----
-bound() { # port: a UDP socket of this host is bound to it
-    local hex
-    hex=$(printf ':%04X' "$1")
-    awk -v p="$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-        /proc/net/udp /proc/net/udp6
-}
-taken=" "
-pick_port() {
-    local p i
-    for i in $(seq 200); do
-        p=$((20000 + (RANDOM * 32768 + RANDOM) % 11000))
-        case "$taken" in *" $p "*) continue ;; esac
-        bound "$p" || { taken="$taken$p "; echo "$p"; return; }
-    done
-    fail "no free UDP port"
-}
-KP=$(pick_port)
-AP=$(pick_port)
-BP=$(pick_port)
+# ---- ports: a run nothing on this host holds (tests/ports.sh), taken for the whole test ----
+# (B keeps its port while it is stopped, SIPp runs one after another on the same two)
+# shellcheck source=../ports.sh
+. "$here/../ports.sh"
+base=$(free_ports 8) || fail "no free ports"
+KP=$base              # Kamailio
+AP=$((base + 1))      # parley listen A
+BP=$((base + 2))      # parley listen B
+SP=$((base + 3))      # SIPp's signalling
+MP=$((base + 4))      # SIPp's media: it opens base+4 .. base+7
 
 # ---- parley listen instances ----
 start_listen() { # name port: sets the PID variable NAME; returns once it prints "listening"
@@ -128,11 +118,9 @@ incoming() { # name [call-id prefix]: how many calls the instance took
 nsipp=0
 sipp_run() { # scenario calls rate call-id-prefix: SIPp's exit code
     nsipp=$((nsipp + 1))
-    local dir=$work/sipp-$nsipp sp mp
+    local dir=$work/sipp-$nsipp
     mkdir -p "$dir"
-    sp=$(pick_port)
-    mp=$(pick_port)
-    (cd "$dir" && timeout 60 sipp "127.0.0.1:$KP" -sf "$scen/$1" -i 127.0.0.1 -p "$sp" -mp "$mp" \
+    (cd "$dir" && timeout 60 sipp "127.0.0.1:$KP" -sf "$scen/$1" -i 127.0.0.1 -p "$SP" -mp "$MP" \
         -m "$2" -r "$3" -l "$2" -nostdin -timeout 30s -timeout_error -recv_timeout 10000 \
         -cid_str "$4-%u-%p@%s" -trace_err </dev/null >sipp.out 2>&1)
 }
@@ -151,7 +139,7 @@ start_kamailio() {
     local i
     for ((i = 0; i < 50; i++)); do
         kill -0 "$KPID" 2>/dev/null || fail "Kamailio exited at start"
-        bound "$KP" && sipp_run uac_options_ping.xml 1 1 ping && return 0
+        listening "$KP" udp && sipp_run uac_options_ping.xml 1 1 ping && return 0
         sleep 0.1
     done
     fail "Kamailio does not answer OPTIONS on udp 127.0.0.1:$KP"
