@@ -21,6 +21,9 @@ static int get_offer(parley_session *s, parley_content *out, void *user)
         out->len = c->sdp_len;
         return 0;
     }
+    int dir = atomic_exchange(&c->want_dir, 0);
+    if (dir)
+        parley_sdp_neg_set_dir(c->neg, -1, (parley_sdp_dir)dir);
     const uint8_t *body;
     size_t len;
     int rc = parley_sdp_neg_offer(c->neg, &body, &len);

@@ -163,10 +163,11 @@ static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg)
     } else if (!strcmp(cmd, "reinvite") || !strcmp(cmd, "hold") || !strcmp(cmd, "resume") ||
                !strcmp(cmd, "update")) {
         if (c->neg && (cmd[0] == 'h' || !strcmp(cmd, "resume")))
-            parley_sdp_neg_set_dir(c->neg, -1,
-                                   cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+            cli_call_want_dir(c, cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
         unsigned flags = cmd[0] == 'u' ? PARLEY_RENEGOTIATE_UPDATE : 0;
         rc = parley_session_renegotiate(c->s, flags, h, nh, cli_result_cb, x);
+        if (rc) /* no offer will be made for this command */
+            atomic_store(&c->want_dir, 0);
     } else if (!strcmp(cmd, "refer")) {
         parley_address to = {arg ? arg : "", NULL};
         rc = parley_session_refer(c->s, &to, h, nh, cli_result_cb, x);

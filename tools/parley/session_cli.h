@@ -7,6 +7,7 @@
 #define PARLEY_CLI_SESSION_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "cli_common.h"
@@ -21,8 +22,12 @@ typedef struct cli_call {
     int refer_status; /* parley call --refer: the last progress status */
     cli_app *app;
     parley_session *s;
-    parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies) */
-    char *sdp;           /* parley call --sdp FILE: this offer instead of the negotiator's */
+    parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies); used on the loop thread */
+    /* the direction our next offer takes (a parley_sdp_dir; 0: as it is), set by the threads
+     * that run hold and resume (cli_call_want_dir), given to neg by get_offer on the loop thread:
+     * a negotiator is used by one thread at a time */
+    _Atomic int want_dir;
+    char *sdp; /* parley call --sdp FILE: this offer instead of the negotiator's */
     size_t sdp_len;
     parley_refer_request *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
     struct cli_call *next;
@@ -89,6 +94,12 @@ void cli_call_attach(cli_call *c);
 /* The newest call that is not over (a reference: cli_call_unref it), or NULL. */
 cli_call *cli_newest_call(cli_app *app);
 cli_call *cli_call_ref(cli_call *c);
+/* The direction of every stream in the next offer this call makes (hold: sendonly, resume:
+ * sendrecv), applied when the loop asks for it. Any thread. */
+static inline void cli_call_want_dir(cli_call *c, parley_sdp_dir dir)
+{
+    atomic_store(&c->want_dir, (int)dir);
+}
 void cli_call_unref(cli_call *c);
 /* Terminates the call's session, noting the hangup is ours. */
 int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_session_done_cb cb,
