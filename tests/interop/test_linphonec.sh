@@ -4,8 +4,9 @@
 # listens on that transport only, so that nothing can fall back to the other):
 #
 #  linphonec -> parley listen --answer auto
-#    a call: linphonec's offer and parley's answer on the wire (the codecs both have, PCMU
-#      first, 127.0.0.1), linphonec's media streams up with PCMU; linphonec's BYE ends it
+#    a call: linphonec's offer and parley's answer on the wire (the codecs both have: PCMU,
+#      PCMA; 127.0.0.1), linphonec's media streams up with PCMU; two digits typed on linphonec
+#      reach parley as INFO (application/dtmf-relay); linphonec's BYE ends it
 #    a second call: linphonec puts it on hold and resumes it (parley's reinvite lines say held,
 #      then not; parley answered recvonly), parley sends a MESSAGE in it (200; linphonec's log
 #      has it delivered, its console does not print it, see below), then parley's BYE ends it
@@ -14,6 +15,9 @@
 #    established, then --hold (parley's re-INVITE says sendonly, linphonec answers recvonly and
 #    says it was paused), --resume (sendrecv both ways), an in-session MESSAGE (linphonec
 #    prints its text), then parley's BYE
+#    the same hold and resume by UPDATE (--update)
+#    linphonec rings (autoanswer disabled): --hangup-after CANCELs it, 487, exit 1
+#  linphonec -> parley listen --answer ring: linphonec hangs up while parley rings (CANCEL)
 #  MESSAGE both ways, page mode
 #    parley send -> linphonec: 200, linphonec prints the text
 #    linphonec's chat command -> parley listen: the text in parley's message line. linphonec
@@ -65,7 +69,8 @@ lp_start() { # udp|tcp: linphonec listening on LIN over that transport, auto-ans
     mkdir -p "$LD/home/.local/share/linphone" # its databases (chat rooms, call logs) go there
     local udp=0 tcp=0
     if [ "$t" = udp ]; then udp=$LIN; else tcp=$LIN; fi
-    # sip_port/sip_tcp_port 0: that transport is off. [rtp] bind_address: RTP bound to and
+    # sip_port/sip_tcp_port 0: that transport is off. use_info: DTMF as SIP INFO
+    # (application/dtmf-relay), not RTP events. [rtp] bind_address: RTP bound to and
     # advertised as 127.0.0.1 (else the address of the default route). The proxy entry only
     # routes the chat command's MESSAGEs to parley listen (reg_sendregister=0: no REGISTER).
     cat >"$LD/rc" <<EOF
@@ -78,6 +83,8 @@ use_ipv6=0
 guess_hostname=0
 contact="Linphone" <sip:linphone@127.0.0.1>
 default_proxy=0
+use_info=1
+use_rfc2833=0
 [rtp]
 bind_address=127.0.0.1
 audio_rtp_port=$RTP
@@ -160,10 +167,15 @@ wire() { # trace file
          /^a=(sendrecv|sendonly|recvonly|inactive)$/ { a = substr($0, 3) }
          END { put() }' "$1"
 }
-WIRE=
-on_wire() { # extended regexp what: one message of WIRE matches it
-    grep -q -E -e "$1" <<<"$WIRE" || fail "$2: no message like /$1/ on the wire:
-$WIRE"
+# Waits (5 s at most: the trace of a message can follow the line it caused) until one message
+# of the trace matches the extended regexp.
+on_wire() { # trace regexp what
+    for _ in $(seq 100); do
+        wire "$1" | grep -q -E -e "$2" && return 0
+        sleep 0.05
+    done
+    fail "$3: no message like /$2/ on the wire:
+$(wire "$1")"
 }
 
 # Reads parley listen's lines up to its next incoming session, from linphonec; sets CID.
@@ -193,7 +205,7 @@ both_ways() { # udp|tcp
     lp_start "$T"
 
     # -- linphonec calls parley: offer/answer, linphonec's BYE --
-    newflow "linphonec -> listen over $T: offer/answer (PCMU), BYE from linphonec"
+    newflow "linphonec -> listen over $T: offer/answer (PCMU), DTMF by INFO, BYE from linphonec"
     lp_say "call sip:bob@127.0.0.1:$LP;transport=$T"
     lp_saw 'assigned id [0-9]+' "the call"
     local id=${LLINE##*assigned id }
@@ -201,11 +213,11 @@ both_ways() { # udp|tcp
     wait_for "$(p_state connected connecting None)"
     lp_saw "Call $id with .* connected" "the call"
     lp_saw "Media streams established with .* for call $id" "the call"
-    WIRE=$(wire "$trace")
-    # linphonec offers its codecs, PCMU and PCMA among them, from 127.0.0.1; parley answers with
-    # the ones it has in the offer's order (RFC 3264 6.1): PCMU, PCMA, telephone-event
-    on_wire "^recv $P INVITE sip:bob@127\.0\.0\.1:$LP;transport=$T SIP/2\.0 \| [0-9]+ INVITE \| m=audio $RTP RTP/AVP [0-9 ]* 0 8 [0-9 ]*101 \| c=IN IP4 127\.0\.0\.1 \| sendrecv$" "linphonec's offer"
-    on_wire "^sent $P SIP/2\.0 200 OK \| [0-9]+ INVITE \| m=audio [0-9]+ RTP/AVP 0 8 101 \| c=IN IP4 127\.0\.0\.1 \| sendrecv$" "parley's answer"
+    # linphonec offers its codecs, PCMU and PCMA among them (no telephone-event: its DTMF go
+    # by INFO), from 127.0.0.1; parley answers with the ones it has, in the offer's order (RFC
+    # 3264 6.1): PCMU, PCMA
+    on_wire "$trace" "^recv $P INVITE sip:bob@127\.0\.0\.1:$LP;transport=$T SIP/2\.0 \| [0-9]+ INVITE \| m=audio $RTP RTP/AVP ([0-9]+ )*0 8( [0-9]+)* \| c=IN IP4 127\.0\.0\.1 \| sendrecv$" "linphonec's offer"
+    on_wire "$trace" "^sent $P SIP/2\.0 200 OK \| [0-9]+ INVITE \| m=audio [0-9]+ RTP/AVP 0 8 \| c=IN IP4 127\.0\.0\.1 \| sendrecv$" "parley's answer"
     # linphonec's audio stream: the first codec of the answer (PCMU: its u-law encoder and
     # decoder), between its file player and recorder (no sound card)
     local pat
@@ -213,13 +225,17 @@ both_ways() { # udp|tcp
         tail -n +"$((LOGMARK + 1))" "$LD/log" | grep -a -q "$pat" ||
             fail "linphonec's log shows no PCMU stream between files ($pat): $(grep -a -m 4 'configuring MS' "$LD/log")"
     done
+    # DTMF: a digit typed on linphonec's console goes out as an INFO in the call
+    lp_say 4
+    wait_for "$(p_event message ',"type":"INFO","content_type":"application/dtmf-relay","body":"Signal=4\\r\\nDuration=250\\r\\n",*')"
+    lp_say "#"
+    wait_for "$(p_event message ',"type":"INFO","content_type":"application/dtmf-relay","body":"Signal=#\\r\\nDuration=250\\r\\n",*')"
     lp_say "terminate $id"
     wait_disconnected
     saw "$(p_state disconnected connected TerminatedRemotely)"
     saw "$(p_event terminated ',"by":"BYE"}')"
     lp_saw "Call $id with .* ended" "the BYE"
-    WIRE=$(wire "$trace")
-    on_wire "^recv $P BYE .* \| [0-9]+ BYE \|" "linphonec's BYE"
+    on_wire "$trace" "^recv $P BYE .* \| [0-9]+ BYE \|" "linphonec's BYE"
     ok
 
     # -- linphonec calls, holds and resumes; parley hangs up --
@@ -237,9 +253,8 @@ both_ways() { # udp|tcp
     lp_say "resume $id"
     wait_for "$(p_event reinvite ',"held":false,"holding":false}')"
     lp_saw "Media streams established with .* for call $id" "the resume"
-    WIRE=$(wire "$trace")
-    on_wire "^recv $P INVITE .* \| [0-9]+ INVITE \| m=audio $RTP .* \| (sendonly|inactive)$" "linphonec's hold"
-    on_wire "^sent $P SIP/2\.0 200 OK \| [0-9]+ INVITE \| m=audio [0-9]+ RTP/AVP 0 8 101 \| .* \| (recvonly|inactive)$" "parley's answer to the hold"
+    on_wire "$trace" "^recv $P INVITE .* \| [0-9]+ INVITE \| m=audio $RTP .* \| (sendonly|inactive)$" "linphonec's hold"
+    on_wire "$trace" "^sent $P SIP/2\.0 200 OK \| [0-9]+ INVITE \| m=audio [0-9]+ RTP/AVP 0 8 \| .* \| (recvonly|inactive)$" "parley's answer to the hold"
     lp_mark
     say "message in the session over $T"
     wait_for '*"event":"result","op":"message"*'
@@ -250,9 +265,8 @@ both_ways() { # udp|tcp
     # console prints nothing. The From on the wire is parley's, checked below.
     tail -n +"$((LOGMARK + 1))" "$LD/log" | grep -a -q 'Chat message .* moving from Idle to Delivered' ||
         fail "linphonec's log shows no message delivered"
-    WIRE=$(wire "$trace")
     # to linphonec's Contact: over TCP it names the port of its connection, not LIN
-    on_wire "^sent $P MESSAGE sip:127\.0\.0\.1:[0-9]+;transport=$T SIP/2\.0 \| 1 MESSAGE \|" "the MESSAGE"
+    on_wire "$trace" "^sent $P MESSAGE sip:127\.0\.0\.1:[0-9]+;transport=$T SIP/2\.0 \| 1 MESSAGE \|" "the MESSAGE"
     grep -a -q -E "^From: sip:bob@127\.0\.0\.1;tag=" "$trace" || fail "parley's MESSAGE is not from bob"
     lp_mark
     say bye
@@ -278,21 +292,67 @@ $(tail -n 5 "$SD/call/err")"
     saw "$(p_result resume 200 '*' true)"
     saw "$(p_result message 200 '*' true)"
     last_is "$(p_result bye 200 '*' true)"
-    WIRE=$(wire "$SD/call/err")
-    # the offer, linphonec's answer (it keeps PCMU and PCMA of parley's offer), then the hold and
+    WIRE=$(wire "$SD/call/err") # complete: parley call has exited
+    # the offer, linphonec's answer (PCMU and PCMA of parley's offer, first), then the hold and
     # the resume: each a re-INVITE of parley and linphonec's 200
     local dirs
     dirs=$(grep -E '(INVITE sip:|SIP/2\.0 200 .*\| [0-9]+ INVITE )' <<<"$WIRE" |
         awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }')
     [ "$dirs" = "parley sendrecv,linphonec sendrecv,parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
         fail "the offers and answers on the wire say: $dirs"
-    on_wire "^recv $P SIP/2\.0 200 .* \| 1 INVITE \| m=audio $RTP RTP/AVP 0 8( [0-9]+)* \| c=IN IP4 127\.0\.0\.1 \|" "linphonec's answer"
-    on_wire "^sent $P MESSAGE sip:127\.0\.0\.1:$LIN.* \| [0-9]+ MESSAGE \|" "the MESSAGE"
+    on_wire "$SD/call/err" "^recv $P SIP/2\.0 200 .* \| 1 INVITE \| m=audio $RTP RTP/AVP 0 8( [0-9]+)* \| c=IN IP4 127\.0\.0\.1 \|" "linphonec's answer"
+    on_wire "$SD/call/err" "^sent $P MESSAGE sip:127\.0\.0\.1:$LIN.* \| [0-9]+ MESSAGE \|" "the MESSAGE"
     lp_saw "Receiving new incoming call from .*, assigned id [0-9]+" "the call"
     id=${LLINE##*assigned id }
     lp_saw "Call $id has been paused by sip:parley@127\.0\.0\.1" "the hold"
     lp_saw "Message received from .*: hello linphone over $T" "the MESSAGE"
     lp_saw "Call $id with .* ended" "parley's BYE"
+    ok
+
+    # -- parley calls linphonec: hold and resume by UPDATE (RFC 3311) --
+    newflow "parley call -> linphonec over $T: hold and resume by UPDATE (sendonly answered recvonly)"
+    timeout 30 "$PARLEY" call "sip:linphone@127.0.0.1:$LIN" --transport "$T" --update --hold \
+        --resume --trace >"$SD/call/out" 2>"$SD/call/err"
+    rc=$?
+    FLOW=$(cat "$SD/call/out")
+    CID=${FLOW#*\"call_id\":\"}
+    CID=${CID%%\"*}
+    [ "$rc" -eq 0 ] || fail "parley call exit $rc: $FLOW"
+    saw "$(p_result hold 200 '*' true)"
+    saw "$(p_result resume 200 '*' true)"
+    WIRE=$(wire "$SD/call/err") # complete: parley call has exited
+    dirs=$(grep -E '(UPDATE sip:|SIP/2\.0 200 .*\| [0-9]+ UPDATE )' <<<"$WIRE" |
+        awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }')
+    [ "$dirs" = "parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
+        fail "the UPDATEs and their answers on the wire say: $dirs"
+    lp_saw "Receiving new incoming call from .*, assigned id [0-9]+" "the call"
+    id=${LLINE##*assigned id }
+    lp_saw "Call $id has been paused by sip:parley@127\.0\.0\.1" "the hold"
+    lp_saw "Call $id with .* ended" "parley's BYE"
+    ok
+
+    # -- parley calls linphonec, which rings: CANCEL --
+    newflow "parley call -> linphonec over $T: CANCEL while linphonec rings (487, exit 1)"
+    lp_say "autoanswer disable"
+    lp_saw "Auto answer disabled" "autoanswer disable"
+    timeout 30 "$PARLEY" call "sip:linphone@127.0.0.1:$LIN" --transport "$T" --hangup-after 0.5 \
+        --trace >"$SD/call/out" 2>"$SD/call/err"
+    rc=$?
+    FLOW=$(cat "$SD/call/out")
+    CID=${FLOW#*\"call_id\":\"}
+    CID=${CID%%\"*}
+    [ "$rc" -eq 1 ] || fail "parley call exit $rc (a CANCELled call: 1): $FLOW"
+    saw "$(p_state alerted connecting ProvisionResponseReceived 180)"
+    saw "$(p_state disconnected alerted TerminatedLocally 487)"
+    last_is "$(p_result call 487 '*' false)"
+    on_wire "$SD/call/err" "^sent $P CANCEL sip:linphone@127\.0\.0\.1:$LIN.* \| 1 CANCEL \|" "the CANCEL"
+    on_wire "$SD/call/err" "^recv $P SIP/2\.0 200 .* \| 1 CANCEL \|" "linphonec's 200 to the CANCEL"
+    on_wire "$SD/call/err" "^sent $P ACK .* \| 1 ACK \|" "the ACK of the 487"
+    lp_saw "Receiving new incoming call from .*, assigned id [0-9]+" "the call"
+    id=${LLINE##*assigned id }
+    lp_saw "Call $id with .* ended \(Not answered\)" "the CANCEL"
+    lp_say "autoanswer enable"
+    lp_saw "Auto answer enabled" "autoanswer enable"
     ok
 
     # -- page mode both ways --
@@ -306,15 +366,34 @@ $(tail -n 5 "$SD/call/err")"
     lp_saw "Message received from sip:parley@127\.0\.0\.1.*: page for linphone over $T" "the MESSAGE"
     ok
 
+    # -- linphonec calls parley listen --answer ring, then hangs up: CANCEL --
+    stop_listen
+    start_listen "$LP" --answer ring:20 --trace
+    newflow "linphonec -> listen --answer ring over $T: CANCEL while parley rings"
+    lp_say "call sip:bob@127.0.0.1:$LP;transport=$T"
+    lp_saw 'assigned id [0-9]+' "the call"
+    id=${LLINE##*assigned id }
+    incoming_from_linphone
+    lp_saw "Call $id to .* ringing" "the 180"
+    lp_say "terminate $id"
+    wait_disconnected
+    case "$line" in $(p_state disconnected incoming Canceled)) ;; *) fail "$line" ;; esac
+    saw "$(p_event terminated ',"by":"CANCEL"}')"
+    never "$(p_event state ',"state":"connect*')"
+    lp_saw "Call $id with .* ended" "the CANCEL"
+    on_wire "$trace" "^recv $P CANCEL .* \| [0-9]+ CANCEL \|" "linphonec's CANCEL"
+    on_wire "$trace" "^sent $P SIP/2\.0 487 .* \| [0-9]+ INVITE \|" "parley's 487"
+    on_wire "$trace" "^recv $P ACK .* \| [0-9]+ ACK \|" "linphonec's ACK of the 487"
+    ok
+
     newflow "linphonec chat -> listen over $T: the text in parley's message line"
     lp_say "chat sip:bob@127.0.0.1 chat for parley over $T"
     wait_for '*"event":"message"*'
     case "$line" in *'"type":"MESSAGE","from":"sip:linphone@127.0.0.1","content_type":"text/plain","body":"chat for parley over '"$T"'"'*) ;;
     *) fail "message line: $line" ;;
     esac
-    WIRE=$(wire "$trace")
-    on_wire "^recv $P MESSAGE sip:bob@127\.0\.0\.1 SIP/2\.0 \| [0-9]+ MESSAGE \|" "linphonec's MESSAGE"
-    on_wire "^sent $P SIP/2\.0 200 OK \| [0-9]+ MESSAGE \|" "parley's 200"
+    on_wire "$trace" "^recv $P MESSAGE sip:bob@127\.0\.0\.1 SIP/2\.0 \| [0-9]+ MESSAGE \|" "linphonec's MESSAGE"
+    on_wire "$trace" "^sent $P SIP/2\.0 200 OK \| [0-9]+ MESSAGE \|" "parley's 200"
     ok
 
     lp_stop
