@@ -26,10 +26,10 @@
 #
 # linphonec runs headless: its own HOME and configuration in the work directory (never the
 # user's ~), SIP and RTP bound to 127.0.0.1 on ports from free_ports, video off, and
-# `soundcard use files` so that its audio streams read and write files instead of a sound card
-# (there is none here). It is driven through a FIFO on its standard input; what it prints
-# (its output is flushed per line) and parley's JSON lines and --trace are what the checks
-# read. Every wait is a bounded poll of an observable condition; processes are stopped by PID.
+# `soundcard use files` so that its audio streams read and write files instead of a sound card,
+# and no sound system (an empty ALSA configuration, no PulseAudio server). It is driven through
+# a FIFO on its standard input; what it prints (line by line as it goes), what it logs, and
+# parley's JSON lines and --trace are what the checks read. Every wait is a bounded poll of an observable condition; processes are stopped by PID.
 # The patterns of parley's lines are globs on purpose (case "$line" in $(p_result ...)).
 # shellcheck disable=SC2254
 set -u
@@ -102,7 +102,12 @@ publish=0
 EOF
     rm -f "$LD/in"
     mkfifo "$LD/in"
+    # no sound system either on a desk with one: ALSA with an empty configuration (no device
+    # at all) and a PulseAudio server that does not exist, so that nothing rings aloud
+    : >"$LD/asound.conf"
     HOME=$LD/home XDG_CONFIG_HOME=$LD/home XDG_DATA_HOME=$LD/home/.local/share \
+        XDG_RUNTIME_DIR=$LD/home ALSA_CONFIG_PATH=$LD/asound.conf \
+        PULSE_SERVER=unix:$LD/no-pulse-server \
         linphonec -c "$LD/rc" -a -d 6 -l "$LD/log" <"$LD/in" >"$LD/out" 2>"$LD/err" &
     LINPID=$!
     BGPIDS="$BGPIDS $LINPID" # section_cleanup stops it if the section fails
