@@ -324,7 +324,7 @@ done
 stop_listen m
 
 # ---- 9: parley call --hold --resume: re-offers sendonly, then sendrecv again ----
-WHAT="call --hold --resume: listen sees the call held, then resumed, and answers recvonly"
+WHAT="call --hold --resume: listen sees the call held, then resumed, and answers recvonly; media lines"
 f0=$fails
 "$PARLEY" call sip:x@127.0.0.1:1 --hold --sdp /dev/null >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--hold with --sdp accepted"
@@ -347,6 +347,14 @@ dirs=$(awk '{sub(/\r$/, "")} /^--- /{if (sdp) print d; sdp=0; d="sendrecv"} /^v=
     "$work/call10.err" | tr '\n' ' ')
 [ "$dirs" = "sendrecv sendrecv sendonly recvonly sendrecv sendrecv " ] ||
     fail "the SDP directions on the wire: $dirs"
+# each side's media lines: one per exchange, the direction seen from that side
+media_dirs() { grep '"event":"media"' "$1" | sed 's/.*"dir":"\([a-z]*\)".*/\1/' | tr '\n' ' '; }
+[ "$(media_dirs "$work/call10.out")" = "sendrecv sendonly sendrecv " ] ||
+    fail "call's media lines say $(media_dirs "$work/call10.out")"
+[ "$(media_dirs "$work/h.out")" = "sendrecv recvonly sendrecv " ] ||
+    fail "listen's media lines say $(media_dirs "$work/h.out")"
+grep -q '"event":"media","call_id":"[^"]*","streams":\[{"media":"audio","dir":"sendrecv","remote_addr":"127.0.0.1","remote_port":[0-9]*,"codecs":\["PCMU/8000","PCMA/8000","telephone-event/8000"\]}\]}' \
+    "$work/call10.out" || fail "call's first media line: $(grep -m 1 '"media"' "$work/call10.out")"
 [ $fails -eq $f0 ] && ok
 stop_listen h
 
