@@ -5,7 +5,7 @@
 #
 #  linphonec -> parley listen --answer auto
 #    a call: linphonec's offer and parley's answer on the wire (the codecs both have: PCMU,
-#      PCMA; 127.0.0.1), linphonec's media streams up with PCMU; two digits typed on linphonec
+#      PCMA; 127.0.0.1) and in parley's media line, linphonec's media streams up with PCMU; two digits typed on linphonec
 #      reach parley as INFO (application/dtmf-relay); linphonec's BYE ends it
 #    a second call: linphonec puts it on hold and resumes it (parley's reinvite lines say held,
 #      then not; parley answered recvonly), parley sends a MESSAGE in it (200; linphonec's log
@@ -192,6 +192,11 @@ incoming_from_linphone() {
     *) fail "incoming line: $line" ;;
     esac
 }
+# Pattern of parley's media line for the call (CID): one audio stream, its direction seen from
+# parley, linphonec's RTP address, the codecs negotiated (a glob: * for what may follow).
+p_media() { # dir codecs(JSON strings, glob)
+    p_event media ',"streams":\[{"media":"audio","dir":"'"$1"'","remote_addr":"127.0.0.1","remote_port":'"$RTP"',"codecs":\['"$2"'\]}\]}'
+}
 LOGMARK=0 # the lines of linphonec's log written before the current flow
 newflow() { # what
     WHAT=$1
@@ -216,6 +221,8 @@ both_ways() { # udp|tcp
     local id=${LLINE##*assigned id }
     incoming_from_linphone
     wait_for "$(p_state connected connecting None)"
+    # the media parley negotiated, as it reports it: PCMU and PCMA, both ways, to linphonec's port
+    saw_once "$(p_media sendrecv '"PCMU/8000","PCMA/8000"')"
     lp_saw "Call $id with .* connected" "the call"
     lp_saw "Media streams established with .* for call $id" "the call"
     # linphonec offers its codecs, PCMU and PCMA among them (no telephone-event: its DTMF go
@@ -253,10 +260,13 @@ both_ways() { # udp|tcp
     lp_saw "Media streams established with .* for call $id" "the call"
     lp_say "pause $id"
     wait_for "$(p_event reinvite ',"held":true,"holding":false}')"
+    saw "$(p_media recvonly '"PCMU/8000","PCMA/8000"')"
     lp_saw "Call $id with .* is now paused" "the hold"
     lp_mark
     lp_say "resume $id"
+    FLOW=
     wait_for "$(p_event reinvite ',"held":false,"holding":false}')"
+    saw "$(p_media sendrecv '"PCMU/8000","PCMA/8000"')"
     lp_saw "Media streams established with .* for call $id" "the resume"
     on_wire "$trace" "^recv $P INVITE .* \| [0-9]+ INVITE \| m=audio $RTP .* \| (sendonly|inactive)$" "linphonec's hold"
     on_wire "$trace" "^sent $P SIP/2\.0 200 OK \| [0-9]+ INVITE \| m=audio [0-9]+ RTP/AVP 0 8 \| .* \| (recvonly|inactive)$" "parley's answer to the hold"
@@ -296,11 +306,16 @@ $(tail -n 5 "$SD/call/err")"
     saw "$(p_result hold 200 '*' true)"
     saw "$(p_result resume 200 '*' true)"
     saw "$(p_result message 200 '*' true)"
+    # parley's media lines: linphonec's answer keeps PCMU and PCMA first; sendrecv, then sendonly
+    # (hold), then sendrecv again
+    local dirs
+    dirs=$(grep '"event":"media"' <<<"$FLOW" | sed 's/.*"dir":"\([a-z]*\)".*/\1/' | tr '\n' ' ')
+    [ "$dirs" = "sendrecv sendonly sendrecv " ] || fail "parley's media lines say $dirs"
+    saw "$(p_media sendonly '"PCMU/8000","PCMA/8000"*')"
     last_is "$(p_result bye 200 '*' true)"
     WIRE=$(wire "$SD/call/err") # complete: parley call has exited
     # the offer, linphonec's answer (PCMU and PCMA of parley's offer, first), then the hold and
     # the resume: each a re-INVITE of parley and linphonec's 200
-    local dirs
     dirs=$(grep -E '(INVITE sip:|SIP/2\.0 200 .*\| [0-9]+ INVITE )' <<<"$WIRE" |
         awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }')
     [ "$dirs" = "parley sendrecv,linphonec sendrecv,parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
