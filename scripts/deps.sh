@@ -9,6 +9,9 @@ build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
 # HTML ladders (tests/cli/test_pcap.sh, test_ladder.sh); g++ compiles the public headers as C++
 test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables valgrind kamailio"
 test="$test tshark chromium"
+# linphone-cli: Linphone's console client linphonec, the real softphone that
+# tests/interop/test_linphonec.sh calls and is called by (run headless, no sound card needed)
+test="$test linphone-cli"
 bench="$build libsofia-sip-ua-dev libre-dev valgrind sip-tester linux-perf strace util-linux"
 
 case "$profile" in

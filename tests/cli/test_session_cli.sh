@@ -4,8 +4,8 @@
 # of a CANCEL in the state line; REFER progress on both commands and `call --refer`'s exit
 # code), a URI's transport parameter (Via, Contact, never twice), Allow, and a hangup on a
 # message (BYEs that really cross: tests/interop/test_sipp_session.sh), and listen hanging up
-# its sessions when it is stopped, a sips: target from a command with no TLS listener, and
-# listen's --max-transactions.
+# its sessions when it is stopped, a sips: target from a command with no TLS listener,
+# listen's --max-transactions, and call's --hold and --resume.
 # Every wait is bounded (read -t on FIFOs, timeout(1)); processes are stopped by PID.
 set -u
 PARLEY=$1
@@ -322,6 +322,41 @@ for want in "SIP/2.0 200 OK" "SIP/2.0 200 OK" "SIP/2.0 503 Service Unavailable";
 done
 [ $fails -eq $f0 ] && ok
 stop_listen m
+
+# ---- 9: parley call --hold --resume: re-offers sendonly, then sendrecv again ----
+WHAT="call --hold --resume: listen sees the call held, then resumed, and answers recvonly; media lines"
+f0=$fails
+"$PARLEY" call sip:x@127.0.0.1:1 --hold --sdp /dev/null >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--hold with --sdp accepted"
+start_listen h
+timeout 30 "$PARLEY" call "sip:h@127.0.0.1:$h_PORT" --hold --resume --trace \
+    >"$work/call10.out" 2>"$work/call10.err"
+rc=$?
+[ $rc -eq 0 ] || fail "call exit $rc: $(tail -n 2 "$work/call10.err")"
+for op in hold resume; do
+    grep -q '"op":"'$op'","call_id":"[^"]*","status":200' "$work/call10.out" ||
+        fail "no 200 result for $op: $(cat "$work/call10.out")"
+done
+wait_line h '"held":false' || fail "listen saw no resume"
+held=$(grep -o '"held":[a-z]*' "$work/h.out" | tr '\n' ' ')
+[ "$held" = '"held":true "held":false ' ] || fail "listen's reinvite lines say $held"
+# the direction attribute of each SDP in the trace, in order: the offer, the answer, hold (ours
+# sendonly, listen's recvonly), resume (none: sendrecv)
+dirs=$(awk '{sub(/\r$/, "")} /^--- /{if (sdp) print d; sdp=0; d="sendrecv"} /^v=0/{sdp=1}
+    /^a=(sendonly|recvonly|inactive|sendrecv)/{d=substr($0, 3)} END{if (sdp) print d}' \
+    "$work/call10.err" | tr '\n' ' ')
+[ "$dirs" = "sendrecv sendrecv sendonly recvonly sendrecv sendrecv " ] ||
+    fail "the SDP directions on the wire: $dirs"
+# each side's media lines: one per exchange, the direction seen from that side
+media_dirs() { grep '"event":"media"' "$1" | sed 's/.*"dir":"\([a-z]*\)".*/\1/' | tr '\n' ' '; }
+[ "$(media_dirs "$work/call10.out")" = "sendrecv sendonly sendrecv " ] ||
+    fail "call's media lines say $(media_dirs "$work/call10.out")"
+[ "$(media_dirs "$work/h.out")" = "sendrecv recvonly sendrecv " ] ||
+    fail "listen's media lines say $(media_dirs "$work/h.out")"
+grep -q '"event":"media","call_id":"[^"]*","streams":\[{"media":"audio","dir":"sendrecv","remote_addr":"127.0.0.1","remote_port":[0-9]*,"codecs":\["PCMU/8000","PCMA/8000","telephone-event/8000"\]}\]}' \
+    "$work/call10.out" || fail "call's first media line: $(grep -m 1 '"media"' "$work/call10.out")"
+[ $fails -eq $f0 ] && ok
+stop_listen h
 
 [ $fails -eq 0 ] || exit 1
 echo "all session CLI checks passed"

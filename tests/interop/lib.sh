@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# What the SIPp interop scripts share (test_sipp_session.sh, test_sipp_ext.sh): the work
-# directory and the bookkeeping of checks, ports that nothing else on this host holds, the
-# patterns of parley's JSON lines and the checks on them, parley listen through FIFOs, SIPp as
-# UAC and as UAS, parley call, the per-section subshell and the final summary. Not a test
-# itself (ctest's glob takes only test_*.sh). A script sets PARLEY (its first argument), then
+# What the interop scripts share (test_sipp_session.sh, test_sipp_ext.sh; test_linphonec.sh
+# takes the bookkeeping, the checks and parley listen): the work directory and the bookkeeping
+# of checks, ports that nothing else on this host holds, the patterns of parley's JSON lines and
+# the checks on them, parley listen through FIFOs, SIPp as UAC and as UAS, parley call, the
+# per-section subshell and the final summary. Not a test itself (ctest's glob takes only
+# test_*.sh). A script sets PARLEY (its first argument), then
 #     . "$(dirname "$0")/lib.sh"
 #     interop_init sipp-NAME
 # defines its sections (functions) and runs each as `(section K FUNCTION ARGS...)`, then calls
@@ -16,12 +17,13 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scen=$here/scenarios # the SIPp scenarios
 
-# Skips the script (exit 77) when SIPp is missing; otherwise starts the clock and makes the work
-# directory /tmp/parley-NAME-XXXXXX (removed on exit) that holds every section's files and the
-# lists of passed and failed checks.
-interop_init() { # name
-    if ! command -v sipp >/dev/null 2>&1; then
-        echo "SKIP: sipp not found (Debian package sip-tester; make test installs it)"
+# Skips the script (exit 77) when the peer's program (SIPp unless told) is missing; otherwise
+# starts the clock and makes the work directory /tmp/parley-NAME-XXXXXX (removed on exit) that
+# holds every section's files and the lists of passed and failed checks.
+interop_init() { # name [program Debian-package]
+    local prog=${2:-sipp} pkg=${3:-sip-tester}
+    if ! command -v "$prog" >/dev/null 2>&1; then
+        echo "SKIP: $prog not found (Debian package $pkg; make test installs it)"
         exit 77
     fi
     started=$(date +%s%N)
@@ -34,6 +36,7 @@ LPID=   # parley listen
 BGPIDS= # SIPp and parley call processes in the background
 RUN=    # the directory of the current SIPp run (its logs)
 WHAT=   # the flow under test, for messages
+FAIL_HOOK= # a function fail() calls to show what a peer other than SIPp left
 
 # shellcheck source=../ports.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../ports.sh" # listening, free_ports
@@ -59,6 +62,7 @@ fail() { # message (its first line goes to the summary)
     for f in "$SD"/listen-*.err; do
         [ -s "$f" ] && { echo "--- $(basename "$f"):"; tail -n 10 "$f"; }
     done
+    [ -n "$FAIL_HOOK" ] && $FAIL_HOOK # what the script's own peer left
     exit 1
 }
 # wrong() records a failed check and lets the flow go on (for a wrong line after a flow that

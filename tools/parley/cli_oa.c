@@ -1,10 +1,75 @@
 /* The CLI's offer/answer: each call's SDP negotiator (cloned from one per app), with the
- * options of parley call (--sdp FILE, --no-offer) and the headers of every request. */
+ * options of parley call (--sdp FILE, --no-offer) and the headers of every request, and the
+ * "media" line that reports each completed exchange. */
 #include <pthread.h>
 #include <string.h>
 
 #include "core/rand.h"
+#include "json.h"
 #include "session_cli.h"
+
+static const char *dir_name(parley_sdp_dir d)
+{
+    switch (d) {
+    case PARLEY_SDP_SENDONLY:
+        return "sendonly";
+    case PARLEY_SDP_RECVONLY:
+        return "recvonly";
+    case PARLEY_SDP_INACTIVE:
+        return "inactive";
+    default:
+        return "sendrecv";
+    }
+}
+
+static pl_str slice(parley_slice s)
+{
+    return pl_str_make(s.p, s.len);
+}
+
+/* {"event":"media","call_id":...,"streams":[{"media":"audio","dir":"sendrecv","remote_addr":
+ * "127.0.0.1","remote_port":4000,"codecs":["PCMU/8000"]},{"media":"video","active":false}]}:
+ * what an exchange just negotiated, each stream's direction seen from us. Nothing is read under
+ * --quiet (a negotiator keeps a completed exchange as text: reading it parses it again). */
+static void emit_media(cli_call *c)
+{
+    pl_buf b;
+    if (!cli_begin_event(&b, "media", c))
+        return;
+    pl_buf_puts(&b, ",\"streams\":[");
+    unsigned n = parley_sdp_neg_stream_count(c->neg);
+    for (unsigned i = 0; i < n; i++) {
+        parley_sdp_stream st;
+        if (parley_sdp_neg_stream(c->neg, i, &st) != 0)
+            break;
+        pl_buf_puts(&b, i ? ",{\"media\":" : "{\"media\":");
+        json_str(&b, slice(st.media));
+        if (!st.active) {
+            pl_buf_puts(&b, ",\"active\":false}");
+            continue;
+        }
+        pl_buf_printf(&b, ",\"dir\":\"%s\",\"remote_addr\":", dir_name(st.dir));
+        json_str(&b, slice(st.remote_addr));
+        pl_buf_printf(&b, ",\"remote_port\":%u,\"codecs\":[", (unsigned)st.remote_port);
+        for (size_t k = 0; k < st.ncodecs; k++) {
+            const parley_sdp_format *f = &st.codecs[k];
+            char name[96];
+            if (f->encoding.len && f->rate)
+                snprintf(name, sizeof(name), f->channels > 1 ? "%.*s/%u/%u" : "%.*s/%u",
+                         (int)(f->encoding.len < 40 ? f->encoding.len : 40), f->encoding.p,
+                         (unsigned)f->rate, f->channels);
+            else
+                snprintf(name, sizeof(name), "%.*s", (int)(f->fmt.len < 40 ? f->fmt.len : 40),
+                         f->fmt.p);
+            if (k)
+                pl_buf_puts(&b, ",");
+            json_cstr(&b, name);
+        }
+        pl_buf_puts(&b, "]}");
+    }
+    pl_buf_puts(&b, "]}");
+    cli_end_event(c, &b);
+}
 
 static int get_offer(parley_session *s, parley_content *out, void *user)
 {
@@ -48,6 +113,7 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
     out->content_type = "application/sdp";
     out->body = body;
     out->len = len;
+    emit_media(c); /* before anything else reads the negotiator: body stays valid */
     return 0;
 }
 
@@ -55,8 +121,8 @@ static void set_answer(parley_session *s, const parley_content *answer, void *us
 {
     (void)s;
     cli_call *c = user;
-    if (!c->sdp)
-        parley_sdp_neg_set_answer(c->neg, answer->body, answer->len, NULL);
+    if (!c->sdp && parley_sdp_neg_set_answer(c->neg, answer->body, answer->len, NULL) == 0)
+        emit_media(c);
 }
 
 static void offer_in_response(parley_session *s, parley_pending_answer *p,

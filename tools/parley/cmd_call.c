@@ -1,7 +1,8 @@
 /*
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
- *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
+ *                 [--hold] [--resume] [--refer URI] [--wait SECONDS] [--hangup-after SECONDS]
+ * [--endpoint-id ID]
  *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
  *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
  *                 [--pcap FILE] [--ladder FILE.html]
@@ -32,15 +33,16 @@
 static const char usage[] =
     "usage: parley call URI [--from URI] [--bind ADDR] [--transport udp|tcp|tls] [--no-offer]\n"
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
-    "                   [--info TEXT]... [--reinvite]... [--refer URI]... [--wait SECONDS]...\n"
+    "                   [--info TEXT]... [--reinvite]... [--hold]... [--resume]...\n"
+    "                   [--refer URI]... [--wait SECONDS]...\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
     "                   [--update] [--quiet] [--target-epid ID]\n"
     "                   [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "                   " CLI_EXT_USAGE "\n"
     "                   " CLI_TRACE_USAGE "\n"
-    "Places a call, runs the steps (--message, --info, --reinvite, --refer, --wait) in their\n"
-    "order, hangs up, and prints one JSON line per event. Exit 0 when every step succeeded, 1\n"
-    "when one got a failure response, 2 on a local error.\n";
+    "Places a call, runs the steps (--message, --info, --reinvite, --hold, --resume, --refer,\n"
+    "--wait) in their order, hangs up, and prints one JSON line per event. Exit 0 when every\n"
+    "step succeeded, 1 when one got a failure response, 2 on a local error.\n";
 
 static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
@@ -48,7 +50,7 @@ static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *us
     cli_tracer_event(&((cli_app *)user)->tracer, ev);
 }
 
-enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_REFER, STEP_WAIT };
+enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_HOLD, STEP_RESUME, STEP_REFER, STEP_WAIT };
 
 typedef struct step {
     int kind;
@@ -110,9 +112,21 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
     }
     case STEP_REINVITE:
+    case STEP_HOLD:
+    case STEP_RESUME: {
+        /* hold and resume are re-offers whose streams say sendonly, then sendrecv again (RFC
+         * 3264 §8.4), as parley listen's hold and resume commands; the negotiator is read by
+         * the loop when it builds the offer, after this */
+        if (st->kind != STEP_REINVITE)
+            parley_sdp_neg_set_dir(
+                c->neg, -1, st->kind == STEP_HOLD ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
         rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
                                              app->every, app->nevery, &r);
-        return report(app, c, "reinvite", rc, r);
+        const char *op = st->kind == STEP_HOLD     ? "hold"
+                         : st->kind == STEP_RESUME ? "resume"
+                                                   : "reinvite";
+        return report(app, c, op, rc, r);
+    }
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
         pthread_mutex_lock(&app->mu);
@@ -267,7 +281,7 @@ int cmd_call(int argc, char **argv)
 {
     const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
     const char *epid = NULL, *ca = NULL, *target_epid = NULL;
-    bool no_offer = false, insecure = false;
+    bool no_offer = false, insecure = false, hold_steps = false;
     static cli_deploy dep;
     double hangup_after = -1;
     step steps[MAX_STEPS];
@@ -301,6 +315,11 @@ int cmd_call(int argc, char **argv)
             if (nsteps == MAX_STEPS)
                 goto too_many;
             steps[nsteps++] = (step){STEP_REINVITE, NULL, 0};
+        } else if (!strcmp(a, "--hold") || !strcmp(a, "--resume")) {
+            if (nsteps == MAX_STEPS)
+                goto too_many;
+            steps[nsteps++] = (step){a[2] == 'h' ? STEP_HOLD : STEP_RESUME, NULL, 0};
+            hold_steps = true;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -366,6 +385,11 @@ int cmd_call(int argc, char **argv)
     }
     if (!uri) {
         rc = cli_usage_error("call", "missing the URI", NULL, usage);
+        goto out;
+    }
+    if (hold_steps && sdp_file) { /* the file's SDP is every offer: hold would not show in it */
+        rc = cli_usage_error("call", "--hold and --resume need the negotiator's SDP, not", "--sdp",
+                             usage);
         goto out;
     }
     if (cli_deploy_check(&dep, "call") != 0)
