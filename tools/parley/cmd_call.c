@@ -2,10 +2,9 @@
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
  *                 [--hold] [--resume] [--refer URI] [--wait SECONDS] [--hangup-after SECONDS]
- * [--endpoint-id ID]
- *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
- *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
- *                 [--pcap FILE] [--ladder FILE.html]
+ *                 [--endpoint-id ID] [--ca FILE] [--insecure] [--update]
+ *                 [--100rel none|supported|required] [--session-timer SECONDS]
+ *                 [--min-se SECONDS] [--quiet] [--trace] [--pcap FILE] [--ladder FILE.html]
  *                 [--target-epid ID] [--proxy URI] [--auth-user NAME --password SECRET]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
@@ -115,13 +114,13 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
     case STEP_HOLD:
     case STEP_RESUME: {
         /* hold and resume are re-offers whose streams say sendonly, then sendrecv again (RFC
-         * 3264 §8.4), as parley listen's hold and resume commands; the negotiator is read by
-         * the loop when it builds the offer, after this */
+         * 3264 §8.4), as parley listen's hold and resume commands; the loop thread gives the
+         * direction to the negotiator when it builds the offer (cli_call_want_dir) */
         if (st->kind != STEP_REINVITE)
-            parley_sdp_neg_set_dir(
-                c->neg, -1, st->kind == STEP_HOLD ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+            cli_call_want_dir(c, st->kind == STEP_HOLD ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
         rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
                                              app->every, app->nevery, &r);
+        atomic_store(&c->want_dir, 0); /* taken by the offer, or none was made */
         const char *op = st->kind == STEP_HOLD     ? "hold"
                          : st->kind == STEP_RESUME ? "resume"
                                                    : "reinvite";
