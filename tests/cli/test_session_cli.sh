@@ -323,5 +323,28 @@ done
 [ $fails -eq $f0 ] && ok
 stop_listen m
 
+# ---- 9: call --hold --resume: a sendonly offer the callee sees as held, then sendrecv ----
+WHAT="call --hold --resume: listen sees held, then not; not with --sdp"
+f0=$fails
+start_listen h
+out=$(timeout 30 "$PARLEY" call "sip:h@127.0.0.1:$h_PORT" --hold --resume --trace \
+    2>"$work/call10.err")
+rc=$?
+[ $rc -eq 0 ] || fail "call exit $rc: $out"
+for op in hold resume; do
+    grep -q '"op":"'$op'","call_id":"[^"]*","status":200' <<<"$out" || fail "no 200 for $op: $out"
+done
+# the re-INVITEs' offers: sendonly, then sendrecv again (no direction attribute: its default)
+dirs=$(awk '/^--- /{inv=0} /^INVITE /{n++; inv=(n>1)} inv && /^a=(send|recv|inactive)/{print}' \
+    "$work/call10.err" | tr -d '\r' | tr '\n' ' ')
+[ "$dirs" = "a=sendonly " ] || fail "directions in the re-INVITEs: '$dirs'"
+wait_line h '"event":"reinvite","call_id":"[^"]*","held":false' || fail "listen: no resume"
+held=$(grep -o '"event":"reinvite","call_id":"[^"]*","held":[a-z]*' "$work/h.out" | sed 's/.*://')
+[ "$(echo $held)" = "true false" ] || fail "listen's held values: $held"
+"$PARLEY" call "sip:h@127.0.0.1:$h_PORT" --sdp /dev/null --hold >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--hold with --sdp accepted"
+[ $fails -eq $f0 ] && ok
+stop_listen h
+
 [ $fails -eq 0 ] || exit 1
 echo "all session CLI checks passed"

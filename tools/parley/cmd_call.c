@@ -1,6 +1,7 @@
 /*
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
+ *                 [--hold] [--resume]
  *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
  *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
  *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
@@ -32,15 +33,16 @@
 static const char usage[] =
     "usage: parley call URI [--from URI] [--bind ADDR] [--transport udp|tcp|tls] [--no-offer]\n"
     "                   [--sdp FILE] [--header \"Name: value\"]... [--message TEXT]...\n"
-    "                   [--info TEXT]... [--reinvite]... [--refer URI]... [--wait SECONDS]...\n"
+    "                   [--info TEXT]... [--reinvite]... [--hold]... [--resume]...\n"
+    "                   [--refer URI]... [--wait SECONDS]...\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
     "                   [--update] [--quiet] [--target-epid ID]\n"
     "                   [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "                   " CLI_EXT_USAGE "\n"
     "                   " CLI_TRACE_USAGE "\n"
-    "Places a call, runs the steps (--message, --info, --reinvite, --refer, --wait) in their\n"
-    "order, hangs up, and prints one JSON line per event. Exit 0 when every step succeeded, 1\n"
-    "when one got a failure response, 2 on a local error.\n";
+    "Places a call, runs the steps (--message, --info, --reinvite, --hold, --resume, --refer,\n"
+    "--wait) in their order, hangs up, and prints one JSON line per event. Exit 0 when every\n"
+    "step succeeded, 1 when one got a failure response, 2 on a local error.\n";
 
 static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
@@ -48,7 +50,7 @@ static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *us
     cli_tracer_event(&((cli_app *)user)->tracer, ev);
 }
 
-enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_REFER, STEP_WAIT };
+enum { STEP_MESSAGE, STEP_INFO, STEP_REINVITE, STEP_HOLD, STEP_RESUME, STEP_REFER, STEP_WAIT };
 
 typedef struct step {
     int kind;
@@ -109,10 +111,20 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         rc = parley_session_send_message_sync(c->s, t, &body, app->every, app->nevery, &r);
         return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
     }
-    case STEP_REINVITE:
+    case STEP_HOLD:
+    case STEP_RESUME:
+        /* as parley listen's hold and resume: the offer says sendonly (RFC 3264 §8.4), then
+         * sendrecv again; the peer's answer says what it does (recvonly, inactive...) */
+        parley_sdp_neg_set_dir(c->neg, -1,
+                               st->kind == STEP_HOLD ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+        /* fall through */
+    case STEP_REINVITE: {
+        static const char *const op[] = {
+            [STEP_REINVITE] = "reinvite", [STEP_HOLD] = "hold", [STEP_RESUME] = "resume"};
         rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
                                              app->every, app->nevery, &r);
-        return report(app, c, "reinvite", rc, r);
+        return report(app, c, op[st->kind], rc, r);
+    }
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
         pthread_mutex_lock(&app->mu);
@@ -297,10 +309,13 @@ int cmd_call(int argc, char **argv)
             app.use_update = true;
         } else if (!strcmp(a, "--no-offer")) {
             no_offer = true;
-        } else if (!strcmp(a, "--reinvite")) {
+        } else if (!strcmp(a, "--reinvite") || !strcmp(a, "--hold") || !strcmp(a, "--resume")) {
             if (nsteps == MAX_STEPS)
                 goto too_many;
-            steps[nsteps++] = (step){STEP_REINVITE, NULL, 0};
+            int kind = !strcmp(a, "--reinvite") ? STEP_REINVITE
+                       : !strcmp(a, "--hold")   ? STEP_HOLD
+                                                : STEP_RESUME;
+            steps[nsteps++] = (step){kind, NULL, 0};
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -367,6 +382,14 @@ int cmd_call(int argc, char **argv)
     if (!uri) {
         rc = cli_usage_error("call", "missing the URI", NULL, usage);
         goto out;
+    }
+    for (size_t i = 0; sdp_file && i < nsteps; i++) {
+        /* the offer of --sdp FILE is sent as it is: no direction of ours to change */
+        if (steps[i].kind == STEP_HOLD || steps[i].kind == STEP_RESUME) {
+            rc = cli_usage_error("call", "--hold and --resume change parley's own offer: not with",
+                                 "--sdp", usage);
+            goto out;
+        }
     }
     if (cli_deploy_check(&dep, "call") != 0)
         goto out;
