@@ -9,6 +9,10 @@ build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
 # HTML ladders (tests/cli/test_pcap.sh, test_ladder.sh); g++ compiles the public headers as C++
 test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables valgrind kamailio"
 test="$test tshark chromium"
+# baresip-core: a real softphone as the peer of tests/interop/test_baresip.sh (calls, hold,
+# MESSAGE over UDP and TCP); its core package only: no GUI, no audio drivers (the test loads
+# no audio module), and --no-install-recommends keeps the sound daemons out
+test="$test baresip-core"
 bench="$build libsofia-sip-ua-dev libre-dev valgrind sip-tester linux-perf strace util-linux"
 
 case "$profile" in
