@@ -99,6 +99,8 @@ static int report(cli_app *app, cli_call *c, const char *op, int rc, parley_resu
     return code;
 }
 
+static int hold_step(cli_app *app, cli_call *c, bool hold);
+
 static int run_step(cli_app *app, cli_call *c, const step *st)
 {
     parley_result *r = NULL;
@@ -113,18 +115,11 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
     }
     case STEP_HOLD:
     case STEP_RESUME:
-        /* as parley listen's hold and resume: the offer says sendonly (RFC 3264 §8.4), then
-         * sendrecv again; the peer's answer says what it does (recvonly, inactive...) */
-        parley_sdp_neg_set_dir(c->neg, -1,
-                               st->kind == STEP_HOLD ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
-        /* fall through */
-    case STEP_REINVITE: {
-        static const char *const op[] = {
-            [STEP_REINVITE] = "reinvite", [STEP_HOLD] = "hold", [STEP_RESUME] = "resume"};
+        return hold_step(app, c, st->kind == STEP_HOLD);
+    case STEP_REINVITE:
         rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
                                              app->every, app->nevery, &r);
-        return report(app, c, op[st->kind], rc, r);
-    }
+        return report(app, c, "reinvite", rc, r);
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
         pthread_mutex_lock(&app->mu);
@@ -180,6 +175,48 @@ static void on_invite_done(parley_session *s, const parley_result *r, void *user
     w->done = true;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* --hold and --resume, as parley listen's hold and resume: the offer says sendonly (RFC 3264
+ * §8.4), then sendrecv again; the peer's answer says what it does (recvonly, inactive...). The
+ * direction goes out with the renegotiation's offer and stays only when it succeeds: the
+ * completion (loop thread) settles it before the step's result is reported. */
+typedef struct dir_wait {
+    call_wait w;
+    cli_call *c;
+} dir_wait;
+
+static dir_wait hold_wait = {{PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL},
+                             NULL};
+
+static void on_hold_done(parley_session *s, const parley_result *r, void *user)
+{
+    dir_wait *d = user;
+    cli_call_dir_done(d->c, r->error == 0);
+    on_invite_done(s, r, &d->w);
+}
+
+static int hold_step(cli_app *app, cli_call *c, bool hold)
+{
+    const char *op = hold ? "hold" : "resume";
+    int rc = cli_call_ask_dir(c, hold ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+    if (!rc) {
+        hold_wait.c = c;
+        rc = parley_session_renegotiate(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
+                                        app->every, app->nevery, on_hold_done, &hold_wait);
+        if (rc)
+            cli_call_dir_done(c, false); /* refused at once */
+    }
+    if (rc)
+        return report(app, c, op, rc, NULL);
+    pthread_mutex_lock(&hold_wait.w.mu);
+    while (!hold_wait.w.done)
+        pthread_cond_wait(&hold_wait.w.cv, &hold_wait.w.mu); /* bounded by the transaction */
+    parley_result *r = hold_wait.w.r;
+    hold_wait.w.r = NULL;
+    hold_wait.w.done = false;
+    pthread_mutex_unlock(&hold_wait.w.mu);
+    return report(app, c, op, r ? r->error : PARLEY_E_NOMEM, r);
 }
 
 static void *signal_thread(void *arg)

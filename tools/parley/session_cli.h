@@ -27,7 +27,16 @@ typedef struct cli_call {
     parley_refer_request *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
     struct cli_call *next;
     struct cli_call *prev; /* app->calls is doubly linked: a release unlinks in O(1) */
-    bool null_offer_once;  /* the next offer is a null offer (parley call --no-offer) */
+    /* hold and resume (under app->mu; the negotiator itself is used on the loop thread only,
+     * in get_offer and get_answer, as parley/sdp.h wants): the direction asked for, taken by
+     * our next offer; the one our offers and answers carry (UNSET: the configured one); the
+     * one before it, restored when the hold or resume whose offer carries it fails */
+    parley_sdp_dir dir_asked; /* UNSET: none asked */
+    parley_sdp_dir dir_want;
+    parley_sdp_dir dir_undo;
+    parley_sdp_dir dir_applied; /* what the negotiator has (loop thread only) */
+    bool dir_in_offer;          /* dir_want came from a hold or resume not yet over */
+    bool null_offer_once;       /* the next offer is a null offer (parley call --no-offer) */
     bool ended;
     bool connected;
     bool hangup_local; /* terminate was called (for the "by" of the terminated line) */
@@ -90,6 +99,13 @@ void cli_call_attach(cli_call *c);
 cli_call *cli_newest_call(cli_app *app);
 cli_call *cli_call_ref(cli_call *c);
 void cli_call_unref(cli_call *c);
+/* Asks for direction d (hold: PARLEY_SDP_SENDONLY, resume: PARLEY_SDP_SENDRECV) in the call's
+ * next offer, then start the renegotiation and call cli_call_dir_done with its outcome. Returns
+ * 0, or PARLEY_E_AGAIN while an earlier hold or resume is not over. Any thread. */
+int cli_call_ask_dir(cli_call *c, parley_sdp_dir d);
+/* The hold or resume asked for is over: ok keeps its direction; a failure (refused at once, or
+ * by the peer) leaves the offers and answers as they were before it. Any thread. */
+void cli_call_dir_done(cli_call *c, bool ok);
 /* Terminates the call's session, noting the hangup is ours. */
 int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_session_done_cb cb,
                     void *user);
@@ -107,6 +123,7 @@ bool cli_wait(cli_app *app, bool (*cond)(cli_call *), cli_call *c, long timeout_
 /* Completion that prints a result line: user is a heap cli_result_ctx. */
 typedef struct cli_result_ctx {
     cli_app *app;
+    cli_call *dir_call; /* a hold or resume of this call (a reference): cli_call_dir_done */
     char op[16];
     char call_id[160];
 } cli_result_ctx;
