@@ -10,12 +10,14 @@
 #        resumes (parley answers sendonly: "held" false, "holding" true), then parley;
 #        MESSAGE both ways (baresip's /message to parley, parley's in-session message to
 #        baresip: the text in the receiver's output); baresip's BYE ends the call; a second
-#        call ended by parley's BYE
+#        call ended by parley's BYE; a third, parley ringing (--answer ring:30), that baresip
+#        CANCELs (487)
 #  3, 4  parley call -> baresip (answermode=auto)
 #        --hold --resume --message: re-INVITEs offering sendonly (baresip answers recvonly)
 #        then sendrecv, an in-session MESSAGE, parley's BYE; parley send (out of dialog
 #        MESSAGE); an offer with no codec baresip has: 488, parley call exits 1; a call
-#        baresip hangs up: parley call reports the BYE and exits 0 at once
+#        baresip hangs up: parley call reports the BYE and exits 0 at once; then baresip
+#        rings (answermode manual): parley CANCELs (487), baresip rejects (486), accepts
 #
 # parley's side is checked in its JSON lines and on the wire (--trace: which transport every
 # message took, the codecs and the direction attribute of every offer and answer); baresip's
@@ -272,6 +274,28 @@ inbound() { # k transport(udp|tcp)
     t1=$(transports "$SD/second.trace")
     [ "$t1" = "${T^^} " ] || fail "messages over $t1"
     ok
+
+    # parley rings now: baresip gives up
+    stop_listen
+    local n
+    n=$(grep -a -c -F "SIP Progress: 180 Ringing" "$BLOG")
+    start_listen "$LP" --answer ring:30 --trace
+    tr=$SD/listen-$LP.err
+    WHAT="baresip -> parley over $T, parley ringing (--answer ring:30): baresip CANCELs"
+    FLOW=
+    bsay "/dial $target"
+    b_incoming
+    bsaw "SIP Progress: 180 Ringing" $((n + 1))
+    bsay /hangup
+    wait_for "$(p_event terminated ',"by":"CANCEL"}')"
+    wait_disconnected
+    last_is "$(p_state disconnected incoming Canceled)"
+    bsaw "call: terminate call '$CID'"
+    grep -a -q '^CANCEL sip:parley@' "$tr" || fail "no CANCEL from baresip in the trace"
+    grep -a -q '^SIP/2.0 487 ' "$tr" || fail "no 487 from parley in the trace"
+    t1=$(transports "$tr")
+    [ "$t1" = "${T^^} " ] || fail "messages over $t1"
+    ok
     bstop
     stop_listen
 }
@@ -351,6 +375,46 @@ outbound() { # k transport(udp|tcp)
     saw_once "$(p_event terminated ',"by":"BYE"}')"
     saw "$(p_state disconnected connected TerminatedRemotely)"
     never '*"op":"bye"*'
+    ok
+
+    # baresip rings from now on: /accept and /hangup answer
+    bsay "/answermode manual"
+    bsaw "Answer mode changed to: manual"
+    local rang=0
+    bflow cancel "parley call -> baresip over $T, ringing: parley CANCELs (--hangup-after 1), 487"
+    bcall_start "$T" --hangup-after 1 --trace
+    parley_call_end
+    call_exit 1
+    saw_once "$(p_state alerted connecting ProvisionResponseReceived 180)"
+    last_is "$(p_result call 487 'Request Terminated' false)"
+    rang=$((rang + 1))
+    bsaw "Incoming call from:  sip:parley@127.0.0.1:" $rang
+    grep -a -q "^CANCEL sip:bob@127.0.0.1:$B" "$RUN/call.err" || fail "no CANCEL in the trace"
+    [ "$(transports "$RUN/call.err")" = "${T^^} " ] || fail "messages over $(transports "$RUN/call.err")"
+    ok
+
+    bflow reject "parley call -> baresip over $T, ringing: baresip rejects (/hangup), 486"
+    bcall_start "$T"
+    rang=$((rang + 1))
+    bsaw "Incoming call from:  sip:parley@127.0.0.1:" $rang
+    bsay /hangup
+    parley_call_end
+    call_exit 1
+    saw_once "$(p_state disconnected alerted Busy 486)"
+    last_is "$(p_result call 486 Rejected false)"
+    bsaw "call: rejecting incoming call from sip:parley@127.0.0.1:"
+    ok
+
+    bflow accept "parley call -> baresip over $T, ringing: baresip answers (/accept), parley's BYE"
+    bcall_start "$T"
+    rang=$((rang + 1))
+    bsaw "Incoming call from:  sip:parley@127.0.0.1:" $rang
+    bsay /accept
+    parley_call_end
+    call_exit 0
+    saw_once "$(p_state connected alerted None 200)"
+    last_is "$(p_result bye 200 OK true)"
+    bsaw "Answering incoming call"
     ok
     bstop
 }
