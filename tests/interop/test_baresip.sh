@@ -10,13 +10,15 @@
 #        resumes (parley answers sendonly: "held" false, "holding" true), then parley;
 #        MESSAGE both ways (baresip's /message to parley, parley's in-session message to
 #        baresip: the text in the receiver's output); baresip's BYE ends the call; a second
-#        call ended by parley's BYE; a third, parley ringing (--answer ring:30), that baresip
-#        CANCELs (487)
+#        call ended by parley's BYE; baresip transfers a third (REFER, --refer accept) to
+#        itself: parley calls it, NOTIFYs the outcome, baresip ends the first call; a last call,
+#        parley ringing (--answer ring:30), that baresip CANCELs (487)
 #  3, 4  parley call -> baresip (answermode=auto)
 #        --hold --resume --message: re-INVITEs offering sendonly (baresip answers recvonly)
 #        then sendrecv, an in-session MESSAGE, parley's BYE; parley send (out of dialog
 #        MESSAGE); an offer with no codec baresip has: 488, parley call exits 1; a call
-#        baresip hangs up: parley call reports the BYE and exits 0 at once; then baresip
+#        baresip hangs up: parley call reports the BYE and exits 0 at once; --refer to carol
+#        (a parley listen): baresip calls her, NOTIFYs 200, parley call exits 0; then baresip
 #        rings (answermode manual): parley CANCELs (487), baresip rejects (486), accepts
 #
 # parley's side is checked in its JSON lines and on the wire (--trace: which transport every
@@ -70,7 +72,7 @@ fail() {
     fi
     if [ -n "$BLOG" ] && [ -f "$BLOG" ]; then
         echo "--- baresip (last lines):"
-        tr '\r' '\n' <"$BLOG" | grep -a -v -e '^\[0:' -e '^//' -e '^  /' | tail -n 25
+        tr '\r' '\n' <"$BLOG" | grep -a -v -e '^\[0:' -e '^//' -e '^  /' -e '^ *$' | tail -n 25
     fi
     lib_fail "$@"
 }
@@ -210,7 +212,7 @@ inbound() { # k transport(udp|tcp)
     local T=$2 tp='' t1 t2 tr
     [ "$T" = tcp ] && tp=";transport=tcp"
     B=$((P + 3 * ($1 - 1)))
-    start_listen $((B + 2)) --answer auto --trace
+    start_listen $((B + 2)) --answer auto --refer accept --trace
     tr=$SD/listen-$LP.err
     local target="sip:parley@127.0.0.1:$LP$tp"
     bstart "$target"
@@ -273,6 +275,32 @@ inbound() { # k transport(udp|tcp)
     grep -a -q '^BYE sip:bob' "$SD/second.trace" || fail "parley sent no BYE to baresip's Contact"
     t1=$(transports "$SD/second.trace")
     [ "$t1" = "${T^^} " ] || fail "messages over $t1"
+    ok
+
+    WHAT="baresip -> parley over $T: baresip transfers the call (REFER) to itself, parley calls it"
+    FLOW=
+    bsay "/dial $target"
+    b_incoming
+    local first=$CID second
+    wait_for "$(p_state connected connecting None)"
+    bsaw "Call established: $target" 3
+    # no ;transport= in the Refer-To: baresip 1.0 writes it without angle brackets, which makes
+    # a URI parameter a header parameter (RFC 3261 §20), so the new call goes over UDP
+    bsay "/transfer sip:bob@127.0.0.1:$B"
+    wait_for "$(p_event refer ',"target":"sip:bob@127.0.0.1:'"$B"'","accepted":true}')"
+    wait_for '*"event":"state","call_id":"*","state":"connected","previous":"alerted"*'
+    second=${line#*\"call_id\":\"}
+    second=${second%%\"*}
+    [ "$second" != "$first" ] || fail "no new call for the transfer"
+    bsaw "transferring call to sip:bob@127.0.0.1:$B"
+    # told of the transfer's success (NOTIFY with a 200 sipfrag), baresip ends the first call
+    CID=$first
+    wait_for "$(p_event terminated ',"by":"BYE"}')"
+    grep -a -q '^Subscription-State: terminated' "$tr" || fail "no final NOTIFY in the trace"
+    bsay /hangup # the transferred call, baresip's current line
+    CID=$second
+    wait_for "$(p_event terminated ',"by":"BYE"}')"
+    wait_disconnected
     ok
 
     # parley rings now: baresip gives up
@@ -376,6 +404,28 @@ outbound() { # k transport(udp|tcp)
     saw "$(p_state disconnected connected TerminatedRemotely)"
     never '*"op":"bye"*'
     ok
+
+    # carol: a parley listen that baresip is transferred to
+    local carol=$((B + 2)) cid
+    start_listen "$carol" --answer auto
+    bflow refer "parley call -> baresip over $T: --refer to carol (parley listen): baresip calls her, parley call exits 0 on the NOTIFY of its 200"
+    bcall_start "$T" --refer "sip:carol@127.0.0.1:$carol"
+    parley_call_end
+    call_exit 0
+    saw_once "$(p_result refer 202 Accepted true)"
+    saw_once "$(p_event refer_progress ',"status":200,"final":true}')"
+    bsaw "to '<sip:carol@127.0.0.1:$carol>'" # its "menu: transferring call ID to '<URI>'"
+    cid=$CID
+    wait_for '*"event":"incoming"*"from":"sip:bob@127.0.0.1:'"$B"'*","offer":true*'
+    CID=${line#*\"call_id\":\"}
+    CID=${CID%%\"*}
+    [ "$CID" != "$cid" ] || fail "carol got the first call"
+    wait_for "$(p_state connected connecting None)"
+    bsay /hangup # the transferred call
+    wait_for "$(p_event terminated ',"by":"BYE"}')"
+    wait_disconnected
+    ok
+    stop_listen
 
     # baresip rings from now on: /accept and /hangup answer
     bsay "/answermode manual"
