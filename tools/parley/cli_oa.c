@@ -11,6 +11,8 @@
  * or an answer. */
 static void apply_dir(cli_call *c, bool offer)
 {
+    if (!atomic_load_explicit(&c->dir_dirty, memory_order_acquire))
+        return; /* dir_applied is what the call wants */
     pthread_mutex_lock(&c->app->mu);
     if (offer && c->dir_asked != PARLEY_SDP_DIR_UNSET) {
         c->dir_undo = c->dir_want;
@@ -19,6 +21,9 @@ static void apply_dir(cli_call *c, bool offer)
         c->dir_in_offer = true;
     }
     parley_sdp_dir want = c->dir_want;
+    /* an asked direction waits for an offer: answers leave it */
+    atomic_store_explicit(&c->dir_dirty, c->dir_asked != PARLEY_SDP_DIR_UNSET,
+                          memory_order_relaxed);
     pthread_mutex_unlock(&c->app->mu);
     if (want != c->dir_applied && parley_sdp_neg_set_dir(c->neg, -1, want) == 0)
         c->dir_applied = want;
@@ -32,6 +37,8 @@ int cli_call_ask_dir(cli_call *c, parley_sdp_dir d)
         rc = PARLEY_E_AGAIN; /* one hold or resume at a time, as one renegotiation */
     else
         c->dir_asked = d;
+    if (!rc)
+        atomic_store_explicit(&c->dir_dirty, true, memory_order_release);
     pthread_mutex_unlock(&c->app->mu);
     return rc;
 }
@@ -42,8 +49,10 @@ void cli_call_dir_done(cli_call *c, bool ok)
     if (c->dir_asked != PARLEY_SDP_DIR_UNSET) {
         c->dir_asked = PARLEY_SDP_DIR_UNSET; /* no offer took it */
     } else if (c->dir_in_offer) {
-        if (!ok)
+        if (!ok) {
             c->dir_want = c->dir_undo; /* the next offer or answer says it again */
+            atomic_store_explicit(&c->dir_dirty, true, memory_order_release);
+        }
         c->dir_in_offer = false;
     }
     pthread_mutex_unlock(&c->app->mu);

@@ -590,6 +590,7 @@ cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
         return NULL;
     c->refs = 1; /* app->calls' */
     c->app = app;
+    atomic_init(&c->dir_dirty, false);
     c->s = parley_session_ref(s);
     if (len)
         memcpy(c->call_id, call_id, len);

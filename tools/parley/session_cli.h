@@ -7,6 +7,7 @@
 #define PARLEY_CLI_SESSION_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "cli_common.h"
@@ -36,6 +37,8 @@ typedef struct cli_call {
     parley_sdp_dir dir_undo;
     parley_sdp_dir dir_applied; /* what the negotiator has (loop thread only) */
     bool dir_in_offer;          /* dir_want came from a hold or resume not yet over */
+    atomic_bool dir_dirty;      /* dir_asked or dir_want changed: get_offer and get_answer of a
+                                   call never held take no lock (set and cleared under mu) */
     bool null_offer_once;       /* the next offer is a null offer (parley call --no-offer) */
     bool ended;
     bool connected;
