@@ -56,8 +56,8 @@ started=$(date +%s%N)
 work=$(mktemp -d /tmp/parley-baresip-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
-# section k (1-4): baresip on P+3(k-1) (UDP and TCP; it binds TLS on the next port whatever
-# sip_transports says), parley listen on P+3(k-1)+2
+# section k (1-4): baresip on P+3(k-1) (UDP and TCP, and TLS on the next port: baresip 1.0
+# always opens its TLS listener there), parley listen (carol in 3 and 4) on P+3(k-1)+2
 P=$(free_ports 12) || { echo "FAIL: no free ports"; exit 1; }
 
 # A failed check also shows what parley call and baresip printed last (baresip's status lines
@@ -87,7 +87,6 @@ bstart() { # the contact its /message goes to
     cat >"$d/config" <<EOF
 poll_method	epoll
 sip_listen	127.0.0.1:$B
-sip_transports	udp,tcp
 net_interface	127.0.0.1
 audio_player	aubridge,nil
 audio_source	aubridge,nil
