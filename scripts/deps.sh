@@ -9,6 +9,10 @@ build="gcc make cmake pkg-config libuv1-dev libssl-dev libc-ares-dev"
 # HTML ladders (tests/cli/test_pcap.sh, test_ladder.sh); g++ compiles the public headers as C++
 test="$build g++ clang libclang-rt-14-dev llvm libcmocka-dev sip-tester openssl dnsmasq-base iproute2 nftables valgrind kamailio"
 test="$test tshark chromium"
+# baresip-core: a real softphone as the peer of tests/interop/test_baresip.sh (calls, hold,
+# MESSAGE over UDP and TCP); its core package only: no GUI, no audio drivers (the test loads
+# no audio module), and --no-install-recommends keeps the sound daemons out
+test="$test baresip-core"
 # linphone-cli: Linphone's console client linphonec, the real softphone that
 # tests/interop/test_linphonec.sh calls and is called by (run headless, no sound card needed)
 test="$test linphone-cli"

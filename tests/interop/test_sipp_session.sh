@@ -12,6 +12,9 @@
 #    BYE from parley (`bye` on its standard input)                     uac_call_parley_bye
 #    re-INVITE, MESSAGE and INFO from parley (`reinvite`, `header`, `message`, `info`)
 #                                                                      uac_call_parley_requests
+#    a hold refused at once (`hold` while SIPp's re-INVITE waits for its ACK: "try again")
+#    changes nothing: the next answer is sendrecv                      uac_call_hold_refused
+#    a hold SIPp refuses (488) changes nothing either                  uac_call_hold_rejected
 #    BYEs that cross (RFC 5407): parley hangs up on SIPp's MESSAGE, SIPp's BYE crosses it:
 #    200 both ways                                                     uac_call_bye_cross
 #  parley call -> SIPp (UAS)                      scenarios/uas_call_*.xml
@@ -133,6 +136,30 @@ listen_auto() { # u1|t1
     wait_disconnected
     saw "$(p_state disconnected connected TerminatedRemotely)"
     terminated_by_bye
+    sipp_wait
+    ok
+
+    flow "holdrefused-$T" "SIPp -> listen over $T: a hold refused at once (SIPp's re-INVITE waits for its ACK) changes nothing"
+    sipp_uac_start "holdrefused-$T" uac_call_hold_refused "$t"
+    incoming "holdrefused-$T" true
+    wait_for "$(p_event message ',"type":"MESSAGE",*"body":"hold now*')"
+    say hold
+    wait_for '*"event":"result","op":"hold"*'
+    case "$line" in *'"error":"try again","ok":false}') ;; *) fail "$line" ;; esac
+    wait_disconnected
+    never "$(p_event reinvite ',"held":*,"holding":true}')"
+    sipp_wait
+    ok
+
+    flow "holdrejected-$T" "SIPp -> listen over $T: a hold SIPp refuses (488) changes nothing"
+    sipp_uac_start "holdrejected-$T" uac_call_hold_rejected "$t"
+    incoming "holdrejected-$T" true
+    wait_for "$(p_state connected connecting None)"
+    say hold
+    wait_for '*"event":"result","op":"hold"*'
+    case "$line" in $(p_result hold 488 'Not Acceptable Here' false)) ;; *) fail "$line" ;; esac
+    wait_disconnected
+    never "$(p_event reinvite ',"held":*,"holding":true}')"
     sipp_wait
     ok
 

@@ -71,6 +71,58 @@ static void emit_media(cli_call *c)
     cli_end_event(c, &b);
 }
 
+/* Gives the negotiator the direction the call wants, on the loop thread (parley/sdp.h: one
+ * thread at a time), just before it writes an offer (which takes a hold or resume asked for)
+ * or an answer. */
+static void apply_dir(cli_call *c, bool offer)
+{
+    if (!atomic_load_explicit(&c->dir_dirty, memory_order_acquire))
+        return; /* dir_applied is what the call wants */
+    pthread_mutex_lock(&c->app->mu);
+    if (offer && c->dir_asked != PARLEY_SDP_DIR_UNSET) {
+        c->dir_undo = c->dir_want;
+        c->dir_want = c->dir_asked;
+        c->dir_asked = PARLEY_SDP_DIR_UNSET;
+        c->dir_in_offer = true;
+    }
+    parley_sdp_dir want = c->dir_want;
+    /* an asked direction waits for an offer: answers leave it */
+    atomic_store_explicit(&c->dir_dirty, c->dir_asked != PARLEY_SDP_DIR_UNSET,
+                          memory_order_relaxed);
+    pthread_mutex_unlock(&c->app->mu);
+    if (want != c->dir_applied && parley_sdp_neg_set_dir(c->neg, -1, want) == 0)
+        c->dir_applied = want;
+}
+
+int cli_call_ask_dir(cli_call *c, parley_sdp_dir d)
+{
+    int rc = 0;
+    pthread_mutex_lock(&c->app->mu);
+    if (c->dir_asked != PARLEY_SDP_DIR_UNSET || c->dir_in_offer)
+        rc = PARLEY_E_AGAIN; /* one hold or resume at a time, as one renegotiation */
+    else
+        c->dir_asked = d;
+    if (!rc)
+        atomic_store_explicit(&c->dir_dirty, true, memory_order_release);
+    pthread_mutex_unlock(&c->app->mu);
+    return rc;
+}
+
+void cli_call_dir_done(cli_call *c, bool ok)
+{
+    pthread_mutex_lock(&c->app->mu);
+    if (c->dir_asked != PARLEY_SDP_DIR_UNSET) {
+        c->dir_asked = PARLEY_SDP_DIR_UNSET; /* no offer took it */
+    } else if (c->dir_in_offer) {
+        if (!ok) {
+            c->dir_want = c->dir_undo; /* the next offer or answer says it again */
+            atomic_store_explicit(&c->dir_dirty, true, memory_order_release);
+        }
+        c->dir_in_offer = false;
+    }
+    pthread_mutex_unlock(&c->app->mu);
+}
+
 static int get_offer(parley_session *s, parley_content *out, void *user)
 {
     (void)s;
@@ -86,9 +138,7 @@ static int get_offer(parley_session *s, parley_content *out, void *user)
         out->len = c->sdp_len;
         return 0;
     }
-    int dir = atomic_exchange(&c->want_dir, 0);
-    if (dir)
-        parley_sdp_neg_set_dir(c->neg, -1, (parley_sdp_dir)dir);
+    apply_dir(c, true);
     const uint8_t *body;
     size_t len;
     int rc = parley_sdp_neg_offer(c->neg, &body, &len);
@@ -105,6 +155,7 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
 {
     (void)s;
     cli_call *c = user;
+    apply_dir(c, false);
     const uint8_t *body;
     size_t len;
     int rc = parley_sdp_neg_answer(c->neg, offer->body, offer->len, &body, &len, NULL);

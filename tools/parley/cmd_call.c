@@ -1,10 +1,11 @@
 /*
  * parley call URI [--from URI] [--bind ADDR] [--transport T] [--no-offer] [--sdp FILE]
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
- *                 [--hold] [--resume] [--refer URI] [--wait SECONDS] [--hangup-after SECONDS]
- *                 [--endpoint-id ID] [--ca FILE] [--insecure] [--update]
- *                 [--100rel none|supported|required] [--session-timer SECONDS]
- *                 [--min-se SECONDS] [--quiet] [--trace] [--pcap FILE] [--ladder FILE.html]
+ *                 [--hold] [--resume]
+ *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
+ *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
+ *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
+ *                 [--pcap FILE] [--ladder FILE.html]
  *                 [--target-epid ID] [--proxy URI] [--auth-user NAME --password SECRET]
  * Places a call (custom headers go on every request it sends), follows redirections, then does
  * what the flags say in their order on the command line, hangs up and prints the same JSON
@@ -98,6 +99,8 @@ static int report(cli_app *app, cli_call *c, const char *op, int rc, parley_resu
     return code;
 }
 
+static int hold_step(cli_app *app, cli_call *c, bool hold);
+
 static int run_step(cli_app *app, cli_call *c, const step *st)
 {
     parley_result *r = NULL;
@@ -110,22 +113,13 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         rc = parley_session_send_message_sync(c->s, t, &body, app->every, app->nevery, &r);
         return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
     }
-    case STEP_REINVITE:
     case STEP_HOLD:
-    case STEP_RESUME: {
-        /* hold and resume are re-offers whose streams say sendonly, then sendrecv again (RFC
-         * 3264 §8.4), as parley listen's hold and resume commands; the loop thread gives the
-         * direction to the negotiator when it builds the offer (cli_call_want_dir) */
-        if (st->kind != STEP_REINVITE)
-            cli_call_want_dir(c, st->kind == STEP_HOLD ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+    case STEP_RESUME:
+        return hold_step(app, c, st->kind == STEP_HOLD);
+    case STEP_REINVITE:
         rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
                                              app->every, app->nevery, &r);
-        atomic_store(&c->want_dir, 0); /* taken by the offer, or none was made */
-        const char *op = st->kind == STEP_HOLD     ? "hold"
-                         : st->kind == STEP_RESUME ? "resume"
-                                                   : "reinvite";
-        return report(app, c, op, rc, r);
-    }
+        return report(app, c, "reinvite", rc, r);
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
         pthread_mutex_lock(&app->mu);
@@ -181,6 +175,48 @@ static void on_invite_done(parley_session *s, const parley_result *r, void *user
     w->done = true;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* --hold and --resume, as parley listen's hold and resume: the offer says sendonly (RFC 3264
+ * §8.4), then sendrecv again; the peer's answer says what it does (recvonly, inactive...). The
+ * direction goes out with the renegotiation's offer and stays only when it succeeds: the
+ * completion (loop thread) settles it before the step's result is reported. */
+typedef struct dir_wait {
+    call_wait w;
+    cli_call *c;
+} dir_wait;
+
+static dir_wait hold_wait = {{PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL},
+                             NULL};
+
+static void on_hold_done(parley_session *s, const parley_result *r, void *user)
+{
+    dir_wait *d = user;
+    cli_call_dir_done(d->c, r->error == 0);
+    on_invite_done(s, r, &d->w);
+}
+
+static int hold_step(cli_app *app, cli_call *c, bool hold)
+{
+    const char *op = hold ? "hold" : "resume";
+    int rc = cli_call_ask_dir(c, hold ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
+    if (!rc) {
+        hold_wait.c = c;
+        rc = parley_session_renegotiate(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
+                                        app->every, app->nevery, on_hold_done, &hold_wait);
+        if (rc)
+            cli_call_dir_done(c, false); /* refused at once */
+    }
+    if (rc)
+        return report(app, c, op, rc, NULL);
+    pthread_mutex_lock(&hold_wait.w.mu);
+    while (!hold_wait.w.done)
+        pthread_cond_wait(&hold_wait.w.cv, &hold_wait.w.mu); /* bounded by the transaction */
+    parley_result *r = hold_wait.w.r;
+    hold_wait.w.r = NULL;
+    hold_wait.w.done = false;
+    pthread_mutex_unlock(&hold_wait.w.mu);
+    return report(app, c, op, r ? r->error : PARLEY_E_NOMEM, r);
 }
 
 static void *signal_thread(void *arg)
@@ -280,7 +316,7 @@ int cmd_call(int argc, char **argv)
 {
     const char *uri = NULL, *from = NULL, *bind = NULL, *transport = NULL, *sdp_file = NULL;
     const char *epid = NULL, *ca = NULL, *target_epid = NULL;
-    bool no_offer = false, insecure = false, hold_steps = false;
+    bool no_offer = false, insecure = false;
     static cli_deploy dep;
     double hangup_after = -1;
     step steps[MAX_STEPS];
@@ -310,15 +346,13 @@ int cmd_call(int argc, char **argv)
             app.use_update = true;
         } else if (!strcmp(a, "--no-offer")) {
             no_offer = true;
-        } else if (!strcmp(a, "--reinvite")) {
+        } else if (!strcmp(a, "--reinvite") || !strcmp(a, "--hold") || !strcmp(a, "--resume")) {
             if (nsteps == MAX_STEPS)
                 goto too_many;
-            steps[nsteps++] = (step){STEP_REINVITE, NULL, 0};
-        } else if (!strcmp(a, "--hold") || !strcmp(a, "--resume")) {
-            if (nsteps == MAX_STEPS)
-                goto too_many;
-            steps[nsteps++] = (step){a[2] == 'h' ? STEP_HOLD : STEP_RESUME, NULL, 0};
-            hold_steps = true;
+            int kind = !strcmp(a, "--reinvite") ? STEP_REINVITE
+                       : !strcmp(a, "--hold")   ? STEP_HOLD
+                                                : STEP_RESUME;
+            steps[nsteps++] = (step){kind, NULL, 0};
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
@@ -386,10 +420,13 @@ int cmd_call(int argc, char **argv)
         rc = cli_usage_error("call", "missing the URI", NULL, usage);
         goto out;
     }
-    if (hold_steps && sdp_file) { /* the file's SDP is every offer: hold would not show in it */
-        rc = cli_usage_error("call", "--hold and --resume need the negotiator's SDP, not", "--sdp",
-                             usage);
-        goto out;
+    for (size_t i = 0; sdp_file && i < nsteps; i++) {
+        /* the offer of --sdp FILE is sent as it is: no direction of ours to change */
+        if (steps[i].kind == STEP_HOLD || steps[i].kind == STEP_RESUME) {
+            rc = cli_usage_error("call", "--hold and --resume change parley's own offer: not with",
+                                 "--sdp", usage);
+            goto out;
+        }
     }
     if (cli_deploy_check(&dep, "call") != 0)
         goto out;

@@ -187,6 +187,10 @@ void cli_result_cb(parley_session *s, const parley_result *r, void *user)
 {
     (void)s;
     cli_result_ctx *x = user;
+    if (x->dir_call) {
+        cli_call_dir_done(x->dir_call, r->error == 0);
+        cli_call_unref(x->dir_call);
+    }
     cli_emit_result(x->app, x->op, x->call_id, r);
     free(x);
 }
@@ -586,6 +590,7 @@ cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
         return NULL;
     c->refs = 1; /* app->calls' */
     c->app = app;
+    atomic_init(&c->dir_dirty, false);
     c->s = parley_session_ref(s);
     if (len)
         memcpy(c->call_id, call_id, len);

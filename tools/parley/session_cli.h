@@ -23,16 +23,23 @@ typedef struct cli_call {
     cli_app *app;
     parley_session *s;
     parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies); used on the loop thread */
-    /* the direction our next offer takes (a parley_sdp_dir; 0: as it is), set by the threads
-     * that run hold and resume (cli_call_want_dir), given to neg by get_offer on the loop thread:
-     * a negotiator is used by one thread at a time */
-    _Atomic int want_dir;
-    char *sdp; /* parley call --sdp FILE: this offer instead of the negotiator's */
+    char *sdp;           /* parley call --sdp FILE: this offer instead of the negotiator's */
     size_t sdp_len;
     parley_refer_request *refer_from; /* a transfer made for this REFER: NOTIFY its progress */
     struct cli_call *next;
     struct cli_call *prev; /* app->calls is doubly linked: a release unlinks in O(1) */
-    bool null_offer_once;  /* the next offer is a null offer (parley call --no-offer) */
+    /* hold and resume (under app->mu; the negotiator itself is used on the loop thread only,
+     * in get_offer and get_answer, as parley/sdp.h wants): the direction asked for, taken by
+     * our next offer; the one our offers and answers carry (UNSET: the configured one); the
+     * one before it, restored when the hold or resume whose offer carries it fails */
+    parley_sdp_dir dir_asked; /* UNSET: none asked */
+    parley_sdp_dir dir_want;
+    parley_sdp_dir dir_undo;
+    parley_sdp_dir dir_applied; /* what the negotiator has (loop thread only) */
+    bool dir_in_offer;          /* dir_want came from a hold or resume not yet over */
+    atomic_bool dir_dirty;      /* dir_asked or dir_want changed: get_offer and get_answer of a
+                                   call never held take no lock (set and cleared under mu) */
+    bool null_offer_once;       /* the next offer is a null offer (parley call --no-offer) */
     bool ended;
     bool connected;
     bool hangup_local; /* terminate was called (for the "by" of the terminated line) */
@@ -94,13 +101,14 @@ void cli_call_attach(cli_call *c);
 /* The newest call that is not over (a reference: cli_call_unref it), or NULL. */
 cli_call *cli_newest_call(cli_app *app);
 cli_call *cli_call_ref(cli_call *c);
-/* The direction of every stream in the next offer this call makes (hold: sendonly, resume:
- * sendrecv), applied when the loop asks for it. Any thread. */
-static inline void cli_call_want_dir(cli_call *c, parley_sdp_dir dir)
-{
-    atomic_store(&c->want_dir, (int)dir);
-}
 void cli_call_unref(cli_call *c);
+/* Asks for direction d (hold: PARLEY_SDP_SENDONLY, resume: PARLEY_SDP_SENDRECV) in the call's
+ * next offer, then start the renegotiation and call cli_call_dir_done with its outcome. Returns
+ * 0, or PARLEY_E_AGAIN while an earlier hold or resume is not over. Any thread. */
+int cli_call_ask_dir(cli_call *c, parley_sdp_dir d);
+/* The hold or resume asked for is over: ok keeps its direction; a failure (refused at once, or
+ * by the peer) leaves the offers and answers as they were before it. Any thread. */
+void cli_call_dir_done(cli_call *c, bool ok);
 /* Terminates the call's session, noting the hangup is ours. */
 int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_session_done_cb cb,
                     void *user);
@@ -118,6 +126,7 @@ bool cli_wait(cli_app *app, bool (*cond)(cli_call *), cli_call *c, long timeout_
 /* Completion that prints a result line: user is a heap cli_result_ctx. */
 typedef struct cli_result_ctx {
     cli_app *app;
+    cli_call *dir_call; /* a hold or resume of this call (a reference): cli_call_dir_done */
     char op[16];
     char call_id[160];
 } cli_result_ctx;
