@@ -228,12 +228,7 @@ stop_listen() { # SIGTERM must end it cleanly (exit 0) within 5 s
     exec 4>&-
     kill -TERM "$LPID"
     while read -t 5 -r line <&3; do :; done
-    for _ in $(seq 50); do kill -0 "$LPID" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$LPID" 2>/dev/null; then
-        kill -KILL "$LPID"
-        fail "still running 5 s after SIGTERM"
-    fi
-    wait "$LPID"
+    exits_within "$LPID" 5 SIGTERM
     local rc=$?
     LPID=
     exec 3<&-
@@ -285,6 +280,23 @@ sipp_run() { # scenario transport [options and remote]: SIPp in the foreground o
 }
 reaped() { # pid: waited for, not to be stopped any more
     BGPIDS=${BGPIDS/ $1/}
+}
+# Waits (SECONDS at most, polling) for a process asked to end: when it is still running it is
+# killed and the check fails; else returns its exit code (it is reaped).
+exits_within() { # pid seconds what-asked-it
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.05
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        kill -KILL "$1"
+        fail "still running $2 s after $3"
+    fi
+    wait "$1"
+    local rc=$?
+    reaped "$1"
+    return $rc
 }
 
 # SIPp as UAC towards parley listen, in the foreground: its exit code is the verdict.

@@ -137,14 +137,8 @@ bstop() { # /quit ends it (5 s at most), exit 0
     WHAT="baresip quits"
     bsay /quit
     exec 5>&-
-    for _ in $(seq 100); do kill -0 "$BPID" 2>/dev/null || break; sleep 0.05; done
-    if kill -0 "$BPID" 2>/dev/null; then
-        kill -KILL "$BPID"
-        fail "still running 5 s after /quit"
-    fi
-    wait "$BPID"
+    exits_within "$BPID" 5 /quit
     local rc=$?
-    reaped "$BPID"
     BPID=
     [ "$rc" -eq 0 ] || fail "exit $rc"
 }

@@ -144,13 +144,7 @@ lp_stop() { # quit must end it within 5 s
     WHAT="linphonec quits"
     lp_say quit
     exec 5>&-
-    for _ in $(seq 100); do kill -0 "$LINPID" 2>/dev/null || break; sleep 0.05; done
-    if kill -0 "$LINPID" 2>/dev/null; then
-        kill -KILL "$LINPID"
-        fail "still running 5 s after quit"
-    fi
-    wait "$LINPID"
-    reaped "$LINPID"
+    exits_within "$LINPID" 5 quit
     LINPID=
 }
 

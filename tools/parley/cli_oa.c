@@ -8,20 +8,6 @@
 #include "json.h"
 #include "session_cli.h"
 
-static const char *dir_name(parley_sdp_dir d)
-{
-    switch (d) {
-    case PARLEY_SDP_SENDONLY:
-        return "sendonly";
-    case PARLEY_SDP_RECVONLY:
-        return "recvonly";
-    case PARLEY_SDP_INACTIVE:
-        return "inactive";
-    default:
-        return "sendrecv";
-    }
-}
-
 static pl_str slice(parley_slice s)
 {
     return pl_str_make(s.p, s.len);
@@ -48,7 +34,7 @@ static void emit_media(cli_call *c)
             pl_buf_puts(&b, ",\"active\":false}");
             continue;
         }
-        pl_buf_printf(&b, ",\"dir\":\"%s\",\"remote_addr\":", dir_name(st.dir));
+        pl_buf_printf(&b, ",\"dir\":\"%s\",\"remote_addr\":", parley_sdp_dir_name(st.dir));
         json_str(&b, slice(st.remote_addr));
         pl_buf_printf(&b, ",\"remote_port\":%u,\"codecs\":[", (unsigned)st.remote_port);
         for (size_t k = 0; k < st.ncodecs; k++) {
