@@ -137,6 +137,10 @@ lp_wait() { # regexp
     done
     return 1
 }
+wire_dirs() { # METHOD: "who direction," for each METHOD request in $WIRE and each 200 to one
+    grep -E "($1 sip:|SIP/2\.0 200 .*\| [0-9]+ $1 )" <<<"$WIRE" |
+        awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }'
+}
 lp_saw() { # regexp message: linphonec printed such a line after the mark, or the check fails
     lp_wait "$1" || fail "$2: linphonec printed no line like /$1/ within 10 s"
 }
@@ -310,8 +314,7 @@ $(tail -n 5 "$SD/call/err")"
     WIRE=$(wire "$SD/call/err") # complete: parley call has exited
     # the offer, linphonec's answer (PCMU and PCMA of parley's offer, first), then the hold and
     # the resume: each a re-INVITE of parley and linphonec's 200
-    dirs=$(grep -E '(INVITE sip:|SIP/2\.0 200 .*\| [0-9]+ INVITE )' <<<"$WIRE" |
-        awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }')
+    dirs=$(wire_dirs INVITE)
     [ "$dirs" = "parley sendrecv,linphonec sendrecv,parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
         fail "the offers and answers on the wire say: $dirs"
     on_wire "$SD/call/err" "^recv $P SIP/2\.0 200 .* \| 1 INVITE \| m=audio $RTP RTP/AVP 0 8( [0-9]+)* \| c=IN IP4 127\.0\.0\.1 \|" "linphonec's answer"
@@ -335,8 +338,7 @@ $(tail -n 5 "$SD/call/err")"
     saw "$(p_result hold 200 '*' true)"
     saw "$(p_result resume 200 '*' true)"
     WIRE=$(wire "$SD/call/err") # complete: parley call has exited
-    dirs=$(grep -E '(UPDATE sip:|SIP/2\.0 200 .*\| [0-9]+ UPDATE )' <<<"$WIRE" |
-        awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }')
+    dirs=$(wire_dirs UPDATE)
     [ "$dirs" = "parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
         fail "the UPDATEs and their answers on the wire say: $dirs"
     lp_saw "Receiving new incoming call from .*, assigned id [0-9]+" "the call"
