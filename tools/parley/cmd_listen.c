@@ -153,6 +153,12 @@ static void command(cli_app *app, char *line)
 static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg)
 {
     cli_result_ctx *x = cli_result_ctx_new(app, cmd, c->call_id);
+    if (!x) {
+        parley_result r = {PARLEY_E_NOMEM, 0, "", NULL};
+        cli_emit_result(app, cmd, c->call_id, &r);
+        cli_headers_free(&app->pending);
+        return;
+    }
     const parley_header *h = app->pending.h;
     size_t nh = app->pending.n;
     int rc;
