@@ -31,7 +31,7 @@ static void reply_with_allow(parley_endpoint *ep, txn_server *t, unsigned status
 {
     pl_buf x;
     pl_buf_init(&x, 128);
-    ep_print_allow(ep, &x);
+    ep_print_allow(ep, &x, false);
     ep_reply(ep, t, status, NULL, pl_buf_str(&x));
     pl_buf_free(&x);
 }
@@ -76,14 +76,17 @@ static void answer_options(parley_endpoint *ep, txn_server *t)
 {
     pl_buf x;
     pl_buf_init(&x, 256);
-    ep_print_allow(ep, &x);
+    ep_print_allow(ep, &x, true);
     pl_buf_puts(&x, "Accept: application/sdp");
     for (size_t i = 0; ep->accept[i]; i++) {
         pl_buf_puts(&x, ", ");
         pl_buf_puts(&x, ep->accept[i]);
     }
     pl_buf_puts(&x, "\r\nAccept-Encoding: identity\r\nAccept-Language: en\r\n");
-    pl_buf_puts(&x, "Supported: ms-benotify\r\n");
+    /* the extensions its sessions take (RFC 3261 §11.2), as their INVITEs and 2xx say */
+    pl_buf_puts(&x, ep->cfg.rel100 == PARLEY_100REL_UNSUPPORTED
+                        ? "Supported: timer, ms-benotify\r\n"
+                        : "Supported: 100rel, timer, ms-benotify\r\n");
     ep_reply(ep, t, 200, NULL, pl_buf_str(&x));
     pl_buf_free(&x);
 }

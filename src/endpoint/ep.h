@@ -141,7 +141,9 @@ sip_kv *ep_copy_headers(const parley_header *h, size_t n);
 /* Appends "Name: value\r\n" for each. */
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n);
 bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);
-void ep_print_allow(parley_endpoint *ep, pl_buf *b);
+/* The Allow line (CRLF included) for what this endpoint takes outside a dialog; with
+ * dialogs, also the methods only its dialogs take (PRACK, UPDATE): what an OPTIONS asks. */
+void ep_print_allow(parley_endpoint *ep, pl_buf *b, bool dialogs);
 
 /* core.c: incoming requests outside dialogs */
 void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx);

@@ -362,10 +362,16 @@ static void test_endpoint_answers(void **state)
     assert_non_null(strstr(r->data, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS"));
     assert_non_null(strstr(r->data, "MESSAGE"));
     assert_non_null(strstr(r->data, "Accept: application/sdp"));
-    assert_non_null(strstr(r->data, "Supported:"));
+    /* what its dialogs take too (RFC 3261 §11.2): UPDATE and PRACK, 100rel and timer */
+    assert_non_null(strstr(r->data, ", MESSAGE, PRACK, UPDATE\r\n"));
+    assert_non_null(strstr(r->data, "Supported: 100rel, timer, ms-benotify\r\n"));
     assert_non_null(strstr(r->data, "To: <sip:bob@10.0.0.2>;tag="));
     assert_int_equal(raw_request(w, "FOOBAR", "", "")->status, 501);
-    assert_int_equal(raw_request(w, "REGISTER", "", "")->status, 405);
+    const vnet_packet *r405 = raw_request(w, "REGISTER", "", "");
+    assert_int_equal(r405->status, 405);
+    /* a 405 lists what this address takes outside a dialog */
+    assert_non_null(strstr(r405->data, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, "
+                                       "REFER, MESSAGE\r\n"));
     assert_non_null(strstr(raw_request(w, "SUBSCRIBE", "", "")->data, "Allow: "));
     assert_int_equal(raw_request(w, "BYE", "", "")->status, 481);
     assert_int_equal(raw_request(w, "INFO", ";tag=nodialog", "")->status, 481);
