@@ -373,8 +373,17 @@ call_exit() { # code: parley call exited with it
 # section only. section_cleanup stops what the section left running, by PID.
 section_cleanup() {
     exec 3<&- 4>&- 2>/dev/null
-    [ -n "$LPID" ] && kill -TERM "$LPID" 2>/dev/null
-    for p in $BGPIDS; do kill -TERM "$p" 2>/dev/null; done
+    local p i
+    for p in $LPID $BGPIDS; do kill -TERM "$p" 2>/dev/null; done
+    # and reaps them (5 s each at most, then KILL): none is left a zombie
+    for p in $LPID $BGPIDS; do
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
 }
 section() { # k (0-20), then the section's function and its arguments
     local k=$1
