@@ -388,8 +388,9 @@ int parley_sdp_neg_rollback(parley_sdp_neg *neg);
  * Sets the direction we want on stream index (m= line; before the first exchange completes, the
  * stream's place in the config), or on every stream when index is -1; it goes out in the next
  * offer and limits our answers. Hold is PARLEY_SDP_SENDONLY (or INACTIVE), resume
- * PARLEY_SDP_SENDRECV. Returns 0, PARLEY_E_INVAL (no such stream, bad direction) or
- * PARLEY_E_NOMEM.
+ * PARLEY_SDP_SENDRECV; an offer holding a stream the peer holds says inactive (RFC 3264 §8.4),
+ * and parley_sdp_neg_hold() keeps both holds across inactive exchanges. Returns 0,
+ * PARLEY_E_INVAL (no such stream, bad direction) or PARLEY_E_NOMEM.
  */
 int parley_sdp_neg_set_dir(parley_sdp_neg *neg, int index, parley_sdp_dir dir);
 

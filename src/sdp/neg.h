@@ -77,7 +77,14 @@ typedef struct neg_session {
     unsigned nslots;
     int8_t cap[PARLEY_SDP_MAX_STREAMS]; /* capability bound to each m= line, -1 when none */
     unsigned hold;                      /* PARLEY_SDP_HOLD_* of this session */
+    /* bit i: the peer (remote_holds), we (local_holds) hold m= line i: decline to receive it.
+     * An answer to an offer that does not send cannot say it (it is inactive or sendonly
+     * whatever the answerer wants), so then the bit is kept from the exchange before: the
+     * hold of a line the peer holds is offered inactive (RFC 3264 §8.4) on every re-offer, and
+     * neither side's hold is forgotten when the other's inactive offer is answered */
+    uint16_t remote_holds, local_holds;
 } neg_session;
+_Static_assert(PARLEY_SDP_MAX_STREAMS <= 16, "the hold masks have a bit per m= line");
 
 struct parley_sdp_neg {
     pl_str user, name;
@@ -203,9 +210,9 @@ void emit_dir(emit *e, parley_sdp_dir dir);
 void emit_attr(emit *e, pl_str line);
 
 /* Writes an m= section for capability c with its codecs numbered after `prev` (a previous m=
- * section of ours for this stream, or NULL). (neg_offer.c) */
+ * section of ours for this stream, or NULL), saying direction dir. (neg_offer.c) */
 void neg_write_cap(const parley_sdp_neg *neg, const neg_cap *c, const parley_sdp_media *prev,
-                   emit *e);
+                   parley_sdp_dir dir, emit *e);
 /* Writes a rejected (port 0) m= section echoing m's media, protocol and formats. */
 void neg_write_rejected(const parley_sdp_media *m, emit *e);
 

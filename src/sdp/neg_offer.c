@@ -47,7 +47,7 @@ static void number_codecs(const neg_cap *c, const parley_sdp_media *prev, int *p
 }
 
 void neg_write_cap(const parley_sdp_neg *neg, const neg_cap *c, const parley_sdp_media *prev,
-                   emit *e)
+                   parley_sdp_dir dir, emit *e)
 {
     int pts[64];
     char num[64][20];
@@ -74,8 +74,8 @@ void neg_write_cap(const parley_sdp_neg *neg, const neg_cap *c, const parley_sdp
     }
     if (c->ptime)
         emit_ptime(e, c->ptime);
-    if (c->dir != PARLEY_SDP_DIR_UNSET && c->dir != PARLEY_SDP_SENDRECV)
-        emit_dir(e, c->dir);
+    if (dir != PARLEY_SDP_DIR_UNSET && dir != PARLEY_SDP_SENDRECV)
+        emit_dir(e, dir);
     for (size_t i = 0; i < c->nattrs; i++)
         emit_attr(e, c->attrs[i]);
 }
@@ -141,9 +141,16 @@ static void offer_body(const parley_sdp_neg *neg, void *ctx, emit *e)
     for (unsigned i = 0; i < p->n; i++) {
         int k = p->cap[i];
         const parley_sdp_media *prev = i < cur->nslots ? &cur->local->media[i] : NULL;
-        if (k >= 0)
-            neg_write_cap(neg, &neg->caps[k], prev && cur->cap[i] == k ? prev : NULL, e);
-        else
+        if (k >= 0) {
+            const neg_cap *c = &neg->caps[k];
+            bool same = prev && cur->cap[i] == k;
+            /* holding a line the peer holds: inactive, not sendonly (RFC 3264 §8.4) */
+            parley_sdp_dir dir =
+                c->dir == PARLEY_SDP_SENDONLY && same && (cur->remote_holds >> i & 1)
+                    ? PARLEY_SDP_INACTIVE
+                    : c->dir;
+            neg_write_cap(neg, c, same ? prev : NULL, dir, e);
+        } else
             neg_write_rejected(prev, e);
     }
 }

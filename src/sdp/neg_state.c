@@ -189,6 +189,7 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
     memset(&c, 0, sizeof(c));
     c.nstreams = next->nslots;
     unsigned active = 0, local = 0, remote = 0;
+    next->remote_holds = next->local_holds = 0;
     for (unsigned i = 0; i < next->nslots; i++) {
         neg_view o, n;
         neg_view_of(&neg->cur, i, &o);
@@ -196,9 +197,19 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
         c.stream[i] = stream_changes(&o, &n);
         c.flags |= c.stream[i];
         if (n.active) {
+            /* the answerer to an offer that does not send cannot refuse what is not sent: it
+             * holds as it did (both false on a line new to the session) */
+            const parley_sdp_media *offer = next->local_offered ? n.local : n.remote;
+            bool unsaid = !neg_dir_send(offer->dir) && o.active;
+            bool lh = n.local_refuses ||
+                      (unsaid && !next->local_offered && (neg->cur.local_holds >> i & 1));
+            bool rh = n.remote_refuses ||
+                      (unsaid && next->local_offered && (neg->cur.remote_holds >> i & 1));
             active++;
-            local += n.local_refuses;
-            remote += n.remote_refuses;
+            local += lh;
+            remote += rh;
+            next->local_holds |= (uint16_t)(lh << i);
+            next->remote_holds |= (uint16_t)(rh << i);
         }
     }
     /* Held when every active stream is refused (none active: nobody holds). */

@@ -242,10 +242,10 @@ inbound() { # k transport(udp|tcp)
     wait_disconnected
     last_is "$(p_state disconnected connected TerminatedRemotely)"
     bsaw "call: terminate call '$CID'"
-    # the wire: baresip holds (sendonly, parley answers recvonly), parley holds too (sendonly,
-    # baresip answers inactive), baresip resumes (parley answers sendonly: it still holds),
-    # parley resumes; all over the transport
-    wire "$tr" "$T" "recv INVITE sendrecv, sent 200 sendrecv, recv INVITE sendonly, sent 200 recvonly, sent INVITE sendonly, recv 200 inactive, recv INVITE sendrecv, sent 200 sendonly, sent INVITE sendrecv, recv 200 sendrecv" udp-message
+    # the wire: baresip holds (sendonly, parley answers recvonly), parley holds too (inactive:
+    # the line was recvonly, RFC 3264 §8.4; baresip answers inactive), baresip resumes (parley
+    # answers sendonly: it still holds), parley resumes; all over the transport
+    wire "$tr" "$T" "recv INVITE sendrecv, sent 200 sendrecv, recv INVITE sendonly, sent 200 recvonly, sent INVITE inactive, recv 200 inactive, recv INVITE sendrecv, sent 200 sendonly, sent INVITE sendrecv, recv 200 sendrecv" udp-message
     local m
     m=$(m_lines "$tr" | head -n 2 | sed 's/^m=audio [0-9]* //' | paste -s -d'|' -)
     [ "$m" = "RTP/AVP 0 8 101|RTP/AVP 0 8 101" ] || fail "the first offer and answer: $m"

@@ -458,6 +458,74 @@ static void test_hold_and_resume(void **state)
     parley_sdp_neg_free(b);
 }
 
+/* The direction of the audio line of description t. */
+static parley_sdp_dir dir_in(text t)
+{
+    parley_sdp *d = parse(t);
+    parley_sdp_dir dir = d->media[0].dir ? d->media[0].dir : PARLEY_SDP_SENDRECV;
+    parley_sdp_free(d);
+    return dir;
+}
+
+/* One exchange: `from` offers, `to` answers; returns the direction of the offer and, in
+ * *answered, of the answer. */
+static parley_sdp_dir exchange(parley_sdp_neg *from, parley_sdp_neg *to, parley_sdp_dir *answered)
+{
+    char *o = keep(offer(from));
+    parley_sdp_dir offered = dir_in(lit(o));
+    text an = answer(to, lit(o), NULL);
+    *answered = dir_in(an);
+    assert_int_equal(parley_sdp_neg_set_answer(from, an.p, an.len, NULL), 0);
+    free(o);
+    return offered;
+}
+
+/* RFC 3264 §8.4: a stream the peer holds (we are recvonly) is put on hold with inactive, not
+ * sendonly; and an inactive offer, which the answer cannot refuse anything of, leaves both
+ * sides' holds as they were: re-offers stay inactive, nobody's hold is forgotten. */
+static void test_hold_when_held(void **state)
+{
+    (void)state;
+    parley_sdp_stream_cfg s[] = {STREAM("audio", 4000, PCMU)};
+    parley_sdp_neg *a = mk("192.0.2.1", s, 1), *b = mk("192.0.2.2", s, 1);
+    parley_sdp_dir ans;
+    assert_int_equal(exchange(a, b, &ans), PARLEY_SDP_SENDRECV);
+    /* b holds a */
+    assert_int_equal(parley_sdp_neg_set_dir(b, -1, PARLEY_SDP_SENDONLY), 0);
+    assert_int_equal(exchange(b, a, &ans), PARLEY_SDP_SENDONLY);
+    assert_int_equal(ans, PARLEY_SDP_RECVONLY);
+    assert_int_equal(parley_sdp_neg_hold(a), PARLEY_SDP_HOLD_REMOTE);
+    /* a holds too: inactive; then a and b re-offer as they are (session refreshes): inactive
+     * both, the holds stay */
+    assert_int_equal(parley_sdp_neg_set_dir(a, -1, PARLEY_SDP_SENDONLY), 0);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(exchange(a, b, &ans), PARLEY_SDP_INACTIVE);
+        assert_int_equal(ans, PARLEY_SDP_INACTIVE);
+        assert_int_equal(parley_sdp_neg_hold(a), PARLEY_SDP_HOLD_LOCAL | PARLEY_SDP_HOLD_REMOTE);
+        assert_int_equal(parley_sdp_neg_hold(b), PARLEY_SDP_HOLD_LOCAL | PARLEY_SDP_HOLD_REMOTE);
+        assert_int_equal(exchange(b, a, &ans), PARLEY_SDP_INACTIVE); /* a holds b too */
+        assert_int_equal(ans, PARLEY_SDP_INACTIVE);
+        assert_int_equal(parley_sdp_neg_hold(a), PARLEY_SDP_HOLD_LOCAL | PARLEY_SDP_HOLD_REMOTE);
+        assert_int_equal(parley_sdp_neg_hold(b), PARLEY_SDP_HOLD_LOCAL | PARLEY_SDP_HOLD_REMOTE);
+    }
+    /* b resumes: a, still holding, answers sendonly, and its next offer says sendonly again */
+    assert_int_equal(parley_sdp_neg_set_dir(b, -1, PARLEY_SDP_SENDRECV), 0);
+    assert_int_equal(exchange(b, a, &ans), PARLEY_SDP_SENDRECV);
+    assert_int_equal(ans, PARLEY_SDP_SENDONLY);
+    assert_int_equal(parley_sdp_neg_hold(a), PARLEY_SDP_HOLD_LOCAL);
+    assert_int_equal(parley_sdp_neg_hold(b), PARLEY_SDP_HOLD_REMOTE);
+    assert_int_equal(exchange(a, b, &ans), PARLEY_SDP_SENDONLY);
+    assert_int_equal(ans, PARLEY_SDP_RECVONLY);
+    /* a resumes */
+    assert_int_equal(parley_sdp_neg_set_dir(a, -1, PARLEY_SDP_SENDRECV), 0);
+    assert_int_equal(exchange(a, b, &ans), PARLEY_SDP_SENDRECV);
+    assert_int_equal(ans, PARLEY_SDP_SENDRECV);
+    assert_int_equal(parley_sdp_neg_hold(a), 0);
+    assert_int_equal(parley_sdp_neg_hold(b), 0);
+    parley_sdp_neg_free(a);
+    parley_sdp_neg_free(b);
+}
+
 static void test_answer_dir_follows_local_wish(void **state)
 {
     (void)state;
@@ -908,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_answer_direction_tolerance),
         cmocka_unit_test(test_version_rule),
         cmocka_unit_test(test_hold_and_resume),
+        cmocka_unit_test(test_hold_when_held),
         cmocka_unit_test(test_answer_dir_follows_local_wish),
         cmocka_unit_test(test_reoffer_keeps_negotiated_numbers),
         cmocka_unit_test(test_non_rtp_stream),
