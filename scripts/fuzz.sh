@@ -3,7 +3,8 @@
 # Usage: scripts/fuzz.sh BUILD_DIR SECONDS_IN_ALL [keep]
 # The seconds are shared by weight: the whole-endpoint target explores the most state and is
 # the slowest per input, so it gets the largest share. With "keep", new interesting inputs are
-# kept in BUILD_DIR/fuzz-corpus/<target>/.
+# kept in BUILD_DIR/fuzz-corpus/<target>/. Each target but pcap is given the dictionary of its
+# protocol's tokens (tests/fuzz/*.dict), so that mutations insert whole names and parameters.
 set -eu
 build=$1
 total=${2:-60}
@@ -25,6 +26,13 @@ max_len() {
     *) echo 8192 ;;
     esac
 }
+dict() {
+    case $1 in
+    pcap) ;;
+    sdp) echo "-dict=$root/tests/fuzz/sdp.dict" ;;
+    *) echo "-dict=$root/tests/fuzz/sip.dict" ;;
+    esac
+}
 
 shares=0
 for t in $targets; do
@@ -38,10 +46,12 @@ for t in $targets; do
     work="$build/fuzz-corpus/$name"
     [ -n "$keep" ] || { rm -rf "$work"; }
     mkdir -p "$work"
+    dict=$(dict "$name")
     echo "fuzz: $name for ${each}s"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1 \
         "$t" -max_total_time="$each" -max_len="$(max_len "$name")" -timeout=10 \
-        -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$build/" "$work" "$seeds" \
+        -rss_limit_mb=1024 -print_final_stats=1 ${dict:+"$dict"} -artifact_prefix="$build/" \
+        "$work" "$seeds" \
         >"$build/fuzz-$name.log" 2>&1 || {
         echo "fuzz: $name FAILED; see $build/fuzz-$name.log" >&2
         tail -n 40 "$build/fuzz-$name.log" >&2

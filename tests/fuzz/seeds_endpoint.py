@@ -139,6 +139,72 @@ def faults():
     ]
 
 
+def late_offer():
+    """An INVITE without an offer (the offer in the 200, the answer in the ACK), a re-INVITE
+    without an offer, one that sets a stream to port 0 and one that overlaps it (500), OPTIONS
+    in the dialog, BYE."""
+    return [
+        udp(request("INVITE", 1, "l1", call="fl1", to_tag=False)),
+        wait(40),
+        udp(request("ACK", 1, "l1a", call="fl1", body=sdp(1, 5000))),
+        udp(request("INVITE", 2, "l2", call="fl1")),
+        wait(40),
+        udp(request("ACK", 2, "l2a", call="fl1",
+                    body=sdp(2, 5000).replace("a=rtpmap:0 PCMU/8000", "a=sendonly"))),
+        udp(request("INVITE", 3, "l3", call="fl1", body=sdp(3, 0))),
+        udp(request("INVITE", 4, "l4", call="fl1", body=sdp(4, 5000))),
+        wait(40),
+        udp(request("ACK", 3, "l3a", call="fl1")),
+        udp(request("OPTIONS", 5, "l5", call="fl1")),
+        udp(request("BYE", 6, "l6", call="fl1")),
+        wait(40),
+    ]
+
+
+def reliable_and_update():
+    """An INVITE asking for 100rel and a session timer (answered 200 at once, so the PRACK
+    finds no reliable provisional: 481), UPDATE with and without an offer, time passing, and a
+    response to a BYE nobody sent."""
+    return [
+        udp(request("INVITE", 1, "r1", call="fr1", to_tag=False, body=sdp(1, 5000),
+                    extra="Supported: 100rel, timer\r\nRequire: 100rel\r\n"
+                    "Session-Expires: 90;refresher=uac\r\nMin-SE: 90")),
+        wait(40),
+        udp(request("PRACK", 2, "r2", call="fr1", extra="RAck: 1 1 INVITE")),
+        udp(request("UPDATE", 3, "r3", call="fr1", body=sdp(2, 5004))),
+        wait(40),
+        udp(request("ACK", 1, "r1a", call="fr1")),
+        udp(request("UPDATE", 4, "r4", call="fr1", extra="Session-Expires: 90;refresher=uas")),
+        wait(2520),
+        wait(2520),
+        wait(2520),
+        udp(response(200, "OK", 1, "BYE", "s9", call="fr1@10.0.0.9")),
+        wait(400),
+    ]
+
+
+def refer_replaces():
+    """REFER with a Replaces in its Refer-To and a Referred-By, one without a subscription,
+    a NOTIFY's response, and an INVITE that replaces the first dialog."""
+    return [
+        udp(request("INVITE", 1, "e1", call="fe1", to_tag=False, body=sdp(1, 5000))),
+        wait(40),
+        udp(request("ACK", 1, "e1a", call="fe1")),
+        udp(request("REFER", 2, "e2", call="fe1",
+                    extra="Refer-To: <sip:c@10.0.0.7?Replaces=abc%40h%3Bto-tag%3Dx%3Bfrom-tag"
+                    "%3Dy>\r\nReferred-By: <sip:a@10.0.0.9>")),
+        wait(40),
+        udp(response(200, "OK", 1, "NOTIFY", "n1", call="fe1@10.0.0.9")),
+        udp(request("REFER", 3, "e3", call="fe1",
+                    extra="Refer-To: <sip:d@10.0.0.7>\r\nRefer-Sub: false")),
+        udp(request("INVITE", 1, "e4", call="fe2", to_tag=False, body=sdp(1, 5002),
+                    extra="Replaces: fe1@10.0.0.9;to-tag=$T;from-tag=fa")),
+        wait(40),
+        udp(request("ACK", 1, "e4a", call="fe2")),
+        wait(2000),
+    ]
+
+
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "endpoint")
     os.makedirs(out, exist_ok=True)
@@ -148,6 +214,9 @@ def main():
         "seed-page": page_mode(),
         "seed-stream": stream_flow(),
         "seed-faults": faults(),
+        "seed-late-offer": late_offer(),
+        "seed-reliable-update": reliable_and_update(),
+        "seed-refer-replaces": refer_replaces(),
         "seed-two-calls": call_flow()[:3] + [
             udp(request("INVITE", 1, "b1", call="fzb", to_tag=False, body=sdp(1, 7000),
                         via_host=B), peer_b=True),
