@@ -8,11 +8,6 @@
 #include "json.h"
 #include "session_cli.h"
 
-static pl_str slice(parley_slice s)
-{
-    return pl_str_make(s.p, s.len);
-}
-
 /* {"event":"media","call_id":...,"streams":[{"media":"audio","dir":"sendrecv","remote_addr":
  * "127.0.0.1","remote_port":4000,"codecs":["PCMU/8000"]},{"media":"video","active":false}]}:
  * what an exchange just negotiated, each stream's direction seen from us. Nothing is read under
@@ -29,13 +24,13 @@ static void emit_media(cli_call *c)
         if (parley_sdp_neg_stream(c->neg, i, &st) != 0)
             break;
         pl_buf_puts(&b, i ? ",{\"media\":" : "{\"media\":");
-        json_str(&b, slice(st.media));
+        json_str(&b, st.media);
         if (!st.active) {
             pl_buf_puts(&b, ",\"active\":false}");
             continue;
         }
         pl_buf_printf(&b, ",\"dir\":\"%s\",\"remote_addr\":", parley_sdp_dir_name(st.dir));
-        json_str(&b, slice(st.remote_addr));
+        json_str(&b, st.remote_addr);
         pl_buf_printf(&b, ",\"remote_port\":%u,\"codecs\":[", (unsigned)st.remote_port);
         for (size_t k = 0; k < st.ncodecs; k++) {
             const parley_sdp_format *f = &st.codecs[k];
@@ -80,7 +75,7 @@ static void apply_dir(cli_call *c, bool offer)
         c->dir_applied = want;
 }
 
-int cli_call_ask_dir(cli_call *c, parley_sdp_dir d)
+static int ask_dir(cli_call *c, parley_sdp_dir d)
 {
     int rc = 0;
     pthread_mutex_lock(&c->app->mu);
@@ -107,6 +102,15 @@ void cli_call_dir_done(cli_call *c, bool ok)
         c->dir_in_offer = false;
     }
     pthread_mutex_unlock(&c->app->mu);
+}
+
+int cli_call_renegotiate_dir(cli_call *c, parley_sdp_dir d, unsigned flags, const parley_header *h,
+                             size_t nh, parley_session_done_cb cb, void *user)
+{
+    int rc = ask_dir(c, d);
+    if (!rc && (rc = parley_session_renegotiate(c->s, flags, h, nh, cb, user)) != 0)
+        cli_call_dir_done(c, false); /* refused at once: no offer took it */
+    return rc;
 }
 
 static int get_offer(parley_session *s, parley_content *out, void *user)

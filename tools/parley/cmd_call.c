@@ -199,14 +199,10 @@ static void on_hold_done(parley_session *s, const parley_result *r, void *user)
 static int hold_step(cli_app *app, cli_call *c, bool hold)
 {
     const char *op = hold ? "hold" : "resume";
-    int rc = cli_call_ask_dir(c, hold ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV);
-    if (!rc) {
-        hold_wait.c = c;
-        rc = parley_session_renegotiate(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
-                                        app->every, app->nevery, on_hold_done, &hold_wait);
-        if (rc)
-            cli_call_dir_done(c, false); /* refused at once */
-    }
+    hold_wait.c = c;
+    int rc = cli_call_renegotiate_dir(c, hold ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV,
+                                      app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0, app->every,
+                                      app->nevery, on_hold_done, &hold_wait);
     if (rc)
         return report(app, c, op, rc, NULL);
     pthread_mutex_lock(&hold_wait.w.mu);

@@ -168,18 +168,18 @@ static void run_command(cli_app *app, cli_call *c, const char *cmd, char *arg)
                                          &body, h, nh, cli_result_cb, x);
     } else if (!strcmp(cmd, "reinvite") || !strcmp(cmd, "hold") || !strcmp(cmd, "resume") ||
                !strcmp(cmd, "update")) {
-        /* hold and resume: the direction goes with the offer this renegotiation makes, and
-         * only a renegotiation that succeeds keeps it (cli_result_cb) */
-        rc = 0;
-        if (c->neg && (cmd[0] == 'h' || !strcmp(cmd, "resume")) &&
-            (rc = cli_call_ask_dir(c, cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV)) ==
-                0)
-            x->dir_call = cli_call_ref(c);
         unsigned flags = cmd[0] == 'u' ? PARLEY_RENEGOTIATE_UPDATE : 0;
-        if (!rc && (rc = parley_session_renegotiate(c->s, flags, h, nh, cli_result_cb, x)) != 0 &&
-            x->dir_call) {
-            cli_call_dir_done(c, false); /* refused at once */
-            cli_call_unref(x->dir_call);
+        if (c->neg && (cmd[0] == 'h' || !strcmp(cmd, "resume"))) {
+            /* the direction goes with this renegotiation's offer, and stays only when it
+             * succeeds (cli_result_cb) */
+            x->dir_call = cli_call_ref(c);
+            rc = cli_call_renegotiate_dir(c,
+                                          cmd[0] == 'h' ? PARLEY_SDP_SENDONLY : PARLEY_SDP_SENDRECV,
+                                          flags, h, nh, cli_result_cb, x);
+            if (rc)
+                cli_call_unref(x->dir_call);
+        } else {
+            rc = parley_session_renegotiate(c->s, flags, h, nh, cli_result_cb, x);
         }
     } else if (!strcmp(cmd, "refer")) {
         parley_address to = {arg ? arg : "", NULL};

@@ -102,12 +102,15 @@ void cli_call_attach(cli_call *c);
 cli_call *cli_newest_call(cli_app *app);
 cli_call *cli_call_ref(cli_call *c);
 void cli_call_unref(cli_call *c);
-/* Asks for direction d (hold: PARLEY_SDP_SENDONLY, resume: PARLEY_SDP_SENDRECV) in the call's
- * next offer, then start the renegotiation and call cli_call_dir_done with its outcome. Returns
- * 0, or PARLEY_E_AGAIN while an earlier hold or resume is not over. Any thread. */
-int cli_call_ask_dir(cli_call *c, parley_sdp_dir d);
-/* The hold or resume asked for is over: ok keeps its direction; a failure (refused at once, or
- * by the peer) leaves the offers and answers as they were before it. Any thread. */
+/* A hold (d = PARLEY_SDP_SENDONLY) or resume (PARLEY_SDP_SENDRECV): renegotiates with d in the
+ * call's offer (flags, h, nh, cb and user as parley_session_renegotiate takes them). cb must
+ * call cli_call_dir_done with the outcome. Returns 0, PARLEY_E_AGAIN while an earlier hold or
+ * resume is not over, or what parley_session_renegotiate returned (the direction is then
+ * given back). Any thread. */
+int cli_call_renegotiate_dir(cli_call *c, parley_sdp_dir d, unsigned flags, const parley_header *h,
+                             size_t nh, parley_session_done_cb cb, void *user);
+/* The hold or resume is over: ok keeps its direction; a failure (refused by the peer) leaves
+ * the offers and answers as they were before it. Any thread. */
 void cli_call_dir_done(cli_call *c, bool ok);
 /* Terminates the call's session, noting the hangup is ours. */
 int cli_call_hangup(cli_call *c, const parley_header *h, size_t nh, parley_session_done_cb cb,
