@@ -677,10 +677,10 @@ void ep_print_allow(parley_endpoint *ep, pl_buf *b, bool dialogs)
 {
     /* outside a dialog MESSAGE is only taken with a page-mode handler (a 405 to a MESSAGE must
      * not list it); dialogs list it always (session/content.c) */
-    pl_buf_puts(b, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER");
+    pl_buf_put_lit(b, EP_ALLOW_OUTSIDE);
     if (ep->cfg.on_message)
-        pl_buf_puts(b, ", MESSAGE");
-    if (dialogs) /* as SESS_ALLOW: a peer learns from OPTIONS whether it may send UPDATE */
-        pl_buf_puts(b, ", PRACK, UPDATE");
+        pl_buf_put_lit(b, ", MESSAGE");
+    if (dialogs) /* a peer learns from OPTIONS whether it may send UPDATE */
+        pl_buf_put_lit(b, EP_ALLOW_DIALOG_ONLY);
     pl_buf_puts(b, "\r\n");
 }

@@ -141,6 +141,14 @@ sip_kv *ep_copy_headers(const parley_header *h, size_t n);
 /* Appends "Name: value\r\n" for each. */
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n);
 bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);
+/* What parley takes, as Allow and Supported print it: the methods of a request outside a
+ * dialog (MESSAGE only with a page-mode handler), those of a dialog (session/sess.h:
+ * SESS_ALLOW); the extensions of its sessions, with and without reliable provisionals. */
+#define EP_ALLOW_OUTSIDE     "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER"
+#define EP_ALLOW_DIALOG_ONLY ", PRACK, UPDATE"
+#define EP_SUPPORTED_100REL  "Supported: 100rel, timer, ms-benotify"
+#define EP_SUPPORTED_PLAIN   "Supported: timer, ms-benotify"
+
 /* The Allow line (CRLF included) for what this endpoint takes outside a dialog; with
  * dialogs, also the methods only its dialogs take (PRACK, UPDATE): what an OPTIONS asks. */
 void ep_print_allow(parley_endpoint *ep, pl_buf *b, bool dialogs);

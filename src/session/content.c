@@ -212,8 +212,8 @@ void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
     /* the stack's Allow and Supported, with what the application added merged in: one header
      * field each, no value twice; what a session takes is the same whatever the application
      * set (in-session MESSAGE is always taken) */
-    static const char sup_rel[] = "Supported: 100rel, timer, ms-benotify";
-    static const char sup_plain[] = "Supported: timer, ms-benotify";
+    static const char sup_rel[] = EP_SUPPORTED_100REL;
+    static const char sup_plain[] = EP_SUPPORTED_PLAIN;
     bool merge = false;
     for (size_t i = 0; i < nh && !merge; i++)
         merge = is_named(h[i].name, "Allow") || is_named(h[i].name, "Supported") ||

@@ -524,8 +524,7 @@ char *sess_ctype_dup(const char *ctype);
 void sess_ctype_free(char *ctype);
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size);
 /* The methods a session takes (its Allow). */
-#define SESS_ALLOW                                                                                 \
-    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE, PRACK, UPDATE"
+#define SESS_ALLOW EP_ALLOW_OUTSIDE ", MESSAGE" EP_ALLOW_DIALOG_ONLY
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
