@@ -4,6 +4,13 @@
 # pinned to another core, and the figures read from /proc and from SIPp's statistics files.
 # Every wait is bounded.
 
+# The calling script's usage: its header comment, from line 2 to `set -u`.
+bench_usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+# bench_help "$@": prints the usage and exits 0 when the first argument asks for it.
+bench_help() {
+    case "${1:-}" in -h | --help) bench_usage; exit 0 ;; esac
+}
+
 # bench_init BUILD_DIR: finds the binaries; fails with a message when one is missing.
 bench_init() {
     local build=$1 root

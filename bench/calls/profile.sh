@@ -20,8 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-case "${1:-}" in -h | --help) usage; exit 0 ;; esac
+bench_help "$@"
 build=${1:-build-bench}
 [ $# -gt 0 ] && shift
 uas=parley
@@ -42,7 +41,7 @@ while [ $# -gt 0 ]; do
     --strace-rate) srate=$2; shift ;;
     --hold) hold=$2; shift ;;
     --keep) keep=$2; shift ;;
-    *) usage >&2; exit 2 ;;
+    *) bench_usage >&2; exit 2 ;;
     esac
     shift
 done

@@ -23,8 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-case "${1:-}" in -h | --help) usage; exit 0 ;; esac
+bench_help "$@"
 build=${1:-build-bench}
 [ $# -gt 0 ] && shift
 rates="250 1000"
@@ -54,7 +53,7 @@ while [ $# -gt 0 ]; do
     --max) max=1 ;;
     --max-seconds) max_seconds=$2; shift ;;
     --start) start_rate=$2; shift ;;
-    *) usage >&2; exit 2 ;;
+    *) bench_usage >&2; exit 2 ;;
     esac
     shift
 done

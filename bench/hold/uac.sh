@@ -17,8 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../calls/lib.sh
 . "$here/../calls/lib.sh"
 
-usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-case "${1:-}" in -h | --help) usage; exit 0 ;; esac
+bench_help "$@"
 build=${1:-build-bench}
 [ $# -gt 0 ] && shift
 sessions="10000"
@@ -33,7 +32,7 @@ while [ $# -gt 0 ]; do
     --settle) settle=$2; shift ;;
     --sdp) modes=$2; shift ;;
     --keep) keep=$2; shift ;;
-    *) usage >&2; exit 2 ;;
+    *) bench_usage >&2; exit 2 ;;
     esac
     shift
 done
