@@ -339,10 +339,12 @@ sipp_uas_start() { # scenario transport
 CALL_LIMIT=20 # seconds parley call may take
 CALL_RC=
 CALL_PID=
+CALL_TARGET= # whom parley call calls: the SIPp UAS when empty
 parley_call_start() { # transport(udp|tcp), then call options: in the background
     local tr=$1
     shift
-    (exec timeout "$CALL_LIMIT" "$PARLEY" call "sip:sipp@127.0.0.1:$SP" --transport "$tr" "$@" \
+    (exec timeout "$CALL_LIMIT" "$PARLEY" call "${CALL_TARGET:-sip:sipp@127.0.0.1:$SP}" \
+        --transport "$tr" "$@" \
         >"$RUN/call.out" 2>"$RUN/call.err") &
     CALL_PID=$!
     BGPIDS="$BGPIDS $CALL_PID"

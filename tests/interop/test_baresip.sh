@@ -331,12 +331,7 @@ bflow() { # label what
     mkdir -p "$RUN"
 }
 bcall_start() { # transport, then call options: in the background (lib.sh's parley_call_end)
-    local tr=$1
-    shift
-    (exec timeout "$CALL_LIMIT" "$PARLEY" call "sip:bob@127.0.0.1:$B" --transport "$tr" "$@" \
-        >"$RUN/call.out" 2>"$RUN/call.err") &
-    CALL_PID=$!
-    BGPIDS="$BGPIDS $CALL_PID"
+    CALL_TARGET="sip:bob@127.0.0.1:$B" parley_call_start "$@"
 }
 outbound() { # k transport(udp|tcp)
     local T=$2 t1 t2 from

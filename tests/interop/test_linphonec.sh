@@ -137,6 +137,12 @@ lp_wait() { # regexp
     done
     return 1
 }
+lcall() { # call options: parley call to linphonec over $T, in the foreground (lib.sh's
+    # parley_call: FLOW, CID and CALL_RC; its trace in $RUN/call.err)
+    RUN=$SD/call
+    mkdir -p "$RUN"
+    CALL_TARGET="sip:linphone@127.0.0.1:$LIN" parley_call "$T" "$@"
+}
 wire_dirs() { # METHOD: "who direction," for each METHOD request in $WIRE and each 200 to one
     grep -E "($1 sip:|SIP/2\.0 200 .*\| [0-9]+ $1 )" <<<"$WIRE" |
         awk -F' [|] ' '{ printf "%s %s,", $1 ~ /^sent/ ? "parley" : "linphonec", $5 }'
@@ -291,15 +297,8 @@ both_ways() { # udp|tcp
 
     # -- parley calls linphonec: hold, resume, a MESSAGE in the session, BYE --
     newflow "parley call -> linphonec over $T: hold (sendonly, answered recvonly), resume, MESSAGE, BYE"
-    mkdir -p "$SD/call"
-    timeout 30 "$PARLEY" call "sip:linphone@127.0.0.1:$LIN" --transport "$T" --hold --resume \
-        --message "hello linphone over $T" --trace >"$SD/call/out" 2>"$SD/call/err"
-    local rc=$?
-    FLOW=$(cat "$SD/call/out")
-    CID=${FLOW#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    [ "$rc" -eq 0 ] || fail "parley call exit $rc: $FLOW
-$(tail -n 5 "$SD/call/err")"
+    lcall --hold --resume --message "hello linphone over $T" --trace
+    call_exit 0
     saw "$(p_state connected '*' None 200)"
     saw "$(p_result hold 200 '*' true)"
     saw "$(p_result resume 200 '*' true)"
@@ -311,14 +310,14 @@ $(tail -n 5 "$SD/call/err")"
     [ "$dirs" = "sendrecv sendonly sendrecv " ] || fail "parley's media lines say $dirs"
     saw "$(p_media sendonly '"PCMU/8000","PCMA/8000"*')"
     last_is "$(p_result bye 200 '*' true)"
-    WIRE=$(wire "$SD/call/err") # complete: parley call has exited
+    WIRE=$(wire "$RUN/call.err") # complete: parley call has exited
     # the offer, linphonec's answer (PCMU and PCMA of parley's offer, first), then the hold and
     # the resume: each a re-INVITE of parley and linphonec's 200
     dirs=$(wire_dirs INVITE)
     [ "$dirs" = "parley sendrecv,linphonec sendrecv,parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
         fail "the offers and answers on the wire say: $dirs"
-    on_wire "$SD/call/err" "^recv $P SIP/2\.0 200 .* \| 1 INVITE \| m=audio $RTP RTP/AVP 0 8( [0-9]+)* \| c=IN IP4 127\.0\.0\.1 \|" "linphonec's answer"
-    on_wire "$SD/call/err" "^sent $P MESSAGE sip:127\.0\.0\.1:$LIN.* \| [0-9]+ MESSAGE \|" "the MESSAGE"
+    on_wire "$RUN/call.err" "^recv $P SIP/2\.0 200 .* \| 1 INVITE \| m=audio $RTP RTP/AVP 0 8( [0-9]+)* \| c=IN IP4 127\.0\.0\.1 \|" "linphonec's answer"
+    on_wire "$RUN/call.err" "^sent $P MESSAGE sip:127\.0\.0\.1:$LIN.* \| [0-9]+ MESSAGE \|" "the MESSAGE"
     lp_saw "Receiving new incoming call from .*, assigned id [0-9]+" "the call"
     id=${LLINE##*assigned id }
     lp_saw "Call $id has been paused by sip:parley@127\.0\.0\.1" "the hold"
@@ -328,16 +327,11 @@ $(tail -n 5 "$SD/call/err")"
 
     # -- parley calls linphonec: hold and resume by UPDATE (RFC 3311) --
     newflow "parley call -> linphonec over $T: hold and resume by UPDATE (sendonly answered recvonly)"
-    timeout 30 "$PARLEY" call "sip:linphone@127.0.0.1:$LIN" --transport "$T" --update --hold \
-        --resume --trace >"$SD/call/out" 2>"$SD/call/err"
-    rc=$?
-    FLOW=$(cat "$SD/call/out")
-    CID=${FLOW#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    [ "$rc" -eq 0 ] || fail "parley call exit $rc: $FLOW"
+    lcall --update --hold --resume --trace
+    call_exit 0
     saw "$(p_result hold 200 '*' true)"
     saw "$(p_result resume 200 '*' true)"
-    WIRE=$(wire "$SD/call/err") # complete: parley call has exited
+    WIRE=$(wire "$RUN/call.err") # complete: parley call has exited
     dirs=$(wire_dirs UPDATE)
     [ "$dirs" = "parley sendonly,linphonec recvonly,parley sendrecv,linphonec sendrecv," ] ||
         fail "the UPDATEs and their answers on the wire say: $dirs"
@@ -351,19 +345,14 @@ $(tail -n 5 "$SD/call/err")"
     newflow "parley call -> linphonec over $T: CANCEL while linphonec rings (487, exit 1)"
     lp_say "autoanswer disable"
     lp_saw "Auto answer disabled" "autoanswer disable"
-    timeout 30 "$PARLEY" call "sip:linphone@127.0.0.1:$LIN" --transport "$T" --hangup-after 0.5 \
-        --trace >"$SD/call/out" 2>"$SD/call/err"
-    rc=$?
-    FLOW=$(cat "$SD/call/out")
-    CID=${FLOW#*\"call_id\":\"}
-    CID=${CID%%\"*}
-    [ "$rc" -eq 1 ] || fail "parley call exit $rc (a CANCELled call: 1): $FLOW"
+    lcall --hangup-after 0.5 --trace
+    call_exit 1 # a CANCELled call
     saw "$(p_state alerted connecting ProvisionResponseReceived 180)"
     saw "$(p_state disconnected alerted TerminatedLocally 487)"
     last_is "$(p_result call 487 '*' false)"
-    on_wire "$SD/call/err" "^sent $P CANCEL sip:linphone@127\.0\.0\.1:$LIN.* \| 1 CANCEL \|" "the CANCEL"
-    on_wire "$SD/call/err" "^recv $P SIP/2\.0 200 .* \| 1 CANCEL \|" "linphonec's 200 to the CANCEL"
-    on_wire "$SD/call/err" "^sent $P ACK .* \| 1 ACK \|" "the ACK of the 487"
+    on_wire "$RUN/call.err" "^sent $P CANCEL sip:linphone@127\.0\.0\.1:$LIN.* \| 1 CANCEL \|" "the CANCEL"
+    on_wire "$RUN/call.err" "^recv $P SIP/2\.0 200 .* \| 1 CANCEL \|" "linphonec's 200 to the CANCEL"
+    on_wire "$RUN/call.err" "^sent $P ACK .* \| 1 ACK \|" "the ACK of the 487"
     lp_saw "Receiving new incoming call from .*, assigned id [0-9]+" "the call"
     id=${LLINE##*assigned id }
     lp_saw "Call $id with .* ended \(Not answered\)" "the CANCEL"
@@ -373,7 +362,7 @@ $(tail -n 5 "$SD/call/err")"
 
     # -- page mode both ways --
     newflow "parley send -> linphonec over $T: 200, linphonec prints the text"
-    local out
+    local out rc
     out=$(timeout 30 "$PARLEY" send "sip:linphone@127.0.0.1:$LIN" "page for linphone over $T" \
         --transport "$T" 2>"$SD/send.err")
     rc=$?
