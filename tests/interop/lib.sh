@@ -281,15 +281,18 @@ sipp_run() { # scenario transport [options and remote]: SIPp in the foreground o
 reaped() { # pid: waited for, not to be stopped any more
     BGPIDS=${BGPIDS/ $1/}
 }
+gone_within() { # pid seconds: polls until the process has ended; false when it runs on
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    ! kill -0 "$1" 2>/dev/null
+}
 # Waits (SECONDS at most, polling) for a process asked to end: when it is still running it is
 # killed and the check fails; else returns its exit code (it is reaped).
 exits_within() { # pid seconds what-asked-it
-    local i
-    for ((i = 0; i < $2 * 20; i++)); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.05
-    done
-    if kill -0 "$1" 2>/dev/null; then
+    if ! gone_within "$1" "$2"; then
         kill -KILL "$1"
         fail "still running $2 s after $3"
     fi
@@ -375,15 +378,11 @@ call_exit() { # code: parley call exited with it
 # section only. section_cleanup stops what the section left running, by PID.
 section_cleanup() {
     exec 3<&- 4>&- 2>/dev/null
-    local p i
+    local p
     for p in $LPID $BGPIDS; do kill -TERM "$p" 2>/dev/null; done
     # and reaps them (5 s each at most, then KILL): none is left a zombie
     for p in $LPID $BGPIDS; do
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.05
-        done
-        kill -KILL "$p" 2>/dev/null
+        gone_within "$p" 5 || kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
 }
