@@ -108,7 +108,8 @@ typedef struct parley_endpoint_config {
                                         otherwise); entries may use "*" for the type
                                         or the subtype (star, slash, star: all) */
     const char *user_agent;          /* User-Agent / Server value; NULL = "parley/<version>";
-                                        CR, LF or another control byte: PARLEY_E_INVAL */
+                                        CR, LF or another control byte: PARLEY_E_INVAL; a
+                                        message's own custom one replaces it */
     const char *dns_servers;         /* "127.0.0.1:5353,..." instead of /etc/resolv.conf */
     struct uv_loop_s *loop;          /* run on this libuv loop (create the endpoint on the thread
                                         that runs it); NULL: parley_endpoint_start runs a thread */

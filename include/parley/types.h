@@ -49,7 +49,8 @@ typedef struct parley_request parley_request;
  * PARLEY_E_HEADER_RESTRICTED (except Route for parley_endpoint_send_message, where it sets that
  * request's route set); a name that is not a token or a value holding CR, LF or another
  * control byte (HT is allowed) with PARLEY_E_INVAL. Supported, Allow and Require are merged with
- * the stack's own values (one header field each on the wire, no value twice). */
+ * the stack's own values (one header field each on the wire, no value twice). A User-Agent on a
+ * request, or a Server on a response, replaces the endpoint's (user_agent in its config). */
 typedef struct parley_header {
     const char *name;
     const char *value;

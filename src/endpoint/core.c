@@ -19,7 +19,7 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
     pl_buf_init_on(&b, room, sizeof(room));
     txn_server_print_head(t, &b, status, pl_str_c(reason),
                           status > 100 ? pl_str_c(tag) : PL_STR_NULL);
-    ep_print_server(ep, &b);
+    ep_print_server(ep, &b, NULL, 0);
     pl_buf_put_str(&b, extra_raw);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
     int rc = pl_buf_ok(&b) ? txn_server_respond(t, status, b.data, b.len) : PARLEY_E_NOMEM;

@@ -647,6 +647,14 @@ sip_kv *ep_copy_headers(const parley_header *h, size_t n)
     return kv;
 }
 
+bool ep_headers_have(const sip_kv *h, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pl_str_casecmp_eq(pl_str_c(h[i].name), pl_str_c(name)))
+            return true;
+    return false;
+}
+
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

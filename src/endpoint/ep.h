@@ -292,14 +292,22 @@ static inline bool ep_content_ok(const parley_content *c)
     return !c || ((!c->len || c->body) && (!c->content_type || sip_media_type_ok(c->content_type)));
 }
 
-/* The endpoint's Server or User-Agent header line, CRLF included. */
-static inline void ep_print_server(const parley_endpoint *ep, pl_buf *b)
+/* Whether the application's headers h (n of them) hold one named name (case-insensitive). */
+bool ep_headers_have(const sip_kv *h, size_t n, const char *name);
+
+/* The endpoint's Server or User-Agent header line, CRLF included, unless the application's
+ * headers h of the same message name their own: theirs replaces ours, as each is one field
+ * (RFC 3261 §20.35, §20.41; §7.3.1 allows no second) and a B2BUA may pass its peer's on. */
+static inline void ep_print_server(const parley_endpoint *ep, pl_buf *b, const sip_kv *h, size_t nh)
 {
-    pl_buf_put(b, ep->server_line, ep->server_len);
+    if (!nh || !ep_headers_have(h, nh, "Server"))
+        pl_buf_put(b, ep->server_line, ep->server_len);
 }
-static inline void ep_print_user_agent(const parley_endpoint *ep, pl_buf *b)
+static inline void ep_print_user_agent(const parley_endpoint *ep, pl_buf *b, const sip_kv *h,
+                                       size_t nh)
 {
-    pl_buf_put(b, ep->ua_line, ep->ua_len);
+    if (!nh || !ep_headers_have(h, nh, "User-Agent"))
+        pl_buf_put(b, ep->ua_line, ep->ua_len);
 }
 
 #endif

@@ -73,7 +73,7 @@ static bool refuse(parley_endpoint *ep, const sip_msg *m, const tp_rx *rx, unsig
     pl_buf extra; /* on the stack unless the user agent is long */
     pl_buf_init_on(&extra, room, sizeof(room));
     pl_buf_printf(&extra, "Retry-After: %u\r\n", secs);
-    ep_print_server(ep, &extra);
+    ep_print_server(ep, &extra, NULL, 0);
     txn_reply_stateless(ep->txn, m, rx, 503, NULL,
                         pl_buf_ok(&extra) ? pl_buf_str(&extra) : PL_STR_NULL);
     pl_buf_free(&extra);

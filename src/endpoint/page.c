@@ -78,7 +78,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
     ep_print_contact(ep, &contact, a->listener, a->hostport);
     pl_buf ua;
     pl_buf_init(&ua, 64);
-    ep_print_user_agent(ep, &ua);
+    ep_print_user_agent(ep, &ua, op->hdrs, op->nh);
     const char *method = parley_msg_type_method(op->type);
     sip_req_parts p = {
         .method = pl_str_c(method),

@@ -55,7 +55,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_puts(&extra, "\r\n");
     if (r->gruu_wanted)
         pl_buf_puts(&extra, "Supported: gruu\r\n");
-    ep_print_user_agent(ep, &extra);
+    ep_print_user_agent(ep, &extra, r->hdrs, r->nh);
     sip_req_parts p = {
         .method = PL_STR_LIT("REGISTER"),
         .ruri = pl_str_c(r->registrar),

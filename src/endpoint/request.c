@@ -101,7 +101,7 @@ static int send_response(parley_request *r, int code, const char *reason, const 
     pl_buf b;
     pl_buf_init(&b, 512 + len);
     txn_server_print_head(r->t, &b, (unsigned)code, pl_str_c(reason), pl_str_c(r->to_tag));
-    ep_print_server(r->ep, &b);
+    ep_print_server(r->ep, &b, h, nh);
     ep_print_headers(&b, h, nh);
     sip_print_body(&b, pl_str_c(len ? (ctype ? ctype : "text/plain;charset=UTF-8") : NULL),
                    pl_str_make(body, len));

@@ -27,7 +27,7 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
                           !strcmp(op->method, "NOTIFY");
     if (target_refresh)
         ep_print_contact(s->ep, &contact, a->listener, a->hostport);
-    ep_print_user_agent(s->ep, &extra);
+    ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
     dlg_req r = {
         .method = op->method,
         .cseq = op->cseq,
@@ -223,12 +223,19 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
 
 void sess_answer(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra)
 {
+    sess_answer_with(s, t, code, reason, extra, NULL, 0);
+}
+
+void sess_answer_with(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra,
+                      const sip_kv *h, size_t nh)
+{
     char room[1536];
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room));
     txn_server_print_head(t, &b, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
-    ep_print_server(s->ep, &b);
+    ep_print_server(s->ep, &b, h, nh);
     pl_buf_put_str(&b, extra);
+    ep_print_headers(&b, h, nh);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
     if (pl_buf_ok(&b))
         txn_server_respond(t, (unsigned)code, b.data, b.len);

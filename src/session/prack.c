@@ -133,7 +133,7 @@ static void answer_prack(parley_session *s, txn_server *t, int code, const sess_
     pl_buf b;
     pl_buf_init(&b, 512);
     txn_server_print_head(t, &b, (unsigned)code, PL_STR_NULL, pl_str_c(s->dlg->local_tag));
-    ep_print_server(s->ep, &b);
+    ep_print_server(s->ep, &b, NULL, 0);
     if (body && body->data)
         sip_print_body(&b, pl_str_c(body->ctype), pl_str_make(body->data, body->len));
     else

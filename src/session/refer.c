@@ -47,11 +47,7 @@ static void refer_answer(parley_refer_request *in, int code, const char *reason,
     parley_session *s = in->s;
     if (in->answered || !in->t || !s->dlg)
         return;
-    pl_buf extra;
-    pl_buf_init(&extra, 128);
-    ep_print_headers(&extra, h, nh);
-    sess_answer(s, in->t, code, reason, pl_buf_str(&extra));
-    pl_buf_free(&extra);
+    sess_answer_with(s, in->t, code, reason, PL_STR_NULL, h, nh);
     in->answered = true;
     txn_server_set_tu(in->t, NULL, NULL);
     in->t = NULL;

@@ -43,7 +43,7 @@ int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint
     ep_print_contact(s->ep, &contact, a->listener, a->hostport); /* a target refresh */
     sess_print_common(s, &extra, op->hdrs, op->nh);
     sess_timer_print_request(s, &extra, false);
-    ep_print_user_agent(s->ep, &extra);
+    ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
     dlg_req r = {
         .method = method,
         .cseq = cseq,
@@ -280,7 +280,7 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
                     size_t nh, pl_str extra, const sess_body *body, bool contact, pl_buf *out)
 {
     txn_server_print_head(t, out, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
-    ep_print_server(s->ep, out);
+    ep_print_server(s->ep, out, h, nh);
     if (contact) {
         const tp_rx *rx = txn_server_rx(t);
         pl_buf_puts(out, "Contact: ");

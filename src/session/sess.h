@@ -615,6 +615,9 @@ int sess_request_call(parley_session *s, sess_req_args *a, parley_session_done_c
 void sess_request_start(sess_op *op);
 /* A response in the dialog (our tag, Server) with extra header lines and no body. */
 void sess_answer(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra);
+/* The same with the application's headers h after extra (their Server replacing ours). */
+void sess_answer_with(parley_session *s, txn_server *t, int code, const char *reason, pl_str extra,
+                      const sip_kv *h, size_t nh);
 /* refer.c */
 void sess_on_refer(parley_session *s, txn_server *t, sip_msg *m);
 bool sess_on_dialog_request(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);

@@ -69,7 +69,7 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf_terminate(&contact);
     if (contact.data)
         sess_set_local_contact(s, contact.data);
-    ep_print_user_agent(s->ep, &extra);
+    ep_print_user_agent(s->ep, &extra, s->uac->inv_hdrs, s->uac->inv_nh);
     if (s->uac->inv_extra)
         pl_buf_puts(&extra, s->uac->inv_extra); /* capabilities and the application's headers */
     if (s->rel100 == PARLEY_100REL_REQUIRED)

@@ -66,7 +66,7 @@ static void print_response_fresh(parley_session *s, txn_server *t, pl_buf *b, in
              rr = sip_hdr_next(req, rr))
             sip_print_header(b, PL_STR_LIT("Record-Route"), rr->value);
     }
-    ep_print_server(s->ep, b);
+    ep_print_server(s->ep, b, h, nh);
     if (contact) {
         const tp_rx *rx = txn_server_rx(t);
         char c_room[256];

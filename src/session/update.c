@@ -176,7 +176,7 @@ static void respond(parley_session *s, dlg *d, txn_server *t, int code, const si
     pl_buf b;
     pl_buf_init(&b, 768 + (body ? body->len : 0));
     txn_server_print_head(t, &b, (unsigned)code, PL_STR_NULL, pl_str_c(d->local_tag));
-    ep_print_server(s->ep, &b);
+    ep_print_server(s->ep, &b, NULL, 0);
     if (code >= 200 && code < 300) {
         const tp_rx *rx = txn_server_rx(t);
         pl_buf_puts(&b, "Contact: ");

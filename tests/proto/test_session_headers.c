@@ -396,6 +396,53 @@ static void test_user_agent(void **state)
     parley_endpoint_unref(ep);
 }
 
+/* The application's User-Agent (requests) or Server (responses) replaces the endpoint's: each
+ * is one field (RFC 3261 §7.3.1), so printing both would make the message malformed. Messages
+ * without one keep the endpoint's. */
+static void test_own_user_agent_replaces(void **state)
+{
+    world *w = *state;
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_header ua = {"User-Agent", "b2bua-leg/1"};
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, &ua, 1, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    const vnet_packet *inv = sp_last(w->n, B_ADDR, "INVITE");
+    assert_string_equal(hdr(inv, "User-Agent"), "b2bua-leg/1");
+    assert_string_equal(hdr_nth(inv, "User-Agent", 1), "");
+    parley_header server = {"server", "far-end/2"}; /* names are case-insensitive */
+    assert_int_equal(parley_session_participate(w->b.s, &server, 1, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_true(sp_has(ok, "\r\nserver: far-end/2\r\n"));
+    assert_false(sp_has(ok, "\r\nServer: "));
+
+    /* in the session: a MESSAGE with its own User-Agent, then a re-INVITE without one */
+    parley_header msg_ua = {"User-Agent", "b2bua-leg/2"};
+    assert_int_equal(
+        parley_session_send_message(s, PARLEY_MSG_MESSAGE, NULL, &msg_ua, 1, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    const vnet_packet *msg = sp_last(w->n, B_ADDR, "MESSAGE");
+    assert_string_equal(hdr(msg, "User-Agent"), "b2bua-leg/2");
+    assert_string_equal(hdr_nth(msg, "User-Agent", 1), "");
+    world_end_a(w, 10);
+    const vnet_packet *bye = sp_last(w->n, B_ADDR, "BYE");
+    assert_true(sp_has(bye, "\r\nUser-Agent: parley/"));
+    assert_string_equal(hdr_nth(bye, "User-Agent", 1), "");
+
+    /* page mode */
+    parley_address to = {B_URI, NULL};
+    parley_header page_ua = {"User-Agent", "pager/3"};
+    assert_int_equal(parley_endpoint_send_message(w->a.ep, PARLEY_MSG_MESSAGE, &to, NULL, &page_ua,
+                                                  1, NULL, NULL),
+                     0);
+    vnet_run(w->n, 10);
+    const vnet_packet *page = sp_last(w->n, B_ADDR, "MESSAGE");
+    assert_string_equal(hdr(page, "User-Agent"), "pager/3");
+    assert_string_equal(hdr_nth(page, "User-Agent", 1), "");
+}
+
 /* A target's epid goes out as a parameter of To: one that is not a token is refused, by the
  * session and by page mode, with nothing sent. */
 static void test_bad_target_epids_refused(void **state)
@@ -426,6 +473,7 @@ int main(void)
         WORLD_TEST(test_headers_on_endings, setup),
         WORLD_TEST(test_bad_headers_refused, setup),
         WORLD_TEST(test_user_agent, setup_user_agent),
+        WORLD_TEST(test_own_user_agent_replaces, setup),
         WORLD_TEST(test_bad_target_epids_refused, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
