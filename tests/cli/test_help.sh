@@ -28,7 +28,7 @@ run --version
 [ "$(cat "$tmp/out")" = "parley $want_version" ] ||
     fail "--version printed '$(cat "$tmp/out")', want 'parley $want_version'"
 
-for args in "help" "--help" "-h"; do
+for args in "help" "--help" "-h" "help --help" "help -h" "help help"; do
     run $args
     [ $rc -eq 0 ] || fail "parley $args exited $rc"
     grep -q '^usage: parley COMMAND' "$tmp/out" || fail "parley $args: no usage on stdout"

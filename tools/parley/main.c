@@ -40,10 +40,12 @@ static int find(const char *name)
     return -1;
 }
 
-/* parley help [COMMAND]: a command prints its own usage when asked --help */
+/* parley help [COMMAND]: a command prints its own usage when asked --help; help's own is the
+ * general usage (parley help --help, parley help help) */
 static int help(int argc, char **argv)
 {
-    if (argc < 3) {
+    if (argc < 3 || (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h") ||
+                                   !strcmp(argv[2], "help")))) {
         usage(stdout);
         return CLI_OK;
     }
