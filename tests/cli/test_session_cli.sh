@@ -134,8 +134,28 @@ out=$(timeout 60 "$PARLEY" call "sip:t@127.0.0.1:$t_PORT" --refer "sip:x@127.0.0
 rc=$?
 [ $rc -eq 1 ] || fail "exit $rc: $out"
 grep -q '"status":486,"final":true}' <<<"$out" || fail "no final 486 progress line: $out"
+# exit 1 puts the failing status in the last line, after the hangup's lines (issue 5)
+last=$(tail -n 1 <<<"$out")
+case "$last" in *'"event":"result","op":"refer",'*'"status":486,"reason":"Busy Here","ok":false}') ;;
+*) fail "the last line is not the transfer's 486: $last" ;; esac
 [ $fails -eq $f0 ] && ok
 stop_listen x
+
+WHAT="call: a refused step stops the steps; its status is in the last line, after the hangup"
+f0=$fails
+start_listen n --refer reject
+out=$(timeout 60 "$PARLEY" call "sip:n@127.0.0.1:$n_PORT" --refer "sip:x@127.0.0.1:9" \
+    --message "not sent" 2>"$work/call6.err")
+rc=$?
+[ $rc -eq 1 ] || fail "exit $rc: $out"
+grep -q '"op":"bye",[^}]*"status":200' <<<"$out" || fail "no hangup: $out"
+grep -q '"op":"message"' <<<"$out" && fail "a step ran after the failed one: $out"
+[ "$(grep -c '"op":"refer"' <<<"$out")" -eq 1 ] || fail "not one refer result line: $out"
+last=$(tail -n 1 <<<"$out")
+case "$last" in *'"event":"result","op":"refer",'*'"status":603,"reason":"Decline","ok":false}') ;;
+*) fail "the last line is not the REFER's 603: $last" ;; esac
+[ $fails -eq $f0 ] && ok
+stop_listen n
 
 WHAT="listen's refer command: refer_progress lines"
 f0=$fails
