@@ -157,6 +157,25 @@ case "$last" in *'"event":"result","op":"refer",'*'"status":603,"reason":"Declin
 [ $fails -eq $f0 ] && ok
 stop_listen n
 
+WHAT="call: the peer hangs up before a step ran: that step fails (exit 2, its line last)"
+f0=$fails
+start_listen h
+(timeout 60 "$PARLEY" call "sip:h@127.0.0.1:$h_PORT" --wait 30 --message "too late" \
+    >"$work/call7.out" 2>"$work/call7.err"
+    echo "rc=$?" >>"$work/call7.out") &
+cpid=$!
+wait_line h '"state":"connected"' || fail "the call did not connect"
+say h bye
+wait $cpid
+out=$(cat "$work/call7.out")
+grep -q '^rc=2$' <<<"$out" || fail "exit: $out"
+grep -q '"op":"bye"' <<<"$out" && fail "a BYE after the peer's: $out"
+last=$(grep -v '^rc=' <<<"$out" | tail -n 1)
+case "$last" in *'"event":"result","op":"message",'*'"ok":false}') ;;
+*) fail "the last line is not the message's failure: $last" ;; esac
+[ $fails -eq $f0 ] && ok
+stop_listen h
+
 WHAT="listen's refer command: refer_progress lines"
 f0=$fails
 # a call refers t (it accepts REFERs) to l: t calls l; then l, from its standard input, refers t

@@ -541,7 +541,9 @@ int cmd_call(int argc, char **argv)
         goto stop;
     struct timespec connected_at;
     clock_gettime(CLOCK_MONOTONIC, &connected_at);
-    for (size_t i = 0; i < nsteps && rc == CLI_OK && !c->ended; i++)
+    /* after the peer ended the call the steps left fail (a wait ends at once): a step not done
+     * is not a success */
+    for (size_t i = 0; i < nsteps && rc == CLI_OK; i++)
         rc = run_step(&app, c, &steps[i]);
     if (rc == CLI_OK && hangup_after > 0 && !c->ended) {
         struct timespec now;
