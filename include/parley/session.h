@@ -423,7 +423,7 @@ int parley_session_provisional(parley_session *s, int code, const char *reason,
                                const parley_header *headers, size_t nheaders, unsigned flags);
 
 /* Connected: MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE, or BENOTIFY (completes when sent).
- * body NULL: no body; content type NULL: text/plain;charset=UTF-8. */
+ * body NULL: no body; content type NULL: "text/plain; charset=UTF-8". */
 int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
                                 const parley_header *headers, size_t nheaders,
                                 parley_session_done_cb cb, void *user);

@@ -88,6 +88,9 @@ grep -q '"state":"disconnected","previous":"connected","reason":"TerminatedLocal
     fail "no disconnected state line"
 wait_line b '"by":"BYE"' || fail "listen: no terminated line by BYE"
 [ "$(grep -c '"event":"terminated"' "$work/b.out")" -eq 1 ] || fail "listen: not one terminated line"
+# a message without a type goes as issue 5 spells the default
+grep -qF '"type":"MESSAGE","content_type":"text/plain; charset=UTF-8","body":"hi"' "$work/b.out" ||
+    fail "listen: no message line with the default content type: $(cat "$work/b.out")"
 # Allow is the same whatever the command: parley call's INVITE lists MESSAGE
 out=$(timeout 30 "$PARLEY" call "sip:b@127.0.0.1:$b_PORT" --trace 2>&1 >/dev/null)
 allow=$(awk '/^INVITE /{f=1} f && /^Allow:/{print; exit}' <<<"$out")
