@@ -170,8 +170,11 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         pthread_mutex_lock(&app->mu);
         int status = c->refer_status;
         bool final = c->refer_final;
-        parley_result out = {status >= 300 ? PARLEY_E_FAILURE_RESPONSE : PARLEY_E_TIMEOUT, status,
-                             c->refer_reason, NULL};
+        /* no final status: the call ended first, or the subscription never said one */
+        int err = status >= 300 ? PARLEY_E_FAILURE_RESPONSE
+                  : c->ended    ? PARLEY_E_TERMINATED
+                                : PARLEY_E_TIMEOUT;
+        parley_result out = {err, status, c->refer_reason, NULL};
         if (final && status >= 200 && status < 300) {
             pthread_mutex_unlock(&app->mu);
             return CLI_OK;
