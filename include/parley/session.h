@@ -423,7 +423,7 @@ int parley_session_provisional(parley_session *s, int code, const char *reason,
                                const parley_header *headers, size_t nheaders, unsigned flags);
 
 /* Connected: MESSAGE, INFO, OPTIONS, NOTIFY, SERVICE, or BENOTIFY (completes when sent).
- * body NULL: no body; content type NULL: text/plain;charset=UTF-8. */
+ * body NULL: no body; content type NULL: "text/plain; charset=UTF-8". */
 int parley_session_send_message(parley_session *s, parley_msg_type type, const parley_content *body,
                                 const parley_header *headers, size_t nheaders,
                                 parley_session_done_cb cb, void *user);
@@ -436,9 +436,10 @@ enum {
                                       early dialog whose offer/answer is done */
 };
 /* Connected: a re-INVITE (or UPDATE) with a new offer (get_offer must give one; a refusal
- * completes with PARLEY_E_ABORTED). One at a time (PARLEY_E_AGAIN while another offer is
- * pending either way). A 491 is retried once by itself after the RFC 3261 §14.1 wait; cb runs
- * once with the outcome. A failure keeps the old description; 481 or 408 ends the session. */
+ * completes with PARLEY_E_ABORTED). The headers go on the re-INVITE and on the ACK of its 2xx. One
+ * at a time (PARLEY_E_AGAIN while another offer is pending either way). A 491 is retried once by
+ * itself after the RFC 3261 §14.1 wait; cb runs once with the outcome. A failure keeps the old
+ * description; 481 or 408 ends the session. */
 int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_header *headers,
                                size_t nheaders, parley_session_done_cb cb, void *user);
 int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,

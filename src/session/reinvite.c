@@ -141,7 +141,9 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         pl_buf ack;
         tp_dest d;
         pl_buf_init(&ack, 0);
-        if (sess_ack_for(s, s->reinv_cseq, NULL, &ack, &d) != 0 ||
+        /* the application has no other hold on this ACK: it carries the re-INVITE's custom
+         * headers, as issue 5 wants custom headers on every request the application causes */
+        if (sess_ack_for(s, s->reinv_cseq, op->hdrs, op->nh, NULL, &ack, &d) != 0 ||
             !sess_resend_set(&s->reack, &d, ack.data, ack.len))
             sess_resend_free(&s->reack); /* never the ACK of an earlier re-INVITE */
         pl_buf_free(&ack);

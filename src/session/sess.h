@@ -551,9 +551,10 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
 /* The 2xx got no ACK yet (the application delayed it, or the answer it must carry is not
  * ready): sends it now, before a BYE (RFC 3261 §13.2.2.4: every 2xx is ACKed). */
 void sess_uac_ack_pending(parley_session *s);
-/* Builds and sends an ACK for the 2xx to the INVITE with this CSeq; keeps it in out. */
-int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf *out,
-                 tp_dest *dest);
+/* Builds and sends an ACK (with the custom headers h[0..nh)) for the 2xx to the INVITE with
+ * this CSeq; keeps it in out. */
+int sess_ack_for(parley_session *s, uint32_t cseq, const sip_kv *h, size_t nh,
+                 const sess_body *body, pl_buf *out, tp_dest *dest);
 
 /* target.c: the INVITE's route set and Request-URI (options, epid targets) */
 int sess_target_setup(parley_session *s, const parley_session_opts *o);

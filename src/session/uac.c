@@ -198,13 +198,13 @@ static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h
     return rc;
 }
 
-int sess_ack_for(parley_session *s, uint32_t cseq, const sess_body *body, pl_buf *out,
-                 tp_dest *dest)
+int sess_ack_for(parley_session *s, uint32_t cseq, const sip_kv *h, size_t nh,
+                 const sess_body *body, pl_buf *out, tp_dest *dest)
 {
     if (!s->dlg)
         return PARLEY_E_STATE;
     dialog_dest(s, s->dlg, dest);
-    int rc = build_ack(s->ep, s->dlg, cseq, NULL, 0, body, dest, ep_sender_auth(s->reinv_snd), out);
+    int rc = build_ack(s->ep, s->dlg, cseq, h, nh, body, dest, ep_sender_auth(s->reinv_snd), out);
     if (!rc)
         tp_send(s->ep->tp, dest, out->data, out->len, NULL);
     return rc;

@@ -81,6 +81,10 @@ run ladder
 [ $rc -eq 2 ] || fail "parley ladder (no file) exited $rc"
 run call --help-me
 [ $rc -eq 2 ] || fail "parley call --help-me exited $rc"
+# a redirect target that is no URI is refused at once, not answered 500 on each call
+run listen --bind udp:127.0.0.1:0 --answer "redirect:sip:a@127.0.0.1,notauri"
+[ $rc -eq 2 ] || fail "parley listen --answer redirect:NOT-A-URI exited $rc"
+grep -q "bad --answer" "$tmp/err" || fail "parley listen --answer redirect:NOT-A-URI: no error"
 
 run
 [ $rc -eq 2 ] || fail "parley (no command) exited $rc"

@@ -88,6 +88,9 @@ grep -q '"state":"disconnected","previous":"connected","reason":"TerminatedLocal
     fail "no disconnected state line"
 wait_line b '"by":"BYE"' || fail "listen: no terminated line by BYE"
 [ "$(grep -c '"event":"terminated"' "$work/b.out")" -eq 1 ] || fail "listen: not one terminated line"
+# a message without a type goes as issue 5 spells the default
+grep -qF '"type":"MESSAGE","content_type":"text/plain; charset=UTF-8","body":"hi"' "$work/b.out" ||
+    fail "listen: no message line with the default content type: $(cat "$work/b.out")"
 # Allow is the same whatever the command: parley call's INVITE lists MESSAGE
 out=$(timeout 30 "$PARLEY" call "sip:b@127.0.0.1:$b_PORT" --trace 2>&1 >/dev/null)
 allow=$(awk '/^INVITE /{f=1} f && /^Allow:/{print; exit}' <<<"$out")
@@ -134,8 +137,47 @@ out=$(timeout 60 "$PARLEY" call "sip:t@127.0.0.1:$t_PORT" --refer "sip:x@127.0.0
 rc=$?
 [ $rc -eq 1 ] || fail "exit $rc: $out"
 grep -q '"status":486,"final":true}' <<<"$out" || fail "no final 486 progress line: $out"
+# exit 1 puts the failing status in the last line, after the hangup's lines (issue 5)
+last=$(tail -n 1 <<<"$out")
+case "$last" in *'"event":"result","op":"refer",'*'"status":486,"reason":"Busy Here","ok":false}') ;;
+*) fail "the last line is not the transfer's 486: $last" ;; esac
 [ $fails -eq $f0 ] && ok
 stop_listen x
+
+WHAT="call: a refused step stops the steps; its status is in the last line, after the hangup"
+f0=$fails
+start_listen n --refer reject
+out=$(timeout 60 "$PARLEY" call "sip:n@127.0.0.1:$n_PORT" --refer "sip:x@127.0.0.1:9" \
+    --message "not sent" 2>"$work/call6.err")
+rc=$?
+[ $rc -eq 1 ] || fail "exit $rc: $out"
+grep -q '"op":"bye",[^}]*"status":200' <<<"$out" || fail "no hangup: $out"
+grep -q '"op":"message"' <<<"$out" && fail "a step ran after the failed one: $out"
+[ "$(grep -c '"op":"refer"' <<<"$out")" -eq 1 ] || fail "not one refer result line: $out"
+last=$(tail -n 1 <<<"$out")
+case "$last" in *'"event":"result","op":"refer",'*'"status":603,"reason":"Decline","ok":false}') ;;
+*) fail "the last line is not the REFER's 603: $last" ;; esac
+[ $fails -eq $f0 ] && ok
+stop_listen n
+
+WHAT="call: the peer hangs up before a step ran: that step fails (exit 2, its line last)"
+f0=$fails
+start_listen h
+(timeout 60 "$PARLEY" call "sip:h@127.0.0.1:$h_PORT" --wait 30 --message "too late" \
+    >"$work/call7.out" 2>"$work/call7.err"
+    echo "rc=$?" >>"$work/call7.out") &
+cpid=$!
+wait_line h '"state":"connected"' || fail "the call did not connect"
+say h bye
+wait $cpid
+out=$(cat "$work/call7.out")
+grep -q '^rc=2$' <<<"$out" || fail "exit: $out"
+grep -q '"op":"bye"' <<<"$out" && fail "a BYE after the peer's: $out"
+last=$(grep -v '^rc=' <<<"$out" | tail -n 1)
+case "$last" in *'"event":"result","op":"message",'*'"ok":false}') ;;
+*) fail "the last line is not the message's failure: $last" ;; esac
+[ $fails -eq $f0 ] && ok
+stop_listen h
 
 WHAT="listen's refer command: refer_progress lines"
 f0=$fails

@@ -80,6 +80,9 @@ static void test_headers_everywhere_in_a_call(void **state)
     vnet_run(w->n, 10);
     has_xtest(w, B_ADDR, "INVITE", "reinv");
     has_xtest(w, A_ADDR, "SIP/2.0 200", "reok");
+    /* the ACK of the re-INVITE's 2xx carries the re-INVITE's headers (nothing else gives the
+     * application this ACK) */
+    has_xtest(w, B_ADDR, "ACK", "reinv");
     assert_string_equal(r.hdr, "reok");
     /* the callee's re-INVITE declined with headers */
     parley_header decl = XT("redecl");
@@ -106,7 +109,8 @@ static void test_headers_everywhere_in_a_call(void **state)
     has_xtest(w, B_ADDR, "BYE", "bye");
     /* and the receivers read them all */
     assert_hlog(&w->b, "incoming:inv|state:Connected:ack|completed:ack|message:MESSAGE:msg|"
-                       "reinvite_done:INVITE:reinv|remote_end:BYE:bye|state:Disconnected:bye");
+                       "completed:reinv|reinvite_done:INVITE:reinv|remote_end:BYE:bye|"
+                       "state:Disconnected:bye");
     assert_hlog(&w->a, "state:Alerted:ring|provisional:180:ring|accepted:ok|state:Connected:ok");
 }
 

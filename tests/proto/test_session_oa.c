@@ -438,7 +438,7 @@ static void test_no_handler_meets_handler(void **state)
 
 /* Bodies of any content type, binary included (NUL and 0xFF bytes), through INVITE, 200 and
  * MESSAGE; a body without a type goes as application/sdp (offer/answer) or
- * text/plain;charset=UTF-8 (messages). */
+ * "text/plain; charset=UTF-8" (messages: issue 5's spelling). */
 static const unsigned char bin[6] = {0x00, 0xff, 'a', 0x00, '\r', '\n'};
 
 static int bin_offer(parley_session *s, parley_content *out, void *user)
@@ -506,7 +506,7 @@ static void test_bodies_of_any_type(void **state)
                      0);
     vnet_run(w->n, 10);
     assert_string_equal(hdr(sp_last(w->n, B_ADDR, "INFO"), "Content-Type"),
-                        "text/plain;charset=UTF-8");
+                        "text/plain; charset=UTF-8");
     assert_int_equal(m1.status, 200);
     assert_int_equal(m2.status, 200);
 }

@@ -99,6 +99,39 @@ static int report(cli_app *app, cli_call *c, const char *op, int rc, parley_resu
     return code;
 }
 
+/* The failed step, held back: the steps stop at the first failure and the call hangs up, and
+ * the step's result line comes after the hangup's lines, so that the last line holds the
+ * failing status (issue 5's contract for exit 1). */
+typedef struct failed_step {
+    bool set;
+    char op[16];
+    char reason[128];
+    parley_result res;
+} failed_step;
+
+static failed_step failed;
+
+static void hold_back(const char *op, const parley_result *r)
+{
+    failed.set = true;
+    snprintf(failed.op, sizeof(failed.op), "%s", op);
+    snprintf(failed.reason, sizeof(failed.reason), "%s", r->reason ? r->reason : "");
+    failed.res = (parley_result){r->error, r->status, failed.reason, NULL};
+}
+
+/* report() for a step: a failure's line is held back (see failed_step). */
+static int step_report(cli_app *app, cli_call *c, const char *op, int rc, parley_result *r)
+{
+    parley_result local = {rc, 0, "", NULL};
+    const parley_result *res = r ? r : &local;
+    int code = exit_code(res);
+    if (code == CLI_OK)
+        return report(app, c, op, rc, r);
+    hold_back(op, res);
+    parley_result_free(r);
+    return code;
+}
+
 static int hold_step(cli_app *app, cli_call *c, bool hold);
 
 static int run_step(cli_app *app, cli_call *c, const step *st)
@@ -111,7 +144,7 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         parley_content body = {NULL, st->arg, strlen(st->arg)};
         parley_msg_type t = st->kind == STEP_MESSAGE ? PARLEY_MSG_MESSAGE : PARLEY_MSG_INFO;
         rc = parley_session_send_message_sync(c->s, t, &body, app->every, app->nevery, &r);
-        return report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
+        return step_report(app, c, st->kind == STEP_MESSAGE ? "message" : "info", rc, r);
     }
     case STEP_HOLD:
     case STEP_RESUME:
@@ -119,15 +152,16 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
     case STEP_REINVITE:
         rc = parley_session_renegotiate_sync(c->s, app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0,
                                              app->every, app->nevery, &r);
-        return report(app, c, "reinvite", rc, r);
+        return step_report(app, c, "reinvite", rc, r);
     case STEP_REFER: {
         parley_address to = {st->arg, NULL};
         pthread_mutex_lock(&app->mu);
         c->refer_status = 0;
         c->refer_final = false;
+        c->refer_reason[0] = '\0';
         pthread_mutex_unlock(&app->mu);
         rc = parley_session_refer_sync(c->s, &to, app->every, app->nevery, &r);
-        int code = report(app, c, "refer", rc, r);
+        int code = step_report(app, c, "refer", rc, r);
         if (code != CLI_OK)
             return code;
         /* the transfer's outcome comes in the NOTIFYs: success only for a final 2xx (the
@@ -136,8 +170,18 @@ static int run_step(cli_app *app, cli_call *c, const step *st)
         pthread_mutex_lock(&app->mu);
         int status = c->refer_status;
         bool final = c->refer_final;
+        /* no final status: the call ended first, or the subscription never said one */
+        int err = status >= 300 ? PARLEY_E_FAILURE_RESPONSE
+                  : c->ended    ? PARLEY_E_TERMINATED
+                                : PARLEY_E_TIMEOUT;
+        parley_result out = {err, status, c->refer_reason, NULL};
+        if (final && status >= 200 && status < 300) {
+            pthread_mutex_unlock(&app->mu);
+            return CLI_OK;
+        }
+        hold_back("refer", &out); /* the transfer's outcome: the last NOTIFY's status */
         pthread_mutex_unlock(&app->mu);
-        return final && status >= 200 && status < 300 ? CLI_OK : CLI_FAIL;
+        return CLI_FAIL;
     }
     default:
         /* events keep printing meanwhile; the wait ends early if the peer hangs up */
@@ -204,7 +248,7 @@ static int hold_step(cli_app *app, cli_call *c, bool hold)
                                       app->use_update ? PARLEY_RENEGOTIATE_UPDATE : 0, app->every,
                                       app->nevery, on_hold_done, &hold_wait);
     if (rc)
-        return report(app, c, op, rc, NULL);
+        return step_report(app, c, op, rc, NULL);
     pthread_mutex_lock(&hold_wait.w.mu);
     while (!hold_wait.w.done)
         pthread_cond_wait(&hold_wait.w.cv, &hold_wait.w.mu); /* bounded by the transaction */
@@ -212,7 +256,7 @@ static int hold_step(cli_app *app, cli_call *c, bool hold)
     hold_wait.w.r = NULL;
     hold_wait.w.done = false;
     pthread_mutex_unlock(&hold_wait.w.mu);
-    return report(app, c, op, r ? r->error : PARLEY_E_NOMEM, r);
+    return step_report(app, c, op, r ? r->error : PARLEY_E_NOMEM, r);
 }
 
 static void *signal_thread(void *arg)
@@ -500,7 +544,9 @@ int cmd_call(int argc, char **argv)
         goto stop;
     struct timespec connected_at;
     clock_gettime(CLOCK_MONOTONIC, &connected_at);
-    for (size_t i = 0; i < nsteps && rc == CLI_OK && !c->ended; i++)
+    /* after the peer ended the call the steps left fail (a wait ends at once): a step not done
+     * is not a success */
+    for (size_t i = 0; i < nsteps && rc == CLI_OK; i++)
         rc = run_step(&app, c, &steps[i]);
     if (rc == CLI_OK && hangup_after > 0 && !c->ended) {
         struct timespec now;
@@ -519,6 +565,10 @@ int cmd_call(int argc, char **argv)
         int bye = report(&app, c, "bye", err, r);
         if (rc == CLI_OK)
             rc = bye;
+    }
+    if (failed.set) {
+        cli_wait(&app, ended, c, 2000); /* a failure that ended the session: its lines first */
+        cli_emit_result(&app, failed.op, c->call_id, &failed.res);
     }
     goto stop;
 

@@ -33,6 +33,7 @@
 #include "listen_hangup.h"
 #include "listen_json.h"
 #include "listen_stats.h"
+#include "sip/uri.h"
 #include "listen_register.h"
 #include "session_cli.h"
 
@@ -110,9 +111,14 @@ static int parse_answer(cli_app *app, const char *v)
         app->answer = ANSWER_REDIRECT;
         static char list[4096];
         snprintf(list, sizeof(list), "%s", v + 9);
-        for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            if (!cli_list_add(&app->redirects, t))
+        for (char *save = NULL, *t = strtok_r(list, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            /* the check parley_session_redirect makes: refused here, not by a 500 per call */
+            sip_uri u;
+            if (sip_uri_parse(pl_str_c(t), &u, NULL, NULL) != 0 ||
+                !cli_list_add(&app->redirects, t))
                 return -1;
+        }
     } else {
         return -1;
     }

@@ -383,8 +383,10 @@ static void on_refer_progress(parley_session *s, const parley_refer_progress *p,
     (void)s;
     cli_call *c = user;
     pthread_mutex_lock(&c->app->mu);
-    if (p->status)
+    if (p->status) {
         c->refer_status = p->status;
+        snprintf(c->refer_reason, sizeof(c->refer_reason), "%s", p->reason ? p->reason : "");
+    }
     if (p->final)
         c->refer_final = true;
     pthread_cond_broadcast(&c->app->cv);

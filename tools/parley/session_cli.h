@@ -18,8 +18,9 @@
 typedef struct cli_app cli_app;
 
 typedef struct cli_call {
-    int refs;         /* app->calls' own, plus one per thread using it (under app->mu) */
-    int refer_status; /* parley call --refer: the last progress status */
+    int refs;              /* app->calls' own, plus one per thread using it (under app->mu) */
+    int refer_status;      /* parley call --refer: the last progress status */
+    char refer_reason[64]; /* and its reason phrase (for the step's failure line) */
     cli_app *app;
     parley_session *s;
     parley_sdp_neg *neg; /* NULL: no offer/answer at all (no bodies); used on the loop thread */
