@@ -162,13 +162,13 @@ stop_listen n
 
 WHAT="call: the peer hangs up before a step ran: that step fails (exit 2, its line last)"
 f0=$fails
-start_listen h
-(timeout 60 "$PARLEY" call "sip:h@127.0.0.1:$h_PORT" --wait 30 --message "too late" \
+start_listen e
+(timeout 60 "$PARLEY" call "sip:h@127.0.0.1:$e_PORT" --wait 30 --message "too late" \
     >"$work/call7.out" 2>"$work/call7.err"
     echo "rc=$?" >>"$work/call7.out") &
 cpid=$!
-wait_line h '"state":"connected"' || fail "the call did not connect"
-say h bye
+wait_line e '"state":"connected"' || fail "the call did not connect"
+say e bye
 wait $cpid
 out=$(cat "$work/call7.out")
 grep -q '^rc=2$' <<<"$out" || fail "exit: $out"
@@ -177,7 +177,28 @@ last=$(grep -v '^rc=' <<<"$out" | tail -n 1)
 case "$last" in *'"event":"result","op":"message",'*'"ok":false}') ;;
 *) fail "the last line is not the message's failure: $last" ;; esac
 [ $fails -eq $f0 ] && ok
-stop_listen h
+stop_listen e
+
+WHAT="call: SIGTERM during a step hangs up, runs no step after it, exits 0"
+f0=$fails
+start_listen s
+# (bounded without timeout(1), whose pid $! would be: the wait ends the call after 30 s)
+"$PARLEY" call "sip:h@127.0.0.1:$s_PORT" --wait 30 --message "never sent" \
+    >"$work/call7.out" 2>"$work/call7.err" &
+cpid=$!
+wait_line s '"state":"connected"' || fail "the call did not connect"
+kill -TERM $cpid
+wait $cpid
+rc=$?
+out=$(cat "$work/call7.out")
+[ $rc -eq 0 ] || fail "exit $rc: $out"
+grep -q '"event":"terminated","call_id":"[^"]*","by":"local"}' <<<"$out" ||
+    fail "no local hangup after SIGTERM: $out"
+grep -q '"op":"message"' <<<"$out" && fail "a step ran after SIGTERM: $out"
+wait_line s '"state":"disconnected"' || fail "listen did not see the BYE"
+grep -q '"event":"message"' "$work/s.out" && fail "listen got the message"
+[ $fails -eq $f0 ] && ok
+stop_listen s
 
 WHAT="listen's refer command: refer_progress lines"
 f0=$fails

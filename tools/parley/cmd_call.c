@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +201,7 @@ typedef struct call_wait {
 } call_wait;
 
 static call_wait invite_wait = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL};
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted; /* set by the signal thread, read by the steps */
 
 static void on_invite_done(parley_session *s, const parley_result *r, void *user)
 {
@@ -545,8 +546,8 @@ int cmd_call(int argc, char **argv)
     struct timespec connected_at;
     clock_gettime(CLOCK_MONOTONIC, &connected_at);
     /* after the peer ended the call the steps left fail (a wait ends at once): a step not done
-     * is not a success */
-    for (size_t i = 0; i < nsteps && rc == CLI_OK; i++)
+     * is not a success; after SIGTERM/SIGINT (the user's own hangup) they are not run */
+    for (size_t i = 0; i < nsteps && rc == CLI_OK && !interrupted; i++)
         rc = run_step(&app, c, &steps[i]);
     if (rc == CLI_OK && hangup_after > 0 && !c->ended) {
         struct timespec now;
