@@ -14,11 +14,20 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
 {
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
+    /* the To tag with our epid (the spec's EndpointId is on our From, To and Contact); a
+     * request with a To tag gets none (sip_print_response_head), so nothing is built for it */
+    const sip_msg *req = txn_server_request(t);
+    pl_buf to_tag;
+    pl_buf_init(&to_tag, 0);
+    if (status > 100 && !(req->to && pl_str_set(req->to->tag)))
+        ep_print_to_tag(ep, &to_tag, req, tag);
     char room[1536];
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room));
-    txn_server_print_head(t, &b, status, pl_str_c(reason),
-                          status > 100 ? pl_str_c(tag) : PL_STR_NULL);
+    txn_server_print_head(t, &b, status, pl_str_c(reason), pl_buf_str(&to_tag));
+    if (!pl_buf_ok(&to_tag))
+        b.err = to_tag.err;
+    pl_buf_free(&to_tag);
     ep_print_server(ep, &b);
     pl_buf_put_str(&b, extra_raw);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
