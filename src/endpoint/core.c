@@ -52,23 +52,29 @@ static bool supported_option(pl_str tag)
            pl_str_caseeq_lit(tag, "timer");
 }
 
+/* The next comma-separated item of *rest (trimmed, may be empty) into *item; false at the end. */
+static bool next_item(pl_str *rest, pl_str *item)
+{
+    if (!rest->len)
+        return false;
+    const char *comma = memchr(rest->p, ',', rest->len);
+    *item = pl_str_trim(comma ? pl_str_span(rest->p, comma) : *rest);
+    *rest = comma ? pl_str_span(comma + 1, rest->p + rest->len) : PL_STR_NULL;
+    return true;
+}
+
 /* Answers 420 when Require names an extension we lack; returns true when it did. */
 static bool check_require(parley_endpoint *ep, txn_server *t, const sip_msg *m)
 {
     pl_buf bad;
     pl_buf_init(&bad, 0);
     for (const sip_hdr *h = sip_hdr_first(m, SIP_H_REQUIRE); h; h = sip_hdr_next(m, h)) {
-        pl_str v = h->value;
-        while (v.len) {
-            const char *comma = memchr(v.p, ',', v.len);
-            pl_str item = pl_str_trim(comma ? pl_str_span(v.p, comma) : v);
+        pl_str v = h->value, item;
+        while (next_item(&v, &item)) {
             if (item.len && !supported_option(item)) {
                 pl_buf_puts(&bad, bad.len ? ", " : "Unsupported: ");
                 pl_buf_put_str(&bad, item);
             }
-            if (!comma)
-                break;
-            v = pl_str_span(comma + 1, v.p + v.len);
         }
     }
     if (!bad.len) {
@@ -99,6 +105,19 @@ static void answer_options(parley_endpoint *ep, txn_server *t)
     pl_buf_free(&x);
 }
 
+/* A body in a coding parley cannot undo: Content-Encoding names one other than identity (the
+ * only one OPTIONS' Accept-Encoding lists). */
+static bool unknown_encoding(const sip_msg *m)
+{
+    for (const sip_hdr *h = sip_hdr_first(m, SIP_H_CONTENT_ENCODING); h; h = sip_hdr_next(m, h)) {
+        pl_str v = h->value, item;
+        while (next_item(&v, &item))
+            if (item.len && !pl_str_caseeq_lit(item, "identity"))
+                return true;
+    }
+    return false;
+}
+
 static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
 {
     if (!ep->cfg.on_message) {
@@ -107,6 +126,11 @@ static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
     }
     if (m->body.len > ep->max_body) {
         ep_reply(ep, t, 413, NULL, PL_STR_NULL);
+        return;
+    }
+    if (m->body.len && unknown_encoding(m)) {
+        /* RFC 3261 §8.2.3: 415 naming the codings understood, not a body handed up undecoded */
+        ep_reply(ep, t, 415, NULL, PL_STR_LIT("Accept-Encoding: identity\r\n"));
         return;
     }
     if (m->body.len && m->ctype.type.len && !ep_accepts_type(ep, m->ctype.type, m->ctype.subtype)) {

@@ -302,6 +302,37 @@ static void test_415_and_413(void **state)
     assert_int_equal(w->app_b.messages, 0);
 }
 
+static void test_unknown_content_encoding_415(void **state)
+{
+    world *w = *state;
+    /* RFC 3261 §8.2.3: a body in a coding we cannot undo gets 415 with the codings we take
+     * (Accept-Encoding, as OPTIONS lists them), and the application never sees it */
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    parley_content text = {"text/plain", "\x1f\x8b\x08", 3};
+    parley_header gzip = {"Content-Encoding", "gzip"};
+    done d = {.n = w->n};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &text, &gzip, 1, on_done, &d),
+        0);
+    vnet_run(w->n, 100);
+    assert_done_once(&d, 415);
+    const vnet_packet *r = vnet_find(w->n, A, "SIP/2.0 415", 0);
+    assert_non_null(r);
+    assert_non_null(strstr(r->data, "\r\nAccept-Encoding: identity\r\n"));
+    assert_int_equal(w->app_b.messages, 0);
+    /* identity is no coding at all: delivered */
+    parley_header identity = {"Content-Encoding", "identity"};
+    done d2 = {.n = w->n};
+    parley_content hi = {"text/plain", "hi", 2};
+    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &hi, &identity, 1,
+                                                  on_done, &d2),
+                     0);
+    vnet_run(w->n, 100);
+    assert_done_once(&d2, 200);
+    assert_int_equal(w->app_b.messages, 1);
+    assert_string_equal(w->app_b.last_body, "hi");
+}
+
 static void test_bad_headers_refused(void **state)
 {
     world *w = *state;
@@ -501,6 +532,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_when_nobody_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app_answers_and_defers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_415_and_413, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_content_encoding_415, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answers_carry_epid, setup, teardown),
