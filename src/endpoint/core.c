@@ -133,7 +133,10 @@ static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
         ep_reply(ep, t, 415, NULL, PL_STR_LIT("Accept-Encoding: identity\r\n"));
         return;
     }
-    if (m->body.len && m->ctype.type.len && !ep_accepts_type(ep, m->ctype.type, m->ctype.subtype)) {
+    /* a body says its type (RFC 3261 §20.15: Content-Type MUST be there with one); without it
+     * nothing tells the application how to read the bytes: refused as a type not accepted */
+    if (m->body.len &&
+        (!m->ctype.type.len || !ep_accepts_type(ep, m->ctype.type, m->ctype.subtype))) {
         pl_buf x;
         pl_buf_init(&x, 128);
         pl_buf_puts(&x, "Accept: ");

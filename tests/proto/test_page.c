@@ -333,6 +333,35 @@ static void test_unknown_content_encoding_415(void **state)
     assert_string_equal(w->app_b.last_body, "hi");
 }
 
+static void test_body_without_type_415(void **state)
+{
+    world *w = *state;
+    /* a body with no Content-Type (RFC 3261 §20.15: it MUST be there) cannot be read as any type
+     * accepted: 415 with Accept, not handed up */
+    vnet_inject(w->n, PEER, B,
+                "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnoct\r\nMax-Forwards: 70\r\n"
+                "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:bob@10.0.0.2>\r\n"
+                "Call-ID: noct\r\nCSeq: 1 MESSAGE\r\nContent-Length: 5\r\n\r\nhello");
+    vnet_run(w->n, 50);
+    const vnet_packet *r = vnet_find(w->n, PEER, "SIP/2.0", 0);
+    assert_non_null(r);
+    assert_string_equal(r->first_line, "SIP/2.0 415 Unsupported Media Type");
+    assert_non_null(strstr(r->data, "\r\nAccept: text/plain"));
+    assert_int_equal(w->app_b.messages, 0);
+    /* no body, no type needed */
+    vnet_inject(w->n, PEER, B,
+                "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnoct2\r\nMax-Forwards: 70\r\n"
+                "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:bob@10.0.0.2>\r\n"
+                "Call-ID: noct2\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+    vnet_run(w->n, 50);
+    const vnet_packet *r2 = vnet_find(w->n, PEER, "SIP/2.0", 1);
+    assert_non_null(r2);
+    assert_string_equal(r2->first_line, "SIP/2.0 200 OK");
+    assert_int_equal(w->app_b.messages, 1);
+}
+
 static void test_bad_headers_refused(void **state)
 {
     world *w = *state;
@@ -533,6 +562,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_app_answers_and_defers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_415_and_413, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_content_encoding_415, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_without_type_415, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answers_carry_epid, setup, teardown),
