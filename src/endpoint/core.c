@@ -150,6 +150,10 @@ static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
         pl_buf_free(&x);
         return;
     }
+    if (ep_page_merged(ep, m)) {
+        ep_reply(ep, t, 482, NULL, PL_STR_NULL); /* the application has it already */
+        return;
+    }
     parley_request *req = ep_request_new(ep, t, NULL);
     if (!req) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);

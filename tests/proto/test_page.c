@@ -362,6 +362,45 @@ static void test_body_without_type_415(void **state)
     assert_int_equal(w->app_b.messages, 1);
 }
 
+/* A MESSAGE from PEER on branch b with the given Call-ID and CSeq number. */
+static void inject_message(world *w, const char *b, const char *call_id, int cseq)
+{
+    char text[768];
+    snprintf(text, sizeof(text),
+             "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+             "From: <sip:peer@10.0.0.9>;tag=fork1\r\nTo: <sip:bob@10.0.0.2>\r\n"
+             "Call-ID: %s\r\nCSeq: %d MESSAGE\r\nContent-Type: text/plain\r\n"
+             "Content-Length: 2\r\n\r\nhi",
+             b, call_id, cseq);
+    vnet_inject(w->n, PEER, B, text);
+    vnet_run(w->n, 50);
+}
+
+static void test_merged_message_482(void **state)
+{
+    world *w = *state;
+    /* RFC 3261 §8.2.2.2: the same MESSAGE forked to us on two branches (same From tag,
+     * Call-ID, CSeq) reaches the application once; the copy gets 482 */
+    inject_message(w, "z9hG4bKfork-a", "fork", 1);
+    inject_message(w, "z9hG4bKfork-b", "fork", 1);
+    assert_int_equal(w->app_b.messages, 1);
+    assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 0)->first_line, "SIP/2.0 200 OK");
+    assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 1)->first_line,
+                        "SIP/2.0 482 Loop Detected");
+    /* a retransmission on the first branch is the transaction's: its 200 again */
+    inject_message(w, "z9hG4bKfork-a", "fork", 1);
+    assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 2)->first_line, "SIP/2.0 200 OK");
+    /* the next CSeq, or another Call-ID, is another message */
+    inject_message(w, "z9hG4bKfork-c", "fork", 2);
+    inject_message(w, "z9hG4bKfork-d", "fork-other", 1);
+    assert_int_equal(w->app_b.messages, 3);
+    /* past 64*T1 (32 s) the first one's transaction is over: not merged any more */
+    vnet_run(w->n, 33000);
+    inject_message(w, "z9hG4bKfork-e", "fork", 1);
+    assert_int_equal(w->app_b.messages, 4);
+}
+
 static void test_bad_headers_refused(void **state)
 {
     world *w = *state;
@@ -563,6 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_415_and_413, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_content_encoding_415, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_without_type_415, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_message_482, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answers_carry_epid, setup, teardown),
