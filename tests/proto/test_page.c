@@ -495,18 +495,6 @@ static void test_endpoint_answers(void **state)
     assert_non_null(vnet_find(w->n, PEER, "SIP/2.0 416", 0));
 }
 
-/* The To line of packet p, without its CRLF ("" when it has none). */
-static void to_line(const vnet_packet *p, char *out, size_t size)
-{
-    const char *to = strstr(p->data, "\r\nTo: ");
-    const char *end = to ? strstr(to + 2, "\r\n") : NULL;
-    size_t n = to && end ? (size_t)(end - (to + 2)) : 0;
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, to ? to + 2 : "", n);
-    out[n] = '\0';
-}
-
 static void test_answers_carry_epid(void **state)
 {
     world *w = *state;
@@ -518,7 +506,7 @@ static void test_answers_carry_epid(void **state)
     for (size_t i = 0; i < 3; i++) {
         const vnet_packet *r = raw_request(w, methods[i], "", "");
         assert_non_null(r);
-        to_line(r, got, sizeof(got));
+        vnet_header_line(r, "To", got, sizeof(got));
         assert_int_equal(strncmp(got, "To: <sip:bob@10.0.0.2>;tag=", 27), 0);
         assert_non_null(strstr(got, want));
         assert_string_equal(strstr(got, want), want); /* last, once */
@@ -527,7 +515,7 @@ static void test_answers_carry_epid(void **state)
     const vnet_packet *r = raw_request(w, "OPTIONS", ";epid=theirs", "");
     assert_non_null(r);
     assert_int_equal(r->status, 200);
-    to_line(r, got, sizeof(got));
+    vnet_header_line(r, "To", got, sizeof(got));
     assert_int_equal(strncmp(got, "To: <sip:bob@10.0.0.2>;epid=theirs;tag=", 39), 0);
     assert_null(strstr(got, want));
     done d = {0};
@@ -536,7 +524,7 @@ static void test_answers_carry_epid(void **state)
     assert_int_equal(d.status, 200);
     const vnet_packet *ok = vnet_find(w->n, A, "SIP/2.0 200", 0);
     assert_non_null(ok);
-    to_line(ok, got, sizeof(got));
+    vnet_header_line(ok, "To", got, sizeof(got));
     assert_int_equal(strncmp(got, "To: <sip:bob@10.0.0.2:5060>;tag=", 32), 0);
     assert_non_null(strstr(got, want));
     assert_string_equal(strstr(got, want), want);

@@ -579,18 +579,6 @@ static void test_malformed_requests(void **state)
     assert_non_null(vnet_find(f->n, PEER, "SIP/2.0 505", 0));
 }
 
-/* The To line of packet p ("" when it has none), without its CRLF. */
-static void to_line(const vnet_packet *p, char *out, size_t size)
-{
-    const char *to = strstr(p->data, "\r\nTo: ");
-    const char *end = to ? strstr(to + 2, "\r\n") : NULL;
-    size_t n = to && end ? (size_t)(end - (to + 2)) : 0;
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, to ? to + 2 : "", n);
-    out[n] = '\0';
-}
-
 static void test_malformed_answer_tags_to(void **state)
 {
     fixture *f = *state;
@@ -612,8 +600,8 @@ static void test_malformed_answer_tags_to(void **state)
     assert_string_equal(r1->first_line,
                         "SIP/2.0 400 Bad Request (CSeq: method does not match the request method)");
     char t1[128], t2[128];
-    to_line(r1, t1, sizeof(t1));
-    to_line(r2, t2, sizeof(t2));
+    vnet_header_line(r1, "To", t1, sizeof(t1));
+    vnet_header_line(r2, "To", t2, sizeof(t2));
     assert_int_equal(strncmp(t1, "To: <sip:me@10.0.0.1>;tag=", 26), 0);
     assert_true(strlen(t1) > 26);
     assert_string_equal(t1, t2);
@@ -627,7 +615,7 @@ static void test_malformed_answer_tags_to(void **state)
     const vnet_packet *r3 = vnet_find(f->n, PEER, "SIP/2.0 400", 2);
     assert_non_null(r3);
     char t3[128];
-    to_line(r3, t3, sizeof(t3));
+    vnet_header_line(r3, "To", t3, sizeof(t3));
     assert_string_equal(t3, "To: <sip:me@10.0.0.1>;tag=m1");
 }
 
