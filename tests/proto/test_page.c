@@ -333,71 +333,64 @@ static void test_unknown_content_encoding_415(void **state)
     assert_string_equal(w->app_b.last_body, "hi");
 }
 
+/* A MESSAGE from PEER to B on branch b with that Call-ID and CSeq number, the header lines
+ * `extra` (each with its CRLF) and the body; the network run until it is answered. */
+static void inject_page(world *w, const char *b, const char *call_id, int cseq, const char *extra,
+                        const char *body)
+{
+    char text[768];
+    snprintf(text, sizeof(text),
+             "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+             "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:bob@10.0.0.2>\r\n"
+             "Call-ID: %s\r\nCSeq: %d MESSAGE\r\n%sContent-Length: %zu\r\n\r\n%s",
+             b, call_id, cseq, extra, strlen(body), body);
+    vnet_inject(w->n, PEER, B, text);
+    vnet_run(w->n, 50);
+}
+
 static void test_body_without_type_415(void **state)
 {
     world *w = *state;
     /* a body with no Content-Type (RFC 3261 §20.15: it MUST be there) cannot be read as any type
      * accepted: 415 with Accept, not handed up */
-    vnet_inject(w->n, PEER, B,
-                "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
-                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnoct\r\nMax-Forwards: 70\r\n"
-                "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:bob@10.0.0.2>\r\n"
-                "Call-ID: noct\r\nCSeq: 1 MESSAGE\r\nContent-Length: 5\r\n\r\nhello");
-    vnet_run(w->n, 50);
+    inject_page(w, "z9hG4bKnoct", "noct", 1, "", "hello");
     const vnet_packet *r = vnet_find(w->n, PEER, "SIP/2.0", 0);
     assert_non_null(r);
     assert_string_equal(r->first_line, "SIP/2.0 415 Unsupported Media Type");
     assert_non_null(strstr(r->data, "\r\nAccept: text/plain"));
     assert_int_equal(w->app_b.messages, 0);
     /* no body, no type needed */
-    vnet_inject(w->n, PEER, B,
-                "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
-                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnoct2\r\nMax-Forwards: 70\r\n"
-                "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:bob@10.0.0.2>\r\n"
-                "Call-ID: noct2\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
-    vnet_run(w->n, 50);
+    inject_page(w, "z9hG4bKnoct2", "noct2", 1, "", "");
     const vnet_packet *r2 = vnet_find(w->n, PEER, "SIP/2.0", 1);
     assert_non_null(r2);
     assert_string_equal(r2->first_line, "SIP/2.0 200 OK");
     assert_int_equal(w->app_b.messages, 1);
 }
 
-/* A MESSAGE from PEER on branch b with the given Call-ID and CSeq number. */
-static void inject_message(world *w, const char *b, const char *call_id, int cseq)
-{
-    char text[768];
-    snprintf(text, sizeof(text),
-             "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
-             "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=%s\r\nMax-Forwards: 70\r\n"
-             "From: <sip:peer@10.0.0.9>;tag=fork1\r\nTo: <sip:bob@10.0.0.2>\r\n"
-             "Call-ID: %s\r\nCSeq: %d MESSAGE\r\nContent-Type: text/plain\r\n"
-             "Content-Length: 2\r\n\r\nhi",
-             b, call_id, cseq);
-    vnet_inject(w->n, PEER, B, text);
-    vnet_run(w->n, 50);
-}
+#define TEXT_PLAIN "Content-Type: text/plain\r\n"
 
 static void test_merged_message_482(void **state)
 {
     world *w = *state;
     /* RFC 3261 §8.2.2.2: the same MESSAGE forked to us on two branches (same From tag,
      * Call-ID, CSeq) reaches the application once; the copy gets 482 */
-    inject_message(w, "z9hG4bKfork-a", "fork", 1);
-    inject_message(w, "z9hG4bKfork-b", "fork", 1);
+    inject_page(w, "z9hG4bKfork-a", "fork", 1, TEXT_PLAIN, "hi");
+    inject_page(w, "z9hG4bKfork-b", "fork", 1, TEXT_PLAIN, "hi");
     assert_int_equal(w->app_b.messages, 1);
     assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 0)->first_line, "SIP/2.0 200 OK");
     assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 1)->first_line,
                         "SIP/2.0 482 Loop Detected");
     /* a retransmission on the first branch is the transaction's: its 200 again */
-    inject_message(w, "z9hG4bKfork-a", "fork", 1);
+    inject_page(w, "z9hG4bKfork-a", "fork", 1, TEXT_PLAIN, "hi");
     assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 2)->first_line, "SIP/2.0 200 OK");
     /* the next CSeq, or another Call-ID, is another message */
-    inject_message(w, "z9hG4bKfork-c", "fork", 2);
-    inject_message(w, "z9hG4bKfork-d", "fork-other", 1);
+    inject_page(w, "z9hG4bKfork-c", "fork", 2, TEXT_PLAIN, "hi");
+    inject_page(w, "z9hG4bKfork-d", "fork-other", 1, TEXT_PLAIN, "hi");
     assert_int_equal(w->app_b.messages, 3);
     /* past 64*T1 (32 s) the first one's transaction is over: not merged any more */
     vnet_run(w->n, 33000);
-    inject_message(w, "z9hG4bKfork-e", "fork", 1);
+    inject_page(w, "z9hG4bKfork-e", "fork", 1, TEXT_PLAIN, "hi");
     assert_int_equal(w->app_b.messages, 4);
 }
 
