@@ -73,7 +73,8 @@ typedef struct parley_endpoint_config {
                                         sip:parley@<first listening address> */
     const char *display_name;        /* for From */
     const char *epid;                /* the endpoint id (a token: PARLEY_E_INVAL otherwise);
-                                        generated once when NULL */
+                                        generated once when NULL; sent as ;epid= on our From,
+                                        Contact and the To of our answers */
     const char *const *listen;       /* NULL-terminated: "udp:127.0.0.1:5060", "tcp:[::1]:5060",
                                         "tls:127.0.0.1:5061"; port 0 picks a free port */
     const char *tls_cert;            /* PEM certificate chain for tls: listening points */

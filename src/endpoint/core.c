@@ -14,11 +14,20 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
 {
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
+    /* the To tag with our epid (the spec's EndpointId is on our From, To and Contact); a
+     * request with a To tag gets none (sip_print_response_head), so nothing is built for it */
+    const sip_msg *req = txn_server_request(t);
+    pl_buf to_tag;
+    pl_buf_init(&to_tag, 0);
+    if (status > 100 && !(req->to && pl_str_set(req->to->tag)))
+        ep_print_to_tag(ep, &to_tag, req, tag);
     char room[1536];
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room));
-    txn_server_print_head(t, &b, status, pl_str_c(reason),
-                          status > 100 ? pl_str_c(tag) : PL_STR_NULL);
+    txn_server_print_head(t, &b, status, pl_str_c(reason), pl_buf_str(&to_tag));
+    if (!pl_buf_ok(&to_tag))
+        b.err = to_tag.err;
+    pl_buf_free(&to_tag);
     ep_print_server(ep, &b, NULL, 0);
     pl_buf_put_str(&b, extra_raw);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
@@ -43,23 +52,29 @@ static bool supported_option(pl_str tag)
            pl_str_caseeq_lit(tag, "timer");
 }
 
+/* The next comma-separated item of *rest (trimmed, may be empty) into *item; false at the end. */
+static bool next_item(pl_str *rest, pl_str *item)
+{
+    if (!rest->len)
+        return false;
+    const char *comma = memchr(rest->p, ',', rest->len);
+    *item = pl_str_trim(comma ? pl_str_span(rest->p, comma) : *rest);
+    *rest = comma ? pl_str_span(comma + 1, rest->p + rest->len) : PL_STR_NULL;
+    return true;
+}
+
 /* Answers 420 when Require names an extension we lack; returns true when it did. */
 static bool check_require(parley_endpoint *ep, txn_server *t, const sip_msg *m)
 {
     pl_buf bad;
     pl_buf_init(&bad, 0);
     for (const sip_hdr *h = sip_hdr_first(m, SIP_H_REQUIRE); h; h = sip_hdr_next(m, h)) {
-        pl_str v = h->value;
-        while (v.len) {
-            const char *comma = memchr(v.p, ',', v.len);
-            pl_str item = pl_str_trim(comma ? pl_str_span(v.p, comma) : v);
+        pl_str v = h->value, item;
+        while (next_item(&v, &item)) {
             if (item.len && !supported_option(item)) {
                 pl_buf_puts(&bad, bad.len ? ", " : "Unsupported: ");
                 pl_buf_put_str(&bad, item);
             }
-            if (!comma)
-                break;
-            v = pl_str_span(comma + 1, v.p + v.len);
         }
     }
     if (!bad.len) {
@@ -90,6 +105,19 @@ static void answer_options(parley_endpoint *ep, txn_server *t)
     pl_buf_free(&x);
 }
 
+/* A body in a coding parley cannot undo: Content-Encoding names one other than identity (the
+ * only one OPTIONS' Accept-Encoding lists). */
+static bool unknown_encoding(const sip_msg *m)
+{
+    for (const sip_hdr *h = sip_hdr_first(m, SIP_H_CONTENT_ENCODING); h; h = sip_hdr_next(m, h)) {
+        pl_str v = h->value, item;
+        while (next_item(&v, &item))
+            if (item.len && !pl_str_caseeq_lit(item, "identity"))
+                return true;
+    }
+    return false;
+}
+
 static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
 {
     if (!ep->cfg.on_message) {
@@ -100,7 +128,15 @@ static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
         ep_reply(ep, t, 413, NULL, PL_STR_NULL);
         return;
     }
-    if (m->body.len && m->ctype.type.len && !ep_accepts_type(ep, m->ctype.type, m->ctype.subtype)) {
+    if (m->body.len && unknown_encoding(m)) {
+        /* RFC 3261 §8.2.3: 415 naming the codings understood, not a body handed up undecoded */
+        ep_reply(ep, t, 415, NULL, PL_STR_LIT("Accept-Encoding: identity\r\n"));
+        return;
+    }
+    /* a body says its type (RFC 3261 §20.15: Content-Type MUST be there with one); without it
+     * nothing tells the application how to read the bytes: refused as a type not accepted */
+    if (m->body.len &&
+        (!m->ctype.type.len || !ep_accepts_type(ep, m->ctype.type, m->ctype.subtype))) {
         pl_buf x;
         pl_buf_init(&x, 128);
         pl_buf_puts(&x, "Accept: ");
@@ -112,6 +148,10 @@ static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
         pl_buf_puts(&x, "\r\n");
         ep_reply(ep, t, 415, NULL, pl_buf_str(&x));
         pl_buf_free(&x);
+        return;
+    }
+    if (ep_page_merged(ep, m)) {
+        ep_reply(ep, t, 482, NULL, PL_STR_NULL); /* the application has it already */
         return;
     }
     parley_request *req = ep_request_new(ep, t, NULL);

@@ -601,6 +601,15 @@ void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const 
     pl_buf_puts(b, ep->epid);
 }
 
+void ep_print_to_tag(parley_endpoint *ep, pl_buf *b, const sip_msg *req, const char *tag)
+{
+    pl_buf_puts(b, tag);
+    if (!req || !req->to || !pl_str_set(req->to->epid)) {
+        pl_buf_puts(b, ";epid=");
+        pl_buf_puts(b, ep->epid);
+    }
+}
+
 void ep_new_tag(char *out)
 {
     pl_rand_token(out, EP_TAG_LEN);

@@ -30,6 +30,15 @@ typedef struct ep_refusals {
     unsigned long sessions, half_open, transactions, peer;
 } ep_refusals;
 
+/* A page-mode request seen lately (merged.c). */
+typedef struct ep_recent_page {
+    uint64_t key;   /* Call-ID, From tag and CSeq, hashed */
+    uint64_t until; /* loop time (ms) it is forgotten */
+} ep_recent_page;
+/* How many are remembered: past that many page-mode requests in 64*T1, the oldest is forgotten
+ * early (a merged copy of it would then be delivered): bounded memory under a flood. */
+#define EP_RECENT_PAGES 256
+
 struct parley_endpoint {
     atomic_uint refs;  /* public references: the last one stops the endpoint */
     atomic_uint holds; /* internal ones (sessions), plus one while refs > 0: the memory */
@@ -74,6 +83,8 @@ struct parley_endpoint {
     pl_list registrations; /* parley_registration still active (register.c) */
     pl_list requests;      /* parley_request deferred by the application */
     pl_list pages;         /* page-mode operations in flight */
+    ep_recent_page recent_pages[EP_RECENT_PAGES]; /* merged.c, a ring */
+    size_t recent_next;
 
     ep_limits lim;
     ep_refusals refused;
@@ -132,6 +143,9 @@ void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const 
 /* Our own From/To value: "Display" <uri>;tag=...;epid=... */
 void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
                    const char *tag);
+/* Our To tag for a response outside a dialog (what follows ";tag="): tag, then our epid beside
+ * it unless the request's To names one already, as the session's responses print it. */
+void ep_print_to_tag(parley_endpoint *ep, pl_buf *b, const sip_msg *req, const char *tag);
 void ep_new_tag(char *out); /* EP_TAG_LEN + 1 bytes */
 void ep_new_call_id(parley_endpoint *ep, char *out, size_t size);
 /* Checks an application's headers; returns 0 or PARLEY_E_HEADER_RESTRICTED / PARLEY_E_INVAL. */
@@ -152,6 +166,10 @@ bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);
 /* The Allow line (CRLF included) for what this endpoint takes outside a dialog; with
  * dialogs, also the methods only its dialogs take (PRACK, UPDATE): what an OPTIONS asks. */
 void ep_print_allow(parley_endpoint *ep, pl_buf *b, bool dialogs);
+
+/* merged.c: true when m (a page-mode request outside a dialog) is a copy, on another branch,
+ * of one seen within 64*T1 (RFC 3261 §8.2.2.2: answer 482); otherwise remembers it. */
+bool ep_page_merged(parley_endpoint *ep, const sip_msg *m);
 
 /* core.c: incoming requests outside dialogs */
 void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx);

@@ -191,21 +191,28 @@ static bool answerable(const sip_msg *m)
            m->method_id != SIP_METHOD_ACK;
 }
 
+/* A stateless UAS derives its To tag from the request (RFC 3261 §8.2.7), so that each
+ * retransmission gets the same answer; every response but 100 carries one (§8.2.6.2). tag is
+ * left empty when none is due. */
+static void stateless_tag(const txn_layer *l, const sip_msg *m, unsigned status, char tag[17])
+{
+    tag[0] = '\0';
+    if (status <= 100 || (m->to && m->to->tag.len))
+        return;
+    uint64_t h = pl_hash_str(l->servers.seed, m->call_id);
+    if (m->from)
+        h = pl_hash_str(h, m->from->tag);
+    if (m->via)
+        h = pl_hash_str(h, m->via->branch);
+    h = pl_hash_bytes(h, &m->cseq.num, sizeof(m->cseq.num));
+    snprintf(tag, 17, "%016llx", (unsigned long long)h);
+}
+
 void txn_reply_stateless(txn_layer *l, const sip_msg *m, const tp_rx *rx, unsigned status,
                          const char *reason, pl_str extra)
 {
-    /* a stateless UAS derives its To tag from the request (RFC 3261 §8.2.7), so that each
-     * retransmission gets the same answer */
-    char tag[17] = "";
-    if (status > 100 && (!m->to || !m->to->tag.len)) {
-        uint64_t h = pl_hash_str(l->servers.seed, m->call_id);
-        if (m->from)
-            h = pl_hash_str(h, m->from->tag);
-        if (m->via)
-            h = pl_hash_str(h, m->via->branch);
-        h = pl_hash_bytes(h, &m->cseq.num, sizeof(m->cseq.num));
-        snprintf(tag, sizeof(tag), "%016llx", (unsigned long long)h);
-    }
+    char tag[17];
+    stateless_tag(l, m, status, tag);
     pl_buf b;
     pl_buf_init(&b, 512 + extra.len);
     char host[64];
@@ -226,21 +233,25 @@ void txn_reply_stateless(txn_layer *l, const sip_msg *m, const tp_rx *rx, unsign
 /* A 400 (or 505, 513...) for a request that failed to parse, without a transaction. */
 static void reply_stateless_error(txn_layer *l, sip_msg *m, const tp_rx *rx)
 {
+    unsigned status = m->err.status ? (unsigned)m->err.status : 400;
     char reason[160];
-    const char *phrase = sip_reason_phrase(m->err.status ? (unsigned)m->err.status : 400);
+    const char *phrase = sip_reason_phrase(status);
     if (m->err.what)
         snprintf(reason, sizeof(reason), "%s (%s: %s)", phrase, m->err.what,
                  m->err.reason ? m->err.reason : "malformed");
     else
         snprintf(reason, sizeof(reason), "%s (%s)", phrase,
                  m->err.reason ? m->err.reason : "malformed");
+    /* the To tag too: a To that did not parse keeps its text as it came, without one */
+    char tag[17];
+    stateless_tag(l, m, status, tag);
     pl_buf b;
     pl_buf_init(&b, 512);
     char host[64];
     tp_addr_host_str(&rx->remote, host, sizeof(host));
-    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&rx->remote), PL_STR_NULL};
-    sip_print_response_head(&b, m, m->err.status ? (unsigned)m->err.status : 400, pl_str_c(reason),
-                            &o);
+    sip_resp_opts o = {pl_str_c(host), tp_addr_port(&rx->remote),
+                       tag[0] ? pl_str_c(tag) : PL_STR_NULL};
+    sip_print_response_head(&b, m, status, pl_str_c(reason), &o);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
     if (pl_buf_ok(&b)) {
         tp_dest d;

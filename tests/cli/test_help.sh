@@ -77,6 +77,11 @@ run call sip:bob@127.0.0.1:9 --from
 [ $rc -eq 2 ] || fail "parley call URI --from (no value) exited $rc"
 run send sip:bob@127.0.0.1:9
 [ $rc -eq 2 ] || fail "parley send URI (no TEXT) exited $rc"
+# a sips: URI is TLS by its scheme: the refusal of another --transport says so (the URI has
+# no transport= parameter to quote)
+run send sips:bob@127.0.0.1:9 hi --transport udp
+[ $rc -eq 2 ] || fail "parley send sips: --transport udp exited $rc"
+grep -q "a sips: URI needs TLS" "$tmp/err" || fail "parley send sips: --transport udp: $(cat "$tmp/err")"
 run ladder
 [ $rc -eq 2 ] || fail "parley ladder (no file) exited $rc"
 run call --help-me

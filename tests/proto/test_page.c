@@ -302,6 +302,98 @@ static void test_415_and_413(void **state)
     assert_int_equal(w->app_b.messages, 0);
 }
 
+static void test_unknown_content_encoding_415(void **state)
+{
+    world *w = *state;
+    /* RFC 3261 §8.2.3: a body in a coding we cannot undo gets 415 with the codings we take
+     * (Accept-Encoding, as OPTIONS lists them), and the application never sees it */
+    parley_address to = {"sip:bob@10.0.0.2:5060", NULL};
+    parley_content text = {"text/plain", "\x1f\x8b\x08", 3};
+    parley_header gzip = {"Content-Encoding", "gzip"};
+    done d = {.n = w->n};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &text, &gzip, 1, on_done, &d),
+        0);
+    vnet_run(w->n, 100);
+    assert_done_once(&d, 415);
+    const vnet_packet *r = vnet_find(w->n, A, "SIP/2.0 415", 0);
+    assert_non_null(r);
+    assert_non_null(strstr(r->data, "\r\nAccept-Encoding: identity\r\n"));
+    assert_int_equal(w->app_b.messages, 0);
+    /* identity is no coding at all: delivered */
+    parley_header identity = {"Content-Encoding", "identity"};
+    done d2 = {.n = w->n};
+    parley_content hi = {"text/plain", "hi", 2};
+    assert_int_equal(parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &hi, &identity, 1,
+                                                  on_done, &d2),
+                     0);
+    vnet_run(w->n, 100);
+    assert_done_once(&d2, 200);
+    assert_int_equal(w->app_b.messages, 1);
+    assert_string_equal(w->app_b.last_body, "hi");
+}
+
+/* A MESSAGE from PEER to B on branch b with that Call-ID and CSeq number, the header lines
+ * `extra` (each with its CRLF) and the body; the network run until it is answered. */
+static void inject_page(world *w, const char *b, const char *call_id, int cseq, const char *extra,
+                        const char *body)
+{
+    char text[768];
+    snprintf(text, sizeof(text),
+             "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+             "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:bob@10.0.0.2>\r\n"
+             "Call-ID: %s\r\nCSeq: %d MESSAGE\r\n%sContent-Length: %zu\r\n\r\n%s",
+             b, call_id, cseq, extra, strlen(body), body);
+    vnet_inject(w->n, PEER, B, text);
+    vnet_run(w->n, 50);
+}
+
+static void test_body_without_type_415(void **state)
+{
+    world *w = *state;
+    /* a body with no Content-Type (RFC 3261 §20.15: it MUST be there) cannot be read as any type
+     * accepted: 415 with Accept, not handed up */
+    inject_page(w, "z9hG4bKnoct", "noct", 1, "", "hello");
+    const vnet_packet *r = vnet_find(w->n, PEER, "SIP/2.0", 0);
+    assert_non_null(r);
+    assert_string_equal(r->first_line, "SIP/2.0 415 Unsupported Media Type");
+    assert_non_null(strstr(r->data, "\r\nAccept: text/plain"));
+    assert_int_equal(w->app_b.messages, 0);
+    /* no body, no type needed */
+    inject_page(w, "z9hG4bKnoct2", "noct2", 1, "", "");
+    const vnet_packet *r2 = vnet_find(w->n, PEER, "SIP/2.0", 1);
+    assert_non_null(r2);
+    assert_string_equal(r2->first_line, "SIP/2.0 200 OK");
+    assert_int_equal(w->app_b.messages, 1);
+}
+
+#define TEXT_PLAIN "Content-Type: text/plain\r\n"
+
+static void test_merged_message_482(void **state)
+{
+    world *w = *state;
+    /* RFC 3261 §8.2.2.2: the same MESSAGE forked to us on two branches (same From tag,
+     * Call-ID, CSeq) reaches the application once; the copy gets 482 */
+    inject_page(w, "z9hG4bKfork-a", "fork", 1, TEXT_PLAIN, "hi");
+    inject_page(w, "z9hG4bKfork-b", "fork", 1, TEXT_PLAIN, "hi");
+    assert_int_equal(w->app_b.messages, 1);
+    assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 0)->first_line, "SIP/2.0 200 OK");
+    assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 1)->first_line,
+                        "SIP/2.0 482 Loop Detected");
+    /* a retransmission on the first branch is the transaction's: its 200 again */
+    inject_page(w, "z9hG4bKfork-a", "fork", 1, TEXT_PLAIN, "hi");
+    assert_string_equal(vnet_find(w->n, PEER, "SIP/2.0", 2)->first_line, "SIP/2.0 200 OK");
+    /* the next CSeq, or another Call-ID, is another message */
+    inject_page(w, "z9hG4bKfork-c", "fork", 2, TEXT_PLAIN, "hi");
+    inject_page(w, "z9hG4bKfork-d", "fork-other", 1, TEXT_PLAIN, "hi");
+    assert_int_equal(w->app_b.messages, 3);
+    /* past 64*T1 (32 s) the first one's transaction is over: not merged any more */
+    vnet_run(w->n, 33000);
+    inject_page(w, "z9hG4bKfork-e", "fork", 1, TEXT_PLAIN, "hi");
+    assert_int_equal(w->app_b.messages, 4);
+}
+
 static void test_bad_headers_refused(void **state)
 {
     world *w = *state;
@@ -396,6 +488,41 @@ static void test_endpoint_answers(void **state)
     assert_non_null(vnet_find(w->n, PEER, "SIP/2.0 416", 0));
 }
 
+static void test_answers_carry_epid(void **state)
+{
+    world *w = *state;
+    /* the endpoint id is on our From, To and Contact: the To of our answers outside a dialog
+     * too, the endpoint's own (OPTIONS, 405, 501) and the application's (MESSAGE) */
+    char want[128], got[256];
+    snprintf(want, sizeof(want), ";epid=%s", parley_endpoint_epid(w->b));
+    const char *methods[] = {"OPTIONS", "REGISTER", "FOOBAR"};
+    for (size_t i = 0; i < 3; i++) {
+        const vnet_packet *r = raw_request(w, methods[i], "", "");
+        assert_non_null(r);
+        vnet_header_line(r, "To", got, sizeof(got));
+        assert_int_equal(strncmp(got, "To: <sip:bob@10.0.0.2>;tag=", 27), 0);
+        assert_non_null(strstr(got, want));
+        assert_string_equal(strstr(got, want), want); /* last, once */
+    }
+    /* a request aimed at an epid keeps it and gets no second one */
+    const vnet_packet *r = raw_request(w, "OPTIONS", ";epid=theirs", "");
+    assert_non_null(r);
+    assert_int_equal(r->status, 200);
+    vnet_header_line(r, "To", got, sizeof(got));
+    assert_int_equal(strncmp(got, "To: <sip:bob@10.0.0.2>;epid=theirs;tag=", 39), 0);
+    assert_null(strstr(got, want));
+    done d = {0};
+    send_text(w, "epid?", &d);
+    vnet_run(w->n, 100);
+    assert_int_equal(d.status, 200);
+    const vnet_packet *ok = vnet_find(w->n, A, "SIP/2.0 200", 0);
+    assert_non_null(ok);
+    vnet_header_line(ok, "To", got, sizeof(got));
+    assert_int_equal(strncmp(got, "To: <sip:bob@10.0.0.2:5060>;tag=", 32), 0);
+    assert_non_null(strstr(got, want));
+    assert_string_equal(strstr(got, want), want);
+}
+
 static void test_no_handler_gets_405(void **state)
 {
     world *w = *state;
@@ -454,8 +581,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeout_when_nobody_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app_answers_and_defers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_415_and_413, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_content_encoding_415, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_without_type_415, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_message_482, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_headers_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answers_carry_epid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_handler_gets_405, setup, teardown),
         cmocka_unit_test_setup_teardown(test_options_page_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_from_loop_thread_fails, setup, teardown),

@@ -579,6 +579,46 @@ static void test_malformed_requests(void **state)
     assert_non_null(vnet_find(f->n, PEER, "SIP/2.0 505", 0));
 }
 
+static void test_malformed_answer_tags_to(void **state)
+{
+    fixture *f = *state;
+    /* RFC 3261 §8.2.6.2: a UAS adds a To tag to every response but 100, the stateless 400 for
+     * a request that parsed too badly to be handed up included (§8.2.7: derived from the
+     * request, so that its retransmission gets the same tag) */
+    static const char bad[] = "OPTIONS sip:me@10.0.0.1 SIP/2.0\r\n"
+                              "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKtag1\r\n"
+                              "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:me@10.0.0.1>\r\n"
+                              "Call-ID: tag-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    vnet_inject(f->n, PEER, ME, bad);
+    vnet_run(f->n, 10);
+    vnet_inject(f->n, PEER, ME, bad);
+    vnet_run(f->n, 10);
+    const vnet_packet *r1 = vnet_find(f->n, PEER, "SIP/2.0 400", 0);
+    const vnet_packet *r2 = vnet_find(f->n, PEER, "SIP/2.0 400", 1);
+    assert_non_null(r1);
+    assert_non_null(r2);
+    assert_string_equal(r1->first_line,
+                        "SIP/2.0 400 Bad Request (CSeq: method does not match the request method)");
+    char t1[128], t2[128];
+    vnet_header_line(r1, "To", t1, sizeof(t1));
+    vnet_header_line(r2, "To", t2, sizeof(t2));
+    assert_int_equal(strncmp(t1, "To: <sip:me@10.0.0.1>;tag=", 26), 0);
+    assert_true(strlen(t1) > 26);
+    assert_string_equal(t1, t2);
+    /* a To that already has a tag keeps it and gets no second one */
+    vnet_inject(f->n, PEER, ME,
+                "BYE sip:me@10.0.0.1 SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKtag2\r\n"
+                "From: <sip:peer@10.0.0.9>;tag=p1\r\nTo: <sip:me@10.0.0.1>;tag=m1\r\n"
+                "Call-ID: tag-2\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n");
+    vnet_run(f->n, 10);
+    const vnet_packet *r3 = vnet_find(f->n, PEER, "SIP/2.0 400", 2);
+    assert_non_null(r3);
+    char t3[128];
+    vnet_header_line(r3, "To", t3, sizeof(t3));
+    assert_string_equal(t3, "To: <sip:me@10.0.0.1>;tag=m1");
+}
+
 /* A request of `extra` header lines and a body of body_len bytes from PEER, with branch b. */
 static void inject_request(fixture *f, const char *b, const char *start, const char *extra,
                            size_t body_len)
@@ -712,6 +752,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_invite_client_timer_e_f_k, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_answer_tags_to, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_faults_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nul_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_transactions, setup, teardown),

@@ -304,6 +304,19 @@ const vnet_packet *vnet_find(vnet *n, const char *dst, const char *prefix, size_
     return NULL;
 }
 
+void vnet_header_line(const vnet_packet *p, const char *name, char *out, size_t size)
+{
+    char needle[64];
+    snprintf(needle, sizeof(needle), "\r\n%s: ", name);
+    const char *line = strstr(p->data, needle);
+    const char *end = line ? strstr(line + 2, "\r\n") : NULL;
+    size_t n = line && end ? (size_t)(end - (line + 2)) : 0;
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, line ? line + 2 : "", n);
+    out[n] = '\0';
+}
+
 void vnet_dump(vnet *n)
 {
     for (size_t i = 0; i < n->nlog; i++) {

@@ -76,6 +76,9 @@ const vnet_packet *vnet_get(vnet *n, size_t i);
 size_t vnet_count_match(vnet *n, const char *src, const char *prefix);
 /* The i-th packet (0-based) delivered to dst (NULL: any) starting with prefix, or NULL. */
 const vnet_packet *vnet_find(vnet *n, const char *dst, const char *prefix, size_t nth);
+/* The packet's first header line named name (e.g. "To"), CRLF left out, into out ("" when it
+ * has none; cut to size - 1 bytes). */
+void vnet_header_line(const vnet_packet *p, const char *name, char *out, size_t size);
 /* Prints the log (for debugging a failing test). */
 void vnet_dump(vnet *n);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "cli_common.h"
@@ -123,8 +124,13 @@ int cmd_send(int argc, char **argv)
     char named[8];
     if (cli_uri_transport(uri, named, sizeof(named))) {
         if (transport && strcmp(transport, named)) {
-            fprintf(stderr, "parley send: --transport %s but the URI says transport=%s\n",
-                    transport, named);
+            /* a sips: URI without ;transport= says TLS by its scheme, not by a parameter */
+            if (!strncasecmp(uri, "sips:", 5) && !strcasestr(uri, ";transport="))
+                fprintf(stderr, "parley send: --transport %s but a sips: URI needs TLS\n",
+                        transport);
+            else
+                fprintf(stderr, "parley send: --transport %s but the URI says transport=%s\n",
+                        transport, named);
             goto out;
         }
         transport = named;
