@@ -264,7 +264,7 @@ int parley_endpoint_read_stats(parley_endpoint *ep, parley_endpoint_stats *out);
 /*
  * Sends a message outside any session (RFC 3428 page mode for MESSAGE; OPTIONS, INFO,
  * NOTIFY, SERVICE, BENOTIFY likewise). body may be NULL (no body) and its content type NULL
- * (text/plain;charset=UTF-8). cb gets the final response: error 0 for 2xx,
+ * ("text/plain; charset=UTF-8"). cb gets the final response: error 0 for 2xx,
  * PARLEY_E_FAILURE_RESPONSE with the status otherwise (PARLEY_E_AUTH for a 401/407 that could
  * not be answered, see credentials), or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT, PARLEY_E_TLS,
  * PARLEY_E_NOROUTE when no answer came. Route headers among headers ("<sip:proxy;lr>" or a bare
@@ -297,8 +297,9 @@ const parley_msg *parley_request_msg(const parley_request *req);
 parley_msg_type parley_request_type(const parley_request *req);
 /* The session it arrived in, or NULL for page mode. Any thread. */
 parley_session *parley_request_session(const parley_request *req);
-/* Answers the request (100-699; reason NULL for the standard phrase). Once only, except for
- * provisional codes. After parley_request_defer, safe from any thread. */
+/* Answers the request (100-699; reason NULL for the standard phrase; a body without a content
+ * type goes as "text/plain; charset=UTF-8"). Once only, except for provisional codes. After
+ * parley_request_defer, safe from any thread. */
 int parley_request_respond(parley_request *req, int code, const char *reason,
                            const parley_content *body, const parley_header *headers,
                            size_t nheaders);

@@ -163,6 +163,10 @@ bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);
 #define EP_SUPPORTED_100REL  "Supported: 100rel, timer, ms-benotify"
 #define EP_SUPPORTED_PLAIN   "Supported: timer, ms-benotify"
 
+/* The content type of a message body the application gave none for, in a session or out of
+ * one (issue 5 spells it so) */
+#define EP_TEXT_PLAIN "text/plain; charset=UTF-8"
+
 /* The Allow line (CRLF included) for what this endpoint takes outside a dialog; with
  * dialogs, also the methods only its dialogs take (PRACK, UPDATE): what an OPTIONS asks. */
 void ep_print_allow(parley_endpoint *ep, pl_buf *b, bool dialogs);

@@ -94,8 +94,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
         .extra = op->hdrs,
         .nextra = op->nh,
         .extra_raw = pl_buf_str(&ua),
-        .content_type =
-            op->len ? pl_str_c(op->ctype ? op->ctype : "text/plain;charset=UTF-8") : PL_STR_NULL,
+        .content_type = op->len ? pl_str_c(op->ctype ? op->ctype : EP_TEXT_PLAIN) : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
     };
     int rc = pl_buf_ok(&from) && pl_buf_ok(&to) && pl_buf_ok(&contact) && pl_buf_ok(&ua)

@@ -113,7 +113,7 @@ static int send_response(parley_request *r, int code, const char *reason, const 
     pl_buf_free(&to_tag);
     ep_print_server(r->ep, &b, h, nh);
     ep_print_headers(&b, h, nh);
-    sip_print_body(&b, pl_str_c(len ? (ctype ? ctype : "text/plain;charset=UTF-8") : NULL),
+    sip_print_body(&b, pl_str_c(len ? (ctype ? ctype : EP_TEXT_PLAIN) : NULL),
                    pl_str_make(body, len));
     int rc =
         pl_buf_ok(&b) ? txn_server_respond(r->t, (unsigned)code, b.data, b.len) : PARLEY_E_NOMEM;

@@ -398,8 +398,7 @@ static int prepare_message(sess_op *op, const sess_req_args *a)
 {
     op->method = parley_msg_type_method(a->type);
     if (a->body && a->body->body) {
-        op->ctype = sess_ctype_dup(a->body->content_type ? a->body->content_type
-                                                         : "text/plain; charset=UTF-8");
+        op->ctype = sess_ctype_dup(a->body->content_type ? a->body->content_type : EP_TEXT_PLAIN);
         op->body = pl_malloc(a->body->len ? a->body->len : 1);
         if (op->body)
             memcpy(op->body, a->body->body, a->body->len);

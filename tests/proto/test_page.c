@@ -134,7 +134,7 @@ static void test_message_delivered(void **state)
     assert_int_equal(d.status, 200);
     const vnet_packet *req = vnet_find(w->n, B, "MESSAGE", 0);
     assert_non_null(req);
-    assert_non_null(strstr(req->data, "Content-Type: text/plain;charset=UTF-8\r\n"));
+    assert_non_null(strstr(req->data, "Content-Type: text/plain; charset=UTF-8\r\n"));
     assert_non_null(strstr(req->data, ";rport\r\n"));
     assert_null(strstr(req->data, "\r\nContact:")); /* RFC 3428: no Contact in MESSAGE */
     const vnet_packet *ok = vnet_find(w->n, A, "SIP/2.0 200", 0);
