@@ -105,9 +105,7 @@ static void answer_options(parley_endpoint *ep, txn_server *t)
     pl_buf_free(&x);
 }
 
-/* A body in a coding parley cannot undo: Content-Encoding names one other than identity (the
- * only one OPTIONS' Accept-Encoding lists). */
-static bool unknown_encoding(const sip_msg *m)
+bool ep_unknown_encoding(const sip_msg *m)
 {
     for (const sip_hdr *h = sip_hdr_first(m, SIP_H_CONTENT_ENCODING); h; h = sip_hdr_next(m, h)) {
         pl_str v = h->value, item;
@@ -128,9 +126,9 @@ static void page_request(parley_endpoint *ep, txn_server *t, sip_msg *m)
         ep_reply(ep, t, 413, NULL, PL_STR_NULL);
         return;
     }
-    if (m->body.len && unknown_encoding(m)) {
+    if (m->body.len && ep_unknown_encoding(m)) {
         /* RFC 3261 §8.2.3: 415 naming the codings understood, not a body handed up undecoded */
-        ep_reply(ep, t, 415, NULL, PL_STR_LIT("Accept-Encoding: identity\r\n"));
+        ep_reply(ep, t, 415, NULL, PL_STR_LIT(EP_ACCEPT_ENCODING));
         return;
     }
     /* a body says its type (RFC 3261 §20.15: Content-Type MUST be there with one); without it

@@ -155,6 +155,11 @@ sip_kv *ep_copy_headers(const parley_header *h, size_t n);
 /* Appends "Name: value\r\n" for each. */
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n);
 bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);
+/* A body in a coding parley cannot undo: Content-Encoding names one other than identity (the
+ * only one OPTIONS' Accept-Encoding lists). A request with one gets 415 with
+ * EP_ACCEPT_ENCODING (RFC 3261 §8.2.3), in a session or out of one. */
+bool ep_unknown_encoding(const sip_msg *m);
+#define EP_ACCEPT_ENCODING "Accept-Encoding: identity\r\n"
 /* What parley takes, as Allow and Supported print it: the methods of a request outside a
  * dialog (MESSAGE only with a page-mode handler), those of a dialog (session/sess.h:
  * SESS_ALLOW); the extensions of its sessions, with and without reliable provisionals. */

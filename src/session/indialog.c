@@ -260,12 +260,16 @@ static void on_message(parley_session *s, txn_server *t, sip_msg *m)
 {
     if (m->method_id == SIP_METHOD_NOTIFY && sess_refer_on_notify(s, t, m))
         return; /* progress of a REFER we sent */
+    bool benotify = m->method_id == SIP_METHOD_BENOTIFY;
+    if (m->body.len && !benotify && ep_unknown_encoding(m)) {
+        sess_answer(s, t, 415, NULL, PL_STR_LIT(EP_ACCEPT_ENCODING)); /* as in page mode */
+        return;
+    }
     parley_request *req = ep_request_new(s->ep, t, s);
     if (!req) {
         sess_answer(s, t, 500, NULL, PL_STR_NULL);
         return;
     }
-    bool benotify = m->method_id == SIP_METHOD_BENOTIFY;
     parley_session_ref(s);
     if (s->cbs->on_message && !s->released)
         s->cbs->on_message(s, req, s->cbs_user);

@@ -1,7 +1,8 @@
 /*
  * In-session messages: every message type both ways (BENOTIFY never answered, complete when
  * sent), Connected required, the receiver's answers (default 200, any code with a body and
- * headers, deferred), failures that end the session (408, timeout), REFER with its NOTIFYs.
+ * headers, deferred), 415 for a body in an unknown coding, failures that end the session (408,
+ * timeout), REFER with its NOTIFYs.
  */
 #include "test_util.h"
 
@@ -146,6 +147,34 @@ static void test_receiver_answers(void **state)
     vnet_run(w->n, 10);
     assert_int_equal(m2.error, 0);
     assert_int_equal(m2.status, 202);
+}
+
+/* A body in a coding parley cannot undo (Content-Encoding other than identity) gets 415 with
+ * Accept-Encoding, as in page mode (RFC 3261 §8.2.3), and is not handed up; identity passes. */
+static void test_unknown_encoding_415(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    parley_content body = {"text/plain", "\x1f\x8b packed", 9};
+    parley_header gzip = {"Content-Encoding", "gzip"};
+    outcome m = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_MESSAGE, &body, &gzip, 1, outcome_cb, &m),
+        0);
+    vnet_run(w->n, 10);
+    assert_int_equal(m.error, PARLEY_E_FAILURE_RESPONSE);
+    assert_int_equal(m.status, 415);
+    assert_string_equal(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 415"), "Accept-Encoding"), "identity");
+    assert_string_equal(w->b.last_message_type, "");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    parley_header identity = {"Content-Encoding", "identity"};
+    outcome m2 = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, &body, &identity, 1, outcome_cb, &m2),
+        0);
+    vnet_run(w->n, 10);
+    assert_int_equal(m2.status, 200);
+    assert_string_equal(w->b.last_message_type, "INFO");
 }
 
 /* The receiver defers its answer and gives it later. */
@@ -312,6 +341,7 @@ int main(void)
         WORLD_TEST(test_benotify, world_setup),
         WORLD_TEST(test_needs_connected, world_setup),
         WORLD_TEST(test_receiver_answers, world_setup),
+        WORLD_TEST(test_unknown_encoding_415, world_setup),
         WORLD_TEST(test_receiver_defers, world_setup),
         WORLD_TEST(test_408_and_timeout_end, world_setup),
         WORLD_TEST(test_refer, world_setup),
