@@ -47,6 +47,46 @@ bool sess_msg_has_allow(const sip_msg *m)
     return m && sip_hdr_first(m, SIP_H_ALLOW) != NULL;
 }
 
+/* A media range that admits application/sdp with a q-value above 0. */
+static bool admits_sdp(pl_str item, const void *arg)
+{
+    (void)arg;
+    const char *semi = memchr(item.p, ';', item.len);
+    pl_str range = pl_str_trim(semi ? pl_str_span(item.p, semi) : item);
+    const char *slash = memchr(range.p, '/', range.len);
+    if (!slash)
+        return false;
+    pl_str type = pl_str_trim(pl_str_span(range.p, slash));
+    pl_str sub = pl_str_trim(pl_str_span(slash + 1, range.p + range.len));
+    bool any_type = pl_str_caseeq_lit(type, "*");
+    if (!(any_type ? pl_str_caseeq_lit(sub, "*")
+                   : pl_str_caseeq_lit(type, "application") &&
+                         (pl_str_caseeq_lit(sub, "sdp") || pl_str_caseeq_lit(sub, "*"))))
+        return false;
+    /* the parameters: q=0 (0, 0.0, 0.00, 0.000) says "not this one" */
+    pl_str rest = semi ? pl_str_span(semi + 1, item.p + item.len) : PL_STR_NULL;
+    while (rest.len) {
+        const char *next = memchr(rest.p, ';', rest.len);
+        pl_str param = pl_str_trim(next ? pl_str_span(rest.p, next) : rest);
+        rest = next ? pl_str_span(next + 1, rest.p + rest.len) : PL_STR_NULL;
+        const char *eq = memchr(param.p, '=', param.len);
+        if (!eq || !pl_str_caseeq_lit(pl_str_trim(pl_str_span(param.p, eq)), "q"))
+            continue;
+        pl_str q = pl_str_trim(pl_str_span(eq + 1, param.p + param.len));
+        bool zero = q.len && q.p[0] == '0';
+        for (size_t i = 1; zero && i < q.len; i++)
+            zero = q.p[i] == '0' || (i == 1 && q.p[i] == '.');
+        if (zero)
+            return false;
+    }
+    return true;
+}
+
+bool sess_accepts_sdp(const sip_msg *m)
+{
+    return !sip_hdr_first(m, SIP_H_ACCEPT) || any_item(m, SIP_H_ACCEPT, admits_sdp, NULL);
+}
+
 /* A decimal number of at most 10 digits that fits in 32 bits. */
 static bool number(pl_str s, uint32_t *out)
 {

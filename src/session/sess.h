@@ -640,6 +640,9 @@ void sess_refer_sub_answered(parley_session *s, sess_op *op, const sip_msg *m);
 bool sess_has_option(const sip_msg *m, sip_hdr_id id, const char *tag);
 bool sess_msg_allows(const sip_msg *m, const char *method);
 bool sess_msg_has_allow(const sip_msg *m);
+/* Whether m's Accept (none: yes) admits application/sdp: application/sdp, "application/" "*" or
+ * star/star, without q=0 (RFC 3261 §20.1; an empty Accept admits nothing). */
+bool sess_accepts_sdp(const sip_msg *m);
 bool sess_session_expires(const sip_msg *m, unsigned *delta, sess_refresher *who);
 unsigned sess_min_se(const sip_msg *m);
 bool sess_rseq(const sip_msg *m, uint32_t *rseq);

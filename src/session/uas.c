@@ -420,6 +420,12 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         ep_reply(ep, t, 421, NULL, PL_STR_LIT("Require: 100rel\r\n"));
         return;
     }
+    if (!sess_accepts_sdp(m)) {
+        /* every answer a session could give (an answer, or an offer in the 2xx) is SDP: 406
+         * (RFC 3261 §21.4.7; RFC 4475 §3.3.15, sdp01) */
+        ep_reply(ep, t, 406, NULL, PL_STR_NULL);
+        return;
+    }
     parley_session *s = sess_alloc(ep, pool_for(ep, m)); /* its reference is the registry's */
     if (!s) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);

@@ -536,10 +536,59 @@ static void test_binary_offer_untyped_answer(void **state)
     assert_string_equal(sp_body(ok), "v=0");
 }
 
+/* An INVITE whose Accept admits no SDP (RFC 4475 §3.3.15, sdp01) gets 406 before any session
+ * exists: every answer a session could give is SDP (RFC 3261 §21.4.7). Accept with SDP among
+ * its ranges, or none, is taken. */
+static void test_accept_without_sdp_406(void **state)
+{
+    world *w = *state;
+    w->a.on_incoming = PARTY_REJECT;
+    w->a.reject_code = 486;
+    static const struct {
+        const char *accept; /* NULL: no Accept */
+        int status;
+    } cases[] = {
+        {"Accept: text/nobodyKnowsThis\r\n", 406},
+        {"Accept: \r\n", 406}, /* empty: nothing acceptable (RFC 3261 §20.1) */
+        {"Accept: application/sdp;q=0, text/plain\r\n", 406},
+        {"Accept: */*;q=0.000\r\n", 406},
+        {NULL, 486},
+        {"Accept: text/plain, Application/SDP;level=1\r\n", 486},
+        {"Accept: application/*;q=0.5\r\n", 486},
+        {"Accept: text/html\r\nAccept: */*\r\n", 486},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char head[1024], prefix[16];
+        snprintf(head, sizeof(head),
+                 "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKacc%zu\r\nFrom: <" P_URI ">;tag=acc%zu\r\n"
+                 "To: <sip:node@10.0.0.1:5060>\r\nCall-ID: acc%zu@p\r\nCSeq: 1 INVITE\r\n"
+                 "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n%s"
+                 "Content-Type: application/sdp\r\n",
+                 i, i, i, cases[i].accept ? cases[i].accept : "");
+        int nlog = w->a.nlog;
+        sp_send(w->n, P_ADDR, A_ADDR, head, "v=0\r\n");
+        vnet_run(w->n, 5);
+        snprintf(prefix, sizeof(prefix), "SIP/2.0 %d", cases[i].status);
+        const vnet_packet *r = sp_last(w->n, P_ADDR, prefix);
+        char cid[32];
+        snprintf(cid, sizeof(cid), "acc%zu@p", i);
+        if (!r || strcmp(hdr(r, "Call-ID"), cid) != 0)
+            vnet_dump(w->n);
+        assert_non_null(r);
+        assert_string_equal(hdr(r, "Call-ID"), cid);
+        if (cases[i].status == 406) /* refused before any session: the application saw nothing */
+            assert_int_equal(w->a.nlog, nlog);
+        else
+            assert_true(w->a.nlog > nlog);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_offer_in_invite, world_setup_peer),
+        WORLD_TEST(test_accept_without_sdp_406, world_setup_peer),
         WORLD_TEST(test_null_offer, world_setup_peer),
         WORLD_TEST(test_null_offer_ready_later, world_setup_peer),
         WORLD_TEST(test_null_offer_refused, world_setup_peer),
