@@ -82,6 +82,9 @@ static int parse_rtpmap(sdp_pstate *st, pl_str v)
                         "a=rtpmap needs <payload type> <encoding>/<rate>");
     const char *end = map.p + map.len;
     const char *s1 = memchr(map.p, '/', map.len);
+    if (!s1 && sdp_is_token(map))
+        return 0; /* a name without a clock rate (a=rtpmap:31 LPC in RFC 4475's messages):
+                     kept as written, not linked; the format stays as the m= line has it */
     if (!s1)
         return sdp_fail(st, PARLEY_E_PARSE, map.p, "a=rtpmap", "missing clock rate");
     pl_str enc = pl_str_span(map.p, s1);

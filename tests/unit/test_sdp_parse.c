@@ -322,7 +322,9 @@ static void test_tolerated_attribute_values(void **state)
                                   "a=fmtp:101\r\n"                         /* no parameters */
                                   "a=ptime:20.0\r\n"                       /* a fraction */
                                   "a=rtpmap:99 opus/48000/2\r\n"           /* not on the m= line */
-                                  "a=fmtp:98 x=1\r\n");
+                                  "a=fmtp:98 x=1\r\n"
+                                  "m=video 3227 RTP/AVP 31\r\n"
+                                  "a=rtpmap:31 LPC\r\n"); /* no clock rate (RFC 4475) */
     const parley_sdp_media *m = &s->media[0];
     assert_slice_equal(m->fmts[1].encoding, "telephone-event");
     assert_non_null(m->fmts[1].fmtp.p);
@@ -331,6 +333,11 @@ static void test_tolerated_attribute_values(void **state)
     assert_int_equal(m->fmts[2].has_rtpmap, 0); /* dynamic without rtpmap: left empty */
     assert_int_equal(m->fmts[2].encoding.len, 0);
     assert_int_equal(m->nattrs, 5);
+    const parley_sdp_media *v = &s->media[1]; /* the rtpmap kept, the format not linked to it */
+    assert_int_equal(v->fmts[0].pt, 31);
+    assert_int_equal(v->fmts[0].has_rtpmap, 0);
+    assert_slice_equal(v->fmts[0].encoding, "H261"); /* RFC 3551's static type, not "LPC" */
+    assert_non_null(parley_sdp_attr_find(v->attrs, v->nattrs, "rtpmap", 0));
     ts_assert_roundtrip(s);
     parley_sdp_free(s);
 }
@@ -417,7 +424,6 @@ static void test_rejects_bad_fields(void **state)
         {"m=audio 4000\r\n", "m="},
         {"m=audio 4000 RTP//AVP 0\r\n", "m="},
         {"m=au(dio 4000 RTP/AVP 0\r\n", "m="},
-        {"m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n", "a=rtpmap"},
         {"m=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/x\r\n", "a=rtpmap"},
         {"m=audio 4000 RTP/AVP 0\r\na=rtpmap:0\r\n", "a=rtpmap"},
         {"m=audio 4000 RTP/AVP 0\r\na=rtpmap\r\n", "a=rtpmap"},
