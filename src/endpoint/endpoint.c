@@ -85,6 +85,13 @@ static void on_conn_down(void *arg, uint64_t conn_id, int err)
         txn_layer_conn_down(ep->txn, conn_id, err);
 }
 
+static void on_unreachable(void *arg, const tp_addr *dst, int err)
+{
+    parley_endpoint *ep = arg;
+    if (ep->txn)
+        txn_layer_unreachable(ep->txn, dst, err);
+}
+
 static void on_trace(void *arg, bool sent, tp_proto proto, const tp_addr *local,
                      const tp_addr *remote, const char *data, size_t len)
 {
@@ -275,7 +282,7 @@ int ep_create_on(const parley_endpoint_config *cfg, pl_loop *loop, parley_endpoi
                 .verify_client = cfg->tls_verify_client != 0},
     };
     ep_limits_resolve(ep, cfg, &tc);
-    tp_handler th = {on_msg, on_conn_down, on_trace, ep};
+    tp_handler th = {on_msg, on_conn_down, on_trace, ep, on_unreachable};
     if (!rc)
         rc = tp_layer_create(loop, &tc, &th, &ep->tp);
     txn_timers tt = {cfg->t1_ms, cfg->t2_ms, cfg->t4_ms, 0};

@@ -169,6 +169,13 @@ void tp_iface_deliver(tp_iface *ifc, const tp_addr *src, const char *data, size_
     tp_deliver(ifc->tp, &rx, data, len, 0);
 }
 
+void tp_iface_unreachable(tp_iface *ifc, const tp_addr *dst, int err)
+{
+    tp_layer *tp = ifc->tp;
+    if (tp->h.on_unreachable && !tp->destroying)
+        tp->h.on_unreachable(tp->h.arg, dst, err);
+}
+
 static tp_iface *pick_iface(tp_layer *tp, tp_proto proto, const tp_addr *dst)
 {
     tp_iface *any = NULL;

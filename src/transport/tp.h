@@ -95,6 +95,10 @@ typedef struct tp_handler {
     void (*on_trace)(void *arg, bool sent, tp_proto proto, const tp_addr *local,
                      const tp_addr *remote, const char *data, size_t len);
     void *arg;
+    /* An ICMP error said datagrams to dst cannot be delivered (port, host or network
+     * unreachable; RFC 3261 §18.4): what waits on dst with no answer yet fails with err. May be
+     * NULL. */
+    void (*on_unreachable)(void *arg, const tp_addr *dst, int err);
 } tp_handler;
 
 typedef struct tp_tls_config {
@@ -181,6 +185,8 @@ struct tp_iface {
 void tp_iface_attach(tp_layer *tp, tp_iface *ifc);
 /* A driver received a datagram on ifc. */
 void tp_iface_deliver(tp_iface *ifc, const tp_addr *src, const char *data, size_t len);
+/* A datagram interface learned (ICMP) that dst cannot be reached: passed to on_unreachable. */
+void tp_iface_unreachable(tp_iface *ifc, const tp_addr *dst, int err);
 pl_loop *tp_loop(tp_layer *tp);
 
 #endif

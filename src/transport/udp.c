@@ -12,9 +12,16 @@
  * of an INVITE) cost one system call. A full queue goes out at once. What the kernel cannot
  * take (EAGAIN) waits for the socket to be writable; what it refuses is dropped, as a lost
  * datagram would be (the transactions retransmit or time out).
+ *
+ * ICMP errors (IP_RECVERR): port, host or network unreachable for a datagram we sent are read
+ * off the socket's error queue and reported with the address it went to, so that a request to
+ * a closed port fails at once instead of after Timer B or F (RFC 3261 §18.4). At most
+ * UDP_ERRORS per wakeup: a flood of them cannot hold the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,6 +35,7 @@
 #define UDP_DGRAM_MAX   65536
 #define UDP_QUEUE_MSGS  32
 #define UDP_QUEUE_BYTES (256 * 1024)
+#define UDP_ERRORS      16 /* ICMP errors read per wakeup */
 
 typedef struct udp_out {
     tp_addr dst;
@@ -150,14 +158,58 @@ static void on_flush(void *arg)
         flush(u);
 }
 
+/* The ICMP errors queued on the socket: each "unreachable" is reported with the address the
+ * datagram went to (the error's msg_name); others (fragmentation needed, TTL) are dropped. */
+static void read_errors(udp_iface *u)
+{
+    for (int i = 0; i < UDP_ERRORS && !u->closing; i++) {
+        struct sockaddr_storage dst;
+        char ctl[256];
+        char data[64]; /* the start of what we sent: not used */
+        struct iovec iov = {data, sizeof(data)};
+        struct msghdr h = {.msg_name = &dst,
+                           .msg_namelen = sizeof(dst),
+                           .msg_iov = &iov,
+                           .msg_iovlen = 1,
+                           .msg_control = ctl,
+                           .msg_controllen = sizeof(ctl)};
+        if (recvmsg(u->fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+            return; /* the queue is empty */
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+            bool v4 = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
+            bool v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
+            if (!v4 && !v6)
+                continue;
+            struct sock_extended_err ee;
+            memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+            bool icmp = ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+            bool unreachable = ee.ee_errno == ECONNREFUSED || ee.ee_errno == EHOSTUNREACH ||
+                               ee.ee_errno == ENETUNREACH;
+            if (!icmp || !unreachable || h.msg_namelen < sizeof(struct sockaddr_in))
+                continue;
+            tp_addr a;
+            memset(&a, 0, sizeof(a));
+            memcpy(&a.u, &dst,
+                   dst.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                             : sizeof(struct sockaddr_in));
+            tp_iface_unreachable(&u->base, &a, PARLEY_E_CONNECT);
+        }
+    }
+}
+
 static void on_poll(uv_poll_t *p, int status, int events)
 {
     udp_iface *u = p->data;
     if (status < 0) {
-        /* a socket error (ICMP reported as one): read it off so the poll does not spin */
+        /* POLLERR: ICMP errors wait on the error queue. libuv stopped the poll: it starts again
+         * once they are read (a flood beyond UDP_ERRORS makes the next wakeup read more) */
+        read_errors(u);
         int err = 0;
         socklen_t len = sizeof(err);
-        getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len); /* clears the pending error */
+        int ev = u->events;
+        u->events = 0;
+        watch(u, ev ? ev : UV_READABLE);
         return;
     }
     if (events & UV_WRITABLE)
@@ -241,6 +293,11 @@ static int open_socket(const tp_addr *addr, tp_addr *local)
     /* a bigger receive buffer absorbs bursts while the loop is busy */
     int rcvbuf = 1 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    int on = 1; /* ICMP errors on the error queue (read_errors) */
+    if (addr->u.sa.sa_family == AF_INET6)
+        setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+    else
+        setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on));
     return fd;
 }
 

@@ -226,6 +226,16 @@ void txn_client_conn_down(txn_client *t, int err)
         terminate(t);
 }
 
+void txn_client_unreachable(txn_client *t, int err)
+{
+    /* a response proves the peer is there: an ICMP after it is about something else */
+    if ((t->state != TXN_CALLING && t->state != TXN_TRYING) || t->fail_err)
+        return;
+    t->fail_err = err;
+    pl_loop_timer_stop(t->l->loop, &t->retrans);
+    pl_loop_timer_start(t->l->loop, &t->wait, 0, on_wait, t);
+}
+
 int txn_client_start(txn_layer *l, sip_out *req, const char *branch, const tp_dest *dst,
                      const txn_client_cb *cb, void *tu, txn_client **out)
 {

@@ -183,6 +183,17 @@ void txn_layer_conn_down(txn_layer *l, uint64_t conn_id, int err)
     }
 }
 
+void txn_layer_unreachable(txn_layer *l, const tp_addr *dst, int err)
+{
+    /* no callback runs here (each failure is from the loop), so the list stays as it is */
+    pl_list_each(pos, &l->all_clients)
+    {
+        txn_client *t = pl_container_of(pos, txn_client, link);
+        if (t->dest.proto == TP_UDP && tp_addr_eq(&t->dest.addr, dst))
+            txn_client_unreachable(t, err);
+    }
+}
+
 /* ---- receiving ---- */
 
 static bool answerable(const sip_msg *m)

@@ -93,6 +93,9 @@ void txn_reply_stateless(txn_layer *l, const sip_msg *m, const tp_rx *rx, unsign
 void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx);
 /* A stream connection went down: transactions waiting on it fail at once. */
 void txn_layer_conn_down(txn_layer *l, uint64_t conn_id, int err);
+/* ICMP said datagrams to dst cannot be delivered: the client transactions over UDP to dst with
+ * no response yet fail with err, from the loop (not inside this call). */
+void txn_layer_unreachable(txn_layer *l, const tp_addr *dst, int err);
 
 /* ---- client transactions ---- */
 

@@ -105,6 +105,9 @@ void txn_server_shed_request(txn_server *t);
 void txn_client_recv(txn_layer *l, txn_client *t, sip_msg *m);
 txn_client *txn_client_match(txn_layer *l, const sip_msg *m);
 void txn_client_conn_down(txn_client *t, int err);
+/* Its destination is unreachable (txn_layer_unreachable): fails from the loop if it has had no
+ * response yet. */
+void txn_client_unreachable(txn_client *t, int err);
 /* Ends the transaction now (no callbacks) and drops the layer's reference. */
 void txn_client_kill(txn_client *t);
 

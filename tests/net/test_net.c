@@ -226,6 +226,35 @@ static void test_tcp_refused_fails_at_once(void **state)
     stop(a);
 }
 
+/* A request over UDP to a port nobody listens on fails at once when the ICMP port unreachable
+ * comes back (RFC 3261 §18.4), not after Timer F; the listening point keeps receiving and
+ * sending after the error (libuv stops a poll on POLLERR: it is started again). */
+static void test_udp_unreachable_fails_at_once(void **state)
+{
+    (void)state;
+    int port = nu_free_port(SOCK_DGRAM);
+    char u[64], uri[96];
+    snprintf(u, sizeof(u), "udp:127.0.0.1:%d", port);
+    const char *la[] = {u, NULL};
+    peer a;
+    start(la, &a, NULL);
+    const char *lb[] = {"udp:127.0.0.1:0", NULL};
+    peer b;
+    start(lb, &b, NULL);
+    snprintf(uri, sizeof(uri), "sip:nobody@127.0.0.1:%d", nu_free_port(SOCK_DGRAM));
+    int status = -1;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(send_to(a.ep, uri, "anyone?", &status), PARLEY_E_CONNECT);
+        assert_int_equal(status, 0);
+    }
+    snprintf(uri, sizeof(uri), "sip:a@127.0.0.1:%d", port);
+    assert_int_equal(send_to(b.ep, uri, "still there?", &status), 0);
+    assert_int_equal(status, 200);
+    assert_string_equal(a.last_body, "still there?");
+    stop(a.ep);
+    stop(b.ep);
+}
+
 /* A TCP peer that reads the request and closes without answering. */
 static void *rude_server(void *arg)
 {
@@ -509,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_udp_and_tcp_roundtrip),
         cmocka_unit_test(test_large_request_falls_back_to_udp),
         cmocka_unit_test(test_tcp_refused_fails_at_once),
+        cmocka_unit_test(test_udp_unreachable_fails_at_once),
         cmocka_unit_test(test_tcp_broken_connection_fails_transaction),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_dns_srv_failover),
