@@ -30,6 +30,7 @@
  * responses aside: see check_sent).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,8 +241,11 @@ static void check_sent(run *r)
             continue;
         sip_msg *m = NULL;
         int rc = sip_msg_parse(p->data, p->len, 0, NULL, &m, NULL);
-        if (rc != 0 && rc != PARLEY_E_NOMEM)
+        if (rc != 0 && rc != PARLEY_E_NOMEM) { /* show what broke before crashing */
+            fprintf(stderr, "sent message %zu does not parse (%d):\n%.*s\n", i, rc, (int)p->len,
+                    p->data);
             abort();
+        }
         sip_msg_free(m);
     }
 }
