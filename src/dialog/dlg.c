@@ -93,13 +93,21 @@ static void set_target(dlg *d, const sip_msg *m)
     d->remote_target = t;
 }
 
+/* The remote target of a new dialog: the Contact of m, else fallback. */
+static pl_str first_target(const sip_msg *m, pl_str fallback)
+{
+    return m->contact ? m->contact->uri.raw : fallback;
+}
+
 dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,
-                 const sip_msg *resp)
+                 const char *request_uri, const sip_msg *resp)
 {
     const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
     pl_str cid = pl_str_c(call_id), ltag = pl_str_c(local_tag), lhdr = pl_str_c(local_hdr);
     pl_str rtag = resp->to->tag, rhdr = to ? to->value : PL_STR_NULL;
-    pl_str target = resp->contact ? resp->contact->uri.raw : PL_STR_NULL;
+    pl_str target = first_target(resp, request_uri ? pl_str_c(request_uri)
+                                       : resp->to  ? resp->to->uri.raw
+                                                   : PL_STR_NULL);
     dlg *d = alloc_dlg(cid.len + ltag.len + lhdr.len + rtag.len + rhdr.len + target.len + 6);
     if (!d)
         return NULL;
@@ -114,7 +122,7 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
     d->local_tag_len = (uint32_t)ltag.len;
     d->remote_tag_len = (uint32_t)rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
-    if (resp->contact)
+    if (target.len)
         d->remote_target = put_str(d, &at, target);
     d->local_cseq = cseq;
     set_routes(d, resp->record_route, true);
@@ -134,7 +142,7 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
         mine_len += mine[i].len;
     pl_str cid = req->call_id, ltag = pl_str_c(local_tag), rtag = req->from->tag;
     pl_str rhdr = from ? from->value : PL_STR_NULL;
-    pl_str target = req->contact ? req->contact->uri.raw : PL_STR_NULL;
+    pl_str target = first_target(req, req->from->uri.raw);
     dlg *d = alloc_dlg(cid.len + ltag.len + rtag.len + rhdr.len + mine_len + target.len + 6);
     if (!d)
         return NULL;
@@ -147,7 +155,7 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
     d->remote_tag_len = (uint32_t)rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
     d->local_hdr = put_strs(d, &at, mine, sizeof(mine) / sizeof(mine[0]));
-    if (req->contact)
+    if (target.len)
         d->remote_target = put_str(d, &at, target);
     d->remote_cseq = req->cseq.num;
     d->remote_cseq_set = true;

@@ -67,7 +67,7 @@ def act(command):
 
 
 def answer(status, reason, to_tag="u1", body="", extra="", branch="$B", cseq="$N $M",
-           peer=A, ctype="application/sdp"):
+           peer=A, ctype="application/sdp", contact=True):
     """A response from a peer to the endpoint's last request (by default; see the tokens in
     fuzz_endpoint.c): its branch, Call-ID, From tag and CSeq come back."""
     head = [
@@ -78,7 +78,7 @@ def answer(status, reason, to_tag="u1", body="", extra="", branch="$B", cseq="$N
         "Call-ID: $C",
         "CSeq: %s" % cseq,
     ]
-    if status < 300 and status > 100:
+    if status < 300 and status > 100 and contact:
         head.append("Contact: <sip:a@%s>" % peer)
     if extra:
         head.append(extra)
@@ -259,6 +259,18 @@ def uac_refer():
     ]
 
 
+def uac_no_contact():
+    """Finding: a 2xx without Contact made the ACK (and BYE) go out with an empty Request-URI;
+    they go to the INVITE's Request-URI."""
+    return [
+        act("call"),
+        udp(answer(200, "OK", body=sdp(1, 5000), contact=False)),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
 def call_flow():
     """INVITE, ACK, in-dialog MESSAGE and INFO, re-INVITE and its ACK, REFER, BYE."""
     return [
@@ -432,6 +444,7 @@ def main():
         "seed-uac-reliable": uac_reliable(),
         "seed-uac-glare": uac_glare(),
         "seed-uac-refer": uac_refer(),
+        "seed-uac-no-contact": uac_no_contact(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
