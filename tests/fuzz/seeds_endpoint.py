@@ -271,6 +271,57 @@ def uac_no_contact():
     ]
 
 
+def uac_cancel_cross():
+    """The endpoint CANCELs a ringing call whose 200 crosses the CANCEL: 200 to the CANCEL, the
+    INVITE's 2xx is ACKed and BYEd; then a call refused 486 and one that redirects with the
+    redirection refused by the application."""
+    return [
+        act("call no100rel"),
+        udp(answer(180, "Ringing")),
+        act("bye"),
+        udp(answer(200, "OK", cseq="$N CANCEL")),
+        udp(answer(200, "OK", body=sdp(1, 5000), branch="$b", cseq="$n INVITE")),
+        wait(40),
+        udp(answer(200, "OK")),
+        act("call"),
+        udp(answer(486, "Busy Here")),
+        act("call none"),
+        udp(answer(301, "Moved Permanently", extra="Contact: <sip:b@%s>" % B)),
+        wait(40),
+    ]
+
+
+def uac_early_update():
+    """A call requiring 100rel: a reliable 183 carries the answer, the endpoint PRACKs it;
+    the peer's UPDATE in the early dialog gets the endpoint's answer; 200; the peer's
+    re-INVITE, then a REFER to an incoming call of B the endpoint accepts REFERs on."""
+    return [
+        act("call require hdr"),
+        udp(answer(183, "Session Progress", body=sdp(1, 5000),
+                   extra="Require: 100rel\r\nRSeq: 7")),
+        wait(40),
+        udp(answer(200, "OK")),
+        udp(peer_request("UPDATE", 1, body=sdp(2, 5002), branch="q1")),
+        wait(40),
+        udp(answer(200, "OK", branch="$b", cseq="$n INVITE")),
+        wait(40),
+        udp(peer_request("INVITE", 2, body=sdp(3, 5002), branch="q2")),
+        wait(40),
+        udp(peer_request("ACK", 2, branch="q2a")),
+        act("accept"),
+        udp(request("INVITE", 1, "ab1", call="fza", to_tag=False, body=sdp(1, 7000),
+                    via_host=B), peer_b=True),
+        wait(40),
+        udp(request("ACK", 1, "ab1a", call="fza", via_host=B), peer_b=True),
+        udp(request("REFER", 2, "ab2", call="fza", via_host=B,
+                    extra="Refer-To: <sip:d@10.0.0.7>"), peer_b=True),
+        wait(40),
+        act("notify fail"),
+        act("reinvite resume #0"),
+        wait(40),
+    ]
+
+
 def call_flow():
     """INVITE, ACK, in-dialog MESSAGE and INFO, re-INVITE and its ACK, REFER, BYE."""
     return [
@@ -445,6 +496,8 @@ def main():
         "seed-uac-glare": uac_glare(),
         "seed-uac-refer": uac_refer(),
         "seed-uac-no-contact": uac_no_contact(),
+        "seed-uac-cancel-cross": uac_cancel_cross(),
+        "seed-uac-early-update": uac_early_update(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
