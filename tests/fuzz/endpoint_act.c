@@ -5,7 +5,8 @@
  *             comes in the 2xx or a reliable 1xx), 100rel as the endpoint's default (require:
  *             Require: 100rel; no100rel: unsupported), a session timer of 90 s (timer), a
  *             custom header (hdr), 3xx redirections followed (none: refused); REFERs that come
- *             in the session are accepted
+ *             in the session are accepted; defer: the ACK of the 2xx (or, late, the answer
+ *             in it) waits for the command ack
  *   reinvite  a re-INVITE with a new offer (update: by UPDATE; hold/resume: the stream's
  *             direction sendonly/sendrecv first)
  *   message   a MESSAGE with a custom header (info, options, notify, service, benotify: that
@@ -13,6 +14,7 @@
  *   refer     REFER the peer to peer B (replaces: with a Replaces in the Refer-To)
  *   referend  end the subscription of the last REFER sent
  *   notify    progress of the last REFER accepted: 180 (final: 200, fail: 503, both final)
+ *   ack       send the ACK (or the answer) the call kept
  *   bye       terminate (CANCEL while early, BYE when connected, reject when incoming)
  *   accept    incoming sessions from now on accept REFERs (as calls do)
  * Every command but call and accept acts on the newest session, or on session k (0-9, in the
@@ -33,9 +35,12 @@
 
 typedef struct act_session {
     parley_session *s;
-    parley_refer_request *refer; /* the last REFER it accepted, NULL when none */
-    parley_sdp_neg *neg;         /* a late-offer call's own negotiator, else NULL */
-    int invited;                 /* that call's INVITE went (without an offer) */
+    parley_refer_request *refer;    /* the last REFER it accepted, NULL when none */
+    parley_sdp_neg *neg;            /* a late-offer call's own negotiator, else NULL */
+    int invited;                    /* that call's INVITE went (without an offer) */
+    int defer;                      /* the call keeps its ACK (or the answer in it) for "ack" */
+    parley_ack *ack;                /* the ACK kept, NULL when none */
+    parley_pending_answer *pending; /* the answer to an offer in a 2xx kept, NULL when none */
 } act_session;
 
 struct act {
@@ -111,6 +116,32 @@ static void late_set_answer(parley_session *s, const parley_content *answer, voi
     parley_sdp_neg_set_answer(as->neg, answer->body, answer->len, NULL);
 }
 
+static act_session *find(act *a, parley_session *s)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->sessions[i].s == s)
+            return &a->sessions[i];
+    return NULL;
+}
+
+static void offer_in_response(parley_session *s, parley_pending_answer *p,
+                              const parley_content *offer, void *user)
+{
+    (void)s;
+    (void)offer;
+    act_session *as = user;
+    if (as->defer && parley_pending_answer_defer(p) == 0)
+        as->pending = p;
+}
+
+static void on_accepted(parley_session *s, const parley_msg *response, parley_ack *ack, void *user)
+{
+    (void)response;
+    act_session *as = find(user, s);
+    if (as && as->defer && parley_ack_defer(ack) == 0)
+        as->ack = ack;
+}
+
 static int use_late_sdp(act_session *as)
 {
     parley_sdp_stream_cfg audio;
@@ -118,16 +149,8 @@ static int use_late_sdp(act_session *as)
     sdp_cfg(&cfg, &audio);
     if (parley_sdp_neg_create(&cfg, &as->neg) != 0)
         return -1;
-    parley_oa_ops ops = {late_offer, late_answer, late_set_answer, NULL, NULL, NULL};
+    parley_oa_ops ops = {late_offer, late_answer, late_set_answer, offer_in_response, NULL, NULL};
     return parley_session_set_offer_answer(as->s, &ops, as);
-}
-
-static act_session *find(act *a, parley_session *s)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (a->sessions[i].s == s)
-            return &a->sessions[i];
-    return NULL;
 }
 
 static void on_refer(parley_session *s, parley_refer_request *r, const parley_address *target,
@@ -166,6 +189,9 @@ static act_session *add(act *a, parley_session *s)
     as->refer = NULL;
     as->neg = NULL;
     as->invited = 0;
+    as->defer = 0;
+    as->ack = NULL;
+    as->pending = NULL;
     return as;
 }
 
@@ -249,6 +275,8 @@ static void call(act *a, const words *ws)
     parley_session_cbs cbs = {0};
     cbs.on_refer = on_refer;
     cbs.on_redirecting = has(ws, "none") ? redirect_none : redirect_all;
+    cbs.on_accepted = on_accepted;
+    as->defer = has(ws, "defer");
     parley_session_set_callbacks(as->s, &cbs, a);
     size_t nh = has(ws, "hdr") ? 2 : 0;
     parley_session_participate(as->s, custom, nh, NULL, NULL);
@@ -314,6 +342,17 @@ static void notify(act_session *as, const words *ws)
         parley_refer_request_notify(as->refer, 180, "Ringing", 0);
 }
 
+/* Sends the ACK or the answer kept (once: the handle is not used again). */
+static void ack(act_session *as)
+{
+    if (as->pending)
+        parley_pending_answer_ready(as->pending, custom, 1);
+    else if (as->ack)
+        parley_ack_send(as->ack, custom, 1);
+    as->pending = NULL;
+    as->ack = NULL;
+}
+
 void act_command(act *a, const char *cmd, size_t len)
 {
     words ws;
@@ -342,6 +381,8 @@ void act_command(act *a, const char *cmd, size_t len)
         parley_session_refer_end(as->s, a->refer_id);
     else if (strcmp(verb, "notify") == 0)
         notify(as, &ws);
+    else if (strcmp(verb, "ack") == 0)
+        ack(as);
     else if (strcmp(verb, "bye") == 0)
         parley_session_terminate(as->s, NULL, 0, NULL, NULL);
 }

@@ -322,6 +322,28 @@ def uac_early_update():
     ]
 
 
+def uac_deferred_ack():
+    """Calls that keep their ACK: one with an offer (the ACK goes on the command), a late one
+    whose 2xx carries the offer (the answer goes in the ACK on the command), one ended before
+    its ACK went."""
+    return [
+        act("call defer"),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        act("ack"),
+        act("call late defer"),
+        udp(answer(200, "OK", body=sdp(1, 5002))),
+        wait(40),
+        act("ack"),
+        act("call defer B"),
+        udp(answer(200, "OK", body=sdp(1, 5004), peer=B), peer_b=True),
+        act("bye"),
+        act("ack"),
+        udp(answer(200, "OK", peer=B), peer_b=True),
+        wait(40),
+    ]
+
+
 def call_flow():
     """INVITE, ACK, in-dialog MESSAGE and INFO, re-INVITE and its ACK, REFER, BYE."""
     return [
@@ -498,6 +520,7 @@ def main():
         "seed-uac-no-contact": uac_no_contact(),
         "seed-uac-cancel-cross": uac_cancel_cross(),
         "seed-uac-early-update": uac_early_update(),
+        "seed-uac-deferred-ack": uac_deferred_ack(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
