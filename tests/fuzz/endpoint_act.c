@@ -17,7 +17,12 @@
  *   ack       send the ACK (or the answer) the call kept
  *   bye       terminate (CANCEL while early, BYE when connected, reject when incoming)
  *   accept    incoming sessions from now on accept REFERs (as calls do)
- * Every command but call and accept acts on the newest session, or on session k (0-9, in the
+ *   ring      incoming sessions from now on get a 180 (early: 183 with early media; rel:
+ *             reliable, RFC 3262) and wait for answer, reject or redirect (the default is to
+ *             answer at once)
+ *   answer    participate (answer an incoming session that rang)
+ *   reject    answer it 486; redirect: 302 to peer B
+ * Every command but call, accept and ring acts on the newest session, or on session k (0-9, in the
  * order they appeared, incoming ones included) with the option "#k". Return codes are ignored:
  * a refused operation (wrong state, one already pending) is a valid outcome.
  */
@@ -48,8 +53,11 @@ struct act {
     char uri_a[64], uri_b[64];
     act_session sessions[MAX_SESSIONS]; /* each holds a reference */
     size_t n;
-    int accept_refers; /* incoming sessions accept REFERs */
-    unsigned refer_id; /* the CSeq of the last REFER sent (its subscription id) */
+    int accept_refers;   /* incoming sessions accept REFERs */
+    int ring;            /* incoming sessions wait for "answer" after a provisional: 0 (no, the
+                            default), 180, or 183 (with early media) */
+    unsigned ring_flags; /* PARLEY_PROV_* of that provisional */
+    unsigned refer_id;   /* the CSeq of the last REFER sent (its subscription id) */
 };
 
 /* ---- the session API, in one place (it is being reworked: issue 8) ---- */
@@ -211,7 +219,10 @@ void act_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
         cbs.on_refer = on_refer;
         parley_session_set_callbacks(s, &cbs, a);
     }
-    parley_session_participate(s, NULL, 0, NULL, NULL);
+    if (a->ring)
+        parley_session_provisional(s, a->ring, NULL, custom, 1, a->ring_flags);
+    else
+        parley_session_participate(s, NULL, 0, NULL, NULL);
 }
 
 /* ---- commands ---- */
@@ -342,6 +353,12 @@ static void notify(act_session *as, const words *ws)
         parley_refer_request_notify(as->refer, 180, "Ringing", 0);
 }
 
+static void redirect(act *a, act_session *as)
+{
+    parley_address to = {a->uri_b, NULL};
+    parley_session_redirect(as->s, 302, &to, 1, custom, 1);
+}
+
 /* Sends the ACK or the answer kept (once: the handle is not used again). */
 static void ack(act_session *as)
 {
@@ -368,6 +385,12 @@ void act_command(act *a, const char *cmd, size_t len)
         a->accept_refers = 1;
         return;
     }
+    if (strcmp(verb, "ring") == 0) {
+        a->ring = has(&ws, "early") ? 183 : 180;
+        a->ring_flags = (has(&ws, "early") ? PARLEY_PROV_EARLY_MEDIA : 0) |
+                        (has(&ws, "rel") ? PARLEY_PROV_RELIABLE : 0);
+        return;
+    }
     act_session *as = target(a, &ws);
     if (!as)
         return;
@@ -381,6 +404,12 @@ void act_command(act *a, const char *cmd, size_t len)
         parley_session_refer_end(as->s, a->refer_id);
     else if (strcmp(verb, "notify") == 0)
         notify(as, &ws);
+    else if (strcmp(verb, "answer") == 0)
+        parley_session_participate(as->s, custom, 1, NULL, NULL);
+    else if (strcmp(verb, "reject") == 0)
+        parley_session_reject(as->s, 486, NULL, custom, 1);
+    else if (strcmp(verb, "redirect") == 0)
+        redirect(a, as);
     else if (strcmp(verb, "ack") == 0)
         ack(as);
     else if (strcmp(verb, "bye") == 0)

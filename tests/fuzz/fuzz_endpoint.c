@@ -19,7 +19,8 @@
  * In a payload, tokens become what the endpoint sent, so that a peer's message can name the
  * dialog or transaction the endpoint made (its tags, branches and Call-IDs are random; the
  * generator is seeded per input so that a crash replays):
- *   $T  the To tag of the last response the endpoint sent (a dialog it answered)
+ *   $T  the To tag of the last response the endpoint sent (a dialog it answered), $R its
+ *       RSeq (a reliable provisional, for the RAck of a PRACK)
  *   $B  the top Via branch, $C the Call-ID, $F the From tag, $N the CSeq number and $M the
  *       CSeq method of the last request it sent (ACK aside): a response to it
  *   $b, $n  the branch and CSeq number of the last INVITE it sent (its 2xx after a PRACK)
@@ -133,6 +134,9 @@ static int token(run *r, char c, char *out, size_t size)
     switch (c) {
     case 'T':
         field(last_sent(r, 1, NULL), "\r\nTo: ", ";tag=", ";>\r\n ", out, size);
+        return 1;
+    case 'R':
+        field(last_sent(r, 1, NULL), "\r\nRSeq: ", NULL, "\r\n ", out, size);
         return 1;
     case 'B':
     case 'b':

@@ -344,6 +344,36 @@ def uac_deferred_ack():
     ]
 
 
+def uas_ringing():
+    """The endpoint as callee that rings first: a reliable 183 with early media PRACKed, then
+    answered; a 180 then rejected 486; one redirected to B; a reliable 183 never PRACKed (504
+    after 64*T1)."""
+    return [
+        act("ring early rel"),
+        udp(request("INVITE", 1, "g1", call="fg1", to_tag=False, body=sdp(1, 5000),
+                    extra="Supported: 100rel")),
+        wait(40),
+        udp(request("PRACK", 2, "g2", call="fg1", extra="RAck: $R 1 INVITE")),
+        wait(40),
+        act("answer"),
+        wait(40),
+        udp(request("ACK", 1, "g1a", call="fg1")),
+        act("ring"),
+        udp(request("INVITE", 1, "g3", call="fg2", to_tag=False, body=sdp(1, 5002))),
+        act("reject"),
+        udp(request("ACK", 1, "g3", call="fg2")),
+        udp(request("INVITE", 1, "g4", call="fg3", to_tag=False, body=sdp(1, 5004))),
+        act("redirect"),
+        udp(request("ACK", 1, "g4", call="fg3")),
+        act("ring early rel"),
+        udp(request("INVITE", 1, "g5", call="fg4", to_tag=False, body=sdp(1, 5006),
+                    extra="Supported: 100rel")),
+        wait(2480),
+    ] + [wait(2480)] * 13 + [
+        act("bye #0"),
+    ]
+
+
 def call_flow():
     """INVITE, ACK, in-dialog MESSAGE and INFO, re-INVITE and its ACK, REFER, BYE."""
     return [
@@ -521,6 +551,7 @@ def main():
         "seed-uac-cancel-cross": uac_cancel_cross(),
         "seed-uac-early-update": uac_early_update(),
         "seed-uac-deferred-ack": uac_deferred_ack(),
+        "seed-uas-ringing": uas_ringing(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
