@@ -82,11 +82,22 @@ static void set_routes(dlg *d, const sip_naddr *rr, bool reverse)
     d->nroutes = (uint32_t)n;
 }
 
+/* A Contact's URI as a remote target: without URI headers, which a Request-URI may not carry
+ * (RFC 3261 §19.1.1: a dialog's Contact has none; sent on, they would make requests that the
+ * peer's parser, and ours, refuse). */
+static pl_str contact_target(const sip_naddr *c)
+{
+    pl_str t = c->uri.raw;
+    if (c->uri.headers.len && c->uri.kind != SIP_URI_OTHER)
+        t.len = (size_t)(c->uri.headers.p - 1 - t.p);
+    return t;
+}
+
 static void set_target(dlg *d, const sip_msg *m)
 {
     if (!m->contact)
         return;
-    char *t = dup_str(m->contact->uri.raw);
+    char *t = dup_str(contact_target(m->contact));
     if (!t)
         return;
     free_str(d, d->remote_target);
@@ -96,7 +107,7 @@ static void set_target(dlg *d, const sip_msg *m)
 /* The remote target of a new dialog: the Contact of m, else fallback. */
 static pl_str first_target(const sip_msg *m, pl_str fallback)
 {
-    return m->contact ? m->contact->uri.raw : fallback;
+    return m->contact ? contact_target(m->contact) : fallback;
 }
 
 dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,

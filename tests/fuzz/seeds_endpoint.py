@@ -374,6 +374,19 @@ def uas_ringing():
     ]
 
 
+def uac_contact_headers():
+    """Finding: a 2xx whose Contact URI has headers made the ACK's Request-URI carry them (a
+    request no parser takes); the target drops them."""
+    return [
+        act("call"),
+        udp(answer(200, "OK", body=sdp(1, 5000), contact=False,
+                   extra="Contact: <sip:a@%s?Subject=x>" % A)),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
 def call_flow():
     """INVITE, ACK, in-dialog MESSAGE and INFO, re-INVITE and its ACK, REFER, BYE."""
     return [
@@ -548,6 +561,7 @@ def main():
         "seed-uac-glare": uac_glare(),
         "seed-uac-refer": uac_refer(),
         "seed-uac-no-contact": uac_no_contact(),
+        "seed-uac-contact-headers": uac_contact_headers(),
         "seed-uac-cancel-cross": uac_cancel_cross(),
         "seed-uac-early-update": uac_early_update(),
         "seed-uac-deferred-ack": uac_deferred_ack(),

@@ -495,6 +495,28 @@ static void test_2xx_without_contact(void **state)
     assert_string_equal(bye->first_line, "BYE " P_BOB_URI " SIP/2.0");
 }
 
+/* A 2xx whose Contact URI has headers (RFC 3261 §19.1.1: a dialog's Contact has none): the
+ * target drops them, as a Request-URI may not carry any; the ACK, a re-INVITE's new Contact
+ * with headers and the BYE go to the bare URI (found by fuzz_endpoint). */
+static void test_contact_with_uri_headers(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "uh", "Contact: <sip:bob@" F2_ADDR "?Subject=x>\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *ack = vnet_find(w->n, F2_ADDR, "ACK", 0);
+    assert_non_null(ack);
+    assert_string_equal(ack->first_line, "ACK sip:bob@" F2_ADDR " SIP/2.0");
+    peer_request(w, F2_ADDR, inv, "INVITE", "z9hG4bKuh1", "uh", 1,
+                 "Contact: <sip:bob@" F3_ADDR "?a=b&c=d>\r\n");
+    world_end_a(w, 5);
+    const vnet_packet *bye = vnet_find(w->n, F3_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:bob@" F3_ADDR " SIP/2.0");
+}
+
 /* The same for an INVITE without a Contact: the UAS's BYE goes to the From URI. */
 static void test_invite_without_contact(void **state)
 {
@@ -645,6 +667,7 @@ int main(void)
         WORLD_TEST(test_target_refresh_gruu, setup),
         WORLD_TEST(test_cseq_both_ways, setup),
         WORLD_TEST(test_2xx_without_contact, setup),
+        WORLD_TEST(test_contact_with_uri_headers, setup),
         WORLD_TEST(test_invite_without_contact, setup),
         WORLD_TEST(test_481_no_dialog, setup),
     };
