@@ -82,24 +82,43 @@ static void set_routes(dlg *d, const sip_naddr *rr, bool reverse)
     d->nroutes = (uint32_t)n;
 }
 
+/* A Contact's URI as a remote target: without URI headers, which a Request-URI may not carry
+ * (RFC 3261 §19.1.1: a dialog's Contact has none; sent on, they would make requests that the
+ * peer's parser, and ours, refuse). */
+static pl_str contact_target(const sip_naddr *c)
+{
+    pl_str t = c->uri.raw;
+    if (c->uri.headers.len && c->uri.kind != SIP_URI_OTHER)
+        t.len = (size_t)(c->uri.headers.p - 1 - t.p);
+    return t;
+}
+
 static void set_target(dlg *d, const sip_msg *m)
 {
     if (!m->contact)
         return;
-    char *t = dup_str(m->contact->uri.raw);
+    char *t = dup_str(contact_target(m->contact));
     if (!t)
         return;
     free_str(d, d->remote_target);
     d->remote_target = t;
 }
 
+/* The remote target of a new dialog: the Contact of m, else fallback. */
+static pl_str first_target(const sip_msg *m, pl_str fallback)
+{
+    return m->contact ? contact_target(m->contact) : fallback;
+}
+
 dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,
-                 const sip_msg *resp)
+                 const char *request_uri, const sip_msg *resp)
 {
     const sip_hdr *to = sip_hdr_first(resp, SIP_H_TO);
     pl_str cid = pl_str_c(call_id), ltag = pl_str_c(local_tag), lhdr = pl_str_c(local_hdr);
     pl_str rtag = resp->to->tag, rhdr = to ? to->value : PL_STR_NULL;
-    pl_str target = resp->contact ? resp->contact->uri.raw : PL_STR_NULL;
+    pl_str target = first_target(resp, request_uri ? pl_str_c(request_uri)
+                                       : resp->to  ? resp->to->uri.raw
+                                                   : PL_STR_NULL);
     dlg *d = alloc_dlg(cid.len + ltag.len + lhdr.len + rtag.len + rhdr.len + target.len + 6);
     if (!d)
         return NULL;
@@ -114,7 +133,7 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
     d->local_tag_len = (uint32_t)ltag.len;
     d->remote_tag_len = (uint32_t)rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
-    if (resp->contact)
+    if (target.len)
         d->remote_target = put_str(d, &at, target);
     d->local_cseq = cseq;
     set_routes(d, resp->record_route, true);
@@ -134,7 +153,7 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
         mine_len += mine[i].len;
     pl_str cid = req->call_id, ltag = pl_str_c(local_tag), rtag = req->from->tag;
     pl_str rhdr = from ? from->value : PL_STR_NULL;
-    pl_str target = req->contact ? req->contact->uri.raw : PL_STR_NULL;
+    pl_str target = first_target(req, req->from->uri.raw);
     dlg *d = alloc_dlg(cid.len + ltag.len + rtag.len + rhdr.len + mine_len + target.len + 6);
     if (!d)
         return NULL;
@@ -147,7 +166,7 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
     d->remote_tag_len = (uint32_t)rtag.len;
     d->remote_hdr = put_str(d, &at, rhdr);
     d->local_hdr = put_strs(d, &at, mine, sizeof(mine) / sizeof(mine[0]));
-    if (req->contact)
+    if (target.len)
         d->remote_target = put_str(d, &at, target);
     d->remote_cseq = req->cseq.num;
     d->remote_cseq_set = true;

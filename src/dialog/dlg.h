@@ -42,10 +42,14 @@ typedef struct dlg {
     char strs[];
 } dlg;
 
-/* UAC side: from the request we sent (From, Call-ID, CSeq) and a 1xx/2xx with a To tag. */
+/* UAC side: from the request we sent (From, Call-ID, CSeq, Request-URI) and a 1xx/2xx with a To
+ * tag. The remote target is the response's Contact; a response without one (RFC 3261 §12.1.2
+ * wants it) leaves the target where the request went: request_uri, or the To URI when NULL,
+ * so that the ACK and later requests never go out with an empty Request-URI. */
 dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_tag, uint32_t cseq,
-                 const sip_msg *resp);
-/* UAS side: from the INVITE received and our tag. */
+                 const char *request_uri, const sip_msg *resp);
+/* UAS side: from the INVITE received and our tag. The remote target is its Contact, or the
+ * From URI when it has none (the same reason). */
 dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid);
 void dlg_free(dlg *d);
 

@@ -299,7 +299,7 @@ void sess_orphan_2xx(parley_endpoint *ep, const sip_msg *m, const tp_dest *inv)
         return;
     char *call_id = pl_str_dup(m->call_id), *tag = pl_str_dup(m->from->tag),
          *hdr = pl_str_dup(from->value);
-    dlg *d = call_id && tag && hdr ? dlg_new_uac(call_id, hdr, tag, m->cseq.num, m) : NULL;
+    dlg *d = call_id && tag && hdr ? dlg_new_uac(call_id, hdr, tag, m->cseq.num, NULL, m) : NULL;
     if (d) {
         dlg_update_from_response(d, m, true);
         ack_and_bye(ep, d, m->cseq.num, inv, PL_STR_NULL);
@@ -328,7 +328,8 @@ static void kill_fork(parley_session *s, const sip_msg *m)
         }
         n++;
     }
-    dlg *d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+    dlg *d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq,
+                         s->request_uri, m);
     if (!d)
         return;
     dlg_update_from_response(d, m, true);
@@ -512,7 +513,8 @@ static dlg *early_dialog(parley_session *s, const sip_msg *m)
         dlg_update_from_response(d, m, false);
         return d;
     }
-    d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+    d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, s->request_uri,
+                    m);
     if (!d)
         return NULL;
     pl_list_insert_tail(&s->uac->early, &d->link);
@@ -650,7 +652,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
     if (d) {
         pl_list_remove(&d->link);
     } else {
-        d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq, m);
+        d = dlg_new_uac(s->call_id, s->uac->inv_local_hdr, s->local_tag, s->inv_cseq,
+                        s->request_uri, m);
         if (!d) {
             sess_end(s, PARLEY_REASON_NONE, m);
             return;

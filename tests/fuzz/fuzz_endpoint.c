@@ -1,78 +1,60 @@
 /*
- * Fuzzes a whole endpoint: transport, parser, transactions, dialogs, sessions and the UAS core,
- * on the virtual network and clock (tests/proto/vnet.c), so that timers fire and what the
- * endpoint sends is logged. The endpoint accepts every incoming session with an SDP negotiator,
- * so INVITEs form dialogs that ACKs, BYEs, re-INVITEs, CANCELs and in-dialog requests reach.
+ * Fuzzes a whole endpoint: transport, parser, transactions, dialogs, sessions, the UAS core and
+ * the UAC side, on the virtual network and clock (tests/proto/vnet.c), so that timers fire and
+ * what the endpoint sends is logged. The endpoint accepts every incoming session with an SDP
+ * negotiator, so INVITEs form dialogs that ACKs, BYEs, re-INVITEs, CANCELs and in-dialog
+ * requests reach; and commands make it act: place calls (with or without an offer, 100rel,
+ * session timer, Digest credentials alice/secret, 3xx followed), re-INVITE, send MESSAGE/INFO,
+ * REFER, accept REFERs and report their progress, end sessions (endpoint_act.c lists them).
  *
  * The input is a sequence of records separated by 0xFF (a byte UTF-8 never uses). A record's
  * first byte says what it is, the rest is its payload:
- *   op % 4 == 0   a datagram from peer A          op % 4 == 1   a datagram from peer B
+ *   op % 4 == 0   a datagram from peer A; or, when the payload starts with "!", a command
+ *                 for the endpoint ("!call late require", "!bye #1"; endpoint_act.c)
+ *   op % 4 == 1   a datagram from peer B
  *   op % 4 == 2   stream bytes from peer A, read by the transport's stream code
  *                 (tp_stream_next) as a TCP connection would; an unframable or oversize
  *                 message ends that "connection", and the next bytes start another
  *   op % 4 == 3   time passes: (op / 4) * 40 ms
- * In a payload, "$T" becomes the To tag of the last response the endpoint sent, so that a
- * request can name the dialog the endpoint made (its tags are random; the generator is seeded
- * per input so that a crash replays). Every record is followed by 2 ms; the input ends with
- * 40 s (every transaction timer runs out) before the endpoint is freed.
+ * In a payload, tokens become what the endpoint sent, so that a peer's message can name the
+ * dialog or transaction the endpoint made (its tags, branches and Call-IDs are random; the
+ * generator is seeded per input so that a crash replays):
+ *   $T  the To tag of the last response the endpoint sent (a dialog it answered), $R its
+ *       RSeq (a reliable provisional, for the RAck of a PRACK)
+ *   $B  the top Via branch, $C the Call-ID, $F the From tag, $N the CSeq number and $M the
+ *       CSeq method of the last request it sent (ACK aside): a response to it
+ *   $b, $n  the branch and CSeq number of the last INVITE it sent (its 2xx after a PRACK)
+ * Every record is followed by 2 ms; the input ends with 40 s (every transaction timer runs
+ * out) before the endpoint is freed. tests/fuzz/seeds_endpoint.py writes the seeds.
  *
  * Invariants: no crash, leak or sanitizer report; what the endpoint sends parses (failure
  * responses aside: see check_sent).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/rand.h"
+#include "endpoint_act.h"
 #include "parley/error.h"
-#include "parley/sdp.h"
-#include "parley/session.h"
 #include "transport/tp_int.h"
 #include "vnet.h"
 
-#define EP      "10.0.0.1:5060"
-#define PEER_A  "10.0.0.9:5060"
-#define PEER_B  "10.0.0.8:5062"
-#define SEP     0xff
-#define MAX_SESSIONS 32
+#define EP     "10.0.0.1:5060"
+#define PEER_A "10.0.0.9:5060"
+#define PEER_B "10.0.0.8:5062"
+#define SEP    0xff
 
 typedef struct run {
     vnet *n;
     parley_endpoint *ep;
-    size_t nsessions; /* accepted, each with its own negotiator (parley_session_use_sdp) */
+    act *act; /* the endpoint's own actions, and every session */
     /* the "TCP connection" from peer A */
     char *stream;
     size_t stream_len;
     uint64_t conn_id;
 } run;
-
-/* ---- the session API, in one place (it is being reworked: issue 8) ---- */
-
-static const parley_sdp_codec codecs[] = {{0, NULL, 8000, 0, NULL}, {8, NULL, 8000, 0, NULL}};
-
-static void on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
-                       void *user)
-{
-    (void)ep;
-    (void)info;
-    run *r = user;
-    parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
-    audio.media = "audio";
-    audio.port = 4000;
-    audio.codecs = codecs;
-    audio.ncodecs = 2;
-    parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
-    cfg.sess_id = 1;
-    cfg.addr = "10.0.0.1";
-    cfg.streams = &audio;
-    cfg.nstreams = 1;
-    if (r->nsessions == MAX_SESSIONS || parley_session_use_sdp(s, &cfg) != 0) {
-        parley_session_reject(s, 486, NULL, NULL, 0);
-        return;
-    }
-    r->nsessions++;
-    parley_session_participate(s, NULL, 0, NULL, NULL);
-}
 
 static void on_page(parley_endpoint *ep, parley_request *req, void *user)
 {
@@ -81,17 +63,23 @@ static void on_page(parley_endpoint *ep, parley_request *req, void *user)
     (void)user; /* answered 200 by parley */
 }
 
+/* answers the challenges of the seeds (any realm) */
+static const parley_credential creds[] = {{NULL, "alice", "secret"}};
+
 static void start(run *r)
 {
     pl_rand_seed_for_tests(1);
     r->n = vnet_new(1000);
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.on_message = on_page;
+    cfg.credentials = creds;
+    cfg.ncredentials = 1;
     cfg.user = r;
     r->ep = vnet_endpoint(r->n, EP, &cfg);
     if (!r->ep)
         abort();
-    parley_endpoint_set_session_cb(r->ep, on_session, r);
+    r->act = act_new(r->ep, PEER_A, PEER_B);
+    parley_endpoint_set_session_cb(r->ep, act_on_session, r->act);
     vnet_peer(r->n, PEER_A);
     vnet_peer(r->n, PEER_B);
     r->conn_id = 1000;
@@ -99,41 +87,94 @@ static void start(run *r)
 
 /* ---- the records ---- */
 
-/* The To tag of the last response the endpoint sent, into tag ("" when none). */
-static void last_tag(run *r, char *tag, size_t size)
+/* The last message the endpoint sent that is a response (want_response), else a request
+ * other than ACK (of method, when not NULL); NULL when none. */
+static const char *last_sent(run *r, int want_response, const char *method)
 {
-    tag[0] = '\0';
     for (size_t i = vnet_count(r->n); i-- > 0;) {
         const vnet_packet *p = vnet_get(r->n, i);
-        if (!p->status || strcmp(p->src, EP) != 0)
+        if (strcmp(p->src, EP) != 0 || !p->status != !want_response)
             continue;
-        const char *to = strstr(p->data, "\r\nTo: ");
-        const char *end = to ? strstr(to + 2, "\r\n") : NULL;
-        const char *t = to ? strstr(to + 2, ";tag=") : NULL;
-        if (!t || t > end)
+        if (!want_response &&
+            (strcmp(p->method, "ACK") == 0 || (method && strcmp(p->method, method) != 0)))
             continue;
-        t += 5;
-        size_t len = strcspn(t, ";>\r\n ");
-        if (len >= size)
-            len = size - 1;
-        memcpy(tag, t, len);
-        tag[len] = '\0';
-        return;
+        return p->data;
     }
+    return NULL;
 }
 
-/* payload with every "$T" replaced by the tag; malloc'd. */
+/* Copies into out the value of header name in msg (its line), from after param when param is
+ * not NULL (";tag=", ";branch="), up to a delimiter in stop; "" when absent. */
+static void field(const char *msg, const char *name, const char *param, const char *stop, char *out,
+                  size_t size)
+{
+    out[0] = '\0';
+    const char *h = msg ? strstr(msg, name) : NULL;
+    const char *end = h ? strstr(h + 2, "\r\n") : NULL;
+    if (!end)
+        return;
+    const char *v = h + strlen(name);
+    if (param) {
+        v = strstr(v, param);
+        if (!v || v > end)
+            return;
+        v += strlen(param);
+    }
+    size_t len = strcspn(v, stop);
+    if (len >= size)
+        len = size - 1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+}
+
+/* The value of token c ("$c" in a payload) into out; 0 when c is no token. */
+static int token(run *r, char c, char *out, size_t size)
+{
+    const char *req = last_sent(r, 0, c == 'b' || c == 'n' ? "INVITE" : NULL);
+    switch (c) {
+    case 'T':
+        field(last_sent(r, 1, NULL), "\r\nTo: ", ";tag=", ";>\r\n ", out, size);
+        return 1;
+    case 'R':
+        field(last_sent(r, 1, NULL), "\r\nRSeq: ", NULL, "\r\n ", out, size);
+        return 1;
+    case 'B':
+    case 'b':
+        field(req, "\r\nVia: ", ";branch=", ";,\r\n ", out, size);
+        return 1;
+    case 'C':
+        field(req, "\r\nCall-ID: ", NULL, "\r\n ", out, size);
+        return 1;
+    case 'F':
+        field(req, "\r\nFrom: ", ";tag=", ";>\r\n ", out, size);
+        return 1;
+    case 'N':
+    case 'n':
+        field(req, "\r\nCSeq: ", NULL, "\r\n ", out, size);
+        return 1;
+    case 'M':
+        field(req, "\r\nCSeq: ", NULL, "\r\n", out, size);
+        memmove(out, out + strcspn(out, " ") + (out[strcspn(out, " ")] ? 1 : 0),
+                strlen(out + strcspn(out, " ")) + 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* payload with every token replaced by its value (see the header comment); malloc'd. */
 static char *substitute(run *r, const uint8_t *p, size_t len, size_t *out_len)
 {
-    char tag[64];
-    last_tag(r, tag, sizeof(tag));
-    size_t tl = strlen(tag);
-    char *out = malloc(len * (tl > 2 ? tl : 2) + 1);
+    char value[64];
+    size_t cap = len + 1;
+    for (size_t i = 0; i < len; i++)
+        cap += p[i] == '$' ? sizeof(value) : 0;
+    char *out = malloc(cap);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        if (p[i] == '$' && i + 1 < len && p[i + 1] == 'T') {
-            memcpy(out + o, tag, tl);
-            o += tl;
+        if (p[i] == '$' && i + 1 < len && token(r, (char)p[i + 1], value, sizeof(value))) {
+            size_t vl = strlen(value);
+            memcpy(out + o, value, vl);
+            o += vl;
             i++;
         } else {
             out[o++] = (char)p[i];
@@ -179,6 +220,11 @@ static void record(run *r, const uint8_t *p, size_t len)
         vnet_run(r->n, (op / 4) * 40);
         return;
     }
+    if (op % 4 == 0 && len > 1 && p[1] == '!') {
+        act_command(r->act, (const char *)p + 2, len - 2);
+        vnet_run(r->n, 2);
+        return;
+    }
     size_t n;
     char *data = substitute(r, p + 1, len - 1, &n);
     if (op % 4 == 2)
@@ -199,8 +245,11 @@ static void check_sent(run *r)
             continue;
         sip_msg *m = NULL;
         int rc = sip_msg_parse(p->data, p->len, 0, NULL, &m, NULL);
-        if (rc != 0 && rc != PARLEY_E_NOMEM)
+        if (rc != 0 && rc != PARLEY_E_NOMEM) { /* show what broke before crashing */
+            fprintf(stderr, "sent message %zu does not parse (%d):\n%.*s\n", i, rc, (int)p->len,
+                    p->data);
             abort();
+        }
         sip_msg_free(m);
     }
 }
@@ -222,7 +271,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_sent(&r);
     if (getenv("FUZZ_ENDPOINT_DUMP")) /* to see what a seed exercises */
         vnet_dump(r.n);
+    act_drop(r.act);
     vnet_free(r.n);
+    act_free(r.act);
     pl_rand_seed_for_tests(0);
     return 0;
 }

@@ -21,7 +21,9 @@ def tcp(msg):
 
 
 def wait(ms):
-    return bytes([3 + 4 * min(63, ms // 40)])
+    """Time passes: at most 62 * 40 ms in one record, as 63 would make the op 0xff, the
+    separator."""
+    return bytes([3 + 4 * min(62, ms // 40)])
 
 
 def sdp(version, port):
@@ -57,6 +59,332 @@ def response(status, reason, cseq, method, branch, call="fz9"):
         "From: <%s>;tag=x\r\nTo: <sip:a@10.0.0.9>;tag=y\r\nCall-ID: %s\r\nCSeq: %d %s\r\n"
         "Content-Length: 0\r\n\r\n" % (status, reason, branch, EP, call, cseq, method)
     ).encode()
+
+
+def act(command):
+    """A command record: the endpoint acts (see endpoint_act.c)."""
+    return bytes([0]) + b"!" + command.encode()
+
+
+def answer(status, reason, to_tag="u1", body="", extra="", branch="$B", cseq="$N $M",
+           peer=A, ctype="application/sdp", contact=True):
+    """A response from a peer to the endpoint's last request (by default; see the tokens in
+    fuzz_endpoint.c): its branch, Call-ID, From tag and CSeq come back."""
+    head = [
+        "SIP/2.0 %d %s" % (status, reason),
+        "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=%s" % branch,
+        "From: <%s>;tag=$F" % EP,
+        "To: <sip:a@%s>%s" % (peer, ";tag=" + to_tag if to_tag else ""),
+        "Call-ID: $C",
+        "CSeq: %s" % cseq,
+    ]
+    if status < 300 and status > 100 and contact:
+        head.append("Contact: <sip:a@%s>" % peer)
+    if extra:
+        head.append(extra)
+    if body:
+        head.append("Content-Type: %s" % ctype)
+    head.append("Content-Length: %d" % len(body.encode()))
+    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+
+
+def peer_request(method, cseq, to_tag="u1", body="", ctype=None, extra="", branch="q1"):
+    """A request from peer A in the dialog of the endpoint's call (it is the UAS there)."""
+    head = [
+        "%s %s SIP/2.0" % (method, EP),
+        "Via: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport" % (A, branch),
+        "Max-Forwards: 70",
+        "From: <sip:a@%s>;tag=%s" % (A, to_tag),
+        "To: <%s>;tag=$F" % EP,
+        "Call-ID: $C",
+        "CSeq: %d %s" % (cseq, method),
+        "Contact: <sip:a@%s>" % A,
+    ]
+    if extra:
+        head.append(extra)
+    if body:
+        head.append("Content-Type: %s" % (ctype or "application/sdp"))
+    head.append("Content-Length: %d" % len(body.encode()))
+    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+
+
+def uac_call():
+    """The endpoint calls A: 100, 180, 200 with the answer, its ACK; MESSAGE and INFO with a
+    custom header, a hold re-INVITE answered 200, then its BYE."""
+    return [
+        act("call hdr"),
+        udp(answer(100, "Trying", to_tag="")),
+        udp(answer(180, "Ringing")),
+        wait(40),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        act("message"),
+        udp(answer(200, "OK")),
+        act("message info"),
+        udp(answer(200, "OK")),
+        act("reinvite hold"),
+        udp(answer(200, "OK", body=sdp(2, 5000).replace("a=rtpmap:0 PCMU/8000",
+                                                          "a=recvonly"))),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK")),
+        wait(40),
+    ]
+
+
+def uac_forks():
+    """Two forks ring (two To tags), both answer 200: the second is ACKed and BYEd."""
+    return [
+        act("call"),
+        udp(answer(180, "Ringing", to_tag="f1")),
+        udp(answer(180, "Ringing", to_tag="f2", peer=B)),
+        udp(answer(200, "OK", to_tag="f1", body=sdp(1, 5000))),
+        wait(40),
+        udp(answer(200, "OK", to_tag="f2", body=sdp(1, 5002), branch="$b", cseq="$n INVITE",
+                   peer=B), peer_b=True),
+        wait(40),
+        udp(answer(200, "OK", to_tag="f2", peer=B), peer_b=True),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK", to_tag="f1")),
+    ]
+
+
+def uac_auth():
+    """401 with a Digest challenge: the endpoint ACKs it and resends the INVITE with
+    Authorization (credentials alice/secret), which gets 200; then a late 2xx retransmission."""
+    return [
+        act("call"),
+        udp(answer(401, "Unauthorized", extra='WWW-Authenticate: Digest realm="fz", '
+                   'nonce="abc123", algorithm=MD5, qop="auth"')),
+        wait(40),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        udp(answer(200, "OK", body=sdp(1, 5000), branch="$b", cseq="$n INVITE")),
+        wait(1000),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
+def uac_redirect():
+    """302 with Contacts: peer B's first; the endpoint ACKs it and calls B, which answers
+    407 (proxy challenge), then 200."""
+    return [
+        act("call"),
+        udp(answer(302, "Moved Temporarily", extra="Contact: <sip:b@%s>;q=0.9, "
+                   "<sip:c@10.0.0.7>;q=0.1" % B)),
+        wait(40),
+        udp(answer(407, "Proxy Authentication Required", peer=B,
+                   extra='Proxy-Authenticate: Digest realm="px", nonce="n2"'), peer_b=True),
+        wait(40),
+        udp(answer(200, "OK", peer=B, body=sdp(1, 5000)), peer_b=True),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK", peer=B), peer_b=True),
+    ]
+
+
+def uac_reliable():
+    """A late-offer call requiring 100rel with a session timer: a reliable 183 carries the
+    offer (RSeq), the endpoint PRACKs it with its answer; 200 to the PRACK, 200 to the INVITE,
+    then an UPDATE of the endpoint answered 200 and a timer refresh."""
+    return [
+        act("call late require timer"),
+        udp(answer(183, "Session Progress", body=sdp(1, 5000),
+                   extra="Require: 100rel\r\nRSeq: 1")),
+        wait(40),
+        udp(answer(200, "OK")),
+        udp(answer(200, "OK", branch="$b", cseq="$n INVITE",
+                   extra="Require: timer\r\nSession-Expires: 90;refresher=uac")),
+        wait(40),
+        act("reinvite update"),
+        udp(answer(200, "OK", body=sdp(2, 5000))),
+    ] + [wait(2480)] * 19 + [
+        udp(answer(200, "OK", extra="Require: timer\r\nSession-Expires: 90;refresher=uac")),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
+def uac_glare():
+    """A re-INVITE of the endpoint answered 491 (retried after the RFC 3261 §14.1 wait) and
+    a 422 to a call with a session timer (retried with the Min-SE asked)."""
+    return [
+        act("call timer"),
+        udp(answer(422, "Session Interval Too Small", extra="Min-SE: 1800")),
+        wait(40),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        act("reinvite"),
+        udp(answer(491, "Request Pending")),
+        wait(2480),
+        wait(2480),
+        udp(answer(488, "Not Acceptable Here")),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
+def uac_refer():
+    """The endpoint's call is REFERred by A (accepted: 202, NOTIFY 100), reports 180 and a
+    final 200; it REFERs A in turn and gets a NOTIFY sipfrag back; then CANCEL of a second
+    call that only rang."""
+    return [
+        act("call"),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        udp(peer_request("REFER", 1, extra="Refer-To: <sip:d@10.0.0.7>")),
+        wait(40),
+        udp(answer(200, "OK")),
+        act("notify"),
+        udp(answer(200, "OK")),
+        act("notify final"),
+        udp(answer(200, "OK")),
+        act("refer"),
+        udp(answer(202, "Accepted")),
+        udp(peer_request("NOTIFY", 2, body="SIP/2.0 200 OK\r\n", ctype="message/sipfrag",
+                         extra="Event: refer;id=$N\r\nSubscription-State: terminated;"
+                         "reason=noresource", branch="q2")),
+        wait(40),
+        act("call B"),
+        udp(answer(180, "Ringing", peer=B), peer_b=True),
+        act("bye"),
+        udp(answer(200, "OK", peer=B), peer_b=True),
+        udp(answer(487, "Request Terminated", peer=B, branch="$b", cseq="$n INVITE"), peer_b=True),
+        wait(40),
+        act("bye #0"),
+        udp(answer(200, "OK")),
+    ]
+
+
+def uac_no_contact():
+    """Finding: a 2xx without Contact made the ACK (and BYE) go out with an empty Request-URI;
+    they go to the INVITE's Request-URI."""
+    return [
+        act("call"),
+        udp(answer(200, "OK", body=sdp(1, 5000), contact=False)),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
+def uac_cancel_cross():
+    """The endpoint CANCELs a ringing call whose 200 crosses the CANCEL: 200 to the CANCEL, the
+    INVITE's 2xx is ACKed and BYEd; then a call refused 486 and one that redirects with the
+    redirection refused by the application."""
+    return [
+        act("call no100rel"),
+        udp(answer(180, "Ringing")),
+        act("bye"),
+        udp(answer(200, "OK", cseq="$N CANCEL")),
+        udp(answer(200, "OK", body=sdp(1, 5000), branch="$b", cseq="$n INVITE")),
+        wait(40),
+        udp(answer(200, "OK")),
+        act("call"),
+        udp(answer(486, "Busy Here")),
+        act("call none"),
+        udp(answer(301, "Moved Permanently", extra="Contact: <sip:b@%s>" % B)),
+        wait(40),
+    ]
+
+
+def uac_early_update():
+    """A call requiring 100rel: a reliable 183 carries the answer, the endpoint PRACKs it;
+    the peer's UPDATE in the early dialog gets the endpoint's answer; 200; the peer's
+    re-INVITE, then a REFER to an incoming call of B the endpoint accepts REFERs on."""
+    return [
+        act("call require hdr"),
+        udp(answer(183, "Session Progress", body=sdp(1, 5000),
+                   extra="Require: 100rel\r\nRSeq: 7")),
+        wait(40),
+        udp(answer(200, "OK")),
+        udp(peer_request("UPDATE", 1, body=sdp(2, 5002), branch="q1")),
+        wait(40),
+        udp(answer(200, "OK", branch="$b", cseq="$n INVITE")),
+        wait(40),
+        udp(peer_request("INVITE", 2, body=sdp(3, 5002), branch="q2")),
+        wait(40),
+        udp(peer_request("ACK", 2, branch="q2a")),
+        act("accept"),
+        udp(request("INVITE", 1, "ab1", call="fza", to_tag=False, body=sdp(1, 7000),
+                    via_host=B), peer_b=True),
+        wait(40),
+        udp(request("ACK", 1, "ab1a", call="fza", via_host=B), peer_b=True),
+        udp(request("REFER", 2, "ab2", call="fza", via_host=B,
+                    extra="Refer-To: <sip:d@10.0.0.7>"), peer_b=True),
+        wait(40),
+        act("notify fail"),
+        act("reinvite resume #0"),
+        wait(40),
+    ]
+
+
+def uac_deferred_ack():
+    """Calls that keep their ACK: one with an offer (the ACK goes on the command), a late one
+    whose 2xx carries the offer (the answer goes in the ACK on the command), one ended before
+    its ACK went."""
+    return [
+        act("call defer"),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        act("ack"),
+        act("call late defer"),
+        udp(answer(200, "OK", body=sdp(1, 5002))),
+        wait(40),
+        act("ack"),
+        act("call defer B"),
+        udp(answer(200, "OK", body=sdp(1, 5004), peer=B), peer_b=True),
+        act("bye"),
+        act("ack"),
+        udp(answer(200, "OK", peer=B), peer_b=True),
+        wait(40),
+    ]
+
+
+def uas_ringing():
+    """The endpoint as callee that rings first: a reliable 183 with early media PRACKed, then
+    answered; a 180 then rejected 486; one redirected to B; a reliable 183 never PRACKed (504
+    after 64*T1)."""
+    return [
+        act("ring early rel"),
+        udp(request("INVITE", 1, "g1", call="fg1", to_tag=False, body=sdp(1, 5000),
+                    extra="Supported: 100rel")),
+        wait(40),
+        udp(request("PRACK", 2, "g2", call="fg1", extra="RAck: $R 1 INVITE")),
+        wait(40),
+        act("answer"),
+        wait(40),
+        udp(request("ACK", 1, "g1a", call="fg1")),
+        act("ring"),
+        udp(request("INVITE", 1, "g3", call="fg2", to_tag=False, body=sdp(1, 5002))),
+        act("reject"),
+        udp(request("ACK", 1, "g3", call="fg2")),
+        udp(request("INVITE", 1, "g4", call="fg3", to_tag=False, body=sdp(1, 5004))),
+        act("redirect"),
+        udp(request("ACK", 1, "g4", call="fg3")),
+        act("ring early rel"),
+        udp(request("INVITE", 1, "g5", call="fg4", to_tag=False, body=sdp(1, 5006),
+                    extra="Supported: 100rel")),
+        wait(2480),
+    ] + [wait(2480)] * 13 + [
+        act("bye #0"),
+    ]
+
+
+def uac_contact_headers():
+    """Finding: a 2xx whose Contact URI has headers made the ACK's Request-URI carry them (a
+    request no parser takes); the target drops them."""
+    return [
+        act("call"),
+        udp(answer(200, "OK", body=sdp(1, 5000), contact=False,
+                   extra="Contact: <sip:a@%s?Subject=x>" % A)),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
 
 
 def call_flow():
@@ -175,9 +503,9 @@ def reliable_and_update():
         wait(40),
         udp(request("ACK", 1, "r1a", call="fr1")),
         udp(request("UPDATE", 4, "r4", call="fr1", extra="Session-Expires: 90;refresher=uas")),
-        wait(2520),
-        wait(2520),
-        wait(2520),
+        wait(2480),
+        wait(2480),
+        wait(2480),
         udp(response(200, "OK", 1, "BYE", "s9", call="fr1@10.0.0.9")),
         wait(400),
     ]
@@ -224,6 +552,21 @@ def main():
             udp(request("BYE", 2, "b2", call="fzb", via_host=B), peer_b=True),
         ],
     }
+    seeds.update({
+        "seed-uac-call": uac_call(),
+        "seed-uac-forks": uac_forks(),
+        "seed-uac-auth": uac_auth(),
+        "seed-uac-redirect": uac_redirect(),
+        "seed-uac-reliable": uac_reliable(),
+        "seed-uac-glare": uac_glare(),
+        "seed-uac-refer": uac_refer(),
+        "seed-uac-no-contact": uac_no_contact(),
+        "seed-uac-contact-headers": uac_contact_headers(),
+        "seed-uac-cancel-cross": uac_cancel_cross(),
+        "seed-uac-early-update": uac_early_update(),
+        "seed-uac-deferred-ack": uac_deferred_ack(),
+        "seed-uas-ringing": uas_ringing(),
+    })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(SEP.join(records))

@@ -475,6 +475,81 @@ static void test_target_refresh_uac(void **state)
     assert_string_equal(bye->first_line, "BYE sip:bob@" F3_ADDR " SIP/2.0");
 }
 
+/* A 2xx without a Contact (RFC 3261 §12.1.2 wants one) leaves the dialog without a remote
+ * target: the ACK and the BYE go to the INVITE's Request-URI instead of having an empty one
+ * (found by fuzz_endpoint). */
+static void test_2xx_without_contact(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "nc", NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ack = vnet_find(w->n, P_ADDR, "ACK", 0);
+    assert_non_null(ack);
+    assert_string_equal(ack->first_line, "ACK " P_BOB_URI " SIP/2.0");
+    world_end_a(w, 5);
+    const vnet_packet *bye = vnet_find(w->n, P_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE " P_BOB_URI " SIP/2.0");
+}
+
+/* A 2xx whose Contact URI has headers (RFC 3261 §19.1.1: a dialog's Contact has none): the
+ * target drops them, as a Request-URI may not carry any; the ACK, a re-INVITE's new Contact
+ * with headers and the BYE go to the bare URI (found by fuzz_endpoint). */
+static void test_contact_with_uri_headers(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 200, "OK", "uh", "Contact: <sip:bob@" F2_ADDR "?Subject=x>\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *ack = vnet_find(w->n, F2_ADDR, "ACK", 0);
+    assert_non_null(ack);
+    assert_string_equal(ack->first_line, "ACK sip:bob@" F2_ADDR " SIP/2.0");
+    peer_request(w, F2_ADDR, inv, "INVITE", "z9hG4bKuh1", "uh", 1,
+                 "Contact: <sip:bob@" F3_ADDR "?a=b&c=d>\r\n");
+    world_end_a(w, 5);
+    const vnet_packet *bye = vnet_find(w->n, F3_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:bob@" F3_ADDR " SIP/2.0");
+}
+
+/* The same for an INVITE without a Contact: the UAS's BYE goes to the From URI. */
+static void test_invite_without_contact(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    sp_send(w->n, P_ADDR, B_ADDR,
+            "INVITE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP " P_ADDR ";branch=z9hG4bKnc1\r\n"
+            "From: <sip:carol@" P_ADDR ">;tag=pc\r\nTo: <sip:bob@10.0.0.2:5060>\r\n"
+            "Call-ID: uas-nc\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+            "Content-Type: application/x-test\r\n",
+            "offer-c");
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = vnet_find(w->n, P_ADDR, "SIP/2.0 200", 0);
+    assert_non_null(ok);
+    char tag[64], head[1024];
+    sp_tag(ok, "To", tag, sizeof(tag));
+    snprintf(head, sizeof(head),
+             "ACK sip:bob@10.0.0.2:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bKnc2\r\nFrom: <sip:carol@" P_ADDR ">;tag=pc\r\n"
+             "To: <sip:bob@10.0.0.2:5060>;tag=%s\r\nCall-ID: uas-nc\r\nCSeq: 1 ACK\r\n"
+             "Max-Forwards: 70\r\n",
+             tag);
+    sp_send(w->n, P_ADDR, B_ADDR, head, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_terminate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *bye = vnet_find(w->n, P_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_string_equal(bye->first_line, "BYE sip:carol@" P_ADDR " SIP/2.0");
+}
+
 /* A target refresh moves the remote participant's contact, and its GRUU (RFC 5627) with it:
  * the peer's re-INVITE whose Contact is a GRUU reports PARLEY_PCHG_GRUU; its UPDATE back to a
  * plain Contact reports it again (no GRUU any more). */
@@ -591,6 +666,9 @@ int main(void)
         WORLD_TEST(test_target_refresh_uac, setup),
         WORLD_TEST(test_target_refresh_gruu, setup),
         WORLD_TEST(test_cseq_both_ways, setup),
+        WORLD_TEST(test_2xx_without_contact, setup),
+        WORLD_TEST(test_contact_with_uri_headers, setup),
+        WORLD_TEST(test_invite_without_contact, setup),
         WORLD_TEST(test_481_no_dialog, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

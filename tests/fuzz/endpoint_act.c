@@ -1,0 +1,441 @@
+/*
+ * The endpoint's own actions for fuzz_endpoint (see endpoint_act.h). A command is a verb and
+ * option words separated by spaces, e.g. "call B late require timer hdr":
+ *   call      a session to peer A (option B: peer B) with an SDP offer (late: none, the offer
+ *             comes in the 2xx or a reliable 1xx), 100rel as the endpoint's default (require:
+ *             Require: 100rel; no100rel: unsupported), a session timer of 90 s (timer), a
+ *             custom header (hdr), 3xx redirections followed (none: refused); REFERs that come
+ *             in the session are accepted; defer: the ACK of the 2xx (or, late, the answer
+ *             in it) waits for the command ack
+ *   reinvite  a re-INVITE with a new offer (update: by UPDATE; hold/resume: the stream's
+ *             direction sendonly/sendrecv first)
+ *   message   a MESSAGE with a custom header (info, options, notify, service, benotify: that
+ *             method instead)
+ *   refer     REFER the peer to peer B (replaces: with a Replaces in the Refer-To)
+ *   referend  end the subscription of the last REFER sent
+ *   notify    progress of the last REFER accepted: 180 (final: 200, fail: 503, both final)
+ *   ack       send the ACK (or the answer) the call kept
+ *   bye       terminate (CANCEL while early, BYE when connected, reject when incoming)
+ *   accept    incoming sessions from now on accept REFERs (as calls do)
+ *   ring      incoming sessions from now on get a 180 (early: 183 with early media; rel:
+ *             reliable, RFC 3262) and wait for answer, reject or redirect (the default is to
+ *             answer at once)
+ *   answer    participate (answer an incoming session that rang)
+ *   reject    answer it 486; redirect: 302 to peer B
+ * Every command but call, accept and ring acts on the newest session, or on session k (0-9, in the
+ * order they appeared, incoming ones included) with the option "#k". Return codes are ignored:
+ * a refused operation (wrong state, one already pending) is a valid outcome.
+ */
+#include "endpoint_act.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parley/msg.h"
+#include "parley/sdp.h"
+
+#define MAX_SESSIONS 32
+#define MAX_WORDS    8
+
+typedef struct act_session {
+    parley_session *s;
+    parley_refer_request *refer;    /* the last REFER it accepted, NULL when none */
+    parley_sdp_neg *neg;            /* a late-offer call's own negotiator, else NULL */
+    int invited;                    /* that call's INVITE went (without an offer) */
+    int defer;                      /* the call keeps its ACK (or the answer in it) for "ack" */
+    parley_ack *ack;                /* the ACK kept, NULL when none */
+    parley_pending_answer *pending; /* the answer to an offer in a 2xx kept, NULL when none */
+} act_session;
+
+struct act {
+    parley_endpoint *ep;
+    char uri_a[64], uri_b[64];
+    act_session sessions[MAX_SESSIONS]; /* each holds a reference */
+    size_t n;
+    int accept_refers;   /* incoming sessions accept REFERs */
+    int ring;            /* incoming sessions wait for "answer" after a provisional: 0 (no, the
+                            default), 180, or 183 (with early media) */
+    unsigned ring_flags; /* PARLEY_PROV_* of that provisional */
+    unsigned refer_id;   /* the CSeq of the last REFER sent (its subscription id) */
+};
+
+/* ---- the session API, in one place (it is being reworked: issue 8) ---- */
+
+static const parley_sdp_codec codecs[] = {{0, NULL, 8000, 0, NULL}, {8, NULL, 8000, 0, NULL}};
+static const parley_header custom[] = {{"X-Fuzz", "1"}, {"Subject", "fuzz"}};
+
+static void sdp_cfg(parley_sdp_cfg *cfg, parley_sdp_stream_cfg *audio)
+{
+    *audio = (parley_sdp_stream_cfg)PARLEY_SDP_STREAM_CFG_INIT;
+    audio->media = "audio";
+    audio->port = 4000;
+    audio->codecs = codecs;
+    audio->ncodecs = 2;
+    *cfg = (parley_sdp_cfg)PARLEY_SDP_CFG_INIT;
+    cfg->sess_id = 1;
+    cfg->addr = "10.0.0.1";
+    cfg->streams = audio;
+    cfg->nstreams = 1;
+}
+
+static int use_sdp(parley_session *s)
+{
+    parley_sdp_stream_cfg audio;
+    parley_sdp_cfg cfg;
+    sdp_cfg(&cfg, &audio);
+    return parley_session_use_sdp(s, &cfg);
+}
+
+/* A late-offer call: the INVITE goes without an offer, the rest through its own negotiator. */
+static int late_offer(parley_session *s, parley_content *out, void *user)
+{
+    (void)s;
+    act_session *as = user;
+    const uint8_t *body;
+    if (!as->invited) {
+        as->invited = 1;
+        return 0; /* out->body stays NULL */
+    }
+    if (parley_sdp_neg_offer(as->neg, &body, &out->len) != 0)
+        return -1;
+    out->content_type = "application/sdp";
+    out->body = body;
+    return 0;
+}
+
+static int late_answer(parley_session *s, const parley_content *offer, parley_content *out,
+                       void *user)
+{
+    (void)s;
+    act_session *as = user;
+    const uint8_t *body;
+    if (parley_sdp_neg_answer(as->neg, offer->body, offer->len, &body, &out->len, NULL) != 0)
+        return -1;
+    out->content_type = "application/sdp";
+    out->body = body;
+    return 0;
+}
+
+static void late_set_answer(parley_session *s, const parley_content *answer, void *user)
+{
+    (void)s;
+    act_session *as = user;
+    parley_sdp_neg_set_answer(as->neg, answer->body, answer->len, NULL);
+}
+
+static act_session *find(act *a, parley_session *s)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->sessions[i].s == s)
+            return &a->sessions[i];
+    return NULL;
+}
+
+static void offer_in_response(parley_session *s, parley_pending_answer *p,
+                              const parley_content *offer, void *user)
+{
+    (void)s;
+    (void)offer;
+    act_session *as = user;
+    if (as->defer && parley_pending_answer_defer(p) == 0)
+        as->pending = p;
+}
+
+static void on_accepted(parley_session *s, const parley_msg *response, parley_ack *ack, void *user)
+{
+    (void)response;
+    act_session *as = find(user, s);
+    if (as && as->defer && parley_ack_defer(ack) == 0)
+        as->ack = ack;
+}
+
+static int use_late_sdp(act_session *as)
+{
+    parley_sdp_stream_cfg audio;
+    parley_sdp_cfg cfg;
+    sdp_cfg(&cfg, &audio);
+    if (parley_sdp_neg_create(&cfg, &as->neg) != 0)
+        return -1;
+    parley_oa_ops ops = {late_offer, late_answer, late_set_answer, offer_in_response, NULL, NULL};
+    return parley_session_set_offer_answer(as->s, &ops, as);
+}
+
+static void on_refer(parley_session *s, parley_refer_request *r, const parley_address *target,
+                     const char *method, void *user)
+{
+    (void)target;
+    (void)method;
+    act_session *as = find(user, s);
+    if (as && parley_refer_request_accept(r, custom, 1) == 0)
+        as->refer = r; /* valid until the session is freed: notify later */
+}
+
+static parley_redirect_action redirect_all(parley_session *s, parley_redirect *r, void *user)
+{
+    (void)s;
+    (void)user;
+    r->headers = custom;
+    r->nheaders = 1;
+    return PARLEY_REDIRECT_TRY_ALL;
+}
+
+static parley_redirect_action redirect_none(parley_session *s, parley_redirect *r, void *user)
+{
+    (void)s;
+    (void)r;
+    (void)user;
+    return PARLEY_REDIRECT_TRY_NONE;
+}
+
+static act_session *add(act *a, parley_session *s)
+{
+    if (a->n == MAX_SESSIONS)
+        return NULL;
+    act_session *as = &a->sessions[a->n++];
+    as->s = parley_session_ref(s);
+    as->refer = NULL;
+    as->neg = NULL;
+    as->invited = 0;
+    as->defer = 0;
+    as->ack = NULL;
+    as->pending = NULL;
+    return as;
+}
+
+void act_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
+                    void *user)
+{
+    (void)ep;
+    (void)info;
+    act *a = user;
+    if (a->n == MAX_SESSIONS || use_sdp(s) != 0) {
+        parley_session_reject(s, 486, NULL, NULL, 0);
+        return;
+    }
+    add(a, s);
+    if (a->accept_refers) {
+        parley_session_cbs cbs = {0};
+        cbs.on_refer = on_refer;
+        parley_session_set_callbacks(s, &cbs, a);
+    }
+    if (a->ring)
+        parley_session_provisional(s, a->ring, NULL, custom, 1, a->ring_flags);
+    else
+        parley_session_participate(s, NULL, 0, NULL, NULL);
+}
+
+/* ---- commands ---- */
+
+typedef struct words {
+    char buf[256];
+    const char *w[MAX_WORDS];
+    size_t n;
+} words;
+
+static void split(words *ws, const char *cmd, size_t len)
+{
+    if (len >= sizeof(ws->buf))
+        len = sizeof(ws->buf) - 1;
+    memcpy(ws->buf, cmd, len);
+    ws->buf[len] = '\0';
+    ws->n = 0;
+    for (char *save = NULL, *t = strtok_r(ws->buf, " ", &save); t && ws->n < MAX_WORDS;
+         t = strtok_r(NULL, " ", &save))
+        ws->w[ws->n++] = t;
+}
+
+static int has(const words *ws, const char *word)
+{
+    for (size_t i = 1; i < ws->n; i++)
+        if (strcmp(ws->w[i], word) == 0)
+            return 1;
+    return 0;
+}
+
+/* The session a command acts on: "#k", else the newest; NULL when none. */
+static act_session *target(act *a, const words *ws)
+{
+    for (size_t i = 1; i < ws->n; i++)
+        if (ws->w[i][0] == '#' && ws->w[i][1] >= '0' && ws->w[i][1] <= '9') {
+            size_t k = (size_t)(ws->w[i][1] - '0');
+            return k < a->n ? &a->sessions[k] : NULL;
+        }
+    return a->n ? &a->sessions[a->n - 1] : NULL;
+}
+
+static void call(act *a, const words *ws)
+{
+    parley_address to = {has(ws, "B") ? a->uri_b : a->uri_a, NULL};
+    parley_session *s = NULL;
+    if (a->n == MAX_SESSIONS || parley_session_create(a->ep, &to, NULL, &s) != 0)
+        return;
+    act_session *as = add(a, s);
+    parley_session_unref(s); /* the table's reference remains */
+    if (has(ws, "late"))
+        use_late_sdp(as);
+    else
+        use_sdp(as->s);
+    parley_session_settings set = PARLEY_SESSION_SETTINGS_INIT;
+    set.rel100 = has(ws, "require")    ? PARLEY_100REL_REQUIRED
+                 : has(ws, "no100rel") ? PARLEY_100REL_UNSUPPORTED
+                                       : PARLEY_100REL_DEFAULT;
+    if (has(ws, "timer"))
+        set.session_expires = 90;
+    parley_session_set_settings(as->s, &set);
+    parley_session_cbs cbs = {0};
+    cbs.on_refer = on_refer;
+    cbs.on_redirecting = has(ws, "none") ? redirect_none : redirect_all;
+    cbs.on_accepted = on_accepted;
+    as->defer = has(ws, "defer");
+    parley_session_set_callbacks(as->s, &cbs, a);
+    size_t nh = has(ws, "hdr") ? 2 : 0;
+    parley_session_participate(as->s, custom, nh, NULL, NULL);
+}
+
+static void reinvite(act_session *as, const words *ws)
+{
+    parley_sdp_neg *neg = as->neg ? as->neg : parley_session_sdp(as->s);
+    if (neg && has(ws, "hold"))
+        parley_sdp_neg_set_dir(neg, 0, PARLEY_SDP_SENDONLY);
+    if (neg && has(ws, "resume"))
+        parley_sdp_neg_set_dir(neg, 0, PARLEY_SDP_SENDRECV);
+    unsigned flags = has(ws, "update") ? PARLEY_RENEGOTIATE_UPDATE : 0;
+    parley_session_renegotiate(as->s, flags, custom, 1, NULL, NULL);
+}
+
+static void message(act_session *as, const words *ws)
+{
+    static const struct {
+        const char *word;
+        parley_msg_type type;
+    } types[] = {{"info", PARLEY_MSG_INFO},
+                 {"options", PARLEY_MSG_OPTIONS},
+                 {"notify", PARLEY_MSG_NOTIFY},
+                 {"service", PARLEY_MSG_SERVICE},
+                 {"benotify", PARLEY_MSG_BENOTIFY}};
+    parley_msg_type type = PARLEY_MSG_MESSAGE;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (has(ws, types[i].word))
+            type = types[i].type;
+    parley_content body = {"text/plain", "hi", 2};
+    parley_session_send_message(as->s, type, &body, custom, 2, NULL, NULL);
+}
+
+static void refer_done(parley_session *s, const parley_result *r, void *user)
+{
+    (void)s;
+    act *a = user;
+    if (r->msg)
+        a->refer_id = parley_msg_cseq(r->msg, NULL);
+}
+
+static void refer(act *a, act_session *as, const words *ws)
+{
+    char uri[160];
+    if (has(ws, "replaces"))
+        snprintf(uri, sizeof(uri), "%s?Replaces=x%%40h%%3Bto-tag%%3Da%%3Bfrom-tag%%3Db", a->uri_b);
+    else
+        snprintf(uri, sizeof(uri), "%s", a->uri_b);
+    parley_address to = {uri, NULL};
+    parley_session_refer(as->s, &to, custom, 1, refer_done, a);
+}
+
+static void notify(act_session *as, const words *ws)
+{
+    if (!as->refer)
+        return;
+    if (has(ws, "fail"))
+        parley_refer_request_notify(as->refer, 503, NULL, 1);
+    else if (has(ws, "final"))
+        parley_refer_request_notify(as->refer, 200, NULL, 1);
+    else
+        parley_refer_request_notify(as->refer, 180, "Ringing", 0);
+}
+
+static void redirect(act *a, act_session *as)
+{
+    parley_address to = {a->uri_b, NULL};
+    parley_session_redirect(as->s, 302, &to, 1, custom, 1);
+}
+
+/* Sends the ACK or the answer kept (once: the handle is not used again). */
+static void ack(act_session *as)
+{
+    if (as->pending)
+        parley_pending_answer_ready(as->pending, custom, 1);
+    else if (as->ack)
+        parley_ack_send(as->ack, custom, 1);
+    as->pending = NULL;
+    as->ack = NULL;
+}
+
+void act_command(act *a, const char *cmd, size_t len)
+{
+    words ws;
+    split(&ws, cmd, len);
+    if (!ws.n)
+        return;
+    const char *verb = ws.w[0];
+    if (strcmp(verb, "call") == 0) {
+        call(a, &ws);
+        return;
+    }
+    if (strcmp(verb, "accept") == 0) {
+        a->accept_refers = 1;
+        return;
+    }
+    if (strcmp(verb, "ring") == 0) {
+        a->ring = has(&ws, "early") ? 183 : 180;
+        a->ring_flags = (has(&ws, "early") ? PARLEY_PROV_EARLY_MEDIA : 0) |
+                        (has(&ws, "rel") ? PARLEY_PROV_RELIABLE : 0);
+        return;
+    }
+    act_session *as = target(a, &ws);
+    if (!as)
+        return;
+    if (strcmp(verb, "reinvite") == 0)
+        reinvite(as, &ws);
+    else if (strcmp(verb, "message") == 0)
+        message(as, &ws);
+    else if (strcmp(verb, "refer") == 0)
+        refer(a, as, &ws);
+    else if (strcmp(verb, "referend") == 0)
+        parley_session_refer_end(as->s, a->refer_id);
+    else if (strcmp(verb, "notify") == 0)
+        notify(as, &ws);
+    else if (strcmp(verb, "answer") == 0)
+        parley_session_participate(as->s, custom, 1, NULL, NULL);
+    else if (strcmp(verb, "reject") == 0)
+        parley_session_reject(as->s, 486, NULL, custom, 1);
+    else if (strcmp(verb, "redirect") == 0)
+        redirect(a, as);
+    else if (strcmp(verb, "ack") == 0)
+        ack(as);
+    else if (strcmp(verb, "bye") == 0)
+        parley_session_terminate(as->s, NULL, 0, NULL, NULL);
+}
+
+act *act_new(parley_endpoint *ep, const char *peer_a, const char *peer_b)
+{
+    act *a = calloc(1, sizeof(*a));
+    if (!a)
+        abort();
+    a->ep = ep;
+    snprintf(a->uri_a, sizeof(a->uri_a), "sip:a@%s", peer_a);
+    snprintf(a->uri_b, sizeof(a->uri_b), "sip:b@%s", peer_b);
+    return a;
+}
+
+void act_drop(act *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        parley_session_unref(a->sessions[i].s);
+}
+
+void act_free(act *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        parley_sdp_neg_free(a->sessions[i].neg);
+    free(a);
+}
