@@ -33,6 +33,16 @@ def sdp(version, port):
     )
 
 
+def finish(head, extra, body, ctype):
+    """The message: head's lines, extra, then the body with its type (SDP by default)."""
+    if extra:
+        head.append(extra)
+    if body:
+        head.append("Content-Type: %s" % (ctype or "application/sdp"))
+    head.append("Content-Length: %d" % len(body.encode()))
+    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+
+
 def request(method, cseq, branch, call="fz1", to_tag=True, body="", ctype=None, extra="",
             transport="UDP", via_host=A, ruri=EP, cseq_method=None):
     head = [
@@ -45,12 +55,7 @@ def request(method, cseq, branch, call="fz1", to_tag=True, body="", ctype=None, 
         "CSeq: %d %s" % (cseq, cseq_method or method),
         "Contact: <sip:a@%s>" % via_host,
     ]
-    if extra:
-        head.append(extra)
-    if body:
-        head.append("Content-Type: %s" % (ctype or "application/sdp"))
-    head.append("Content-Length: %d" % len(body.encode()))
-    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+    return finish(head, extra, body, ctype)
 
 
 def response(status, reason, cseq, method, branch, call="fz9"):
@@ -80,12 +85,7 @@ def answer(status, reason, to_tag="u1", body="", extra="", branch="$B", cseq="$N
     ]
     if status < 300 and status > 100 and contact:
         head.append("Contact: <sip:a@%s>" % peer)
-    if extra:
-        head.append(extra)
-    if body:
-        head.append("Content-Type: %s" % ctype)
-    head.append("Content-Length: %d" % len(body.encode()))
-    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+    return finish(head, extra, body, ctype)
 
 
 def peer_request(method, cseq, to_tag="u1", body="", ctype=None, extra="", branch="q1"):
@@ -100,12 +100,7 @@ def peer_request(method, cseq, to_tag="u1", body="", ctype=None, extra="", branc
         "CSeq: %d %s" % (cseq, method),
         "Contact: <sip:a@%s>" % A,
     ]
-    if extra:
-        head.append(extra)
-    if body:
-        head.append("Content-Type: %s" % (ctype or "application/sdp"))
-    head.append("Content-Length: %d" % len(body.encode()))
-    return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+    return finish(head, extra, body, ctype)
 
 
 def uac_call():
