@@ -85,6 +85,7 @@ struct parley_endpoint {
     pl_list pages;         /* page-mode operations in flight */
     ep_recent_page recent_pages[EP_RECENT_PAGES]; /* merged.c, a ring */
     size_t recent_next;
+    uint64_t recent_seed; /* merged.c's hash seed, random (0: not drawn yet) */
 
     ep_limits lim;
     ep_refusals refused;

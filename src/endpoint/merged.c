@@ -4,13 +4,17 @@
  * but no transaction in common, so the transaction layer cannot absorb the copy; the UAS core
  * answers it 482 so that the application gets the message once.
  */
+#include "core/rand.h"
 #include "endpoint/ep.h"
 
 /* The request's identity outside its branch, as one word (a collision between two live
- * requests needs 2^64 luck). */
-static uint64_t page_key(const sip_msg *m)
+ * requests needs 2^64 luck; the seed is the endpoint's own, drawn at random, so that nobody can
+ * make one request's key collide with another's on purpose and get it refused 482). */
+static uint64_t page_key(parley_endpoint *ep, const sip_msg *m)
 {
-    uint64_t h = pl_hash_str(0x9e3779b97f4a7c15ull, m->call_id);
+    while (!ep->recent_seed)
+        ep->recent_seed = pl_rand_u64();
+    uint64_t h = pl_hash_str(ep->recent_seed, m->call_id);
     h = pl_hash_str(h, m->from ? m->from->tag : PL_STR_NULL);
     h = pl_hash_str(h, m->cseq.method);
     return pl_hash_bytes(h, &m->cseq.num, sizeof(m->cseq.num));
@@ -18,7 +22,7 @@ static uint64_t page_key(const sip_msg *m)
 
 bool ep_page_merged(parley_endpoint *ep, const sip_msg *m)
 {
-    uint64_t key = page_key(m), now = pl_loop_now(ep->loop);
+    uint64_t key = page_key(ep, m), now = pl_loop_now(ep->loop);
     for (size_t i = 0; i < EP_RECENT_PAGES; i++)
         if (ep->recent_pages[i].key == key && ep->recent_pages[i].until > now)
             return true;
