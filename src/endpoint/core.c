@@ -7,6 +7,7 @@
 #include "endpoint/ep.h"
 #include "parley/error.h"
 #include "sip/print.h"
+#include "sip/scan.h"
 #include "sip/uri.h"
 
 int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *reason,
@@ -14,20 +15,10 @@ int ep_reply(parley_endpoint *ep, txn_server *t, unsigned status, const char *re
 {
     char tag[EP_TAG_LEN + 1];
     ep_new_tag(tag);
-    /* the To tag with our epid (the spec's EndpointId is on our From, To and Contact); a
-     * request with a To tag gets none (sip_print_response_head), so nothing is built for it */
-    const sip_msg *req = txn_server_request(t);
-    pl_buf to_tag;
-    pl_buf_init(&to_tag, 0);
-    if (status > 100 && !(req->to && pl_str_set(req->to->tag)))
-        ep_print_to_tag(ep, &to_tag, req, tag);
     char room[1536];
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room));
-    txn_server_print_head(t, &b, status, pl_str_c(reason), pl_buf_str(&to_tag));
-    if (!pl_buf_ok(&to_tag))
-        b.err = to_tag.err;
-    pl_buf_free(&to_tag);
+    ep_print_head(ep, t, &b, status, reason, status > 100 ? tag : NULL);
     ep_print_server(ep, &b, NULL, 0);
     pl_buf_put_str(&b, extra_raw);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
@@ -52,17 +43,6 @@ static bool supported_option(pl_str tag)
            pl_str_caseeq_lit(tag, "timer");
 }
 
-/* The next comma-separated item of *rest (trimmed, may be empty) into *item; false at the end. */
-static bool next_item(pl_str *rest, pl_str *item)
-{
-    if (!rest->len)
-        return false;
-    const char *comma = memchr(rest->p, ',', rest->len);
-    *item = pl_str_trim(comma ? pl_str_span(rest->p, comma) : *rest);
-    *rest = comma ? pl_str_span(comma + 1, rest->p + rest->len) : PL_STR_NULL;
-    return true;
-}
-
 /* Answers 420 when Require names an extension we lack; returns true when it did. */
 static bool check_require(parley_endpoint *ep, txn_server *t, const sip_msg *m)
 {
@@ -70,7 +50,7 @@ static bool check_require(parley_endpoint *ep, txn_server *t, const sip_msg *m)
     pl_buf_init(&bad, 0);
     for (const sip_hdr *h = sip_hdr_first(m, SIP_H_REQUIRE); h; h = sip_hdr_next(m, h)) {
         pl_str v = h->value, item;
-        while (next_item(&v, &item)) {
+        while (sip_list_next(&v, &item)) {
             if (item.len && !supported_option(item)) {
                 pl_buf_puts(&bad, bad.len ? ", " : "Unsupported: ");
                 pl_buf_put_str(&bad, item);
@@ -109,7 +89,7 @@ bool ep_unknown_encoding(const sip_msg *m)
 {
     for (const sip_hdr *h = sip_hdr_first(m, SIP_H_CONTENT_ENCODING); h; h = sip_hdr_next(m, h)) {
         pl_str v = h->value, item;
-        while (next_item(&v, &item))
+        while (sip_list_next(&v, &item))
             if (item.len && !pl_str_caseeq_lit(item, "identity"))
                 return true;
     }

@@ -608,13 +608,24 @@ void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const 
     pl_buf_puts(b, ep->epid);
 }
 
-void ep_print_to_tag(parley_endpoint *ep, pl_buf *b, const sip_msg *req, const char *tag)
+void ep_print_head(parley_endpoint *ep, txn_server *t, pl_buf *b, unsigned status,
+                   const char *reason, const char *tag)
 {
-    pl_buf_puts(b, tag);
-    if (!req || !req->to || !pl_str_set(req->to->epid)) {
-        pl_buf_puts(b, ";epid=");
-        pl_buf_puts(b, ep->epid);
+    /* a request with a To tag gets none (sip_print_response_head): nothing is built for it */
+    const sip_msg *req = txn_server_request(t);
+    pl_buf to_tag;
+    pl_buf_init(&to_tag, 0);
+    if (tag && !(req->to && pl_str_set(req->to->tag))) {
+        pl_buf_puts(&to_tag, tag);
+        if (!req->to || !pl_str_set(req->to->epid)) {
+            pl_buf_puts(&to_tag, ";epid=");
+            pl_buf_puts(&to_tag, ep->epid);
+        }
     }
+    txn_server_print_head(t, b, status, pl_str_c(reason), pl_buf_str(&to_tag));
+    if (!pl_buf_ok(&to_tag))
+        b->err = to_tag.err;
+    pl_buf_free(&to_tag);
 }
 
 void ep_new_tag(char *out)

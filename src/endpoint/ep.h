@@ -144,9 +144,11 @@ void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const 
 /* Our own From/To value: "Display" <uri>;tag=...;epid=... */
 void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
                    const char *tag);
-/* Our To tag for a response outside a dialog (what follows ";tag="): tag, then our epid beside
- * it unless the request's To names one already, as the session's responses print it. */
-void ep_print_to_tag(parley_endpoint *ep, pl_buf *b, const sip_msg *req, const char *tag);
+/* The head of a response to t's request outside a dialog (txn_server_print_head): its To tag is
+ * tag (NULL: none) with our epid beside it unless the request's To names one already, as the
+ * session's responses print it (the spec's EndpointId is on our From, To and Contact). */
+void ep_print_head(parley_endpoint *ep, txn_server *t, pl_buf *b, unsigned status,
+                   const char *reason, const char *tag);
 void ep_new_tag(char *out); /* EP_TAG_LEN + 1 bytes */
 void ep_new_call_id(parley_endpoint *ep, char *out, size_t size);
 /* Checks an application's headers; returns 0 or PARLEY_E_HEADER_RESTRICTED / PARLEY_E_INVAL. */

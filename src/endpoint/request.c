@@ -98,19 +98,10 @@ static int send_response(parley_request *r, int code, const char *reason, const 
 {
     if (!r->t || r->answered)
         return PARLEY_E_STATE;
-    /* outside a dialog the To tag is ours to give, with our epid; in a dialog the request's To
-     * has its tag and sip_print_response_head adds none, so nothing is built */
-    const sip_msg *req = txn_server_request(r->t);
-    pl_buf to_tag;
-    pl_buf_init(&to_tag, 0);
-    if (!(req->to && pl_str_set(req->to->tag)))
-        ep_print_to_tag(r->ep, &to_tag, req, r->to_tag);
     pl_buf b;
     pl_buf_init(&b, 512 + len);
-    txn_server_print_head(r->t, &b, (unsigned)code, pl_str_c(reason), pl_buf_str(&to_tag));
-    if (!pl_buf_ok(&to_tag))
-        b.err = to_tag.err;
-    pl_buf_free(&to_tag);
+    /* outside a dialog the To tag is ours to give; in a dialog the request's To has its own */
+    ep_print_head(r->ep, r->t, &b, (unsigned)code, reason, r->to_tag);
     ep_print_server(r->ep, &b, h, nh);
     ep_print_headers(&b, h, nh);
     sip_print_body(&b, pl_str_c(len ? (ctype ? ctype : EP_TEXT_PLAIN) : NULL),

@@ -7,22 +7,17 @@
 
 #include "session/sess.h"
 #include "sip/scan.h"
+#include "sip/uri.h"
 
 /* Each comma-separated item of the header fields id (trimmed) until fn returns true. */
 static bool any_item(const sip_msg *m, sip_hdr_id id, bool (*fn)(pl_str item, const void *arg),
                      const void *arg)
 {
     for (const sip_hdr *h = m ? sip_hdr_first(m, id) : NULL; h; h = sip_hdr_next(m, h)) {
-        pl_str v = h->value;
-        for (int i = 0; v.len && i < 64; i++) {
-            const char *comma = memchr(v.p, ',', v.len);
-            pl_str item = pl_str_trim(comma ? pl_str_span(v.p, comma) : v);
+        pl_str v = h->value, item;
+        for (int i = 0; i < 64 && sip_list_next(&v, &item); i++)
             if (item.len && fn(item, arg))
                 return true;
-            if (!comma)
-                break;
-            v = pl_str_span(comma + 1, v.p + v.len);
-        }
     }
     return false;
 }
@@ -63,23 +58,14 @@ static bool admits_sdp(pl_str item, const void *arg)
                    : pl_str_caseeq_lit(type, "application") &&
                          (pl_str_caseeq_lit(sub, "sdp") || pl_str_caseeq_lit(sub, "*"))))
         return false;
-    /* the parameters: q=0 (0, 0.0, 0.00, 0.000) says "not this one" */
-    pl_str rest = semi ? pl_str_span(semi + 1, item.p + item.len) : PL_STR_NULL;
-    while (rest.len) {
-        const char *next = memchr(rest.p, ';', rest.len);
-        pl_str param = pl_str_trim(next ? pl_str_span(rest.p, next) : rest);
-        rest = next ? pl_str_span(next + 1, rest.p + rest.len) : PL_STR_NULL;
-        const char *eq = memchr(param.p, '=', param.len);
-        if (!eq || !pl_str_caseeq_lit(pl_str_trim(pl_str_span(param.p, eq)), "q"))
-            continue;
-        pl_str q = pl_str_trim(pl_str_span(eq + 1, param.p + param.len));
-        bool zero = q.len && q.p[0] == '0';
-        for (size_t i = 1; zero && i < q.len; i++)
-            zero = q.p[i] == '0' || (i == 1 && q.p[i] == '.');
-        if (zero)
-            return false;
-    }
-    return true;
+    /* its q-value: q=0 (0, 0.0, 0.00, 0.000) says "not this one" */
+    pl_str q;
+    if (!semi || !sip_param_find(pl_str_span(semi + 1, item.p + item.len), "q", &q))
+        return true;
+    bool zero = q.len && q.p[0] == '0';
+    for (size_t i = 1; zero && i < q.len; i++)
+        zero = q.p[i] == '0' || (i == 1 && q.p[i] == '.');
+    return !zero;
 }
 
 bool sess_accepts_sdp(const sip_msg *m)

@@ -6,6 +6,8 @@
 #ifndef SIP_SCAN_H
 #define SIP_SCAN_H
 
+#include <string.h>
+
 #include "core/str.h"
 #include "sip/chars.h"
 
@@ -98,5 +100,18 @@ static inline bool sip_digits_value(pl_str s, uint64_t max, uint64_t *out)
  * quotes. On failure (unterminated, bad quoted-pair) s->p points at the fault.
  */
 bool sip_scan_quoted(sip_scan *s, pl_str *out);
+
+/* One item of a comma-separated header value (Require, Accept, Content-Encoding...): the next
+ * item of *rest, trimmed (it may be empty), into *item, and *rest moves past it and its comma;
+ * false once *rest is used up. */
+static inline bool sip_list_next(pl_str *rest, pl_str *item)
+{
+    if (!rest->len)
+        return false;
+    const char *comma = memchr(rest->p, ',', rest->len);
+    *item = pl_str_trim(comma ? pl_str_span(rest->p, comma) : *rest);
+    *rest = comma ? pl_str_span(comma + 1, rest->p + rest->len) : PL_STR_NULL;
+    return true;
+}
 
 #endif
