@@ -77,7 +77,7 @@ static void answer_options(parley_endpoint *ep, txn_server *t)
         pl_buf_puts(&x, ", ");
         pl_buf_puts(&x, ep->accept[i]);
     }
-    pl_buf_puts(&x, "\r\nAccept-Encoding: identity\r\nAccept-Language: en\r\n");
+    pl_buf_puts(&x, "\r\n" EP_ACCEPT_ENCODING "Accept-Language: en\r\n");
     /* the extensions its sessions take (RFC 3261 §11.2), as their INVITEs and 2xx say */
     pl_buf_puts(&x, ep->cfg.rel100 == PARLEY_100REL_UNSUPPORTED ? EP_SUPPORTED_PLAIN "\r\n"
                                                                 : EP_SUPPORTED_100REL "\r\n");

@@ -32,10 +32,10 @@
 #include "json.h"
 #include "listen_hangup.h"
 #include "listen_json.h"
-#include "listen_stats.h"
-#include "sip/uri.h"
 #include "listen_register.h"
+#include "listen_stats.h"
 #include "session_cli.h"
+#include "sip/uri.h"
 
 static const char usage[] =
     "usage: parley listen [--bind ADDR]... [--user NAME]\n"
