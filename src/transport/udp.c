@@ -60,6 +60,15 @@ typedef struct udp_iface {
     bool closing;
 } udp_iface;
 
+/* The socket address the kernel wrote (IPv4 or IPv6) as a tp_addr. */
+static inline void addr_of(const void *sa, tp_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    memcpy(&a->u, sa,
+           ((const struct sockaddr *)sa)->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                : sizeof(struct sockaddr_in));
+}
+
 static void deliver_batch(udp_iface *u, int n)
 {
     for (int i = 0; i < n && !u->closing; i++) {
@@ -67,11 +76,7 @@ static void deliver_batch(udp_iface *u, int n)
         if (h->msg_flags & MSG_TRUNC)
             continue; /* larger than any SIP message we accept */
         tp_addr src;
-        memset(&src, 0, sizeof(src));
-        memcpy(&src.u, h->msg_name,
-               ((struct sockaddr *)h->msg_name)->sa_family == AF_INET6
-                   ? sizeof(struct sockaddr_in6)
-                   : sizeof(struct sockaddr_in));
+        addr_of(h->msg_name, &src);
         tp_iface_deliver(&u->base, &src, u->riov[i].iov_base, u->rmsg[i].msg_len);
     }
 }
@@ -188,10 +193,7 @@ static void read_errors(udp_iface *u)
             if (!icmp || !unreachable || h.msg_namelen < sizeof(struct sockaddr_in))
                 continue;
             tp_addr a;
-            memset(&a, 0, sizeof(a));
-            memcpy(&a.u, &dst,
-                   dst.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                             : sizeof(struct sockaddr_in));
+            addr_of(&dst, &a);
             tp_iface_unreachable(&u->base, &a, PARLEY_E_CONNECT);
         }
     }
