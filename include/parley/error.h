@@ -36,6 +36,7 @@ enum parley_error {
     PARLEY_E_NOTFOUND = -21,          /* the thing asked for does not exist */
     PARLEY_E_UNSUPPORTED = -22,       /* not supported (scheme, transport, feature) */
     PARLEY_E_EXISTS = -23,            /* already exists / already done */
+    PARLEY_E_MEDIA_TYPE = -24,        /* a body's content type is not one taken (415) */
 };
 
 /* A short, static, human-readable description of an error code (never NULL). Any thread. */

@@ -183,6 +183,11 @@ int parley_sdp_parse(const void *text, size_t len, const parley_sdp_limits *limi
 /* Releases a description and everything it holds. NULL is ignored. */
 void parley_sdp_free(parley_sdp *sdp);
 
+/* 1 when content_type (a Content-Type value) names SDP: "application/sdp" in any case, with or
+ * without parameters; 0 otherwise, NULL included. For an offer/answer contract's get_answer,
+ * which returns PARLEY_E_MEDIA_TYPE for a body of another type (parley/session.h). Any thread. */
+int parley_sdp_match_type(const char *content_type);
+
 /*
  * Prints the description (CRLF line ends, RFC 4566 line order, attributes and unknown lines in
  * their order) into buf. Returns the length the full text needs; writes at most size bytes and

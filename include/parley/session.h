@@ -176,7 +176,11 @@ typedef struct parley_oa_ops {
     /* An offer must go out (initial INVITE, 200 to an INVITE without offer, our re-INVITE).
      * Leave out->body NULL for a null offer (not allowed for a re-INVITE). Non-zero refuses. */
     int (*get_offer)(parley_session *s, parley_content *out, void *user);
-    /* An answer must go out for offer. Non-zero refuses the offer (488 Not Acceptable Here). */
+    /* An answer must go out for offer. Non-zero refuses the offer (488 Not Acceptable Here);
+     * PARLEY_E_MEDIA_TYPE refuses its content type instead (415 Unsupported Media Type, RFC 3261
+     * §21.4.13), with an Accept header listing out->content_type: the media types the contract
+     * takes, comma-separated (NULL: "application/sdp"; a list no Accept line can carry gets
+     * 488). parley_sdp_match_type (parley/sdp.h) tells an SDP body's type. */
     int (*get_answer)(parley_session *s, const parley_content *offer, parley_content *out,
                       void *user);
     /* An answer came in (2xx, 1xx early media, or the ACK after our offer in a 200). */
@@ -206,7 +210,8 @@ int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops,
  * (parley/sdp.h) made from cfg (copied: one cfg may serve every session; sess_id 0 lets each
  * session pick its own o= id), so that INVITEs, null-offer INVITEs and re-INVITEs from either
  * side negotiate SDP with no SDP code in the application (offers in 2xx are answered at once,
- * re-INVITEs accepted, offers without a common codec refused with 488). Before participating.
+ * re-INVITEs accepted, offers without a common codec refused with 488, bodies that are not SDP
+ * with 415 and "Accept: application/sdp"). Before participating.
  */
 struct parley_sdp_cfg;
 struct parley_sdp_neg;

@@ -30,6 +30,7 @@ static const struct {
     {PARLEY_E_NOTFOUND, "PARLEY_E_NOTFOUND", "not found"},
     {PARLEY_E_UNSUPPORTED, "PARLEY_E_UNSUPPORTED", "not supported"},
     {PARLEY_E_EXISTS, "PARLEY_E_EXISTS", "already exists"},
+    {PARLEY_E_MEDIA_TYPE, "PARLEY_E_MEDIA_TYPE", "unsupported content type"},
 };
 
 /* The codes are 0, -1, -2...: the row of a code is its negation. */

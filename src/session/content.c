@@ -6,6 +6,7 @@
 #include "core/hash.h"
 #include "parley/error.h"
 #include "session/sess.h"
+#include "sip/scan.h"
 
 #define DEFAULT_MEDIA_TYPE "application/sdp"
 
@@ -97,22 +98,66 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
     c->len = m->body.len;
 }
 
-int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out)
+/* Whether types is a list an Accept line may carry: media ranges ("type/subtype" tokens, "*"
+ * allowed, parameters after ';'), comma-separated, none empty. */
+static bool accept_list_ok(const char *types, size_t len)
+{
+    if (!len || !sip_header_value_ok(types))
+        return false;
+    pl_str rest = pl_str_make(types, len), item;
+    while (sip_list_next(&rest, &item)) {
+        char one[sizeof(((sess_refusal *)0)->line)];
+        if (!item.len || item.len >= sizeof(one))
+            return false;
+        memcpy(one, item.p, item.len);
+        one[item.len] = '\0';
+        if (!sip_media_type_ok(one))
+            return false;
+    }
+    return true;
+}
+
+static void set_refusal(sess_refusal *why, int rc, const char *types)
+{
+    if (!why)
+        return;
+    why->code = 488;
+    why->len = 0;
+    if (rc != PARLEY_E_MEDIA_TYPE)
+        return;
+    if (!types)
+        types = DEFAULT_MEDIA_TYPE;
+    size_t n = strlen(types);
+    static const char name[] = "Accept: ";
+    if (n + sizeof(name) + 1 > sizeof(why->line) || !accept_list_ok(types, n))
+        return; /* the application's list cannot go out: the plain refusal */
+    why->code = 415;
+    why->len = (size_t)snprintf(why->line, sizeof(why->line), "%s%s\r\n", name, types);
+}
+
+int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out,
+                         sess_refusal *why)
 {
     memset(out, 0, sizeof(*out));
-    if (!s->has_oa || !s->oa->get_answer)
+    if (!s->has_oa || !s->oa->get_answer) {
+        set_refusal(why, PARLEY_E_UNSUPPORTED, NULL);
         return PARLEY_E_UNSUPPORTED; /* an offer nobody can answer: 488 (RFC 3261 §13.2.1) */
+    }
     char ctype[256];
     parley_content offer, ans = {0};
     sess_content_of(offer_msg, &offer, ctype, sizeof(ctype));
     parley_session_ref(s);
     int rc = s->oa->get_answer(s, &offer, &ans, s->oa_user);
     parley_session_unref(s);
-    if (rc)
+    if (rc) {
+        set_refusal(why, rc, ans.content_type);
         return rc;
+    }
     sess_body copy;
-    if ((rc = copy_content(&ans, &copy)) != 0)
+    if ((rc = copy_content(&ans, &copy)) != 0) {
+        set_refusal(why, rc, NULL);
         return rc;
+    }
     sess_digest_set(s, &s->remote_desc, offer.body, offer.len);
     if (!copy.data)
         return 0; /* no answer body: our description in force stays */
@@ -122,15 +167,18 @@ int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body 
     return 0;
 }
 
-int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out)
+int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out, sess_refusal *why)
 {
     sess_body kept;
-    int rc = sess_get_answer_kept(s, offer_msg, &kept);
+    int rc = sess_get_answer_kept(s, offer_msg, &kept, why);
     memset(out, 0, sizeof(*out));
     if (rc || !kept.data)
         return rc;
     parley_content c = {kept.ctype, kept.data, kept.len};
-    return copy_content(&c, out); /* the caller's own */
+    rc = copy_content(&c, out); /* the caller's own */
+    if (rc)
+        set_refusal(why, rc, NULL);
+    return rc;
 }
 
 void sess_set_answer(parley_session *s, const sip_msg *m)

@@ -128,12 +128,14 @@ void sess_rel_stop(parley_session *s)
 }
 
 /* A 200 to the PRACK, with our answer when it brought a new offer. */
-static void answer_prack(parley_session *s, txn_server *t, int code, const sess_body *body)
+static void answer_prack(parley_session *s, txn_server *t, int code, pl_str extra,
+                         const sess_body *body)
 {
     pl_buf b;
     pl_buf_init(&b, 512);
     txn_server_print_head(t, &b, (unsigned)code, PL_STR_NULL, pl_str_c(s->dlg->local_tag));
     ep_print_server(s->ep, &b, NULL, 0);
+    pl_buf_put_str(&b, extra);
     if (body && body->data)
         sip_print_body(&b, pl_str_c(body->ctype), pl_str_make(body->data, body->len));
     else
@@ -157,6 +159,7 @@ void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m)
     pl_loop_timer_stop(s->ep->loop, &s->prack->rel_timer);
     s->prack->rel_out = NULL;
     sess_body ans = {0};
+    sess_refusal why = {.code = 488};
     int code = 200;
     if (r->offered) {
         /* our offer went in the 1xx: the PRACK brings the answer (RFC 3262 §5) */
@@ -166,10 +169,10 @@ void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m)
         s->early_offered_done = true;
     } else if (sess_msg_has_body(m)) {
         /* a new offer in the PRACK: answered in its 200 */
-        if (sess_get_answer(s, m, &ans) != 0)
-            code = 488;
+        if (sess_get_answer(s, m, &ans, &why) != 0)
+            code = why.code;
     }
-    answer_prack(s, t, code, code == 200 ? &ans : NULL);
+    answer_prack(s, t, code, sess_refusal_extra(&why), code == 200 ? &ans : NULL);
     sess_body_free(&ans);
     uint32_t acked = r->rseq;
     rel_free(r);

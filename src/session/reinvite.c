@@ -410,6 +410,7 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     txn_server *t = r->t;
     sess_body body = {0};
     int refused = 0;
+    sess_refusal why = {.code = 488};
     if (r->refresh) {
         if (s->local_desc.data) {
             body.ctype = sess_ctype_dup(s->local_desc.ctype);
@@ -419,12 +420,13 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
             body.len = s->local_desc.len;
         }
     } else {
-        refused = r->had_offer ? sess_get_answer(s, r->req, &body) : sess_get_offer(s, &body);
+        refused = r->had_offer ? sess_get_answer(s, r->req, &body, &why) : sess_get_offer(s, &body);
     }
     r->answered = true;
     if (refused) {
-        /* the offer cannot be answered: 488, the dialog and the old description survive */
-        send_simple(s, t, 488, PL_STR_NULL);
+        /* the offer cannot be answered: 488 (415 for its content type), the dialog and the old
+         * description survive */
+        send_simple(s, t, why.code, sess_refusal_extra(&why));
         retire_rin(s);
         sess_op_complete(op, PARLEY_E_ABORTED, NULL);
         return;

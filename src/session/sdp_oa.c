@@ -17,23 +17,14 @@ static int neg_get_offer(parley_session *s, parley_content *out, void *user)
     return 0;
 }
 
-static bool is_sdp(const char *ctype)
-{
-    /* "application/sdp", any case, parameters allowed */
-    const char *want = "application/sdp";
-    size_t i = 0;
-    for (; want[i]; i++)
-        if (!ctype[i] || pl_tolower(ctype[i]) != want[i])
-            return false;
-    return ctype[i] == '\0' || ctype[i] == ';' || ctype[i] == ' ';
-}
-
 static int neg_get_answer(parley_session *s, const parley_content *offer, parley_content *out,
                           void *user)
 {
     (void)s;
-    if (!offer->content_type || !is_sdp(offer->content_type))
-        return PARLEY_E_UNSUPPORTED; /* not SDP: refused (488) */
+    if (!parley_sdp_match_type(offer->content_type)) {
+        out->content_type = "application/sdp"; /* what we take: 415 with it as Accept */
+        return PARLEY_E_MEDIA_TYPE;
+    }
     const uint8_t *body;
     size_t len;
     int rc = parley_sdp_neg_answer(user, offer->body, offer->len, &body, &len, NULL);
@@ -48,7 +39,7 @@ static int neg_get_answer(parley_session *s, const parley_content *offer, parley
 static void neg_set_answer(parley_session *s, const parley_content *answer, void *user)
 {
     (void)s;
-    if (answer->content_type && is_sdp(answer->content_type))
+    if (parley_sdp_match_type(answer->content_type))
         parley_sdp_neg_set_answer(user, answer->body, answer->len, NULL);
     else
         parley_sdp_neg_rollback(user);

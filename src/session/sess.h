@@ -512,10 +512,25 @@ void sess_body_free(sess_body *b);
 /* Calls get_offer / get_answer and copies the result; *had says whether a body came back.
  * Returns 0, or non-zero when the application refused. */
 int sess_get_offer(parley_session *s, sess_body *out);
-int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out);
+/* How an offer the application refused is answered: 415 Unsupported Media Type with the
+ * contract's Accept when get_answer returned PARLEY_E_MEDIA_TYPE (RFC 3261 §21.4.13), else
+ * 488 Not Acceptable Here (§13.3.1.1). */
+typedef struct sess_refusal {
+    int code;   /* 488 or 415 */
+    size_t len; /* of line: "Accept: <types>\r\n" for a 415, nothing for a 488 */
+    char line[264];
+} sess_refusal;
+/* The refusal's extra header lines, for the response functions that take them. */
+static inline pl_str sess_refusal_extra(const sess_refusal *r)
+{
+    return pl_str_make(r->line, r->len);
+}
+/* why (may be NULL) says how to answer a refusal: set whenever the result is non-zero. */
+int sess_get_answer(parley_session *s, const sip_msg *offer_msg, sess_body *out, sess_refusal *why);
 /* The same without a copy of its own: *out is the session's local_desc (not to be freed, valid
  * until the next description in force), or empty when the application answered with none. */
-int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out);
+int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body *out,
+                         sess_refusal *why);
 void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
 /* Content types of bodies: "application/sdp" is one shared string, others are copies; free
@@ -586,8 +601,9 @@ void sess_fork_ignored(parley_session *s, const sip_msg *m);
 /* uas.c */
 void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
 int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
+/* PARLEY_E_ABORTED when the early offer or answer was refused: *why says how to answer. */
 int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
-                         size_t nh, unsigned flags);
+                         size_t nh, unsigned flags, sess_refusal *why);
 bool sess_uas_reliable(const parley_session *s, unsigned flags);
 int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv *h, size_t nh,
                    pl_str extra_raw);

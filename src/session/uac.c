@@ -436,7 +436,7 @@ static void pending_answer_send(parley_session *s, const sip_kv *h, size_t nh)
         return;
     p->active = false;
     sess_body ans;
-    int refused = sess_get_answer(s, p->offer, &ans);
+    int refused = sess_get_answer(s, p->offer, &ans, NULL);
     sess_send_ack(s, h, nh, refused ? NULL : &ans);
     if (!refused)
         sess_body_free(&ans);
@@ -617,7 +617,7 @@ static void on_provisional(parley_session *s, sip_msg *m)
             /* our INVITE had no offer: this is this fork's offer, its answer rides in the
              * PRACK (each fork's on its own: a later one of the same fork repeats it) */
             early_media_event(s, m, true, true);
-            if (sess_get_answer(s, m, &answer) == 0 && answer.data) {
+            if (sess_get_answer(s, m, &answer, NULL) == 0 && answer.data) {
                 s->answer_seen = true;
                 if (!s->answer_tag) /* an early UPDATE goes to the first fork answered */
                     s->answer_tag = pl_str_dup(m->to->tag);

@@ -129,7 +129,7 @@ bool sess_uas_reliable(const parley_session *s, unsigned flags)
 }
 
 int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
-                         size_t nh, unsigned flags)
+                         size_t nh, unsigned flags, sess_refusal *why)
 {
     txn_server *t = s->inv_txn;
     if (!t)
@@ -144,13 +144,15 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
             return PARLEY_E_UNSUPPORTED;
         if (s->early_offered || s->early_answered)
             media = false;
-        else if (sess_get_offer(s, &ans) != 0)
+        else if (sess_get_offer(s, &ans) != 0) {
+            *why = (sess_refusal){.code = 488};
             return PARLEY_E_ABORTED;
+        }
         offered = media && ans.data;
         media = offered;
     } else if (media) {
         if (!s->early_answered) {
-            if (sess_get_answer(s, s->inv_req, &ans) != 0)
+            if (sess_get_answer(s, s->inv_req, &ans, why) != 0)
                 return PARLEY_E_ABORTED;
             if (ans.data) {
                 s->early_answer = ans; /* kept for the 200 to repeat (not freed below) */
@@ -271,10 +273,11 @@ void sess_on_ack(parley_session *s, sip_msg *ack)
 
 /* ---- accepting ---- */
 
-/* The offer of the INVITE cannot be answered: 488 Not Acceptable Here, and the session ends. */
-static void refuse_offer(parley_session *s, sess_op *op)
+/* The offer of the INVITE cannot be answered: 488 Not Acceptable Here (or 415 for a content
+ * type the contract does not take), and the session ends. */
+static void refuse_offer(parley_session *s, sess_op *op, const sess_refusal *why)
 {
-    sess_uas_final(s, 488, NULL, NULL, 0, PL_STR_NULL);
+    sess_uas_final(s, why->code, NULL, NULL, 0, sess_refusal_extra(why));
     s->participate = op;
     sess_final fin = {&s->participate, PARLEY_E_ABORTED, NULL};
     sess_end_with(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL, &fin, 1);
@@ -294,6 +297,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     sess_body body = {0};
     bool offered = false, kept = false; /* kept: body is the session's local_desc */
     int refused = 0;
+    sess_refusal why = {.code = 488};
     if (s->early_reliable || s->early_offered_done) {
         /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
     } else if (sess_msg_has_body(s->inv_req)) {
@@ -304,7 +308,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
                 memcpy(body.data, s->early_answer.data, s->early_answer.len);
             body.len = s->early_answer.len;
         } else {
-            refused = sess_get_answer_kept(s, s->inv_req, &body);
+            refused = sess_get_answer_kept(s, s->inv_req, &body, &why);
             kept = true;
         }
     } else {
@@ -312,7 +316,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
         offered = body.data != NULL;
     }
     if (refused) {
-        refuse_offer(s, op);
+        refuse_offer(s, op, &why);
         return 0;
     }
     char room[2048];
@@ -520,10 +524,11 @@ static void provisional_work(sess_work *w)
     parley_session *s = w->task.s;
     if (!still_incoming(s))
         return; /* (queued before a participate, it goes before the 200) */
-    int rc = sess_uas_provisional(s, w->code, w->reason, w->hdrs, w->nh, w->flags);
+    sess_refusal why;
+    int rc = sess_uas_provisional(s, w->code, w->reason, w->hdrs, w->nh, w->flags, &why);
     if (rc == PARLEY_E_ABORTED && s->state == PARLEY_STATE_INCOMING) {
         /* the application cannot answer the offer for early media: nor for the 200 */
-        sess_uas_final(s, 488, NULL, NULL, 0, PL_STR_NULL);
+        sess_uas_final(s, why.code, NULL, NULL, 0, sess_refusal_extra(&why));
         sess_end(s, PARLEY_REASON_NOT_ACCEPTABLE_MEDIA, NULL);
     }
 }

@@ -216,9 +216,10 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
         respond(s, d, t, 500, m, pl_str_c(ra), NULL); /* their re-INVITE's offer waits */
     } else {
         sess_body ans = {0};
-        int refused = offer ? sess_get_answer(s, m, &ans) : 0;
+        sess_refusal why;
+        int refused = offer ? sess_get_answer(s, m, &ans, &why) : 0;
         if (refused) {
-            respond(s, d, t, 488, m, PL_STR_NULL, NULL);
+            respond(s, d, t, why.code, m, sess_refusal_extra(&why), NULL);
         } else {
             dlg_refresh_target(d, m); /* a target refresh (RFC 3311 §5.2) */
             if (d == s->dlg)

@@ -17,6 +17,7 @@
 #    a hold SIPp refuses (488) changes nothing either                  uac_call_hold_rejected
 #    BYEs that cross (RFC 5407): parley hangs up on SIPp's MESSAGE, SIPp's BYE crosses it:
 #    200 both ways                                                     uac_call_bye_cross
+#    an offer that is not SDP (RFC 4475 invut): 415 with Accept      uac_call_unsupported_type
 #  parley call -> SIPp (UAS)                      scenarios/uas_call_*.xml
 #    basic call, parley hangs up (--hangup-after)                      uas_call_basic
 #    null offer (--no-offer: SIPp's 200 offers, parley's ACK answers)  uas_call_null_offer
@@ -105,6 +106,13 @@ listen_auto() { # u1|t1
     wait_disconnected
     saw "$(p_event message ',"type":"MESSAGE","content_type":"text/plain","body":"hello in session*,"headers":{"X-Interop":"sipp-message"}}')"
     saw "$(p_event message ',"type":"INFO","content_type":"text/plain","body":"info from sipp*,"headers":{"X-Interop":"sipp-info"}}')"
+    ok
+
+    flow "invut-$T" "SIPp -> listen over $T: an offer that is not SDP gets 415 with Accept: application/sdp, ACKed"
+    sipp_uac "invut-$T" uac_call_unsupported_type "$t"
+    incoming "invut-$T" true
+    wait_disconnected
+    case "$line" in $(p_state disconnected incoming NotAcceptableMedia)) ;; *) fail "$line" ;; esac
     ok
 
     flow "pbye-$T" "SIPp -> listen over $T: BYE from parley (stdin: bye)"

@@ -165,6 +165,10 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
     party_log(p, "get_answer");
     if (p->refuse_offer)
         return -1;
+    if (p->refuse_type) {
+        out->content_type = p->refuse_type;
+        return PARLEY_E_MEDIA_TYPE;
+    }
     snprintf(p->answer_buf, sizeof(p->answer_buf), "answer-to:%.*s", (int)offer->len,
              (const char *)offer->body);
     out->content_type = "application/x-test";

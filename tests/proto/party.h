@@ -54,6 +54,7 @@ struct party {
     const parley_address *redirect_targets;
     size_t nredirect_targets;
     int refuse_offer;                 /* get_answer returns non-zero */
+    const char *refuse_type;          /* get_answer returns PARLEY_E_MEDIA_TYPE with this list */
     int refuse_get_offer;             /* get_offer returns non-zero */
     const char *offer_ctype;          /* get_offer's content type; NULL: application/x-test */
     int null_offer;                   /* get_offer gives no body */

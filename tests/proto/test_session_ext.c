@@ -648,6 +648,27 @@ static void test_update_confirmed(void **state)
     assert_int_equal(sp_count_since(w->n, before, A_ADDR, "ACK"), 0); /* UPDATE has no ACK */
 }
 
+/* An UPDATE whose offer's type the callee does not take: 415 with its Accept (RFC 3311 §5.2
+ * leaves the session as it was), then an UPDATE it takes is answered. */
+static void test_update_refused_type_415(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    w->b.refuse_type = "application/x-other";
+    size_t before = vnet_count(w->n);
+    outcome r = {0};
+    a_updates(w, &r);
+    vnet_run(w->n, 20);
+    assert_int_equal(r.status, 415);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 415"), 1);
+    assert_string_equal(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 415"), "Accept"), "application/x-other");
+    w->b.refuse_type = NULL;
+    outcome r2 = {0};
+    a_updates(w, &r2);
+    vnet_run(w->n, 20);
+    assert_int_equal(r2.status, 200);
+}
+
 /* Loss on both legs of an UPDATE with an offer: the UPDATE is lost once, then its 200; the
  * UPDATE's transaction sends it again and the callee's answers the copy with the same 200 (the
  * offer is answered once, RFC 3311 §5.2). */
@@ -780,6 +801,7 @@ int main(void)
         WORLD_TEST(test_early_offers_per_fork, setup),
         WORLD_TEST(test_early_offer_other_fork_answers, setup),
         WORLD_TEST(test_update_confirmed, setup),
+        WORLD_TEST(test_update_refused_type_415, setup),
         WORLD_TEST(test_update_loss_every_leg, setup),
         WORLD_TEST(test_update_glare_and_pending, setup),
         WORLD_TEST(test_update_early, setup),

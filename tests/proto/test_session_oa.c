@@ -300,6 +300,111 @@ static void test_refused_offer_488(void **state)
     assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0));
 }
 
+/* get_answer refuses the offer's content type (PARLEY_E_MEDIA_TYPE): 415 Unsupported Media
+ * Type with an Accept listing the types it names (RFC 3261 §21.4.13), not 488; a list no
+ * Accept line can carry falls back to 488. The same for early media's answer. */
+static void test_unsupported_type_415(void **state)
+{
+    world *w = *state;
+    static const struct {
+        const char *types;
+        int status;
+        const char *accept; /* "" for none */
+    } cases[] = {
+        {"application/x-test, text/plain;charset=UTF-8", 415,
+         "application/x-test, text/plain;charset=UTF-8"},
+        {"application/*", 415, "application/*"},
+        {"not a type", 488, ""},
+        {"application/x-test,,text/plain", 488, ""},
+        {"text/plain\r\nX-Injected: 1", 488, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        party_clear(&w->a);
+        party_clear(&w->b);
+        w->b.refuse_type = cases[i].types;
+        outcome o = {0}, ob = {0};
+        size_t before = vnet_count(w->n);
+        world_call(w, B_URI, &o);
+        vnet_run(w->n, 10);
+        assert_int_equal(parley_session_participate(w->b.s, NULL, 0, outcome_cb, &ob), 0);
+        vnet_run(w->n, 10);
+        assert_int_equal(ob.error, PARLEY_E_ABORTED);
+        assert_trans(&w->b, "Incoming>Disconnected:NotAcceptableMedia:-");
+        assert_int_equal(o.status, cases[i].status);
+        char prefix[16];
+        snprintf(prefix, sizeof(prefix), "SIP/2.0 %d", cases[i].status);
+        assert_int_equal(sp_count_since(w->n, before, B_ADDR, prefix), 1);
+        const vnet_packet *r = sp_last(w->n, A_ADDR, prefix);
+        assert_string_equal(hdr(r, "Accept"), cases[i].accept);
+        assert_string_equal(hdr(r, "X-Injected"), "");
+        assert_string_equal(hdr(r, "Content-Length"), "0");
+        vnet_run(w->n, 100);
+    }
+
+    /* the answer for early media is refused the same way: 415 instead of the 183 */
+    party_clear(&w->a);
+    party_clear(&w->b);
+    w->b.refuse_type = "application/x-test";
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    size_t before = vnet_count(w->n);
+    assert_int_equal(
+        parley_session_provisional(w->b.s, 183, NULL, NULL, 0, PARLEY_PROV_EARLY_MEDIA), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 18"), 0);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 415"), 1);
+    assert_string_equal(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 415"), "Accept"), "application/x-test");
+    assert_trans(&w->b, "Incoming>Disconnected:NotAcceptableMedia:-");
+    assert_int_equal(o.status, 415);
+}
+
+/* The ready SDP contract (parley_session_use_sdp) takes application/sdp only: an INVITE whose
+ * offer is of another type (RFC 4475 §3.3.6, invut) gets 415 with "Accept: application/sdp";
+ * an SDP offer it cannot answer still gets 488. */
+static void test_sdp_contract_415(void **state)
+{
+    world *w = *state;
+    w->a.use_sdp = 40000;
+    w->a.on_incoming = PARTY_ACCEPT;
+    static const struct {
+        const char *ctype; /* NULL: no Content-Type */
+        const char *body;
+        int status;
+    } cases[] = {
+        {"application/unknownformat", "<audio>\r\n <pcmu port=\"443\"/>\r\n</audio>\r\n", 415},
+        {NULL, "v=0\r\n", 415},
+        {"application/sdpx", "v=0\r\n", 415},
+        {"multipart/mixed;boundary=x", "--x\r\n\r\nv=0\r\n--x--\r\n", 415},
+        {"application/sdp", "v=0\r\n", 488}, /* read as SDP, and refused */
+        {"Application/SDP ; x=1",
+         "v=0\r\no=p 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
+         "m=audio 5004 RTP/AVP 0\r\n",
+         200},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char head[1024], ct[128] = "", prefix[16], cid[32];
+        if (cases[i].ctype)
+            snprintf(ct, sizeof(ct), "Content-Type: %s\r\n", cases[i].ctype);
+        snprintf(head, sizeof(head),
+                 "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKut%zu\r\nFrom: <" P_URI ">;tag=ut%zu\r\n"
+                 "To: <sip:node@10.0.0.1:5060>\r\nCall-ID: ut%zu@p\r\nCSeq: 1 INVITE\r\n"
+                 "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n%s",
+                 i, i, i, ct);
+        sp_send(w->n, P_ADDR, A_ADDR, head, cases[i].body);
+        vnet_run(w->n, 10);
+        snprintf(prefix, sizeof(prefix), "SIP/2.0 %d", cases[i].status);
+        snprintf(cid, sizeof(cid), "ut%zu@p", i);
+        const vnet_packet *r = sp_last(w->n, P_ADDR, prefix);
+        if (!r || strcmp(hdr(r, "Call-ID"), cid) != 0)
+            vnet_dump(w->n);
+        assert_non_null(r);
+        assert_string_equal(hdr(r, "Call-ID"), cid);
+        assert_string_equal(hdr(r, "Accept"), cases[i].status == 415 ? "application/sdp" : "");
+    }
+}
+
 /* A calls B (who accepts) while A's get_offer cannot give an offer: participate completes
  * with PARLEY_E_ABORTED, nothing is sent, the session stays Idle. Returns it, and o. */
 static parley_session *call_without_offer(world *w, outcome *o)
@@ -598,6 +703,8 @@ int main(void)
         WORLD_TEST(test_early_media_then_redirect, setup_abc),
         WORLD_TEST(test_early_media_refusals, world_setup_peer),
         WORLD_TEST(test_refused_offer_488, world_setup_peer),
+        WORLD_TEST(test_unsupported_type_415, world_setup_peer),
+        WORLD_TEST(test_sdp_contract_415, world_setup_peer),
         WORLD_TEST(test_get_offer_refused, world_setup_peer),
         WORLD_TEST(test_offer_content_type_checked, world_setup_peer),
         WORLD_TEST(test_reinvite_without_offer, world_setup_peer),

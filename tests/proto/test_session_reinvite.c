@@ -188,6 +188,24 @@ static void test_refused_offer_488(void **state)
     assert_int_equal(w->a.ntrans + w->b.ntrans, 0);
 }
 
+/* An offer whose content type the application does not take (get_answer returns
+ * PARLEY_E_MEDIA_TYPE): 415 with its Accept, the dialog survives. */
+static void test_refused_type_415(void **state)
+{
+    world *w = *state;
+    connect_ab(w);
+    w->b.refuse_type = "application/x-other";
+    outcome r = {0};
+    size_t before = vnet_count(w->n);
+    reinvite(&w->a, &r);
+    vnet_run(w->n, 10);
+    assert_int_equal(r.status, 415);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 415"), 1);
+    assert_string_equal(hdr(sp_last(w->n, A_ADDR, "SIP/2.0 415"), "Accept"), "application/x-other");
+    world_assert_connected(w);
+    assert_int_equal(w->a.ntrans + w->b.ntrans, 0);
+}
+
 /* A provisional response to a re-INVITE, then the answer. */
 static void test_provisional_then_accept(void **state)
 {
@@ -623,6 +641,7 @@ int main(void)
         WORLD_TEST(test_one_at_a_time, world_setup_peer),
         WORLD_TEST(test_decline_keeps_dialog, world_setup_peer),
         WORLD_TEST(test_refused_offer_488, world_setup_peer),
+        WORLD_TEST(test_refused_type_415, world_setup_peer),
         WORLD_TEST(test_provisional_then_accept, world_setup_peer),
         WORLD_TEST(test_reinvite_cancelled, world_setup_peer),
         WORLD_TEST(test_refresh_told_from_same_length_offer, world_setup_peer),

@@ -660,6 +660,7 @@ static void test_strerror_every_code(void **state)
         {PARLEY_E_NOTFOUND, "not found"},
         {PARLEY_E_UNSUPPORTED, "not supported"},
         {PARLEY_E_EXISTS, "already exists"},
+        {PARLEY_E_MEDIA_TYPE, "unsupported content type"},
     };
     size_t n = sizeof(codes) / sizeof(codes[0]);
     /* the table covers 0 down to the last code without a gap: the numbers are stable */
@@ -680,6 +681,7 @@ static void test_strerror_every_code(void **state)
     assert_string_equal(parley_err_name(PARLEY_E_INVAL), "PARLEY_E_INVAL");
     assert_string_equal(parley_err_name(PARLEY_E_HEADER_RESTRICTED), "PARLEY_E_HEADER_RESTRICTED");
     assert_string_equal(parley_err_name(PARLEY_E_EXISTS), "PARLEY_E_EXISTS");
+    assert_string_equal(parley_err_name(PARLEY_E_MEDIA_TYPE), "PARLEY_E_MEDIA_TYPE");
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(strncmp(parley_err_name(codes[i].code), "PARLEY_", 7), 0);
         for (size_t j = 0; j < i; j++)

@@ -571,6 +571,30 @@ static void test_dir_names(void **state)
     assert_null(parley_sdp_attr_find(NULL, 0, "x", 0));
 }
 
+/* parley_sdp_match_type: the type/subtype in any case, then nothing, parameters or LWS. */
+static void test_match_type(void **state)
+{
+    (void)state;
+    static const char *yes[] = {"application/sdp", "Application/SDP", "application/sdp;level=1",
+                                "application/sdp ;x=1", "APPLICATION/sdp\t"};
+    static const char *no[] = {"",
+                               "application",
+                               "application/",
+                               "application/sd",
+                               "application/sdpx",
+                               "application/sdp/x",
+                               "text/sdp",
+                               "multipart/mixed;boundary=x",
+                               "xapplication/sdp",
+                               "application/*",
+                               "*/*"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        assert_int_equal(parley_sdp_match_type(yes[i]), 1);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        assert_int_equal(parley_sdp_match_type(no[i]), 0);
+    assert_int_equal(parley_sdp_match_type(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_print_is_snprintf_like),
         cmocka_unit_test(test_dir_names),
+        cmocka_unit_test(test_match_type),
     };
     return cmocka_run_group_tests_name("sdp_parse", tests, NULL, NULL);
 }

@@ -145,6 +145,10 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
 {
     (void)s;
     cli_call *c = user;
+    if (!parley_sdp_match_type(offer->content_type)) {
+        out->content_type = "application/sdp"; /* 415 with it as Accept */
+        return PARLEY_E_MEDIA_TYPE;
+    }
     apply_dir(c, false);
     const uint8_t *body;
     size_t len;
