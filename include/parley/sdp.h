@@ -28,7 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "parley/msg.h" /* parley_slice, parley_parse_error */
+#include "parley/msg.h"   /* parley_slice, parley_parse_error */
+#include "parley/types.h" /* parley_content */
 
 #ifdef __cplusplus
 extern "C" {
@@ -183,10 +184,17 @@ int parley_sdp_parse(const void *text, size_t len, const parley_sdp_limits *limi
 /* Releases a description and everything it holds. NULL is ignored. */
 void parley_sdp_free(parley_sdp *sdp);
 
-/* 1 when content_type (a Content-Type value) names SDP: "application/sdp" in any case, with or
- * without parameters; 0 otherwise, NULL included. For an offer/answer contract's get_answer,
- * which returns PARLEY_E_MEDIA_TYPE for a body of another type (parley/session.h). Any thread. */
-int parley_sdp_match_type(const char *content_type);
+/*
+ * The SDP in a body (an offer or answer handed to the offer/answer contract, parley/session.h):
+ * 1 and *sdp set when the body is SDP (content_type "application/sdp" in any case, with or
+ * without parameters: *sdp = *body) or holds it (RFC 5621: a multipart/mixed, /related or
+ * /alternative body with an application/sdp part of disposition "session" or none, and no
+ * other part that must be understood, i.e. every other part of a mixed or related body has
+ * Content-Disposition handling=optional; *sdp then points into body->body, its type
+ * "application/sdp"); 0 otherwise (get_answer then returns PARLEY_E_MEDIA_TYPE: 415). Any
+ * thread.
+ */
+int parley_sdp_find(const parley_content *body, parley_content *sdp);
 
 /*
  * Prints the description (CRLF line ends, RFC 4566 line order, attributes and unknown lines in

@@ -180,7 +180,7 @@ typedef struct parley_oa_ops {
      * PARLEY_E_MEDIA_TYPE refuses its content type instead (415 Unsupported Media Type, RFC 3261
      * §21.4.13), with an Accept header listing out->content_type: the media types the contract
      * takes, comma-separated (NULL: "application/sdp"; a list no Accept line can carry gets
-     * 488). parley_sdp_match_type (parley/sdp.h) tells an SDP body's type. */
+     * 488). parley_sdp_find (parley/sdp.h) finds the SDP in a body. */
     int (*get_answer)(parley_session *s, const parley_content *offer, parley_content *out,
                       void *user);
     /* An answer came in (2xx, 1xx early media, or the ACK after our offer in a 200). */

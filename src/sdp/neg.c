@@ -27,19 +27,6 @@ static void set_sess_id(parley_sdp_neg *neg, uint64_t id)
     neg->sess_id_len = (uint32_t)sdp_u64_str(neg->sess_id_str, neg->sess_id);
 }
 
-int parley_sdp_match_type(const char *content_type)
-{
-    static const char want[] = "application/sdp";
-    if (!content_type)
-        return 0;
-    size_t i = 0;
-    for (; want[i]; i++)
-        if (pl_tolower(content_type[i]) != want[i]) /* stops at the NUL too */
-            return 0;
-    char c = content_type[i];
-    return c == '\0' || c == ';' || c == ' ' || c == '\t';
-}
-
 /* The streams a first offer carries: all but the answer-only ones. */
 static uint32_t offerable(const neg_cap *caps, size_t n)
 {

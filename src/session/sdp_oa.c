@@ -21,13 +21,14 @@ static int neg_get_answer(parley_session *s, const parley_content *offer, parley
                           void *user)
 {
     (void)s;
-    if (!parley_sdp_match_type(offer->content_type)) {
+    parley_content sdp;
+    if (!parley_sdp_find(offer, &sdp)) {
         out->content_type = "application/sdp"; /* what we take: 415 with it as Accept */
         return PARLEY_E_MEDIA_TYPE;
     }
     const uint8_t *body;
     size_t len;
-    int rc = parley_sdp_neg_answer(user, offer->body, offer->len, &body, &len, NULL);
+    int rc = parley_sdp_neg_answer(user, sdp.body, sdp.len, &body, &len, NULL);
     if (rc)
         return rc;
     out->content_type = "application/sdp";
@@ -39,8 +40,9 @@ static int neg_get_answer(parley_session *s, const parley_content *offer, parley
 static void neg_set_answer(parley_session *s, const parley_content *answer, void *user)
 {
     (void)s;
-    if (parley_sdp_match_type(answer->content_type))
-        parley_sdp_neg_set_answer(user, answer->body, answer->len, NULL);
+    parley_content sdp;
+    if (parley_sdp_find(answer, &sdp))
+        parley_sdp_neg_set_answer(user, sdp.body, sdp.len, NULL);
     else
         parley_sdp_neg_rollback(user);
 }

@@ -18,6 +18,7 @@
 #    BYEs that cross (RFC 5407): parley hangs up on SIPp's MESSAGE, SIPp's BYE crosses it:
 #    200 both ways                                                     uac_call_bye_cross
 #    an offer that is not SDP (RFC 4475 invut): 415 with Accept      uac_call_unsupported_type
+#    a SIP-T INVITE (multipart: SDP and optional ISUP): answered       uac_call_sipt
 #  parley call -> SIPp (UAS)                      scenarios/uas_call_*.xml
 #    basic call, parley hangs up (--hangup-after)                      uas_call_basic
 #    null offer (--no-offer: SIPp's 200 offers, parley's ACK answers)  uas_call_null_offer
@@ -113,6 +114,15 @@ listen_auto() { # u1|t1
     incoming "invut-$T" true
     wait_disconnected
     case "$line" in $(p_state disconnected incoming NotAcceptableMedia)) ;; *) fail "$line" ;; esac
+    ok
+
+    flow "sipt-$T" "SIPp -> listen over $T: a SIP-T INVITE (multipart/mixed: SDP, ISUP handling=optional) is answered from its SDP part"
+    sipp_uac "sipt-$T" uac_call_sipt "$t"
+    incoming "sipt-$T" true
+    wait_disconnected
+    saw "$(p_event media ',"streams":[{"media":"audio","dir":"sendrecv","remote_addr":"127.0.0.1"*')"
+    saw "$(p_state connected connecting None)"
+    saw "$(p_state disconnected connected TerminatedRemotely)"
     ok
 
     flow "pbye-$T" "SIPp -> listen over $T: BYE from parley (stdin: bye)"

@@ -359,7 +359,8 @@ static void test_unsupported_type_415(void **state)
     assert_int_equal(o.status, 415);
 }
 
-/* The ready SDP contract (parley_session_use_sdp) takes application/sdp only: an INVITE whose
+/* The ready SDP contract (parley_session_use_sdp) takes application/sdp, alone or as the
+ * session part of a multipart body whose other parts are optional (RFC 5621): an INVITE whose
  * offer is of another type (RFC 4475 §3.3.6, invut) gets 415 with "Accept: application/sdp";
  * an SDP offer it cannot answer still gets 488. */
 static void test_sdp_contract_415(void **state)
@@ -377,6 +378,22 @@ static void test_sdp_contract_415(void **state)
         {"application/sdpx", "v=0\r\n", 415},
         {"multipart/mixed;boundary=x", "--x\r\n\r\nv=0\r\n--x--\r\n", 415},
         {"application/sdp", "v=0\r\n", 488}, /* read as SDP, and refused */
+        /* SIP-T (RFC 3204, RFC 5621): the SDP part is the offer, the ISUP part optional */
+        {"multipart/mixed;boundary=unique-boundary-1",
+         "--unique-boundary-1\r\nContent-Type: application/sdp\r\n\r\n"
+         "v=0\r\no=p 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
+         "m=audio 5004 RTP/AVP 0\r\n\r\n--unique-boundary-1\r\n"
+         "Content-Type: application/ISUP;version=itu-t92+\r\n"
+         "Content-Disposition: signal;handling=optional\r\n\r\n\x01\x7f\r\n"
+         "--unique-boundary-1--\r\n",
+         200},
+        /* the same with the ISUP part required: 415 */
+        {"multipart/mixed;boundary=u",
+         "--u\r\nContent-Type: application/sdp\r\n\r\n"
+         "v=0\r\no=p 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
+         "m=audio 5004 RTP/AVP 0\r\n\r\n--u\r\nContent-Type: application/ISUP\r\n"
+         "Content-Disposition: signal;handling=required\r\n\r\n\x01\x7f\r\n--u--\r\n",
+         415},
         {"Application/SDP ; x=1",
          "v=0\r\no=p 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n"
          "m=audio 5004 RTP/AVP 0\r\n",
@@ -402,6 +419,8 @@ static void test_sdp_contract_415(void **state)
         assert_non_null(r);
         assert_string_equal(hdr(r, "Call-ID"), cid);
         assert_string_equal(hdr(r, "Accept"), cases[i].status == 415 ? "application/sdp" : "");
+        if (cases[i].status == 200) /* the answer is plain SDP, to the offer's one stream */
+            assert_string_equal(hdr(r, "Content-Type"), "application/sdp");
     }
 }
 

@@ -571,8 +571,9 @@ static void test_dir_names(void **state)
     assert_null(parley_sdp_attr_find(NULL, 0, "x", 0));
 }
 
-/* parley_sdp_match_type: the type/subtype in any case, then nothing, parameters or LWS. */
-static void test_match_type(void **state)
+/* parley_sdp_find on single bodies: the type/subtype in any case, then nothing, parameters or
+ * LWS; the body itself comes back. */
+static void test_find_plain(void **state)
 {
     (void)state;
     static const char *yes[] = {"application/sdp", "Application/SDP", "application/sdp;level=1",
@@ -584,15 +585,113 @@ static void test_match_type(void **state)
                                "application/sdpx",
                                "application/sdp/x",
                                "text/sdp",
-                               "multipart/mixed;boundary=x",
                                "xapplication/sdp",
                                "application/*",
-                               "*/*"};
-    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-        assert_int_equal(parley_sdp_match_type(yes[i]), 1);
-    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-        assert_int_equal(parley_sdp_match_type(no[i]), 0);
-    assert_int_equal(parley_sdp_match_type(NULL), 0);
+                               "*/*",
+                               "multipart/mixed",
+                               "multipart/mixed;boundary=x"};
+    parley_content sdp;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        parley_content c = {yes[i], "v=0", 3};
+        memset(&sdp, 0, sizeof(sdp));
+        assert_int_equal(parley_sdp_find(&c, &sdp), 1);
+        assert_ptr_equal(sdp.body, c.body);
+        assert_int_equal(sdp.len, 3);
+        assert_ptr_equal(sdp.content_type, yes[i]);
+    }
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        parley_content c = {no[i], "v=0", 3};
+        assert_int_equal(parley_sdp_find(&c, &sdp), 0);
+    }
+    parley_content untyped = {NULL, "v=0", 3};
+    assert_int_equal(parley_sdp_find(&untyped, &sdp), 0);
+    assert_int_equal(parley_sdp_find(NULL, &sdp), 0);
+    assert_int_equal(parley_sdp_find(&untyped, NULL), 0);
+}
+
+/* parley_sdp_find in multipart bodies (RFC 5621): the SDP part of a SIP-T INVITE (ISUP
+ * optional), of alternatives, with a quoted boundary, LF line ends, a preamble and an
+ * epilogue; refused when another part must be understood (handling=required, or no
+ * disposition), when the SDP is not a session description, when the body does not end with
+ * the close delimiter, and for a boundary that is only the start of the one in use. */
+static void test_find_multipart(void **state)
+{
+    (void)state;
+    static const char sdp_text[] = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n";
+    static const struct {
+        const char *ctype;
+        const char *body;
+        int found;
+    } cases[] = {
+        {"multipart/mixed;boundary=unique-boundary-1",
+         "--unique-boundary-1\r\nContent-Type: application/SDP\r\n\r\n"
+         "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n\r\n"
+         "--unique-boundary-1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n"
+         "Content-Disposition: signal; handling=optional\r\n\r\n\x01\x7f\x60\r\n"
+         "--unique-boundary-1--\r\n",
+         1},
+        {"Multipart/Alternative; boundary=\"b 1\"",
+         "preamble\r\n--b 1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b 1\r\n"
+         "Content-Type: application/sdp\r\nContent-Disposition: session\r\n\r\n"
+         "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n\r\n--b 1--\r\nepilogue",
+         1},
+        {"multipart/related;type=application/sdp;boundary=x",
+         "--x\nContent-Type: application/sdp\n\nv=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n\n--x--",
+         1},
+        /* a part without disposition must be understood (handling defaults to required) */
+        {"multipart/mixed;boundary=x",
+         "--x\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n\r\n--x\r\n"
+         "Content-Type: application/isup\r\n\r\n\x01\r\n--x--\r\n",
+         0},
+        {"multipart/mixed;boundary=x",
+         "--x\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n\r\n--x\r\n"
+         "Content-Type: application/pkcs7-signature\r\n"
+         "Content-Disposition: attachment;handling=required\r\n\r\nsig\r\n--x--\r\n",
+         0},
+        /* SDP that is not the session's */
+        {"multipart/mixed;boundary=x",
+         "--x\r\nContent-Type: application/sdp\r\nContent-Disposition: render;handling=optional"
+         "\r\n\r\nv=0\r\n--x--\r\n",
+         0},
+        /* no close delimiter */
+        {"multipart/mixed;boundary=x", "--x\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n", 0},
+        /* "--xy" is not a delimiter of boundary x: the part runs on to "--x--" */
+        {"multipart/mixed;boundary=x",
+         "--xy\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--x--\r\n", 0},
+        /* no boundary, an empty one, one of 71 characters */
+        {"multipart/mixed", "--\r\n\r\n----\r\n", 0},
+        {"multipart/mixed;boundary=\"\"", "--\r\n\r\n----\r\n", 0},
+        {"multipart/mixed;boundary=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaa",
+         "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+         "Content-Type: application/sdp\r\n\r\nv=0\r\n"
+         "--aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa--\r\n",
+         0},
+        /* a part with no empty line after its headers has no body */
+        {"multipart/alternative;boundary=x", "--x\r\nContent-Type: application/sdp\r\n--x--\r\n",
+         0},
+        {"multipart/mixed;boundary=x", "", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        parley_content c = {cases[i].ctype, cases[i].body, strlen(cases[i].body)}, sdp = {0};
+        int got = parley_sdp_find(&c, &sdp);
+        if (got != cases[i].found)
+            fail_msg("case %zu: %d", i, got);
+        if (got) {
+            assert_string_equal(sdp.content_type, "application/sdp");
+            assert_int_equal(sdp.len, sizeof(sdp_text) - 1);
+            assert_memory_equal(sdp.body, sdp_text, sdp.len);
+        }
+    }
+    /* a binary part (NUL bytes) before the SDP: the parts are found by their delimiters */
+    static const char bin[] = "--q\r\nContent-Type: application/isup\r\n"
+                              "Content-Disposition: signal;handling=optional\r\n\r\n"
+                              "\x00\x00--q\x00\r\n--q\r\nContent-Type: application/sdp\r\n\r\n"
+                              "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n\r\n--q--";
+    parley_content c = {"multipart/mixed; boundary=q", bin, sizeof(bin) - 1}, sdp = {0};
+    assert_int_equal(parley_sdp_find(&c, &sdp), 1);
+    assert_int_equal(sdp.len, sizeof(sdp_text) - 1);
+    assert_memory_equal(sdp.body, sdp_text, sdp.len);
 }
 
 int main(void)
@@ -620,7 +719,8 @@ int main(void)
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_print_is_snprintf_like),
         cmocka_unit_test(test_dir_names),
-        cmocka_unit_test(test_match_type),
+        cmocka_unit_test(test_find_plain),
+        cmocka_unit_test(test_find_multipart),
     };
     return cmocka_run_group_tests_name("sdp_parse", tests, NULL, NULL);
 }

@@ -145,14 +145,15 @@ static int get_answer(parley_session *s, const parley_content *offer, parley_con
 {
     (void)s;
     cli_call *c = user;
-    if (!parley_sdp_match_type(offer->content_type)) {
+    parley_content sdp;
+    if (!parley_sdp_find(offer, &sdp)) {
         out->content_type = "application/sdp"; /* 415 with it as Accept */
         return PARLEY_E_MEDIA_TYPE;
     }
     apply_dir(c, false);
     const uint8_t *body;
     size_t len;
-    int rc = parley_sdp_neg_answer(c->neg, offer->body, offer->len, &body, &len, NULL);
+    int rc = parley_sdp_neg_answer(c->neg, sdp.body, sdp.len, &body, &len, NULL);
     if (rc)
         return rc;
     out->content_type = "application/sdp";
@@ -166,7 +167,9 @@ static void set_answer(parley_session *s, const parley_content *answer, void *us
 {
     (void)s;
     cli_call *c = user;
-    if (!c->sdp && parley_sdp_neg_set_answer(c->neg, answer->body, answer->len, NULL) == 0)
+    parley_content sdp;
+    if (!c->sdp && parley_sdp_find(answer, &sdp) &&
+        parley_sdp_neg_set_answer(c->neg, sdp.body, sdp.len, NULL) == 0)
         emit_media(c);
 }
 

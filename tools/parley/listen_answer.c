@@ -62,7 +62,8 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
     }
     cli_notify(app);
     bool answers = app->answer != ANSWER_REJECT && app->answer != ANSWER_REDIRECT;
-    if (answers && info->offer && !parley_sdp_match_type(info->offer->content_type)) {
+    parley_content sdp;
+    if (answers && info->offer && !parley_sdp_find(info->offer, &sdp)) {
         /* an offer that is not SDP: refused at once (get_answer's 415 with Accept), before
          * anything rings for a call that cannot be answered (RFC 3261 §8.2.3) */
         parley_session_participate(s, NULL, 0, NULL, NULL);
