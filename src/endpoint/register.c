@@ -146,19 +146,11 @@ static const sip_naddr *our_binding(parley_registration *r, const sip_msg *m)
     return NULL;
 }
 
-static unsigned header_uint(const sip_msg *m, int id, unsigned dflt)
-{
-    const sip_hdr *h = sip_hdr_first(m, id);
-    uint64_t v;
-    if (h && pl_str_to_u64(pl_str_trim(h->value), UINT32_MAX, &v))
-        return (unsigned)v;
-    return dflt;
-}
-
 static void registered(parley_registration *r, sip_msg *m)
 {
     const sip_naddr *b = our_binding(r, m);
-    unsigned granted = header_uint(m, SIP_H_EXPIRES, r->cur_expires);
+    unsigned granted = r->cur_expires;
+    sip_hdr_uint(m, SIP_H_EXPIRES, &granted);
     uint64_t v;
     if (b && b->expires.len && pl_str_to_u64(b->expires, UINT32_MAX, &v))
         granted = (unsigned)v;
@@ -201,8 +193,8 @@ static void on_response(void *arg, ep_sender *s, sip_msg *m)
     }
     if (m->status == 423 && r->n423 < MAX_423) {
         /* RFC 3261 §10.2.8: again with at least the registrar's Min-Expires */
-        unsigned min = header_uint(m, SIP_H_MIN_EXPIRES, 0);
-        if (min > r->expires) {
+        unsigned min = 0;
+        if (sip_hdr_uint(m, SIP_H_MIN_EXPIRES, &min) && min > r->expires) {
             r->n423++;
             r->expires = min;
             reg_send(r, min);

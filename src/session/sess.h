@@ -178,7 +178,8 @@ typedef struct sess_uac {
     char **targets; /* redirection targets */
     size_t ntargets, next_target;
     sip_msg *redirect_msg; /* the 3xx the targets came from */
-    pl_timer cancel_timer; /* our CANCEL got 200 but the INVITE no final answer: 64*T1 */
+    pl_timer cancel_timer; /* the INVITE's own Expires until a CANCEL goes; then our CANCEL
+                              got 200 but the INVITE no final answer: 64*T1 */
     pl_list early;         /* early dialogs, one per To tag */
     pl_list forks;         /* other forks' dialogs whose 2xx we ACKed and BYEd */
     pl_list fork_oa;       /* sess_fork_oa, the early offers of forks we answered */
@@ -358,9 +359,10 @@ struct parley_session {
     sess_resend *ok;            /* our 2xx, resent until its ACK (then freed) */
     sess_resend *head;          /* the head of our last 1xx/2xx to the INVITE (msg only)... */
     const txn_server *head_txn; /* ...of this transaction: the next response reuses it */
-    pl_timer ok_timer; /* UAS: our 2xx's retransmissions, until its ACK; UAC: how long our ACK
-                          is kept. Inside the session: every call starts it once (allocated
-                          apart, it cost a malloc and a free per call) */
+    pl_timer ok_timer;          /* UAS: the INVITE's Expires while Incoming, then our 2xx's
+                                   retransmissions, until its ACK; UAC: how long our ACK
+                                   is kept. Inside the session: every call starts it once (allocated
+                                   apart, it cost a malloc and a free per call) */
     uint64_t ok_deadline;
     sess_op *ok_op; /* completes on the ACK */
     unsigned ok_interval;

@@ -965,6 +965,7 @@ void sess_uac_free(parley_session *s)
     sess_uac *u = s->uac;
     if (!u)
         return;
+    pl_loop_timer_stop(s->ep->loop, &u->cancel_timer); /* (the INVITE's Expires, or CANCEL's) */
     sess_fork_oa_clear(s);
     pl_list_each_safe(pos, tmp, &u->early)
     {
@@ -990,6 +991,28 @@ void sess_uac_free(parley_session *s)
     pl_free(u->inv_dest);
     pl_free(u);
     s->uac = NULL;
+}
+
+/* The Expires our INVITE carried ran out with no final response: CANCEL it (RFC 3261 §13.2.1),
+ * as terminate does. */
+static void on_inv_expired(pl_timer *tm, void *arg)
+{
+    (void)tm;
+    parley_session *s = arg;
+    if (!s->dlg && !s->uac->cancel_wanted && !s->ending)
+        sess_uac_terminate(s);
+}
+
+/* The application's Expires on the INVITE (delta-seconds, more than 0), if any. */
+static unsigned invite_expires(const sess_uac *u)
+{
+    for (size_t i = 0; i < u->inv_nh; i++) {
+        uint64_t v;
+        if (pl_str_caseeq_lit(pl_str_c(u->inv_hdrs[i].name), "Expires") &&
+            pl_str_to_u64(pl_str_trim(pl_str_c(u->inv_hdrs[i].value)), UINT32_MAX, &v))
+            return (unsigned)v;
+    }
+    return 0;
 }
 
 int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
@@ -1033,6 +1056,10 @@ int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
         return rc;
     }
     sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
+    unsigned expires = invite_expires(s->uac);
+    if (expires) /* cancel_timer is free until a CANCEL goes (which restarts it) */
+        pl_loop_timer_start(s->ep->loop, &s->uac->cancel_timer, (uint64_t)expires * 1000,
+                            on_inv_expired, s);
     return 0;
 }
 

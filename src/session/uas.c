@@ -373,6 +373,20 @@ static void on_inv_fail(void *tu, txn_server *t, int err)
 
 static const txn_server_cb inv_txn_cb = {on_inv_fail, on_inv_cancel, NULL};
 
+/* The INVITE's Expires ran out with no final response: 487 (RFC 3261 §13.3.1.1), as if the
+ * caller had CANCELled. */
+static void on_inv_expired(pl_timer *tm, void *arg)
+{
+    parley_session *s = arg;
+    (void)tm;
+    if (s->state != PARLEY_STATE_INCOMING || !s->inv_txn)
+        return;
+    parley_session_ref(s);
+    sess_uas_final(s, 487, NULL, NULL, 0, PL_STR_NULL);
+    sess_end(s, PARLEY_REASON_CANCELED, NULL);
+    parley_session_unref(s);
+}
+
 /* ---- a new incoming INVITE ---- */
 
 static bool same_request(const parley_session *s, const void *key)
@@ -478,6 +492,10 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     sess_attach_dialog(s, s->dlg);
     s->inv_txn = t;
     txn_server_set_tu(t, &inv_txn_cb, s);
+    unsigned expires;
+    if (sip_hdr_uint(m, SIP_H_EXPIRES, &expires) && expires > 0)
+        /* ok_timer is free until a 2xx needs it for its retransmissions (and sess_end stops it) */
+        pl_loop_timer_start(ep->loop, &s->ok_timer, (uint64_t)expires * 1000, on_inv_expired, s);
 
     char ctype[256];
     parley_content offer;

@@ -293,3 +293,13 @@ const sip_hdr *sip_hdr_find(const sip_msg *m, pl_str name, size_t nth)
     }
     return NULL;
 }
+
+bool sip_hdr_uint(const sip_msg *m, sip_hdr_id id, unsigned *out)
+{
+    const sip_hdr *h = sip_hdr_first(m, id);
+    uint64_t v;
+    if (!h || !pl_str_to_u64(pl_str_trim(h->value), UINT32_MAX, &v))
+        return false;
+    *out = (unsigned)v;
+    return true;
+}

@@ -412,6 +412,113 @@ static void test_alerted_terminate_cancel(void **state)
     assert_int_equal(sp_count_since(w->n, before, B_ADDR, "SIP/2.0 200"), 0);
 }
 
+/* An INVITE with Expires that nobody answers in time: the callee sends 487 when it runs out
+ * (RFC 3261 §13.3.1) and the session ends Canceled; the caller, whose INVITE carried the
+ * Expires as a custom header, CANCELs it then (§13.2.1) and ends Canceled by the 487. */
+static void test_invite_expires(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_RING;
+    parley_session *s = party_call(&w->a, B_URI);
+    outcome o = {.n = w->n};
+    parley_header h = {"Expires", "5"};
+    assert_int_equal(parley_session_participate(s, &h, 1, outcome_cb, &o), 0);
+    vnet_run(w->n, 4990);
+    assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 0), "Expires"), "5");
+    assert_null(vnet_find(w->n, B_ADDR, "CANCEL", 0));
+    assert_null(vnet_find(w->n, A_ADDR, "SIP/2.0 487", 0));
+    vnet_run(w->n, 100);
+    /* both timers ran out in the same millisecond: whichever came first, one 487 ends both */
+    assert_int_equal(sp_count(w->n, A_ADDR, "SIP/2.0 487"), 1);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.status, 487);
+    assert_trans(&w->a, "Idle>Connecting:None:-|"
+                        "Connecting>Alerted:ProvisionResponseReceived:180|"
+                        "Alerted>Disconnected:Canceled:487");
+    /* B's own timer or A's CANCEL: the same end, and one of them only */
+    char b_end[256];
+    party_trans_str(&w->b, b_end, sizeof(b_end));
+    if (strcmp(b_end, "Incoming>Disconnected:Canceled:-") != 0)
+        assert_trans(&w->b, "Incoming>Disconnected:Canceled:CANCEL");
+    vnet_run(w->n, 40000);
+    assert_int_equal(w->a.ntrans + w->b.ntrans, 4); /* nothing more */
+
+    /* a callee that keeps no time (a raw peer): the caller's CANCEL, then the peer's 487 */
+    party_clear(&w->a);
+    s = party_call(&w->a, P_URI);
+    outcome o2 = {.n = w->n};
+    h.value = "2";
+    assert_int_equal(parley_session_participate(s, &h, 1, outcome_cb, &o2), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv = vnet_find(w->n, P_ADDR, "INVITE", 0);
+    assert_non_null(inv);
+    sp_reply(w->n, P_ADDR, inv, 180, "Ringing", "p1", NULL, NULL);
+    vnet_run(w->n, 1900);
+    assert_null(vnet_find(w->n, P_ADDR, "CANCEL", 0));
+    vnet_run(w->n, 200);
+    const vnet_packet *cancel = vnet_find(w->n, P_ADDR, "CANCEL", 0);
+    assert_non_null(cancel);
+    assert_true(cancel->sent_at >= inv->sent_at + 2000 && cancel->sent_at <= inv->sent_at + 2001);
+    sp_reply(w->n, P_ADDR, cancel, 200, "OK", NULL, NULL, NULL);
+    sp_reply(w->n, P_ADDR, inv, 487, "Request Terminated", "p1", NULL, NULL);
+    vnet_run(w->n, 10);
+    assert_int_equal(o2.calls, 1);
+    assert_int_equal(o2.status, 487);
+    assert_trans(&w->a, "Idle>Connecting:None:-|"
+                        "Connecting>Alerted:ProvisionResponseReceived:180|"
+                        "Alerted>Disconnected:Canceled:487");
+}
+
+/* The callee alone keeps the time: a raw INVITE with Expires gets 487 when it runs out; one
+ * answered before gets its 200 and nothing later; Expires 0 or not a number sets no time. */
+static void test_invite_expires_uas(void **state)
+{
+    world *w = *state;
+    w->a.on_incoming = PARTY_RING;
+    static const struct {
+        const char *expires;
+        int answer_at; /* ms, 0: never answered */
+        int final;
+    } cases[] = {
+        {"Expires: 2\r\n", 0, 487},   {"Expires: 2\r\n", 1500, 200},
+        {"Expires:  3 \r\n", 0, 487}, {"Expires: 0\r\n", 0, 0},
+        {"Expires: soon\r\n", 0, 0},  {"Expires: 99999999999\r\n", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char head[1024], cid[32];
+        snprintf(cid, sizeof(cid), "exp%zu@p", i);
+        snprintf(head, sizeof(head),
+                 "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+                 ";branch=z9hG4bKexp%zu\r\nFrom: <" P_URI ">;tag=exp%zu\r\n"
+                 "To: <sip:node@10.0.0.1:5060>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+                 "Contact: <" P_URI ">\r\nMax-Forwards: 70\r\n%s",
+                 i, i, cid, cases[i].expires);
+        size_t before = vnet_count(w->n);
+        party_clear(&w->a);
+        sp_send(w->n, P_ADDR, A_ADDR, head, NULL);
+        vnet_run(w->n, 10);
+        parley_session *in = w->a.s;
+        if (cases[i].answer_at) {
+            vnet_run(w->n, (uint64_t)cases[i].answer_at);
+            assert_int_equal(parley_session_participate(in, NULL, 0, NULL, NULL), 0);
+        }
+        vnet_run(w->n, 6000);
+        size_t n487 = sp_count_since(w->n, before, A_ADDR, "SIP/2.0 487");
+        size_t n200 = sp_count_since(w->n, before, A_ADDR, "SIP/2.0 200");
+        if (cases[i].final == 487) {
+            assert_int_equal(n487 > 0, 1);
+            assert_trans(&w->a, "Incoming>Disconnected:Canceled:-");
+        } else {
+            assert_int_equal(n487, 0);
+            assert_int_equal(n200 > 0, cases[i].final == 200);
+            if (!cases[i].final)
+                assert_int_equal(parley_session_state(in), PARLEY_STATE_INCOMING);
+            parley_session_terminate(in, NULL, 0, NULL, NULL); /* 603 for the next case */
+        }
+        vnet_run(w->n, 40000);
+    }
+}
+
 /* Incoming -> Connecting (200 sent) -> Connected (ACK received). */
 static void test_incoming_participate_then_ack(void **state)
 {
@@ -638,6 +745,8 @@ int main(void)
         WORLD_TEST(test_no_answer_timeout, setup),
         WORLD_TEST(test_connecting_terminate_cancel, setup),
         WORLD_TEST(test_alerted_terminate_cancel, setup),
+        WORLD_TEST(test_invite_expires, setup),
+        WORLD_TEST(test_invite_expires_uas, setup),
         WORLD_TEST(test_incoming_participate_then_ack, setup),
         WORLD_TEST(test_uas_no_ack_timeout, setup),
         WORLD_TEST(test_uas_connecting_cancel_too_late, setup),
