@@ -223,21 +223,7 @@ static void on_prack_fail(void *arg, ep_sender *snd, int err)
     sess_op_complete(arg, err, NULL);
 }
 
-/* A challenged PRACK goes again with its early dialog's next CSeq, the same RAck (RFC 3261
- * §22.2, RFC 3262 §7.2). */
-static uint32_t prack_next_cseq(void *arg, uint32_t last)
-{
-    sess_op *op = arg;
-    dlg *d = op->arg;
-    (void)last;
-    if (!d)
-        return 0;
-    op->cseq = ++d->local_cseq;
-    return op->cseq;
-}
-
-static const ep_send_ops prack_ops = {build_prack, on_prack_response, on_prack_fail,
-                                      prack_next_cseq};
+static const ep_send_ops prack_ops = {build_prack, on_prack_response, on_prack_fail};
 
 void sess_uac_prack(parley_session *s, dlg *d, const sess_body *answer)
 {

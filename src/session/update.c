@@ -43,21 +43,7 @@ static int build_update(void *arg, const ep_attempt *a, sip_out *out)
 
 static void on_update_response(void *arg, ep_sender *snd, sip_msg *m);
 static void on_update_fail(void *arg, ep_sender *snd, int err);
-
-/* A challenged UPDATE goes again with its dialog's next CSeq (RFC 3261 §12.2.1.1, §22.2). */
-static uint32_t update_next_cseq(void *arg, uint32_t last)
-{
-    sess_op *op = arg;
-    dlg *d = update_dialog(op->s);
-    (void)last;
-    if (!d)
-        return 0;
-    op->cseq = ++d->local_cseq;
-    return op->cseq;
-}
-
-static const ep_send_ops update_ops = {build_update, on_update_response, on_update_fail,
-                                       update_next_cseq};
+static const ep_send_ops update_ops = {build_update, on_update_response, on_update_fail};
 
 static int send_update(parley_session *s, sess_op *op)
 {

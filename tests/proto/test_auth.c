@@ -303,71 +303,6 @@ static void test_bye_challenged(void **state)
     assert_int_equal(t.error, 0);
 }
 
-/* An UPDATE (RFC 3311) is a request like any other: a 407 to it is answered once with
- * credentials and the dialog's next CSeq (RFC 3261 §22.2), the same offer in it. */
-static void test_update_challenged(void **state)
-{
-    world *w = *state;
-    outcome o = {0}, r = {0, .n = w->n};
-    world_connect_peer(w, "pt", &o);
-    assert_int_equal(
-        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &r), 0);
-    vnet_run(w->n, 5);
-    const vnet_packet *upd1 = sp_last(w->n, P_ADDR, "UPDATE");
-    assert_non_null(upd1);
-    assert_string_equal(hdr(upd1, "CSeq"), "2 UPDATE");
-    char offer[64];
-    snprintf(offer, sizeof(offer), "%s", sp_body(upd1));
-    assert_string_not_equal(offer, "");
-    p_challenges(w, upd1, 407, NULL, CHALLENGE_407);
-    const vnet_packet *upd2 = sp_last(w->n, P_ADDR, "UPDATE");
-    assert_ptr_not_equal(upd2, upd1);
-    assert_string_equal(hdr(upd2, "CSeq"), "3 UPDATE");
-    assert_string_not_equal(branch_of(upd1), branch_of(upd2));
-    assert_string_equal(sp_body(upd2), offer);
-    assert_response_ok(hdr(upd2, "Proxy-Authorization"), "secret", "UPDATE", NULL);
-    assert_int_equal(r.calls, 0);
-    sp_reply(w->n, P_ADDR, upd2, 200, "OK", NULL, "Content-Type: application/x-test\r\n",
-             "answer-p-2");
-    vnet_run(w->n, 5);
-    assert_int_equal(r.calls, 1);
-    assert_int_equal(r.error, 0);
-    assert_int_equal(r.status, 200);
-}
-
-/* A PRACK (RFC 3262) challenged the same way: again with the early dialog's next CSeq and the
- * same RAck; its 200 then lets the call go on. */
-static void test_prack_challenged(void **state)
-{
-    world *w = *state;
-    outcome o = {0};
-    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
-    assert_non_null(strstr(hdr(inv, "Supported"), "100rel"));
-    sp_reply(w->n, P_ADDR, inv, 183, "Session Progress", "p1",
-             "Contact: <" P_URI ">\r\nRequire: 100rel\r\nRSeq: 7\r\n"
-             "Content-Type: application/x-test\r\n",
-             "answer-p-1");
-    vnet_run(w->n, 5);
-    const vnet_packet *pr1 = sp_last(w->n, P_ADDR, "PRACK");
-    assert_non_null(pr1);
-    assert_string_equal(hdr(pr1, "CSeq"), "2 PRACK");
-    assert_string_equal(hdr(pr1, "RAck"), "7 1 INVITE");
-    p_challenges(w, pr1, 401, NULL,
-                 "WWW-Authenticate: Digest realm=\"p.example\", nonce=\"np\", qop=\"auth\"\r\n");
-    const vnet_packet *pr2 = sp_last(w->n, P_ADDR, "PRACK");
-    assert_ptr_not_equal(pr2, pr1);
-    assert_string_equal(hdr(pr2, "CSeq"), "3 PRACK");
-    assert_string_equal(hdr(pr2, "RAck"), "7 1 INVITE");
-    assert_string_not_equal(branch_of(pr1), branch_of(pr2));
-    assert_response_ok(hdr(pr2, "Authorization"), "secret", "PRACK", NULL);
-    sp_reply(w->n, P_ADDR, pr2, 200, "OK", NULL, NULL, NULL);
-    sp_reply(w->n, P_ADDR, inv, 200, "OK", "p1", "Contact: <" P_URI ">\r\n", NULL);
-    vnet_run(w->n, 5);
-    assert_int_equal(o.calls, 1);
-    assert_int_equal(o.error, 0);
-    assert_int_equal(o.status, 200);
-}
-
 /* A sends P a page-mode MESSAGE "hello" (d gets the outcome); returns it as P received it. */
 static const vnet_packet *a_pages_p(world *w, page_done *d)
 {
@@ -655,8 +590,6 @@ int main(void)
         WORLD_TEST(test_several_challenges, setup),
         WORLD_TEST(test_no_credentials, setup),
         WORLD_TEST(test_bye_challenged, setup),
-        WORLD_TEST(test_update_challenged, setup),
-        WORLD_TEST(test_prack_challenged, setup),
         WORLD_TEST(test_message_challenged_callback_credentials, setup),
         WORLD_TEST(test_callback_credentials_checked, setup),
         WORLD_TEST(test_cancel_not_retried, setup),
