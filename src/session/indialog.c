@@ -1,7 +1,7 @@
 /*
  * Requests inside a dialog: receiving (BYE, MESSAGE and friends, REFER, re-INVITE dispatch)
  * and sending (messages, BYE, REFER, NOTIFY), with RFC 3261 §12.2 CSeq rules and the §12.2.1.2
- * rule that a 481 or 408 ends the dialog.
+ * rule that a 481 or 408 (or no answer, or a transport error) ends the dialog.
  */
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +46,9 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     return rc;
 }
 
-/* After a final response m (NULL: a failure err): RFC 3261 §12.2.1.2. */
+/* After a final response m (NULL: a failure err): RFC 3261 §12.2.1.2. A transport error (an
+ * ICMP port unreachable, a refused or broken connection: §8.1.3.1) says the peer is gone as
+ * surely as no response at all: the session ends too, reason Unreachable. */
 static bool dialog_gone(parley_session *s, const sip_msg *m, int err)
 {
     int status = m ? m->status : 0;
@@ -54,9 +56,9 @@ static bool dialog_gone(parley_session *s, const sip_msg *m, int err)
         sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
         return true;
     }
-    if (status == 408 || err == PARLEY_E_TIMEOUT) {
+    if (status == 408 || err == PARLEY_E_TIMEOUT || err == PARLEY_E_CONNECT) {
         sess_send_bye(s, NULL, 0, NULL);
-        sess_end(s, PARLEY_REASON_TIMEOUT, m);
+        sess_end(s, err == PARLEY_E_CONNECT ? PARLEY_REASON_UNREACHABLE : PARLEY_REASON_TIMEOUT, m);
         return true;
     }
     return false;

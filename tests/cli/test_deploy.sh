@@ -32,6 +32,10 @@ expect_usage listen --require-auth x --auth-algorithms ""
 expect_usage call sip:bob@127.0.0.1 --auth-algorithms MD5
 expect_usage listen --expires 60
 expect_usage listen --registrar sip:127.0.0.1 --expires 0
+for bad in foo "urn:" "urn:a b" 'urn:"x"' "urn:<x>"; do
+    expect_usage listen --registrar sip:127.0.0.1 --instance "$bad"
+    grep -q "bad --instance" "$tmp/usage.err" || fail "--instance '$bad': $(cat "$tmp/usage.err")"
+done
 expect_usage listen --registrar
 expect_usage send sip:bob@127.0.0.1 hi --auth-user bob
 expect_usage send sip:bob@127.0.0.1 hi --registrar sip:127.0.0.1

@@ -82,11 +82,32 @@ static void test_fork_after_the_end(void **state)
     assert_int_equal(w->a.forks_ignored, 0);
 }
 
+/* Offer in the INVITE: one fork answers in an unreliable 183 (early media), another rings
+ * without a body and then answers in its 2xx. The description in force is the one of the
+ * endpoint that answered (RFC 3261 §13.2.2.4: each 2xx makes its own dialog, and this one's
+ * answer is in its 2xx): the application is given it. */
+static void test_answer_of_the_fork_that_answered(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    fork_reply(w, inv, "183 Session Progress", "t1", "e1", F1_ADDR, "answer-f1");
+    assert_string_equal(w->a.last_answer_seen, "answer-f1");
+    fork_reply(w, inv, "180 Ringing", "t2", "e2", F2_ADDR, NULL);
+    party_clear(&w->a);
+    fork_reply(w, inv, "200 OK", "t2", "e2", F2_ADDR, "answer-f2");
+    assert_int_equal(o.status, 200);
+    assert_string_equal(parley_session_to_tag(w->a.s), "t2");
+    assert_true(party_saw(&w->a, "set_answer"));
+    assert_string_equal(w->a.last_answer_seen, "answer-f2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_early_dialogs_and_ignored_fork, setup),
         WORLD_TEST(test_fork_after_the_end, setup),
+        WORLD_TEST(test_answer_of_the_fork_that_answered, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

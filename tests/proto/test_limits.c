@@ -394,6 +394,33 @@ static void test_in_dialog_408(void **state)
     assert_non_null(sp_last(w->n, P_ADDR, "BYE"));
 }
 
+/* The peer's process is gone but its host is not: the next request in the dialog meets an ICMP
+ * port unreachable, a transport error (RFC 3261 §8.1.3.1) that no retransmission can mend. The
+ * session ends at once, reason Unreachable (a BYE is tried), instead of staying up until a
+ * session timer that may never have been negotiated. */
+static void test_in_dialog_unreachable(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    world_connect_peer(w, "pt", &o);
+    assert_int_equal(o.status, 200);
+    party_clear(&w->a);
+    vnet_gone(w->n, P_ADDR);
+    outcome m = {0};
+    m.n = w->n;
+    uint64_t sent = vnet_now(w->n);
+    world_a_sends(w, PARLEY_MSG_INFO, &m);
+    vnet_run(w->n, 50);
+    assert_int_equal(m.calls, 1);
+    assert_int_equal(m.error, PARLEY_E_CONNECT);
+    assert_true(m.at - sent <= 10);
+    assert_trans(&w->a, "Connected>Disconnected:Unreachable:-");
+    assert_non_null(sp_last(w->n, P_ADDR, "BYE"));
+    vnet_run(w->n, 40000);
+    parley_endpoint_stats st = stats_of(w->a.ep);
+    assert_int_equal(st.sessions + st.transactions, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -406,6 +433,7 @@ int main(void)
         WORLD_TEST(test_stats_size, world_setup),
         WORLD_TEST(test_peer_vanishes, world_setup),
         WORLD_TEST(test_in_dialog_408, world_setup_peer),
+        WORLD_TEST(test_in_dialog_unreachable, world_setup_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/rand.h"
+#include "parley/error.h"
 
 #define MAX_NODES 64
 
@@ -14,6 +15,7 @@ typedef struct vnode {
     tp_addr addr;
     parley_endpoint *ep;
     tp_iface *ifc; /* NULL for scripted peers and after the endpoint closed it */
+    bool gone;     /* its process is gone: datagrams to it come back as ICMP unreachable */
 } vnode;
 
 typedef struct viface {
@@ -128,6 +130,13 @@ static void on_deliver(pl_timer *t, void *arg)
     vnode *node = find_node(n, &dst);
     n->inflight_count--;
     free(f);
+    if (node && node->gone) {
+        /* what a host says for a closed port (RFC 3261 §18.4): the sender learns it */
+        vnode *from = find_node(n, &src);
+        if (from && from->ifc)
+            tp_iface_unreachable(from->ifc, &dst, PARLEY_E_CONNECT);
+        return;
+    }
     if (node && node->ifc) {
         /* the log may grow (and move) while the receiver answers: deliver a copy */
         size_t len = p->len;
@@ -247,6 +256,15 @@ void vnet_peer(vnet *n, const char *addr)
     vnode *node = &n->nodes[n->nnodes++];
     snprintf(node->name, sizeof(node->name), "%s", addr);
     tp_addr_parse(addr, NULL, &node->addr);
+}
+
+void vnet_gone(vnet *n, const char *addr)
+{
+    tp_addr a;
+    tp_addr_parse(addr, NULL, &a);
+    vnode *node = find_node(n, &a);
+    if (node)
+        node->gone = true;
 }
 
 void vnet_inject(vnet *n, const char *src, const char *dst, const char *text)

@@ -61,6 +61,10 @@ tp_layer *vnet_transport(vnet *n, const char *addr, const tp_handler *h);
 /* A scripted peer: a bare address whose received packets the test reads and which sends what
  * the test injects. */
 void vnet_peer(vnet *n, const char *addr);
+/* addr (a scripted peer or an endpoint) is a closed port from now on: each datagram sent to it
+ * is answered by an ICMP port unreachable, which the sender's transport reports
+ * (tp_iface_unreachable, PARLEY_E_CONNECT). */
+void vnet_gone(vnet *n, const char *addr);
 /* Sends raw bytes from a scripted peer (or any address) to dst. */
 void vnet_inject(vnet *n, const char *src, const char *dst, const char *text);
 /* The same for bytes that may hold NULs. */

@@ -1,5 +1,6 @@
 #include "cli_deploy.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,15 @@ int cli_deploy_option(cli_deploy *d, unsigned allowed, int argc, char **argv, in
     } else if (!strcmp(a, "--aor")) {
         d->aor = v;
     } else if (!strcmp(a, "--instance")) {
+        /* what the endpoint takes (RFC 5626 §4.1: a URN that fits in the quoted
+         * +sip.instance parameter): said here, not as "cannot listen" later */
+        bool ok = !strncasecmp(v, "urn:", 4) && v[4] && strlen(v) <= 200;
+        for (const unsigned char *p = (const unsigned char *)v; ok && *p; p++)
+            ok = *p > ' ' && *p < 0x7f && !strchr("\"\\<>", *p);
+        if (!ok) {
+            fprintf(stderr, "parley: bad --instance '%s' (a URN, e.g. urn:uuid:...)\n", v);
+            return -1;
+        }
         d->instance = v;
     } else if (!strcmp(a, "--require-auth")) {
         d->require_auth = v;
