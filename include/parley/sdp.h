@@ -385,8 +385,10 @@ int parley_sdp_neg_answer(parley_sdp_neg *neg, const void *offer, size_t len, co
 
 /*
  * Takes the peer's answer answer[0..len) to our pending offer (in the 2xx, or in the ACK after
- * we offered in a 2xx). Returns 0 and fills changes (may be NULL); PARLEY_E_STATE when no offer
- * of ours is pending; PARLEY_E_PARSE / PARLEY_E_LIMIT for text that does not parse;
+ * we offered in a 2xx). Another answer to the same offer (the 2xx of one fork of a forked INVITE
+ * after another fork's early answer) replaces the one taken, until our next offer, rollback or
+ * answer. Returns 0 and fills changes (may be NULL); PARLEY_E_STATE when no offer of ours is
+ * pending nor was last answered; PARLEY_E_PARSE / PARLEY_E_LIMIT for text that does not parse;
  * PARLEY_E_UNUSABLE for an answer that does not fit the offer (another number of m= lines, a
  * changed media type, a stream we rejected, a codec we did not offer); PARLEY_E_NOMEM. On error
  * the pending offer is dropped and the negotiated session is unchanged.

@@ -211,6 +211,7 @@ int parley_sdp_neg_rollback(parley_sdp_neg *neg)
         return PARLEY_E_STATE;
     neg_drop(neg, neg->pending);
     neg->pending = NULL;
+    neg->reanswer = false;
     return 0;
 }
 

@@ -111,6 +111,9 @@ struct parley_sdp_neg {
     pl_str sent;
     char *sent_own;
     uint64_t sent_version;
+    /* the session is our offer and the answer set_answer took, with nothing since (no offer,
+     * rollback or answer of ours): another fork's answer to that offer may replace it */
+    bool reanswer;
 };
 
 /* Stream state derived from a session (neg_state.c). */

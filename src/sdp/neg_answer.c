@@ -351,8 +351,19 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
 {
     if (!neg)
         return PARLEY_E_INVAL;
-    if (!neg->pending)
-        return PARLEY_E_STATE;
+    if (!neg->pending) {
+        if (!neg->reanswer)
+            return PARLEY_E_STATE;
+        /* another fork's answer to the offer the session was answered for (a forked INVITE:
+         * each 2xx is a dialog, and the session goes with the one answered last): the offer
+         * again, from the text we sent, with its capabilities still in pending_cap */
+        int rc = neg_cur_load(neg);
+        if (!rc)
+            rc = sdp_doc_parse(neg->cur.local_text.p, neg->cur.local_text.len, NULL, &neg->pending,
+                               NULL);
+        if (rc)
+            return rc;
+    }
     parley_sdp *offer = neg->pending, *a = NULL;
     neg->pending = NULL;
     int rc = neg_cur_load(neg); /* the changes are reported against the session */
@@ -373,5 +384,6 @@ int parley_sdp_neg_set_answer(parley_sdp_neg *neg, const void *answer, size_t le
             neg->want_offer &= ~((uint32_t)1 << k);
     }
     neg_commit(neg, &next, changes);
+    neg->reanswer = true;
     return 0;
 }

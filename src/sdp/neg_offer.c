@@ -173,6 +173,7 @@ int parley_sdp_neg_offer(parley_sdp_neg *neg, const uint8_t **body, size_t *len)
     parley_sdp *offer = out.doc;
     neg_drop(neg, neg->pending);
     neg->pending = offer;
+    neg->reanswer = false; /* pending_cap is this offer's now */
     for (unsigned i = 0; i < plan.n; i++)
         neg->pending_cap[i] = (int8_t)plan.cap[i];
     neg_hand_out(neg, sdp_doc_of(offer)->data, version, body, len);

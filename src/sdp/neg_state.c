@@ -187,6 +187,7 @@ void neg_commit(parley_sdp_neg *neg, neg_session *next, parley_sdp_changes *chan
 {
     parley_sdp_changes c;
     memset(&c, 0, sizeof(c));
+    neg->reanswer = false; /* set again by set_answer after its commit */
     c.nstreams = next->nslots;
     unsigned active = 0, local = 0, remote = 0;
     next->remote_holds = next->local_holds = 0;

@@ -23,17 +23,24 @@ static int setup(void **state)
 }
 
 /* A response relayed by P for the endpoint at contact (To tag, epid, body). 5 ms later. */
-static void fork_reply(world *w, const vnet_packet *inv, const char *status, const char *tag,
-                       const char *epid, const char *contact, const char *body)
+static void fork_reply_typed(world *w, const vnet_packet *inv, const char *status, const char *tag,
+                             const char *epid, const char *contact, const char *ctype,
+                             const char *body)
 {
     char head[2048];
     snprintf(head, sizeof(head),
              "SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: <" P_BOB_URI ">;tag=%s;epid=%s\r\n"
-             "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@%s>\r\n%s",
+             "Call-ID: %s\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@%s>\r\n%s%s%s",
              status, hdr(inv, "Via"), hdr(inv, "From"), tag, epid, hdr(inv, "Call-ID"), contact,
-             body ? "Content-Type: application/x-test\r\n" : "");
+             body ? "Content-Type: " : "", body ? ctype : "", body ? "\r\n" : "");
     sp_send(w->n, P_ADDR, A_ADDR, head, body);
     vnet_run(w->n, 5);
+}
+
+static void fork_reply(world *w, const vnet_packet *inv, const char *status, const char *tag,
+                       const char *epid, const char *contact, const char *body)
+{
+    fork_reply_typed(w, inv, status, tag, epid, contact, "application/x-test", body);
 }
 
 static void test_early_dialogs_and_ignored_fork(void **state)
@@ -102,12 +109,38 @@ static void test_answer_of_the_fork_that_answered(void **state)
     assert_string_equal(w->a.last_answer_seen, "answer-f2");
 }
 
+/* The same with the SDP negotiator (parley_session_use_sdp): the session's media is the 2xx
+ * fork's, not the early one's (the negotiator takes a second answer to its offer). */
+static void test_sdp_of_the_fork_that_answered(void **state)
+{
+    world *w = *state;
+    w->a.use_sdp = 40000;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_BOB_URI, &o);
+    fork_reply_typed(w, inv, "183 Session Progress", "t1", "e1", F1_ADDR, "application/sdp",
+                     "v=0\r\no=f1 1 1 IN IP4 192.0.2.11\r\ns=-\r\nc=IN IP4 192.0.2.11\r\n"
+                     "t=0 0\r\nm=audio 6001 RTP/AVP 0\r\n");
+    parley_sdp_stream st;
+    assert_int_equal(parley_sdp_neg_stream(parley_session_sdp(w->a.s), 0, &st), 0);
+    assert_int_equal(st.remote_port, 6001);
+    fork_reply_typed(w, inv, "200 OK", "t2", "e2", F2_ADDR, "application/sdp",
+                     "v=0\r\no=f2 1 1 IN IP4 192.0.2.12\r\ns=-\r\nc=IN IP4 192.0.2.12\r\n"
+                     "t=0 0\r\nm=audio 6002 RTP/AVP 0\r\n");
+    assert_int_equal(o.status, 200);
+    assert_string_equal(parley_session_to_tag(w->a.s), "t2");
+    assert_int_equal(parley_sdp_neg_stream(parley_session_sdp(w->a.s), 0, &st), 0);
+    assert_int_equal(st.active, 1);
+    assert_int_equal(st.remote_port, 6002);
+    assert_slice_equal(st.remote_addr, "192.0.2.12");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_early_dialogs_and_ignored_fork, setup),
         WORLD_TEST(test_fork_after_the_end, setup),
         WORLD_TEST(test_answer_of_the_fork_that_answered, setup),
+        WORLD_TEST(test_sdp_of_the_fork_that_answered, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,53 @@ static void assert_stream(const parley_sdp_neg *n, unsigned i, int active, parle
     assert_string_equal(buf, codecs);
 }
 
+/* ---- forks: answers from several UAs to one offer (RFC 3261 §13.2.2.4) ---- */
+
+/* Each fork of a forked INVITE answers the same offer; the session goes with the answer taken
+ * last (the 2xx after another fork's early answer): set_answer takes it in place of the first
+ * until the next offer, rollback or answer of ours. A bad one leaves the session as it was. */
+static void test_answers_from_forks(void **state)
+{
+    (void)state;
+    parley_sdp_stream_cfg sa[] = {STREAM("audio", 49170, PCMU, PCMA)};
+    parley_sdp_stream_cfg sb[] = {STREAM("audio", 3456, PCMA)};
+    parley_sdp_stream_cfg sc[] = {STREAM("audio", 5000, PCMU)};
+    parley_sdp_neg *a = alice(sa, 1), *b = bob(sb, 1), *c = mk("carol", 7, "192.0.2.7", sc, 1);
+    text offer = do_offer(a);
+    char *offer_copy = strndup(offer.p, offer.len);
+    text off = {offer_copy, offer.len};
+    text ans_b = do_answer(b, off, NULL);
+    do_set_answer(a, ans_b, NULL); /* bob's 183 */
+    assert_stream(a, 0, 1, PARLEY_SDP_SENDRECV, BOB_ADDR, 3456, "8 PCMA");
+    text ans_c = do_answer(c, off, NULL);
+    parley_sdp_changes ch;
+    do_set_answer(a, ans_c, &ch); /* carol's 200 */
+    assert_stream(a, 0, 1, PARLEY_SDP_SENDRECV, "192.0.2.7", 5000, "0 PCMU");
+    assert_true(ch.flags & PARLEY_SDP_CHG_ADDR);
+    assert_true(ch.flags & PARLEY_SDP_CHG_CODECS);
+    /* a third answer that does not fit the offer: refused, carol's stays */
+    static const char bad[] = "v=0\r\no=x 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\n"
+                              "t=0 0\r\nm=video 7000 RTP/AVP 31\r\n";
+    assert_int_equal(parley_sdp_neg_set_answer(a, bad, sizeof(bad) - 1, NULL), PARLEY_E_UNUSABLE);
+    assert_stream(a, 0, 1, PARLEY_SDP_SENDRECV, "192.0.2.7", 5000, "0 PCMU");
+    do_set_answer(a, ans_b, NULL); /* bob's again, as another 2xx */
+    assert_stream(a, 0, 1, PARLEY_SDP_SENDRECV, BOB_ADDR, 3456, "8 PCMA");
+    /* a new offer: answers to the old one are no more taken, once it is rolled back either */
+    do_offer(a);
+    assert_int_equal(parley_sdp_neg_rollback(a), 0);
+    assert_int_equal(parley_sdp_neg_set_answer(a, ans_c.p, ans_c.len, NULL), PARLEY_E_STATE);
+    /* nor after we answered an offer of theirs */
+    parley_sdp_neg *d = bob(sb, 1);
+    text off_d = do_offer(d);
+    do_answer(a, off_d, NULL);
+    assert_int_equal(parley_sdp_neg_set_answer(a, ans_c.p, ans_c.len, NULL), PARLEY_E_STATE);
+    free(offer_copy);
+    parley_sdp_neg_free(a);
+    parley_sdp_neg_free(b);
+    parley_sdp_neg_free(c);
+    parley_sdp_neg_free(d);
+}
+
 /* ---- RFC 4317 §2: codec negotiation and selection ---- */
 
 static void test_4317_2_1(void **state)
@@ -686,6 +733,7 @@ static void test_3264_10_2_one_of_n(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_answers_from_forks),
         cmocka_unit_test(test_4317_2_1),
         cmocka_unit_test(test_4317_2_2),
         cmocka_unit_test(test_4317_2_3),
