@@ -485,9 +485,19 @@ int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, c
                       size_t size, tp_proto *listener)
 {
     tp_addr local;
-    int rc = tp_local_for(ep->tp, proto, dst, &local, listener);
+    tp_proto got = proto;
+    int rc = tp_local_for(ep->tp, proto, dst, &local, &got);
     if (rc)
         return rc;
+    if (proto == TP_TLS && got != TP_TLS && tp_conn_local_to(ep->tp, TP_TLS, dst, &local) == 0) {
+        /* no TLS listener, but a TLS connection to dst (ours, opened for a sips request): it is
+         * where the peer sends us requests (RFC 5923), so an ACK's Via and the Contact of our
+         * responses and refreshes name it, sips (RFC 3261 §8.1.1.8, §12.1.1); naming the UDP
+         * port would move the peer's next requests to a transport it may not have */
+        got = TP_TLS;
+    }
+    if (listener)
+        *listener = got;
     if (!ep->hostport_len || !tp_addr_eq(&local, &ep->hostport_of)) {
         tp_addr_str(&local, ep->hostport, sizeof(ep->hostport));
         ep->hostport_len = strlen(ep->hostport);
