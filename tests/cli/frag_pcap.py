@@ -2,7 +2,8 @@
 """Writes a pcap (Ethernet) of SIP over UDP whose large MESSAGEs are IP fragments, as a capture
 on a 1500-byte MTU network holds them: an IPv4 MESSAGE in 3 fragments captured out of order, an
 IPv6 MESSAGE in 2, each answered 200 in one packet, and a third MESSAGE whose middle fragment
-was lost (it must not be drawn). Usage: frag_pcap.py OUT.pcap"""
+was lost (it must not be drawn). Usage: frag_pcap.py OUT.pcap [MTU] (default 1500; the fuzz
+seed tests/fuzz/corpus/pcap/frag.pcap is written with 576, to stay within the fuzzer's 8 KiB)"""
 import struct
 import sys
 
@@ -70,23 +71,24 @@ def v6_packets(src, dst, ident, payload, mtu=1500):
 
 
 def main():
+    mtu = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
     a4, b4 = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
     a6 = bytes.fromhex("20010db8000000000000000000000001")
     b6 = bytes.fromhex("20010db8000000000000000000000002")
-    big = "x" * 3000
+    big = "x" * (2 * mtu)
     pkts = []
     f = v4_packets(a4, b4, 0x1234, udp(a4, b4, sip("MESSAGE sip:bob@b.example SIP/2.0",
-                                                   "v4", 1, big), False))
+                                                   "v4", 1, big), False), mtu)
     assert len(f) == 3
     pkts += [f[2], f[0], f[1]]  # out of order, as a capture may hold them
     pkts += v4_packets(b4, a4, 0x99, udp(b4, a4, sip("SIP/2.0 200 OK", "v4", 1), False))
     f = v6_packets(a6, b6, 0xABCDEF, udp(a6, b6, sip("MESSAGE sip:bob@b.example SIP/2.0",
-                                                     "v6", 1, "y" * 2000), True))
+                                                     "v6", 1, "y" * (4 * mtu // 3)), True), mtu)
     assert len(f) == 2
     pkts += f
     pkts += v6_packets(b6, a6, 1, udp(b6, a6, sip("SIP/2.0 200 OK", "v6", 1), True))
     f = v4_packets(a4, b4, 0x4321, udp(a4, b4, sip("MESSAGE sip:bob@b.example SIP/2.0",
-                                                   "lost", 2, big), False))
+                                                   "lost", 2, big), False), mtu)
     pkts += [f[0], f[2]]  # the middle fragment never came
     with open(sys.argv[1], "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
