@@ -481,11 +481,28 @@ int parley_endpoint_local_addr(parley_endpoint *ep, size_t i, char *buf, size_t 
 
 /* ---- helpers shared by the endpoint's modules and the session layer ---- */
 
+/* tp_local_for for TLS: with no TLS listener but a TLS connection to dst (ours, opened for a
+ * sips request), the connection is where the peer sends us requests (RFC 5923), so an ACK's
+ * Via and the Contact of our answers and refreshes name it, sips (RFC 3261 §8.1.1.8, §12.1.1);
+ * naming the UDP port would move the peer's next requests to a transport it may not have. */
+static int tls_local_for(parley_endpoint *ep, const tp_addr *dst, tp_addr *local,
+                         tp_proto *listener)
+{
+    tp_proto got = TP_TLS;
+    int rc = tp_local_for(ep->tp, TP_TLS, dst, local, &got);
+    if (!rc && got != TP_TLS && tp_conn_local_to(ep->tp, TP_TLS, dst, local) == 0)
+        got = TP_TLS;
+    if (listener)
+        *listener = got;
+    return rc;
+}
+
 int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
                       size_t size, tp_proto *listener)
 {
     tp_addr local;
-    int rc = tp_local_for(ep->tp, proto, dst, &local, listener);
+    int rc = proto == TP_TLS ? tls_local_for(ep, dst, &local, listener)
+                             : tp_local_for(ep->tp, proto, dst, &local, listener);
     if (rc)
         return rc;
     if (!ep->hostport_len || !tp_addr_eq(&local, &ep->hostport_of)) {

@@ -245,6 +245,15 @@ int tp_conn_prepare(tp_layer *tp, const tp_dest *dst, uint64_t *conn_id, tp_addr
     return 0;
 }
 
+int tp_conn_local_to(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local)
+{
+    tp_conn *c = tp_conn_find_addr(tp, proto, dst, NULL);
+    if (!c)
+        return PARLEY_E_NOTFOUND;
+    tp_conn_local(c, local);
+    return 0;
+}
+
 bool tp_conn_alive(tp_layer *tp, uint64_t conn_id)
 {
     tp_conn *c = tp_conn_find(tp, conn_id);

@@ -159,6 +159,9 @@ bool tp_conn_alive(tp_layer *tp, uint64_t conn_id);
  * no listener of its transport, Via and Contact name that address (the peer answers and sends
  * its requests on the connection, RFC 3261 §18 and RFC 5923). */
 int tp_conn_prepare(tp_layer *tp, const tp_dest *dst, uint64_t *conn_id, tp_addr *local);
+/* The local address of the open connection of proto to dst (any domain), PARLEY_E_NOTFOUND
+ * when there is none. */
+int tp_conn_local_to(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local);
 /* Local address a message to dst would leave from (for Via and Contact): a listener of proto,
  * else of another transport (TLS falls back on TCP, anything on UDP, then TCP). *listener (may
  * be NULL) is the transport of the listener taken: where we accept requests. */

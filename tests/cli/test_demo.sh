@@ -2,7 +2,7 @@
 # `parley demo` (what `make demo` runs): Alice, Bob and Carol play every step of the session
 # model over loopback, Digest authentication included; each step says "ok", what is left out
 # is listed (and is not something the demo does), the first session's call flow and the HTML
-# page follow, and it exits 0.
+# page follow, and it exits 0; 2 when the page cannot be written.
 set -u
 PARLEY=$1
 work=$(mktemp -d)
@@ -33,3 +33,11 @@ n401=$(grep -o '>401 Unauthorized<' "$work/parley-demo.html" | wc -l)
 [ "$n401" -ge 3 ] || fail "the page shows $n401 arrows labelled 401 Unauthorized, want 3"
 printf '%s\n' "$out" | grep -q "NOTIFY progress: 100, 180, 200" || fail "no NOTIFY progress"
 echo "ok - parley demo plays every step ($steps), prints the call flow and writes the page"
+# a page it cannot write is a local error (exit 2, like call and send), not a failed step
+out=$(timeout 120 "$PARLEY" demo --ladder "$work/no/such/dir/demo.html" 2>&1)
+rc=$?
+[ $rc -eq 2 ] || fail "demo with an unwritable --ladder exited $rc, want 2"
+printf '%s\n' "$out" | grep -q "some steps did not behave" &&
+    fail "an unwritable page is reported as a step that did not behave"
+printf '%s\n' "$out" | grep -q "no/such/dir/demo.html" || fail "the error does not name the page"
+echo "ok - parley demo: exit 2 when its page cannot be written"

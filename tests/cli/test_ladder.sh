@@ -8,6 +8,8 @@
 #    demo's capture is all SIP to tshark, nothing malformed, its Digest exchange included;
 #  - the pages render in headless Chromium (Debian chromium) to a screenshot that is not blank,
 #    with nothing fetched from the network;
+#  - SIP over UDP in IP fragments (IPv4 out of order, IPv6; a datagram missing a fragment is not
+#    drawn): as many arrows as tshark reassembles;
 #  - the exit codes: 2 for a file that cannot be read or is no capture, 1 for a capture without
 #    SIP (and then no page is written), 0 when it drew (standard input too).
 # Usage: test_ladder.sh PATH_TO_PARLEY
@@ -61,6 +63,19 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+# ---- SIP over UDP in IP fragments (a message larger than a 1500-byte MTU, IPv4 and IPv6) ----
+python3 "$here/frag_pcap.py" "$work/frag.pcap" || die "frag_pcap.py failed"
+frag_sip=$(tshark_q -r "$work/frag.pcap" -Y sip | wc -l)
+[ "$frag_sip" -eq 4 ] || die "tshark reassembles $frag_sip SIP messages from frag.pcap, want 4"
+"$PARLEY" ladder "$work/frag.pcap" >"$work/frag.txt" 2>"$work/err" ||
+    fail "parley ladder frag.pcap exited $?: $(cat "$work/err")"
+n=$(grep -cE -- '->\||\|<-' "$work/frag.txt")
+[ "$n" -eq "$frag_sip" ] || fail "ladder of fragmented UDP: $n arrows for $frag_sip messages"
+nmsg=$(grep -c -- "--MESSAGE" "$work/frag.txt")
+[ "$nmsg" -eq 2 ] || fail "ladder of fragmented UDP: $nmsg MESSAGE arrows, want 2 (not the lost one)"
+grep -q "2001:db8::1" "$work/frag.txt" || fail "ladder of fragmented UDP: no IPv6 column"
+[ $failures -eq 0 ] && echo "ok - parley ladder: SIP over UDP in IPv4 and IPv6 fragments"
 
 # ---- a SIPp run captured by tshark on loopback ----
 port=$(free_ports 2) || exit 1

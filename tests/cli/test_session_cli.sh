@@ -356,6 +356,14 @@ tlsport=${tlsport%%\"*}
 cpid=$!
 PIDS="$PIDS $cpid"
 wait_line tls '"state":"connected"' || fail "no call"
+# a re-INVITE from listen: the caller's 200 must keep naming the connection (a sips Contact),
+# or listen's next requests go to a UDP port it cannot reach ("not supported")
+say tls reinvite
+wait_line tls '"op":"reinvite","call_id":"[^"]*","status":200' ||
+    fail "listen's re-INVITE: $(grep '"op":"reinvite"' "$work/tls.out")"
+say tls "message after the re-INVITE"
+wait_line tls '"op":"message","call_id":"[^"]*","status":200' ||
+    fail "listen's MESSAGE after the re-INVITE: $(grep '"op":"message"' "$work/tls.out")"
 say tls bye
 wait "$cpid"
 rc=$?
@@ -365,6 +373,15 @@ contact=$(awk '/^INVITE /{f=1} f && /^Contact:/{print; exit}' "$work/call9.err")
 vport=$(sed -n 's/^Via: SIP\/2.0\/TLS 127.0.0.1:\([0-9]*\);.*/\1/p' <<<"$via")
 [ -n "$vport" ] || fail "Via: $via"
 case "$contact" in *"<sips:"*"127.0.0.1:$vport;transport=tls>"*) ;; *) fail "Contact: $contact (Via port $vport)" ;; esac
+# the ACK (built apart from other requests) names the same connection in its Via
+ackvia=$(awk '/^ACK /{f=1} f && /^Via:/{print; exit}' "$work/call9.err")
+case "$ackvia" in "Via: SIP/2.0/TLS 127.0.0.1:$vport;"*) ;; *) fail "ACK $ackvia (INVITE's Via port $vport)" ;; esac
+# the caller's 200 to listen's re-INVITE: Contact sips, the connection
+okcontact=$(awk 'function done() { if (ok && inv) print c; ok = 0; inv = 0; c = "" }
+    /^--- /{done(); sent = ($0 ~ / sent /); next}
+    sent && /^SIP\/2.0 200 /{ok = 1} /^CSeq: [0-9]+ INVITE/{inv = 1} /^Contact:/{c = $0}
+    END{done()}' "$work/call9.err")
+case "$okcontact" in *"<sips:"*"127.0.0.1:$vport;transport=tls>"*) ;; *) fail "200 to the re-INVITE: $okcontact (Via port $vport)" ;; esac
 grep -q '"event":"terminated","call_id":"[^"]*","by":"BYE"}' "$work/call9.out" ||
     fail "the caller saw no BYE: $(cat "$work/call9.out")"
 grep -q '"op":"bye","call_id":"[^"]*","status":200' "$work/tls.out" ||

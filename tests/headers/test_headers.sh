@@ -41,11 +41,18 @@ int parley_init_test(void)
     parley_sdp_stream_cfg ss = PARLEY_SDP_STREAM_CFG_INIT;
     parley_sdp_limits sl = PARLEY_SDP_LIMITS_INIT;
     parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
-    return ec.uri == 0 && so.call_id == 0 && pl.max_size == 65536 && sc.user == 0 &&
+    parley_session_settings se = PARLEY_SESSION_SETTINGS_INIT;
+    parley_registration_config rc = PARLEY_REGISTRATION_CONFIG_INIT;
+    return se.min_se == 0 && rc.registrar == 0 && ec.uri == 0 && so.call_id == 0 && pl.max_size == 65536 && sc.user == 0 &&
            ss.media == 0 && sl.max_size != 1 && st.size == sizeof(st) && st.sessions == 0 &&
            ec.max_sessions != PARLEY_UNLIMITED;
 }
 SRC
+# every *_INIT macro the headers define is used above (a new one is added here too)
+for m in $(grep -ho '^#define PARLEY_[A-Z0-9_]*_INIT\b' "$ROOT"/include/parley/*.h | cut -d' ' -f2); do
+    [ "$m" = PARLEY_ZERO_INIT ] && continue
+    grep -q "= $m;" "$work/init.c" || { echo "FAIL: $m is not in the initialiser test"; fails=$((fails + 1)); }
+done
 cp "$work/init.c" "$work/init.cpp"
 check c "$work/init.c"
 check cpp "$work/init.cpp"

@@ -22,7 +22,7 @@ static const char usage[] =
     "Alice, Bob and Carol, three endpoints in this process on loopback, play the whole\n"
     "session model and narrate it step by step; it ends with the first session's call flow\n"
     "and the HTML page written (--ladder, default $TMPDIR/parley-demo.html). Exit 0 when\n"
-    "every step behaved as it said.\n";
+    "every step behaved as it said, 1 when one did not, 2 on a usage or I/O error.\n";
 
 /* --pcap, --ladder, --help; 1 to run, else the exit code. */
 static int demo_options(int argc, char **argv, int *rc)
@@ -83,12 +83,15 @@ int cmd_demo(int argc, char **argv)
     parley_session_unref(demo_ev.bob_first);
     for (int i = 0; i < 3; i++)
         parley_endpoint_unref(all[i]->ep);
-    if (cli_tracer_finish(&demo_tracer, "demo", "parley demo") != 0)
-        demo_failures++;
+    /* a page or capture that cannot be written is a local error (exit 2, as for the other
+     * commands), not a step that misbehaved */
+    bool unwritten = cli_tracer_finish(&demo_tracer, "demo", "parley demo") != 0;
     cli_tracer_demo_summary(&demo_tracer);
     cli_tracer_free(&demo_tracer);
     printf("\n%s\n", demo_failures ? "demo: some steps did not behave as they said (see above)"
+                     : unwritten   ? "demo: every step behaved, but a file could not be written "
+                                     "(see above)"
                                    : "demo: done, every step behaved. Next: `parley listen` and "
                                      "`parley call` do the same between processes; see README.md.");
-    return demo_failures ? CLI_FAIL : CLI_OK;
+    return demo_failures ? CLI_FAIL : unwritten ? CLI_ERROR : CLI_OK;
 }

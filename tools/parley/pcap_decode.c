@@ -66,14 +66,22 @@ static void ipv4(pcap_decoder *d, uint64_t time_us, const uint8_t *p, size_t len
         return;
     size_t ihl = (size_t)(p[0] & 15) * 4, total = be16(p + 2);
     if (ihl < 20 || total < ihl || total > len)
-        return;                        /* a frame cut by the snapshot length, or damaged */
-    if ((be16(p + 6) & 0x3fff) != 0) { /* more fragments, or not the first: not reassembled */
-        d->skipped++;
-        return;
-    }
+        return; /* a frame cut by the snapshot length, or damaged */
     wire_addr src = {4, {0}, 0}, dst = {4, {0}, 0};
     memcpy(src.ip, p + 12, 4);
     memcpy(dst.ip, p + 16, 4);
+    unsigned frag = be16(p + 6);
+    if ((frag & 0x3fff) != 0) { /* more fragments (MF), or not the first (an offset) */
+        pcap_frag_key k = {4, {0}, {0}, be16(p + 4), p[9]};
+        memcpy(k.src, p + 12, 4);
+        memcpy(k.dst, p + 16, 4);
+        const uint8_t *whole;
+        size_t n;
+        if (pcap_frag_add(d->frag, &k, (size_t)(frag & 0x1fff) * 8, frag & 0x2000, p + ihl,
+                          total - ihl, &whole, &n))
+            transport(d, p[9], &src, &dst, time_us, whole, n);
+        return;
+    }
     transport(d, p[9], &src, &dst, time_us, p + ihl, total - ihl);
 }
 
@@ -101,8 +109,18 @@ static void ipv6(pcap_decoder *d, uint64_t time_us, const uint8_t *p, size_t len
         q += n;
         left -= n;
     }
-    if (next == 44) { /* a fragment: not reassembled */
-        d->skipped++;
+    if (next == 44) { /* a fragment header: offset, M flag and id; the datagram follows */
+        if (left < 8)
+            return;
+        unsigned off = be16(q + 2);
+        pcap_frag_key k = {6, {0}, {0}, be32(q + 4), q[0]};
+        memcpy(k.src, p + 8, 16);
+        memcpy(k.dst, p + 24, 16);
+        const uint8_t *whole;
+        size_t n;
+        if (pcap_frag_add(d->frag, &k, (size_t)(off >> 3) * 8, off & 1, q + 8, left - 8, &whole,
+                          &n))
+            transport(d, k.proto, &src, &dst, time_us, whole, n);
         return;
     }
     transport(d, next, &src, &dst, time_us, q, left);

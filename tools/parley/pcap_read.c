@@ -170,11 +170,14 @@ static int read_pcapng(reader *r)
 
 int pcap_read_stream(FILE *f, pcap_read_cb cb, void *user, char *err, size_t errsize)
 {
-    pcap_decoder d = {cb, user, pcap_tcp_new(), 0};
+    pcap_decoder d = {cb, user, pcap_tcp_new(), pcap_frag_new(), 0};
     reader r = {f, &d, err, errsize, NULL, 0, false};
     int rc = -1;
-    if (!d.tcp)
+    if (!d.tcp || !d.frag) {
+        pcap_tcp_free(d.tcp);
+        pcap_frag_free(d.frag);
         return fail(&r, "out of memory");
+    }
     if (read_at(&r, 0, 12, false) <= 0) {
         fail(&r, "not a capture file (too short)");
     } else {
@@ -193,6 +196,7 @@ int pcap_read_stream(FILE *f, pcap_read_cb cb, void *user, char *err, size_t err
     }
     free(r.buf);
     pcap_tcp_free(d.tcp);
+    pcap_frag_free(d.frag);
     return rc;
 }
 

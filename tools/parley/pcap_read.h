@@ -5,8 +5,9 @@
  *   pcapng (section, interface description, enhanced and simple packet blocks; several
  *   interfaces with their own link types and time resolutions);
  * - pcap_decode.c: link layers (Ethernet with VLAN tags, Linux cooked SLL and SLL2, raw IP,
- *   IPv4, IPv6, BSD loopback), IPv4 and IPv6 (extension headers skipped; fragments left out),
- *   UDP and TCP;
+ *   IPv4, IPv6, BSD loopback), IPv4 and IPv6 (extension headers skipped), UDP and TCP;
+ * - pcap_frag.c: IPv4 and IPv6 fragments put back together (a SIP message over UDP larger
+ *   than the MTU);
  * - pcap_tcp.c: TCP streams put back in order and cut into SIP messages by Content-Length.
  * Every size read from the file is checked against the bytes present: a truncated or hostile
  * file gives an error or fewer messages, never a read out of bounds.
@@ -14,6 +15,7 @@
 #ifndef PARLEY_CLI_PCAP_READ_H
 #define PARLEY_CLI_PCAP_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -33,12 +35,14 @@ int pcap_read_stream(FILE *f, pcap_read_cb cb, void *user, char *err, size_t err
 /* ---- internal to the three files ---- */
 
 typedef struct pcap_tcp pcap_tcp;
+typedef struct pcap_frag pcap_frag;
 
 typedef struct pcap_decoder {
     pcap_read_cb cb;
     void *user;
     pcap_tcp *tcp;
-    size_t skipped; /* IP fragments and unknown link types */
+    pcap_frag *frag;
+    size_t skipped; /* unknown link types */
 } pcap_decoder;
 
 /* Decodes one captured frame of the given link type. */
@@ -53,5 +57,22 @@ void pcap_tcp_free(pcap_tcp *t);
 /* One TCP segment: flags as in the header (SYN 2, FIN 1, RST 4). */
 void pcap_tcp_segment(pcap_decoder *d, const wire_addr *src, const wire_addr *dst, uint32_t seq,
                       unsigned flags, uint64_t time_us, const uint8_t *p, size_t len);
+
+/* Which datagram a fragment belongs to (RFC 791: source, destination, protocol and id; RFC
+ * 8200: source, destination and id). */
+typedef struct pcap_frag_key {
+    int family; /* 4 or 6; src and dst hold 4 or 16 bytes */
+    uint8_t src[16], dst[16];
+    uint32_t id;
+    int proto; /* the protocol the datagram carries (IPv6: the fragment header's next header) */
+} pcap_frag_key;
+
+pcap_frag *pcap_frag_new(void);
+void pcap_frag_free(pcap_frag *f);
+/* One fragment (offset in bytes, more: more fragments follow). Returns 1 when it completes its
+ * datagram: *out and *outlen are then the whole payload, valid until the next call; else 0
+ * (kept for later, or dropped when inconsistent). */
+int pcap_frag_add(pcap_frag *f, const pcap_frag_key *k, size_t offset, bool more, const uint8_t *p,
+                  size_t len, const uint8_t **out, size_t *outlen);
 
 #endif
