@@ -444,7 +444,7 @@ enum {
  * completes with PARLEY_E_ABORTED). The headers go on the re-INVITE and on the ACK of its 2xx. One
  * at a time (PARLEY_E_AGAIN while another offer is pending either way). A 491 is retried once by
  * itself after the RFC 3261 §14.1 wait; cb runs once with the outcome. A failure keeps the old
- * description; 481 or 408 ends the session. */
+ * description; 481, 408, no answer or a transport error ends the session. */
 int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_header *headers,
                                size_t nheaders, parley_session_done_cb cb, void *user);
 int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,

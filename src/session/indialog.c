@@ -46,11 +46,10 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     return rc;
 }
 
-/* After a final response m (NULL: a failure err): RFC 3261 §12.2.1.2. A transport error (an
- * ICMP port unreachable, a refused or broken connection: §8.1.3.1) says the peer is gone as
- * surely as no response at all: the session ends too, reason Unreachable. */
-static bool dialog_gone(parley_session *s, const sip_msg *m, int err)
+bool sess_dialog_gone(parley_session *s, const sip_msg *m, int err)
 {
+    if (s->state == PARLEY_STATE_DISCONNECTED)
+        return false;
     int status = m ? m->status : 0;
     if (status == 481) {
         sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
@@ -80,7 +79,7 @@ static void on_response(void *arg, ep_sender *snd, sip_msg *m)
         sess_refer_sub_answered(s, op, m);
     sess_op_complete(op, 0, m);
     if (s->state == PARLEY_STATE_CONNECTED)
-        dialog_gone(s, m, 0);
+        sess_dialog_gone(s, m, 0);
     parley_session_unref(s);
 }
 
@@ -92,7 +91,7 @@ static void on_fail(void *arg, ep_sender *snd, int err)
     parley_session_ref(s);
     sess_op_complete(op, err, NULL);
     if (s->state == PARLEY_STATE_CONNECTED)
-        dialog_gone(s, NULL, err);
+        sess_dialog_gone(s, NULL, err);
     parley_session_unref(s);
 }
 

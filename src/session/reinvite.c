@@ -172,14 +172,8 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
     } else {
         s->our_offer_pending = false;
         sess_op_complete(op, 0, m); /* the old description stays */
-        if (m->status == 481) {
-            sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
-        } else if (m->status == 408) {
-            sess_send_bye(s, NULL, 0, NULL);
-            sess_end(s, PARLEY_REASON_TIMEOUT, m);
-        } else if (refresh) {
+        if (!sess_dialog_gone(s, m, 0) && refresh)
             sess_timer_refresh_done(s, false);
-        }
     }
     parley_session_unref(s);
 }
@@ -194,12 +188,10 @@ static void on_reinvite_fail(void *arg, ep_sender *snd, int err)
     bool refresh = op->kind == OP_REFRESH;
     s->our_offer_pending = false;
     sess_op_complete(op, err, NULL);
-    if (refresh) {
+    if (refresh)
         sess_timer_refresh_done(s, false); /* the refresh got no answer: the session is gone */
-    } else if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
-        sess_send_bye(s, NULL, 0, NULL);
-        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
-    }
+    else
+        sess_dialog_gone(s, NULL, err);
     parley_session_unref(s);
 }
 

@@ -600,6 +600,13 @@ void sess_fork_early(parley_session *s, const sip_msg *m, bool with_answer);
 /* Another fork's 2xx after the session was established: ACKed and BYEd, reported once. */
 void sess_fork_ignored(parley_session *s, const sip_msg *m);
 
+/* indialog.c: after a final response m (NULL: a failure err) to a request in the session's
+ * dialog, RFC 3261 §12.2.1.2: a 481 ends the session (SessionDoesNotExist); a 408, no answer
+ * or a transport error (an ICMP port unreachable, a refused or broken connection: §8.1.3.1,
+ * the peer is gone as surely) sends a BYE and ends it (Timeout, Unreachable). True when it
+ * ended; false for any other outcome, or a session already Disconnected. */
+bool sess_dialog_gone(parley_session *s, const sip_msg *m, int err);
+
 /* uas.c */
 void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx *rx);
 int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);

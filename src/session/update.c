@@ -3,7 +3,8 @@
  * dialogs, and the session refresh of RFC 4028 when the peer allows it.
  *
  * Ours: an offer from get_offer (a refresh carries none), a 2xx brings the answer (set_answer),
- * a 491 is retried once after the RFC 3261 §14.1 wait, 481 and 408 end the session.
+ * a 491 is retried once after the RFC 3261 §14.1 wait; 481, 408, no answer and a transport error
+ * end the session (sess_dialog_gone).
  * Theirs: an offer while ours is outstanding gets 491; while their re-INVITE's offer waits for
  * our answer, 500 with Retry-After (§5.2); otherwise get_answer answers it in the 200 (488 on
  * refusal); without a body it is a refresh.
@@ -152,12 +153,8 @@ static void on_update_response(void *arg, ep_sender *snd, sip_msg *m)
             update_done(s, op, rc, NULL);
     } else {
         update_done(s, op, 0, m);
-        if (m->status == 481 && s->state != PARLEY_STATE_DISCONNECTED) {
-            sess_end(s, PARLEY_REASON_SESSION_DOES_NOT_EXIST, m);
-        } else if (m->status == 408 && s->state == PARLEY_STATE_CONNECTED) {
-            sess_send_bye(s, NULL, 0, NULL);
-            sess_end(s, PARLEY_REASON_TIMEOUT, m);
-        }
+        if (m->status != 408 || s->state == PARLEY_STATE_CONNECTED)
+            sess_dialog_gone(s, m, 0); /* (an early UPDATE's 408 leaves the INVITE to go on) */
     }
     parley_session_unref(s);
 }
@@ -169,10 +166,8 @@ static void on_update_fail(void *arg, ep_sender *snd, int err)
     (void)snd;
     parley_session_ref(s);
     update_done(s, op, err, NULL);
-    if (err == PARLEY_E_TIMEOUT && s->state == PARLEY_STATE_CONNECTED) {
-        sess_send_bye(s, NULL, 0, NULL);
-        sess_end(s, PARLEY_REASON_TIMEOUT, NULL);
-    }
+    if (s->state == PARLEY_STATE_CONNECTED) /* (an early UPDATE's failure leaves the INVITE) */
+        sess_dialog_gone(s, NULL, err);
     parley_session_unref(s);
 }
 

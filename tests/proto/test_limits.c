@@ -421,6 +421,37 @@ static void test_in_dialog_unreachable(void **state)
     assert_int_equal(st.sessions + st.transactions, 0);
 }
 
+/* The same for a re-INVITE and an UPDATE (sess_dialog_gone): the peer is gone at once. */
+static void renegotiate_unreachable(world *w, unsigned flags)
+{
+    outcome o = {0};
+    world_connect_peer(w, "pr", &o);
+    assert_int_equal(o.status, 200);
+    party_clear(&w->a);
+    vnet_gone(w->n, P_ADDR);
+    outcome r = {.n = w->n};
+    uint64_t sent = vnet_now(w->n);
+    assert_int_equal(parley_session_renegotiate(w->a.s, flags, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 50);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.error, PARLEY_E_CONNECT);
+    assert_true(r.at - sent <= 10);
+    assert_trans(&w->a, "Connected>Disconnected:Unreachable:-");
+    vnet_run(w->n, 40000);
+    parley_endpoint_stats st = stats_of(w->a.ep);
+    assert_int_equal(st.sessions + st.transactions, 0);
+}
+
+static void test_reinvite_unreachable(void **state)
+{
+    renegotiate_unreachable(*state, 0);
+}
+
+static void test_update_unreachable(void **state)
+{
+    renegotiate_unreachable(*state, PARLEY_RENEGOTIATE_UPDATE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +465,8 @@ int main(void)
         WORLD_TEST(test_peer_vanishes, world_setup),
         WORLD_TEST(test_in_dialog_408, world_setup_peer),
         WORLD_TEST(test_in_dialog_unreachable, world_setup_peer),
+        WORLD_TEST(test_reinvite_unreachable, world_setup_peer),
+        WORLD_TEST(test_update_unreachable, world_setup_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
