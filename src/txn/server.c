@@ -103,6 +103,32 @@ txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
     return txn_server_match(l, cancel->req, true);
 }
 
+pl_str txn_server_last_to_tag(const txn_server *t)
+{
+    /* our own text: the To line is printed "To: " whatever form the request used (sip/build.c) */
+    const char *p = t->last.data;
+    if (!p)
+        return PL_STR_NULL;
+    const char *end = p + t->last.len, *line = memmem(p, t->last.len, "\r\nTo: ", 6);
+    if (!line)
+        return PL_STR_NULL;
+    line += 6;
+    const char *eol = memchr(line, '\r', (size_t)(end - line));
+    if (!eol)
+        return PL_STR_NULL;
+    /* parameters follow the name-addr's '>' (a tag-like text inside the URI is not one) */
+    const char *gt = memrchr(line, '>', (size_t)(eol - line));
+    const char *from = gt ? gt : line;
+    const char *tag = memmem(from, (size_t)(eol - from), ";tag=", 5);
+    if (!tag)
+        return PL_STR_NULL;
+    tag += 5;
+    const char *te = tag;
+    while (te < eol && *te != ';' && *te != ' ' && *te != '\t')
+        te++;
+    return pl_str_span(tag, te);
+}
+
 static void free_server(txn_server *t)
 {
     sip_msg_free(t->req);

@@ -321,10 +321,18 @@ void txn_layer_recv(txn_layer *l, sip_msg *m, const tp_rx *rx)
     t->dispatching = true;
     if (t->method_id == SIP_METHOD_CANCEL) {
         txn_server *inv = txn_server_cancel_target(l, t);
+        /* To tags (RFC 3261 §8.2.6.2): the 200 repeats the one the INVITE's responses gave
+         * (§9.2), else one derived from the request, as a stateless answer's */
+        char own[17];
+        pl_str tag = inv ? txn_server_last_to_tag(inv) : PL_STR_NULL;
+        if (!tag.len) {
+            stateless_tag(l, t->req, 200, own);
+            tag = pl_str_c(own);
+        }
         if (!inv) {
-            txn_server_reply(t, 481, NULL, PL_STR_NULL, PL_STR_NULL);
+            txn_server_reply(t, 481, NULL, tag, PL_STR_NULL);
         } else {
-            txn_server_reply(t, 200, NULL, PL_STR_NULL, PL_STR_NULL);
+            txn_server_reply(t, 200, NULL, tag, PL_STR_NULL);
             if (inv->state == TXN_PROCEEDING && inv->cb.on_cancel) {
                 inv->refs++;
                 inv->cb.on_cancel(inv->tu, inv, t->req);

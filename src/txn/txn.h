@@ -136,6 +136,9 @@ const tp_rx *txn_server_rx(const txn_server *t);
 txn_state txn_server_state(const txn_server *t);
 /* The INVITE server transaction a CANCEL transaction targets, or NULL. */
 txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel);
+/* The To tag of the last response t sent (pointing into it: valid until its next response),
+ * empty when none is kept or it had none. */
+pl_str txn_server_last_to_tag(const txn_server *t);
 
 typedef struct txn_server_cb {
     /* Timer H fired (no ACK for a non-2xx final), or a response could not be sent. */

@@ -405,6 +405,15 @@ static void test_alerted_terminate_cancel(void **state)
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);
     assert_trans(&w->b, "Incoming>Disconnected:Canceled:CANCEL");
+    /* the 200 to the CANCEL has the To tag of the INVITE's responses (RFC 3261 §9.2) */
+    char t180[64], t200[64], t487[64];
+    sp_tag(vnet_find(w->n, A_ADDR, "SIP/2.0 180", 0), "To", t180, sizeof(t180));
+    const vnet_packet *ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_string_equal(hdr(ok, "CSeq"), "1 CANCEL");
+    assert_true(t180[0]);
+    assert_string_equal(sp_tag(ok, "To", t200, sizeof(t200)), t180);
+    assert_string_equal(sp_tag(sp_last(w->n, A_ADDR, "SIP/2.0 487"), "To", t487, sizeof(t487)),
+                        t180);
     /* participating after the CANCEL fails, with nothing on the wire */
     size_t before = vnet_count(w->n);
     assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), PARLEY_E_STATE);

@@ -304,11 +304,47 @@ static void test_cancel(void **state)
     assert_string_equal(ok->method, "CANCEL");
     assert_non_null(vnet_find(f->n, PEER, "SIP/2.0 487", 0));
     assert_int_equal(txn_server_state(t), TXN_COMPLETED);
-    /* a CANCEL for nothing gets 481 */
+    /* every response but 100 has a To tag (RFC 3261 §8.2.6.2): the 200 to the CANCEL the one
+     * of the INVITE's 180 (§9.2) */
+    char to[128];
+    vnet_header_line(ok, "To", to, sizeof(to));
+    assert_string_equal(to, "To: <sip:me@10.0.0.1>;tag=srv1");
+    /* a CANCEL for nothing gets 481, with a tag derived from it (the same when it comes again) */
     inject(f, request_fmt, "z9hG4bKnothing", "CANCEL", NULL);
     vnet_run(f->n, 10);
-    assert_non_null(vnet_find(f->n, PEER, "SIP/2.0 481", 0));
+    inject(f, request_fmt, "z9hG4bKnothing", "CANCEL", NULL);
+    vnet_run(f->n, 10);
+    const vnet_packet *n1 = vnet_find(f->n, PEER, "SIP/2.0 481", 0);
+    const vnet_packet *n2 = vnet_find(f->n, PEER, "SIP/2.0 481", 1);
+    assert_non_null(n1);
+    assert_non_null(n2);
+    char t1[128], t2[128];
+    vnet_header_line(n1, "To", t1, sizeof(t1));
+    vnet_header_line(n2, "To", t2, sizeof(t2));
+    assert_int_equal(strncmp(t1, "To: <sip:me@10.0.0.1>;tag=", 26), 0);
+    assert_true(strlen(t1) > 26);
+    assert_string_equal(t1, t2);
     txn_server_set_tu(t, NULL, NULL);
+
+    /* an INVITE answered by nothing with a tag yet: the 200 to its CANCEL gets a derived one */
+    inject(f, request_fmt, "z9hG4bKinv7", "INVITE", NULL);
+    vnet_run(f->n, 10);
+    txn_server *t7 = f->last_server;
+    txn_server_set_tu(t7, &server_cb, f);
+    size_t before = vnet_count(f->n);
+    inject(f, request_fmt, "z9hG4bKinv7", "CANCEL", NULL);
+    vnet_run(f->n, 10);
+    const vnet_packet *ok7 = NULL;
+    for (size_t i = before; i < vnet_count(f->n) && !ok7; i++) {
+        const vnet_packet *p = vnet_get(f->n, i);
+        if (!strncmp(p->first_line, "SIP/2.0 200", 11))
+            ok7 = p;
+    }
+    assert_non_null(ok7);
+    vnet_header_line(ok7, "To", t1, sizeof(t1));
+    assert_int_equal(strncmp(t1, "To: <sip:me@10.0.0.1>;tag=", 26), 0);
+    assert_true(strlen(t1) > 26);
+    txn_server_set_tu(t7, NULL, NULL);
 }
 
 /* ---- non-INVITE server ---- */
