@@ -255,6 +255,23 @@ bool sess_same_desc(const parley_session *s, const sess_digest *d, const sip_msg
     return h[0] == d->h[0] && h[1] == d->h[1];
 }
 
+static bool names_capabilities(const sip_kv *h, size_t nh)
+{
+    for (size_t i = 0; i < nh; i++)
+        if (is_named(h[i].name, "Allow") || is_named(h[i].name, "Supported") ||
+            is_named(h[i].name, "k"))
+            return true;
+    return false;
+}
+
+void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
+{
+    if (names_capabilities(h, nh))
+        sess_print_common(s, b, h, nh);
+    else
+        ep_print_headers(b, h, nh);
+}
+
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
 {
     /* the stack's Allow and Supported, with what the application added merged in: one header
@@ -262,10 +279,7 @@ void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
      * set (in-session MESSAGE is always taken) */
     static const char sup_rel[] = EP_SUPPORTED_100REL;
     static const char sup_plain[] = EP_SUPPORTED_PLAIN;
-    bool merge = false;
-    for (size_t i = 0; i < nh && !merge; i++)
-        merge = is_named(h[i].name, "Allow") || is_named(h[i].name, "Supported") ||
-                is_named(h[i].name, "k");
+    bool merge = names_capabilities(h, nh);
     bool rel = s->rel100 != PARLEY_100REL_UNSUPPORTED;
     if (!merge) {
         /* the common case: no merging, the lines as they are */

@@ -28,13 +28,12 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     if (target_refresh)
         ep_print_contact(s->ep, &contact, a->listener, a->hostport);
     ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
+    sess_print_headers(s, &extra, op->hdrs, op->nh);
     dlg_req r = {
         .method = op->method,
         .cseq = op->cseq,
         .via = a->via,
         .contact = pl_buf_str(&contact),
-        .extra = op->hdrs,
-        .nextra = op->nh,
         .extra_raw = pl_buf_str(&extra),
         .content_type = op->body || op->ctype ? pl_str_c(op->ctype) : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
@@ -236,7 +235,7 @@ void sess_answer_with(parley_session *s, txn_server *t, int code, const char *re
     txn_server_print_head(t, &b, (unsigned)code, pl_str_c(reason), pl_str_c(s->dlg->local_tag));
     ep_print_server(s->ep, &b, h, nh);
     pl_buf_put_str(&b, extra);
-    ep_print_headers(&b, h, nh);
+    sess_print_headers(s, &b, h, nh);
     sip_print_body(&b, PL_STR_NULL, PL_STR_NULL);
     if (pl_buf_ok(&b))
         txn_server_respond(t, (unsigned)code, b.data, b.len);

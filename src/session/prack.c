@@ -201,16 +201,21 @@ static int build_prack(void *arg, const ep_attempt *a, sip_out *out)
     dlg *d = op->arg;
     if (!d)
         return PARLEY_E_STATE;
+    char room[512];
+    pl_buf x;
+    pl_buf_init_on(&x, room, sizeof(room));
+    sess_print_headers(op->s, &x, op->hdrs, op->nh);
     dlg_req r = {
         .method = "PRACK",
         .cseq = op->cseq,
         .via = a->via,
-        .extra = op->hdrs,
-        .nextra = op->nh,
+        .extra_raw = pl_buf_str(&x),
         .content_type = op->body ? pl_str_c(op->ctype) : PL_STR_NULL,
         .body = pl_str_make(op->body, op->len),
     };
-    return dlg_build_request(d, &r, out);
+    int rc = pl_buf_ok(&x) ? dlg_build_request(d, &r, out) : PARLEY_E_NOMEM;
+    pl_buf_free(&x);
+    return rc;
 }
 
 static void on_prack_response(void *arg, ep_sender *snd, sip_msg *m)

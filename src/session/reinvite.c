@@ -284,7 +284,7 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
         /* the 2xx carries the session timer (RFC 4028 §9) */
         sess_timer_print_response(s, txn_server_request(t), out);
     } else {
-        ep_print_headers(out, h, nh);
+        sess_print_headers(s, out, h, nh);
     }
     pl_buf_put_str(out, extra);
     if (body && body->data)

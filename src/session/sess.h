@@ -545,6 +545,10 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
+/* The application's headers h for the other messages of a session (ACK, BYE, MESSAGE...,
+ * responses but 2xx to INVITE): as they are, but an Allow or Supported among them is merged
+ * with the stack's (sess_print_common), so that it never says the session takes less. */
+void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
 /* A re-INVITE or UPDATE (method) of op on dialog d with CSeq cseq, for attempt a: a target
  * refresh (Contact), the stack's Allow and Supported with op's headers, the session timer's
  * headers, op's body (reinvite.c). 0 or a PARLEY_E_ code. */

@@ -167,8 +167,8 @@ static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
 
 /* auth: the credentials lines of the INVITE the 2xx answers (RFC 3261 §22.2: the ACK of a
  * challenged INVITE's 2xx repeats them), or empty */
-static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h, size_t nh,
-                     const sess_body *body, const tp_dest *dest, pl_str auth, pl_buf *out)
+static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, pl_str extra,
+                     const sess_body *body, const tp_dest *dest, pl_buf *out)
 {
     char branch[32], hostport[80], via[160];
     txn_new_branch(branch);
@@ -182,9 +182,7 @@ static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h
         .method = "ACK",
         .cseq = cseq,
         .via = pl_str_make(via, (size_t)n),
-        .extra = h,
-        .nextra = nh,
-        .extra_raw = auth,
+        .extra_raw = extra,
         .content_type = body && body->data ? pl_str_c(body->ctype) : PL_STR_NULL,
         .body = body && body->data ? pl_str_make(body->data, body->len) : PL_STR_NULL,
     };
@@ -198,13 +196,28 @@ static int build_ack(parley_endpoint *ep, dlg *d, uint32_t cseq, const sip_kv *h
     return rc;
 }
 
+/* The session's own ACK: its credentials (auth) and the application's headers h. */
+static int build_session_ack(parley_session *s, uint32_t cseq, const sip_kv *h, size_t nh,
+                             const sess_body *body, const tp_dest *dest, pl_str auth, pl_buf *out)
+{
+    char room[512];
+    pl_buf x;
+    pl_buf_init_on(&x, room, sizeof(room));
+    pl_buf_put_str(&x, auth);
+    sess_print_headers(s, &x, h, nh);
+    int rc = pl_buf_ok(&x) ? build_ack(s->ep, s->dlg, cseq, pl_buf_str(&x), body, dest, out)
+                           : PARLEY_E_NOMEM;
+    pl_buf_free(&x);
+    return rc;
+}
+
 int sess_ack_for(parley_session *s, uint32_t cseq, const sip_kv *h, size_t nh,
                  const sess_body *body, pl_buf *out, tp_dest *dest)
 {
     if (!s->dlg)
         return PARLEY_E_STATE;
     dialog_dest(s, s->dlg, dest);
-    int rc = build_ack(s->ep, s->dlg, cseq, h, nh, body, dest, ep_sender_auth(s->reinv_snd), out);
+    int rc = build_session_ack(s, cseq, h, nh, body, dest, ep_sender_auth(s->reinv_snd), out);
     if (!rc)
         tp_send(s->ep->tp, dest, out->data, out->len, NULL);
     return rc;
@@ -229,7 +242,7 @@ void sess_send_ack(parley_session *s, const sip_kv *h, size_t nh, const sess_bod
     tp_dest d;
     pl_buf_init_on(&ack, room, sizeof(room)); /* a larger ACK moves it to the heap */
     dialog_dest(s, s->dlg, &d);
-    int rc = build_ack(s->ep, s->dlg, s->inv_cseq, h, nh, body, &d, ep_sender_auth(s->inv), &ack);
+    int rc = build_session_ack(s, s->inv_cseq, h, nh, body, &d, ep_sender_auth(s->inv), &ack);
     if (rc == 0) {
         tp_send(s->ep->tp, &d, ack.data, ack.len, NULL);
         /* kept for the 2xx's retransmissions; out of memory, they go unanswered (the callee
@@ -266,7 +279,7 @@ static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *
     next_hop_dest(d, inv, dest);
     pl_buf ack;
     pl_buf_init(&ack, 512);
-    if (build_ack(ep, d, cseq, NULL, 0, NULL, dest, auth, &ack) == 0)
+    if (build_ack(ep, d, cseq, auth, NULL, dest, &ack) == 0)
         tp_send(ep->tp, dest, ack.data, ack.len, NULL);
     pl_buf_free(&ack);
 }

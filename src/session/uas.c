@@ -82,7 +82,7 @@ static void print_response_fresh(parley_session *s, txn_server *t, pl_buf *b, in
         pl_buf_free(&c);
         sess_print_common(s, b, h, nh);
     } else {
-        ep_print_headers(b, h, nh);
+        sess_print_headers(s, b, h, nh);
     }
     if (code > 100)
         s->to_tag_known = true;

@@ -512,6 +512,31 @@ static void test_capabilities_merged(void **state)
     assert_non_null(ok);
     assert_non_null(strstr(hdr(ok, "Allow"), "MESSAGE"));
     assert_string_equal(hdr_nth(ok, "Allow", 1), "");
+
+    /* the same headers on a MESSAGE and the BYE: an Allow or Supported there is the stack's
+     * merged with the application's, never the application's alone (which would say the
+     * session takes INVITE and PRACK only) */
+    static const char allow_all[] = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, "
+                                    "MESSAGE, PRACK, UPDATE";
+    outcome om = {0}, ob = {0};
+    parley_content text = {"text/plain", "hi", 2};
+    assert_int_equal(
+        parley_session_send_message(s, PARLEY_MSG_MESSAGE, &text, caps, 2, outcome_cb, &om), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(om.status, 200);
+    const vnet_packet *msg = sp_last(w->n, B_ADDR, "MESSAGE");
+    assert_string_equal(hdr(msg, "Allow"), allow_all);
+    assert_string_equal(hdr_nth(msg, "Allow", 1), "");
+    assert_string_equal(hdr(msg, "Supported"), "100rel, timer, ms-benotify");
+    assert_int_equal(parley_session_terminate(s, caps + 1, 1, outcome_cb, &ob), 0);
+    vnet_run(w->n, 20);
+    const vnet_packet *bye = sp_last(w->n, B_ADDR, "BYE");
+    assert_string_equal(hdr(bye, "Allow"), allow_all);
+    assert_string_equal(hdr_nth(bye, "Allow", 1), "");
+    /* without such headers nothing is added: the 200 to the BYE carries no Allow */
+    const vnet_packet *bye_ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_string_equal(hdr(bye_ok, "CSeq"), "3 BYE");
+    assert_string_equal(hdr(bye_ok, "Allow"), "");
 }
 
 int main(void)
