@@ -92,4 +92,36 @@ pid=
 host=${hp%:*}
 grep -qxF "{\"event\":\"registration\",\"state\":\"failed\",\"status\":405,\"aor\":\"sip:carol@$host\",\"contact\":\"$(sed -n 's/.*"addresses":\["udp:\([^"]*\)".*/sip:carol@\1/p' "$tmp/reg.out")\",\"error\":\"PARLEY_E_FAILURE_RESPONSE\"}" \
     "$tmp/reg.out" || fail "registration line: $(cat "$tmp/reg.out")"
-echo "ok - deployment options: usage errors, --require-auth and --password, a failed registration"
+
+# ---- a registrar that never answers: the second SIGTERM/SIGINT ends listen at once ----
+# (the first hangs up and waits for the pending REGISTER's end, up to 32 s; RFC 3261 §10.2
+# allows no new REGISTER before it)
+mkfifo "$tmp/silent.fifo" "$tmp/listen.fifo"
+timeout 60 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    s.recv(65535)
+' >"$tmp/silent.fifo" &
+silent=$!
+exec 4<"$tmp/silent.fifo"
+read -r -t 10 -u 4 sport || fail "the silent registrar did not start"
+timeout 30 "$PARLEY" listen --bind udp:127.0.0.1:0 --user dave --registrar "sip:127.0.0.1:$sport" \
+    </dev/null >"$tmp/listen.fifo" 2>"$tmp/silent.err" &
+pid=$!
+exec 5<"$tmp/listen.fifo"
+read -r -t 10 -u 5 line || fail "listen did not start: $(cat "$tmp/silent.err")"
+case "$line" in *'"event":"listening"'*) ;; *) fail "first line: $line" ;; esac
+kill -TERM "$pid"
+kill -INT "$pid"
+start=$SECONDS
+wait "$pid"
+rc=$?
+pid=
+kill "$silent" 2>/dev/null
+wait "$silent" 2>/dev/null
+[ $((SECONDS - start)) -le 5 ] || fail "listen took $((SECONDS - start)) s after the second signal"
+[ $rc -ne 124 ] || fail "listen did not end"
+echo "ok - deployment options: usage errors, --require-auth and --password, a failed registration, a second signal"

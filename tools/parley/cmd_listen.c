@@ -16,7 +16,8 @@
  *   message TEXT | info TEXT | header NAME: VALUE | reinvite | update | hold | resume |
  *   refer URI | bye
  * SIGINT or SIGTERM end it cleanly (exit 0), after hanging up its sessions (BYE, each answer
- * awaited 2 s at most), unregistering and writing the --pcap and --ladder files. With --registrar
+ * awaited 2 s at most), unregistering (a second signal stops waiting for the registrar) and
+ * writing the --pcap and --ladder files. With --registrar
  * it registers the listening contact (README "Behind a proxy") and prints a registration line per
  * event; a failed registration ends it with exit 1.
  */
@@ -55,7 +56,7 @@ static const char usage[] =
     "update, hold, resume, refer URI, bye). ADDR is udp:HOST:PORT, tcp:HOST:PORT or\n"
     "tls:HOST:PORT (default udp:127.0.0.1:5070). --answer early:S sends 183 with the SDP\n"
     "answer (reliably when the caller supports 100rel), then 200 after S seconds. Runs until\n"
-    "SIGINT or SIGTERM, which hang up its sessions (exit 0).\n";
+    "SIGINT or SIGTERM, which hang up its sessions (exit 0; a second one ends it at once).\n";
 
 static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
@@ -224,6 +225,21 @@ static void *stdin_thread(void *arg)
     return NULL;
 }
 
+/* After the first SIGINT or SIGTERM: the next one cuts the wait for the registrar's answer
+ * to the un-REGISTER (up to 32 s when it never answers), so a second Ctrl-C ends at once. */
+static void *second_signal(void *arg)
+{
+    (void)arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    if (sigwait(&set, &sig) == 0)
+        listen_register_abort();
+    return NULL;
+}
+
 int cmd_listen(int argc, char **argv)
 {
     cli_list binds = {0}, accept = {0};
@@ -384,6 +400,10 @@ int cmd_listen(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     int sig = 0;
     sigwait(&set, &sig);
+    /* a second signal while unregistering waits for the registrar: stop waiting */
+    pthread_t second;
+    if (pthread_create(&second, NULL, second_signal, NULL) == 0)
+        pthread_detach(second);
     pthread_mutex_lock(&cmd_mu); /* no command runs past this point */
     closing = true;
     pthread_mutex_unlock(&cmd_mu);

@@ -71,6 +71,14 @@ void listen_register_stop(void)
     reg.r = NULL;
 }
 
+void listen_register_abort(void)
+{
+    pthread_mutex_lock(&reg.mu);
+    reg.over = true;
+    pthread_cond_broadcast(&reg.cv);
+    pthread_mutex_unlock(&reg.mu);
+}
+
 bool listen_register_failed(void)
 {
     pthread_mutex_lock(&reg.mu);

@@ -12,6 +12,8 @@
 int listen_register_start(cli_app *app, cli_deploy *d, const char *aor);
 /* Unregisters and waits for the answer (bounded); prints the "unregistered" line. */
 void listen_register_stop(void);
+/* Ends listen_register_stop's wait now (a second SIGINT or SIGTERM): any thread. */
+void listen_register_abort(void);
 /* The registration failed (listen exits 1). */
 bool listen_register_failed(void);
 
