@@ -200,6 +200,25 @@ grep -q '"event":"message"' "$work/s.out" && fail "listen got the message"
 [ $fails -eq $f0 ] && ok
 stop_listen s
 
+WHAT="call: a peer gone mid-call ends the session (Unreachable), with no bye line claiming a hangup"
+f0=$fails
+start_listen v
+"$PARLEY" call "sip:v@127.0.0.1:$v_PORT" --wait 1 --message "to nobody" \
+    >"$work/call8.out" 2>"$work/call8.err" &
+cpid=$!
+wait_line v '"state":"connected"' || fail "the call did not connect"
+kill -KILL "$v_PID" # no BYE: the process vanishes
+wait "$v_PID" 2>/dev/null
+wait $cpid
+rc=$?
+out=$(cat "$work/call8.out")
+[ $rc -ne 0 ] || fail "exit 0 though the message failed: $out"
+grep -q '"state":"disconnected","previous":"connected","reason":"Unreachable"' <<<"$out" ||
+    fail "no Unreachable end: $out"
+grep -q '"op":"bye"' <<<"$out" && fail "a bye line though no BYE was answered: $out"
+tail -n 1 <<<"$out" | grep -q '"op":"message".*"ok":false' || fail "last line: $out"
+[ $fails -eq $f0 ] && ok
+
 WHAT="listen's refer command: refer_progress lines"
 f0=$fails
 # a call refers t (it accepts REFERs) to l: t calls l; then l, from its standard input, refers t

@@ -563,9 +563,15 @@ int cmd_call(int argc, char **argv)
         c->hangup_local = true;
         pthread_mutex_unlock(&app.mu);
         err = parley_session_terminate_sync(c->s, app.every, app.nevery, &r);
-        int bye = report(&app, c, "bye", err, r);
-        if (rc == CLI_OK)
-            rc = bye;
+        if (!err && (!r || !r->status)) {
+            /* no BYE went: the library had ended the session meanwhile (a 408, a timeout, a
+             * transport error), its lines say how; a bye line would claim a hangup */
+            parley_result_free(r);
+        } else {
+            int bye = report(&app, c, "bye", err, r);
+            if (rc == CLI_OK)
+                rc = bye;
+        }
     }
     if (failed.set) {
         cli_wait(&app, ended, c, 2000); /* a failure that ended the session: its lines first */
