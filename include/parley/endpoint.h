@@ -24,7 +24,7 @@ typedef struct parley_trace_event {
     int sent;              /* 1 sent, 0 received */
     const char *transport; /* "UDP", "TCP", "TLS" */
     const char *local;     /* "127.0.0.1:5060": the real local address, also of a new
-                              connection */
+                              connection (a wildcard bind: the source towards remote) */
     const char *remote;
     const char *data; /* the bytes, not NUL-terminated */
     size_t len;

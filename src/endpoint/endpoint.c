@@ -99,10 +99,12 @@ static void on_trace(void *arg, bool sent, tp_proto proto, const tp_addr *local,
     if (!ep->cfg.on_trace)
         return;
     char l[64], r[64];
+    tp_addr here; /* a wildcard bind's real address towards the peer */
+    tp_trace_local(ep->tp, local, remote, &here);
     parley_trace_event ev = {
         .sent = sent,
         .transport = tp_proto_name(proto),
-        .local = tp_addr_str(local, l, sizeof(l)),
+        .local = tp_addr_str(&here, l, sizeof(l)),
         .remote = tp_addr_str(remote, r, sizeof(r)),
         .data = data,
         .len = len,

@@ -284,6 +284,23 @@ static void route_source(const tp_addr *dst, tp_addr *local)
     close(fd);
 }
 
+void tp_trace_local(tp_layer *tp, const tp_addr *local, const tp_addr *remote, tp_addr *out)
+{
+    *out = *local;
+    if (!is_wildcard(local))
+        return;
+    if (!tp->trace_known || !tp_addr_eq(&tp->trace_dst, remote) ||
+        tp->trace_src.u.sa.sa_family != local->u.sa.sa_family) {
+        tp_addr src = *local;
+        route_source(remote, &src);
+        tp->trace_dst = *remote;
+        tp->trace_src = src;
+        tp->trace_known = true;
+    }
+    *out = tp->trace_src;
+    tp_addr_set_port(out, tp_addr_port(local));
+}
+
 int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local,
                  tp_proto *listener)
 {

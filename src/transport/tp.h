@@ -162,6 +162,10 @@ int tp_conn_prepare(tp_layer *tp, const tp_dest *dst, uint64_t *conn_id, tp_addr
 /* The local address of the open connection of proto to dst (any domain), PARLEY_E_NOTFOUND
  * when there is none. */
 int tp_conn_local_to(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local);
+/* What a trace shows as the local address of a message exchanged with remote over a socket
+ * bound to local: local itself, or for a wildcard bind (0.0.0.0, ::) the address the kernel
+ * sends from towards remote (the last one looked up is kept). Loop thread. */
+void tp_trace_local(tp_layer *tp, const tp_addr *local, const tp_addr *remote, tp_addr *out);
 /* Local address a message to dst would leave from (for Via and Contact): a listener of proto,
  * else of another transport (TLS falls back on TCP, anything on UDP, then TCP). *listener (may
  * be NULL) is the transport of the listener taken: where we accept requests. */

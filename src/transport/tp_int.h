@@ -58,6 +58,9 @@ struct tp_layer {
     tp_peer_table conn_peers;
     tp_stats stats;
     bool destroying;
+    /* tp_trace_local's last lookup: the route source towards trace_dst */
+    bool trace_known;
+    tp_addr trace_dst, trace_src;
 };
 
 /* tp.c */

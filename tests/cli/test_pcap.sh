@@ -102,5 +102,18 @@ rc=$?
 [ $rc -eq 2 ] || fail "--pcap to an unwritable path: exit $rc, want 2"
 grep -q "/nonexistent/dir/x.pcap" "$work/err" || fail "--pcap error does not name the file"
 
+# a listener bound to the wildcard address: its trace and capture show the address the
+# datagrams really used (the route's source towards the peer), never 0.0.0.0
+wport=$(free_ports 1) || exit 1
+start_listen "$work/wild.json" --bind "udp:0.0.0.0:$wport" --pcap "$work/wild.pcap" --trace
+"$PARLEY" send "sip:bob@127.0.0.1:$wport" "to the wildcard" >/dev/null 2>&1 ||
+    fail "send to the wildcard listener failed"
+stop_listen
+grep -q "recv UDP 127.0.0.1:[0-9]* -> 127.0.0.1:$wport " "$work/wild.json.err" ||
+    fail "wildcard: trace lines $(grep -- '^---' "$work/wild.json.err")"
+grep -q "0\.0\.0\.0" "$work/wild.json.err" && fail "wildcard: 0.0.0.0 in the trace"
+addrs=$(tshark_q -r "$work/wild.pcap" -T fields -e ip.src -e ip.dst | sort -u | tr '\n\t' '  ')
+[ "$addrs" = "127.0.0.1 127.0.0.1 " ] || fail "wildcard: capture addresses '$addrs'"
+
 [ $failures -eq 0 ] || exit 1
-echo "ok - --pcap on listen, call and send: every message dissected as SIP"
+echo "ok - --pcap on listen, call and send: every message dissected as SIP; a wildcard bind's real address"
