@@ -22,6 +22,8 @@ void act_free(act *a);
 /* The endpoint's incoming-session callback (user: the act). */
 void act_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
                     void *user);
+/* The endpoint's page-mode callback: answered 200 by parley, or kept (after "defer page"). */
+void act_on_page(act *a, parley_request *req);
 /* Runs one command (the text after the record's "!" prefix; see fuzz_endpoint.c). */
 void act_command(act *a, const char *cmd, size_t len);
 
