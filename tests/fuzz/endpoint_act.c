@@ -22,9 +22,23 @@
  *             answer at once)
  *   answer    participate (answer an incoming session that rang)
  *   reject    answer it 486; redirect: 302 to peer B
- * Every command but call, accept and ring acts on the newest session, or on session k (0-9, in the
- * order they appeared, incoming ones included) with the option "#k". Return codes are ignored:
- * a refused operation (wrong state, one already pending) is a valid outcome.
+ *   defer     from now on (words page, reinvite): incoming page-mode requests are kept for
+ *             respond; incoming sessions keep the peer's re-INVITEs (their own negotiator,
+ *             offer_in_reinvite + parley_reinvite_defer) for reaccept/rereject
+ *   respond   answer the oldest page-mode request kept: 200 (fail: 486; prov: a 180 first)
+ *   reaccept  accept the re-INVITE a session kept; rereject: reject it 488; either with prov:
+ *             a 183 to it instead (it stays kept)
+ *   register  register at peer A (B: peer B) for 3600 s (short: 60), with a custom header
+ *             (nogruu: no GRUU asked); challenges are answered with the credentials
+ *   unregister  stop the newest registration (#k: registration k)
+ *   send      a request outside any session to peer A (B: peer B), MESSAGE with a body and a
+ *             custom header (info, options, notify, service, benotify: that method; nobody:
+ *             no body; route: a Route header of its own instead)
+ * Calls are told of forks (on_early_dialog, on_fork_ignored).
+ * Every command but call, accept, ring, defer, respond, register, unregister and send acts on
+ * the newest session, or on session k (0-9, in the order they appeared, incoming ones included)
+ * with the option "#k". Return codes are ignored: a refused operation (wrong state, one already
+ * pending) is a valid outcome.
  */
 #include "endpoint_act.h"
 
@@ -153,7 +167,7 @@ static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parle
     (void)s;
     (void)offer;
     act_session *as = user;
-    if (parley_reinvite_defer(r) == 0)
+    if (parley_reinvite_msg(r) && parley_reinvite_defer(r) == 0)
         as->reinvite = r; /* valid until the session is freed */
 }
 
@@ -463,9 +477,10 @@ static void send_page(act *a, const words *ws)
 
 static void on_reg_event(parley_registration *r, const parley_registration_event *ev, void *user)
 {
-    (void)r;
-    (void)ev;
     (void)user;
+    /* what an application reads there */
+    if (!parley_reg_state_name(ev->state) || parley_registration_state(r) > PARLEY_REG_UNREGISTERED)
+        abort();
 }
 
 /* A registration at peer A (B: at peer B), 3600 s asked (short: 60), custom header. */
@@ -498,6 +513,10 @@ static void unreg(act *a, const words *ws)
 
 void act_on_page(act *a, parley_request *req)
 {
+    /* what an application reads there */
+    if (!parley_request_msg(req) || parley_request_session(req) ||
+        !parley_msg_type_method(parley_request_type(req)))
+        abort();
     if (a->defer_pages && a->ndeferred < MAX_DEFERRED && parley_request_defer(req) == 0)
         a->deferred[a->ndeferred++] = req;
     /* else answered 200 by parley */
@@ -516,11 +535,16 @@ static void respond(act *a, const words *ws)
     memmove(a->deferred, a->deferred + 1, --a->ndeferred * sizeof(a->deferred[0]));
 }
 
-/* Answers the re-INVITE a session kept: accepted, or rejected 488 (reject). */
-static void reinvite_answer(act_session *as, int reject)
+/* Answers the re-INVITE a session kept: accepted, rejected 488 (reject), or a 183 first
+ * (prov: it stays kept). */
+static void reinvite_answer(act_session *as, int reject, int prov)
 {
     if (!as->reinvite)
         return;
+    if (prov) {
+        parley_reinvite_provisional(as->reinvite, 183, custom, 1);
+        return;
+    }
     if (reject)
         parley_reinvite_reject(as->reinvite, 488, NULL, custom, 1, NULL);
     else
@@ -603,7 +627,7 @@ void act_command(act *a, const char *cmd, size_t len)
     else if (strcmp(verb, "ack") == 0)
         ack(as);
     else if (strcmp(verb, "reaccept") == 0 || strcmp(verb, "rereject") == 0)
-        reinvite_answer(as, verb[2] == 'r');
+        reinvite_answer(as, verb[2] == 'r', has(&ws, "prov"));
     else if (strcmp(verb, "bye") == 0)
         parley_session_terminate(as->s, NULL, 0, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * What fuzz_endpoint makes the endpoint DO (rather than receive): place calls, renegotiate,
- * send in-session messages, REFER, accept REFERs and report their progress, end sessions. Only
+ * send in-session messages, REFER, accept REFERs and report their progress, end sessions,
+ * register, send page-mode requests, answer kept page-mode requests and re-INVITEs. Only
  * the public API (the headers of include/parley) is used, as an application would. The sessions,
  * incoming and outgoing, are kept in one table so that a command can name any of them.
  */

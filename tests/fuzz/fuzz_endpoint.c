@@ -5,7 +5,9 @@
  * negotiator, so INVITEs form dialogs that ACKs, BYEs, re-INVITEs, CANCELs and in-dialog
  * requests reach; and commands make it act: place calls (with or without an offer, 100rel,
  * session timer, Digest credentials alice/secret, 3xx followed), re-INVITE, send MESSAGE/INFO,
- * REFER, accept REFERs and report their progress, end sessions (endpoint_act.c lists them).
+ * REFER, accept REFERs and report their progress, end sessions; register at a peer and stop;
+ * send page-mode requests; keep incoming page-mode requests and re-INVITEs and answer them later
+ * (endpoint_act.c lists them).
  *
  * The input is a sequence of records separated by 0xFF (a byte UTF-8 never uses). A record's
  * first byte says what it is, the rest is its payload:
@@ -16,6 +18,12 @@
  *                 (tp_stream_next) as a TCP connection would; an unframable or oversize
  *                 message ends that "connection", and the next bytes start another
  *   op % 4 == 3   time passes: (op / 4) * 40 ms
+ * When the FIRST record is the command "!auth" (options: proxy, md5, more), the endpoint is
+ * made to challenge incoming requests (Digest, password "secret" for any user, realm "fz"; host:
+ * the host of its URI):
+ * 401 (proxy: 407), SHA-256 and MD5 (md5: MD5 only), INVITE, MESSAGE and REFER (more: INVITE,
+ * MESSAGE, OPTIONS and BYE). Anywhere else "!auth" is an unknown command (ignored), so inputs
+ * that do not start with it meet an endpoint that challenges nothing.
  * In a payload, tokens become what the endpoint sent, so that a peer's message can name the
  * dialog or transaction the endpoint made (its tags, branches and Call-IDs are random; the
  * generator is seeded per input so that a crash replays):
@@ -24,6 +32,10 @@
  *   $B  the top Via branch, $C the Call-ID, $F the From tag, $N the CSeq number and $M the
  *       CSeq method of the last request it sent (ACK aside): a response to it
  *   $b, $n  the branch and CSeq number of the last INVITE it sent (its 2xx after a PRACK)
+ *   $K  the Contact URI of the last request it sent (a registrar's 200 names the binding)
+ *   $A  credentials (alice/secret) answering the first challenge of the last 401/407 it sent,
+ *       for the method and Request-URI of the request this payload starts with (nc 1, a fixed
+ *       cnonce: the same token twice is a replay); $a the same with a wrong password
  * Every record is followed by 2 ms; the input ends with 40 s (every transaction timer runs
  * out) before the endpoint is freed. tests/fuzz/seeds_endpoint.py writes the seeds;
  * FUZZ_ENDPOINT_DUMP=1 lists what went over the network for an input (=full: whole messages).
@@ -98,7 +110,7 @@ static void start(run *r, const uint8_t *auth, size_t len)
     cfg.user = r;
     if (auth) {
         cfg.auth_password = "secret";
-        cfg.auth_realm = "fz";
+        cfg.auth_realm = auth_has(auth, len, "host") ? NULL : "fz";
         cfg.auth_proxy = auth_has(auth, len, "proxy");
         if (auth_has(auth, len, "md5"))
             cfg.auth_algorithms = md5_only;

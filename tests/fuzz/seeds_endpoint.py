@@ -632,14 +632,15 @@ def auth_server():
 
 
 def auth_proxy():
-    """The endpoint challenges as a proxy would (407), MD5 only, OPTIONS and BYE too: OPTIONS
-    answered with Proxy-Authorization, a REFER (not challenged), a nonce it never made, then
-    wrong passwords ($a) for one user until it is refused 403, a CANCEL of a challenged
+    """The endpoint challenges as a proxy would (407), MD5 only, realm its host, OPTIONS and BYE
+    too: OPTIONS
+    answered with Proxy-Authorization, a REFER (not challenged), credentials for another realm,
+    then wrong passwords ($a) for one user until it is refused 403, a CANCEL of a challenged
     INVITE."""
     bad = ('Proxy-Authorization: Digest username="alice", realm="fz", nonce="x", '
            'uri="%s", response="00000000000000000000000000000000"' % EP)
     return [
-        act("auth proxy md5 more"),
+        act("auth proxy md5 more host"),
         udp(request("OPTIONS", 1, "j1", call="fj1", to_tag=False)),
         udp(request("OPTIONS", 2, "j2", call="fj1", to_tag=False,
                     extra="Proxy-Authorization: $A")),
@@ -677,7 +678,7 @@ def page_deferred():
 
 def reinvite_deferred():
     """Re-INVITEs the application keeps ("defer reinvite") and answers later: accepted, then
-    rejected, then one CANCELled while kept (487, reinvite_cancelled), then one ended by BYE."""
+    rejected after a 183, then one CANCELled while kept (487, reinvite_cancelled), then one ended by BYE."""
     return [
         act("defer reinvite"),
         udp(request("INVITE", 1, "v1", call="fv1", to_tag=False, body=sdp(1, 5000))),
@@ -689,6 +690,7 @@ def reinvite_deferred():
         wait(40),
         udp(request("ACK", 2, "v2a", call="fv1")),
         udp(request("INVITE", 3, "v3", call="fv1", body=sdp(3, 5004))),
+        act("rereject prov"),
         act("rereject"),
         wait(40),
         udp(request("ACK", 3, "v3", call="fv1")),
