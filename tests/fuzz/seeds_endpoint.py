@@ -633,10 +633,9 @@ def auth_server():
 
 def auth_proxy():
     """The endpoint challenges as a proxy would (407), MD5 only, realm its host, OPTIONS and BYE
-    too: OPTIONS
-    answered with Proxy-Authorization, a REFER (not challenged), credentials for another realm,
-    then wrong passwords ($a) for one user until it is refused 403, a CANCEL of a challenged
-    INVITE."""
+    too: OPTIONS answered with Proxy-Authorization, a REFER (not challenged), credentials for
+    another realm, then wrong passwords ($a) for one user until it is refused 403, a CANCEL of
+    a challenged INVITE."""
     bad = ('Proxy-Authorization: Digest username="alice", realm="fz", nonce="x", '
            'uri="%s", response="00000000000000000000000000000000"' % EP)
     return [
@@ -727,6 +726,30 @@ def uac_fork_late():
     ]
 
 
+def update_early_offers():
+    """Finding: an UPDATE offer in an early dialog while the INVITE's offer/answer was not
+    complete was answered 200 (RFC 3311 §5.2: 500 with Retry-After while their INVITE's offer
+    waits for our answer, 491 while ours waits for theirs): an incoming INVITE's offer not
+    answered by the 180, the endpoint's call ringing without an answer, and its offer in a
+    reliable 183 not PRACKed yet."""
+    return [
+        act("ring"),
+        udp(request("INVITE", 1, "w1", call="fw1", to_tag=False, body=sdp(1, 5000))),
+        udp(request("UPDATE", 2, "w2", call="fw1", body=sdp(2, 5002))),
+        act("answer"),
+        wait(40),
+        udp(request("ACK", 1, "w1a", call="fw1")),
+        act("call"),
+        udp(answer(180, "Ringing")),
+        udp(peer_request("UPDATE", 1, body=sdp(2, 5002))),
+        act("bye"),
+        act("ring early rel"),
+        udp(request("INVITE", 1, "w3", call="fw3", to_tag=False, extra="Supported: 100rel")),
+        udp(request("UPDATE", 2, "w4", call="fw3", body=sdp(2, 5002))),
+        wait(40),
+    ]
+
+
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "endpoint")
     os.makedirs(out, exist_ok=True)
@@ -770,6 +793,7 @@ def main():
         "seed-page-deferred": page_deferred(),
         "seed-reinvite-deferred": reinvite_deferred(),
         "seed-uac-fork-late": uac_fork_late(),
+        "seed-update-early-offers": update_early_offers(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
