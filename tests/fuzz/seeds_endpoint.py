@@ -750,6 +750,21 @@ def update_early_offers():
     ]
 
 
+def registration_bad_gruu():
+    """Finding: a registrar's GRUU that is no SIP URI (a space in it) became the Contact of the
+    endpoint's requests, which then did not parse; it is not taken."""
+    return [
+        act("register"),
+        udp(answer(200, "OK", contact=False,
+                   extra='Contact: <$K>;expires=60;pub-gruu="sip:a@SERVICE ;gr=x";'
+                   'temp-gruu="tel:+1;gr"')),
+        act("send info"),
+        udp(answer(200, "OK")),
+        act("call"),
+        wait(40),
+    ]
+
+
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "endpoint")
     os.makedirs(out, exist_ok=True)
@@ -794,6 +809,7 @@ def main():
         "seed-reinvite-deferred": reinvite_deferred(),
         "seed-uac-fork-late": uac_fork_late(),
         "seed-update-early-offers": update_early_offers(),
+        "seed-register-bad-gruu": registration_bad_gruu(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
