@@ -116,7 +116,10 @@ static void on_refresh(pl_timer *t, void *arg)
         reg_send(r, r->expires);
 }
 
-/* A quoted or plain parameter value without its quotes, copied; NULL when absent. */
+/* A GRUU parameter's value (quoted or plain) without its quotes, copied; NULL when absent or
+ * not a whole SIP or SIPS URI: it becomes the Contact of our sessions (RFC 5627 §4.2), which
+ * must be one (RFC 3261 §12.1.1), and a registrar's typo must not make our requests
+ * unparsable. */
 static char *param_copy(pl_str params, const char *name)
 {
     pl_str v;
@@ -126,6 +129,9 @@ static char *param_copy(pl_str params, const char *name)
         v = pl_str_make(v.p + 1, v.len - 2);
     if (!v.len || memchr(v.p, '\\', v.len))
         return NULL; /* a GRUU needs no escapes; anything odd is not taken */
+    sip_uri u;
+    if (sip_uri_parse(v, &u, NULL, NULL) != 0 || (u.kind != SIP_URI_SIP && u.kind != SIP_URI_SIPS))
+        return NULL;
     return pl_str_dup(v);
 }
 

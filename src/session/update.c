@@ -5,8 +5,9 @@
  * Ours: an offer from get_offer (a refresh carries none), a 2xx brings the answer (set_answer),
  * a 491 is retried once after the RFC 3261 §14.1 wait; 481, 408, no answer and a transport error
  * end the session (sess_dialog_gone).
- * Theirs: an offer while ours is outstanding gets 491; while their re-INVITE's offer waits for
- * our answer, 500 with Retry-After (§5.2); otherwise get_answer answers it in the 200 (488 on
+ * Theirs: an offer while ours is outstanding (an UPDATE's, a re-INVITE's, or in an early dialog
+ * the INVITE's or a reliable 1xx's) gets 491; while their re-INVITE's or INVITE's offer waits
+ * for our answer, 500 with Retry-After (§5.2); otherwise get_answer answers it in the 200 (488 on
  * refusal); without a body it is a refresh.
  */
 #include <stdio.h>
@@ -204,6 +205,27 @@ static void respond(parley_session *s, dlg *d, txn_server *t, int code, const si
     pl_buf_free(&b);
 }
 
+/* Where the INVITE's own offer/answer stands while it is unanswered (RFC 3311 §5.2 counts
+ * offers in the INVITE and a reliable 1xx, not only those of UPDATEs and re-INVITEs). */
+typedef enum initial_oa {
+    INITIAL_DONE = 0, /* complete (or never started): an UPDATE's offer may come */
+    INITIAL_OURS,     /* our offer (INVITE, or a reliable 1xx) waits for its answer: 491 */
+    INITIAL_THEIRS,   /* their INVITE's offer waits for our answer: 500 with Retry-After */
+} initial_oa;
+
+static initial_oa initial_oa_state(const parley_session *s)
+{
+    if (s->incoming) {
+        if (!s->inv_txn || !s->inv_req) /* the INVITE was answered */
+            return INITIAL_DONE;
+        if (sess_msg_has_body(s->inv_req))
+            return s->early_answered ? INITIAL_DONE : INITIAL_THEIRS;
+        return s->early_offered ? INITIAL_OURS : INITIAL_DONE;
+    }
+    bool early = s->state == PARLEY_STATE_CONNECTING || s->state == PARLEY_STATE_ALERTED;
+    return early && s->uac && s->uac->inv_offer && !s->answer_seen ? INITIAL_OURS : INITIAL_DONE;
+}
+
 void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
 {
     parley_session_ref(s);
@@ -217,9 +239,10 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
         sess_timer_print_min_se(s, &x);
         respond(s, d, t, 422, m, pl_buf_str(&x), NULL);
         pl_buf_free(&x);
-    } else if (offer && s->our_offer_pending) {
+    } else if (offer && (s->our_offer_pending || initial_oa_state(s) == INITIAL_OURS)) {
         respond(s, d, t, 491, m, PL_STR_NULL, NULL); /* offers crossed (§5.2) */
-    } else if (offer && s->rin && s->rin->had_offer && !s->rin->answered) {
+    } else if (offer && ((s->rin && s->rin->had_offer && !s->rin->answered) ||
+                         initial_oa_state(s) == INITIAL_THEIRS)) {
         char ra[40];
         snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", (unsigned)pl_rand_below(11));
         respond(s, d, t, 500, m, pl_str_c(ra), NULL); /* their re-INVITE's offer waits */

@@ -22,9 +22,23 @@
  *             answer at once)
  *   answer    participate (answer an incoming session that rang)
  *   reject    answer it 486; redirect: 302 to peer B
- * Every command but call, accept and ring acts on the newest session, or on session k (0-9, in the
- * order they appeared, incoming ones included) with the option "#k". Return codes are ignored:
- * a refused operation (wrong state, one already pending) is a valid outcome.
+ *   defer     from now on (words page, reinvite): incoming page-mode requests are kept for
+ *             respond; incoming sessions keep the peer's re-INVITEs (their own negotiator,
+ *             offer_in_reinvite + parley_reinvite_defer) for reaccept/rereject
+ *   respond   answer the oldest page-mode request kept: 200 (fail: 486; prov: a 180 first)
+ *   reaccept  accept the re-INVITE a session kept; rereject: reject it 488; either with prov:
+ *             a 183 to it instead (it stays kept)
+ *   register  register at peer A (B: peer B) for 3600 s (short: 60), with a custom header
+ *             (nogruu: no GRUU asked); challenges are answered with the credentials
+ *   unregister  stop the newest registration (#k: registration k)
+ *   send      a request outside any session to peer A (B: peer B), MESSAGE with a body and a
+ *             custom header (info, options, notify, service, benotify: that method; nobody:
+ *             no body; route: a Route header of its own instead)
+ * Calls are told of forks (on_early_dialog, on_fork_ignored).
+ * Every command but call, accept, ring, defer, respond, register, unregister and send acts on
+ * the newest session, or on session k (0-9, in the order they appeared, incoming ones included)
+ * with the option "#k". Return codes are ignored: a refused operation (wrong state, one already
+ * pending) is a valid outcome.
  */
 #include "endpoint_act.h"
 
@@ -33,10 +47,13 @@
 #include <string.h>
 
 #include "parley/msg.h"
+#include "parley/registration.h"
 #include "parley/sdp.h"
 
 #define MAX_SESSIONS 32
 #define MAX_WORDS    8
+#define MAX_REGS     4
+#define MAX_DEFERRED 8
 
 typedef struct act_session {
     parley_session *s;
@@ -46,6 +63,7 @@ typedef struct act_session {
     int defer;                      /* the call keeps its ACK (or the answer in it) for "ack" */
     parley_ack *ack;                /* the ACK kept, NULL when none */
     parley_pending_answer *pending; /* the answer to an offer in a 2xx kept, NULL when none */
+    parley_reinvite *reinvite;      /* the peer's re-INVITE kept, NULL when none */
 } act_session;
 
 struct act {
@@ -58,6 +76,12 @@ struct act {
                             default), 180, or 183 (with early media) */
     unsigned ring_flags; /* PARLEY_PROV_* of that provisional */
     unsigned refer_id;   /* the CSeq of the last REFER sent (its subscription id) */
+    int defer_pages;     /* incoming page-mode requests wait for "respond" */
+    int defer_reinvites; /* incoming sessions keep the peer's re-INVITEs for "reaccept" */
+    parley_registration *regs[MAX_REGS]; /* each holds a reference */
+    size_t nregs;
+    parley_request *deferred[MAX_DEFERRED]; /* page-mode requests kept, oldest first */
+    size_t ndeferred;
 };
 
 /* ---- the session API, in one place (it is being reworked: issue 8) ---- */
@@ -124,6 +148,37 @@ static void late_set_answer(parley_session *s, const parley_content *answer, voi
     parley_sdp_neg_set_answer(as->neg, answer->body, answer->len, NULL);
 }
 
+/* An incoming session that defers re-INVITEs: its own negotiator offers as usual. */
+static int own_offer(parley_session *s, parley_content *out, void *user)
+{
+    (void)s;
+    act_session *as = user;
+    const uint8_t *body;
+    if (parley_sdp_neg_offer(as->neg, &body, &out->len) != 0)
+        return -1;
+    out->content_type = "application/sdp";
+    out->body = body;
+    return 0;
+}
+
+static void offer_in_reinvite(parley_session *s, parley_reinvite *r, const parley_content *offer,
+                              void *user)
+{
+    (void)s;
+    (void)offer;
+    act_session *as = user;
+    if (parley_reinvite_msg(r) && parley_reinvite_defer(r) == 0)
+        as->reinvite = r; /* valid until the session is freed */
+}
+
+static void reinvite_cancelled(parley_session *s, parley_reinvite *r, void *user)
+{
+    (void)s;
+    act_session *as = user;
+    if (as->reinvite == r)
+        as->reinvite = NULL;
+}
+
 static act_session *find(act *a, parley_session *s)
 {
     for (size_t i = 0; i < a->n; i++)
@@ -161,6 +216,18 @@ static int use_late_sdp(act_session *as)
     return parley_session_set_offer_answer(as->s, &ops, as);
 }
 
+static int use_deferring_sdp(act_session *as)
+{
+    parley_sdp_stream_cfg audio;
+    parley_sdp_cfg cfg;
+    sdp_cfg(&cfg, &audio);
+    if (parley_sdp_neg_create(&cfg, &as->neg) != 0)
+        return -1;
+    parley_oa_ops ops = {own_offer, late_answer,       late_set_answer,
+                         NULL,      offer_in_reinvite, reinvite_cancelled};
+    return parley_session_set_offer_answer(as->s, &ops, as);
+}
+
 static void on_refer(parley_session *s, parley_refer_request *r, const parley_address *target,
                      const char *method, void *user)
 {
@@ -188,6 +255,21 @@ static parley_redirect_action redirect_none(parley_session *s, parley_redirect *
     return PARLEY_REDIRECT_TRY_NONE;
 }
 
+/* Forks: nothing to do but be told (the paths behind these callbacks run only with them). */
+static void on_early_dialog(parley_session *s, const parley_early_dialog *d, void *user)
+{
+    (void)s;
+    (void)d;
+    (void)user;
+}
+
+static void on_fork_ignored(parley_session *s, const parley_msg *response, void *user)
+{
+    (void)s;
+    (void)response;
+    (void)user;
+}
+
 static act_session *add(act *a, parley_session *s)
 {
     if (a->n == MAX_SESSIONS)
@@ -200,6 +282,7 @@ static act_session *add(act *a, parley_session *s)
     as->defer = 0;
     as->ack = NULL;
     as->pending = NULL;
+    as->reinvite = NULL;
     return as;
 }
 
@@ -209,11 +292,15 @@ void act_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
     (void)ep;
     (void)info;
     act *a = user;
-    if (a->n == MAX_SESSIONS || use_sdp(s) != 0) {
+    if (a->n == MAX_SESSIONS) {
         parley_session_reject(s, 486, NULL, NULL, 0);
         return;
     }
-    add(a, s);
+    act_session *as = add(a, s);
+    if ((a->defer_reinvites ? use_deferring_sdp(as) : use_sdp(s)) != 0) {
+        parley_session_reject(s, 486, NULL, NULL, 0);
+        return;
+    }
     if (a->accept_refers) {
         parley_session_cbs cbs = {0};
         cbs.on_refer = on_refer;
@@ -287,6 +374,8 @@ static void call(act *a, const words *ws)
     cbs.on_refer = on_refer;
     cbs.on_redirecting = has(ws, "none") ? redirect_none : redirect_all;
     cbs.on_accepted = on_accepted;
+    cbs.on_early_dialog = on_early_dialog;
+    cbs.on_fork_ignored = on_fork_ignored;
     as->defer = has(ws, "defer");
     parley_session_set_callbacks(as->s, &cbs, a);
     size_t nh = has(ws, "hdr") ? 2 : 0;
@@ -304,7 +393,8 @@ static void reinvite(act_session *as, const words *ws)
     parley_session_renegotiate(as->s, flags, custom, 1, NULL, NULL);
 }
 
-static void message(act_session *as, const words *ws)
+/* The message type a command names: MESSAGE unless a word says otherwise. */
+static parley_msg_type msg_type(const words *ws)
 {
     static const struct {
         const char *word;
@@ -318,6 +408,12 @@ static void message(act_session *as, const words *ws)
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (has(ws, types[i].word))
             type = types[i].type;
+    return type;
+}
+
+static void message(act_session *as, const words *ws)
+{
+    parley_msg_type type = msg_type(ws);
     parley_content body = {"text/plain", "hi", 2};
     parley_session_send_message(as->s, type, &body, custom, 2, NULL, NULL);
 }
@@ -359,6 +455,103 @@ static void redirect(act *a, act_session *as)
     parley_session_redirect(as->s, 302, &to, 1, custom, 1);
 }
 
+/* ---- outside sessions: page mode, registrations ---- */
+
+static void page_done(parley_endpoint *ep, const parley_result *r, void *user)
+{
+    (void)ep;
+    (void)r;
+    (void)user;
+}
+
+/* A request of the endpoint's own outside any session, with custom headers (route: and a
+ * Route of its own instead of the outbound proxy; nobody: no body). */
+static void send_page(act *a, const words *ws)
+{
+    static const parley_header routed[] = {{"X-Fuzz", "1"}, {"Route", "<sip:10.0.0.7;lr>"}};
+    parley_address to = {has(ws, "B") ? a->uri_b : a->uri_a, NULL};
+    parley_content body = {NULL, "hi", 2};
+    parley_endpoint_send_message(a->ep, msg_type(ws), &to, has(ws, "nobody") ? NULL : &body,
+                                 has(ws, "route") ? routed : custom, 2, page_done, a);
+}
+
+static void on_reg_event(parley_registration *r, const parley_registration_event *ev, void *user)
+{
+    (void)user;
+    /* what an application reads there */
+    if (!parley_reg_state_name(ev->state) || parley_registration_state(r) > PARLEY_REG_UNREGISTERED)
+        abort();
+}
+
+/* A registration at peer A (B: at peer B), 3600 s asked (short: 60), custom header. */
+static void reg(act *a, const words *ws)
+{
+    if (a->nregs == MAX_REGS)
+        return;
+    parley_registration_config cfg = PARLEY_REGISTRATION_CONFIG_INIT;
+    cfg.registrar = has(ws, "B") ? "sip:10.0.0.8:5062" : "sip:10.0.0.9:5060";
+    cfg.expires = has(ws, "short") ? 60 : 0;
+    cfg.no_gruu = has(ws, "nogruu");
+    cfg.headers = custom;
+    cfg.nheaders = 1;
+    cfg.on_event = on_reg_event;
+    cfg.user = a;
+    if (parley_registration_create(a->ep, &cfg, &a->regs[a->nregs]) == 0)
+        a->nregs++;
+}
+
+/* Stops the newest registration, or registration k ("#k"). */
+static void unreg(act *a, const words *ws)
+{
+    size_t k = a->nregs ? a->nregs - 1 : 0;
+    for (size_t i = 1; i < ws->n; i++)
+        if (ws->w[i][0] == '#' && ws->w[i][1] >= '0' && ws->w[i][1] <= '9')
+            k = (size_t)(ws->w[i][1] - '0');
+    if (k < a->nregs)
+        parley_registration_stop(a->regs[k]);
+}
+
+void act_on_page(act *a, parley_request *req)
+{
+    /* what an application reads there */
+    if (!parley_request_msg(req) || parley_request_session(req) ||
+        !parley_msg_type_method(parley_request_type(req)))
+        abort();
+    if (a->defer_pages && a->ndeferred < MAX_DEFERRED && parley_request_defer(req) == 0)
+        a->deferred[a->ndeferred++] = req;
+    /* else answered 200 by parley */
+}
+
+/* Answers the oldest page-mode request kept: 200 (fail: 486; prov: a 180 first). */
+static void respond(act *a, const words *ws)
+{
+    if (!a->ndeferred)
+        return;
+    parley_request *req = a->deferred[0];
+    if (has(ws, "prov"))
+        parley_request_respond(req, 180, NULL, NULL, custom, 1);
+    parley_content body = {"text/plain", "ok", 2};
+    parley_request_respond(req, has(ws, "fail") ? 486 : 200, NULL, &body, custom, 1);
+    memmove(a->deferred, a->deferred + 1, --a->ndeferred * sizeof(a->deferred[0]));
+}
+
+/* Answers the re-INVITE a session kept: accepted, rejected 488 (reject), or a 183 first
+ * (prov: it stays kept). */
+static void reinvite_answer(act_session *as, int reject, int prov)
+{
+    if (!as->reinvite)
+        return;
+    if (prov) {
+        parley_reinvite_provisional(as->reinvite, 183, custom, 1);
+        return;
+    }
+    if (reject)
+        parley_reinvite_reject(as->reinvite, 488, NULL, custom, 1, NULL);
+    else
+        parley_reinvite_accept(as->reinvite, custom, 1, NULL, NULL);
+    as->reinvite = NULL;
+}
+
 /* Sends the ACK or the answer kept (once: the handle is not used again). */
 static void ack(act_session *as)
 {
@@ -383,6 +576,27 @@ void act_command(act *a, const char *cmd, size_t len)
     }
     if (strcmp(verb, "accept") == 0) {
         a->accept_refers = 1;
+        return;
+    }
+    if (strcmp(verb, "defer") == 0) {
+        a->defer_pages |= has(&ws, "page");
+        a->defer_reinvites |= has(&ws, "reinvite");
+        return;
+    }
+    if (strcmp(verb, "register") == 0) {
+        reg(a, &ws);
+        return;
+    }
+    if (strcmp(verb, "unregister") == 0) {
+        unreg(a, &ws);
+        return;
+    }
+    if (strcmp(verb, "send") == 0) {
+        send_page(a, &ws);
+        return;
+    }
+    if (strcmp(verb, "respond") == 0) {
+        respond(a, &ws);
         return;
     }
     if (strcmp(verb, "ring") == 0) {
@@ -412,6 +626,8 @@ void act_command(act *a, const char *cmd, size_t len)
         redirect(a, as);
     else if (strcmp(verb, "ack") == 0)
         ack(as);
+    else if (strcmp(verb, "reaccept") == 0 || strcmp(verb, "rereject") == 0)
+        reinvite_answer(as, verb[2] == 'r', has(&ws, "prov"));
     else if (strcmp(verb, "bye") == 0)
         parley_session_terminate(as->s, NULL, 0, NULL, NULL);
 }
@@ -431,6 +647,9 @@ void act_drop(act *a)
 {
     for (size_t i = 0; i < a->n; i++)
         parley_session_unref(a->sessions[i].s);
+    for (size_t i = 0; i < a->nregs; i++)
+        parley_registration_unref(a->regs[i]);
+    /* requests still kept are answered 503 by the endpoint's stop */
 }
 
 void act_free(act *a)

@@ -1,6 +1,7 @@
 /*
  * What fuzz_endpoint makes the endpoint DO (rather than receive): place calls, renegotiate,
- * send in-session messages, REFER, accept REFERs and report their progress, end sessions. Only
+ * send in-session messages, REFER, accept REFERs and report their progress, end sessions,
+ * register, send page-mode requests, answer kept page-mode requests and re-INVITEs. Only
  * the public API (the headers of include/parley) is used, as an application would. The sessions,
  * incoming and outgoing, are kept in one table so that a command can name any of them.
  */
@@ -22,6 +23,8 @@ void act_free(act *a);
 /* The endpoint's incoming-session callback (user: the act). */
 void act_on_session(parley_endpoint *ep, parley_session *s, const parley_incoming_info *info,
                     void *user);
+/* The endpoint's page-mode callback: answered 200 by parley, or kept (after "defer page"). */
+void act_on_page(act *a, parley_request *req);
 /* Runs one command (the text after the record's "!" prefix; see fuzz_endpoint.c). */
 void act_command(act *a, const char *cmd, size_t len);
 

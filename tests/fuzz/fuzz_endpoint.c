@@ -5,7 +5,9 @@
  * negotiator, so INVITEs form dialogs that ACKs, BYEs, re-INVITEs, CANCELs and in-dialog
  * requests reach; and commands make it act: place calls (with or without an offer, 100rel,
  * session timer, Digest credentials alice/secret, 3xx followed), re-INVITE, send MESSAGE/INFO,
- * REFER, accept REFERs and report their progress, end sessions (endpoint_act.c lists them).
+ * REFER, accept REFERs and report their progress, end sessions; register at a peer and stop;
+ * send page-mode requests; keep incoming page-mode requests and re-INVITEs and answer them later
+ * (endpoint_act.c lists them).
  *
  * The input is a sequence of records separated by 0xFF (a byte UTF-8 never uses). A record's
  * first byte says what it is, the rest is its payload:
@@ -16,6 +18,12 @@
  *                 (tp_stream_next) as a TCP connection would; an unframable or oversize
  *                 message ends that "connection", and the next bytes start another
  *   op % 4 == 3   time passes: (op / 4) * 40 ms
+ * When the FIRST record is the command "!auth" (options: proxy, md5, more), the endpoint is
+ * made to challenge incoming requests (Digest, password "secret" for any user, realm "fz"; host:
+ * the host of its URI):
+ * 401 (proxy: 407), SHA-256 and MD5 (md5: MD5 only), INVITE, MESSAGE and REFER (more: INVITE,
+ * MESSAGE, OPTIONS and BYE). Anywhere else "!auth" is an unknown command (ignored), so inputs
+ * that do not start with it meet an endpoint that challenges nothing.
  * In a payload, tokens become what the endpoint sent, so that a peer's message can name the
  * dialog or transaction the endpoint made (its tags, branches and Call-IDs are random; the
  * generator is seeded per input so that a crash replays):
@@ -24,8 +32,13 @@
  *   $B  the top Via branch, $C the Call-ID, $F the From tag, $N the CSeq number and $M the
  *       CSeq method of the last request it sent (ACK aside): a response to it
  *   $b, $n  the branch and CSeq number of the last INVITE it sent (its 2xx after a PRACK)
+ *   $K  the Contact URI of the last request it sent (a registrar's 200 names the binding)
+ *   $A  credentials (alice/secret) answering the first challenge of the last 401/407 it sent,
+ *       for the method and Request-URI of the request this payload starts with (nc 1, a fixed
+ *       cnonce: the same token twice is a replay); $a the same with a wrong password
  * Every record is followed by 2 ms; the input ends with 40 s (every transaction timer runs
- * out) before the endpoint is freed. tests/fuzz/seeds_endpoint.py writes the seeds.
+ * out) before the endpoint is freed. tests/fuzz/seeds_endpoint.py writes the seeds;
+ * FUZZ_ENDPOINT_DUMP=1 lists what went over the network for an input (=full: whole messages).
  *
  * Invariants: no crash, leak or sanitizer report; what the endpoint sends parses (failure
  * responses aside: see check_sent).
@@ -38,6 +51,7 @@
 #include "core/rand.h"
 #include "endpoint_act.h"
 #include "parley/error.h"
+#include "sip/digest.h"
 #include "transport/tp_int.h"
 #include "vnet.h"
 
@@ -59,14 +73,33 @@ typedef struct run {
 static void on_page(parley_endpoint *ep, parley_request *req, void *user)
 {
     (void)ep;
-    (void)req;
-    (void)user; /* answered 200 by parley */
+    run *r = user;
+    act_on_page(r->act, req);
 }
 
 /* answers the challenges of the seeds (any realm) */
 static const parley_credential creds[] = {{NULL, "alice", "secret"}};
+static const char *const md5_only[] = {"MD5", NULL};
+static const char *const challenged[] = {"INVITE", "MESSAGE", "OPTIONS", "BYE", NULL};
 
-static void start(run *r)
+/* Whether the input's first record is the command "!auth ...": the endpoint challenges. */
+static int auth_record(const uint8_t *p, size_t len)
+{
+    return len >= 6 && p[0] % 4 == 0 && memcmp(p + 1, "!auth", 5) == 0 && (len == 6 || p[6] == ' ');
+}
+
+/* Whether the auth record (p, len) has option word. */
+static int auth_has(const uint8_t *p, size_t len, const char *word)
+{
+    size_t wl = strlen(word);
+    for (size_t i = 6; i + wl <= len; i++)
+        if (p[i - 1] == ' ' && memcmp(p + i, word, wl) == 0 && (i + wl == len || p[i + wl] == ' '))
+            return 1;
+    return 0;
+}
+
+/* auth (p, len): the auth record, or NULL for an endpoint that challenges nothing. */
+static void start(run *r, const uint8_t *auth, size_t len)
 {
     pl_rand_seed_for_tests(1);
     r->n = vnet_new(1000);
@@ -75,6 +108,15 @@ static void start(run *r)
     cfg.credentials = creds;
     cfg.ncredentials = 1;
     cfg.user = r;
+    if (auth) {
+        cfg.auth_password = "secret";
+        cfg.auth_realm = auth_has(auth, len, "host") ? NULL : "fz";
+        cfg.auth_proxy = auth_has(auth, len, "proxy");
+        if (auth_has(auth, len, "md5"))
+            cfg.auth_algorithms = md5_only;
+        if (auth_has(auth, len, "more"))
+            cfg.auth_methods = challenged;
+    }
     r->ep = vnet_endpoint(r->n, EP, &cfg);
     if (!r->ep)
         abort();
@@ -127,8 +169,46 @@ static void field(const char *msg, const char *name, const char *param, const ch
     out[len] = '\0';
 }
 
-/* The value of token c ("$c" in a payload) into out; 0 when c is no token. */
-static int token(run *r, char c, char *out, size_t size)
+/* The credentials (alice/password) answering the first challenge of the last 401/407 the
+ * endpoint sent, for the request whose start line begins payload p: method and Request-URI
+ * from there, nc 1 and a fixed cnonce (so that the same token twice is a replay); "" when
+ * there is no challenge or no request line. */
+static void credentials(run *r, const char *password, const char *p, size_t len, char *out,
+                        size_t size)
+{
+    out[0] = '\0';
+    const char *resp = NULL;
+    for (size_t i = vnet_count(r->n); i-- > 0 && !resp;) {
+        const vnet_packet *pk = vnet_get(r->n, i);
+        if (strcmp(pk->src, EP) == 0 && (pk->status == 401 || pk->status == 407))
+            resp = pk->data;
+    }
+    char value[600];
+    int proxy = resp && strstr(resp, "\r\nProxy-Authenticate: ") != NULL;
+    field(resp, proxy ? "\r\nProxy-Authenticate: " : "\r\nWWW-Authenticate: ", NULL, "\r\n", value,
+          sizeof(value));
+    const char *sp1 = memchr(p, ' ', len);
+    const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - p)) : NULL;
+    sip_digest_challenge ch;
+    if (!value[0] || !sp2 || sip_digest_challenge_parse(pl_str_c(value), proxy, &ch) != 0)
+        return;
+    sip_digest_answer a = {.username = "alice",
+                           .password = password,
+                           .method = pl_str_make(p, (size_t)(sp1 - p)),
+                           .uri = pl_str_span(sp1 + 1, sp2),
+                           .nc = 1,
+                           .cnonce = "fzcnonce"};
+    pl_buf b;
+    pl_buf_init(&b, 256);
+    if (sip_digest_authorize(&ch, &a, &b) == 0 && pl_buf_ok(&b) && b.len < size) {
+        memcpy(out, b.data, b.len);
+        out[b.len] = '\0';
+    }
+    pl_buf_free(&b);
+}
+
+/* The value of token c ("$c" in a payload p, len) into out; 0 when c is no token. */
+static int token(run *r, char c, const char *p, size_t len, char *out, size_t size)
 {
     const char *req = last_sent(r, 0, c == 'b' || c == 'n' ? "INVITE" : NULL);
     switch (c) {
@@ -152,6 +232,13 @@ static int token(run *r, char c, char *out, size_t size)
     case 'n':
         field(req, "\r\nCSeq: ", NULL, "\r\n ", out, size);
         return 1;
+    case 'K':
+        field(req, "\r\nContact: <", NULL, ">", out, size);
+        return 1;
+    case 'A':
+    case 'a':
+        credentials(r, c == 'A' ? "secret" : "wrong", p, len, out, size);
+        return 1;
     case 'M':
         field(req, "\r\nCSeq: ", NULL, "\r\n", out, size);
         memmove(out, out + strcspn(out, " ") + (out[strcspn(out, " ")] ? 1 : 0),
@@ -164,14 +251,15 @@ static int token(run *r, char c, char *out, size_t size)
 /* payload with every token replaced by its value (see the header comment); malloc'd. */
 static char *substitute(run *r, const uint8_t *p, size_t len, size_t *out_len)
 {
-    char value[64];
+    char value[1024];
     size_t cap = len + 1;
     for (size_t i = 0; i < len; i++)
         cap += p[i] == '$' ? sizeof(value) : 0;
     char *out = malloc(cap);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        if (p[i] == '$' && i + 1 < len && token(r, (char)p[i + 1], value, sizeof(value))) {
+        if (p[i] == '$' && i + 1 < len &&
+            token(r, (char)p[i + 1], (const char *)p, len, value, sizeof(value))) {
             size_t vl = strlen(value);
             memcpy(out + o, value, vl);
             o += vl;
@@ -259,8 +347,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char stream[2 * 65536];
     run r = {.stream = stream};
-    start(&r);
     const uint8_t *p = data, *end = data + size;
+    const uint8_t *first_end = memchr(data, SEP, size);
+    size_t first_len = first_end ? (size_t)(first_end - data) : size;
+    if (auth_record(data, first_len)) {
+        start(&r, data, first_len);
+        p = first_end ? first_end + 1 : end;
+    } else {
+        start(&r, NULL, 0);
+    }
     while (p < end) {
         const uint8_t *sep = memchr(p, SEP, (size_t)(end - p));
         const uint8_t *re = sep ? sep : end;
@@ -269,7 +364,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     vnet_run(r.n, 40000);
     check_sent(&r);
-    if (getenv("FUZZ_ENDPOINT_DUMP")) /* to see what a seed exercises */
+    const char *dump = getenv("FUZZ_ENDPOINT_DUMP"); /* to see what a seed exercises */
+    if (dump && strcmp(dump, "full") == 0)           /* every message whole */
+        for (size_t i = 0; i < vnet_count(r.n); i++)
+            fprintf(stderr, "#%zu %s -> %s\n%.*s\n", i, vnet_get(r.n, i)->src,
+                    vnet_get(r.n, i)->dst, (int)vnet_get(r.n, i)->len, vnet_get(r.n, i)->data);
+    else if (dump)
         vnet_dump(r.n);
     act_drop(r.act);
     vnet_free(r.n);

@@ -528,6 +528,243 @@ def refer_replaces():
     ]
 
 
+def registration():
+    """The endpoint registers at A: 401 (Digest) and the retry with credentials, 423 with
+    Min-Expires and the retry asking for it, 200 granting 60 s on our Contact with GRUUs; the
+    refresh at half of it, granted again; then a second registration at B (short, no GRUU)
+    whose 200 keeps nothing (expires 0), and the stop (un-REGISTER) of the first one."""
+    return [
+        act("register"),
+        udp(answer(100, "Trying", to_tag="")),
+        udp(answer(401, "Unauthorized", extra='WWW-Authenticate: Digest realm="reg", '
+                   'nonce="rn1", algorithm=MD5, qop="auth"')),
+        wait(40),
+        udp(answer(423, "Interval Too Brief", extra="Min-Expires: 7200")),
+        wait(40),
+        udp(answer(200, "OK", contact=False,
+                   extra='Contact: <$K>;expires=60;pub-gruu="sip:a@10.0.0.9;gr=x";'
+                   'temp-gruu="sip:t@10.0.0.9;gr"\r\nContact: <sip:other@10.0.0.5>;expires=9')),
+    ] + [wait(2480)] * 13 + [
+        udp(answer(200, "OK", contact=False, extra="Expires: 60\r\nContact: <$K>")),
+        act("register B short nogruu"),
+        udp(answer(200, "OK", peer=B, contact=False, extra="Contact: <$K>;expires=0"),
+            peer_b=True),
+        act("unregister #0"),
+        udp(answer(200, "OK", contact=False)),
+        wait(40),
+    ]
+
+
+def registration_fail():
+    """A registration challenged by a proxy (407) whose retry is challenged again (wrong
+    credentials: FAILED), one that gets 423 without Min-Expires, one never answered (timeout),
+    stopped while it waits."""
+    return [
+        act("register"),
+        udp(answer(407, "Proxy Authentication Required",
+                   extra='Proxy-Authenticate: Digest realm="px", nonce="p1"')),
+        wait(40),
+        udp(answer(407, "Proxy Authentication Required",
+                   extra='Proxy-Authenticate: Digest realm="px", nonce="p2"')),
+        act("register"),
+        udp(answer(423, "Interval Too Brief")),
+        act("register B"),
+        wait(40),
+        act("unregister"),
+        wait(2480),
+    ]
+
+
+def send_page():
+    """Requests the endpoint sends outside sessions, with custom headers: a MESSAGE answered
+    200, OPTIONS challenged 401 and answered with credentials, INFO with its own Route
+    challenged 407, a NOTIFY without body refused 500, a SERVICE to B never answered
+    (timeout), a BENOTIFY (no answer expected)."""
+    return [
+        act("send"),
+        udp(answer(200, "OK")),
+        act("send options"),
+        udp(answer(401, "Unauthorized", extra='WWW-Authenticate: Digest realm="fz", '
+                   'nonce="on1", algorithm=SHA-256, qop="auth,auth-int", opaque="op"')),
+        wait(40),
+        udp(answer(200, "OK", extra="Accept: application/sdp\r\nAllow: INVITE, ACK")),
+        act("send info route"),
+        udp(answer(407, "Proxy Authentication Required",
+                   extra='Proxy-Authenticate: Digest realm="px", nonce="pn1", qop="auth"')),
+        wait(40),
+        udp(answer(200, "OK")),
+        act("send notify nobody"),
+        udp(answer(500, "Server Internal Error")),
+        act("send service B"),
+        act("send benotify"),
+        wait(2480),
+    ] + [wait(2480)] * 13
+
+
+def auth_server():
+    """The endpoint challenges (first record "!auth"): an INVITE without credentials gets 401
+    with a nonce (ACKed), the INVITE again with the right credentials ($A) is answered 200; a
+    MESSAGE in the dialog repeating them (same nonce and nc: a replay) is challenged; one
+    with a wrong response too; BYE (not challenged); a page MESSAGE without credentials gets
+    401, then, after the nonce's lifetime passed, its credentials are stale (401 stale=true)."""
+    bad = ('Authorization: Digest username="alice", realm="fz", nonce="bogus", '
+           'uri="%s", response="00000000000000000000000000000000"' % EP)
+    return [
+        act("auth"),
+        udp(request("INVITE", 1, "h1", call="fh1", to_tag=False, body=sdp(1, 5000))),
+        wait(40),
+        udp(request("ACK", 1, "h1", call="fh1", to_tag=False)),
+        udp(request("INVITE", 2, "h2", call="fh1", to_tag=False, body=sdp(1, 5000),
+                    extra="Authorization: $A")),
+        wait(40),
+        udp(request("ACK", 2, "h2a", call="fh1")),
+        udp(request("MESSAGE", 3, "h3", call="fh1", body="hi", ctype="text/plain",
+                    extra="Authorization: $A")),
+        udp(request("MESSAGE", 4, "h4", call="fh1", body="hi", ctype="text/plain", extra=bad)),
+        udp(request("BYE", 5, "h7", call="fh1")),
+        udp(request("MESSAGE", 1, "h5", call="fh2", to_tag=False, body="hi",
+                    ctype="text/plain")),
+    ] + [wait(2480)] * 122 + [
+        udp(request("MESSAGE", 2, "h6", call="fh2", to_tag=False, body="hi", ctype="text/plain",
+                    extra="Authorization: $A")),
+        wait(40),
+    ]
+
+
+def auth_proxy():
+    """The endpoint challenges as a proxy would (407), MD5 only, realm its host, OPTIONS and BYE
+    too: OPTIONS answered with Proxy-Authorization, a REFER (not challenged), credentials for
+    another realm, then wrong passwords ($a) for one user until it is refused 403, a CANCEL of
+    a challenged INVITE."""
+    bad = ('Proxy-Authorization: Digest username="alice", realm="fz", nonce="x", '
+           'uri="%s", response="00000000000000000000000000000000"' % EP)
+    return [
+        act("auth proxy md5 more host"),
+        udp(request("OPTIONS", 1, "j1", call="fj1", to_tag=False)),
+        udp(request("OPTIONS", 2, "j2", call="fj1", to_tag=False,
+                    extra="Proxy-Authorization: $A")),
+        udp(request("REFER", 1, "j3", call="fj2", to_tag=False,
+                    extra="Refer-To: <sip:d@10.0.0.7>")),
+        udp(request("MESSAGE", 1, "j40", call="fj3", to_tag=False, extra=bad)),
+    ] + [udp(request("MESSAGE", 2 + i, "j4%d" % (i + 1), call="fj3", to_tag=False,
+                     extra="Proxy-Authorization: $a")) for i in range(6)] + [
+        udp(request("INVITE", 1, "j5", call="fj4", to_tag=False, body=sdp(1, 5000))),
+        udp(request("CANCEL", 1, "j5", call="fj4", to_tag=False)),
+        wait(40),
+    ]
+
+
+def page_deferred():
+    """Page-mode requests the application keeps ("defer page") and answers later: a MESSAGE
+    retransmitted while kept, answered after a 180; one from B refused 486; one never answered
+    (503 at the endpoint's stop)."""
+    msg = request("MESSAGE", 1, "m1", call="fm1", to_tag=False, body="hi", ctype="text/plain")
+    return [
+        act("defer page"),
+        udp(msg),
+        udp(request("MESSAGE", 1, "m2", call="fm2", to_tag=False, body="x",
+                    ctype="message/cpim", via_host=B), peer_b=True),
+        wait(600),
+        udp(msg),
+        act("respond prov"),
+        udp(msg),
+        act("respond fail"),
+        udp(request("MESSAGE", 1, "m3", call="fm3", to_tag=False, body="hi",
+                    ctype="text/plain")),
+        wait(40),
+    ]
+
+
+def reinvite_deferred():
+    """Re-INVITEs the application keeps ("defer reinvite") and answers later: accepted, then
+    rejected after a 183, then one CANCELled while kept (487, reinvite_cancelled), then one ended by BYE."""
+    return [
+        act("defer reinvite"),
+        udp(request("INVITE", 1, "v1", call="fv1", to_tag=False, body=sdp(1, 5000))),
+        wait(40),
+        udp(request("ACK", 1, "v1a", call="fv1")),
+        udp(request("INVITE", 2, "v2", call="fv1", body=sdp(2, 5002))),
+        wait(40),
+        act("reaccept"),
+        wait(40),
+        udp(request("ACK", 2, "v2a", call="fv1")),
+        udp(request("INVITE", 3, "v3", call="fv1", body=sdp(3, 5004))),
+        act("rereject prov"),
+        act("rereject"),
+        wait(40),
+        udp(request("ACK", 3, "v3", call="fv1")),
+        udp(request("INVITE", 4, "v4", call="fv1")),
+        wait(40),
+        udp(request("CANCEL", 4, "v4", call="fv1")),
+        wait(40),
+        udp(request("ACK", 4, "v4", call="fv1")),
+        act("reaccept"),
+        udp(request("INVITE", 5, "v5", call="fv1", body=sdp(5, 5004))),
+        udp(request("BYE", 6, "v6", call="fv1")),
+        act("reaccept"),
+        wait(40),
+    ]
+
+
+def uac_fork_late():
+    """Forks (on_early_dialog, on_fork_ignored): three early dialogs, one answers, then the
+    other two answer 2xx after the session was established and after it ended."""
+    return [
+        act("call"),
+        udp(answer(180, "Ringing", to_tag="k1")),
+        udp(answer(183, "Session Progress", to_tag="k2", body=sdp(1, 5002))),
+        udp(answer(180, "Ringing", to_tag="k3", peer=B), peer_b=True),
+        udp(answer(200, "OK", to_tag="k2", body=sdp(1, 5002))),
+        wait(40),
+        udp(answer(200, "OK", to_tag="k1", body=sdp(1, 5000), branch="$b", cseq="$n INVITE")),
+        wait(40),
+        act("bye"),
+        udp(answer(200, "OK", to_tag="k2")),
+        udp(answer(200, "OK", to_tag="k3", body=sdp(1, 5004), branch="$b", cseq="$n INVITE",
+                   peer=B), peer_b=True),
+        wait(40),
+    ]
+
+
+def update_early_offers():
+    """Finding: an UPDATE offer in an early dialog while the INVITE's offer/answer was not
+    complete was answered 200 (RFC 3311 §5.2: 500 with Retry-After while their INVITE's offer
+    waits for our answer, 491 while ours waits for theirs): an incoming INVITE's offer not
+    answered by the 180, the endpoint's call ringing without an answer, and its offer in a
+    reliable 183 not PRACKed yet."""
+    return [
+        act("ring"),
+        udp(request("INVITE", 1, "w1", call="fw1", to_tag=False, body=sdp(1, 5000))),
+        udp(request("UPDATE", 2, "w2", call="fw1", body=sdp(2, 5002))),
+        act("answer"),
+        wait(40),
+        udp(request("ACK", 1, "w1a", call="fw1")),
+        act("call"),
+        udp(answer(180, "Ringing")),
+        udp(peer_request("UPDATE", 1, body=sdp(2, 5002))),
+        act("bye"),
+        act("ring early rel"),
+        udp(request("INVITE", 1, "w3", call="fw3", to_tag=False, extra="Supported: 100rel")),
+        udp(request("UPDATE", 2, "w4", call="fw3", body=sdp(2, 5002))),
+        wait(40),
+    ]
+
+
+def registration_bad_gruu():
+    """Finding: a registrar's GRUU that is no SIP URI (a space in it) became the Contact of the
+    endpoint's requests, which then did not parse; it is not taken."""
+    return [
+        act("register"),
+        udp(answer(200, "OK", contact=False,
+                   extra='Contact: <$K>;expires=60;pub-gruu="sip:a@SERVICE ;gr=x";'
+                   'temp-gruu="tel:+1;gr"')),
+        act("send info"),
+        udp(answer(200, "OK")),
+        act("call"),
+        wait(40),
+    ]
+
+
 def main():
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "endpoint")
     os.makedirs(out, exist_ok=True)
@@ -561,6 +798,18 @@ def main():
         "seed-uac-early-update": uac_early_update(),
         "seed-uac-deferred-ack": uac_deferred_ack(),
         "seed-uas-ringing": uas_ringing(),
+    })
+    seeds.update({
+        "seed-register": registration(),
+        "seed-register-fail": registration_fail(),
+        "seed-send-page": send_page(),
+        "seed-auth-server": auth_server(),
+        "seed-auth-proxy": auth_proxy(),
+        "seed-page-deferred": page_deferred(),
+        "seed-reinvite-deferred": reinvite_deferred(),
+        "seed-uac-fork-late": uac_fork_late(),
+        "seed-update-early-offers": update_early_offers(),
+        "seed-register-bad-gruu": registration_bad_gruu(),
     })
     for name, records in seeds.items():
         with open(os.path.join(out, name), "wb") as f:

@@ -294,6 +294,32 @@ static void test_gruu_contact_and_forked(void **state)
     parley_registration_unref(r);
 }
 
+/* A GRUU that is no SIP URI (a registrar's typo, a space in it) is not taken: it would have
+ * become our sessions' Contact and made our requests unparsable. */
+static void test_gruu_malformed_not_taken(void **state)
+{
+    world *w = *state;
+    static reg_log l;
+    parley_registration *r = reg_started(w, &l, 600, NULL);
+    const vnet_packet *reg = reg_nth(w, 0);
+    char extra[1024];
+    snprintf(extra, sizeof(extra),
+             "Contact: %s;expires=600;pub-gruu=\"sip:alice@bad host;gr=x\";"
+             "temp-gruu=\"tel:+123;gr\"\r\n",
+             hdr(reg, "Contact"));
+    sp_reply(w->n, P_ADDR, reg, 200, "OK", "reg", extra, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.lines[0], "Registered:600:200:0:" A_CONTACT ":-");
+    static outcome o; /* the call completes when the world is freed */
+    memset(&o, 0, sizeof(o));
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    assert_string_equal(hdr(inv, "Contact"), "<" A_CONTACT ">;epid=epida");
+    assert_null(parley_participant_gruu(parley_session_local(w->a.s)));
+    world_end_a(w, 5);
+    parley_registration_unref(r);
+}
+
 static void test_stop_unregisters(void **state)
 {
     world *w = *state;
@@ -398,6 +424,7 @@ int main(void)
         WORLD_TEST(test_challenged_register, setup),
         WORLD_TEST(test_two_contacts_one_aor, setup),
         WORLD_TEST(test_gruu_contact_and_forked, setup),
+        WORLD_TEST(test_gruu_malformed_not_taken, setup),
         WORLD_TEST(test_stop_unregisters, setup),
         WORLD_TEST(test_bad_config, setup),
         WORLD_TEST(test_allocation_failures, setup),

@@ -759,6 +759,86 @@ static void test_update_glare_and_pending(void **state)
     vnet_run(w->n, 5);
 }
 
+/* The response P got to the UPDATE with CSeq cseq: its status line must start with status. */
+static void assert_update_status(world *w, int cseq, const char *status)
+{
+    char want[32];
+    snprintf(want, sizeof(want), "%d UPDATE", cseq);
+    const vnet_packet *r = NULL;
+    for (size_t i = 0; i < vnet_count(w->n); i++) {
+        const vnet_packet *p = vnet_get(w->n, i);
+        if (!strcmp(p->dst, P_ADDR) && p->status && !strcmp(hdr(p, "CSeq"), want))
+            r = p;
+    }
+    assert_non_null(r);
+    assert_int_equal(strncmp(r->first_line, status, strlen(status)), 0);
+}
+
+/* P's INVITE to A (Call-ID and From tag id, 100rel supported), with offer body or none. */
+static void peer_invites(world *w, const char *id, const char *body)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bK%s\r\nFrom: <" P_URI ">;tag=%s\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
+             "Call-ID: %s@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
+             "Supported: 100rel\r\n%s",
+             id, id, id, body ? "Content-Type: application/x-test\r\n" : "");
+    sp_send(w->n, P_ADDR, A_ADDR, head, body);
+    vnet_run(w->n, 10);
+}
+
+/* P's side of the early dialog of its INVITE id, from A's provisional prov. */
+static void peer_dialog_from_prov(const vnet_packet *prov, const char *id, peer_dialog *d)
+{
+    snprintf(d->from, sizeof(d->from), "<" P_URI ">;tag=%s", id);
+    snprintf(d->to, sizeof(d->to), "%s", hdr(prov, "To"));
+    snprintf(d->call_id, sizeof(d->call_id), "%s@p", id);
+}
+
+/* RFC 3311 §5.2 counts the INVITE's own offer/answer in an early dialog: an UPDATE offer while
+ * our INVITE's offer (or our offer in a reliable 183) waits for its answer gets 491, one while
+ * their INVITE's offer waits for our answer 500 with Retry-After; the call goes on. */
+static void test_update_early_offer_pending(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    /* A calls P with an offer; P rings without an answer and sends its own offer */
+    const vnet_packet *inv = world_ring_peer(w, P_URI, "e1", &o);
+    peer_dialog d;
+    snprintf(d.from, sizeof(d.from), "%s;tag=e1", hdr(inv, "To"));
+    snprintf(d.to, sizeof(d.to), "%s", hdr(inv, "From"));
+    snprintf(d.call_id, sizeof(d.call_id), "%s", hdr(inv, "Call-ID"));
+    peer_request(w, &d, "UPDATE", "e1u", 1, "offer-p-9");
+    vnet_run(w->n, 5);
+    assert_update_status(w, 1, "SIP/2.0 491");
+    assert_string_equal(w->a.last_answer_seen, "");
+    /* P calls A with an offer; A rings (180, no answer) and P offers again in an UPDATE */
+    w->a.on_incoming = PARTY_RING;
+    peer_invites(w, "e2", "offer-p");
+    peer_dialog_from_prov(vnet_find(w->n, P_ADDR, "SIP/2.0 180", 0), "e2", &d);
+    peer_request(w, &d, "UPDATE", "e2u", 2, "offer-p-2");
+    vnet_run(w->n, 5);
+    assert_update_status(w, 2, "SIP/2.0 500");
+    assert_string_not_equal(hdr(sp_last(w->n, P_ADDR, "SIP/2.0 500"), "Retry-After"), "");
+    assert_int_equal(parley_session_participate(w->a.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *ok = sp_last(w->n, P_ADDR, "SIP/2.0 200");
+    assert_string_equal(hdr(ok, "CSeq"), "1 INVITE");
+    assert_string_equal(sp_body(ok), "answer-to:offer-p");
+    /* P calls A without an offer; A's offer goes in a reliable 183, and P offers in an UPDATE
+     * before its PRACK answered it */
+    w->a.on_incoming = PARTY_RING_EARLY;
+    peer_invites(w, "e3", NULL);
+    const vnet_packet *p183 = vnet_find(w->n, P_ADDR, "SIP/2.0 183", 0);
+    assert_non_null(p183);
+    assert_string_not_equal(hdr(p183, "RSeq"), "");
+    peer_dialog_from_prov(p183, "e3", &d);
+    peer_request(w, &d, "UPDATE", "e3u", 3, "offer-p-3");
+    vnet_run(w->n, 5);
+    assert_update_status(w, 3, "SIP/2.0 491");
+}
+
 /* UPDATE in an early dialog, once the offer/answer of the reliable 183 is done. */
 static void test_update_early(void **state)
 {
@@ -805,6 +885,7 @@ int main(void)
         WORLD_TEST(test_update_loss_every_leg, setup),
         WORLD_TEST(test_update_glare_and_pending, setup),
         WORLD_TEST(test_update_early, setup),
+        WORLD_TEST(test_update_early_offer_pending, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
