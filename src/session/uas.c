@@ -138,6 +138,9 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
     bool media = (flags & PARLEY_PROV_EARLY_MEDIA) && s->has_oa;
     bool reliable = sess_uas_reliable(s, flags);
     bool offered = false;
+    if (reliable && s->has_oa && !sess_msg_has_body(s->inv_req) && !s->early_offered_done)
+        media = true; /* an INVITE without offer: the first reliable 1xx carries ours (RFC 3261
+                       * §13.2.1, RFC 3262 §5), early media asked for or not */
     if (media && !sess_msg_has_body(s->inv_req)) {
         /* our offer in the 1xx: only reliably, and only once (RFC 3262 §5) */
         if (!reliable)

@@ -360,6 +360,38 @@ static void test_100rel_offer_in_183(void **state)
     assert_int_equal(party_index(&w->a, "offer_in_response", 0), -1);
 }
 
+/* No offer in the INVITE and a reliable 180 without early media asked for: the first reliable
+ * non-failure response must carry the offer all the same (RFC 3261 §13.2.1, RFC 3262 §5); the
+ * answer comes in the PRACK, a second reliable 180 and the 200 carry nothing. */
+static void test_100rel_offer_in_reliable_180(void **state)
+{
+    world *w = *state;
+    w->a.null_offer = 1;
+    outcome o = {0};
+    world_call_b(w, PARTY_LEAVE, &o, 20);
+    assert_int_equal(parley_session_provisional(w->b.s, 180, NULL, NULL, 0, PARLEY_PROV_RELIABLE),
+                     0);
+    vnet_run(w->n, 20);
+    const vnet_packet *p180 = vnet_find(w->n, A_ADDR, "SIP/2.0 180", 0);
+    assert_non_null(p180);
+    assert_string_equal(hdr(p180, "Require"), "100rel");
+    assert_string_equal(sp_body(p180), "offer-b-1");
+    const vnet_packet *prack = vnet_find(w->n, B_ADDR, "PRACK", 0);
+    assert_non_null(prack);
+    assert_string_equal(sp_body(prack), "answer-to:offer-b-1");
+    assert_string_equal(w->b.last_answer_seen, "answer-to:offer-b-1");
+    assert_int_equal(parley_session_provisional(w->b.s, 180, NULL, NULL, 0, PARLEY_PROV_RELIABLE),
+                     0);
+    vnet_run(w->n, 20);
+    const vnet_packet *again = vnet_find(w->n, A_ADDR, "SIP/2.0 180", 1);
+    assert_non_null(again);
+    assert_string_equal(sp_body(again), "");
+    b_answers(w, &o);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(sp_body(sp_last(w->n, A_ADDR, "SIP/2.0 200")), "");
+    assert_string_equal(sp_body(vnet_find(w->n, B_ADDR, "ACK", 0)), "");
+}
+
 /* The PRACK is lost: the 183 comes again (T1), the PRACK's transaction sends it again; the 200
  * the callee asked for meanwhile waits for it. */
 static void test_100rel_prack_lost_200_waits(void **state)
@@ -869,6 +901,7 @@ int main(void)
         WORLD_TEST(test_timer_refresh_lost_once, setup),
         WORLD_TEST(test_100rel_answer_in_183, setup),
         WORLD_TEST(test_100rel_offer_in_183, setup),
+        WORLD_TEST(test_100rel_offer_in_reliable_180, setup),
         WORLD_TEST(test_100rel_prack_lost_200_waits, setup),
         WORLD_TEST(test_100rel_no_prack_504, setup),
         WORLD_TEST(test_prack_481, setup),
