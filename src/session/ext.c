@@ -46,8 +46,8 @@ bool sess_msg_has_allow(const sip_msg *m)
 static bool admits_sdp(pl_str item, const void *arg)
 {
     (void)arg;
-    const char *semi = memchr(item.p, ';', item.len);
-    pl_str range = pl_str_trim(semi ? pl_str_span(item.p, semi) : item);
+    pl_str params;
+    pl_str range = sip_value_head(item, &params);
     const char *slash = memchr(range.p, '/', range.len);
     if (!slash)
         return false;
@@ -60,7 +60,7 @@ static bool admits_sdp(pl_str item, const void *arg)
         return false;
     /* its q-value: q=0 (0, 0.0, 0.00, 0.000) says "not this one" */
     pl_str q;
-    if (!semi || !sip_param_find(pl_str_span(semi + 1, item.p + item.len), "q", &q))
+    if (!sip_param_find(params, "q", &q))
         return true;
     bool zero = q.len && q.p[0] == '0';
     for (size_t i = 1; zero && i < q.len; i++)

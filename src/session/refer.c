@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "parley/error.h"
 #include "session/sess.h"
+#include "sip/scan.h"
 #include "sip/parse_int.h"
 #include "sip/print.h"
 #include "sip/uri.h"
@@ -350,8 +351,7 @@ bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m)
     if (!ev)
         return false;
     pl_str v = pl_str_trim(ev->value);
-    const char *semi = memchr(v.p, ';', v.len);
-    if (!pl_str_casecmp_eq(pl_str_trim(semi ? pl_str_span(v.p, semi) : v), PL_STR_LIT("refer")))
+    if (!pl_str_casecmp_eq(sip_value_head(v, NULL), PL_STR_LIT("refer")))
         return false;
     /* Event: refer;id=CSeq (the id may be left out for the first REFER: §2.4.6) */
     pl_str id = param_of(v, "id");

@@ -3,25 +3,14 @@
 
 #include <string.h>
 
+#include "sip/scan.h"
 #include "sip/uri.h"
-
-/* The "type/subtype" of a Content-Type or Content-Disposition value: up to ';', trimmed. */
-static pl_str first_item(pl_str v, pl_str *params)
-{
-    if (!v.len) {
-        *params = PL_STR_NULL;
-        return PL_STR_NULL;
-    }
-    const char *semi = memchr(v.p, ';', v.len);
-    *params = semi ? pl_str_span(semi + 1, v.p + v.len) : PL_STR_NULL;
-    return pl_str_trim(semi ? pl_str_span(v.p, semi) : v);
-}
 
 /* The boundary of a multipart type; *mixed: every part counts (not alternatives). */
 static bool boundary_of(pl_str ctype, bool *mixed, pl_str *b)
 {
     pl_str params;
-    pl_str type = first_item(ctype, &params);
+    pl_str type = sip_value_head(ctype, &params);
     if (pl_str_caseeq_lit(type, "multipart/alternative"))
         *mixed = false;
     else if (pl_str_caseeq_lit(type, "multipart/mixed") ||
@@ -90,11 +79,11 @@ static void take(search *s, pl_str p)
         else if (pl_str_caseeq_lit(name, "Content-Disposition"))
             disp = value;
     }
-    pl_str tparams, dparams, handling;
-    pl_str dtype = first_item(disp, &dparams);
+    pl_str dparams, handling;
+    pl_str dtype = sip_value_head(disp, &dparams);
     bool session = !dtype.len || pl_str_caseeq_lit(dtype, "session");
     if (headers_end && !s->found && session &&
-        pl_str_casecmp_eq(first_item(type, &tparams), pl_str_c(s->want))) {
+        pl_str_casecmp_eq(sip_value_head(type, NULL), pl_str_c(s->want))) {
         s->found = true;
         *s->part = pl_str_span(c, end);
         return;

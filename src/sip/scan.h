@@ -101,6 +101,17 @@ static inline bool sip_digits_value(pl_str s, uint64_t max, uint64_t *out)
  */
 bool sip_scan_quoted(sip_scan *s, pl_str *out);
 
+/* A header value's first part (a media type, a disposition, an event type): up to its first ';',
+ * trimmed; *params (may be NULL) is what follows that ';' (empty and NULL when none), for
+ * sip_param_find. */
+static inline pl_str sip_value_head(pl_str v, pl_str *params)
+{
+    const char *semi = v.len ? memchr(v.p, ';', v.len) : NULL;
+    if (params)
+        *params = semi ? pl_str_span(semi + 1, v.p + v.len) : PL_STR_NULL;
+    return pl_str_trim(semi ? pl_str_span(v.p, semi) : v);
+}
+
 /* One item of a comma-separated header value (Require, Accept, Content-Encoding...): the next
  * item of *rest, trimmed (it may be empty), into *item, and *rest moves past it and its comma;
  * false once *rest is used up. */
