@@ -99,10 +99,9 @@ static uint32_t in_dialog_next_cseq(void *arg, uint32_t last)
 {
     sess_op *op = arg;
     (void)last;
-    if (!op->s->dlg)
-        return 0;
     uint32_t old = op->cseq;
-    op->cseq = ++op->s->dlg->local_cseq;
+    if (!sess_op_next_cseq(op, op->s->dlg))
+        return 0;
     if (op->kind == OP_REFER)
         sess_refer_sub_renumber(op->s, old, op->cseq);
     return op->cseq;

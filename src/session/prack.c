@@ -236,12 +236,8 @@ static void on_prack_fail(void *arg, ep_sender *snd, int err)
 static uint32_t prack_next_cseq(void *arg, uint32_t last)
 {
     sess_op *op = arg;
-    dlg *d = op->arg;
     (void)last;
-    if (!d)
-        return 0;
-    op->cseq = ++d->local_cseq;
-    return op->cseq;
+    return sess_op_next_cseq(op, op->arg);
 }
 
 static const ep_send_ops prack_ops = {build_prack, on_prack_response, on_prack_fail,

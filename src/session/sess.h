@@ -493,6 +493,15 @@ sess_op *sess_op_new(parley_session *s, sess_op_kind kind, parley_session_done_c
 void sess_op_queue(sess_op *op, void (*start)(sess_op *op));
 void sess_op_hold(sess_op *op, pl_list *held, void (*start)(sess_op *op));
 void sess_op_complete(sess_op *op, int err, const sip_msg *m);
+/* A challenged request of op goes again with dialog d's next CSeq (RFC 3261 §12.2.1.1, §22.2):
+ * that number, kept in op->cseq; 0 without a dialog (the request is not sent again). */
+static inline uint32_t sess_op_next_cseq(sess_op *op, dlg *d)
+{
+    if (!d)
+        return 0;
+    op->cseq = ++d->local_cseq;
+    return op->cseq;
+}
 void sess_op_fail_all(parley_session *s, int err);
 /* Runs fn(arg) on the loop thread and waits until it ran; returns what fn stored in *rc. */
 typedef struct sess_call {

@@ -50,12 +50,8 @@ static void on_update_fail(void *arg, ep_sender *snd, int err);
 static uint32_t update_next_cseq(void *arg, uint32_t last)
 {
     sess_op *op = arg;
-    dlg *d = update_dialog(op->s);
     (void)last;
-    if (!d)
-        return 0;
-    op->cseq = ++d->local_cseq;
-    return op->cseq;
+    return sess_op_next_cseq(op, update_dialog(op->s));
 }
 
 static const ep_send_ops update_ops = {build_update, on_update_response, on_update_fail,
