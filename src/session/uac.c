@@ -1019,12 +1019,11 @@ static void on_inv_expired(pl_timer *tm, void *arg)
 /* The application's Expires on the INVITE (delta-seconds, more than 0), if any. */
 static unsigned invite_expires(const sess_uac *u)
 {
-    for (size_t i = 0; i < u->inv_nh; i++) {
-        uint64_t v;
+    unsigned v;
+    for (size_t i = 0; i < u->inv_nh; i++)
         if (pl_str_caseeq_lit(pl_str_c(u->inv_hdrs[i].name), "Expires") &&
-            pl_str_to_u64(pl_str_trim(pl_str_c(u->inv_hdrs[i].value)), UINT32_MAX, &v))
-            return (unsigned)v;
-    }
+            sip_delta_seconds(pl_str_c(u->inv_hdrs[i].value), &v))
+            return v;
     return 0;
 }
 

@@ -294,12 +294,17 @@ const sip_hdr *sip_hdr_find(const sip_msg *m, pl_str name, size_t nth)
     return NULL;
 }
 
+bool sip_delta_seconds(pl_str v, unsigned *out)
+{
+    uint64_t n;
+    if (!pl_str_to_u64(pl_str_trim(v), UINT32_MAX, &n))
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
 bool sip_hdr_uint(const sip_msg *m, sip_hdr_id id, unsigned *out)
 {
     const sip_hdr *h = sip_hdr_first(m, id);
-    uint64_t v;
-    if (!h || !pl_str_to_u64(pl_str_trim(h->value), UINT32_MAX, &v))
-        return false;
-    *out = (unsigned)v;
-    return true;
+    return h && sip_delta_seconds(h->value, out);
 }

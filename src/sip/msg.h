@@ -288,8 +288,10 @@ static inline const sip_hdr *sip_hdr_next(const sip_msg *m, const sip_hdr *h)
 }
 /* nth field with this name (any id, compact forms included). */
 const sip_hdr *sip_hdr_find(const sip_msg *m, pl_str name, size_t nth);
-/* The first field of id as delta-seconds (Expires, Min-Expires...): true and *out when its
- * value is digits (at most 2^32-1) with only white space around them. */
+/* A delta-seconds value (Expires, Min-Expires...): true and *out when v is digits (at most
+ * 2^32-1) with only white space around them. */
+bool sip_delta_seconds(pl_str v, unsigned *out);
+/* The first field of id as delta-seconds (sip_delta_seconds); false when absent. */
 bool sip_hdr_uint(const sip_msg *m, sip_hdr_id id, unsigned *out);
 
 #endif
