@@ -121,8 +121,7 @@ static void set_refusal(sess_refusal *why, int rc, const char *types)
 {
     if (!why)
         return;
-    why->code = 488;
-    why->len = 0;
+    sess_refusal_init(why);
     if (rc != PARLEY_E_MEDIA_TYPE)
         return;
     if (!types)

@@ -159,7 +159,8 @@ void sess_on_prack(parley_session *s, txn_server *t, sip_msg *m)
     pl_loop_timer_stop(s->ep->loop, &s->prack->rel_timer);
     s->prack->rel_out = NULL;
     sess_body ans = {0};
-    sess_refusal why = {.code = 488};
+    sess_refusal why;
+    sess_refusal_init(&why);
     int code = 200;
     if (r->offered) {
         /* our offer went in the 1xx: the PRACK brings the answer (RFC 3262 §5) */

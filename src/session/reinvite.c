@@ -402,7 +402,8 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     txn_server *t = r->t;
     sess_body body = {0};
     int refused = 0;
-    sess_refusal why = {.code = 488};
+    sess_refusal why;
+    sess_refusal_init(&why);
     if (r->refresh) {
         if (s->local_desc.data) {
             body.ctype = sess_ctype_dup(s->local_desc.ctype);

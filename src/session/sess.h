@@ -531,6 +531,13 @@ typedef struct sess_refusal {
     size_t len; /* of line: "Accept: <types>\r\n" for a 415, nothing for a 488 */
     char line[264];
 } sess_refusal;
+/* A plain 488 refusal, what a refusal is until get_answer says otherwise (set field by field:
+ * an initializer would clear the line's bytes on every answer). */
+static inline void sess_refusal_init(sess_refusal *r)
+{
+    r->code = 488;
+    r->len = 0;
+}
 /* The refusal's extra header lines, for the response functions that take them. */
 static inline pl_str sess_refusal_extra(const sess_refusal *r)
 {

@@ -148,7 +148,7 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
         if (s->early_offered || s->early_answered)
             media = false;
         else if (sess_get_offer(s, &ans) != 0) {
-            *why = (sess_refusal){.code = 488};
+            sess_refusal_init(why);
             return PARLEY_E_ABORTED;
         }
         offered = media && ans.data;
@@ -300,7 +300,8 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     sess_body body = {0};
     bool offered = false, kept = false; /* kept: body is the session's local_desc */
     int refused = 0;
-    sess_refusal why = {.code = 488};
+    sess_refusal why;
+    sess_refusal_init(&why);
     if (s->early_reliable || s->early_offered_done) {
         /* the offer/answer was done in a reliable 1xx and its PRACK: nothing to repeat */
     } else if (sess_msg_has_body(s->inv_req)) {
