@@ -93,9 +93,12 @@ static bool number(pl_str s, uint32_t *out)
 bool sess_session_expires(const sip_msg *m, unsigned *delta, sess_refresher *who)
 {
     const sip_hdr *h = m ? sip_hdr_first(m, SIP_H_SESSION_EXPIRES) : NULL;
-    if (!h)
-        return false;
-    sip_scan sc = sip_scan_of(h->value);
+    return h && sess_session_expires_value(h->value, delta, who);
+}
+
+bool sess_session_expires_value(pl_str value, unsigned *delta, sess_refresher *who)
+{
+    sip_scan sc = sip_scan_of(value);
     sip_scan_lws(&sc);
     pl_str digits = sip_scan_class(&sc, SIP_C_DIGIT);
     uint32_t v;

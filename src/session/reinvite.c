@@ -42,7 +42,7 @@ int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint
     pl_buf_init_on(&extra, extra_room, sizeof(extra_room));
     ep_print_contact(s->ep, &contact, a->listener, a->hostport); /* a target refresh */
     sess_print_common(s, &extra, op->hdrs, op->nh);
-    sess_timer_print_request(s, &extra, false);
+    sess_timer_print_request(s, &extra, false, op->hdrs, op->nh);
     ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
     dlg_req r = {
         .method = method,
@@ -282,7 +282,7 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
         pl_buf_puts(out, "\r\n");
         sess_print_common(s, out, h, nh);
         /* the 2xx carries the session timer (RFC 4028 §9) */
-        sess_timer_print_response(s, txn_server_request(t), out);
+        sess_timer_print_response(s, txn_server_request(t), out, h, nh);
     } else {
         sess_print_headers(s, out, h, nh);
     }
@@ -440,7 +440,7 @@ static void accept_now(parley_session *s, parley_reinvite *r, const sip_kv *h, s
     sess_note_remote_target(s, r->req);
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
-    sess_timer_start_uas(s, r->req);
+    sess_timer_start_uas(s, r->req, h, nh);
     sip_msg_free(s->ok_req);
     s->ok_req = parley_msg_ref(r->req); /* for on_reinvite once the ACK came */
     s->ok_refresh = r->refresh;

@@ -689,6 +689,8 @@ bool sess_msg_has_allow(const sip_msg *m);
  * star/star, without q=0 (RFC 3261 §20.1; an empty Accept admits nothing). */
 bool sess_accepts_sdp(const sip_msg *m);
 bool sess_session_expires(const sip_msg *m, unsigned *delta, sess_refresher *who);
+/* The same for a Session-Expires value (delta-seconds above 0, then ;refresher=uac|uas). */
+bool sess_session_expires_value(pl_str value, unsigned *delta, sess_refresher *who);
 unsigned sess_min_se(const sip_msg *m);
 bool sess_rseq(const sip_msg *m, uint32_t *rseq);
 bool sess_rack(const sip_msg *m, uint32_t *rseq, uint32_t *cseq, pl_str *method);
@@ -697,8 +699,12 @@ void sess_note_peer(parley_session *s, const sip_msg *m);
 
 /* timer.c: the session timer (RFC 4028) */
 void sess_timer_init(parley_session *s); /* settings from the endpoint */
-/* Session-Expires/Min-SE for a request of ours (initial INVITE, or a re-INVITE/UPDATE). */
-void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial);
+/* Session-Expires/Min-SE for a request of ours (initial INVITE, or a re-INVITE/UPDATE). The
+ * application's own Session-Expires (or x) or Min-SE among h goes instead of the stack's (the
+ * caller prints h): one header field each; a Session-Expires of the application's that parses
+ * is the interval asked for. */
+void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial, const sip_kv *h,
+                              size_t nh);
 /* The 2xx to a request of ours that could set the timer (INVITE, re-INVITE, UPDATE). */
 void sess_timer_on_response(parley_session *s, const sip_msg *m, bool initial);
 /* A 422 to our request: the interval to ask for next, 0 when no retry is due. */
@@ -708,9 +714,12 @@ unsigned sess_timer_on_422(parley_session *s, const sip_msg *m);
 int sess_timer_check_request(parley_session *s, const sip_msg *m);
 void sess_timer_print_min_se(parley_session *s, pl_buf *b);
 /* Our 2xx to that request: Session-Expires (and Require: timer) as decided for it; the timer
- * starts (again) with sess_timer_start_uas once the 2xx is sent. */
-void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b);
-void sess_timer_start_uas(parley_session *s, const sip_msg *req);
+ * starts (again) with sess_timer_start_uas once the 2xx is sent. h are the application's
+ * headers of that 2xx (the caller prints them): its own Session-Expires goes instead of the
+ * stack's and sets the timer (none when it does not parse). */
+void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b, const sip_kv *h,
+                               size_t nh);
+void sess_timer_start_uas(parley_session *s, const sip_msg *req, const sip_kv *h, size_t nh);
 void sess_timer_stop(parley_session *s);
 /* A refresh of ours ended (ok: answered 2xx). */
 void sess_timer_refresh_done(parley_session *s, bool ok);

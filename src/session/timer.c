@@ -123,23 +123,45 @@ void sess_timer_refresh_done(parley_session *s, bool ok)
         expire(s);
 }
 
+/* The value of the application's header `name` (or its compact form) among h, or NULL. */
+static const char *app_value(const sip_kv *h, size_t nh, const char *name, const char *compact)
+{
+    for (size_t i = 0; i < nh; i++) {
+        pl_str n = pl_str_c(h[i].name);
+        if (pl_str_casecmp_eq(n, pl_str_c(name)) ||
+            (compact && pl_str_casecmp_eq(n, pl_str_c(compact))))
+            return h[i].value;
+    }
+    return NULL;
+}
+
 /* ---- our requests ---- */
 
-void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial)
+void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial, const sip_kv *h,
+                              size_t nh)
 {
+    const char *app_se = nh ? app_value(h, nh, "Session-Expires", "x") : NULL;
+    bool app_min = nh && app_value(h, nh, "Min-SE", NULL);
     unsigned se = initial ? s->se_want : s->st_interval;
     if (initial && s->st_last)
         se = s->st_last; /* a retry after 422 */
+    unsigned app_delta;
+    sess_refresher who;
+    if (app_se && sess_session_expires_value(pl_str_c(app_se), &app_delta, &who))
+        se = app_delta; /* the interval the application asks for */
     if (!se)
         return;
     s->st_last = se;
+    if (!app_se) {
+        if (initial)
+            pl_buf_printf(b, "Session-Expires: %u\r\n", se);
+        else /* a refresh (or a renegotiation) keeps the refresher where it is */
+            pl_buf_printf(b, "Session-Expires: %u;refresher=%s\r\n", se,
+                          s->st_refresher ? "uac" : "uas");
+    }
     unsigned min_se = s->st_min_se > s->min_se ? s->st_min_se : s->min_se;
-    if (initial)
-        pl_buf_printf(b, "Session-Expires: %u\r\n", se);
-    else /* a refresh (or a renegotiation) keeps the refresher where it is */
-        pl_buf_printf(b, "Session-Expires: %u;refresher=%s\r\n", se,
-                      s->st_refresher ? "uac" : "uas");
-    pl_buf_printf(b, "Min-SE: %u\r\n", min_se);
+    if (!app_min)
+        pl_buf_printf(b, "Min-SE: %u\r\n", min_se);
 }
 
 void sess_timer_on_response(parley_session *s, const sip_msg *m, bool initial)
@@ -190,14 +212,20 @@ void sess_timer_print_min_se(parley_session *s, pl_buf *b)
     pl_buf_printf(b, "Min-SE: %u\r\n", s->min_se);
 }
 
-/* What our 2xx to req sets: the interval and who refreshes (0: no timer). */
-static unsigned decide(parley_session *s, const sip_msg *req, bool *we_refresh)
+/* What our 2xx to req sets: the interval and who refreshes (0: no timer). The application's
+ * Session-Expires among h (app_se) is what the 2xx says, whatever the stack would decide. */
+static unsigned decide(parley_session *s, const sip_msg *req, const char *app_se, bool *we_refresh)
 {
     unsigned delta = 0;
     sess_refresher who = SESS_REFRESHER_NONE;
     bool peer_timer = sess_has_option(req, SIP_H_SUPPORTED, "timer") ||
                       sess_has_option(req, SIP_H_REQUIRE, "timer");
-    if (sess_session_expires(req, &delta, &who)) {
+    if (app_se) {
+        if (!sess_session_expires_value(pl_str_c(app_se), &delta, &who))
+            return 0;
+        if (who == SESS_REFRESHER_NONE)
+            who = peer_timer ? SESS_REFRESHER_UAC : SESS_REFRESHER_UAS;
+    } else if (sess_session_expires(req, &delta, &who)) {
         /* the peer's interval is honoured (§9); we may lower it towards ours, not below the
          * Min-SE it and we need */
         unsigned floor = sess_min_se(req);
@@ -218,10 +246,13 @@ static unsigned decide(parley_session *s, const sip_msg *req, bool *we_refresh)
     return delta;
 }
 
-void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b)
+void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b, const sip_kv *h,
+                               size_t nh)
 {
+    if (nh && app_value(h, nh, "Session-Expires", "x"))
+        return; /* the application's goes as it gave it */
     bool we;
-    unsigned delta = decide(s, req, &we);
+    unsigned delta = decide(s, req, NULL, &we);
     if (!delta)
         return;
     pl_buf_printf(b, "Session-Expires: %u;refresher=%s\r\n", delta, we ? "uas" : "uac");
@@ -229,10 +260,10 @@ void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b)
         pl_buf_puts(b, "Require: timer\r\n"); /* the peer must refresh: it must know (§9) */
 }
 
-void sess_timer_start_uas(parley_session *s, const sip_msg *req)
+void sess_timer_start_uas(parley_session *s, const sip_msg *req, const sip_kv *h, size_t nh)
 {
     bool we = false;
-    unsigned delta = decide(s, req, &we);
+    unsigned delta = decide(s, req, nh ? app_value(h, nh, "Session-Expires", "x") : NULL, &we);
     s->st_interval = delta;
     s->st_refresher = we;
     s->refresh_due = false;

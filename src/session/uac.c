@@ -74,7 +74,7 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
         pl_buf_puts(&extra, s->uac->inv_extra); /* capabilities and the application's headers */
     if (s->rel100 == PARLEY_100REL_REQUIRED)
         pl_buf_puts(&extra, "Require: 100rel\r\n");
-    sess_timer_print_request(s, &extra, true);
+    sess_timer_print_request(s, &extra, true, s->uac->inv_hdrs, s->uac->inv_nh);
     sip_req_parts p = {
         .method = PL_STR_LIT("INVITE"),
         .ruri = pl_str_c(s->request_uri),

@@ -327,7 +327,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room)); /* a larger body moves it to the heap */
     print_response(s, t, &b, 200, NULL, true, kv, nh);
-    sess_timer_print_response(s, s->inv_req, &b);
+    sess_timer_print_response(s, s->inv_req, &b, kv, nh);
     print_body(&b, &body);
     if (!kept)
         sess_body_free(&body);
@@ -342,7 +342,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
-    sess_timer_start_uas(s, s->inv_req); /* the 2xx sets the session timer (RFC 4028 §9) */
+    sess_timer_start_uas(s, s->inv_req, kv, nh); /* the 2xx sets the session timer (RFC 4028 §9) */
     /* answered: the INVITE is not needed any more (a held session keeps no copy of it) */
     sip_msg_free(s->inv_req);
     s->inv_req = NULL;

@@ -189,7 +189,7 @@ static void respond(parley_session *s, dlg *d, txn_server *t, int code, const si
         ep_print_contact_for(s->ep, &b, rx->proto, &rx->remote);
         pl_buf_puts(&b, "\r\n");
         sess_print_common(s, &b, NULL, 0);
-        sess_timer_print_response(s, req, &b);
+        sess_timer_print_response(s, req, &b, NULL, 0);
     }
     pl_buf_put_str(&b, extra);
     if (body && body->data)
@@ -254,7 +254,7 @@ void sess_on_update(parley_session *s, dlg *d, txn_server *t, sip_msg *m)
                 sess_note_remote_target(s, m);
             respond(s, d, t, 200, m, PL_STR_NULL, &ans);
             if (s->state == PARLEY_STATE_CONNECTED)
-                sess_timer_start_uas(s, m);
+                sess_timer_start_uas(s, m, NULL, 0);
             sess_body_free(&ans);
             if (s->cbs->on_update && !s->released)
                 s->cbs->on_update(s, m, offer, s->cbs_user);

@@ -226,6 +226,53 @@ static void test_timer_uas_refresher(void **state)
     assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
 }
 
+/* The applications' own Session-Expires and Min-SE go instead of the stack's, one header field
+ * each (RFC 4028 §4), and set the timer: A asks for 600 s with a Min-SE of 120 although it is
+ * configured for 1800; B's 200 says 600 s, refreshed by B (B's own configuration would have
+ * left the refreshes to A). */
+static void test_timer_app_headers(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 1800;
+    static const parley_header b_hdrs[] = {{"Session-Expires", "600;refresher=uas"}};
+    w->b.session_expires = 1800;
+    w->b.hdrs = b_hdrs;
+    w->b.nhdrs = 1;
+    w->b.on_incoming = PARTY_ACCEPT;
+    static const parley_header a_hdrs[] = {{"x", "600"}, {"Min-SE", "120"}};
+    outcome o = {.n = w->n};
+    parley_session *s = party_call(&w->a, B_URI);
+    assert_non_null(s);
+    assert_int_equal(parley_session_participate(s, a_hdrs, 2, outcome_cb, &o), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    assert_string_equal(hdr(inv, "x"), "600");
+    assert_string_equal(hdr(inv, "Session-Expires"), "");
+    assert_string_equal(hdr(inv, "Min-SE"), "120");
+    assert_string_equal(hdr_nth(inv, "Min-SE", 1), "");
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 0);
+    assert_string_equal(hdr(ok, "Session-Expires"), "600;refresher=uas");
+    assert_string_equal(hdr_nth(ok, "Session-Expires", 1), "");
+    assert_string_equal(hdr(ok, "Require"), "");
+    unsigned iv = 0;
+    int we = -1;
+    assert_int_equal(parley_session_timer(w->a.s, &iv, &we), 0);
+    assert_int_equal(iv, 600);
+    assert_int_equal(we, 0);
+    assert_int_equal(parley_session_timer(w->b.s, &iv, &we), 0);
+    assert_int_equal(iv, 600);
+    assert_int_equal(we, 1);
+    /* B refreshes every 300 s; the refresh is the stack's own, one Session-Expires */
+    size_t before = vnet_count(w->n);
+    vnet_run(w->n, 301000);
+    assert_int_equal(sp_count_since(w->n, before, B_ADDR, "UPDATE"), 1);
+    const vnet_packet *upd = sp_last(w->n, A_ADDR, "UPDATE");
+    assert_string_equal(hdr(upd, "Session-Expires"), "600;refresher=uac");
+    assert_string_equal(hdr_nth(upd, "Session-Expires", 1), "");
+    world_assert_connected(w);
+}
+
 /* 422 Session Interval Too Small (B's endpoint wants at least 1000 s: an INVITE is checked
  * before any session exists): one retry with the Min-SE it asks for. */
 static int setup_b_min_se(void **state)
@@ -898,6 +945,7 @@ int main(void)
         WORLD_TEST(test_timer_refresh_by_update, setup),
         WORLD_TEST(test_timer_refresh_by_reinvite, setup),
         WORLD_TEST(test_timer_uas_refresher, setup),
+        WORLD_TEST(test_timer_app_headers, setup),
         WORLD_TEST(test_timer_422_retry, setup_b_min_se),
         WORLD_TEST(test_timer_expires, setup),
         WORLD_TEST(test_timer_refresh_491_then_481, setup),
