@@ -235,6 +235,11 @@ typedef struct ep_send_ops {
      * owner takes it from its own counter: a dialog's, or last + 1). 0: no retry (the challenge
      * goes to on_response). NULL: challenges are never answered. */
     uint32_t (*next_cseq)(void *arg, uint32_t last);
+    /* May be NULL. The Authorization / Proxy-Authorization lines an earlier request of the
+     * owner's needed ("" when none): the first attempt carries credentials for their realms at
+     * once, from the endpoint's memory of their challenges (RFC 3261 §22.3), so that a
+     * registrar that challenges every REGISTER is not asked twice for each refresh. */
+    pl_str (*prior_auth)(void *arg);
 } ep_send_ops;
 
 /* In a dialog: next_hop is the URI to resolve (its first Route, or the remote target). */

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "endpoint/reg.h"
 #include "parley/error.h"
+#include "sip/digest.h"
 #include "sip/print.h"
 #include "sip/uri.h"
 
@@ -90,7 +91,15 @@ static uint32_t next_cseq(void *arg, uint32_t last)
 
 static void on_response(void *arg, ep_sender *s, sip_msg *m);
 static void on_fail(void *arg, ep_sender *s, int err);
-static const ep_send_ops reg_ops = {build, on_response, on_fail, next_cseq};
+/* A refresh or un-REGISTER carries credentials at once for the realms the last REGISTER
+ * needed. */
+static pl_str prior_auth(void *arg)
+{
+    parley_registration *r = arg;
+    return pl_str_c(r->last_auth ? r->last_auth : "");
+}
+
+static const ep_send_ops reg_ops = {build, on_response, on_fail, next_cseq, prior_auth};
 
 void reg_send(parley_registration *r, unsigned expires)
 {
@@ -238,8 +247,19 @@ void reg_unregister_now(parley_registration *r)
         if (route)
             rc = sip_out_add_routes(&out, &rs, 1);
     }
-    if (!rc && r->last_auth)
-        rc = sip_out_add_lines(&out, pl_str_c(r->last_auth));
+    if (!rc && r->last_auth) {
+        /* fresh credentials (the next nonce count), else the last ones again */
+        pl_buf lines;
+        pl_buf_init(&lines, 256);
+        if (sip_digest_reauthorize(ep->digest_cache, pl_str_c(r->last_auth),
+                                   sip_span_str(&out.buf, out.method),
+                                   sip_span_str(&out.buf, out.ruri), PL_STR_NULL,
+                                   ep_credentials_lookup, ep, &lines) == 0)
+            rc = sip_out_add_lines(&out, pl_buf_str(&lines));
+        else
+            rc = sip_out_add_lines(&out, pl_str_c(r->last_auth));
+        pl_buf_free(&lines);
+    }
     if (!rc)
         tp_send(ep->tp, &a.dest, out.buf.data, out.buf.len, NULL);
     sip_out_free(&out);

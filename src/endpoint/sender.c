@@ -38,6 +38,7 @@ struct ep_sender {
     bool upgraded;            /* this attempt went over TCP only because it is too large for UDP */
     bool no_upgrade; /* its TCP connection was refused: UDP after all (RFC 3261 §18.1.1) */
     bool released;
+    bool preauthed; /* prior_auth was asked (once) */
     int last_err;
 };
 
@@ -145,12 +146,34 @@ static void prepare_attempt(ep_sender *s, const tp_target *tg, tp_proto proto)
     ep_attempt_init(s->ep, &s->attempt, &d);
 }
 
+/* The first attempt of an owner whose earlier request needed credentials: credentials for
+ * the same realms at once (the lines become s->auth, the credentials of every attempt). */
+static void preauthorize(ep_sender *s, const sip_out *out)
+{
+    s->preauthed = true;
+    pl_str prev = s->ops.prior_auth(s->arg);
+    if (!prev.len || !ep_has_credentials(s->ep))
+        return;
+    pl_buf lines;
+    pl_buf_init(&lines, 256);
+    if (sip_digest_reauthorize(s->ep->digest_cache, prev, sip_span_str(&out->buf, out->method),
+                               sip_span_str(&out->buf, out->ruri), request_body(out),
+                               ep_credentials_lookup, s->ep, &lines) == 0) {
+        pl_buf_free(&s->auth);
+        s->auth = lines;
+        return;
+    }
+    pl_buf_free(&lines);
+}
+
 /* The owner's request for this attempt, with the route set and the credentials. */
 static int build(ep_sender *s, sip_out *out)
 {
     int rc = s->ops.build(s->arg, &s->attempt, out);
     if (!rc)
         rc = sip_out_add_routes(out, s->route_strs, s->nroutes);
+    if (!rc && !s->preauthed && s->ops.prior_auth && !s->auth.len)
+        preauthorize(s, out);
     if (!rc && s->auth.len)
         rc = sip_out_add_lines(out, pl_buf_str(&s->auth));
     return rc;

@@ -160,6 +160,18 @@ int sip_digest_respond(sip_digest_cache *cache, sip_digest_retry *st, const sip_
                        pl_str method, pl_str ruri, pl_str body, sip_digest_lookup_fn lookup,
                        void *arg, pl_buf *hdrs);
 
+/*
+ * Credentials without a challenge (RFC 3261 §22.3: a request may carry them at once), for a
+ * request that an earlier one of the same kind needed: for each Authorization or
+ * Proxy-Authorization line of prev (the earlier request's, "Name: value\r\n" lines) whose
+ * realm the cache remembers, appends a line answering the remembered challenge with the next
+ * nonce count. Returns 0 when at least one line was added; PARLEY_E_NOTFOUND when none could
+ * be (no cache, nothing remembered, no credentials); PARLEY_E_NOMEM. A registrar that no longer
+ * takes the nonce challenges again, and that challenge is answered as any other.
+ */
+int sip_digest_reauthorize(sip_digest_cache *cache, pl_str prev, pl_str method, pl_str ruri,
+                           pl_str body, sip_digest_lookup_fn lookup, void *arg, pl_buf *hdrs);
+
 /* ---- server ---- */
 
 /* Credentials received in Authorization or Proxy-Authorization (strings unescaped). */

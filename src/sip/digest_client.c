@@ -297,3 +297,47 @@ int sip_digest_respond(sip_digest_cache *cache, sip_digest_retry *st, const sip_
     }
     return refused || !added ? PARLEY_E_AUTH : 0;
 }
+
+/* ---- credentials before any challenge (RFC 3261 §22.3) ---- */
+
+int sip_digest_reauthorize(sip_digest_cache *cache, pl_str prev, pl_str method, pl_str ruri,
+                           pl_str body, sip_digest_lookup_fn lookup, void *arg, pl_buf *hdrs)
+{
+    if (!cache)
+        return PARLEY_E_NOTFOUND;
+    size_t added = 0;
+    sip_digest_credentials cr;
+    for (int lines = 0; prev.len && lines < SIP_DIGEST_MAX_CHALLENGES; lines++) {
+        const char *eol = memchr(prev.p, '\n', prev.len);
+        pl_str line = pl_str_make(prev.p, eol ? (size_t)(eol - prev.p) : prev.len);
+        prev = eol ? pl_str_span(eol + 1, prev.p + prev.len) : PL_STR_NULL;
+        const char *colon = memchr(line.p, ':', line.len);
+        if (!colon)
+            continue;
+        pl_str name = pl_str_trim(pl_str_span(line.p, colon));
+        bool proxy = pl_str_caseeq_lit(name, "Proxy-Authorization");
+        if (!proxy && !pl_str_caseeq_lit(name, "Authorization"))
+            continue;
+        if (sip_digest_credentials_parse(pl_str_trim(pl_str_span(colon + 1, line.p + line.len)),
+                                         &cr) != 0)
+            continue;
+        sip_digest_answer a = {.method = method, .uri = ruri, .body = body};
+        const sip_digest_challenge *c =
+            sip_digest_cache_next(cache, pl_str_c(cr.realm), proxy, &a.nc);
+        if (!c || !lookup(arg, pl_str_c(c->realm), (sip_digest_alg)c->alg, &a.username, &a.password,
+                          &a.ha1))
+            continue;
+        size_t mark = hdrs->len;
+        pl_buf_puts(hdrs, sip_digest_answer_header(c));
+        pl_buf_puts(hdrs, ": ");
+        if (sip_digest_authorize(c, &a, hdrs) != 0) {
+            hdrs->len = mark;
+            continue;
+        }
+        pl_buf_puts(hdrs, "\r\n");
+        added++;
+    }
+    if (!pl_buf_ok(hdrs))
+        return PARLEY_E_NOMEM;
+    return added ? 0 : PARLEY_E_NOTFOUND;
+}

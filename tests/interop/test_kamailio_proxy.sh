@@ -15,6 +15,7 @@
 #  auth.cfg
 #    a wrong password: "failed" with status 401, exit 1
 #    authenticated REGISTER, INVITE and MESSAGE (--auth-user/--password); without: 407, exit 1
+#    the REGISTER's refreshes carry credentials at once (nc=00000002...): one 401 in all
 #
 # Kamailio starts on a free loopback port, is ready when it answers OPTIONS (a bounded poll of
 # SIPp probes) and is stopped by PID (trap). Every wait is bounded; ports are random.
@@ -282,7 +283,7 @@ fi
 
 WHAT="authenticated REGISTER"
 start_listen secure --bind "udp:127.0.0.1:$(port 21)" --registrar "$PROXY" --user bob \
-    --auth-user bob --password s3cret --trace
+    --auth-user bob --password s3cret --expires 10 --trace
 if wait_line "$work/secure.out" "$REGD" 10 && grep -q "^SIP/2.0 401" "$work/secure.err" &&
     grep -q '^Authorization: Digest username="bob"' "$work/secure.err"; then
     ok
@@ -321,6 +322,16 @@ if [ "$rc1" = 0 ] && [ "$rc2" = 1 ] && grep -q "^SIP/2.0 407" "$work/msg2.out" &
 else
     bad "send exits $rc1 and $rc2"
     dump "$work/msg.out" "$work/msg2.out"
+fi
+
+WHAT="refreshes carry credentials at once (the nonce counted on): one 401 in all"
+if wait_count "$work/secure.out" "$REGD" 2 15 &&
+    [ "$(count "$work/secure.err" '^SIP/2.0 401')" = 1 ] &&
+    grep -q '^Authorization: Digest .*nc=00000002' "$work/secure.err"; then
+    ok "$(count "$work/secure.out" "$REGD") registered lines"
+else
+    bad "$(count "$work/secure.err" '^SIP/2.0 401') 401s, $(count "$work/secure.out" "$REGD") registered lines"
+    dump "$work/secure.out" "$work/secure.err"
 fi
 
 WHAT="unregistering through the authenticating registrar"

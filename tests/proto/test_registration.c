@@ -214,11 +214,40 @@ static void test_challenged_register(void **state)
     assert_non_null(strstr(hdr(again, "Authorization"), "uri=\"" REGISTRAR "\""));
     ok_200(w, again, 600, NULL);
     assert_string_equal(l.lines[0], "Registered:600:200:0:" A_CONTACT ":-");
-    /* the refresh is challenged again with a new nonce: answered again, counted as new */
+    assert_non_null(strstr(hdr(again, "Authorization"), "nc=00000001"));
+    /* the refresh carries credentials at once (RFC 3261 §22.3): the same nonce, counted on */
     vnet_run(w->n, 300000);
     const vnet_packet *re = reg_nth(w, 2);
     assert_non_null(re);
     assert_string_equal(hdr(re, "CSeq"), "3 REGISTER");
+    assert_non_null(strstr(hdr(re, "Authorization"), "nonce=\"nr\""));
+    assert_non_null(strstr(hdr(re, "Authorization"), "nc=00000002"));
+    assert_non_null(strstr(hdr(re, "Authorization"), "uri=\"" REGISTRAR "\""));
+    ok_200(w, re, 600, NULL);
+    assert_string_equal(l.lines[2], "Registered:600:200:0:" A_CONTACT ":-");
+    assert_int_equal(sp_count(w->n, P_ADDR, "REGISTER"), 3);
+    /* the next refresh: the registrar no longer takes that nonce (stale): a challenge with a
+     * new one, answered as any other, and the refresh after it counts on from the new nonce */
+    vnet_run(w->n, 300000);
+    const vnet_packet *re2 = reg_nth(w, 3);
+    assert_non_null(re2);
+    assert_non_null(strstr(hdr(re2, "Authorization"), "nc=00000003"));
+    sp_reply(w->n, P_ADDR, re2, 401, "Unauthorized", "reg",
+             "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"nr2\", qop=\"auth\", "
+             "stale=true\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *re3 = reg_nth(w, 4);
+    assert_non_null(re3);
+    assert_string_equal(hdr(re3, "CSeq"), "5 REGISTER");
+    assert_non_null(strstr(hdr(re3, "Authorization"), "nonce=\"nr2\""));
+    assert_non_null(strstr(hdr(re3, "Authorization"), "nc=00000001"));
+    ok_200(w, re3, 600, NULL);
+    vnet_run(w->n, 300000);
+    const vnet_packet *re4 = reg_nth(w, 5);
+    assert_non_null(re4);
+    assert_non_null(strstr(hdr(re4, "Authorization"), "nonce=\"nr2\""));
+    assert_non_null(strstr(hdr(re4, "Authorization"), "nc=00000002"));
     parley_registration_unref(r); /* the endpoint keeps it registered */
     vnet_run(w->n, 5);
     assert_int_equal(l.finals, 0);
@@ -337,6 +366,7 @@ static void test_stop_unregisters(void **state)
     assert_string_equal(hdr(un, "Expires"), "0");
     assert_string_equal(hdr(un, "CSeq"), "3 REGISTER");
     assert_non_null(strstr(hdr(un, "Authorization"), "realm=\"example.com\""));
+    assert_non_null(strstr(hdr(un, "Authorization"), "nc=00000002")); /* not a replay */
     assert_int_equal(parley_registration_state(r), PARLEY_REG_UNREGISTERED);
     parley_registration_unref(r);
 }

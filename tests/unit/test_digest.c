@@ -620,6 +620,75 @@ static void test_respond_rules(void **state)
     sip_digest_cache_free(cache);
 }
 
+/* Credentials at once for the realms an earlier request needed: the cached challenges with the
+ * next nonce count, a line for each realm remembered; nothing without a cache, a remembered
+ * realm or credentials. */
+static void test_reauthorize(void **state)
+{
+    (void)state;
+    creds cr[] = {{"a", "alice", "pw", 0}, {"p", "alice-p", "pw2", 0}, {NULL, NULL, NULL, 0}};
+    sip_digest_cache *cache;
+    assert_int_equal(sip_digest_cache_create(4, &cache), 0);
+    sip_digest_retry st;
+    memset(&st, 0, sizeof(st));
+    pl_buf prev, b;
+    pl_buf_init(&prev, 512);
+    pl_buf_init(&b, 512);
+    const char *both = "WWW-Authenticate: Digest realm=\"a\", nonce=\"n1\", qop=\"auth\"\r\n"
+                       "Proxy-Authenticate: Digest realm=\"p\", nonce=\"q1\"\r\n";
+    assert_int_equal(respond(cache, &st, both, &prev, cr), 0);
+    pl_str ruri = PL_STR_LIT("sip:registrar.example.com");
+    assert_int_equal(sip_digest_reauthorize(cache, pl_buf_str(&prev), PL_STR_LIT("REGISTER"), ruri,
+                                            PL_STR_NULL, lookup, cr, &b),
+                     0);
+    pl_buf_terminate(&b);
+    assert_contains(b.data, "Authorization: Digest username=\"alice\", realm=\"a\", nonce=\"n1\", "
+                            "uri=\"sip:registrar.example.com\"");
+    assert_contains(b.data, "nc=00000002");
+    assert_contains(b.data, "Proxy-Authorization: Digest username=\"alice-p\", realm=\"p\", "
+                            "nonce=\"q1\"");
+    /* they parse as a server reads them */
+    sip_digest_credentials c;
+    const char *line = strstr(b.data, "Authorization: Digest username=\"alice\"");
+    const char *eol = strstr(line, "\r\n");
+    assert_int_equal(
+        sip_digest_credentials_parse(pl_str_make(line + 15, (size_t)(eol - line - 15)), &c), 0);
+    assert_int_equal(c.nc, 2);
+    assert_string_equal(c.uri, "sip:registrar.example.com");
+    /* again: the count goes on */
+    pl_buf_reset(&b);
+    assert_int_equal(sip_digest_reauthorize(cache, pl_buf_str(&prev), PL_STR_LIT("REGISTER"), ruri,
+                                            PL_STR_NULL, lookup, cr, &b),
+                     0);
+    pl_buf_terminate(&b);
+    assert_contains(b.data, "nc=00000003");
+    /* a realm the cache forgot, lines that are not credentials, no cache, no credentials */
+    sip_digest_cache_drop(cache, PL_STR_LIT("a"), false);
+    sip_digest_cache_drop(cache, PL_STR_LIT("p"), true);
+    pl_buf_reset(&b);
+    assert_int_equal(sip_digest_reauthorize(cache, pl_buf_str(&prev), PL_STR_LIT("REGISTER"), ruri,
+                                            PL_STR_NULL, lookup, cr, &b),
+                     PARLEY_E_NOTFOUND);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(sip_digest_reauthorize(cache, PL_STR_LIT("X-Other: 1\r\nAuthorization\r\n"),
+                                            PL_STR_LIT("REGISTER"), ruri, PL_STR_NULL, lookup, cr,
+                                            &b),
+                     PARLEY_E_NOTFOUND);
+    assert_int_equal(sip_digest_reauthorize(NULL, pl_buf_str(&prev), PL_STR_LIT("REGISTER"), ruri,
+                                            PL_STR_NULL, lookup, cr, &b),
+                     PARLEY_E_NOTFOUND);
+    memset(&st, 0, sizeof(st));
+    assert_int_equal(respond(cache, &st, both, &prev, cr), 0);
+    creds none[] = {{NULL, NULL, NULL, 0}};
+    assert_int_equal(sip_digest_reauthorize(cache, pl_buf_str(&prev), PL_STR_LIT("REGISTER"), ruri,
+                                            PL_STR_NULL, lookup, none, &b),
+                     PARLEY_E_NOTFOUND);
+    assert_int_equal(b.len, 0);
+    pl_buf_free(&prev);
+    pl_buf_free(&b);
+    sip_digest_cache_free(cache);
+}
+
 static void test_cache_counts_and_evicts(void **state)
 {
     (void)state;
@@ -1046,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_credentials_parse),
         cmocka_unit_test(test_challenges_of_response),
         cmocka_unit_test(test_respond_rules),
+        cmocka_unit_test(test_reauthorize),
         cmocka_unit_test(test_cache_counts_and_evicts),
         cmocka_unit_test(test_server_round_trip_every_algorithm),
         cmocka_unit_test(test_server_challenge_lines),
