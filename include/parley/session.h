@@ -452,8 +452,9 @@ int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const par
 
 /*
  * Ends the session whatever its state: Idle -> Disconnected; Connecting/Alerted -> CANCEL (sent
- * once a provisional arrived; a 2xx that crosses it is ACKed and BYEd; a CANCEL whose INVITE
- * never gets its final answer ends the session after 64*T1); Connected -> BYE; Incoming ->
+ * once a provisional arrived; a 2xx that crosses it is ACKed and BYEd, and participate's cb
+ * gets PARLEY_E_TERMINATED with that 2xx's status; a CANCEL whose INVITE never gets its final
+ * answer ends the session after 64*T1); Connected -> BYE; Incoming ->
  * rejected (603, or 486 when the INVITE was forked). Every pending operation fails with
  * PARLEY_E_TERMINATED. cb runs when the session is Disconnected (with the BYE's answer when one
  * was sent). PARLEY_E_STATE after on_released.

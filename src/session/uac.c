@@ -645,6 +645,15 @@ static void on_provisional(parley_session *s, sip_msg *m)
         s->cbs->on_provisional(s, m, s->cbs_user);
 }
 
+/* The 2xx of an INVITE we were cancelling (or hung up in on_accepted), ACKed and BYEd: the
+ * session ends TerminatedLocally and the INVITE's operation with PARLEY_E_TERMINATED and that
+ * 2xx (its status says the peer did answer). */
+static void end_crossed(parley_session *s, const sip_msg *m)
+{
+    sess_final fin = {&s->participate, PARLEY_E_TERMINATED, m};
+    sess_end_with(s, PARLEY_REASON_TERMINATED_LOCALLY, m, &fin, 1);
+}
+
 static void on_2xx(parley_session *s, sip_msg *m)
 {
     pl_str tag = m->to ? m->to->tag : PL_STR_NULL;
@@ -687,7 +696,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
         sess_op *t = s->terminate;
         sess_send_ack(s, NULL, 0, NULL);
         sess_send_bye(s, t ? t->hdrs : NULL, t ? t->nh : 0, t);
-        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, m);
+        end_crossed(s, m);
         return;
     }
     parley_session_ref(s);
@@ -735,7 +744,7 @@ static void on_2xx(parley_session *s, sip_msg *m)
         sess_op *t = s->terminate;
         sess_uac_ack_pending(s);
         sess_send_bye(s, t ? t->hdrs : NULL, t ? t->nh : 0, t);
-        sess_end(s, PARLEY_REASON_TERMINATED_LOCALLY, m);
+        end_crossed(s, m);
     }
     if (s->state != PARLEY_STATE_DISCONNECTED) {
         sess_set_state(s, PARLEY_STATE_CONNECTED, PARLEY_REASON_NONE, m);

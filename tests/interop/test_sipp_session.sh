@@ -27,6 +27,7 @@
 #    MESSAGE and INFO, --header on every request                       uas_call_message_info
 #    486: parley call exits 1, its last line holds the status          uas_call_486
 #    CANCEL while SIPp rings (--hangup-after runs out, or SIGTERM)     uas_call_cancel
+#    SIPp's 200 crosses the CANCEL: ACKed and BYEd, exit 1           uas_call_cancel_crossed
 #    BYE from SIPp: parley call reports it and exits 0 at once         uas_call_bye_in
 #    BYEs that cross (RFC 5407): SIPp's BYE crosses parley's, 200 both ways, exit 0
 #                                                                      uas_call_bye_cross
@@ -304,6 +305,16 @@ calls() { # u1|t1
     saw "$(p_event provisional ',"status":180,"reason":"Ringing"}')"
     saw "$(p_state disconnected alerted TerminatedLocally 487)"
     last_is "$(p_result call 487 "Request Terminated" false)"
+    sipp_wait
+    ok
+
+    flow "call-cancel-crossed-$T" "parley call -> SIPp over $T: SIPp's 200 crosses the CANCEL (ACK, BYE, exit 1 as after a 487)"
+    sipp_uas_start uas_call_cancel_crossed "$t"
+    parley_call "$T" --hangup-after 0.3
+    call_exit 1
+    saw "$(p_event provisional ',"status":180,"reason":"Ringing"}')"
+    saw "$(p_state disconnected alerted TerminatedLocally 200)"
+    last_is '*"event":"result","op":"call","call_id":"'"$CID"'","status":200,"reason":"OK","error":"terminated","ok":false}'
     sipp_wait
     ok
 

@@ -79,7 +79,9 @@ static void test_terminate_before_provisional_then_200(void **state)
     assert_non_null(vnet_find(w->n, B_ADDR, "BYE", 0));
     assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Disconnected:TerminatedLocally:200");
     assert_int_equal(o.calls, 1);
+    assert_int_equal(o.calls, 1);
     assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(o.status, 200); /* the peer did answer */
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);
     assert_int_equal(t.status, 200);
@@ -111,7 +113,9 @@ static void test_cancel_200_crossing(void **state)
     assert_trans(&w->a, "Idle>Connecting:None:-|"
                         "Connecting>Alerted:ProvisionResponseReceived:180|"
                         "Alerted>Disconnected:TerminatedLocally:200");
+    assert_int_equal(o.calls, 1);
     assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(o.status, 200); /* the peer did answer */
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.error, 0);
     assert_int_equal(t.status, 200);

@@ -319,7 +319,11 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
      * out first, so that the result (with the failing status) is the last line */
     if (!r || r->error)
         cli_wait(app, ended, c, 2000);
-    return report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
+    /* the peer's 2xx crossed our CANCEL (hangup-after or a signal while ringing): the library
+     * ACKed and BYEd it; the call was given up as with a 487, not a local error */
+    bool crossed = r && r->error == PARLEY_E_TERMINATED && (cancelled || interrupted);
+    int code = report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
+    return crossed ? CLI_FAIL : code;
 }
 
 /* The target with ;transport= as asked (before any ?headers), unless the URI names it
