@@ -324,25 +324,13 @@ static bool sipfrag_status(pl_str body, int *status, pl_str *reason)
     return true;
 }
 
-/* The value of a parameter of a header value ("terminated;reason=x;expires=60"). */
+/* The value of parameter `name` of a header value ("terminated;reason=x;expires=60"), trimmed;
+ * empty when absent. */
 static pl_str param_of(pl_str v, const char *name)
 {
-    size_t n = strlen(name);
-    for (size_t i = 0; i + n < v.len; i++) {
-        if (v.p[i] == ';') {
-            size_t j = i + 1;
-            while (j < v.len && (v.p[j] == ' ' || v.p[j] == '\t'))
-                j++;
-            if (j + n < v.len && pl_str_casecmp_eq(pl_str_make(v.p + j, n), pl_str_c(name)) &&
-                v.p[j + n] == '=') {
-                const char *a = v.p + j + n + 1, *e = a;
-                while (e < v.p + v.len && *e != ';' && *e != ' ')
-                    e++;
-                return pl_str_span(a, e);
-            }
-        }
-    }
-    return PL_STR_NULL;
+    pl_str params, value;
+    sip_value_head(v, &params);
+    return sip_param_find(params, name, &value) ? pl_str_trim(value) : PL_STR_NULL;
 }
 
 bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m)
@@ -376,8 +364,7 @@ bool sess_refer_on_notify(parley_session *s, txn_server *t, sip_msg *m)
     sess_answer(s, t, 200, NULL, PL_STR_NULL);
     const sip_hdr *st = sip_hdr_first(m, SIP_H_SUBSCRIPTION_STATE);
     pl_str state = st ? pl_str_trim(st->value) : PL_STR_NULL;
-    bool terminated =
-        state.len >= 10 && pl_str_casecmp_eq(pl_str_make(state.p, 10), PL_STR_LIT("terminated"));
+    bool terminated = pl_str_caseeq_lit(sip_value_head(state, NULL), "terminated");
     bool final = terminated || status >= 200;
     if (!final) {
         pl_str ex = param_of(state, "expires");
