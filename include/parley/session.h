@@ -421,7 +421,8 @@ enum {
 /* Incoming only, before participating: a 101-199 response. With PARLEY_PROV_EARLY_MEDIA,
  * get_answer is called (get_offer for an INVITE without offer); a refusal answers the INVITE
  * 488 and ends the session. Early media goes reliably when the caller supports 100rel and
- * the policy allows it. A reliable response is retransmitted until its PRACK; the next
+ * the policy allows it; every provisional does when the INVITE requires 100rel (RFC 3262 §3)
+ * or the policy is PARLEY_100REL_REQUIRED. A reliable response is retransmitted until its PRACK; the next
  * reliable one and the 200 wait for it (RFC 3262 §3); without a PRACK for 64*T1 the INVITE
  * is answered 504 and the session ends. */
 int parley_session_provisional(parley_session *s, int code, const char *reason,

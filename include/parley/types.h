@@ -48,8 +48,10 @@ typedef struct parley_request parley_request;
  * Route, Record-Route, Content-Type, Content-Length, RAck, RSeq) are refused with
  * PARLEY_E_HEADER_RESTRICTED (except Route for parley_endpoint_send_message, where it sets that
  * request's route set); a name that is not a token or a value holding CR, LF or another
- * control byte (HT is allowed) with PARLEY_E_INVAL. Supported, Allow and Require are merged with
- * the stack's own values (one header field each on the wire, no value twice). A User-Agent on a
+ * control byte (HT is allowed) with PARLEY_E_INVAL. Supported and Allow are merged with the
+ * stack's own values (one header field each on the wire, no value twice); a Require goes as
+ * given, and the stack adds its own (100rel, timer) only when the application's does not list
+ * that option already. A User-Agent on a
  * request, or a Server on a response, replaces the endpoint's (user_agent in its config). A
  * Session-Expires (or x) or Min-SE goes instead of the session timer's own (one header field
  * each), and a Session-Expires that parses sets the interval asked for, or on a 2xx the one

@@ -263,6 +263,19 @@ static bool names_capabilities(const sip_kv *h, size_t nh)
     return false;
 }
 
+bool sess_headers_list(const sip_kv *h, size_t nh, const char *name, const char *tag)
+{
+    for (size_t i = 0; i < nh; i++) {
+        if (!is_named(h[i].name, name))
+            continue;
+        pl_str v = pl_str_c(h[i].value), item;
+        for (int k = 0; k < 64 && sip_list_next(&v, &item); k++)
+            if (pl_str_casecmp_eq(item, pl_str_c(tag)))
+                return true;
+    }
+    return false;
+}
+
 void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
 {
     if (names_capabilities(h, nh))

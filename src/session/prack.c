@@ -72,7 +72,7 @@ static void on_rel_timer(pl_timer *t, void *arg)
 }
 
 int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *body, bool offered,
-                  bool answered)
+                  bool answered, const sip_kv *h, size_t nh)
 {
     if (!s->prack) {
         s->prack = pl_calloc(1, sizeof(*s->prack));
@@ -93,7 +93,9 @@ int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *bo
     r->answered = answered;
     pl_buf_init(&r->resp, head->len + 64 + (body ? body->len : 0));
     pl_buf_put(&r->resp, head->data, head->len);
-    pl_buf_printf(&r->resp, "Require: 100rel\r\nRSeq: %u\r\n", (unsigned)r->rseq);
+    if (!sess_headers_list(h, nh, "Require", "100rel"))
+        pl_buf_puts(&r->resp, "Require: 100rel\r\n");
+    pl_buf_printf(&r->resp, "RSeq: %u\r\n", (unsigned)r->rseq);
     if (body && body->data)
         sip_print_body(&r->resp, pl_str_c(body->ctype), pl_str_make(body->data, body->len));
     else

@@ -561,6 +561,9 @@ void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_
 /* Allow and Supported (the stack's, merged with the application's h), then h's other
  * headers: for the messages that carry the stack's capabilities. */
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
+/* Whether one of the application's headers h named `name` lists `tag` (a Require the stack
+ * would add is left out when the application's names that option already). */
+bool sess_headers_list(const sip_kv *h, size_t nh, const char *name, const char *tag);
 /* The application's headers h for the other messages of a session (ACK, BYE, MESSAGE...,
  * responses but 2xx to INVITE): as they are, but an Allow or Supported among them is merged
  * with the stack's (sess_print_common), so that it never says the session takes less. */
@@ -725,9 +728,10 @@ void sess_timer_stop(parley_session *s);
 void sess_timer_refresh_done(parley_session *s, bool ok);
 
 /* prack.c: reliable provisional responses (RFC 3262) */
-/* UAS: sends (or queues) a reliable 1xx; resp is the response without RSeq/Require lines. */
+/* UAS: sends (or queues) a reliable 1xx; resp is the response without RSeq/Require lines
+ * (h: the application's headers printed in it, whose Require may name 100rel already). */
 int sess_rel_send(parley_session *s, int code, pl_buf *head, const sess_body *body, bool offered,
-                  bool answered);
+                  bool answered, const sip_kv *h, size_t nh);
 /* UAS: whether the 200 must wait for PRACKs. */
 bool sess_rel_busy(const parley_session *s);
 void sess_rel_stop(parley_session *s);

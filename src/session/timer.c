@@ -256,7 +256,7 @@ void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b,
     if (!delta)
         return;
     pl_buf_printf(b, "Session-Expires: %u;refresher=%s\r\n", delta, we ? "uas" : "uac");
-    if (!we)
+    if (!we && !sess_headers_list(h, nh, "Require", "timer"))
         pl_buf_puts(b, "Require: timer\r\n"); /* the peer must refresh: it must know (§9) */
 }
 

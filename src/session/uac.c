@@ -72,7 +72,8 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
     ep_print_user_agent(s->ep, &extra, s->uac->inv_hdrs, s->uac->inv_nh);
     if (s->uac->inv_extra)
         pl_buf_puts(&extra, s->uac->inv_extra); /* capabilities and the application's headers */
-    if (s->rel100 == PARLEY_100REL_REQUIRED)
+    if (s->rel100 == PARLEY_100REL_REQUIRED &&
+        !sess_headers_list(s->uac->inv_hdrs, s->uac->inv_nh, "Require", "100rel"))
         pl_buf_puts(&extra, "Require: 100rel\r\n");
     sess_timer_print_request(s, &extra, true, s->uac->inv_hdrs, s->uac->inv_nh);
     sip_req_parts p = {

@@ -124,8 +124,10 @@ bool sess_uas_reliable(const parley_session *s, unsigned flags)
 {
     if (s->rel100 == PARLEY_100REL_UNSUPPORTED || !s->peer_100rel)
         return false;
+    /* an INVITE that requires 100rel gets every non-100 provisional reliably (RFC 3262 §3) */
     return (flags & (PARLEY_PROV_RELIABLE | PARLEY_PROV_EARLY_MEDIA)) ||
-           s->rel100 == PARLEY_100REL_REQUIRED;
+           s->rel100 == PARLEY_100REL_REQUIRED ||
+           sess_has_option(s->inv_req, SIP_H_REQUIRE, "100rel");
 }
 
 int sess_uas_provisional(parley_session *s, int code, const char *reason, const sip_kv *h,
@@ -171,9 +173,9 @@ int sess_uas_provisional(parley_session *s, int code, const char *reason, const 
     print_response(s, t, &b, code, reason, true, h, nh);
     int rc;
     if (reliable) {
-        rc = pl_buf_ok(&b)
-                 ? sess_rel_send(s, code, &b, media ? &ans : NULL, offered, media && !offered)
-                 : PARLEY_E_NOMEM;
+        rc = pl_buf_ok(&b) ? sess_rel_send(s, code, &b, media ? &ans : NULL, offered,
+                                           media && !offered, h, nh)
+                           : PARLEY_E_NOMEM;
         if (!rc && media && !offered)
             s->early_reliable = true; /* the answer went reliably: the 200 repeats nothing */
     } else {

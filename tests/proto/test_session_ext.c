@@ -604,6 +604,42 @@ static void test_100rel_prack_per_fork(void **state)
 
 /* Policies: a caller requiring 100rel gets 420 from a callee without it; a callee requiring
  * it answers 421 to a caller without it. */
+/* A Require the applications give that names the option the stack requires already: the
+ * stack adds no second "100rel" (the INVITE, the reliable 180) and no second "timer" (a 2xx
+ * that leaves the refreshes to the caller). B rings with no flags and its policy only
+ * supports 100rel: the INVITE requires it, so the 180 goes reliably (RFC 3262 §3). */
+static void test_require_not_repeated(void **state)
+{
+    world *w = *state;
+    w->a.rel100 = PARLEY_100REL_REQUIRED;
+    w->a.session_expires = 1800;
+    static const parley_header b_hdrs[] = {{"Require", "100rel, timer"}};
+    w->b.hdrs = b_hdrs;
+    w->b.nhdrs = 1;
+    w->b.on_incoming = PARTY_RING;
+    static const parley_header a_hdrs[] = {{"Require", "100rel"}};
+    outcome o = {.n = w->n};
+    parley_session *s = party_call(&w->a, B_URI);
+    assert_non_null(s);
+    assert_int_equal(parley_session_participate(s, a_hdrs, 1, outcome_cb, &o), 0);
+    vnet_run(w->n, 20);
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    assert_string_equal(hdr(inv, "Require"), "100rel");
+    assert_string_equal(hdr_nth(inv, "Require", 1), "");
+    const vnet_packet *p180 = vnet_find(w->n, A_ADDR, "SIP/2.0 180", 0);
+    assert_string_equal(hdr(p180, "Require"), "100rel, timer");
+    assert_string_equal(hdr_nth(p180, "Require", 1), "");
+    assert_string_not_equal(hdr(p180, "RSeq"), ""); /* B's 180 goes reliably: RFC 3262 §3 */
+    assert_int_equal(parley_session_participate(w->b.s, b_hdrs, 1, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *ok = vnet_find(w->n, A_ADDR, "SIP/2.0 200", 1); /* after the PRACK's */
+    assert_string_equal(ok->method, "INVITE");
+    assert_string_equal(hdr(ok, "Session-Expires"), "1800;refresher=uac");
+    assert_string_equal(hdr(ok, "Require"), "100rel, timer");
+    assert_string_equal(hdr_nth(ok, "Require", 1), "");
+}
+
 static void test_100rel_required_vs_none(void **state)
 {
     world *w = *state;
@@ -959,6 +995,7 @@ int main(void)
         WORLD_TEST(test_100rel_rseq_order, setup),
         WORLD_TEST(test_100rel_loss_every_leg, setup),
         WORLD_TEST(test_100rel_prack_per_fork, setup),
+        WORLD_TEST(test_require_not_repeated, setup),
         WORLD_TEST(test_100rel_required_vs_none, setup_b_no_100rel),
         WORLD_TEST(test_100rel_421, setup_b_requires_100rel),
         WORLD_TEST(test_early_media_per_fork, setup),
