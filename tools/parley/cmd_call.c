@@ -260,6 +260,21 @@ static int hold_step(cli_app *app, cli_call *c, bool hold)
     return step_report(app, c, op, r ? r->error : PARLEY_E_NOMEM, r);
 }
 
+/* The hangup of the call (terminate: CANCEL, or BYE): done when the session is Disconnected
+ * and a BYE that went has its answer. Nothing is kept of the result: nobody need wait. */
+static call_wait hangup_wait = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, NULL};
+
+static void on_hangup_done(parley_session *s, const parley_result *r, void *user)
+{
+    (void)s;
+    (void)r;
+    call_wait *w = user;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
 static void *signal_thread(void *arg)
 {
     cli_call *c = arg;
@@ -270,7 +285,7 @@ static void *signal_thread(void *arg)
     int sig;
     if (sigwait(&set, &sig) == 0) {
         interrupted = 1;
-        cli_call_hangup(c, c->app->every, c->app->nevery, NULL, NULL);
+        cli_call_hangup(c, c->app->every, c->app->nevery, on_hangup_done, &hangup_wait);
     }
     return NULL;
 }
@@ -305,7 +320,7 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
                 /* nobody answered in time: CANCEL; the INVITE's final answer comes next */
                 cancelled = true;
                 pthread_mutex_unlock(&invite_wait.mu);
-                cli_call_hangup(c, app->every, app->nevery, NULL, NULL);
+                cli_call_hangup(c, app->every, app->nevery, on_hangup_done, &hangup_wait);
                 pthread_mutex_lock(&invite_wait.mu);
             }
         } else {
@@ -323,7 +338,20 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
      * ACKed and BYEd it; the call was given up as with a 487, not a local error */
     bool crossed = r && r->error == PARLEY_E_TERMINATED && (cancelled || interrupted);
     int code = report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
-    return crossed ? CLI_FAIL : code;
+    if (crossed) {
+        /* let the BYE have its answer before the endpoint stops (over TCP the connection
+         * would close under it); bounded by its transaction (64*T1) */
+        struct timespec bye_until;
+        clock_gettime(CLOCK_REALTIME, &bye_until);
+        bye_until.tv_sec += 40;
+        pthread_mutex_lock(&hangup_wait.mu);
+        while (!hangup_wait.done &&
+               pthread_cond_timedwait(&hangup_wait.cv, &hangup_wait.mu, &bye_until) != ETIMEDOUT)
+            ;
+        pthread_mutex_unlock(&hangup_wait.mu);
+        return CLI_FAIL;
+    }
+    return code;
 }
 
 /* The target with ;transport= as asked (before any ?headers), unless the URI names it
