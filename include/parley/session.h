@@ -449,6 +449,17 @@ int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_h
                                size_t nheaders, parley_session_done_cb cb, void *user);
 int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,
                                     size_t nheaders, parley_result **out);
+/*
+ * Cancels our pending renegotiation (the spec's TryCancelRenegotiateDescription), with no
+ * guarantee: a re-INVITE is CANCELled (RFC 3261 §9.1: at once when a provisional response to
+ * it came, else when one comes); its completion then gets the peer's 487
+ * (PARLEY_E_FAILURE_RESPONSE) and the old description stays, but a 2xx that comes first, or
+ * crosses the CANCEL, completes it successfully as usual. A re-INVITE waiting to go again after
+ * a 491, or a renegotiation whose work has not started yet, completes with PARLEY_E_ABORTED
+ * and nothing more is sent. PARLEY_E_STATE when there is nothing to cancel (no renegotiation
+ * pending, or one by UPDATE, which CANCEL cannot reach).
+ */
+int parley_session_renegotiate_cancel(parley_session *s);
 
 /*
  * Ends the session whatever its state: Idle -> Disconnected; Connecting/Alerted -> CANCEL (sent

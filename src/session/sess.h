@@ -387,8 +387,10 @@ struct parley_session {
     bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
     bool ok_refresh; /* the peer's re-INVITE was a session refresh: no on_reinvite */
     bool reinv_retried;
-    bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
-    bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
+    bool glare_waiting;     /* our re-INVITE got 491 and waits to go again */
+    bool glare_due;         /* its wait ran out: it goes once no INVITE is in progress */
+    bool reinv_cancel;      /* parley_session_renegotiate_cancel: CANCEL ours (or abort it) */
+    bool reinv_cancel_sent; /* that CANCEL went (once per re-INVITE transaction) */
     bool bye_sent;
     bool bye_pending;   /* our BYE awaits its answer: the dialog still takes a crossing BYE */
     bool remote_ending; /* the peer's BYE or CANCEL is being handled */
