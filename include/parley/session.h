@@ -504,6 +504,10 @@ const char *parley_session_local_tag(const parley_session *s);
 const char *parley_session_remote_tag(const parley_session *s);
 parley_state parley_session_state(const parley_session *s);
 int parley_session_is_incoming(const parley_session *s);
+/* The target the session was created for (the spec's SessionTarget): its URI and endpoint id
+ * (epid NULL when none); for an incoming session the INVITE's Request-URI, epid NULL. The
+ * strings stay valid until the session is freed. PARLEY_E_INVAL for a NULL argument. */
+int parley_session_target(const parley_session *s, parley_address *out);
 const parley_participant *parley_session_local(const parley_session *s);
 const parley_participant *parley_session_remote(const parley_session *s);
 parley_endpoint *parley_session_endpoint(const parley_session *s);

@@ -146,6 +146,33 @@ static void test_idle_session_freed(void **state)
     assert_int_equal(vnet_count(w->n), 0);
 }
 
+/* The target given at creation (the spec's SessionTarget), with its endpoint id;
+ * redirection; an incoming session's is the INVITE's Request-URI. */
+static void test_session_target(void **state)
+{
+    world *w = *state;
+    parley_address to = {B_URI, "b0epid"}, got = {NULL, NULL};
+    parley_session *s = NULL;
+    assert_int_equal(parley_session_create(w->a.ep, &to, NULL, &s), 0);
+    assert_int_equal(parley_session_target(s, NULL), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_target(NULL, &got), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_target(s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
+    assert_string_equal(got.epid, "b0epid");
+    parley_session_unref(s);
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&o, 200);
+    assert_int_equal(parley_session_target(w->a.s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
+    assert_null(got.epid);
+    assert_int_equal(parley_session_target(w->b.s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
+    assert_null(got.epid);
+}
+
 /* ---- crossing BYEs (RFC 5407 §3.6) ---- */
 
 static void test_crossing_byes(void **state)
@@ -545,6 +572,7 @@ int main(void)
         WORLD_TEST(test_b2bua_terminate_in_callback, setup),
         WORLD_TEST(test_released_last, setup),
         WORLD_TEST(test_idle_session_freed, setup),
+        WORLD_TEST(test_session_target, setup),
         WORLD_TEST(test_crossing_byes, setup),
         WORLD_TEST(test_bye_answered_481_succeeds, setup),
         WORLD_TEST(test_cancel_without_487, setup),
