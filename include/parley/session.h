@@ -270,7 +270,9 @@ int parley_refer_request_accept(parley_refer_request *r, const parley_header *he
 int parley_refer_request_reject(parley_refer_request *r, int code, const char *reason,
                                 const parley_header *headers, size_t nheaders);
 /* After accepting: reports the referred request's progress as a message/sipfrag NOTIFY
- * ("SIP/2.0 <code> <text>", text NULL: the standard phrase); final = 1 ends the subscription. */
+ * ("SIP/2.0 <code> <text>", text NULL: the standard phrase); final = 1 ends the subscription.
+ * PARLEY_E_STATE once it has ended: the final NOTIFY went, or the referrer ended it (a NOTIFY
+ * got 481, which ends the subscription only, not the session: RFC 5057 §5.1). */
 int parley_refer_request_notify(parley_refer_request *r, int sipfrag_code, const char *text,
                                 int final);
 

@@ -76,8 +76,14 @@ static void on_response(void *arg, ep_sender *snd, sip_msg *m)
     }
     if (op->kind == OP_REFER)
         sess_refer_sub_answered(s, op, m);
+    /* a 481 to a NOTIFY of a REFER's subscription ends that subscription only, not the
+     * session (RFC 5057 §5.1: the usage the request was sent in; the referrer ended it, e.g.
+     * parley_session_refer_end): no more NOTIFYs go */
+    bool sub_gone = op->kind == OP_REFER_NOTIFY && m->status == 481;
+    if (sub_gone)
+        ((parley_refer_request *)op->arg)->ended = true;
     sess_op_complete(op, 0, m);
-    if (s->state == PARLEY_STATE_CONNECTED)
+    if (s->state == PARLEY_STATE_CONNECTED && !sub_gone)
         sess_dialog_gone(s, m, 0);
     parley_session_unref(s);
 }

@@ -26,9 +26,10 @@ typedef enum sess_op_kind {
     OP_MESSAGE,
     OP_REFER,
     OP_REINVITE_ACCEPT,
-    OP_REFRESH, /* a session refresh (RFC 4028): repeats the description, asks nobody */
-    OP_UPDATE,  /* renegotiation by UPDATE */
-    OP_PRACK,   /* our PRACK for a reliable 1xx */
+    OP_REFRESH,      /* a session refresh (RFC 4028): repeats the description, asks nobody */
+    OP_UPDATE,       /* renegotiation by UPDATE */
+    OP_PRACK,        /* our PRACK for a reliable 1xx */
+    OP_REFER_NOTIFY, /* a NOTIFY of a REFER's subscription we serve (arg: the refer request) */
 } sess_op_kind;
 
 /* Who refreshes, as the refresher parameter says it (relative to the request's sender). */

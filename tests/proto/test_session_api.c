@@ -384,6 +384,16 @@ static void test_refer_deferred_and_ended(void **state)
     vnet_run(w->n, 10);
     assert_non_null(sp_last(w->n, B_ADDR, "SIP/2.0 481"));
     assert_log(&w->a, "refer_progress:100|refer_progress:0:final");
+    /* that 481 ends B's subscription, not the call (RFC 5057 §5.1): it ended the session
+     * (SessionDoesNotExist), the referrer's unsubscribing hung up the call it was in */
+    world_assert_connected(w);
+    assert_int_equal(parley_refer_request_notify(w->b.refer_req, 200, NULL, 1), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count(w->n, A_ADDR, "NOTIFY"), 2); /* the 100 and the 180 */
+    outcome info = {0};
+    world_a_sends(w, PARLEY_MSG_INFO, &info);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&info, 200);
 }
 
 static void test_refer_subscription_expires(void **state)
