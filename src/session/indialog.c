@@ -278,8 +278,19 @@ static void on_message(parley_session *s, txn_server *t, sip_msg *m)
     parley_session_ref(s);
     if (s->cbs->on_message && !s->released)
         s->cbs->on_message(s, req, s->cbs_user);
-    /* BENOTIFY is never answered; everything else gets 200 unless the application answered */
-    ep_request_finish(req, benotify ? 0 : 200);
+    /* BENOTIFY is never answered; everything else gets 200 unless the application answered;
+     * the 200 to an OPTIONS says what the session takes (RFC 3261 §11.2: Allow, Accept,
+     * Accept-Encoding, Accept-Language, Supported), as out of a dialog */
+    if (m->method_id == SIP_METHOD_OPTIONS) {
+        pl_buf x;
+        pl_buf_init(&x, 320);
+        sess_print_common(s, &x, NULL, 0);
+        ep_print_accept(s->ep, &x);
+        ep_request_finish_extra(req, 200, pl_buf_ok(&x) ? pl_buf_str(&x) : PL_STR_NULL);
+        pl_buf_free(&x);
+    } else {
+        ep_request_finish(req, benotify ? 0 : 200);
+    }
     parley_session_unref(s);
 }
 
