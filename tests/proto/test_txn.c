@@ -345,6 +345,31 @@ static void test_cancel(void **state)
     assert_int_equal(strncmp(t1, "To: <sip:me@10.0.0.1>;tag=", 26), 0);
     assert_true(strlen(t1) > 26);
     txn_server_set_tu(t7, NULL, NULL);
+
+    /* a CANCEL that crosses the INVITE's 2xx (the transaction Accepted, its text gone): the
+     * 200 to it still has the 2xx's To tag (§9.2); it had one derived from the CANCEL */
+    inject(f, request_fmt, "z9hG4bKinv8", "INVITE", NULL);
+    vnet_run(f->n, 10);
+    txn_server *t8 = f->last_server;
+    txn_server_set_tu(t8, &server_cb, f);
+    reply(f, 200);
+    assert_int_equal(txn_server_state(t8), TXN_ACCEPTED);
+    int cancels = f->cancels;
+    before = vnet_count(f->n);
+    inject(f, request_fmt, "z9hG4bKinv8", "CANCEL", NULL);
+    vnet_run(f->n, 10);
+    const vnet_packet *ok8 = NULL;
+    for (size_t i = before; i < vnet_count(f->n) && !ok8; i++) {
+        const vnet_packet *p = vnet_get(f->n, i);
+        if (!strncmp(p->first_line, "SIP/2.0 200", 11))
+            ok8 = p;
+    }
+    assert_non_null(ok8);
+    assert_string_equal(ok8->method, "CANCEL");
+    vnet_header_line(ok8, "To", t1, sizeof(t1));
+    assert_string_equal(t1, "To: <sip:me@10.0.0.1>;tag=srv1");
+    assert_int_equal(f->cancels, cancels); /* answered: the CANCEL has no effect */
+    txn_server_set_tu(t8, NULL, NULL);
 }
 
 /* ---- non-INVITE server ---- */
