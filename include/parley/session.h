@@ -270,7 +270,9 @@ int parley_refer_request_accept(parley_refer_request *r, const parley_header *he
 int parley_refer_request_reject(parley_refer_request *r, int code, const char *reason,
                                 const parley_header *headers, size_t nheaders);
 /* After accepting: reports the referred request's progress as a message/sipfrag NOTIFY
- * ("SIP/2.0 <code> <text>", text NULL: the standard phrase); final = 1 ends the subscription. */
+ * ("SIP/2.0 <code> <text>", text NULL: the standard phrase); final = 1 ends the subscription.
+ * PARLEY_E_STATE once it has ended: the final NOTIFY went, or the referrer ended it (a NOTIFY
+ * got 481, which ends the subscription only, not the session: RFC 5057 §5.1). */
 int parley_refer_request_notify(parley_refer_request *r, int sipfrag_code, const char *text,
                                 int final);
 
@@ -450,6 +452,17 @@ int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_h
                                size_t nheaders, parley_session_done_cb cb, void *user);
 int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,
                                     size_t nheaders, parley_result **out);
+/*
+ * Cancels our pending renegotiation (the spec's TryCancelRenegotiateDescription), with no
+ * guarantee: a re-INVITE is CANCELled (RFC 3261 §9.1: at once when a provisional response to
+ * it came, else when one comes); its completion then gets the peer's 487
+ * (PARLEY_E_FAILURE_RESPONSE) and the old description stays, but a 2xx that comes first, or
+ * crosses the CANCEL, completes it successfully as usual. A re-INVITE waiting to go again after
+ * a 491, or a renegotiation whose work has not started yet, completes with PARLEY_E_ABORTED
+ * and nothing more is sent. PARLEY_E_STATE when there is nothing to cancel (no renegotiation
+ * pending, or one by UPDATE, which CANCEL cannot reach).
+ */
+int parley_session_renegotiate_cancel(parley_session *s);
 
 /*
  * Ends the session whatever its state: Idle -> Disconnected; Connecting/Alerted -> CANCEL (sent
@@ -495,6 +508,10 @@ const char *parley_session_local_tag(const parley_session *s);
 const char *parley_session_remote_tag(const parley_session *s);
 parley_state parley_session_state(const parley_session *s);
 int parley_session_is_incoming(const parley_session *s);
+/* The target the session was created for (the spec's SessionTarget): its URI and endpoint id
+ * (epid NULL when none); for an incoming session the INVITE's Request-URI, epid NULL. The
+ * strings stay valid until the session is freed. PARLEY_E_INVAL for a NULL argument. */
+int parley_session_target(const parley_session *s, parley_address *out);
 const parley_participant *parley_session_local(const parley_session *s);
 const parley_participant *parley_session_remote(const parley_session *s);
 parley_endpoint *parley_session_endpoint(const parley_session *s);

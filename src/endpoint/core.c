@@ -67,17 +67,22 @@ static bool check_require(parley_endpoint *ep, txn_server *t, const sip_msg *m)
     return true;
 }
 
+void ep_print_accept(parley_endpoint *ep, pl_buf *b)
+{
+    pl_buf_puts(b, "Accept: application/sdp");
+    for (size_t i = 0; ep->accept[i]; i++) {
+        pl_buf_puts(b, ", ");
+        pl_buf_puts(b, ep->accept[i]);
+    }
+    pl_buf_puts(b, "\r\n" EP_ACCEPT_ENCODING "Accept-Language: en\r\n");
+}
+
 static void answer_options(parley_endpoint *ep, txn_server *t)
 {
     pl_buf x;
     pl_buf_init(&x, 256);
     ep_print_allow(ep, &x, true);
-    pl_buf_puts(&x, "Accept: application/sdp");
-    for (size_t i = 0; ep->accept[i]; i++) {
-        pl_buf_puts(&x, ", ");
-        pl_buf_puts(&x, ep->accept[i]);
-    }
-    pl_buf_puts(&x, "\r\n" EP_ACCEPT_ENCODING "Accept-Language: en\r\n");
+    ep_print_accept(ep, &x);
     /* the extensions its sessions take (RFC 3261 §11.2), as their INVITEs and 2xx say */
     pl_buf_puts(&x, ep->cfg.rel100 == PARLEY_100REL_UNSUPPORTED ? EP_SUPPORTED_PLAIN "\r\n"
                                                                 : EP_SUPPORTED_100REL "\r\n");

@@ -178,6 +178,9 @@ bool ep_unknown_encoding(const sip_msg *m);
 /* The Allow line (CRLF included) for what this endpoint takes outside a dialog; with
  * dialogs, also the methods only its dialogs take (PRACK, UPDATE): what an OPTIONS asks. */
 void ep_print_allow(parley_endpoint *ep, pl_buf *b, bool dialogs);
+/* The Accept, Accept-Encoding and Accept-Language lines of an answer to OPTIONS (RFC 3261
+ * §11.2), in a dialog or out of one. */
+void ep_print_accept(parley_endpoint *ep, pl_buf *b);
 
 /* merged.c: true when m (a page-mode request outside a dialog) is a copy, on another branch,
  * of one seen within 64*T1 (RFC 3261 §8.2.2.2: answer 482); otherwise remembers it. */
@@ -197,6 +200,8 @@ parley_request *ep_request_new(parley_endpoint *ep, txn_server *t, parley_sessio
 /* After the callback: answer with `status` (0: never answered) unless the application answered
  * or deferred. */
 void ep_request_finish(parley_request *req, unsigned status);
+/* The same, the default answer carrying extra header lines (each ending in CRLF). */
+void ep_request_finish_extra(parley_request *req, unsigned status, pl_str extra);
 void ep_requests_abort(parley_endpoint *ep);
 
 /* result.c: blocking calls and copied results */

@@ -94,7 +94,7 @@ typedef struct respond_op {
 } respond_op;
 
 static int send_response(parley_request *r, int code, const char *reason, const char *ctype,
-                         const void *body, size_t len, const sip_kv *h, size_t nh)
+                         const void *body, size_t len, const sip_kv *h, size_t nh, pl_str extra)
 {
     if (!r->t || r->answered)
         return PARLEY_E_STATE;
@@ -104,6 +104,7 @@ static int send_response(parley_request *r, int code, const char *reason, const 
     ep_print_head(r->ep, r->t, &b, (unsigned)code, reason, r->to_tag);
     ep_print_server(r->ep, &b, h, nh);
     ep_print_headers(&b, h, nh);
+    pl_buf_put_str(&b, extra);
     sip_print_body(&b, pl_str_c(len ? (ctype ? ctype : EP_TEXT_PLAIN) : NULL),
                    pl_str_make(body, len));
     int rc =
@@ -125,7 +126,8 @@ static void respond_on_loop(void *arg)
 {
     respond_op *op = arg;
     parley_request *r = op->req;
-    op->rc = send_response(r, op->code, op->reason, op->ctype, op->body, op->len, op->hdrs, op->nh);
+    op->rc = send_response(r, op->code, op->reason, op->ctype, op->body, op->len, op->hdrs, op->nh,
+                           PL_STR_NULL);
     pl_free(op->reason);
     pl_free(op->ctype);
     pl_free(op->body);
@@ -152,7 +154,8 @@ int parley_request_respond(parley_request *req, int code, const char *reason,
         if (!kv)
             return PARLEY_E_NOMEM;
         rc = send_response(req, code, reason, body ? body->content_type : NULL,
-                           body ? body->body : NULL, body ? body->len : 0, kv, nheaders);
+                           body ? body->body : NULL, body ? body->len : 0, kv, nheaders,
+                           PL_STR_NULL);
         pl_free(kv);
         return rc;
     }
@@ -205,9 +208,14 @@ int parley_request_defer(parley_request *req)
 
 void ep_request_finish(parley_request *req, unsigned status)
 {
+    ep_request_finish_extra(req, status, PL_STR_NULL);
+}
+
+void ep_request_finish_extra(parley_request *req, unsigned status, pl_str extra)
+{
     req->in_callback = false;
     if (status && !req->answered && !req->deferred && req->t)
-        send_response(req, (int)status, NULL, NULL, NULL, 0, NULL, 0);
+        send_response(req, (int)status, NULL, NULL, NULL, 0, NULL, 0, extra);
     unref(req);
 }
 
@@ -217,6 +225,6 @@ void ep_requests_abort(parley_endpoint *ep)
     pl_list_each_safe(pos, tmp, &ep->requests)
     {
         parley_request *r = pl_container_of(pos, parley_request, link);
-        send_response(r, 503, NULL, NULL, NULL, 0, NULL, 0);
+        send_response(r, 503, NULL, NULL, NULL, 0, NULL, 0, PL_STR_NULL);
     }
 }

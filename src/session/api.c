@@ -186,6 +186,12 @@ static void renegotiate_start(sess_op *op)
 {
     parley_session *s = op->s;
     s->reinv_queued = false;
+    if (s->reinv_cancel) {
+        /* parley_session_renegotiate_cancel came before it started: nothing goes */
+        s->reinv_cancel = false;
+        sess_op_complete(op, PARLEY_E_ABORTED, NULL);
+        return;
+    }
     bool update = op->kind == OP_UPDATE;
     int rc = reinvite_blocked(s, update, true);
     if (!rc)

@@ -76,8 +76,14 @@ static void on_response(void *arg, ep_sender *snd, sip_msg *m)
     }
     if (op->kind == OP_REFER)
         sess_refer_sub_answered(s, op, m);
+    /* a 481 to a NOTIFY of a REFER's subscription ends that subscription only, not the
+     * session (RFC 5057 §5.1: the usage the request was sent in; the referrer ended it, e.g.
+     * parley_session_refer_end): no more NOTIFYs go */
+    bool sub_gone = op->kind == OP_REFER_NOTIFY && m->status == 481;
+    if (sub_gone)
+        ((parley_refer_request *)op->arg)->ended = true;
     sess_op_complete(op, 0, m);
-    if (s->state == PARLEY_STATE_CONNECTED)
+    if (s->state == PARLEY_STATE_CONNECTED && !sub_gone)
         sess_dialog_gone(s, m, 0);
     parley_session_unref(s);
 }
@@ -272,8 +278,19 @@ static void on_message(parley_session *s, txn_server *t, sip_msg *m)
     parley_session_ref(s);
     if (s->cbs->on_message && !s->released)
         s->cbs->on_message(s, req, s->cbs_user);
-    /* BENOTIFY is never answered; everything else gets 200 unless the application answered */
-    ep_request_finish(req, benotify ? 0 : 200);
+    /* BENOTIFY is never answered; everything else gets 200 unless the application answered;
+     * the 200 to an OPTIONS says what the session takes (RFC 3261 §11.2: Allow, Accept,
+     * Accept-Encoding, Accept-Language, Supported), as out of a dialog */
+    if (m->method_id == SIP_METHOD_OPTIONS) {
+        pl_buf x;
+        pl_buf_init(&x, 320);
+        sess_print_common(s, &x, NULL, 0);
+        ep_print_accept(s->ep, &x);
+        ep_request_finish_extra(req, 200, pl_buf_ok(&x) ? pl_buf_str(&x) : PL_STR_NULL);
+        pl_buf_free(&x);
+    } else {
+        ep_request_finish(req, benotify ? 0 : 200);
+    }
     parley_session_unref(s);
 }
 

@@ -41,8 +41,10 @@ static void forget(parley_session *s, sess_op *op)
 {
     if (s->participate == op)
         s->participate = NULL;
-    if (s->reinv == op)
+    if (s->reinv == op) {
         s->reinv = NULL;
+        s->reinv_cancel = false; /* a cancel asked for applies to this one only */
+    }
     if (s->terminate == op)
         s->terminate = NULL;
     if (s->ok_op == op)

@@ -66,9 +66,10 @@ static int refer_notify(parley_refer_request *in, int code, const char *text, bo
     parley_session *s = in->s;
     if (!in->accepted || in->ended || !s->dlg || s->state == PARLEY_STATE_DISCONNECTED)
         return PARLEY_E_STATE;
-    sess_op *op = sess_op_new(s, OP_MESSAGE, NULL, NULL);
+    sess_op *op = sess_op_new(s, OP_REFER_NOTIFY, NULL, NULL);
     if (!op)
         return PARLEY_E_NOMEM;
+    op->arg = in; /* lives as long as the session, which outlives its operations */
     char frag[160], state[64], event[40];
     int n = snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code,
                      text ? text : sip_reason_phrase((unsigned)code));
@@ -188,7 +189,7 @@ static void refer_on_loop(sess_call *c)
     if (notify) {
         /* a NOTIFY: once accepted (or its acceptance queued), until the final one */
         bool ok = (in->accepted || (in->answering && in->accepting)) && !in->notify_final &&
-                  !in->s->released && in->s->state == PARLEY_STATE_CONNECTED;
+                  !in->ended && !in->s->released && in->s->state == PARLEY_STATE_CONNECTED;
         c->rc = ok ? 0 : PARLEY_E_STATE;
     } else {
         c->rc = answerable(in);

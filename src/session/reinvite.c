@@ -83,6 +83,7 @@ static void release_sender(ep_sender **snd)
 static int send_reinvite(parley_session *s)
 {
     release_sender(&s->reinv_snd);
+    s->reinv_cancel_sent = false; /* a new transaction */
     s->reinv_cseq = ++s->dlg->local_cseq;
     char hop[512];
     dlg_next_hop(s->dlg, hop, sizeof(hop));
@@ -109,6 +110,15 @@ void sess_reinvite_resume(parley_session *s)
         sess_op_complete(op, rc, NULL);
 }
 
+/* CANCEL our re-INVITE (RFC 3261 §9.1): only once it had a provisional response (its client
+ * transaction is Proceeding; before that the next provisional sends it), once. */
+static void send_reinvite_cancel(parley_session *s)
+{
+    txn_client *t = s->reinv_snd ? ep_sender_txn(s->reinv_snd) : NULL;
+    if (t && !s->reinv_cancel_sent && txn_client_cancel(t, NULL, 0, NULL, NULL, NULL) == 0)
+        s->reinv_cancel_sent = true;
+}
+
 static void on_glare_timer(pl_timer *t, void *arg)
 {
     (void)t;
@@ -121,8 +131,11 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
 {
     parley_session *s = arg;
     sess_op *op = s->reinv;
-    if (m->status < 200)
+    if (m->status < 200) {
+        if (snd == s->reinv_snd && op && s->reinv_cancel)
+            send_reinvite_cancel(s); /* the CANCEL asked for waited for a provisional */
         return;
+    }
     if (snd != s->reinv_snd || !op) {
         /* a 2xx retransmission after we finished: ACK it again */
         if (snd == s->reack_snd && m->status < 300 && s->reack && s->reack->len)
@@ -154,7 +167,7 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         sess_op_complete(op, 0, m);
         if (refresh)
             sess_timer_refresh_done(s, true);
-    } else if (m->status == 422 && sess_timer_on_422(s, m)) {
+    } else if (m->status == 422 && !s->reinv_cancel && sess_timer_on_422(s, m)) {
         int rc = send_reinvite(s); /* a larger interval (RFC 4028 §7.4) */
         if (rc) {
             s->our_offer_pending = false;
@@ -162,7 +175,8 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
             if (refresh)
                 sess_timer_refresh_done(s, false);
         }
-    } else if (m->status == 491 && !s->reinv_retried && sess_timer_slot(&s->glare_timer)) {
+    } else if (m->status == 491 && !s->reinv_retried && !s->reinv_cancel &&
+               sess_timer_slot(&s->glare_timer)) {
         /* glare: try once more after RFC 3261 §14.1's wait; the owner of the Call-ID (the
          * caller) waits 2.1-4 s, the other side 0-2 s, in units of 10 ms */
         s->reinv_retried = true;
@@ -234,6 +248,58 @@ int sess_reinvite_start(parley_session *s, sess_op *op)
         s->our_offer_pending = false;
     }
     return rc;
+}
+
+/* ---- cancelling ours (the spec's TryCancelRenegotiateDescription) ---- */
+
+static void cancel_work(sess_work *w)
+{
+    parley_session *s = w->task.s;
+    sess_op *op = s->reinv;
+    if (!op || !s->reinv_cancel)
+        return; /* answered meanwhile: the renegotiation completed as usual */
+    if (s->glare_waiting) {
+        /* it got 491 and waits to go again (RFC 3261 §14.1): it does not go */
+        pl_loop_timer_stop(s->ep->loop, s->glare_timer);
+        s->glare_waiting = false;
+        s->glare_due = false;
+        s->our_offer_pending = false;
+        sess_op_complete(op, PARLEY_E_ABORTED, NULL);
+        return;
+    }
+    send_reinvite_cancel(s);
+}
+
+static void cancel_on_loop(sess_call *c)
+{
+    parley_session *s = c->s;
+    if (s->reinv && s->reinv->kind == OP_REINVITE) {
+        if (s->reinv_cancel) {
+            c->rc = 0; /* asked for already */
+            return;
+        }
+        sess_work *w = sess_work_new(s, cancel_work, NULL, 0);
+        if (!w) {
+            c->rc = PARLEY_E_NOMEM;
+            return;
+        }
+        s->reinv_cancel = true;
+        c->rc = 0;
+        sess_work_queue(s, w, NULL);
+    } else if (s->reinv_queued) {
+        s->reinv_cancel = true; /* its task has not run: it completes PARLEY_E_ABORTED */
+        c->rc = 0;
+    } else {
+        c->rc = PARLEY_E_STATE; /* nothing to cancel (an UPDATE or a refresh is not ours to) */
+    }
+}
+
+int parley_session_renegotiate_cancel(parley_session *s)
+{
+    if (!s)
+        return PARLEY_E_INVAL;
+    sess_call c = {s, cancel_on_loop, 0, NULL};
+    return sess_run(s, &c);
 }
 
 /* ---- theirs ---- */

@@ -26,9 +26,10 @@ typedef enum sess_op_kind {
     OP_MESSAGE,
     OP_REFER,
     OP_REINVITE_ACCEPT,
-    OP_REFRESH, /* a session refresh (RFC 4028): repeats the description, asks nobody */
-    OP_UPDATE,  /* renegotiation by UPDATE */
-    OP_PRACK,   /* our PRACK for a reliable 1xx */
+    OP_REFRESH,      /* a session refresh (RFC 4028): repeats the description, asks nobody */
+    OP_UPDATE,       /* renegotiation by UPDATE */
+    OP_PRACK,        /* our PRACK for a reliable 1xx */
+    OP_REFER_NOTIFY, /* a NOTIFY of a REFER's subscription we serve (arg: the refer request) */
 } sess_op_kind;
 
 /* Who refreshes, as the refresher parameter says it (relative to the request's sender). */
@@ -387,8 +388,10 @@ struct parley_session {
     bool ok_offered; /* the 2xx held our offer: the ACK brings the answer */
     bool ok_refresh; /* the peer's re-INVITE was a session refresh: no on_reinvite */
     bool reinv_retried;
-    bool glare_waiting; /* our re-INVITE got 491 and waits to go again */
-    bool glare_due;     /* its wait ran out: it goes once no INVITE is in progress */
+    bool glare_waiting;     /* our re-INVITE got 491 and waits to go again */
+    bool glare_due;         /* its wait ran out: it goes once no INVITE is in progress */
+    bool reinv_cancel;      /* parley_session_renegotiate_cancel: CANCEL ours (or abort it) */
+    bool reinv_cancel_sent; /* that CANCEL went (once per re-INVITE transaction) */
     bool bye_sent;
     bool bye_pending;   /* our BYE awaits its answer: the dialog still takes a crossing BYE */
     bool remote_ending; /* the peer's BYE or CANCEL is being handled */

@@ -908,6 +908,16 @@ int parley_session_is_incoming(const parley_session *s)
     return s && s->incoming;
 }
 
+int parley_session_target(const parley_session *s, parley_address *out)
+{
+    if (!s || !out)
+        return PARLEY_E_INVAL;
+    /* set when the session is made and never changed: no lock (a 3xx's targets are kept apart) */
+    out->uri = s->target_uri;
+    out->epid = s->target_epid;
+    return 0;
+}
+
 const parley_participant *parley_session_local(const parley_session *s)
 {
     return s ? &s->local : NULL;

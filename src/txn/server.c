@@ -107,8 +107,8 @@ pl_str txn_server_last_to_tag(const txn_server *t)
 {
     /* our own text: the To line is printed "To: " whatever form the request used (sip/build.c) */
     const char *p = t->last.data;
-    if (!p)
-        return PL_STR_NULL;
+    if (!p) /* an INVITE's, Accepted: its 2xx went, the text with it */
+        return t->accepted_tag[0] ? pl_str_c(t->accepted_tag) : PL_STR_NULL;
     const char *end = p + t->last.len, *line = memmem(p, t->last.len, "\r\nTo: ", 6);
     if (!line)
         return PL_STR_NULL;
@@ -404,6 +404,12 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
         pl_loop_timer_stop(l->loop, &t->retrans);
         if (status < 300) {
             t->state = TXN_ACCEPTED;
+            /* a CANCEL crossing the 2xx gets its 200 with the 2xx's To tag (RFC 3261 §9.2) */
+            pl_str tag = txn_server_last_to_tag(t);
+            if (tag.len < sizeof(t->accepted_tag)) {
+                memcpy(t->accepted_tag, tag.p, tag.len);
+                t->accepted_tag[tag.len] = '\0';
+            }
             pl_buf_free(&t->last); /* Accepted absorbs: the TU resends its 2xx (RFC 6026) */
             pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer L */
         } else {

@@ -196,10 +196,13 @@ void txn_layer_unreachable(txn_layer *l, const tp_addr *dst, int err)
 
 /* ---- receiving ---- */
 
+/* A request that failed to parse gets a stateless answer when it can be routed back and
+ * matched: a Via, a Call-ID and a CSeq field, copied as they came even when the CSeq's value
+ * is the fault (RFC 4475 §3.1.2.4: a sequence number over 2**32-1 is answered 400). */
 static bool answerable(const sip_msg *m)
 {
-    return m->is_request && m->via && m->has_cseq && pl_str_set(m->call_id) &&
-           m->method_id != SIP_METHOD_ACK;
+    return m->is_request && m->via && (m->has_cseq || sip_hdr_first(m, SIP_H_CSEQ)) &&
+           pl_str_set(m->call_id) && m->method_id != SIP_METHOD_ACK;
 }
 
 /* A stateless UAS derives its To tag from the request (RFC 3261 §8.2.7), so that each

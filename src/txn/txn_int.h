@@ -82,11 +82,12 @@ struct txn_server {
     uint16_t dest_port;
     tp_peer *peer; /* the hold on its peer's count of unanswered requests, until the final */
     unsigned last_status;
-    pl_buf last;         /* last response sent, for retransmissions */
-    pl_timer retrans;    /* G */
-    pl_list trying_link; /* in the layer's trying list until a response goes */
-    uint64_t trying_at;  /* when its 100 Trying is due */
-    pl_timer wait;       /* H, I, J, L, or the TU silence limit */
+    pl_buf last;           /* last response sent, for retransmissions */
+    char accepted_tag[24]; /* Accepted (last freed): its 2xx's To tag, for a CANCEL's 200 */
+    pl_timer retrans;      /* G */
+    pl_list trying_link;   /* in the layer's trying list until a response goes */
+    uint64_t trying_at;    /* when its 100 Trying is due */
+    pl_timer wait;         /* H, I, J, L, or the TU silence limit */
     unsigned interval;
     txn_server_cb cb;
     void *tu;

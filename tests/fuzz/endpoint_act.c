@@ -9,6 +9,7 @@
  *             in it) waits for the command ack
  *   reinvite  a re-INVITE with a new offer (update: by UPDATE; hold/resume: the stream's
  *             direction sendonly/sendrecv first)
+ *   recancel  cancel the session's pending renegotiation (parley_session_renegotiate_cancel)
  *   message   a MESSAGE with a custom header (info, options, notify, service, benotify: that
  *             method instead)
  *   refer     REFER the peer to peer B (replaces: with a Replaces in the Refer-To)
@@ -610,6 +611,8 @@ void act_command(act *a, const char *cmd, size_t len)
         return;
     if (strcmp(verb, "reinvite") == 0)
         reinvite(as, &ws);
+    else if (strcmp(verb, "recancel") == 0)
+        parley_session_renegotiate_cancel(as->s);
     else if (strcmp(verb, "message") == 0)
         message(as, &ws);
     else if (strcmp(verb, "refer") == 0)

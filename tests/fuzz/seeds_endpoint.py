@@ -750,6 +750,31 @@ def update_early_offers():
     ]
 
 
+def reinvite_cancel():
+    """parley_session_renegotiate_cancel: the endpoint's re-INVITE CANCELled after its 100
+    (200 to the CANCEL, 487 to the re-INVITE, the call goes on), then one waiting for its 491
+    retry given up."""
+    return [
+        act("call"),
+        udp(answer(200, "OK", body=sdp(1, 5000))),
+        wait(40),
+        act("reinvite"),
+        act("recancel"),
+        udp(answer(100, "Trying", to_tag="")),
+        udp(answer(200, "OK")),
+        udp(answer(487, "Request Terminated", cseq="$N INVITE")),
+        wait(40),
+        act("reinvite"),
+        udp(answer(491, "Request Pending")),
+        act("recancel"),
+        wait(2480),
+        act("message"),
+        udp(answer(200, "OK")),
+        act("bye"),
+        udp(answer(200, "OK")),
+    ]
+
+
 def registration_bad_gruu():
     """Finding: a registrar's GRUU that is no SIP URI (a space in it) became the Contact of the
     endpoint's requests, which then did not parse; it is not taken."""
@@ -791,6 +816,7 @@ def main():
         "seed-uac-redirect": uac_redirect(),
         "seed-uac-reliable": uac_reliable(),
         "seed-uac-glare": uac_glare(),
+        "seed-reinvite-cancel": reinvite_cancel(),
         "seed-uac-refer": uac_refer(),
         "seed-uac-no-contact": uac_no_contact(),
         "seed-uac-contact-headers": uac_contact_headers(),

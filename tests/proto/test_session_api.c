@@ -146,6 +146,33 @@ static void test_idle_session_freed(void **state)
     assert_int_equal(vnet_count(w->n), 0);
 }
 
+/* The target given at creation (the spec's SessionTarget), with its endpoint id;
+ * redirection; an incoming session's is the INVITE's Request-URI. */
+static void test_session_target(void **state)
+{
+    world *w = *state;
+    parley_address to = {B_URI, "b0epid"}, got = {NULL, NULL};
+    parley_session *s = NULL;
+    assert_int_equal(parley_session_create(w->a.ep, &to, NULL, &s), 0);
+    assert_int_equal(parley_session_target(s, NULL), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_target(NULL, &got), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_target(s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
+    assert_string_equal(got.epid, "b0epid");
+    parley_session_unref(s);
+    w->b.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&o, 200);
+    assert_int_equal(parley_session_target(w->a.s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
+    assert_null(got.epid);
+    assert_int_equal(parley_session_target(w->b.s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
+    assert_null(got.epid);
+}
+
 /* ---- crossing BYEs (RFC 5407 §3.6) ---- */
 
 static void test_crossing_byes(void **state)
@@ -357,6 +384,16 @@ static void test_refer_deferred_and_ended(void **state)
     vnet_run(w->n, 10);
     assert_non_null(sp_last(w->n, B_ADDR, "SIP/2.0 481"));
     assert_log(&w->a, "refer_progress:100|refer_progress:0:final");
+    /* that 481 ends B's subscription, not the call (RFC 5057 §5.1): it ended the session
+     * (SessionDoesNotExist), the referrer's unsubscribing hung up the call it was in */
+    world_assert_connected(w);
+    assert_int_equal(parley_refer_request_notify(w->b.refer_req, 200, NULL, 1), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count(w->n, A_ADDR, "NOTIFY"), 2); /* the 100 and the 180 */
+    outcome info = {0};
+    world_a_sends(w, PARLEY_MSG_INFO, &info);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&info, 200);
 }
 
 static void test_refer_subscription_expires(void **state)
@@ -545,6 +582,7 @@ int main(void)
         WORLD_TEST(test_b2bua_terminate_in_callback, setup),
         WORLD_TEST(test_released_last, setup),
         WORLD_TEST(test_idle_session_freed, setup),
+        WORLD_TEST(test_session_target, setup),
         WORLD_TEST(test_crossing_byes, setup),
         WORLD_TEST(test_bye_answered_481_succeeds, setup),
         WORLD_TEST(test_cancel_without_487, setup),

@@ -48,6 +48,39 @@ static void test_every_type_both_ways(void **state)
     assert_int_equal(w->a.ntrans + w->b.ntrans, 0);
 }
 
+/* The default 200 to an OPTIONS in a session says what the session takes, as out of a dialog
+ * (RFC 3261 §11.2: Allow, Accept, Accept-Encoding, Accept-Language and Supported SHOULD be in
+ * a 2xx to OPTIONS); it had none of them. Other requests' 200 stay bare. */
+static void test_options_answer_capabilities(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    outcome m = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_OPTIONS, NULL, NULL, 0, outcome_cb, &m), 0);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&m, 200);
+    const vnet_packet *ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_non_null(ok);
+    assert_string_equal(hdr(ok, "CSeq"), "2 OPTIONS");
+    assert_string_equal(hdr(ok, "Allow"),
+                        "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE, PRACK, "
+                        "UPDATE");
+    assert_string_equal(hdr(ok, "Supported"), "100rel, timer, ms-benotify");
+    assert_string_equal(hdr(ok, "Accept"), "application/sdp, text/plain, message/cpim");
+    assert_string_equal(hdr(ok, "Accept-Encoding"), "identity");
+    assert_string_equal(hdr(ok, "Accept-Language"), "en");
+    outcome i = {0};
+    assert_int_equal(
+        parley_session_send_message(w->a.s, PARLEY_MSG_INFO, NULL, NULL, 0, outcome_cb, &i), 0);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&i, 200);
+    ok = sp_last(w->n, A_ADDR, "SIP/2.0 200");
+    assert_string_equal(hdr(ok, "CSeq"), "3 INFO");
+    assert_false(sp_has(ok, "\r\nAllow:"));
+    assert_false(sp_has(ok, "\r\nAccept:"));
+}
+
 /* BENOTIFY: sent once without a transaction, completes when sent; never answered. */
 static void test_benotify(void **state)
 {
@@ -338,6 +371,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_every_type_both_ways, world_setup),
+        WORLD_TEST(test_options_answer_capabilities, world_setup),
         WORLD_TEST(test_benotify, world_setup),
         WORLD_TEST(test_needs_connected, world_setup),
         WORLD_TEST(test_receiver_answers, world_setup),

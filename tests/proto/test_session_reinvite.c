@@ -235,6 +235,122 @@ static void test_provisional_then_accept(void **state)
     assert_int_equal(w->a.provisionals, 0); /* on_provisional is for the initial INVITE */
 }
 
+/* Our renegotiation cancelled (the spec's TryCancelRenegotiateDescription): the CANCEL waits for
+ * a provisional response to the re-INVITE (RFC 3261 §9.1: B's 100 Trying, 200 ms after it got
+ * the re-INVITE its application keeps), B answers 487, the renegotiation completes with it and
+ * the call goes on with the old description. Nothing pending: PARLEY_E_STATE. */
+static void test_reinvite_cancel(void **state)
+{
+    world *w = *state;
+    connect_ab(w);
+    char old_answer[128];
+    snprintf(old_answer, sizeof(old_answer), "%s", w->a.last_answer_seen);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), PARLEY_E_STATE);
+    w->b.defer_reinvite = 1;
+    outcome r = {0};
+    r.n = w->n;
+    reinvite(&w->a, &r);
+    vnet_run(w->n, 10);
+    assert_non_null(w->b.pending_reinvite);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0); /* asked for already */
+    vnet_run(w->n, 100);
+    assert_int_equal(sp_count(w->n, B_ADDR, "CANCEL"), 0); /* no provisional yet */
+    vnet_run(w->n, 200);
+    assert_non_null(sp_last(w->n, A_ADDR, "SIP/2.0 100"));
+    assert_int_equal(sp_count(w->n, B_ADDR, "CANCEL"), 1);
+    const vnet_packet *inv = reinvite_to(w, B_ADDR, 0), *c = sp_last(w->n, B_ADDR, "CANCEL");
+    char v1[128], v2[128];
+    assert_string_equal(sp_header(c, "CSeq", v1, sizeof(v1)), "2 CANCEL");
+    assert_string_equal(sp_header(c, "Via", v1, sizeof(v1)), sp_header(inv, "Via", v2, sizeof(v2)));
+    assert_string_equal(sp_tag(c, "To", v1, sizeof(v1)), parley_session_to_tag(w->a.s));
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.error, PARLEY_E_FAILURE_RESPONSE);
+    assert_int_equal(r.status, 487);
+    assert_log(&w->b, "offer_in_reinvite|reinvite_cancelled");
+    assert_string_equal(w->a.last_answer_seen, old_answer); /* the old description stays */
+    world_assert_connected(w);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), PARLEY_E_STATE);
+    /* and the next renegotiation goes through */
+    w->b.defer_reinvite = 0;
+    outcome r2 = {0};
+    reinvite(&w->a, &r2);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&r2, 200);
+    assert_int_equal(sp_count(w->n, B_ADDR, "CANCEL"), 1);
+    assert_int_equal(w->a.ntrans + w->b.ntrans, 0);
+}
+
+/* A provisional came already: the CANCEL goes at once. A 2xx that comes first wins: the
+ * renegotiation succeeds and no CANCEL goes. */
+static void test_reinvite_cancel_after_183_or_too_late(void **state)
+{
+    world *w = *state;
+    connect_ab(w);
+    w->b.defer_reinvite = 1;
+    outcome r = {0};
+    reinvite(&w->a, &r);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_reinvite_provisional(w->b.pending_reinvite, 183, NULL, 0), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(sp_count(w->n, B_ADDR, "CANCEL"), 1);
+    outcome_assert_once(&r, 487);
+    world_assert_connected(w);
+
+    /* B answers before the cancel has gone anywhere: the answer completes it */
+    outcome r2 = {0}, acc = {0};
+    reinvite(&w->a, &r2);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_reinvite_accept(w->b.pending_reinvite, NULL, 0, outcome_cb, &acc), 0);
+    vnet_run(w->n, 0); /* the 200 is on its way (1 ms a hop), no 1xx went before it */
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0);
+    vnet_run(w->n, 500);
+    outcome_assert_once(&r2, 200);
+    assert_int_equal(acc.calls, 1);
+    assert_int_equal(sp_count(w->n, B_ADDR, "CANCEL"), 1); /* only the first one's */
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), PARLEY_E_STATE);
+    world_assert_connected(w);
+}
+
+/* A re-INVITE waiting to go again after a 491, or a renegotiation not started yet: it completes
+ * PARLEY_E_ABORTED and nothing more goes on the wire. */
+static void test_reinvite_cancel_glare_wait_and_unstarted(void **state)
+{
+    world *w = *state;
+    connect_ab(w);
+    w->b.decline_reinvite = 491;
+    outcome r = {0};
+    reinvite(&w->a, &r);
+    vnet_run(w->n, 10);
+    assert_int_equal(r.calls, 0); /* 491: waiting 2.1-4 s to go again */
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0);
+    vnet_run(w->n, 5000);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.error, PARLEY_E_ABORTED);
+    assert_non_null(reinvite_to(w, B_ADDR, 0));
+    assert_null(reinvite_to(w, B_ADDR, 1)); /* the retry never went */
+    assert_int_equal(sp_count(w->n, B_ADDR, "CANCEL"), 0);
+    world_assert_connected(w);
+
+    /* cancelled before its work started: no re-INVITE at all */
+    w->b.decline_reinvite = 0;
+    outcome r2 = {0};
+    reinvite(&w->a, &r2);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r2.calls, 1);
+    assert_int_equal(r2.error, PARLEY_E_ABORTED);
+    assert_null(reinvite_to(w, B_ADDR, 1));
+    /* a renegotiation after these is not cancelled by them */
+    outcome r3 = {0};
+    reinvite(&w->a, &r3);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&r3, 200);
+    assert_int_equal(w->a.ntrans + w->b.ntrans, 0);
+}
+
 /* P calls B, B accepts and P ACKs; to_tag gets B's To tag; B's log cleared. */
 static void peer_call_b(world *w, char *to_tag, size_t size)
 {
@@ -644,6 +760,9 @@ int main(void)
         WORLD_TEST(test_refused_type_415, world_setup_peer),
         WORLD_TEST(test_provisional_then_accept, world_setup_peer),
         WORLD_TEST(test_reinvite_cancelled, world_setup_peer),
+        WORLD_TEST(test_reinvite_cancel, world_setup_peer),
+        WORLD_TEST(test_reinvite_cancel_after_183_or_too_late, world_setup_peer),
+        WORLD_TEST(test_reinvite_cancel_glare_wait_and_unstarted, world_setup_peer),
         WORLD_TEST(test_refresh_told_from_same_length_offer, world_setup_peer),
         WORLD_TEST(test_glare_491_to_crossing_reinvite, world_setup_peer),
         WORLD_TEST(test_491_retried_once, world_setup_peer),

@@ -345,6 +345,31 @@ static void test_cancel(void **state)
     assert_int_equal(strncmp(t1, "To: <sip:me@10.0.0.1>;tag=", 26), 0);
     assert_true(strlen(t1) > 26);
     txn_server_set_tu(t7, NULL, NULL);
+
+    /* a CANCEL that crosses the INVITE's 2xx (the transaction Accepted, its text gone): the
+     * 200 to it still has the 2xx's To tag (§9.2); it had one derived from the CANCEL */
+    inject(f, request_fmt, "z9hG4bKinv8", "INVITE", NULL);
+    vnet_run(f->n, 10);
+    txn_server *t8 = f->last_server;
+    txn_server_set_tu(t8, &server_cb, f);
+    reply(f, 200);
+    assert_int_equal(txn_server_state(t8), TXN_ACCEPTED);
+    int cancels = f->cancels;
+    before = vnet_count(f->n);
+    inject(f, request_fmt, "z9hG4bKinv8", "CANCEL", NULL);
+    vnet_run(f->n, 10);
+    const vnet_packet *ok8 = NULL;
+    for (size_t i = before; i < vnet_count(f->n) && !ok8; i++) {
+        const vnet_packet *p = vnet_get(f->n, i);
+        if (!strncmp(p->first_line, "SIP/2.0 200", 11))
+            ok8 = p;
+    }
+    assert_non_null(ok8);
+    assert_string_equal(ok8->method, "CANCEL");
+    vnet_header_line(ok8, "To", t1, sizeof(t1));
+    assert_string_equal(t1, "To: <sip:me@10.0.0.1>;tag=srv1");
+    assert_int_equal(f->cancels, cancels); /* answered: the CANCEL has no effect */
+    txn_server_set_tu(t8, NULL, NULL);
 }
 
 /* ---- non-INVITE server ---- */
@@ -615,6 +640,46 @@ static void test_malformed_requests(void **state)
     assert_non_null(vnet_find(f->n, PEER, "SIP/2.0 505", 0));
 }
 
+/* RFC 4475 §3.1.2.4 (scalar02): a CSeq number over 2**32-1 makes the request unusable, and
+ * "an element receiving this request should respond with a 400 Bad Request due to the CSeq
+ * error": the 400 copies the CSeq field as it came. It was dropped (its CSeq had no value the
+ * parser kept). A request with no CSeq field at all is still dropped: nothing matches it. */
+static void test_overlarge_cseq_answered(void **state)
+{
+    fixture *f = *state;
+    unsigned long dropped = txn_layer_stats(f->txn)->dropped;
+    vnet_inject(f->n, PEER, ME,
+                "REGISTER sip:example.com SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bK342sdfoi3\r\n"
+                "To: <sip:user@example.com>\r\n"
+                "From: <sip:user@example.com>;tag=239232jh3\r\n"
+                "CSeq: 36893488147419103232 REGISTER\r\n"
+                "Call-ID: scalar02.23o0pd9vanlq3wnrlnewofjas9ui32\r\n"
+                "Max-Forwards: 300\r\nContent-Length: 0\r\n\r\n");
+    vnet_run(f->n, 10);
+    const vnet_packet *r = vnet_find(f->n, PEER, "SIP/2.0 400", 0);
+    assert_non_null(r);
+    assert_string_equal(r->first_line, "SIP/2.0 400 Bad Request (CSeq: sequence number too large)");
+    char v[128];
+    vnet_header_line(r, "CSeq", v, sizeof(v));
+    assert_string_equal(v, "CSeq: 36893488147419103232 REGISTER");
+    vnet_header_line(r, "Call-ID", v, sizeof(v));
+    assert_string_equal(v, "Call-ID: scalar02.23o0pd9vanlq3wnrlnewofjas9ui32");
+    vnet_header_line(r, "To", v, sizeof(v));
+    assert_int_equal(strncmp(v, "To: <sip:user@example.com>;tag=", 31), 0);
+    assert_int_equal(f->requests, 0);
+    assert_int_equal(txn_layer_stats(f->txn)->dropped, dropped);
+    /* the same with no CSeq field: dropped and counted */
+    vnet_inject(f->n, PEER, ME,
+                "REGISTER sip:example.com SIP/2.0\r\n"
+                "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKnocseq\r\n"
+                "To: <sip:user@example.com>\r\nFrom: <sip:user@example.com>;tag=1\r\n"
+                "Call-ID: nocseq\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+    vnet_run(f->n, 10);
+    assert_int_equal(vnet_count_match(f->n, ME, "SIP/2.0 400"), 1);
+    assert_int_equal(txn_layer_stats(f->txn)->dropped, dropped + 1);
+}
+
 static void test_malformed_answer_tags_to(void **state)
 {
     fixture *f = *state;
@@ -789,6 +854,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_non_invite_client_timer_e_f_k, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_answer_tags_to, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlarge_cseq_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_faults_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nul_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_transactions, setup, teardown),
