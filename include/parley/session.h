@@ -333,6 +333,26 @@ typedef struct parley_early_dialog {
     const parley_content *answer; /* the early answer to our offer it carries, or NULL */
 } parley_early_dialog;
 
+/* The model's ReferState, with its numbering. The REFER's own answer (ReferRequested, then
+ * ReferAccepted, ReferRejected or ReferFailed) is parley_session_refer's result; the NOTIFYs
+ * of its subscription bring the rest, in parley_refer_progress.state. */
+typedef enum parley_refer_state {
+    PARLEY_REFER_IDLE = 0,
+    PARLEY_REFER_REQUESTED = 1,
+    PARLEY_REFER_ACCEPTED = 2,
+    PARLEY_REFER_REJECTED = 3,
+    PARLEY_REFER_FAILED_SEND = 4,
+    PARLEY_REFER_TRYING = 5,     /* sipfrag 100 */
+    PARLEY_REFER_ALERTED = 6,    /* 101-199 */
+    PARLEY_REFER_SUCCEEDED = 7,  /* 2xx */
+    PARLEY_REFER_FAILED = 8,     /* 400-699 */
+    PARLEY_REFER_REDIRECTED = 9, /* 3xx */
+} parley_refer_state;
+
+/* "Idle", "ReferRequested", "ReferAccepted", "ReferRejected", "ReferFailed", "Trying",
+ * "Alerted", "Succeeded", "Failed", "Redirected" (the model's names); static. */
+const char *parley_refer_state_name(parley_refer_state st);
+
 /* Progress of a REFER we sent (the model's ReferState), from the NOTIFYs of its implicit
  * subscription (borrowed for the callback). */
 typedef struct parley_refer_progress {
@@ -343,6 +363,8 @@ typedef struct parley_refer_progress {
     const char *reason;       /* its reason phrase ("" when none) */
     int final;                /* the subscription has ended: no more events for this REFER */
     const parley_msg *notify; /* the NOTIFY, or NULL */
+    parley_refer_state state; /* what status says (TRYING...REDIRECTED); with status 0, the
+                                 state the last NOTIFY gave (ACCEPTED when none came) */
 } parley_refer_progress;
 
 /* Event callbacks: every one may be NULL. Everything they receive is borrowed for the call. */
@@ -393,6 +415,10 @@ typedef struct parley_session_cbs {
     /* Another fork answered 2xx after the session was established (or ended): parley ACKed and
      * BYEd that dialog (RFC 3261 §13.2.2.4). Once per fork (To tag); response is its 2xx. */
     void (*on_fork_ignored)(parley_session *s, const parley_msg *response, void *user);
+    /* The referrer ended the subscription of a REFER we accepted (the model's
+     * ReferNotifier.SubscriptionTerminated): our NOTIFY got 481 (RFC 5057 §5.1). r stays valid
+     * as long as the session; parley_refer_request_notify on it returns PARLEY_E_STATE. */
+    void (*on_refer_ended)(parley_session *s, parley_refer_request *r, void *user);
 } parley_session_cbs;
 
 /* Sets the callbacks (copied): on an outgoing session before participating, on an incoming one
@@ -424,8 +450,8 @@ enum {
  * get_answer is called (get_offer for an INVITE without offer); a refusal answers the INVITE
  * 488 and ends the session. Early media goes reliably when the caller supports 100rel and
  * the policy allows it; every provisional does when the INVITE requires 100rel (RFC 3262 §3)
- * or the policy is PARLEY_100REL_REQUIRED. A reliable response is retransmitted until its PRACK; the next
- * reliable one and the 200 wait for it (RFC 3262 §3); without a PRACK for 64*T1 the INVITE
+ * or the policy is PARLEY_100REL_REQUIRED. A reliable response is retransmitted until its PRACK;
+ * the next reliable one and the 200 wait for it (RFC 3262 §3); without a PRACK for 64*T1 the INVITE
  * is answered 504 and the session ends. */
 int parley_session_provisional(parley_session *s, int code, const char *reason,
                                const parley_header *headers, size_t nheaders, unsigned flags);

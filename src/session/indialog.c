@@ -80,9 +80,14 @@ static void on_response(void *arg, ep_sender *snd, sip_msg *m)
      * session (RFC 5057 §5.1: the usage the request was sent in; the referrer ended it, e.g.
      * parley_session_refer_end): no more NOTIFYs go */
     bool sub_gone = op->kind == OP_REFER_NOTIFY && m->status == 481;
-    if (sub_gone)
-        ((parley_refer_request *)op->arg)->ended = true;
+    parley_refer_request *ended = NULL;
+    if (sub_gone && !((parley_refer_request *)op->arg)->ended) {
+        ended = op->arg;
+        ended->ended = true;
+    }
     sess_op_complete(op, 0, m);
+    if (ended && s->cbs->on_refer_ended && !s->released)
+        s->cbs->on_refer_ended(s, ended, s->cbs_user); /* once per subscription */
     if (s->state == PARLEY_STATE_CONNECTED && !sub_gone)
         sess_dialog_gone(s, m, 0);
     parley_session_unref(s);

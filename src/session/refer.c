@@ -258,6 +258,25 @@ int parley_refer_request_notify(parley_refer_request *r, int sipfrag_code, const
 
 /* ---- sent: the subscription and its progress ---- */
 
+const char *parley_refer_state_name(parley_refer_state st)
+{
+    static const char *const names[] = {
+        "Idle",   "ReferRequested", "ReferAccepted", "ReferRejected", "ReferFailed",
+        "Trying", "Alerted",        "Succeeded",     "Failed",        "Redirected"};
+    return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
+static parley_refer_state state_of(int status)
+{
+    if (status == 100)
+        return PARLEY_REFER_TRYING;
+    if (status < 200)
+        return PARLEY_REFER_ALERTED;
+    if (status < 300)
+        return PARLEY_REFER_SUCCEEDED;
+    return status < 400 ? PARLEY_REFER_REDIRECTED : PARLEY_REFER_FAILED;
+}
+
 static void sub_free(sess_refer_sub *sub)
 {
     pl_loop_timer_stop(sub->s->ep->loop, &sub->expiry);
@@ -271,7 +290,10 @@ static void report(sess_refer_sub *sub, int status, pl_str reason, bool final, c
     parley_session *s = sub->s;
     char text[128];
     snprintf(text, sizeof(text), "%.*s", (int)reason.len, reason.p ? reason.p : "");
-    parley_refer_progress p = {sub->id, sub->op_user, status, text, final, m};
+    if (status >= 100 && status <= 699)
+        sub->state = (uint8_t)state_of(status);
+    parley_refer_progress p = {
+        sub->id, sub->op_user, status, text, final, m, (parley_refer_state)sub->state};
     if (final)
         sub_free(sub);
     if (s->cbs->on_refer_progress && !s->released) {
@@ -475,6 +497,7 @@ static void refer_start(sess_op *op)
     /* the subscription exists from now on: a NOTIFY may overtake the 202 */
     sub->s = s;
     sub->id = op->cseq;
+    sub->state = PARLEY_REFER_ACCEPTED;
     sub->op_user = op->user;
     pl_timer_init(&sub->expiry);
     pl_list_insert_tail(&s->lists->refer_subs, &sub->link);

@@ -143,6 +143,7 @@ typedef struct sess_refer_sub {
     void *op_user;
     bool accepted; /* its 2xx came */
     bool ending;   /* parley_session_refer_end was called */
+    uint8_t state; /* parley_refer_state of the last NOTIFY (ACCEPTED before the first) */
     pl_timer expiry;
 } sess_refer_sub;
 

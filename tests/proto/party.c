@@ -408,6 +408,15 @@ static void on_refer_progress(parley_session *s, const parley_refer_progress *rp
     party *p = user;
     check_alive(p, s, "refer_progress");
     party_log(p, "refer_progress:%d%s", rp->status, rp->final ? ":final" : "");
+    p->refer_state = (int)rp->state;
+}
+
+static void on_refer_ended(parley_session *s, parley_refer_request *r, void *user)
+{
+    party *p = user;
+    check_alive(p, s, "refer_ended");
+    p->refers_ended++;
+    p->refer_ended_req = r;
 }
 
 static void on_released(parley_session *s, void *user)
@@ -528,6 +537,7 @@ static void on_fork_ignored(parley_session *s, const parley_msg *resp, void *use
 static const parley_session_cbs cbs = {
     .on_early_dialog = on_early_dialog,
     .on_fork_ignored = on_fork_ignored,
+    .on_refer_ended = on_refer_ended,
     .on_state = on_state,
     .on_message = on_message,
     .on_refer = on_refer,

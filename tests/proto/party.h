@@ -118,7 +118,10 @@ struct party {
     int no_on_refer;     /* sessions get no on_refer callback */
     int refer_no_notify; /* accept without the final NOTIFY */
     parley_refer_request *refer_req;
-    const parley_header *redirect_hdrs; /* on_redirecting adds these to the next INVITE */
+    int refer_state;  /* parley_refer_progress.state of the last progress event */
+    int refers_ended; /* on_refer_ended calls */
+    parley_refer_request *refer_ended_req; /* the last one's request */
+    const parley_header *redirect_hdrs;    /* on_redirecting adds these to the next INVITE */
     size_t nredirect_hdrs;
     int redirect_status;      /* the 3xx on_redirecting saw */
     int released;             /* on_released calls */

@@ -370,6 +370,7 @@ static void test_refer_deferred_and_ended(void **state)
     assert_non_null(sp_last(w->n, A_ADDR, "SIP/2.0 202"));
     assert_int_equal(r.status, 202);
     assert_log(&w->a, "refer_progress:100");
+    assert_int_equal(w->a.refer_state, PARLEY_REFER_TRYING);
     /* the referrer ends the subscription: one final event, after the call returned */
     const vnet_packet *refer = sp_last(w->n, B_ADDR, "REFER");
     uint32_t id = (uint32_t)atoi(hdr(refer, "CSeq"));
@@ -378,6 +379,7 @@ static void test_refer_deferred_and_ended(void **state)
     assert_log(&w->a, "refer_progress:100");
     vnet_run(w->n, 0);
     assert_log(&w->a, "refer_progress:100|refer_progress:0:final");
+    assert_int_equal(w->a.refer_state, PARLEY_REFER_TRYING); /* no outcome: the last state */
     assert_int_equal(parley_session_refer_end(w->a.s, id), PARLEY_E_NOTFOUND);
     /* a NOTIFY for it now gets 481 */
     assert_int_equal(parley_refer_request_notify(w->b.refer_req, 180, NULL, 0), 0);
@@ -387,13 +389,48 @@ static void test_refer_deferred_and_ended(void **state)
     /* that 481 ends B's subscription, not the call (RFC 5057 §5.1): it ended the session
      * (SessionDoesNotExist), the referrer's unsubscribing hung up the call it was in */
     world_assert_connected(w);
+    /* B's application is told, once (the model's ReferNotifier.SubscriptionTerminated) */
+    assert_int_equal(w->b.refers_ended, 1);
+    assert_ptr_equal(w->b.refer_ended_req, w->b.refer_req);
     assert_int_equal(parley_refer_request_notify(w->b.refer_req, 200, NULL, 1), PARLEY_E_STATE);
     vnet_run(w->n, 10);
     assert_int_equal(sp_count(w->n, A_ADDR, "NOTIFY"), 2); /* the 100 and the 180 */
+    assert_int_equal(w->b.refers_ended, 1);
     outcome info = {0};
     world_a_sends(w, PARLEY_MSG_INFO, &info);
     vnet_run(w->n, 10);
     outcome_assert_once(&info, 200);
+}
+
+/* The model's ReferState from each NOTIFY's sipfrag: 180 Alerted, 486 Failed; a second REFER:
+ * 302 Redirected (a final status ends the subscription, RFC 3515 §2.4.5). */
+static void test_refer_states(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    w->b.refer_defer = 1;
+    parley_address target = {C_URI, NULL};
+    static const struct {
+        int code, final, state;
+    } steps[] = {{180, 0, PARLEY_REFER_ALERTED},
+                 {486, 1, PARLEY_REFER_FAILED},
+                 {302, 1, PARLEY_REFER_REDIRECTED}};
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (i != 1) {
+            assert_int_equal(parley_session_refer(w->a.s, &target, NULL, 0, NULL, NULL), 0);
+            vnet_run(w->n, 10);
+            assert_int_equal(parley_refer_request_accept(w->b.refer_req, NULL, 0), 0);
+            vnet_run(w->n, 10);
+            assert_int_equal(w->a.refer_state, PARLEY_REFER_TRYING);
+        }
+        assert_int_equal(
+            parley_refer_request_notify(w->b.refer_req, steps[i].code, NULL, steps[i].final), 0);
+        vnet_run(w->n, 10);
+        assert_int_equal(w->a.refer_state, steps[i].state);
+    }
+    assert_log(&w->a, "refer_progress:100|refer_progress:180|refer_progress:486:final|"
+                      "refer_progress:100|refer_progress:302:final");
+    assert_int_equal(w->b.refers_ended, 0); /* B ended them itself: no event */
 }
 
 static void test_refer_subscription_expires(void **state)
@@ -590,6 +627,7 @@ int main(void)
         WORLD_TEST(test_redirect_response_and_headers, setup),
         WORLD_TEST(test_request_type, setup),
         WORLD_TEST(test_refer_deferred_and_ended, setup),
+        WORLD_TEST(test_refer_states, setup),
         WORLD_TEST(test_refer_subscription_expires, setup),
         WORLD_TEST(test_sdp_negotiator_per_session, setup),
         WORLD_TEST(test_offer_without_contract_488, setup),

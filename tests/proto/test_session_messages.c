@@ -294,6 +294,10 @@ static void test_refer(void **state)
     assert_string_equal(hdr(refer, "Referred-By"), "<sip:node@10.0.0.1:5060>");
     assert_log(&w->b, "refer:sip:carol@10.0.0.3:5060");
     assert_log(&w->a, "refer_progress:100|refer_progress:200:final");
+    assert_int_equal(w->a.refer_state, PARLEY_REFER_SUCCEEDED);
+    assert_string_equal(parley_refer_state_name(PARLEY_REFER_SUCCEEDED), "Succeeded");
+    assert_string_equal(parley_refer_state_name(PARLEY_REFER_FAILED_SEND), "ReferFailed");
+    assert_string_equal(parley_refer_state_name((parley_refer_state)42), "?");
     const vnet_packet *n1 = vnet_find(w->n, A_ADDR, "NOTIFY", 0);
     const vnet_packet *n2 = vnet_find(w->n, A_ADDR, "NOTIFY", 1);
     assert_string_equal(sp_body(n1), "SIP/2.0 100 Trying\r\n");
