@@ -106,9 +106,11 @@ txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
 pl_str txn_server_last_to_tag(const txn_server *t)
 {
     /* our own text: the To line is printed "To: " whatever form the request used (sip/build.c) */
+    if (t->accepted_tag[0]) /* kept by txn_server_print_head (an INVITE's) */
+        return pl_str_c(t->accepted_tag);
     const char *p = t->last.data;
-    if (!p) /* an INVITE's, Accepted: its 2xx went, the text with it */
-        return t->accepted_tag[0] ? pl_str_c(t->accepted_tag) : PL_STR_NULL;
+    if (!p)
+        return PL_STR_NULL;
     const char *end = p + t->last.len, *line = memmem(p, t->last.len, "\r\nTo: ", 6);
     if (!line)
         return PL_STR_NULL;
@@ -404,11 +406,14 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
         pl_loop_timer_stop(l->loop, &t->retrans);
         if (status < 300) {
             t->state = TXN_ACCEPTED;
-            /* a CANCEL crossing the 2xx gets its 200 with the 2xx's To tag (RFC 3261 §9.2) */
-            pl_str tag = txn_server_last_to_tag(t);
-            if (tag.len < sizeof(t->accepted_tag)) {
-                memcpy(t->accepted_tag, tag.p, tag.len);
-                t->accepted_tag[tag.len] = '\0';
+            /* a CANCEL crossing the 2xx gets its 200 with the 2xx's To tag (RFC 3261 §9.2):
+             * kept by txn_server_print_head, else read from the text before it is freed */
+            if (!t->accepted_tag[0]) {
+                pl_str tag = txn_server_last_to_tag(t);
+                if (tag.len < sizeof(t->accepted_tag)) {
+                    memcpy(t->accepted_tag, tag.p, tag.len);
+                    t->accepted_tag[tag.len] = '\0';
+                }
             }
             pl_buf_free(&t->last); /* Accepted absorbs: the TU resends its 2xx (RFC 6026) */
             pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer L */
@@ -444,6 +449,16 @@ static pl_str received_of(txn_layer *l, const tp_addr *a)
 
 void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str reason, pl_str to_tag)
 {
+    /* an INVITE's tag (without the parameters that may follow it: ";epid=..."), for the 200 to
+     * a CANCEL that crosses its 2xx (RFC 3261 §9.2) */
+    if (t->method_id == SIP_METHOD_INVITE && to_tag.len) {
+        const char *semi = memchr(to_tag.p, ';', to_tag.len);
+        size_t n = semi ? (size_t)(semi - to_tag.p) : to_tag.len;
+        if (n && n < sizeof(t->accepted_tag)) {
+            memcpy(t->accepted_tag, to_tag.p, n);
+            t->accepted_tag[n] = '\0';
+        }
+    }
     sip_resp_opts o = {received_of(t->l, &t->rx.remote), tp_addr_port(&t->rx.remote), to_tag};
     sip_print_response_head(b, t->req, status, reason, &o);
 }

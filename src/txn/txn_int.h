@@ -83,7 +83,8 @@ struct txn_server {
     tp_peer *peer; /* the hold on its peer's count of unanswered requests, until the final */
     unsigned last_status;
     pl_buf last;           /* last response sent, for retransmissions */
-    char accepted_tag[24]; /* Accepted (last freed): its 2xx's To tag, for a CANCEL's 200 */
+    char accepted_tag[24]; /* an INVITE's To tag as txn_server_print_head printed it (or read
+                              from its 2xx before Accepted frees it), for a CANCEL's 200 */
     pl_timer retrans;      /* G */
     pl_list trying_link;   /* in the layer's trying list until a response goes */
     uint64_t trying_at;    /* when its 100 Trying is due */
