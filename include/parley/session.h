@@ -38,7 +38,9 @@
  * the callback, or call the object's _defer function there and answer later from any thread.
  * When the callback returns with neither, parley gives the default answer written beside each
  * object (parley_request: 200; parley_reinvite: accept; parley_pending_answer: ready;
- * parley_refer_request: reject 603; parley_ack: sent). A deferred object stays valid until it
+ * parley_refer_request: reject 603; parley_ack: sent). on_redirecting answers by its return
+ * value, or defers with PARLEY_REDIRECT_DEFER and answers later with
+ * parley_session_redirect_resume. A deferred object stays valid until it
  * is answered or the session is released (then it is answered with the default, or 481/487 as
  * the RFCs want, and its functions return PARLEY_E_STATE).
  */
@@ -276,11 +278,17 @@ int parley_refer_request_reject(parley_refer_request *r, int code, const char *r
 int parley_refer_request_notify(parley_refer_request *r, int sipfrag_code, const char *text,
                                 int final);
 
+/* What on_redirecting answers for the target r->current (the spec's RedirectAction). */
 typedef enum parley_redirect_action {
-    PARLEY_REDIRECT_TRY_ALL = 0,
-    PARLEY_REDIRECT_TRY_NONE = 1,
-    PARLEY_REDIRECT_TRY_THIS = 2,
-    PARLEY_REDIRECT_SKIP_THIS = 3,
+    PARLEY_REDIRECT_TRY_ALL = 0,   /* this target, then every later one, without asking again */
+    PARLEY_REDIRECT_TRY_NONE = 1,  /* give up: participate fails with the response at hand */
+    PARLEY_REDIRECT_TRY_THIS = 2,  /* this target; ask again if another is needed */
+    PARLEY_REDIRECT_SKIP_THIS = 3, /* not this one; ask about the next */
+    /* Decide later (the spec's DisableAutomaticRedirection): the session stays Redirecting,
+     * nothing is sent and participate stays pending until parley_session_redirect_resume (from
+     * any thread) gives the action, or terminate ends the session. Headers the callback put in
+     * r->headers are kept for the next INVITEs as with any other action. */
+    PARLEY_REDIRECT_DEFER = 100,
 } parley_redirect_action;
 
 /* What on_redirecting sees (borrowed for the callback) and may fill. */
@@ -379,7 +387,9 @@ typedef struct parley_session_cbs {
                      const char *method, void *user);
     /* A NOTIFY about a REFER we sent, or the end of its subscription. */
     void (*on_refer_progress)(parley_session *s, const parley_refer_progress *p, void *user);
-    /* A 3xx came for our INVITE. Return what to do (without the callback: TRY_ALL). */
+    /* A 3xx came for our INVITE, or a target it led to failed and more are left. Return what
+     * to do with r->current (without the callback: TRY_ALL), or PARLEY_REDIRECT_DEFER to
+     * decide later with parley_session_redirect_resume. */
     parley_redirect_action (*on_redirecting)(parley_session *s, parley_redirect *r, void *user);
     /* The INVITE got its 2xx: ack is there to defer the ACK or add headers to it. */
     void (*on_accepted)(parley_session *s, const parley_msg *response, parley_ack *ack, void *user);
@@ -511,6 +521,24 @@ int parley_session_reject(parley_session *s, int code, const char *reason,
  * that is this endpoint or the inviter is refused (PARLEY_E_INVAL). */
 int parley_session_redirect(parley_session *s, int code, const parley_address *targets, size_t n,
                             const parley_header *headers, size_t nheaders);
+
+/*
+ * Redirecting, after on_redirecting returned PARLEY_REDIRECT_DEFER (the spec's
+ * ResumeRedirection): applies action (TRY_ALL, TRY_NONE, TRY_THIS or SKIP_THIS) to the target the
+ * callback was asked about, with headers (copied; may be NULL) added to the INVITEs sent from now
+ * on as parley_redirect.headers would be. Redirection then goes on from the loop as if the
+ * callback had returned action: on_redirecting may be asked again about later targets (and may
+ * defer again); TRY_NONE, or no target left, fails participate with PARLEY_E_FAILURE_RESPONSE
+ * and the response that led to the redirection (the 3xx, or the last target's failure), or
+ * with the last target's transport error. Any thread, callbacks included (not that
+ * on_redirecting itself: its return value is its answer); nothing runs inside the call, the
+ * next INVITE goes and participate completes from the loop. Once per deferral: PARLEY_E_STATE when
+ * no redirection is deferred (never deferred, resumed already, terminate called, session ended);
+ * PARLEY_E_INVAL for PARLEY_REDIRECT_DEFER, an unknown action or headers that could not be sent
+ * (restricted ones: PARLEY_E_HEADER_RESTRICTED).
+ */
+int parley_session_redirect_resume(parley_session *s, parley_redirect_action action,
+                                   const parley_header *headers, size_t nheaders);
 
 /* Connected: REFER the peer to target (RFC 3515, with Referred-By of RFC 3892). cb gets the
  * REFER's final response (202: accepted); then on_refer_progress reports each NOTIFY, with

@@ -180,6 +180,10 @@ typedef struct sess_uac {
     char **targets; /* redirection targets */
     size_t ntargets, next_target;
     sip_msg *redirect_msg; /* the 3xx the targets came from */
+    sip_msg *defer_msg;    /* on_redirecting deferred: the response that led to the redirection
+                              (the 3xx or the last target's failure), NULL after a transport
+                              error (defer_err) */
+    int defer_err;
     pl_timer cancel_timer; /* the INVITE's own Expires until a CANCEL goes; then our CANCEL
                               got 200 but the INVITE no final answer: 64*T1 */
     pl_list early;         /* early dialogs, one per To tag */
@@ -189,7 +193,9 @@ typedef struct sess_uac {
     bool inv_provisional;
     bool cancel_wanted;
     bool cancel_sent;
-    bool redirect_all; /* the application said TRY_ALL for this list */
+    bool redirect_all;      /* the application said TRY_ALL for this list */
+    bool redirect_deferred; /* on_redirecting returned DEFER: waiting for redirect_resume */
+    bool redirect_resuming; /* redirect_resume was called: its work is queued */
 } sess_uac;
 
 /* UAS: our reliable provisional responses (RFC 3262), allocated with the first one (prack.c),
@@ -587,6 +593,8 @@ parley_reason sess_reason_for_status(int status);
 int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
 void sess_uac_terminate(parley_session *s);
 void sess_uac_stray(parley_session *s, sip_msg *m);
+/* The session ends: a deferred redirection is dropped (nothing more can resume it). */
+void sess_uac_end(parley_session *s);
 /* Frees s->uac (the session is freed). */
 void sess_uac_free(parley_session *s);
 /* A 2xx to an INVITE of a session that has ended: ACK and BYE it without a session. */

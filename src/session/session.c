@@ -593,8 +593,10 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
     sess_update_abort(s);
     sess_timer_stop(s);
     sess_rel_stop(s);
-    if (s->uac)
+    if (s->uac) {
         pl_loop_timer_stop(loop, &s->uac->cancel_timer);
+        sess_uac_end(s);
+    }
     s->end_reason = why;
     if (trigger && trigger->is_request &&
         (trigger->method_id == SIP_METHOD_BYE || trigger->method_id == SIP_METHOD_CANCEL) &&

@@ -863,23 +863,54 @@ static int print_invite_headers(parley_session *s, const parley_header *extra, s
     return 0;
 }
 
-/* Tries the next redirection target; false when none is left or wanted. */
-static bool follow_redirect(parley_session *s, const sip_msg *m)
+/* on_redirecting deferred its answer: the session waits in Redirecting, nothing sent, with the
+ * response (m, or the transport error err) that ends the call if the answer is TRY_NONE. */
+static void defer_redirect(parley_session *s, const sip_msg *m, int err)
+{
+    sip_msg_free(s->uac->defer_msg);
+    s->uac->defer_msg = m ? parley_msg_ref((sip_msg *)m) : NULL;
+    s->uac->defer_err = err;
+    s->uac->redirect_deferred = true;
+}
+
+/* Whether on_redirecting is to be asked about the next target. */
+static bool will_ask(const parley_session *s)
+{
+    return s->cbs->on_redirecting && !s->uac->redirect_all && !s->released;
+}
+
+/* What on_redirecting answers for target cur; *no_memory when it could not be asked. */
+static parley_redirect_action ask_redirecting(parley_session *s, size_t cur, bool *no_memory)
+{
+    parley_address *addrs = pl_calloc(s->uac->ntargets, sizeof(*addrs));
+    if (!addrs) {
+        *no_memory = true;
+        return PARLEY_REDIRECT_TRY_NONE;
+    }
+    for (size_t i = 0; i < s->uac->ntargets; i++)
+        addrs[i].uri = s->uac->targets[i];
+    parley_redirect r = {s->uac->redirect_msg, addrs, s->uac->ntargets, cur, NULL, 0};
+    parley_redirect_action act = s->cbs->on_redirecting(s, &r, s->cbs_user);
+    pl_free(addrs);
+    if (r.nheaders && ep_check_headers(r.headers, r.nheaders) == 0)
+        print_invite_headers(s, r.headers, r.nheaders);
+    return act;
+}
+
+/* Tries the next redirection target (response m, or transport error err, led here), asking
+ * on_redirecting, or applying `given` (>= 0: the action parley_session_redirect_resume gave)
+ * to the first target; false when none is left or wanted. */
+static bool follow_redirect(parley_session *s, const sip_msg *m, int err, int given)
 {
     while (s->uac->next_target < s->uac->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
         size_t cur = s->uac->next_target;
-        parley_redirect_action act = PARLEY_REDIRECT_TRY_ALL;
-        if (s->cbs->on_redirecting && !s->uac->redirect_all && !s->released) {
-            parley_address *addrs = pl_calloc(s->uac->ntargets, sizeof(*addrs));
-            if (!addrs)
+        parley_redirect_action act =
+            given >= 0 ? (parley_redirect_action)given : PARLEY_REDIRECT_TRY_ALL;
+        if (given < 0 && will_ask(s)) {
+            bool no_memory = false;
+            act = ask_redirecting(s, cur, &no_memory);
+            if (no_memory)
                 return false;
-            for (size_t i = 0; i < s->uac->ntargets; i++)
-                addrs[i].uri = s->uac->targets[i];
-            parley_redirect r = {s->uac->redirect_msg, addrs, s->uac->ntargets, cur, NULL, 0};
-            act = s->cbs->on_redirecting(s, &r, s->cbs_user);
-            pl_free(addrs);
-            if (r.nheaders && ep_check_headers(r.headers, r.nheaders) == 0)
-                print_invite_headers(s, r.headers, r.nheaders);
             if (s->ending && s->state != PARLEY_STATE_DISCONNECTED) {
                 /* terminate was called from the callback: the call ends here */
                 fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
@@ -887,7 +918,12 @@ static bool follow_redirect(parley_session *s, const sip_msg *m)
             }
             if (s->state == PARLEY_STATE_DISCONNECTED || s->uac->cancel_wanted)
                 return false;
+            if (act == PARLEY_REDIRECT_DEFER) {
+                defer_redirect(s, m, err);
+                return true;
+            }
         }
+        given = -1; /* later targets: the callback is asked */
         if (act == PARLEY_REDIRECT_TRY_NONE)
             return false;
         if (act == PARLEY_REDIRECT_TRY_ALL)
@@ -922,13 +958,13 @@ static void on_final_failure(parley_session *s, sip_msg *m)
     if (m->status < 400 && !s->uac->cancel_wanted) {
         collect_targets(s, m);
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
-        if (follow_redirect(s, m))
+        if (follow_redirect(s, m, 0, -1))
             return;
     } else if (!s->uac->cancel_wanted && s->uac->next_target < s->uac->ntargets &&
                s->uac->next_target > 0) {
         /* a redirection target failed: the next one (TRY_ALL) */
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
-        if (follow_redirect(s, m))
+        if (follow_redirect(s, m, 0, -1))
             return;
     }
     fail_invite(s, PARLEY_E_FAILURE_RESPONSE, sess_reason_for_status(m->status), m);
@@ -958,10 +994,107 @@ static void on_inv_fail(void *arg, ep_sender *snd, int err)
     if (!s->uac->cancel_wanted && s->uac->next_target > 0 &&
         s->uac->next_target < s->uac->ntargets) {
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, NULL);
-        if (follow_redirect(s, NULL))
+        if (follow_redirect(s, NULL, err, -1))
             return;
     }
     fail_invite(s, err, reason_for_error(err), NULL);
+}
+
+/* ---- a deferred redirection (PARLEY_REDIRECT_DEFER), resumed from any thread ---- */
+
+typedef struct resume_args {
+    parley_redirect_action action;
+    const parley_header *hdrs;
+    size_t nh;
+} resume_args;
+
+/* Redirection goes on as if on_redirecting had returned the action given (w->code). */
+static void resume_work(sess_work *w)
+{
+    parley_session *s = w->task.s;
+    sess_uac *u = s->uac;
+    if (!u || !u->redirect_resuming)
+        return; /* the session ended since the call */
+    u->redirect_resuming = false;
+    sip_msg *m = u->defer_msg;
+    int err = u->defer_err;
+    u->defer_msg = NULL;
+    if (s->ending || s->state != PARLEY_STATE_REDIRECTING) {
+        /* terminate was called after the resume: its work (next in the queue) ends the call,
+         * nothing is sent */
+        sip_msg_free(m);
+        return;
+    }
+    if (w->nh) {
+        parley_header *h = pl_calloc(w->nh, sizeof(*h));
+        for (size_t i = 0; h && i < w->nh; i++)
+            h[i] = (parley_header){w->hdrs[i].name, w->hdrs[i].value};
+        if (h)
+            print_invite_headers(s, h, w->nh);
+        pl_free(h);
+    }
+    parley_session_ref(s);
+    if (!follow_redirect(s, m, err, w->code)) {
+        if (m)
+            fail_invite(s, PARLEY_E_FAILURE_RESPONSE, sess_reason_for_status(m->status), m);
+        else
+            fail_invite(s, err, reason_for_error(err), NULL);
+    }
+    sip_msg_free(m);
+    parley_session_unref(s);
+}
+
+static void resume_on_loop(sess_call *c)
+{
+    parley_session *s = c->s;
+    const resume_args *a = c->args;
+    sess_uac *u = s->uac;
+    if (!u || !u->redirect_deferred || s->ending || s->released ||
+        s->state != PARLEY_STATE_REDIRECTING) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sess_work *w = sess_work_new(s, resume_work, a->hdrs, a->nh);
+    if (!w) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    w->code = (int)a->action;
+    u->redirect_deferred = false; /* once per deferral */
+    u->redirect_resuming = true;
+    sess_work_queue(s, w, NULL);
+    c->rc = 0;
+}
+
+int parley_session_redirect_resume(parley_session *s, parley_redirect_action action,
+                                   const parley_header *headers, size_t nheaders)
+{
+    if (!s)
+        return PARLEY_E_INVAL;
+    switch (action) {
+    case PARLEY_REDIRECT_TRY_ALL:
+    case PARLEY_REDIRECT_TRY_NONE:
+    case PARLEY_REDIRECT_TRY_THIS:
+    case PARLEY_REDIRECT_SKIP_THIS:
+        break;
+    default:
+        return PARLEY_E_INVAL; /* DEFER (it is deferred already), or no action at all */
+    }
+    int rc = sess_header_check(headers, nheaders);
+    if (rc)
+        return rc;
+    resume_args a = {action, headers, nheaders};
+    sess_call c = {s, resume_on_loop, 0, &a};
+    return sess_run(s, &c);
+}
+
+void sess_uac_end(parley_session *s)
+{
+    sess_uac *u = s->uac;
+    u->redirect_deferred = false;
+    u->redirect_resuming = false;
+    sip_msg_free(u->defer_msg);
+    u->defer_msg = NULL;
 }
 
 /* ---- starting and ending ---- */
@@ -1003,6 +1136,7 @@ void sess_uac_free(parley_session *s)
         dlg_free(d);
     }
     sip_msg_free(u->redirect_msg);
+    sip_msg_free(u->defer_msg);
     sip_msg_free(u->pend.offer);
     for (size_t i = 0; i < u->ntargets; i++)
         pl_free(u->targets[i]);

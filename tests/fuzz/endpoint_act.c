@@ -4,12 +4,15 @@
  *   call      a session to peer A (option B: peer B) with an SDP offer (late: none, the offer
  *             comes in the 2xx or a reliable 1xx), 100rel as the endpoint's default (require:
  *             Require: 100rel; no100rel: unsupported), a session timer of 90 s (timer), a
- *             custom header (hdr), 3xx redirections followed (none: refused); REFERs that come
+ *             custom header (hdr), 3xx redirections followed (none: refused; later: the
+ *             answer deferred, PARLEY_REDIRECT_DEFER, for resume); REFERs that come
  *             in the session are accepted; defer: the ACK of the 2xx (or, late, the answer
  *             in it) waits for the command ack
  *   reinvite  a re-INVITE with a new offer (update: by UPDATE; hold/resume: the stream's
  *             direction sendonly/sendrecv first)
  *   recancel  cancel the session's pending renegotiation (parley_session_renegotiate_cancel)
+ *   resume    answer a deferred redirection (parley_session_redirect_resume) with a custom
+ *             header: TRY_ALL (none: TRY_NONE, this: TRY_THIS, skip: SKIP_THIS)
  *   message   a MESSAGE with a custom header (info, options, notify, service, benotify: that
  *             method instead)
  *   refer     REFER the peer to peer B (replaces: with a Replaces in the Refer-To)
@@ -256,6 +259,14 @@ static parley_redirect_action redirect_none(parley_session *s, parley_redirect *
     return PARLEY_REDIRECT_TRY_NONE;
 }
 
+static parley_redirect_action redirect_later(parley_session *s, parley_redirect *r, void *user)
+{
+    (void)s;
+    (void)r;
+    (void)user;
+    return PARLEY_REDIRECT_DEFER;
+}
+
 /* Forks: nothing to do but be told (the paths behind these callbacks run only with them). */
 static void on_early_dialog(parley_session *s, const parley_early_dialog *d, void *user)
 {
@@ -373,7 +384,9 @@ static void call(act *a, const words *ws)
     parley_session_set_settings(as->s, &set);
     parley_session_cbs cbs = {0};
     cbs.on_refer = on_refer;
-    cbs.on_redirecting = has(ws, "none") ? redirect_none : redirect_all;
+    cbs.on_redirecting = has(ws, "none")    ? redirect_none
+                         : has(ws, "later") ? redirect_later
+                                            : redirect_all;
     cbs.on_accepted = on_accepted;
     cbs.on_early_dialog = on_early_dialog;
     cbs.on_fork_ignored = on_fork_ignored;
@@ -448,6 +461,15 @@ static void notify(act_session *as, const words *ws)
         parley_refer_request_notify(as->refer, 200, NULL, 1);
     else
         parley_refer_request_notify(as->refer, 180, "Ringing", 0);
+}
+
+static void resume(act_session *as, const words *ws)
+{
+    parley_redirect_action action = has(ws, "none")   ? PARLEY_REDIRECT_TRY_NONE
+                                    : has(ws, "this") ? PARLEY_REDIRECT_TRY_THIS
+                                    : has(ws, "skip") ? PARLEY_REDIRECT_SKIP_THIS
+                                                      : PARLEY_REDIRECT_TRY_ALL;
+    parley_session_redirect_resume(as->s, action, custom, 1);
 }
 
 static void redirect(act *a, act_session *as)
@@ -613,6 +635,8 @@ void act_command(act *a, const char *cmd, size_t len)
         reinvite(as, &ws);
     else if (strcmp(verb, "recancel") == 0)
         parley_session_renegotiate_cancel(as->s);
+    else if (strcmp(verb, "resume") == 0)
+        resume(as, &ws);
     else if (strcmp(verb, "message") == 0)
         message(as, &ws);
     else if (strcmp(verb, "refer") == 0)

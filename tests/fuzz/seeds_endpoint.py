@@ -750,6 +750,30 @@ def update_early_offers():
     ]
 
 
+def uac_redirect_deferred():
+    """302 with Contacts B and C, the application's answer deferred (PARLEY_REDIRECT_DEFER):
+    resumed with TRY_THIS, B answers 486, deferred again and resumed with TRY_NONE (the call
+    fails with the 486); a second call deferred the same way, then ended while it waits."""
+    return [
+        act("call later"),
+        udp(answer(302, "Moved Temporarily", extra="Contact: <sip:b@%s>;q=0.9, "
+                   "<sip:c@10.0.0.7>;q=0.1" % B)),
+        wait(40),
+        act("resume this"),
+        wait(40),
+        udp(answer(486, "Busy Here", peer=B), peer_b=True),
+        wait(40),
+        act("resume none"),
+        wait(40),
+        act("call later"),
+        udp(answer(302, "Moved Temporarily", extra="Contact: <sip:b@%s>" % B)),
+        wait(40),
+        act("bye"),
+        act("resume"),
+        wait(40),
+    ]
+
+
 def reinvite_cancel():
     """parley_session_renegotiate_cancel: the endpoint's re-INVITE CANCELled after its 100
     (200 to the CANCEL, 487 to the re-INVITE, the call goes on), then one waiting for its 491
@@ -817,6 +841,7 @@ def main():
         "seed-uac-reliable": uac_reliable(),
         "seed-uac-glare": uac_glare(),
         "seed-reinvite-cancel": reinvite_cancel(),
+        "seed-uac-redirect-deferred": uac_redirect_deferred(),
         "seed-uac-refer": uac_refer(),
         "seed-uac-no-contact": uac_no_contact(),
         "seed-uac-contact-headers": uac_contact_headers(),

@@ -1,9 +1,14 @@
 /*
  * Redirection: the callee's side (302 or another 3xx with a list of Contacts, targets that
  * loop back refused) and the caller's (targets followed by q, TRY_ALL by default, TRY_THIS,
- * SKIP_THIS, TRY_NONE, at most 8 redirections, terminate while redirecting).
+ * SKIP_THIS, TRY_NONE, at most 8 redirections, terminate while redirecting), and the caller's
+ * deferred answer (PARLEY_REDIRECT_DEFER, then parley_session_redirect_resume from the loop's
+ * thread or another, terminate or the endpoint's stop).
  */
 #include "test_util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "world.h"
 
@@ -247,6 +252,290 @@ static void test_terminate_while_redirecting(void **state)
     assert_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
 }
 
+/* ---- a deferred answer: PARLEY_REDIRECT_DEFER, then parley_session_redirect_resume ---- */
+
+/* A's on_redirecting defers (then answers each later question with acts[1..n)); A calls B,
+ * which redirects to C then D; 50 ms later the call waits in Redirecting, nothing sent. */
+static void call_b_deferring(world *w, outcome *o, const parley_redirect_action *acts, int n)
+{
+    w->a.redirect_actions[0] = PARLEY_REDIRECT_DEFER;
+    for (int i = 1; i < n; i++)
+        w->a.redirect_actions[i] = acts[i];
+    w->a.nredirect_actions = n < 1 ? 1 : n;
+    world_call(w, B_URI, o);
+    vnet_run(w->n, 50);
+    assert_int_equal(o->calls, 0);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_REDIRECTING);
+    assert_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
+    assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
+}
+
+/* DEFER, then TRY_THIS with headers: nothing moves until the resume, nothing inside it; then
+ * the INVITE goes to that target with the headers (and participate's CSeq + 1). */
+static void test_defer_then_try_this(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    outcome o = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    size_t before = vnet_count(w->n);
+    vnet_run(w->n, 60000); /* a user who takes a minute: the call waits */
+    assert_int_equal(vnet_count_match(w->n, A_ADDR, "INVITE"), 1);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, ""), 0);
+    assert_int_equal(o.calls, 0);
+    static const parley_header h[] = {{"X-Test", "resumed"}};
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_THIS, h, 1), 0);
+    /* nothing inside the call; once per deferral */
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_REDIRECTING);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, ""), 0);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_THIS, NULL, 0),
+                     PARLEY_E_STATE);
+    vnet_run(w->n, 50);
+    outcome_assert_once(&o, 200);
+    const vnet_packet *inv = vnet_find(w->n, C_ADDR, "INVITE", 0);
+    assert_non_null(inv);
+    assert_string_equal(hdr(inv, "X-Test"), "resumed");
+    assert_string_equal(hdr_nth(inv, "CSeq", 0), "2 INVITE");
+    assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Redirecting:None|"
+                      "redirecting:0/2:100|state:Connecting:None|set_answer|accepted|"
+                      "state:Connected:None");
+    assert_int_equal(parley_session_state(w->c.s), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_STATE);
+}
+
+/* DEFER, then TRY_NONE: participate fails with the 3xx, as a TRY_NONE returned at once. */
+static void test_defer_then_try_none(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    outcome o = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_NONE, NULL, 0), 0);
+    vnet_run(w->n, 50);
+    outcome_assert_once(&o, 302);
+    assert_int_equal(o.error, PARLEY_E_FAILURE_RESPONSE);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
+                        "Redirecting>Disconnected:None:302");
+    assert_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
+    assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_STATE);
+}
+
+/* Deferred twice: TRY_THIS to C, which fails 486; asked about D, A defers again; TRY_NONE then
+ * ends with C's failure (not the 3xx), as the non-deferred path does. */
+static void test_defer_after_target_failure(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_REJECT, 486);
+    outcome o = {0};
+    const parley_redirect_action acts[2] = {PARLEY_REDIRECT_DEFER, PARLEY_REDIRECT_DEFER};
+    call_b_deferring(w, &o, acts, 2);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_THIS, NULL, 0), 0);
+    vnet_run(w->n, 50);
+    assert_non_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
+    assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
+    assert_int_equal(o.calls, 0);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_REDIRECTING);
+    assert_int_equal(w->a.redirect_status, 302); /* the callback still sees the 3xx */
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_NONE, NULL, 0), 0);
+    vnet_run(w->n, 50);
+    outcome_assert_once(&o, 486);
+    assert_int_equal(o.error, PARLEY_E_FAILURE_RESPONSE);
+    assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
+    assert_log(&w->a, "get_offer|state:Connecting:None|state:Redirecting:None|"
+                      "redirecting:0/2:100|state:Connecting:None|state:Redirecting:None|"
+                      "redirecting:1/2:100|state:Disconnected:Busy");
+}
+
+/* SKIP_THIS from a resume: the callback is asked about the next target (TRY_ALL here). */
+static void test_defer_then_skip_this(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    outcome o = {0};
+    const parley_redirect_action acts[2] = {PARLEY_REDIRECT_DEFER, PARLEY_REDIRECT_TRY_ALL};
+    call_b_deferring(w, &o, acts, 2);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_SKIP_THIS, NULL, 0), 0);
+    vnet_run(w->n, 50);
+    outcome_assert_once(&o, 200);
+    assert_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
+    assert_string_equal(hdr_nth(vnet_find(w->n, D_ADDR, "INVITE", 0), "CSeq", 0), "2 INVITE");
+    assert_int_equal(w->a.redirecting_calls, 2);
+}
+
+/* A target that cannot be reached (ICMP port unreachable), then DEFER and TRY_NONE: the
+ * transport error, as without deferral. */
+static void test_defer_after_transport_error(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    vnet_gone(w->n, C_ADDR);
+    outcome o = {0};
+    w->a.redirect_actions[0] = PARLEY_REDIRECT_TRY_THIS;
+    w->a.redirect_actions[1] = PARLEY_REDIRECT_DEFER;
+    w->a.nredirect_actions = 2;
+    world_call(w, B_URI, &o);
+    vnet_run(w->n, 50);
+    assert_int_equal(o.calls, 0);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_REDIRECTING);
+    assert_int_equal(w->a.redirecting_calls, 2);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_NONE, NULL, 0), 0);
+    vnet_run(w->n, 50);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_CONNECT);
+    assert_int_equal(w->a.reasons[w->a.nstates - 1], PARLEY_REASON_UNREACHABLE);
+    assert_null(vnet_find(w->n, D_ADDR, "INVITE", 0));
+}
+
+/* Wrong uses: refused where called, the deferral kept; a session that never deferred. */
+static void test_resume_refusals(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    parley_session *idle = party_call(&w->d, B_URI);
+    assert_int_equal(parley_session_redirect_resume(idle, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_STATE); /* (d keeps its reference) */
+    outcome o = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    parley_session *s = w->a.s;
+    static const parley_header via[] = {{"Via", "SIP/2.0/UDP x"}}, crlf[] = {{"X-A", "a\r\nb"}};
+    assert_int_equal(parley_session_redirect_resume(NULL, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_session_redirect_resume(s, PARLEY_REDIRECT_DEFER, NULL, 0),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_session_redirect_resume(s, (parley_redirect_action)7, NULL, 0),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_session_redirect_resume(s, PARLEY_REDIRECT_TRY_ALL, NULL, 1),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_session_redirect_resume(s, PARLEY_REDIRECT_TRY_ALL, crlf, 1),
+                     PARLEY_E_INVAL);
+    assert_int_equal(parley_session_redirect_resume(s, PARLEY_REDIRECT_TRY_ALL, via, 1),
+                     PARLEY_E_HEADER_RESTRICTED);
+    vnet_run(w->n, 50);
+    assert_int_equal(parley_session_state(s), PARLEY_STATE_REDIRECTING);
+    assert_int_equal(o.calls, 0);
+    assert_int_equal(parley_session_redirect_resume(s, PARLEY_REDIRECT_TRY_ALL, NULL, 0), 0);
+    vnet_run(w->n, 50);
+    outcome_assert_once(&o, 200);
+    /* a connected session has nothing deferred */
+    assert_int_equal(parley_session_redirect_resume(s, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_STATE);
+}
+
+/* terminate while deferred: the session ends TerminatedLocally, participate gets
+ * PARLEY_E_TERMINATED, nothing is sent (no INVITE is in flight); the resume is refused. */
+static void test_defer_then_terminate(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    outcome o = {0}, term = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    size_t before = vnet_count(w->n);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, outcome_cb, &term), 0);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_STATE);
+    vnet_run(w->n, 50);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
+                        "Redirecting>Disconnected:TerminatedLocally:-");
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(term.calls, 1);
+    assert_int_equal(term.error, 0);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, ""), 0);
+}
+
+/* The resume, then terminate before the loop ran either: the terminate wins, nothing sent. */
+static void test_resume_then_terminate(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    outcome o = {0}, term = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    size_t before = vnet_count(w->n);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_ALL, NULL, 0), 0);
+    assert_int_equal(parley_session_terminate(w->a.s, NULL, 0, outcome_cb, &term), 0);
+    vnet_run(w->n, 50);
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(term.calls, 1);
+    assert_int_equal(w->a.reasons[w->a.nstates - 1], PARLEY_REASON_TERMINATED_LOCALLY);
+    assert_int_equal(sp_count_since(w->n, before, A_ADDR, ""), 0);
+}
+
+/* The endpoint stops while a redirection is deferred: the session ends, participate gets
+ * PARLEY_E_TERMINATED, nothing leaks (memcheck runs this). */
+static void test_defer_then_endpoint_stop(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_ACCEPT, 0);
+    outcome o = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    assert_int_equal(parley_endpoint_stop(w->a.ep), 0);
+    assert_trans(&w->a, "Idle>Connecting:None:-|Connecting>Redirecting:None:302|"
+                        "Redirecting>Disconnected:TerminatedLocally:-");
+    assert_int_equal(o.calls, 1);
+    assert_int_equal(o.error, PARLEY_E_TERMINATED);
+    assert_int_equal(parley_session_redirect_resume(w->a.s, PARLEY_REDIRECT_TRY_ALL, NULL, 0),
+                     PARLEY_E_TERMINATED);
+    vnet_run(w->n, 50);
+    assert_null(vnet_find(w->n, C_ADDR, "INVITE", 0));
+}
+
+/* The resume from another thread: it returns once the loop took it; the INVITE and the
+ * completion come from the loop (the test's thread), never from the resuming thread. */
+typedef struct resumer {
+    parley_session *s;
+    atomic_int done;
+    int rc;
+} resumer;
+
+static void *resume_thread(void *arg)
+{
+    resumer *r = arg;
+    static const parley_header h[] = {{"X-Test", "from-thread"}};
+    r->rc = parley_session_redirect_resume(r->s, PARLEY_REDIRECT_TRY_ALL, h, 1);
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+static pthread_t loop_thread;
+static int events_off_loop;
+
+static void note_thread(party *p, const char *event)
+{
+    (void)p;
+    (void)event;
+    if (!pthread_equal(pthread_self(), loop_thread))
+        events_off_loop++;
+}
+
+static void test_resume_from_another_thread(void **state)
+{
+    world *w = *state;
+    redirect_b_to_c_and_d(w, PARTY_REJECT, 486);
+    outcome o = {0};
+    call_b_deferring(w, &o, NULL, 1);
+    loop_thread = pthread_self();
+    events_off_loop = 0;
+    w->a.hook = note_thread;
+    resumer r = {w->a.s, 0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, resume_thread, &r), 0);
+    while (!atomic_load(&r.done))
+        vnet_run(w->n, 0); /* the loop takes the call (no virtual time passes) */
+    pthread_join(t, NULL);
+    assert_int_equal(r.rc, 0);
+    vnet_run(w->n, 50);
+    outcome_assert_once(&o, 200);
+    assert_string_equal(hdr(vnet_find(w->n, C_ADDR, "INVITE", 0), "X-Test"), "from-thread");
+    assert_string_equal(hdr(vnet_find(w->n, D_ADDR, "INVITE", 0), "X-Test"), "from-thread");
+    assert_int_equal(w->a.redirecting_calls, 1); /* TRY_ALL: not asked again */
+    assert_int_equal(events_off_loop, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +547,16 @@ int main(void)
         WORLD_TEST(test_q_order_and_empty, setup),
         WORLD_TEST(test_redirect_limit, setup),
         WORLD_TEST(test_terminate_while_redirecting, setup),
+        WORLD_TEST(test_defer_then_try_this, setup),
+        WORLD_TEST(test_defer_then_try_none, setup),
+        WORLD_TEST(test_defer_after_target_failure, setup),
+        WORLD_TEST(test_defer_then_skip_this, setup),
+        WORLD_TEST(test_defer_after_transport_error, setup),
+        WORLD_TEST(test_resume_refusals, setup),
+        WORLD_TEST(test_defer_then_terminate, setup),
+        WORLD_TEST(test_resume_then_terminate, setup),
+        WORLD_TEST(test_defer_then_endpoint_stop, setup),
+        WORLD_TEST(test_resume_from_another_thread, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
