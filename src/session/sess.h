@@ -590,6 +590,22 @@ bool sess_same_desc(const parley_session *s, const sess_digest *d, const sip_msg
 
 /* uac.c */
 parley_reason sess_reason_for_status(int status);
+parley_reason sess_reason_for_error(int err);
+/* Starts the INVITE towards the current Request-URI (again, after a redirection). */
+int sess_uac_send_invite(parley_session *s);
+/* The INVITE failed (err, why, the response m or NULL): the session ends. */
+void sess_uac_fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m);
+/* The INVITE's header lines: the capabilities merged with participate's headers, then extra
+ * (headers on_redirecting or a resumed redirection added for the next INVITEs; may be NULL). */
+int sess_uac_print_headers(parley_session *s, const parley_header *extra, size_t nextra);
+
+/* redirect.c: our INVITE's 3xx */
+/* Takes m's Contacts as the targets, highest q first. */
+void sess_redirect_collect(parley_session *s, const sip_msg *m);
+/* Tries the next target (response m, or transport error err, led here), asking on_redirecting,
+ * or applying `given` (>= 0: a resumed action) to the first; false when none is left or
+ * wanted (the caller fails the INVITE). */
+bool sess_redirect_follow(parley_session *s, const sip_msg *m, int err, int given);
 int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh);
 void sess_uac_terminate(parley_session *s);
 void sess_uac_stray(parley_session *s, sip_msg *m);

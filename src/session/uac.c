@@ -1,7 +1,8 @@
 /*
  * The outgoing INVITE (RFC 3261 §13.2): early dialogs per To tag, the 2xx and its ACK (the UAC
  * core's, resent for every 2xx retransmission), forks answering after the first 2xx (ACK then
- * BYE), CANCEL once a provisional arrived, 3xx redirection, failures mapped to reasons.
+ * BYE), CANCEL once a provisional arrived, failures mapped to reasons; a 3xx goes to
+ * redirect.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,6 @@
 #include "session/sess.h"
 #include "sip/print.h"
 #include "sip/uri.h"
-
-#define MAX_REDIRECTS 8
 
 parley_reason sess_reason_for_status(int status)
 {
@@ -44,7 +43,7 @@ parley_reason sess_reason_for_status(int status)
     }
 }
 
-static parley_reason reason_for_error(int err)
+parley_reason sess_reason_for_error(int err)
 {
     return err == PARLEY_E_TIMEOUT ? PARLEY_REASON_TIMEOUT : PARLEY_REASON_UNREACHABLE;
 }
@@ -548,8 +547,6 @@ static void drop_early_dialogs(parley_session *s)
     }
 }
 
-static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m);
-
 /* Our CANCEL was sent 64*T1 ago and the INVITE still has no final response: RFC 3261 §9.1 says
  * to consider the INVITE transaction cancelled. */
 static void on_cancel_timer(pl_timer *tm, void *arg)
@@ -562,7 +559,7 @@ static void on_cancel_timer(pl_timer *tm, void *arg)
         ep_sender_release(s->inv);
         s->inv = NULL;
     }
-    fail_invite(s, PARLEY_E_TIMEOUT, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+    sess_uac_fail_invite(s, PARLEY_E_TIMEOUT, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
 }
 
 static void send_cancel(parley_session *s)
@@ -755,51 +752,8 @@ static void on_2xx(parley_session *s, sip_msg *m)
     parley_session_unref(s);
 }
 
-/* Contacts of a 3xx, highest q first (RFC 3261 §8.1.3.4), without loops back to us. */
-static void collect_targets(parley_session *s, const sip_msg *m)
-{
-    sip_msg_free(s->uac->redirect_msg);
-    s->uac->redirect_msg = parley_msg_ref((sip_msg *)m);
-    for (size_t i = 0; i < s->uac->ntargets; i++)
-        pl_free(s->uac->targets[i]);
-    pl_free(s->uac->targets);
-    s->uac->targets = NULL;
-    s->uac->ntargets = s->uac->next_target = 0;
-    s->uac->redirect_all = false;
-    size_t n = 0;
-    for (const sip_naddr *c = m->contact; c; c = c->next)
-        n++;
-    if (!n)
-        return;
-    s->uac->targets = pl_calloc(n, sizeof(char *));
-    double *q = pl_calloc(n, sizeof(double));
-    if (!s->uac->targets || !q) {
-        pl_free(q);
-        return;
-    }
-    for (const sip_naddr *c = m->contact; c; c = c->next) {
-        if (c->uri.kind != SIP_URI_SIP && c->uri.kind != SIP_URI_SIPS)
-            continue;
-        double qv = 1.0;
-        if (c->q.len) {
-            char tmp[16];
-            snprintf(tmp, sizeof(tmp), "%.*s", (int)c->q.len, c->q.p);
-            qv = atof(tmp);
-        }
-        size_t at = s->uac->ntargets++;
-        while (at > 0 && q[at - 1] < qv) {
-            s->uac->targets[at] = s->uac->targets[at - 1];
-            q[at] = q[at - 1];
-            at--;
-        }
-        s->uac->targets[at] = pl_str_dup(c->uri.raw);
-        q[at] = qv;
-    }
-    pl_free(q);
-}
-
 /* Starts the INVITE towards the current Request-URI (again, after a redirection). */
-static int send_invite(parley_session *s)
+int sess_uac_send_invite(parley_session *s)
 {
     if (s->inv) {
         ep_sender_release(s->inv);
@@ -814,7 +768,7 @@ static int send_invite(parley_session *s)
                                s, &s->inv);
 }
 
-static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m)
+void sess_uac_fail_invite(parley_session *s, int err, parley_reason why, sip_msg *m)
 {
     parley_session_ref(s);
     sess_final fin[2] = {{&s->participate, err, m}, {&s->terminate, 0, NULL}};
@@ -828,7 +782,7 @@ static void fail_invite(parley_session *s, int err, parley_reason why, sip_msg *
 
 /* The INVITE's header lines: the capabilities merged with participate's headers, then the
  * headers on_redirecting added for the next INVITEs (extra may be NULL). */
-static int print_invite_headers(parley_session *s, const parley_header *extra, size_t nextra)
+int sess_uac_print_headers(parley_session *s, const parley_header *extra, size_t nextra)
 {
     size_t n = s->uac->inv_nh + nextra;
     parley_header *all = pl_calloc(n ? n : 1, sizeof(*all));
@@ -863,111 +817,28 @@ static int print_invite_headers(parley_session *s, const parley_header *extra, s
     return 0;
 }
 
-/* on_redirecting deferred its answer: the session waits in Redirecting, nothing sent, with the
- * response (m, or the transport error err) that ends the call if the answer is TRY_NONE. */
-static void defer_redirect(parley_session *s, const sip_msg *m, int err)
-{
-    sip_msg_free(s->uac->defer_msg);
-    s->uac->defer_msg = m ? parley_msg_ref((sip_msg *)m) : NULL;
-    s->uac->defer_err = err;
-    s->uac->redirect_deferred = true;
-}
-
-/* Whether on_redirecting is to be asked about the next target. */
-static bool will_ask(const parley_session *s)
-{
-    return s->cbs->on_redirecting && !s->uac->redirect_all && !s->released;
-}
-
-/* What on_redirecting answers for target cur; *no_memory when it could not be asked. */
-static parley_redirect_action ask_redirecting(parley_session *s, size_t cur, bool *no_memory)
-{
-    parley_address *addrs = pl_calloc(s->uac->ntargets, sizeof(*addrs));
-    if (!addrs) {
-        *no_memory = true;
-        return PARLEY_REDIRECT_TRY_NONE;
-    }
-    for (size_t i = 0; i < s->uac->ntargets; i++)
-        addrs[i].uri = s->uac->targets[i];
-    parley_redirect r = {s->uac->redirect_msg, addrs, s->uac->ntargets, cur, NULL, 0};
-    parley_redirect_action act = s->cbs->on_redirecting(s, &r, s->cbs_user);
-    pl_free(addrs);
-    if (r.nheaders && ep_check_headers(r.headers, r.nheaders) == 0)
-        print_invite_headers(s, r.headers, r.nheaders);
-    return act;
-}
-
-/* Tries the next redirection target (response m, or transport error err, led here), asking
- * on_redirecting, or applying `given` (>= 0: the action parley_session_redirect_resume gave)
- * to the first target; false when none is left or wanted. */
-static bool follow_redirect(parley_session *s, const sip_msg *m, int err, int given)
-{
-    while (s->uac->next_target < s->uac->ntargets && s->inv_cseq < MAX_REDIRECTS + 1) {
-        size_t cur = s->uac->next_target;
-        parley_redirect_action act =
-            given >= 0 ? (parley_redirect_action)given : PARLEY_REDIRECT_TRY_ALL;
-        if (given < 0 && will_ask(s)) {
-            bool no_memory = false;
-            act = ask_redirecting(s, cur, &no_memory);
-            if (no_memory)
-                return false;
-            if (s->ending && s->state != PARLEY_STATE_DISCONNECTED) {
-                /* terminate was called from the callback: the call ends here */
-                fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
-                return true;
-            }
-            if (s->state == PARLEY_STATE_DISCONNECTED || s->uac->cancel_wanted)
-                return false;
-            if (act == PARLEY_REDIRECT_DEFER) {
-                defer_redirect(s, m, err);
-                return true;
-            }
-        }
-        given = -1; /* later targets: the callback is asked */
-        if (act == PARLEY_REDIRECT_TRY_NONE)
-            return false;
-        if (act == PARLEY_REDIRECT_TRY_ALL)
-            s->uac->redirect_all = true; /* every target of this list, without asking again */
-        s->uac->next_target++;
-        if (act == PARLEY_REDIRECT_SKIP_THIS)
-            continue;
-        char *old = s->request_uri;
-        s->request_uri = pl_str_dup(pl_str_c(s->uac->targets[cur]));
-        if (!s->request_uri) {
-            s->request_uri = old;
-            return false;
-        }
-        sess_keep_string(s, old);
-        s->inv_cseq++; /* RFC 3261 §8.1.3.4: same Call-ID, From and To, new CSeq */
-        sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, m);
-        if (send_invite(s) == 0)
-            return true;
-    }
-    return false;
-}
-
 static void on_final_failure(parley_session *s, sip_msg *m)
 {
     drop_early_dialogs(s);
     if (m->status == 422 && !s->uac->cancel_wanted && !s->ending && sess_timer_on_422(s, m)) {
         /* Session Interval Too Small: once more with the Min-SE it wants (RFC 4028 §7.4) */
         s->inv_cseq++;
-        if (send_invite(s) == 0)
+        if (sess_uac_send_invite(s) == 0)
             return;
     }
     if (m->status < 400 && !s->uac->cancel_wanted) {
-        collect_targets(s, m);
+        sess_redirect_collect(s, m);
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
-        if (follow_redirect(s, m, 0, -1))
+        if (sess_redirect_follow(s, m, 0, -1))
             return;
     } else if (!s->uac->cancel_wanted && s->uac->next_target < s->uac->ntargets &&
                s->uac->next_target > 0) {
         /* a redirection target failed: the next one (TRY_ALL) */
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, m);
-        if (follow_redirect(s, m, 0, -1))
+        if (sess_redirect_follow(s, m, 0, -1))
             return;
     }
-    fail_invite(s, PARLEY_E_FAILURE_RESPONSE, sess_reason_for_status(m->status), m);
+    sess_uac_fail_invite(s, PARLEY_E_FAILURE_RESPONSE, sess_reason_for_status(m->status), m);
 }
 
 static void on_inv_response(void *arg, ep_sender *snd, sip_msg *m)
@@ -994,98 +865,10 @@ static void on_inv_fail(void *arg, ep_sender *snd, int err)
     if (!s->uac->cancel_wanted && s->uac->next_target > 0 &&
         s->uac->next_target < s->uac->ntargets) {
         sess_set_state(s, PARLEY_STATE_REDIRECTING, PARLEY_REASON_NONE, NULL);
-        if (follow_redirect(s, NULL, err, -1))
+        if (sess_redirect_follow(s, NULL, err, -1))
             return;
     }
-    fail_invite(s, err, reason_for_error(err), NULL);
-}
-
-/* ---- a deferred redirection (PARLEY_REDIRECT_DEFER), resumed from any thread ---- */
-
-typedef struct resume_args {
-    parley_redirect_action action;
-    const parley_header *hdrs;
-    size_t nh;
-} resume_args;
-
-/* Redirection goes on as if on_redirecting had returned the action given (w->code). */
-static void resume_work(sess_work *w)
-{
-    parley_session *s = w->task.s;
-    sess_uac *u = s->uac;
-    if (!u || !u->redirect_resuming)
-        return; /* the session ended since the call */
-    u->redirect_resuming = false;
-    sip_msg *m = u->defer_msg;
-    int err = u->defer_err;
-    u->defer_msg = NULL;
-    if (s->ending || s->state != PARLEY_STATE_REDIRECTING) {
-        /* terminate was called after the resume: its work (next in the queue) ends the call,
-         * nothing is sent */
-        sip_msg_free(m);
-        return;
-    }
-    if (w->nh) {
-        parley_header *h = pl_calloc(w->nh, sizeof(*h));
-        for (size_t i = 0; h && i < w->nh; i++)
-            h[i] = (parley_header){w->hdrs[i].name, w->hdrs[i].value};
-        if (h)
-            print_invite_headers(s, h, w->nh);
-        pl_free(h);
-    }
-    parley_session_ref(s);
-    if (!follow_redirect(s, m, err, w->code)) {
-        if (m)
-            fail_invite(s, PARLEY_E_FAILURE_RESPONSE, sess_reason_for_status(m->status), m);
-        else
-            fail_invite(s, err, reason_for_error(err), NULL);
-    }
-    sip_msg_free(m);
-    parley_session_unref(s);
-}
-
-static void resume_on_loop(sess_call *c)
-{
-    parley_session *s = c->s;
-    const resume_args *a = c->args;
-    sess_uac *u = s->uac;
-    if (!u || !u->redirect_deferred || s->ending || s->released ||
-        s->state != PARLEY_STATE_REDIRECTING) {
-        c->rc = PARLEY_E_STATE;
-        return;
-    }
-    sess_work *w = sess_work_new(s, resume_work, a->hdrs, a->nh);
-    if (!w) {
-        c->rc = PARLEY_E_NOMEM;
-        return;
-    }
-    w->code = (int)a->action;
-    u->redirect_deferred = false; /* once per deferral */
-    u->redirect_resuming = true;
-    sess_work_queue(s, w, NULL);
-    c->rc = 0;
-}
-
-int parley_session_redirect_resume(parley_session *s, parley_redirect_action action,
-                                   const parley_header *headers, size_t nheaders)
-{
-    if (!s)
-        return PARLEY_E_INVAL;
-    switch (action) {
-    case PARLEY_REDIRECT_TRY_ALL:
-    case PARLEY_REDIRECT_TRY_NONE:
-    case PARLEY_REDIRECT_TRY_THIS:
-    case PARLEY_REDIRECT_SKIP_THIS:
-        break;
-    default:
-        return PARLEY_E_INVAL; /* DEFER (it is deferred already), or no action at all */
-    }
-    int rc = sess_header_check(headers, nheaders);
-    if (rc)
-        return rc;
-    resume_args a = {action, headers, nheaders};
-    sess_call c = {s, resume_on_loop, 0, &a};
-    return sess_run(s, &c);
+    sess_uac_fail_invite(s, err, sess_reason_for_error(err), NULL);
 }
 
 void sess_uac_end(parley_session *s)
@@ -1198,7 +981,7 @@ int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
     if (!s->uac->inv_local_hdr || !s->uac->inv_hdrs)
         return PARLEY_E_NOMEM;
     s->uac->inv_nh = nh;
-    if (print_invite_headers(s, NULL, 0) != 0)
+    if (sess_uac_print_headers(s, NULL, 0) != 0)
         return PARLEY_E_NOMEM;
     int rc = sess_get_offer(s, &s->uac->inv_body);
     if (rc)
@@ -1206,7 +989,7 @@ int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
     s->uac->inv_offer = s->uac->inv_body.data != NULL;
     s->inv_cseq = 1;
     s->participate = op;
-    rc = send_invite(s);
+    rc = sess_uac_send_invite(s);
     if (rc) {
         s->participate = NULL;
         return rc;
@@ -1229,7 +1012,7 @@ void sess_uac_terminate(parley_session *s)
             send_cancel(s); /* else once a provisional arrives (RFC 3261 §9.1) */
         break;
     case PARLEY_STATE_REDIRECTING:
-        fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
+        sess_uac_fail_invite(s, PARLEY_E_TERMINATED, PARLEY_REASON_TERMINATED_LOCALLY, NULL);
         break;
     default:
         break;
