@@ -494,9 +494,10 @@ int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const par
  * it came, else when one comes); its completion then gets the peer's 487
  * (PARLEY_E_FAILURE_RESPONSE) and the old description stays, but a 2xx that comes first, or
  * crosses the CANCEL, completes it successfully as usual. A re-INVITE waiting to go again after
- * a 491, or a renegotiation whose work has not started yet, completes with PARLEY_E_ABORTED
- * and nothing more is sent. PARLEY_E_STATE when there is nothing to cancel (no renegotiation
- * pending, or one by UPDATE, which CANCEL cannot reach).
+ * a 491, or a renegotiation of either kind whose work has not started yet (nothing sent),
+ * completes with PARLEY_E_ABORTED and nothing more is sent. PARLEY_E_STATE when there is
+ * nothing to cancel (no renegotiation pending, or an UPDATE already sent, which CANCEL cannot
+ * reach). Any thread; nothing runs inside the call (the completions come from the loop).
  */
 int parley_session_renegotiate_cancel(parley_session *s);
 
@@ -535,7 +536,8 @@ int parley_session_redirect(parley_session *s, int code, const parley_address *t
  * next INVITE goes and participate completes from the loop. Once per deferral: PARLEY_E_STATE when
  * no redirection is deferred (never deferred, resumed already, terminate called, session ended);
  * PARLEY_E_INVAL for PARLEY_REDIRECT_DEFER, an unknown action or headers that could not be sent
- * (restricted ones: PARLEY_E_HEADER_RESTRICTED).
+ * (restricted ones: PARLEY_E_HEADER_RESTRICTED); PARLEY_E_TERMINATED once the endpoint has
+ * stopped, as for every call.
  */
 int parley_session_redirect_resume(parley_session *s, parley_redirect_action action,
                                    const parley_header *headers, size_t nheaders);

@@ -53,9 +53,11 @@ typedef struct parley_request parley_request;
  * given, and the stack adds its own (100rel, timer) only when the application's does not list
  * that option already. A User-Agent on a
  * request, or a Server on a response, replaces the endpoint's (user_agent in its config). A
- * Session-Expires (or x) or Min-SE goes instead of the session timer's own (one header field
- * each), and a Session-Expires that parses sets the interval asked for, or on a 2xx the one
- * agreed and its refresher. */
+ * Session-Expires (or x) or Min-SE on a request goes instead of the session timer's own (one
+ * header field each); a Session-Expires that parses is the interval asked for, and a 422 to it
+ * is not retried. On a 2xx a Session-Expires sets the interval and refresher within RFC 4028
+ * §9 (not below the Min-SE, "uac" only for a caller that supports the timer) and the stack
+ * prints it, with Require: timer when the caller refreshes. */
 typedef struct parley_header {
     const char *name;
     const char *value;

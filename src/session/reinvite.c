@@ -346,7 +346,11 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
         pl_buf_puts(out, "Contact: ");
         ep_print_contact_for(s->ep, out, rx->proto, &rx->remote);
         pl_buf_puts(out, "\r\n");
-        sess_print_common(s, out, h, nh);
+        sip_kv *owned; /* h but a Session-Expires, which the timer prints */
+        size_t nprint = nh;
+        const sip_kv *printed = sess_timer_2xx_headers(h, &nprint, &owned);
+        sess_print_common(s, out, printed, nprint);
+        pl_free(owned);
         /* the 2xx carries the session timer (RFC 4028 §9) */
         sess_timer_print_response(s, txn_server_request(t), out, h, nh);
     } else {

@@ -733,7 +733,7 @@ void sess_timer_init(parley_session *s); /* settings from the endpoint */
 /* Session-Expires/Min-SE for a request of ours (initial INVITE, or a re-INVITE/UPDATE). The
  * application's own Session-Expires (or x) or Min-SE among h goes instead of the stack's (the
  * caller prints h): one header field each; a Session-Expires of the application's that parses
- * is the interval asked for. */
+ * is the interval asked for, and a 422 to it is not retried (its line would go again). */
 void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial, const sip_kv *h,
                               size_t nh);
 /* The 2xx to a request of ours that could set the timer (INVITE, re-INVITE, UPDATE). */
@@ -744,13 +744,17 @@ unsigned sess_timer_on_422(parley_session *s, const sip_msg *m);
  * small (print the Min-SE with sess_timer_print_min_se). */
 int sess_timer_check_request(parley_session *s, const sip_msg *m);
 void sess_timer_print_min_se(parley_session *s, pl_buf *b);
-/* Our 2xx to that request: Session-Expires (and Require: timer) as decided for it; the timer
- * starts (again) with sess_timer_start_uas once the 2xx is sent. h are the application's
- * headers of that 2xx (the caller prints them): its own Session-Expires goes instead of the
- * stack's and sets the timer (none when it does not parse). */
+/* Our 2xx to that request: Session-Expires with its refresher (and Require: timer when the peer
+ * refreshes) as decided for it; the timer starts (again) with sess_timer_start_uas once the
+ * 2xx is sent. h are the application's headers of that 2xx: a Session-Expires among them sets
+ * the interval and refresher within RFC 4028 §9 (see decide), and the caller prints h without
+ * it (sess_timer_2xx_headers). */
 void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b, const sip_kv *h,
                                size_t nh);
 void sess_timer_start_uas(parley_session *s, const sip_msg *req, const sip_kv *h, size_t nh);
+/* The application's headers h for a 2xx without its Session-Expires (x), which the stack
+ * prints itself: h when there is none, else a copy in *owned (pl_free it), *nh updated. */
+const sip_kv *sess_timer_2xx_headers(const sip_kv *h, size_t *nh, sip_kv **owned);
 void sess_timer_stop(parley_session *s);
 /* A refresh of ours ended (ok: answered 2xx). */
 void sess_timer_refresh_done(parley_session *s, bool ok);

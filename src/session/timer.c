@@ -149,6 +149,8 @@ void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial, const 
     sess_refresher who;
     if (app_se && sess_session_expires_value(pl_str_c(app_se), &app_delta, &who))
         se = app_delta; /* the interval the application asks for */
+    if (app_se)
+        s->st_retried = true; /* its line goes again on a retry: a 422 ends the request */
     if (!se)
         return;
     s->st_last = se;
@@ -212,18 +214,23 @@ void sess_timer_print_min_se(parley_session *s, pl_buf *b)
     pl_buf_printf(b, "Min-SE: %u\r\n", s->min_se);
 }
 
-/* What our 2xx to req sets: the interval and who refreshes (0: no timer). The application's
- * Session-Expires among h (app_se) is what the 2xx says, whatever the stack would decide. */
+/* What our 2xx to req sets: the interval and who refreshes (0: no timer). A Session-Expires
+ * of the application's among its headers (app_se) that parses sets them, within what RFC 4028
+ * §9 allows a UAS: not below the Min-SE the request and we need, and "uac" refreshes only
+ * when the caller supports the timer; one that does not parse is left out. */
 static unsigned decide(parley_session *s, const sip_msg *req, const char *app_se, bool *we_refresh)
 {
     unsigned delta = 0;
     sess_refresher who = SESS_REFRESHER_NONE;
     bool peer_timer = sess_has_option(req, SIP_H_SUPPORTED, "timer") ||
                       sess_has_option(req, SIP_H_REQUIRE, "timer");
-    if (app_se) {
-        if (!sess_session_expires_value(pl_str_c(app_se), &delta, &who))
-            return 0;
-        if (who == SESS_REFRESHER_NONE)
+    if (app_se && sess_session_expires_value(pl_str_c(app_se), &delta, &who)) {
+        unsigned floor = sess_min_se(req);
+        if (floor < s->min_se)
+            floor = s->min_se;
+        if (delta < floor)
+            delta = floor;
+        if (who == SESS_REFRESHER_NONE || !peer_timer)
             who = peer_timer ? SESS_REFRESHER_UAC : SESS_REFRESHER_UAS;
     } else if (sess_session_expires(req, &delta, &who)) {
         /* the peer's interval is honoured (§9); we may lower it towards ours, not below the
@@ -246,13 +253,30 @@ static unsigned decide(parley_session *s, const sip_msg *req, const char *app_se
     return delta;
 }
 
+const sip_kv *sess_timer_2xx_headers(const sip_kv *h, size_t *nh, sip_kv **owned)
+{
+    *owned = NULL;
+    if (!*nh || !app_value(h, *nh, "Session-Expires", "x"))
+        return h;
+    sip_kv *out = pl_calloc(*nh, sizeof(*out));
+    if (!out)
+        return h; /* out of memory: the 2xx goes with both; nothing is lost */
+    size_t n = 0;
+    for (size_t i = 0; i < *nh; i++) {
+        pl_str name = pl_str_c(h[i].name);
+        if (!pl_str_caseeq_lit(name, "Session-Expires") && !pl_str_caseeq_lit(name, "x"))
+            out[n++] = h[i];
+    }
+    *nh = n;
+    *owned = out;
+    return out;
+}
+
 void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b, const sip_kv *h,
                                size_t nh)
 {
-    if (nh && app_value(h, nh, "Session-Expires", "x"))
-        return; /* the application's goes as it gave it */
     bool we;
-    unsigned delta = decide(s, req, NULL, &we);
+    unsigned delta = decide(s, req, nh ? app_value(h, nh, "Session-Expires", "x") : NULL, &we);
     if (!delta)
         return;
     pl_buf_printf(b, "Session-Expires: %u;refresher=%s\r\n", delta, we ? "uas" : "uac");

@@ -328,7 +328,11 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     char room[2048];
     pl_buf b;
     pl_buf_init_on(&b, room, sizeof(room)); /* a larger body moves it to the heap */
-    print_response(s, t, &b, 200, NULL, true, kv, nh);
+    sip_kv *owned; /* the application's headers but Session-Expires, which the timer prints */
+    size_t nprint = nh;
+    const sip_kv *printed = sess_timer_2xx_headers(kv, &nprint, &owned);
+    print_response(s, t, &b, 200, NULL, true, printed, nprint);
+    pl_free(owned);
     sess_timer_print_response(s, s->inv_req, &b, kv, nh);
     print_body(&b, &body);
     if (!kept)

@@ -171,6 +171,17 @@ static void test_session_target(void **state)
     assert_int_equal(parley_session_target(w->b.s, &got), 0);
     assert_string_equal(got.uri, B_URI);
     assert_null(got.epid);
+    /* a redirection does not change it: B sends A on to C, who answers */
+    static const parley_address to_c = {C_URI, NULL};
+    party_redirect_to(&w->b, &to_c, 1);
+    w->c.on_incoming = PARTY_ACCEPT;
+    outcome o2 = {0};
+    world_call(w, B_URI, &o2);
+    vnet_run(w->n, 20);
+    outcome_assert_once(&o2, 200);
+    assert_string_equal(parley_session_remote_tag(w->a.s), parley_session_local_tag(w->c.s));
+    assert_int_equal(parley_session_target(w->a.s, &got), 0);
+    assert_string_equal(got.uri, B_URI);
 }
 
 /* ---- crossing BYEs (RFC 5407 §3.6) ---- */

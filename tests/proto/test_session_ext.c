@@ -273,6 +273,77 @@ static void test_timer_app_headers(void **state)
     world_assert_connected(w);
 }
 
+/* P sends A an INVITE with an offer (branch, tags and Call-ID from id) and the extra lines
+ * `extra`; 10 ms later. */
+static void peer_invites_with(world *w, const char *id, const char *extra)
+{
+    char head[1024];
+    snprintf(head, sizeof(head),
+             "INVITE sip:node@10.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP " P_ADDR
+             ";branch=z9hG4bK%s\r\nFrom: <" P_URI ">;tag=%s\r\nTo: <sip:node@10.0.0.1:5060>\r\n"
+             "Call-ID: %s@p\r\nCSeq: 1 INVITE\r\nContact: <" P_URI ">\r\nMax-Forwards: 70\r\n"
+             "%sContent-Type: application/x-test\r\n",
+             id, id, id, extra);
+    sp_send(w->n, P_ADDR, A_ADDR, head, "offer-p");
+    vnet_run(w->n, 10);
+}
+
+/* On a 2xx the application's Session-Expires sets the interval and the refresher, within what
+ * RFC 4028 §9 allows a UAS: the stack prints the one header field with its refresher (and
+ * Require: timer when the caller refreshes); below the Min-SE it is raised to it; "uac" for a
+ * caller without timer support becomes "uas". */
+static void test_timer_app_headers_2xx(void **state)
+{
+    world *w = *state;
+    w->a.on_incoming = PARTY_ACCEPT;
+    /* a caller without the timer: 60;refresher=uac goes as 90;refresher=uas, A refreshes */
+    static const parley_header uac60[] = {{"Session-Expires", "60;refresher=uac"}};
+    w->a.hdrs = uac60;
+    w->a.nhdrs = 1;
+    peer_invites_with(w, "se1", "");
+    const vnet_packet *ok = vnet_find(w->n, P_ADDR, "SIP/2.0 200", 0);
+    assert_non_null(ok);
+    assert_string_equal(hdr(ok, "Session-Expires"), "90;refresher=uas");
+    assert_string_equal(hdr_nth(ok, "Session-Expires", 1), "");
+    assert_string_equal(hdr(ok, "Require"), "");
+    unsigned iv = 0;
+    int we = -1;
+    assert_int_equal(parley_session_timer(w->a.s, &iv, &we), 0);
+    assert_int_equal(iv, 90);
+    assert_int_equal(we, 1);
+    /* a caller with the timer and a value without refresher: the caller refreshes, told so */
+    static const parley_header bare[] = {{"x", "1200"}};
+    w->a.hdrs = bare;
+    peer_invites_with(w, "se2", "Supported: timer\r\n");
+    const vnet_packet *ok2 = vnet_find(w->n, P_ADDR, "SIP/2.0 200", 1);
+    assert_non_null(ok2);
+    assert_string_equal(hdr(ok2, "Call-ID"), "se2@p");
+    assert_string_equal(hdr(ok2, "Session-Expires"), "1200;refresher=uac");
+    assert_string_equal(hdr_nth(ok2, "Session-Expires", 1), "");
+    assert_string_equal(hdr(ok2, "x"), "");
+    assert_string_equal(hdr(ok2, "Require"), "timer");
+    assert_int_equal(parley_session_timer(w->a.s, &iv, &we), 0);
+    assert_int_equal(iv, 1200);
+    assert_int_equal(we, 0);
+}
+
+/* The application's own Session-Expires on an INVITE that gets 422: not retried with the same
+ * line; the 422 completes the call, for the application to try again with the Min-SE it names. */
+static void test_timer_app_422_not_retried(void **state)
+{
+    world *w = *state;
+    static const parley_header se300[] = {{"Session-Expires", "300"}};
+    outcome o = {.n = w->n};
+    parley_session *s = party_call(&w->a, B_URI);
+    assert_non_null(s);
+    w->b.on_incoming = PARTY_ACCEPT;
+    assert_int_equal(parley_session_participate(s, se300, 1, outcome_cb, &o), 0);
+    vnet_run(w->n, 30);
+    assert_non_null(vnet_find(w->n, A_ADDR, "SIP/2.0 422", 0));
+    assert_int_equal(sp_count(w->n, B_ADDR, "INVITE"), 1);
+    outcome_assert_once(&o, 422);
+}
+
 /* 422 Session Interval Too Small (B's endpoint wants at least 1000 s: an INVITE is checked
  * before any session exists): one retry with the Min-SE it asks for. */
 static int setup_b_min_se(void **state)
@@ -982,6 +1053,8 @@ int main(void)
         WORLD_TEST(test_timer_refresh_by_reinvite, setup),
         WORLD_TEST(test_timer_uas_refresher, setup),
         WORLD_TEST(test_timer_app_headers, setup),
+        WORLD_TEST(test_timer_app_headers_2xx, setup),
+        WORLD_TEST(test_timer_app_422_not_retried, setup_b_min_se),
         WORLD_TEST(test_timer_422_retry, setup_b_min_se),
         WORLD_TEST(test_timer_expires, setup),
         WORLD_TEST(test_timer_refresh_491_then_481, setup),

@@ -349,6 +349,22 @@ static void test_reinvite_cancel_glare_wait_and_unstarted(void **state)
     vnet_run(w->n, 10);
     outcome_assert_once(&r3, 200);
     assert_int_equal(w->a.ntrans + w->b.ntrans, 0);
+    /* an UPDATE not started yet is dropped the same way; one sent cannot be CANCELled */
+    outcome u1 = {0}, u2 = {0};
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &u1), 0);
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(u1.calls, 1);
+    assert_int_equal(u1.error, PARLEY_E_ABORTED);
+    assert_int_equal(sp_count(w->n, B_ADDR, "UPDATE"), 0);
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &u2), 0);
+    vnet_run(w->n, 0); /* its work ran: the UPDATE is on its way */
+    assert_int_equal(parley_session_renegotiate_cancel(w->a.s), PARLEY_E_STATE);
+    vnet_run(w->n, 10);
+    outcome_assert_once(&u2, 200);
+    assert_int_equal(sp_count(w->n, B_ADDR, "UPDATE"), 1);
 }
 
 /* P calls B, B accepts and P ACKs; to_tag gets B's To tag; B's log cleared. */

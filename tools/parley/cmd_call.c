@@ -336,7 +336,8 @@ static int place_call(cli_app *app, cli_call *c, double hangup_after)
         cli_wait(app, ended, c, 2000);
     /* the peer's 2xx crossed our CANCEL (hangup-after or a signal while ringing): the library
      * ACKed and BYEd it; the call was given up as with a 487, not a local error */
-    bool crossed = r && r->error == PARLEY_E_TERMINATED && (cancelled || interrupted);
+    bool crossed = r && r->error == PARLEY_E_TERMINATED && r->status >= 200 && r->status < 300 &&
+                   (cancelled || interrupted);
     int code = report(app, c, "call", r ? r->error : PARLEY_E_NOMEM, r);
     if (crossed) {
         /* let the BYE have its answer before the endpoint stops (over TCP the connection
