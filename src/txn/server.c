@@ -103,6 +103,16 @@ txn_server *txn_server_cancel_target(txn_layer *l, const txn_server *cancel)
     return txn_server_match(l, cancel->req, true);
 }
 
+/* Keeps an INVITE's To tag (bounded; an empty or longer one is not kept) for the 200 to a
+ * CANCEL that crosses its 2xx (RFC 3261 §9.2). */
+static void keep_tag(txn_server *t, pl_str tag)
+{
+    if (tag.len && tag.len < sizeof(t->accepted_tag)) {
+        memcpy(t->accepted_tag, tag.p, tag.len);
+        t->accepted_tag[tag.len] = '\0';
+    }
+}
+
 pl_str txn_server_last_to_tag(const txn_server *t)
 {
     /* our own text: the To line is printed "To: " whatever form the request used (sip/build.c) */
@@ -408,13 +418,8 @@ int txn_server_respond(txn_server *t, unsigned status, const char *data, size_t 
             t->state = TXN_ACCEPTED;
             /* a CANCEL crossing the 2xx gets its 200 with the 2xx's To tag (RFC 3261 §9.2):
              * kept by txn_server_print_head, else read from the text before it is freed */
-            if (!t->accepted_tag[0]) {
-                pl_str tag = txn_server_last_to_tag(t);
-                if (tag.len < sizeof(t->accepted_tag)) {
-                    memcpy(t->accepted_tag, tag.p, tag.len);
-                    t->accepted_tag[tag.len] = '\0';
-                }
-            }
+            if (!t->accepted_tag[0])
+                keep_tag(t, txn_server_last_to_tag(t));
             pl_buf_free(&t->last); /* Accepted absorbs: the TU resends its 2xx (RFC 6026) */
             pl_loop_timer_start(l->loop, &t->wait, 64 * t1, on_wait, t); /* Timer L */
         } else {
@@ -453,11 +458,7 @@ void txn_server_print_head(txn_server *t, pl_buf *b, unsigned status, pl_str rea
      * a CANCEL that crosses its 2xx (RFC 3261 §9.2) */
     if (t->method_id == SIP_METHOD_INVITE && to_tag.len) {
         const char *semi = memchr(to_tag.p, ';', to_tag.len);
-        size_t n = semi ? (size_t)(semi - to_tag.p) : to_tag.len;
-        if (n && n < sizeof(t->accepted_tag)) {
-            memcpy(t->accepted_tag, to_tag.p, n);
-            t->accepted_tag[n] = '\0';
-        }
+        keep_tag(t, semi ? pl_str_span(to_tag.p, semi) : to_tag);
     }
     sip_resp_opts o = {received_of(t->l, &t->rx.remote), tp_addr_port(&t->rx.remote), to_tag};
     sip_print_response_head(b, t->req, status, reason, &o);
