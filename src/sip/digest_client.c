@@ -236,6 +236,22 @@ static int retry_find(sip_digest_retry *st, uint64_t key)
     return -1;
 }
 
+/* Appends the line answering c with a ("Authorization: ..." or "Proxy-Authorization: ...",
+ * CRLF-ended); nothing when sip_digest_authorize fails, whose result it returns. */
+static int print_answer(const sip_digest_challenge *c, const sip_digest_answer *a, pl_buf *hdrs)
+{
+    size_t mark = hdrs->len;
+    pl_buf_puts(hdrs, sip_digest_answer_header(c));
+    pl_buf_puts(hdrs, ": ");
+    int rc = sip_digest_authorize(c, a, hdrs);
+    if (rc) {
+        hdrs->len = mark;
+        return rc;
+    }
+    pl_buf_puts(hdrs, "\r\n");
+    return 0;
+}
+
 /* Prints one header line answering c; 1 when there were no credentials for it. */
 static int answer_one(sip_digest_cache *cache, const sip_digest_challenge *c, pl_str method,
                       pl_str ruri, pl_str body, sip_digest_lookup_fn lookup, void *arg,
@@ -249,15 +265,9 @@ static int answer_one(sip_digest_cache *cache, const sip_digest_challenge *c, pl
         sip_digest_cache_put(cache, c);
         use = sip_digest_cache_next(cache, pl_str_c(c->realm), c->proxy, &a.nc);
     }
-    size_t mark = hdrs->len;
-    pl_buf_puts(hdrs, sip_digest_answer_header(c));
-    pl_buf_puts(hdrs, ": ");
-    int rc = sip_digest_authorize(use, &a, hdrs);
-    if (rc) {
-        hdrs->len = mark;
+    int rc = print_answer(use, &a, hdrs); /* use: c, or its cached copy (the same header) */
+    if (rc)
         return rc;
-    }
-    pl_buf_puts(hdrs, "\r\n");
     return pl_buf_ok(hdrs) ? 0 : PARLEY_E_NOMEM;
 }
 
@@ -327,15 +337,8 @@ int sip_digest_reauthorize(sip_digest_cache *cache, pl_str prev, pl_str method, 
         if (!c || !lookup(arg, pl_str_c(c->realm), (sip_digest_alg)c->alg, &a.username, &a.password,
                           &a.ha1))
             continue;
-        size_t mark = hdrs->len;
-        pl_buf_puts(hdrs, sip_digest_answer_header(c));
-        pl_buf_puts(hdrs, ": ");
-        if (sip_digest_authorize(c, &a, hdrs) != 0) {
-            hdrs->len = mark;
-            continue;
-        }
-        pl_buf_puts(hdrs, "\r\n");
-        added++;
+        if (print_answer(c, &a, hdrs) == 0)
+            added++;
     }
     if (!pl_buf_ok(hdrs))
         return PARLEY_E_NOMEM;
