@@ -255,6 +255,11 @@ int ep_sender_start(parley_endpoint *ep, const char *next_hop, const ep_send_ops
  * the next hop is the first of them, else ruri. */
 int ep_sender_start_ood(parley_endpoint *ep, const char *ruri, const char *const *routes,
                         const ep_send_ops *ops, void *arg, ep_sender **out);
+/* Credentials at once for the request out (printed) for the realms of prev, the
+ * Authorization / Proxy-Authorization lines an earlier request needed: appended to lines
+ * (sip_digest_reauthorize with the endpoint's cache and credentials). PARLEY_E_NOTFOUND when
+ * none could be made. */
+int ep_reauthorize(parley_endpoint *ep, pl_str prev, const sip_out *out, pl_buf *lines);
 /* The Authorization / Proxy-Authorization lines the request now carries ("" when none): the
  * ACK of a 2xx to a challenged INVITE repeats them. */
 pl_str ep_sender_auth(const ep_sender *s);

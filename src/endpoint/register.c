@@ -10,7 +10,6 @@
 #include "core/alloc.h"
 #include "endpoint/reg.h"
 #include "parley/error.h"
-#include "sip/digest.h"
 #include "sip/print.h"
 #include "sip/uri.h"
 
@@ -251,10 +250,7 @@ void reg_unregister_now(parley_registration *r)
         /* fresh credentials (the next nonce count), else the last ones again */
         pl_buf lines;
         pl_buf_init(&lines, 256);
-        if (sip_digest_reauthorize(ep->digest_cache, pl_str_c(r->last_auth),
-                                   sip_span_str(&out.buf, out.method),
-                                   sip_span_str(&out.buf, out.ruri), PL_STR_NULL,
-                                   ep_credentials_lookup, ep, &lines) == 0)
+        if (ep_reauthorize(ep, pl_str_c(r->last_auth), &out, &lines) == 0)
             rc = sip_out_add_lines(&out, pl_buf_str(&lines));
         else
             rc = sip_out_add_lines(&out, pl_str_c(r->last_auth));

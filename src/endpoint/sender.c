@@ -146,19 +146,23 @@ static void prepare_attempt(ep_sender *s, const tp_target *tg, tp_proto proto)
     ep_attempt_init(s->ep, &s->attempt, &d);
 }
 
+int ep_reauthorize(parley_endpoint *ep, pl_str prev, const sip_out *out, pl_buf *lines)
+{
+    if (!prev.len || !ep_has_credentials(ep))
+        return PARLEY_E_NOTFOUND;
+    return sip_digest_reauthorize(ep->digest_cache, prev, sip_span_str(&out->buf, out->method),
+                                  sip_span_str(&out->buf, out->ruri), request_body(out),
+                                  ep_credentials_lookup, ep, lines);
+}
+
 /* The first attempt of an owner whose earlier request needed credentials: credentials for
  * the same realms at once (the lines become s->auth, the credentials of every attempt). */
 static void preauthorize(ep_sender *s, const sip_out *out)
 {
     s->preauthed = true;
-    pl_str prev = s->ops.prior_auth(s->arg);
-    if (!prev.len || !ep_has_credentials(s->ep))
-        return;
     pl_buf lines;
     pl_buf_init(&lines, 256);
-    if (sip_digest_reauthorize(s->ep->digest_cache, prev, sip_span_str(&out->buf, out->method),
-                               sip_span_str(&out->buf, out->ruri), request_body(out),
-                               ep_credentials_lookup, s->ep, &lines) == 0) {
+    if (ep_reauthorize(s->ep, s->ops.prior_auth(s->arg), out, &lines) == 0) {
         pl_buf_free(&s->auth);
         s->auth = lines;
         return;
