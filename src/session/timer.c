@@ -123,15 +123,19 @@ void sess_timer_refresh_done(parley_session *s, bool ok)
         expire(s);
 }
 
-/* The value of the application's header `name` (or its compact form) among h, or NULL. */
-static const char *app_value(const sip_kv *h, size_t nh, const char *name, const char *compact)
+/* A header name that is Session-Expires, long or compact. */
+static bool is_session_expires(const char *name)
 {
-    for (size_t i = 0; i < nh; i++) {
-        pl_str n = pl_str_c(h[i].name);
-        if (pl_str_casecmp_eq(n, pl_str_c(name)) ||
-            (compact && pl_str_casecmp_eq(n, pl_str_c(compact))))
+    pl_str n = pl_str_c(name);
+    return pl_str_caseeq_lit(n, "Session-Expires") || pl_str_caseeq_lit(n, "x");
+}
+
+/* The value of the application's Session-Expires among h, or NULL. */
+static const char *app_se(const sip_kv *h, size_t nh)
+{
+    for (size_t i = 0; i < nh; i++)
+        if (is_session_expires(h[i].name))
             return h[i].value;
-    }
     return NULL;
 }
 
@@ -140,21 +144,21 @@ static const char *app_value(const sip_kv *h, size_t nh, const char *name, const
 void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial, const sip_kv *h,
                               size_t nh)
 {
-    const char *app_se = nh ? app_value(h, nh, "Session-Expires", "x") : NULL;
-    bool app_min = nh && app_value(h, nh, "Min-SE", NULL);
+    const char *app = app_se(h, nh);
+    bool app_min = nh && ep_headers_have(h, nh, "Min-SE");
     unsigned se = initial ? s->se_want : s->st_interval;
     if (initial && s->st_last)
         se = s->st_last; /* a retry after 422 */
     unsigned app_delta;
     sess_refresher who;
-    if (app_se && sess_session_expires_value(pl_str_c(app_se), &app_delta, &who))
+    if (app && sess_session_expires_value(pl_str_c(app), &app_delta, &who))
         se = app_delta; /* the interval the application asks for */
-    if (app_se)
+    if (app)
         s->st_retried = true; /* its line goes again on a retry: a 422 ends the request */
     if (!se)
         return;
     s->st_last = se;
-    if (!app_se) {
+    if (!app) {
         if (initial)
             pl_buf_printf(b, "Session-Expires: %u\r\n", se);
         else /* a refresh (or a renegotiation) keeps the refresher where it is */
@@ -214,20 +218,25 @@ void sess_timer_print_min_se(parley_session *s, pl_buf *b)
     pl_buf_printf(b, "Min-SE: %u\r\n", s->min_se);
 }
 
+/* The smallest interval our 2xx to req may set: the Min-SE it and we need (RFC 4028 §9). */
+static unsigned min_se_for(const parley_session *s, const sip_msg *req)
+{
+    unsigned floor = sess_min_se(req);
+    return floor < s->min_se ? s->min_se : floor;
+}
+
 /* What our 2xx to req sets: the interval and who refreshes (0: no timer). A Session-Expires
- * of the application's among its headers (app_se) that parses sets them, within what RFC 4028
+ * of the application's among its headers (app) that parses sets them, within what RFC 4028
  * §9 allows a UAS: not below the Min-SE the request and we need, and "uac" refreshes only
  * when the caller supports the timer; one that does not parse is left out. */
-static unsigned decide(parley_session *s, const sip_msg *req, const char *app_se, bool *we_refresh)
+static unsigned decide(parley_session *s, const sip_msg *req, const char *app, bool *we_refresh)
 {
     unsigned delta = 0;
     sess_refresher who = SESS_REFRESHER_NONE;
     bool peer_timer = sess_has_option(req, SIP_H_SUPPORTED, "timer") ||
                       sess_has_option(req, SIP_H_REQUIRE, "timer");
-    if (app_se && sess_session_expires_value(pl_str_c(app_se), &delta, &who)) {
-        unsigned floor = sess_min_se(req);
-        if (floor < s->min_se)
-            floor = s->min_se;
+    if (app && sess_session_expires_value(pl_str_c(app), &delta, &who)) {
+        unsigned floor = min_se_for(s, req);
         if (delta < floor)
             delta = floor;
         if (who == SESS_REFRESHER_NONE || !peer_timer)
@@ -235,9 +244,7 @@ static unsigned decide(parley_session *s, const sip_msg *req, const char *app_se
     } else if (sess_session_expires(req, &delta, &who)) {
         /* the peer's interval is honoured (§9); we may lower it towards ours, not below the
          * Min-SE it and we need */
-        unsigned floor = sess_min_se(req);
-        if (floor < s->min_se)
-            floor = s->min_se;
+        unsigned floor = min_se_for(s, req);
         if (s->se_want && s->se_want < delta && s->se_want >= floor)
             delta = s->se_want;
         if (who == SESS_REFRESHER_NONE)
@@ -256,17 +263,15 @@ static unsigned decide(parley_session *s, const sip_msg *req, const char *app_se
 const sip_kv *sess_timer_2xx_headers(const sip_kv *h, size_t *nh, sip_kv **owned)
 {
     *owned = NULL;
-    if (!*nh || !app_value(h, *nh, "Session-Expires", "x"))
+    if (!app_se(h, *nh))
         return h;
     sip_kv *out = pl_calloc(*nh, sizeof(*out));
     if (!out)
         return h; /* out of memory: the 2xx goes with both; nothing is lost */
     size_t n = 0;
-    for (size_t i = 0; i < *nh; i++) {
-        pl_str name = pl_str_c(h[i].name);
-        if (!pl_str_caseeq_lit(name, "Session-Expires") && !pl_str_caseeq_lit(name, "x"))
+    for (size_t i = 0; i < *nh; i++)
+        if (!is_session_expires(h[i].name))
             out[n++] = h[i];
-    }
     *nh = n;
     *owned = out;
     return out;
@@ -276,7 +281,7 @@ void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b,
                                size_t nh)
 {
     bool we;
-    unsigned delta = decide(s, req, nh ? app_value(h, nh, "Session-Expires", "x") : NULL, &we);
+    unsigned delta = decide(s, req, app_se(h, nh), &we);
     if (!delta)
         return;
     pl_buf_printf(b, "Session-Expires: %u;refresher=%s\r\n", delta, we ? "uas" : "uac");
@@ -287,7 +292,7 @@ void sess_timer_print_response(parley_session *s, const sip_msg *req, pl_buf *b,
 void sess_timer_start_uas(parley_session *s, const sip_msg *req, const sip_kv *h, size_t nh)
 {
     bool we = false;
-    unsigned delta = decide(s, req, nh ? app_value(h, nh, "Session-Expires", "x") : NULL, &we);
+    unsigned delta = decide(s, req, app_se(h, nh), &we);
     s->st_interval = delta;
     s->st_refresher = we;
     s->refresh_due = false;
