@@ -242,6 +242,7 @@ int sess_reinvite_start(parley_session *s, sess_op *op)
     op->len = offer.len;
     s->reinv = op;
     s->reinv_retried = false;
+    s->st_retried = false; /* each request may be retried once after 422 (RFC 4028 §7.4) */
     rc = send_reinvite(s);
     if (rc) {
         s->reinv = NULL;

@@ -326,7 +326,7 @@ struct parley_session {
     unsigned st_last;         /* the interval asked for in our last request */
     unsigned refresh_retries; /* seconds waited for an exchange under way to end */
     bool st_refresher;        /* this side refreshes */
-    bool st_retried;          /* a 422 was answered by a retry */
+    bool st_retried;          /* this request's 422 was answered by a retry */
     bool refresh_due;         /* our refresh is out: its answer re-arms the timer */
     bool our_offer_pending;   /* we sent an offer and wait for its answer */
     parley_reason end_reason; /* (with the ending, below: here it fills a hole) */

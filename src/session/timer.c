@@ -149,6 +149,8 @@ void sess_timer_print_request(parley_session *s, pl_buf *b, bool initial, const 
     unsigned se = initial ? s->se_want : s->st_interval;
     if (initial && s->st_last)
         se = s->st_last; /* a retry after 422 */
+    if (se && se < s->st_min_se)
+        se = s->st_min_se; /* a refresh again after 422: the Min-SE it named (§7.4) */
     unsigned app_delta;
     sess_refresher who;
     if (app && sess_session_expires_value(pl_str_c(app), &app_delta, &who))

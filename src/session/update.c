@@ -88,6 +88,7 @@ int sess_update_start(parley_session *s, sess_op *op)
     op->method = "UPDATE";
     s->upd = op;
     s->upd_retried = false;
+    s->st_retried = false; /* each request may be retried once after 422 (RFC 4028 §7.4) */
     int rc = send_update(s, op);
     if (rc) {
         s->upd = NULL;

@@ -373,6 +373,56 @@ static void test_timer_422_retry(void **state)
     assert_int_equal(iv, 1000);
 }
 
+/* Each request may be retried once after 422 (RFC 4028 §7.4), not once in the session's life:
+ * the INVITE's 422 (Min-SE 100) is retried with 100, and the refresh UPDATE's 422 (the peer
+ * now wants 200) is retried too, with the Min-SE it names as its interval. */
+static void test_timer_refresh_422_retry(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 90;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 422, "Session Interval Too Small", NULL, "Min-SE: 100\r\n", NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *inv2 = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    assert_non_null(inv2);
+    assert_string_equal(hdr(inv2, "Session-Expires"), "100");
+    sp_reply(w->n, P_ADDR, inv2, 200, "OK", "p1",
+             "Contact: <" P_URI ">\r\nAllow: INVITE, ACK, BYE, UPDATE\r\n"
+             "Content-Type: application/x-test\r\nSession-Expires: 100;refresher=uac\r\n",
+             "answer-p-1");
+    vnet_run(w->n, 50005);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *upd = vnet_find(w->n, P_ADDR, "UPDATE", 0);
+    assert_non_null(upd);
+    assert_string_equal(hdr(upd, "Session-Expires"), "100;refresher=uac");
+    sp_reply(w->n, P_ADDR, upd, 422, "Session Interval Too Small", NULL, "Min-SE: 200\r\n", NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *upd2 = vnet_find(w->n, P_ADDR, "UPDATE", 1);
+    assert_non_null(upd2);
+    assert_string_not_equal(hdr(upd2, "CSeq"), hdr(upd, "CSeq"));
+    assert_string_equal(hdr(upd2, "Session-Expires"), "200;refresher=uac");
+    assert_string_equal(hdr(upd2, "Min-SE"), "200");
+    sp_reply(w->n, P_ADDR, upd2, 200, "OK", NULL, "Session-Expires: 200;refresher=uac\r\n", NULL);
+    vnet_run(w->n, 5);
+    unsigned iv = 0;
+    assert_int_equal(parley_session_timer(w->a.s, &iv, NULL), 0);
+    assert_int_equal(iv, 200);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+    /* a second 422 to the same refresh is not retried again */
+    vnet_run(w->n, 100000);
+    const vnet_packet *upd3 = vnet_find(w->n, P_ADDR, "UPDATE", 2);
+    assert_non_null(upd3);
+    sp_reply(w->n, P_ADDR, upd3, 422, "Session Interval Too Small", NULL, "Min-SE: 300\r\n", NULL);
+    vnet_run(w->n, 5);
+    const vnet_packet *upd4 = vnet_find(w->n, P_ADDR, "UPDATE", 3);
+    assert_non_null(upd4);
+    assert_string_equal(hdr(upd4, "Session-Expires"), "300;refresher=uac");
+    sp_reply(w->n, P_ADDR, upd4, 422, "Session Interval Too Small", NULL, "Min-SE: 400\r\n", NULL);
+    vnet_run(w->n, 5);
+    assert_null(vnet_find(w->n, P_ADDR, "UPDATE", 4));
+}
+
 /* The refresher stops refreshing: the other side sends BYE at interval - min(32, interval/3)
  * and the session ends SessionTimerExpired. */
 static void test_timer_expires(void **state)
@@ -1056,6 +1106,7 @@ int main(void)
         WORLD_TEST(test_timer_app_headers_2xx, setup),
         WORLD_TEST(test_timer_app_422_not_retried, setup_b_min_se),
         WORLD_TEST(test_timer_422_retry, setup_b_min_se),
+        WORLD_TEST(test_timer_refresh_422_retry, setup),
         WORLD_TEST(test_timer_expires, setup),
         WORLD_TEST(test_timer_refresh_491_then_481, setup),
         WORLD_TEST(test_timer_refresh_lost_once, setup),
