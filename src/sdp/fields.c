@@ -130,6 +130,15 @@ int sdp_check_addr(pl_str nettype, pl_str addrtype, pl_str addr)
     return PARLEY_SDP_ADDR_OTHER;
 }
 
+pl_str sdp_unbracket(pl_str addrtype, pl_str addr)
+{
+    if (addr.len < 4 || addr.p[0] != '[' || addr.p[addr.len - 1] != ']' ||
+        !pl_str_caseeq_lit(addrtype, "IP6"))
+        return addr;
+    pl_str in = pl_str_make(addr.p + 1, addr.len - 2);
+    return memchr(in.p, ':', in.len) ? in : addr;
+}
+
 pl_str sdp_addrtype_of(pl_str addr)
 {
     return memchr(addr.p, ':', addr.len) ? PL_STR_LIT("IP6") : PL_STR_LIT("IP4");

@@ -150,7 +150,7 @@ static int parse_rtcp(sdp_pstate *st, pl_str v)
     parley_sdp_media *m = st->m;
     const char *p = v.p, *e = v.p + v.len;
     pl_str port = sdp_field(&p, e), net = sdp_field(&p, e), at = sdp_field(&p, e),
-           addr = sdp_field(&p, e);
+           addr = sdp_unbracket(at, sdp_field(&p, e));
     uint64_t n;
     if (!sdp_u64(port, 65535, &n))
         return sdp_fail(st, PARLEY_E_PARSE, v.p, "a=rtcp", "invalid port");

@@ -2,7 +2,8 @@
  * The typed lines of a description: o=, c=, m=, b=, t=, r=, z=.
  *
  * Tolerances here: "IN"/"IP4"/"IP6" in any case; '_' in host names; a /ttl on a unicast IPv4
- * address is read as written (the grammar ties it to multicast).
+ * address is read as written (the grammar ties it to multicast); an IPv6 literal in brackets
+ * (SIPp writes "o=... IN IP6 [::1]"): kept as written in o=, read without them in c=.
  */
 #include <stdint.h>
 
@@ -90,7 +91,8 @@ int sdp_parse_origin(sdp_pstate *st, pl_str v)
     if (!sdp_u64(ver, UINT64_MAX, &o->sess_version))
         return sdp_fail(st, PARLEY_E_PARSE, ver.p,
                         "o=", "sess-version is not a number or too large");
-    o->family = sdp_check_addr(o->nettype, o->addrtype, o->address);
+    /* the address only names the origin: a bracketed IPv6 literal is kept as written */
+    o->family = sdp_check_addr(o->nettype, o->addrtype, sdp_unbracket(o->addrtype, o->address));
     if (o->family < 0)
         return sdp_fail(st, PARLEY_E_PARSE, o->nettype.p, "o=", "invalid address");
     return 0;
@@ -135,6 +137,7 @@ int sdp_parse_conn(sdp_pstate *st, pl_str v, parley_sdp_conn *c)
         return sdp_fail(st, PARLEY_E_PARSE, e, "c=", "c= needs three fields");
     if (sdp_field(&p, e).len)
         return sdp_fail(st, PARLEY_E_PARSE, all.p + all.len, "c=", "too many fields in c=");
+    all = sdp_unbracket(c->addrtype, all); /* (no '/' suffix after the brackets) */
     c->address = all;
     bool in = pl_str_caseeq_lit(c->nettype, "IN");
     bool ip4 = in && pl_str_caseeq_lit(c->addrtype, "IP4");

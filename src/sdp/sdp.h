@@ -79,6 +79,9 @@ bool sdp_format_equal(const parley_sdp_format *a, const parley_sdp_format *b);
 /* fields.c: value checks shared by the parser and the builders. */
 /* Validates nettype/addrtype/address; returns the PARLEY_SDP_ADDR_* family or -1. */
 int sdp_check_addr(pl_str nettype, pl_str addrtype, pl_str addr);
+/* Tolerance: an IPv6 literal written in brackets as in a SIP URI ("IN IP6 [::1]", as SIPp
+ * writes its o=): the literal inside them; any other address as it is. */
+pl_str sdp_unbracket(pl_str addrtype, pl_str addr);
 /* dotted quad of decimal numbers 0-255, each of 1-3 digits */
 bool sdp_is_ip4_literal(pl_str addr);
 /* "IP6" for an address with a ':', else "IP4". */

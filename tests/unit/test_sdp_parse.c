@@ -382,6 +382,24 @@ static void test_rejects_malformed_lines(void **state)
                     PARLEY_E_PARSE, "r=");
 }
 
+/* An IPv6 literal in brackets as in a SIP URI (SIPp writes "o=... IN IP6 [::1]"): kept as
+ * written in o=, which only names the origin; read without them in c= and a=rtcp, whose
+ * address is where media go. */
+static void test_tolerates_bracketed_ipv6(void **state)
+{
+    (void)state;
+    parley_sdp *s = ts_parse("v=0\r\no=user1 53655765 2353687637 IN IP6 [::1]\r\ns=-\r\n"
+                             "c=IN IP6 [::1]\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n"
+                             "a=rtcp:6001 IN IP6 [2001:db8::7]\r\n");
+    assert_int_equal(s->origin.family, PARLEY_SDP_ADDR_IP6);
+    assert_slice_equal(s->origin.address, "[::1]");
+    assert_int_equal(s->conn->family, PARLEY_SDP_ADDR_IP6);
+    assert_slice_equal(s->conn->address, "::1");
+    assert_slice_equal(s->media[0].rtcp_addr, "2001:db8::7");
+    ts_assert_roundtrip(s);
+    parley_sdp_free(s);
+}
+
 static void test_rejects_bad_fields(void **state)
 {
     (void)state;
@@ -397,6 +415,10 @@ static void test_rejects_bad_fields(void **state)
         {"o=- 1 2 IN IP4 ::1\r\n", "o="},
         {"o=- 1 2 IN IP6 1:2:3\r\n", "o="},
         {"o=- 1 2 IN IP6 192.0.2.1\r\n", "o="},
+        {"o=- 1 2 IN IP4 [::1]\r\n", "o="},
+        {"o=- 1 2 IN IP6 [1:2:3]\r\n", "o="},
+        {"o=- 1 2 IN IP6 [192.0.2.1]\r\n", "o="},
+        {"o=- 1 2 IN IP6 [::1\r\n", "o="},
     };
     char text[512];
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -412,6 +434,9 @@ static void test_rejects_bad_fields(void **state)
         {AUDIO "c=IN IP4 224.2.1.1/1/0\r\n", "c="},
         {AUDIO "c=IN IP4 224.2.1.1/1/2/3\r\n", "c="},
         {AUDIO "c=IN IP6 ff15::1/2/3\r\n", "c="},
+        {AUDIO "c=IN IP6 [ff15::1]/3\r\n", "c="},
+        {AUDIO "c=IN IP4 [127.0.0.1]\r\n", "c="},
+        {AUDIO "c=IN IP6 []\r\n", "c="},
         {AUDIO "c=IN IP4 10.0.0.1.5\r\n", "c="},
         {"b=AS\r\n", "b="},
         {"b=AS:x\r\n", "b="},
@@ -711,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_tolerates_rejected_stream_without_formats_or_address),
         cmocka_unit_test(test_tolerated_attribute_values),
         cmocka_unit_test(test_tolerates_case_of_network_types),
+        cmocka_unit_test(test_tolerates_bracketed_ipv6),
         cmocka_unit_test(test_rejects_malformed_lines),
         cmocka_unit_test(test_rejects_bad_fields),
         cmocka_unit_test(test_rejects_active_media_without_address),
