@@ -138,7 +138,12 @@ typedef struct parley_session_opts {
 } parley_session_opts;
 #define PARLEY_SESSION_OPTS_INIT PARLEY_ZERO_INIT
 
-/* An outgoing session to target, in state Idle; *out is the caller's reference. */
+/* An outgoing session to target, in state Idle; *out is the caller's reference. Headers in
+ * the target URI (RFC 3261 §19.1.5: "sip:bob@h?Replaces=...&Subject=hi", as a REFER's
+ * Refer-To may carry for an attended transfer) are not part of the INVITE's Request-URI or To:
+ * they go on the INVITE as header fields, decoded, unless participate's headers name the same
+ * header; "body", the stack's own headers and values that fail the custom-header checks are
+ * left out. */
 int parley_session_create(parley_endpoint *ep, const parley_address *target,
                           const parley_session_opts *opts, parley_session **out);
 /* Takes a reference; returns s. Any thread. */
@@ -564,9 +569,10 @@ const char *parley_session_local_tag(const parley_session *s);
 const char *parley_session_remote_tag(const parley_session *s);
 parley_state parley_session_state(const parley_session *s);
 int parley_session_is_incoming(const parley_session *s);
-/* The target the session was created for (the spec's SessionTarget): its URI and endpoint id
- * (epid NULL when none); for an incoming session the INVITE's Request-URI, epid NULL. The
- * strings stay valid until the session is freed. PARLEY_E_INVAL for a NULL argument. */
+/* The target the session was created for (the spec's SessionTarget): its URI (without the
+ * headers parley_session_create moved onto the INVITE) and endpoint id (epid NULL when none); for
+ * an incoming session the INVITE's Request-URI, epid NULL. The strings stay valid until the session
+ * is freed. PARLEY_E_INVAL for a NULL argument. */
 int parley_session_target(const parley_session *s, parley_address *out);
 const parley_participant *parley_session_local(const parley_session *s);
 const parley_participant *parley_session_remote(const parley_session *s);

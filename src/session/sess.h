@@ -286,7 +286,8 @@ struct parley_session {
     char *target_uri;
     char *target_epid;
     char *request_uri;
-    char **routes; /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
+    char *uri_headers; /* the target URI's headers, escaped ("a=b&c=d"): for the INVITE */
+    char **routes;     /* the INVITE's pre-loaded route set (target.c); NULL: the endpoint's */
     const parley_session_cbs *cbs; /* never NULL: a shared copy (cbs_shared), or all NULL */
     void *cbs_user;
     const parley_oa_ops *oa; /* never NULL: a shared copy (oa_shared), static, or all NULL */
@@ -626,6 +627,14 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sip_kv *h, size_t nh,
 
 /* target.c: the INVITE's route set and Request-URI (options, epid targets) */
 int sess_target_setup(parley_session *s, const parley_session_opts *o);
+/* uri without its headers (RFC 3261 §19.1.5: "sip:b@h?Replaces=x" names a request to sip:b@h
+ * carrying Replaces: x; a Request-URI and a To may not hold them); *headers: the escaped
+ * headers ("a=b&c=d"), empty when there are none. uri must parse (or is taken whole). */
+pl_str sess_uri_split(const char *uri, pl_str *headers);
+/* participate's headers h, then the target URI's (s->uri_headers) a request may carry:
+ * decoded, none that h names, no "body", none of the stack's own (sip_header_check). A copy
+ * (ep_copy_headers) with its count in *n; NULL when out of memory. */
+sip_kv *sess_invite_headers(const parley_session *s, const sip_kv *h, size_t nh, size_t *n);
 void sess_target_free(parley_session *s);
 
 /* fork.c: forking made visible; per-fork early offer/answer */

@@ -243,6 +243,7 @@ static void free_session(parley_session *s)
     sess_strfree(s, s->target_uri);
     sess_strfree(s, s->target_epid);
     sess_strfree(s, s->request_uri);
+    sess_strfree(s, s->uri_headers);
     sess_target_free(s);
     sess_uac_free(s);
     pl_free(s->answer_tag);
@@ -668,18 +669,22 @@ static void create_on_loop(sess_call *c)
     s->reg = reg;
     s->state = PARLEY_STATE_IDLE;
     s->call_id = sess_strdup(s, pl_str_c(o && o->call_id ? o->call_id : cid));
-    s->target_uri = sess_strdup(s, pl_str_c(a->target->uri));
+    /* a URI's headers go on the INVITE, not in its Request-URI or To (sess_invite_headers) */
+    pl_str th, rh;
+    pl_str target = sess_uri_split(a->target->uri, &th);
+    pl_str ruri = sess_uri_split(o && o->request_uri ? o->request_uri : a->target->uri, &rh);
+    s->target_uri = sess_strdup(s, target);
     s->target_epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
-    s->request_uri =
-        sess_strdup(s, pl_str_c(o && o->request_uri ? o->request_uri : a->target->uri));
+    s->request_uri = sess_strdup(s, ruri);
+    s->uri_headers = th.len || rh.len ? sess_strdup(s, th.len ? th : rh) : NULL;
     s->local.uri = sess_strdup(s, pl_str_c(o && o->local_uri ? o->local_uri : ep->uri));
     const char *name = o && o->local_name ? o->local_name : ep->display;
     s->local.name = name ? sess_strdup(s, pl_str_c(name)) : NULL;
     s->local.epid = sess_strdup(s, pl_str_c(ep->epid));
-    s->remote.uri = sess_strdup(s, pl_str_c(a->target->uri));
+    s->remote.uri = sess_strdup(s, target);
     s->remote.epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
     if (!s->call_id || !s->target_uri || !s->request_uri || !s->local.uri || !s->local.epid ||
-        !s->remote.uri) {
+        !s->remote.uri || ((th.len || rh.len) && !s->uri_headers)) {
         free_session(s);
         c->rc = PARLEY_E_NOMEM;
         return;

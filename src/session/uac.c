@@ -973,14 +973,9 @@ int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
     pl_buf_init(&self, 128);
     ep_print_self(s->ep, &self, s->local.uri, s->local.name, tag);
     s->uac->inv_local_hdr = pl_buf_steal(&self, NULL);
-    parley_header *ph = pl_calloc(nh ? nh : 1, sizeof(*ph));
-    for (size_t i = 0; ph && i < nh; i++)
-        ph[i] = (parley_header){h[i].name, h[i].value};
-    s->uac->inv_hdrs = ph ? ep_copy_headers(ph, nh) : NULL;
-    pl_free(ph);
+    s->uac->inv_hdrs = sess_invite_headers(s, h, nh, &s->uac->inv_nh);
     if (!s->uac->inv_local_hdr || !s->uac->inv_hdrs)
         return PARLEY_E_NOMEM;
-    s->uac->inv_nh = nh;
     if (sess_uac_print_headers(s, NULL, 0) != 0)
         return PARLEY_E_NOMEM;
     int rc = sess_get_offer(s, &s->uac->inv_body);

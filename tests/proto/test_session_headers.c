@@ -30,6 +30,52 @@ static void has_xtest(world *w, const char *dst, const char *prefix, const char 
     assert_true(sp_has(p, want));
 }
 
+/* A target URI's headers (RFC 3261 §19.1.5) go on the INVITE as header fields, decoded, and
+ * not in its Request-URI or To (where they are not allowed): an attended transfer's
+ * "?Replaces=..." becomes a Replaces header. The application's own header of the same name
+ * wins; "body", the stack's own headers and values that would inject lines are left out. */
+static void test_target_uri_headers(void **state)
+{
+    world *w = *state;
+    w->b.on_incoming = PARTY_ACCEPT;
+    parley_session *s =
+        party_call(&w->a, B_URI "?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2&Subject=uri"
+                                "&X-Note=two%20words&Via=SIP%2F2.0%2FUDP%20evil&body=x"
+                                "&X-Inj=a%0D%0AVia:%20y&X-Nul=a%00b");
+    assert_non_null(s);
+    parley_header app[1] = {{"Subject", "app"}};
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, app, 1, outcome_cb, &o), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
+    assert_non_null(inv);
+    assert_true(sp_has(inv, "INVITE " B_URI " SIP/2.0\r\n"));
+    assert_string_equal(hdr(inv, "To"), "<" B_URI ">");
+    assert_string_equal(hdr(inv, "Replaces"), "abc@h;to-tag=1;from-tag=2");
+    assert_string_equal(hdr(inv, "Subject"), "app");
+    assert_string_equal(hdr_nth(inv, "Subject", 1), "");
+    assert_string_equal(hdr(inv, "X-Note"), "two words");
+    assert_string_equal(hdr(inv, "X-Inj"), "");
+    assert_string_equal(hdr(inv, "X-Nul"), "");
+    assert_string_equal(hdr(inv, "body"), "");
+    assert_false(sp_has(inv, "evil"));
+    assert_false(sp_has(inv, "Via: y"));
+    parley_address t = {0};
+    assert_int_equal(parley_session_target(s, &t), 0);
+    assert_string_equal(t.uri, B_URI);
+    /* the ACK and the BYE carry none of them */
+    const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
+    assert_non_null(ack);
+    assert_string_equal(hdr(ack, "Replaces"), "");
+    assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 20);
+    const vnet_packet *bye = vnet_find(w->n, B_ADDR, "BYE", 0);
+    assert_non_null(bye);
+    assert_false(sp_has(bye, "?"));
+    assert_string_equal(hdr(bye, "Replaces"), "");
+}
+
 /* One call through every request and response with headers of the application's. */
 static void test_headers_everywhere_in_a_call(void **state)
 {
@@ -474,6 +520,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_headers_everywhere_in_a_call, setup),
+        WORLD_TEST(test_target_uri_headers, setup),
         WORLD_TEST(test_headers_on_endings, setup),
         WORLD_TEST(test_bad_headers_refused, setup),
         WORLD_TEST(test_user_agent, setup_user_agent),

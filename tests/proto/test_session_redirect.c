@@ -204,6 +204,29 @@ static void test_q_order_and_empty(void **state)
     assert_int_equal(w->a.redirecting_calls, 0);
 }
 
+/* A Contact of a 3xx with headers (allowed there, RFC 3261 §19.1.1): the next INVITE's
+ * Request-URI is the URI without them (headers are not allowed in a Request-URI, and C would
+ * answer 400), and they are not applied; on_redirecting sees the Contact as written. */
+static void test_redirect_contact_headers(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    const vnet_packet *inv = world_call_peer(w, P_URI, &o);
+    sp_reply(w->n, P_ADDR, inv, 302, "Moved", "r1", "Contact: <" C_URI "?Replaces=2&X-A=b>\r\n",
+             NULL);
+    vnet_run(w->n, 5);
+    assert_string_equal(w->a.redirect_seen[0], C_URI "?Replaces=2&X-A=b");
+    const vnet_packet *next = vnet_find(w->n, C_ADDR, "INVITE", 0);
+    assert_non_null(next);
+    assert_true(sp_has(next, "INVITE " C_URI " SIP/2.0\r\n"));
+    assert_string_equal(hdr(next, "Replaces"), "");
+    assert_string_equal(hdr(next, "X-A"), "");
+    assert_string_equal(hdr(next, "To"), "<" P_URI ">");
+    assert_int_equal(parley_session_participate(w->c.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 5);
+    assert_int_equal(o.status, 200);
+}
+
 /* Redirections that loop (B -> C -> B ...) stop after 8 (RFC 3261 §8.1.3.4 leaves the limit
  * to the UAC). */
 static void test_redirect_limit(void **state)
@@ -545,6 +568,7 @@ int main(void)
         WORLD_TEST(test_skip_this_try_this, setup),
         WORLD_TEST(test_try_this_then_none, setup),
         WORLD_TEST(test_q_order_and_empty, setup),
+        WORLD_TEST(test_redirect_contact_headers, setup),
         WORLD_TEST(test_redirect_limit, setup),
         WORLD_TEST(test_terminate_while_redirecting, setup),
         WORLD_TEST(test_defer_then_try_this, setup),
