@@ -269,7 +269,9 @@ int parley_endpoint_read_stats(parley_endpoint *ep, parley_endpoint_stats *out);
  * not be answered, see credentials), or PARLEY_E_TIMEOUT, PARLEY_E_CONNECT, PARLEY_E_TLS,
  * PARLEY_E_NOROUTE when no answer came. Route headers among headers ("<sip:proxy;lr>" or a bare
  * URI, one per header; ";lr" added) are this request's pre-loaded route set instead of the
- * endpoint's outbound_proxy (RFC 3261 §8.1.2); a malformed one is PARLEY_E_INVAL.
+ * endpoint's outbound_proxy (RFC 3261 §8.1.2); a malformed one is PARLEY_E_INVAL. Headers in
+ * to's URI ("sip:bob@h?Subject=hi") go on the request as header fields, not in its Request-URI
+ * or To, as for parley_session_create.
  */
 int parley_endpoint_send_message(parley_endpoint *ep, parley_msg_type type,
                                  const parley_address *to, const parley_content *body,

@@ -155,6 +155,15 @@ void ep_new_call_id(parley_endpoint *ep, char *out, size_t size);
 int ep_check_headers(const parley_header *h, size_t n);
 /* Copies headers into one allocation (sip_kv array followed by the strings). */
 sip_kv *ep_copy_headers(const parley_header *h, size_t n);
+/* uri_headers.c. uri without its headers (RFC 3261 §19.1.5: "sip:b@h?Replaces=x" names a
+ * request to sip:b@h carrying Replaces: x; a Request-URI and a To may not hold them);
+ * *headers: the escaped headers ("a=b&c=d"), empty when there are none. A URI that does not
+ * parse is returned whole. */
+pl_str ep_uri_split(const char *uri, pl_str *headers);
+/* h, then the URI headers raw (escaped, as ep_uri_split gives them) a request may carry:
+ * decoded, none that h names, no "body", none of the stack's own (sip_header_check). A copy
+ * (as ep_copy_headers) with its count in *n; NULL when out of memory. */
+sip_kv *ep_with_uri_headers(const sip_kv *h, size_t nh, pl_str raw, size_t *n);
 /* Appends "Name: value\r\n" for each. */
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n);
 bool ep_accepts_type(parley_endpoint *ep, pl_str type, pl_str subtype);

@@ -256,15 +256,20 @@ static page_op *op_new(parley_endpoint *ep, parley_msg_type type, const parley_a
     op->type = type;
     op->cb = cb;
     op->user = user;
-    op->to_uri = pl_str_dup(pl_str_c(to->uri));
+    pl_str uri_hdrs; /* a URI's headers go on the request, not in its Request-URI or To */
+    op->to_uri = pl_str_dup(ep_uri_split(to->uri, &uri_hdrs));
     op->to_epid = to->epid ? pl_str_dup(pl_str_c(to->epid)) : NULL;
     op->ctype = body && body->content_type ? pl_str_dup(pl_str_c(body->content_type)) : NULL;
     op->len = body ? body->len : 0;
     op->body = op->len ? pl_malloc(op->len) : NULL;
     if (op->body)
         memcpy(op->body, body->body, op->len);
-    op->hdrs = ep_copy_headers(h, nh);
-    op->nh = nh;
+    sip_kv *own = ep_copy_headers(h, nh);
+    op->hdrs = own && uri_hdrs.len ? ep_with_uri_headers(own, nh, uri_hdrs, &op->nh) : own;
+    if (op->hdrs != own)
+        pl_free(own);
+    else
+        op->nh = nh;
     pl_free(rest);
     if (!op->to_uri || (to->epid && !op->to_epid) || (op->len && !op->body) || !op->hdrs ||
         (body && body->content_type && !op->ctype)) {

@@ -128,7 +128,7 @@ bool sess_redirect_follow(parley_session *s, const sip_msg *m, int err, int give
             continue;
         char *old = s->request_uri;
         pl_str hdrs; /* a Contact's headers are not applied, and a Request-URI holds none */
-        s->request_uri = pl_str_dup(sess_uri_split(s->uac->targets[cur], &hdrs));
+        s->request_uri = pl_str_dup(ep_uri_split(s->uac->targets[cur], &hdrs));
         if (!s->request_uri) {
             s->request_uri = old;
             return false;

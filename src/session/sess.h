@@ -627,14 +627,6 @@ int sess_ack_for(parley_session *s, uint32_t cseq, const sip_kv *h, size_t nh,
 
 /* target.c: the INVITE's route set and Request-URI (options, epid targets) */
 int sess_target_setup(parley_session *s, const parley_session_opts *o);
-/* uri without its headers (RFC 3261 §19.1.5: "sip:b@h?Replaces=x" names a request to sip:b@h
- * carrying Replaces: x; a Request-URI and a To may not hold them); *headers: the escaped
- * headers ("a=b&c=d"), empty when there are none. uri must parse (or is taken whole). */
-pl_str sess_uri_split(const char *uri, pl_str *headers);
-/* participate's headers h, then the target URI's (s->uri_headers) a request may carry:
- * decoded, none that h names, no "body", none of the stack's own (sip_header_check). A copy
- * (ep_copy_headers) with its count in *n; NULL when out of memory. */
-sip_kv *sess_invite_headers(const parley_session *s, const sip_kv *h, size_t nh, size_t *n);
 void sess_target_free(parley_session *s);
 
 /* fork.c: forking made visible; per-fork early offer/answer */

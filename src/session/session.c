@@ -669,10 +669,10 @@ static void create_on_loop(sess_call *c)
     s->reg = reg;
     s->state = PARLEY_STATE_IDLE;
     s->call_id = sess_strdup(s, pl_str_c(o && o->call_id ? o->call_id : cid));
-    /* a URI's headers go on the INVITE, not in its Request-URI or To (sess_invite_headers) */
+    /* a URI's headers go on the INVITE, not in its Request-URI or To (ep_with_uri_headers) */
     pl_str th, rh;
-    pl_str target = sess_uri_split(a->target->uri, &th);
-    pl_str ruri = sess_uri_split(o && o->request_uri ? o->request_uri : a->target->uri, &rh);
+    pl_str target = ep_uri_split(a->target->uri, &th);
+    pl_str ruri = ep_uri_split(o && o->request_uri ? o->request_uri : a->target->uri, &rh);
     s->target_uri = sess_strdup(s, target);
     s->target_epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
     s->request_uri = sess_strdup(s, ruri);

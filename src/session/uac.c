@@ -973,7 +973,7 @@ int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
     pl_buf_init(&self, 128);
     ep_print_self(s->ep, &self, s->local.uri, s->local.name, tag);
     s->uac->inv_local_hdr = pl_buf_steal(&self, NULL);
-    s->uac->inv_hdrs = sess_invite_headers(s, h, nh, &s->uac->inv_nh);
+    s->uac->inv_hdrs = ep_with_uri_headers(h, nh, pl_str_c(s->uri_headers), &s->uac->inv_nh);
     if (!s->uac->inv_local_hdr || !s->uac->inv_hdrs)
         return PARLEY_E_NOMEM;
     if (sess_uac_print_headers(s, NULL, 0) != 0)

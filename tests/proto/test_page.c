@@ -143,6 +143,28 @@ static void test_message_delivered(void **state)
     assert_non_null(strstr(ok->data, "To: <sip:bob@10.0.0.2:5060>;tag="));
 }
 
+/* Headers in the target URI (RFC 3261 §19.1.5) go on the MESSAGE, decoded, and not in its
+ * Request-URI or To (B would answer 400); the application's own header of a name wins. */
+static void test_uri_headers(void **state)
+{
+    world *w = *state;
+    done d = {.n = w->n};
+    parley_address to = {"sip:bob@10.0.0.2:5060?X-Color=red&Subject=two%20words", NULL};
+    parley_content body = {NULL, "hi", 2};
+    parley_header h = {"X-Color", "blue"};
+    assert_int_equal(
+        parley_endpoint_send_message(w->a, PARLEY_MSG_MESSAGE, &to, &body, &h, 1, on_done, &d), 0);
+    vnet_run(w->n, 100);
+    assert_done_once(&d, 200);
+    assert_string_equal(w->app_b.last_header, "blue");
+    const vnet_packet *req = vnet_find(w->n, B, "MESSAGE", 0);
+    assert_non_null(req);
+    assert_non_null(strstr(req->data, "MESSAGE sip:bob@10.0.0.2:5060 SIP/2.0\r\n"));
+    assert_non_null(strstr(req->data, "\r\nTo: <sip:bob@10.0.0.2:5060>\r\n"));
+    assert_non_null(strstr(req->data, "\r\nSubject: two words\r\n"));
+    assert_null(strstr(req->data, "red"));
+}
+
 static vnet_action drop_first(void *arg, const vnet_packet *p, unsigned index)
 {
     (void)index;
@@ -574,6 +596,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_message_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uri_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_lost_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_response_lost_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_reordering, setup, teardown),
