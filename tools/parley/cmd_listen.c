@@ -323,7 +323,8 @@ int cmd_listen(int argc, char **argv)
         return CLI_ERROR;
     if (!binds.n)
         cli_list_add(&binds, "udp:127.0.0.1:5070");
-    cli_bind_ip(binds.items[0], app.local_ip, sizeof(app.local_ip));
+    for (size_t i = 0; i < binds.n; i++)
+        cli_note_bind(&app, binds.items[i]);
     char uri[160] = "";
     if (user) {
         char hp[128];
