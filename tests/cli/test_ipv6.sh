@@ -5,6 +5,8 @@
 #    one over 127.0.0.1 with IN IP4 127.0.0.1 (the SDP's address is the call's family's bind)
 #  - a wildcard bind (0.0.0.0, [::]): the SDP names the address the call reaches us on, never
 #    0.0.0.0 or ::
+#  - without --bind, call and send bind the family of their first hop (--proxy sip:[::1]:P with
+#    a target that is a name or an IPv4 address), listen that of its --registrar
 # Skips (77) when ::1 is not configured on lo. Every wait is bounded; processes are stopped by PID.
 set -u
 PARLEY=$1
@@ -71,6 +73,35 @@ expect_sdp "$work/any6" sent "o=IP6 ::1 c=IP6 ::1" "the offer of call --bind udp
 expect_sdp "$work/any6" recv "o=IP6 ::1 c=IP6 ::1" "listen on [::]"
 stop_listen
 [ $failures -eq $f0 ] && echo "ok - wildcard binds (0.0.0.0, [::]): the SDP names 127.0.0.1 or ::1"
+
+# ---- 3: no --bind: the first hop's family (--proxy, else the target; listen's registrar) ----
+f0=$failures
+R=$((P + 3))
+start_listen "$work/hop.out" --bind "udp:[::1]:$R" --answer auto
+out=$(timeout 20 "$PARLEY" send sip:bob@example.com "via the proxy" --proxy "sip:[::1]:$R" 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$out" = "SIP/2.0 200 OK" ] ||
+    fail "send to a name through --proxy sip:[::1]: exit $rc: $out"
+out=$(timeout 20 "$PARLEY" send sip:bob@127.0.0.1 "via the proxy" --proxy "sip:[::1]:$R" 2>&1)
+rc=$?
+[ $rc -eq 0 ] && [ "$out" = "SIP/2.0 200 OK" ] ||
+    fail "send to 127.0.0.1 through --proxy sip:[::1]: exit $rc: $out"
+timeout 20 "$PARLEY" call sip:bob@example.com --proxy "sip:[::1]:$R" --hangup-after 0.1 \
+    >"$work/hop-call.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] || fail "call through --proxy sip:[::1]: exit $rc: $(tail -n 2 "$work/hop-call.out")"
+# listen's default bind (port 5070, when free) with a registrar on [::1]: this one answers 405,
+# which reaches it only over IPv6
+if listening 5070 udp; then
+    echo "# port 5070 is taken here: listen's default bind with --registrar not checked"
+else
+    timeout 20 "$PARLEY" listen --registrar "sip:[::1]:$R" --user bob >"$work/reg.out" 2>&1
+    grep -q '"addresses":\["udp:\[::1\]:5070"\]' "$work/reg.out" &&
+        grep -q '"state":"failed","status":405,' "$work/reg.out" ||
+        fail "listen --registrar sip:[::1]:$R without --bind: $(cat "$work/reg.out")"
+fi
+stop_listen
+[ $failures -eq $f0 ] && echo "ok - no --bind: call, send and listen bind [::1] for a --proxy or --registrar on [::1]"
 
 [ $failures -eq 0 ] || exit 1
 echo "all IPv6 CLI checks passed"
