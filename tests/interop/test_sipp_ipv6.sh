@@ -6,6 +6,8 @@
 #    the call completes (SIPp exits 0); parley's lines: incoming from sip:sipp@[::1]:SP, a media
 #    line with "remote_addr":"::1", connected, terminated by BYE; on the wire (parley's trace)
 #    the 200's SDP says o=... IN IP6 ::1 and c=IN IP6 ::1 (no brackets), its Contact [::1]:P
+#  SIPp's uac -> parley listen bound to 127.0.0.1 first, then [::1]
+#    the same call; the 200's SDP still says IN IP6 ::1 (the call's family, not the first bind's)
 #  parley call sip:sipp@[::1]:SP -> SIPp's uas
 #    exit 0; early (SIPp's Contact), connected, media "remote_addr":"::1", the BYE's 200 last;
 #    on the wire Via and Contact name [::1], the offer says IN IP6 ::1. Over UDP SIPp exits 0;
@@ -64,6 +66,27 @@ listen_auto() { # u1|t1
     stop_listen
 }
 
+# SIPp's built-in uac over [::1] -> parley listen bound to 127.0.0.1 first, then [::1]: the
+# answer names the call's family (::1), not the first bind's
+listen_both() { # u1|t1
+    local t=$1 T msg
+    T=$(tname "$t")
+    interop_address 127.0.0.1 # start_listen binds 127.0.0.1 (and checks it), then [::1]
+    start_listen "$LP" --bind "udp:[::1]:$LP" --bind "tcp:[::1]:$LP" --answer auto --trace
+    interop_address ::1
+    flow "both-$T" "SIPp's uac -> listen on 127.0.0.1 and [::1], over $T on [::1]: SDP IN IP6 ::1"
+    sipp_uac "both-$T" sn:uac "$t"
+    incoming "both-$T" true
+    wait_disconnected
+    saw_once "$(p_event media ',"streams":\[{"media":"audio","dir":"sendrecv","remote_addr":"::1","remote_port":'"$MP"',*')"
+    msg=$(sent_msg "$SD/listen-$LP.err" '^SIP/2.0 200 OK')
+    has_line "$msg" "^Contact: <sip:\[::1\]:$LP(;transport=tcp)?>" "listen's 200"
+    has_line "$msg" '^o=parley [0-9]+ [0-9]+ IN IP6 ::1$' "listen's 200"
+    has_line "$msg" '^c=IN IP6 ::1$' "listen's 200"
+    ok
+    stop_listen
+}
+
 # parley call -> SIPp's built-in uas
 call_uas() { # u1|t1
     local t=$1 T msg
@@ -114,8 +137,8 @@ send_uas() { # u1|t1
 
 # Each section in a subshell (lib.sh's section): a failed check ends its section only.
 k=0
-for s in "listen_auto u1" "listen_auto t1" "call_uas u1" "call_uas t1" "send_uas u1" \
-    "send_uas t1"; do
+for s in "listen_auto u1" "listen_auto t1" "listen_both u1" "listen_both t1" "call_uas u1" \
+    "call_uas t1" "send_uas u1" "send_uas t1"; do
     # shellcheck disable=SC2086 # the section's name and its argument
     (section $k $s)
     k=$((k + 1))
