@@ -1,6 +1,7 @@
-/* The CLI's offer/answer: each call's SDP negotiator (cloned from one per app), with the
- * options of parley call (--sdp FILE, --no-offer) and the headers of every request, and the
- * "media" line that reports each completed exchange. */
+/* The CLI's offer/answer: each call's SDP negotiator (cloned from one per app and media
+ * address: with binds of both families, or a wildcard, each call's address is its peer's
+ * family's), with the options of parley call (--sdp FILE, --no-offer) and the headers of every
+ * request, and the "media" line that reports each completed exchange. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
