@@ -192,6 +192,7 @@ void parley_sdp_neg_free(parley_sdp_neg *neg)
     if (!caps_shared(neg))
         caps_free(neg->caps_own, neg->ncaps);
     pl_free(neg->addr_own);
+    pl_free(neg->oaddr_own);
     neg_cur_free(&neg->cur);
     parley_sdp_free(neg->pending);
     pl_free(neg->sent_own);
@@ -276,7 +277,10 @@ int parley_sdp_neg_set_addr(parley_sdp_neg *neg, int index, const char *addr, ui
         char *copy = pl_str_dup(pl_str_c(addr));
         if (!copy)
             return PARLEY_E_NOMEM;
-        pl_free(*own);
+        if (*own && *own == neg->oaddr.p)
+            neg->oaddr_own = *own; /* a clone's o= address: it stays (RFC 3264 §8) */
+        else
+            pl_free(*own);
         *own = copy;
         *slot = pl_str_c(copy);
     }

@@ -88,9 +88,10 @@ _Static_assert(PARLEY_SDP_MAX_STREAMS <= 16, "the hold masks have a bit per m= l
 
 struct parley_sdp_neg {
     pl_str user, name;
-    pl_str oaddr;   /* o= address: fixed for the session (RFC 3264 §8) */
-    pl_str addr;    /* session c= address */
-    char *addr_own; /* addr's own copy after parley_sdp_neg_set_addr(), else NULL */
+    pl_str oaddr;    /* o= address: fixed for the session (RFC 3264 §8) */
+    pl_str addr;     /* session c= address */
+    char *addr_own;  /* addr's own copy after parley_sdp_neg_set_addr(), else NULL */
+    char *oaddr_own; /* oaddr's, when it was addr_own (a clone's) and addr changed since */
     pl_str *attrs;
     size_t nattrs;
     uint64_t sess_id;

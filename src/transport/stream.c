@@ -511,7 +511,9 @@ int tp_stream_listen(tp_layer *tp, tp_proto proto, const tp_addr *addr, tp_iface
     uv_tcp_init(pl_loop_uv(tp->loop), &si->server);
     si->server.data = si;
     tp->open_handles++;
-    int r = uv_tcp_bind(&si->server, &addr->u.sa, 0);
+    /* [::] takes IPv6 only, as a UDP listening point does (udp.c, open_socket) */
+    int r = uv_tcp_bind(&si->server, &addr->u.sa,
+                        addr->u.sa.sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
     int len = (int)sizeof(si->base.local.u);
     if (r == 0)
         r = uv_listen((uv_stream_t *)&si->server, 128, on_connection);

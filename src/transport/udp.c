@@ -281,6 +281,11 @@ static int open_socket(const tp_addr *addr, tp_addr *local)
     int fd = socket(addr->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
+    /* [::] takes IPv6 only: IPv4 peers as ::ffff:a.b.c.d would get a Contact and received= they
+     * cannot use, and 0.0.0.0 could not take the same port */
+    int v6only = 1;
+    if (addr->u.sa.sa_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
     socklen_t alen =
         addr->u.sa.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (bind(fd, &addr->u.sa, alen) != 0) {

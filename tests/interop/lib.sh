@@ -31,6 +31,20 @@ interop_init() { # name [program Debian-package]
     trap 'rm -rf "$work"' EXIT
     trap 'exit 1' INT TERM
 }
+# The loopback address everything here listens on and sends to: 127.0.0.1 unless the script
+# asks for another with interop_address before its sections (test_sipp_ipv6.sh: ::1). IP is the
+# address as sockets and SIPp's -i take it, IPU as it is written in a URI or a --bind
+# ("[::1]"; a pattern of the checks below holds it quoted: its brackets are not a glob's).
+IP=127.0.0.1
+IPU=127.0.0.1
+interop_address() { # address: 127.0.0.1 or ::1
+    IP=$1
+    case "$1" in
+    *:*) IPU="[$1]" ;;
+    *) IPU=$1 ;;
+    esac
+    SIPP_COMMON[1]=$IP
+}
 SD=     # the directory of the current section (its FIFOs and parley listen's stderr)
 LPID=   # parley listen
 BGPIDS= # SIPp and parley call processes in the background
@@ -213,13 +227,13 @@ start_listen() { # port, then listen options
     shift
     rm -f "$SD/lin" "$SD/lout"
     mkfifo "$SD/lin" "$SD/lout"
-    "$PARLEY" listen --bind "udp:127.0.0.1:$LP" --bind "tcp:127.0.0.1:$LP" "$@" \
+    "$PARLEY" listen --bind "udp:$IPU:$LP" --bind "tcp:$IPU:$LP" "$@" \
         <"$SD/lin" >"$SD/lout" 2>"$SD/listen-$LP.err" &
     LPID=$!
     exec 4>"$SD/lin" 3<"$SD/lout"
     WHAT="parley listen $*"
     read -t 10 -r line <&3 || fail "did not start: $(cat "$SD/listen-$LP.err")"
-    case "$line" in *'"event":"listening"'*"udp:127.0.0.1:$LP"*"tcp:127.0.0.1:$LP"*) ;;
+    case "$line" in *'"event":"listening"'*"udp:$IPU:$LP"*"tcp:$IPU:$LP"*) ;;
     *) fail "unexpected first line: $line" ;;
     esac
 }
@@ -254,7 +268,7 @@ incoming() { # label offer(true|false)
     CID=${line#*\"call_id\":\"}
     CID=${CID%%\"*}
     case "$CID" in "$1"-*) ;; *) fail "the incoming session has call id $CID" ;; esac
-    case "$line" in *'"from":"sip:sipp@127.0.0.1:'"$SP"'"'*'"offer":'"$2"*) ;;
+    case "$line" in *'"from":"sip:sipp@'"$IPU:$SP"'"'*'"offer":'"$2"*) ;;
     *) fail "incoming line: $line" ;;
     esac
 }
@@ -264,7 +278,7 @@ wait_disconnected() { # reads listen lines up to the current call's disconnected
 
 # ---- SIPp ----
 SIPP_LIMIT=20 # seconds a scenario may take (SIPp -timeout; timeout(1) gives 10 more)
-SIPP_COMMON=(-i 127.0.0.1 -m 1 -nostdin -timeout_error -recv_timeout 5000 -trace_msg -trace_err)
+SIPP_COMMON=(-i "$IP" -m 1 -nostdin -timeout_error -recv_timeout 5000 -trace_msg -trace_err)
 flow() { # label what: a new flow (its FLOW, CID, SP and MP) and its SIPp run directory
     WHAT=$2
     FLOW=
@@ -275,7 +289,11 @@ flow() { # label what: a new flow (its FLOW, CID, SP and MP) and its SIPp run di
     mkdir -p "$RUN"
 }
 sipp_run() { # scenario transport [options and remote]: SIPp in the foreground of the calling subshell
-    cd "$RUN" && exec timeout $((SIPP_LIMIT + 10)) sipp -sf "$scen/$1.xml" -t "$2" -p "$SP" \
+    # a scenario is a file of scenarios/ (its name without .xml) or, as sn:NAME, one built into
+    # SIPp (sipp -sn NAME)
+    local sf=(-sf "$scen/$1.xml")
+    case "$1" in sn:*) sf=(-sn "${1#sn:}") ;; esac
+    cd "$RUN" && exec timeout $((SIPP_LIMIT + 10)) sipp "${sf[@]}" -t "$2" -p "$SP" \
         -mp "$MP" -timeout "${SIPP_LIMIT}s" "${SIPP_COMMON[@]}" "${@:3}" </dev/null >sipp.out 2>&1
 }
 reaped() { # pid: waited for, not to be stopped any more
@@ -304,12 +322,12 @@ exits_within() { # pid seconds what-asked-it
 
 # SIPp as UAC towards parley listen, in the foreground: its exit code is the verdict.
 sipp_uac() { # label scenario transport(u1|t1), then more SIPp options
-    (sipp_run "$2" "$3" -cid_str "$1-%u-%p@%s" "${@:4}" "127.0.0.1:$LP") || fail "SIPp exit $?"
+    (sipp_run "$2" "$3" -cid_str "$1-%u-%p@%s" "${@:4}" "$IPU:$LP") || fail "SIPp exit $?"
 }
 # The same in the background, for flows driven through parley's standard input or long ones.
 SIPP_PID=
 sipp_uac_start() { # label scenario transport
-    (sipp_run "$2" "$3" -cid_str "$1-%u-%p@%s" "127.0.0.1:$LP") &
+    (sipp_run "$2" "$3" -cid_str "$1-%u-%p@%s" "$IPU:$LP") &
     SIPP_PID=$!
     BGPIDS="$BGPIDS $SIPP_PID"
 }
@@ -346,7 +364,7 @@ CALL_TARGET= # whom parley call calls: the SIPp UAS when empty
 parley_call_start() { # transport(udp|tcp), then call options: in the background
     local tr=$1
     shift
-    (exec timeout "$CALL_LIMIT" "$PARLEY" call "${CALL_TARGET:-sip:sipp@127.0.0.1:$SP}" \
+    (exec timeout "$CALL_LIMIT" "$PARLEY" call "${CALL_TARGET:-sip:sipp@$IPU:$SP}" \
         --transport "$tr" "$@" \
         >"$RUN/call.out" 2>"$RUN/call.err") &
     CALL_PID=$!

@@ -171,6 +171,42 @@ static void test_udp_and_tcp_roundtrip(void **state)
     stop(b.ep);
 }
 
+/* Wildcard listening points of both families on one port: [::] takes IPv6 only (it would
+ * otherwise hold the port for 0.0.0.0 too, and see IPv4 peers as ::ffff:a.b.c.d), so each
+ * family's requests arrive on its own listening point, from the peer's own address. */
+static void test_wildcards_of_both_families(void **state)
+{
+    (void)state;
+    int port = nu_free_port(SOCK_DGRAM);
+    char u4[64], u6[64], t4[64], t6[64], uri[96];
+    snprintf(u4, sizeof(u4), "udp:0.0.0.0:%d", port);
+    snprintf(u6, sizeof(u6), "udp:[::]:%d", port);
+    snprintf(t4, sizeof(t4), "tcp:0.0.0.0:%d", port);
+    snprintf(t6, sizeof(t6), "tcp:[::]:%d", port);
+    const char *lb[] = {u4, u6, t4, t6, NULL};
+    peer b;
+    start(lb, &b, NULL);
+    const char *l4[] = {"udp:127.0.0.1:0", "tcp:127.0.0.1:0", NULL};
+    const char *l6[] = {"udp:[::1]:0", "tcp:[::1]:0", NULL};
+    parley_endpoint *a4 = start(l4, NULL, NULL), *a6 = start(l6, NULL, NULL);
+    static const char *const tps[] = {"", ";transport=tcp"};
+    int status;
+    for (int i = 0; i < 2; i++) {
+        snprintf(uri, sizeof(uri), "sip:b@127.0.0.1:%d%s", port, tps[i]);
+        assert_int_equal(send_to(a4, uri, "over IPv4", &status), 0);
+        assert_int_equal(status, 200);
+        snprintf(uri, sizeof(uri), "sip:b@[::1]:%d%s", port, tps[i]);
+        assert_int_equal(send_to(a6, uri, "over IPv6", &status), 0);
+        assert_int_equal(status, 200);
+    }
+    assert_int_equal(b.nremotes, 4);
+    for (int i = 0; i < 4; i++)
+        assert_true(!strncmp(b.remotes[i], i % 2 ? "[::1]:" : "127.0.0.1:", i % 2 ? 6 : 10));
+    stop(a4);
+    stop(a6);
+    stop(b.ep);
+}
+
 /* A large request moves to TCP; when the peer has no TCP listener it goes over UDP after all
  * (RFC 3261 §18.1.1), and the trace of a new connection names its real local address. */
 static void test_large_request_falls_back_to_udp(void **state)
@@ -536,6 +572,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_and_tcp_roundtrip),
+        cmocka_unit_test(test_wildcards_of_both_families),
         cmocka_unit_test(test_large_request_falls_back_to_udp),
         cmocka_unit_test(test_tcp_refused_fails_at_once),
         cmocka_unit_test(test_udp_unreachable_fails_at_once),

@@ -794,6 +794,29 @@ static void test_clone(void **state)
     parley_sdp_neg_free(d);
 }
 
+/* A clone of a prototype whose address was set starts with that address in o= and c=; its own
+ * new address later changes c= only: o= stays (RFC 3264 §8). That o= address was the clone's
+ * copy of the first, which the second set_addr freed (read after free by every offer). */
+static void test_clone_set_addr_keeps_origin(void **state)
+{
+    (void)state;
+    parley_sdp_stream_cfg s[] = {STREAM("audio", 4000, PCMU)};
+    parley_sdp_neg *proto = mk("192.0.2.1", s, 1), *c = NULL;
+    assert_int_equal(parley_sdp_neg_set_addr(proto, -1, "2001:db8::7", 0), 0);
+    assert_int_equal(parley_sdp_neg_clone(proto, &c), 0);
+    parley_sdp_neg_free(proto);
+    assert_int_equal(parley_sdp_neg_set_addr(c, -1, "2001:db8::8", 0), 0);
+    assert_int_equal(parley_sdp_neg_set_addr(c, -1, "2001:db8::9", 0), 0);
+    for (int i = 0; i < 2; i++) {
+        parley_sdp *o = parse(offer(c));
+        assert_slice_equal(o->origin.address, "2001:db8::7");
+        assert_slice_equal(o->conn->address, "2001:db8::9");
+        assert_int_equal(o->origin.family, PARLEY_SDP_ADDR_IP6);
+        parley_sdp_free(o);
+    }
+    parley_sdp_neg_free(c);
+}
+
 /* Every allocation of a clone may fail: NOMEM and nothing leaked (ASan), or a whole clone. */
 static void test_clone_out_of_memory(void **state)
 {
@@ -985,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_answer_text_past_the_stack),
         cmocka_unit_test(test_offer_past_the_usual_size),
         cmocka_unit_test(test_clone),
+        cmocka_unit_test(test_clone_set_addr_keeps_origin),
         cmocka_unit_test(test_clone_out_of_memory),
         cmocka_unit_test(test_invalid_arguments),
         cmocka_unit_test(test_out_of_memory_everywhere),

@@ -95,10 +95,10 @@ bool cli_uri_transport(const char *uri, char *out, size_t size)
     return false;
 }
 
-void cli_default_listen(const char *uri, const char *transport, const char *bind,
+void cli_default_listen(const char *hop, const char *transport, const char *bind,
                         const char *listen[3], char *tcp_buf, size_t size)
 {
-    bool v6 = strchr(uri, '[') != NULL;
+    bool v6 = strchr(hop, '[') != NULL;
     const char *udp = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
     listen[0] = bind ? bind : udp;
     listen[1] = listen[2] = NULL;

@@ -1,8 +1,14 @@
-/* The CLI's offer/answer: each call's SDP negotiator (cloned from one per app), with the
- * options of parley call (--sdp FILE, --no-offer) and the headers of every request, and the
- * "media" line that reports each completed exchange. */
+/* The CLI's offer/answer: each call's SDP negotiator (cloned from one per app and media
+ * address: with binds of both families, or a wildcard, each call's address is its peer's
+ * family's), with the options of parley call (--sdp FILE, --no-offer) and the headers of every
+ * request, and the "media" line that reports each completed exchange. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/rand.h"
 #include "json.h"
@@ -184,30 +190,47 @@ static void offer_in_response(parley_session *s, parley_pending_answer *p,
 
 const parley_oa_ops cli_oa_ops = {get_offer, get_answer, set_answer, offer_in_response, NULL, NULL};
 
+static parley_sdp_neg *make_proto(const char *addr)
+{
+    static const parley_sdp_codec codecs[] = {
+        {0, "PCMU", 8000, 0, NULL},
+        {8, "PCMA", 8000, 0, NULL},
+        {101, "telephone-event", 8000, 0, "0-15"},
+    };
+    parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
+    audio.media = "audio";
+    audio.port = 20000;
+    audio.codecs = codecs;
+    audio.ncodecs = 3;
+    parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
+    cfg.user = "parley";
+    cfg.addr = addr;
+    cfg.streams = &audio;
+    cfg.nstreams = 1;
+    parley_sdp_neg *neg = NULL;
+    parley_sdp_neg_create(&cfg, &neg);
+    return neg;
+}
+
 /* The negotiator of a new call: a clone of the app's (made once, on first use) with an RTP
- * port of its own. */
-int cli_new_neg(cli_app *app, parley_sdp_neg **out)
+ * port of its own; for another address than local_ip, of the one kept for the last such
+ * address (o= and c= both say it). */
+int cli_new_neg(cli_app *app, const char *addr, parley_sdp_neg **out)
 {
     pthread_mutex_lock(&app->mu);
-    if (!app->sdp_proto) {
-        static const parley_sdp_codec codecs[] = {
-            {0, "PCMU", 8000, 0, NULL},
-            {8, "PCMA", 8000, 0, NULL},
-            {101, "telephone-event", 8000, 0, "0-15"},
-        };
-        parley_sdp_stream_cfg audio = PARLEY_SDP_STREAM_CFG_INIT;
-        audio.media = "audio";
-        audio.port = 20000;
-        audio.codecs = codecs;
-        audio.ncodecs = 3;
-        parley_sdp_cfg cfg = PARLEY_SDP_CFG_INIT;
-        cfg.user = "parley";
-        cfg.addr = app->local_ip;
-        cfg.streams = &audio;
-        cfg.nstreams = 1;
-        parley_sdp_neg_create(&cfg, &app->sdp_proto);
+    parley_sdp_neg **proto = &app->sdp_proto;
+    if (addr && strcmp(addr, app->local_ip)) {
+        proto = &app->sdp_other;
+        if (*proto && strcmp(app->other_ip, addr)) {
+            parley_sdp_neg_free(*proto); /* its clones keep what they share with it */
+            *proto = NULL;
+        }
+        if (!*proto)
+            snprintf(app->other_ip, sizeof(app->other_ip), "%s", addr);
     }
-    int rc = app->sdp_proto ? parley_sdp_neg_clone(app->sdp_proto, out) : PARLEY_E_NOMEM;
+    if (!*proto)
+        *proto = make_proto(proto == &app->sdp_proto ? app->local_ip : app->other_ip);
+    int rc = *proto ? parley_sdp_neg_clone(*proto, out) : PARLEY_E_NOMEM;
     pthread_mutex_unlock(&app->mu);
     if (!rc && (rc = parley_sdp_neg_set_addr(*out, 0, NULL,
                                              (uint16_t)(20000 + 2 * pl_rand_below(10000)))) != 0) {
@@ -215,4 +238,103 @@ int cli_new_neg(cli_app *app, parley_sdp_neg **out)
         *out = NULL;
     }
     return rc;
+}
+
+static bool is_wildcard_ip(const char *ip)
+{
+    return !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+}
+
+void cli_note_bind(cli_app *app, const char *bind)
+{
+    char ip[64];
+    cli_bind_ip(bind, ip, sizeof(ip));
+    bool first = !app->bind_ip4[0] && !app->bind_ip6[0];
+    if (first)
+        snprintf(app->local_ip, sizeof(app->local_ip), "%s", ip);
+    char *slot = strchr(ip, ':') ? app->bind_ip6 : app->bind_ip4;
+    if (!slot[0])
+        snprintf(slot, sizeof(app->bind_ip4), "%s", ip);
+    app->media_per_call = (app->bind_ip4[0] && app->bind_ip6[0]) || is_wildcard_ip(app->bind_ip4) ||
+                          is_wildcard_ip(app->bind_ip6);
+}
+
+/* The IP literal that host text starts with ("[::1]:5060", "127.0.0.1;transport=tcp"). */
+static bool literal_ip(const char *h, struct sockaddr_storage *out)
+{
+    char tmp[64];
+    size_t n = 0;
+    bool v6 = *h == '[';
+    if (v6)
+        h++;
+    while (h[n] && n + 1 < sizeof(tmp) && (v6 ? h[n] != ']' : !strchr(":;?>", h[n])))
+        n++;
+    memcpy(tmp, h, n);
+    tmp[n] = '\0';
+    memset(out, 0, sizeof(*out));
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+    if (v6 && inet_pton(AF_INET6, tmp, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(9); /* any port: only a route is asked for */
+        return true;
+    }
+    if (!v6 && inet_pton(AF_INET, tmp, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(9);
+        return true;
+    }
+    return false;
+}
+
+/* The peer's address: where the session's last request came from, else the host of the target
+ * URI ("sip:bob@[::1]:5070") when it is an IP literal. */
+static bool peer_of(parley_session *s, struct sockaddr_storage *out)
+{
+    char buf[128];
+    if (parley_session_peer_addr(s, buf, sizeof(buf), NULL) == 0)
+        return literal_ip(buf, out);
+    parley_address t;
+    if (parley_session_target(s, &t) != 0 || !t.uri)
+        return false;
+    const char *h = strchr(t.uri, ':'); /* past the scheme */
+    if (!h)
+        return false;
+    h++;
+    const char *at = strchr(h, '@'), *end = h + strcspn(h, ";?>");
+    return literal_ip(at && at < end ? at + 1 : h, out);
+}
+
+/* The source address the kernel picks towards peer (a connected UDP socket sends nothing). */
+static bool route_source(const struct sockaddr_storage *peer, char *out, size_t size)
+{
+    int fd = socket(peer->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    struct sockaddr_storage src;
+    socklen_t len = sizeof(src);
+    bool v6 = peer->ss_family == AF_INET6;
+    socklen_t plen = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    bool ok = connect(fd, (const struct sockaddr *)peer, plen) == 0 &&
+              getsockname(fd, (struct sockaddr *)&src, &len) == 0 &&
+              inet_ntop(peer->ss_family,
+                        v6 ? (const void *)&((struct sockaddr_in6 *)&src)->sin6_addr
+                           : (const void *)&((struct sockaddr_in *)&src)->sin_addr,
+                        out, (socklen_t)size) != NULL;
+    close(fd);
+    return ok;
+}
+
+bool cli_media_addr(cli_app *app, parley_session *s, char *out, size_t size)
+{
+    struct sockaddr_storage peer;
+    if (!peer_of(s, &peer))
+        return false;
+    const char *ip = peer.ss_family == AF_INET6 ? app->bind_ip6 : app->bind_ip4;
+    if (!ip[0])
+        return false; /* no bind of the peer's family: the session cannot reach it anyway */
+    if (is_wildcard_ip(ip))
+        return route_source(&peer, out, size);
+    snprintf(out, size, "%s", ip);
+    return true;
 }

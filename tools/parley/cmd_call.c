@@ -522,8 +522,10 @@ int cmd_call(int argc, char **argv)
      * name a TCP port of ours that answers (RFC 3261 §18.2.2). */
     const char *listen[3];
     char tcp_listen[160];
-    cli_default_listen(uri, transport, bind, listen, tcp_listen, sizeof(tcp_listen));
-    cli_bind_ip(listen[0], app.local_ip, sizeof(app.local_ip));
+    cli_default_listen(dep.proxy ? dep.proxy : uri, transport, bind, listen, tcp_listen,
+                       sizeof(tcp_listen));
+    for (int i = 0; i < 3 && listen[i]; i++)
+        cli_note_bind(&app, listen[i]);
     app.every = hs.h;
     app.nevery = hs.n;
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;

@@ -54,9 +54,11 @@ static const char usage[] =
     "Answers sessions and page-mode messages, prints one JSON line per event, and reads\n"
     "commands on standard input (message TEXT, info TEXT, header NAME: VALUE, reinvite,\n"
     "update, hold, resume, refer URI, bye). ADDR is udp:HOST:PORT, tcp:HOST:PORT or\n"
-    "tls:HOST:PORT (default udp:127.0.0.1:5070). --answer early:S sends 183 with the SDP\n"
-    "answer (reliably when the caller supports 100rel), then 200 after S seconds. Runs until\n"
-    "SIGINT or SIGTERM, which hang up its sessions (exit 0; a second one ends it at once).\n";
+    "tls:HOST:PORT, HOST an IPv6 literal in brackets ([::1]) (default udp:127.0.0.1:5070,\n"
+    "or udp:[::1]:5070 for a --proxy or --registrar on an IPv6 literal). --answer early:S\n"
+    "sends 183 with the SDP answer (reliably when the caller supports 100rel), then 200\n"
+    "after S seconds. Runs until SIGINT or SIGTERM, which hang up its sessions (exit 0; a\n"
+    "second one ends it at once).\n";
 
 static void on_trace(parley_endpoint *ep, const parley_trace_event *ev, void *user)
 {
@@ -321,9 +323,12 @@ int cmd_listen(int argc, char **argv)
     }
     if (cli_deploy_check(&dep, "listen") != 0)
         return CLI_ERROR;
-    if (!binds.n)
-        cli_list_add(&binds, "udp:127.0.0.1:5070");
-    cli_bind_ip(binds.items[0], app.local_ip, sizeof(app.local_ip));
+    if (!binds.n) { /* on [::1] when the first hop (proxy, else registrar) is an IPv6 literal */
+        const char *hop = dep.proxy ? dep.proxy : dep.registrar;
+        cli_list_add(&binds, hop && strchr(hop, '[') ? "udp:[::1]:5070" : "udp:127.0.0.1:5070");
+    }
+    for (size_t i = 0; i < binds.n; i++)
+        cli_note_bind(&app, binds.items[i]);
     char uri[160] = "";
     if (user) {
         char hp[128];

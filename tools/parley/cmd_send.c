@@ -140,7 +140,8 @@ int cmd_send(int argc, char **argv)
      * name a TCP port of ours that answers (RFC 3261 §18.2.2). */
     const char *listen[3];
     char tcp_listen[160];
-    cli_default_listen(uri, transport, bind, listen, tcp_listen, sizeof(tcp_listen));
+    cli_default_listen(dep.proxy ? dep.proxy : uri, transport, bind, listen, tcp_listen,
+                       sizeof(tcp_listen));
     parley_endpoint_config cfg = PARLEY_ENDPOINT_CONFIG_INIT;
     cfg.uri = from;
     cfg.listen = listen;

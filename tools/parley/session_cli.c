@@ -67,6 +67,8 @@ void cli_app_free(cli_app *app)
     cli_headers_free(&app->pending);
     parley_sdp_neg_free(app->sdp_proto); /* its clones may outlive it */
     app->sdp_proto = NULL;
+    parley_sdp_neg_free(app->sdp_other);
+    app->sdp_other = NULL;
 }
 
 void cli_emit(cli_app *app, pl_buf *line)
@@ -596,7 +598,9 @@ cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp)
     c->s = parley_session_ref(s);
     if (len)
         memcpy(c->call_id, call_id, len);
-    if (with_sdp && cli_new_neg(app, &c->neg) != 0) {
+    char addr[64];
+    bool other = with_sdp && app->media_per_call && cli_media_addr(app, s, addr, sizeof(addr));
+    if (with_sdp && cli_new_neg(app, other ? addr : NULL, &c->neg) != 0) {
         parley_session_unref(c->s);
         free(c);
         return NULL;

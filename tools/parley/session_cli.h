@@ -55,12 +55,18 @@ struct cli_app {
     parley_endpoint *ep;
     bool quiet;
     char local_ip[64];
+    /* the first bind of each family ("" when none); when there are both, or one is a wildcard,
+       each call's media address is chosen for its peer (media_per_call: cli_media_addr) */
+    char bind_ip4[64], bind_ip6[64];
+    bool media_per_call;
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on every session event */
     cli_call *calls;   /* newest first */
     bool stopping;
     int helpers;               /* ring threads still running (cli_app_free waits for them) */
     parley_sdp_neg *sdp_proto; /* what each call's negotiator is cloned from (under mu) */
+    parley_sdp_neg *sdp_other; /* the same for other_ip, a media address not local_ip */
+    char other_ip[64];
     /* parley listen */
     int answer;
     unsigned ring_secs;
@@ -88,13 +94,22 @@ void cli_end_event(const cli_call *c, pl_buf *b);
 /* Wakes whoever waits on the app's calls (cli_wait). */
 void cli_notify(cli_app *app);
 /* The negotiator of a new call (cli_oa.c): a clone of the app's, made once on first use, with an
- * RTP port of its own. Returns 0 or a PARLEY_E_* code. Any thread (the app's mutex guards the
- * prototype). */
-int cli_new_neg(cli_app *app, parley_sdp_neg **out);
+ * RTP port of its own, for local_ip or (addr not NULL) that address. Returns 0 or a PARLEY_E_*
+ * code. Any thread (the app's mutex guards the prototypes). */
+int cli_new_neg(cli_app *app, const char *addr, parley_sdp_neg **out);
+/* Notes a bind (every one, in order) for cli_media_addr; the first sets local_ip. */
+void cli_note_bind(cli_app *app, const char *bind);
+/* The address the SDP of the call for session s gives for its media when the binds leave a
+ * choice (app->media_per_call), in out: the bind of the peer's family (where the session's
+ * requests came from or, for a call we place, the target's literal IP), a wildcard one replaced
+ * by the source address the kernel picks towards the peer, as the Contact's is. False when the
+ * peer is not known by address (local_ip then). */
+bool cli_media_addr(cli_app *app, parley_session *s, char *out, size_t size);
 /* The offer/answer contract of every call with a negotiator (cli_oa.c). */
 extern const parley_oa_ops cli_oa_ops;
 
-/* A call for session s (takes a reference); its negotiator offers audio on local_ip. The call
+/* A call for session s (takes a reference); its negotiator offers audio on local_ip (or what
+ * cli_media_addr chose). The call
  * leaves app->calls (and is freed) once its session is released. */
 cli_call *cli_call_new(cli_app *app, parley_session *s, bool with_sdp);
 /* Installs the callbacks and the offer/answer contract on the call's session. */
