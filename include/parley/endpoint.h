@@ -176,7 +176,8 @@ typedef struct parley_endpoint_config {
     /* TCP/TLS connections, both directions: accepted ones beyond it are closed, our own are
      * never refused. 0 = 1024, at most the process's descriptor limit less 64. */
     unsigned max_connections;
-    /* Accepted connections from one peer address (IPv6: one /64). 0 = 32. */
+    /* Accepted connections from one peer address (IPv6: one /64). 0 = half of max_connections
+     * (512 by default). */
     unsigned max_connections_per_address;
     /* Bytes queued for a peer that does not read before its connection is closed; also the
      * receive buffer, when larger than twice the message size limit. 0 = 262144. */

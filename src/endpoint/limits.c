@@ -19,7 +19,6 @@
 #define DEF_SERVER_TXNS    262144
 #define DEF_PER_PEER       1024
 #define DEF_CONNECTIONS    1024
-#define DEF_CONN_PER_ADDR  32
 #define DEF_CONN_BUFFER    262144
 #define DEF_MSG_TIMEOUT_MS 20000
 #define DEF_RETRY_AFTER_S  5
@@ -55,7 +54,11 @@ void ep_limits_resolve(parley_endpoint *ep, const parley_endpoint_config *cfg, t
         ep->lim.retry_after_s = 86400;
     /* the transport takes 0 as "off" */
     unsigned conns = pick(cfg->max_connections, default_connections());
-    unsigned per_addr = pick(cfg->max_connections_per_address, DEF_CONN_PER_ADDR);
+    /* one address may take half of the connections: the other half stays for everyone else,
+     * while the clients behind one NAT, or a load generator opening a connection per call
+     * (SIPp's -t tn, hundreds of calls at once), are not cut off */
+    unsigned half = (conns == UINT_MAX ? DEF_CONNECTIONS : conns) / 2;
+    unsigned per_addr = pick(cfg->max_connections_per_address, half ? half : 1);
     unsigned buffer = pick(cfg->max_connection_buffer, DEF_CONN_BUFFER);
     unsigned timeout = pick(cfg->message_timeout_ms, DEF_MSG_TIMEOUT_MS);
     tc->max_connections = conns == UINT_MAX ? 0 : conns;

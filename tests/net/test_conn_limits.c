@@ -182,6 +182,35 @@ static void test_connections_per_address_and_total(void **state)
         close(fds[i]);
 }
 
+/* With the default limits one address may hold hundreds of connections (a load generator
+ * opening one per call, as SIPp's -t tn does, or the clients behind one NAT): 100 from
+ * 127.0.0.2 are all kept and answered (the default was 32, and SIPp -t tn at 100 calls/s with
+ * -d 1000 lost its 33rd connection and quit). */
+static void test_default_connections_per_address(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    fixture f;
+    start(&f, NULL);
+    int fds[N];
+    for (int i = 0; i < N; i++) {
+        fds[i] = connect_from(&f, "127.0.0.2", 0);
+        assert_true(fds[i] >= 0);
+    }
+    for (int i = 0; i < N; i++) {
+        char req[512];
+        int n = options(req, sizeof(req), "127.0.0.2", i);
+        assert_int_equal(write(fds[i], req, (size_t)n), n);
+        assert_true(answered(fds[i], 3000));
+    }
+    parley_endpoint_stats st = stats_of(f.b);
+    assert_int_equal(st.connections_refused, 0);
+    assert_int_equal(st.connections, N + 1);
+    end_call(&f);
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+
 static void test_slow_peer_cut_off(void **state)
 {
     (void)state;
@@ -270,6 +299,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_connections_per_address_and_total),
+        cmocka_unit_test(test_default_connections_per_address),
         cmocka_unit_test(test_slow_peer_cut_off),
         cmocka_unit_test(test_peer_that_never_reads),
     };
