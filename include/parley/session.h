@@ -488,7 +488,9 @@ enum {
  * completes with PARLEY_E_ABORTED). The headers go on the re-INVITE and on the ACK of its 2xx. One
  * at a time (PARLEY_E_AGAIN while another offer is pending either way). A 491 is retried once by
  * itself after the RFC 3261 §14.1 wait; cb runs once with the outcome. A failure keeps the old
- * description; 481, 408, no answer or a transport error ends the session. */
+ * description; 481, 408, no answer or a transport error ends the session. A 2xx without a body
+ * (no answer to the offer, against RFC 3261 §13.2.1 and RFC 3311 §5.2) is a failure too:
+ * PARLEY_E_UNUSABLE with that 2xx's status (a re-INVITE's is ACKed), set_answer not called. */
 int parley_session_renegotiate(parley_session *s, unsigned flags, const parley_header *headers,
                                size_t nheaders, parley_session_done_cb cb, void *user);
 int parley_session_renegotiate_sync(parley_session *s, unsigned flags, const parley_header *headers,

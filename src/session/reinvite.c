@@ -146,6 +146,9 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
     bool refresh = op->kind == OP_REFRESH;
     sess_note_peer(s, m);
     if (m->status < 300) {
+        /* a 2xx must answer our offer (RFC 3261 §13.2.1): one without a body is ACKed, leaves
+         * the description in force as it was, and the renegotiation fails */
+        bool unanswered = !refresh && op->body && !sess_msg_has_body(m);
         dlg_refresh_target(s->dlg, m);
         sess_note_remote_target(s, m);
         if (!refresh)
@@ -164,7 +167,7 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
         s->reack_snd = s->reinv_snd;
         s->reinv_snd = NULL;
         sess_timer_on_response(s, m, false);
-        sess_op_complete(op, 0, m);
+        sess_op_complete(op, unanswered ? PARLEY_E_UNUSABLE : 0, m);
         if (refresh)
             sess_timer_refresh_done(s, true);
     } else if (m->status == 422 && !s->reinv_cancel && sess_timer_on_422(s, m)) {

@@ -136,10 +136,13 @@ static void on_update_response(void *arg, ep_sender *snd, sip_msg *m)
             if (d == s->dlg)
                 sess_note_remote_target(s, m);
         }
+        /* a 2xx must answer our offer (RFC 3311 §5.2; SIPp's -aa answers any UPDATE with a
+         * bare 200): without one the description in force stays and the renegotiation fails */
+        bool unanswered = op->kind != OP_REFRESH && op->body && !sess_msg_has_body(m);
         if (op->kind != OP_REFRESH)
             sess_set_answer(s, m);
         sess_timer_on_response(s, m, false);
-        update_done(s, op, 0, m);
+        update_done(s, op, unanswered ? PARLEY_E_UNUSABLE : 0, m);
     } else if (m->status == 491 && !s->upd_retried && sess_timer_slot(&s->upd_glare)) {
         /* glare (RFC 3311 §5.2): again after RFC 3261 §14.1's wait */
         s->upd_retried = true;

@@ -765,6 +765,60 @@ static void test_lost_reinvite_ack(void **state)
     assert_null(vnet_find(w->n, NULL, "BYE", 0));
 }
 
+/* A 2xx without the answer to our offer (SIPp's -aa answers every UPDATE with a bare 200):
+ * the renegotiation fails with PARLEY_E_UNUSABLE and the 2xx's status, a re-INVITE's 2xx is
+ * ACKed all the same, set_answer is not called and the session stays up; the next offer is
+ * answered as usual. (The renegotiations used to succeed, a hold the peer never answered
+ * reported as done.) */
+static void test_2xx_without_answer(void **state)
+{
+    world *w = *state;
+    outcome o = {0};
+    world_connect_peer(w, "pt", &o);
+    assert_int_equal(o.status, 200);
+    party_clear(&w->a);
+    outcome r = {0};
+    reinvite(&w->a, &r);
+    vnet_run(w->n, 5);
+    const vnet_packet *re = vnet_find(w->n, P_ADDR, "INVITE", 1);
+    assert_non_null(re);
+    sp_reply(w->n, P_ADDR, re, 200, "OK", NULL, "Contact: <" P_URI ">\r\n", NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.error, PARLEY_E_UNUSABLE);
+    char v[32];
+    assert_string_equal(sp_header(sp_last(w->n, P_ADDR, "ACK"), "CSeq", v, sizeof(v)), "2 ACK");
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+
+    outcome u = {0};
+    assert_int_equal(
+        parley_session_renegotiate(w->a.s, PARLEY_RENEGOTIATE_UPDATE, NULL, 0, outcome_cb, &u), 0);
+    vnet_run(w->n, 5);
+    const vnet_packet *up = sp_last(w->n, P_ADDR, "UPDATE");
+    assert_non_null(up);
+    sp_reply(w->n, P_ADDR, up, 200, "OK", NULL, NULL, NULL);
+    vnet_run(w->n, 5);
+    assert_int_equal(u.calls, 1);
+    assert_int_equal(u.status, 200);
+    assert_int_equal(u.error, PARLEY_E_UNUSABLE);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_CONNECTED);
+
+    outcome r2 = {0};
+    reinvite(&w->a, &r2);
+    vnet_run(w->n, 5);
+    re = vnet_find(w->n, P_ADDR, "INVITE", 2);
+    assert_non_null(re);
+    sp_reply(w->n, P_ADDR, re, 200, "OK", NULL,
+             "Contact: <" P_URI ">\r\nContent-Type: application/x-test\r\n", "answer-p-2");
+    vnet_run(w->n, 5);
+    assert_int_equal(r2.calls, 1);
+    assert_int_equal(r2.status, 200);
+    assert_int_equal(r2.error, 0);
+    assert_log(&w->a, "get_offer|get_offer|get_offer|set_answer");
+    assert_int_equal(sp_count(w->n, P_ADDR, "ACK"), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -791,6 +845,7 @@ int main(void)
         WORLD_TEST(test_reinvite_timeout, world_setup_peer),
         WORLD_TEST(test_bye_reinvite_crossing, world_setup_peer),
         WORLD_TEST(test_lost_reinvite_ack, world_setup_peer),
+        WORLD_TEST(test_2xx_without_answer, world_setup_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

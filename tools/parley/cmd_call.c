@@ -85,8 +85,11 @@ static int exit_code(const parley_result *r)
 {
     if (r->error == 0)
         return CLI_OK;
-    /* a final failure response (also the 487 after our own CANCEL) is a failed step */
-    return r->error == PARLEY_E_FAILURE_RESPONSE || r->status >= 300 ? CLI_FAIL : CLI_ERROR;
+    /* a final failure response (also the 487 after our own CANCEL) is a failed step, and so
+     * is a 2xx that cannot be used (one without the answer to our offer) */
+    bool peer = r->error == PARLEY_E_FAILURE_RESPONSE || r->status >= 300 ||
+                (r->status && r->error == PARLEY_E_UNUSABLE);
+    return peer ? CLI_FAIL : CLI_ERROR;
 }
 
 /* Prints the result line of an operation and returns its exit code. */
