@@ -125,7 +125,7 @@ static const ep_send_ops in_dialog_ops = {build_in_dialog, on_response, on_fail,
 static int send_unanswered(parley_session *s, sess_op *op)
 {
     char hop[512];
-    dlg_next_hop(s->dlg, hop, sizeof(hop));
+    sess_next_hop(s, s->dlg, hop, sizeof(hop));
     sip_uri u;
     tp_dest d;
     memset(&d, 0, sizeof(d));
@@ -161,7 +161,7 @@ int sess_send_in_dialog(parley_session *s, sess_op *op)
     if (!strcmp(op->method, "BENOTIFY"))
         return send_unanswered(s, op);
     char hop[512];
-    dlg_next_hop(s->dlg, hop, sizeof(hop));
+    sess_next_hop(s, s->dlg, hop, sizeof(hop));
     return ep_sender_start(s->ep, hop, &in_dialog_ops, op, &op->sender);
 }
 
@@ -217,7 +217,7 @@ void sess_send_bye(parley_session *s, const sip_kv *h, size_t nh, sess_op *op)
         op->nh = op->hdrs ? nh : 0;
     }
     char hop[512];
-    dlg_next_hop(s->dlg, hop, sizeof(hop));
+    sess_next_hop(s, s->dlg, hop, sizeof(hop));
     op->kind = OP_TERMINATE;
     op->cseq = ++s->dlg->local_cseq;
     /* the session outlives the application's reference until the BYE is answered */

@@ -271,7 +271,7 @@ void sess_uac_prack(parley_session *s, dlg *d, const sess_body *answer)
     }
     op->cseq = ++d->local_cseq;
     char hop[512];
-    dlg_next_hop(d, hop, sizeof(hop));
+    sess_next_hop(s, d, hop, sizeof(hop));
     int rc = ep_sender_start(s->ep, hop, &prack_ops, op, &op->sender);
     if (rc)
         sess_op_complete(op, rc, NULL);

@@ -86,7 +86,7 @@ static int send_reinvite(parley_session *s)
     s->reinv_cancel_sent = false; /* a new transaction */
     s->reinv_cseq = ++s->dlg->local_cseq;
     char hop[512];
-    dlg_next_hop(s->dlg, hop, sizeof(hop));
+    sess_next_hop(s, s->dlg, hop, sizeof(hop));
     return ep_sender_start(s->ep, hop, &reinvite_ops, s, &s->reinv_snd);
 }
 

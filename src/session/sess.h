@@ -458,6 +458,9 @@ void sess_set_remote_from(parley_session *s, const sip_naddr *na, const sip_msg 
  * GRUU that changed is reported (PARLEY_PCHG_GRUU). */
 void sess_note_remote_target(parley_session *s, const sip_msg *m);
 void sess_note_rx(parley_session *s, const tp_rx *rx);
+/* target.c: the next hop of a request in dialog d (dlg_next_hop, with the transport the peer
+ * speaks over when its target names none and is where it speaks from) */
+void sess_next_hop(const parley_session *s, const dlg *d, char *out, size_t size);
 void sess_set_local_contact(parley_session *s, const char *contact);
 void sess_set_remote_tag(parley_session *s, pl_str tag);
 void sess_set_local_tag(parley_session *s, const char *tag);

@@ -68,7 +68,7 @@ static int send_update(parley_session *s, sess_op *op)
     }
     op->cseq = ++d->local_cseq;
     char hop[512];
-    dlg_next_hop(d, hop, sizeof(hop));
+    sess_next_hop(s, d, hop, sizeof(hop));
     return ep_sender_start(s->ep, hop, &update_ops, op, &op->sender);
 }
 
