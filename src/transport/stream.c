@@ -346,13 +346,20 @@ void tp_conn_on_plain(tp_conn *c, const char *data, size_t len)
     }
 }
 
+#define TP_READ_BUF 65536
+
+/* Every read of the layer's connections lands in one buffer: on_read takes what it holds
+ * (framed, or kept in the connection's rbuf) before the next read. Without it (no memory)
+ * libuv reports UV_ENOBUFS and the connection closes. */
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    (void)h;
     (void)suggested;
-    static __thread char scratch[65536];
-    buf->base = scratch;
-    buf->len = sizeof(scratch);
+    tp_conn *c = h->data;
+    tp_layer *tp = c->tp;
+    if (!tp->read_buf)
+        tp->read_buf = pl_malloc(TP_READ_BUF);
+    buf->base = tp->read_buf;
+    buf->len = tp->read_buf ? TP_READ_BUF : 0;
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)

@@ -51,6 +51,7 @@ static void maybe_free(tp_layer *tp)
     pl_hash_free(&tp->conns_by_addr);
     tp_peers_free(&tp->conn_peers);
     tp_tls_ctx_free(tp->tls);
+    pl_free(tp->read_buf);
     pl_free(tp);
 }
 

@@ -53,6 +53,9 @@ struct tp_layer {
     pl_hash conns_by_addr;
     uint64_t next_conn_id;
     tp_tls_ctx *tls;
+    /* where stream reads land (the loop thread's only), made at the first read: not a
+     * thread-local array, which every thread of the program would carry */
+    char *read_buf;
     unsigned open_handles; /* uv handles still closing */
     /* accepted connections per peer */
     tp_peer_table conn_peers;
