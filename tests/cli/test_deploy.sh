@@ -46,6 +46,9 @@ timeout 10 "$PARLEY" send sip:bob@127.0.0.1 hi --proxy "tel:+123" >/dev/null 2>&
 
 # ---- a listener that challenges ----
 start_listen() { # args...
+    # the files exist before tail follows them (the background job's redirections may come later)
+    : >"$tmp/listen.out"
+    : >"$tmp/listen.err"
     "$PARLEY" listen "$@" </dev/null >"$tmp/listen.out" 2>"$tmp/listen.err" &
     pid=$!
     # bounded wait for the first line
