@@ -278,6 +278,29 @@ static void on_hangup_done(parley_session *s, const parley_result *r, void *user
     pthread_mutex_unlock(&w->mu);
 }
 
+/* After the call, over TCP or TLS, parley call waits for the peer to close the connection, at
+ * most LINGER_MS, as a UA that stays up keeps it: the peer may still be in its end-of-call
+ * wait (SIPp's uas scenario ends with a 4 s timewait, and a connection closed under it fails
+ * the call). A signal ends the wait. */
+#define LINGER_MS      5000
+#define LINGER_STEP_MS 50
+
+static bool never(cli_call *c)
+{
+    (void)c;
+    return false;
+}
+
+static void linger(cli_app *app)
+{
+    for (int i = 0; i < LINGER_MS / LINGER_STEP_MS && !interrupted; i++) {
+        parley_endpoint_stats st;
+        if (parley_endpoint_read_stats(app->ep, &st) != 0 || st.connections == 0)
+            return;
+        cli_wait(app, never, NULL, LINGER_STEP_MS); /* (stats are read without app->mu) */
+    }
+}
+
 static void *signal_thread(void *arg)
 {
     cli_call *c = arg;
@@ -622,6 +645,7 @@ too_many:
     goto out;
 stop:
     if (app.ep) {
+        linger(&app);
         parley_endpoint_stop(app.ep);
         cli_call_unref(call);
         cli_app_free(&app);
