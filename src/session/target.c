@@ -45,7 +45,8 @@ void sess_target_free(parley_session *s)
 /*
  * The next hop of a request in dialog d: its first route, or its remote target. A target that
  * names no transport (SIPp's built-in scenarios send "Contact: sip:sipp@IP:PORT" over TCP),
- * at the address the peer speaks to us from over TCP or TLS, is reached over that transport,
+ * at the very address and port the peer speaks to us from over TCP or TLS (so not a UDP-only
+ * caller whose large INVITE went over TCP from another port), is reached over that transport,
  * where RFC 3263 §4.1 would pick UDP (a SHOULD): the peer has shown it takes that transport
  * there, and may take nothing else (SIPp -t t1 listens on TCP only; its connection is reused).
  * A route set decides by itself; sips: is TLS anyway.
@@ -61,7 +62,6 @@ void sess_next_hop(const parley_session *s, const dlg *d, char *out, size_t size
         return;
     uint16_t port = u.port ? u.port : 5060;
     tp_addr target, peer = s->rx_addr;
-    tp_addr_set_port(&peer, port);
     if (tp_addr_from_host(u.host, port, &target) != 0 || !tp_addr_eq(&target, &peer))
         return;
     size_t len = strlen(out);

@@ -103,10 +103,13 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
  * else where the INVITE went. */
 /* Where a request in dialog d goes; inv is where the INVITE went (its connection is reused when
  * the next hop is the same). */
-static void next_hop_dest(const dlg *d, const tp_dest *inv, tp_dest *out)
+static void next_hop_dest(const parley_session *s, const dlg *d, const tp_dest *inv, tp_dest *out)
 {
     char hop[512];
-    dlg_next_hop(d, hop, sizeof(hop));
+    if (s)
+        sess_next_hop(s, d, hop, sizeof(hop));
+    else
+        dlg_next_hop(d, hop, sizeof(hop));
     sip_uri u;
     memset(out, 0, sizeof(*out));
     if (inv)
@@ -162,7 +165,7 @@ static void settle_invite(parley_session *s)
 
 static void dialog_dest(parley_session *s, dlg *d, tp_dest *out)
 {
-    next_hop_dest(d, inv_dest(s), out);
+    next_hop_dest(s, d, inv_dest(s), out);
 }
 
 /* auth: the credentials lines of the INVITE the 2xx answers (RFC 3261 §22.2: the ACK of a
@@ -276,7 +279,7 @@ void sess_uac_ack_pending(parley_session *s)
 static void ack_fork(parley_endpoint *ep, dlg *d, uint32_t cseq, const tp_dest *inv, pl_str auth,
                      tp_dest *dest)
 {
-    next_hop_dest(d, inv, dest);
+    next_hop_dest(NULL, d, inv, dest);
     pl_buf ack;
     pl_buf_init(&ack, 512);
     if (build_ack(ep, d, cseq, auth, NULL, dest, &ack) == 0)
