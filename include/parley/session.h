@@ -141,9 +141,10 @@ typedef struct parley_session_opts {
 /* An outgoing session to target, in state Idle; *out is the caller's reference. Headers in
  * the target URI (RFC 3261 §19.1.5: "sip:bob@h?Replaces=...&Subject=hi", as a REFER's
  * Refer-To may carry for an attended transfer) are not part of the INVITE's Request-URI or To:
- * they go on the INVITE as header fields, decoded, unless participate's headers name the same
- * header; "body", the stack's own headers and values that fail the custom-header checks are
- * left out. */
+ * they go on the INVITE as header fields, decoded, one per name (participate's header of that
+ * name wins, compact forms alike, else the URI's first); "body" and the body's headers
+ * (Content-Disposition, -Encoding, -Language, MIME-Version), the stack's own headers and values
+ * that fail the custom-header checks are left out. */
 int parley_session_create(parley_endpoint *ep, const parley_address *target,
                           const parley_session_opts *opts, parley_session **out);
 /* Takes a reference; returns s. Any thread. */

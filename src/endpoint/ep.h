@@ -161,8 +161,10 @@ sip_kv *ep_copy_headers(const parley_header *h, size_t n);
  * parse is returned whole. */
 pl_str ep_uri_split(const char *uri, pl_str *headers);
 /* h, then the URI headers raw (escaped, as ep_uri_split gives them) a request may carry:
- * decoded, none that h names, no "body", none of the stack's own (sip_header_check). A copy
- * (as ep_copy_headers) with its count in *n; NULL when out of memory. */
+ * decoded, one per name (long or compact form; h's, else the URI's first), no "body" nor the
+ * body's headers (Content-Disposition, -Encoding, -Language, MIME-Version), none of the
+ * stack's own (sip_header_check). A copy (as ep_copy_headers) with its count in *n; NULL when
+ * out of memory. */
 sip_kv *ep_with_uri_headers(const sip_kv *h, size_t nh, pl_str raw, size_t *n);
 /* Appends "Name: value\r\n" for each. */
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n);

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "endpoint/ep.h"
 #include "sip/build.h"
+#include "sip/msg.h"
 #include "sip/uri.h"
 
 pl_str ep_uri_split(const char *uri, pl_str *headers)
@@ -28,6 +29,32 @@ static bool decode(pl_str s, char *out)
     size_t n = sip_unescape(s, out);
     out[n] = '\0';
     return !memchr(out, '\0', n);
+}
+
+/* Whether one of h[0..n) is the header name, long or compact form alike. */
+static bool named(const parley_header *h, size_t n, const char *name)
+{
+    sip_hdr_id id = sip_hdr_lookup(name, strlen(name));
+    for (size_t i = 0; i < n; i++)
+        if (id != SIP_H_OTHER ? sip_hdr_lookup(h[i].name, strlen(h[i].name)) == id
+                              : pl_str_casecmp_eq(pl_str_c(h[i].name), pl_str_c(name)))
+            return true;
+    return false;
+}
+
+/* The body's own headers (and the body itself): the stack writes the body, so a URI's would
+ * describe another one (a Content-Encoding: gzip over plain SDP). */
+static bool about_body(const char *name)
+{
+    switch (sip_hdr_lookup(name, strlen(name))) {
+    case SIP_H_CONTENT_DISPOSITION:
+    case SIP_H_CONTENT_ENCODING:
+    case SIP_H_CONTENT_LANGUAGE:
+    case SIP_H_MIME_VERSION:
+        return true;
+    default:
+        return pl_str_caseeq_lit(pl_str_c(name), "body");
+    }
 }
 
 sip_kv *ep_with_uri_headers(const sip_kv *h, size_t nh, pl_str raw, size_t *n)
@@ -53,7 +80,8 @@ sip_kv *ep_with_uri_headers(const sip_kv *h, size_t nh, pl_str raw, size_t *n)
             bool ok = decode(pl_str_span(p, eq), name);
             char *value = name + strlen(name) + 1;
             ok = ok && decode(pl_str_span(eq + 1, e), value);
-            if (ok && !pl_str_caseeq_lit(pl_str_c(name), "body") && !ep_headers_have(h, nh, name) &&
+            /* once per name: the application's, else the URI's first */
+            if (ok && !about_body(name) && !named(ph, k, name) &&
                 sip_header_check(name, value) == 0) {
                 ph[k++] = (parley_header){name, value};
                 off += strlen(name) + strlen(value) + 2;

@@ -32,8 +32,9 @@ static void has_xtest(world *w, const char *dst, const char *prefix, const char 
 
 /* A target URI's headers (RFC 3261 §19.1.5) go on the INVITE as header fields, decoded, and
  * not in its Request-URI or To (where they are not allowed): an attended transfer's
- * "?Replaces=..." becomes a Replaces header. The application's own header of the same name
- * wins; "body", the stack's own headers and values that would inject lines are left out. */
+ * "?Replaces=..." becomes a Replaces header. One per name, compact forms alike: the
+ * application's own, else the URI's first; "body" and the body's headers, the stack's own
+ * headers and values that would inject lines are left out. */
 static void test_target_uri_headers(void **state)
 {
     world *w = *state;
@@ -41,7 +42,8 @@ static void test_target_uri_headers(void **state)
     parley_session *s =
         party_call(&w->a, B_URI "?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2&Subject=uri"
                                 "&X-Note=two%20words&Via=SIP%2F2.0%2FUDP%20evil&body=x"
-                                "&X-Inj=a%0D%0AVia:%20y&X-Nul=a%00b");
+                                "&X-Inj=a%0D%0AVia:%20y&X-Nul=a%00b&s=compact"
+                                "&Content-Encoding=gzip&X-Note=again");
     assert_non_null(s);
     parley_header app[1] = {{"Subject", "app"}};
     outcome o = {0};
@@ -56,6 +58,9 @@ static void test_target_uri_headers(void **state)
     assert_string_equal(hdr(inv, "Subject"), "app");
     assert_string_equal(hdr_nth(inv, "Subject", 1), "");
     assert_string_equal(hdr(inv, "X-Note"), "two words");
+    assert_string_equal(hdr_nth(inv, "X-Note", 1), ""); /* once per name: the first */
+    assert_false(sp_has(inv, "compact"));               /* Subject's compact form: the app's wins */
+    assert_string_equal(hdr(inv, "Content-Encoding"), ""); /* the stack writes the body */
     assert_string_equal(hdr(inv, "X-Inj"), "");
     assert_string_equal(hdr(inv, "X-Nul"), "");
     assert_string_equal(hdr(inv, "body"), "");
