@@ -66,6 +66,10 @@ f0=$failures
 start_listen "$work/any4.out" --bind "udp:0.0.0.0:$((P + 1))" --answer auto
 call "sip:bob@127.0.0.1:$((P + 1))" "$work/any4"
 expect_sdp "$work/any4" recv "o=IP4 127.0.0.1 c=IP4 127.0.0.1" "listen on 0.0.0.0"
+# a target by name: the offer names where the name leads, not the wildcard
+call "sip:bob@localhost:$((P + 1))" "$work/any4name" --bind "udp:0.0.0.0:0"
+expect_sdp "$work/any4name" sent "o=IP4 127.0.0.1 c=IP4 127.0.0.1" \
+    "the offer of call sip:bob@localhost --bind udp:0.0.0.0:0"
 stop_listen
 start_listen "$work/any6.out" --bind "udp:[::]:$((P + 2))" --answer auto
 call "sip:bob@[::1]:$((P + 2))" "$work/any6" --bind "udp:[::]:0"

@@ -3,6 +3,7 @@
  * family's), with the options of parley call (--sdp FILE, --no-offer) and the headers of every
  * request, and the "media" line that reports each completed exchange. */
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -287,9 +288,36 @@ static bool literal_ip(const char *h, struct sockaddr_storage *out)
     return false;
 }
 
+/* The first address host (a name, up to its port or parameters) resolves to in a family the
+ * app has a bind of (the system's resolver: the call is being set up on this thread). */
+static bool resolved_ip(const cli_app *app, const char *h, struct sockaddr_storage *out)
+{
+    char name[256];
+    size_t n = strcspn(h, ":;?>");
+    if (!n || n >= sizeof(name))
+        return false;
+    memcpy(name, h, n);
+    name[n] = '\0';
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+    if (getaddrinfo(name, "9", &hints, &res) != 0)
+        return false;
+    bool found = false;
+    for (const struct addrinfo *a = res; a && !found; a = a->ai_next) {
+        bool v6 = a->ai_family == AF_INET6;
+        if ((v6 ? app->bind_ip6 : app->bind_ip4)[0] && (v6 || a->ai_family == AF_INET) &&
+            a->ai_addrlen <= sizeof(*out)) {
+            memset(out, 0, sizeof(*out));
+            memcpy(out, a->ai_addr, a->ai_addrlen);
+            found = true;
+        }
+    }
+    freeaddrinfo(res);
+    return found;
+}
+
 /* The peer's address: where the session's last request came from, else the host of the target
- * URI ("sip:bob@[::1]:5070") when it is an IP literal. */
-static bool peer_of(parley_session *s, struct sockaddr_storage *out)
+ * URI ("sip:bob@[::1]:5070") when it is an IP literal, else what its name resolves to. */
+static bool peer_of(const cli_app *app, parley_session *s, struct sockaddr_storage *out)
 {
     char buf[128];
     if (parley_session_peer_addr(s, buf, sizeof(buf), NULL) == 0)
@@ -302,7 +330,9 @@ static bool peer_of(parley_session *s, struct sockaddr_storage *out)
         return false;
     h++;
     const char *at = strchr(h, '@'), *end = h + strcspn(h, ";?>");
-    return literal_ip(at && at < end ? at + 1 : h, out);
+    const char *host = at && at < end ? at + 1 : h;
+    return literal_ip(host, out) ||
+           (app->resolve_targets && *host != '[' && resolved_ip(app, host, out));
 }
 
 /* The source address the kernel picks towards peer (a connected UDP socket sends nothing). */
@@ -328,7 +358,7 @@ static bool route_source(const struct sockaddr_storage *peer, char *out, size_t 
 bool cli_media_addr(cli_app *app, parley_session *s, char *out, size_t size)
 {
     struct sockaddr_storage peer;
-    if (!peer_of(s, &peer))
+    if (!peer_of(app, s, &peer))
         return false;
     const char *ip = peer.ss_family == AF_INET6 ? app->bind_ip6 : app->bind_ip4;
     if (!ip[0])

@@ -579,7 +579,9 @@ int cmd_call(int argc, char **argv)
         free(target);
         goto stop;
     }
+    app.resolve_targets = true; /* this thread may wait for a name's address */
     cli_call *c = cli_call_new(&app, s, true);
+    app.resolve_targets = false;
     parley_session_unref(s);
     if (!c) {
         free(target);

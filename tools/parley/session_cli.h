@@ -59,6 +59,8 @@ struct cli_app {
        each call's media address is chosen for its peer (media_per_call: cli_media_addr) */
     char bind_ip4[64], bind_ip6[64];
     bool media_per_call;
+    bool resolve_targets; /* cli_media_addr may resolve a target's name (parley call's thread,
+                             never the loop's) */
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on every session event */
     cli_call *calls;   /* newest first */
@@ -101,9 +103,10 @@ int cli_new_neg(cli_app *app, const char *addr, parley_sdp_neg **out);
 void cli_note_bind(cli_app *app, const char *bind);
 /* The address the SDP of the call for session s gives for its media when the binds leave a
  * choice (app->media_per_call), in out: the bind of the peer's family (where the session's
- * requests came from or, for a call we place, the target's literal IP), a wildcard one replaced
- * by the source address the kernel picks towards the peer, as the Contact's is. False when the
- * peer is not known by address (local_ip then). */
+ * requests came from or, for a call we place, the target's literal IP, or with
+ * app->resolve_targets what its name resolves to), a wildcard one replaced by the source address
+ * the kernel picks towards the peer, as the Contact's is. False when the peer is not known by
+ * address (local_ip then). */
 bool cli_media_addr(cli_app *app, parley_session *s, char *out, size_t size);
 /* The offer/answer contract of every call with a negotiator (cli_oa.c). */
 extern const parley_oa_ops cli_oa_ops;
