@@ -294,7 +294,7 @@ static bool never(cli_call *c)
 static void linger(cli_app *app)
 {
     for (int i = 0; i < LINGER_MS / LINGER_STEP_MS && !interrupted; i++) {
-        parley_endpoint_stats st;
+        parley_endpoint_stats st = PARLEY_ENDPOINT_STATS_INIT;
         if (parley_endpoint_read_stats(app->ep, &st) != 0 || st.connections == 0)
             return;
         cli_wait(app, never, NULL, LINGER_STEP_MS); /* (stats are read without app->mu) */
