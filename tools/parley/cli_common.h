@@ -37,8 +37,9 @@ bool cli_uri_transport(const char *uri, char *out, size_t size);
  * is one, else the target) needs: the user's bind, else UDP on [::1] when hop's host is an
  * IPv6 literal, on 127.0.0.1 otherwise; and when the transport is tcp and that is not a TCP
  * bind, TCP too (on the bind's host, a free port; first, so that Via and Contact name it: RFC
- * 3261 §18.2.2 wants them to name a port of ours that answers over that transport). listen gets up to two entries and a NULL; tcp_buf (at
- * least 80 bytes) holds the TCP one when it is made from the bind. */
+ * 3261 §18.2.2 wants them to name a port of ours that answers over that transport). listen gets up
+ * to two entries and a NULL; tcp_buf (at least 80 bytes) holds the TCP one when it is made from the
+ * bind. */
 void cli_default_listen(const char *hop, const char *transport, const char *bind,
                         const char *listen[3], char *tcp_buf, size_t size);
 
