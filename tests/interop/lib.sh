@@ -346,14 +346,18 @@ sipp_uas_start() { # scenario transport
     (sipp_run "$1" "$2") &
     SIPP_PID=$!
     BGPIDS="$BGPIDS $SIPP_PID"
-    local proto
-    proto=$(tname "$2")
+    sipp_bound "$(tname "$2")"
+}
+# Waits (polled every 0.05 s, 5 s at most) until the SIPp of SIPP_PID listens on port (SP by
+# default) over proto (udp|tcp); fails when it does not or has ended.
+sipp_bound() { # proto [port]
+    local port=${2:-$SP}
     for _ in $(seq 100); do
-        listening "$SP" "$proto" && return 0
+        listening "$port" "$1" && return 0
         kill -0 "$SIPP_PID" 2>/dev/null || break
         sleep 0.05
     done
-    fail "SIPp did not bind $proto port $SP within 5 s"
+    fail "SIPp did not bind $1 port $port within 5 s"
 }
 
 # ---- parley call towards the SIPp UAS (bounded by timeout(1), which passes SIGTERM on) ----

@@ -55,14 +55,7 @@ sn_uas_start() { # scenario transport, then options: SIPp as UAS, once its socke
     (sn_run "$@") &
     SIPP_PID=$!
     BGPIDS="$BGPIDS $SIPP_PID"
-    local proto
-    proto=$(tname "${2:0:1}1")
-    for _ in $(seq 100); do
-        listening "$SP" "$proto" && return 0
-        kill -0 "$SIPP_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    fail "SIPp did not bind $proto port $SP within 5 s"
+    sipp_bound "$(tname "${2:0:1}1")"
 }
 # ---- parley listen's lines for every call of a flow (call ids label-N-PID@127.0.0.1) ----
 ended() { # label n: reads lines up to the n-th disconnected session of the flow
@@ -187,10 +180,7 @@ threepcc() { # u1|t1
     (RUN=$RUN/b sn_run 3pcc-C-B "$t" -m 2 -3pcc "127.0.0.1:$tw" "127.0.0.1:$lb") &
     SIPP_PID=$!
     BGPIDS="$BGPIDS $SIPP_PID"
-    for _ in $(seq 100); do
-        listening "$tw" tcp && break
-        sleep 0.05
-    done
+    sipp_bound tcp "$tw" # C-B's twin socket, which C-A connects to
     SP=$spa MP=$mpa sn_uac "3pcc-$T" 3pcc-C-A "$t" -m 2 -3pcc "127.0.0.1:$tw"
     sipp_wait
     ended "3pcc-$T" 2

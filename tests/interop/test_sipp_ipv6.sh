@@ -42,25 +42,31 @@ has_line() { # message-text line-regexp what: the message has a line matching th
 $1"
 }
 
+# SIPp's built-in uac calls parley listen (on LP) over [::1] and hangs up: the media line names
+# ::1, and listen's 200 (left in ANSWER) has a Contact on [::1] and an SDP IN IP6 ::1.
+uac_call_ip6() { # label u1|t1
+    sipp_uac "$1" sn:uac "$2"
+    incoming "$1" true
+    wait_disconnected
+    saw_once "$(p_event media ',"streams":\[{"media":"audio","dir":"sendrecv","remote_addr":"::1","remote_port":'"$MP"',*')"
+    ANSWER=$(sent_msg "$SD/listen-$LP.err" '^SIP/2.0 200 OK')
+    has_line "$ANSWER" "^Contact: <sip:\[::1\]:$LP(;transport=tcp)?>" "listen's 200"
+    has_line "$ANSWER" '^o=parley [0-9]+ [0-9]+ IN IP6 ::1$' "listen's 200"
+    has_line "$ANSWER" '^c=IN IP6 ::1$' "listen's 200"
+}
+
 # ======================= the sections =======================
 # SIPp's built-in uac -> parley listen --answer auto
 listen_auto() { # u1|t1
-    local t=$1 T msg
+    local t=$1 T
     T=$(tname "$t")
     start_listen "$LP" --answer auto --trace
     flow "uac-$T" "SIPp's uac -> listen over $T on [::1]: the call completes"
-    sipp_uac "uac-$T" sn:uac "$t"
-    incoming "uac-$T" true
-    wait_disconnected
-    saw_once "$(p_event media ',"streams":\[{"media":"audio","dir":"sendrecv","remote_addr":"::1","remote_port":'"$MP"',*')"
+    uac_call_ip6 "uac-$T" "$t"
     saw "$(p_state connected connecting None)"
     saw "$(p_event terminated ',"by":"BYE"}')"
     saw "$(p_state disconnected connected TerminatedRemotely)"
-    msg=$(sent_msg "$SD/listen-$LP.err" '^SIP/2.0 200 OK')
-    has_line "$msg" '^CSeq: 1 INVITE$' "listen's 200"
-    has_line "$msg" "^Contact: <sip:\[::1\]:$LP(;transport=tcp)?>" "listen's 200"
-    has_line "$msg" '^o=parley [0-9]+ [0-9]+ IN IP6 ::1$' "listen's 200"
-    has_line "$msg" '^c=IN IP6 ::1$' "listen's 200"
+    has_line "$ANSWER" '^CSeq: 1 INVITE$' "listen's 200"
     ok
     stop_listen
 }
@@ -68,20 +74,13 @@ listen_auto() { # u1|t1
 # SIPp's built-in uac over [::1] -> parley listen bound to 127.0.0.1 first, then [::1]: the
 # answer names the call's family (::1), not the first bind's
 listen_both() { # u1|t1
-    local t=$1 T msg
+    local t=$1 T
     T=$(tname "$t")
     interop_address 127.0.0.1 # start_listen binds 127.0.0.1 (and checks it), then [::1]
     start_listen "$LP" --bind "udp:[::1]:$LP" --bind "tcp:[::1]:$LP" --answer auto --trace
     interop_address ::1
     flow "both-$T" "SIPp's uac -> listen on 127.0.0.1 and [::1], over $T on [::1]: SDP IN IP6 ::1"
-    sipp_uac "both-$T" sn:uac "$t"
-    incoming "both-$T" true
-    wait_disconnected
-    saw_once "$(p_event media ',"streams":\[{"media":"audio","dir":"sendrecv","remote_addr":"::1","remote_port":'"$MP"',*')"
-    msg=$(sent_msg "$SD/listen-$LP.err" '^SIP/2.0 200 OK')
-    has_line "$msg" "^Contact: <sip:\[::1\]:$LP(;transport=tcp)?>" "listen's 200"
-    has_line "$msg" '^o=parley [0-9]+ [0-9]+ IN IP6 ::1$' "listen's 200"
-    has_line "$msg" '^c=IN IP6 ::1$' "listen's 200"
+    uac_call_ip6 "both-$T" "$t"
     ok
     stop_listen
 }
