@@ -84,6 +84,11 @@ bool sess_msg_has_body(const sip_msg *m)
     return m && m->body.len > 0;
 }
 
+bool sess_offer_unanswered(const sess_op *op, const sip_msg *m)
+{
+    return op->kind != OP_REFRESH && op->body && !sess_msg_has_body(m);
+}
+
 void sess_content_of(const sip_msg *m, parley_content *c, char *ctype_buf, size_t size)
 {
     const sip_hdr *ct = sip_hdr_first(m, SIP_H_CONTENT_TYPE);

@@ -146,9 +146,7 @@ static void on_reinvite_response(void *arg, ep_sender *snd, sip_msg *m)
     bool refresh = op->kind == OP_REFRESH;
     sess_note_peer(s, m);
     if (m->status < 300) {
-        /* a 2xx must answer our offer (RFC 3261 §13.2.1): one without a body is ACKed, leaves
-         * the description in force as it was, and the renegotiation fails */
-        bool unanswered = !refresh && op->body && !sess_msg_has_body(m);
+        bool unanswered = sess_offer_unanswered(op, m); /* (it is ACKed all the same) */
         dlg_refresh_target(s->dlg, m);
         sess_note_remote_target(s, m);
         if (!refresh)

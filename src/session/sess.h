@@ -565,6 +565,10 @@ int sess_get_answer_kept(parley_session *s, const sip_msg *offer_msg, sess_body 
                          sess_refusal *why);
 void sess_set_answer(parley_session *s, const sip_msg *m);
 bool sess_msg_has_body(const sip_msg *m);
+/* A 2xx m to our re-INVITE or UPDATE op that carried an offer and brings no answer (RFC 3261
+ * §13.2.1, RFC 3311 §5.2): the description in force stays and the renegotiation fails. A
+ * refresh repeats the description and needs none. */
+bool sess_offer_unanswered(const sess_op *op, const sip_msg *m);
 /* Content types of bodies: "application/sdp" is one shared string, others are copies; free
  * them with sess_ctype_free, never pl_free. */
 char *sess_ctype_dup(const char *ctype);

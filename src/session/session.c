@@ -673,10 +673,11 @@ static void create_on_loop(sess_call *c)
     pl_str th, rh;
     pl_str target = ep_uri_split(a->target->uri, &th);
     pl_str ruri = ep_uri_split(o && o->request_uri ? o->request_uri : a->target->uri, &rh);
+    pl_str uh = th.len ? th : rh; /* the target's headers, else the Request-URI's */
     s->target_uri = sess_strdup(s, target);
     s->target_epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
     s->request_uri = sess_strdup(s, ruri);
-    s->uri_headers = th.len || rh.len ? sess_strdup(s, th.len ? th : rh) : NULL;
+    s->uri_headers = uh.len ? sess_strdup(s, uh) : NULL;
     s->local.uri = sess_strdup(s, pl_str_c(o && o->local_uri ? o->local_uri : ep->uri));
     const char *name = o && o->local_name ? o->local_name : ep->display;
     s->local.name = name ? sess_strdup(s, pl_str_c(name)) : NULL;
@@ -684,7 +685,7 @@ static void create_on_loop(sess_call *c)
     s->remote.uri = sess_strdup(s, target);
     s->remote.epid = a->target->epid ? sess_strdup(s, pl_str_c(a->target->epid)) : NULL;
     if (!s->call_id || !s->target_uri || !s->request_uri || !s->local.uri || !s->local.epid ||
-        !s->remote.uri || ((th.len || rh.len) && !s->uri_headers)) {
+        !s->remote.uri || (uh.len && !s->uri_headers)) {
         free_session(s);
         c->rc = PARLEY_E_NOMEM;
         return;

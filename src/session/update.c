@@ -136,9 +136,7 @@ static void on_update_response(void *arg, ep_sender *snd, sip_msg *m)
             if (d == s->dlg)
                 sess_note_remote_target(s, m);
         }
-        /* a 2xx must answer our offer (RFC 3311 §5.2; SIPp's -aa answers any UPDATE with a
-         * bare 200): without one the description in force stays and the renegotiation fails */
-        bool unanswered = op->kind != OP_REFRESH && op->body && !sess_msg_has_body(m);
+        bool unanswered = sess_offer_unanswered(op, m); /* (SIPp's -aa: a bare 200) */
         if (op->kind != OP_REFRESH)
             sess_set_answer(s, m);
         sess_timer_on_response(s, m, false);
