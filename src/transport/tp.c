@@ -285,21 +285,29 @@ static void route_source(const tp_addr *dst, tp_addr *local)
     close(fd);
 }
 
+/* The address a wildcard listener's local sends from towards dst, with local's port, into out
+ * (which may be local): the layer keeps the last answer, so the messages of one peer ask the
+ * kernel once (four system calls each time). */
+static void wildcard_source(tp_layer *tp, const tp_addr *local, const tp_addr *dst, tp_addr *out)
+{
+    uint16_t port = tp_addr_port(local);
+    if (!tp->route_known || !tp_addr_eq(&tp->route_dst, dst) ||
+        tp->route_src.u.sa.sa_family != local->u.sa.sa_family) {
+        tp_addr src = *local;
+        route_source(dst, &src);
+        tp->route_dst = *dst;
+        tp->route_src = src;
+        tp->route_known = true;
+    }
+    *out = tp->route_src;
+    tp_addr_set_port(out, port);
+}
+
 void tp_trace_local(tp_layer *tp, const tp_addr *local, const tp_addr *remote, tp_addr *out)
 {
     *out = *local;
-    if (!is_wildcard(local))
-        return;
-    if (!tp->trace_known || !tp_addr_eq(&tp->trace_dst, remote) ||
-        tp->trace_src.u.sa.sa_family != local->u.sa.sa_family) {
-        tp_addr src = *local;
-        route_source(remote, &src);
-        tp->trace_dst = *remote;
-        tp->trace_src = src;
-        tp->trace_known = true;
-    }
-    *out = tp->trace_src;
-    tp_addr_set_port(out, tp_addr_port(local));
+    if (is_wildcard(local))
+        wildcard_source(tp, local, remote, out);
 }
 
 int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *local,
@@ -318,6 +326,6 @@ int tp_local_for(tp_layer *tp, tp_proto proto, const tp_addr *dst, tp_addr *loca
     if (listener)
         *listener = ifc->proto;
     if (is_wildcard(local))
-        route_source(dst, local);
+        wildcard_source(tp, local, dst, local);
     return 0;
 }

@@ -61,9 +61,9 @@ struct tp_layer {
     tp_peer_table conn_peers;
     tp_stats stats;
     bool destroying;
-    /* tp_trace_local's last lookup: the route source towards trace_dst */
-    bool trace_known;
-    tp_addr trace_dst, trace_src;
+    /* the last route source asked for a wildcard listener (wildcard_source): towards route_dst */
+    bool route_known;
+    tp_addr route_dst, route_src;
 };
 
 /* tp.c */
