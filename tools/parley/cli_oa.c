@@ -355,6 +355,27 @@ static bool route_source(const struct sockaddr_storage *peer, char *out, size_t 
     return ok;
 }
 
+/* route_source with the app's one-entry memory: the calls of one peer (a proxy, a load
+ * generator) ask the kernel once, not with four system calls per call. */
+static bool route_source_kept(cli_app *app, const struct sockaddr_storage *peer, char *out,
+                              size_t size)
+{
+    pthread_mutex_lock(&app->mu);
+    bool same = app->route_src[0] && !memcmp(&app->route_peer, peer, sizeof(*peer));
+    if (same)
+        snprintf(out, size, "%s", app->route_src);
+    pthread_mutex_unlock(&app->mu);
+    if (same)
+        return true;
+    if (!route_source(peer, out, size))
+        return false;
+    pthread_mutex_lock(&app->mu);
+    app->route_peer = *peer;
+    snprintf(app->route_src, sizeof(app->route_src), "%s", out);
+    pthread_mutex_unlock(&app->mu);
+    return true;
+}
+
 bool cli_media_addr(cli_app *app, parley_session *s, char *out, size_t size)
 {
     struct sockaddr_storage peer;
@@ -364,7 +385,7 @@ bool cli_media_addr(cli_app *app, parley_session *s, char *out, size_t size)
     if (!ip[0])
         return false; /* no bind of the peer's family: the session cannot reach it anyway */
     if (is_wildcard_ip(ip))
-        return route_source(&peer, out, size);
+        return route_source_kept(app, &peer, out, size);
     snprintf(out, size, "%s", ip);
     return true;
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "cli_common.h"
 #include "core/buf.h"
@@ -61,6 +62,10 @@ struct cli_app {
     bool media_per_call;
     bool resolve_targets; /* cli_media_addr may resolve a target's name (parley call's thread,
                              never the loop's) */
+    /* for a wildcard bind: the last peer cli_media_addr asked the kernel's source address
+       towards, and that address ("" when none yet); under mu */
+    struct sockaddr_storage route_peer;
+    char route_src[64];
     pthread_mutex_t mu;
     pthread_cond_t cv; /* signalled on every session event */
     cli_call *calls;   /* newest first */
