@@ -10,7 +10,8 @@
 #      does not answer the offer: the result line says so ("error":"unusable message")
 #    a rate run: 200 calls at 100/s held 1 s (-d 1000; over TCP a connection per call, about
 #      100 open at once), every call's lines checked, parley's peak memory bounded
-#  SIPp (UAC) -> parley listen --answer ring:1 (uac, -l 3 calls at once)  listen_ring
+#  SIPp (UAC) -> parley listen --answer ring:2 (uac, -l 10 calls at once; one thread rings
+#    them all)                                                         listen_ring
 #  3PCC: SIPp's controllers 3pcc-C-A and 3pcc-C-B (-3pcc twin socket) join two parley listens:
 #    A gets an INVITE without offer (offers in its 200, gets B's answer in the ACK), B gets
 #    A's offer and answers it                                          threepcc
@@ -80,6 +81,9 @@ uac_calls_ok() { # label n [offer(true|false)]
     n_of "$2" '*"event":"state",'"$c"',"state":"disconnected","previous":"connected","reason":"TerminatedRemotely"}'
     never '*"ok":false*'
 }
+threads() { # parley listen's threads now
+    awk '/^Threads:/ { print $2 }' "/proc/$LPID/status"
+}
 peak_below() { # kB: parley listen's peak resident memory
     local hwm
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$LPID/status")
@@ -145,13 +149,21 @@ listen_auto() { # u1|t1
 }
 
 listen_ring() { # u1|t1
-    local t=$1 T
+    local t=$1 T threads0 i
     T=$(tname "$t")
-    start_listen "$LP" --answer ring:1
-    flow "ring-$T" "SIPp uac -> listen --answer ring:1 over $T: 3 calls at once (-l 3), answered after 1 s"
-    sn_uac "ring-$T" uac "$t" -m 3 -l 3 -r 10
-    ended "ring-$T" 3
-    uac_calls_ok "ring-$T" 3
+    start_listen "$LP" --answer ring:2
+    flow "ring-$T" "SIPp uac -> listen --answer ring:2 over $T: 10 calls at once (-l 10), answered after 2 s by one ringer thread"
+    threads0=$(threads)
+    sn_uac_start "ring-$T" uac "$t" -m 10 -l 10 -r 100
+    for ((i = 0; i < 10; i++)); do
+        wait_for '*"event":"incoming","call_id":"ring-'"$T"'-*'
+    done
+    # all ten ring now (none is answered before 2 s): one thread more than before the first
+    [ "$(threads)" -le $((threads0 + 1)) ] ||
+        fail "parley listen has $(threads) threads with 10 calls ringing ($threads0 before)"
+    ended "ring-$T" 10
+    sipp_wait
+    uac_calls_ok "ring-$T" 10
     ok
     stop_listen
 }

@@ -70,7 +70,12 @@ struct cli_app {
     pthread_cond_t cv; /* signalled on every session event */
     cli_call *calls;   /* newest first */
     bool stopping;
-    int helpers;               /* ring threads still running (cli_app_free waits for them) */
+    int helpers; /* the ringer thread while it runs (cli_app_free waits for it) */
+    /* --answer ring:S and early:S: the calls waiting for their answer, in arrival order (so in
+       deadline order: S is the same for each), served by one ringer thread (listen_answer.c),
+       started with the first; under mu */
+    struct ring_job *ring_head, *ring_tail;
+    bool ringer_on;
     parley_sdp_neg *sdp_proto; /* what each call's negotiator is cloned from (under mu) */
     parley_sdp_neg *sdp_other; /* the same for other_ip, a media address not local_ip */
     char other_ip[64];
