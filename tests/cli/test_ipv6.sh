@@ -6,7 +6,8 @@
 #  - a wildcard bind (0.0.0.0, [::]): the SDP names the address the call reaches us on, never
 #    0.0.0.0 or ::
 #  - without --bind, call and send bind the family of their first hop (--proxy sip:[::1]:P with
-#    a target that is a name or an IPv4 address), listen that of its --registrar
+#    a target that is a name or an IPv4 address; a target name with IPv6 addresses only, from an
+#    /etc/hosts bind-mounted in a mount namespace, root only), listen that of its --registrar
 # Skips (77) when ::1 is not configured on lo. Every wait is bounded; processes are stopped by PID.
 set -u
 PARLEY=$1
@@ -106,6 +107,27 @@ else
 fi
 stop_listen
 [ $failures -eq $f0 ] && echo "ok - no --bind: call, send and listen bind [::1] for a --proxy or --registrar on [::1]"
+
+# ---- 4: no --bind, a target name with IPv6 addresses only: [::1] ----
+# The name needs an /etc/hosts of its own: bind-mounted in a mount namespace of this test's
+# (root only; the system's file is not touched).
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+    echo "# not root: a name with IPv6 addresses only not checked (it needs a mount namespace)"
+else
+    f0=$failures
+    printf '::1 parley-v6only.test\n' >"$work/hosts"
+    start_listen "$work/v6name.out" --bind "udp:[::1]:$R" --answer auto
+    # send, then call, inside one namespace: sh's $1 hosts, $2 parley, $3 the port
+    out=$(timeout 40 unshare --mount sh -c 'mount --bind "$1" /etc/hosts || exit 9
+        "$2" send "sip:bob@parley-v6only.test:$3" "by name" || exit $?
+        exec "$2" call "sip:bob@parley-v6only.test:$3" --hangup-after 0.1 --quiet' \
+        sh "$work/hosts" "$PARLEY" "$R" 2>&1)
+    rc=$?
+    [ $rc -eq 0 ] && [ "$out" = "SIP/2.0 200 OK" ] ||
+        fail "send and call to sip:bob@parley-v6only.test (::1 only) without --bind: exit $rc: $out"
+    stop_listen
+    [ $failures -eq $f0 ] && echo "ok - no --bind: send and call to a name with IPv6 addresses only bind [::1]"
+fi
 
 [ $failures -eq 0 ] || exit 1
 echo "all IPv6 CLI checks passed"

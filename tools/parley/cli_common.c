@@ -1,13 +1,15 @@
 #include "cli_common.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
-#include "cli.h"
-
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "cli.h"
 
 bool cli_list_add(cli_list *l, const char *s)
 {
@@ -95,10 +97,45 @@ bool cli_uri_transport(const char *uri, char *out, size_t size)
     return false;
 }
 
+bool cli_hop_v6(const char *hop)
+{
+    if (!hop)
+        return false;
+    const char *h = strchr(hop, ':'); /* past the scheme */
+    h = h ? h + 1 : hop;
+    size_t end = strcspn(h, ";?>");
+    const char *at = memchr(h, '@', end);
+    if (at)
+        h = at + 1;
+    if (*h == '[')
+        return true;
+    char name[256];
+    size_t n = strcspn(h, ":;?>");
+    if (!n || n >= sizeof(name))
+        return false;
+    memcpy(name, h, n);
+    name[n] = '\0';
+    struct in_addr a4;
+    if (inet_pton(AF_INET, name, &a4) == 1)
+        return false;
+    /* a name: IPv6 only when it has no IPv4 address (RFC 3263's SRV and NAPTR records are
+       the endpoint's to follow; a name without A or AAAA records stays on IPv4) */
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+    if (getaddrinfo(name, NULL, &hints, &res) != 0)
+        return false;
+    bool v4 = false, v6 = false;
+    for (const struct addrinfo *a = res; a; a = a->ai_next) {
+        v4 |= a->ai_family == AF_INET;
+        v6 |= a->ai_family == AF_INET6;
+    }
+    freeaddrinfo(res);
+    return v6 && !v4;
+}
+
 void cli_default_listen(const char *hop, const char *transport, const char *bind,
                         const char *listen[3], char *tcp_buf, size_t size)
 {
-    bool v6 = strchr(hop, '[') != NULL;
+    bool v6 = cli_hop_v6(hop);
     const char *udp = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
     listen[0] = bind ? bind : udp;
     listen[1] = listen[2] = NULL;

@@ -33,9 +33,14 @@ void cli_warn_insecure(void);
 /* The transport= parameter of a SIP URI, lower-cased into out; false when it has none. A sips
  * URI without one says "tls". */
 bool cli_uri_transport(const char *uri, char *out, size_t size);
+/* Whether a command sending to hop (a SIP URI: its --proxy, --registrar or target) without
+ * --bind binds [::1] rather than 127.0.0.1: hop's host is an IPv6 literal, or a name the
+ * system's resolver gives IPv6 addresses only for (ip6-localhost). Main thread (it may
+ * resolve). */
+bool cli_hop_v6(const char *hop);
 /* The listening points a command that sends to hop (its first hop: the --proxy URI when there
- * is one, else the target) needs: the user's bind, else UDP on [::1] when hop's host is an
- * IPv6 literal, on 127.0.0.1 otherwise; and when the transport is tcp and that is not a TCP
+ * is one, else the target) needs: the user's bind, else UDP on [::1] when cli_hop_v6(hop), on
+ * 127.0.0.1 otherwise; and when the transport is tcp and that is not a TCP
  * bind, TCP too (on the bind's host, a free port; first, so that Via and Contact name it: RFC
  * 3261 §18.2.2 wants them to name a port of ours that answers over that transport). listen gets up
  * to two entries and a NULL; tcp_buf (at least 80 bytes) holds the TCP one when it is made from the

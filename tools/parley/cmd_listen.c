@@ -323,9 +323,9 @@ int cmd_listen(int argc, char **argv)
     }
     if (cli_deploy_check(&dep, "listen") != 0)
         return CLI_ERROR;
-    if (!binds.n) { /* on [::1] when the first hop (proxy, else registrar) is an IPv6 literal */
+    if (!binds.n) { /* on [::1] when the first hop (proxy, else registrar) is IPv6 only */
         const char *hop = dep.proxy ? dep.proxy : dep.registrar;
-        cli_list_add(&binds, hop && strchr(hop, '[') ? "udp:[::1]:5070" : "udp:127.0.0.1:5070");
+        cli_list_add(&binds, cli_hop_v6(hop) ? "udp:[::1]:5070" : "udp:127.0.0.1:5070");
     }
     for (size_t i = 0; i < binds.n; i++)
         cli_note_bind(&app, binds.items[i]);
