@@ -135,7 +135,7 @@ bool cli_hop_v6(const char *hop)
 void cli_default_listen(const char *hop, const char *transport, const char *bind,
                         const char *listen[3], char *tcp_buf, size_t size)
 {
-    bool v6 = cli_hop_v6(hop);
+    bool v6 = !bind && cli_hop_v6(hop); /* (resolving only when the bind is ours to pick) */
     const char *udp = v6 ? "udp:[::1]:0" : "udp:127.0.0.1:0";
     listen[0] = bind ? bind : udp;
     listen[1] = listen[2] = NULL;
