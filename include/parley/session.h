@@ -210,6 +210,17 @@ typedef struct parley_oa_ops {
  * PARLEY_E_INVAL for a session_expires below 90 or below min_se. */
 int parley_session_set_settings(parley_session *s, const parley_session_settings *settings);
 
+/* Headers (copied) for every request of the session, those the stack sends on its own
+ * included: PRACK, a session refresh (re-INVITE or UPDATE), the BYE when the session timer
+ * expires, the ACK of a 2xx, a CANCEL, as well as the INVITE, BYE, MESSAGE... the application
+ * sends. Each goes after the request's own headers, unless they name it (long or compact form
+ * alike: the request's own wins). Not on the ACK of a non-2xx, which RFC 3261 §17.1.1.3 makes
+ * from the INVITE, nor on the ACK and BYE parley sends another fork's late 2xx.
+ * A second call replaces the set; n 0 clears it. Before participating or in on_session:
+ * PARLEY_E_STATE later; PARLEY_E_HEADER_RESTRICTED or PARLEY_E_INVAL for a header no
+ * application may set (as for every custom header). Any thread. */
+int parley_session_set_request_headers(parley_session *s, const parley_header *h, size_t n);
+
 /* Sets the contract (copied) before participating or in on_session; PARLEY_E_STATE later. */
 int parley_session_set_offer_answer(parley_session *s, const parley_oa_ops *ops, void *user);
 

@@ -701,6 +701,18 @@ bool ep_headers_have(const sip_kv *h, size_t n, const char *name)
     return false;
 }
 
+bool ep_kv_named(const sip_kv *h, size_t n, const char *name)
+{
+    if (!n)
+        return false;
+    sip_hdr_id id = sip_hdr_lookup(name, strlen(name));
+    for (size_t i = 0; i < n; i++)
+        if (id != SIP_H_OTHER ? sip_hdr_lookup(h[i].name, strlen(h[i].name)) == id
+                              : pl_str_casecmp_eq(pl_str_c(h[i].name), pl_str_c(name)))
+            return true;
+    return false;
+}
+
 void ep_print_headers(pl_buf *b, const sip_kv *h, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -350,6 +350,8 @@ static inline bool ep_content_ok(const parley_content *c)
 
 /* Whether the application's headers h (n of them) hold one named name (case-insensitive). */
 bool ep_headers_have(const sip_kv *h, size_t n, const char *name);
+/* Whether one of h is the header name, in its long or compact form alike (i and Call-ID). */
+bool ep_kv_named(const sip_kv *h, size_t n, const char *name);
 
 /* The endpoint's Server or User-Agent header line, CRLF included, unless the application's
  * headers h of the same message name their own: theirs replaces ours, as each is one field

@@ -289,6 +289,36 @@ void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh
         ep_print_headers(b, h, nh);
 }
 
+void sess_print_request_headers(const parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
+{
+    for (size_t i = 0; i < s->nreq_hdrs; i++) {
+        const sip_kv *r = &s->req_hdrs[i];
+        if (!ep_kv_named(h, nh, r->name))
+            ep_print_headers(b, r, 1);
+    }
+}
+
+const sip_kv *sess_with_request_headers(const parley_session *s, const sip_kv *h, size_t nh,
+                                        sip_kv *room, size_t nroom, sip_kv **owned, size_t *n)
+{
+    *owned = NULL;
+    *n = nh;
+    if (!s->nreq_hdrs)
+        return h;
+    size_t cap = nh + s->nreq_hdrs;
+    sip_kv *all = cap <= nroom ? room : (*owned = pl_malloc(cap * sizeof(*all)));
+    if (!all)
+        return h;
+    for (size_t i = 0; i < nh; i++)
+        all[i] = h[i];
+    size_t k = nh;
+    for (size_t i = 0; i < s->nreq_hdrs; i++)
+        if (!ep_kv_named(h, nh, s->req_hdrs[i].name))
+            all[k++] = s->req_hdrs[i];
+    *n = k;
+    return all;
+}
+
 void sess_print_common(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
 {
     /* the stack's Allow and Supported, with what the application added merged in: one header

@@ -29,6 +29,7 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
         ep_print_contact(s->ep, &contact, a->listener, a->hostport);
     ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
     sess_print_headers(s, &extra, op->hdrs, op->nh);
+    sess_print_request_headers(s, &extra, op->hdrs, op->nh);
     dlg_req r = {
         .method = op->method,
         .cseq = op->cseq,

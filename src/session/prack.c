@@ -208,6 +208,7 @@ static int build_prack(void *arg, const ep_attempt *a, sip_out *out)
     pl_buf x;
     pl_buf_init_on(&x, room, sizeof(room));
     sess_print_headers(op->s, &x, op->hdrs, op->nh);
+    sess_print_request_headers(op->s, &x, op->hdrs, op->nh);
     dlg_req r = {
         .method = "PRACK",
         .cseq = op->cseq,

@@ -44,6 +44,7 @@ int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint
     sess_print_common(s, &extra, op->hdrs, op->nh);
     sess_timer_print_request(s, &extra, false, op->hdrs, op->nh);
     ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
+    sess_print_request_headers(s, &extra, op->hdrs, op->nh);
     dlg_req r = {
         .method = method,
         .cseq = cseq,
@@ -115,8 +116,13 @@ void sess_reinvite_resume(parley_session *s)
 static void send_reinvite_cancel(parley_session *s)
 {
     txn_client *t = s->reinv_snd ? ep_sender_txn(s->reinv_snd) : NULL;
-    if (t && !s->reinv_cancel_sent && txn_client_cancel(t, NULL, 0, NULL, NULL, NULL) == 0)
-        s->reinv_cancel_sent = true;
+    if (!t || s->reinv_cancel_sent)
+        return;
+    sip_kv room[8], *owned;
+    size_t nh;
+    const sip_kv *h = sess_with_request_headers(s, NULL, 0, room, 8, &owned, &nh);
+    s->reinv_cancel_sent = txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0;
+    pl_free(owned);
 }
 
 static void on_glare_timer(pl_timer *t, void *arg)

@@ -298,8 +298,10 @@ struct parley_session {
     pl_list ops;
     sess_lists *lists; /* REFERs and re-INVITEs handed over, from the first (sess_lists_get) */
     struct parley_sdp_neg *neg; /* parley_session_use_sdp's own negotiator */
-    uint16_t pool_size;         /* of pool[] */
+    sip_kv *req_hdrs;   /* parley_session_set_request_headers' (nreq_hdrs of them), or NULL */
+    uint16_t pool_size; /* of pool[] */
     uint16_t pool_used;
+    uint16_t nreq_hdrs;
     bool registered;    /* in sessions (and by_call_id) */
     bool reg_ref;       /* the registry holds a reference, until on_released */
     bool released;      /* on_released has run */
@@ -586,6 +588,14 @@ bool sess_headers_list(const sip_kv *h, size_t nh, const char *name, const char 
  * responses but 2xx to INVITE): as they are, but an Allow or Supported among them is merged
  * with the stack's (sess_print_common), so that it never says the session takes less. */
 void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
+/* The session's headers for every request (parley_session_set_request_headers) that the
+ * request's own headers h do not name (long or compact form): after h on each request. */
+void sess_print_request_headers(const parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
+/* The same as an array for a CANCEL: h, then the session's request headers h does not name, in
+ * room (nroom entries) or, when more, in *owned (to pl_free; NULL otherwise); their count in *n.
+ * h alone when out of memory. */
+const sip_kv *sess_with_request_headers(const parley_session *s, const sip_kv *h, size_t nh,
+                                        sip_kv *room, size_t nroom, sip_kv **owned, size_t *n);
 /* A re-INVITE or UPDATE (method) of op on dialog d with CSeq cseq, for attempt a: a target
  * refresh (Contact), the stack's Allow and Supported with op's headers, the session timer's
  * headers, op's body (reinvite.c). 0 or a PARLEY_E_ code. */

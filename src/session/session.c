@@ -244,6 +244,7 @@ static void free_session(parley_session *s)
     sess_strfree(s, s->target_epid);
     sess_strfree(s, s->request_uri);
     sess_strfree(s, s->uri_headers);
+    pl_free(s->req_hdrs);
     sess_target_free(s);
     sess_uac_free(s);
     pl_free(s->answer_tag);
@@ -820,6 +821,42 @@ static void set_settings_on_loop(sess_call *c)
     if (st->rel100 != PARLEY_100REL_DEFAULT)
         s->rel100 = st->rel100;
     c->rc = 0;
+}
+
+typedef struct req_hdrs_args {
+    const parley_header *h;
+    size_t n;
+} req_hdrs_args;
+
+static void set_req_hdrs_on_loop(sess_call *c)
+{
+    const req_hdrs_args *a = c->args;
+    parley_session *s = c->s;
+    if (!settable(s)) {
+        c->rc = PARLEY_E_STATE;
+        return;
+    }
+    sip_kv *kv = NULL;
+    if (a->n && !(kv = ep_copy_headers(a->h, a->n))) {
+        c->rc = PARLEY_E_NOMEM;
+        return;
+    }
+    pl_free(s->req_hdrs);
+    s->req_hdrs = kv;
+    s->nreq_hdrs = (uint16_t)a->n;
+    c->rc = 0;
+}
+
+int parley_session_set_request_headers(parley_session *s, const parley_header *h, size_t n)
+{
+    if (!s || n > UINT16_MAX)
+        return PARLEY_E_INVAL;
+    int rc = ep_check_headers(h, n);
+    if (rc)
+        return rc;
+    req_hdrs_args a = {h, n};
+    sess_call c = {s, set_req_hdrs_on_loop, 0, &a};
+    return sess_run(s, &c);
 }
 
 int parley_session_set_settings(parley_session *s, const parley_session_settings *settings)

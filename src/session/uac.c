@@ -208,6 +208,7 @@ static int build_session_ack(parley_session *s, uint32_t cseq, const sip_kv *h, 
     pl_buf_init_on(&x, room, sizeof(room));
     pl_buf_put_str(&x, auth);
     sess_print_headers(s, &x, h, nh);
+    sess_print_request_headers(s, &x, h, nh);
     int rc = pl_buf_ok(&x) ? build_ack(s->ep, s->dlg, cseq, pl_buf_str(&x), body, dest, out)
                            : PARLEY_E_NOMEM;
     pl_buf_free(&x);
@@ -570,9 +571,14 @@ static void send_cancel(parley_session *s)
     txn_client *t = s->inv ? ep_sender_txn(s->inv) : NULL;
     if (!t || s->uac->cancel_sent)
         return;
-    const sip_kv *h = s->terminate ? s->terminate->hdrs : NULL;
-    size_t nh = s->terminate ? s->terminate->nh : 0;
-    if (txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0) {
+    sip_kv room[8], *owned;
+    size_t nh;
+    const sip_kv *h =
+        sess_with_request_headers(s, s->terminate ? s->terminate->hdrs : NULL,
+                                  s->terminate ? s->terminate->nh : 0, room, 8, &owned, &nh);
+    int rc = txn_client_cancel(t, h, nh, NULL, NULL, NULL);
+    pl_free(owned);
+    if (rc == 0) {
         s->uac->cancel_sent = true;
         const txn_timers *tt = txn_layer_timers(s->ep->txn);
         pl_loop_timer_start(s->ep->loop, &s->uac->cancel_timer, 64ull * tt->t1, on_cancel_timer, s);
@@ -802,6 +808,7 @@ int sess_uac_print_headers(parley_session *s, const parley_header *extra, size_t
     pl_buf lines;
     pl_buf_init(&lines, 256);
     sess_print_common(s, &lines, kv, n);
+    sess_print_request_headers(s, &lines, kv, n);
     char *text = pl_buf_steal(&lines, NULL);
     if (!text) {
         pl_free(kv);

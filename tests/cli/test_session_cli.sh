@@ -457,5 +457,21 @@ grep -q '"event":"media","call_id":"[^"]*","streams":\[{"media":"audio","dir":"s
 [ $fails -eq $f0 ] && ok
 stop_listen h
 
+# ---- 10: --header goes on the requests the library sends by itself too (the PRACK) ----
+WHAT="call --header: on every request, the PRACK of listen --answer early:0's reliable 183 too"
+f0=$fails
+start_listen p --answer early:0
+timeout 30 "$PARLEY" call "sip:p@127.0.0.1:$p_PORT" --header "X-Case: 42" --hangup-after 0.1 \
+    --trace >"$work/call11.out" 2>"$work/call11.err"
+rc=$?
+[ $rc -eq 0 ] || fail "call exit $rc: $(tail -n 2 "$work/call11.err")"
+# the requests the call sent, each with whether it carried X-Case: "INVITE:1 PRACK:1 ..."
+sent=$(awk '{sub(/\r$/, "")} /^--- /{if (m != "") print m ":" x; m=""; x=0; out=($3 == "sent")}
+    out && m == "" && /^[A-Z]+ sip/{m=$1} out && /^X-Case: 42$/{x=1}
+    END{if (m != "") print m ":" x}' "$work/call11.err" | tr '\n' ' ')
+[ "$sent" = "INVITE:1 PRACK:1 ACK:1 BYE:1 " ] || fail "the call's requests and X-Case: $sent"
+[ $fails -eq $f0 ] && ok
+stop_listen p
+
 [ $fails -eq 0 ] || exit 1
 echo "all session CLI checks passed"

@@ -521,6 +521,64 @@ static void test_bad_target_epids_refused(void **state)
     parley_session_unref(s);
 }
 
+/* parley_session_set_request_headers: on every request of the session, those the stack sends
+ * by itself included (PRACK, ACK, a session refresh), after the request's own, which win by
+ * name; not on responses; refused after participating and for the stack's own headers. */
+static void test_request_headers(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 90; /* A refreshes (refresher=uac) every 45 s */
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_header every[2] = {XT("every"), {"X-Every", "1"}}, via = {"Via", "x"};
+    assert_int_equal(parley_session_set_request_headers(s, &via, 1), PARLEY_E_HEADER_RESTRICTED);
+    assert_int_equal(parley_session_set_request_headers(s, NULL, 1), PARLEY_E_INVAL);
+    assert_int_equal(parley_session_set_request_headers(s, every, 2), 0);
+    parley_header inv = XT("inv");
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, &inv, 1, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_set_request_headers(s, every, 2), PARLEY_E_STATE);
+    has_xtest(w, B_ADDR, "INVITE", "inv"); /* its own X-Test, not the session's */
+    const vnet_packet *invite = sp_last(w->n, B_ADDR, "INVITE");
+    assert_false(sp_has(invite, "X-Test: every"));
+    assert_true(sp_has(invite, "\r\nX-Every: 1\r\n"));
+    /* a reliable 180: A's PRACK; the 200: A's ACK */
+    assert_int_equal(parley_session_provisional(w->b.s, 180, NULL, NULL, 0, PARLEY_PROV_RELIABLE),
+                     0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "PRACK", "every");
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    has_xtest(w, B_ADDR, "ACK", "every");
+    /* the session refresh, an UPDATE the stack sends by itself */
+    vnet_run(w->n, 46000);
+    has_xtest(w, B_ADDR, "UPDATE", "every");
+    assert_true(sp_has(sp_last(w->n, B_ADDR, "UPDATE"), "\r\nX-Every: 1\r\n"));
+    /* B's re-INVITE: A's 200 is a response, without them */
+    outcome r = {0};
+    assert_int_equal(parley_session_renegotiate(w->b.s, 0, NULL, 0, outcome_cb, &r), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(r.status, 200);
+    assert_false(sp_has(sp_last(w->n, B_ADDR, "SIP/2.0 200"), "X-Every"));
+    /* the BYE with a header of its own */
+    parley_header bye = XT("bye");
+    assert_int_equal(parley_session_terminate(s, &bye, 1, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, B_ADDR, "BYE", "bye");
+    assert_true(sp_has(sp_last(w->n, B_ADDR, "BYE"), "\r\nX-Every: 1\r\n"));
+    /* a CANCEL: terminate's headers (none here), then the session's */
+    w->c.on_incoming = PARTY_RING;
+    s = party_call(&w->a, C_URI);
+    assert_int_equal(parley_session_set_request_headers(s, every, 2), 0);
+    assert_int_equal(parley_session_participate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    has_xtest(w, C_ADDR, "CANCEL", "every");
+    assert_true(sp_has(sp_last(w->n, C_ADDR, "CANCEL"), "\r\nX-Every: 1\r\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +589,7 @@ int main(void)
         WORLD_TEST(test_user_agent, setup_user_agent),
         WORLD_TEST(test_own_user_agent_replaces, setup),
         WORLD_TEST(test_bad_target_epids_refused, setup),
+        WORLD_TEST(test_request_headers, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

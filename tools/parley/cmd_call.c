@@ -574,6 +574,9 @@ int cmd_call(int argc, char **argv)
         parley_address to = {target, target_epid};
         err = parley_session_create(app.ep, &to, NULL, &s);
     }
+    /* --header on every request, those the library sends by itself too (PRACK, refreshes) */
+    if (!err && app.nevery && (err = parley_session_set_request_headers(s, app.every, app.nevery)))
+        parley_session_unref(s);
     if (err) {
         fprintf(stderr, "parley call: %s\n", parley_strerror(err));
         free(target);
