@@ -78,6 +78,39 @@ static void test_replaces_confirmed_dialog(void **state)
     parley_session_unref(old);
 }
 
+/* An attended transfer's last step: the transferee calls the Refer-To URI
+ * "<B>?Replaces=<escaped>" (what a REFER from A would name); the URI's header becomes the
+ * INVITE's Replaces, and B replaces its call with A. */
+static void test_replaces_from_refer_to_uri(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    parley_session *old = parley_session_ref(w->b.s);
+    char uri[640], v[256], esc[512];
+    snprintf(v, sizeof(v), "%s", replaces_of(old, ""));
+    size_t k = 0;
+    for (const char *c = v; *c && k + 4 < sizeof(esc); c++) {
+        if (*c == '@' || *c == ';' || *c == '=')
+            k += (size_t)snprintf(esc + k, sizeof(esc) - k, "%%%02X", (unsigned char)*c);
+        else
+            esc[k++] = *c;
+    }
+    esc[k] = '\0';
+    snprintf(uri, sizeof(uri), B_URI "?Replaces=%s", esc);
+    parley_session *s = party_call(&w->c, uri);
+    assert_non_null(s);
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o.status, 200);
+    assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "Replaces"), v);
+    assert_int_equal(w->b.replacing, 1);
+    assert_int_equal(parley_session_state(old), PARLEY_STATE_DISCONNECTED);
+    assert_int_equal(parley_session_state(w->a.s), PARLEY_STATE_DISCONNECTED);
+    assert_int_equal(parley_session_state(w->b.s), PARLEY_STATE_CONNECTED);
+    parley_session_unref(old);
+}
+
 /* No dialog of B's has those tags (or that Call-ID): 481, nothing reaches the application, the
  * call stays. */
 static void test_replaces_no_match_481(void **state)
@@ -313,6 +346,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         WORLD_TEST(test_replaces_confirmed_dialog, setup),
+        WORLD_TEST(test_replaces_from_refer_to_uri, setup),
         WORLD_TEST(test_replaces_no_match_481, setup),
         WORLD_TEST(test_replaces_early_only_confirmed_486, setup),
         WORLD_TEST(test_replaces_ringing_incoming_481, setup),
