@@ -161,6 +161,18 @@ typedef struct parley_incoming_info {
                       contacts (its Request-URI is our contact or GRUU while To names the
                       registration's address of record), so it may ring other contacts of the
                       user too: decline with 486, not 603 (docs/SESSION.md, "Forking") */
+    /* The INVITE's Replaces header (RFC 3891) names this session of the endpoint, which it is to
+     * replace (an attended transfer's target, a call pickup), or NULL. Borrowed like the rest:
+     * valid during the callback, on the loop thread (parley_session_ref keeps it longer). A
+     * Replaces the endpoint cannot honour never gets here: 400 (malformed, more than one), 481
+     * (no such dialog, or an incoming call still ringing: a dialog this side did not
+     * initiate), 486 (early-only on a confirmed dialog), 603 (it terminated). Accepting the new
+     * session (participate: its 200 goes) terminates this one as parley_session_terminate
+     * does (BYE; CANCEL when it is our call still ringing); rejecting, redirecting or
+     * terminating the new one, or its caller's CANCEL, leaves it as it is. If it has ended by
+     * the time the new one is accepted, the INVITE is answered 603, the new session ends
+     * Declined and participate's cb gets PARLEY_E_TERMINATED. */
+    parley_session *replaces;
 } parley_incoming_info;
 
 /* A new incoming session, in state Incoming: set its callbacks and offer/answer contract here,

@@ -40,7 +40,7 @@ static void reply_with_allow(parley_endpoint *ep, txn_server *t, unsigned status
 static bool supported_option(pl_str tag)
 {
     return pl_str_caseeq_lit(tag, "ms-benotify") || pl_str_caseeq_lit(tag, "100rel") ||
-           pl_str_caseeq_lit(tag, "timer");
+           pl_str_caseeq_lit(tag, "timer") || pl_str_caseeq_lit(tag, "replaces");
 }
 
 /* Answers 420 when Require names an extension we lack; returns true when it did. */
@@ -160,6 +160,12 @@ void ep_on_request(void *arg, txn_server *t, sip_msg *m, const tp_rx *rx)
     }
     if (m->method_id != SIP_METHOD_CANCEL && check_require(ep, t, m))
         return;
+    if (m->method_id != SIP_METHOD_INVITE && m->method_id != SIP_METHOD_CANCEL &&
+        m->method_id != SIP_METHOD_BENOTIFY && sip_hdr_first(m, SIP_H_REPLACES)) {
+        /* Replaces is for an INVITE only (RFC 3891 §3) */
+        ep_reply(ep, t, 400, NULL, PL_STR_NULL);
+        return;
+    }
     if (ep_auth_check(ep, t, m))
         return; /* challenged (RFC 3261 §22.2) or refused */
     bool in_dialog = m->to && pl_str_set(m->to->tag) && m->to->tag.len;

@@ -179,8 +179,8 @@ bool ep_unknown_encoding(const sip_msg *m);
  * SESS_ALLOW); the extensions of its sessions, with and without reliable provisionals. */
 #define EP_ALLOW_OUTSIDE     "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER"
 #define EP_ALLOW_DIALOG_ONLY ", PRACK, UPDATE"
-#define EP_SUPPORTED_100REL  "Supported: 100rel, timer, ms-benotify"
-#define EP_SUPPORTED_PLAIN   "Supported: timer, ms-benotify"
+#define EP_SUPPORTED_100REL  "Supported: 100rel, timer, ms-benotify, replaces"
+#define EP_SUPPORTED_PLAIN   "Supported: timer, ms-benotify, replaces"
 
 /* The content type of a message body the application gave none for, in a session or out of
  * one (issue 5 spells it so) */

@@ -214,9 +214,12 @@ typedef struct sess_prack {
  * subscriptions of the REFERs it sent), freed with it: allocated for the first of them, so that
  * a session that has none does not carry three list heads. */
 typedef struct sess_lists {
-    pl_list refers;     /* REFERs received (parley_refer_request) */
-    pl_list refer_subs; /* subscriptions of REFERs we sent (sess_refer_sub) */
-    pl_list rins;       /* every parley_reinvite given to the application */
+    pl_list refers;           /* REFERs received (parley_refer_request) */
+    pl_list refer_subs;       /* subscriptions of REFERs we sent (sess_refer_sub) */
+    pl_list rins;             /* every parley_reinvite given to the application */
+    parley_session *replaced; /* the session this one's INVITE replaces (RFC 3891), a
+                                 reference, until our 200 goes (it is then terminated) or this
+                                 one ends (replaces.c): here, not in every session */
 } sess_lists;
 /* The session's lists, allocated (empty) when absent; NULL when out of memory. */
 sess_lists *sess_lists_get(parley_session *s);
@@ -689,6 +692,23 @@ int sess_uas_final(parley_session *s, int code, const char *reason, const sip_kv
 void sess_send_2xx(parley_session *s, txn_server *t, pl_buf *resp, bool offered, sess_op *op);
 void sess_on_ack(parley_session *s, sip_msg *ack);
 void sess_stop_2xx(parley_session *s);
+
+/* replaces.c: an INVITE that replaces a dialog (RFC 3891 §3) */
+/* The session m's Replaces header names: 0 with *old (NULL when m has none), or the status to
+ * answer m with: 400 (more than one, malformed, or with a Join), 481 (no such dialog, or an
+ * early dialog we did not initiate), 486 (early-only on a confirmed dialog), 603 (the dialog
+ * terminated). */
+int sess_replaces_match(sess_registry *reg, const sip_msg *m, parley_session **old);
+/* The new session s replaces old (NULL: nothing): it keeps a reference on it. PARLEY_E_NOMEM
+ * when it cannot (s->lists could not be allocated). */
+int sess_replaces_keep(parley_session *s, parley_session *old);
+/* Whether the session s replaces has ended since s's INVITE came: its 200 must not go (603). */
+bool sess_replaces_lost(const parley_session *s);
+/* s's 200 went: the session it replaces is terminated (BYE, or CANCEL of our INVITE still
+ * ringing), as parley_session_terminate does. */
+void sess_replaces_accepted(parley_session *s);
+/* s ends (or is freed) unanswered or refused: the session it would replace stays. */
+void sess_replaces_drop(parley_session *s);
 
 /* indialog.c */
 /* A public in-dialog request call (a message, a REFER): checked where it is called, prepared

@@ -209,6 +209,7 @@ static void participant_free(parley_session *s, parley_participant *p)
 static void free_session(parley_session *s)
 {
     sess_op_fail_all(s, PARLEY_E_TERMINATED);
+    sess_replaces_drop(s);
     sess_rel_stop(s);
     pl_free(s->prack);
     sess_timer_slot_free(s, &s->glare_timer);
@@ -611,6 +612,7 @@ void sess_end_with(parley_session *s, parley_reason why, const sip_msg *trigger,
         pl_list_insert_tail(&s->reg->ended, &s->link);
     }
     sess_refer_subs_end(s);
+    sess_replaces_drop(s); /* never accepted: the session it would replace stays */
     sess_set_state(s, PARLEY_STATE_DISCONNECTED, why, trigger);
     /* operations that end with the session complete after the state change, like those that
      * succeed with it; a slot that on_state emptied is skipped */

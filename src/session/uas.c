@@ -293,6 +293,15 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     txn_server *t = s->inv_txn;
     if (!t)
         return PARLEY_E_STATE;
+    if (sess_replaces_lost(s)) {
+        /* the dialog this INVITE replaces ended meanwhile: declined, as a match on a terminated
+         * dialog is (RFC 3891 §3) */
+        sess_uas_final(s, 603, NULL, NULL, 0, PL_STR_NULL);
+        s->participate = op;
+        sess_final fin = {&s->participate, PARLEY_E_TERMINATED, NULL};
+        sess_end_with(s, PARLEY_REASON_DECLINED, NULL, &fin, 1);
+        return 0;
+    }
     if (sess_rel_busy(s)) {
         /* the 200 waits until every reliable 1xx is PRACKed (RFC 3262 §3) */
         s->participate = op;
@@ -348,6 +357,7 @@ int sess_uas_accept(parley_session *s, sess_op *op, const sip_kv *kv, size_t nh)
     sess_set_state(s, PARLEY_STATE_CONNECTING, PARLEY_REASON_NONE, NULL);
     sess_send_2xx(s, t, &b, offered, op);
     pl_buf_free(&b);
+    sess_replaces_accepted(s); /* the 200 went: the session it replaces ends (RFC 3891 §3) */
     sess_timer_start_uas(s, s->inv_req, kv, nh); /* the 2xx sets the session timer (RFC 4028 §9) */
     /* answered: the INVITE is not needed any more (a held session keeps no copy of it) */
     sip_msg_free(s->inv_req);
@@ -454,6 +464,12 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         ep_reply(ep, t, 406, NULL, PL_STR_NULL);
         return;
     }
+    parley_session *replaced;
+    int status = sess_replaces_match(reg, m, &replaced);
+    if (status) {
+        ep_reply(ep, t, (unsigned)status, NULL, PL_STR_NULL);
+        return;
+    }
     parley_session *s = sess_alloc(ep, pool_for(ep, m)); /* its reference is the registry's */
     if (!s) {
         ep_reply(ep, t, 500, NULL, PL_STR_NULL);
@@ -495,6 +511,11 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
         parley_session_unref(s);
         return;
     }
+    if (sess_replaces_keep(s, replaced) != 0) {
+        ep_reply(ep, t, 500, NULL, PL_STR_NULL);
+        parley_session_unref(s);
+        return;
+    }
     sess_link_registered(s);
     s->reg_ref = true; /* sess_alloc's reference is the registry's, until on_released */
     ep->nsessions++;
@@ -512,7 +533,7 @@ void sess_on_invite(parley_endpoint *ep, txn_server *t, sip_msg *m, const tp_rx 
     bool has_offer = sess_msg_has_body(m);
     if (has_offer)
         sess_content_of(m, &offer, ctype, sizeof(ctype));
-    parley_incoming_info info = {m, has_offer ? &offer : NULL, s->forked};
+    parley_incoming_info info = {m, has_offer ? &offer : NULL, s->forked, replaced};
     parley_session_ref(s);
     reg->on_session(ep, s, &info, reg->on_session_user);
     parley_session_unref(s);

@@ -596,6 +596,11 @@ static void on_session(parley_endpoint *ep, parley_session *s, const parley_inco
     p->s = parley_session_ref(s);
     party_attach(p, s);
     p->is_forked = info->is_forked;
+    if (info->replaces) {
+        p->replacing++;
+        snprintf(p->replaces_seen, sizeof(p->replaces_seen), "%s",
+                 parley_session_call_id(info->replaces));
+    }
     note_hdr(p, "incoming", info->request);
     if (parley_session_state(s) != PARLEY_STATE_INCOMING)
         party_log(p, "BAD: incoming session in state %d", parley_session_state(s));

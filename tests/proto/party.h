@@ -97,6 +97,8 @@ struct party {
     parley_reason reasons[16];
     int nstates;
     int is_forked;
+    char replaces_seen[128]; /* the Call-ID of the session the last incoming one replaces */
+    int replacing;           /* incoming sessions that replace one (RFC 3891) */
     int rc_ack_send, rc_ready, rc_accept;
     char last_offer_seen[128];
     char last_answer_seen[128];

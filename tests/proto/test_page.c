@@ -478,7 +478,7 @@ static void test_endpoint_answers(void **state)
     assert_non_null(strstr(r->data, "Accept: application/sdp"));
     /* what its dialogs take too (RFC 3261 §11.2): UPDATE and PRACK, 100rel and timer */
     assert_non_null(strstr(r->data, ", MESSAGE, PRACK, UPDATE\r\n"));
-    assert_non_null(strstr(r->data, "Supported: 100rel, timer, ms-benotify\r\n"));
+    assert_non_null(strstr(r->data, "Supported: 100rel, timer, ms-benotify, replaces\r\n"));
     assert_non_null(strstr(r->data, "To: <sip:bob@10.0.0.2>;tag="));
     assert_int_equal(raw_request(w, "FOOBAR", "", "")->status, 501);
     const vnet_packet *r405 = raw_request(w, "REGISTER", "", "");

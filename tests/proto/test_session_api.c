@@ -574,7 +574,7 @@ static void test_capabilities_merged(void **state)
     assert_int_equal(parley_session_participate(s, caps, 4, outcome_cb, &o), 0);
     vnet_run(w->n, 20);
     const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
-    assert_string_equal(hdr(inv, "Supported"), "100rel, timer, ms-benotify");
+    assert_string_equal(hdr(inv, "Supported"), "100rel, timer, ms-benotify, replaces");
     assert_string_equal(hdr_nth(inv, "Supported", 1), "");
     assert_string_equal(hdr(inv, "Allow"), "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, "
                                            "REFER, MESSAGE, PRACK, UPDATE");
@@ -612,7 +612,7 @@ static void test_capabilities_merged(void **state)
     const vnet_packet *msg = sp_last(w->n, B_ADDR, "MESSAGE");
     assert_string_equal(hdr(msg, "Allow"), allow_all);
     assert_string_equal(hdr_nth(msg, "Allow", 1), "");
-    assert_string_equal(hdr(msg, "Supported"), "100rel, timer, ms-benotify");
+    assert_string_equal(hdr(msg, "Supported"), "100rel, timer, ms-benotify, replaces");
     assert_int_equal(parley_session_terminate(s, caps + 1, 1, outcome_cb, &ob), 0);
     vnet_run(w->n, 20);
     const vnet_packet *bye = sp_last(w->n, B_ADDR, "BYE");

@@ -49,7 +49,7 @@ static void test_target_uri_headers(void **state)
     outcome o = {0};
     assert_int_equal(parley_session_participate(s, app, 1, outcome_cb, &o), 0);
     vnet_run(w->n, 20);
-    assert_int_equal(o.status, 200);
+    assert_int_equal(o.status, 481); /* B has no dialog abc@h to replace (RFC 3891 §3) */
     const vnet_packet *inv = vnet_find(w->n, B_ADDR, "INVITE", 0);
     assert_non_null(inv);
     assert_true(sp_has(inv, "INVITE " B_URI " SIP/2.0\r\n"));
@@ -69,16 +69,26 @@ static void test_target_uri_headers(void **state)
     parley_address t = {0};
     assert_int_equal(parley_session_target(s, &t), 0);
     assert_string_equal(t.uri, B_URI);
-    /* the ACK and the BYE carry none of them */
+    /* the ACK (of the 481) carries none of them; nor do the ACK and BYE of a call that is up */
     const vnet_packet *ack = vnet_find(w->n, B_ADDR, "ACK", 0);
     assert_non_null(ack);
     assert_string_equal(hdr(ack, "Replaces"), "");
+    s = party_call(&w->a, B_URI "?Subject=uri&X-Note=n");
+    outcome o2 = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o2), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o2.status, 200);
+    assert_string_equal(hdr(vnet_find(w->n, B_ADDR, "INVITE", 1), "X-Note"), "n");
+    ack = vnet_find(w->n, B_ADDR, "ACK", 1);
+    assert_non_null(ack);
+    assert_string_equal(hdr(ack, "X-Note"), "");
     assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
     vnet_run(w->n, 20);
     const vnet_packet *bye = vnet_find(w->n, B_ADDR, "BYE", 0);
     assert_non_null(bye);
     assert_false(sp_has(bye, "?"));
-    assert_string_equal(hdr(bye, "Replaces"), "");
+    assert_string_equal(hdr(bye, "X-Note"), "");
+    assert_string_equal(hdr(bye, "Subject"), "");
 }
 
 /* One call through every request and response with headers of the application's. */

@@ -66,7 +66,7 @@ static void test_options_answer_capabilities(void **state)
     assert_string_equal(hdr(ok, "Allow"),
                         "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER, MESSAGE, PRACK, "
                         "UPDATE");
-    assert_string_equal(hdr(ok, "Supported"), "100rel, timer, ms-benotify");
+    assert_string_equal(hdr(ok, "Supported"), "100rel, timer, ms-benotify, replaces");
     assert_string_equal(hdr(ok, "Accept"), "application/sdp, text/plain, message/cpim");
     assert_string_equal(hdr(ok, "Accept-Encoding"), "identity");
     assert_string_equal(hdr(ok, "Accept-Language"), "en");

@@ -1,5 +1,6 @@
 /* parley listen: answering each incoming session as --answer says (auto, ring:S, early,
- * reject:CODE, redirect:URIs, null-offer); one ringer thread for the delayed answers. */
+ * reject:CODE, redirect:URIs, null-offer), one that replaces a call (RFC 3891) at once; one
+ * ringer thread for the delayed answers. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -135,6 +136,10 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
         pl_buf_printf(&b, ",\"offer\":%s", info->offer ? "true" : "false");
         if (info->is_forked)
             pl_buf_puts(&b, ",\"forked\":true");
+        if (info->replaces) {
+            pl_buf_puts(&b, ",\"replaces\":");
+            json_cstr(&b, parley_session_call_id(info->replaces));
+        }
         listen_custom_headers_json(&b, info->request);
         pl_buf_putc(&b, '}');
         cli_end_event(c, &b);
@@ -145,6 +150,12 @@ void cli_on_session(parley_endpoint *ep, parley_session *s, const parley_incomin
     if (answers && info->offer && !parley_sdp_find(info->offer, &sdp)) {
         /* an offer that is not SDP: refused at once (get_answer's 415 with Accept), before
          * anything rings for a call that cannot be answered (RFC 3261 §8.2.3) */
+        parley_session_participate(s, NULL, 0, NULL, NULL);
+        return;
+    }
+    if (info->replaces && app->answer != ANSWER_REJECT) {
+        /* it replaces a call of ours (RFC 3891): that one was answered already, so this one is
+         * answered at once, without alerting (§3), whatever --answer says but reject:CODE */
         parley_session_participate(s, NULL, 0, NULL, NULL);
         return;
     }
