@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# parley over TLS against real peers on loopback, with a CA and a certificate for 127.0.0.1
+# (subjectAltName IP) made here by the openssl CLI:
+#
+#  Kamailio (Debian kamailio-tls-modules; tests/interop/kamailio/tls.cfg: registrar.cfg over TLS)
+#    parley listen registers over TLS (--registrar sips:, verifying Kamailio with --ca): a sips
+#      Contact with ;transport=tls; Kamailio keeps an alias of that connection (force_tcp_alias)
+#    parley call sips:bob@kamailio --proxy sips:kamailio: Via SIP/2.0/TLS, Kamailio's
+#      Record-Route is sips with ;transport=tls, the INVITE reaches the listen over the listen's
+#      own connection (the one its REGISTER left on), listen answers with the sips form of its
+#      GRUU (RFC 3261 §12.1.1); ACK and BYE follow the route set over TLS
+#    parley send sips:bob@kamailio --proxy ...: 200, the text in listen's output
+#    a client trusting another CA: exit 2, "TLS failure" (no request goes out)
+#    SIGTERM: listen unregisters over its connection and exits 0
+#  baresip 1.0 (Debian baresip-core; its TLS listener is its sip_listen port + 1, with
+#    sip_certificate and sip_cafile)
+#    parley call sip:bob@...;transport=tls -> baresip (answers at once): every message over TLS,
+#      baresip's Contact named for the BYE; parley call sips:... the same
+#    baresip /dial sip:parley@...;transport=tls -> parley listen --bind tls: (answers): parley's
+#      200 has a sip Contact with ;transport=tls (a sips one made baresip drop the call: libre
+#      before 2.0 sends to sip URIs only); baresip hangs up (BYE over TLS)
+#
+# What parley sees of its peers is checked in its JSON lines and --trace; baresip's side in its
+# log. linphonec over TLS is not run here (see README's TLS section). Every wait is bounded (a
+# poll with a bound, timeout(1)); processes are stopped by PID in the EXIT trap; ports from
+# free_ports; only 127.0.0.1.
+set -u
+PARLEY=$1
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh" # listening, free_ports, gone_within
+
+KMODS=/usr/lib/x86_64-linux-gnu/kamailio/modules
+have_all() {
+    PATH=$PATH:/usr/sbin command -v kamailio >/dev/null 2>&1 && [ -f "$KMODS/tls.so" ] &&
+        command -v baresip >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1
+}
+# kamailio-tls-modules and baresip-core are in the test profile of scripts/deps.sh
+have_all || "$root/scripts/deps.sh" test >/dev/null 2>&1
+if ! have_all; then
+    echo "SKIP: kamailio with $KMODS/tls.so, baresip or openssl missing and not installable" \
+        "(Debian kamailio, kamailio-tls-modules, baresip-core, openssl; scripts/deps.sh test)"
+    exit 77
+fi
+PATH=$PATH:/usr/sbin
+BMODS=/usr/lib/baresip/modules
+
+started=$(date +%s%N)
+work=$(mktemp -d /tmp/parley-tls-peers-XXXXXX)
+PIDS=() # everything started in the background
+cleanup() {
+    local p
+    exec 5>&- 2>/dev/null
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do
+        gone_within "$p" 5 || kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+FAILED=0
+PASSED=0
+WHAT=
+ok() {
+    echo "ok - $WHAT${1:+: $1}"
+    PASSED=$((PASSED + 1))
+}
+bad() {
+    echo "not ok - $WHAT: $*"
+    FAILED=$((FAILED + 1))
+}
+dump() { # files...
+    local f
+    for f in "$@"; do
+        [ -s "$f" ] && { echo "--- $(basename "$f"):"; tr -d '\r' <"$f" | tail -n 30; }
+    done
+}
+# Waits (at most secs) until file has a line matching the extended regexp.
+wait_line() { # file regexp secs
+    grep -E -q -m1 -e "$2" < <(timeout "$3" tail -n +1 -f "$1" 2>/dev/null)
+}
+# The header line matching header-regexp (CR removed) of the first traced message whose first
+# line matches start-regexp and whose CSeq names the method (any method when none is given).
+traced_header() { # trace start-regexp header-regexp [method]
+    tr -d '\r' <"$1" | awk -v s="$2" -v h="$3" -v meth="${4:-}" '
+        function out() { if (m && got != "" && (meth == "" || cm == meth)) { print got; exit } }
+        /^--- /{ out(); m = 0; first = 1; got = ""; cm = ""; next }
+        first { m = ($0 ~ s); first = 0; next }
+        /^CSeq:/ { cm = $3 }
+        m && got == "" && $0 ~ h { got = $0 }
+        END { out() }'
+}
+# The trace line (--- ... sent|recv TLS A -> B ...) of the first message whose first line matches.
+trace_line() { # trace start-regexp
+    tr -d '\r' <"$1" | awk -v s="$2" '/^--- /{t = $0; first = 1; next}
+        first { first = 0; if ($0 ~ s) { print t; exit } }'
+}
+# The transports of every traced message, sorted and unique ("TLS " when all went over TLS).
+transports() { # trace
+    tr -d '\r' <"$1" | awk '/^--- /{print $4}' | sort -u | tr '\n' ' '
+}
+
+P=$(free_ports 10) || { echo "FAIL: no free ports"; exit 1; }
+K=$P              # Kamailio over TLS
+L1=$((P + 2))     # parley listen registered at Kamailio
+B=$((P + 4))      # baresip: UDP and TCP here, TLS on B+1
+L2=$((P + 6))     # parley listen that baresip calls
+
+# ---- certificates: a CA, another CA, and one certificate for 127.0.0.1 (every TLS server) ----
+# RSA: Kamailio 5.6's tls module fails EC keys ("no suitable signature algorithm")
+(
+    cd "$work" &&
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=parley interop CA" \
+            -keyout ca.key -out ca.pem &&
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=someone else CA" \
+            -keyout other.key -out other.pem &&
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key \
+            -out server.csr &&
+        echo "subjectAltName=IP:127.0.0.1" >ext.cnf &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile ext.cnf -out server.pem &&
+        cat server.pem server.key >baresip.pem
+) >"$work/openssl.log" 2>&1 || { echo "FAIL: openssl"; cat "$work/openssl.log"; exit 1; }
+CA=$work/ca.pem
+TLSOPT=(--cert "$work/server.pem" --key "$work/server.key" --ca "$CA")
+
+# ======================= Kamailio over TLS =======================
+WHAT="Kamailio starts with a TLS listener"
+mkdir -p "$work/krun"
+kamailio -f "$here/kamailio/tls.cfg" -l "tls:127.0.0.1:$K" -DD -E -m 32 -M 4 \
+    -A "TLS_CERT=\"$work/server.pem\"" -A "TLS_KEY=\"$work/server.key\"" -A "TLS_CA=\"$CA\"" \
+    -Y "$work/krun" -w "$work" -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
+KPID=$!
+PIDS+=("$KPID")
+kup=
+for _ in $(seq 200); do # 10 s at most
+    if listening "$K" tcp; then kup=1; break; fi
+    kill -0 "$KPID" 2>/dev/null || break
+    sleep 0.05
+done
+if [ -n "$kup" ]; then ok; else bad "not listening on $K"; dump "$work/kamailio.log"; fi
+
+PROXY="sips:127.0.0.1:$K"
+REGD='"event":"registration","state":"registered"'
+WHAT="parley listen registers over TLS (sips registrar, Kamailio's certificate checked with --ca)"
+"$PARLEY" listen --bind "tls:127.0.0.1:$L1" "${TLSOPT[@]}" --registrar "$PROXY" --user bob \
+    --answer auto --trace >"$work/bob.out" 2>"$work/bob.err" &
+BOB=$!
+PIDS+=("$BOB")
+if wait_line "$work/bob.out" "$REGD" 10 &&
+    grep -q "$REGD"',"aor":"sip:bob@127.0.0.1","contact":"sips:bob@127.0.0.1:'"$L1"';transport=tls"' \
+        "$work/bob.out"; then
+    ok
+else
+    bad "no registration"
+    dump "$work/bob.out" "$work/bob.err" "$work/kamailio.log"
+fi
+# the port the REGISTER left from: Kamailio's alias makes it the path of the INVITE too
+regport=$(trace_line "$work/bob.err" '^REGISTER ' | sed -n 's/.* sent TLS 127\.0\.0\.1:\([0-9]*\) .*/\1/p')
+
+WHAT="parley call through Kamailio over TLS: sips Record-Route, the listen's own connection, sips GRUU Contact"
+(exec timeout 20 "$PARLEY" call "sips:bob@127.0.0.1:$K" --proxy "$PROXY" --ca "$CA" \
+    --hangup-after 1 --trace >"$work/call1.out" 2>"$work/call1.err") &
+CALL1=$!
+PIDS+=("$CALL1")
+# parley call waits up to 5 s for the peer to close the connection (Kamailio keeps it): the
+# call is over at its bye line, its exit code is read at the end
+if wait_line "$work/call1.out" '"op":"bye".*"ok":true' 15; then
+    rr=$(traced_header "$work/call1.err" '^SIP/2.0 200 ' '^Record-Route:' INVITE)
+    via=$(traced_header "$work/call1.err" '^INVITE ' '^Via:')
+    inv=$(trace_line "$work/bob.err" '^INVITE ')
+    ct=$(traced_header "$work/bob.err" '^SIP/2.0 200 ' '^Contact:' INVITE)
+    acks=$(trace_line "$work/bob.err" '^ACK ')
+    if ! grep -q '"event":"incoming"' "$work/bob.out"; then
+        bad "listen saw no call"
+    elif ! [[ $rr =~ \<sips:127\.0\.0\.1:$K\;transport=tls\;lr ]]; then
+        bad "Record-Route: '$rr'"
+    elif ! [[ $via == "Via: SIP/2.0/TLS "* ]]; then
+        bad "Via: '$via'"
+    elif [ -z "$regport" ] || ! [[ $inv == *" recv TLS 127.0.0.1:$K -> 127.0.0.1:$regport "* ]]; then
+        bad "the INVITE came as '$inv', not on the REGISTER's connection (port '$regport')"
+    elif ! [[ $ct == "Contact: <sips:bob@127.0.0.1;gr=urn:uuid:"* ]]; then
+        bad "listen's 200: '$ct' (a sips dialog: a sips Contact, RFC 3261 §12.1.1)"
+    elif [ -z "$acks" ] || ! grep -q '"by":"BYE"' "$work/bob.out"; then
+        bad "no ACK or BYE at the listen"
+    elif [ "$(transports "$work/call1.err")$(transports "$work/bob.err")" != "TLS TLS " ]; then
+        bad "messages not over TLS: $(transports "$work/call1.err") $(transports "$work/bob.err")"
+    else
+        ok "$rr"
+    fi
+else
+    bad "the call did not end with a bye line"
+fi
+[ "$FAILED" = 0 ] || dump "$work/call1.out" "$work/call1.err" "$work/bob.out" "$work/bob.err"
+
+WHAT="parley send (MESSAGE) through Kamailio over TLS"
+text="over tls $RANDOM"
+(exec timeout 20 "$PARLEY" send "sips:bob@127.0.0.1:$K" "$text" --proxy "$PROXY" --ca "$CA" \
+    >"$work/send.out" 2>"$work/send.err") &
+SEND=$!
+PIDS+=("$SEND")
+if wait_line "$work/send.out" '^SIP/2.0 200 ' 10 &&
+    wait_line "$work/bob.out" '"event":"message".*"body":"'"$text"'"' 5; then
+    ok
+else
+    bad "no 200 or no message at the listen"
+    dump "$work/send.out" "$work/send.err" "$work/bob.out"
+fi
+
+WHAT="a client trusting another CA: exit 2 with a TLS error, nothing sent"
+timeout 10 "$PARLEY" send "sips:bob@127.0.0.1:$K" nope --proxy "$PROXY" --ca "$work/other.pem" \
+    --trace >"$work/wrong.out" 2>"$work/wrong.err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q "TLS" "$work/wrong.err" && ! grep -q '^--- .* sent ' "$work/wrong.err"; then
+    ok "$(grep -m1 TLS "$work/wrong.err")"
+else
+    bad "exit $rc"
+    dump "$work/wrong.out" "$work/wrong.err"
+fi
+WHAT="... and parley call the same"
+timeout 10 "$PARLEY" call "sips:bob@127.0.0.1:$K" --proxy "$PROXY" --ca "$work/other.pem" \
+    >"$work/wrongc.out" 2>"$work/wrongc.err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q '"op":"call".*"error":"TLS failure","ok":false' "$work/wrongc.out"; then
+    ok
+else
+    bad "exit $rc"
+    dump "$work/wrongc.out" "$work/wrongc.err"
+fi
+
+WHAT="SIGTERM: the listen unregisters over TLS and exits 0"
+kill -TERM "$BOB"
+if gone_within "$BOB" 10; then
+    wait "$BOB"
+    rc=$?
+    if [ "$rc" = 0 ] && grep -q '"state":"unregistered"' "$work/bob.out"; then ok; else
+        bad "exit $rc"
+        dump "$work/bob.out"
+    fi
+else
+    bad "still running 10 s after SIGTERM"
+fi
+
+# ======================= baresip over TLS =======================
+BLOG=$work/baresip.log
+bsaw() { # string [n] [secs]: baresip's log holds the fixed string n times (polled)
+    local n=${2:-1} c=0
+    for _ in $(seq $((${3:-10} * 20))); do
+        c=$(grep -a -o -F -- "$1" "$BLOG" | wc -l)
+        [ "$c" -ge "$n" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+mkdir -p "$work/baresip/home"
+cat >"$work/baresip/config" <<EOF
+poll_method	epoll
+sip_listen	127.0.0.1:$B
+sip_certificate	$work/baresip.pem
+sip_cafile	$CA
+net_interface	127.0.0.1
+audio_player	aubridge,nil
+audio_source	aubridge,nil
+audio_alert	aubridge,nil
+module_path	$BMODS
+module	g711.so
+module	aubridge.so
+module	stdio.so
+module_app	account.so
+module_app	contact.so
+module_app	menu.so
+EOF
+echo '<sip:bob@127.0.0.1>;regint=0;answermode=auto' >"$work/baresip/accounts"
+: >"$work/baresip/contacts"
+mkfifo "$work/bin"
+HOME=$work/baresip/home stdbuf -oL -eL baresip -f "$work/baresip" <"$work/bin" >"$BLOG" 2>&1 &
+BPID=$!
+PIDS+=("$BPID")
+exec 5>"$work/bin"
+bsay() { echo "$1" >&5; }
+WHAT="baresip starts with its TLS listener"
+bup=
+for _ in $(seq 200); do
+    if grep -a -q "baresip is ready" "$BLOG" && listening $((B + 1)) tcp; then bup=1; break; fi
+    kill -0 "$BPID" 2>/dev/null || break
+    sleep 0.05
+done
+if [ -n "$bup" ]; then ok; else bad "no TLS listener on $((B + 1))"; dump "$BLOG"; fi
+
+bcall() { # n uri: parley call to baresip over TLS, hung up by parley after 1 s
+    WHAT="parley call $2 -> baresip: answered, every message over TLS, parley's BYE"
+    local est
+    est=$(grep -a -c -F "Call established" "$BLOG")
+    timeout 20 "$PARLEY" call "$2" --ca "$CA" --hangup-after 1 --trace \
+        >"$work/bcall$1.out" 2>"$work/bcall$1.err"
+    local rc=$?
+    if [ "$rc" = 0 ] && grep -q '"op":"bye".*"status":200' "$work/bcall$1.out" &&
+        [ "$(transports "$work/bcall$1.err")" = "TLS " ] &&
+        grep -a -q '^BYE sip:bob-[^ ]*;transport=tls SIP/2.0' "$work/bcall$1.err" &&
+        bsaw "Call established" $((est + 1)); then
+        ok
+    else
+        bad "exit $rc, transports $(transports "$work/bcall$1.err")"
+        dump "$work/bcall$1.out" "$work/bcall$1.err" "$BLOG"
+    fi
+}
+bcall 1 "sip:bob@127.0.0.1:$((B + 1));transport=tls"
+bcall 2 "sips:bob@127.0.0.1:$((B + 1))"
+
+WHAT="baresip -> parley listen over TLS: a sip Contact with ;transport=tls, baresip's BYE"
+"$PARLEY" listen --bind "tls:127.0.0.1:$L2" "${TLSOPT[@]}" --answer auto --trace \
+    >"$work/l2.out" 2>"$work/l2.err" &
+L2PID=$!
+PIDS+=("$L2PID")
+if wait_line "$work/l2.out" '"event":"listening"' 10; then
+    bsay "/dial sip:parley@127.0.0.1:$L2;transport=tls"
+    if wait_line "$work/l2.out" '"state":"connected"' 10 &&
+        bsaw "Call established: sip:parley@127.0.0.1:$L2;transport=tls"; then
+        bsay /hangup
+        ct=$(traced_header "$work/l2.err" '^SIP/2.0 200 ' '^Contact:' INVITE)
+        if wait_line "$work/l2.out" '"by":"BYE"' 10 &&
+            [[ $ct == "Contact: <sip:127.0.0.1:$L2;transport=tls>"* ]] &&
+            [ "$(transports "$work/l2.err")" = "TLS " ]; then
+            ok "$ct"
+        else
+            bad "Contact '$ct', transports $(transports "$work/l2.err")"
+            dump "$work/l2.out" "$work/l2.err" "$BLOG"
+        fi
+    else
+        bad "the call was not established"
+        dump "$work/l2.out" "$work/l2.err" "$BLOG"
+    fi
+else
+    bad "parley listen did not start"
+    dump "$work/l2.err"
+fi
+bsay /quit
+exec 5>&-
+
+WHAT="parley call and send through Kamailio exit 0 (once their connections' 5 s wait ends)"
+rc1=0 rc2=0
+wait "$CALL1" || rc1=$?
+wait "$SEND" || rc2=$?
+if [ "$rc1" = 0 ] && [ "$rc2" = 0 ]; then ok; else bad "call exit $rc1, send exit $rc2"; fi
+
+ms=$((($(date +%s%N) - started) / 1000000))
+took="$((ms / 1000)).$(printf %03d $((ms % 1000))) s"
+if [ "$FAILED" != 0 ]; then
+    echo "FAIL: $FAILED check(s) failed, $PASSED passed, in $took"
+    exit 1
+fi
+echo "all $PASSED checks passed in $took"
+exit 0
