@@ -12,6 +12,13 @@
 #    parley send sips:bob@kamailio --proxy ...: 200, the text in listen's output
 #    a client trusting another CA: exit 2, "TLS failure" (no request goes out)
 #    SIGTERM: listen unregisters over its connection and exits 0
+#  linphonec 5.1 (Debian linphone-cli; verify_server_certs and verify_server_cn with root_ca)
+#    linphonec calls sip:parley@...;transport=tls -> parley listen --bind tls: (answers): a sip
+#      Contact with ;transport=tls; linphonec's media up; linphonec hangs up (BYE over TLS)
+#    not the other way: linphonec's TLS listening point drops every incoming connection
+#      (belle-sip: "New connection arriving on TLS, not handled"), so a call to it, and parley's
+#      own BYE to its Contact, cannot connect (RFC 5923 lets parley reuse linphonec's
+#      connection only for an alias it authenticated: it has no client certificate)
 #  baresip 1.0 (Debian baresip-core; its TLS listener is its sip_listen port + 1, with
 #    sip_certificate and sip_cafile)
 #    parley call sip:bob@...;transport=tls -> baresip (answers at once): every message over TLS,
@@ -21,7 +28,7 @@
 #      before 2.0 sends to sip URIs only); baresip hangs up (BYE over TLS)
 #
 # What parley sees of its peers is checked in its JSON lines and --trace; baresip's side in its
-# log. linphonec over TLS is not run here (see README's TLS section). Every wait is bounded (a
+# and linphonec's logs. Every wait is bounded (a
 # poll with a bound, timeout(1)); processes are stopped by PID in the EXIT trap; ports from
 # free_ports; only 127.0.0.1.
 set -u
@@ -34,13 +41,15 @@ root=$(cd "$here/../.." && pwd)
 KMODS=/usr/lib/x86_64-linux-gnu/kamailio/modules
 have_all() {
     PATH=$PATH:/usr/sbin command -v kamailio >/dev/null 2>&1 && [ -f "$KMODS/tls.so" ] &&
-        command -v baresip >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1
+        command -v baresip >/dev/null 2>&1 && command -v linphonec >/dev/null 2>&1 &&
+        command -v openssl >/dev/null 2>&1
 }
 # kamailio-tls-modules and baresip-core are in the test profile of scripts/deps.sh
 have_all || "$root/scripts/deps.sh" test >/dev/null 2>&1
 if ! have_all; then
-    echo "SKIP: kamailio with $KMODS/tls.so, baresip or openssl missing and not installable" \
-        "(Debian kamailio, kamailio-tls-modules, baresip-core, openssl; scripts/deps.sh test)"
+    echo "SKIP: kamailio with $KMODS/tls.so, baresip, linphonec or openssl missing and not" \
+        "installable (Debian kamailio, kamailio-tls-modules, baresip-core, linphone-cli," \
+        "openssl; scripts/deps.sh test)"
     exit 77
 fi
 PATH=$PATH:/usr/sbin
@@ -87,7 +96,9 @@ wait_line() { # file regexp secs
 # line matches start-regexp and whose CSeq names the method (any method when none is given).
 traced_header() { # trace start-regexp header-regexp [method]
     tr -d '\r' <"$1" | awk -v s="$2" -v h="$3" -v meth="${4:-}" '
-        function out() { if (m && got != "" && (meth == "" || cm == meth)) { print got; exit } }
+        function out() {
+            if (!done && m && got != "" && (meth == "" || cm == meth)) { print got; done = 1; exit }
+        }
         /^--- /{ out(); m = 0; first = 1; got = ""; cm = ""; next }
         first { m = ($0 ~ s); first = 0; next }
         /^CSeq:/ { cm = $3 }
@@ -109,9 +120,14 @@ K=$P              # Kamailio over TLS
 L1=$((P + 2))     # parley listen registered at Kamailio
 B=$((P + 4))      # baresip: UDP and TCP here, TLS on B+1
 L2=$((P + 6))     # parley listen that baresip calls
+LIN=$((P + 7))    # linphonec's TLS listening point (it accepts no connection there)
+L3=$((P + 8))     # parley listen that linphonec calls
+RTP=$((20000 + 2 * (RANDOM % 5000))) # linphonec's RTP ports (RTP..RTP+5)
 
 # ---- certificates: a CA, another CA, and one certificate for 127.0.0.1 (every TLS server) ----
-# RSA: Kamailio 5.6's tls module fails EC keys ("no suitable signature algorithm")
+# RSA: Kamailio 5.6's tls module fails EC keys ("no suitable signature algorithm"). The name
+# 127.0.0.1 is an IP address entry (what parley checks, RFC 5922 §7.1) and a DNS one too:
+# linphonec's TLS (mbedtls) compares its cname with DNS entries only ("CN-mismatch")
 (
     cd "$work" &&
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=parley interop CA" \
@@ -120,7 +136,7 @@ L2=$((P + 6))     # parley listen that baresip calls
             -keyout other.key -out other.pem &&
         openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key \
             -out server.csr &&
-        echo "subjectAltName=IP:127.0.0.1" >ext.cnf &&
+        echo "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1" >ext.cnf &&
         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
             -extfile ext.cnf -out server.pem &&
         cat server.pem server.key >baresip.pem
@@ -339,6 +355,102 @@ else
     dump "$work/l2.err"
 fi
 bsay /quit
+exec 5>&-
+
+# ======================= linphonec over TLS =======================
+LD=$work/linphone
+mkdir -p "$LD/home/.local/share/linphone"
+# TLS only (sip_port and sip_tcp_port 0); the server's certificate checked against our CA and
+# for the name of the URI (verify_server_cn); RTP on loopback; no video, no sound system
+cat >"$LD/rc" <<EOF
+[sip]
+sip_port=0
+sip_tcp_port=0
+sip_tls_port=$LIN
+bind_address=127.0.0.1
+use_ipv6=0
+guess_hostname=0
+contact="Linphone" <sip:linphone@127.0.0.1>
+default_proxy=0
+root_ca=$CA
+verify_server_certs=1
+verify_server_cn=1
+[rtp]
+bind_address=127.0.0.1
+audio_rtp_port=$RTP
+video_rtp_port=$((RTP + 2))
+text_rtp_port=$((RTP + 4))
+[video]
+enabled=0
+capture=0
+display=0
+EOF
+: >"$LD/asound.conf"
+mkfifo "$LD/in"
+HOME=$LD/home XDG_CONFIG_HOME=$LD/home XDG_DATA_HOME=$LD/home/.local/share \
+    XDG_RUNTIME_DIR=$LD/home ALSA_CONFIG_PATH=$LD/asound.conf \
+    PULSE_SERVER=unix:$LD/no-pulse-server \
+    linphonec -c "$LD/rc" -d 6 -l "$LD/log" <"$LD/in" >"$LD/out" 2>"$LD/err" &
+LINPID=$!
+PIDS+=("$LINPID")
+exec 5>"$LD/in"
+lsay() { echo "$1" >&5; }
+lsaw() { # extended regexp: linphonec printed such a line (10 s at most, polled)
+    for _ in $(seq 200); do
+        grep -a -q -E -e "$1" "$LD/out" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+WHAT="linphonec starts with TLS only"
+lup=
+for _ in $(seq 200); do
+    if listening "$LIN" tcp; then lup=1; break; fi
+    kill -0 "$LINPID" 2>/dev/null || break
+    sleep 0.05
+done
+if [ -n "$lup" ]; then
+    lsay "soundcard use files"
+    if lsaw 'Using wav files instead of soundcard'; then ok; else
+        bad "linphonec kept its sound card"
+        lup=
+    fi
+else
+    bad "not listening on $LIN"
+    dump "$LD/err"
+fi
+
+WHAT="linphonec -> parley listen over TLS (parley's certificate verified): a sip Contact with ;transport=tls, linphonec's BYE"
+"$PARLEY" listen --bind "tls:127.0.0.1:$L3" "${TLSOPT[@]}" --answer auto --trace \
+    >"$work/l3.out" 2>"$work/l3.err" &
+L3PID=$!
+PIDS+=("$L3PID")
+if [ -n "$lup" ] && wait_line "$work/l3.out" '"event":"listening"' 10; then
+    target="sip:parley@127.0.0.1:$L3;transport=tls"
+    lsay "call $target"
+    if wait_line "$work/l3.out" '"state":"connected"' 10 &&
+        lsaw "Media streams established with <$target>"; then
+        lsay terminate
+        ct=$(traced_header "$work/l3.err" '^SIP/2.0 200 ' '^Contact:' INVITE)
+        if wait_line "$work/l3.out" '"by":"BYE"' 10 && lsaw "Call 1 with <$target> ended" &&
+            [[ $ct == "Contact: <sip:127.0.0.1:$L3;transport=tls>"* ]] &&
+            [ "$(transports "$work/l3.err")" = "TLS " ] &&
+            grep -a -q 'SSL handshake finished' "$LD/log"; then
+            ok "$ct"
+        else
+            bad "Contact '$ct', transports $(transports "$work/l3.err")"
+            dump "$work/l3.out" "$work/l3.err" "$LD/out"
+        fi
+    else
+        bad "the call was not established"
+        dump "$work/l3.out" "$work/l3.err" "$LD/out"
+        grep -a -E 'belle-sip-error|SSL' "$LD/log" | tail -n 5
+    fi
+else
+    bad "parley listen or linphonec did not start"
+    dump "$work/l3.err"
+fi
+lsay quit
 exec 5>&-
 
 WHAT="parley call and send through Kamailio exit 0 (once their connections' 5 s wait ends)"
