@@ -231,7 +231,8 @@ int ep_waiter_wait(ep_waiter *w, parley_result **out);
 void ep_waiter_cancel(ep_waiter *w, int err); /* when the operation never started */
 parley_result *ep_result_copy(const parley_result *r);
 /* Fills a result from a final response (or an error when m is NULL). */
-void ep_result_from(parley_result *r, int err, const sip_msg *m, char *reason_buf, size_t size);
+void ep_result_from(parley_endpoint *ep, parley_result *r, int err, const sip_msg *m,
+                    char *reason_buf, size_t size);
 
 /* sender.c: an out-of-dialog request with RFC 3263 resolution and failover */
 typedef struct ep_sender ep_sender;

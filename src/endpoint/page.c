@@ -53,7 +53,7 @@ static void complete(page_op *op, int err, const sip_msg *m)
 {
     parley_result r;
     char reason[128];
-    ep_result_from(&r, err, m, reason, sizeof(reason));
+    ep_result_from(op->ep, &r, err, m, reason, sizeof(reason));
     if (op->cb)
         op->cb(op->ep, &r, op->user);
     op_free(op);

@@ -173,6 +173,9 @@ int cmd_send(int argc, char **argv)
     if (r && r->status) {
         printf("SIP/2.0 %d %s\n", r->status, r->reason);
         rc = r->status < 300 ? CLI_OK : CLI_FAIL;
+    } else if (r && r->reason && *r->reason) {
+        fprintf(stderr, "parley send: %s: %s\n", parley_strerror(err), r->reason);
+        rc = CLI_ERROR;
     } else {
         fprintf(stderr, "parley send: %s\n", parley_strerror(err));
         rc = CLI_ERROR;
