@@ -184,8 +184,6 @@ WHAT="parley call through Kamailio over TLS: sips Record-Route, the listen's own
     --hangup-after 1 --trace >"$work/call1.out" 2>"$work/call1.err") &
 CALL1=$!
 PIDS+=("$CALL1")
-# parley call waits up to 5 s for the peer to close the connection (Kamailio keeps it): the
-# call is over at its bye line, its exit code is read at the end
 if wait_line "$work/call1.out" '"op":"bye".*"ok":true' 15; then
     rr=$(traced_header "$work/call1.err" '^SIP/2.0 200 ' '^Record-Route:' INVITE)
     via=$(traced_header "$work/call1.err" '^INVITE ' '^Via:')
@@ -213,6 +211,16 @@ else
     bad "the call did not end with a bye line"
 fi
 [ "$FAILED" = 0 ] || dump "$work/call1.out" "$work/call1.err" "$work/bob.out" "$work/bob.err"
+# over TCP and TLS parley call waits up to 5 s for its peer to close the connection (a UAS may
+# be in its end-of-call wait), but not for an outbound proxy's (Kamailio keeps it 120 s)
+WHAT="parley call through the proxy exits 0 at once after its BYE"
+if gone_within "$CALL1" 2; then
+    rc=0
+    wait "$CALL1" || rc=$?
+    if [ "$rc" = 0 ]; then ok; else bad "exit $rc"; fi
+else
+    bad "still running 2 s after its BYE's 200"
+fi
 
 WHAT="parley send (MESSAGE) through Kamailio over TLS"
 text="over tls $RANDOM"
@@ -456,11 +464,10 @@ fi
 lsay quit
 exec 5>&-
 
-WHAT="parley call and send through Kamailio exit 0 (once their connections' 5 s wait ends)"
-rc1=0 rc2=0
-wait "$CALL1" || rc1=$?
-wait "$SEND" || rc2=$?
-if [ "$rc1" = 0 ] && [ "$rc2" = 0 ]; then ok; else bad "call exit $rc1, send exit $rc2"; fi
+WHAT="parley send through Kamailio exits 0"
+rc=0
+wait "$SEND" || rc=$?
+if [ "$rc" = 0 ]; then ok; else bad "exit $rc"; fi
 
 ms=$((($(date +%s%N) - started) / 1000000))
 took="$((ms / 1000)).$(printf %03d $((ms % 1000))) s"

@@ -281,7 +281,9 @@ static void on_hangup_done(parley_session *s, const parley_result *r, void *user
 /* After the call, over TCP or TLS, parley call waits for the peer to close the connection, at
  * most LINGER_MS, as a UA that stays up keeps it: the peer may still be in its end-of-call
  * wait (SIPp's uas scenario ends with a 4 s timewait, and a connection closed under it fails
- * the call). A signal ends the wait. */
+ * the call). A signal ends the wait. Not through an outbound proxy (--proxy): the connection
+ * is the proxy's, which keeps its connections for reuse (Kamailio's live 120 s), so the wait
+ * only delayed the exit by LINGER_MS, and closing it ends nothing of the callee's. */
 #define LINGER_MS      5000
 #define LINGER_STEP_MS 50
 
@@ -647,7 +649,8 @@ too_many:
     goto out;
 stop:
     if (app.ep) {
-        linger(&app);
+        if (!dep.proxy)
+            linger(&app);
         parley_endpoint_stop(app.ep);
         cli_call_unref(call);
         cli_app_free(&app);
