@@ -89,9 +89,11 @@ dump() { # files...
         [ -s "$f" ] && { echo "--- $(basename "$f"):"; tr -d '\r' <"$f" | tail -n 30; }
     done
 }
-# Waits (at most secs) until file has a line matching the extended regexp.
+# Waits (at most secs) until file has a line matching the extended regexp. tail -F: the file
+# may not be there yet (a process started in the background makes it when it runs; tail -f
+# would give up at once)
 wait_line() { # file regexp secs
-    grep -E -q -m1 -e "$2" < <(timeout "$3" tail -n +1 -f "$1" 2>/dev/null)
+    grep -E -q -m1 -e "$2" < <(timeout "$3" tail -n +1 -F "$1" 2>/dev/null)
 }
 # The header line matching header-regexp (CR removed) of the first traced message whose first
 # line matches start-regexp and whose CSeq names the method (any method when none is given).
