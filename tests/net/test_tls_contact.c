@@ -89,6 +89,23 @@ static void call(parley_endpoint *a, const char *uri, const char *scheme)
                scheme);
     contact_is("caller's, at the callee",
                parley_participant_contact(parley_session_remote(incoming)), scheme);
+    /* target refreshes keep the scheme: our re-INVITE, and theirs (the 2xx we answer with) */
+    r = NULL;
+    assert_int_equal(parley_session_renegotiate_sync(s, 0, NULL, 0, &r), 0);
+    assert_int_equal(r->status, 200);
+    parley_result_free(r);
+    contact_is("caller's own, after its re-INVITE",
+               parley_participant_contact(parley_session_local(s)), scheme);
+    contact_is("caller's, at the callee, after the re-INVITE",
+               parley_participant_contact(parley_session_remote(incoming)), scheme);
+    r = NULL;
+    assert_int_equal(parley_session_renegotiate_sync(incoming, 0, NULL, 0, &r), 0);
+    assert_int_equal(r->status, 200);
+    parley_result_free(r);
+    contact_is("callee's own, after its re-INVITE",
+               parley_participant_contact(parley_session_local(incoming)), scheme);
+    contact_is("caller's, in its 2xx to the callee's re-INVITE",
+               parley_participant_contact(parley_session_remote(incoming)), scheme);
     r = NULL;
     assert_int_equal(parley_session_terminate_sync(s, NULL, 0, &r), 0);
     parley_result_free(r);
