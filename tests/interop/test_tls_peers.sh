@@ -59,6 +59,7 @@ BMODS=/usr/lib/baresip/modules
 started=$(date +%s%N)
 work=$(mktemp -d /tmp/parley-tls-peers-XXXXXX)
 PIDS=() # everything started in the background
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
     local p
     exec 5>&- 2>/dev/null
