@@ -12,7 +12,10 @@
 #    parley send sips:bob@kamailio --proxy ...: 200, the text in listen's output
 #    a client trusting another CA: exit 2, "TLS failure: certificate of 127.0.0.1 refused: ..."
 #      (parley send; parley call's result line has it as "detail"), no request goes out
-#    SIGTERM: listen unregisters over its connection and exits 0
+#    SIGTERM: the listen unregisters over its connection and exits 0
+#    mutual TLS (tls.cfg with WITH_MTLS: verify_certificate, require_certificate): parley send
+#      --client-cert/--client-key with a certificate of our CA gets Kamailio's answer; without
+#      one, or with another CA's, exit 2 with Kamailio's alert as the reason
 #  linphonec 5.1 (Debian linphone-cli; verify_server_certs and verify_server_cn with root_ca)
 #    linphonec calls sip:parley@...;transport=tls -> parley listen --bind tls: (answers): a sip
 #      Contact with ;transport=tls; linphonec's media up; linphonec hangs up (BYE over TLS)
@@ -24,7 +27,8 @@
 #    sip_certificate and sip_cafile)
 #    parley call sip:bob@...;transport=tls -> baresip (answers at once): every message over TLS,
 #      baresip's Contact named for the BYE; parley call sips:... the same
-#    baresip /dial sip:parley@...;transport=tls -> parley listen --bind tls: (answers): parley's
+#    baresip /dial sip:parley@...;transport=tls -> parley listen --bind tls: --verify-client
+#      (answers; baresip presents its sip_certificate, which chains to our CA): parley's
 #      200 has a sip Contact with ;transport=tls (a sips one made baresip drop the call: libre
 #      before 2.0 sends to sip URIs only); baresip hangs up (BYE over TLS)
 #
@@ -126,9 +130,11 @@ B=$((P + 4))      # baresip: UDP and TCP here, TLS on B+1
 L2=$((P + 6))     # parley listen that baresip calls
 LIN=$((P + 7))    # linphonec's TLS listening point (it accepts no connection there)
 L3=$((P + 8))     # parley listen that linphonec calls
+K2=$((P + 9))     # Kamailio over mutual TLS
 RTP=$((20000 + 2 * (RANDOM % 5000))) # linphonec's RTP ports (RTP..RTP+5)
 
-# ---- certificates: a CA, another CA, and one certificate for 127.0.0.1 (every TLS server) ----
+# ---- certificates: a CA, another CA, one certificate for 127.0.0.1 (every TLS server) and
+# one for parley as a TLS client ----
 # RSA: Kamailio 5.6's tls module fails EC keys ("no suitable signature algorithm"). The name
 # 127.0.0.1 is an IP address entry (what parley checks, RFC 5922 §7.1) and a DNS one too:
 # linphonec's TLS (mbedtls) compares its cname with DNS entries only ("CN-mismatch")
@@ -143,6 +149,10 @@ RTP=$((20000 + 2 * (RANDOM % 5000))) # linphonec's RTP ports (RTP..RTP+5)
         echo "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1" >ext.cnf &&
         openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
             -extfile ext.cnf -out server.pem &&
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=parley client" -keyout client.key \
+            -out client.csr &&
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -out client.pem &&
         cat server.pem server.key >baresip.pem
 ) >"$work/openssl.log" 2>&1 || { echo "FAIL: openssl"; cat "$work/openssl.log"; exit 1; }
 CA=$work/ca.pem
@@ -275,6 +285,51 @@ else
     bad "still running 10 s after SIGTERM"
 fi
 
+# ---- mutual TLS: Kamailio requiring a client certificate (tls.cfg with WITH_MTLS) ----
+WHAT="Kamailio requiring client certificates starts"
+mkdir -p "$work/krun2"
+kamailio -f "$here/kamailio/tls.cfg" -l "tls:127.0.0.1:$K2" -DD -E -m 32 -M 4 -A WITH_MTLS \
+    -A "TLS_CERT=\"$work/server.pem\"" -A "TLS_KEY=\"$work/server.key\"" -A "TLS_CA=\"$CA\"" \
+    -Y "$work/krun2" -w "$work" -P "$work/kamailio2.pid" >"$work/kamailio2.log" 2>&1 &
+K2PID=$!
+PIDS+=("$K2PID")
+kup=
+for _ in $(seq 200); do
+    if listening "$K2" tcp; then kup=1; break; fi
+    kill -0 "$K2PID" 2>/dev/null || break
+    sleep 0.05
+done
+if [ -n "$kup" ]; then ok; else bad "not listening on $K2"; dump "$work/kamailio2.log"; fi
+msend() { # name, then options: parley send to Kamailio's mutual TLS port (exit code in rc)
+    local name=$1
+    shift
+    timeout 10 "$PARLEY" send "sips:bob@127.0.0.1:$K2" hi --ca "$CA" "$@" \
+        >"$work/$name.out" 2>"$work/$name.err"
+    rc=$?
+}
+WHAT="mutual TLS: --client-cert (our CA's) is taken: Kamailio answers (404, no bob there)"
+msend mtls --client-cert "$work/client.pem" --client-key "$work/client.key"
+if [ "$rc" = 1 ] && grep -q '^SIP/2.0 404 ' "$work/mtls.out"; then ok; else
+    bad "exit $rc"
+    dump "$work/mtls.out" "$work/mtls.err"
+fi
+WHAT="mutual TLS: without a client certificate, exit 2 and Kamailio's alert"
+msend nocert
+if [ "$rc" = 2 ] && grep -q '^parley send: TLS failure: .*certificate required' "$work/nocert.err"; then
+    ok "$(cat "$work/nocert.err")"
+else
+    bad "exit $rc"
+    dump "$work/nocert.out" "$work/nocert.err"
+fi
+WHAT="mutual TLS: a certificate of another CA, exit 2 and Kamailio's alert"
+msend othercert --client-cert "$work/other.pem" --client-key "$work/other.key"
+if [ "$rc" = 2 ] && grep -q '^parley send: TLS failure: .*unknown ca' "$work/othercert.err"; then
+    ok "$(cat "$work/othercert.err")"
+else
+    bad "exit $rc"
+    dump "$work/othercert.out" "$work/othercert.err"
+fi
+
 # ======================= baresip over TLS =======================
 BLOG=$work/baresip.log
 bsaw() { # string [n] [secs]: baresip's log holds the fixed string n times (polled)
@@ -341,8 +396,8 @@ bcall() { # n uri: parley call to baresip over TLS, hung up by parley after 1 s
 bcall 1 "sip:bob@127.0.0.1:$((B + 1));transport=tls"
 bcall 2 "sips:bob@127.0.0.1:$((B + 1))"
 
-WHAT="baresip -> parley listen over TLS: a sip Contact with ;transport=tls, baresip's BYE"
-"$PARLEY" listen --bind "tls:127.0.0.1:$L2" "${TLSOPT[@]}" --answer auto --trace \
+WHAT="baresip -> parley listen --verify-client over TLS (baresip's certificate checked): a sip Contact with ;transport=tls, baresip's BYE"
+"$PARLEY" listen --bind "tls:127.0.0.1:$L2" "${TLSOPT[@]}" --verify-client --answer auto --trace \
     >"$work/l2.out" 2>"$work/l2.err" &
 L2PID=$!
 PIDS+=("$L2PID")
