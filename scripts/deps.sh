@@ -16,6 +16,9 @@ test="$test baresip-core"
 # linphone-cli: Linphone's console client linphonec, the real softphone that
 # tests/interop/test_linphonec.sh calls and is called by (run headless, no sound card needed)
 test="$test linphone-cli"
+# kamailio-tls-modules: Kamailio's tls.so, the TLS registrar/proxy of
+# tests/interop/test_tls_peers.sh
+test="$test kamailio-tls-modules"
 bench="$build libsofia-sip-ua-dev libre-dev valgrind sip-tester linux-perf strace util-linux"
 
 case "$profile" in

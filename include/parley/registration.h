@@ -56,7 +56,8 @@ typedef struct parley_registration_event {
     unsigned expires;           /* REGISTERED: the expiry the registrar granted, in seconds */
     int error;                  /* FAILED: why; UNREGISTERED: 0 when the registrar confirmed */
     int status;                 /* the final response's status code, 0 when none came */
-    const char *reason;         /* its reason phrase ("" when none) */
+    const char *reason;         /* its reason phrase ("" when none; PARLEY_E_TLS: what TLS
+                                   refused, as parley_result's reason) */
     const char *aor;            /* the address of record */
     const char *contact;        /* the contact URI registered */
     const char *gruu;           /* the public GRUU the registrar gave (RFC 5627), NULL when none */

@@ -107,7 +107,8 @@ typedef enum parley_msg_type {
 typedef struct parley_result {
     int error;             /* 0, or PARLEY_E_FAILURE_RESPONSE (see status), PARLEY_E_TIMEOUT... */
     int status;            /* the final response's status code, 0 when there was none */
-    const char *reason;    /* its reason phrase ("" when none) */
+    const char *reason;    /* its reason phrase ("" when none); PARLEY_E_TLS without a response:
+                              what TLS refused ("certificate of example.com refused: ...") */
     const parley_msg *msg; /* the message that completed it (a response, or the ACK), or NULL */
 } parley_result;
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "parley/error.h"
@@ -136,6 +137,8 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
     if (target.len)
         d->remote_target = put_str(d, &at, target);
     d->local_cseq = cseq;
+    /* RFC 3261 §12.1.2: the request went to a sips Request-URI */
+    d->secure = request_uri && !strncasecmp(request_uri, "sips:", 5);
     set_routes(d, resp->record_route, true);
     return d;
 }
@@ -171,7 +174,9 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
     d->remote_cseq = req->cseq.num;
     d->remote_cseq_set = true;
     d->local_cseq = 0;
-    d->secure = req->ruri.kind == SIP_URI_SIPS;
+    /* RFC 3261 §12.1.1: a sips Request-URI, or a sips top Record-Route */
+    d->secure = req->ruri.kind == SIP_URI_SIPS ||
+                (req->record_route && req->record_route->uri.kind == SIP_URI_SIPS);
     set_routes(d, req->record_route, false);
     return d;
 }

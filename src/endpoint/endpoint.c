@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/rand.h"
@@ -523,6 +524,7 @@ int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, c
 void ep_attempt_init(parley_endpoint *ep, ep_attempt *a, const tp_dest *dest)
 {
     a->dest = *dest;
+    a->sips = dest->proto == TP_TLS; /* the sender narrows it to sips URIs (ep_sender) */
     txn_new_branch(a->branch);
     a->listener = dest->proto;
     if (ep_local_hostport(ep, dest->proto, &dest->addr, a->hostport, sizeof(a->hostport),
@@ -552,38 +554,47 @@ void ep_attempt_init(parley_endpoint *ep, ep_attempt *a, const tp_dest *dest)
     pl_buf_free(&v);
 }
 
-void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst)
+void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst,
+                          bool sips)
 {
     char hostport[80];
     tp_proto listener = proto;
     if (ep_local_hostport(ep, proto, dst, hostport, sizeof(hostport), &listener) != 0)
         snprintf(hostport, sizeof(hostport), "invalid.invalid");
-    ep_print_contact(ep, b, listener, hostport);
+    ep_print_contact(ep, b, listener, hostport, sips);
 }
 
-void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport,
+                      bool sips)
 {
     const char *gruu = ep_gruu(ep);
     if (gruu) {
         /* registered with a GRUU: it is our Contact in dialogs (RFC 5627 §4.2); the registrar's
-         * proxy routes it to whichever contact of ours is bound */
+         * proxy routes it to whichever contact of ours is bound. A sips dialog needs a sips
+         * Contact (RFC 3261 §12.1.1): a sip GRUU is named by its sips form (the same resource
+         * reached over TLS, RFC 5630 §3.2; a registrar hands out the sip form) */
         pl_buf_putc(b, '<');
+        if (sips && proto == TP_TLS && !strncasecmp(gruu, "sip:", 4)) {
+            pl_buf_puts(b, "sips:");
+            gruu += 4;
+        }
         pl_buf_puts(b, gruu);
         pl_buf_puts(b, ">;epid=");
         pl_buf_puts(b, ep->epid);
         return;
     }
     pl_buf_putc(b, '<');
-    ep_print_contact_uri(ep, b, proto, hostport);
+    ep_print_contact_uri(ep, b, proto, hostport, sips);
     pl_buf_puts(b, ">;epid=");
     pl_buf_puts(b, ep->epid);
 }
 
-void ep_print_contact_uri(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport)
+void ep_print_contact_uri(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport,
+                          bool sips)
 {
     /* proto is where we accept requests: a listener of the request's transport, else the one
      * we have (a Contact naming a TCP port nobody listens on would strand the peer's requests) */
-    pl_buf_puts(b, proto == TP_TLS ? "sips:" : "sip:");
+    pl_buf_puts(b, proto == TP_TLS && sips ? "sips:" : "sip:");
     if (ep->user) {
         pl_buf_puts(b, ep->user);
         pl_buf_putc(b, '@');

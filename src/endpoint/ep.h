@@ -135,12 +135,19 @@ int ep_call(parley_endpoint *ep, pl_call_fn fn, void *arg);
 int ep_local_hostport(parley_endpoint *ep, tp_proto proto, const tp_addr *dst, char *out,
                       size_t size, tp_proto *listener);
 /* Our Contact naming the listener (transport, "host:port") from ep_local_hostport:
- * "<sip:user@host:port;transport=tcp>;epid=..." */
-void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto listener, const char *hostport);
+ * "<sip:user@host:port;transport=tcp>;epid=...". Its scheme is sips when sips is set (the
+ * request's Request-URI or top Route, or the dialog, is sips: RFC 3261 §8.1.1.8, §12.1.1) and
+ * the listener is TLS; over TLS otherwise it is sip with ;transport=tls, as the request's
+ * (RFC 5630 §3.1.3: a sips Contact would oblige the peer to TLS on every hop, and peers
+ * without sips, libre's before 2.0, cannot send to one). */
+void ep_print_contact(parley_endpoint *ep, pl_buf *b, tp_proto listener, const char *hostport,
+                      bool sips);
 /* The bare URI of that Contact (no GRUU, no brackets): "sip:user@host:port;transport=tcp". */
-void ep_print_contact_uri(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport);
+void ep_print_contact_uri(parley_endpoint *ep, pl_buf *b, tp_proto proto, const char *hostport,
+                          bool sips);
 /* The same for a message to dst over proto (a response: no attempt at hand). */
-void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst);
+void ep_print_contact_for(parley_endpoint *ep, pl_buf *b, tp_proto proto, const tp_addr *dst,
+                          bool sips);
 /* Our own From/To value: "Display" <uri>;tag=...;epid=... */
 void ep_print_self(parley_endpoint *ep, pl_buf *b, const char *local_uri, const char *display,
                    const char *tag);
@@ -224,7 +231,8 @@ int ep_waiter_wait(ep_waiter *w, parley_result **out);
 void ep_waiter_cancel(ep_waiter *w, int err); /* when the operation never started */
 parley_result *ep_result_copy(const parley_result *r);
 /* Fills a result from a final response (or an error when m is NULL). */
-void ep_result_from(parley_result *r, int err, const sip_msg *m, char *reason_buf, size_t size);
+void ep_result_from(parley_endpoint *ep, parley_result *r, int err, const sip_msg *m,
+                    char *reason_buf, size_t size);
 
 /* sender.c: an out-of-dialog request with RFC 3263 resolution and failover */
 typedef struct ep_sender ep_sender;
@@ -233,6 +241,7 @@ typedef struct ep_attempt {
     char branch[32];
     char hostport[80]; /* our address towards dest */
     tp_proto listener; /* the transport of the listener at hostport (what Contact names) */
+    bool sips;         /* the request's Request-URI or top Route is sips (its Contact is) */
     pl_str via;        /* "SIP/2.0/UDP hostport;branch=...;rport" */
     char via_buf[160];
 } ep_attempt;

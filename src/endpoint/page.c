@@ -53,7 +53,7 @@ static void complete(page_op *op, int err, const sip_msg *m)
 {
     parley_result r;
     char reason[128];
-    ep_result_from(&r, err, m, reason, sizeof(reason));
+    ep_result_from(op->ep, &r, err, m, reason, sizeof(reason));
     if (op->cb)
         op->cb(op->ep, &r, op->user);
     op_free(op);
@@ -75,7 +75,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
         pl_buf_puts(&to, ";epid=");
         pl_buf_puts(&to, op->to_epid);
     }
-    ep_print_contact(ep, &contact, a->listener, a->hostport);
+    ep_print_contact(ep, &contact, a->listener, a->hostport, a->sips);
     pl_buf ua;
     pl_buf_init(&ua, 64);
     ep_print_user_agent(ep, &ua, op->hdrs, op->nh);

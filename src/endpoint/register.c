@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "endpoint/reg.h"
@@ -28,7 +29,7 @@ static int build(void *arg, const ep_attempt *a, sip_out *out)
     if (r->contact_cfg)
         pl_buf_puts(&uri, r->contact_cfg);
     else
-        ep_print_contact_uri(ep, &uri, a->listener, a->hostport);
+        ep_print_contact_uri(ep, &uri, a->listener, a->hostport, a->sips);
     pl_buf_terminate(&uri);
     if (pl_buf_ok(&uri) && (!r->contact || strcmp(r->contact, uri.data))) {
         char *c = pl_str_dup(pl_buf_str(&uri));
@@ -236,6 +237,7 @@ void reg_unregister_now(parley_registration *r)
     r->cseq++;
     ep_attempt a;
     ep_attempt_init(ep, &a, &r->last_dest);
+    a.sips = !strncasecmp(r->contact, "sips:", 5); /* the contact registered, as it was */
     sip_out out;
     sip_out_init(&out);
     int rc = build(r, &a, &out);

@@ -96,7 +96,7 @@ void reg_emit(parley_registration *r, parley_reg_state st, int err, const sip_ms
     }
     char reason[128];
     parley_result res;
-    ep_result_from(&res, err, m, reason, sizeof(reason));
+    ep_result_from(r->ep, &res, err, m, reason, sizeof(reason));
     parley_registration_event ev = {
         .state = st,
         .expires = expires,

@@ -32,11 +32,17 @@ void parley_result_free(parley_result *r)
     pl_free(r); /* r is the first member of its result_copy */
 }
 
-void ep_result_from(parley_result *r, int err, const sip_msg *m, char *reason_buf, size_t size)
+void ep_result_from(parley_endpoint *ep, parley_result *r, int err, const sip_msg *m,
+                    char *reason_buf, size_t size)
 {
     memset(r, 0, sizeof(*r));
     r->error = err;
     r->reason = "";
+    if (err == PARLEY_E_TLS && !(m && !m->is_request)) {
+        /* no response: the reason says what TLS refused (types.h) */
+        snprintf(reason_buf, size, "%s", tp_tls_failure(ep->tp));
+        r->reason = reason_buf;
+    }
     if (m && !m->is_request) {
         r->status = m->status;
         snprintf(reason_buf, size, "%.*s", (int)m->reason.len, m->reason.p);

@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "endpoint/ep.h"
@@ -38,6 +39,7 @@ struct ep_sender {
     bool upgraded;            /* this attempt went over TCP only because it is too large for UDP */
     bool no_upgrade; /* its TCP connection was refused: UDP after all (RFC 3261 §18.1.1) */
     bool released;
+    bool ruri_sips; /* the Request-URI is sips (with the next hop's: a sips Contact) */
     bool preauthed; /* prior_auth was asked (once) */
     int last_err;
 };
@@ -144,6 +146,9 @@ static void prepare_attempt(ep_sender *s, const tp_target *tg, tp_proto proto)
     d.addr = tg->addr;
     snprintf(d.host, sizeof(d.host), "%s", tg->host);
     ep_attempt_init(s->ep, &s->attempt, &d);
+    /* a sips Contact only when the Request-URI or the top Route is sips (RFC 3261 §8.1.1.8): a
+     * sip URI with ;transport=tls gets a sip one over the same TLS */
+    s->attempt.sips = proto == TP_TLS && (s->ruri_sips || s->uri.kind == SIP_URI_SIPS);
 }
 
 int ep_reauthorize(parley_endpoint *ep, pl_str prev, const sip_out *out, pl_buf *lines)
@@ -275,6 +280,7 @@ static int sender_start(parley_endpoint *ep, const char *next_hop, const char *c
     s->ops = *ops;
     s->arg = arg;
     pl_buf_init(&s->auth, 0);
+    s->ruri_sips = !strncasecmp(next_hop, "sips:", 5);
     int rc = set_routes(s, routes);
     char first[512];
     if (!rc && s->nroutes) {

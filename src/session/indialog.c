@@ -26,7 +26,8 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     bool target_refresh = !strcmp(op->method, "INVITE") || !strcmp(op->method, "REFER") ||
                           !strcmp(op->method, "NOTIFY");
     if (target_refresh)
-        ep_print_contact(s->ep, &contact, a->listener, a->hostport);
+        ep_print_contact(s->ep, &contact, a->listener, a->hostport,
+                         a->sips || (s->dlg && s->dlg->secure));
     ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
     sess_print_headers(s, &extra, op->hdrs, op->nh);
     sess_print_request_headers(s, &extra, op->hdrs, op->nh);

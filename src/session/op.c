@@ -66,7 +66,7 @@ void sess_op_complete(sess_op *op, int err, const sip_msg *m)
     }
     parley_result r;
     char reason[128];
-    ep_result_from(&r, err, m, reason, sizeof(reason));
+    ep_result_from(s->ep, &r, err, m, reason, sizeof(reason));
     if (op->kind == OP_TERMINATE && r.status == 481)
         r.error = 0; /* our BYE crossed theirs (RFC 5407 §3.6): the session is over all the same */
     parley_session_ref(s);

@@ -40,7 +40,8 @@ int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint
     pl_buf contact, extra;
     pl_buf_init_on(&contact, contact_room, sizeof(contact_room));
     pl_buf_init_on(&extra, extra_room, sizeof(extra_room));
-    ep_print_contact(s->ep, &contact, a->listener, a->hostport); /* a target refresh */
+    ep_print_contact(s->ep, &contact, a->listener, a->hostport,
+                     a->sips || d->secure); /* a target refresh */
     sess_print_common(s, &extra, op->hdrs, op->nh);
     sess_timer_print_request(s, &extra, false, op->hdrs, op->nh);
     ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
@@ -352,7 +353,7 @@ static void respond(parley_session *s, txn_server *t, int code, const char *reas
     if (contact) {
         const tp_rx *rx = txn_server_rx(t);
         pl_buf_puts(out, "Contact: ");
-        ep_print_contact_for(s->ep, out, rx->proto, &rx->remote);
+        ep_print_contact_for(s->ep, out, rx->proto, &rx->remote, s->dlg->secure);
         pl_buf_puts(out, "\r\n");
         sip_kv *owned; /* h but a Session-Expires, which the timer prints */
         size_t nprint = nh;

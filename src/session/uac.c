@@ -64,7 +64,7 @@ static int build_invite(void *arg, const ep_attempt *a, sip_out *out)
         pl_buf_puts(&to, ";epid=");
         pl_buf_puts(&to, s->target_epid);
     }
-    ep_print_contact(s->ep, &contact, a->listener, a->hostport);
+    ep_print_contact(s->ep, &contact, a->listener, a->hostport, a->sips);
     pl_buf_terminate(&contact);
     if (contact.data)
         sess_set_local_contact(s, contact.data);

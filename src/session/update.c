@@ -188,7 +188,8 @@ static void respond(parley_session *s, dlg *d, txn_server *t, int code, const si
     if (code >= 200 && code < 300) {
         const tp_rx *rx = txn_server_rx(t);
         pl_buf_puts(&b, "Contact: ");
-        ep_print_contact_for(s->ep, &b, rx->proto, &rx->remote);
+        ep_print_contact_for(s->ep, &b, rx->proto, &rx->remote,
+                             d->secure || req->ruri.kind == SIP_URI_SIPS);
         pl_buf_puts(&b, "\r\n");
         sess_print_common(s, &b, NULL, 0);
         sess_timer_print_response(s, req, &b, NULL, 0);

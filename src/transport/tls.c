@@ -155,6 +155,31 @@ static int flush_out(tp_conn *c)
     return 0;
 }
 
+const char *tp_tls_failure(const tp_layer *tp)
+{
+    return tp->tls_failure;
+}
+
+/* Notes why c's TLS failed (tp_tls_failure): the certificate check's verdict when it refused
+ * the peer, else OpenSSL's reason; then clears OpenSSL's error queue. Returns PARLEY_E_TLS. */
+static int tls_failed(tp_conn *c, const char *what)
+{
+    char *out = c->tp->tls_failure;
+    size_t size = sizeof(c->tp->tls_failure);
+    const char *peer = c->host[0] ? c->host : "the peer";
+    long v = c->tls && c->tls->ssl ? SSL_get_verify_result(c->tls->ssl) : X509_V_OK;
+    unsigned long e = ERR_peek_last_error();
+    const char *why = e ? ERR_reason_error_string(e) : NULL;
+    if (v != X509_V_OK)
+        snprintf(out, size, "certificate of %.200s refused: %s", peer,
+                 X509_verify_cert_error_string(v));
+    else
+        snprintf(out, size, "%s with %.200s failed%s%s", what, peer, why ? ": " : "",
+                 why ? why : "");
+    ERR_clear_error();
+    return PARLEY_E_TLS;
+}
+
 /* Drives the handshake or reads plaintext; returns non-zero on a fatal TLS error. */
 static int pump(tp_conn *c)
 {
@@ -166,8 +191,7 @@ static int pump(tp_conn *c)
             flush_out(c);
             if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
                 return 0;
-            ERR_clear_error();
-            return PARLEY_E_TLS;
+            return tls_failed(c, "TLS handshake");
         }
         t->up = true;
         if (flush_out(c))
@@ -189,8 +213,7 @@ static int pump(tp_conn *c)
             return 0;
         if (e == SSL_ERROR_ZERO_RETURN)
             return PARLEY_E_CONNECT;
-        ERR_clear_error();
-        return PARLEY_E_TLS;
+        return tls_failed(c, "TLS");
     }
 }
 
@@ -252,10 +275,8 @@ int tp_tls_write(tp_conn *c, const char *data, size_t len)
     size_t done = 0;
     while (done < len) {
         int n = SSL_write(t->ssl, data + done, (int)(len - done));
-        if (n <= 0) {
-            ERR_clear_error();
-            return PARLEY_E_TLS;
-        }
+        if (n <= 0)
+            return tls_failed(c, "TLS");
         done += (size_t)n;
     }
     return flush_out(c);

@@ -196,4 +196,9 @@ void tp_iface_deliver(tp_iface *ifc, const tp_addr *src, const char *data, size_
 void tp_iface_unreachable(tp_iface *ifc, const tp_addr *dst, int err);
 pl_loop *tp_loop(tp_layer *tp);
 
+/* What the last TLS failure of this layer was, for a person ("certificate of 127.0.0.1 refused:
+ * unable to get local issuer certificate"); "" before any. Loop thread only: a failure is
+ * reported (PARLEY_E_TLS) in the same turn of the loop, so the text is that failure's. */
+const char *tp_tls_failure(const tp_layer *tp);
+
 #endif

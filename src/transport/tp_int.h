@@ -53,6 +53,8 @@ struct tp_layer {
     pl_hash conns_by_addr;
     uint64_t next_conn_id;
     tp_tls_ctx *tls;
+    /* what the last TLS failure was ("" before any), for the result it ends (tp_tls_failure) */
+    char tls_failure[320];
     /* where stream reads land (the loop thread's only), made at the first read: not a
      * thread-local array, which every thread of the program would carry */
     char *read_buf;

@@ -37,6 +37,20 @@ for bad in foo "urn:" "urn:a b" 'urn:"x"' "urn:<x>"; do
     grep -q "bad --instance" "$tmp/usage.err" || fail "--instance '$bad': $(cat "$tmp/usage.err")"
 done
 expect_usage listen --registrar
+# mutual TLS: the client certificate and its key go together; --verify-client needs --cert
+for c in send call listen; do
+    args=(sip:bob@127.0.0.1 hi)
+    [ $c = call ] && args=(sip:bob@127.0.0.1)
+    [ $c = listen ] && args=()
+    expect_usage $c "${args[@]}" --client-cert /dev/null
+    grep -q -- "--client-cert and --client-key go together" "$tmp/usage.err" ||
+        fail "$c --client-cert alone: $(cat "$tmp/usage.err")"
+    expect_usage $c "${args[@]}" --client-key /dev/null
+done
+expect_usage listen --verify-client
+grep -q -- "--verify-client needs --cert and --key" "$tmp/usage.err" ||
+    fail "listen --verify-client: $(cat "$tmp/usage.err")"
+expect_usage send sip:bob@127.0.0.1 hi --verify-client
 expect_usage send sip:bob@127.0.0.1 hi --auth-user bob
 expect_usage send sip:bob@127.0.0.1 hi --registrar sip:127.0.0.1
 expect_usage call sip:bob@127.0.0.1 --password ""

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Interop with a real softphone: baresip (Debian baresip-core) on loopback against the parley
-# CLI, each section over UDP and over TCP (baresip speaks both; TLS is left out: it would need
-# baresip's TLS module and certificates, and test_tls_* covers parley's own TLS).
+# CLI, each section over UDP and over TCP (baresip over TLS is test_tls_peers.sh's).
 #
 #  1, 2  baresip -> parley listen --answer auto
 #        baresip's offer (PCMU, PCMA, telephone-event) answered with the common codecs, and

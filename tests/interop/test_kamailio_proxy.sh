@@ -97,14 +97,15 @@ stop_kamailio() {
 }
 
 # ---- lines ----
-# Waits (at most secs) until file has a line matching the extended regexp.
+# Waits (at most secs) until file has a line matching the extended regexp. tail -F: a listen
+# started in the background may not have made its output file yet (tail -f would give up).
 wait_line() { # file regexp secs
-    grep -E -q -m1 -e "$2" < <(timeout "$3" tail -n +1 -f "$1" 2>/dev/null)
+    grep -E -q -m1 -e "$2" < <(timeout "$3" tail -n +1 -F "$1" 2>/dev/null)
 }
 # Waits (at most secs) until file has n lines matching the extended regexp.
 wait_count() { # file regexp n secs
     awk -v re="$2" -v n="$3" '$0 ~ re { if (++c >= n) exit } END { exit c < n }' \
-        < <(timeout "$4" tail -n +1 -f "$1" 2>/dev/null)
+        < <(timeout "$4" tail -n +1 -F "$1" 2>/dev/null)
 }
 count() { # file regexp
     grep -E -c -e "$2" "$1" 2>/dev/null || true

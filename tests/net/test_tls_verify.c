@@ -225,6 +225,42 @@ static void test_with_ca_file(void **state)
     stop(c);
 }
 
+/* A refused server: the result's reason says what the check found, for a person (parley send
+ * prints it, parley call's result line has it as "detail"): "TLS failure" alone did not say
+ * whether the CA, the name or the dates were wrong. */
+static void expect_reason(parley_endpoint *c, int i, bool by_name, const char *why)
+{
+    char uri[128];
+    if (by_name)
+        snprintf(uri, sizeof(uri), "sip:b@localhost:%d;transport=tls", ports[i]);
+    else
+        snprintf(uri, sizeof(uri), "sips:b@127.0.0.1:%d", ports[i]);
+    parley_address to = {uri, NULL};
+    parley_result *r = NULL;
+    assert_int_equal(
+        parley_endpoint_send_message_sync(c, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, &r),
+        PARLEY_E_TLS);
+    assert_non_null(r);
+    assert_int_equal(r->status, 0);
+    char want[192];
+    snprintf(want, sizeof(want), "certificate of %s refused: %s",
+             by_name ? "localhost" : "127.0.0.1", why);
+    assert_string_equal(r->reason, want);
+    parley_result_free(r);
+}
+
+static void test_failure_says_why(void **state)
+{
+    (void)state;
+    parley_endpoint *c = client(path("ca.crt"), 0, NULL, NULL);
+    expect_reason(c, UNKNOWN, false, "unable to get local issuer certificate");
+    expect_reason(c, EXPIRED, true, "certificate has expired");
+    expect_reason(c, FUTURE, false, "certificate is not yet valid");
+    expect_reason(c, WRONG, true, "hostname mismatch");
+    expect_reason(c, WRONG, false, "IP address mismatch");
+    stop(c);
+}
+
 static void test_with_system_store(void **state)
 {
     (void)state;
@@ -378,6 +414,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_with_ca_file),
+        cmocka_unit_test(test_failure_says_why),
         cmocka_unit_test(test_with_system_store),
         cmocka_unit_test(test_insecure_connects_to_all),
         cmocka_unit_test(test_identity_forms),

@@ -210,6 +210,39 @@ int cli_ext_option(cli_ext *x, int argc, char **argv, int *i, const char *cmd, c
     return 1;
 }
 
+int cli_tls_option(cli_tls *t, int argc, char **argv, int *i, bool listening, const char *usage)
+{
+    const char *a = argv[*i];
+    if (listening && !strcmp(a, "--verify-client")) {
+        t->verify_client = true;
+        return 1;
+    }
+    bool cert = !strcmp(a, "--client-cert");
+    if (!cert && strcmp(a, "--client-key"))
+        return 0;
+    const char *v = cli_arg(argc, argv, i, usage);
+    if (!v)
+        return -1;
+    *(cert ? &t->client_cert : &t->client_key) = v;
+    return 1;
+}
+
+int cli_tls_check(const cli_tls *t, const char *cmd, const char *usage)
+{
+    if (!t->client_cert != !t->client_key) {
+        cli_usage_error(cmd, "--client-cert and --client-key go together", NULL, usage);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_tls_apply(const cli_tls *t, parley_endpoint_config *cfg)
+{
+    cfg->tls_client_cert = t->client_cert;
+    cfg->tls_client_key = t->client_key;
+    cfg->tls_verify_client = t->verify_client;
+}
+
 void cli_ext_apply(const cli_ext *x, parley_endpoint_config *cfg)
 {
     cfg->rel100 = x->rel100 ? x->rel100 : PARLEY_100REL_SUPPORTED;

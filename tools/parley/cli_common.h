@@ -61,6 +61,22 @@ int cli_ext_option(cli_ext *x, int argc, char **argv, int *i, const char *cmd, c
 /* Puts them in the endpoint's configuration. */
 void cli_ext_apply(const cli_ext *x, parley_endpoint_config *cfg);
 
+/* Mutual TLS: --client-cert FILE --client-key FILE (call, send, listen: the certificate we
+ * present when we connect out), --verify-client (listen: our tls: listening points require a
+ * client certificate that chains to --ca, or to the system's store). */
+typedef struct cli_tls {
+    const char *client_cert, *client_key;
+    bool verify_client;
+} cli_tls;
+#define CLI_TLS_USAGE "[--client-cert FILE --client-key FILE]"
+/* Takes argv[*i] when it is one of them (--verify-client only when listening is true): 1 when
+ * taken, 0 when it is another option, -1 after printing the error and the usage. */
+int cli_tls_option(cli_tls *t, int argc, char **argv, int *i, bool listening, const char *usage);
+/* The two files go together: 0, or -1 after printing the error and the usage. */
+int cli_tls_check(const cli_tls *t, const char *cmd, const char *usage);
+/* Puts them in the endpoint's configuration. */
+void cli_tls_apply(const cli_tls *t, parley_endpoint_config *cfg);
+
 /* The value of an option taking an argument; prints usage and returns NULL when missing. */
 const char *cli_arg(int argc, char **argv, int *i, const char *usage);
 

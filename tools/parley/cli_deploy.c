@@ -212,6 +212,10 @@ void cli_registration_json(pl_buf *b, const parley_registration_event *ev)
     if (failed) {
         pl_buf_puts(b, ",\"error\":");
         json_cstr(b, parley_err_name(ev->error));
+        if (!ev->status && ev->reason && *ev->reason) { /* what TLS refused */
+            pl_buf_puts(b, ",\"detail\":");
+            json_cstr(b, ev->reason);
+        }
     }
     pl_buf_putc(b, '}');
 }

@@ -3,7 +3,8 @@
  *                 [--header "N: v"]... [--message TEXT]... [--info TEXT] [--reinvite]
  *                 [--hold] [--resume]
  *                 [--refer URI] [--wait SECONDS] [--hangup-after SECONDS] [--endpoint-id ID]
- *                 [--ca FILE] [--insecure] [--update] [--100rel none|supported|required]
+ *                 [--ca FILE] [--insecure] [--client-cert FILE --client-key FILE] [--update]
+ *                 [--100rel none|supported|required]
  *                 [--session-timer SECONDS] [--min-se SECONDS] [--quiet] [--trace]
  *                 [--pcap FILE] [--ladder FILE.html]
  *                 [--target-epid ID] [--proxy URI] [--auth-user NAME --password SECRET]
@@ -37,6 +38,7 @@ static const char usage[] =
     "                   [--info TEXT]... [--reinvite]... [--hold]... [--resume]...\n"
     "                   [--refer URI]... [--wait SECONDS]...\n"
     "                   [--hangup-after SECONDS] [--endpoint-id ID] [--ca FILE] [--insecure]\n"
+    "                   " CLI_TLS_USAGE "\n"
     "                   [--update] [--quiet] [--target-epid ID]\n"
     "                   [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "                   " CLI_EXT_USAGE "\n"
@@ -281,7 +283,9 @@ static void on_hangup_done(parley_session *s, const parley_result *r, void *user
 /* After the call, over TCP or TLS, parley call waits for the peer to close the connection, at
  * most LINGER_MS, as a UA that stays up keeps it: the peer may still be in its end-of-call
  * wait (SIPp's uas scenario ends with a 4 s timewait, and a connection closed under it fails
- * the call). A signal ends the wait. */
+ * the call). A signal ends the wait. Not through an outbound proxy (--proxy): the connection
+ * is the proxy's, which keeps its connections for reuse (Kamailio's live 120 s), so the wait
+ * only delayed the exit by LINGER_MS, and closing it ends nothing of the callee's. */
 #define LINGER_MS      5000
 #define LINGER_STEP_MS 50
 
@@ -424,6 +428,7 @@ int cmd_call(int argc, char **argv)
     cli_headers hs = {0};
     cli_call *call = NULL;
     cli_ext ext = {0};
+    cli_tls tls = {0};
     static cli_app app;
     cli_app_init(&app);
     int rc = CLI_ERROR;
@@ -439,7 +444,8 @@ int cmd_call(int argc, char **argv)
             rc = CLI_OK;
             goto out;
         } else if ((t = cli_tracer_option(&app.tracer, argc, argv, &i, "call", usage)) != 0 ||
-                   (t = cli_ext_option(&ext, argc, argv, &i, "call", usage)) != 0) {
+                   (t = cli_ext_option(&ext, argc, argv, &i, "call", usage)) != 0 ||
+                   (t = cli_tls_option(&tls, argc, argv, &i, false, usage)) != 0) {
             if (t < 0)
                 goto out;
         } else if (!strcmp(a, "--update")) {
@@ -528,7 +534,7 @@ int cmd_call(int argc, char **argv)
             goto out;
         }
     }
-    if (cli_deploy_check(&dep, "call") != 0)
+    if (cli_deploy_check(&dep, "call") != 0 || cli_tls_check(&tls, "call", usage) != 0)
         goto out;
     if (cli_tracer_open(&app.tracer, "call") != 0)
         goto out;
@@ -561,6 +567,7 @@ int cmd_call(int argc, char **argv)
     cli_deploy_config(&dep, &cfg, from);
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
+    cli_tls_apply(&tls, &cfg);
     if (insecure)
         cli_warn_insecure();
     cfg.on_trace = cli_tracer_wanted(&app.tracer) ? on_trace : NULL;
@@ -650,7 +657,8 @@ too_many:
     goto out;
 stop:
     if (app.ep) {
-        linger(&app);
+        if (!dep.proxy)
+            linger(&app);
         parley_endpoint_stop(app.ep);
         cli_call_unref(call);
         cli_app_free(&app);

@@ -3,6 +3,7 @@
  *               [--answer auto|ring:SECONDS|early:SECONDS|reject:CODE|redirect:URI[,URI...]|
  *                         null-offer]
  *               [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]
+ *               [--verify-client] [--client-cert FILE --client-key FILE]
  *               [--insecure] [--accept TYPE]... [--100rel none|supported|required]
  *               [--session-timer SECONDS] [--min-se SECONDS] [--trace] [--pcap FILE]
  *               [--ladder FILE.html]
@@ -43,6 +44,7 @@ static const char usage[] =
     "         [--answer auto|ring:SECONDS|early:SECONDS|reject:CODE|redirect:URI[,URI...]|\n"
     "                   null-offer]\n"
     "         [--refer accept|reject] [--quiet] [--cert FILE --key FILE] [--ca FILE]\n"
+    "         [--verify-client] " CLI_TLS_USAGE "\n"
     "         [--insecure] [--accept TYPE]... [--max-sessions N] [--max-transactions N]\n"
     "         [--stats SECONDS]\n"
     "         [--registrar URI [--aor URI] [--expires SECONDS] [--instance URN]]\n"
@@ -248,6 +250,7 @@ int cmd_listen(int argc, char **argv)
     const char *user = NULL, *cert = NULL, *key = NULL, *ca = NULL;
     bool insecure = false;
     cli_ext ext = {0};
+    cli_tls tls = {0};
     unsigned max_sessions = 0, max_txns = 0, stats_secs = 0;
     static cli_app app;
     static cli_deploy dep;
@@ -316,13 +319,20 @@ int cmd_listen(int argc, char **argv)
             insecure = true;
         } else if (!strcmp(a, "--quiet")) {
             app.quiet = true;
+        } else if ((t = cli_tls_option(&tls, argc, argv, &i, true, usage)) != 0) {
+            if (t < 0)
+                return CLI_ERROR;
         } else {
             fprintf(stderr, "parley listen: unknown argument '%s'\n%s", a, usage);
             return CLI_ERROR;
         }
     }
-    if (cli_deploy_check(&dep, "listen") != 0)
+    if (cli_deploy_check(&dep, "listen") != 0 || cli_tls_check(&tls, "listen", usage) != 0)
         return CLI_ERROR;
+    if (tls.verify_client && !cert) {
+        cli_usage_error("listen", "--verify-client needs --cert and --key", NULL, usage);
+        return CLI_ERROR;
+    }
     if (!binds.n) { /* on [::1] when the first hop (proxy, else registrar) is IPv6 only */
         const char *hop = dep.proxy ? dep.proxy : dep.registrar;
         cli_list_add(&binds, cli_hop_v6(hop) ? "udp:[::1]:5070" : "udp:127.0.0.1:5070");
@@ -348,6 +358,7 @@ int cmd_listen(int argc, char **argv)
     cfg.tls_key = key;
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
+    cli_tls_apply(&tls, &cfg);
     if (insecure)
         cli_warn_insecure();
     cfg.accept_types = accept.n ? accept.items : NULL;

@@ -1,6 +1,7 @@
 /*
  * parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]
  *                      [--header "Name: value"]... [--content-type TYPE] [--ca FILE] [--insecure]
+ *                      [--client-cert FILE --client-key FILE]
  *                      [--trace] [--pcap FILE] [--ladder FILE.html]
  *                      [--proxy URI] [--auth-user NAME --password SECRET]
  * Sends a page-mode MESSAGE and prints the final status line. Exit 0 on 2xx, 1 on another
@@ -20,7 +21,8 @@
 static const char usage[] =
     "usage: parley send URI TEXT [--from URI] [--bind ADDR] [--transport udp|tcp|tls]\n"
     "                   [--header \"Name: value\"]... [--content-type TYPE] [--ca FILE]\n"
-    "                   [--insecure] [--proxy URI] [--auth-user NAME --password SECRET]\n"
+    "                   [--insecure] " CLI_TLS_USAGE "\n"
+    "                   [--proxy URI] [--auth-user NAME --password SECRET]\n"
     "                   " CLI_TRACE_USAGE "\n"
     "Sends a page-mode MESSAGE with TEXT as its body and prints the final response's status\n"
     "line. Exit 0 on 2xx, 1 on another final response, 2 on a local error.\n";
@@ -55,6 +57,7 @@ int cmd_send(int argc, char **argv)
     const char *uri = NULL, *text = NULL, *from = NULL, *bind = NULL, *transport = NULL;
     const char *ctype = NULL, *ca = NULL;
     bool insecure = false;
+    cli_tls tls = {0};
     cli_headers hs = {0};
     cli_tracer tracer;
     cli_tracer_init(&tracer);
@@ -103,6 +106,9 @@ int cmd_send(int argc, char **argv)
                 goto out;
         } else if (!strcmp(a, "--insecure")) {
             insecure = true;
+        } else if ((t = cli_tls_option(&tls, argc, argv, &i, false, usage)) != 0) {
+            if (t < 0)
+                goto out;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "parley send: unknown option '%s'\n%s", a, usage);
             goto out;
@@ -119,7 +125,7 @@ int cmd_send(int argc, char **argv)
         cli_usage_error("send", !uri ? "missing the URI" : "missing the TEXT", NULL, usage);
         goto out;
     }
-    if (cli_deploy_check(&dep, "send") != 0)
+    if (cli_deploy_check(&dep, "send") != 0 || cli_tls_check(&tls, "send", usage) != 0)
         goto out;
     char named[8];
     if (cli_uri_transport(uri, named, sizeof(named))) {
@@ -148,6 +154,7 @@ int cmd_send(int argc, char **argv)
     cli_deploy_config(&dep, &cfg, from);
     cfg.tls_ca = ca;
     cfg.tls_insecure = insecure;
+    cli_tls_apply(&tls, &cfg);
     if (insecure)
         cli_warn_insecure();
     cfg.on_trace = cli_tracer_wanted(&tracer) ? on_trace : NULL;
@@ -173,6 +180,9 @@ int cmd_send(int argc, char **argv)
     if (r && r->status) {
         printf("SIP/2.0 %d %s\n", r->status, r->reason);
         rc = r->status < 300 ? CLI_OK : CLI_FAIL;
+    } else if (r && r->reason && *r->reason) {
+        fprintf(stderr, "parley send: %s: %s\n", parley_strerror(err), r->reason);
+        rc = CLI_ERROR;
     } else {
         fprintf(stderr, "parley send: %s\n", parley_strerror(err));
         rc = CLI_ERROR;

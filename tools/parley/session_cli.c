@@ -168,6 +168,10 @@ void cli_emit_result(cli_app *app, const char *op, const char *call_id, const pa
     if (r->error && r->error != PARLEY_E_FAILURE_RESPONSE) {
         pl_buf_puts(&b, ",\"error\":");
         json_cstr(&b, parley_strerror(r->error));
+        if (!r->status && r->reason && *r->reason) { /* what TLS refused (parley/types.h) */
+            pl_buf_puts(&b, ",\"detail\":");
+            json_cstr(&b, r->reason);
+        }
     }
     pl_buf_printf(&b, ",\"ok\":%s}", r->error ? "false" : "true");
     cli_emit(app, &b);
