@@ -97,6 +97,16 @@ bool cli_uri_transport(const char *uri, char *out, size_t size)
     return false;
 }
 
+bool cli_host_name(const char *h, char *out, size_t size)
+{
+    size_t n = strcspn(h, ":;?>");
+    if (!n || n >= size)
+        return false;
+    memcpy(out, h, n);
+    out[n] = '\0';
+    return true;
+}
+
 bool cli_hop_v6(const char *hop)
 {
     if (!hop)
@@ -110,11 +120,8 @@ bool cli_hop_v6(const char *hop)
     if (*h == '[')
         return true;
     char name[256];
-    size_t n = strcspn(h, ":;?>");
-    if (!n || n >= sizeof(name))
+    if (!cli_host_name(h, name, sizeof(name)))
         return false;
-    memcpy(name, h, n);
-    name[n] = '\0';
     struct in_addr a4;
     if (inet_pton(AF_INET, name, &a4) == 1)
         return false;

@@ -38,6 +38,9 @@ bool cli_uri_transport(const char *uri, char *out, size_t size);
  * system's resolver gives IPv6 addresses only for (ip6-localhost). Main thread (it may
  * resolve). */
 bool cli_hop_v6(const char *hop);
+/* The host name h starts with (up to a port, parameters, headers or '>'), NUL-terminated in
+ * out; false when empty or longer than size - 1. */
+bool cli_host_name(const char *h, char *out, size_t size);
 /* The listening points a command that sends to hop (its first hop: the --proxy URI when there
  * is one, else the target) needs: the user's bind, else UDP on [::1] when cli_hop_v6(hop), on
  * 127.0.0.1 otherwise; and when the transport is tcp and that is not a TCP

@@ -293,11 +293,8 @@ static bool literal_ip(const char *h, struct sockaddr_storage *out)
 static bool resolved_ip(const cli_app *app, const char *h, struct sockaddr_storage *out)
 {
     char name[256];
-    size_t n = strcspn(h, ":;?>");
-    if (!n || n >= sizeof(name))
+    if (!cli_host_name(h, name, sizeof(name)))
         return false;
-    memcpy(name, h, n);
-    name[n] = '\0';
     struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
     if (getaddrinfo(name, "9", &hints, &res) != 0)
         return false;
