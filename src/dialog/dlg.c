@@ -143,6 +143,15 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
     return d;
 }
 
+bool dlg_request_secure(const sip_msg *req)
+{
+    if (req->ruri.kind == SIP_URI_SIPS)
+        return true;
+    if (req->record_route)
+        return req->record_route->uri.kind == SIP_URI_SIPS;
+    return req->contact && req->contact->uri.kind == SIP_URI_SIPS;
+}
+
 dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
 {
     const sip_hdr *from = sip_hdr_first(req, SIP_H_FROM), *to = sip_hdr_first(req, SIP_H_TO);
@@ -174,9 +183,7 @@ dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid)
     d->remote_cseq = req->cseq.num;
     d->remote_cseq_set = true;
     d->local_cseq = 0;
-    /* RFC 3261 §12.1.1: a sips Request-URI, or a sips top Record-Route */
-    d->secure = req->ruri.kind == SIP_URI_SIPS ||
-                (req->record_route && req->record_route->uri.kind == SIP_URI_SIPS);
+    d->secure = dlg_request_secure(req);
     set_routes(d, req->record_route, false);
     return d;
 }

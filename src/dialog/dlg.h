@@ -51,6 +51,9 @@ dlg *dlg_new_uac(const char *call_id, const char *local_hdr, const char *local_t
 /* UAS side: from the INVITE received and our tag. The remote target is its Contact, or the
  * From URI when it has none (the same reason). */
 dlg *dlg_new_uas(const sip_msg *req, const char *local_tag, const char *epid);
+/* Whether the dialog req makes at the UAS is secure, its Contact sips (RFC 3261 §12.1.1): a
+ * sips Request-URI; else a sips top Record-Route; without Record-Route, a sips Contact. */
+bool dlg_request_secure(const sip_msg *req);
 void dlg_free(dlg *d);
 
 /* Target refresh (RFC 3261 §12.2): a 2xx or re-INVITE's Contact replaces the remote target;

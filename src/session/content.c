@@ -1,6 +1,7 @@
 /* The offer/answer contract's glue: calling the application and copying what it gives. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/hash.h"
@@ -289,17 +290,9 @@ void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh
         ep_print_headers(b, h, nh);
 }
 
-void sess_print_request_headers(const parley_session *s, pl_buf *b, const sip_kv *h, size_t nh)
-{
-    for (size_t i = 0; i < s->nreq_hdrs; i++) {
-        const sip_kv *r = &s->req_hdrs[i];
-        if (!ep_kv_named(h, nh, r->name))
-            ep_print_headers(b, r, 1);
-    }
-}
-
 const sip_kv *sess_with_request_headers(const parley_session *s, const sip_kv *h, size_t nh,
-                                        sip_kv *room, size_t nroom, sip_kv **owned, size_t *n)
+                                        bool cancel, sip_kv *room, size_t nroom, sip_kv **owned,
+                                        size_t *n)
 {
     *owned = NULL;
     *n = nh;
@@ -312,9 +305,13 @@ const sip_kv *sess_with_request_headers(const parley_session *s, const sip_kv *h
     for (size_t i = 0; i < nh; i++)
         all[i] = h[i];
     size_t k = nh;
-    for (size_t i = 0; i < s->nreq_hdrs; i++)
-        if (!ep_kv_named(h, nh, s->req_hdrs[i].name))
+    for (size_t i = 0; i < s->nreq_hdrs; i++) {
+        const char *name = s->req_hdrs[i].name;
+        if (cancel && (!strcasecmp(name, "Require") || !strcasecmp(name, "Proxy-Require")))
+            continue;
+        if (!ep_kv_named(h, nh, name))
             all[k++] = s->req_hdrs[i];
+    }
     *n = k;
     return all;
 }

@@ -28,9 +28,12 @@ static int build_in_dialog(void *arg, const ep_attempt *a, sip_out *out)
     if (target_refresh)
         ep_print_contact(s->ep, &contact, a->listener, a->hostport,
                          a->sips || (s->dlg && s->dlg->secure));
-    ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
-    sess_print_headers(s, &extra, op->hdrs, op->nh);
-    sess_print_request_headers(s, &extra, op->hdrs, op->nh);
+    sip_kv room[8], *owned;
+    size_t nh;
+    const sip_kv *h = sess_with_request_headers(s, op->hdrs, op->nh, false, room, 8, &owned, &nh);
+    ep_print_user_agent(s->ep, &extra, h, nh);
+    sess_print_headers(s, &extra, h, nh);
+    pl_free(owned);
     dlg_req r = {
         .method = op->method,
         .cseq = op->cseq,

@@ -207,8 +207,12 @@ static int build_prack(void *arg, const ep_attempt *a, sip_out *out)
     char room[512];
     pl_buf x;
     pl_buf_init_on(&x, room, sizeof(room));
-    sess_print_headers(op->s, &x, op->hdrs, op->nh);
-    sess_print_request_headers(op->s, &x, op->hdrs, op->nh);
+    sip_kv hroom[8], *owned;
+    size_t nh;
+    const sip_kv *h =
+        sess_with_request_headers(op->s, op->hdrs, op->nh, false, hroom, 8, &owned, &nh);
+    sess_print_headers(op->s, &x, h, nh);
+    pl_free(owned);
     dlg_req r = {
         .method = "PRACK",
         .cseq = op->cseq,

@@ -42,10 +42,13 @@ int sess_build_offer_request(parley_session *s, dlg *d, const char *method, uint
     pl_buf_init_on(&extra, extra_room, sizeof(extra_room));
     ep_print_contact(s->ep, &contact, a->listener, a->hostport,
                      a->sips || d->secure); /* a target refresh */
-    sess_print_common(s, &extra, op->hdrs, op->nh);
-    sess_timer_print_request(s, &extra, false, op->hdrs, op->nh);
-    ep_print_user_agent(s->ep, &extra, op->hdrs, op->nh);
-    sess_print_request_headers(s, &extra, op->hdrs, op->nh);
+    sip_kv room[8], *owned;
+    size_t nh;
+    const sip_kv *h = sess_with_request_headers(s, op->hdrs, op->nh, false, room, 8, &owned, &nh);
+    sess_print_common(s, &extra, h, nh);
+    sess_timer_print_request(s, &extra, false, h, nh);
+    ep_print_user_agent(s->ep, &extra, h, nh);
+    pl_free(owned);
     dlg_req r = {
         .method = method,
         .cseq = cseq,
@@ -121,7 +124,7 @@ static void send_reinvite_cancel(parley_session *s)
         return;
     sip_kv room[8], *owned;
     size_t nh;
-    const sip_kv *h = sess_with_request_headers(s, NULL, 0, room, 8, &owned, &nh);
+    const sip_kv *h = sess_with_request_headers(s, NULL, 0, true, room, 8, &owned, &nh);
     s->reinv_cancel_sent = txn_client_cancel(t, h, nh, NULL, NULL, NULL) == 0;
     pl_free(owned);
 }

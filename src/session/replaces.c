@@ -30,9 +30,11 @@ static int match_status(const parley_session *s, const dlg *d, bool early_only)
 {
     if (s->state == PARLEY_STATE_DISCONNECTED || s->ending || s->released)
         return 603; /* already terminated (or being terminated): declined */
-    /* an incoming session's dialog is confirmed by our 2xx, before its ACK (RFC 3261 §12.1.1) */
-    bool confirmed =
-        s->state == PARLEY_STATE_CONNECTED || (s->incoming && s->state == PARLEY_STATE_CONNECTING);
+    /* an incoming session's dialog is confirmed by our 2xx, before its ACK (RFC 3261 §12.1.1);
+     * an outgoing one's by the 2xx, before our ACK goes (on_accepted may defer it) */
+    bool confirmed = s->state == PARLEY_STATE_CONNECTED ||
+                     (s->incoming && s->state == PARLEY_STATE_CONNECTING) ||
+                     (!s->incoming && d == s->dlg && !d->early);
     if (confirmed) {
         if (d != s->dlg)
             return 603; /* another fork's dialog, ACKed and BYEd already */
@@ -84,7 +86,8 @@ static parley_session *replaced_of(const parley_session *s)
 bool sess_replaces_lost(const parley_session *s)
 {
     const parley_session *old = replaced_of(s);
-    return old && (old->state == PARLEY_STATE_DISCONNECTED || old->released);
+    /* (ending: another INVITE replaced it first, or the application is ending it) */
+    return old && (old->state == PARLEY_STATE_DISCONNECTED || old->released || old->ending);
 }
 
 void sess_replaces_accepted(parley_session *s)

@@ -591,14 +591,15 @@ bool sess_headers_list(const sip_kv *h, size_t nh, const char *name, const char 
  * responses but 2xx to INVITE): as they are, but an Allow or Supported among them is merged
  * with the stack's (sess_print_common), so that it never says the session takes less. */
 void sess_print_headers(parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
-/* The session's headers for every request (parley_session_set_request_headers) that the
- * request's own headers h do not name (long or compact form): after h on each request. */
-void sess_print_request_headers(const parley_session *s, pl_buf *b, const sip_kv *h, size_t nh);
-/* The same as an array for a CANCEL: h, then the session's request headers h does not name, in
- * room (nroom entries) or, when more, in *owned (to pl_free; NULL otherwise); their count in *n.
- * h alone when out of memory. */
+/* A request's headers h, then the session's headers for every request
+ * (parley_session_set_request_headers) that h does not name (long or compact form): what each
+ * request builder prints and hands to the stack's own header printers (User-Agent, Supported,
+ * Session-Expires...), so that none goes twice. In room (nroom entries) or, when more, in
+ * *owned (to pl_free; NULL otherwise); the count in *n. For a CANCEL (cancel) the session's
+ * Require and Proxy-Require are left out (RFC 3261 §9.1). h alone when out of memory. */
 const sip_kv *sess_with_request_headers(const parley_session *s, const sip_kv *h, size_t nh,
-                                        sip_kv *room, size_t nroom, sip_kv **owned, size_t *n);
+                                        bool cancel, sip_kv *room, size_t nroom, sip_kv **owned,
+                                        size_t *n);
 /* A re-INVITE or UPDATE (method) of op on dialog d with CSeq cseq, for attempt a: a target
  * refresh (Contact), the stack's Allow and Supported with op's headers, the session timer's
  * headers, op's body (reinvite.c). 0 or a PARLEY_E_ code. */

@@ -207,8 +207,11 @@ static int build_session_ack(parley_session *s, uint32_t cseq, const sip_kv *h, 
     pl_buf x;
     pl_buf_init_on(&x, room, sizeof(room));
     pl_buf_put_str(&x, auth);
-    sess_print_headers(s, &x, h, nh);
-    sess_print_request_headers(s, &x, h, nh);
+    sip_kv room_h[8], *owned;
+    size_t n;
+    const sip_kv *all = sess_with_request_headers(s, h, nh, false, room_h, 8, &owned, &n);
+    sess_print_headers(s, &x, all, n);
+    pl_free(owned);
     int rc = pl_buf_ok(&x) ? build_ack(s->ep, s->dlg, cseq, pl_buf_str(&x), body, dest, out)
                            : PARLEY_E_NOMEM;
     pl_buf_free(&x);
@@ -575,7 +578,7 @@ static void send_cancel(parley_session *s)
     size_t nh;
     const sip_kv *h =
         sess_with_request_headers(s, s->terminate ? s->terminate->hdrs : NULL,
-                                  s->terminate ? s->terminate->nh : 0, room, 8, &owned, &nh);
+                                  s->terminate ? s->terminate->nh : 0, true, room, 8, &owned, &nh);
     int rc = txn_client_cancel(t, h, nh, NULL, NULL, NULL);
     pl_free(owned);
     if (rc == 0) {
@@ -808,7 +811,6 @@ int sess_uac_print_headers(parley_session *s, const parley_header *extra, size_t
     pl_buf lines;
     pl_buf_init(&lines, 256);
     sess_print_common(s, &lines, kv, n);
-    sess_print_request_headers(s, &lines, kv, n);
     char *text = pl_buf_steal(&lines, NULL);
     if (!text) {
         pl_free(kv);
@@ -983,7 +985,12 @@ int sess_uac_start(parley_session *s, sess_op *op, const sip_kv *h, size_t nh)
     pl_buf_init(&self, 128);
     ep_print_self(s->ep, &self, s->local.uri, s->local.name, tag);
     s->uac->inv_local_hdr = pl_buf_steal(&self, NULL);
-    s->uac->inv_hdrs = ep_with_uri_headers(h, nh, pl_str_c(s->uri_headers), &s->uac->inv_nh);
+    /* participate's headers, the session's for every request, the target URI's: one per name */
+    sip_kv room[8], *owned;
+    size_t n;
+    const sip_kv *all = sess_with_request_headers(s, h, nh, false, room, 8, &owned, &n);
+    s->uac->inv_hdrs = ep_with_uri_headers(all, n, pl_str_c(s->uri_headers), &s->uac->inv_nh);
+    pl_free(owned);
     if (!s->uac->inv_local_hdr || !s->uac->inv_hdrs)
         return PARLEY_E_NOMEM;
     if (sess_uac_print_headers(s, NULL, 0) != 0)

@@ -72,11 +72,8 @@ static void print_response_fresh(parley_session *s, txn_server *t, pl_buf *b, in
         char c_room[256];
         pl_buf c;
         pl_buf_init_on(&c, c_room, sizeof(c_room));
-        /* sips when the INVITE's Request-URI or top Record-Route is (RFC 3261 §12.1.1) */
-        ep_print_contact_for(
-            s->ep, &c, rx->proto, &rx->remote,
-            req->ruri.kind == SIP_URI_SIPS ||
-                (req->record_route && req->record_route->uri.kind == SIP_URI_SIPS));
+        /* sips as RFC 3261 §12.1.1 says (dlg_request_secure) */
+        ep_print_contact_for(s->ep, &c, rx->proto, &rx->remote, dlg_request_secure(req));
         pl_buf_terminate(&c);
         if (pl_buf_ok(&c))
             sess_set_local_contact(s, c.data);

@@ -167,7 +167,10 @@ static int tls_failed(tp_conn *c, const char *what)
     char *out = c->tp->tls_failure;
     size_t size = sizeof(c->tp->tls_failure);
     const char *peer = c->host[0] ? c->host : "the peer";
-    long v = c->tls && c->tls->ssl ? SSL_get_verify_result(c->tls->ssl) : X509_V_OK;
+    /* the verdict only when the peer was checked (not under tls_insecure's SSL_VERIFY_NONE) */
+    long v = c->tls && c->tls->ssl && (SSL_get_verify_mode(c->tls->ssl) & SSL_VERIFY_PEER)
+                 ? SSL_get_verify_result(c->tls->ssl)
+                 : X509_V_OK;
     unsigned long e = ERR_peek_last_error();
     const char *why = e ? ERR_reason_error_string(e) : NULL;
     if (v != X509_V_OK)

@@ -123,7 +123,7 @@ transports() { # trace
     tr -d '\r' <"$1" | awk '/^--- /{print $4}' | sort -u | tr '\n' ' '
 }
 
-P=$(free_ports 10) || { echo "FAIL: no free ports"; exit 1; }
+P=$(free_ports 17) || { echo "FAIL: no free ports"; exit 1; }
 K=$P              # Kamailio over TLS
 L1=$((P + 2))     # parley listen registered at Kamailio
 B=$((P + 4))      # baresip: UDP and TCP here, TLS on B+1
@@ -131,7 +131,7 @@ L2=$((P + 6))     # parley listen that baresip calls
 LIN=$((P + 7))    # linphonec's TLS listening point (it accepts no connection there)
 L3=$((P + 8))     # parley listen that linphonec calls
 K2=$((P + 9))     # Kamailio over mutual TLS
-RTP=$((20000 + 2 * (RANDOM % 5000))) # linphonec's RTP ports (RTP..RTP+5)
+RTP=$(((P + 11) / 2 * 2)) # linphonec's RTP ports (RTP..RTP+5: even, P+10 or P+11 on, in the run)
 
 # ---- certificates: a CA, another CA, one certificate for 127.0.0.1 (every TLS server) and
 # one for parley as a TLS client ----

@@ -317,6 +317,21 @@ static void test_mutual_tls(void **state)
     c = client(path("ca.crt"), 0, path("client-unknown.crt"), path("server.key"));
     expect(c, MTLS, false, PARLEY_E_TLS);
     stop(c);
+    /* not verifying (tls_insecure) and without a certificate: the failure is the server's
+     * refusal, never a verdict on the server's certificate, which was not checked */
+    c = client(NULL, 1, NULL, NULL);
+    char uri[128];
+    snprintf(uri, sizeof(uri), "sips:b@127.0.0.1:%d", ports[MTLS]);
+    parley_address to = {uri, NULL};
+    parley_result *r = NULL;
+    assert_int_equal(
+        parley_endpoint_send_message_sync(c, PARLEY_MSG_MESSAGE, &to, NULL, NULL, 0, &r),
+        PARLEY_E_TLS);
+    assert_non_null(r);
+    assert_non_null(r->reason);
+    assert_null(strstr(r->reason, "certificate of"));
+    parley_result_free(r);
+    stop(c);
 }
 
 static void test_bad_configuration_fails_at_create(void **state)

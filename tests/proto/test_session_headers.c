@@ -589,6 +589,52 @@ static void test_request_headers(void **state)
     assert_true(sp_has(sp_last(w->n, C_ADDR, "CANCEL"), "\r\nX-Every: 1\r\n"));
 }
 
+/* How many lines of packet p start with "name:" */
+static int lines_named(const vnet_packet *p, const char *name)
+{
+    assert_non_null(p);
+    char want[64];
+    snprintf(want, sizeof(want), "\r\n%s:", name);
+    int n = 0;
+    for (const char *q = p->data; (q = strstr(q, want)) != NULL; q += strlen(want))
+        n++;
+    return n;
+}
+
+/* Session headers naming what the stack prints itself (User-Agent, Supported, Session-Expires)
+ * take its place on the INVITE, the refreshes and the BYE: one line each, never two. */
+static void test_request_headers_stack_names(void **state)
+{
+    world *w = *state;
+    w->a.session_expires = 90;
+    parley_session *s = party_call(&w->a, B_URI);
+    parley_header mine[3] = {
+        {"User-Agent", "mine/1"}, {"Supported", "x-mine"}, {"Session-Expires", "120"}};
+    assert_int_equal(parley_session_set_request_headers(s, mine, 3), 0);
+    outcome o = {0};
+    assert_int_equal(parley_session_participate(s, NULL, 0, outcome_cb, &o), 0);
+    vnet_run(w->n, 10);
+    const vnet_packet *inv = sp_last(w->n, B_ADDR, "INVITE");
+    assert_int_equal(lines_named(inv, "User-Agent"), 1);
+    assert_true(sp_has(inv, "\r\nUser-Agent: mine/1\r\n"));
+    assert_int_equal(lines_named(inv, "Supported"), 1);
+    assert_non_null(strstr(hdr(inv, "Supported"), "x-mine"));
+    assert_non_null(strstr(hdr(inv, "Supported"), "timer"));
+    assert_int_equal(lines_named(inv, "Session-Expires"), 1);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    assert_int_equal(o.status, 200);
+    vnet_run(w->n, 61000); /* A refreshes at half of what B's 200 gave */
+    const vnet_packet *upd = sp_last(w->n, B_ADDR, "UPDATE");
+    assert_int_equal(lines_named(upd, "User-Agent"), 1);
+    assert_int_equal(lines_named(upd, "Session-Expires"), 1);
+    assert_int_equal(parley_session_terminate(s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    const vnet_packet *bye = sp_last(w->n, B_ADDR, "BYE");
+    assert_int_equal(lines_named(bye, "User-Agent"), 1);
+    assert_true(sp_has(bye, "\r\nUser-Agent: mine/1\r\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +646,7 @@ int main(void)
         WORLD_TEST(test_own_user_agent_replaces, setup),
         WORLD_TEST(test_bad_target_epids_refused, setup),
         WORLD_TEST(test_request_headers, setup),
+        WORLD_TEST(test_request_headers_stack_names, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,6 +248,64 @@ static void test_replaces_lost_meanwhile_603(void **state)
     parley_session_unref(old);
 }
 
+/* Two INVITEs replace one dialog and the application accepts both in one turn: the first
+ * replaces it; for the second the dialog is being terminated already (603, participate fails
+ * PARLEY_E_TERMINATED): one call replaces one, not two. */
+static void test_replaces_twice_second_603(void **state)
+{
+    world *w = *state;
+    world_connect(w);
+    parley_session *old = parley_session_ref(w->b.s);
+    w->b.on_incoming = PARTY_LEAVE;
+    char rep[256];
+    snprintf(rep, sizeof(rep), "%s", replaces_of(old, ""));
+    outcome o1 = {0}, o2 = {0};
+    c_replaces(w, B_URI, rep, NULL, &o1);
+    parley_session *fresh1 = parley_session_ref(w->b.s);
+    parley_session *c1 = parley_session_ref(w->c.s);
+    c_replaces(w, B_URI, rep, NULL, &o2);
+    parley_session *fresh2 = parley_session_ref(w->b.s);
+    assert_int_equal(w->b.replacing, 2);
+    assert_ptr_not_equal(fresh1, fresh2);
+    outcome p1 = {0}, p2 = {0};
+    assert_int_equal(parley_session_participate(fresh1, NULL, 0, outcome_cb, &p1), 0);
+    assert_int_equal(parley_session_participate(fresh2, NULL, 0, outcome_cb, &p2), 0);
+    vnet_run(w->n, 20);
+    assert_int_equal(o1.status, 200);
+    assert_int_equal(o2.status, 603);
+    assert_int_equal(p2.error, PARLEY_E_TERMINATED);
+    assert_int_equal(parley_session_state(fresh1), PARLEY_STATE_CONNECTED);
+    assert_int_equal(parley_session_state(old), PARLEY_STATE_DISCONNECTED);
+    parley_session_unref(c1);
+    parley_session_unref(fresh1);
+    parley_session_unref(fresh2);
+    parley_session_unref(old);
+}
+
+/* Our call answered, its ACK deferred by the application (on_accepted): the dialog is
+ * confirmed by the 2xx, so a Replaces naming it replaces it (not 481 as for an early one). */
+static void test_replaces_answered_before_our_ack(void **state)
+{
+    world *w = *state;
+    w->a.delay_ack = 1;
+    outcome call = {0};
+    world_call(w, B_URI, &call);
+    vnet_run(w->n, 10);
+    assert_int_equal(parley_session_participate(w->b.s, NULL, 0, NULL, NULL), 0);
+    vnet_run(w->n, 10);
+    parley_session *old = parley_session_ref(w->a.s);
+    assert_null(vnet_find(w->n, B_ADDR, "ACK", 0));
+    assert_non_null(parley_session_remote_tag(old));
+    w->a.on_incoming = PARTY_ACCEPT;
+    outcome o = {0};
+    c_replaces(w, "sip:alice@" A_ADDR, replaces_of(old, ""), NULL, &o);
+    assert_int_equal(o.status, 200);
+    assert_int_equal(w->a.replacing, 1);
+    vnet_run(w->n, 50);
+    assert_int_equal(parley_session_state(old), PARLEY_STATE_DISCONNECTED);
+    parley_session_unref(old);
+}
+
 /* The replacing INVITE rejected (or CANCELled by its caller): the old call stays. */
 static void test_replaces_rejected_keeps_old(void **state)
 {
@@ -353,6 +411,8 @@ int main(void)
         WORLD_TEST(test_replaces_our_ringing_call_cancelled, setup),
         WORLD_TEST(test_replaces_terminated_603, setup),
         WORLD_TEST(test_replaces_lost_meanwhile_603, setup),
+        WORLD_TEST(test_replaces_twice_second_603, setup),
+        WORLD_TEST(test_replaces_answered_before_our_ack, setup),
         WORLD_TEST(test_replaces_rejected_keeps_old, setup),
         WORLD_TEST(test_replaces_bad_400, setup),
     };
