@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -223,8 +224,12 @@ static int pump(tp_conn *c)
 int tp_tls_start(tp_conn *c, tp_tls_ctx *ctx, bool server)
 {
     SSL_CTX *sctx = server ? (ctx ? ctx->server : NULL) : (ctx ? ctx->client : NULL);
-    if (!sctx)
+    if (!sctx) {
+        /* every PARLEY_E_TLS says why (tp_tls_failure), never an earlier failure's text */
+        snprintf(c->tp->tls_failure, sizeof(c->tp->tls_failure), "no TLS %s configured",
+                 server ? "certificate" : "client context");
         return PARLEY_E_TLS;
+    }
     tp_tls *t = pl_calloc(1, sizeof(*t));
     if (!t)
         return PARLEY_E_NOMEM;
@@ -254,17 +259,19 @@ int tp_tls_start(tp_conn *c, tp_tls_ctx *ctx, bool server)
     tp_addr probe;
     if (tp_addr_from_host(pl_str_c(c->host), 0, &probe) == 0) {
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), c->host) != 1)
-            return PARLEY_E_TLS;
+            return tls_failed(c, "TLS setup");
     } else if (SSL_set_tlsext_host_name(t->ssl, c->host) != 1) {
-        return PARLEY_E_TLS;
+        return tls_failed(c, "TLS setup");
     }
     return pump(c);
 }
 
 int tp_tls_on_data(tp_conn *c, const char *data, size_t len)
 {
-    if (!c->tls)
+    if (!c->tls) {
+        snprintf(c->tp->tls_failure, sizeof(c->tp->tls_failure), "TLS data without a session");
         return PARLEY_E_TLS;
+    }
     if (BIO_write(c->tls->in, data, (int)len) != (int)len)
         return PARLEY_E_NOMEM;
     return pump(c);
