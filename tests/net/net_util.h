@@ -139,13 +139,28 @@ static inline void nu_stop(pid_t pid)
 /* A port nobody listens on right now (bound, read, released). */
 static inline int nu_free_port(int type)
 {
-    int fd = socket(AF_INET, type, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
-    socklen_t l = sizeof(a);
-    bind(fd, (struct sockaddr *)&a, sizeof(a));
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
+    /* a port the kernel gives a socket of this type that the other type can bind too (tests
+     * listen on UDP and TCP at one port): a TCP connection of another process may hold the
+     * kernel's UDP pick as its local port (the ephemeral ranges are shared) */
+    int other = type == SOCK_DGRAM ? SOCK_STREAM : SOCK_DGRAM;
+    int port = 0;
+    for (int tries = 0; tries < 50; tries++) {
+        int fd = socket(AF_INET, type, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
+        socklen_t l = sizeof(a);
+        bind(fd, (struct sockaddr *)&a, sizeof(a));
+        getsockname(fd, (struct sockaddr *)&a, &l);
+        port = ntohs(a.sin_port);
+        int fd2 = socket(AF_INET, other, 0);
+        int one = 1;
+        setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)); /* as libuv binds */
+        bool both = bind(fd2, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(fd2);
+        close(fd);
+        if (both)
+            break;
+    }
+    return port;
 }
 
 #endif
