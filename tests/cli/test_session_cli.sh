@@ -144,6 +144,22 @@ case "$last" in *'"event":"result","op":"refer",'*'"status":486,"reason":"Busy H
 [ $fails -eq $f0 ] && ok
 stop_listen x
 
+WHAT="listen --refer accept: a Refer-To naming another method (;method=BYE) is declined, not called"
+f0=$fails
+before=$(grep -c '"event":"incoming"' "$work/t.out")
+out=$(timeout 60 "$PARLEY" call "sip:t@127.0.0.1:$t_PORT" \
+    --refer "sip:z@127.0.0.1:$t_PORT;method=BYE" 2>"$work/call4b.err")
+rc=$?
+[ $rc -eq 1 ] || fail "exit $rc: $out"
+last=$(tail -n 1 <<<"$out")
+case "$last" in *'"event":"result","op":"refer",'*'"status":603,'*'"ok":false}') ;;
+*) fail "the last line is not the REFER's 603: $last" ;; esac
+wait_line t '"event":"refer",.*"method":"BYE","accepted":false}' ||
+    fail "listen's refer line: $(grep '"event":"refer"' "$work/t.out")"
+[ "$(grep -c '"event":"incoming"' "$work/t.out")" -eq $((before + 1)) ] ||
+    fail "listen placed or got another call for the REFER"
+[ $fails -eq $f0 ] && ok
+
 WHAT="call: a refused step stops the steps; its status is in the last line, after the hangup"
 f0=$fails
 start_listen n --refer reject

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "json.h"
@@ -348,17 +349,25 @@ static void on_refer(parley_session *s, parley_refer_request *in, const parley_a
                      const char *method, void *user)
 {
     (void)s;
-    (void)method;
     cli_call *c = user;
     cli_app *app = c->app;
+    /* the target is called with INVITE: a Refer-To naming another method (RFC 3261 §19.1.1's
+     * method parameter: ";method=BYE") asks for what --refer accept does not do, so it is
+     * declined rather than turned into a call */
+    bool invite = !method || !strcasecmp(method, "INVITE");
+    bool accept = app->refer_accept && invite;
     pl_buf b;
     if (cli_begin_event(&b, "refer", c)) {
         pl_buf_puts(&b, ",\"target\":");
         json_cstr(&b, target->uri);
-        pl_buf_printf(&b, ",\"accepted\":%s}", app->refer_accept ? "true" : "false");
+        if (!invite) {
+            pl_buf_puts(&b, ",\"method\":");
+            json_cstr(&b, method);
+        }
+        pl_buf_printf(&b, ",\"accepted\":%s}", accept ? "true" : "false");
         cli_end_event(c, &b);
     }
-    if (!app->refer_accept) {
+    if (!accept) {
         parley_refer_request_reject(in, 603, NULL, NULL, 0);
         return;
     }
