@@ -712,14 +712,19 @@ bool ep_headers_have(const sip_kv *h, size_t n, const char *name)
     return false;
 }
 
+bool ep_header_name_is(const char *name, const char *want, sip_hdr_id want_id)
+{
+    return want_id != SIP_H_OTHER ? sip_hdr_lookup(name, strlen(name)) == want_id
+                                  : pl_str_casecmp_eq(pl_str_c(name), pl_str_c(want));
+}
+
 bool ep_kv_named(const sip_kv *h, size_t n, const char *name)
 {
     if (!n)
         return false;
     sip_hdr_id id = sip_hdr_lookup(name, strlen(name));
     for (size_t i = 0; i < n; i++)
-        if (id != SIP_H_OTHER ? sip_hdr_lookup(h[i].name, strlen(h[i].name)) == id
-                              : pl_str_casecmp_eq(pl_str_c(h[i].name), pl_str_c(name)))
+        if (ep_header_name_is(h[i].name, name, id))
             return true;
     return false;
 }

@@ -361,6 +361,9 @@ static inline bool ep_content_ok(const parley_content *c)
 bool ep_headers_have(const sip_kv *h, size_t n, const char *name);
 /* Whether one of h is the header name, in its long or compact form alike (i and Call-ID). */
 bool ep_kv_named(const sip_kv *h, size_t n, const char *name);
+/* Whether name is the header want (want_id: sip_hdr_lookup's id of want), long or compact form
+ * alike; a header parley does not know by case-insensitive name. */
+bool ep_header_name_is(const char *name, const char *want, sip_hdr_id want_id);
 
 /* The endpoint's Server or User-Agent header line, CRLF included, unless the application's
  * headers h of the same message name their own: theirs replaces ours, as each is one field

@@ -36,8 +36,7 @@ static bool named(const parley_header *h, size_t n, const char *name)
 {
     sip_hdr_id id = sip_hdr_lookup(name, strlen(name));
     for (size_t i = 0; i < n; i++)
-        if (id != SIP_H_OTHER ? sip_hdr_lookup(h[i].name, strlen(h[i].name)) == id
-                              : pl_str_casecmp_eq(pl_str_c(h[i].name), pl_str_c(name)))
+        if (ep_header_name_is(h[i].name, name, id))
             return true;
     return false;
 }
