@@ -31,6 +31,15 @@ static void on_session(parley_endpoint *ep, parley_session *s, const parley_inco
     nu_event_signal(&got_session);
 }
 
+/* A re-INVITE from x, answered 200. */
+static void reinvite_ok(parley_session *x)
+{
+    parley_result *r = NULL;
+    assert_int_equal(parley_session_renegotiate_sync(x, 0, NULL, 0, &r), 0);
+    assert_int_equal(r->status, 200);
+    parley_result_free(r);
+}
+
 static char dir[64];
 
 static void make_certs(void)
@@ -90,18 +99,12 @@ static void call(parley_endpoint *a, const char *uri, const char *scheme)
     contact_is("caller's, at the callee",
                parley_participant_contact(parley_session_remote(incoming)), scheme);
     /* target refreshes keep the scheme: our re-INVITE, and theirs (the 2xx we answer with) */
-    r = NULL;
-    assert_int_equal(parley_session_renegotiate_sync(s, 0, NULL, 0, &r), 0);
-    assert_int_equal(r->status, 200);
-    parley_result_free(r);
+    reinvite_ok(s);
     contact_is("caller's own, after its re-INVITE",
                parley_participant_contact(parley_session_local(s)), scheme);
     contact_is("caller's, at the callee, after the re-INVITE",
                parley_participant_contact(parley_session_remote(incoming)), scheme);
-    r = NULL;
-    assert_int_equal(parley_session_renegotiate_sync(incoming, 0, NULL, 0, &r), 0);
-    assert_int_equal(r->status, 200);
-    parley_result_free(r);
+    reinvite_ok(incoming);
     contact_is("callee's own, after its re-INVITE",
                parley_participant_contact(parley_session_local(incoming)), scheme);
     contact_is("caller's, in its 2xx to the callee's re-INVITE",

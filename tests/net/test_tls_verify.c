@@ -178,15 +178,21 @@ static parley_endpoint *client(const char *ca, int insecure, const char *cert, c
     return start(&cfg);
 }
 
-/* Sends a MESSAGE to server i, by address ("sips:b@127.0.0.1:port") or by name
- * ("sip:b@localhost:port;transport=tls"); returns the operation's error. */
+/* Server i's URI, by address ("sips:b@127.0.0.1:port") or by name
+ * ("sip:b@localhost:port;transport=tls"). */
+static void server_uri(int i, bool by_name, char *uri, size_t size)
+{
+    if (by_name)
+        snprintf(uri, size, "sip:b@localhost:%d;transport=tls", ports[i]);
+    else
+        snprintf(uri, size, "sips:b@127.0.0.1:%d", ports[i]);
+}
+
+/* Sends a MESSAGE to server i (server_uri); returns the operation's error. */
 static int send_to(parley_endpoint *ep, int i, bool by_name)
 {
     char uri[128];
-    if (by_name)
-        snprintf(uri, sizeof(uri), "sip:b@localhost:%d;transport=tls", ports[i]);
-    else
-        snprintf(uri, sizeof(uri), "sips:b@127.0.0.1:%d", ports[i]);
+    server_uri(i, by_name, uri, sizeof(uri));
     parley_address to = {uri, NULL};
     parley_content body = {NULL, "hello", 5};
     parley_result *r = NULL;
@@ -225,17 +231,11 @@ static void test_with_ca_file(void **state)
     stop(c);
 }
 
-/* A refused server: the result's reason says what the check found, for a person (parley send
- * prints it, parley call's result line has it as "detail"): "TLS failure" alone did not say
- * whether the CA, the name or the dates were wrong. */
-/* A MESSAGE from c to server i (by name or address) that TLS refuses: its result (to free). */
+/* A MESSAGE from c to server i (server_uri) that TLS refuses: its result (to free). */
 static parley_result *tls_refused(parley_endpoint *c, int i, bool by_name)
 {
     char uri[128];
-    if (by_name)
-        snprintf(uri, sizeof(uri), "sip:b@localhost:%d;transport=tls", ports[i]);
-    else
-        snprintf(uri, sizeof(uri), "sips:b@127.0.0.1:%d", ports[i]);
+    server_uri(i, by_name, uri, sizeof(uri));
     parley_address to = {uri, NULL};
     parley_result *r = NULL;
     assert_int_equal(
@@ -247,6 +247,9 @@ static parley_result *tls_refused(parley_endpoint *c, int i, bool by_name)
     return r;
 }
 
+/* A refused server: the result's reason says what the check found, for a person (parley send
+ * prints it, parley call's result line has it as "detail"): "TLS failure" alone did not say
+ * whether the CA, the name or the dates were wrong. */
 static void expect_reason(parley_endpoint *c, int i, bool by_name, const char *why)
 {
     parley_result *r = tls_refused(c, i, by_name);
