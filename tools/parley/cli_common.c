@@ -107,16 +107,19 @@ bool cli_host_name(const char *h, char *out, size_t size)
     return true;
 }
 
+const char *cli_uri_host(const char *uri)
+{
+    const char *h = strchr(uri, ':'); /* past the scheme */
+    h = h ? h + 1 : uri;
+    const char *at = memchr(h, '@', strcspn(h, ";?>"));
+    return at ? at + 1 : h;
+}
+
 bool cli_hop_v6(const char *hop)
 {
     if (!hop)
         return false;
-    const char *h = strchr(hop, ':'); /* past the scheme */
-    h = h ? h + 1 : hop;
-    size_t end = strcspn(h, ";?>");
-    const char *at = memchr(h, '@', end);
-    if (at)
-        h = at + 1;
+    const char *h = cli_uri_host(hop);
     if (*h == '[')
         return true;
     char name[256];

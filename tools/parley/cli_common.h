@@ -38,6 +38,8 @@ bool cli_uri_transport(const char *uri, char *out, size_t size);
  * system's resolver gives IPv6 addresses only for (ip6-localhost). Main thread (it may
  * resolve). */
 bool cli_hop_v6(const char *hop);
+/* Where the host of a SIP URI starts: past its scheme and its user part, if any. */
+const char *cli_uri_host(const char *uri);
 /* The host name h starts with (up to a port, parameters, headers or '>'), NUL-terminated in
  * out; false when empty or longer than size - 1. */
 bool cli_host_name(const char *h, char *out, size_t size);

@@ -322,12 +322,9 @@ static bool peer_of(const cli_app *app, parley_session *s, struct sockaddr_stora
     parley_address t;
     if (parley_session_target(s, &t) != 0 || !t.uri)
         return false;
-    const char *h = strchr(t.uri, ':'); /* past the scheme */
-    if (!h)
+    if (!strchr(t.uri, ':')) /* no scheme */
         return false;
-    h++;
-    const char *at = strchr(h, '@'), *end = h + strcspn(h, ";?>");
-    const char *host = at && at < end ? at + 1 : h;
+    const char *host = cli_uri_host(t.uri);
     return literal_ip(host, out) ||
            (app->resolve_targets && *host != '[' && resolved_ip(app, host, out));
 }
